@@ -1,0 +1,1 @@
+"""Corpora: sample readers, benchmark loaders and the data directory."""

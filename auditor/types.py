@@ -1,0 +1,185 @@
+"""Records passed between stages. All are frozen; none does I/O."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+
+
+def sha256_text(text: str) -> str:
+    """Hex sha256 of UTF-8 text (surrogates kept), the key of a solution."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class Outcome(StrEnum):
+    """Result of running one candidate against one test suite."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    TIMEOUT = "timeout"
+    ERROR = "error"
+
+
+class Status(StrEnum):
+    """Final label of a candidate (EvalPlus semantics)."""
+
+    CORRECT = "correct"
+    FALSE_POSITIVE = "false_positive"
+    REJECTED = "rejected"
+
+    @classmethod
+    def from_outcomes(cls, weak: Outcome, strong: Outcome) -> Status:
+        """Rejected unless weak passes; then correct iff strong passes too."""
+        if weak is not Outcome.PASS:
+            return cls.REJECTED
+        return cls.CORRECT if strong is Outcome.PASS else cls.FALSE_POSITIVE
+
+
+class Severity(StrEnum):
+    """How bad a finding is; ordered by `rank`."""
+
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+    @property
+    def rank(self) -> int:
+        return list(Severity).index(self)
+
+
+class Confidence(StrEnum):
+    """How sure a rule is that its pattern means what it says."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+@dataclass(frozen=True)
+class Task:
+    """One benchmark problem in EvalPlus release format."""
+
+    task_id: str
+    prompt: str
+    entry_point: str
+    canonical_solution: str
+    base_input: tuple[Any, ...]
+    plus_input: tuple[Any, ...]
+    atol: float = 0.0
+    contract: str = ""
+    test: str = ""  # HumanEval `check(candidate)` source
+    assertion: str = ""  # MBPP assert lines
+    benchmark: str = ""
+
+    @property
+    def reference(self) -> str:
+        """The full canonical program (prompt + body for HumanEval)."""
+        if self.task_id.startswith("HumanEval"):
+            return self.prompt + self.canonical_solution
+        return self.canonical_solution
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One candidate solution of one task.
+
+    `code` is the program to run and analyse (sanitized when the input was raw);
+    `removed` lists what the sanitizer dropped, for the record.
+    """
+
+    task_id: str
+    sample_id: str
+    code: str
+    path: str | None = None
+    model: str | None = None
+    raw: str | None = None
+    removed: tuple[str, ...] = ()
+
+    @property
+    def sha256(self) -> str:
+        return sha256_text(self.code)
+
+
+@dataclass(frozen=True)
+class Label:
+    """Weak/strong outcome of one candidate and its final status."""
+
+    task_id: str
+    sample_id: str
+    solution_sha256: str
+    weak_status: Outcome
+    strong_status: Outcome
+    status: Status
+    first_fail: int | None = None  # index into base_input + plus_input
+    runtime_s: float = 0.0
+    model: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "task_id": self.task_id,
+            "sample_id": self.sample_id,
+            "solution_sha256": self.solution_sha256,
+            "weak_status": self.weak_status.value,
+            "strong_status": self.strong_status.value,
+            "status": self.status.value,
+            "first_fail": self.first_fail,
+            "runtime_s": round(self.runtime_s, 6),
+            "model": self.model,
+        }
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> Label:
+        weak, strong = Outcome(d["weak_status"]), Outcome(d["strong_status"])
+        return cls(
+            task_id=str(d["task_id"]),
+            sample_id=str(d["sample_id"]),
+            solution_sha256=str(d["solution_sha256"]),
+            weak_status=weak,
+            strong_status=strong,
+            status=Status(d.get("status") or Status.from_outcomes(weak, strong)),
+            first_fail=d.get("first_fail"),
+            runtime_s=float(d.get("runtime_s") or 0.0),
+            model=d.get("model"),
+        )
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One diagnostic at one place in one candidate."""
+
+    code: str  # e.g. AUD301, ruff:B006, pylint:W0611
+    symbol: str
+    message: str
+    line: int
+    col: int = 0
+    severity: Severity = Severity.LOW
+    confidence: Confidence = Confidence.MEDIUM
+    source: str = "rules"  # rules | ruff | pylint | model
+
+
+CandidateKey = tuple[str, str, str]  # (task_id, sample_id, solution_sha256)
+
+
+@dataclass(frozen=True, eq=False)
+class FeatureTable:
+    """One row per candidate, numeric cells, prefixed column names.
+
+    `labels` holds each row's Status when the table was joined with labels.
+    """
+
+    keys: tuple[CandidateKey, ...]
+    columns: tuple[str, ...]
+    values: np.ndarray  # float64, shape (len(keys), len(columns))
+    schema_version: str
+    schema_hash: str
+    tool_versions: Mapping[str, str] = field(default_factory=dict)
+    labels: tuple[Status | None, ...] | None = None
+
+    def column(self, name: str) -> np.ndarray:
+        return self.values[:, self.columns.index(name)]
