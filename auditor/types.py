@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -79,8 +80,15 @@ class Task:
 
     @property
     def reference(self) -> str:
-        """The full canonical program (prompt + body for HumanEval)."""
-        if self.task_id.startswith("HumanEval"):
+        """The full canonical program (prompt + body for HumanEval-style tasks).
+
+        HumanEval-style means the canonical solution is only a body: it does not define
+        the entry point itself (true of every HumanEval+ task and of no MBPP+ task).
+        """
+        defines = re.search(
+            rf"^\s*def\s+{re.escape(self.entry_point)}\s*\(", self.canonical_solution, re.M
+        )
+        if self.task_id.startswith("HumanEval") or defines is None:
             return self.prompt + self.canonical_solution
         return self.canonical_solution
 
