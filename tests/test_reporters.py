@@ -1,0 +1,223 @@
+"""Reporters: parse each format's output and assert its structure (no raw-string goldens)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from auditor.check import (
+    CHECK_RULES,
+    RISK_CODE,
+    CandidateResult,
+    CheckRun,
+    Reported,
+    RuleInfo,
+)
+from auditor.errors import UsageError
+from auditor.report import OutputFormat, OutputSpec, parse_specs, render, sarif, write_outputs
+from auditor.report import github as gh
+from auditor.types import Confidence, Finding, Severity
+
+SCHEMA = json.loads(
+    (Path(__file__).resolve().parents[1] / "auditor/report/schemas/sarif-2.1.0.json").read_text()
+)
+
+
+def _finding(code: str, line: int, sev: Severity = Severity.MEDIUM, col: int = 4) -> Finding:
+    return Finding(
+        code, f"sym-{code.lower()}", f"message for {code}", line, col, sev, Confidence.HIGH
+    )
+
+
+def make_run(n_extra: int = 0, embedded: bool = False) -> CheckRun:
+    rules = (
+        *CHECK_RULES,
+        RuleInfo(
+            "AUD301",
+            "literal-lookup",
+            "Lookup of test inputs",
+            "What it does.",
+            Severity.HIGH,
+            True,
+        ),
+        RuleInfo("ruff:B006", "mutable-default", "ruff B006", "mutable default", Severity.LOW),
+    )
+    results = [
+        CandidateResult(
+            "pkg/safe.py",
+            "safe",
+            "pkg/safe.py",
+            "a" * 64,
+            0.12,
+            3,
+            (Reported(_finding("ruff:B006", 3, Severity.LOW), "def f(x=[]):"),),
+            entry_text="def f(x=[]):",
+        ),
+        CandidateResult(
+            "pkg/odd path,1.py",
+            "odd",
+            "pkg/odd path,1.py",
+            "b" * 64,
+            0.91,
+            1,
+            (
+                Reported(_finding("AUD301", 2, Severity.HIGH), "return {1: 2}[x]"),
+                Reported(_finding("AUD301", 5, Severity.HIGH), "return {1: 2}[x]"),
+            ),
+            embedded=embedded,
+            entry_text="def g(x):",
+        ),
+        CandidateResult(
+            "pkg/empty.py", "empty", "pkg/empty.py", "c" * 64, None, note="no function"
+        ),
+    ]
+    results += [
+        CandidateResult(
+            f"pkg/m{i}.py",
+            f"m{i}",
+            f"pkg/m{i}.py",
+            f"{i:064d}",
+            None,
+            1,
+            (Reported(_finding("ruff:B006", 1, Severity.LOW), "x"),),
+        )
+        for i in range(n_extra)
+    ]
+    return CheckRun(
+        tuple(results), rules, 0.5, Severity.HIGH, "test-model", "https://x.test/rules/"
+    )
+
+
+@pytest.mark.parametrize("embedded", [False, True])
+def test_sarif_validates_against_official_schema(embedded: bool) -> None:
+    doc = json.loads(sarif.render(make_run(embedded=embedded)))
+    jsonschema.Draft4Validator(SCHEMA).validate(doc)
+    assert doc["version"] == "2.1.0"
+
+
+def test_sarif_structure() -> None:
+    run = make_run()
+    doc = json.loads(sarif.render(run))
+    (srun,) = doc["runs"]
+    rules = srun["tool"]["driver"]["rules"]
+    ids = [r["id"] for r in rules]
+    assert ids == [r.code for r in run.rules] and len(set(ids)) == len(ids)
+    aud301 = rules[ids.index("AUD301")]
+    assert aud301["helpUri"] == "https://x.test/rules/AUD301.md"
+    assert {"shortDescription", "fullDescription", "help"} <= aud301.keys()
+    assert "helpUri" not in rules[ids.index("ruff:B006")]  # no rules/ page for tool codes
+    assert "SRCROOT" in srun["originalUriBaseIds"]
+    results = srun["results"]
+    for res in results:
+        assert ids[res["ruleIndex"]] == res["ruleId"]
+        loc = res["locations"][0]["physicalLocation"]
+        assert loc["artifactLocation"]["uriBaseId"] == "SRCROOT"
+        assert not loc["artifactLocation"]["uri"].startswith("/")
+        assert loc["region"]["startLine"] >= 1 and loc["region"]["startColumn"] >= 1
+        assert res["partialFingerprints"]["primaryLocationLineHash"]
+    risks = [r for r in results if r["ruleId"] == RISK_CODE]
+    assert [(r["properties"]["risk"], r["level"]) for r in risks] == [
+        (0.12, "note"),
+        (0.91, "error"),
+    ]
+    odd = [r for r in results if r["ruleId"] == "AUD301"]
+    assert (
+        odd[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        == "pkg/odd%20path%2C1.py"
+    )
+    assert odd[0]["locations"][0]["physicalLocation"]["region"] == {
+        "startLine": 2,
+        "startColumn": 5,
+    }
+    # identical (code, line text) in one file: distinct fingerprints by occurrence
+    fps = [r["partialFingerprints"]["primaryLocationLineHash"] for r in odd]
+    assert fps[0].split(":")[0] == fps[1].split(":")[0] and fps[0] != fps[1]
+
+
+def test_sarif_fingerprint_survives_line_shift() -> None:
+    assert sarif.line_hash("AUD301", "return x", 1) == sarif.line_hash("AUD301", "return x", 1)
+    assert sarif.line_hash("AUD301", "return x", 1) != sarif.line_hash("AUD302", "return x", 1)
+
+
+def test_json_lists_every_candidate() -> None:
+    doc = json.loads(render(OutputFormat.JSON, make_run()).text)
+    assert doc["schema"] == "auditor.check/1"
+    cands = doc["candidates"]
+    assert [c["task_id"] for c in cands] == ["safe", "odd", "empty"]
+    assert [c["risk"] for c in cands] == [0.12, 0.91, None]
+    assert [c["flagged"] for c in cands] == [False, True, False]
+    assert [f["code"] for f in cands[1]["findings"]] == ["AUD301", "AUD301"]
+    assert doc["summary"]["exit_code"] == 1 and doc["summary"]["flagged"] == 1
+
+
+def test_text_riskiest_first() -> None:
+    out = render(OutputFormat.TEXT, make_run()).text
+    lines = out.splitlines()
+    assert lines[0].startswith("pkg/odd path,1.py") and "FLAGGED" in lines[0]
+    assert out.index("pkg/safe.py") > out.index("pkg/odd path,1.py")
+    assert "1 at or over risk 0.50" in lines[-1]
+
+
+def test_markdown_table() -> None:
+    out = render(OutputFormat.MARKDOWN, make_run()).text
+    rows = [line for line in out.splitlines() if line.startswith("| `")]
+    assert rows[0].startswith("| `pkg/odd path,1.py` | 0.91 | yes |")
+    assert len(rows) == 2  # the unscored candidate without findings is left out
+
+
+def test_github_caps_annotations_and_summarizes_rest() -> None:
+    run = make_run(n_extra=15)
+    rendered = render(OutputFormat.GITHUB, run)
+    cmds = [line for line in rendered.text.splitlines() if line.startswith("::")]
+    assert len(cmds) == gh.MAX_ANNOTATIONS
+    # the flagged risk and the high-severity findings come first
+    assert cmds[0].startswith("::error file=pkg/odd path%2C1.py,line=1,")
+    assert "False-positive risk 0.91" in cmds[0]
+    total = len(gh.collect(run))
+    assert total == 1 + 3 + 15
+    assert rendered.step_summary is not None
+    table = [line for line in rendered.step_summary.splitlines() if line.startswith("| `")]
+    assert len(table) == total - gh.MAX_ANNOTATIONS
+
+
+def test_github_escapes() -> None:
+    assert gh._escape_data("a%b\nc") == "a%25b%0Ac"
+    assert gh._escape_prop("a:b,c") == "a%3Ab%2Cc"
+
+
+@pytest.mark.parametrize("fmt", list(OutputFormat))
+def test_every_format_renders_deterministically(fmt: OutputFormat) -> None:
+    assert render(fmt, make_run()) == render(fmt, make_run())
+    assert render(fmt, make_run()).text.endswith("\n")
+
+
+def test_output_specs() -> None:
+    specs = parse_specs(["sarif:out/a.sarif", "github"])
+    assert specs == (
+        OutputSpec(OutputFormat.SARIF, Path("out/a.sarif")),
+        OutputSpec(OutputFormat.GITHUB),
+    )
+    assert parse_specs([]) == (OutputSpec(OutputFormat.TEXT),)
+    with pytest.raises(UsageError, match="unknown output format"):
+        OutputSpec.parse("yaml")
+    with pytest.raises(UsageError, match="only one"):
+        parse_specs(["json", "text"])
+    with pytest.raises(UsageError, match="missing file"):
+        OutputSpec.parse("sarif:")
+
+
+def test_write_outputs_files_and_step_summary(tmp_path: Path) -> None:
+    import io
+
+    summary = tmp_path / "summary.md"
+    summary.write_text("before\n")
+    stdout = io.StringIO()
+    specs = parse_specs([f"sarif:{tmp_path / 'o.sarif'}", "github"])
+    write_outputs(specs, make_run(), stdout=stdout, env={"GITHUB_STEP_SUMMARY": str(summary)})
+    assert json.loads((tmp_path / "o.sarif").read_text())["version"] == "2.1.0"
+    assert stdout.getvalue().startswith("::error")
+    assert summary.read_text().startswith("before\n## auditor check")
+    assert not list(tmp_path.glob(".*.tmp"))
