@@ -1,0 +1,148 @@
+"""`[tool.auditor]` in pyproject.toml plus command-line overrides, as one frozen `Config`.
+
+The pyproject.toml used is the first one, walking up from the start directory, that has
+a `[tool.auditor]` table. Keys are kebab-case; an unknown key or a wrong type is a
+`ConfigError` (exit 2). Paths in the file are relative to the file's directory.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from auditor.errors import ConfigError
+from auditor.types import Severity
+
+DEFAULT_RULES_URL = "https://github.com/auditor-tool/auditor/blob/main/rules/"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings of `auditor check` (field names are the kebab-case keys with `_`)."""
+
+    fail_on_risk: float = 0.5
+    fail_on: Severity | None = Severity.HIGH  # None: findings never fail the run
+    exit_zero: bool = False
+    honor_suppressions: bool = False
+    model: Path | None = None
+    baseline: Path | None = None
+    exclude: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    max_file_size: int = 1_000_000  # bytes; larger files get AUD902 and are not analysed
+    jobs: int = 2
+    rules_url: str = DEFAULT_RULES_URL
+    source: Path | None = None  # the pyproject.toml read, if any
+
+    def with_overrides(self, **overrides: Any) -> Config:
+        """A copy with the given (already typed) fields replaced; None means "not given"."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        unknown = set(given) - {f.name for f in fields(self)}
+        if unknown:
+            raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        return _validate(replace(self, **given))
+
+
+def parse_severity(value: str) -> Severity | None:
+    """A severity name, or "none" to never fail on findings."""
+    text = str(value).strip().lower()
+    if text == "none":
+        return None
+    try:
+        return Severity(text)
+    except ValueError:
+        names = ", ".join([*(s.value for s in Severity), "none"])
+        raise ConfigError(f"fail-on: unknown severity {value!r} (known: {names})") from None
+
+
+def _str_tuple(key: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{key}: expected a list of strings")
+    return tuple(value)
+
+
+def _bool(key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{key}: expected true or false, got {value!r}")
+    return value
+
+
+def _number(key: str, value: Any, kind: type) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"{key}: expected a number, got {value!r}")
+    if kind is int and not isinstance(value, int):
+        raise ConfigError(f"{key}: expected an integer, got {value!r}")
+    return kind(value)
+
+
+def from_table(table: Mapping[str, Any], base: Path) -> Config:
+    """Build a Config from a `[tool.auditor]` table; relative paths resolve against `base`."""
+    cfg: dict[str, Any] = {}
+    for key, value in table.items():
+        match key:
+            case "fail-on-risk":
+                cfg["fail_on_risk"] = _number(key, value, float)
+            case "fail-on":
+                cfg["fail_on"] = parse_severity(value)
+            case "exit-zero" | "honor-suppressions":
+                cfg[key.replace("-", "_")] = _bool(key, value)
+            case "model" | "baseline":
+                if not isinstance(value, str):
+                    raise ConfigError(f"{key}: expected a path string")
+                cfg[key] = base / value
+            case "exclude" | "ignore":
+                cfg[key] = _str_tuple(key, value)
+            case "max-file-size" | "jobs":
+                cfg[key.replace("-", "_")] = _number(key, value, int)
+            case "rules-url":
+                if not isinstance(value, str):
+                    raise ConfigError(f"{key}: expected a URL string")
+                cfg["rules_url"] = value
+            case _:
+                raise ConfigError(f"[tool.auditor]: unknown key {key!r}")
+    return _validate(Config(**cfg))
+
+
+def _validate(cfg: Config) -> Config:
+    if not 0.0 <= cfg.fail_on_risk <= 1.0:
+        raise ConfigError(f"fail-on-risk must be within [0, 1], got {cfg.fail_on_risk}")
+    if cfg.max_file_size <= 0:
+        raise ConfigError("max-file-size must be positive")
+    if cfg.jobs < 1:
+        raise ConfigError("jobs must be at least 1")
+    return cfg
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The first pyproject.toml with a [tool.auditor] table from `start` upward."""
+    start = start.absolute()
+    for directory in (start, *start.parents) if start.is_dir() else start.parents:
+        candidate = directory / "pyproject.toml"
+        if candidate.is_file() and "auditor" in _read_toml(candidate).get("tool", {}):
+            return candidate
+    return None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: {exc.strerror or exc}") from None
+
+
+def load_config(start: Path | None = None, *, pyproject: Path | None = None) -> Config:
+    """The Config from `pyproject` (or the one found upward from `start`), else defaults."""
+    path = pyproject if pyproject is not None else find_pyproject(start or Path.cwd())
+    if path is None:
+        return Config()
+    table = _read_toml(path).get("tool", {}).get("auditor")
+    if table is None:
+        return replace(Config(), source=path)
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.auditor] must be a table")
+    return replace(from_table(table, path.parent), source=path)
