@@ -138,19 +138,19 @@ def parse_costs(costs: str | Iterable[Any]) -> tuple[float, ...]:
 
 def log_no_pass(n: np.ndarray, b: np.ndarray, k: np.ndarray, replacement: bool) -> np.ndarray:
     """log P(no weak pass in k draws), broadcasting n, b against k (-inf when certain to pass)."""
-    n = np.asarray(n, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    k = np.asarray(k, dtype=np.float64)
     if replacement:
+        nf, bf = np.asarray(n, dtype=np.float64), np.asarray(b, dtype=np.float64)
         with np.errstate(divide="ignore"):
-            return k * np.log1p(-b / n)
-    kk = np.minimum(k, n)  # drawing more than n exhausts the pool
-    fail = n - b
-    feasible = kk <= fail
-    safe = np.where(feasible, kk, 0.0)
+            return np.asarray(k, dtype=np.float64) * np.log1p(-bf / nf)
+    n_i = np.asarray(n).astype(np.int64)
+    fail = n_i - np.asarray(b).astype(np.int64)
+    kk = np.minimum(np.asarray(k).astype(np.int64), n_i)  # more than n draws exhausts the pool
+    # Counts are integers, so log-factorials come from one table instead of gammaln per cell.
+    lf = gammaln(np.arange(int(n_i.max()) + 2, dtype=np.float64))
+    rest = np.maximum(fail - kk, 0)
     # C(n-b, k)/C(n, k) = (n-b)! (n-k)! / ((n-b-k)! n!)
-    val = gammaln(fail + 1) + gammaln(n - safe + 1) - gammaln(fail - safe + 1) - gammaln(n + 1)
-    return np.where(feasible, val, -np.inf)
+    val = lf[fail + 1] - lf[n_i + 1] + (lf[n_i - kk + 1] - lf[rest + 1])
+    return np.where(kk <= fail, val, -np.inf)
 
 
 def no_pass_prob(counts: TaskCounts, ks: np.ndarray, replacement: bool = False) -> np.ndarray:
