@@ -37,10 +37,27 @@ BENCHMARKS: Mapping[str, BenchmarkSpec] = {
 }
 
 
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """Rows of a JSONL file, plain or gzip; errors name the file and line."""
-    opener = gzip.open if path.suffix == ".gz" else open
-    rows: list[dict[str, Any]] = []
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def is_gzip(path: Path) -> bool:
+    """True for a `.gz` name or gzip magic bytes (so a gzipped `.jsonl` still reads)."""
+    if path.suffix == ".gz":
+        return True
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(2) == GZIP_MAGIC
+    except OSError:
+        return False
+
+
+def read_jsonl_numbered(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """(line number, row) pairs of a JSONL file, plain or gzip; blank lines skipped.
+
+    Errors name the file and line.
+    """
+    opener = gzip.open if is_gzip(path) else open
+    rows: list[tuple[int, dict[str, Any]]] = []
     try:
         with opener(path, "rt", encoding="utf-8") as fh:
             for lineno, line in enumerate(fh, 1):
@@ -52,12 +69,17 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
                     raise InputError(f"{path}:{lineno}: malformed JSON: {exc.msg}") from None
                 if not isinstance(row, dict):
                     raise InputError(f"{path}:{lineno}: expected a JSON object")
-                rows.append(row)
+                rows.append((lineno, row))
     except (OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
         if isinstance(exc, FileNotFoundError):
             raise InputError(f"{path}: no such file") from None
         raise InputError(f"{path}: unreadable ({type(exc).__name__}: {exc})") from None
     return rows
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Rows of a JSONL file, plain or gzip; errors name the file and line."""
+    return [row for _, row in read_jsonl_numbered(path)]
 
 
 def task_from_row(row: Mapping[str, Any], benchmark: str = "") -> Task:

@@ -1,0 +1,182 @@
+"""Labeled corpora: a label OUTDIR (labels.jsonl + summary.json) joined to its samples."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from auditor.corpus.benchmarks import (
+    BENCHMARKS,
+    load_benchmark,
+    load_benchmarks_for,
+    read_jsonl_numbered,
+)
+from auditor.corpus.datadir import resolve_data_dir
+from auditor.corpus.samples import read_samples
+from auditor.errors import InputError
+from auditor.types import Candidate, Label, Task, sha256_text
+
+LABELS_FILE = "labels.jsonl"
+SUMMARY_FILE = "summary.json"
+
+
+@dataclass(frozen=True)
+class LabeledCorpus:
+    """Labels of one corpus and, when its samples were found, their candidates.
+
+    `candidates[i]` is the candidate that `labels[i]` labels.
+    """
+
+    name: str
+    labels: tuple[Label, ...]
+    candidates: tuple[Candidate, ...] | None
+    tasks: Mapping[str, Task] | None
+
+
+def _labels_file(path: Path) -> Path:
+    if path.is_dir():
+        path = path / LABELS_FILE
+    if not path.is_file():
+        raise InputError(f"{path}: no such labels file")
+    return path
+
+
+def read_labels(path: str | Path) -> tuple[Label, ...]:
+    """Labels of a labels.jsonl (plain or gzip), or of a label OUTDIR containing one."""
+    file = _labels_file(Path(path))
+    rows = read_jsonl_numbered(file)
+    if not rows:
+        raise InputError(f"{file}: empty labels file")
+    labels: list[Label] = []
+    for lineno, row in rows:
+        try:
+            labels.append(Label.from_json(row))
+        except KeyError as exc:
+            raise InputError(f"{file}:{lineno}: label without field {exc}") from None
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"{file}:{lineno}: bad label ({exc})") from None
+    return tuple(labels)
+
+
+def _read_summary(outdir: Path) -> dict[str, Any] | None:
+    file = outdir / SUMMARY_FILE
+    if not file.is_file():
+        return None
+    try:
+        summary = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{file}: unreadable summary ({exc})") from None
+    if not isinstance(summary, dict):
+        raise InputError(f"{file}: expected a JSON object")
+    return summary
+
+
+def file_sha256(path: Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _find_samples(
+    outdir: Path, summary: Mapping[str, Any] | None, data_dir: str | os.PathLike[str] | None
+) -> Path | None:
+    """The samples named by summary.json: `data_relpath` in the data dir, else `file`."""
+    entry = (summary or {}).get("samples")
+    if not isinstance(entry, dict):
+        return None
+    relpath = entry.get("data_relpath")
+    candidates: list[Path] = []
+    if relpath:
+        candidates.append(resolve_data_dir(data_dir) / relpath)
+    if entry.get("file"):
+        file = Path(entry["file"])
+        candidates += [file] if file.is_absolute() else [file, outdir / file]
+    found = next((p for p in candidates if p.exists()), None)
+    expected = entry.get("sha256")
+    if found is not None and found.is_file() and expected and file_sha256(found) != expected:
+        raise InputError(
+            f"{found}: sha256 differs from the one recorded in {outdir / SUMMARY_FILE} "
+            f"(the samples changed since labeling)"
+        )
+    return found
+
+
+def _load_tasks(
+    benchmark: str | None, task_ids: set[str], data_dir: str | os.PathLike[str] | None
+) -> dict[str, Task]:
+    """Tasks of the summary's benchmark; a mixed or unnamed one is resolved by task id."""
+    if benchmark and (benchmark in BENCHMARKS or Path(benchmark).is_file()):
+        return load_benchmark(benchmark, data_dir)
+    return load_benchmarks_for(task_ids, data_dir)
+
+
+def _join(
+    labels: tuple[Label, ...], candidates: tuple[Candidate, ...], where: str
+) -> tuple[Candidate, ...]:
+    """The candidate of each label, by (task id, sample id), with matching sha256.
+
+    A label's sha256 may be of the sanitized program or of the raw one (labels made
+    with sanitizing off), so either matches.
+    """
+    by_key = {(c.task_id, c.sample_id): c for c in candidates}
+    joined: list[Candidate] = []
+    missing: list[Label] = []
+    mismatched: list[Label] = []
+    for label in labels:
+        cand = by_key.get((label.task_id, label.sample_id))
+        if cand is None:
+            missing.append(label)
+            continue
+        raw_sha = sha256_text(cand.raw) if cand.raw is not None else None
+        if label.solution_sha256 not in (cand.sha256, raw_sha):
+            mismatched.append(label)
+        joined.append(cand)
+    if missing:
+        first = missing[0]
+        raise InputError(
+            f"{where}: {len(missing)} labels have no sample "
+            f"(first: {first.task_id} #{first.sample_id})"
+        )
+    if mismatched:
+        first = mismatched[0]
+        raise InputError(
+            f"{where}: {len(mismatched)} of {len(labels)} labels do not match their sample's "
+            f"sha256 (first: {first.task_id} #{first.sample_id}); samples or sanitizer changed?"
+        )
+    return tuple(joined)
+
+
+def load_labeled(
+    path: str | Path,
+    *,
+    data_dir: str | os.PathLike[str] | None = None,
+    samples: str | Path | None = None,
+) -> LabeledCorpus:
+    """A label OUTDIR (or its labels.jsonl) with its candidates and tasks when found.
+
+    The samples are `samples` if given (then they must load), else the summary's
+    `samples` entry; `candidates` and `tasks` are None when neither is available.
+    """
+    p = Path(path)
+    outdir = p if p.is_dir() else p.parent
+    labels = read_labels(p)
+    summary = _read_summary(outdir)
+    name = outdir.resolve().name
+    sample_path = Path(samples) if samples is not None else _find_samples(outdir, summary, data_dir)
+    if samples is not None and not Path(samples).exists():
+        raise InputError(f"{samples}: no such samples file or directory")
+    if sample_path is None:
+        return LabeledCorpus(name, labels, None, None)
+    task_ids = {label.task_id for label in labels}
+    benchmark = (summary or {}).get("benchmark")
+    tasks = _load_tasks(benchmark if isinstance(benchmark, str) else None, task_ids, data_dir)
+    read = read_samples(sample_path, tasks)
+    return LabeledCorpus(name, labels, _join(labels, read.candidates, str(outdir)), tasks)

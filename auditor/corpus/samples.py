@@ -1,0 +1,425 @@
+"""Sample readers: one per input format, chosen by sniffing or by name.
+
+Formats (see READERS): EvalPlus samples JSONL, an EvalPlus samples directory,
+human-eval samples JSONL, and EvalPlus `eval_results.json` (current and legacy),
+which is read as already-labeled input.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from auditor.corpus.benchmarks import is_gzip, read_jsonl_numbered
+from auditor.errors import InputError
+from auditor.sanitize import sanitize as sanitize_code
+from auditor.types import Candidate, Label, Outcome, Status, Task
+
+
+@dataclass(frozen=True)
+class Samples:
+    """Candidates read from one input; `labels` only for already-labeled input."""
+
+    candidates: tuple[Candidate, ...]
+    labels: tuple[Label, ...] | None
+    source: str
+    format: str
+
+
+@dataclass(frozen=True)
+class _RawSample:
+    """One sample before sanitizing: a full program, or a completion to prefix."""
+
+    task_id: str
+    sample_id: str
+    where: str  # "file:line" or a file path, for error messages
+    solution: str | None = None
+    completion: str | None = None
+    path: str | None = None
+    model: str | None = None
+
+
+Reader = Callable[[Path, Mapping[str, Task] | None, bool], Samples]
+
+
+@dataclass(frozen=True)
+class SampleReader:
+    """A samples format: its name, how to recognise it, and how to read it."""
+
+    name: str
+    description: str
+    sniff: Callable[[Path], bool]
+    read: Reader
+
+
+# ---------------------------------------------------------------- building candidates
+
+
+def _candidate(raw: _RawSample, tasks: Mapping[str, Task] | None, sanitize: bool) -> Candidate:
+    """A Candidate from a raw sample: prefix the prompt to a completion, then sanitize."""
+    task = None
+    if tasks is not None:
+        task = tasks.get(raw.task_id)
+        if task is None:
+            raise InputError(f"{raw.where}: unknown task id {raw.task_id!r}")
+    if raw.solution is not None:
+        program = raw.solution
+    elif task is None:
+        raise InputError(
+            f"{raw.where}: a `completion` needs its task's prompt; pass the benchmark "
+            f"(tasks) or use full `solution` programs"
+        )
+    else:
+        program = task.prompt + (raw.completion or "")
+    if not sanitize:
+        return Candidate(
+            raw.task_id, raw.sample_id, program, path=raw.path, model=raw.model, raw=program
+        )
+    clean = sanitize_code(program, task.entry_point if task else None)
+    return Candidate(
+        raw.task_id,
+        raw.sample_id,
+        clean.code,
+        path=raw.path,
+        model=raw.model,
+        raw=program,
+        removed=clean.removed,
+    )
+
+
+def _candidates(
+    raws: Iterable[_RawSample], tasks: Mapping[str, Task] | None, sanitize: bool
+) -> tuple[Candidate, ...]:
+    """Candidates in input order; a repeated (task id, sample id) is an input error."""
+    seen: set[tuple[str, str]] = set()
+    out: list[Candidate] = []
+    for raw in raws:
+        key = (raw.task_id, raw.sample_id)
+        if key in seen:
+            raise InputError(f"{raw.where}: duplicate sample {raw.task_id} #{raw.sample_id}")
+        seen.add(key)
+        out.append(_candidate(raw, tasks, sanitize))
+    return tuple(out)
+
+
+def _text_field(row: Mapping[str, Any], key: str, where: str) -> str | None:
+    value = row.get(key)
+    if value is not None and not isinstance(value, str):
+        raise InputError(f"{where}: `{key}` must be a string, got {type(value).__name__}")
+    return value
+
+
+def _jsonl_samples(path: Path, *, completion_only: bool) -> list[_RawSample]:
+    """Raw samples of a samples JSONL; sample ids default to a per-task counter."""
+    rows = read_jsonl_numbered(path)
+    if not rows:
+        raise InputError(f"{path}: empty samples file")
+    counters: dict[str, int] = {}
+    raws: list[_RawSample] = []
+    for lineno, row in rows:
+        where = f"{path}:{lineno}"
+        task_id = row.get("task_id")
+        if not isinstance(task_id, str) or not task_id:
+            raise InputError(f"{where}: missing or non-string `task_id`")
+        solution = None if completion_only else _text_field(row, "solution", where)
+        completion = _text_field(row, "completion", where)
+        if solution is None and completion is None:
+            wanted = "`completion`" if completion_only else "`solution` or `completion`"
+            raise InputError(f"{where}: no {wanted} field")
+        index = counters.get(task_id, 0)
+        counters[task_id] = index + 1
+        sample_id = row.get("sample_id")
+        model = row.get("model")
+        raws.append(
+            _RawSample(
+                task_id=task_id,
+                sample_id=str(index if sample_id is None else sample_id),
+                where=where,
+                solution=solution,
+                completion=completion,
+                model=model if isinstance(model, str) else None,
+            )
+        )
+    return raws
+
+
+def _open_text(path: Path) -> Any:
+    return (
+        gzip.open(path, "rt", encoding="utf-8") if is_gzip(path) else open(path, encoding="utf-8")
+    )
+
+
+# ---------------------------------------------------------------- readers
+
+
+def _read_evalplus_jsonl(path: Path, tasks: Mapping[str, Task] | None, sanitize: bool) -> Samples:
+    raws = _jsonl_samples(path, completion_only=False)
+    return Samples(_candidates(raws, tasks, sanitize), None, str(path), "evalplus-jsonl")
+
+
+def _read_humaneval_jsonl(path: Path, tasks: Mapping[str, Task] | None, sanitize: bool) -> Samples:
+    raws = _jsonl_samples(path, completion_only=True)
+    return Samples(_candidates(raws, tasks, sanitize), None, str(path), "humaneval-jsonl")
+
+
+def _sample_order(path: Path) -> tuple[int, int | str]:
+    """Numeric stems in numeric order (2.py before 10.py), others after by name."""
+    return (0, int(path.stem)) if path.stem.isdigit() else (1, path.stem)
+
+
+def _dir_samples(root: Path) -> list[_RawSample]:
+    """Raw samples of an EvalPlus directory: TASK_ID/N.py with `_` standing for `/`."""
+    raws: list[_RawSample] = []
+    for task_dir in sorted(p for p in root.iterdir() if p.is_dir()):
+        task_id = task_dir.name.replace("_", "/")
+        for file in sorted(task_dir.glob("*.py"), key=_sample_order):
+            try:
+                text = file.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise InputError(f"{file}: unreadable ({type(exc).__name__})") from None
+            raws.append(_RawSample(task_id, file.stem, str(file), solution=text, path=str(file)))
+    if not raws:
+        raise InputError(f"{root}: no samples (expected TASK_ID/N.py files)")
+    return raws
+
+
+def _read_evalplus_dir(path: Path, tasks: Mapping[str, Task] | None, sanitize: bool) -> Samples:
+    return Samples(
+        _candidates(_dir_samples(path), tasks, sanitize), None, str(path), "evalplus-dir"
+    )
+
+
+_OUTCOMES: Mapping[str, Outcome] = {
+    "pass": Outcome.PASS,
+    "success": Outcome.PASS,  # evalplus < 0.2
+    "fail": Outcome.FAIL,
+    "failed": Outcome.FAIL,
+    "timeout": Outcome.TIMEOUT,
+    "timed out": Outcome.TIMEOUT,
+    "error": Outcome.ERROR,
+}
+
+
+def _outcome(value: Any, where: str) -> Outcome:
+    """An EvalPlus status string as an Outcome; `None` means the suite did not run."""
+    if value is None:
+        raise InputError(f"{where}: no plus-test status (a --base-only run cannot be labeled)")
+    outcome = _OUTCOMES.get(str(value).lower()) if isinstance(value, str) else None
+    if outcome is None:
+        raise InputError(f"{where}: unknown status {value!r}")
+    return outcome
+
+
+def _load_json(path: Path) -> Any:
+    try:
+        with _open_text(path) as fh:
+            text = fh.read()
+        if not text.strip():
+            raise InputError(f"{path}: empty file")
+        return json.loads(text)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}:{exc.lineno}: malformed JSON: {exc.msg}") from None
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: unreadable ({type(exc).__name__}: {exc})") from None
+
+
+def _results_eval(path: Path) -> Mapping[str, Any]:
+    doc = _load_json(path)
+    if not isinstance(doc, dict) or not isinstance(doc.get("eval"), dict):
+        raise InputError(f"{path}: not an EvalPlus eval_results.json (no `eval` object)")
+    if not doc["eval"]:
+        raise InputError(f"{path}: empty eval results")
+    return doc["eval"]
+
+
+def _label(cand: Candidate, weak: Outcome, strong: Outcome) -> Label:
+    return Label(
+        task_id=cand.task_id,
+        sample_id=cand.sample_id,
+        solution_sha256=cand.sha256,
+        weak_status=weak,
+        strong_status=strong,
+        status=Status.from_outcomes(weak, strong),
+        model=cand.model,
+    )
+
+
+def _legacy_samples_for(path: Path) -> Path:
+    """The samples a legacy result file was computed from (EvalPlus's naming)."""
+    if path.name == "eval_results.json":
+        return path.parent
+    stem = path.name.removesuffix(".gz").removesuffix("_eval_results.json")
+    for name in (f"{stem}.jsonl", f"{stem}.jsonl.gz"):
+        if (path.parent / name).is_file():
+            return path.parent / name
+    raise InputError(
+        f"{path}: legacy eval results hold no solution text and no samples were found "
+        f"next to it (expected {stem}.jsonl)"
+    )
+
+
+def _read_eval_results(path: Path, tasks: Mapping[str, Task] | None, sanitize: bool) -> Samples:
+    """Current format (`eval: {task: [{solution, base_status, plus_status}]}`) or legacy."""
+    evals = _results_eval(path)
+    legacy = any(isinstance(v, dict) for v in evals.values())
+    if legacy:
+        return _read_legacy_results(path, evals, tasks, sanitize)
+    raws: list[_RawSample] = []
+    statuses: list[tuple[Any, Any]] = []
+    for task_id, results in evals.items():
+        if not isinstance(results, list):
+            raise InputError(f"{path}: results of {task_id} are not a list")
+        for index, res in enumerate(results):
+            where = f"{path}: {task_id} #{index}"
+            if not isinstance(res, dict):
+                raise InputError(f"{where}: result is not an object")
+            solution = _text_field(res, "solution", where)
+            if solution is None:
+                raise InputError(f"{where}: no `solution`")
+            raws.append(_RawSample(task_id, str(index), where, solution=solution))
+            statuses.append((res.get("base_status"), res.get("plus_status")))
+    cands = _candidates(raws, tasks, sanitize)
+    labels = tuple(
+        _label(c, _outcome(b, r.where), _outcome(p, r.where))
+        for c, r, (b, p) in zip(cands, raws, statuses, strict=True)
+    )
+    return Samples(cands, labels, str(path), "eval-results")
+
+
+def _read_legacy_results(
+    path: Path, evals: Mapping[str, Any], tasks: Mapping[str, Task] | None, sanitize: bool
+) -> Samples:
+    """Legacy `{task: {nfiles, base: [[status, details]], plus: [...]}}` joined to its samples.
+
+    EvalPlus numbered completions per task in reading order, which is what our readers'
+    per-task order and default sample ids follow.
+    """
+    source = read_samples(_legacy_samples_for(path), tasks, sanitize=sanitize)
+    by_task: dict[str, list[Candidate]] = {}
+    for cand in source.candidates:
+        by_task.setdefault(cand.task_id, []).append(cand)
+    cands: list[Candidate] = []
+    labels: list[Label] = []
+    for task_id, res in evals.items():
+        where = f"{path}: {task_id}"
+        base, plus = res.get("base") or [], res.get("plus") or []
+        have = by_task.get(task_id, [])
+        if len(base) != len(have) or len(plus) != len(base):
+            raise InputError(
+                f"{where}: {len(base)} base / {len(plus)} plus results for {len(have)} samples"
+            )
+        for i, (cand, b, p) in enumerate(zip(have, base, plus, strict=True)):
+            weak = _outcome(b[0] if isinstance(b, list) and b else b, f"{where} #{i}")
+            strong = _outcome(p[0] if isinstance(p, list) and p else p, f"{where} #{i}")
+            cands.append(cand)
+            labels.append(_label(cand, weak, strong))
+    return Samples(tuple(cands), tuple(labels), str(path), "eval-results")
+
+
+# ---------------------------------------------------------------- sniffing
+
+
+def _first_json_row(path: Path) -> dict[str, Any] | None:
+    """The first non-blank line parsed as a JSON object, or None."""
+    try:
+        with _open_text(path) as fh:
+            for line in fh:
+                if line.strip():
+                    row = json.loads(line)
+                    return row if isinstance(row, dict) else None
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError, ValueError):
+        return None
+    return None
+
+
+def _looks_like_results(path: Path) -> bool:
+    if not path.is_file():
+        return False
+    name = path.name.removesuffix(".gz")
+    if name.endswith(".json"):
+        return True
+    row = _first_json_row(path)
+    return row is not None and "eval" in row and "task_id" not in row
+
+
+def _looks_like_humaneval(path: Path) -> bool:
+    row = _first_json_row(path) if path.is_file() else None
+    return row is not None and "completion" in row and "solution" not in row
+
+
+def _looks_like_evalplus(path: Path) -> bool:
+    return path.is_file() and not _looks_like_results(path)
+
+
+# Sniffed in this order; the first match wins.
+READERS: Mapping[str, SampleReader] = {
+    r.name: r
+    for r in (
+        SampleReader(
+            "evalplus-dir", "EvalPlus directory TASK_ID/N.py", Path.is_dir, _read_evalplus_dir
+        ),
+        SampleReader(
+            "eval-results",
+            "EvalPlus eval_results.json (labeled; current or legacy)",
+            _looks_like_results,
+            _read_eval_results,
+        ),
+        SampleReader(
+            "humaneval-jsonl",
+            "human-eval samples JSONL (task_id, completion)",
+            _looks_like_humaneval,
+            _read_humaneval_jsonl,
+        ),
+        SampleReader(
+            "evalplus-jsonl",
+            "EvalPlus samples JSONL (solution, or completion + prompt); plain or gzip",
+            _looks_like_evalplus,
+            _read_evalplus_jsonl,
+        ),
+    )
+}
+
+
+def detect_format(path: str | Path) -> str:
+    """The name of the reader for `path` (see READERS)."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: no such file or directory")
+    for reader in READERS.values():
+        if reader.sniff(p):
+            return reader.name
+    raise InputError(f"{p}: unrecognised samples format")
+
+
+def read_samples(
+    path: str | Path,
+    tasks: Mapping[str, Task] | None = None,
+    *,
+    sanitize: bool = True,
+    format: str | None = None,
+) -> Samples:
+    """Read candidates from `path`, sniffing the format unless `format` names a reader.
+
+    With `tasks`, every task id must be known and completions get their prompt; with
+    `sanitize`, `Candidate.code` is the sanitized program and `Candidate.raw` the original.
+    """
+    p = Path(path)
+    if format is None:
+        format = detect_format(p)
+    reader = READERS.get(format)
+    if reader is None:
+        raise InputError(f"unknown samples format {format!r} (known: {', '.join(READERS)})")
+    if not p.exists():
+        raise InputError(f"{p}: no such file or directory")
+    if reader.name == "evalplus-dir" and not p.is_dir():
+        raise InputError(f"{p}: format evalplus-dir needs a directory")
+    if reader.name != "evalplus-dir" and p.is_dir():
+        raise InputError(f"{p}: is a directory (format {reader.name} needs a file)")
+    return reader.read(p, tasks, sanitize)

@@ -1,0 +1,442 @@
+"""Sample readers: each format, sniffing, the override, and bad inputs."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from auditor.corpus.benchmarks import load_benchmark, load_benchmarks_for
+from auditor.corpus.samples import READERS, detect_format, read_samples
+from auditor.errors import InputError
+from auditor.types import Outcome, Status, Task
+
+REPO = Path(__file__).resolve().parents[1]
+FIX = REPO / "tests" / "fixtures" / "readers"
+TOY = REPO / "corpora" / "toy"
+
+
+@pytest.fixture(scope="module")
+def toy_tasks() -> dict[str, Task]:
+    return load_benchmark(str(TOY / "benchmark.jsonl"))
+
+
+# ------------------------------------------------------------------ sniffing
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        (FIX / "evalplus_samples.jsonl", "evalplus-jsonl"),
+        (TOY / "samples.jsonl", "evalplus-jsonl"),
+        (FIX / "humaneval_samples.jsonl", "humaneval-jsonl"),
+        (FIX / "evalplus_dir", "evalplus-dir"),
+        (FIX / "eval_results_current.json", "eval-results"),
+        (FIX / "legacy" / "samples_eval_results.json", "eval-results"),
+    ],
+)
+def test_detect_format(path: Path, name: str) -> None:
+    assert detect_format(path) == name
+    assert read_samples(path, load_benchmark(str(TOY / "benchmark.jsonl"))).format == name
+
+
+def test_every_reader_is_sniffable_and_described() -> None:
+    assert set(READERS) == {"evalplus-jsonl", "evalplus-dir", "humaneval-jsonl", "eval-results"}
+    for name, reader in READERS.items():
+        assert reader.name == name
+        assert reader.description
+
+
+def test_format_override_picks_the_named_reader(toy_tasks: dict[str, Task]) -> None:
+    # Sniffed as human-eval; forced to EvalPlus JSONL the rows are read the same way.
+    path = FIX / "humaneval_samples.jsonl"
+    forced = read_samples(path, toy_tasks, format="evalplus-jsonl")
+    assert forced.format == "evalplus-jsonl"
+    assert [c.code for c in forced.candidates] == [
+        c.code for c in read_samples(path, toy_tasks).candidates
+    ]
+
+
+def test_format_override_unknown_name() -> None:
+    with pytest.raises(InputError, match="unknown samples format 'nope'"):
+        read_samples(FIX / "evalplus_samples.jsonl", format="nope")
+
+
+def test_format_override_wrong_kind_of_path(toy_tasks: dict[str, Task]) -> None:
+    with pytest.raises(InputError, match="needs a directory"):
+        read_samples(FIX / "evalplus_samples.jsonl", toy_tasks, format="evalplus-dir")
+    with pytest.raises(InputError, match="is a directory"):
+        read_samples(FIX / "evalplus_dir", toy_tasks, format="evalplus-jsonl")
+
+
+def test_missing_path() -> None:
+    with pytest.raises(InputError, match="no such file"):
+        read_samples(FIX / "absent.jsonl")
+
+
+# ------------------------------------------------------------------ readers
+
+
+def test_evalplus_jsonl(toy_tasks: dict[str, Task]) -> None:
+    s = read_samples(FIX / "evalplus_samples.jsonl", toy_tasks)
+    assert s.labels is None
+    assert s.source == str(FIX / "evalplus_samples.jsonl")
+    keys = [(c.task_id, c.sample_id) for c in s.candidates]
+    # Per-task counter by default; an explicit sample_id wins.
+    assert keys == [("Toy/0", "0"), ("Toy/0", "1"), ("Toy/0", "2"), ("Toy/2", "7")]
+    completion = s.candidates[2]
+    assert completion.raw == toy_tasks["Toy/0"].prompt + "    return 0\n"
+    assert "def sum_of_evens" in completion.code
+    assert s.candidates[3].model == "toy-model"
+
+
+def test_sanitize_applies_to_code_not_raw(toy_tasks: dict[str, Task]) -> None:
+    path = FIX / "evalplus_samples.jsonl"
+    clean = read_samples(path, toy_tasks).candidates[1]
+    raw = read_samples(path, toy_tasks, sanitize=False).candidates[1]
+    assert "print(sum_of_evens" in clean.raw  # type: ignore[operator]
+    assert "print(sum_of_evens" not in clean.code
+    assert clean.removed  # the sanitizer says what it dropped
+    assert raw.code == raw.raw == clean.raw
+    assert raw.removed == ()
+
+
+def test_completion_without_tasks_is_an_input_error() -> None:
+    with pytest.raises(InputError, match=r"evalplus_samples\.jsonl:3: a `completion` needs"):
+        read_samples(FIX / "evalplus_samples.jsonl")
+
+
+def test_solutions_read_without_tasks() -> None:
+    s = read_samples(TOY / "samples.jsonl", sanitize=False)
+    assert len(s.candidates) == 16
+    assert Counter(c.task_id for c in s.candidates) == {f"Toy/{i}": 4 for i in range(4)}
+
+
+def test_gzip_samples_match_plain(tmp_path: Path, toy_tasks: dict[str, Task]) -> None:
+    plain = read_samples(TOY / "samples.jsonl", toy_tasks)
+    gz = tmp_path / "samples.jsonl.gz"
+    gz.write_bytes(gzip.compress((TOY / "samples.jsonl").read_bytes()))
+    # Gzip content under a plain name is recognised by its magic bytes.
+    disguised = tmp_path / "disguised.jsonl"
+    shutil.copy(gz, disguised)
+    for path in (gz, disguised):
+        got = read_samples(path, toy_tasks)
+        assert got.format == "evalplus-jsonl"
+        assert got.candidates == plain.candidates
+
+
+def test_humaneval_jsonl(toy_tasks: dict[str, Task]) -> None:
+    s = read_samples(FIX / "humaneval_samples.jsonl", toy_tasks)
+    assert [(c.task_id, c.sample_id) for c in s.candidates] == [
+        ("Toy/0", "0"),
+        ("Toy/1", "0"),
+        ("Toy/1", "1"),
+    ]
+    truncated = s.candidates[1]
+    assert truncated.raw.startswith(toy_tasks["Toy/1"].prompt)  # type: ignore[union-attr]
+    assert truncated.raw.endswith("assert count_vowels(")  # type: ignore[union-attr]
+    compile(truncated.code, "<sanitized>", "exec")  # the truncated assert is gone
+    assert "assert count_vowels(" not in truncated.code
+
+
+def test_humaneval_jsonl_requires_completion(tmp_path: Path, toy_tasks: dict[str, Task]) -> None:
+    path = tmp_path / "s.jsonl"
+    path.write_text(json.dumps({"task_id": "Toy/0", "solution": "x = 1\n"}) + "\n")
+    with pytest.raises(InputError, match=r"s\.jsonl:1: no `completion` field"):
+        read_samples(path, toy_tasks, format="humaneval-jsonl")
+
+
+def test_evalplus_dir(toy_tasks: dict[str, Task]) -> None:
+    s = read_samples(FIX / "evalplus_dir", toy_tasks)
+    assert [(c.task_id, c.sample_id) for c in s.candidates] == [
+        ("Toy/0", "0"),
+        ("Toy/0", "1"),
+        ("Toy/0", "2"),
+        ("Toy/0", "10"),  # numeric order, not string order
+        ("Toy/2", "0"),
+    ]
+    assert all(c.path and c.path.endswith(f"{c.sample_id}.py") for c in s.candidates)
+    leap = s.candidates[-1]
+    assert "print(" in leap.raw  # type: ignore[operator]
+    assert "print(" not in leap.code
+
+
+def test_eval_results_current(toy_tasks: dict[str, Task]) -> None:
+    s = read_samples(FIX / "eval_results_current.json", toy_tasks)
+    assert s.labels is not None
+    got = [
+        (lab.task_id, lab.sample_id, lab.weak_status, lab.strong_status, lab.status)
+        for lab in s.labels
+    ]
+    assert got == [
+        ("Toy/0", "0", Outcome.PASS, Outcome.PASS, Status.CORRECT),
+        ("Toy/0", "1", Outcome.PASS, Outcome.FAIL, Status.FALSE_POSITIVE),
+        ("Toy/2", "0", Outcome.TIMEOUT, Outcome.TIMEOUT, Status.REJECTED),
+    ]
+    assert [lab.solution_sha256 for lab in s.labels] == [c.sha256 for c in s.candidates]
+
+
+def test_eval_results_legacy_joins_its_samples(toy_tasks: dict[str, Task]) -> None:
+    s = read_samples(FIX / "legacy" / "samples_eval_results.json", toy_tasks)
+    assert s.format == "eval-results"
+    assert s.labels is not None
+    assert [(lab.task_id, lab.sample_id, lab.status) for lab in s.labels] == [
+        ("Toy/0", "0", Status.CORRECT),
+        ("Toy/0", "1", Status.FALSE_POSITIVE),
+        ("Toy/2", "0", Status.FALSE_POSITIVE),
+    ]
+    sibling = read_samples(FIX / "legacy" / "samples.jsonl", toy_tasks)
+    assert s.candidates == sibling.candidates
+
+
+def test_eval_results_legacy_in_a_samples_dir(tmp_path: Path, toy_tasks: dict[str, Task]) -> None:
+    root = tmp_path / "samples"
+    shutil.copytree(FIX / "evalplus_dir", root)
+    fail, ok = ["failed", []], ["success", []]
+    legacy = {
+        "eval": {
+            "Toy/0": {"nfiles": 4, "base": [ok, ok, fail, ok], "plus": [ok, fail, fail, ok]},
+            "Toy/2": {"nfiles": 1, "base": [ok], "plus": [["timed out", []]]},
+        }
+    }
+    (root / "eval_results.json").write_text(json.dumps(legacy))
+    s = read_samples(root / "eval_results.json", toy_tasks)
+    assert s.labels is not None
+    assert [lab.status.value for lab in s.labels] == [
+        "correct",
+        "false_positive",
+        "rejected",
+        "correct",
+        "false_positive",
+    ]
+    assert s.labels[-1].strong_status is Outcome.TIMEOUT
+
+
+def test_eval_results_legacy_count_mismatch(tmp_path: Path, toy_tasks: dict[str, Task]) -> None:
+    shutil.copy(FIX / "legacy" / "samples.jsonl", tmp_path / "samples.jsonl")
+    legacy = {
+        "eval": {"Toy/0": {"nfiles": 1, "base": [["success", []]], "plus": [["success", []]]}}
+    }
+    (tmp_path / "samples_eval_results.json").write_text(json.dumps(legacy))
+    with pytest.raises(InputError, match="1 base / 1 plus results for 2 samples"):
+        read_samples(tmp_path / "samples_eval_results.json", toy_tasks)
+
+
+def test_eval_results_legacy_without_samples(tmp_path: Path) -> None:
+    path = tmp_path / "x_eval_results.json"
+    path.write_text(json.dumps({"eval": {"Toy/0": {"nfiles": 0, "base": [], "plus": []}}}))
+    with pytest.raises(InputError, match="legacy eval results hold no solution text"):
+        read_samples(path)
+
+
+def test_eval_results_base_only_run_is_rejected(tmp_path: Path) -> None:
+    res = {"eval": {"Toy/2": [{"solution": "x = 1\n", "base_status": "pass", "plus_status": None}]}}
+    path = tmp_path / "eval_results.json"
+    path.write_text(json.dumps(res))
+    with pytest.raises(InputError, match="no plus-test status"):
+        read_samples(path, sanitize=False)
+
+
+def test_eval_results_unknown_status(tmp_path: Path) -> None:
+    res = {"eval": {"Toy/2": [{"solution": "x = 1\n", "base_status": "ok", "plus_status": "pass"}]}}
+    path = tmp_path / "eval_results.json"
+    path.write_text(json.dumps(res))
+    with pytest.raises(InputError, match="unknown status 'ok'"):
+        read_samples(path, sanitize=False)
+
+
+def test_eval_results_without_eval_object(tmp_path: Path) -> None:
+    path = tmp_path / "eval_results.json"
+    path.write_text(json.dumps({"date": "x"}))
+    with pytest.raises(InputError, match="no `eval` object"):
+        read_samples(path)
+
+
+# ------------------------------------------------------------------ bad inputs
+
+
+def _one_line(exc: pytest.ExceptionInfo[InputError]) -> str:
+    msg = str(exc.value)
+    assert "\n" not in msg
+    return msg
+
+
+def _write_jsonl(path: Path, lines: list[str]) -> Path:
+    path.write_text("".join(line + "\n" for line in lines))
+    return path
+
+
+GOOD = json.dumps({"task_id": "Toy/2", "solution": "def is_leap_year(year):\n    return True\n"})
+HE_GOOD = json.dumps({"task_id": "Toy/0", "completion": "    return 0\n"})
+
+
+@pytest.mark.parametrize(("fmt", "good"), [("evalplus-jsonl", GOOD), ("humaneval-jsonl", HE_GOOD)])
+def test_malformed_json_line_names_file_and_line(
+    tmp_path: Path, toy_tasks: dict[str, Task], fmt: str, good: str
+) -> None:
+    path = _write_jsonl(tmp_path / "s.jsonl", [good, good, '{"task_id": "Toy/0", '])
+    with pytest.raises(InputError) as exc:
+        read_samples(path, toy_tasks)
+    assert _one_line(exc).startswith(f"{path}:3: malformed JSON")
+    with pytest.raises(InputError, match=r"s\.jsonl:3: malformed JSON"):
+        read_samples(path, toy_tasks, format=fmt)
+
+
+def test_malformed_eval_results(tmp_path: Path) -> None:
+    path = tmp_path / "eval_results.json"
+    path.write_text('{"eval": {"Toy/0": [\n{"solution": }]}}')
+    with pytest.raises(InputError) as exc:
+        read_samples(path)
+    assert _one_line(exc).startswith(f"{path}:2: malformed JSON")
+
+
+@pytest.mark.parametrize(
+    ("fmt", "good", "unknown"),
+    [("evalplus-jsonl", GOOD, "Nope/2"), ("humaneval-jsonl", HE_GOOD, "Nope/0")],
+)
+def test_unknown_task_id_jsonl(
+    tmp_path: Path, toy_tasks: dict[str, Task], fmt: str, good: str, unknown: str
+) -> None:
+    path = _write_jsonl(tmp_path / "s.jsonl", [good, good.replace('"Toy/', '"Nope/')])
+    with pytest.raises(InputError) as exc:
+        read_samples(path, toy_tasks, format=fmt)
+    assert _one_line(exc) == f"{path}:2: unknown task id {unknown!r}"
+
+
+def test_unknown_task_id_dir(tmp_path: Path, toy_tasks: dict[str, Task]) -> None:
+    (tmp_path / "Nope_3").mkdir()
+    (tmp_path / "Nope_3" / "0.py").write_text("x = 1\n")
+    with pytest.raises(InputError, match="unknown task id 'Nope/3'") as exc:
+        read_samples(tmp_path, toy_tasks)
+    _one_line(exc)
+
+
+def test_unknown_task_id_eval_results(tmp_path: Path, toy_tasks: dict[str, Task]) -> None:
+    res = {
+        "eval": {"Nope/1": [{"solution": "x = 1\n", "base_status": "pass", "plus_status": "pass"}]}
+    }
+    path = tmp_path / "eval_results.json"
+    path.write_text(json.dumps(res))
+    with pytest.raises(InputError, match="unknown task id 'Nope/1'") as exc:
+        read_samples(path, toy_tasks)
+    _one_line(exc)
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt", "message"),
+    [
+        ("s.jsonl", None, "empty samples file"),
+        ("s.jsonl", "humaneval-jsonl", "empty samples file"),
+        ("s.jsonl.gz", None, "empty samples file"),
+        ("eval_results.json", None, "empty file"),
+    ],
+)
+def test_empty_file(tmp_path: Path, name: str, fmt: str | None, message: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(b"") if name.endswith(".gz") else b"\n\n")
+    with pytest.raises(InputError, match=message) as exc:
+        read_samples(path, format=fmt)
+    _one_line(exc)
+
+
+def test_empty_dir(tmp_path: Path) -> None:
+    (tmp_path / "Toy_0").mkdir()
+    with pytest.raises(InputError, match="no samples") as exc:
+        read_samples(tmp_path)
+    _one_line(exc)
+
+
+def test_empty_eval_results(tmp_path: Path) -> None:
+    path = tmp_path / "eval_results.json"
+    path.write_text(json.dumps({"eval": {}}))
+    with pytest.raises(InputError, match="empty eval results"):
+        read_samples(path)
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [
+        ("s.jsonl.gz", None),
+        ("s.jsonl.gz", "humaneval-jsonl"),
+        ("eval_results.json.gz", None),
+    ],
+)
+def test_gzip_corruption(tmp_path: Path, name: str, fmt: str | None) -> None:
+    good = gzip.compress((TOY / "samples.jsonl").read_bytes())
+    truncated = tmp_path / name
+    truncated.write_bytes(good[: len(good) // 2])
+    flipped = tmp_path / ("x" + name)
+    flipped.write_bytes(good[:10] + bytes(b ^ 0xFF for b in good[10:40]) + good[40:])
+    for path in (truncated, flipped):
+        with pytest.raises(InputError, match="unreadable") as exc:
+            read_samples(path, format=fmt)
+        assert _one_line(exc).startswith(str(path))
+
+
+def test_bad_utf8_in_dir_sample(tmp_path: Path) -> None:
+    (tmp_path / "Toy_0").mkdir()
+    (tmp_path / "Toy_0" / "0.py").write_bytes(b"x = '\xff'\n")
+    with pytest.raises(InputError, match=r"0\.py: unreadable"):
+        read_samples(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ({"solution": "x = 1\n"}, r"s\.jsonl:1: missing or non-string `task_id`"),
+        ({"task_id": "Toy/2"}, r"s\.jsonl:1: no `solution` or `completion` field"),
+        ({"task_id": "Toy/2", "solution": ["a"]}, r"s\.jsonl:1: `solution` must be a string"),
+    ],
+)
+def test_bad_rows(tmp_path: Path, row: dict[str, object], message: str) -> None:
+    path = _write_jsonl(tmp_path / "s.jsonl", [json.dumps(row)])
+    with pytest.raises(InputError, match=message):
+        read_samples(path)
+
+
+def test_json_line_that_is_not_an_object(tmp_path: Path) -> None:
+    path = _write_jsonl(tmp_path / "s.jsonl", [GOOD, "[1, 2]"])
+    with pytest.raises(InputError, match=r"s\.jsonl:2: expected a JSON object"):
+        read_samples(path)
+
+
+def test_duplicate_sample_id(tmp_path: Path) -> None:
+    row = json.loads(GOOD) | {"sample_id": 4}
+    path = _write_jsonl(tmp_path / "s.jsonl", [json.dumps(row), json.dumps(row)])
+    with pytest.raises(InputError, match=r"s\.jsonl:2: duplicate sample Toy/2 #4"):
+        read_samples(path)
+
+
+# ------------------------------------------------------------------ shared corpora
+
+CORPORA = [
+    ("humaneval_codegen-16b-mono_t0.8_n100.jsonl.gz", 16400, {"HumanEval"}),
+    ("humaneval_code-davinci-002_t0.8_n200.jsonl.gz", 32200, {"HumanEval"}),
+    ("evalperf_qwen2.5-coder-7b-instruct_t0.2_n40.jsonl.gz", 4720, {"HumanEval", "Mbpp"}),
+]
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(("name", "rows", "benchmarks"), CORPORA)
+def test_shared_corpora_read_and_sanitize(
+    shared_corpora: Path, name: str, rows: int, benchmarks: set[str]
+) -> None:
+    path = shared_corpora / "samples" / name
+    with gzip.open(path, "rt") as fh:
+        ids = {json.loads(line)["task_id"] for line in fh}
+    tasks = load_benchmarks_for(ids, shared_corpora)
+    start = time.perf_counter()
+    s = read_samples(path, tasks)  # unknown task ids would raise here
+    elapsed = time.perf_counter() - start
+    print(f"{name}: read+sanitize {len(s.candidates)} rows in {elapsed:.2f}s")
+    assert len(s.candidates) == rows
+    assert {c.task_id.split("/")[0] for c in s.candidates} == benchmarks
+    assert all(c.task_id in tasks for c in s.candidates)
+    assert len({(c.task_id, c.sample_id) for c in s.candidates}) == rows
+    entry_defined = sum(f"def {tasks[c.task_id].entry_point}" in c.code for c in s.candidates)
+    assert entry_defined / rows > 0.95
