@@ -455,3 +455,109 @@ def test_monte_carlo_agrees_on_real_labels(path: Path | None) -> None:
     )
     assert np.all(np.abs(cv.accuracy - acc[0]) <= 3 * acc[1] + 1e-9)
     assert np.all(np.abs(cv.coverage - cov[0]) <= 3 * cov[1] + 1e-9)
+
+
+# ------------------------------------------------------------------ `auditor curves`
+
+
+def _write_labels(path: Path, tasks: list[tuple[int, int, int]]) -> list[Label]:
+    import json
+
+    labels = make_labels(tasks)
+    path.write_text("".join(json.dumps(lb.to_json()) + "\n" for lb in labels), encoding="utf-8")
+    return labels
+
+
+def _run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    from auditor.cli import main
+
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_curves_cli_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    tasks = [(10, 3, 2), (10, 0, 0), (10, 10, 9)]
+    _write_labels(tmp_path / "labels.jsonl", tasks)
+    code, out, _ = _run_cli(
+        ["curves", str(tmp_path), "--cost", "0.5,2", "--k-max", "12", "--format", "json"], capsys
+    )
+    assert code == 0
+    doc = json.loads(out)
+    want = curves(TaskCounts.from_arrays(*zip(*tasks, strict=True)), [0.5, 2.0], k_max=12)
+    assert doc["ceiling"] == pytest.approx(want.ceiling)
+    assert [c["cost"] for c in doc["costs"]] == [0.5, 2.0]
+    for i, entry in enumerate(doc["costs"]):
+        assert entry["k"] == list(range(1, 13))
+        assert entry["utility"] == pytest.approx(want.utility[i].tolist())
+        assert entry["accuracy"] == pytest.approx(want.accuracy.tolist())
+        assert entry["fp_share"] == pytest.approx(want.fp_share.tolist())
+        assert entry["k_opt"] == int(want.k_opt[i])
+
+
+def test_curves_cli_with_scores_csv_and_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import csv
+    import io
+
+    labels = _write_labels(tmp_path / "labels.jsonl", [(6, 4, 2), (4, 2, 1)])
+    scores = tmp_path / "scores.csv"
+    rows = ["task_id,sample_id,risk"] + [
+        f"{lb.task_id},{lb.sample_id},{0.9 if lb.status is Status.FALSE_POSITIVE else 0.1}"
+        for lb in labels
+    ]
+    scores.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    args = ["curves", str(tmp_path / "labels.jsonl"), "--scores", str(scores), "--cost", "1"]
+    code, out, _ = _run_cli([*args, "--thresholds", "0.5", "--format", "csv"], capsys)
+    assert code == 0
+    table = list(csv.DictReader(io.StringIO(out)))
+    policies = {r["policy"] for r in table}
+    assert policies == {"first_pass", "auditor_filter", "auditor_rerank"}
+    # a perfect auditor filters every false positive away
+    assert all(float(r["fp_share"]) == 0 for r in table if r["policy"] == "auditor_filter")
+    code, out, _ = _run_cli([*args, "--format", "text"], capsys)
+    assert code == 0 and "auditor as a second verifier" in out and "re-rank" in out
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--cost", "-1"], "cost ratio '-1' must be"),
+        (["--cost", "x"], "cost ratio 'x' is not a number"),
+        (["--k-max", "0"], "--k-max must be >= 1"),
+    ],
+)
+def test_curves_cli_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], message: str
+) -> None:
+    _write_labels(tmp_path / "labels.jsonl", [(3, 1, 1)])
+    code, _, err = _run_cli(["curves", str(tmp_path), *extra], capsys)
+    assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_curves_cli_no_weak_pass(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _write_labels(tmp_path / "labels.jsonl", [(3, 0, 0)])
+    code, _, err = _run_cli(["curves", str(tmp_path)], capsys)
+    assert code == 2 and "no candidate passes the weak tests" in err
+
+
+def test_read_scores_errors(tmp_path: Path) -> None:
+    from auditor.report.study_io import read_scores
+
+    bad = tmp_path / "s.jsonl"
+    bad.write_text('{"task_id": "a", "sample_id": 1, "risk": 0.5}\n{"task_id": "a"}\n')
+    with pytest.raises(InputError, match=r"s.jsonl:2: expected an object"):
+        read_scores(bad)
+    bad.write_text('{"task_id": "a", "sample_id": 1, "risk": "high"}\n')
+    with pytest.raises(InputError, match="not a number"):
+        read_scores(bad)
+    csv_file = tmp_path / "s.csv"
+    csv_file.write_text("task_id,risk\na,1\n")
+    with pytest.raises(InputError, match="lacks sample_id"):
+        read_scores(csv_file)
+    good = tmp_path / "g.jsonl"
+    good.write_text('{"task_id": "a", "sample_id": 1, "risk": 0.5}\n\n')
+    assert read_scores(good) == {("a", "1"): 0.5}

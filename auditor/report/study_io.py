@@ -1,0 +1,94 @@
+"""I/O at the edge of the research report and `auditor curves`: risk scores and atomic writes.
+
+Risk-score file format (one score per candidate, higher = more likely a false positive):
+
+- JSON Lines (`.jsonl`, optionally `.gz`): one object per line with keys
+  `task_id` (str), `sample_id` (str or int) and `risk` (number); other keys are ignored.
+- CSV (`.csv`): a header row naming at least the columns `task_id,sample_id,risk`.
+
+Example line: `{"task_id": "HumanEval/0", "sample_id": "17", "risk": 0.83}`.
+Every candidate that passes the weak tests needs a score; scores of other candidates
+are ignored.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+
+from auditor.errors import InputError
+
+ScoreMap = dict[tuple[str, str], float]
+
+
+def _open_text(path: Path) -> io.TextIOBase:
+    if path.suffix == ".gz":
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8")
+    return open(path, encoding="utf-8")
+
+
+def _risk(value: object, where: str) -> float:
+    try:
+        risk = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InputError(f"{where}: risk {value!r} is not a number") from None
+    if not math.isfinite(risk):
+        raise InputError(f"{where}: risk {value!r} is not finite")
+    return risk
+
+
+def read_scores(path: str | Path) -> ScoreMap:
+    """Risk scores keyed by (task_id, sample_id) from a JSONL or CSV file."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: no such scores file")
+    scores: ScoreMap = {}
+    try:
+        with _open_text(p) as fh:
+            if p.name.endswith((".csv", ".csv.gz")):
+                reader = csv.DictReader(fh)
+                missing = {"task_id", "sample_id", "risk"} - set(reader.fieldnames or ())
+                if missing:
+                    raise InputError(f"{p}: CSV header lacks {', '.join(sorted(missing))}")
+                for lineno, row in enumerate(reader, start=2):
+                    key = (str(row["task_id"]), str(row["sample_id"]))
+                    scores[key] = _risk(row["risk"], f"{p}:{lineno}")
+            else:
+                for lineno, line in enumerate(fh, start=1):
+                    if not line.strip():
+                        continue
+                    try:
+                        obj = json.loads(line)
+                        key = (str(obj["task_id"]), str(obj["sample_id"]))
+                        value = obj["risk"]
+                    except json.JSONDecodeError as exc:
+                        raise InputError(f"{p}:{lineno}: malformed JSON ({exc.msg})") from None
+                    except (KeyError, TypeError):
+                        raise InputError(
+                            f"{p}:{lineno}: expected an object with task_id, sample_id, risk"
+                        ) from None
+                    scores[key] = _risk(value, f"{p}:{lineno}")
+    except (OSError, EOFError, UnicodeDecodeError, gzip.BadGzipFile) as exc:
+        raise InputError(f"{p}: unreadable scores file ({exc})") from None
+    if not scores:
+        raise InputError(f"{p}: no scores")
+    return scores
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write a file via a temporary sibling and os.replace, so readers never see half of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
