@@ -223,14 +223,53 @@ def test_eval_results_legacy_count_mismatch(tmp_path: Path, toy_tasks: dict[str,
         "eval": {"Toy/0": {"nfiles": 1, "base": [["success", []]], "plus": [["success", []]]}}
     }
     (tmp_path / "samples_eval_results.json").write_text(json.dumps(legacy))
-    with pytest.raises(InputError, match="1 base / 1 plus results for 2 samples"):
+    with pytest.raises(InputError, match="Toy/0 has 1 results but 2 samples"):
         read_samples(tmp_path / "samples_eval_results.json", toy_tasks)
 
 
 def test_eval_results_legacy_without_samples(tmp_path: Path) -> None:
     path = tmp_path / "x_eval_results.json"
-    path.write_text(json.dumps({"eval": {"Toy/0": {"nfiles": 0, "base": [], "plus": []}}}))
-    with pytest.raises(InputError, match="legacy eval results hold no solution text"):
+    ok = ["success", []]
+    path.write_text(json.dumps({"eval": {"Toy/0": {"nfiles": 1, "base": [ok], "plus": [ok]}}}))
+    with pytest.raises(InputError, match=r"no solution text .* \(expected x\.jsonl or a"):
+        read_samples(path)
+
+
+def test_eval_results_legacy_base_plus_lengths_differ(tmp_path: Path) -> None:
+    path = tmp_path / "x_eval_results.json"
+    ok = ["success", []]
+    path.write_text(json.dumps({"eval": {"Toy/0": {"nfiles": 2, "base": [ok, ok], "plus": [ok]}}}))
+    with pytest.raises(InputError, match="Toy/0: 2 base but 1 plus results"):
+        read_samples(path)
+
+
+def test_eval_results_stripped_of_solutions_join_samples(
+    tmp_path: Path, toy_tasks: dict[str, Task]
+) -> None:
+    # Copies committed without solution text still read, joined to their samples.
+    doc = json.loads((FIX / "eval_results_current.json").read_text())
+    for results in doc["eval"].values():
+        for res in results:
+            del res["solution"]
+    (tmp_path / "eval_results.json").write_text(json.dumps(doc))
+    (tmp_path / "Toy_0").mkdir()
+    (tmp_path / "Toy_2").mkdir()
+    full = read_samples(FIX / "eval_results_current.json", toy_tasks)
+    for cand in full.candidates:
+        (tmp_path / cand.task_id.replace("/", "_") / f"{cand.sample_id}.py").write_text(
+            cand.raw or ""
+        )
+    got = read_samples(tmp_path / "eval_results.json", toy_tasks)
+    assert got.labels == full.labels
+    assert [c.code for c in got.candidates] == [c.code for c in full.candidates]
+
+
+def test_eval_results_partly_stripped(tmp_path: Path) -> None:
+    doc = json.loads((FIX / "eval_results_current.json").read_text())
+    del doc["eval"]["Toy/0"][1]["solution"]
+    path = tmp_path / "eval_results.json"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(InputError, match="1 of 3 results lack a solution"):
         read_samples(path)
 
 

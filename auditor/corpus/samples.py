@@ -239,6 +239,61 @@ def _results_eval(path: Path) -> Mapping[str, Any]:
     return doc["eval"]
 
 
+@dataclass(frozen=True)
+class _Result:
+    """One evaluated sample of an eval_results.json, in EvalPlus completion order."""
+
+    task_id: str
+    index: int
+    weak: Outcome
+    strong: Outcome
+    solution: str | None
+
+    @property
+    def where(self) -> str:
+        return f"{self.task_id} #{self.index}"
+
+
+def _status_of(entry: Any) -> Any:
+    """The status of a legacy `[status, details]` pair (or a bare status)."""
+    return entry[0] if isinstance(entry, list) and entry else entry
+
+
+def _task_results(path: Path, task_id: str, res: Any) -> list[_Result]:
+    """Results of one task, from the current list form or the legacy `{base, plus}` form."""
+    where = f"{path}: {task_id}"
+    if isinstance(res, dict):  # legacy: {"nfiles": n, "base": [[status, details]], "plus": [...]}
+        base, plus = res.get("base") or [], res.get("plus") or []
+        if len(plus) != len(base):
+            raise InputError(f"{where}: {len(base)} base but {len(plus)} plus results")
+        return [
+            _Result(
+                task_id,
+                i,
+                _outcome(_status_of(b), f"{where} #{i}"),
+                _outcome(_status_of(p), f"{where} #{i}"),
+                None,
+            )
+            for i, (b, p) in enumerate(zip(base, plus, strict=True))
+        ]
+    if not isinstance(res, list):
+        raise InputError(f"{where}: results are neither a list nor a legacy object")
+    out: list[_Result] = []
+    for i, entry in enumerate(res):
+        if not isinstance(entry, dict):
+            raise InputError(f"{where} #{i}: result is not an object")
+        out.append(
+            _Result(
+                task_id,
+                i,
+                _outcome(entry.get("base_status"), f"{where} #{i}"),
+                _outcome(entry.get("plus_status"), f"{where} #{i}"),
+                _text_field(entry, "solution", f"{where} #{i}"),
+            )
+        )
+    return out
+
+
 def _label(cand: Candidate, weak: Outcome, strong: Outcome) -> Label:
     return Label(
         task_id=cand.task_id,
@@ -251,76 +306,72 @@ def _label(cand: Candidate, weak: Outcome, strong: Outcome) -> Label:
     )
 
 
-def _legacy_samples_for(path: Path) -> Path:
-    """The samples a legacy result file was computed from (EvalPlus's naming)."""
-    if path.name == "eval_results.json":
+def _samples_next_to(path: Path) -> Path:
+    """The samples a result file was computed from, by EvalPlus's naming.
+
+    EvalPlus writes `DIR/eval_results.json` for a samples directory and
+    `NAME_eval_results.json` next to `NAME.jsonl`.
+    """
+    if path.name == "eval_results.json" and any(p.is_dir() for p in path.parent.iterdir()):
         return path.parent
-    stem = path.name.removesuffix(".gz").removesuffix("_eval_results.json")
+    stem = path.name.removesuffix(".gz").removesuffix(".json").removesuffix("_eval_results")
     for name in (f"{stem}.jsonl", f"{stem}.jsonl.gz"):
         if (path.parent / name).is_file():
             return path.parent / name
     raise InputError(
-        f"{path}: legacy eval results hold no solution text and no samples were found "
-        f"next to it (expected {stem}.jsonl)"
+        f"{path}: the results hold no solution text and no samples were found next to it "
+        f"(expected {stem}.jsonl or a TASK_ID/N.py directory)"
     )
 
 
-def _read_eval_results(path: Path, tasks: Mapping[str, Task] | None, sanitize: bool) -> Samples:
-    """Current format (`eval: {task: [{solution, base_status, plus_status}]}`) or legacy."""
-    evals = _results_eval(path)
-    legacy = any(isinstance(v, dict) for v in evals.values())
-    if legacy:
-        return _read_legacy_results(path, evals, tasks, sanitize)
-    raws: list[_RawSample] = []
-    statuses: list[tuple[Any, Any]] = []
-    for task_id, results in evals.items():
-        if not isinstance(results, list):
-            raise InputError(f"{path}: results of {task_id} are not a list")
-        for index, res in enumerate(results):
-            where = f"{path}: {task_id} #{index}"
-            if not isinstance(res, dict):
-                raise InputError(f"{where}: result is not an object")
-            solution = _text_field(res, "solution", where)
-            if solution is None:
-                raise InputError(f"{where}: no `solution`")
-            raws.append(_RawSample(task_id, str(index), where, solution=solution))
-            statuses.append((res.get("base_status"), res.get("plus_status")))
-    cands = _candidates(raws, tasks, sanitize)
-    labels = tuple(
-        _label(c, _outcome(b, r.where), _outcome(p, r.where))
-        for c, r, (b, p) in zip(cands, raws, statuses, strict=True)
-    )
-    return Samples(cands, labels, str(path), "eval-results")
+def _join_samples(
+    path: Path, results: list[_Result], tasks: Mapping[str, Task] | None, sanitize: bool
+) -> tuple[Candidate, ...]:
+    """Candidates of solution-less results, from the samples they were computed from.
 
-
-def _read_legacy_results(
-    path: Path, evals: Mapping[str, Any], tasks: Mapping[str, Task] | None, sanitize: bool
-) -> Samples:
-    """Legacy `{task: {nfiles, base: [[status, details]], plus: [...]}}` joined to its samples.
-
-    EvalPlus numbered completions per task in reading order, which is what our readers'
-    per-task order and default sample ids follow.
+    EvalPlus numbers completions per task in reading order; our readers keep that order
+    (directories in numeric file order, which is how EvalPlus writes them).
     """
-    source = read_samples(_legacy_samples_for(path), tasks, sanitize=sanitize)
+    source = read_samples(_samples_next_to(path), tasks, sanitize=sanitize)
     by_task: dict[str, list[Candidate]] = {}
     for cand in source.candidates:
         by_task.setdefault(cand.task_id, []).append(cand)
-    cands: list[Candidate] = []
-    labels: list[Label] = []
-    for task_id, res in evals.items():
-        where = f"{path}: {task_id}"
-        base, plus = res.get("base") or [], res.get("plus") or []
-        have = by_task.get(task_id, [])
-        if len(base) != len(have) or len(plus) != len(base):
-            raise InputError(
-                f"{where}: {len(base)} base / {len(plus)} plus results for {len(have)} samples"
-            )
-        for i, (cand, b, p) in enumerate(zip(have, base, plus, strict=True)):
-            weak = _outcome(b[0] if isinstance(b, list) and b else b, f"{where} #{i}")
-            strong = _outcome(p[0] if isinstance(p, list) and p else p, f"{where} #{i}")
-            cands.append(cand)
-            labels.append(_label(cand, weak, strong))
-    return Samples(tuple(cands), tuple(labels), str(path), "eval-results")
+    counts: dict[str, int] = {}
+    for res in results:
+        counts[res.task_id] = counts.get(res.task_id, 0) + 1
+    for task_id, n in counts.items():
+        have = len(by_task.get(task_id, ()))
+        if have != n:
+            raise InputError(f"{path}: {task_id} has {n} results but {have} samples")
+    return tuple(by_task[r.task_id][r.index] for r in results)
+
+
+def _read_eval_results(path: Path, tasks: Mapping[str, Task] | None, sanitize: bool) -> Samples:
+    """Labeled input: current (`[{solution, base_status, plus_status}]`) or legacy results.
+
+    Results without solution text (legacy files, or copies stripped of solutions) are
+    joined to the samples file or directory next to them.
+    """
+    results = [
+        r for task_id, res in _results_eval(path).items() for r in _task_results(path, task_id, res)
+    ]
+    if not results:
+        raise InputError(f"{path}: no evaluated samples")
+    with_text = sum(r.solution is not None for r in results)
+    if with_text == len(results):
+        raws = [
+            _RawSample(r.task_id, str(r.index), f"{path}: {r.where}", solution=r.solution)
+            for r in results
+        ]
+        cands = _candidates(raws, tasks, sanitize)
+    elif with_text == 0:
+        cands = _join_samples(path, results, tasks, sanitize)
+    else:
+        raise InputError(
+            f"{path}: {len(results) - with_text} of {len(results)} results lack a solution"
+        )
+    labels = tuple(_label(c, r.weak, r.strong) for c, r in zip(cands, results, strict=True))
+    return Samples(cands, labels, str(path), "eval-results")
 
 
 # ---------------------------------------------------------------- sniffing
@@ -340,13 +391,14 @@ def _first_json_row(path: Path) -> dict[str, Any] | None:
 
 
 def _looks_like_results(path: Path) -> bool:
+    """A JSON document with an `eval` object (one line as EvalPlus writes it, or indented)."""
     if not path.is_file():
         return False
-    name = path.name.removesuffix(".gz")
-    if name.endswith(".json"):
-        return True
+    named = path.name.removesuffix(".gz").endswith(".json")
     row = _first_json_row(path)
-    return row is not None and "eval" in row and "task_id" not in row
+    if row is not None:
+        return "task_id" not in row and ("eval" in row or named)
+    return named
 
 
 def _looks_like_humaneval(path: Path) -> bool:
