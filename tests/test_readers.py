@@ -479,3 +479,24 @@ def test_shared_corpora_read_and_sanitize(
     assert len({(c.task_id, c.sample_id) for c in s.candidates}) == rows
     entry_defined = sum(f"def {tasks[c.task_id].entry_point}" in c.code for c in s.candidates)
     assert entry_defined / rows > 0.95
+
+
+def test_repeated_programs_are_sanitized_once(
+    tmp_path: Path, toy_tasks: dict[str, Task], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import auditor.corpus.samples as samples_mod
+
+    calls: list[tuple[str, str | None]] = []
+    real = samples_mod.sanitize_code
+
+    def counting(code: str, entry_point: str | None) -> object:
+        calls.append((code, entry_point))
+        return real(code, entry_point)
+
+    monkeypatch.setattr(samples_mod, "sanitize_code", counting)
+    path = _write_jsonl(tmp_path / "s.jsonl", [GOOD, GOOD, GOOD.replace("True", "False")])
+    s = read_samples(path, toy_tasks)
+    assert len(calls) == 2
+    assert calls[0][1] == "is_leap_year"
+    assert s.candidates[0].code == s.candidates[1].code != s.candidates[2].code
+    assert [c.sample_id for c in s.candidates] == ["0", "1", "2"]

@@ -17,6 +17,7 @@ from typing import Any
 
 from auditor.corpus.benchmarks import is_gzip, read_jsonl_numbered
 from auditor.errors import InputError
+from auditor.sanitize import Sanitized
 from auditor.sanitize import sanitize as sanitize_code
 from auditor.types import Candidate, Label, Outcome, Status, Task
 
@@ -60,8 +61,16 @@ class SampleReader:
 # ---------------------------------------------------------------- building candidates
 
 
-def _candidate(raw: _RawSample, tasks: Mapping[str, Task] | None, sanitize: bool) -> Candidate:
-    """A Candidate from a raw sample: prefix the prompt to a completion, then sanitize."""
+_SanitizeCache = dict[tuple[str, str | None], Sanitized]
+
+
+def _candidate(
+    raw: _RawSample, tasks: Mapping[str, Task] | None, cache: _SanitizeCache | None
+) -> Candidate:
+    """A Candidate from a raw sample: prefix the prompt to a completion, then sanitize.
+
+    `cache` (None: don't sanitize) memoizes by program, since sampled corpora repeat a lot.
+    """
     task = None
     if tasks is not None:
         task = tasks.get(raw.task_id)
@@ -76,11 +85,14 @@ def _candidate(raw: _RawSample, tasks: Mapping[str, Task] | None, sanitize: bool
         )
     else:
         program = task.prompt + (raw.completion or "")
-    if not sanitize:
+    if cache is None:
         return Candidate(
             raw.task_id, raw.sample_id, program, path=raw.path, model=raw.model, raw=program
         )
-    clean = sanitize_code(program, task.entry_point if task else None)
+    key = (program, task.entry_point if task else None)
+    clean = cache.get(key)
+    if clean is None:
+        clean = cache[key] = sanitize_code(*key)
     return Candidate(
         raw.task_id,
         raw.sample_id,
@@ -98,12 +110,13 @@ def _candidates(
     """Candidates in input order; a repeated (task id, sample id) is an input error."""
     seen: set[tuple[str, str]] = set()
     out: list[Candidate] = []
+    cache: _SanitizeCache | None = {} if sanitize else None
     for raw in raws:
         key = (raw.task_id, raw.sample_id)
         if key in seen:
             raise InputError(f"{raw.where}: duplicate sample {raw.task_id} #{raw.sample_id}")
         seen.add(key)
-        out.append(_candidate(raw, tasks, sanitize))
+        out.append(_candidate(raw, tasks, cache))
     return tuple(out)
 
 
