@@ -203,6 +203,11 @@ class Curves:
         }
 
 
+def _exhausts(counts: TaskCounts, k: np.ndarray, replacement: bool) -> bool:
+    """Whether drawing K without replacement empties every task's pool."""
+    return not replacement and int(k[-1]) >= int(counts.n.max())
+
+
 def k_grid(counts: TaskCounts, k_max: int | None) -> np.ndarray:
     """k = 1..K; K defaults to the largest pool size."""
     kmax = int(counts.n.max()) if k_max is None else int(k_max)
@@ -211,10 +216,13 @@ def k_grid(counts: TaskCounts, k_max: int | None) -> np.ndarray:
     return np.arange(1, kmax + 1)
 
 
-def optimal_k(utility: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def optimal_k(
+    utility: np.ndarray, k: np.ndarray, exhausted: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Smallest k reaching the max utility (0 = abstain if no k beats 0), and rising-at-K flags.
 
     `utility` has k along its last axis; ties within `_TIE_TOL` go to the smaller k.
+    `exhausted`: K covers every pool, so the curve cannot rise past K whatever its last step.
     """
     u = np.concatenate([np.zeros((*utility.shape[:-1], 1)), utility], axis=-1)
     best = u.max(axis=-1, keepdims=True)
@@ -222,18 +230,22 @@ def optimal_k(utility: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarra
     idx = np.argmax(u >= best - tol, axis=-1)
     ks = np.concatenate([[0], k])
     rising = (u[..., -1] - u[..., -2]) > _TIE_TOL * np.maximum(1.0, np.abs(u[..., -1]))
-    return ks[idx], rising
+    return ks[idx], rising & (not exhausted)
 
 
 def _summaries(
-    accept: np.ndarray, correct: np.ndarray, costs: np.ndarray, k: np.ndarray
+    accept: np.ndarray,
+    correct: np.ndarray,
+    costs: np.ndarray,
+    k: np.ndarray,
+    exhausted: bool = False,
 ) -> dict[str, np.ndarray]:
     """From task-mean acceptance and correctness curves (..., K) to the curve family."""
     fp = accept - correct
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(accept > 0, fp / np.where(accept > 0, accept, 1.0), 0.0)
     utility = correct[..., None, :] - costs[:, None] * fp[..., None, :]
-    k_opt, rising = optimal_k(utility, k)
+    k_opt, rising = optimal_k(utility, k, exhausted)
     return {
         "accuracy": correct,
         "coverage": accept,
@@ -263,7 +275,9 @@ def curves(
     k = k_grid(counts, k_max)
     accept_t = 1.0 - no_pass_prob(counts, k, replacement)  # (T, K)
     rate = np.nan_to_num(counts.cond_accuracy)[:, None]
-    s = _summaries(accept_t.mean(0), (accept_t * rate).mean(0), cost_arr, k)
+    s = _summaries(
+        accept_t.mean(0), (accept_t * rate).mean(0), cost_arr, k, _exhausts(counts, k, replacement)
+    )
     return Curves(
         k=k,
         costs=tuple(float(x) for x in cost_arr),
@@ -360,7 +374,7 @@ def summarize(
     acc_b = w @ accept_t / tot[:, None]
     cor_b = w @ (accept_t * cond[:, None]) / tot[:, None]
     util_b = cor_b[:, None, :] - np.asarray(base.costs)[None, :, None] * (acc_b - cor_b)[:, None, :]
-    kopt_b, _ = optimal_k(util_b, base.k)  # (B, C)
+    kopt_b, _ = optimal_k(util_b, base.k)  # (B, C); rising flags come from `base`
     fp1 = float(((counts.b - counts.c) / counts.n).sum() / counts.weak_pass1.sum())
     return CorpusSummary(
         n_tasks=len(counts),
@@ -709,7 +723,13 @@ def threshold_sweep(
                 for h in range(len(thr))
             ]
         )
-    s = _summaries(accept.mean(0), (accept * rate[:, :, None]).mean(0), cost_arr, k)
+    s = _summaries(
+        accept.mean(0),
+        (accept * rate[:, :, None]).mean(0),
+        cost_arr,
+        k,
+        _exhausts(counts, k, replacement),
+    )
     has_c = counts.c > 0
     return AuditorSweep(
         thresholds=thr,
@@ -776,7 +796,7 @@ def rerank_curves(
     cor_t = np.zeros((t, len(k)))
     acc_t[task[starts]] = np.add.reduceat(prob, starts, axis=0)
     cor_t[task[starts]] = np.add.reduceat(prob * good[:, None], starts, axis=0)
-    s = _summaries(acc_t.mean(0), cor_t.mean(0), cost_arr, k)
+    s = _summaries(acc_t.mean(0), cor_t.mean(0), cost_arr, k, _exhausts(counts, k, False))
     # With the whole pool drawn, the task's lowest-risk weak-passer is the one submitted.
     top = eligible[starts] > 0
     return Curves(

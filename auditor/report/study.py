@@ -1,0 +1,388 @@
+"""The research study behind `auditor report`: a frozen aggregate of per-corpus analyses.
+
+`build_study` turns labeled corpora (plus optional risk scores, candidates for the style
+comparison, and feature tables) into a `Study`; renderers in `study_render` turn a `Study`
+into HTML, Markdown and JSON. Nothing here reads or writes files.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from auditor.resampling import (
+    AuditorSweep,
+    CandidateArrays,
+    CorpusSummary,
+    Curves,
+    Estimate,
+    FirstPassBuckets,
+    TaskCounts,
+    TwoTypeOptimum,
+    TwoTypeParams,
+    bootstrap_curve_band,
+    curves,
+    estimate_two_type,
+    first_pass_buckets,
+    parse_costs,
+    rerank_curves,
+    summarize,
+    threshold_sweep,
+    two_type_optimum,
+)
+from auditor.types import Candidate, FeatureTable, Label, Status, Task
+
+DEFAULT_COSTS = (0.5, 1.0, 2.0, 4.0)
+
+# PAPER.md, HumanEval+ (150 tasks): model, pass@1, resampling ceiling.
+PAPER_POINTS: tuple[tuple[str, float, float], ...] = (
+    ("GPT-4o", 0.855, 0.929),
+    ("Llama 3.1 405B", 0.781, 0.893),
+    ("Llama 3.1 70B", 0.712, 0.870),
+    ("Phi-3 Medium", 0.608, 0.859),
+    ("Phi-3 Mini", 0.579, 0.856),
+    ("Llama 3.1 8B", 0.550, 0.825),
+    ("Command-R", 0.368, 0.842),
+    ("Code Llama 13B", 0.339, 0.779),
+    ("Code Llama 7B", 0.286, 0.765),
+    ("CodeT5+ 16B", 0.230, 0.766),
+    ("Command", 0.224, 0.774),
+    ("StarCoder", 0.215, 0.762),
+    ("Mistral 7B", 0.200, 0.759),
+    ("CodeGen 6B", 0.179, 0.782),
+    ("CodeGen2 7B", 0.113, 0.789),
+    ("Vicuna 7B", 0.092, 0.752),
+    ("Command-Light", 0.064, 0.715),
+)
+
+
+@dataclass(frozen=True)
+class Fit:
+    """ceiling = slope * pass@1 + intercept, over n models."""
+
+    slope: float
+    intercept: float
+    r2: float
+    n: int
+
+    def to_json(self) -> dict[str, float]:
+        return {"slope": self.slope, "intercept": self.intercept, "r2": self.r2, "n": self.n}
+
+
+PAPER_FIT = Fit(slope=0.22, intercept=0.72, r2=0.89, n=17)
+
+
+def fit_line(x: Sequence[float], y: Sequence[float]) -> Fit | None:
+    """Least-squares line and R²; None with fewer than two distinct x."""
+    xa, ya = np.asarray(x, float), np.asarray(y, float)
+    if len(xa) < 2 or np.ptp(xa) == 0:
+        return None
+    slope, intercept = np.polyfit(xa, ya, 1)
+    resid = ya - (slope * xa + intercept)
+    ss_tot = float(((ya - ya.mean()) ** 2).sum())
+    r2 = 1.0 - float((resid**2).sum()) / ss_tot if ss_tot > 0 else 1.0
+    return Fit(float(slope), float(intercept), r2, len(xa))
+
+
+# ------------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True, eq=False)
+class StudyInput:
+    """One labeled corpus. `candidates[i]` belongs to `labels[i]` when given."""
+
+    name: str
+    labels: tuple[Label, ...]
+    candidates: tuple[Candidate, ...] | None = None
+    tasks: Mapping[str, Task] | None = None
+    scores: Mapping[tuple[str, str], float] | None = None
+    model: str | None = None
+
+
+# ----------------------------------------------------------------- sections
+
+
+@dataclass(frozen=True)
+class StyleRow:
+    """Adherence to one rule family (no finding of it) by label, with CIs over tasks."""
+
+    family: str
+    title: str
+    fp: Estimate
+    correct: Estimate
+    weak: Estimate
+    diff: Estimate  # correct - fp
+    n_fp: int
+    n_correct: int
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "family": self.family,
+            "title": self.title,
+            "adherence_fp": self.fp.to_json(),
+            "adherence_correct": self.correct.to_json(),
+            "adherence_weak_pass": self.weak.to_json(),
+            "difference_correct_minus_fp": self.diff.to_json(),
+            "n_fp": self.n_fp,
+            "n_correct": self.n_correct,
+        }
+
+
+@dataclass(frozen=True)
+class FeatureRow:
+    column: str
+    auc: float  # within-task ROC-AUC of the feature for FP (1) against correct (0)
+    n_groups: int
+
+
+@dataclass(frozen=True)
+class FeatureSection:
+    """The features that best separate false positives from correct solutions within tasks."""
+
+    source: str
+    rows: tuple[FeatureRow, ...]
+    n_fp: int
+    n_correct: int
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "source": self.source,
+            "n_fp": self.n_fp,
+            "n_correct": self.n_correct,
+            "features": [
+                {"column": r.column, "within_task_auc": r.auc, "n_tasks": r.n_groups}
+                for r in self.rows
+            ],
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class AuditorSection:
+    """What the auditor changes: the filter sweep and the re-rank policy, against no auditor."""
+
+    sweep: AuditorSweep
+    rerank: Curves
+
+
+@dataclass(frozen=True, eq=False)
+class CorpusStudy:
+    name: str
+    model: str | None
+    summary: CorpusSummary
+    curves: Curves
+    utility_lo: np.ndarray  # (C, K) bootstrap band
+    utility_hi: np.ndarray
+    buckets: FirstPassBuckets
+    two_type: TwoTypeParams
+    two_type_opt: tuple[TwoTypeOptimum, ...]
+    style: tuple[StyleRow, ...] | None
+    auditor: AuditorSection | None
+
+
+@dataclass(frozen=True, eq=False)
+class Study:
+    corpora: tuple[CorpusStudy, ...]
+    costs: tuple[float, ...]
+    fit: Fit | None
+    features: tuple[FeatureSection, ...]
+    notes: tuple[str, ...]
+    seed: int
+    n_boot: int
+    paper_fit: Fit = PAPER_FIT
+    paper_points: tuple[tuple[str, float, float], ...] = PAPER_POINTS
+    style_families: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def best(self) -> CorpusStudy:
+        """The corpus with the highest single-sample accuracy."""
+        return max(self.corpora, key=lambda c: c.summary.pass1.value)
+
+
+# ----------------------------------------------------------------- builders
+
+
+def _cluster_rate(
+    hit: np.ndarray, mask: np.ndarray, task: np.ndarray, n_tasks: int, w: np.ndarray
+) -> tuple[float, np.ndarray]:
+    """Pooled rate of `hit` among `mask` rows, and its value on each bootstrap replicate."""
+    num = np.bincount(task[mask], weights=hit[mask].astype(float), minlength=n_tasks)
+    den = np.bincount(task[mask], minlength=n_tasks).astype(float)
+    value = float(num.sum() / den.sum()) if den.sum() else math.nan
+    with np.errstate(invalid="ignore", divide="ignore"):
+        reps = (w @ num) / (w @ den)
+    return value, reps
+
+
+def _estimate(value: float, reps: np.ndarray, level: float = 0.95) -> Estimate:
+    finite = reps[np.isfinite(reps)]
+    if finite.size == 0 or math.isnan(value):
+        return Estimate(value, math.nan, math.nan)
+    a = (1 - level) / 2
+    lo, hi = np.quantile(finite, [a, 1 - a])
+    return Estimate(value, float(lo), float(hi))
+
+
+def style_rows(
+    labels: Sequence[Label],
+    codes: Sequence[frozenset[str]],
+    groups: Mapping[str, str],
+    *,
+    rng: np.random.Generator,
+    n_boot: int,
+) -> tuple[StyleRow, ...]:
+    """Adherence (no finding whose code starts with the group's prefix) given FP / correct / weak pass.
+
+    `codes[i]` are the finding codes of `labels[i]`'s candidate; `groups` maps a code prefix
+    (a family such as "AUD1" or a single rule code) to its title. CIs resample tasks.
+    """
+    index: dict[str, int] = {}
+    task = np.array([index.setdefault(lb.task_id, len(index)) for lb in labels])
+    status = [lb.status for lb in labels]
+    fp = np.array([s is Status.FALSE_POSITIVE for s in status])
+    good = np.array([s is Status.CORRECT for s in status])
+    weak = fp | good
+    n_tasks = len(index)
+    w = rng.multinomial(n_tasks, np.full(n_tasks, 1 / n_tasks), size=n_boot).astype(float)
+    rows = []
+    for prefix, title in groups.items():
+        adheres = np.array([not any(c.startswith(prefix) for c in cs) for cs in codes])
+        v_fp, r_fp = _cluster_rate(adheres, fp, task, n_tasks, w)
+        v_ok, r_ok = _cluster_rate(adheres, good, task, n_tasks, w)
+        v_wk, r_wk = _cluster_rate(adheres, weak, task, n_tasks, w)
+        rows.append(
+            StyleRow(
+                family=prefix,
+                title=title,
+                fp=_estimate(v_fp, r_fp),
+                correct=_estimate(v_ok, r_ok),
+                weak=_estimate(v_wk, r_wk),
+                diff=_estimate(v_ok - v_fp, r_ok - r_fp),
+                n_fp=int(fp.sum()),
+                n_correct=int(good.sum()),
+            )
+        )
+    return tuple(rows)
+
+
+def feature_section(
+    source: str, table: FeatureTable, *, top: int = 15, min_groups: int = 1
+) -> FeatureSection | None:
+    """Rank feature columns by how far their within-task AUC (FP vs correct) is from 0.5."""
+    from auditor.metrics import within_task_auc
+
+    if table.labels is None:
+        return None
+    status = table.labels
+    keep = np.array([s in (Status.FALSE_POSITIVE, Status.CORRECT) for s in status])
+    if not keep.any():
+        return None
+    y = np.array([s is Status.FALSE_POSITIVE for s in status])[keep].astype(int)
+    tasks = np.array([k[0] for k in table.keys])[keep]
+    rows = []
+    for j, col in enumerate(table.columns):
+        x = table.values[keep, j]
+        if np.all(x == x[0]):
+            continue
+        auc, n_groups = within_task_auc(y, x, tasks)
+        if n_groups >= min_groups and math.isfinite(auc):
+            rows.append(FeatureRow(col, float(auc), int(n_groups)))
+    rows.sort(key=lambda r: -abs(r.auc - 0.5))
+    return FeatureSection(source, tuple(rows[:top]), int(y.sum()), int((1 - y).sum()))
+
+
+def corpus_study(
+    inp: StudyInput,
+    costs: Sequence[float],
+    *,
+    rng: np.random.Generator,
+    n_boot: int,
+    k_max: int | None = None,
+    style_codes: Sequence[frozenset[str]] | None = None,
+    style_groups: Mapping[str, str] | None = None,
+) -> CorpusStudy:
+    counts = TaskCounts.from_labels(inp.labels)
+    cv = curves(counts, costs, k_max)
+    lo, hi = bootstrap_curve_band(counts, costs, rng=rng, k_max=k_max, n_boot=min(n_boot, 500))
+    params = estimate_two_type(counts)
+    auditor = None
+    if inp.scores is not None:
+        cands = CandidateArrays.from_labels(inp.labels, inp.scores)
+        risk = cands.risk[cands.weak]
+        qs = np.quantile(risk, np.linspace(0.05, 0.95, 19))
+        thr = (*sorted({float(np.nextafter(q, np.inf)) for q in qs}), math.inf)
+        auditor = AuditorSection(
+            threshold_sweep(cands, thr, costs, k_max), rerank_curves(cands, costs, k_max)
+        )
+    style = None
+    if style_codes is not None and style_groups:
+        style = style_rows(inp.labels, style_codes, style_groups, rng=rng, n_boot=n_boot)
+    return CorpusStudy(
+        name=inp.name,
+        model=inp.model,
+        summary=summarize(counts, costs, rng=rng, k_max=k_max, n_boot=n_boot),
+        curves=cv,
+        utility_lo=lo,
+        utility_hi=hi,
+        buckets=first_pass_buckets(counts, k_max),
+        two_type=params,
+        two_type_opt=tuple(two_type_optimum(params, c) for c in costs),
+        style=style,
+        auditor=auditor,
+    )
+
+
+def build_study(
+    inputs: Sequence[StudyInput],
+    *,
+    costs: Sequence[float] = DEFAULT_COSTS,
+    seed: int = 0,
+    n_boot: int = 1000,
+    k_max: int | None = None,
+    style_codes: Mapping[str, Sequence[frozenset[str]]] | None = None,
+    style_groups: Mapping[str, str] | None = None,
+    features: Sequence[tuple[str, FeatureTable]] = (),
+    notes: Sequence[str] = (),
+) -> Study:
+    """The whole study. `style_codes[name][i]` are the finding codes of corpus `name`'s i-th label.
+
+    Randomness (bootstrap) comes from one `np.random.default_rng(seed)`, so a study is
+    reproducible from its inputs and seed.
+    """
+    cost_t = parse_costs(costs)
+    rng = np.random.default_rng(seed)
+    corpora = tuple(
+        corpus_study(
+            inp,
+            cost_t,
+            rng=rng,
+            n_boot=n_boot,
+            k_max=k_max,
+            style_codes=(style_codes or {}).get(inp.name),
+            style_groups=style_groups,
+        )
+        for inp in inputs
+    )
+    fit = fit_line(
+        [c.summary.pass1.value for c in corpora], [c.summary.ceiling.value for c in corpora]
+    )
+    sections = tuple(s for name, t in features if (s := feature_section(name, t)) is not None)
+    all_notes = list(notes)
+    if not features:
+        all_notes.append("No feature table given (--features): the feature section is skipped.")
+    if all(c.auditor is None for c in corpora):
+        all_notes.append("No risk scores given (--scores): the auditor section is skipped.")
+    if all(c.style is None for c in corpora):
+        all_notes.append("No candidates found for the style comparison: the section is skipped.")
+    return Study(
+        corpora=corpora,
+        costs=cost_t,
+        fit=fit,
+        features=sections,
+        notes=tuple(all_notes),
+        seed=seed,
+        n_boot=n_boot,
+        style_families=tuple(style_groups or ()),
+    )

@@ -1,0 +1,190 @@
+"""Figures of the study as PNG bytes (matplotlib Agg); pure: a Study in, bytes out."""
+
+from __future__ import annotations
+
+import io
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+
+from auditor.report.study import Study
+
+COLORS = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+
+
+def _png(fig: Figure) -> bytes:
+    buf = io.BytesIO()
+    # Fixed metadata keeps the bytes reproducible across runs.
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def ceiling_figure(study: Study) -> bytes:
+    """Single-sample accuracy against the resampling ceiling (the paper's Figure 1a)."""
+    fig, ax = plt.subplots(figsize=(7, 5))
+    px = np.array([p[1] for p in study.paper_points])
+    py = np.array([p[2] for p in study.paper_points])
+    ax.scatter(px, py, color="0.6", marker="s", s=22, label="paper: HumanEval+ (17 models)")
+    xs = np.linspace(0, 1, 50)
+    pf = study.paper_fit
+    ax.plot(
+        xs,
+        pf.slope * xs + pf.intercept,
+        color="0.6",
+        ls="--",
+        lw=1,
+        label=f"paper fit: {pf.slope:.2f}x + {pf.intercept:.2f}, R² = {pf.r2:.2f}",
+    )
+    for i, c in enumerate(study.corpora):
+        s = c.summary
+        col = COLORS[i % len(COLORS)]
+        ax.errorbar(
+            s.pass1.value,
+            s.ceiling.value,
+            xerr=[[s.pass1.value - s.pass1.lo], [s.pass1.hi - s.pass1.value]],
+            yerr=[[s.ceiling.value - s.ceiling.lo], [s.ceiling.hi - s.ceiling.value]],
+            fmt="o",
+            color=col,
+            capsize=3,
+            label=f"ours: {c.name}",
+        )
+    if study.fit is not None:
+        f = study.fit
+        ax.plot(
+            xs,
+            f.slope * xs + f.intercept,
+            color="C3",
+            lw=1.5,
+            label=f"our fit: {f.slope:.2f}x + {f.intercept:.2f}, R² = {f.r2:.2f} (n = {f.n})",
+        )
+    best = study.best
+    ax.axhline(
+        best.summary.pass1.value,
+        color="k",
+        ls=":",
+        lw=1,
+        label=f"best single-sample accuracy ({best.name}: {best.summary.pass1.value:.3f})",
+    )
+    ax.plot([0, 1], [0, 1], color="0.85", lw=0.8)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("single-sample accuracy (strong pass@1)")
+    ax.set_ylabel("resampling ceiling: mean P(strong | weak)")
+    ax.set_title("Single-sample accuracy vs. resampling ceiling")
+    ax.legend(fontsize=7, loc="lower right")
+    ax.grid(alpha=0.3)
+    return _png(fig)
+
+
+def utility_figure(study: Study) -> bytes:
+    """Expected utility against k, one panel per corpus, one line per cost ratio."""
+    n = len(study.corpora)
+    fig, axes = plt.subplots(1, n, figsize=(5 * n, 4), squeeze=False)
+    for ax, c in zip(axes[0], study.corpora, strict=True):
+        k = c.curves.k
+        for i, cost in enumerate(c.curves.costs):
+            col = COLORS[i % len(COLORS)]
+            ax.plot(k, c.curves.utility[i], color=col, label=f"cost {cost:g}")
+            ax.fill_between(k, c.utility_lo[i], c.utility_hi[i], color=col, alpha=0.15, lw=0)
+            ko = int(c.curves.k_opt[i])
+            if ko > 0:
+                ax.plot(ko, c.curves.utility[i, ko - 1], marker="v", color=col, ms=7)
+        ax.set_xscale("log")
+        ax.axhline(0, color="0.5", lw=0.8)
+        ax.set_xlabel("k (max draws)")
+        ax.set_ylabel("expected utility")
+        ax.set_title(c.name)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.suptitle("Utility of draw-until-pass (▼ = k_opt; band = 95% bootstrap CI over tasks)")
+    return _png(fig)
+
+
+def first_pass_figure(study: Study) -> bytes:
+    """False-positive rate of the accepted answer by the draw of the first pass."""
+    fig, ax = plt.subplots(figsize=(7, 4))
+    n = len(study.corpora)
+    width = 0.8 / n
+    labels: list[str] = []
+    for i, c in enumerate(study.corpora):
+        b = c.buckets
+        if len(b.lo) > len(labels):
+            labels = b.labels()
+        x = np.arange(len(b.lo)) + (i - (n - 1) / 2) * width
+        ax.bar(x, np.nan_to_num(b.fp_rate), width, label=c.name, color=COLORS[i % len(COLORS)])
+    ax.set_xticks(np.arange(len(labels)), labels)
+    ax.set_xlabel("draw at which the first weak pass happened")
+    ax.set_ylabel("false-positive rate of the accepted answer")
+    ax.set_ylim(0, 1)
+    ax.set_title("False positives by first-pass draw (power-of-2 buckets)")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, axis="y")
+    return _png(fig)
+
+
+def style_figure(study: Study) -> bytes | None:
+    """Adherence given false positive vs. given correct, per rule family and corpus."""
+    rows = [(c.name, r) for c in study.corpora for r in (c.style or ())]
+    if not rows:
+        return None
+    fig, ax = plt.subplots(figsize=(8, 0.35 * len(rows) + 1.5))
+    y = np.arange(len(rows))
+    for name, color, get in (
+        ("given correct", "C2", lambda r: r.correct),
+        ("given false positive", "C3", lambda r: r.fp),
+    ):
+        est = [get(r) for _, r in rows]
+        v = np.array([e.value for e in est])
+        lo = np.array([e.value - e.lo if not math.isnan(e.lo) else 0 for e in est])
+        hi = np.array([e.hi - e.value if not math.isnan(e.hi) else 0 for e in est])
+        ax.errorbar(v, y, xerr=[lo, hi], fmt="o", color=color, capsize=2, label=name, ms=4)
+    ax.set_yticks(y, [f"{n}: {r.title}" for n, r in rows], fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("adherence rate (no finding of the family)")
+    ax.set_title("Style adherence: false positives vs. correct solutions")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, axis="x")
+    return _png(fig)
+
+
+def auditor_figure(study: Study) -> bytes | None:
+    """The auditor's threshold sweep: ceiling against the share of correct solutions lost."""
+    with_aud = [c for c in study.corpora if c.auditor is not None]
+    if not with_aud:
+        return None
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for i, c in enumerate(with_aud):
+        assert c.auditor is not None
+        sw = c.auditor.sweep
+        col = COLORS[i % len(COLORS)]
+        ax.plot(sw.correct_lost, sw.ceiling, marker="o", ms=3, color=col, label=f"{c.name}: filter")
+        ax.axhline(c.curves.ceiling, color=col, ls=":", lw=1)
+        ax.axhline(
+            c.auditor.rerank.ceiling, color=col, ls="--", lw=1, label=f"{c.name}: re-rank ceiling"
+        )
+    ax.set_xlabel("share of correct solutions rejected by the auditor")
+    ax.set_ylabel("resampling ceiling with the auditor")
+    ax.set_title("What the auditor changes (dotted: without auditor)")
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+    return _png(fig)
+
+
+def make_figures(study: Study) -> dict[str, bytes]:
+    """File name -> PNG bytes, for every figure the study has data for."""
+    figs: dict[str, bytes | None] = {
+        "ceiling.png": ceiling_figure(study),
+        "utility.png": utility_figure(study),
+        "first_pass.png": first_pass_figure(study),
+        "style.png": style_figure(study),
+        "auditor.png": auditor_figure(study),
+    }
+    return {k: v for k, v in figs.items() if v is not None}
