@@ -1,0 +1,363 @@
+"""The research study, its renderers, `auditor report`, and the HTML in real headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from auditor.report.study import (
+    PAPER_FIT,
+    PAPER_POINTS,
+    StudyInput,
+    build_study,
+    feature_section,
+    fit_line,
+    style_rows,
+)
+from auditor.report.study_figures import make_figures
+from auditor.report.study_render import render_html, render_json, render_markdown, sections
+from auditor.resampling import TaskCounts, summarize
+from auditor.types import FeatureTable, Label, Status
+from tests.test_resampling import make_labels
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _labels(seed: int, n_tasks: int = 12, n: int = 10, prefix: str = "") -> tuple[Label, ...]:
+    rng = np.random.default_rng(seed)
+    tasks = []
+    for _ in range(n_tasks):
+        b = int(rng.integers(0, n + 1))
+        tasks.append((n, b, int(rng.integers(0, b + 1))))
+    return tuple(make_labels(tasks))
+
+
+def _scores(labels: tuple[Label, ...], seed: int) -> dict[tuple[str, str], float]:
+    rng = np.random.default_rng(seed)
+    return {
+        (lb.task_id, lb.sample_id): float(rng.random())
+        + (0.5 if lb.status is Status.FALSE_POSITIVE else 0)
+        for lb in labels
+    }
+
+
+@pytest.fixture(scope="module")
+def study():  # type: ignore[no-untyped-def]
+    a, b = _labels(1), _labels(2)
+    codes = [
+        frozenset({"AUD101"}) if lb.status is Status.FALSE_POSITIVE else frozenset() for lb in a
+    ]
+    return build_study(
+        [StudyInput("alpha", a, scores=_scores(a, 3), model="A"), StudyInput("beta", b)],
+        costs=(0.5, 1, 2, 4),
+        seed=5,
+        n_boot=100,
+        style_codes={"alpha": codes},
+        style_groups={"AUD1": "style family", "AUD3": "test-gaming family"},
+    )
+
+
+# ------------------------------------------------------------------ pieces
+
+
+def test_paper_points_reproduce_the_published_fit() -> None:
+    fit = fit_line([p[1] for p in PAPER_POINTS], [p[2] for p in PAPER_POINTS])
+    assert fit is not None and fit.n == 17
+    assert round(fit.slope, 2) == PAPER_FIT.slope
+    assert round(fit.intercept, 2) == PAPER_FIT.intercept
+    assert round(fit.r2, 2) == PAPER_FIT.r2
+
+
+def test_fit_line_exact_and_degenerate() -> None:
+    fit = fit_line([0.1, 0.5, 0.9], [0.3, 0.5, 0.7])
+    assert fit is not None and math.isclose(fit.slope, 0.5) and math.isclose(fit.intercept, 0.25)
+    assert math.isclose(fit.r2, 1.0)
+    assert fit_line([0.4], [0.7]) is None
+    assert fit_line([0.4, 0.4], [0.7, 0.8]) is None
+
+
+def test_style_rows_by_hand() -> None:
+    # task A: 2 correct (one with a style finding), 2 FP (both with); task B: 1 correct, 1 FP (clean)
+    labels = make_labels([(4, 4, 2), (3, 2, 1)])
+    codes = [
+        frozenset(),
+        frozenset({"AUD102"}),
+        frozenset({"AUD101"}),
+        frozenset({"AUD103", "AUD301"}),
+        frozenset(),
+        frozenset(),
+        frozenset(),
+    ]
+    rows = style_rows(
+        labels, codes, {"AUD1": "style", "AUD3": "gaming"}, rng=np.random.default_rng(0), n_boot=200
+    )
+    style, gaming = rows
+    assert math.isclose(style.correct.value, 2 / 3)
+    assert math.isclose(style.fp.value, 1 / 3)
+    assert math.isclose(style.weak.value, 3 / 6)
+    assert math.isclose(style.diff.value, 1 / 3)
+    assert math.isclose(gaming.fp.value, 2 / 3) and gaming.correct.value == 1.0
+    assert style.n_fp == 3 and style.n_correct == 3
+    assert style.correct.lo <= style.correct.value <= style.correct.hi
+
+
+def test_feature_section_ranks_by_within_task_auc() -> None:
+    labels = make_labels([(4, 4, 2), (4, 4, 2)])
+    statuses = tuple(lb.status for lb in labels)
+    fp = np.array([s is Status.FALSE_POSITIVE for s in statuses], float)
+    values = np.column_stack([fp * 3 + 1, np.arange(8.0) % 2, np.ones(8)])
+    table = FeatureTable(
+        keys=tuple((lb.task_id, lb.sample_id, lb.solution_sha256) for lb in labels),
+        columns=("rules.AUD301", "ast.noise", "ast.const"),
+        values=values,
+        schema_version="1",
+        schema_hash="x",
+        labels=statuses,
+    )
+    sec = feature_section("toy", table)
+    assert sec is not None and sec.n_fp == 4 and sec.n_correct == 4
+    assert sec.rows[0].column == "rules.AUD301" and sec.rows[0].auc == 1.0
+    assert sec.rows[0].n_groups == 2
+    assert "ast.const" not in [r.column for r in sec.rows]  # constant columns carry no signal
+
+
+# ------------------------------------------------------------------- study
+
+
+def test_study_numbers_match_resampling(study) -> None:  # type: ignore[no-untyped-def]
+    a = study.corpora[0]
+    want = summarize(
+        TaskCounts.from_labels(_labels(1)), (0.5, 1, 2, 4), rng=np.random.default_rng(0), n_boot=100
+    )
+    assert a.summary.pass1.value == pytest.approx(want.pass1.value)
+    assert a.summary.ceiling.value == pytest.approx(want.ceiling.value)
+    assert [e.value for e in a.summary.k_opt] == [e.value for e in want.k_opt]
+    assert a.auditor is not None and study.corpora[1].auditor is None
+    assert a.style is not None and study.corpora[1].style is None
+    assert study.fit is not None and study.fit.n == 2
+
+
+def test_study_is_reproducible_from_seed() -> None:
+    a = _labels(4)
+    one = render_json(build_study([StudyInput("x", a)], seed=9, n_boot=50))
+    two = render_json(build_study([StudyInput("x", a)], seed=9, n_boot=50))
+    assert one == two
+
+
+def test_render_json(study) -> None:  # type: ignore[no-untyped-def]
+    doc = json.loads(render_json(study))
+    assert doc["schema"] == "auditor.study/1"
+    assert [c["name"] for c in doc["corpora"]] == ["alpha", "beta"]
+    alpha = doc["corpora"][0]
+    assert set(alpha["curves"]["utility"]) == {"0.5", "1.0", "2.0", "4.0"}
+    assert len(alpha["curves"]["k"]) == 10
+    assert alpha["auditor"]["threshold_sweep"]["thresholds"][-1] is None  # inf -> null
+    assert alpha["style"][0]["family"] == "AUD1"
+    assert doc["paper"]["fit"] == {"slope": 0.22, "intercept": 0.72, "r2": 0.89, "n": 17}
+    assert len(doc["paper"]["points"]) == 17
+
+
+def test_render_markdown_sections_and_tables(study) -> None:  # type: ignore[no-untyped-def]
+    md = render_markdown(study, {"ceiling.png": "figures/ceiling.png"})
+    for title in (
+        "## Per model",
+        "## Single-sample accuracy vs. resampling ceiling",
+        "## Utility against k",
+        "## False positives by first-pass draw",
+        "## The paper's two-type model",
+        "## Style adherence",
+        "## What the auditor changes",
+    ):
+        assert title in md
+    assert "![Single-sample accuracy vs. resampling ceiling](figures/ceiling.png)" in md
+    assert "figures/utility.png" not in md  # only linked figures are referenced
+    s = study.corpora[0].summary
+    assert f"{s.pass1.value:.3f} [{s.pass1.lo:.3f}, {s.pass1.hi:.3f}]" in md
+    assert "Skipped: no feature table was given" in md
+    # every table row has as many cells as its header
+    for sec in sections(study):
+        assert all(len(r) == len(sec.headers) for r in sec.rows), sec.key
+
+
+def test_figures_are_pngs(study) -> None:  # type: ignore[no-untyped-def]
+    figs = make_figures(study)
+    assert set(figs) == {"ceiling.png", "utility.png", "first_pass.png", "style.png", "auditor.png"}
+    for data in figs.values():
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000
+
+
+def test_render_html_embeds_figures(study) -> None:  # type: ignore[no-untyped-def]
+    html = render_html(study)
+    assert html.startswith("<!DOCTYPE html>")
+    assert len(re.findall(r'<img src="data:image/png;base64,', html)) == 5
+    assert "http://" not in html and "https://" not in html  # self-contained
+    assert "&lt;" not in html.split("<body>")[0]
+
+
+# ------------------------------------------------------------------- CLI
+
+
+def _write(dirpath: Path, labels: tuple[Label, ...]) -> Path:
+    dirpath.mkdir(parents=True, exist_ok=True)
+    (dirpath / "labels.jsonl").write_text(
+        "".join(json.dumps(lb.to_json()) + "\n" for lb in labels), encoding="utf-8"
+    )
+    return dirpath
+
+
+def test_report_cli_writes_all_outputs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from auditor.cli import main
+
+    a = _write(tmp_path / "alpha", _labels(1))
+    b = _write(tmp_path / "beta", _labels(2))
+    scores = tmp_path / "s.jsonl"
+    scores.write_text(
+        "".join(
+            json.dumps({"task_id": t, "sample_id": s, "risk": r}) + "\n"
+            for (t, s), r in _scores(_labels(1), 0).items()
+        )
+    )
+    out = tmp_path / "out"
+    code = main(
+        ["report", str(a), str(b), "-o", str(out), "--scores", f"alpha={scores}", "--n-boot", "50"]
+    )
+    assert code == 0, capsys.readouterr().err
+    assert {p.name for p in out.iterdir()} == {"index.html", "report.md", "report.json", "figures"}
+    figs = {p.name for p in (out / "figures").iterdir()}
+    assert {"ceiling.png", "utility.png", "first_pass.png", "auditor.png"} <= figs
+    md = (out / "report.md").read_text()
+    for name in figs:
+        assert f"figures/{name}" in md
+    doc = json.loads((out / "report.json").read_text())
+    assert doc["corpora"][0]["auditor"] is not None and doc["corpora"][1]["auditor"] is None
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--scores", "gamma=x.jsonl"], "no corpus named 'gamma'"),
+        (["--scores", "x.jsonl"], "with several corpora write NAME=FILE"),
+        (["--cost", "1,-2"], "cost ratio '-2'"),
+        (["--n-boot", "2"], "--n-boot must be at least 10"),
+    ],
+)
+def test_report_cli_usage_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    from auditor.cli import main
+
+    a = _write(tmp_path / "alpha", _labels(1))
+    b = _write(tmp_path / "beta", _labels(2))
+    code = main(["report", str(a), str(b), "-o", str(tmp_path / "out"), *args])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err
+    assert not (tmp_path / "out").exists()  # nothing written on error
+
+
+def test_report_cli_no_weak_passes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from auditor.cli import main
+
+    a = _write(tmp_path / "alpha", tuple(make_labels([(3, 0, 0)])))
+    assert main(["report", str(a), "-o", str(tmp_path / "o")]) == 2
+    assert "no candidate passes the weak tests" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- browser
+
+_PROBE = """<script>
+(function () {
+  var root = document.documentElement, errors = [];
+  function note(msg) { errors.push(String(msg)); root.setAttribute('data-errors', errors.join(' | ')); }
+  var orig = console.error;
+  console.error = function () { note('console.error: ' + Array.prototype.join.call(arguments, ' ')); orig.apply(console, arguments); };
+  window.addEventListener('error', function (e) {
+    note(e.target && e.target.src ? 'failed to load ' + e.target.src : 'error: ' + e.message);
+  }, true);
+  window.addEventListener('load', function () {
+    var imgs = Array.prototype.slice.call(document.images);
+    var bad = imgs.filter(function (i) { return !i.complete || i.naturalWidth === 0; }).length;
+    root.setAttribute('data-images', String(imgs.length));
+    root.setAttribute('data-bad-images', String(bad));
+    root.setAttribute('data-errors', errors.join(' | '));
+  });
+})();
+</script>"""
+
+
+def _chromium(args: list[str], timeout: float = 90) -> subprocess.CompletedProcess[str]:
+    assert CHROMIUM is not None
+    base = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--enable-logging=stderr",
+        "--v=0",
+    ]
+    return subprocess.run(
+        [*base, *args], capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def probe_page(html: str, tmp_path: Path) -> dict[str, object]:
+    """Load `html` with a probe injected first in <head>: console errors, failed loads, images."""
+    page = tmp_path / "probe.html"
+    page.write_text(html.replace("<head>", "<head>" + _PROBE, 1), encoding="utf-8")
+    res = _chromium(["--virtual-time-budget=10000", "--dump-dom", page.as_uri()])
+    root = re.search(r"<html[^>]*>", res.stdout)
+    assert root is not None, res.stderr[-2000:]
+    attrs = dict(re.findall(r'(data-[a-z-]+)="([^"]*)"', root.group(0)))
+    console = re.findall(r"CONSOLE[^\]]*\] (.*)", res.stderr)
+    return {
+        "images": int(attrs.get("data-images", "-1")),
+        "bad_images": int(attrs.get("data-bad-images", "-1")),
+        "errors": attrs.get("data-errors", ""),
+        "console": console,
+    }
+
+
+def screenshot_variance(html_file: Path, tmp_path: Path) -> float:
+    import matplotlib.image as mpimg
+
+    shot = tmp_path / "shot.png"
+    _chromium(
+        [f"--screenshot={shot}", "--window-size=1280,2000", "--hide-scrollbars", html_file.as_uri()]
+    )
+    assert shot.is_file() and shot.stat().st_size > 0
+    pixels = mpimg.imread(shot)
+    return float(np.var(pixels[..., :3]))
+
+
+needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed")
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_probe_detects_broken_pages(tmp_path: Path) -> None:
+    """The checks below can fail: a broken page is caught."""
+    bad = '<!DOCTYPE html><html><head></head><body><img src="nope.png"><script>console.error("boom")</script></body></html>'
+    got = probe_page(bad, tmp_path)
+    assert got["images"] == 1 and got["bad_images"] == 1
+    assert "boom" in str(got["errors"]) and "nope.png" in str(got["errors"])
+    blank = tmp_path / "blank.html"
+    blank.write_text("<!DOCTYPE html><html><body style='background:#fff'></body></html>")
+    assert screenshot_variance(blank, tmp_path) < 1e-6
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_report_html_in_chromium(study, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    html = render_html(study)
+    got = probe_page(html, tmp_path)
+    assert got["errors"] == "" and got["console"] == []
+    assert got["images"] == 5 and got["bad_images"] == 0
+    page = tmp_path / "index.html"
+    page.write_text(html, encoding="utf-8")
+    assert screenshot_variance(page, tmp_path) > 1e-3
