@@ -1,0 +1,87 @@
+"""`auditor features`: the feature table of a corpus, and which features carry signal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from auditor.cli import cli
+
+
+@cli.command("features")
+@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--labels",
+    type=click.Path(exists=True, path_type=Path),
+    help="Labels (labels.jsonl or label OUTDIR) for a SOURCE samples file.",
+)
+@click.option(
+    "--benchmark",
+    default="auto",
+    show_default=True,
+    help="Benchmark of unlabeled samples: auto, humaneval+, humaneval+mini, mbpp+ or a file.",
+)
+@click.option("--data-dir", type=click.Path(path_type=Path), help="Corpus data directory.")
+@click.option("--jobs", type=click.IntRange(1), default=2, show_default=True)
+@click.option("--cache-dir", type=click.Path(path_type=Path), help="Feature cache directory.")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the feature cache.")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Table (.parquet or .csv).",
+)
+@click.option(
+    "--summary", is_flag=True, help="Print each feature's within-task AUC (needs labels)."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def features_command(
+    source: Path,
+    labels: Path | None,
+    benchmark: str,
+    data_dir: Path | None,
+    jobs: int,
+    cache_dir: Path | None,
+    no_cache: bool,
+    output: Path,
+    summary: bool,
+    fmt: str,
+) -> int:
+    """Extract features of SOURCE (samples, labels.jsonl or a label OUTDIR) into a table.
+
+    One row per candidate keyed by (task id, sample id, solution sha256), joined with
+    the labels when there are some.
+    """
+    from auditor import features
+    from auditor.errors import UsageError
+    from auditor.features.inputs import load_input
+    from auditor.features.summary import render_json, render_text, summarize
+
+    if no_cache and cache_dir is not None:
+        raise UsageError("--cache-dir and --no-cache exclude each other")
+    got = load_input(source, labels=labels, benchmark=benchmark, data_dir=data_dir)
+    if summary and got.labels is None:
+        raise UsageError("--summary needs labels (a label OUTDIR, labels.jsonl or --labels)")
+    table = features.extract(
+        got.candidates,
+        labels=got.labels,
+        tasks=got.tasks,
+        cache_dir=cache_dir,
+        use_cache=not no_cache,
+        jobs=jobs,
+    )
+    features.write_table(table, output)
+    if summary:
+        signals = summarize(table)
+        click.echo(render_json(signals) if fmt == "json" else render_text(signals), nl=False)
+    else:
+        click.echo(
+            f"wrote {output}: {len(table.keys)} rows x {len(table.columns)} features "
+            f"(schema {table.schema_hash})",
+            err=True,
+        )
+    return 0

@@ -1,0 +1,129 @@
+"""On-disk cache of extractions keyed by (extractor, version, item key). SQLite, JSON payloads.
+
+One database file under the cache directory (default `$XDG_CACHE_HOME/auditor/features`).
+Payloads are JSON (never pickle). Only the parent process reads and writes it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from auditor.features.base import Extraction
+from auditor.types import Confidence, Finding, Severity
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS extraction (
+    extractor TEXT NOT NULL,
+    version TEXT NOT NULL,
+    key TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    PRIMARY KEY (extractor, version, key)
+)
+"""
+
+
+def default_cache_dir() -> Path:
+    """`$XDG_CACHE_HOME/auditor/features` (or ~/.cache/auditor/features)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "auditor" / "features"
+
+
+def _encode(x: Extraction) -> str:
+    return json.dumps(
+        {
+            "f": dict(x.features),
+            "x": [
+                [
+                    f.code,
+                    f.symbol,
+                    f.message,
+                    f.line,
+                    f.col,
+                    f.severity.value,
+                    f.confidence.value,
+                    f.source,
+                ]
+                for f in x.findings
+            ],
+            "failed": x.failed,
+            "aux": dict(x.aux),
+        },
+        separators=(",", ":"),
+    )
+
+
+def _decode(payload: str) -> Extraction:
+    d = json.loads(payload)
+    findings = tuple(
+        Finding(
+            code=c,
+            symbol=s,
+            message=m,
+            line=int(ln),
+            col=int(col),
+            severity=Severity(sev),
+            confidence=Confidence(conf),
+            source=src,
+        )
+        for c, s, m, ln, col, sev, conf, src in d["x"]
+    )
+    return Extraction(
+        features={k: float(v) for k, v in d["f"].items()},
+        findings=findings,
+        failed=bool(d["failed"]),
+        aux=d.get("aux") or {},
+    )
+
+
+class FeatureCache:
+    """Get and put extractions; a no-op when `directory` is None."""
+
+    def __init__(self, directory: Path | None) -> None:
+        self.directory = directory
+        self._db: sqlite3.Connection | None = None
+        if directory is not None:
+            directory.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(directory / "extractions.sqlite3", timeout=60)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute(_SCHEMA)
+
+    def get(self, extractor: str, version: str, keys: Sequence[str]) -> dict[str, Extraction]:
+        if self._db is None or not keys:
+            return {}
+        found: dict[str, Extraction] = {}
+        unique = list(dict.fromkeys(keys))
+        for i in range(0, len(unique), 500):
+            chunk = unique[i : i + 500]
+            rows = self._db.execute(
+                "SELECT key, payload FROM extraction WHERE extractor=? AND version=? "
+                f"AND key IN ({','.join('?' * len(chunk))})",
+                (extractor, version, *chunk),
+            )
+            for key, payload in rows:
+                found[key] = _decode(payload)
+        return found
+
+    def put(self, extractor: str, version: str, results: Mapping[str, Extraction]) -> None:
+        if self._db is None or not results:
+            return
+        rows: Iterable[tuple[str, str, str, str]] = (
+            (extractor, version, key, _encode(x)) for key, x in results.items()
+        )
+        with self._db:
+            self._db.executemany("INSERT OR REPLACE INTO extraction VALUES (?, ?, ?, ?)", rows)
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def __enter__(self) -> FeatureCache:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()

@@ -1,0 +1,75 @@
+"""Resolve `auditor features` input: a label OUTDIR / labels.jsonl, or a samples file."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from auditor.corpus.benchmarks import load_benchmark, load_benchmarks_for
+from auditor.corpus.labels import LABELS_FILE, load_labeled
+from auditor.corpus.samples import read_samples
+from auditor.errors import InputError
+from auditor.types import Candidate, Label, Task
+
+
+@dataclass(frozen=True)
+class FeatureInput:
+    """Candidates to featurize, with their labels and tasks when known."""
+
+    candidates: tuple[Candidate, ...]
+    labels: tuple[Label, ...] | None
+    tasks: Mapping[str, Task] | None
+
+
+def is_labels(path: Path) -> bool:
+    """A label OUTDIR, or a JSONL whose first row is a label (has solution_sha256)."""
+    if path.is_dir():
+        return (path / LABELS_FILE).is_file()
+    if not path.name.endswith((".jsonl", ".jsonl.gz")):
+        return False
+    opener = gzip.open if path.name.endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip():
+                    row = json.loads(line)
+                    return isinstance(row, dict) and "solution_sha256" in row and "status" in row
+    except (OSError, ValueError, EOFError):
+        return False
+    return False
+
+
+def _tasks(
+    benchmark: str, samples: Path, data_dir: str | os.PathLike[str] | None
+) -> dict[str, Task]:
+    if benchmark != "auto":
+        return load_benchmark(benchmark, data_dir)
+    # Task ids first (no prompt needed for that), then the benchmarks covering them.
+    ids = {c.task_id for c in read_samples(samples, None, sanitize=False).candidates}
+    return load_benchmarks_for(ids, data_dir)
+
+
+def load_input(
+    source: Path,
+    *,
+    labels: Path | None = None,
+    benchmark: str = "auto",
+    data_dir: str | os.PathLike[str] | None = None,
+) -> FeatureInput:
+    """Candidates (sanitized), labels and tasks of `source` (see the CLI help)."""
+    if labels is not None or is_labels(source):
+        label_path, samples = (labels, source) if labels is not None else (source, None)
+        corpus = load_labeled(label_path, data_dir=data_dir, samples=samples)
+        if corpus.candidates is None:
+            raise InputError(
+                f"{label_path}: its samples were not found (pass the samples file as "
+                "SOURCE with --labels, or set --data-dir)"
+            )
+        return FeatureInput(corpus.candidates, corpus.labels, corpus.tasks)
+    tasks = _tasks(benchmark, source, data_dir)
+    read = read_samples(source, tasks)
+    return FeatureInput(read.candidates, read.labels, tasks)

@@ -1,0 +1,149 @@
+"""Feature tables on disk: Parquet (metadata in the schema) or CSV (metadata in a sidecar).
+
+Columns: `task_id`, `sample_id`, `sha256`, `label` (status or empty), then the features
+as float64. Writes are atomic (temp file + os.replace).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from auditor.errors import InputError
+from auditor.types import FeatureTable, Status
+
+KEY_COLUMNS = ("task_id", "sample_id", "sha256", "label")
+META_KEY = b"auditor.features"
+
+
+def _meta(table: FeatureTable) -> dict[str, Any]:
+    return {
+        "schema_version": table.schema_version,
+        "schema_hash": table.schema_hash,
+        "tool_versions": dict(table.tool_versions),
+        "has_labels": table.labels is not None,
+    }
+
+
+@contextmanager
+def _atomic(path: Path) -> Iterator[Path]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _is_csv(path: Path) -> bool:
+    return path.suffix.lower() == ".csv"
+
+
+def sidecar(path: Path) -> Path:
+    return (
+        path.with_name(path.name + ".meta.json")
+        if not _is_csv(path)
+        else path.with_suffix(".meta.json")
+    )
+
+
+def write_table(table: FeatureTable, path: str | os.PathLike[str]) -> Path:
+    """Write `table` to `path` (.csv for CSV, anything else Parquet); returns the path."""
+    import pyarrow as pa
+
+    path = Path(path)
+    labels = table.labels or (None,) * len(table.keys)
+    arrays: dict[str, Any] = {
+        "task_id": pa.array([k[0] for k in table.keys], pa.string()),
+        "sample_id": pa.array([k[1] for k in table.keys], pa.string()),
+        "sha256": pa.array([k[2] for k in table.keys], pa.string()),
+        "label": pa.array([s.value if s else None for s in labels], pa.string()),
+    }
+    for i, c in enumerate(table.columns):
+        arrays[c] = pa.array(table.values[:, i], pa.float64())
+    meta = _meta(table)
+    if _is_csv(path):
+        import pyarrow.csv as pcsv
+
+        with _atomic(path) as tmp:
+            pcsv.write_csv(pa.table(arrays), tmp)
+        with _atomic(sidecar(path)) as tmp:
+            tmp.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    else:
+        import pyarrow.parquet as pq
+
+        schema_meta = {META_KEY: json.dumps(meta).encode()}
+        with _atomic(path) as tmp:
+            pq.write_table(pa.table(arrays).replace_schema_metadata(schema_meta), tmp)
+    return path
+
+
+def read_table(path: str | os.PathLike[str]) -> FeatureTable:
+    """Read a table written by `write_table`; InputError when it is not one."""
+    import pyarrow as pa
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such feature table")
+    try:
+        if _is_csv(path):
+            import pyarrow.csv as pcsv
+
+            types = {k: pa.string() for k in KEY_COLUMNS}
+            data = pcsv.read_csv(path, convert_options=pcsv.ConvertOptions(column_types=types))
+            meta_file = sidecar(path)
+            if not meta_file.is_file():
+                raise InputError(f"{path}: missing metadata file {meta_file.name}")
+            meta = json.loads(meta_file.read_text(encoding="utf-8"))
+        else:
+            import pyarrow.parquet as pq
+
+            data = pq.read_table(path)
+            raw = (data.schema.metadata or {}).get(META_KEY)
+            if raw is None:
+                raise InputError(f"{path}: not an auditor feature table (no metadata)")
+            meta = json.loads(raw)
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise InputError(f"{path}: unreadable feature table ({exc})") from None
+    names = data.column_names
+    if tuple(names[: len(KEY_COLUMNS)]) != KEY_COLUMNS:
+        raise InputError(f"{path}: expected leading columns {', '.join(KEY_COLUMNS)}")
+    cols = tuple(names[len(KEY_COLUMNS) :])
+    keys = tuple(
+        zip(
+            *(data.column(k).to_pylist() for k in ("task_id", "sample_id", "sha256")),
+            strict=True,
+        )
+    )
+    values = (
+        np.column_stack(
+            [
+                np.asarray(data.column(c).to_numpy(zero_copy_only=False), dtype=np.float64)
+                for c in cols
+            ]
+        )
+        if cols
+        else np.empty((len(keys), 0))
+    )
+    labels = None
+    if meta.get("has_labels"):
+        labels = tuple(Status(s) if s else None for s in data.column("label").to_pylist())
+    return FeatureTable(
+        keys=tuple((str(a), str(b), str(c)) for a, b, c in keys),
+        columns=cols,
+        values=values.reshape(len(keys), len(cols)),
+        schema_version=str(meta["schema_version"]),
+        schema_hash=str(meta["schema_hash"]),
+        tool_versions={str(k): str(v) for k, v in meta.get("tool_versions", {}).items()},
+        labels=labels,
+    )
