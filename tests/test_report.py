@@ -361,3 +361,59 @@ def test_report_html_in_chromium(study, tmp_path: Path) -> None:  # type: ignore
     page = tmp_path / "index.html"
     page.write_text(html, encoding="utf-8")
     assert screenshot_variance(page, tmp_path) > 1e-3
+
+
+# ------------------------------------------------------------- toy corpus
+
+
+def _toy_label_dir(repo: Path, out: Path) -> Path:
+    """A label OUTDIR for the toy corpus built from its hand-checked expected statuses."""
+    from auditor.corpus.benchmarks import load_benchmark
+    from auditor.corpus.samples import read_samples
+    from auditor.types import Outcome
+
+    toy = repo / "corpora" / "toy"
+    tasks = load_benchmark(str(toy / "benchmark.jsonl"))
+    expected = json.loads((toy / "expected.json").read_text())
+    rows = []
+    for c in read_samples(toy / "samples.jsonl", tasks).candidates:
+        st = Status(expected[c.task_id][c.sample_id])
+        weak = Outcome.FAIL if st is Status.REJECTED else Outcome.PASS
+        strong = Outcome.PASS if st is Status.CORRECT else Outcome.FAIL
+        rows.append(json.dumps(Label(c.task_id, c.sample_id, c.sha256, weak, strong, st).to_json()))
+    out.mkdir(parents=True)
+    (out / "labels.jsonl").write_text("\n".join(rows) + "\n")
+    summary = {
+        "schema": "auditor.labels/1",
+        "samples": {"file": str(toy / "samples.jsonl"), "data_relpath": None, "sha256": None},
+        "benchmark": str(toy / "benchmark.jsonl"),
+    }
+    (out / "summary.json").write_text(json.dumps(summary))
+    return out
+
+
+def test_report_on_toy_corpus_with_style(
+    repo_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from auditor.cli import main
+
+    labels = _toy_label_dir(repo_root, tmp_path / "toy")
+    out = tmp_path / "out"
+    assert main(["report", str(labels), "-o", str(out), "--n-boot", "50", "--jobs", "1"]) == 0
+    doc = json.loads((out / "report.json").read_text())
+    (toy,) = doc["corpora"]
+    assert toy["summary"]["n_tasks"] == 4 and toy["summary"]["n_samples"] == 16
+    # 6 false positives and 6 correct solutions among 12 weak passes (expected.json)
+    assert toy["summary"]["fp_share"]["value"] == pytest.approx(0.5)
+    families = {r["family"]: r for r in toy["style"]}
+    assert {"AUD1", "AUD2", "AUD3", "AUD4"} <= set(families)
+    assert all(r["n_fp"] == 6 and r["n_correct"] == 6 for r in toy["style"])
+    # the literal-lookup false positive is flagged by a test-gaming rule; no correct one is
+    assert families["AUD3"]["adherence_correct"]["value"] == 1.0
+    assert families["AUD3"]["adherence_fp"]["value"] < 1.0
+    assert (out / "figures" / "style.png").is_file()
+    # no solution text leaks into the outputs
+    sample = json.loads((repo_root / "corpora/toy/samples.jsonl").read_text().splitlines()[1])
+    body = max(sample["solution"].splitlines(), key=len).strip()
+    for name in ("report.md", "report.json", "index.html"):
+        assert body not in (out / name).read_text()
