@@ -417,3 +417,34 @@ def test_report_on_toy_corpus_with_style(
     body = max(sample["solution"].splitlines(), key=len).strip()
     for name in ("report.md", "report.json", "index.html"):
         assert body not in (out / name).read_text()
+
+
+def test_false_negative_tasks_are_dropped_from_every_corpus() -> None:
+    from auditor.report.study import false_negative_tasks
+    from auditor.types import Outcome
+
+    base = list(make_labels([(4, 2, 1), (4, 3, 2)]))
+    # in corpus a, task T/0 gets two candidates passing strong but failing weak: 3 strong > 2 weak
+    odd = [
+        Label("T/0", f"x{i}", f"x{i}", Outcome.FAIL, Outcome.PASS, Status.REJECTED)
+        for i in range(2)
+    ]
+    a = tuple(base + odd)
+    assert false_negative_tasks(a) == {"T/0"}
+    b = tuple(make_labels([(4, 2, 1), (4, 3, 2)]))
+    study = build_study([StudyInput("a", a), StudyInput("b", b)], n_boot=20)
+    assert [c.summary.n_tasks for c in study.corpora] == [1, 1]
+    assert any("Excluded 1 false-negative task" in n for n in study.notes)
+    kept = build_study(
+        [StudyInput("a", a), StudyInput("b", b)], n_boot=20, exclude_false_negatives=False
+    )
+    assert [c.summary.n_tasks for c in kept.corpora] == [2, 2]
+
+
+def test_two_type_section_reproduces_worked_example(study) -> None:  # type: ignore[no-untyped-def]
+    (sec,) = [s for s in sections(study) if s.key == "two_type"]
+    worked = sec.rows[-1]
+    assert worked[0].startswith("paper's worked example")
+    # at costs 0.5 / 1 / 2 / 4: below the boundary (0.646) keep sampling, then 2, 1, and at 4
+    # the first draw still pays: 0.56 (0.874 - 4 * 0.031) + 0.44 (0.138 - 4 * 0.214) = 0.104 > 0
+    assert worked[6:] == ("keep sampling", "2", "1", "1")

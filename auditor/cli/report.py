@@ -109,6 +109,11 @@ def write_report(out_dir: Path, files: dict[str, str | bytes]) -> None:
 @click.option("--data-dir", default=None, help="Where the corpora's samples live.")
 @click.option("--jobs", type=int, default=2, show_default=True)
 @click.option("--html/--no-html", default=True, show_default=True, help="Also write index.html.")
+@click.option(
+    "--keep-false-negative-tasks",
+    is_flag=True,
+    help="Keep tasks with more strong than weak passes (the paper drops them).",
+)
 def report_command(
     labels: tuple[Path, ...],
     out_dir: Path,
@@ -122,6 +127,7 @@ def report_command(
     data_dir: str | None,
     jobs: int,
     html: bool,
+    keep_false_negative_tasks: bool,
 ) -> int:
     """Reproduce the paper's analyses on labeled corpora (label OUTDIRs or labels.jsonl)."""
     from auditor.report.study_io import read_scores
@@ -173,6 +179,7 @@ def report_command(
         style_groups=groups,
         features=tables,
         notes=notes,
+        exclude_false_negatives=not keep_false_negative_tasks,
     )
     from auditor.report.study_figures import make_figures
 

@@ -33,7 +33,7 @@ from auditor.resampling import (
     threshold_sweep,
     two_type_optimum,
 )
-from auditor.types import Candidate, FeatureTable, Label, Status, Task
+from auditor.types import Candidate, FeatureTable, Label, Outcome, Status, Task
 
 DEFAULT_COSTS = (0.5, 1.0, 2.0, 4.0)
 
@@ -334,6 +334,36 @@ def corpus_study(
     )
 
 
+def false_negative_tasks(labels: Sequence[Label]) -> set[str]:
+    """Tasks where more candidates pass the strong tests than the weak ones (as in the paper,
+    a sign that the weak tests reject correct programs)."""
+    diff: dict[str, int] = {}
+    for lb in labels:
+        d = (lb.strong_status is Outcome.PASS) - (lb.weak_status is Outcome.PASS)
+        diff[lb.task_id] = diff.get(lb.task_id, 0) + d
+    return {t for t, d in diff.items() if d > 0}
+
+
+def _drop_tasks(
+    inp: StudyInput, codes: Sequence[frozenset[str]] | None, drop: set[str]
+) -> tuple[StudyInput, Sequence[frozenset[str]] | None]:
+    keep = [i for i, lb in enumerate(inp.labels) if lb.task_id not in drop]
+    if len(keep) == len(inp.labels):
+        return inp, codes
+    cands = None if inp.candidates is None else tuple(inp.candidates[i] for i in keep)
+    return (
+        StudyInput(
+            inp.name,
+            tuple(inp.labels[i] for i in keep),
+            cands,
+            inp.tasks,
+            inp.scores,
+            inp.model,
+        ),
+        None if codes is None else [codes[i] for i in keep],
+    )
+
+
 def build_study(
     inputs: Sequence[StudyInput],
     *,
@@ -345,14 +375,33 @@ def build_study(
     style_groups: Mapping[str, str] | None = None,
     features: Sequence[tuple[str, FeatureTable]] = (),
     notes: Sequence[str] = (),
+    exclude_false_negatives: bool = True,
 ) -> Study:
     """The whole study. `style_codes[name][i]` are the finding codes of corpus `name`'s i-th label.
 
-    Randomness (bootstrap) comes from one `np.random.default_rng(seed)`, so a study is
-    reproducible from its inputs and seed.
+    Like the paper, tasks where any corpus has more strong than weak passes are dropped from
+    every corpus (`exclude_false_negatives`). Randomness (bootstrap) comes from one
+    `np.random.default_rng(seed)`, so a study is reproducible from its inputs and seed.
     """
     cost_t = parse_costs(costs)
     rng = np.random.default_rng(seed)
+    all_notes = list(notes)
+    codes_by = dict(style_codes or {})
+    if exclude_false_negatives:
+        drop = set().union(*(false_negative_tasks(inp.labels) for inp in inputs))
+        if drop:
+            kept = []
+            for inp in inputs:
+                new_inp, codes_by_name = _drop_tasks(inp, codes_by.get(inp.name), drop)
+                kept.append(new_inp)
+                if codes_by_name is not None:
+                    codes_by[inp.name] = codes_by_name
+            inputs = kept
+            all_notes.append(
+                f"Excluded {len(drop)} false-negative task(s), where a corpus has more strong "
+                f"than weak passes (as the paper did): {', '.join(sorted(drop)[:20])}"
+                + (" ..." if len(drop) > 20 else "")
+            )
     corpora = tuple(
         corpus_study(
             inp,
@@ -360,7 +409,7 @@ def build_study(
             rng=rng,
             n_boot=n_boot,
             k_max=k_max,
-            style_codes=(style_codes or {}).get(inp.name),
+            style_codes=codes_by.get(inp.name),
             style_groups=style_groups,
         )
         for inp in inputs
@@ -369,7 +418,6 @@ def build_study(
         [c.summary.pass1.value for c in corpora], [c.summary.ceiling.value for c in corpora]
     )
     sections = tuple(s for name, t in features if (s := feature_section(name, t)) is not None)
-    all_notes = list(notes)
     if not features:
         all_notes.append("No feature table given (--features): the feature section is skipped.")
     if all(c.auditor is None for c in corpora):
