@@ -561,3 +561,23 @@ def test_read_scores_errors(tmp_path: Path) -> None:
     good = tmp_path / "g.jsonl"
     good.write_text('{"task_id": "a", "sample_id": 1, "risk": 0.5}\n\n')
     assert read_scores(good) == {("a", "1"): 0.5}
+
+
+def test_read_scores_from_check_json(tmp_path: Path) -> None:
+    import json
+
+    from auditor.report.study_io import read_scores
+
+    doc = {
+        "schema": "auditor.check/1",
+        "candidates": [
+            {"task_id": "a", "sample_id": "0", "risk": 0.25, "findings": []},
+            {"task_id": "a", "sample_id": "1", "risk": None, "findings": []},
+        ],
+    }
+    f = tmp_path / "check.json"
+    f.write_text(json.dumps(doc))
+    assert read_scores(f) == {("a", "0"): 0.25}
+    f.write_text(json.dumps({"results": []}))
+    with pytest.raises(InputError, match="candidates"):
+        read_scores(f)

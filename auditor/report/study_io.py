@@ -5,6 +5,8 @@ Risk-score file format (one score per candidate, higher = more likely a false po
 - JSON Lines (`.jsonl`, optionally `.gz`): one object per line with keys
   `task_id` (str), `sample_id` (str or int) and `risk` (number); other keys are ignored.
 - CSV (`.csv`): a header row naming at least the columns `task_id,sample_id,risk`.
+- JSON (`.json`): the document of `auditor check --format json` (its `candidates` list);
+  candidates without a risk are skipped.
 
 Example line: `{"task_id": "HumanEval/0", "sample_id": "17", "risk": 0.83}`.
 Every candidate that passes the weak tests needs a score; scores of other candidates
@@ -51,7 +53,9 @@ def read_scores(path: str | Path) -> ScoreMap:
     scores: ScoreMap = {}
     try:
         with _open_text(p) as fh:
-            if p.name.endswith((".csv", ".csv.gz")):
+            if p.name.endswith((".json", ".json.gz")):
+                _read_check_json(fh, p, scores)
+            elif p.name.endswith((".csv", ".csv.gz")):
                 reader = csv.DictReader(fh)
                 missing = {"task_id", "sample_id", "risk"} - set(reader.fieldnames or ())
                 if missing:
@@ -79,6 +83,22 @@ def read_scores(path: str | Path) -> ScoreMap:
     if not scores:
         raise InputError(f"{p}: no scores")
     return scores
+
+
+def _read_check_json(fh: io.TextIOBase, p: Path, scores: ScoreMap) -> None:
+    try:
+        doc = json.load(fh)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{p}: malformed JSON ({exc.msg} at line {exc.lineno})") from None
+    rows = doc.get("candidates") if isinstance(doc, dict) else None
+    if not isinstance(rows, list):
+        raise InputError(f"{p}: expected the JSON of `auditor check` (a `candidates` list)")
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict) or "task_id" not in row or "sample_id" not in row:
+            raise InputError(f"{p}: candidate #{i} lacks task_id or sample_id")
+        if row.get("risk") is not None:
+            key = (str(row["task_id"]), str(row["sample_id"]))
+            scores[key] = _risk(row["risk"], f"{p}: candidate #{i}")
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
