@@ -450,11 +450,14 @@ def test_monte_carlo_agrees_on_real_labels(path: Path | None) -> None:
         [np.array(weak[t]) for t in ids],
         [np.array(plus[t]) for t in ids],
         k_max,
-        200,
+        500,
         np.random.default_rng(0),
     )
-    assert np.all(np.abs(cv.accuracy - acc[0]) <= 3 * acc[1] + 1e-9)
-    assert np.all(np.abs(cv.coverage - cov[0]) <= 3 * cov[1] + 1e-9)
+    # compare at k = 1, 2, 4, ..., 64 (neighbouring k share permutations, so they are not
+    # independent checks); the seed is fixed, so the outcome is deterministic for given labels
+    at = 2 ** np.arange(7) - 1
+    assert np.all(np.abs(cv.accuracy - acc[0])[at] <= 3 * acc[1][at] + 1e-9)
+    assert np.all(np.abs(cv.coverage - cov[0])[at] <= 3 * cov[1][at] + 1e-9)
 
 
 # ------------------------------------------------------------------ `auditor curves`
