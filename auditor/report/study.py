@@ -418,12 +418,6 @@ def build_study(
         [c.summary.pass1.value for c in corpora], [c.summary.ceiling.value for c in corpora]
     )
     sections = tuple(s for name, t in features if (s := feature_section(name, t)) is not None)
-    if not features:
-        all_notes.append("No feature table given (--features): the feature section is skipped.")
-    if all(c.auditor is None for c in corpora):
-        all_notes.append("No risk scores given (--scores): the auditor section is skipped.")
-    if all(c.style is None for c in corpora):
-        all_notes.append("No candidates found for the style comparison: the section is skipped.")
     return Study(
         corpora=corpora,
         costs=cost_t,
