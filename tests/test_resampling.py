@@ -183,7 +183,8 @@ corpus_strategy = st.lists(task_strategy, min_size=1, max_size=5).filter(
 )
 
 
-@settings(max_examples=25, deadline=None)
+# derandomized: a sampling check at 4 standard errors, so CI runs must not flake
+@settings(max_examples=25, deadline=None, derandomize=True)
 @given(corpus_strategy, st.integers(0, 2**32 - 1))
 def test_exact_matches_monte_carlo(tasks: list[tuple[int, int, int]], seed: int) -> None:
     counts = TaskCounts.from_arrays(*zip(*tasks, strict=True))

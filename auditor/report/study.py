@@ -233,7 +233,7 @@ def style_rows(
     rng: np.random.Generator,
     n_boot: int,
 ) -> tuple[StyleRow, ...]:
-    """Adherence (no finding whose code starts with the group's prefix) given FP / correct / weak pass.
+    """Adherence (no finding with the group's code prefix) given FP / correct / weak pass.
 
     `codes[i]` are the finding codes of `labels[i]`'s candidate; `groups` maps a code prefix
     (a family such as "AUD1" or a single rule code) to its title. CIs resample tasks.
