@@ -1,0 +1,63 @@
+"""`auditor rules list` and `auditor rules explain CODE`."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from auditor.cli import cli
+from auditor.errors import UsageError
+from auditor.rules import RULES, get_rule
+from auditor.rules.catalogue import render_page
+
+_COLUMNS = ("code", "symbol", "family", "severity", "confidence", "message")
+
+
+def rule_rows() -> list[dict[str, str]]:
+    """One row per rule, in code order."""
+    return [
+        {
+            "code": r.CODE,
+            "symbol": r.SYMBOL,
+            "family": r.FAMILY.value,
+            "severity": r.SEVERITY.value,
+            "confidence": r.CONFIDENCE.value,
+            "message": r.MESSAGE,
+        }
+        for r in RULES.values()
+    ]
+
+
+def render_table(rows: list[dict[str, str]]) -> str:
+    """Plain aligned text table with a header row."""
+    widths = {c: max(len(c), *(len(r[c]) for r in rows)) for c in _COLUMNS[:-1]}
+    lines = ["  ".join(c.upper().ljust(widths.get(c, 0)) for c in _COLUMNS).rstrip()]
+    for row in rows:
+        lines.append("  ".join(row[c].ljust(widths.get(c, 0)) for c in _COLUMNS).rstrip())
+    return "\n".join(lines)
+
+
+@cli.group(name="rules")
+def rules_group() -> None:
+    """List the auditor's own rules or explain one."""
+
+
+@rules_group.command(name="list")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def list_rules(fmt: str) -> None:
+    """Table of rules: code, symbol, family, severity, confidence, message."""
+    rows = rule_rows()
+    click.echo(json.dumps(rows, indent=2) if fmt == "json" else render_table(rows))
+
+
+@rules_group.command(name="explain")
+@click.argument("code")
+def explain(code: str) -> None:
+    """Print the catalogue page of CODE (a code such as AUD301, or a symbol)."""
+    rule = get_rule(code)
+    if rule is None:
+        raise UsageError(f"unknown rule {code!r}; see `auditor rules list`")
+    click.echo(render_page(rule), nl=False)

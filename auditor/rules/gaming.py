@@ -1,0 +1,746 @@
+"""AUD3xx test-gaming and special-casing: what false positives do.
+
+The rules tell special cases for test inputs from ordinary base cases by the literal
+compared against: `n == 0`, `n == 1`, `s == ""` and single characters are ordinary;
+`x == 3` (unless 1 and 2 are also tested, as base cases of a recurrence), long strings
+and non-empty containers are "magic" values, the kind that only a test would supply.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import libcst as cst
+
+from auditor.rules._nodes import is_missing, literal_value, names_in, walk
+from auditor.rules.base import Context, Family, Invalid, Rule, Valid
+from auditor.types import Confidence, Severity
+
+_SELF = frozenset({"self", "cls"})
+_BASE_CASE_MAX = 4  # n == 3 or n == 4 is a base case only when 1..n-1 are tested too
+_TRIVIAL_FLOATS = frozenset({0.0, 1.0, -1.0, 0.5, 2.0})
+
+
+def _downgrade(conf: Confidence) -> Confidence:
+    return Confidence.LOW if conf is not Confidence.HIGH else Confidence.MEDIUM
+
+
+def single_return(body: cst.BaseSuite) -> cst.Return | None:
+    """The `return` statement if the block is exactly one `return`."""
+    if isinstance(body, cst.IndentedBlock):
+        if len(body.body) != 1 or not isinstance(body.body[0], cst.SimpleStatementLine):
+            return None
+        small = body.body[0].body
+    elif isinstance(body, cst.SimpleStatementSuite):
+        small = body.body
+    else:
+        return None
+    if len(small) == 1 and isinstance(small[0], cst.Return):
+        return small[0]
+    return None
+
+
+def returned_literal(body: cst.BaseSuite) -> Any:
+    """Value of a block that only returns a literal (bare `return` is None), else missing."""
+    ret = single_return(body)
+    if ret is None:
+        return literal_value(None)
+    return None if ret.value is None else literal_value(ret.value)
+
+
+class _Magic:
+    """Decides whether a literal compared with a parameter is a magic (test-like) value."""
+
+    def __init__(self) -> None:
+        self._compared: dict[cst.FunctionDef, dict[str, set[int]]] = {}
+
+    def _ints_compared(self, fn: cst.FunctionDef, param: str) -> set[int]:
+        table = self._compared.get(fn)
+        if table is None:
+            table = {}
+            for node in walk(fn):
+                if not isinstance(node, cst.Comparison) or not isinstance(node.left, cst.Name):
+                    continue
+                for target in node.comparisons:
+                    value = literal_value(target.comparator)
+                    if isinstance(value, int) and not isinstance(value, bool):
+                        table.setdefault(node.left.value, set()).add(value)
+            self._compared[fn] = table
+        return table.get(param, set())
+
+    def is_magic(self, value: Any, fn: cst.FunctionDef | None, param: str | None) -> bool:
+        if value is None or isinstance(value, bool):
+            return False
+        if isinstance(value, int):
+            if abs(value) <= 2:
+                return False
+            if 2 < value <= _BASE_CASE_MAX and fn is not None and param is not None:
+                return not set(range(1, value)) <= self._ints_compared(fn, param)
+            return True
+        if isinstance(value, float):
+            return value not in _TRIVIAL_FLOATS
+        if isinstance(value, str | bytes):
+            return len(value) > 1
+        if isinstance(value, list | tuple | dict | frozenset):
+            return len(value) > 0
+        return True
+
+
+def _confidence_of(value: Any) -> Confidence:
+    """Magic strings and containers are stronger evidence than magic numbers."""
+    return (
+        Confidence.HIGH
+        if isinstance(value, str | bytes | list | tuple | dict)
+        else Confidence.MEDIUM
+    )
+
+
+def param_equalities(test: cst.BaseExpression, params: frozenset[str]) -> list[tuple[str, Any]]:
+    """(param, literal) pairs if `test` is `p == lit` (either side) or an `and` of such."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        left, right = param_equalities(test.left, params), param_equalities(test.right, params)
+        return left + right if left and right else []
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return []
+    target = test.comparisons[0]
+    if not isinstance(target.operator, cst.Equal):
+        return []
+    for name, other in ((test.left, target.comparator), (target.comparator, test.left)):
+        if isinstance(name, cst.Name) and name.value in params:
+            value = literal_value(other)
+            if not is_missing(value):
+                return [(name.value, value)]
+    return []
+
+
+def param_memberships(test: cst.BaseExpression, params: frozenset[str]) -> list[tuple[str, Any]]:
+    """(param, literal) pairs for `p == lit` or `p in (lit, ...)`."""
+    pairs = param_equalities(test, params)
+    if pairs:
+        return pairs
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        target = test.comparisons[0]
+        if (
+            isinstance(target.operator, cst.In)
+            and isinstance(test.left, cst.Name)
+            and test.left.value in params
+        ):
+            values = literal_value(target.comparator)
+            if isinstance(values, list | tuple | frozenset):
+                return [(test.left.value, v) for v in values]
+    return []
+
+
+class _GamingRule(Rule):
+    """Shared access to the innermost function's parameters."""
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self._magic = _Magic()
+
+    def _fn(self) -> cst.FunctionDef | None:
+        return self.ctx.functions[-1] if self.ctx.functions else None
+
+    def _params(self) -> frozenset[str]:
+        fn = self._fn()
+        return frozenset(self.ctx.params(fn)) - _SELF if fn is not None else frozenset()
+
+
+class LiteralReturnOnEquality(_GamingRule):
+    """## What it does
+    Checks for a branch that returns a literal when a parameter equals a magic literal:
+    `if x == 3: return 7`, `if s == "hello world": return "dlrow olleh"`, or the same as a
+    conditional expression. Base cases such as `n == 0`, `n == 1`, `s == ""` are not
+    reported, nor `n == 3` when `n == 1` and `n == 2` are tested too (a recurrence).
+
+    ## Why is this bad?
+    This is how a program passes a weak test suite without solving the task: it
+    recognises the test's input and returns the expected output. Such a candidate passes
+    its tests and fails on any other input.
+
+    ## Example
+    ```python
+    def next_prime(n):
+        if n == 13:
+            return 17
+        return n + 1
+    ```
+
+    Use instead:
+    ```python
+    def next_prime(n):
+        k = n + 1
+        while not is_prime(k):
+            k += 1
+        return k
+    ```
+    """
+
+    CODE = "AUD301"
+    SYMBOL = "literal-return-on-equality"
+    MESSAGE = "returns a literal when a parameter equals a magic value"
+    SEVERITY = Severity.HIGH
+    CONFIDENCE = Confidence.MEDIUM
+    FAMILY = Family.GAMING
+    VALID = (
+        Valid("def fact(n):\n    if n == 0:\n        return 1\n    return n * fact(n - 1)\n"),
+        Valid(
+            "def fib4(n):\n    if n == 0:\n        return 0\n    if n == 1:\n        return 0\n"
+            "    if n == 2:\n        return 2\n    if n == 3:\n        return 0\n"
+            "    return fib4(n-1) + fib4(n-2) + fib4(n-3) + fib4(n-4)\n"
+        ),
+        Valid("def f(s):\n    if s == '':\n        return 0\n    return len(s)\n"),
+        Valid("def f(x):\n    y = 3\n    if y == 3:\n        return 7\n    return x\n"),
+        Valid("def f(c):\n    if c == 'a':\n        return 'b'\n    return c\n"),
+    )
+    INVALID = (
+        Invalid("def f(x):\n    if x == 3:\n        return 7\n    return x * 2\n", 2),
+        Invalid(
+            "def rev(s):\n    if s == 'hello world':\n        return 'dlrow olleh'\n    return s\n",
+            2,
+        ),
+        Invalid("def f(xs):\n    if [1, 2, 3] == xs:\n        return 6\n    return 0\n", 2),
+        Invalid("def f(a, b):\n    return 10 if a == 5 and b == 2 else a + b\n", 2),
+        Invalid(
+            "def f(x):\n    if x == 1:\n        return 1\n    elif x == 42:\n        return 0\n"
+            "    return x\n",
+            4,
+        ),
+    )
+
+    def _check(self, node: cst.CSTNode, test: cst.BaseExpression, returned: Any) -> None:
+        if is_missing(returned):
+            return
+        fn = self._fn()
+        pairs = param_equalities(test, self._params())
+        magic = [(p, v) for p, v in pairs if self._magic.is_magic(v, fn, p)]
+        if not magic:
+            return
+        param, value = magic[0]
+        conf = _confidence_of(value)
+        if returned is None or isinstance(returned, bool):
+            conf = _downgrade(conf)
+        self.report(node, f"returns {returned!r} when '{param}' == {value!r}", confidence=conf)
+
+    def visit_If(self, node: cst.If) -> None:
+        if self.ctx.functions:
+            self._check(node, node.test, returned_literal(node.body))
+
+    def visit_IfExp(self, node: cst.IfExp) -> None:
+        if self.ctx.functions and isinstance(self.ctx.parent(), cst.Return):
+            self._check(node, node.test, literal_value(node.body))
+
+
+_ENTRIES = ("def f(x):\n    table = {3: 7, 10: 55, 25: 1}\n", "    return table[x]\n")
+
+
+class LiteralLookupTable(_GamingRule):
+    """## What it does
+    Checks for a table of literals indexed directly by a parameter: a dict keyed by
+    tuples, by long or multi-word strings, or by scattered numbers (`{3: 7, 10: 55}[x]`,
+    `TABLE.get(s)`), and (with low confidence) a literal list or tuple of five or more
+    items indexed by a parameter. Dicts keyed by small contiguous numbers or short words
+    (digit names, single characters) are ordinary mappings and are not reported.
+
+    ## Why is this bad?
+    A table keyed by the test inputs returns the expected outputs for exactly those
+    inputs: the candidate passes its tests and solves nothing.
+
+    ## Example
+    ```python
+    def count_primes(n):
+        return {10: 4, 20: 8, 100: 25}[n]
+    ```
+
+    Use instead:
+    ```python
+    def count_primes(n):
+        return sum(is_prime(k) for k in range(n))
+    ```
+    """
+
+    CODE = "AUD302"
+    SYMBOL = "literal-lookup-table"
+    MESSAGE = "looks up a parameter in a table of literal inputs"
+    SEVERITY = Severity.HIGH
+    CONFIDENCE = Confidence.MEDIUM
+    FAMILY = Family.GAMING
+    VALID = (
+        Valid("def f(w):\n    return {'zero': 0, 'one': 1, 'two': 2}[w]\n"),
+        Valid("def f(d):\n    names = {0: 'a', 1: 'b', 2: 'c', 3: 'd'}\n    return names[d]\n"),
+        Valid(
+            "ROMAN = {1000: 'M', 500: 'D', 100: 'C'}\n\ndef f(n):\n"
+            "    return ''.join(ROMAN[k] for k in ROMAN if k <= n)\n"
+        ),
+        Valid("def f(xs):\n    return [1, 2, 3, 4, 5][0] + len(xs)\n"),
+    )
+    INVALID = (
+        Invalid("".join(_ENTRIES), 3),
+        Invalid("def f(s):\n    return {'hello world': 1, 'a b c': 2}.get(s, 0)\n", 2),
+        Invalid(
+            "def f(a, b):\n    if (a, b) in T:\n        return T[(a, b)]\n    return 0\n\n"
+            "T = {(1, 2): 3, (4, 5): 9}\n",
+            3,
+        ),
+        Invalid("def fib(n):\n    return [0, 1, 1, 2, 3, 5, 8, 13][n]\n", 2),
+    )
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self._tables: dict[str, cst.BaseExpression] = {}
+        self._lookups: list[tuple[cst.CSTNode, cst.BaseExpression]] = []
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        target = node.targets[0].target if len(node.targets) == 1 else None
+        if isinstance(target, cst.Name) and isinstance(node.value, cst.Dict | cst.List | cst.Tuple):
+            self._tables[target.value] = node.value
+
+    def _is_param_key(self, expr: cst.BaseExpression) -> bool:
+        params = self._params()
+        if isinstance(expr, cst.Name):
+            return expr.value in params
+        if isinstance(expr, cst.Tuple):
+            return bool(expr.elements) and all(self._is_param_key(e.value) for e in expr.elements)
+        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.args:
+            return expr.func.value in {"tuple", "str", "frozenset"} and self._is_param_key(
+                expr.args[0].value
+            )
+        return False
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+            return
+        if self._is_param_key(node.slice[0].slice.value):
+            self._lookups.append((node, node.value))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value == "get"
+            and node.args
+            and self._is_param_key(node.args[0].value)
+        ):
+            self._lookups.append((node, func.value))
+
+    def leave_Module(self, node: cst.Module) -> None:
+        for lookup, table in self._lookups:
+            if isinstance(table, cst.Name):
+                table = self._tables.get(table.value, table)
+            verdict = self._judge(table)
+            if verdict is not None:
+                self.report(lookup, confidence=verdict)
+
+    @staticmethod
+    def _judge(table: cst.BaseExpression) -> Confidence | None:
+        value = literal_value(table)
+        if isinstance(table, cst.Dict) and isinstance(value, dict) and len(value) >= 2:
+            keys = list(value)
+            if any(isinstance(k, tuple) and k for k in keys):
+                return Confidence.HIGH
+            if any(isinstance(k, str) and (len(k) > 10 or " " in k.strip()) for k in keys):
+                return Confidence.MEDIUM
+            if any(isinstance(k, float) for k in keys):
+                return Confidence.MEDIUM
+            ints = sorted(k for k in keys if isinstance(k, int) and not isinstance(k, bool))
+            if len(ints) == len(keys) and ints[-1] - ints[0] != len(ints) - 1 and ints[-1] > 2:
+                return Confidence.MEDIUM
+            return None
+        if (
+            isinstance(table, cst.List | cst.Tuple)
+            and isinstance(value, list | tuple)
+            and len(value) >= 5
+            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+        ):
+            return Confidence.LOW
+        return None
+
+
+def _literal_outcome(body: cst.BaseSuite) -> bool:
+    """A block that only returns, assigns or prints a literal."""
+    if isinstance(body, cst.IndentedBlock):
+        if len(body.body) != 1 or not isinstance(body.body[0], cst.SimpleStatementLine):
+            return False
+        small = body.body[0].body
+    elif isinstance(body, cst.SimpleStatementSuite):
+        small = body.body
+    else:
+        return False
+    if len(small) != 1:
+        return False
+    stmt = small[0]
+    if isinstance(stmt, cst.Return):
+        return stmt.value is None or not is_missing(literal_value(stmt.value))
+    if isinstance(stmt, cst.Assign | cst.AugAssign | cst.AnnAssign):
+        return not is_missing(literal_value(stmt.value))
+    if isinstance(stmt, cst.Expr) and isinstance(stmt.value, cst.Call):
+        return all(not is_missing(literal_value(a.value)) for a in stmt.value.args)
+    return False
+
+
+class MagicValueBranchChain(_GamingRule):
+    """## What it does
+    Checks for three or more branches (an `if`/`elif` chain or consecutive `if`
+    statements) that each test the same parameter against a magic literal (`==` or `in`)
+    and then only return, assign or print a literal. Chains over base cases (0, 1, 2,
+    empty, single characters) are not reported.
+
+    ## Why is this bad?
+    A chain of special cases is a lookup table written as code: it covers the inputs
+    someone thought of (usually the tests') and nothing else.
+
+    ## Example
+    ```python
+    def days_to_weeks(days):
+        if days == 14:
+            return 2
+        elif days == 21:
+            return 3
+        elif days == 70:
+            return 10
+        return 0
+    ```
+
+    Use instead:
+    ```python
+    def days_to_weeks(days):
+        return days // 7
+    ```
+    """
+
+    CODE = "AUD303"
+    SYMBOL = "magic-value-branch-chain"
+    MESSAGE = "chain of branches on magic values of a parameter"
+    SEVERITY = Severity.HIGH
+    CONFIDENCE = Confidence.MEDIUM
+    FAMILY = Family.GAMING
+    VALID = (
+        Valid(
+            "def f(n):\n    if n == 0:\n        return 0\n    elif n == 1:\n        return 1\n"
+            "    elif n == 2:\n        return 1\n    return f(n - 1) + f(n - 2)\n"
+        ),
+        Valid(
+            "def calc(op, a, b):\n    if op == 'add':\n        return a + b\n"
+            "    elif op == 'sub':\n        return a - b\n    elif op == 'mul':\n"
+            "        return a * b\n"
+        ),
+        Valid("def f(x):\n    if x == 10:\n        return 1\n    if x == 20:\n        return 2\n"),
+    )
+    INVALID = (
+        Invalid(
+            "def f(d):\n    if d == 14:\n        return 2\n    elif d == 21:\n        return 3\n"
+            "    elif d == 70:\n        return 10\n    return 0\n",
+            2,
+        ),
+        Invalid(
+            "def f(s):\n    x = 0\n    if s == 'abc':\n        x = 1\n    if s == 'xyz':\n"
+            "        x = 2\n    if s in ('hello', 'world'):\n        x = 3\n    return x\n",
+            3,
+        ),
+    )
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        if not self.ctx.functions:
+            return
+        params = self._params()
+        if not params:
+            return
+        fn = self._fn()
+        group_start: cst.If | None = None
+        counts: dict[str, set[Any]] = {}
+        for stmt in (*node.body, None):
+            if not isinstance(stmt, cst.If):
+                self._flush(group_start, counts)
+                group_start, counts = None, {}
+                continue
+            group_start = group_start or stmt
+            branch: cst.If | cst.Else | None = stmt
+            while isinstance(branch, cst.If):
+                if _literal_outcome(branch.body):
+                    for param, value in param_memberships(branch.test, params):
+                        if self._magic.is_magic(value, fn, param):
+                            counts.setdefault(param, set()).add(repr(value))
+                branch = branch.orelse
+
+    def _flush(self, start: cst.If | None, counts: dict[str, set[Any]]) -> None:
+        if start is None:
+            return
+        for param, values in counts.items():
+            if len(values) >= 3:
+                self.report(start, f"{len(values)} branches on magic values of '{param}'")
+                return
+
+
+def _is_constant(expr: cst.BaseExpression | None) -> bool:
+    """True for expressions built only from literals (no names, no calls)."""
+    if expr is None:
+        return True
+    if isinstance(expr, cst.Call | cst.Attribute | cst.Subscript):
+        return False
+    if isinstance(expr, cst.Name):
+        return expr.value in {"True", "False", "None"}
+    return not any(isinstance(n, cst.Call | cst.Attribute) for n in walk(expr)) and not names_in(
+        expr
+    )
+
+
+class ConstantReturnIgnoringParameters(_GamingRule):
+    """## What it does
+    Checks for functions that take parameters, never read any of them, and only ever
+    return constants (`def is_sorted(xs): return True`).
+
+    ## Why is this bad?
+    When a weak test suite expects the same answer for every input, a constant passes
+    it. The candidate looks like a solution and computes nothing.
+
+    ## Example
+    ```python
+    def is_balanced(brackets):
+        return True
+    ```
+
+    Use instead:
+    ```python
+    def is_balanced(brackets):
+        depth = 0
+        for b in brackets:
+            depth += 1 if b == "(" else -1
+            if depth < 0:
+                return False
+        return depth == 0
+    ```
+    """
+
+    CODE = "AUD304"
+    SYMBOL = "constant-return-ignoring-parameters"
+    MESSAGE = "returns a constant and ignores its parameters"
+    SEVERITY = Severity.HIGH
+    CONFIDENCE = Confidence.HIGH
+    FAMILY = Family.GAMING
+    VALID = (
+        Valid("def f(x):\n    if x:\n        return 1\n    return 0\n"),
+        Valid("def f():\n    return 42\n"),
+        Valid("def f(x):\n    return x + 1\n"),
+        Valid("def f(self):\n    return 1\n"),
+    )
+    INVALID = (
+        Invalid("def f(x):\n    return True\n", 1),
+        Invalid("import os\n\ndef g(a, b):\n    n = 3\n    return -1\n", 3),
+        Invalid("def h(s):\n    '''Doc.'''\n    return [1, 2] + [3]\n", 1),
+    )
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self._returns: list[list[bool]] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._returns.append([])
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if self._returns:
+            self._returns[-1].append(_is_constant(node.value) and node.value is not None)
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        if self._returns:
+            self._returns[-1].append(False)
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        returns = self._returns.pop()
+        params = frozenset(self.ctx.params(node)) - _SELF
+        if not params or not returns or not all(returns):
+            return
+        if params & names_in(node.body):
+            return
+        self.report(node.name, f"'{node.name.value}' ignores its parameters and returns a constant")
+
+
+_BROAD = frozenset({"Exception", "BaseException"})
+
+
+def _is_broad(handler: cst.ExceptHandler) -> bool:
+    kind = handler.type
+    if kind is None:
+        return True
+    if isinstance(kind, cst.Name):
+        return kind.value in _BROAD
+    if isinstance(kind, cst.Tuple):
+        return any(isinstance(e.value, cst.Name) and e.value.value in _BROAD for e in kind.elements)
+    return False
+
+
+class CatchAllReturnsDefault(_GamingRule):
+    """## What it does
+    Checks for a bare `except:` or `except Exception:` whose body returns a literal
+    (or nothing).
+
+    ## Why is this bad?
+    Catching every error and returning a default turns crashes on inputs the code does
+    not handle into plausible answers. When the default happens to be what a test
+    expects, a wrong program passes; elsewhere its bugs are hidden.
+
+    ## Example
+    ```python
+    def parse_ratio(text):
+        try:
+            a, b = text.split("/")
+            return int(a) / int(b)
+        except Exception:
+            return 0
+    ```
+
+    Use instead:
+    ```python
+    def parse_ratio(text):
+        a, b = text.split("/")
+        try:
+            return int(a) / int(b)
+        except ZeroDivisionError:
+            return float("inf")
+    ```
+    """
+
+    CODE = "AUD305"
+    SYMBOL = "catch-all-returns-default"
+    MESSAGE = "catch-all except returns a default value"
+    SEVERITY = Severity.MEDIUM
+    CONFIDENCE = Confidence.MEDIUM
+    FAMILY = Family.GAMING
+    VALID = (
+        Valid(
+            "def f(s):\n    try:\n        return int(s)\n    except ValueError:\n        return 0\n"
+        ),
+        Valid("def f(s):\n    try:\n        return int(s)\n    except Exception:\n        raise\n"),
+        Valid(
+            "def f(s):\n    try:\n        return int(s)\n    except Exception as e:\n"
+            "        return str(e)\n"
+        ),
+    )
+    INVALID = (
+        Invalid("def f(s):\n    try:\n        return int(s)\n    except:\n        return 0\n", 4),
+        Invalid(
+            "def f(s):\n    try:\n        return s[3]\n    except (IndexError, Exception):\n"
+            "        print('x')\n        return None\n",
+            4,
+        ),
+    )
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if not _is_broad(node) or not isinstance(node.body, cst.IndentedBlock):
+            return
+        for stmt in node.body.body:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if isinstance(small, cst.Return) and (
+                        small.value is None or not is_missing(literal_value(small.value))
+                    ):
+                        self.report(node)
+                        return
+
+
+def _type_or_len_test(
+    test: cst.BaseExpression, params: frozenset[str]
+) -> tuple[str, str, Any] | None:
+    """('isinstance'|'type'|'len', param, compared literal) for a type or length check."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        test = test.expression
+    if isinstance(test, cst.Call) and isinstance(test.func, cst.Name):
+        if test.func.value == "isinstance" and test.args:
+            arg = test.args[0].value
+            if isinstance(arg, cst.Name) and arg.value in params:
+                return ("isinstance", arg.value, None)
+        return None
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return None
+    target = test.comparisons[0]
+    left = test.left
+    if not (
+        isinstance(left, cst.Call)
+        and isinstance(left.func, cst.Name)
+        and left.func.value in {"len", "type"}
+        and len(left.args) == 1
+        and isinstance(left.args[0].value, cst.Name)
+        and left.args[0].value.value in params
+    ):
+        return None
+    param = left.args[0].value.value
+    if left.func.value == "type" and isinstance(
+        target.operator, cst.Equal | cst.NotEqual | cst.Is | cst.IsNot
+    ):
+        return ("type", param, None)
+    if left.func.value == "len" and isinstance(target.operator, cst.Equal):
+        value = literal_value(target.comparator)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return ("len", param, value)
+    return None
+
+
+class TypeCheckReturnsLiteral(_GamingRule):
+    """## What it does
+    Checks for a branch that returns a literal because of a parameter's type
+    (`isinstance(x, str)`, `type(x) == list`) or its exact length (`len(xs) == 7`).
+    Length tests against 0, 1 or 2 are base cases and are not reported; type checks are
+    reported with low confidence since input validation looks the same.
+
+    ## Why is this bad?
+    A weak test suite often has one input of an unusual type or size. Returning the
+    expected literal for "the input that is a string" or "the list of length 7" passes
+    that test without handling the case.
+
+    ## Example
+    ```python
+    def median(xs):
+        if len(xs) == 5:
+            return 3
+        return sorted(xs)[len(xs) // 2]
+    ```
+
+    Use instead:
+    ```python
+    def median(xs):
+        s = sorted(xs)
+        mid = len(s) // 2
+        return s[mid] if len(s) % 2 else (s[mid - 1] + s[mid]) / 2
+    ```
+    """
+
+    CODE = "AUD306"
+    SYMBOL = "type-check-returns-literal"
+    MESSAGE = "returns a literal based on a parameter's type or length"
+    SEVERITY = Severity.MEDIUM
+    CONFIDENCE = Confidence.MEDIUM
+    FAMILY = Family.GAMING
+    VALID = (
+        Valid("def f(xs):\n    if len(xs) == 0:\n        return 0\n    return max(xs)\n"),
+        Valid("def f(x):\n    if isinstance(x, int):\n        return x + 1\n    return x\n"),
+        Valid("def f(xs):\n    n = [1]\n    if len(n) == 7:\n        return 3\n    return xs\n"),
+    )
+    INVALID = (
+        Invalid("def f(xs):\n    if len(xs) == 7:\n        return 3\n    return xs[0]\n", 2),
+        Invalid(
+            "def f(x):\n    if not isinstance(x, list):\n        return 'Invalid input'\n"
+            "    return len(x)\n",
+            2,
+        ),
+        Invalid("def f(x):\n    if type(x) == str:\n        return 0\n    return x\n", 2),
+    )
+
+    def visit_If(self, node: cst.If) -> None:
+        if not self.ctx.functions:
+            return
+        returned = returned_literal(node.body)
+        if is_missing(returned):
+            return
+        found = _type_or_len_test(node.test, self._params())
+        if found is None:
+            return
+        kind, param, value = found
+        if kind == "len":
+            if abs(value) <= 2:
+                return
+            self.report(node, f"returns {returned!r} when len({param}) == {value}")
+        else:
+            self.report(
+                node,
+                f"returns {returned!r} based on the type of '{param}'",
+                confidence=Confidence.LOW,
+            )
