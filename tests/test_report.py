@@ -188,7 +188,14 @@ def test_render_markdown_sections_and_tables(study) -> None:  # type: ignore[no-
 
 def test_figures_are_pngs(study) -> None:  # type: ignore[no-untyped-def]
     figs = make_figures(study)
-    assert set(figs) == {"ceiling.png", "utility.png", "first_pass.png", "style.png", "auditor.png"}
+    assert set(figs) == {
+        "ceiling.png",
+        "utility.png",
+        "first_pass.png",
+        "two_type.png",
+        "style.png",
+        "auditor.png",
+    }
     for data in figs.values():
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000
 
@@ -196,7 +203,7 @@ def test_figures_are_pngs(study) -> None:  # type: ignore[no-untyped-def]
 def test_render_html_embeds_figures(study) -> None:  # type: ignore[no-untyped-def]
     html = render_html(study)
     assert html.startswith("<!DOCTYPE html>")
-    assert len(re.findall(r'<img src="data:image/png;base64,', html)) == 5
+    assert len(re.findall(r'<img src="data:image/png;base64,', html)) == 6
     assert "http://" not in html and "https://" not in html  # self-contained
     assert "&lt;" not in html.split("<body>")[0]
 
@@ -357,7 +364,7 @@ def test_report_html_in_chromium(study, tmp_path: Path) -> None:  # type: ignore
     html = render_html(study)
     got = probe_page(html, tmp_path)
     assert got["errors"] == "" and got["console"] == []
-    assert got["images"] == 5 and got["bad_images"] == 0
+    assert got["images"] == 6 and got["bad_images"] == 0
     page = tmp_path / "index.html"
     page.write_text(html, encoding="utf-8")
     assert screenshot_variance(page, tmp_path) > 1e-3

@@ -178,12 +178,58 @@ def auditor_figure(study: Study) -> bytes | None:
     return _png(fig)
 
 
+def two_type_figure(study: Study) -> bytes:
+    """k_opt of the two-type model over cost ratio x soundness, per corpus ("keep" in grey)."""
+    from dataclasses import replace
+
+    from auditor.resampling import two_type_optimum
+
+    n = len(study.corpora)
+    fig, axes = plt.subplots(1, n, figsize=(4.6 * n, 3.8), squeeze=False)
+    costs = np.geomspace(0.1, 10, 41)
+    sounds = np.linspace(0.5, 0.99, 36)
+    cmap = plt.get_cmap("viridis").copy()
+    cmap.set_bad("0.8")
+    image = None
+    for ax, c in zip(axes[0], study.corpora, strict=True):
+        grid = np.full((len(sounds), len(costs)), np.nan)
+        for i, s in enumerate(sounds):
+            params = replace(c.two_type, s=float(s))
+            for j, cost in enumerate(costs):
+                opt = two_type_optimum(params, float(cost))
+                if not opt.keep_sampling and opt.k_opt is not None:
+                    grid[i, j] = opt.k_opt
+        image = ax.pcolormesh(
+            costs,
+            sounds,
+            np.ma.masked_invalid(grid),
+            cmap=cmap,
+            shading="nearest",
+            vmin=0,
+            vmax=max(float(np.nanmax(grid)) if np.isfinite(grid).any() else 1.0, 1.0),
+        )
+        r2 = c.two_type.r2
+        ax.plot(r2 / ((1 - r2) * (1 - sounds)), sounds, color="w", lw=1.2, ls="--")
+        ax.plot([], [], color="k", lw=1.2, ls="--", label="boundary r₂/((1-r₂)(1-s))")
+        ax.axhline(c.two_type.s, color="C3", lw=1, label=f"estimated s = {c.two_type.s:.3f}")
+        ax.set_xscale("log")
+        ax.set_xlim(costs[0], costs[-1])
+        ax.set_xlabel("false-positive cost ratio")
+        ax.set_ylabel("soundness s")
+        ax.set_title(f"{c.name} (grey: keep sampling)", fontsize=9)
+        ax.legend(fontsize=6, loc="lower left")
+    if image is not None:
+        fig.colorbar(image, ax=axes[0].tolist(), label="k_opt", shrink=0.9)
+    return _png(fig)
+
+
 def make_figures(study: Study) -> dict[str, bytes]:
     """File name -> PNG bytes, for every figure the study has data for."""
     figs: dict[str, bytes | None] = {
         "ceiling.png": ceiling_figure(study),
         "utility.png": utility_figure(study),
         "first_pass.png": first_pass_figure(study),
+        "two_type.png": two_type_figure(study),
         "style.png": style_figure(study),
         "auditor.png": auditor_figure(study),
     }

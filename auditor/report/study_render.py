@@ -263,6 +263,7 @@ def sections(study: Study) -> tuple[Section, ...]:
             ),
             ("corpus", "p₁", "r₁", "r₂", "s", "boundary", *(f"k_opt @ {c:g}" for c in costs)),
             tuple(tt_rows),
+            "two_type.png",
         )
     )
 
