@@ -1,0 +1,145 @@
+"""`auditor check PATHS…`: the CI gate (findings and false-positive risk, exit 0/1/2/3)."""
+
+from __future__ import annotations
+
+import os
+
+# Before anything imports scikit-learn: its OpenMP pool reads this once, and idle spinning
+# threads make small fits and predictions several times slower on a busy machine.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import sys
+from pathlib import Path
+
+import click
+
+from auditor.cli import cli
+from auditor.types import Severity
+
+SEVERITIES = [*(s.value for s in Severity), "none"]
+
+
+@cli.command("check")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--model",
+    "model_path",
+    type=click.Path(path_type=Path),
+    help="Model file (default: the packaged model).",
+)
+@click.option("--no-model", is_flag=True, help="Findings only; do not score risk.")
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    metavar="FMT[:FILE]",
+    help="text (default), json, sarif, github or markdown; repeat for several outputs.",
+)
+@click.option(
+    "--fail-on-risk",
+    type=click.FloatRange(0.0, 1.0),
+    help="Fail when a candidate's risk is at least P [0.5].",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(SEVERITIES, case_sensitive=False),
+    help="Fail on findings at or above this severity [high].",
+)
+@click.option(
+    "--exit-zero",
+    is_flag=True,
+    default=None,
+    help="Exit 0 even when something is over a threshold.",
+)
+@click.option(
+    "--honor-suppressions/--ignore-suppressions",
+    default=None,
+    help="Let noqa / pylint: disable / auditor: ignore comments silence findings [ignore].",
+)
+@click.option(
+    "--baseline",
+    type=click.Path(path_type=Path),
+    help="Accept the findings recorded in this baseline file.",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(path_type=Path),
+    help="Record the current findings into this baseline file.",
+)
+@click.option(
+    "--ignore", multiple=True, metavar="CODE", help="Drop findings with this code (repeatable)."
+)
+@click.option(
+    "--exclude", multiple=True, metavar="GLOB", help="Skip files matching this glob in directories."
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path),
+    help="pyproject.toml to read [tool.auditor] from.",
+)
+@click.option("--jobs", type=click.IntRange(1), help="Worker processes for feature extraction [2].")
+def check_command(
+    paths: tuple[Path, ...],
+    model_path: Path | None,
+    no_model: bool,
+    formats: tuple[str, ...],
+    fail_on_risk: float | None,
+    fail_on: str | None,
+    exit_zero: bool | None,
+    honor_suppressions: bool | None,
+    baseline: Path | None,
+    write_baseline: Path | None,
+    ignore: tuple[str, ...],
+    exclude: tuple[str, ...],
+    config_file: Path | None,
+    jobs: int | None,
+) -> int:
+    """Flag candidates that likely pass their tests but are wrong.
+
+    PATHS are .py files, directories (searched recursively) or samples JSONL files.
+    Exit codes: 0 nothing over threshold, 1 findings or risk over threshold,
+    2 usage/config/input error, 3 internal error.
+    """
+    from auditor.baseline import Baseline, read_baseline
+    from auditor.check import check
+    from auditor.config import load_config, parse_severity
+    from auditor.report import atomic_write, parse_specs, write_outputs
+
+    specs = parse_specs(formats)
+    start = paths[0] if paths and paths[0].exists() else Path.cwd()
+    config = load_config(start.parent if start.is_file() else start, pyproject=config_file)
+    config = config.with_overrides(
+        model=model_path,
+        fail_on_risk=fail_on_risk,
+        exit_zero=exit_zero,
+        honor_suppressions=honor_suppressions,
+        baseline=baseline,
+        ignore=(*config.ignore, *ignore) if ignore else None,
+        exclude=(*config.exclude, *exclude) if exclude else None,
+        jobs=jobs,
+    )
+    if fail_on is not None:
+        from dataclasses import replace
+
+        config = replace(config, fail_on=parse_severity(fail_on))
+
+    accepted = read_baseline(config.baseline) if config.baseline is not None else None
+    model = None
+    if not no_model:
+        from auditor.errors import ModelError
+        from auditor.model import default_model_path, load_model
+
+        path = config.model or default_model_path()
+        if config.model is None and not path.exists():
+            raise ModelError("no packaged default model; pass --model MODEL or --no-model")
+        model = load_model(path)
+    run = check(paths, model=model, config=config)
+    if write_baseline is not None:
+        atomic_write(write_baseline, Baseline.from_run(run).to_json())
+    if accepted is not None:
+        run = accepted.apply(run)
+    write_outputs(specs, run, stdout=sys.stdout)
+    code = 0 if config.exit_zero else run.exit_code
+    click.get_current_context().exit(code)
+    return code

@@ -1,0 +1,798 @@
+"""The false-positive classifier: train, evaluate, save and load.
+
+Training uses the candidates that pass the weak tests (status correct or false_positive);
+the positive class is false_positive. Each model family is a scikit-learn Pipeline of
+stock parts (ColumnTransformer -> SimpleImputer -> StandardScaler -> LogisticRegression,
+or ColumnTransformer -> HistGradientBoostingClassifier), calibrated with
+CalibratedClassifierCV over task-grouped folds.
+
+Two feature sets are fitted: `peers` (all columns) for candidates scored together with
+other candidates of their task, and `solo` (no `rel.*` columns) for a candidate alone,
+whose relative features carry no information. Model selection is nested: in every outer
+GroupKFold fold (group = corpus + task) the family is chosen by an inner grouped CV on the
+training part only, so the reported CV metrics never saw their test fold.
+
+Models are saved with skops (never pickle) and loaded against an explicit list of trusted
+types, with metadata: feature-schema hash and columns, tool and interpreter versions,
+training corpora with sha256, and CV metrics.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import math
+import platform
+import zipfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import numpy as np
+
+from auditor import __version__
+from auditor.errors import InputError, ModelError
+from auditor.types import FeatureTable, Status
+
+if TYPE_CHECKING:
+    from auditor.corpus.labels import LabeledCorpus
+
+MODEL_FORMAT = "auditor.model/1"
+THRESHOLDS = (0.3, 0.5, 0.7)
+MIN_PEERS = 5  # a task needs this many candidates in a batch for the `peers` model
+SEED = 0
+HGB_MAX_ITER = 150  # boosting rounds (tests lower it for speed)
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+# --------------------------------------------------------------------------- families
+
+
+def single_threaded(fn: _F) -> _F:
+    """Run `fn` with BLAS/OpenMP pools at one thread: on a shared machine, gradient
+    boosting's OpenMP threads oversubscribe the cores and run several times slower."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(1):
+            return fn(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _logreg(columns: Sequence[int]) -> Any:
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return Pipeline(
+        [
+            ("select", ColumnTransformer([("x", "passthrough", list(columns))])),
+            ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
+            ("scale", StandardScaler()),
+            ("clf", LogisticRegression(C=0.1, max_iter=2000, random_state=SEED)),
+        ]
+    )
+
+
+def _hgb(columns: Sequence[int]) -> Any:
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.pipeline import Pipeline
+
+    return Pipeline(
+        [
+            ("select", ColumnTransformer([("x", "passthrough", list(columns))])),
+            (
+                "clf",
+                HistGradientBoostingClassifier(
+                    learning_rate=0.06,
+                    max_iter=HGB_MAX_ITER,
+                    max_leaf_nodes=15,
+                    min_samples_leaf=40,
+                    l2_regularization=1.0,
+                    early_stopping=False,
+                    random_state=SEED,
+                ),
+            ),
+        ]
+    )
+
+
+FAMILIES: Mapping[str, Callable[[Sequence[int]], Any]] = {"logreg": _logreg, "hgb": _hgb}
+
+
+# Relative features that need the task's reference solution, prompt or tests. `auditor check`
+# never has those, so no model uses them (a model trained on them would be scored on NaNs).
+_NEEDS_TASK = ("rel.ref_", "rel.lits_not_in_ref", "rel.lits_in_prompt", "rel.lits_in_tests")
+
+
+def _feature_sets(columns: Sequence[str]) -> dict[str, list[int]]:
+    """Column indices of each feature set: `peers` (task-relative too) and `solo`."""
+    usable = [i for i, c in enumerate(columns) if not c.startswith(_NEEDS_TASK)]
+    return {
+        "peers": usable,
+        "solo": [i for i in usable if not columns[i].startswith("rel.")],
+    }
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass(frozen=True, eq=False)
+class TrainingData:
+    """Rows of the weak-passing candidates of one or more corpora."""
+
+    columns: tuple[str, ...]
+    X: np.ndarray
+    y: np.ndarray  # 1 = false positive
+    groups: np.ndarray  # "<corpus>:<task_id>"
+    corpus: np.ndarray  # corpus name per row
+    schema_version: str
+    schema_hash: str
+    tool_versions: Mapping[str, str]
+
+    @property
+    def task_ids(self) -> np.ndarray:
+        return self.groups
+
+
+def _weak_passers(corpus: LabeledCorpus) -> tuple[list[Any], list[Any]]:
+    if corpus.candidates is None:
+        raise InputError(f"{corpus.name}: its samples were not found; cannot extract features")
+    keep = [
+        i
+        for i, lab in enumerate(corpus.labels)
+        if lab.status in (Status.CORRECT, Status.FALSE_POSITIVE)
+    ]
+    return [corpus.candidates[i] for i in keep], [corpus.labels[i] for i in keep]
+
+
+def corpus_table(
+    corpus: LabeledCorpus, *, cache_dir: Path | None = None, jobs: int = 2
+) -> FeatureTable:
+    """Features of a corpus's weak-passing candidates, peers = the other weak-passers."""
+    from auditor import features
+
+    cands, labels = _weak_passers(corpus)
+    if not cands:
+        raise InputError(f"{corpus.name}: no candidate passes the weak tests")
+    return features.extract(
+        cands, labels=labels, tasks=corpus.tasks, cache_dir=cache_dir, jobs=jobs
+    )
+
+
+def stack_tables(tables: Sequence[tuple[str, FeatureTable]]) -> TrainingData:
+    """Join per-corpus tables (same schema) into one training set."""
+    if not tables:
+        raise InputError("no labeled corpus given")
+    first = tables[0][1]
+    for name, t in tables:
+        if t.schema_hash != first.schema_hash or t.columns != first.columns:
+            raise InputError(f"{name}: feature schema differs from the other corpora")
+        if t.labels is None:
+            raise InputError(f"{name}: feature table has no labels")
+    X, y, groups, corpus = [], [], [], []
+    for name, t in tables:
+        assert t.labels is not None
+        keep = [i for i, s in enumerate(t.labels) if s in (Status.CORRECT, Status.FALSE_POSITIVE)]
+        X.append(t.values[keep])
+        y.append(np.array([t.labels[i] is Status.FALSE_POSITIVE for i in keep], dtype=int))
+        groups.append(np.array([f"{name}:{t.keys[i][0]}" for i in keep], dtype=object))
+        corpus.append(np.array([name] * len(keep), dtype=object))
+    return TrainingData(
+        columns=first.columns,
+        X=np.vstack(X).astype(np.float64),
+        y=np.concatenate(y),
+        groups=np.concatenate(groups),
+        corpus=np.concatenate(corpus),
+        schema_version=first.schema_version,
+        schema_hash=first.schema_hash,
+        tool_versions=dict(first.tool_versions),
+    )
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Discrimination metrics of risk scores against labels."""
+
+    roc_auc: float
+    pr_auc: float
+    base_rate: float
+    within_task_auc: float
+    n_tasks: int  # tasks with both classes (the within-task mean's denominator)
+    n_candidates: int
+    n_groups: int
+    brier: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: _num(v) for k, v in asdict(self).items()}
+
+
+def _num(v: Any) -> Any:
+    """Floats rounded for JSON, NaN as null."""
+    if isinstance(v, float):
+        return None if math.isnan(v) else round(v, 6)
+    return v
+
+
+def score(y: np.ndarray, risk: np.ndarray, groups: np.ndarray) -> Scores:
+    """Pooled ROC-AUC/PR-AUC, within-task ROC-AUC (tasks with both classes), Brier."""
+    from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
+
+    from auditor.metrics import within_task_auc
+
+    both = len(np.unique(y)) == 2
+    wt, n_tasks = within_task_auc(y, risk, groups)
+    return Scores(
+        roc_auc=float(roc_auc_score(y, risk)) if both else float("nan"),
+        pr_auc=float(average_precision_score(y, risk)) if both else float("nan"),
+        base_rate=float(np.mean(y)) if len(y) else float("nan"),
+        within_task_auc=float(wt),
+        n_tasks=int(n_tasks),
+        n_candidates=len(y),
+        n_groups=len(np.unique(groups)),
+        brier=float(brier_score_loss(y, np.clip(risk, 0, 1))) if len(y) else float("nan"),
+    )
+
+
+def reliability(y: np.ndarray, risk: np.ndarray, bins: int = 10) -> list[dict[str, Any]]:
+    """Calibration table: per equal-width risk bin, count, mean risk and observed FP rate."""
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    idx = np.clip(np.digitize(risk, edges[1:-1]), 0, bins - 1)
+    rows = []
+    for b in range(bins):
+        m = idx == b
+        n = int(m.sum())
+        rows.append(
+            {
+                "bin": f"{edges[b]:.1f}-{edges[b + 1]:.1f}",
+                "n": n,
+                "mean_risk": round(float(risk[m].mean()), 4) if n else None,
+                "fp_rate": round(float(y[m].mean()), 4) if n else None,
+            }
+        )
+    return rows
+
+
+def threshold_table(y: np.ndarray, risk: np.ndarray) -> list[dict[str, Any]]:
+    """At each threshold: share of false positives caught, of correct ones wrongly flagged."""
+    rows = []
+    for t in THRESHOLDS:
+        flagged = risk >= t
+        pos, neg = y == 1, y == 0
+        rows.append(
+            {
+                "threshold": t,
+                "fp_caught": round(float(flagged[pos].mean()), 4) if pos.any() else None,
+                "correct_flagged": round(float(flagged[neg].mean()), 4) if neg.any() else None,
+                "flagged": int(flagged.sum()),
+            }
+        )
+    return rows
+
+
+# --------------------------------------------------------------------------- fitting
+
+
+def _group_splits(groups: np.ndarray, n_splits: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    from sklearn.model_selection import GroupKFold
+
+    k = min(n_splits, len(np.unique(groups)))
+    if k < 2:
+        raise InputError("need at least 2 tasks with weak-passing candidates to train")
+    dummy = np.zeros(len(groups))
+    return list(GroupKFold(n_splits=k).split(dummy, groups=groups))
+
+
+def _fit_calibrated(
+    family: str, cols: Sequence[int], X: np.ndarray, y: np.ndarray, groups: np.ndarray, inner: int
+) -> Any:
+    from sklearn.calibration import CalibratedClassifierCV
+
+    splits = [
+        (tr, te)
+        for tr, te in _group_splits(groups, inner)
+        if len(np.unique(y[tr])) == 2 and len(np.unique(y[te])) == 2
+    ]
+    if not splits:
+        raise InputError("too few false positives to train a calibrated model")
+    cal = CalibratedClassifierCV(FAMILIES[family](cols), method="sigmoid", cv=splits)
+    return cal.fit(X, y)
+
+
+def _oof(
+    family: str, cols: Sequence[int], X: np.ndarray, y: np.ndarray, groups: np.ndarray, k: int
+) -> np.ndarray:
+    """Out-of-fold uncalibrated scores of a family (for model selection)."""
+    out = np.full(len(y), np.nan)
+    for tr, te in _group_splits(groups, k):
+        if len(np.unique(y[tr])) < 2:
+            continue
+        est = FAMILIES[family](cols).fit(X[tr], y[tr])
+        out[te] = est.predict_proba(X[te])[:, 1]
+    return out
+
+
+def _selection_score(y: np.ndarray, s: np.ndarray, groups: np.ndarray) -> float:
+    m = ~np.isnan(s)
+    sc = score(y[m], s[m], groups[m])
+    return float(np.nanmean([sc.roc_auc, sc.within_task_auc]))
+
+
+def _select(
+    cols: Sequence[int],
+    X: np.ndarray,
+    y: np.ndarray,
+    groups: np.ndarray,
+    families: Sequence[str],
+    k: int,
+) -> tuple[str, dict[str, float]]:
+    inner = {f: _selection_score(y, _oof(f, cols, X, y, groups, k), groups) for f in families}
+    return max(families, key=lambda f: (inner[f], -families.index(f))), inner
+
+
+@dataclass(frozen=True)
+class CVReport:
+    """Grouped (by task) cross-validated metrics of one feature set."""
+
+    feature_set: str
+    folds: int
+    families: Mapping[str, Scores]  # each family, calibrated, on the outer test folds
+    nested: Scores  # the select-then-fit procedure on the outer test folds
+    chosen: tuple[str, ...]  # family chosen in each outer fold
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "feature_set": self.feature_set,
+            "folds": self.folds,
+            "families": {k: v.to_json() for k, v in self.families.items()},
+            "nested": self.nested.to_json(),
+            "chosen": list(self.chosen),
+        }
+
+
+@single_threaded
+def cross_validate(
+    data: TrainingData,
+    *,
+    feature_set: str = "peers",
+    families: Sequence[str] = tuple(FAMILIES),
+    outer: int = 5,
+    inner: int = 3,
+    progress: Callable[[str], None] | None = None,
+) -> CVReport:
+    """Nested grouped CV: per outer fold, pick the family by inner grouped CV on the training
+    part, and record every family's calibrated predictions on the test part."""
+    cols = _feature_sets(data.columns)[feature_set]
+    X, y, g = data.X, data.y, data.groups
+    preds = {f: np.full(len(y), np.nan) for f in families}
+    nested = np.full(len(y), np.nan)
+    chosen = []
+    splits = _group_splits(g, outer)
+    for i, (tr, te) in enumerate(splits):
+        best, inner_scores = _select(cols, X[tr], y[tr], g[tr], families, inner)
+        chosen.append(best)
+        for f in families:
+            preds[f][te] = _fit_calibrated(f, cols, X[tr], y[tr], g[tr], inner).predict_proba(
+                X[te]
+            )[:, 1]
+        nested[te] = preds[best][te]
+        if progress:
+            progress(f"{feature_set} fold {i + 1}/{len(splits)}: inner {inner_scores} -> {best}")
+    return CVReport(
+        feature_set=feature_set,
+        folds=len(splits),
+        families={f: score(y, p, g) for f, p in preds.items()},
+        nested=score(y, nested, g),
+        chosen=tuple(chosen),
+    )
+
+
+# --------------------------------------------------------------------------- the model
+
+
+@dataclass(frozen=True)
+class ModelMeta:
+    """What a model was trained on and how well it did."""
+
+    format: str
+    schema_version: str
+    schema_hash: str
+    columns: tuple[str, ...]
+    families: Mapping[str, str]  # feature set -> chosen family
+    tool_versions: Mapping[str, str]
+    versions: Mapping[str, str]  # auditor, python, sklearn, skops, numpy
+    corpora: tuple[Mapping[str, Any], ...]  # name, sha256, n (weak-passers), fp
+    cv: Mapping[str, Any] = field(default_factory=dict)
+    min_peers: int = MIN_PEERS
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["columns"] = list(self.columns)
+        d["corpora"] = [dict(c) for c in self.corpora]
+        return d
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> ModelMeta:
+        return cls(
+            format=d["format"],
+            schema_version=d["schema_version"],
+            schema_hash=d["schema_hash"],
+            columns=tuple(d["columns"]),
+            families=dict(d["families"]),
+            tool_versions=dict(d["tool_versions"]),
+            versions=dict(d["versions"]),
+            corpora=tuple(dict(c) for c in d["corpora"]),
+            cv=dict(d.get("cv", {})),
+            min_peers=int(d.get("min_peers", MIN_PEERS)),
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class TrainedModel:
+    """Fitted, calibrated estimators per feature set, with their metadata."""
+
+    estimators: Mapping[str, Any]  # "peers" / "solo" -> fitted CalibratedClassifierCV
+    meta: ModelMeta
+
+    def _matrix(self, table: FeatureTable) -> np.ndarray:
+        if table.schema_hash != self.meta.schema_hash:
+            raise ModelError(
+                f"model was trained for feature schema {self.meta.schema_hash[:12]} "
+                f"(v{self.meta.schema_version}) but the features are {table.schema_hash[:12]} "
+                f"(v{table.schema_version}); retrain it with `auditor train`"
+            )
+        try:
+            idx = [table.columns.index(c) for c in self.meta.columns]
+        except ValueError as exc:
+            raise ModelError(f"feature table lacks a model column: {exc}") from None
+        return table.values[:, idx]
+
+    @single_threaded
+    def predict_risk(self, table: FeatureTable) -> np.ndarray:
+        """Calibrated P(false positive) per row. Rows whose task has fewer than `min_peers`
+        rows in the table use the `solo` model (no relative features)."""
+        X = self._matrix(table)
+        if len(X) == 0:
+            return np.zeros(0)
+        tasks = np.array([k[0] for k in table.keys], dtype=object)
+        _, inverse, counts = np.unique(tasks, return_inverse=True, return_counts=True)
+        with_peers = counts[inverse] >= self.meta.min_peers
+        risk = np.empty(len(X))
+        for name, mask in (("peers", with_peers), ("solo", ~with_peers)):
+            if mask.any():
+                risk[mask] = self.estimators[name].predict_proba(X[mask])[:, 1]
+        return risk
+
+    def describe(self) -> str:
+        names = "+".join(str(c["name"]) for c in self.meta.corpora) or "unknown data"
+        fams = ",".join(f"{k}={v}" for k, v in sorted(self.meta.families.items()))
+        return f"{fams} trained on {names} (schema {self.meta.schema_hash[:12]})"
+
+
+def _versions() -> dict[str, str]:
+    import sklearn
+    import skops
+
+    return {
+        "auditor": __version__,
+        "python": platform.python_version(),
+        "sklearn": sklearn.__version__,
+        "skops": skops.__version__,
+        "numpy": np.__version__,
+    }
+
+
+def corpus_digest(corpus: LabeledCorpus) -> str:
+    """sha256 over a corpus's labels (task, sample, solution hash, status), order-independent."""
+    rows = sorted(
+        f"{lab.task_id}\t{lab.sample_id}\t{lab.solution_sha256}\t{lab.status.value}"
+        for lab in corpus.labels
+    )
+    return hashlib.sha256("\n".join(rows).encode()).hexdigest()
+
+
+@single_threaded
+def fit(
+    data: TrainingData,
+    *,
+    corpora: Sequence[Mapping[str, Any]] = (),
+    families: Sequence[str] = tuple(FAMILIES),
+    cv: bool = True,
+    outer: int = 5,
+    inner: int = 3,
+    progress: Callable[[str], None] | None = None,
+) -> TrainedModel:
+    """Select a family per feature set by grouped CV, then fit it calibrated on all rows."""
+    unknown = set(families) - set(FAMILIES)
+    if unknown:
+        raise InputError(f"unknown model family: {', '.join(sorted(unknown))}")
+    if len(np.unique(data.y)) < 2:
+        raise InputError("training data needs both correct and false-positive candidates")
+    sets = _feature_sets(data.columns)
+    estimators: dict[str, Any] = {}
+    chosen: dict[str, str] = {}
+    cv_json: dict[str, Any] = {}
+    for name, cols in sets.items():
+        if cv:
+            report = cross_validate(
+                data,
+                feature_set=name,
+                families=families,
+                outer=outer,
+                inner=inner,
+                progress=progress,
+            )
+            cv_json[name] = report.to_json()
+        best, inner_scores = _select(cols, data.X, data.y, data.groups, families, inner)
+        cv_json.setdefault(name, {})["selection"] = {
+            k: round(v, 6) for k, v in inner_scores.items()
+        }
+        chosen[name] = best
+        estimators[name] = _fit_calibrated(best, cols, data.X, data.y, data.groups, inner)
+        if progress:
+            progress(f"{name}: fitted {best}")
+    meta = ModelMeta(
+        format=MODEL_FORMAT,
+        schema_version=data.schema_version,
+        schema_hash=data.schema_hash,
+        columns=data.columns,
+        families=chosen,
+        tool_versions=dict(data.tool_versions),
+        versions=_versions(),
+        corpora=tuple(corpora),
+        cv=cv_json,
+    )
+    return TrainedModel(estimators, meta)
+
+
+def train(
+    corpora: Sequence[LabeledCorpus],
+    *,
+    families: Sequence[str] = tuple(FAMILIES),
+    cv: bool = True,
+    cache_dir: Path | None = None,
+    jobs: int = 2,
+    progress: Callable[[str], None] | None = None,
+) -> TrainedModel:
+    """Train on the weak-passing candidates of `corpora` (positive = false positive)."""
+    tables = [(c.name, corpus_table(c, cache_dir=cache_dir, jobs=jobs)) for c in corpora]
+    data = stack_tables(tables)
+    info = [
+        {
+            "name": c.name,
+            "sha256": corpus_digest(c),
+            "n": int((data.corpus == c.name).sum()),
+            "fp": int(data.y[data.corpus == c.name].sum()),
+        }
+        for c in corpora
+    ]
+    return fit(data, corpora=info, families=families, cv=cv, progress=progress)
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """How a model scores on labeled corpora."""
+
+    scores: Scores
+    per_corpus: Mapping[str, Scores]
+    reliability: tuple[Mapping[str, Any], ...]
+    thresholds: tuple[Mapping[str, Any], ...]
+    importance: tuple[tuple[str, float, float], ...]  # column, mean drop in ROC-AUC, std
+    in_sample: tuple[str, ...]  # corpora the model was also trained on
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": "auditor.evaluation/1",
+            **self.scores.to_json(),
+            "per_corpus": {k: v.to_json() for k, v in self.per_corpus.items()},
+            "reliability": [dict(r) for r in self.reliability],
+            "thresholds": [dict(r) for r in self.thresholds],
+            "permutation_importance": [
+                {"column": c, "mean": round(m, 6), "std": round(s, 6)}
+                for c, m, s in self.importance
+            ],
+            "in_sample": list(self.in_sample),
+        }
+
+
+@single_threaded
+def evaluate_data(
+    model: TrainedModel,
+    data: TrainingData,
+    *,
+    importance: int = 15,
+    max_rows: int = 4000,
+) -> Evaluation:
+    """Metrics of `model` on `data` (rows already restricted to weak-passers)."""
+    table = FeatureTable(
+        keys=tuple((str(g), str(i), "") for i, g in enumerate(data.groups)),
+        columns=data.columns,
+        values=data.X,
+        schema_version=data.schema_version,
+        schema_hash=data.schema_hash,
+    )
+    risk = model.predict_risk(table)
+    per = {
+        str(name): score(data.y[m], risk[m], data.groups[m])
+        for name in sorted(set(data.corpus.tolist()))
+        if (m := data.corpus == name).any()
+    }
+    trained_on = {c.get("sha256") for c in model.meta.corpora}
+    return Evaluation(
+        scores=score(data.y, risk, data.groups),
+        per_corpus=per,
+        reliability=tuple(reliability(data.y, risk)),
+        thresholds=tuple(threshold_table(data.y, risk)),
+        importance=_importance(model, data, importance, max_rows) if importance else (),
+        in_sample=tuple(
+            c["name"]
+            for c in model.meta.corpora
+            if c.get("sha256") in trained_on and c["name"] in per
+        ),
+    )
+
+
+def _importance(
+    model: TrainedModel, data: TrainingData, top: int, max_rows: int
+) -> tuple[tuple[str, float, float], ...]:
+    """Permutation importance (drop in ROC-AUC) of the `peers` estimator on a row sample."""
+    from sklearn.inspection import permutation_importance
+
+    if len(np.unique(data.y)) < 2:
+        return ()
+    rng = np.random.default_rng(SEED)
+    rows = np.sort(rng.choice(len(data.y), size=min(max_rows, len(data.y)), replace=False))
+    X = data.X[rows][:, [data.columns.index(c) for c in model.meta.columns]]
+    res = permutation_importance(
+        model.estimators["peers"],
+        X,
+        data.y[rows],
+        scoring="roc_auc",
+        n_repeats=3,
+        random_state=SEED,
+        n_jobs=1,
+    )
+    order = np.argsort(-res.importances_mean)[:top]
+    return tuple(
+        (model.meta.columns[i], float(res.importances_mean[i]), float(res.importances_std[i]))
+        for i in order
+    )
+
+
+def evaluate(
+    model: TrainedModel,
+    corpora: Sequence[LabeledCorpus],
+    *,
+    importance: int = 15,
+    cache_dir: Path | None = None,
+    jobs: int = 2,
+) -> Evaluation:
+    """Evaluate on labeled corpora (features with peers = weak-passers, as in training)."""
+    data = stack_tables(
+        [(c.name, corpus_table(c, cache_dir=cache_dir, jobs=jobs)) for c in corpora]
+    )
+    ev = evaluate_data(model, data, importance=importance)
+    digests = {c.name: corpus_digest(c) for c in corpora}
+    trained = {c.get("sha256") for c in model.meta.corpora}
+    return Evaluation(
+        ev.scores,
+        ev.per_corpus,
+        ev.reliability,
+        ev.thresholds,
+        ev.importance,
+        tuple(n for n, d in digests.items() if d in trained),
+    )
+
+
+# --------------------------------------------------------------------------- persistence
+
+# Everything a saved model may contain beyond skops' default-trusted builtins/numpy/sklearn.
+TRUSTED_TYPES: tuple[str, ...] = (
+    "sklearn.calibration.CalibratedClassifierCV",
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+    "sklearn.compose._column_transformer.ColumnTransformer",
+    "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
+    "sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingClassifier",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    "sklearn.impute._base.SimpleImputer",
+    "sklearn.linear_model._logistic.LogisticRegression",
+    "sklearn.pipeline.Pipeline",
+    "sklearn.preprocessing._data.StandardScaler",
+    "sklearn._loss.link.IdentityLink",
+    "sklearn._loss.link.LogitLink",
+    "sklearn._loss.link.Interval",
+    "sklearn._loss.loss.HalfBinomialLoss",
+    "sklearn._loss._loss.CyHalfBinomialLoss",
+    "sklearn.utils._bunch.Bunch",
+    "builtins.slice",
+    "numpy.dtype",
+    "numpy.ndarray",
+    "collections.OrderedDict",
+)
+
+
+def default_model_path() -> Path:
+    """The packaged pretrained model."""
+    return Path(__file__).resolve().parent / "data" / "default_model.skops"
+
+
+def save_model(model: TrainedModel, path: str | Path) -> None:
+    """Write `model` with skops (atomic)."""
+    import skops.io as sio
+
+    payload = {
+        "meta": json.dumps(model.meta.to_json(), sort_keys=True),
+        "estimators": dict(model.estimators),
+    }
+    data = sio.dumps(payload, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def load_model(path: str | Path, *, check_schema: bool = True) -> TrainedModel:
+    """Load a skops model, refusing unknown types; a corrupt file or a model for another
+    feature schema is a ModelError."""
+    import skops.io as sio
+
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ModelError(f"{path}: cannot read model: {exc.strerror or exc}") from None
+    try:
+        untrusted = set(sio.get_untrusted_types(data=data))
+        bad = sorted(untrusted - set(TRUSTED_TYPES))
+        if bad:
+            raise ModelError(f"{path}: model contains untrusted types: {', '.join(bad[:3])}")
+        payload = sio.loads(data, trusted=sorted(untrusted))
+        meta = ModelMeta.from_json(json.loads(payload["meta"]))
+        estimators = dict(payload["estimators"])
+    except ModelError:
+        raise
+    except (
+        zipfile.BadZipFile,
+        KeyError,
+        ValueError,
+        TypeError,
+        json.JSONDecodeError,
+        OSError,
+        AttributeError,
+    ) as exc:
+        raise ModelError(f"{path}: not a valid auditor model ({type(exc).__name__})") from None
+    if meta.format != MODEL_FORMAT:
+        raise ModelError(f"{path}: model format {meta.format!r}, expected {MODEL_FORMAT!r}")
+    if set(estimators) != {"peers", "solo"}:
+        raise ModelError(f"{path}: model lacks its estimators")
+    if check_schema:
+        from auditor import features
+
+        current = features.schema_hash()
+        if meta.schema_hash != current:
+            raise ModelError(
+                f"{path}: model was trained for feature schema {meta.schema_hash[:12]} "
+                f"(v{meta.schema_version}) but this auditor extracts {current[:12]} "
+                f"(v{features.SCHEMA_VERSION}); retrain it with `auditor train`"
+            )
+    return TrainedModel(estimators, meta)

@@ -1,0 +1,153 @@
+"""The classifier on synthetic features: fit, nested grouped CV, save/load, schema checks."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from auditor import model as M
+from auditor.errors import ModelError
+from auditor.types import FeatureTable
+
+COLUMNS = ("rules.a", "ruff.b", "radon.c", "rel.d_z", "rel.ref_nodes_ratio")
+
+
+def synthetic(n_tasks: int = 16, per: int = 12, seed: int = 1) -> M.TrainingData:
+    """Risk driven by rules.a (absolute) and rel.d_z (relative); the rest is noise."""
+    rng = np.random.default_rng(seed)
+    groups = np.repeat([f"c:T{i}" for i in range(n_tasks)], per).astype(object)
+    X = rng.normal(size=(n_tasks * per, len(COLUMNS)))
+    y = (rng.random(len(X)) < 1 / (1 + np.exp(-(2.0 * X[:, 0] + 1.5 * X[:, 3] - 0.5)))).astype(int)
+    X[rng.random(X.shape) < 0.05] = np.nan
+    corpus = np.array(["c"] * len(X), dtype=object)
+    return M.TrainingData(COLUMNS, X, y, groups, corpus, "test/1", "s" * 16, {"ruff": "0"})
+
+
+@pytest.fixture(scope="module")
+def trained() -> M.TrainedModel:
+    data = synthetic()
+    info = [{"name": "c", "sha256": "d" * 64, "n": len(data.y), "fp": int(data.y.sum())}]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(M, "HGB_MAX_ITER", 10)  # speed; the families are compared all the same
+        return M.fit(data, corpora=info, outer=2, inner=2)
+
+
+def test_feature_sets_drop_task_only_and_relative_columns() -> None:
+    sets = M._feature_sets(COLUMNS)
+    assert [COLUMNS[i] for i in sets["peers"]] == ["rules.a", "ruff.b", "radon.c", "rel.d_z"]
+    assert [COLUMNS[i] for i in sets["solo"]] == ["rules.a", "ruff.b", "radon.c"]
+
+
+def test_fit_learns_signal_and_records_cv(trained: M.TrainedModel) -> None:
+    cv = trained.meta.cv["peers"]
+    assert set(cv["families"]) == {"logreg", "hgb"}
+    assert len(cv["chosen"]) == cv["folds"] == 2
+    # the nested estimate sees a learnable signal on held-out tasks
+    assert cv["nested"]["roc_auc"] > 0.75
+    assert cv["nested"]["n_groups"] == 16
+    assert set(trained.meta.families) == {"peers", "solo"}
+
+
+def test_group_splits_never_split_a_task() -> None:
+    data = synthetic()
+    for tr, te in M._group_splits(data.groups, 4):
+        assert not set(data.groups[tr]) & set(data.groups[te])
+
+
+def _table(
+    data: M.TrainingData, keys: tuple[tuple[str, str, str], ...], hash_: str | None = None
+) -> FeatureTable:
+    return FeatureTable(
+        keys, data.columns, data.X[: len(keys)], "test/1", hash_ or data.schema_hash
+    )
+
+
+def test_predict_risk_uses_solo_model_for_lonely_candidates(trained: M.TrainedModel) -> None:
+    data = synthetic()
+    keys = (("A", "0", ""), *(("B", str(i), "") for i in range(8)))
+    risk = trained.predict_risk(_table(data, keys))
+    assert risk.shape == (9,) and ((risk >= 0) & (risk <= 1)).all()
+    X = data.X[:9]
+    solo = trained.estimators["solo"].predict_proba(X[:1])[:, 1]
+    peers = trained.estimators["peers"].predict_proba(X[1:])[:, 1]
+    np.testing.assert_allclose(risk, np.concatenate([solo, peers]))
+
+
+def test_predict_risk_rejects_other_schema(trained: M.TrainedModel) -> None:
+    data = synthetic()
+    with pytest.raises(ModelError, match="retrain"):
+        trained.predict_risk(_table(data, (("A", "0", ""),), hash_="other"))
+
+
+def test_save_load_round_trip(trained: M.TrainedModel, tmp_path: Path) -> None:
+    path = tmp_path / "m.skops"
+    M.save_model(trained, path)
+    loaded = M.load_model(path, check_schema=False)
+    assert loaded.meta == trained.meta
+    data = synthetic()
+    table = _table(data, tuple(("B", str(i), "") for i in range(10)))
+    np.testing.assert_array_equal(loaded.predict_risk(table), trained.predict_risk(table))
+    # skops, not pickle: a zip with a JSON schema
+    with zipfile.ZipFile(path) as zf:
+        assert "schema.json" in zf.namelist()
+
+
+def test_load_rejects_model_for_another_feature_schema(
+    trained: M.TrainedModel, tmp_path: Path
+) -> None:
+    path = tmp_path / "m.skops"
+    M.save_model(trained, path)
+    with pytest.raises(ModelError, match="feature schema"):
+        M.load_model(path)
+
+
+@pytest.mark.parametrize("content", [b"", b"not a zip", b"PK\x03\x04garbage"])
+def test_load_rejects_corrupt_file(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "bad.skops"
+    path.write_bytes(content)
+    with pytest.raises(ModelError, match=r"not a valid auditor model|cannot read"):
+        M.load_model(path)
+
+
+def test_load_rejects_untrusted_types(tmp_path: Path) -> None:
+    import skops.io as sio
+    from sklearn.neighbors import KNeighborsClassifier
+
+    class Sneaky(KNeighborsClassifier):  # a type outside the trusted list
+        pass
+
+    path = tmp_path / "x.skops"
+    sio.dump({"meta": "{}", "estimators": {"peers": Sneaky()}}, path)
+    with pytest.raises(ModelError, match="untrusted"):
+        M.load_model(path)
+
+
+def test_metrics_helpers() -> None:
+    y = np.array([0, 0, 1, 1, 0, 1])
+    risk = np.array([0.1, 0.2, 0.9, 0.8, 0.6, 0.4])
+    groups = np.array(["a", "a", "a", "b", "b", "b"])
+    sc = M.score(y, risk, groups)
+    assert sc.base_rate == pytest.approx(0.5)
+    assert sc.n_tasks == 2 and sc.within_task_auc == pytest.approx((1.0 + 0.5) / 2)
+    rows = M.threshold_table(y, risk)
+    at5 = next(r for r in rows if r["threshold"] == 0.5)
+    assert at5["fp_caught"] == pytest.approx(2 / 3, abs=1e-3)
+    assert at5["correct_flagged"] == pytest.approx(1 / 3, abs=1e-3)
+    rel = M.reliability(y, risk, bins=2)
+    assert [r["n"] for r in rel] == [3, 3]
+    assert json.dumps(sc.to_json())  # finite values serialise
+
+
+def test_evaluate_data_reports_everything(trained: M.TrainedModel) -> None:
+    data = synthetic(seed=7)
+    ev = M.evaluate_data(trained, data, importance=3, max_rows=500).to_json()
+    for key in ("roc_auc", "pr_auc", "within_task_auc", "n_tasks", "base_rate", "brier"):
+        assert key in ev
+    assert ev["roc_auc"] > 0.7
+    top = [r["column"] for r in ev["permutation_importance"]]
+    assert top[0] in {"rules.a", "rel.d_z"}
+    assert [r["threshold"] for r in ev["thresholds"]] == [0.3, 0.5, 0.7]
