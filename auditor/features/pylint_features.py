@@ -11,6 +11,8 @@ untrusted code cannot silence the auditor.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
 import tempfile
 import tokenize
@@ -133,8 +135,11 @@ def _run_pylint(files: Sequence[str]) -> tuple[list[Any], dict[str, dict[str, in
         LinterClass = _NoPragmaLinter
 
     reporter = CollectingReporter()
+    sink = io.StringIO()
     try:
-        run = _Run(pylint_args(files), reporter=reporter, exit=False)
+        # pylint prints crash reports (with the whole program) itself: keep them quiet.
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            run = _Run(pylint_args(files), reporter=reporter, exit=False)
         stats = {
             name: {k: int(v) for k, v in mod.items() if isinstance(v, int | float)}
             for name, mod in run.linter.stats.by_module.items()
@@ -166,7 +171,6 @@ class PylintExtractor:
 
     name = "pylint"
     version = "1"
-    max_bytes = 200_000  # larger programs are not linted (pylint.failed = 1)
     columns: tuple[str, ...] = (
         "pylint.total",
         "pylint.score",
@@ -180,9 +184,6 @@ class PylintExtractor:
         with tempfile.TemporaryDirectory(prefix="auditor-pylint-") as tmp:
             paths: dict[str, str] = {}
             for item in batch:
-                if len(item.text) > self.max_bytes:
-                    results[item.sha256] = Extraction(failed=True)
-                    continue
                 path = Path(tmp) / f"m_{item.sha256}.py"
                 path.write_text(item.text, encoding="utf-8")
                 paths[item.sha256] = str(path)

@@ -1,30 +1,19 @@
 """`rules.*`: auditor's own rule findings, counted per code and per family.
 
-Also `rules.suppressions`: how many suppression comments (noqa, pylint:, type: ignore,
-nosec, auditor:) the candidate carries. They silence nothing here; their presence is a
-feature.
+Also `rules.suppressions`: how many lines carry a suppression comment (noqa, pylint:,
+type: ignore, nosec, ...; see `auditor.rules.suppress`). They silence nothing here;
+their presence is a feature.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import Counter
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
 from auditor.features.base import Extraction, Item
-
-_SUPPRESSION = re.compile(
-    r"#\s*(?:noqa\b|pylint\s*:|type\s*:\s*ignore|nosec\b|auditor\s*:|pragma\s*:\s*no\s*cover)",
-    re.IGNORECASE,
-)
-
-
-def count_suppressions(code: str) -> int:
-    """Suppression comments in `code` (a regex over lines: cheap, and robust to bad syntax)."""
-    return len(_SUPPRESSION.findall(code))
 
 
 @cache
@@ -68,9 +57,10 @@ class RulesExtractor:
 
     def extract_one(self, item: Item) -> Extraction:
         from auditor.parse import parse
-        from auditor.rules import check
+        from auditor.rules import check, count_suppressions
 
-        findings = check(parse(item.text), entry_point=item.entry_point)
+        parsed = parse(item.text)
+        findings = check(parsed, entry_point=item.entry_point)
         found: Counter[str] = Counter()
         for f in findings:
             found["rules.total"] += 1
@@ -78,5 +68,5 @@ class RulesExtractor:
             found[_family(f.code)] += 1
         columns = self.columns
         row = {c: float(found.get(c, 0)) for c in columns}
-        row["rules.suppressions"] = float(count_suppressions(item.code))
+        row["rules.suppressions"] = float(count_suppressions(parsed))
         return Extraction(features=row, findings=tuple(findings))

@@ -52,6 +52,9 @@ EXTRACTORS: Mapping[str, Extractor] = {
 FINDING_SOURCES: tuple[str, ...] = ("rules", "ruff", "pylint")
 
 BATCH_SIZE = 150
+# Larger programs are not analysed (every `<prefix>.failed` is 1): no real candidate is
+# this big, and the tools take seconds to minutes on such input.
+MAX_CODE_CHARS = 256_000
 # Below this much work, worker start-up costs more than it saves.
 _MIN_PARALLEL_ITEMS = 40
 
@@ -91,6 +94,10 @@ def tool_versions() -> dict[str, str]:
 
 def run_batch(name: str, items: Sequence[Item]) -> list[Extraction]:
     """One extractor over a batch; a failing batch is split until the bad item is isolated."""
+    if any(len(it.code) > MAX_CODE_CHARS for it in items):
+        ok = [it for it in items if len(it.code) <= MAX_CODE_CHARS]
+        done = iter(run_batch(name, ok) if ok else [])
+        return [FAILED if len(it.code) > MAX_CODE_CHARS else next(done) for it in items]
     try:
         out = EXTRACTORS[name].extract(items)
         if len(out) != len(items):
