@@ -64,6 +64,11 @@ def study():  # type: ignore[no-untyped-def]
     )
 
 
+@pytest.fixture(scope="module")
+def figures(study):  # type: ignore[no-untyped-def]
+    return make_figures(study)
+
+
 # ------------------------------------------------------------------ pieces
 
 
@@ -186,8 +191,8 @@ def test_render_markdown_sections_and_tables(study) -> None:  # type: ignore[no-
         assert all(len(r) == len(sec.headers) for r in sec.rows), sec.key
 
 
-def test_figures_are_pngs(study) -> None:  # type: ignore[no-untyped-def]
-    figs = make_figures(study)
+def test_figures_are_pngs(figures) -> None:  # type: ignore[no-untyped-def]
+    figs = figures
     assert set(figs) == {
         "ceiling.png",
         "utility.png",
@@ -200,8 +205,8 @@ def test_figures_are_pngs(study) -> None:  # type: ignore[no-untyped-def]
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000
 
 
-def test_render_html_embeds_figures(study) -> None:  # type: ignore[no-untyped-def]
-    html = render_html(study)
+def test_render_html_embeds_figures(study, figures) -> None:  # type: ignore[no-untyped-def]
+    html = render_html(study, figures)
     assert html.startswith("<!DOCTYPE html>")
     assert len(re.findall(r'<img src="data:image/png;base64,', html)) == 6
     assert "http://" not in html and "https://" not in html  # self-contained
@@ -360,8 +365,8 @@ def test_probe_detects_broken_pages(tmp_path: Path) -> None:
 
 @pytest.mark.browser
 @needs_chromium
-def test_report_html_in_chromium(study, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    html = render_html(study)
+def test_report_html_in_chromium(study, figures, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    html = render_html(study, figures)
     got = probe_page(html, tmp_path)
     assert got["errors"] == "" and got["console"] == []
     assert got["images"] == 6 and got["bad_images"] == 0

@@ -186,10 +186,9 @@ def two_type_figure(study: Study) -> bytes:
 
     n = len(study.corpora)
     fig, axes = plt.subplots(1, n, figsize=(4.6 * n, 3.8), squeeze=False)
-    costs = np.geomspace(0.1, 10, 41)
-    sounds = np.linspace(0.5, 0.99, 36)
-    cmap = plt.get_cmap("viridis").copy()
-    cmap.set_bad("0.8")
+    costs = np.geomspace(0.1, 10, 33)
+    sounds = np.linspace(0.5, 0.99, 29)
+    cmap = plt.get_cmap("viridis").with_extremes(bad="0.8")
     image = None
     for ax, c in zip(axes[0], study.corpora, strict=True):
         grid = np.full((len(sounds), len(costs)), np.nan)
