@@ -3,7 +3,7 @@
 `check(paths, model=..., config=...)` reads .py files, directories and samples JSONL,
 scores every candidate with the model, collects the rule/ruff/pylint findings, applies
 suppressions and the baseline, and returns one frozen `CheckRun` for the reporters.
-Bad files become findings (AUD901 syntax, AUD902 too large, AUD903 unreadable) so
+Bad files become findings (AUD901 syntax, AUD910 too large, AUD911 unreadable) so
 one bad file never stops a run; a missing path or a symlink loop given on the command
 line is an `InputError` (exit 2). Heavy modules (features, sklearn) are imported lazily.
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import errno
 import fnmatch
+import inspect
 import os
 import re
 from collections import Counter
@@ -34,8 +35,8 @@ if TYPE_CHECKING:
 RISK_CODE = "AUD000"
 RISK_SYMBOL = "false-positive-risk"
 SYNTAX_CODE = "AUD901"
-TOO_LARGE_CODE = "AUD902"
-UNREADABLE_CODE = "AUD903"
+TOO_LARGE_CODE = "AUD910"
+UNREADABLE_CODE = "AUD911"
 SAMPLES_SUFFIXES = (".jsonl", ".jsonl.gz", ".json")
 
 
@@ -138,7 +139,6 @@ CHECK_RULES: tuple[RuleInfo, ...] = (
         "The classifier estimates that this candidate passes weak tests but is wrong. "
         "The estimated probability is in the result's properties (risk).",
         Severity.HIGH,
-        documented=True,
     ),
     RuleInfo(
         TOO_LARGE_CODE,
@@ -146,7 +146,6 @@ CHECK_RULES: tuple[RuleInfo, ...] = (
         "File too large to analyse",
         "The file is larger than max-file-size and was not analysed.",
         Severity.HIGH,
-        documented=True,
     ),
     RuleInfo(
         UNREADABLE_CODE,
@@ -154,7 +153,6 @@ CHECK_RULES: tuple[RuleInfo, ...] = (
         "File is not readable UTF-8 text",
         "The file is binary, not UTF-8, or could not be read, and was not analysed.",
         Severity.HIGH,
-        documented=True,
     ),
 )
 
@@ -369,36 +367,31 @@ def describe_rules(codes: Iterable[str], found: Mapping[str, Finding]) -> tuple[
 
 
 def registered_rules() -> tuple[RuleInfo, ...]:
-    """RuleInfo for the rule classes in auditor.rules.RULES."""
+    """RuleInfo for the rule classes in auditor.rules.RULES (text from their docstrings)."""
     from auditor.rules import RULES
 
     out = []
     for code, cls in sorted(RULES.items()):
-        doc = (cls.__doc__ or "").strip()
-        paragraphs = [p.strip() for p in doc.split("\n\n") if p.strip()]
-        short = paragraphs[0].splitlines()[0] if paragraphs else str(cls.MESSAGE)
-        full = _section(doc, "What it does") or short
+        sections = doc_sections(cls.__doc__ or "")
+        message = str(cls.MESSAGE)
+        short = message[:1].upper() + message[1:]
+        what = sections.get("what it does", short)
+        why = sections.get("why is this bad?", "")
+        full = f"{what}\n\n{why}".strip()
         out.append(RuleInfo(code, cls.SYMBOL, short, full, Severity(cls.SEVERITY), documented=True))
     return tuple(out)
 
 
-def _section(doc: str, heading: str) -> str:
-    lines = doc.splitlines()
-    for i, line in enumerate(lines):
-        if line.strip().strip("#:").strip().lower() == heading.lower():
-            body: list[str] = []
-            for nxt in lines[i + 1 :]:
-                s = nxt.strip()
-                if s and (s.startswith("#") or s.rstrip(":?").lower() in _HEADINGS):
-                    break
-                if set(s) <= {"-", "="} and s:
-                    continue
-                body.append(s)
-            return " ".join(" ".join(body).split())
-    return ""
-
-
-_HEADINGS = {"what it does", "why is this bad", "example", "use instead", "options"}
+def doc_sections(doc: str) -> dict[str, str]:
+    """`## Heading` sections of a rule docstring, lower-cased heading -> unwrapped text."""
+    sections: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in inspect.cleandoc(doc).splitlines():
+        if line.startswith("## "):
+            current = sections.setdefault(line[3:].strip().lower(), [])
+        elif current is not None:
+            current.append(line)
+    return {k: "\n".join(v).strip() for k, v in sections.items()}
 
 
 @dataclass(frozen=True)

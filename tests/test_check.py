@@ -1,0 +1,300 @@
+"""`auditor check` end to end: CLI output structures, exit codes, baseline, bad inputs."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import jsonschema
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from auditor import features
+from auditor import model as M
+from auditor.cli import cli, main
+
+REPO = Path(__file__).resolve().parents[1]
+SARIF_SCHEMA = json.loads((REPO / "auditor/report/schemas/sarif-2.1.0.json").read_text())
+
+CLEAN = '''def running_total(values):
+    """Return the running totals of `values`."""
+    out, total = [], 0
+    for value in values:
+        total += value
+        out.append(total)
+    return out
+'''
+GAMED = '''def count_primes(limit):
+    """Count the primes below `limit`."""
+    return {10: 4, 20: 8, 100: 25}[limit]
+'''
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A model for the current feature schema, fitted on synthetic rows (fast)."""
+    cols = features.columns()
+    rng = np.random.default_rng(0)
+    n_tasks, per = 12, 10
+    X = rng.poisson(1.0, size=(n_tasks * per, len(cols))).astype(float)
+    y = (X[:, cols.index("rules.AUD3xx")] + rng.normal(0, 0.5, len(X)) > 1.5).astype(int)
+    groups = np.repeat([f"s:T{i}" for i in range(n_tasks)], per).astype(object)
+    data = M.TrainingData(
+        cols,
+        X,
+        y,
+        groups,
+        np.array(["s"] * len(X), dtype=object),
+        features.SCHEMA_VERSION,
+        features.schema_hash(),
+        features.tool_versions(),
+    )
+    trained = M.fit(
+        data,
+        corpora=[{"name": "synthetic", "sha256": "0" * 64, "n": len(y), "fp": int(y.sum())}],
+        families=("logreg",),
+        cv=False,
+        inner=2,
+    )
+    path = tmp_path_factory.mktemp("model") / "tiny.skops"
+    M.save_model(trained, path)
+    return path
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A directory with a clean and a gamed candidate, as the cwd."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "clean.py").write_text(CLEAN)
+    (tmp_path / "src" / "gamed.py").write_text(GAMED)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["check", *args])
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout
+
+
+def run_json(*args: str) -> tuple[int, dict]:
+    code, out = invoke(*args, "--format", "json")
+    return code, json.loads(out)
+
+
+def test_json_lists_every_candidate_with_risk(project: Path, tiny_model: Path) -> None:
+    code, doc = run_json("src", "--model", str(tiny_model), "--fail-on-risk", "1.0")
+    assert doc["schema"] == "auditor.check/1"
+    cands = {c["path"]: c for c in doc["candidates"]}
+    assert set(cands) == {"src/clean.py", "src/gamed.py"}
+    for c in cands.values():
+        assert {"task_id", "sample_id", "risk", "findings"} <= c.keys()
+        assert 0.0 <= c["risk"] <= 1.0
+    assert cands["src/gamed.py"]["task_id"] == "gamed"
+    gamed = [(f["code"], f["line"]) for f in cands["src/gamed.py"]["findings"]]
+    assert ("AUD302", 3) in gamed
+    assert code == 1  # AUD302 is high severity
+
+
+def test_sarif_and_github_from_one_run(
+    project: Path, tiny_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    summary = project / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    code, out = invoke(
+        "src", "--model", str(tiny_model), "--format", "sarif:out/a.sarif", "--format", "github"
+    )
+    doc = json.loads((project / "out" / "a.sarif").read_text())
+    jsonschema.Draft4Validator(SARIF_SCHEMA).validate(doc)
+    (run,) = doc["runs"]
+    rule_ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
+    assert "AUD000" in rule_ids and "AUD302" in rule_ids
+    aud302 = run["tool"]["driver"]["rules"][rule_ids.index("AUD302")]
+    assert aud302["helpUri"].endswith("rules/AUD302.md")
+    risks = [r for r in run["results"] if r["ruleId"] == "AUD000"]
+    assert len(risks) == 2 and all(0 <= r["properties"]["risk"] <= 1 for r in risks)
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]
+    }
+    assert uris == {"src/clean.py", "src/gamed.py"}
+    assert any(line.startswith("::error file=src/gamed.py,line=3,") for line in out.splitlines())
+    assert summary.read_text().startswith("## auditor check")
+    assert code == 1
+
+
+def test_exit_codes(project: Path) -> None:
+    assert invoke("src/clean.py", "--no-model")[0] == 0
+    assert invoke("src/gamed.py", "--no-model")[0] == 1
+    assert invoke("src/gamed.py", "--no-model", "--exit-zero")[0] == 0
+    assert invoke("src/gamed.py", "--no-model", "--fail-on", "none")[0] == 0
+
+
+def test_risk_threshold_fails_the_run(project: Path, tiny_model: Path) -> None:
+    code, doc = run_json("src/clean.py", "--model", str(tiny_model), "--fail-on-risk", "0.0")
+    assert doc["candidates"][0]["flagged"] and code == 1
+    code, doc = run_json("src/clean.py", "--model", str(tiny_model), "--fail-on-risk", "1.0")
+    assert not doc["candidates"][0]["flagged"] and code == 0
+
+
+def _one_line_error(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("auditor: error: ")
+    return err
+
+
+def test_missing_path_is_one_line_exit_2(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert "no such file" in _one_line_error(capsys, ["check", "nope.py", "--no-model"])
+
+
+def test_symlink_loop_given_explicitly(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    os.symlink("loop.py", project / "loop.py")
+    assert "symlink loop" in _one_line_error(capsys, ["check", "loop.py", "--no-model"])
+
+
+def test_non_python_file_given_explicitly(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "notes.txt").write_text("hello")
+    assert "not a Python file" in _one_line_error(capsys, ["check", "notes.txt", "--no-model"])
+
+
+@pytest.mark.parametrize("content", [b"", b"not a model", b"PK\x03\x04\x14\x00junk"])
+def test_corrupt_model_is_one_line_exit_2(
+    project: Path, capsys: pytest.CaptureFixture[str], content: bytes
+) -> None:
+    (project / "bad.skops").write_bytes(content)
+    err = _one_line_error(capsys, ["check", "src", "--model", "bad.skops"])
+    assert "bad.skops" in err
+
+
+def test_mismatched_model_is_one_line_exit_2(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = M.TrainingData(
+        ("rules.x", "ruff.y"),
+        np.array([[0.0, 1], [1, 0], [0, 0], [1, 1]] * 5),
+        np.array([0, 1, 0, 1] * 5),
+        np.repeat(["a", "b", "c", "d"], 5).astype(object),
+        np.array(["c"] * 20, dtype=object),
+        "old/0",
+        "0123456789abcdef",
+        {},
+    )
+    M.save_model(M.fit(data, families=("logreg",), cv=False, inner=2), project / "old.skops")
+    assert "feature schema" in _one_line_error(capsys, ["check", "src", "--model", "old.skops"])
+
+
+def test_bad_config_is_exit_2(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "pyproject.toml").write_text("[tool.auditor]\nfail-on-risk = 0.3\ncolour = 'red'\n")
+    assert "unknown key 'colour'" in _one_line_error(capsys, ["check", "src", "--no-model"])
+
+
+def test_config_then_flags(project: Path) -> None:
+    (project / "pyproject.toml").write_text(
+        '[tool.auditor]\nfail-on = "none"\nignore = ["AUD105"]\n'
+    )
+    code, doc = run_json("src", "--no-model")
+    assert code == 0 and doc["thresholds"]["fail_on"] is None
+    assert invoke("src", "--no-model", "--fail-on", "high")[0] == 1
+
+
+def bad_inputs(root: Path) -> dict[str, str]:
+    """Write every kind of bad input; return file -> expected finding code (or '')."""
+    d = root / "bad"
+    d.mkdir()
+    (d / "binary.py").write_bytes(b"\x00\x01\x02def f(): pass\n")
+    (d / "latin1.py").write_bytes("def f():\n    return 'caf\xe9'\n".encode("latin-1"))
+    (d / "empty.py").write_text("")
+    (d / "syntax.py").write_text("def f(:\n    return 1\n")
+    with open(d / "huge.py", "wb") as fh:  # sparse: 10 MB without writing 10 MB
+        fh.truncate(10 * 1024 * 1024)
+    os.symlink("loop.py", d / "loop.py")
+    (d / "README.md").write_text("not python")
+    (d / ".hidden").mkdir()
+    (d / ".hidden" / "skipped.py").write_text("def f():\n    return 1\n")
+    return {
+        "bad/binary.py": "AUD911",
+        "bad/latin1.py": "AUD911",
+        "bad/empty.py": "",
+        "bad/syntax.py": "AUD901",
+        "bad/huge.py": "AUD910",
+        "bad/loop.py": "AUD911",
+    }
+
+
+def test_bad_inputs_become_findings(project: Path, tiny_model: Path) -> None:
+    expected = bad_inputs(project)
+    code, doc = run_json("bad", "--model", str(tiny_model), "--fail-on-risk", "1.0")
+    got = {c["path"]: c for c in doc["candidates"]}
+    assert set(got) == set(expected)  # README.md and hidden dirs skipped
+    for path, want in expected.items():
+        codes = [f["code"] for f in got[path]["findings"]]
+        if want:
+            assert want in codes, (path, codes)
+        else:
+            assert codes == []
+        assert got[path]["risk"] is None  # nothing to score
+    assert got["bad/syntax.py"]["findings"][0]["line"] == 1
+    assert code == 1
+
+
+def test_suppressions_ignored_unless_honored(project: Path) -> None:
+    (project / "src" / "gamed.py").write_text(GAMED.replace("[limit]\n", "[limit]  # noqa\n"))
+    codes = [
+        f["code"] for f in run_json("src/gamed.py", "--no-model")[1]["candidates"][0]["findings"]
+    ]
+    assert "AUD302" in codes
+    doc = run_json("src/gamed.py", "--no-model", "--honor-suppressions")[1]
+    assert "AUD302" not in [f["code"] for f in doc["candidates"][0]["findings"]]
+
+
+def test_baseline_round_trip(project: Path, tiny_model: Path) -> None:
+    code, _ = invoke("src", "--no-model", "--write-baseline", "baseline.json")
+    assert code == 1
+    rows = json.loads((project / "baseline.json").read_text())["findings"]
+    assert ("src/gamed.py", "AUD302") in {(r["path"], r["code"]) for r in rows}
+    code, doc = run_json("src", "--no-model", "--baseline", "baseline.json")
+    assert (
+        code == 0 and doc["summary"]["findings"] == 0 and doc["summary"]["baselined"] == len(rows)
+    )
+    # a line shift does not resurrect the finding; a new finding does fail
+    gamed = project / "src" / "gamed.py"
+    gamed.write_text(
+        "\n\n" + GAMED + "\n\ndef g(x):\n    return {'one two': 1, 'three four': 2}[x]\n"
+    )
+    code, doc = run_json("src", "--no-model", "--baseline", "baseline.json")
+    new = [(f["code"], f["line"]) for c in doc["candidates"] for f in c["findings"]]
+    assert code == 1 and ("AUD302", 9) in new and ("AUD302", 5) not in new
+
+
+def test_samples_jsonl_scored_per_candidate(project: Path, tiny_model: Path) -> None:
+    rows = [
+        {"task_id": "Demo/0", "solution": CLEAN},
+        {"task_id": "Demo/0", "solution": GAMED.replace("count_primes", "running_total")},
+        {"task_id": "Demo/1", "solution": GAMED},
+    ]
+    (project / "samples.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    _, doc = run_json("samples.jsonl", "--model", str(tiny_model))
+    cands = doc["candidates"]
+    assert [c["task_id"] for c in cands] == ["Demo/0", "Demo/0", "Demo/1"]
+    assert len({c["sample_id"] for c in cands[:2]}) == 2
+    assert all(c["path"] == "samples.jsonl" and 0 <= c["risk"] <= 1 for c in cands)
+    sarif = json.loads(invoke("samples.jsonl", "--model", str(tiny_model), "--format", "sarif")[1])
+    jsonschema.Draft4Validator(SARIF_SCHEMA).validate(sarif)
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif", "text", "markdown", "github"])
+def test_output_is_deterministic(project: Path, tiny_model: Path, fmt: str) -> None:
+    args = ("src", "--model", str(tiny_model), "--format", fmt)
+    first, second = invoke(*args)[1], invoke(*args)[1]
+    assert first == second and first
+    assert str(project) not in first  # no absolute paths
+
+
+def test_output_file_not_created_on_error(project: Path) -> None:
+    assert main(["check", "missing.py", "--no-model", "--format", "sarif:out.sarif"]) == 2
+    assert not (project / "out.sarif").exists()

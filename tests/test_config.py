@@ -1,0 +1,85 @@
+"""`[tool.auditor]` loading: discovery upward, typing, unknown keys, overrides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from auditor.config import Config, find_pyproject, from_table, load_config, parse_severity
+from auditor.errors import ConfigError
+from auditor.types import Severity
+
+
+def _pyproject(directory: Path, body: str) -> Path:
+    path = directory / "pyproject.toml"
+    path.write_text(body)
+    return path
+
+
+def test_defaults_without_pyproject(tmp_path: Path) -> None:
+    cfg = load_config(tmp_path)
+    assert cfg == Config() and cfg.fail_on_risk == 0.5 and cfg.fail_on is Severity.HIGH
+
+
+def test_found_upward_and_paths_resolved(tmp_path: Path) -> None:
+    _pyproject(
+        tmp_path,
+        '[tool.auditor]\nfail-on-risk = 0.8\nfail-on = "medium"\nmodel = "m/model.skops"\n'
+        'ignore = ["AUD105"]\nhonor-suppressions = true\n',
+    )
+    sub = tmp_path / "a" / "b"
+    sub.mkdir(parents=True)
+    cfg = load_config(sub)
+    assert cfg.fail_on_risk == 0.8
+    assert cfg.fail_on is Severity.MEDIUM
+    assert cfg.model == tmp_path / "m" / "model.skops"
+    assert cfg.ignore == ("AUD105",) and cfg.honor_suppressions
+    assert cfg.source == tmp_path / "pyproject.toml"
+
+
+def test_pyproject_without_table_is_skipped(tmp_path: Path) -> None:
+    _pyproject(tmp_path, "[tool.auditor]\nfail-on-risk = 0.9\n")
+    inner = tmp_path / "pkg"
+    inner.mkdir()
+    _pyproject(inner, '[project]\nname = "x"\n')
+    assert find_pyproject(inner) == tmp_path / "pyproject.toml"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("colour = 1", "unknown key 'colour'"),
+        ('fail-on-risk = "high"', "expected a number"),
+        ("fail-on-risk = 1.5", "within"),
+        ('fail-on = "severe"', "unknown severity"),
+        ('ignore = "AUD101"', "list of strings"),
+        ("exit-zero = 1", "true or false"),
+        ("max-file-size = 0", "positive"),
+    ],
+)
+def test_bad_values_are_config_errors(tmp_path: Path, body: str, message: str) -> None:
+    _pyproject(tmp_path, f"[tool.auditor]\n{body}\n")
+    with pytest.raises(ConfigError, match=message):
+        load_config(tmp_path)
+
+
+def test_invalid_toml(tmp_path: Path) -> None:
+    _pyproject(tmp_path, "[tool.auditor\n")
+    with pytest.raises(ConfigError, match="invalid TOML"):
+        load_config(pyproject=tmp_path / "pyproject.toml")
+
+
+def test_overrides_win_and_none_means_unset() -> None:
+    base = from_table({"fail-on-risk": 0.7, "exit-zero": True}, Path("."))
+    cfg = base.with_overrides(fail_on_risk=0.2, exit_zero=None)
+    assert cfg.fail_on_risk == 0.2 and cfg.exit_zero is True
+    with pytest.raises(ConfigError):
+        base.with_overrides(fail_on_risk=2.0)
+    with pytest.raises(ConfigError, match="unknown setting"):
+        base.with_overrides(colour="red")
+
+
+def test_parse_severity() -> None:
+    assert parse_severity("HIGH") is Severity.HIGH
+    assert parse_severity("none") is None
