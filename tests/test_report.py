@@ -278,7 +278,7 @@ def test_report_cli_no_weak_passes(tmp_path: Path, capsys: pytest.CaptureFixture
 
     a = _write(tmp_path / "alpha", tuple(make_labels([(3, 0, 0)])))
     assert main(["report", str(a), "-o", str(tmp_path / "o")]) == 2
-    assert "no candidate passes the weak tests" in capsys.readouterr().err
+    assert "alpha: no candidate passes the weak tests" in capsys.readouterr().err
 
 
 # ---------------------------------------------------------------- browser

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from auditor.errors import InputError
 from auditor.resampling import (
     AuditorSweep,
     CandidateArrays,
@@ -402,18 +403,23 @@ def build_study(
                 f"than weak passes (as the paper did): {', '.join(sorted(drop)[:20])}"
                 + (" ..." if len(drop) > 20 else "")
             )
-    corpora = tuple(
-        corpus_study(
-            inp,
-            cost_t,
-            rng=rng,
-            n_boot=n_boot,
-            k_max=k_max,
-            style_codes=codes_by.get(inp.name),
-            style_groups=style_groups,
-        )
-        for inp in inputs
-    )
+    studies = []
+    for inp in inputs:
+        try:
+            studies.append(
+                corpus_study(
+                    inp,
+                    cost_t,
+                    rng=rng,
+                    n_boot=n_boot,
+                    k_max=k_max,
+                    style_codes=codes_by.get(inp.name),
+                    style_groups=style_groups,
+                )
+            )
+        except InputError as exc:
+            raise InputError(f"{inp.name}: {exc}") from None
+    corpora = tuple(studies)
     fit = fit_line(
         [c.summary.pass1.value for c in corpora], [c.summary.ceiling.value for c in corpora]
     )
