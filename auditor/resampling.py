@@ -140,8 +140,10 @@ def log_no_pass(n: np.ndarray, b: np.ndarray, k: np.ndarray, replacement: bool) 
     """log P(no weak pass in k draws), broadcasting n, b against k (-inf when certain to pass)."""
     if replacement:
         nf, bf = np.asarray(n, dtype=np.float64), np.asarray(b, dtype=np.float64)
-        with np.errstate(divide="ignore"):
-            return np.asarray(k, dtype=np.float64) * np.log1p(-bf / nf)
+        kf = np.asarray(k, dtype=np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # 0 draws never pass, even when every sample passes (0 * -inf would be NaN)
+            return np.where(kf == 0, 0.0, kf * np.log1p(-bf / nf))
     n_i = np.asarray(n).astype(np.int64)
     fail = n_i - np.asarray(b).astype(np.int64)
     kk = np.minimum(np.asarray(k).astype(np.int64), n_i)  # more than n draws exhausts the pool

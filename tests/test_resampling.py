@@ -585,3 +585,12 @@ def test_read_scores_from_check_json(tmp_path: Path) -> None:
     f.write_text(json.dumps({"results": []}))
     with pytest.raises(InputError, match="candidates"):
         read_scores(f)
+
+
+@pytest.mark.parametrize("replacement", [False, True])
+def test_first_pass_buckets_certain_pass(replacement: bool) -> None:
+    # every sample passes: the first pass is always draw 1
+    bk = first_pass_buckets(TaskCounts.from_arrays([5, 4], [5, 4], [5, 1]), 8, replacement)
+    assert np.allclose(bk.mass, [2, 0, 0, 0])
+    assert np.isclose(bk.fp_rate[0], (0 + 3 / 4) / 2)
+    assert np.all(np.isnan(bk.fp_rate[1:]))
