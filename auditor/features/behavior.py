@@ -30,21 +30,12 @@ _CACHE_EXTRACTOR = "behavior.outputs"
 
 
 def _vectors_of_task(
-    task: Task,
-    codes: Mapping[str, str],
-    prober: OutputProber | None,
-    cache: FeatureCache,
-    n_inputs: int,
-    make_prober: type[SandboxProber] | None,
-    jobs: int,
-) -> tuple[dict[str, Vector | None], OutputProber | None]:
+    task: Task, codes: Mapping[str, str], prober: OutputProber, cache: FeatureCache, n_inputs: int
+) -> dict[str, Vector | None]:
     """sha256 -> fingerprint vector for the distinct programs `codes` of one task."""
     inputs = probe_inputs(task.task_id, task.base_input, n_inputs)
     if not inputs:
-        return {sha: None for sha in codes}, prober
-    if prober is None and make_prober is not None:
-        prober = make_prober(jobs)
-    assert prober is not None
+        return {sha: None for sha in codes}
     digest = inputs_digest(task.task_id, task.entry_point, inputs)
     keys = {sha: f"{sha}|{digest}" for sha in codes}
     got = cache.get(_CACHE_EXTRACTOR, prober.version, list(keys.values()))
@@ -65,7 +56,7 @@ def _vectors_of_task(
             if vec is not None:  # sandbox failures may be transient: not cached
                 new[keys[sha]] = Extraction(aux={"fp": list(vec)})
         cache.put(_CACHE_EXTRACTOR, prober.version, new)
-    return out, prober
+    return out
 
 
 def behavior_features(
@@ -81,8 +72,8 @@ def behavior_features(
     """The behavior block: len(candidates) x len(ALL_COLUMNS), rows in input order.
 
     `peer_mask[i]` marks the peers; within a task with no peer, all its candidates are
-    peers. Without `prober`, a `SandboxProber(jobs)` is started only if some output is
-    not cached, and closed afterwards.
+    peers. Without `prober`, a `SandboxProber(jobs)` is used (its workers start only if
+    some output is not cached) and closed afterwards.
     """
     out = np.full((len(candidates), len(ALL_COLUMNS)), np.nan)
     out[:, -1] = 1.0
@@ -90,22 +81,22 @@ def behavior_features(
     by_task: dict[str, list[int]] = {}
     for i, c in enumerate(candidates):
         by_task.setdefault(c.task_id, []).append(i)
-    owned = prober is None
+    own: SandboxProber | None = None
+    if prober is None:
+        own = prober = SandboxProber(jobs)  # starts its workers on the first probe
     try:
         for task_id, rows in by_task.items():
             task = tasks.get(task_id) if tasks else None
             if task is None or not task.base_input:
                 continue
             codes = {candidates[i].sha256: candidates[i].code for i in rows}
-            vectors, prober = _vectors_of_task(
-                task, codes, prober, cache, n_inputs, SandboxProber if owned else None, jobs
-            )
+            vectors = _vectors_of_task(task, codes, prober, cache, n_inputs)
             idx = np.asarray(rows)
             peers = peer_mask[idx]
             if not peers.any():
                 peers = np.ones(len(rows), dtype=bool)
             out[idx] = agreement_features([vectors[candidates[i].sha256] for i in rows], peers)
     finally:
-        if owned and isinstance(prober, SandboxProber):
-            prober.close()
+        if own is not None:
+            own.close()
     return out
