@@ -227,7 +227,8 @@ def _parse_thresholds(text: str | None) -> tuple[float, ...] | None:
     "--scores",
     type=click.Path(exists=True, path_type=Path),
     default=None,
-    help="Risk scores (JSONL or CSV of task_id, sample_id, risk) for the auditor.",
+    help="Risk scores for the auditor: JSONL or CSV of task_id, sample_id, risk, "
+    "or the JSON of `auditor check`.",
 )
 @click.option(
     "--cost",
