@@ -4,7 +4,8 @@ Raw completions carry junk after (and sometimes around) the function: truncated 
 `if __name__ == "__main__":` blocks, prints, doctest runners, test calls, whole unrelated
 programs. `sanitize` keeps:
 
-- every import that precedes the entry point, and later imports that kept code uses;
+- every import, except unused stdlib imports after the entry point (`import doctest`):
+  an import that may fail is part of the program's behaviour, and EvalPlus keeps them all;
 - the entry point and the top-level functions, classes, constants and other statements
   it (transitively) references by a free name;
 - a module docstring.
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -194,8 +196,10 @@ def _select(stmts: Sequence[ast.stmt], entry_point: str | None) -> tuple[list[bo
 
     keep = [False] * len(stmts)
     entry_at = binders[entry_point][0]
-    for i, s in enumerate(stmts[:entry_at]):
-        keep[i] = isinstance(s, _IMPORTS)
+    for i, s in enumerate(stmts):
+        # An import that may fail is part of the program's behaviour (and EvalPlus keeps
+        # every import); only an unused stdlib import after the entry point is junk.
+        keep[i] = isinstance(s, _IMPORTS) and (i < entry_at or not _stdlib_only(s))
     if reasons[0] is None and _is_docstring(stmts[0]):
         keep[0] = True
     todo = [entry_point]
@@ -257,6 +261,14 @@ def _facts(stmt: ast.stmt) -> _Facts:
     return _Facts(binds=frozenset(stores), uses=frozenset(loads))
 
 
+def _stdlib_only(stmt: ast.Import | ast.ImportFrom) -> bool:
+    if isinstance(stmt, ast.ImportFrom):
+        modules = [stmt.module or ""] if stmt.level == 0 else [""]
+    else:
+        modules = [a.name for a in stmt.names]
+    return all(m.partition(".")[0] in sys.stdlib_module_names for m in modules)
+
+
 def _alias_names(aliases: Iterable[ast.alias]) -> set[str]:
     return {a.asname or a.name.split(".")[0] for a in aliases if a.name != "*"}
 
@@ -315,7 +327,7 @@ def _unused_reason(stmt: ast.stmt, redefinition: bool) -> str:
         return f"{'redefinition of' if redefinition else 'unused'} function {stmt.name}"
     if isinstance(stmt, _IMPORTS):
         names = sorted(a.asname or a.name for a in stmt.names)
-        return "unused import after the entry point: " + ", ".join(names)
+        return "unused stdlib import after the entry point: " + ", ".join(names)
     if isinstance(stmt, _ASSIGNS):
         names = sorted(_facts(stmt).binds)
         return "unused assignment" + (" to " + ", ".join(names) if names else "")

@@ -58,7 +58,7 @@ CASES: list[tuple[str, str, str | None, str, tuple[str, ...]]] = [
         "sq",
         'def sq(x):\n    """\n    >>> sq(2)\n    4\n    """\n    return x * x\n',
         (
-            "line 9: unused import after the entry point: doctest",
+            "line 9: unused stdlib import after the entry point: doctest",
             "line 10: doctest runner",
         ),
     ),
@@ -67,7 +67,7 @@ CASES: list[tuple[str, str, str | None, str, tuple[str, ...]]] = [
         "def sq(x):\n    return x * x\nimport doctest; doctest.testmod(verbose=True)\n",
         "sq",
         "def sq(x):\n    return x * x\n",
-        ("line 3: unused import after the entry point: doctest", "line 3: doctest runner"),
+        ("line 3: unused stdlib import after the entry point: doctest", "line 3: doctest runner"),
     ),
     (
         "helper-kept-unused-dropped",
@@ -87,9 +87,16 @@ CASES: list[tuple[str, str, str | None, str, tuple[str, ...]]] = [
         "MOD = 10 ** 9 + 7\n\ndef count(n):\n    return comb(n, 2) % MOD\nfrom math import comb\n",
         (
             "line 2: unused assignment to LIMIT",
-            "line 7: unused import after the entry point: os",
+            "line 7: unused stdlib import after the entry point: os",
             "line 8: unused assignment to n",
         ),
+    ),
+    (
+        "third-party-import-after-kept",
+        "def f():\n    return 1\nimport flask\nfrom .utils import *\nimport os.path\n",
+        "f",
+        "def f():\n    return 1\nimport flask\nfrom .utils import *\n",
+        ("line 5: unused stdlib import after the entry point: os.path",),
     ),
     (
         "local-shadows-junk-global",
