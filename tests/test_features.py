@@ -311,6 +311,12 @@ def test_relative_features_against_peers() -> None:
     assert v[3, col("rel.shape_share")] == 0
     assert v[3, col("rel.shape_is_mode")] == 0 and v[0, col("rel.shape_is_mode")] == 1
     assert v[0, col("rel.dup_share")] == pytest.approx(1 / 3)
+    # SPECIAL's 7, 5 and 11 appear in no other peer; its 3 also appears in row 2.
+    assert v[3, col("rel.lits_rare")] == 3 and v[3, col("rel.lits_rare_share")] == 0.75
+    assert v[2, col("rel.lits_rare")] == 0
+    assert 0 < v[3, col("rel.shape_top_sim")] < v[0, col("rel.shape_top_sim")] < 1
+    # SPECIAL has rule findings (special-cased returns) its peers lack.
+    assert v[3, col("rel.gaming_excess")] > 0 and v[0, col("rel.gaming_excess")] == 0
     # Alone in its task: no peers besides itself.
     assert math.isnan(v[4, col("rel.shape_share")])
     # Without tasks there is no reference.
@@ -497,3 +503,27 @@ def test_cli_summary_needs_labels(tmp_path: Path) -> None:
         ]
     )
     assert rc == 2
+
+
+@pytest.mark.integration
+def test_real_candidates_batch_independent(shared_corpora: Path) -> None:
+    """On real CodeGen-16B candidates: every row extracted, and pylint/ruff values of a
+    candidate are the same alone as inside a batch of 80."""
+    from auditor.corpus import load_benchmark, read_samples
+
+    tasks = load_benchmark("humaneval+", shared_corpora)
+    path = shared_corpora / "samples" / "humaneval_codegen-16b-mono_t0.8_n100.jsonl.gz"
+    unique: dict[str, Candidate] = {}
+    for c in read_samples(path, tasks).candidates:
+        unique.setdefault(c.sha256, c)
+        if len(unique) == 80:
+            break
+    items = [Item(c.sha256, c.code, tasks[c.task_id].entry_point) for c in unique.values()]
+    for name in ("pylint", "ruff", "rules"):
+        batch = runner.run_batch(name, items)
+        for i in (0, 37, 79):
+            alone = runner.run_batch(name, [items[i]])[0]
+            assert alone == batch[i], (name, i)
+    table = features.extract(list(unique.values()), tasks=tasks, use_cache=False, jobs=2)
+    assert table.values.shape == (80, len(features.columns()))
+    assert table.column("pylint.failed").sum() <= table.column("ast.failed").sum() + 1

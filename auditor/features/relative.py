@@ -43,6 +43,10 @@ KEY_FEATURES: Mapping[str, str] = {
     "loops": "ast.n_loop",
     "calls": "ast.n_call",
     "boolops": "ast.n_boolop",
+    "rules": "rules.total",
+    "gaming": "rules.AUD3xx",
+    "ruff": "ruff.total",
+    "pylint": "pylint.total",
 }
 # Compared with the reference solution.
 REF_FEATURES: Mapping[str, str] = {
@@ -59,7 +63,10 @@ COLUMNS: tuple[str, ...] = (
     "rel.shape_share",
     "rel.shape_is_mode",
     "rel.shape_mode_sim",
+    "rel.shape_top_sim",
     "rel.dup_share",
+    "rel.lits_rare",
+    "rel.lits_rare_share",
     *(f"rel.ref_{k}_ratio" for k in REF_FEATURES),
     "rel.ref_shape_sim",
     "rel.ref_lit_jaccard",
@@ -69,6 +76,8 @@ COLUMNS: tuple[str, ...] = (
 )
 
 _Z_CLIP = 10.0
+_TOP_SHAPES = 5  # rel.shape_top_sim: count-weighted similarity to the commonest shapes
+_RARE = 0.1  # a literal is rare when fewer than this share of the other peers use it
 _PROMPT_LITERAL = re.compile(r"""-?\d+(?:\.\d+)?|'[^'\n]{0,50}'|"[^"\n]{0,50}\"""")
 
 
@@ -187,6 +196,8 @@ def relative_features(
         is_peer = np.zeros(len(rows), dtype=bool)
         is_peer[peer_idx] = True
         for name, source in KEY_FEATURES.items():
+            if source not in base_col:  # e.g. a rule family with no rules
+                continue
             values = base[:, base_col[source]]
             stats = _peer_stats(values[idx], values[peer_idx])
             start = col[f"rel.{name}_z"]
@@ -206,10 +217,16 @@ def _shape_features(
     out: np.ndarray,
     col: Mapping[str, int],
 ) -> None:
-    shapes = Counter(rows[j].shape for j in peer_idx if rows[j].shape is not None)
+    shapes: Counter[str] = Counter(s for j in peer_idx if (s := rows[j].shape) is not None)
     shas = Counter(rows[j].sha256 for j in peer_idx)
+    literals = Counter(
+        lit for j in peer_idx if rows[j].shape is not None for lit in rows[j].literals
+    )
     n_shaped = sum(shapes.values())
-    mode = min(shapes, key=lambda s: (-shapes[s], shape_hash(s or ""))) if shapes else None
+    # Deterministic order: by count, then by hash (not by input order).
+    ranked = sorted(shapes, key=lambda s: (-shapes[s], shape_hash(s)))
+    mode = ranked[0] if ranked else None
+    top = ranked[:_TOP_SHAPES]
     for i in idx:
         r = rows[i]
         self_peer = int(is_peer[i])
@@ -221,8 +238,17 @@ def _shape_features(
         others_shaped = n_shaped - self_peer
         if others_shaped > 0:
             out[i, col["rel.shape_share"]] = (shapes[r.shape] - self_peer) / others_shaped
+            rare = [
+                lit for lit in r.literals if (literals[lit] - self_peer) / others_shaped < _RARE
+            ]
+            out[i, col["rel.lits_rare"]] = float(len(rare))
+            out[i, col["rel.lits_rare_share"]] = len(rare) / len(r.literals) if r.literals else 0.0
         out[i, col["rel.shape_is_mode"]] = float(r.shape == mode)
         out[i, col["rel.shape_mode_sim"]] = similarity(r.shape, mode)
+        weights = [shapes[s] - (self_peer if s == r.shape else 0) for s in top]
+        if sum(weights) > 0:
+            sims = [similarity(r.shape, s) for s in top]
+            out[i, col["rel.shape_top_sim"]] = float(np.average(sims, weights=weights))
 
 
 def _reference_features(
