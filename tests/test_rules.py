@@ -278,3 +278,68 @@ def test_rules_never_crash_on_shared_corpus(shared_corpora: Path) -> None:
     for code in codes:
         findings = check(parse(code))
         assert not [f for f in findings if f.code == "AUD902"], code[:200]
+
+
+TRICKY = '''\
+import os  # a comment
+
+
+@decorator(arg)
+def f(a,
+      b=[x for x in range(3)],  # noqa
+      *args, key=lambda y: y, **kw):
+    """Doc."""
+    # leading comment
+    g(h(a)).i(
+        b,
+    )[0] if a else {k: v for k, v in kw.items()}
+    try:
+        pass
+    except (ValueError, TypeError):
+        return (
+            1
+        )
+    async def inner():
+        async with ctx() as c:
+            async for z in c:
+                del z
+    return [s[1:2] for s in args]
+'''
+
+
+def _ast_lines_agree(code: str) -> tuple[int, int]:
+    """(nodes checked, nodes whose AST-derived line differs from PositionProvider's)."""
+    from auditor.rules.base import Context
+    from auditor.rules.engine import BatchedVisitor
+    from auditor.rules.lines import LineIndex
+
+    parsed = parse(code)
+    assert parsed.module is not None and parsed.tree is not None
+    ctx = Context(parsed=parsed, config=RuleConfig(), entry_point=None)
+    parsed.module.visit(BatchedVisitor(ctx, []))
+    index = LineIndex(parsed.tree, parsed.code)
+    wrong = 0
+    for node in ctx.order.index:
+        span = ctx.order.locate(node, index)
+        assert span is not None, f"{type(node).__name__} counts differ between the trees"
+        wrong += span[0] != parsed.positions[node].start.line
+    return len(ctx.order.index), wrong
+
+
+def test_ast_derived_lines_match_libcst_positions() -> None:
+    checked, wrong = _ast_lines_agree(TRICKY)
+    assert checked > 30 and wrong == 0
+
+
+@pytest.mark.integration
+def test_ast_derived_lines_match_on_shared_corpus(shared_corpora: Path) -> None:
+    path = shared_corpora / "samples" / "humaneval_code-davinci-002_t0.8_n200.jsonl.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        codes = list(dict.fromkeys(json.loads(line)["solution"] for line in fh))[:300]
+    total = 0
+    for code in codes:
+        if parse(code).ok:
+            checked, wrong = _ast_lines_agree(code)
+            assert wrong == 0, code[:300]
+            total += checked
+    assert total > 3000

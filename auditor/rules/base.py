@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 import libcst as cst
 
+from auditor.rules.lines import COUNTED, LineIndex, NodeOrder, Span
 from auditor.types import Confidence, Severity
 
 if TYPE_CHECKING:
@@ -99,6 +100,7 @@ class Report:
     line: int | None
     message: str
     confidence: Confidence
+    anchor: cst.CSTNode | None = None  # nearest counted ancestor, for line lookup
 
 
 @dataclass
@@ -111,7 +113,9 @@ class Context:
     reports: list[Report] = field(default_factory=list)
     stack: list[cst.CSTNode] = field(default_factory=list)  # ancestors of the current node
     functions: list[cst.FunctionDef] = field(default_factory=list)  # enclosing defs
+    order: NodeOrder = field(default_factory=NodeOrder)
     _params: dict[cst.FunctionDef, tuple[str, ...]] = field(default_factory=dict)
+    _lines: LineIndex | None = None
 
     @property
     def module(self) -> cst.Module:
@@ -123,13 +127,35 @@ class Context:
         idx = len(self.stack) - 1 - depth
         return self.stack[idx] if idx >= 0 else None
 
-    def line_of(self, node: cst.CSTNode) -> int:
-        return self.parsed.positions[node].start.line
+    def locate(self, node: cst.CSTNode, anchor: cst.CSTNode | None = None) -> Span:
+        """(line, col, end line) of `node`; exact for counted classes once the traversal
+        has finished (use from `leave_Module` or later), else via PositionProvider."""
+        if self.parsed.tree is not None:
+            if self._lines is None:
+                self._lines = LineIndex(self.parsed.tree, self.parsed.code)
+            span = self.order.locate(node, self._lines)
+            if span is None and anchor is not None:
+                span = self.order.locate(anchor, self._lines)
+            if span is not None:
+                return span
+        rng = self.parsed.positions.get(node)
+        if rng is None:
+            return (1, 0, 1)
+        return (rng.start.line, rng.start.column, rng.end.line)
 
     def span(self, node: cst.CSTNode) -> tuple[int, int]:
-        """First and last line of `node`."""
-        rng = self.parsed.positions[node]
-        return rng.start.line, rng.end.line
+        """First and last line of `node` (call from `leave_Module`: see `locate`)."""
+        line, _, end = self.locate(node)
+        return line, end
+
+    def anchor_of(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        """The nearest ancestor (in the visit stack) whose line the AST knows."""
+        if type(node) in COUNTED:
+            return None
+        for above in reversed(self.stack):
+            if above is not node and type(above) in COUNTED and type(above) is not cst.Comment:
+                return above
+        return None
 
     def params(self, fn: cst.FunctionDef) -> tuple[str, ...]:
         """Names of all parameters of `fn`, in order (cached)."""
@@ -176,18 +202,30 @@ class Rule:
         confidence: Confidence | None = None,
     ) -> None:
         """Record a finding at `node` (or at `line` for text-based rules)."""
+        anchor = self.ctx.anchor_of(node) if node is not None else None
         self.ctx.reports.append(
-            Report(type(self), node, line, message or self.MESSAGE, confidence or self.CONFIDENCE)
+            Report(
+                type(self),
+                node,
+                line,
+                message or self.MESSAGE,
+                confidence or self.CONFIDENCE,
+                anchor,
+            )
         )
 
     @classmethod
-    def handlers(cls) -> dict[str, str]:
-        """Method name -> node event, e.g. {"visit_If": "visit_If"} for dispatch."""
-        return {
-            name: name
-            for name in dir(cls)
-            if name.startswith(("visit_", "leave_")) and callable(getattr(cls, name))
-        }
+    def handlers(cls) -> tuple[str, ...]:
+        """Names of the `visit_*` / `leave_*` methods, computed once per class."""
+        got = cls.__dict__.get("_handlers")
+        if got is None:
+            got = tuple(
+                name
+                for name in dir(cls)
+                if name.startswith(("visit_", "leave_")) and callable(getattr(cls, name))
+            )
+            cls._handlers = got  # type: ignore[attr-defined]
+        return got
 
 
 Handler = Callable[[cst.CSTNode], object]

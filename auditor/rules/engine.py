@@ -8,6 +8,7 @@ import libcst as cst
 
 from auditor.parse import Parsed, deep_recursion
 from auditor.rules.base import Context, Report, Rule, RuleConfig
+from auditor.rules.lines import COUNTED
 from auditor.rules.suppress import is_suppressed, suppressed
 from auditor.types import Confidence, Finding
 
@@ -54,14 +55,17 @@ class BatchedVisitor(cst.CSTVisitor):
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         self.ctx.stack.append(node)
-        if isinstance(node, cst.FunctionDef):
-            self.ctx.functions.append(node)
+        kind = type(node)
+        if kind in COUNTED:
+            self.ctx.order.add(node)
+            if kind is cst.FunctionDef:
+                self.ctx.functions.append(node)  # type: ignore[arg-type]
         self._dispatch(self._visit, node)
         return True
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
         self._dispatch(self._leave, original_node)
-        if isinstance(original_node, cst.FunctionDef):
+        if type(original_node) is cst.FunctionDef:
             self.ctx.functions.pop()
         self.ctx.stack.pop()
 
@@ -88,12 +92,10 @@ def _finding(
     )
 
 
-def _resolve(parsed: Parsed, report: Report) -> Finding:
+def _resolve(ctx: Context, report: Report) -> Finding:
     line, col = report.line or 1, 0
     if report.node is not None:
-        pos = parsed.positions.get(report.node)
-        if pos is not None:
-            line, col = pos.start.line, pos.start.column
+        line, col, _ = ctx.locate(report.node, report.anchor)
     return _finding(report.rule, line, col, report.message, report.confidence)
 
 
@@ -123,16 +125,16 @@ def run_rules(
     try:
         with deep_recursion():
             parsed.module.visit(visitor)
-            findings = [_resolve(parsed, r) for r in ctx.reports]
+            findings = [_resolve(ctx, r) for r in ctx.reports]
     except RecursionError:
         return (_finding(limit_rule, 1, 0, "cannot analyse: too deeply nested"),)
     for failed, node, exc in visitor.failures:
-        pos = parsed.positions.get(node)
+        line, col, _ = ctx.locate(node, ctx.anchor_of(node))
         findings.append(
             _finding(
                 error_rule,
-                pos.start.line if pos else 1,
-                pos.start.column if pos else 0,
+                line,
+                col,
                 f"rule {failed.CODE} ({failed.SYMBOL}) failed: {type(exc).__name__}: {exc}",
             )
         )

@@ -193,7 +193,7 @@ class UnusedParameter(Rule):
             name = param.name.value
             if name in _SELF or name.startswith("_") or name in used:
                 continue
-            self.report(param.name, f"parameter '{name}' is never used")
+            self.report(param, f"parameter '{name}' is never used")
 
 
 _DEBUG_CALLS = frozenset(

@@ -93,7 +93,9 @@ class NonConformingName(Rule):
         super().__init__(ctx)
         self._seen: set[tuple[int, str]] = set()
 
-    def _check(self, name: cst.Name, *, module_level: bool = False) -> None:
+    def _check(
+        self, name: cst.Name, *, module_level: bool = False, at: cst.CSTNode | None = None
+    ) -> None:
         value = name.value
         if value in _SELF or _conforms(value, self.config.naming_style):
             return
@@ -103,7 +105,7 @@ class NonConformingName(Rule):
         if (scope, value) in self._seen:
             return
         self._seen.add((scope, value))
-        self.report(name, f"name '{value}' is not {self.config.naming_style} case")
+        self.report(at or name, f"name '{value}' is not {self.config.naming_style} case")
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         name = node.name.value
@@ -111,10 +113,10 @@ class NonConformingName(Rule):
             self._check(node.name)
         p = node.params
         for param in (*p.posonly_params, *p.params, *p.kwonly_params):
-            self._check(param.name)
+            self._check(param.name, at=param)
         for star in (p.star_arg, p.star_kwarg):
             if isinstance(star, cst.Param):
-                self._check(star.name)
+                self._check(star.name, at=star)
 
     def _targets(self, targets: list[cst.BaseExpression]) -> None:
         module_level = not self.ctx.functions
@@ -232,12 +234,20 @@ class FunctionTooLong(Rule):
         ),
     )
 
-    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
-        first, last = self.ctx.span(node)
-        n = last - first + 1
-        if n > self.config.max_function_lines:
-            limit = self.config.max_function_lines
-            self.report(node.name, f"function '{node.name.value}' is {n} lines long (> {limit})")
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self._functions: list[cst.FunctionDef] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._functions.append(node)
+
+    def leave_Module(self, node: cst.Module) -> None:
+        limit = self.config.max_function_lines
+        for fn in self._functions:  # spans are exact (and cheap) once the pass is done
+            first, last = self.ctx.span(fn)
+            n = last - first + 1
+            if n > limit:
+                self.report(fn, f"function '{fn.name.value}' is {n} lines long (> {limit})")
 
 
 class SparseComments(Rule):
@@ -292,6 +302,7 @@ class SparseComments(Rule):
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self._counts: list[int] = []
+        self._done: list[tuple[cst.FunctionDef, int]] = []
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._counts.append(0)
@@ -304,13 +315,19 @@ class SparseComments(Rule):
         comments = self._counts.pop()
         if self._counts:  # an inner function's comments also document the outer one
             self._counts[-1] += comments
-        first, last = self.ctx.span(node)
-        n = last - first + 1
-        if n >= self.config.comment_min_lines and comments / n < self.config.min_comment_density:
-            self.report(
-                node.name,
-                f"function '{node.name.value}' has {comments} comment lines in {n} lines",
-            )
+        self._done.append((node, comments))
+
+    def leave_Module(self, node: cst.Module) -> None:
+        for fn, comments in self._done:
+            first, last = self.ctx.span(fn)
+            n = last - first + 1
+            if (
+                n >= self.config.comment_min_lines
+                and comments / n < self.config.min_comment_density
+            ):
+                self.report(
+                    fn, f"function '{fn.name.value}' has {comments} comment lines in {n} lines"
+                )
 
 
 class MissingDocstring(Rule):
