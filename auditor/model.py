@@ -66,6 +66,7 @@ def single_threaded(fn: _F) -> _F:
 
 def _logreg(columns: Sequence[int]) -> Any:
     from sklearn.compose import ColumnTransformer
+    from sklearn.feature_selection import VarianceThreshold
     from sklearn.impute import SimpleImputer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import Pipeline
@@ -74,6 +75,7 @@ def _logreg(columns: Sequence[int]) -> Any:
     return Pipeline(
         [
             ("select", ColumnTransformer([("x", "passthrough", list(columns))])),
+            ("drop_constant", VarianceThreshold(0.0)),
             ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
             ("scale", StandardScaler()),
             ("clf", LogisticRegression(C=0.1, max_iter=2000, random_state=SEED)),
@@ -84,11 +86,14 @@ def _logreg(columns: Sequence[int]) -> Any:
 def _hgb(columns: Sequence[int]) -> Any:
     from sklearn.compose import ColumnTransformer
     from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.feature_selection import VarianceThreshold
     from sklearn.pipeline import Pipeline
 
     return Pipeline(
         [
             ("select", ColumnTransformer([("x", "passthrough", list(columns))])),
+            # all-NaN columns break the binning; constant ones carry nothing
+            ("drop_constant", VarianceThreshold(0.0)),
             (
                 "clf",
                 HistGradientBoostingClassifier(
@@ -449,8 +454,8 @@ class TrainedModel:
         if table.schema_hash != self.meta.schema_hash:
             raise ModelError(
                 f"model was trained for feature schema {self.meta.schema_hash[:12]} "
-                f"(v{self.meta.schema_version}) but the features are {table.schema_hash[:12]} "
-                f"(v{table.schema_version}); retrain it with `auditor train`"
+                f"({self.meta.schema_version}) but the features are {table.schema_hash[:12]} "
+                f"({table.schema_version}); retrain it with `auditor train`"
             )
         try:
             idx = [table.columns.index(c) for c in self.meta.columns]
@@ -706,6 +711,7 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
     "sklearn.compose._column_transformer.ColumnTransformer",
+    "sklearn.feature_selection._variance_threshold.VarianceThreshold",
     "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
     "sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingClassifier",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
@@ -792,7 +798,7 @@ def load_model(path: str | Path, *, check_schema: bool = True) -> TrainedModel:
         if meta.schema_hash != current:
             raise ModelError(
                 f"{path}: model was trained for feature schema {meta.schema_hash[:12]} "
-                f"(v{meta.schema_version}) but this auditor extracts {current[:12]} "
-                f"(v{features.SCHEMA_VERSION}); retrain it with `auditor train`"
+                f"({meta.schema_version}) but this auditor extracts {current[:12]} "
+                f"({features.SCHEMA_VERSION}); retrain it with `auditor train`"
             )
     return TrainedModel(estimators, meta)
