@@ -41,6 +41,8 @@ class Sanitized:
     parsed: bool
 
 
+# Each truncation step re-parses a prefix; bound the work on huge unparsable inputs.
+_MAX_TRUNCATIONS = 256
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _IMPORTS = (ast.Import, ast.ImportFrom)
@@ -102,6 +104,8 @@ def _parse(code: str) -> tuple[ast.Module | None, int | None]:
             warnings.simplefilter("ignore")
             return ast.parse(code), None
     except SyntaxError as exc:
+        if exc.lineno is None and "\x00" in code:  # 3.11 gives no line for null bytes
+            return None, code.count("\n", 0, code.index("\x00")) + 1
         return None, exc.lineno
     except UnicodeEncodeError as exc:  # lone surrogates cannot be encoded for the parser
         return None, code.count("\n", 0, exc.start) + 1
@@ -129,7 +133,7 @@ def _parse_or_truncate(
         if m is not None:
             floor = code.count("\n", 0, m.start()) + 1  # the def line must stay
     cut = n
-    while True:
+    for _ in range(_MAX_TRUNCATIONS):
         # Cut above the line the parser blames (or drop one more line); cut strictly shrinks.
         cut = err_line - 1 if err_line is not None and err_line <= cut else cut - 1
         if cut < max(floor, 1):
@@ -140,6 +144,7 @@ def _parse_or_truncate(
             if tree.body and _defines(tree, entry_point, floor > 0):
                 return tree, prefix, [f"{_span(cut + 1, n)}: unparsable tail"]
             err_line = None
+    return None, code, []
 
 
 def _defines(tree: ast.Module, entry_point: str | None, required: bool) -> bool:

@@ -262,6 +262,17 @@ def test_truncation_never_repairs_by_dropping_the_entry_point() -> None:
     )
 
 
+def test_null_byte_in_junk_tail_is_cut_quickly() -> None:
+    code = "def f():\n    return 1\nx = 1\x00\n" + "y = 2\n" * 5000
+    result = sanitize(code, "f")
+    assert result == Sanitized("def f():\n    return 1\n", ("lines 3-5003: unparsable tail",), True)
+
+
+def test_huge_input_broken_at_the_top_gives_up() -> None:
+    code = "def f(:\n" + "    x = (\n" * 3000
+    assert sanitize(code, None) == Sanitized(code, (), False)
+
+
 @pytest.mark.parametrize("code", ["", "\n\n", "# only a comment\n"])
 def test_empty_input(code: str) -> None:
     assert sanitize(code, "f") == Sanitized(code=code, removed=(), parsed=True)
@@ -344,7 +355,7 @@ def test_shared_corpora_parse_after_sanitizing(
     share = sum(r.parsed for r in results) / len(results)
     assert share >= lower_bound
     for r in results:
-        if r.parsed:
+        if r.parsed and r.removed:
             tree = _parse_quietly(r.code)
             assert not any(isinstance(s, ast.Assert) for s in tree.body)
     # Raw corpora really needed it.
