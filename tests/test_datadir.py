@@ -327,3 +327,13 @@ def test_committed_registry_matches_shared_manifest_and_fetches_from_it(
     ]
     assert main(argv) == 0
     assert json.loads((dest / "MANIFEST.json").read_text()) == manifest
+
+
+def test_unwritable_data_dir_is_one_line_exit_2(
+    tmp_path: Path, registry: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    assert main(["data", "fetch", BENCH, "--data-dir", str(blocker / "data")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("auditor: error: cannot create ")

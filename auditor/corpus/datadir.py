@@ -299,7 +299,10 @@ def download(src: Source, urls: Sequence[str], dest: Path, *, opener: Opener = _
 def _download_one(src: Source, url: str, dest: Path, opener: Opener) -> None:
     # Read at most one byte more than expected: enough to notice a wrong file.
     limit = src.bytes + 1 if src.bytes is not None else None
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    except OSError as exc:
+        raise DataError(f"cannot write to {dest.parent}: {exc.strerror or exc}") from None
     tmp = Path(tmp_name)
     try:
         digest = hashlib.sha256()
@@ -354,11 +357,16 @@ def update_manifest(data_dir: Path, sources: Iterable[Source]) -> Path:
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as exc:
+        raise DataError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
         os.replace(tmp, path)
+    except OSError as exc:
+        raise DataError(f"cannot write {path}: {exc.strerror or exc}") from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
