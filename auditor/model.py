@@ -178,6 +178,11 @@ def stack_tables(tables: Sequence[tuple[str, FeatureTable]]) -> TrainingData:
     if not tables:
         raise InputError("no labeled corpus given")
     first = tables[0][1]
+    names = [name for name, _ in tables]
+    if len(set(names)) != len(names):
+        raise InputError(
+            f"corpus given twice: {', '.join(sorted({n for n in names if names.count(n) > 1}))}"
+        )
     for name, t in tables:
         if t.schema_hash != first.schema_hash or t.columns != first.columns:
             raise InputError(f"{name}: feature schema differs from the other corpora")
@@ -355,6 +360,9 @@ class CVReport:
     families: Mapping[str, Scores]  # each family, calibrated, on the outer test folds
     nested: Scores  # the select-then-fit procedure on the outer test folds
     chosen: tuple[str, ...]  # family chosen in each outer fold
+    per_corpus: Mapping[str, Scores] = field(default_factory=dict)  # nested, by corpus
+    thresholds: tuple[Mapping[str, Any], ...] = ()  # nested predictions
+    reliability: tuple[Mapping[str, Any], ...] = ()  # nested predictions
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -363,6 +371,9 @@ class CVReport:
             "families": {k: v.to_json() for k, v in self.families.items()},
             "nested": self.nested.to_json(),
             "chosen": list(self.chosen),
+            "per_corpus": {k: v.to_json() for k, v in self.per_corpus.items()},
+            "thresholds": [dict(r) for r in self.thresholds],
+            "reliability": [dict(r) for r in self.reliability],
         }
 
 
@@ -400,6 +411,13 @@ def cross_validate(
         families={f: score(y, p, g) for f, p in preds.items()},
         nested=score(y, nested, g),
         chosen=tuple(chosen),
+        per_corpus={
+            str(c): score(y[m], nested[m], g[m])
+            for c in sorted(set(data.corpus.tolist()))
+            if (m := data.corpus == c).any()
+        },
+        thresholds=tuple(threshold_table(y, nested)),
+        reliability=tuple(reliability(y, nested)),
     )
 
 
@@ -572,6 +590,18 @@ def train(
 ) -> TrainedModel:
     """Train on the weak-passing candidates of `corpora` (positive = false positive)."""
     tables = [(c.name, corpus_table(c, cache_dir=cache_dir, jobs=jobs)) for c in corpora]
+    return train_tables(corpora, tables, families=families, cv=cv, progress=progress)
+
+
+def train_tables(
+    corpora: Sequence[LabeledCorpus],
+    tables: Sequence[tuple[str, FeatureTable]],
+    *,
+    families: Sequence[str] = tuple(FAMILIES),
+    cv: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> TrainedModel:
+    """`train` on already extracted per-corpus tables."""
     data = stack_tables(tables)
     info = [
         {
@@ -701,6 +731,34 @@ def evaluate(
         ev.importance,
         tuple(n for n, d in digests.items() if d in trained),
     )
+
+
+def cross_corpus(
+    tables: Sequence[tuple[str, FeatureTable]],
+    *,
+    families: Sequence[str] = tuple(FAMILIES),
+    progress: Callable[[str], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Train on all corpora but one and evaluate on that one, for each corpus in turn."""
+    rows = []
+    for i, (name, _) in enumerate(tables):
+        rest = [t for j, t in enumerate(tables) if j != i]
+        if not rest:
+            break
+        model = fit(stack_tables(rest), families=families, cv=False)
+        ev = evaluate_data(model, stack_tables([tables[i]]), importance=0)
+        rows.append(
+            {
+                "held_out": name,
+                "trained_on": [n for n, _ in rest],
+                "families": dict(model.meta.families),
+                **ev.scores.to_json(),
+                "thresholds": [dict(r) for r in ev.thresholds],
+            }
+        )
+        if progress:
+            progress(f"cross-model: held out {name}: ROC-AUC {ev.scores.roc_auc:.3f}")
+    return rows
 
 
 # --------------------------------------------------------------------------- persistence
