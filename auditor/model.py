@@ -599,6 +599,8 @@ def train_tables(
     *,
     families: Sequence[str] = tuple(FAMILIES),
     cv: bool = True,
+    outer: int = 5,
+    inner: int = 3,
     progress: Callable[[str], None] | None = None,
 ) -> TrainedModel:
     """`train` on already extracted per-corpus tables."""
@@ -612,7 +614,9 @@ def train_tables(
         }
         for c in corpora
     ]
-    return fit(data, corpora=info, families=families, cv=cv, progress=progress)
+    return fit(
+        data, corpora=info, families=families, cv=cv, outer=outer, inner=inner, progress=progress
+    )
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -737,6 +741,7 @@ def cross_corpus(
     tables: Sequence[tuple[str, FeatureTable]],
     *,
     families: Sequence[str] = tuple(FAMILIES),
+    inner: int = 3,
     progress: Callable[[str], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Train on all corpora but one and evaluate on that one, for each corpus in turn."""
@@ -745,7 +750,7 @@ def cross_corpus(
         rest = [t for j, t in enumerate(tables) if j != i]
         if not rest:
             break
-        model = fit(stack_tables(rest), families=families, cv=False)
+        model = fit(stack_tables(rest), families=families, cv=False, inner=inner)
         ev = evaluate_data(model, stack_tables([tables[i]]), importance=0)
         rows.append(
             {

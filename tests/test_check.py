@@ -298,3 +298,25 @@ def test_output_is_deterministic(project: Path, tiny_model: Path, fmt: str) -> N
 def test_output_file_not_created_on_error(project: Path) -> None:
     assert main(["check", "missing.py", "--no-model", "--format", "sarif:out.sarif"]) == 2
     assert not (project / "out.sarif").exists()
+
+
+def test_examples_flag_the_planted_false_positive(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    code, doc = run_json("examples", "--no-model")
+    by_path = {c["path"]: c for c in doc["candidates"]}
+    assert set(by_path) >= {"examples/count_vowels.py", "examples/running_max.py"}
+    assert [f["code"] for f in by_path["examples/count_vowels.py"]["findings"]] == ["AUD302"]
+    high = [p for p, c in by_path.items() if any(f["severity"] == "high" for f in c["findings"])]
+    assert high == ["examples/count_vowels.py"] and code == 1
+
+
+def test_integration_files() -> None:
+    yaml = pytest.importorskip("yaml")
+    hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+    assert hooks[0]["id"] == "auditor-check" and hooks[0]["entry"] == "auditor check"
+    action = yaml.safe_load((REPO / "action.yml").read_text())
+    assert action["runs"]["using"] == "composite"
+    uses = [s.get("uses", "") for s in action["runs"]["steps"]]
+    assert any(u.startswith("github/codeql-action/upload-sarif@") for u in uses)
+    run = next(s["run"] for s in action["runs"]["steps"] if s.get("id") == "check")
+    assert "auditor check" in run and "sarif:" in run and "--format github" in run

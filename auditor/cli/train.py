@@ -201,6 +201,16 @@ def render_card(
 )
 @click.option("--no-cv", is_flag=True, help="Skip the nested cross-validation report (faster).")
 @click.option(
+    "--folds", type=click.IntRange(2), default=5, show_default=True, help="Outer GroupKFold folds."
+)
+@click.option(
+    "--inner",
+    type=click.IntRange(2),
+    default=3,
+    show_default=True,
+    help="Inner folds (selection, calibration).",
+)
+@click.option(
     "--cross-model",
     is_flag=True,
     help="Also train on all corpora but one and evaluate on it, for each.",
@@ -217,6 +227,8 @@ def train_command(
     data_dir: Path | None,
     families: tuple[str, ...],
     no_cv: bool,
+    folds: int,
+    inner: int,
     cross_model: bool,
     card: Path | None,
     cache_dir: Path | None,
@@ -251,9 +263,13 @@ def train_command(
         progress(f"extracting features of {c.name}")
         tables.append((c.name, corpus_table(c, cache_dir=cache_dir, jobs=jobs)))
     fams = families or tuple(FAMILIES)
-    model = train_tables(corpora, tables, families=fams, cv=not no_cv, progress=progress)
+    model = train_tables(
+        corpora, tables, families=fams, cv=not no_cv, outer=folds, inner=inner, progress=progress
+    )
     save_model(model, output)
-    cross = cross_corpus(tables, families=fams, progress=progress) if cross_model else []
+    cross = (
+        cross_corpus(tables, families=fams, inner=inner, progress=progress) if cross_model else []
+    )
     if card is not None:
         ev = evaluate_data(model, stack_tables(tables), importance=15)
         importance = ev.to_json()["permutation_importance"]
