@@ -273,6 +273,21 @@ def test_cache_hits_on_rerun(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert features.findings(cands, cache_dir=tmp_path, jobs=1) and calls == {}
 
 
+def test_tool_upgrade_recomputes_but_keeps_schema(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cands = [cand(OTHER[0])]
+    features.extract(cands, cache_dir=tmp_path, jobs=1)
+    schema = features.schema_hash()
+    monkeypatch.setattr(RadonExtractor, "fingerprint", "radon-99")
+    calls = []
+    ext = runner.EXTRACTORS["radon"]
+    real = ext.extract
+    monkeypatch.setattr(ext, "extract", lambda batch: calls.append(len(batch)) or real(batch))
+    features.extract(cands, cache_dir=tmp_path, jobs=1)
+    assert calls == [1] and features.schema_hash() == schema
+
+
 def test_no_cache_writes_nothing(tmp_path: Path) -> None:
     features.extract([cand(OTHER[0])], cache_dir=tmp_path / "c", use_cache=False, jobs=1)
     assert not (tmp_path / "c").exists()

@@ -341,6 +341,7 @@ class AstExtractor:
 
     name = "ast"
     version = "1"
+    fingerprint = ""  # stdlib only: the Python version is in every cache key
     columns: tuple[str, ...] = (
         *(f"ast.{s}" for s in _SCALARS),
         *(f"ast.n_{k}" for k in _KINDS),

@@ -66,7 +66,13 @@ class Extractor(Protocol):
 
     @property
     def version(self) -> str:
-        """Part of the cache key and the schema hash."""
+        """Part of the cache key and the schema hash; bump when the columns' meaning changes."""
+        ...
+
+    @property
+    def fingerprint(self) -> str:
+        """What else the values depend on (tool version, rule sources): part of the cache
+        key, not of the schema, so an upgrade recomputes without breaking saved models."""
         ...
 
     @property

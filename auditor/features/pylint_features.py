@@ -18,6 +18,7 @@ import tempfile
 import tokenize
 from collections import Counter
 from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -171,6 +172,11 @@ class PylintExtractor:
 
     name = "pylint"
     version = "1"
+
+    @property
+    def fingerprint(self) -> str:
+        return f"{metadata.version('pylint')}+astroid{metadata.version('astroid')}"
+
     columns: tuple[str, ...] = (
         "pylint.total",
         "pylint.score",

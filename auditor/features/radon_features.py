@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Sequence
+from importlib import metadata
 
 from radon.metrics import h_visit_ast, mi_compute
 from radon.raw import analyze
@@ -22,6 +23,11 @@ class RadonExtractor:
 
     name = "radon"
     version = "1"
+
+    @property
+    def fingerprint(self) -> str:
+        return metadata.version("radon")
+
     columns: tuple[str, ...] = (
         "radon.cc_max",
         "radon.cc_sum",

@@ -75,6 +75,7 @@ COLUMNS: tuple[str, ...] = (
     "rel.lits_in_tests",
 )
 
+VERSION = "2"
 _Z_CLIP = 10.0
 _TOP_SHAPES = 5  # rel.shape_top_sim: count-weighted similarity to the commonest shapes
 _RARE = 0.1  # a literal is rare when fewer than this share of the other peers use it

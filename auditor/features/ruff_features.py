@@ -606,6 +606,7 @@ def ruff_bin() -> str:
     return str(find_ruff_bin())
 
 
+@cache
 def ruff_version() -> str:
     out = subprocess.run([ruff_bin(), "--version"], capture_output=True, text=True, check=True)
     return out.stdout.strip().split()[-1]
@@ -640,6 +641,11 @@ class RuffExtractor:
 
     name = "ruff"
     version = "1"
+
+    @property
+    def fingerprint(self) -> str:
+        return ruff_version()
+
     columns: tuple[str, ...] = (
         "ruff.total",
         *(f"ruff.{f}" for f in FAMILIES),

@@ -39,10 +39,11 @@ class RulesExtractor:
     """Counts of the rule engine's findings; one libcst parse and pass per program."""
 
     name = "rules"
+    version = "1"
 
     @property
-    def version(self) -> str:
-        return f"1-{_rules_fingerprint()}"
+    def fingerprint(self) -> str:
+        return _rules_fingerprint()
 
     @property
     def columns(self) -> tuple[str, ...]:

@@ -21,6 +21,7 @@ from auditor.features.cache import FeatureCache, default_cache_dir
 from auditor.features.pylint_features import PylintExtractor
 from auditor.features.radon_features import RadonExtractor
 from auditor.features.relative import COLUMNS as REL_COLUMNS
+from auditor.features.relative import VERSION as REL_VERSION
 from auditor.features.relative import RowInfo, relative_features
 from auditor.features.ruff_features import RuffExtractor
 from auditor.features.rules_features import RulesExtractor
@@ -68,7 +69,12 @@ def columns() -> tuple[str, ...]:
 
 
 def extractor_versions() -> dict[str, str]:
-    return {name: ex.version for name, ex in EXTRACTORS.items()} | {"rel": "1"}
+    return {name: ex.version for name, ex in EXTRACTORS.items()} | {"rel": REL_VERSION}
+
+
+def cache_version(ex: Extractor) -> str:
+    """The cache key's version part: schema version, tool fingerprint, Python version."""
+    return f"{ex.version}|{ex.fingerprint}|py{platform.python_version()}"
 
 
 def schema_hash() -> str:
@@ -128,7 +134,7 @@ def compute(
     work: list[tuple[str, Sequence[Item]]] = []
     for name in names:
         ex = EXTRACTORS[name]
-        got = cache.get(name, ex.version, [it.key for it in items])
+        got = cache.get(name, cache_version(ex), [it.key for it in items])
         results[name] = got
         missing = [it for it in items if it.key not in got]
         size = max(10, min(batch_size, math.ceil(len(missing) / max(1, 2 * jobs))))
@@ -142,7 +148,7 @@ def compute(
         done = ((name, batch, run_batch(name, batch)) for name, batch in work)
     for name, batch, out in done:
         new = {it.key: x for it, x in zip(batch, out, strict=True)}
-        cache.put(name, EXTRACTORS[name].version, new)
+        cache.put(name, cache_version(EXTRACTORS[name]), new)
         results[name].update(new)
     return results
 
