@@ -1,0 +1,96 @@
+"""`auditor label`: weak/strong labels for a samples file (thin layer over auditor.label)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from auditor.cli import cli
+from auditor.corpus.benchmarks import BENCHMARKS, load_benchmark, load_benchmarks_for
+from auditor.corpus.datadir import resolve_data_dir
+from auditor.errors import InputError
+from auditor.label import WEAK_TESTS, SamplesRef, label
+from auditor.sandbox import SandboxLimits
+
+
+def resolve_samples(samples: str, data_dir: str | None) -> Path:
+    """A samples path as given, else a file of the data directory (relpath or samples/NAME)."""
+    p = Path(samples)
+    if p.exists():
+        return p
+    root = resolve_data_dir(data_dir)
+    for cand in (root / samples, root / "samples" / samples):
+        if cand.exists():
+            return cand
+    raise InputError(f"{samples}: no such file (nor in data directory {root})")
+
+
+@cli.command("label")
+@click.argument("samples")
+@click.option(
+    "--benchmark",
+    default="auto",
+    show_default=True,
+    help=f"{', '.join(BENCHMARKS)}, auto (HumanEval+/MBPP+ by task-id prefix) or a release file.",
+)
+@click.option(
+    "--weak-tests",
+    type=click.Choice(list(WEAK_TESTS)),
+    default="evalplus-base",
+    show_default=True,
+    help="evalplus-base: base_input differential test; original: the benchmark's asserts.",
+)
+@click.option("--data-dir", default=None, help="Data directory (else $AUDITOR_DATA_DIR, cache).")
+@click.option("--jobs", "-j", type=int, default=None, help="Sandbox workers [default: CPUs].")
+@click.option("-o", "--output", "out_dir", required=True, help="Output directory (resumable).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option(
+    "--min-time-limit",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Floor of the per-input time limit (EvalPlus: 1 s).",
+)
+def label_command(
+    samples: str,
+    benchmark: str,
+    weak_tests: str,
+    data_dir: str | None,
+    jobs: int | None,
+    out_dir: str,
+    quiet: bool,
+    min_time_limit: float,
+) -> int:
+    """Label SAMPLES: weak/strong status of every candidate, run in a sandbox."""
+    from auditor.corpus.samples import read_samples
+
+    path = resolve_samples(samples, data_dir)
+    if benchmark == "auto":
+        ids = {c.task_id for c in read_samples(path, None, sanitize=False).candidates}
+        tasks = load_benchmarks_for(ids, data_dir)
+        if not tasks or not any(t in tasks for t in ids):
+            raise InputError(f"{path}: no HumanEval+/MBPP+ task ids; pass --benchmark")
+    else:
+        tasks = load_benchmark(benchmark, data_dir)
+    cands = read_samples(path, tasks).candidates
+    run = label(
+        cands,
+        tasks,
+        weak_tests=weak_tests,
+        jobs=jobs,
+        out_dir=out_dir,
+        limits=SandboxLimits(min_time_limit=min_time_limit),
+        benchmark=benchmark,
+        samples=SamplesRef.from_path(path, resolve_data_dir(data_dir)),
+        progress=not quiet,
+    )
+    o = run.summary["overall"]
+    resumed = f" (resumed {run.resumed})" if run.resumed else ""
+    click.echo(
+        f"{o['n']} samples, {o['n_tasks']} tasks{resumed}: weak pass@1 {o['weak_pass@1']}, "
+        f"strong pass@1 {o['strong_pass@1']}, ceiling {o['ceiling']}, "
+        f"false positives {o['false_positive']} -> {out_dir}",
+        err=True,
+    )
+    return 0

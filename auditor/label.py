@@ -1,0 +1,520 @@
+"""Label candidates with EvalPlus semantics: weak and strong status by differential testing.
+
+Strong status: every input of `base_input + plus_input` must match the canonical solution
+(EvalPlus's base and plus runs both pass). Weak status: by default `base_input` alone
+(EvalPlus's `base_status`), or the benchmark's own assert-based tests (`original`). All
+candidate code runs in the sandbox (`auditor.sandbox`), never in this process.
+
+Identical (task, program) pairs run once. Results are appended to OUTDIR/labels.jsonl as
+whole lines as they arrive, so a killed run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as _dt
+import hashlib
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from auditor.errors import InputError
+from auditor.sandbox import Job, JobResult, LocalRunner, Runner, SandboxLimits, TaskSpec
+from auditor.types import Candidate, Label, Outcome, Status, Task
+
+SCHEMA = "auditor.labels/1"
+LABELS_FILE, SUMMARY_FILE, RESULTS_FILE, RUN_FILE = (
+    "labels.jsonl",
+    "summary.json",
+    "eval_results.json",
+    "run.json",
+)
+
+
+# -- weak-test suites (one registry) ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WeakTests:
+    """A weak-test suite: which sandbox phases to run and which one gives the weak status."""
+
+    name: str
+    phases: tuple[str, ...]
+    weak_phase: str
+    description: str
+
+
+WEAK_TESTS: Mapping[str, WeakTests] = {
+    w.name: w
+    for w in (
+        WeakTests(
+            "evalplus-base",
+            ("base", "plus"),
+            "base",
+            "differential test on base_input (EvalPlus base_status)",
+        ),
+        WeakTests(
+            "original",
+            ("original", "base", "plus"),
+            "original",
+            "the benchmark's own asserts (HumanEval `check`, MBPP `assertion`)",
+        ),
+    )
+}
+
+
+def dataset_of(task: Task) -> str:
+    """EvalPlus dataset kind of a task; selects the special oracles and MBPP input decoding."""
+    if task.task_id.startswith("HumanEval"):
+        return "humaneval"
+    if task.task_id.startswith("Mbpp"):
+        return "mbpp"
+    return "humaneval" if task.test and not task.assertion else "mbpp"
+
+
+def original_tests(task: Task) -> str:
+    """Program suffix running the benchmark's own tests against the entry point."""
+    if dataset_of(task) == "humaneval":
+        return f"{task.test}\n\ncheck({task.entry_point})\n" if task.test else ""
+    return task.assertion
+
+
+def task_spec(task: Task, *, with_original: bool = False) -> TaskSpec:
+    """The sandbox's view of a task (the reference is prompt + canonical solution)."""
+    return TaskSpec(
+        task_id=task.task_id,
+        dataset=dataset_of(task),
+        entry_point=task.entry_point,
+        reference=task.reference,
+        base_input=task.base_input,
+        plus_input=task.plus_input,
+        atol=task.atol,
+        original=original_tests(task) if with_original else "",
+    )
+
+
+# -- results --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SamplesRef:
+    """Where the labeled samples came from (recorded in summary.json)."""
+
+    file: str
+    data_relpath: str | None = None
+    sha256: str = ""
+
+    @classmethod
+    def from_path(cls, path: str | os.PathLike[str], data_dir: Path | None = None) -> SamplesRef:
+        p = Path(path).resolve()
+        rel = None
+        if data_dir is not None:
+            try:
+                rel = p.relative_to(Path(data_dir).resolve()).as_posix()
+            except ValueError:
+                rel = None
+        digest = ""
+        if p.is_file():
+            h = hashlib.sha256()
+            with p.open("rb") as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    h.update(chunk)
+            digest = h.hexdigest()
+        return cls(file=p.name if rel else str(p), data_relpath=rel, sha256=digest)
+
+
+@dataclass(frozen=True)
+class LabelRun:
+    """Labels in input order and the summary (as written to summary.json)."""
+
+    labels: tuple[Label, ...]
+    summary: Mapping[str, Any]
+    out_dir: Path | None = None
+    base_status: Mapping[tuple[str, str], Outcome] = field(default_factory=dict)
+    resumed: int = 0  # labels taken from an earlier, interrupted run in out_dir
+
+
+def compose(
+    res: JobResult, weak: WeakTests, n_base: int
+) -> tuple[Outcome, Outcome, Outcome, int | None]:
+    """(weak, strong, EvalPlus base status, first failing index) of one sandbox result."""
+    ph = res.phases
+    base = ph.get("base")
+    if base is None:
+        return Outcome.ERROR, Outcome.ERROR, Outcome.ERROR, None
+    first_fail: int | None = None
+    strong: Outcome
+    if base.outcome is not Outcome.PASS:
+        strong = base.outcome
+        first_fail = base.fail_index
+    elif (plus := ph.get("plus")) is None:
+        strong = Outcome.ERROR
+    else:
+        strong = plus.outcome
+        if strong is not Outcome.PASS:
+            first_fail = n_base + (plus.fail_index if plus.fail_index is not None else 0)
+    if weak.weak_phase == "base":
+        weak_outcome = base.outcome
+    else:
+        orig = ph.get(weak.weak_phase)
+        weak_outcome = orig.outcome if orig is not None else Outcome.ERROR
+    return weak_outcome, strong, base.outcome, first_fail
+
+
+# -- summary (pure) ---------------------------------------------------------------------------
+
+
+def _ratio(a: int, b: int) -> float | None:
+    return round(a / b, 6) if b else None
+
+
+def _counts(labels: Sequence[Label]) -> dict[str, Any]:
+    n = len(labels)
+    weak = sum(lb.weak_status is Outcome.PASS for lb in labels)
+    strong = sum(lb.strong_status is Outcome.PASS for lb in labels)
+    correct = sum(lb.status is Status.CORRECT for lb in labels)
+    fp = sum(lb.status is Status.FALSE_POSITIVE for lb in labels)
+    return {
+        "n": n,
+        "weak_pass": weak,
+        "strong_pass": strong,
+        "correct": correct,
+        "false_positive": fp,
+        "rejected": n - correct - fp,
+        "timeout": sum(lb.strong_status is Outcome.TIMEOUT for lb in labels),
+        "error": sum(Outcome.ERROR in (lb.weak_status, lb.strong_status) for lb in labels),
+        "weak_pass@1": _ratio(weak, n),
+        "strong_pass@1": _ratio(strong, n),
+        "ceiling": _ratio(correct, weak),  # P(strong pass | weak pass)
+        "fp_share": _ratio(fp, weak),  # share of weak passes that are false positives
+        "fp_rate": _ratio(fp, n),
+    }
+
+
+def summarize(labels: Sequence[Label]) -> dict[str, Any]:
+    """Per-task and overall counts and rates; false-negative tasks flagged."""
+    by_task: dict[str, list[Label]] = {}
+    for lb in labels:
+        by_task.setdefault(lb.task_id, []).append(lb)
+    tasks = {tid: _counts(lbs) for tid, lbs in by_task.items()}
+    overall = _counts(labels)
+    overall["n_tasks"] = len(tasks)
+
+    def mean(key: str) -> float | None:
+        vals = [t[key] for t in tasks.values() if t[key] is not None]
+        return round(sum(vals) / len(vals), 6) if vals else None
+
+    # EvalPlus reports pass@1 as the mean over tasks; pooled ratios are kept alongside.
+    overall["weak_pass@1_pooled"] = overall["weak_pass@1"]
+    overall["strong_pass@1_pooled"] = overall["strong_pass@1"]
+    overall["weak_pass@1"] = mean("weak_pass@1")
+    overall["strong_pass@1"] = mean("strong_pass@1")
+    overall["ceiling_task_mean"] = mean("ceiling")
+    fn = sorted(tid for tid, t in tasks.items() if t["strong_pass"] > t["weak_pass"])
+    return {"overall": overall, "tasks": tasks, "false_negative_tasks": fn}
+
+
+# -- label file I/O -------------------------------------------------------------------------
+
+
+def _read_existing(path: Path) -> list[dict[str, Any]]:
+    """Rows already written; a torn last line (killed mid-write) is cut off the file."""
+    if not path.is_file():
+        return []
+    data = path.read_bytes()
+    end = data.rfind(b"\n") + 1
+    if end != len(data):
+        with path.open("r+b") as fh:
+            fh.truncate(end)
+        data = data[:end]
+    rows = []
+    for raw in data.splitlines():
+        try:
+            row = json.loads(raw)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(row, dict) and "task_id" in row and "sample_id" in row:
+            rows.append(row)
+    return rows
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    with tmp.open("w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+class _Appender:
+    """Appends whole lines with one write each; fsyncs at most once a second."""
+
+    def __init__(self, path: Path) -> None:
+        self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self.last_sync = time.monotonic()
+
+    def write(self, lines: Iterable[str]) -> None:
+        data = "".join(line + "\n" for line in lines).encode("utf-8")
+        view = memoryview(data)
+        while view:
+            n = os.write(self.fd, view)
+            view = view[n:]
+        if time.monotonic() - self.last_sync > 1.0:
+            os.fsync(self.fd)
+            self.last_sync = time.monotonic()
+
+    def close(self) -> None:
+        os.fsync(self.fd)
+        os.close(self.fd)
+
+
+def _label_line(lb: Label, base: Outcome) -> str:
+    d = lb.to_json()
+    d["base_status"] = base.value
+    return json.dumps(d, ensure_ascii=False)
+
+
+# -- the labeler ----------------------------------------------------------------------------
+
+
+def behaviour_key(code: str) -> str:
+    """Programs with the same key behave the same: equal ASTs (comments and layout ignored)."""
+    try:
+        return ast.dump(ast.parse(code))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return code
+
+
+def _check_inputs(candidates: Sequence[Candidate], tasks: Mapping[str, Task]) -> None:
+    seen: set[tuple[str, str]] = set()
+    for c in candidates:
+        if c.task_id not in tasks:
+            raise InputError(f"sample {c.sample_id}: unknown task id {c.task_id!r}")
+        key = (c.task_id, c.sample_id)
+        if key in seen:
+            raise InputError(f"duplicate sample id {c.sample_id!r} in task {c.task_id}")
+        seen.add(key)
+
+
+def _run_config(weak: WeakTests, limits: SandboxLimits, benchmark: str) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA,
+        "weak_tests": weak.name,
+        "benchmark": benchmark,
+        "min_time_limit": limits.min_time_limit,
+        "time_factor": limits.time_factor,
+        "max_phase_s": limits.max_phase_s,
+    }
+
+
+def label(
+    candidates: Sequence[Candidate],
+    tasks: Mapping[str, Task],
+    *,
+    weak_tests: str = "evalplus-base",
+    jobs: int | None = None,
+    out_dir: str | os.PathLike[str] | None = None,
+    limits: SandboxLimits | None = None,
+    benchmark: str = "",
+    samples: SamplesRef | None = None,
+    progress: bool = False,
+    runner: Runner | None = None,
+    on_result: Callable[[int], None] | None = None,
+) -> LabelRun:
+    """Label every candidate; with `out_dir`, write (and resume) the label OUTDIR.
+
+    `weak_tests` names an entry of WEAK_TESTS. `on_result(n)` is called with the number of
+    candidates each sandbox result settles (for progress reporting by callers).
+    """
+    weak = WEAK_TESTS.get(weak_tests)
+    if weak is None:
+        raise InputError(f"unknown weak tests {weak_tests!r} (known: {', '.join(WEAK_TESTS)})")
+    limits = limits or SandboxLimits()
+    _check_inputs(candidates, tasks)
+    out = Path(out_dir) if out_dir is not None else None
+
+    # resume: what is already labeled (with a matching program hash) is kept
+    done: dict[tuple[str, str], tuple[Label, Outcome]] = {}
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        config = _run_config(weak, limits, benchmark)
+        run_file = out / RUN_FILE
+        if run_file.is_file():
+            previous = json.loads(run_file.read_text(encoding="utf-8"))
+            if previous != config:
+                raise InputError(
+                    f"{out} holds labels from a different configuration "
+                    f"({previous.get('weak_tests')}, {previous.get('benchmark')}); "
+                    "use a fresh output directory"
+                )
+        else:
+            _write_atomic(run_file, json.dumps(config, indent=2) + "\n")
+        shas = {(c.task_id, c.sample_id): c.sha256 for c in candidates}
+        for row in _read_existing(out / LABELS_FILE):
+            try:
+                lb = Label.from_json(row)
+            except (KeyError, ValueError, TypeError):
+                continue
+            key = (lb.task_id, lb.sample_id)
+            if shas.get(key) == lb.solution_sha256:
+                done[key] = (lb, Outcome(row.get("base_status") or lb.weak_status))
+
+    todo = [c for c in candidates if (c.task_id, c.sample_id) not in done]
+    groups: dict[tuple[str, str], list[Candidate]] = {}
+    for c in todo:
+        groups.setdefault((c.task_id, behaviour_key(c.code)), []).append(c)
+    task_order = {tid: i for i, tid in enumerate(dict.fromkeys(c.task_id for c in todo))}
+    keys = sorted(groups, key=lambda k: task_order[k[0]])
+    job_list = [Job(i, k[0], groups[k][0].code, weak.phases) for i, k in enumerate(keys)]
+
+    results: dict[tuple[str, str], tuple[Label, Outcome]] = dict(done)
+    isolation: dict[str, Any] = {}
+    broken: dict[str, str] = {}
+    if job_list:
+        needed = [tasks[tid] for tid in task_order]
+        own_runner = runner is None
+        active: Runner = runner if runner is not None else LocalRunner(jobs, limits)
+        appender = _Appender(out / LABELS_FILE) if out is not None else None
+        bar = _progress(len(todo), progress)
+        try:
+            if isinstance(active, LocalRunner):
+                isolation = active.isolation
+            gts = active.prepare(
+                [task_spec(t, with_original=weak.name == "original") for t in needed]
+            )
+            for tid, gt in gts.items():
+                if gt.error or gt.original_error:
+                    broken[tid] = (
+                        gt.error or f"original tests fail on the reference: {gt.original_error}"
+                    )
+            # heaviest tasks first, so the pool does not end waiting on one slow task
+            weight = {tid: sum(sum(v) for v in gt.times.values()) for tid, gt in gts.items()}
+            job_list.sort(key=lambda j: (-weight.get(j.task_id, 0.0), task_order[j.task_id]))
+            for res in active.run(job_list):
+                key = keys[res.job_id]
+                w, s, base, first_fail = compose(res, weak, len(tasks[key[0]].base_input))
+                status = Status.from_outcomes(w, s)
+                lines = []
+                for c in groups[key]:
+                    lb = Label(
+                        task_id=c.task_id,
+                        sample_id=c.sample_id,
+                        solution_sha256=c.sha256,
+                        weak_status=w,
+                        strong_status=s,
+                        status=status,
+                        first_fail=first_fail,
+                        runtime_s=round(res.runtime_s, 6),
+                        model=c.model,
+                    )
+                    results[(c.task_id, c.sample_id)] = (lb, base)
+                    lines.append(_label_line(lb, base))
+                if appender is not None:
+                    appender.write(lines)
+                if bar is not None:
+                    bar.update(len(lines))
+                if on_result is not None:
+                    on_result(len(lines))
+        finally:
+            if bar is not None:
+                bar.close()
+            if appender is not None:
+                appender.close()
+            if own_runner:
+                active.close()
+
+    ordered = [results[(c.task_id, c.sample_id)] for c in candidates]
+    labels = tuple(lb for lb, _ in ordered)
+    base_status = {(lb.task_id, lb.sample_id): b for lb, b in ordered}
+    summary: dict[str, Any] = {
+        "schema": SCHEMA,
+        "samples": {
+            "file": samples.file if samples else None,
+            "data_relpath": samples.data_relpath if samples else None,
+            "sha256": samples.sha256 if samples else None,
+        },
+        "benchmark": benchmark,
+        "weak_tests": weak.name,
+        "time_limits": {
+            "per_input": f"max({limits.min_time_limit}, {limits.time_factor} x reference time)",
+            "per_phase": f"min({limits.max_phase_s}, sum of per-input limits) + 2 s",
+        },
+        "unique_programs": len({(c.task_id, behaviour_key(c.code)) for c in candidates}),
+        **summarize(labels),
+    }
+    if isolation:
+        summary["isolation"] = isolation
+    if broken:
+        summary["broken_tasks"] = broken
+    if out is not None:
+        _write_atomic(
+            out / LABELS_FILE,
+            "".join(_label_line(lb, b) + "\n" for lb, b in ordered),
+        )
+        _write_atomic(
+            out / RESULTS_FILE,
+            json.dumps(eval_results(candidates, labels, base_status, tasks, weak)),
+        )
+        _write_atomic(out / SUMMARY_FILE, json.dumps(summary, indent=1) + "\n")
+    return LabelRun(
+        labels=labels, summary=summary, out_dir=out, base_status=base_status, resumed=len(done)
+    )
+
+
+def eval_results(
+    candidates: Sequence[Candidate],
+    labels: Sequence[Label],
+    base_status: Mapping[tuple[str, str], Outcome],
+    tasks: Mapping[str, Task],
+    weak: WeakTests,
+) -> dict[str, Any]:
+    """EvalPlus-compatible results. `plus_status` is the status on base + plus inputs
+    (EvalPlus runs plus inputs separately; the derived correct/FP/rejected is the same)."""
+
+    def evalplus(o: Outcome) -> str:
+        return "fail" if o is Outcome.ERROR else o.value
+
+    out: dict[str, list[dict[str, Any]]] = {}
+    for c, lb in zip(candidates, labels, strict=True):
+        task = tasks[c.task_id]
+        base = base_status[(c.task_id, c.sample_id)]
+        n_base = len(task.base_input)
+        base_fail: list[Any] = []
+        plus_fail: list[Any] = []
+        ff = lb.first_fail
+        if ff is not None and lb.strong_status is not Outcome.PASS:
+            if ff < n_base:
+                base_fail = [task.base_input[ff]]
+            elif ff - n_base < len(task.plus_input):
+                plus_fail = [task.plus_input[ff - n_base]]
+        out.setdefault(c.task_id, []).append(
+            {
+                "task_id": c.task_id,
+                "sample_id": c.sample_id,
+                "solution": c.code,
+                "base_status": evalplus(base),
+                "plus_status": evalplus(lb.strong_status),
+                "base_fail_tests": base_fail,
+                "plus_fail_tests": plus_fail,
+            }
+        )
+    return {
+        "date": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M"),
+        "hash": None,
+        "weak_tests": weak.name,
+        "eval": out,
+    }
+
+
+def _progress(total: int, enabled: bool) -> Any:
+    if not enabled or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="sample", file=sys.stderr, smoothing=0.1, dynamic_ncols=True)

@@ -1,0 +1,396 @@
+"""The `Runner` protocol and `LocalRunner`, a pool of small worker interpreters."""
+
+from __future__ import annotations
+
+import collections
+import os
+import pickle
+import pwd
+import queue
+import struct
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Protocol
+
+from auditor.errors import SandboxError
+from auditor.types import Outcome
+
+WORKER_SCRIPT = Path(__file__).with_name("_worker.py")
+
+# Modules EvalPlus has loaded when it forks candidates; preloading them keeps imports cheap.
+# numpy is imported by a worker only when a task compares floats (it makes every fork slower).
+PRELOAD = ("math", "re", "itertools", "collections", "functools", "heapq", "bisect", "typing")
+
+CLEAN_ENV = {
+    "PATH": "/usr/local/bin:/usr/bin:/bin",
+    "LANG": "C.UTF-8",
+    "LC_ALL": "C.UTF-8",
+    "PYTHONHASHSEED": "0",  # reproducible set/dict-of-str ordering across runs
+    "PYTHONDONTWRITEBYTECODE": "1",
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
+
+
+def _default_memory() -> int:
+    # EvalPlus: min(4 GiB, physical memory)
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):
+        total = 4 << 30
+    return min(4 << 30, total)
+
+
+@dataclass(frozen=True)
+class SandboxLimits:
+    """Resource limits for one candidate; time limits follow EvalPlus 0.3.1."""
+
+    memory_bytes: int = field(default_factory=_default_memory)
+    file_size_bytes: int = 16 << 20
+    open_files: int = 128
+    nproc: int = 256  # applied when the child drops to an unprivileged uid
+    min_time_limit: float = 1.0  # per input: max(min_time_limit, time_factor * reference time)
+    time_factor: float = 4.0
+    max_phase_s: float = 60.0  # per phase wall cap: min(max_phase_s, sum(limits)) + 2
+    setup_s: float = 10.0  # fork, confinement and reporting between phases
+    cpu_seconds: int = 300
+    # "cpu": per-input limits and reference times in CPU seconds (ITIMER_PROF), so that a
+    # loaded machine does not turn slow-but-correct candidates into timeouts; "wall" is
+    # EvalPlus's ITIMER_REAL. On an idle machine the two agree.
+    clock: str = "cpu"
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """What a worker needs to test candidates of one task."""
+
+    task_id: str
+    dataset: str  # "humaneval" | "mbpp": selects EvalPlus's special oracles
+    entry_point: str
+    reference: str
+    base_input: tuple[Any, ...]
+    plus_input: tuple[Any, ...]
+    atol: float = 0.0
+    original: str = ""  # program suffix of the benchmark's own tests ("" when not needed)
+
+    def wire(self, limits: SandboxLimits) -> dict[str, Any]:
+        d = asdict(self)
+        d["base_input"], d["plus_input"] = list(self.base_input), list(self.plus_input)
+        d.update(
+            min_time_limit=limits.min_time_limit,
+            time_factor=limits.time_factor,
+            max_phase_s=limits.max_phase_s,
+            clock=limits.clock,
+        )
+        return d
+
+
+@dataclass(frozen=True)
+class GroundTruth:
+    """Reference timings of a task (per phase, per input) and whether the reference works."""
+
+    task_id: str
+    times: Mapping[str, tuple[float, ...]]
+    limits: Mapping[str, tuple[float, ...]]
+    error: str | None = None
+    original_error: str | None = None
+
+
+@dataclass(frozen=True)
+class Job:
+    """One candidate program to test on the given phases (base, plus, original)."""
+
+    job_id: int
+    task_id: str
+    code: str
+    phases: tuple[str, ...] = ("base", "plus")
+
+
+@dataclass(frozen=True)
+class PhaseResult:
+    outcome: Outcome
+    n_run: int
+    fail_index: int | None  # index within the phase's inputs
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class JobResult:
+    job_id: int
+    phases: Mapping[str, PhaseResult]
+    runtime_s: float
+    error: str | None = None  # the sandbox could not evaluate this candidate
+
+
+class Runner(Protocol):
+    """A backend that evaluates candidates out of process."""
+
+    def prepare(self, specs: Sequence[TaskSpec]) -> dict[str, GroundTruth]: ...
+
+    def run(self, jobs: Sequence[Job]) -> Iterator[JobResult]: ...
+
+    def close(self) -> None: ...
+
+
+def _site_paths() -> list[str]:
+    import site
+
+    paths = [*site.getsitepackages(), site.getusersitepackages()]
+    return [p for p in paths if os.path.isdir(p)]
+
+
+def _nobody() -> tuple[int, int]:
+    try:
+        pw = pwd.getpwnam("nobody")
+        return pw.pw_uid, pw.pw_gid
+    except KeyError:
+        return 65534, 65534
+
+
+class _WorkerDied(Exception):
+    pass
+
+
+class _Worker:
+    """One worker interpreter and the tasks it has loaded (most recent last)."""
+
+    def __init__(self, cfg: Mapping[str, Any]) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-S", "-s", "-P", str(WORKER_SCRIPT)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=dict(CLEAN_ENV),
+            cwd="/",
+            close_fds=True,
+            start_new_session=True,  # Ctrl-C in the terminal reaches only the parent
+        )
+        self.loaded: collections.OrderedDict[str, None] = collections.OrderedDict()
+        self.send(("hello", cfg))
+        reply = self.recv()
+        self.info: dict[str, Any] = reply[1]
+
+    def send(self, obj: Any) -> None:
+        body = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(struct.pack("<Q", len(body)))
+            self.proc.stdin.write(body)
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError) as exc:
+            raise _WorkerDied(str(exc)) from None
+
+    def recv(self) -> Any:
+        assert self.proc.stdout is not None
+        head = self.proc.stdout.read(8)
+        if len(head) < 8:
+            raise _WorkerDied("worker exited")
+        size = struct.unpack("<Q", head)[0]
+        body = self.proc.stdout.read(size)
+        if len(body) < size:
+            raise _WorkerDied("worker exited mid-message")
+        return pickle.loads(body)
+
+    def close(self) -> None:
+        try:
+            if self.proc.stdin is not None:
+                self.proc.stdin.close()
+            self.proc.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            self.proc.kill()
+            self.proc.wait()
+
+
+class LocalRunner:
+    """A pool of `jobs` worker interpreters on this machine (use as a context manager)."""
+
+    max_loaded = 3  # tasks a worker keeps in memory (expected outputs can be 100+ MB)
+
+    def __init__(self, jobs: int | None = None, limits: SandboxLimits | None = None) -> None:
+        self.limits = limits or SandboxLimits()
+        self.n = max(1, jobs or os.cpu_count() or 1)
+        uid, gid = _nobody()
+        self._cfg = {
+            "memory_bytes": self.limits.memory_bytes,
+            "file_size_bytes": self.limits.file_size_bytes,
+            "open_files": self.limits.open_files,
+            "nproc": self.limits.nproc if os.geteuid() == 0 else 0,
+            "cpu_seconds": self.limits.cpu_seconds,
+            "setup_s": self.limits.setup_s,
+            "uid": uid,
+            "gid": gid,
+            "child_env": dict(CLEAN_ENV),
+            "preload": PRELOAD,
+            "site_paths": _site_paths(),
+        }
+        self._specs: dict[str, dict[str, Any]] = {}
+        self._gt: dict[str, tuple[dict[str, Any], bytes | None]] = {}
+        self._lock = threading.Lock()
+        try:
+            self._workers = [_Worker(self._cfg) for _ in range(self.n)]
+        except (OSError, _WorkerDied) as exc:
+            raise SandboxError(f"cannot start sandbox workers: {exc}") from None
+
+    @property
+    def isolation(self) -> dict[str, Any]:
+        """How the children are confined (network namespace, uid), for the record."""
+        info = self._workers[0].info
+        return {"network_namespace": info["netns"], "drop_to_uid": info["drop_to"]}
+
+    def __enter__(self) -> LocalRunner:
+        return self
+
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for w in self._workers:
+            w.close()
+
+    def _restart(self, i: int) -> _Worker:
+        old = self._workers[i]
+        old.proc.kill()
+        old.proc.wait()
+        self._workers[i] = _Worker(self._cfg)
+        return self._workers[i]
+
+    # -- ground truth -------------------------------------------------------------------------
+    def prepare(self, specs: Sequence[TaskSpec]) -> dict[str, GroundTruth]:
+        """Compute expected outputs and reference timings, spread over the workers."""
+        todo: queue.SimpleQueue[TaskSpec] = queue.SimpleQueue()
+        for spec in specs:
+            self._specs[spec.task_id] = spec.wire(self.limits)
+            todo.put(spec)
+        errors: list[BaseException] = []
+
+        def loop(i: int) -> None:
+            while True:
+                try:
+                    spec = todo.get_nowait()
+                except queue.Empty:
+                    return
+                for attempt in range(2):
+                    w = self._workers[i]
+                    try:
+                        w.send(("gt", self._specs[spec.task_id]))
+                        _, task_id, info, blob = w.recv()
+                        break
+                    except _WorkerDied as exc:
+                        self._restart(i)
+                        if attempt:
+                            info, blob = {"error": f"sandbox worker died: {exc}"}, None
+                            task_id = spec.task_id
+                with self._lock:
+                    self._gt[task_id] = (info, blob)
+                self._note_loaded(self._workers[i], task_id)
+
+        self._in_threads(loop, errors)
+        return {tid: self.ground_truth(tid) for tid in (s.task_id for s in specs)}
+
+    def ground_truth(self, task_id: str) -> GroundTruth:
+        info = self._gt[task_id][0]
+        return GroundTruth(
+            task_id=task_id,
+            times={k: tuple(v) for k, v in (info.get("times") or {}).items()},
+            limits={k: tuple(v) for k, v in (info.get("limits") or {}).items()},
+            error=info.get("error"),
+            original_error=info.get("original_error"),
+        )
+
+    def _note_loaded(self, w: _Worker, task_id: str) -> None:
+        w.loaded[task_id] = None
+        w.loaded.move_to_end(task_id)
+        while len(w.loaded) > self.max_loaded:
+            old, _ = w.loaded.popitem(last=False)
+            w.send(("drop", old))
+
+    def _ensure_loaded(self, w: _Worker, task_id: str) -> None:
+        if task_id in w.loaded:
+            w.loaded.move_to_end(task_id)
+            return
+        info, blob = self._gt[task_id]
+        w.send(("load", self._specs[task_id], info, blob))
+        self._note_loaded(w, task_id)
+
+    # -- candidates ---------------------------------------------------------------------------
+    def run(self, jobs: Sequence[Job]) -> Iterator[JobResult]:
+        """Results in completion order; tasks must have been prepared."""
+        pending: collections.deque[Job] = collections.deque(jobs)
+        out: queue.SimpleQueue[JobResult | BaseException] = queue.SimpleQueue()
+        lock = threading.Lock()
+
+        def loop(i: int) -> None:
+            while True:
+                with lock:
+                    if not pending:
+                        return
+                    job = pending.popleft()
+                out.put(self._run_one(i, job))
+
+        errors: list[BaseException] = []
+        threads = self._start_threads(loop, errors, out)
+        for _ in range(len(jobs)):
+            item = out.get()
+            if isinstance(item, BaseException):
+                raise SandboxError(f"sandbox failed: {item}") from item
+            yield item
+        for t in threads:
+            t.join()
+
+    def _run_one(self, i: int, job: Job) -> JobResult:
+        for attempt in range(2):
+            w = self._workers[i]
+            try:
+                self._ensure_loaded(w, job.task_id)
+                w.send(("run", job.job_id, job.task_id, job.code, list(job.phases)))
+                _, job_id, res = w.recv()
+                break
+            except _WorkerDied as exc:
+                self._restart(i)
+                if attempt:
+                    return JobResult(job.job_id, {}, 0.0, error=f"sandbox worker died: {exc}")
+        info = self._gt[job.task_id][0]
+        if info.get("error"):
+            return JobResult(job_id, {}, 0.0, error=info["error"])
+        phases = {
+            name: PhaseResult(
+                outcome=Outcome(p["outcome"]),
+                n_run=p["n"],
+                fail_index=p["fail_index"],
+                note=p["note"],
+            )
+            for name, p in res["phases"].items()
+        }
+        crash = res.get("crash") or None
+        return JobResult(job_id, phases, float(res["runtime_s"]), error=crash)
+
+    # -- threads ------------------------------------------------------------------------------
+    def _start_threads(
+        self, loop: Any, errors: list[BaseException], out: Any = None
+    ) -> list[threading.Thread]:
+        def guarded(i: int) -> None:
+            try:
+                loop(i)
+            except BaseException as exc:  # surfaced in the caller's thread
+                errors.append(exc)
+                if out is not None:
+                    out.put(exc)
+
+        threads = [threading.Thread(target=guarded, args=(i,), daemon=True) for i in range(self.n)]
+        for t in threads:
+            t.start()
+        return threads
+
+    def _in_threads(self, loop: Any, errors: list[BaseException]) -> None:
+        for t in self._start_threads(loop, errors):
+            t.join()
+        if errors:
+            raise SandboxError(f"sandbox failed: {errors[0]}") from errors[0]

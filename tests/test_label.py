@@ -1,0 +1,280 @@
+"""Labeling: toy-corpus statuses, summary maths, resume after SIGKILL, OUTDIR layout."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from auditor.corpus.benchmarks import load_benchmark
+from auditor.corpus.labels import read_labels
+from auditor.corpus.samples import read_samples
+from auditor.errors import InputError
+from auditor.label import (
+    WEAK_TESTS,
+    LabelRun,
+    behaviour_key,
+    compose,
+    label,
+    summarize,
+)
+from auditor.sandbox import JobResult, PhaseResult, SandboxLimits
+from auditor.types import Candidate, Label, Outcome, Status, Task
+
+REPO = Path(__file__).resolve().parents[1]
+TOY = REPO / "corpora" / "toy"
+FAST = SandboxLimits(min_time_limit=0.3, max_phase_s=5.0, setup_s=5.0)
+
+
+@pytest.fixture(scope="module")
+def toy_tasks() -> dict[str, Task]:
+    return load_benchmark(str(TOY / "benchmark.jsonl"))
+
+
+@pytest.fixture(scope="module")
+def toy_run(toy_tasks: dict[str, Task], tmp_path_factory: pytest.TempPathFactory) -> LabelRun:
+    cands = read_samples(TOY / "samples.jsonl", toy_tasks).candidates
+    out = tmp_path_factory.mktemp("toy-labels")
+    return label(cands, toy_tasks, jobs=2, out_dir=out, limits=FAST, benchmark="toy")
+
+
+def test_toy_labels_equal_expected(toy_run: LabelRun) -> None:
+    expected = json.loads((TOY / "expected.json").read_text())
+    got: dict[str, dict[str, str]] = {}
+    for lb in toy_run.labels:
+        got.setdefault(lb.task_id, {})[lb.sample_id] = lb.status.value
+    assert got == expected
+
+
+def test_toy_outdir_layout(toy_run: LabelRun) -> None:
+    assert toy_run.out_dir is not None
+    out = toy_run.out_dir
+    lines = (out / "labels.jsonl").read_text().splitlines()
+    assert len(lines) == 16
+    assert read_labels(out) == toy_run.labels
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["schema"] == "auditor.labels/1"
+    assert summary["overall"]["n"] == 16
+    assert summary["overall"]["false_positive"] == 6
+    assert summary["overall"]["correct"] == 6
+    assert summary["tasks"]["Toy/0"]["ceiling"] == pytest.approx(1 / 3, abs=1e-6)
+    results = json.loads((out / "eval_results.json").read_text())
+    toy0 = results["eval"]["Toy/0"]
+    assert [e["base_status"] for e in toy0] == ["pass", "pass", "pass", "fail"]
+    assert [e["plus_status"] for e in toy0] == ["pass", "fail", "fail", "fail"]
+    # the failing input is recorded like EvalPlus does (the last input run)
+    assert toy0[1]["plus_fail_tests"] == [[[-2, -3, 5]]]
+    assert toy0[3]["base_fail_tests"] == [[[1, 2, 3, 4]]]
+
+
+def test_toy_original_tests(toy_tasks: dict[str, Task]) -> None:
+    cands = read_samples(TOY / "samples.jsonl", toy_tasks).candidates
+    run = label(cands, toy_tasks, jobs=2, limits=FAST, weak_tests="original")
+    base = label(cands, toy_tasks, jobs=2, limits=FAST)
+    # the toy's asserts test exactly its base inputs: same weak verdicts, same strong ones
+    assert [lb.weak_status for lb in run.labels] == [lb.weak_status for lb in base.labels]
+    assert [lb.strong_status for lb in run.labels] == [lb.strong_status for lb in base.labels]
+    assert run.summary["weak_tests"] == "original"
+
+
+def test_original_tests_can_disagree_with_base(toy_tasks: dict[str, Task]) -> None:
+    task = toy_tasks["Toy/0"]
+    # an original test that checks less than base_input: a candidate may pass it only
+    weak_test = "\n\ndef check(candidate):\n    assert candidate([2, 4, 6]) == 12\n"
+    t = Task(**{**task.__dict__, "test": weak_test})
+    hard_coded = "def sum_of_evens(numbers):\n    return 12\n"
+    cands = [Candidate(t.task_id, "0", hard_coded)]
+    run = label(cands, {t.task_id: t}, limits=FAST, weak_tests="original", jobs=1)
+    (lb,) = run.labels
+    assert (lb.weak_status, lb.strong_status, lb.status) == (
+        Outcome.PASS,
+        Outcome.FAIL,
+        Status.FALSE_POSITIVE,
+    )
+    assert lb.first_fail == 0
+
+
+def test_dedupe_runs_identical_programs_once(toy_tasks: dict[str, Task]) -> None:
+    code = toy_tasks["Toy/0"].reference
+    commented = code.replace("\n", "  # same\n", 1)
+    cands = [Candidate("Toy/0", str(i), c) for i, c in enumerate([code, code, commented])]
+    assert behaviour_key(code) == behaviour_key(commented)
+    run = label(cands, toy_tasks, limits=FAST, jobs=1)
+    assert run.summary["unique_programs"] == 1
+    assert {lb.status for lb in run.labels} == {Status.CORRECT}
+    assert run.labels[2].solution_sha256 != run.labels[0].solution_sha256
+
+
+def test_unknown_task_and_duplicate_ids(toy_tasks: dict[str, Task]) -> None:
+    with pytest.raises(InputError, match="unknown task id"):
+        label([Candidate("Nope/1", "0", "x = 1")], toy_tasks, limits=FAST)
+    dup = [Candidate("Toy/0", "0", "x = 1"), Candidate("Toy/0", "0", "x = 2")]
+    with pytest.raises(InputError, match="duplicate sample id"):
+        label(dup, toy_tasks, limits=FAST)
+
+
+# -- pure parts ---------------------------------------------------------------------------
+
+
+def _lb(task: str, sid: int, weak: str, strong: str) -> Label:
+    w, s = Outcome(weak), Outcome(strong)
+    return Label(task, str(sid), "0" * 64, w, s, Status.from_outcomes(w, s))
+
+
+def test_summary_counts_ceiling_and_false_negatives() -> None:
+    labels = [
+        _lb("A", 0, "pass", "pass"),
+        _lb("A", 1, "pass", "fail"),
+        _lb("A", 2, "pass", "fail"),
+        _lb("A", 3, "fail", "fail"),
+        _lb("B", 0, "fail", "pass"),  # strong passes outnumber weak passes: a false negative
+        _lb("B", 1, "fail", "fail"),
+    ]
+    s = summarize(labels)
+    a = s["tasks"]["A"]
+    assert (a["n"], a["weak_pass"], a["correct"], a["false_positive"]) == (4, 3, 1, 2)
+    assert a["ceiling"] == pytest.approx(1 / 3, abs=1e-6)
+    assert a["fp_share"] == pytest.approx(2 / 3, abs=1e-6)
+    assert s["tasks"]["B"]["ceiling"] is None
+    assert s["false_negative_tasks"] == ["B"]
+    o = s["overall"]
+    assert o["weak_pass@1"] == pytest.approx((3 / 4 + 0) / 2, abs=1e-6)  # mean over tasks
+    assert o["strong_pass@1"] == pytest.approx((1 / 4 + 1 / 2) / 2, abs=1e-6)
+    assert o["ceiling"] == pytest.approx(1 / 3, abs=1e-6)
+
+
+def test_compose_outcomes() -> None:
+    weak = WEAK_TESTS["evalplus-base"]
+    p = PhaseResult(Outcome.PASS, 3, None)
+    base_fail = JobResult(0, {"base": PhaseResult(Outcome.TIMEOUT, 2, 1)}, 1.0)
+    assert compose(base_fail, weak, 3) == (Outcome.TIMEOUT, Outcome.TIMEOUT, Outcome.TIMEOUT, 1)
+    plus_fail = JobResult(0, {"base": p, "plus": PhaseResult(Outcome.FAIL, 5, 4)}, 1.0)
+    assert compose(plus_fail, weak, 3) == (Outcome.PASS, Outcome.FAIL, Outcome.PASS, 7)
+    broken = JobResult(0, {}, 0.0, error="reference fails")
+    assert compose(broken, weak, 3)[:2] == (Outcome.ERROR, Outcome.ERROR)
+
+
+# -- resume -------------------------------------------------------------------------------
+
+
+def _slow_corpus(tmp: Path, n: int) -> tuple[Path, Path]:
+    bench = {
+        "task_id": "Slow/0",
+        "prompt": "def slow(x):\n",
+        "entry_point": "slow",
+        "canonical_solution": "    return x * 3\n",
+        "base_input": [[1], [2]],
+        "plus_input": [[-1]],
+        "atol": 0,
+        "contract": "",
+        "test": "\n\ndef check(candidate):\n    assert candidate(1) == 3\n",
+    }
+    (tmp / "bench.jsonl").write_text(json.dumps(bench) + "\n")
+    rows = []
+    for i in range(n):
+        # distinct programs (no dedupe); each sleeps so that the run can be killed midway
+        body = f"    import time\n    time.sleep(0.15)\n    return x * 3 + {i % 2} * (x < 0)\n"
+        rows.append({"task_id": "Slow/0", "sample_id": i, "solution": "def slow(x):\n" + body})
+    (tmp / "samples.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return tmp / "samples.jsonl", tmp / "bench.jsonl"
+
+
+def _cmd(samples: Path, bench: Path, out: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "auditor",
+        "label",
+        str(samples),
+        "--benchmark",
+        str(bench),
+        "--jobs",
+        "1",
+        "-q",
+        "--min-time-limit",
+        "1",
+        "-o",
+        str(out),
+    ]
+
+
+def test_resume_after_sigkill(tmp_path: Path) -> None:
+    n = 40
+    samples, bench = _slow_corpus(tmp_path, n)
+    out = tmp_path / "out"
+    proc = subprocess.Popen(_cmd(samples, bench, out), stderr=subprocess.PIPE)
+    labels_file = out / "labels.jsonl"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if labels_file.is_file() and len(labels_file.read_bytes().splitlines()) >= 5:
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    before = labels_file.read_bytes().splitlines()
+    assert 5 <= len(before) < n
+    # simulate a torn last line as a kill mid-write would leave it
+    with labels_file.open("ab") as fh:
+        fh.write(b'{"task_id": "Slow/0", "sample_id": "3')
+    done = subprocess.run(
+        _cmd(samples, bench, out), capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"resumed {len(before)}" in done.stderr
+    rows = [json.loads(line) for line in labels_file.read_text().splitlines()]
+    ids = [r["sample_id"] for r in rows]
+    assert sorted(ids, key=int) == [str(i) for i in range(n)]  # complete, no duplicates
+    want = {str(i): ("correct" if i % 2 == 0 else "false_positive") for i in range(n)}
+    assert {r["sample_id"]: r["status"] for r in rows} == want
+    # labels written before the kill were kept, not recomputed
+    first = {json.loads(b)["sample_id"]: json.loads(b)["runtime_s"] for b in before}
+    again = {r["sample_id"]: r["runtime_s"] for r in rows}
+    assert all(again[k] == v for k, v in first.items())
+
+
+def test_resume_refuses_other_configuration(tmp_path: Path, toy_tasks: dict[str, Task]) -> None:
+    cands = [Candidate("Toy/0", "0", toy_tasks["Toy/0"].reference)]
+    label(cands, toy_tasks, out_dir=tmp_path, limits=FAST, jobs=1)
+    with pytest.raises(InputError, match="different configuration"):
+        label(cands, toy_tasks, out_dir=tmp_path, limits=FAST, jobs=1, weak_tests="original")
+
+
+def test_cli_label_toy(tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    env = dict(os.environ)
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "auditor",
+            "label",
+            str(TOY / "samples.jsonl"),
+            "--benchmark",
+            str(TOY / "benchmark.jsonl"),
+            "-o",
+            str(out),
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert res.returncode == 0, res.stderr
+    assert {p.name for p in out.iterdir()} >= {"labels.jsonl", "summary.json", "eval_results.json"}
+    missing = subprocess.run(
+        [sys.executable, "-m", "auditor", "label", str(tmp_path / "nope.jsonl"), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert missing.returncode == 2
+    assert "Traceback" not in missing.stderr

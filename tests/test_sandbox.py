@@ -1,0 +1,252 @@
+"""The sandbox: hostile candidates cost only their own label; EvalPlus comparison semantics."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from auditor.sandbox import Job, LocalRunner, SandboxLimits, TaskSpec
+from auditor.types import Outcome
+
+HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
+
+# Small time limits keep the tests fast; everything else is the production configuration.
+LIMITS = SandboxLimits(min_time_limit=0.3, max_phase_s=5.0, setup_s=5.0)
+
+INC = TaskSpec(
+    task_id="HumanEval/9001",
+    dataset="humaneval",
+    entry_point="f",
+    reference="def f(x):\n    return x + 1\n",
+    base_input=([1], [2]),
+    plus_input=([3], [-4], [10**6]),
+)
+GOOD = "def f(x):\n    return x + 1\n"
+
+
+@pytest.fixture(scope="module")
+def runner() -> Iterator[LocalRunner]:
+    with LocalRunner(jobs=2, limits=LIMITS) as r:
+        yield r
+
+
+def run(runner: LocalRunner, spec: TaskSpec, *codes: str) -> list:
+    runner.prepare([spec])
+    jobs = [Job(i, spec.task_id, code) for i, code in enumerate(codes)]
+    return sorted(runner.run(jobs), key=lambda r: r.job_id)
+
+
+def outcome(res) -> Outcome:
+    """Strong outcome as the labeler composes it (base, then plus)."""
+    base = res.phases.get("base")
+    if base is None:
+        return Outcome.ERROR
+    if base.outcome is not Outcome.PASS:
+        return base.outcome
+    return res.phases["plus"].outcome
+
+
+def test_good_and_wrong(runner: LocalRunner) -> None:
+    wrong_plus = "def f(x):\n    return x + 1 if x > 0 else 0\n"
+    good, wrong = run(runner, INC, GOOD, wrong_plus)
+    assert outcome(good) is Outcome.PASS
+    assert wrong.phases["base"].outcome is Outcome.PASS
+    assert wrong.phases["plus"].outcome is Outcome.FAIL
+    assert wrong.phases["plus"].fail_index == 1
+
+
+SIMPLE_HOSTILE = [
+    "infinite_loop",
+    "memory_bomb",
+    "fork_bomb",
+    "os_exit",
+    "sys_exit",
+    "keyboard_interrupt",
+    "huge_stdout",
+    "recursion_bomb",
+    "patch_builtins",
+    "ignore_sigalrm",
+    "raise_rlimits",
+]
+
+
+@pytest.mark.parametrize("name", SIMPLE_HOSTILE)
+def test_hostile_candidate_is_contained(runner: LocalRunner, name: str) -> None:
+    code = (HOSTILE / f"{name}.py").read_text()
+    t0 = time.monotonic()
+    bad, good = run(runner, INC, code, GOOD)
+    assert outcome(bad) in (Outcome.FAIL, Outcome.TIMEOUT), bad
+    # the pool survives and still labels a correct candidate
+    assert outcome(good) is Outcome.PASS
+    assert time.monotonic() - t0 < 30
+
+
+def test_expected_outcomes_of_hostiles(runner: LocalRunner) -> None:
+    names = ["infinite_loop", "ignore_sigalrm", "sys_exit", "os_exit", "keyboard_interrupt"]
+    res = run(runner, INC, *((HOSTILE / f"{n}.py").read_text() for n in names))
+    got = {n: outcome(r) for n, r in zip(names, res, strict=True)}
+    assert got == {
+        "infinite_loop": Outcome.TIMEOUT,  # per-input limit
+        "ignore_sigalrm": Outcome.TIMEOUT,  # worker's wall cap
+        "sys_exit": Outcome.FAIL,
+        "os_exit": Outcome.FAIL,
+        "keyboard_interrupt": Outcome.FAIL,
+    }
+
+
+def _leftovers(uid: int) -> list[int]:
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.stat(f"/proc/{entry}").st_uid == uid:
+                    pids.append(int(entry))
+            except OSError:
+                pass
+    return pids
+
+
+def test_fork_bomb_leaves_no_process(runner: LocalRunner) -> None:
+    code = (HOSTILE / "fork_bomb.py").read_text()
+    (bad,) = run(runner, INC, code)
+    assert outcome(bad) in (Outcome.FAIL, Outcome.TIMEOUT)
+    workers = {w.proc.pid for w in runner._workers}
+    for pid in workers:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        assert children == [], f"worker {pid} left processes {children}"
+
+
+def test_files_outside_the_sandbox_untouched(runner: LocalRunner, tmp_path: Path) -> None:
+    sentinel = tmp_path / "sentinel.txt"
+    sentinel.write_text("keep me")
+    code = (HOSTILE / "files_outside.py").read_text().replace("{SENTINEL}", str(sentinel))
+    (bad,) = run(runner, INC, code)
+    assert outcome(bad) is Outcome.FAIL
+    assert sentinel.read_text() == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sentinel.txt"]
+
+
+def test_no_network(runner: LocalRunner) -> None:
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    server.settimeout(0.2)
+    port = server.getsockname()[1]
+    accepted: list[bytes] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            accepted.append(conn.recv(100))
+            conn.close()
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    try:
+        code = (HOSTILE / "socket_connect.py").read_text().replace("{PORT}", str(port))
+        (bad,) = run(runner, INC, code)
+    finally:
+        stop.set()
+        t.join()
+        server.close()
+    assert outcome(bad) is Outcome.FAIL
+    assert accepted == []
+
+
+def test_output_of_the_host_is_not_flooded(
+    runner: LocalRunner, capfd: pytest.CaptureFixture[str]
+) -> None:
+    (bad,) = run(runner, INC, (HOSTILE / "huge_stdout.py").read_text())
+    assert outcome(bad) is Outcome.TIMEOUT
+    out, err = capfd.readouterr()
+    assert len(out) + len(err) < 10_000
+
+
+def test_isolation_is_reported(runner: LocalRunner) -> None:
+    iso = runner.isolation
+    if os.geteuid() == 0:
+        assert iso["network_namespace"] is True
+        assert iso["drop_to_uid"] is not None
+    assert set(iso) == {"network_namespace", "drop_to_uid"}
+
+
+# -- EvalPlus comparison semantics ------------------------------------------------------------
+
+
+def test_find_zero_special_oracle(runner: LocalRunner) -> None:
+    spec = TaskSpec(
+        task_id="HumanEval/32",
+        dataset="humaneval",
+        entry_point="find_zero",
+        reference="def find_zero(xs):\n    return 1.0\n",
+        base_input=([[-1, 1]],),  # -1 + x: root 1
+        plus_input=([[-2, 0, 2]],),  # -2 + 2x^2: roots +1 and -1
+        atol=1e-4,
+    )
+    other_root = "def find_zero(xs):\n    return -1.0 if len(xs) == 3 else 1.0\n"
+    near = "def find_zero(xs):\n    return 1.00001\n"
+    wrong = "def find_zero(xs):\n    return 0.5\n"
+    res = run(runner, spec, other_root, near, wrong)
+    assert [outcome(r) for r in res] == [Outcome.PASS, Outcome.PASS, Outcome.FAIL]
+
+
+def test_float_tolerance_and_types(runner: LocalRunner) -> None:
+    spec = TaskSpec(
+        task_id="HumanEval/9002",
+        dataset="humaneval",
+        entry_point="g",
+        reference="def g(x):\n    return x / 10\n",
+        base_input=([3],),
+        plus_input=([7],),
+    )
+    close = "def g(x):\n    return x * 0.1\n"  # 0.30000000000000004 vs 0.3
+    off = "def g(x):\n    return x / 10 + 1e-3\n"
+    as_str = "def g(x):\n    return str(x / 10)\n"
+    res = run(runner, spec, close, off, as_str)
+    assert [outcome(r) for r in res] == [Outcome.PASS, Outcome.FAIL, Outcome.FAIL]
+
+
+def test_mbpp_set_equality_and_input_decoding(runner: LocalRunner) -> None:
+    # Mbpp/2 inputs arrive as tuples (EvalPlus's mbpp_deserialize_inputs) and compare as sets.
+    spec = TaskSpec(
+        task_id="Mbpp/2",
+        dataset="mbpp",
+        entry_point="similar_elements",
+        reference="def similar_elements(a, b):\n    return tuple(set(a) & set(b))\n",
+        base_input=([[3, 4, 5, 6], [5, 7, 4, 10]],),
+        plus_input=([[1, 2], [3]],),
+    )
+    reordered = "def similar_elements(a, b):\n    return sorted(set(a) & set(b), reverse=True)\n"
+    needs_tuples = (
+        "def similar_elements(a, b):\n"
+        "    assert isinstance(a, tuple)\n"
+        "    return [x for x in a if x in b]\n"
+    )
+    wrong = "def similar_elements(a, b):\n    return [a[0]]\n"
+    res = run(runner, spec, reordered, needs_tuples, wrong)
+    assert [outcome(r) for r in res] == [Outcome.PASS, Outcome.PASS, Outcome.FAIL]
+
+
+def test_reference_time_scales_limits(runner: LocalRunner) -> None:
+    spec = TaskSpec(
+        task_id="HumanEval/9003",
+        dataset="humaneval",
+        entry_point="h",
+        reference="def h(n):\n    s = 0\n    for i in range(n):\n        s += i\n    return s\n",
+        base_input=([10],),
+        plus_input=([3_000_000],),
+    )
+    gt = runner.prepare([spec])[spec.task_id]
+    assert gt.limits["base"] == (LIMITS.min_time_limit,)
+    t = gt.times["plus"][0]
+    assert gt.limits["plus"][0] == pytest.approx(max(LIMITS.min_time_limit, 4 * t))
