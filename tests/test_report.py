@@ -110,6 +110,8 @@ def test_style_rows_by_hand() -> None:
     assert math.isclose(style.diff.value, 1 / 3)
     assert math.isclose(gaming.fp.value, 2 / 3) and gaming.correct.value == 1.0
     assert style.n_fp == 3 and style.n_correct == 3
+    # within task A: 1/2 - 0/2; within task B: 1 - 1; mean over the two tasks
+    assert math.isclose(style.within.value, 0.25) and style.n_tasks_both == 2
     assert style.correct.lo <= style.correct.value <= style.correct.hi
 
 

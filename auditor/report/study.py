@@ -115,9 +115,11 @@ class StyleRow:
     fp: Estimate
     correct: Estimate
     weak: Estimate
-    diff: Estimate  # correct - fp
+    diff: Estimate  # correct - fp, pooled
+    within: Estimate  # mean over tasks with both labels of (correct - fp) adherence
     n_fp: int
     n_correct: int
+    n_tasks_both: int
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -127,8 +129,10 @@ class StyleRow:
             "adherence_correct": self.correct.to_json(),
             "adherence_weak_pass": self.weak.to_json(),
             "difference_correct_minus_fp": self.diff.to_json(),
+            "within_task_difference": self.within.to_json(),
             "n_fp": self.n_fp,
             "n_correct": self.n_correct,
+            "n_tasks_both": self.n_tasks_both,
         }
 
 
@@ -217,6 +221,38 @@ def _cluster_rate(
     return value, reps
 
 
+def _both(fp: np.ndarray, good: np.ndarray, task: np.ndarray, n_tasks: int) -> np.ndarray:
+    """Tasks having at least one false positive and one correct candidate."""
+    has_fp = np.bincount(task[fp], minlength=n_tasks) > 0
+    has_ok = np.bincount(task[good], minlength=n_tasks) > 0
+    return has_fp & has_ok
+
+
+def _within_diff(
+    hit: np.ndarray,
+    fp: np.ndarray,
+    good: np.ndarray,
+    task: np.ndarray,
+    n_tasks: int,
+    w: np.ndarray,
+) -> tuple[float, np.ndarray]:
+    """Mean over tasks with both labels of rate(correct) - rate(FP): free of task mix."""
+    both = _both(fp, good, task, n_tasks)
+    if not both.any():
+        return math.nan, np.full(len(w), math.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r_ok = np.bincount(task[good], weights=hit[good], minlength=n_tasks) / np.bincount(
+            task[good], minlength=n_tasks
+        )
+        r_fp = np.bincount(task[fp], weights=hit[fp], minlength=n_tasks) / np.bincount(
+            task[fp], minlength=n_tasks
+        )
+    d = np.where(both, r_ok - r_fp, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        reps = (w @ d) / (w @ both.astype(float))
+    return float(d[both].mean()), reps
+
+
 def _estimate(value: float, reps: np.ndarray, level: float = 0.95) -> Estimate:
     finite = reps[np.isfinite(reps)]
     if finite.size == 0 or math.isnan(value):
@@ -253,6 +289,7 @@ def style_rows(
         v_fp, r_fp = _cluster_rate(adheres, fp, task, n_tasks, w)
         v_ok, r_ok = _cluster_rate(adheres, good, task, n_tasks, w)
         v_wk, r_wk = _cluster_rate(adheres, weak, task, n_tasks, w)
+        v_in, r_in = _within_diff(adheres, fp, good, task, n_tasks, w)
         rows.append(
             StyleRow(
                 family=prefix,
@@ -261,8 +298,10 @@ def style_rows(
                 correct=_estimate(v_ok, r_ok),
                 weak=_estimate(v_wk, r_wk),
                 diff=_estimate(v_ok - v_fp, r_ok - r_fp),
+                within=_estimate(v_in, r_in),
                 n_fp=int(fp.sum()),
                 n_correct=int(good.sum()),
+                n_tasks_both=int(_both(fp, good, task, n_tasks).sum()),
             )
         )
     return tuple(rows)

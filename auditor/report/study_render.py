@@ -272,7 +272,15 @@ def sections(study: Study) -> tuple[Section, ...]:
         for c in study.corpora:
             for r in c.style or ():
                 st_rows.append(
-                    (c.name, r.title, _est(r.fp), _est(r.correct), _est(r.weak), _est(r.diff))
+                    (
+                        c.name,
+                        r.title,
+                        _est(r.fp),
+                        _est(r.correct),
+                        _est(r.weak),
+                        _est(r.diff),
+                        f"{_est(r.within)} ({r.n_tasks_both})",
+                    )
                 )
         out.append(
             Section(
@@ -283,9 +291,20 @@ def sections(study: Study) -> tuple[Section, ...]:
                     "instructions less often. Here 'adheres' means the candidate has no finding "
                     "of the rule family (auditor's own rules, one libcst pass per distinct "
                     "program), among candidates that pass the weak tests. Intervals resample "
-                    "tasks; difference = correct - false positive.",
+                    "tasks; difference = correct - false positive, pooled. Pooled rates mix "
+                    "tasks (false positives cluster in hard tasks, and candidates share their "
+                    "task's prompt text), so the last column compares within each task having "
+                    "both labels and averages over those tasks.",
                 ),
-                ("corpus", "family", "given FP", "given correct", "given weak pass", "difference"),
+                (
+                    "corpus",
+                    "family",
+                    "given FP",
+                    "given correct",
+                    "given weak pass",
+                    "difference",
+                    "within-task difference (tasks)",
+                ),
                 tuple(st_rows),
                 "style.png",
             )
