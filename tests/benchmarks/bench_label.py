@@ -22,6 +22,7 @@ import collections
 import gzip
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -60,6 +61,15 @@ def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
     with path.open("w", encoding="utf-8") as fh:
         for r in rows:
             fh.write(json.dumps(r) + "\n")
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of every waited-for descendant (workers, candidates)."""
+    own, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def run_auditor(sample_file: Path, data_dir: Path, jobs: int) -> tuple[float, dict[str, str]]:
@@ -181,18 +191,15 @@ def main(argv: list[str] | None = None) -> int:
         _write_jsonl(subset, rows)
         n_tasks = len({r["task_id"] for r in rows})
         print(f"corpus {args.corpus}, {len(rows)} samples, {n_tasks} tasks")
-        if args.labels:  # compare EvalPlus with existing labels instead of relabeling
-            keys = {f"{r['task_id']}#{r['sample_id']}" for r in rows}
-            ours = {
-                f"{lb.task_id}#{lb.sample_id}": lb.status.value for lb in read_labels(args.labels)
-            }
-            ours = {k: v for k, v in ours.items() if k in keys}
-            t_ours = float("nan")
+        if args.labels:  # compare EvalPlus with existing labels (read after EvalPlus ran)
+            ours, t_ours = {}, float("nan")
         else:
+            c0 = cpu_seconds()
             t_ours, ours = run_auditor(subset, args.data_dir, args.jobs)
+            c_ours = cpu_seconds() - c0
             print(
-                f"auditor (read+sanitize+label, {args.jobs} jobs): {t_ours:8.1f} s  "
-                f"{len(rows) / t_ours:7.1f} samples/s"
+                f"auditor (read+sanitize+label, {args.jobs} jobs): {t_ours:8.1f} s wall, "
+                f"{c_ours:8.1f} CPU s, {len(rows) / t_ours:7.1f} samples/s"
             )
         theirs: dict[str, str] = {}
         if args.with_evalplus:
@@ -205,14 +212,25 @@ def main(argv: list[str] | None = None) -> int:
                 ev_rows = [
                     dict(r, solution=code[(r["task_id"], str(r["sample_id"]))]) for r in rows
                 ]
+            c0 = cpu_seconds()
             t_san, t_eval, theirs = run_evalplus(
                 ev_rows, args.data_dir, args.jobs, work, sanitize=args.evalplus_input == "raw"
             )
             t_ev = t_san + t_eval
+            c_ev = cpu_seconds() - c0
+            if args.labels:
+                keys = {f"{r['task_id']}#{r['sample_id']}" for r in rows}
+                ours = {
+                    f"{lb.task_id}#{lb.sample_id}": lb.status.value
+                    for lb in read_labels(args.labels)
+                    if f"{lb.task_id}#{lb.sample_id}" in keys
+                }
             print(
-                f"evalplus 0.3.1 (sanitize {t_san:.1f} s + evaluate {t_eval:.1f} s): {t_ev:8.1f} s"
+                f"evalplus 0.3.1 (sanitize {t_san:.1f} s + evaluate {t_eval:.1f} s): "
+                f"{t_ev:8.1f} s wall, {c_ev:8.1f} CPU s"
             )
-            print(f"speed-up: {t_ev / t_ours:.1f}x")
+            if not args.labels:
+                print(f"speed-up: {t_ev / t_ours:.1f}x wall, {c_ev / c_ours:.1f}x CPU")
             rate, diff = agreement(ours, theirs)
             print(f"status agreement: {rate:.4%} on {len(set(ours) & set(theirs))} samples")
             for (task, ev, au), n in diff.most_common(30):
