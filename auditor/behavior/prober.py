@@ -22,7 +22,8 @@ Vector = tuple[str, ...]
 
 @dataclass(frozen=True)
 class ProbeLimits:
-    """Time limits of one candidate's probe run."""
+    """Time limits of one candidate's probe run, in the sandbox's clock (CPU time by default;
+    the worker adds looser wall-clock caps for programs that sleep)."""
 
     per_input_s: float = 1.0
     total_s: float = 4.0  # after this, the remaining inputs count as "timeout"

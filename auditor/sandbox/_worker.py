@@ -11,6 +11,7 @@ Messages (parent -> worker):
   ("load", spec, info, blob)   install a task computed elsewhere; no reply
   ("drop", task_id)            forget a task; no reply
   ("run", job_id, task_id, code, phases)   reply ("result", job_id, result)
+  ("probe", job_id, probe)     run code on inputs, fingerprint each output; reply ("probe", id, res)
 
 EvalPlus 0.3.1 semantics reproduced here (evalplus/eval/__init__.py, gen/util):
   * expected outputs: reference called on a deepcopy of each input, timed with time.time();
@@ -30,6 +31,7 @@ import contextlib
 import copy
 import ctypes
 import faulthandler
+import hashlib
 import io
 import math
 import os
@@ -467,6 +469,147 @@ class _Job:
         return True
 
 
+# ---------------------------------------------------------------------------------------------
+# Probing (auditor.behavior): a candidate's outputs on given inputs, as fingerprints
+
+_sha256, _sorted, _format, _hex, _complex = hashlib.sha256, sorted, format, hex, complex
+_bytes, _bytearray, _frozenset = bytes, bytearray, frozenset
+_process_time = time.process_time
+_FP_MAX_NODES = 100_000
+_FP_MAX_DEPTH = 100
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.")
+
+
+def _fp_number(x) -> str:
+    """Numbers that compare equal get one form; floats keep 6 significant digits."""
+    if _isinstance(x, _float):
+        if x != x:
+            return "nan"
+        if x in (math.inf, -math.inf):
+            return "inf" if x > 0 else "-inf"
+        if x == _int(x) and _abs(x) < 1e15:
+            return _str(_int(x))
+        return _format(x, ".6g")
+    x = _int(x)
+    return _str(x) if _abs(x) < 10**15 else "i" + _hex(x)
+
+
+class _Fingerprint:
+    """Canonical text of a value (bounded), fed into sha256.
+
+    Mirrors `==` where the tests do: bool/int/float by value, set == frozenset; list and
+    tuple differ. Objects of other types count by type name only (no repr is called).
+    """
+
+    def __init__(self) -> None:
+        self.nodes = 0
+
+    def text(self, x, depth: int = 0) -> str:
+        self.nodes += 1
+        if self.nodes > _FP_MAX_NODES or depth > _FP_MAX_DEPTH:
+            return "..."
+        t = _type(x)
+        if x is None:
+            return "N"
+        if t is _bool or t is _int or t is _float:
+            return _fp_number(x)
+        if t is _complex:
+            return "c(" + _fp_number(x.real) + "," + _fp_number(x.imag) + ")"
+        if t is _str:
+            return "s" + _str(_len(x)) + ":" + x
+        if t is _bytes or t is _bytearray:
+            return "b" + _str(_len(x)) + ":" + x.hex()
+        if t is _list or t is _tuple:
+            inner = ",".join([self.text(v, depth + 1) for v in x])
+            return ("[" + inner + "]") if t is _list else ("(" + inner + ")")
+        if t is _set or t is _frozenset:
+            return "{" + ",".join(_sorted(self.text(v, depth + 1) for v in x)) + "}"
+        if t is _dict:
+            items = _sorted(
+                self.text(k, depth + 1) + ":" + self.text(v, depth + 1) for k, v in x.items()
+            )
+            return "d{" + ",".join(items) + "}"
+        np = sys.modules.get("numpy")
+        if np is not None:
+            if _isinstance(x, np.ndarray):
+                return "nd" + self.text(x.tolist(), depth + 1)
+            if _isinstance(x, np.generic):
+                return self.text(x.item(), depth + 1)
+        if _isinstance(x, (_int, _float)):  # int/float subclasses (IntEnum, ...) by value
+            return _fp_number(x)
+        return "o:" + _str(_getattr(t, "__name__", "?"))
+
+
+def fingerprint(x) -> str:
+    """The value fingerprint: "v:" + sha256 of the canonical text of `x`."""
+    text = _Fingerprint().text(x)
+    return "v:" + _sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _safe_name(name) -> str:
+    name = _str(name)[:60]
+    return "".join(c for c in name if c in _NAME_CHARS) or "?"
+
+
+_BAD_INPUT = object()  # a probe input the benchmark's decoding rejects
+
+
+def _decode_probe_inputs(dataset: str, task_id: str, inputs: list) -> list:
+    """Inputs decoded one by one, so a mutated input the decoder rejects spoils only itself."""
+    out = []
+    for inp in inputs:
+        try:
+            out.append(deserialize_inputs(dataset, task_id, [inp])[0])
+        except Exception:
+            out.append(_BAD_INPUT)
+    return out
+
+
+class _ProbeTask:
+    """What a probe child needs: the entry point, the (decoded) inputs and the limits."""
+
+    def __init__(self, probe: dict, inputs: list) -> None:
+        self.spec = {"entry_point": probe["entry_point"], "clock": probe["clock"]}
+        self.inputs = {"probe": inputs}
+        self.per_input_s = _float(probe["per_input_s"])
+        self.total_s = _float(probe["total_s"])
+
+
+def _run_probe(job: _Job) -> None:
+    """Report "out I FINGERPRINT" per input; stop when the total budget is spent."""
+    task = job.task
+    clock = _process_time if task.spec["clock"] == "cpu" else _monotonic
+    job.report("start", "probe")
+    try:
+        fn = job._load()
+    except _exc as exc:
+        job.report("load", "exc:" + _safe_name(_type(exc).__name__))
+        return
+    end = clock() + task.total_s
+    for i, inp in _enumerate(task.inputs["probe"]):
+        left = end - clock()
+        if left <= 0:
+            break  # the worker counts the rest as timeouts
+        if inp is _BAD_INPUT:
+            job.report("out", i, "exc:BadInput")
+            continue
+        job.timed_out = False
+        try:
+            _setitimer(job.timer, _min(task.per_input_s, left))
+            _signal(job.signum, job._alarm)
+            try:
+                with _swallow_io():
+                    fp = fingerprint(fn(*inp))
+            finally:
+                _setitimer(job.timer, 0)
+            if job.timed_out:
+                raise _TimeoutException("Timed out!")
+        except _exc as exc:
+            fp = "timeout" if job.timed_out else "exc:" + _safe_name(_type(exc).__name__)
+        job.report("out", i, fp)
+    job.report("end", "probe")
+
+
 def _reliability_guard(memory_bytes: int) -> None:
     """evalplus.eval.utils.reliability_guard (memory rlimits set by the caller)."""
     import builtins
@@ -575,6 +718,8 @@ def _child(task: _Task, code: str, phases: list, wfd: int, workdir: str, cfg: di
             _stub_network()
         _reliability_guard(mem)
         job = _Job(task, code, wfd)
+        if "probe" in phases:
+            _run_probe(job)
         if "original" in phases:
             job.run_original()
         if "base" in phases and job.run_phase("base") and "plus" in phases:
@@ -712,6 +857,91 @@ def run_candidate(task: _Task, code: str, phases: list, cfg: dict) -> dict:
     return {"phases": results, "runtime_s": elapsed, "crash": crash}
 
 
+def _valid_fingerprint(fp: str) -> bool:
+    if fp in ("timeout", "died"):
+        return True
+    if fp.startswith("v:"):
+        return _len(fp) == 66 and _all(c in "0123456789abcdef" for c in fp[2:])
+    return fp.startswith("exc:") and 4 < _len(fp) <= 64 and _all(c in _NAME_CHARS for c in fp[4:])
+
+
+def probe_candidate(probe: dict, cfg: dict) -> dict:
+    """Fork a child that runs one program on the probe inputs; fingerprints per input.
+
+    The child's own timers use the probe's clock; the wall caps here are looser (setup,
+    then 3x the per-input limit + 1 s per input, within 2x the total + 2 s) and catch
+    what the timers cannot (sleeping, swallowed timeouts). Inputs never reported get
+    "timeout" when the child was stopped or gave up, and "died" when it died.
+    """
+    inputs = _decode_probe_inputs(probe["dataset"], probe["task_id"], _list(probe["inputs"]))
+    task = _ProbeTask(probe, inputs)
+    n = _len(inputs)
+    per_wall = 3 * task.per_input_s + 1.0
+    workdir = tempfile.mkdtemp(prefix="p", dir=cfg["tmp_root"])
+    if cfg["drop_to"] is not None:
+        os.chown(workdir, *cfg["drop_to"])
+    r, w = os.pipe()
+    t0 = time.monotonic()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - child
+        try:
+            os.close(r)
+            _child(task, probe["code"], ["probe"], w, workdir, cfg)  # type: ignore[arg-type]
+        finally:
+            os._exit(0)
+    os.close(w)
+    with contextlib.suppress(OSError):
+        os.setpgid(pid, pid)
+    fps: list = []
+    deadline = t0 + cfg["setup_s"]
+    end = deadline
+    buf = b""
+    stopped = finished = False
+    crash = ""
+    while not finished:
+        now = time.monotonic()
+        if now >= deadline:
+            stopped = True
+            break
+        ready, _, _ = select.select([r], [], [], deadline - now)
+        if not ready:
+            continue
+        chunk = os.read(r, 65536)
+        if not chunk:
+            break
+        buf += chunk
+        if _len(buf) > 1 << 16:  # a well-behaved child writes a few short lines
+            stopped = True
+            break
+        *lines, buf = buf.split(b"\n")
+        for fields in _parse_report(b"\n".join(lines)):
+            if fields == ["start", "probe"] and not fps:
+                end = time.monotonic() + 2 * task.total_s + 2.0
+                deadline = _min(end, time.monotonic() + per_wall)
+            elif _len(fields) == 3 and fields[0] == "out" and fields[1] == _str(_len(fps)):
+                if _len(fps) < n and _valid_fingerprint(fields[2]):
+                    fps.append(fields[2])
+                    deadline = _min(end, time.monotonic() + per_wall)
+            elif _len(fields) == 2 and fields[0] == "load" and _valid_fingerprint(fields[1]):
+                fps = [fields[1]] * n
+                finished = True
+            elif fields == ["end", "probe"]:
+                finished = True
+            elif _len(fields) == 2 and fields[0] == "crash":
+                crash = fields[1][:200]
+    with contextlib.suppress(OSError):
+        os.killpg(pid, signal.SIGKILL)
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    os.close(r)
+    _kill_descendants()
+    shutil.rmtree(workdir, ignore_errors=True)
+    rest = "timeout" if stopped or finished else "died"
+    fps += [rest] * (n - _len(fps))
+    return {"fingerprints": fps, "runtime_s": time.monotonic() - t0, "crash": crash}
+
+
 # ---------------------------------------------------------------------------------------------
 
 
@@ -771,6 +1001,8 @@ def main() -> None:
                     chan.send(("result", job_id, {"phases": {}, "runtime_s": 0.0}))
                     continue
                 chan.send(("result", job_id, run_candidate(task, code, phases, cfg)))
+            elif kind == "probe":
+                chan.send(("probe", msg[1], probe_candidate(msg[2], cfg)))
     finally:
         shutil.rmtree(cfg["tmp_root"], ignore_errors=True)
 

@@ -128,6 +128,34 @@ class JobResult:
     error: str | None = None  # the sandbox could not evaluate this candidate
 
 
+# Bump when the fingerprint's canonical form or the probe protocol changes (keys caches).
+PROBE_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class ProbeJob:
+    """One program to run on inputs, with a fingerprint per output (`LocalRunner.probe`)."""
+
+    job_id: int
+    task_id: str
+    dataset: str  # selects MBPP+ input decoding, as for TaskSpec
+    entry_point: str
+    code: str
+    inputs: tuple[Any, ...]
+    per_input_s: float = 1.0  # in the runner's clock (SandboxLimits.clock)
+    total_s: float = 4.0  # after this, the remaining inputs count as "timeout"
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """Per input: "v:<sha256>", "exc:<Name>", "timeout" or "died"."""
+
+    job_id: int
+    fingerprints: tuple[str, ...]
+    runtime_s: float
+    error: str | None = None  # the sandbox could not run this program
+
+
 class Runner(Protocol):
     """A backend that evaluates candidates out of process."""
 
@@ -371,6 +399,48 @@ class LocalRunner:
         }
         crash = res.get("crash") or None
         return JobResult(job_id, phases, float(res["runtime_s"]), error=crash)
+
+    # -- probes -------------------------------------------------------------------------------
+    def probe(self, jobs: Sequence[ProbeJob]) -> Iterator[ProbeResult]:
+        """Output fingerprints of programs on inputs, in completion order (no `prepare`)."""
+        pending: collections.deque[ProbeJob] = collections.deque(jobs)
+        out: queue.SimpleQueue[ProbeResult | BaseException] = queue.SimpleQueue()
+        lock = threading.Lock()
+
+        def loop(i: int) -> None:
+            while True:
+                with lock:
+                    if not pending:
+                        return
+                    job = pending.popleft()
+                out.put(self._probe_one(i, job))
+
+        threads = self._start_threads(loop, [], out)
+        for _ in range(len(jobs)):
+            item = out.get()
+            if isinstance(item, BaseException):
+                raise SandboxError(f"sandbox failed: {item}") from item
+            yield item
+        for t in threads:
+            t.join()
+
+    def _probe_one(self, i: int, job: ProbeJob) -> ProbeResult:
+        msg = asdict(job) | {"clock": self.limits.clock}
+        for attempt in range(2):
+            try:
+                self._workers[i].send(("probe", job.job_id, msg))
+                _, _, res = self._workers[i].recv()
+                break
+            except _WorkerDied as exc:
+                self._restart(i)
+                if attempt:
+                    return ProbeResult(job.job_id, (), 0.0, error=f"sandbox worker died: {exc}")
+        return ProbeResult(
+            job.job_id,
+            tuple(res["fingerprints"]),
+            float(res["runtime_s"]),
+            error=res.get("crash") or None,
+        )
 
     # -- threads ------------------------------------------------------------------------------
     def _start_threads(
