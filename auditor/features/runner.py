@@ -17,6 +17,9 @@ import numpy as np
 
 from auditor.features.ast_features import AstExtractor
 from auditor.features.base import FAILED, Extraction, Extractor, Item, failed_column
+from auditor.features.behavior import ALL_COLUMNS as BEHAVIOR_COLUMNS
+from auditor.features.behavior import VERSION as BEHAVIOR_VERSION
+from auditor.features.behavior import behavior_features
 from auditor.features.cache import FeatureCache, default_cache_dir
 from auditor.features.pylint_features import PylintExtractor
 from auditor.features.radon_features import RadonExtractor
@@ -65,11 +68,14 @@ def columns() -> tuple[str, ...]:
     cols: list[str] = []
     for ex in EXTRACTORS.values():
         cols += [*ex.columns, failed_column(ex.name)]
-    return (*cols, *REL_COLUMNS)
+    return (*cols, *REL_COLUMNS, *BEHAVIOR_COLUMNS)
 
 
 def extractor_versions() -> dict[str, str]:
-    return {name: ex.version for name, ex in EXTRACTORS.items()} | {"rel": REL_VERSION}
+    return {name: ex.version for name, ex in EXTRACTORS.items()} | {
+        "rel": REL_VERSION,
+        "behavior": BEHAVIOR_VERSION,
+    }
 
 
 def cache_version(ex: Extractor) -> str:
@@ -216,8 +222,13 @@ def extract(
     cache_dir: Path | None = None,
     use_cache: bool = True,
     jobs: int = 2,
+    behavior: bool = True,
 ) -> FeatureTable:
-    """The feature table: one row per candidate in input order (see module doc)."""
+    """The feature table: one row per candidate in input order (see module doc).
+
+    With `behavior` and known tasks, candidates also run in the sandbox on mutated weak
+    inputs (`behavior.*`); otherwise those columns are NaN with `behavior.failed` = 1.
+    """
     items, item_keys = _items(candidates, tasks)
     with _open_cache(cache_dir, use_cache) as cache:
         results = compute(items, list(EXTRACTORS), cache=cache, jobs=jobs)
@@ -256,7 +267,12 @@ def extract(
         for c, k in zip(candidates, item_keys, strict=True)
     ]
     rel = relative_features(infos, base, base_cols, peer_mask, tasks)
-    values = np.hstack([base, rel]) if len(candidates) else np.empty((0, len(columns())))
+    beh = np.full((len(candidates), len(BEHAVIOR_COLUMNS)), np.nan)
+    beh[:, -1] = 1.0
+    if behavior and tasks:
+        with _open_cache(cache_dir, use_cache) as cache:
+            beh = behavior_features(candidates, peer_mask, tasks, cache=cache, jobs=jobs)
+    values = np.hstack([base, rel, beh]) if len(candidates) else np.empty((0, len(columns())))
     keys: tuple[CandidateKey, ...] = tuple((c.task_id, c.sample_id, c.sha256) for c in candidates)
     return FeatureTable(
         keys=keys,
