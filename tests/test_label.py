@@ -278,3 +278,22 @@ def test_cli_label_toy(tmp_path: Path) -> None:
     )
     assert missing.returncode == 2
     assert "Traceback" not in missing.stderr
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("name", ["codegen16b", "davinci002", "qwen25coder7b"])
+def test_committed_labels_cover_their_corpus(name: str, shared_corpora: Path) -> None:
+    out = REPO / "corpora" / "labels" / name
+    if not (out / "summary.json").is_file():
+        pytest.skip(f"no committed labels for {name} yet")
+    summary = json.loads((out / "summary.json").read_text())
+    manifest = json.loads((shared_corpora / "MANIFEST.json").read_text())
+    entry = next(e for e in manifest if e["file"] == summary["samples"]["data_relpath"])
+    assert summary["samples"]["sha256"] == entry["sha256"]
+    labels = read_labels(out)
+    assert len(labels) == entry["rows"] == summary["overall"]["n"]
+    raw = read_samples(shared_corpora / entry["file"], None, sanitize=False).candidates
+    assert {(c.task_id, c.sample_id) for c in raw} == {(lb.task_id, lb.sample_id) for lb in labels}
+    assert "solution" not in (out / "labels.jsonl").read_text().split("\n", 1)[0].replace(
+        "solution_sha256", ""
+    )
