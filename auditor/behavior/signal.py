@@ -31,6 +31,7 @@ from auditor.features.cache import FeatureCache
 from auditor.metrics import within_task_auc
 from auditor.types import Outcome, Status, Task
 
+SCHEMA = "auditor.behavior_signal/1"
 CORPORA = ("codegen16b", "davinci002", "qwen25coder7b")
 # score name -> (column, sign): higher score = more likely a false positive
 SCORES: Mapping[str, tuple[str, float]] = {
@@ -124,6 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--names", nargs="*", default=list(CORPORA))
     ap.add_argument("--data-dir", type=Path, default=None)
     ap.add_argument("--cache-dir", type=Path, default=None, help="default: a fresh temp dir")
+    # results of corpora not named here are kept from an existing --out file
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out", type=Path, default=Path("reports/features/behavior_signal.json"))
     args = ap.parse_args(argv)
@@ -135,9 +137,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 res = measure(args.corpora / name, args.data_dir, cache, args.jobs)
                 print(json.dumps(res), file=sys.stderr, flush=True)
                 results.append(res)
+    # Corpora measured earlier (e.g. before another corpus had labels) are kept.
+    if args.out.is_file():
+        earlier = json.loads(args.out.read_text())
+        if earlier.get("schema") == SCHEMA:
+            done = {r["corpus"] for r in results}
+            results = [r for r in earlier["corpora"] if r["corpus"] not in done] + results
+    results.sort(key=lambda r: r["corpus"])
     limits = ProbeLimits()
     report = {
-        "schema": "auditor.behavior_signal/1",
+        "schema": SCHEMA,
         "what": "ROC-AUC of behavior scores for false positive vs correct among weak-test "
         "passers; peers = the task's weak-test passers (leave-one-out)",
         "settings": {
