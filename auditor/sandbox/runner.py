@@ -7,6 +7,7 @@ import os
 import pickle
 import pwd
 import queue
+import re
 import struct
 import subprocess
 import sys
@@ -54,7 +55,7 @@ class SandboxLimits:
     memory_bytes: int = field(default_factory=_default_memory)
     file_size_bytes: int = 16 << 20
     open_files: int = 128
-    nproc: int = 256  # applied when the child drops to an unprivileged uid
+    nproc: int = 256  # processes the child may add (as nobody when root, else on top of ours)
     min_time_limit: float = 1.0  # per input: max(min_time_limit, time_factor * reference time)
     time_factor: float = 4.0
     max_phase_s: float = 60.0  # per phase wall cap: min(max_phase_s, sum(limits)) + 2
@@ -173,6 +174,23 @@ def _site_paths() -> list[str]:
     return [p for p in paths if os.path.isdir(p)]
 
 
+def _own_processes() -> int:
+    """Processes (threads count too) of this uid: RLIMIT_NPROC is per user, not per tree."""
+    uid, n = os.getuid(), 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/status") as fh:
+                    status = fh.read()
+            except OSError:
+                continue
+            m = re.search(r"^Uid:\s+(\d+)", status, re.M)
+            t = re.search(r"^Threads:\s+(\d+)", status, re.M)
+            if m and int(m.group(1)) == uid:
+                n += int(t.group(1)) if t else 1
+    return n
+
+
 def _nobody() -> tuple[int, int]:
     try:
         pw = pwd.getpwnam("nobody")
@@ -248,7 +266,7 @@ class LocalRunner:
             "memory_bytes": self.limits.memory_bytes,
             "file_size_bytes": self.limits.file_size_bytes,
             "open_files": self.limits.open_files,
-            "nproc": self.limits.nproc if os.geteuid() == 0 else 0,
+            "nproc": self.limits.nproc + (0 if os.geteuid() == 0 else _own_processes()),
             "cpu_seconds": self.limits.cpu_seconds,
             "setup_s": self.limits.setup_s,
             "uid": uid,

@@ -192,7 +192,8 @@ def main(argv: list[str] | None = None) -> int:
         n_tasks = len({r["task_id"] for r in rows})
         print(f"corpus {args.corpus}, {len(rows)} samples, {n_tasks} tasks")
         if args.labels:  # compare EvalPlus with existing labels (read after EvalPlus ran)
-            ours, t_ours = {}, float("nan")
+            ours: dict[str, str] = {}
+            t_ours = float("nan")
         else:
             c0 = cpu_seconds()
             t_ours, ours = run_auditor(subset, args.data_dir, args.jobs)
