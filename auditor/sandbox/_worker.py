@@ -775,6 +775,19 @@ def _parse_report(data: bytes) -> list[list[str]]:
     return rows
 
 
+_CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of one process (0 when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _CLK_TCK
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def run_candidate(task: _Task, code: str, phases: list, cfg: dict) -> dict:
     """Fork a child for one candidate and collect its phase outcomes."""
     workdir = tempfile.mkdtemp(prefix="c", dir=cfg["tmp_root"])
@@ -793,9 +806,13 @@ def run_candidate(task: _Task, code: str, phases: list, cfg: dict) -> dict:
     with contextlib.suppress(OSError):
         os.setpgid(pid, pid)
     caps = {p: _phase_cap(task.info["limits"][p], task.spec) for p in phases}
+    # With the CPU clock the EvalPlus phase cap counts the child's CPU seconds, and a looser
+    # wall cap catches sleepers; with the wall clock the cap is EvalPlus's join timeout.
+    cpu_clock = task.spec["clock"] == "cpu"
     results: dict = {}
     current = None
     deadline = t0 + cfg["setup_s"]
+    cpu_cap = cpu0 = 0.0
     buf = b""
     killed = done = False
     crash = ""
@@ -804,7 +821,11 @@ def run_candidate(task: _Task, code: str, phases: list, cfg: dict) -> dict:
         if now >= deadline:
             killed = True
             break
-        ready, _, _ = select.select([r], [], [], deadline - now)
+        if current is not None and cpu_clock and _cpu_seconds(pid) - cpu0 > cpu_cap:
+            killed = True
+            break
+        wait = deadline - now if current is None or not cpu_clock else _min(deadline - now, 0.2)
+        ready, _, _ = select.select([r], [], [], wait)
         if not ready:
             continue
         chunk = os.read(r, 65536)
@@ -822,7 +843,11 @@ def run_candidate(task: _Task, code: str, phases: list, cfg: dict) -> dict:
                 crash = fields[1][:200]
             elif len(fields) == 2 and fields[0] == "start" and fields[1] in caps:
                 current = fields[1]
-                deadline = time.monotonic() + caps[current]
+                cap = caps[current]
+                if cpu_clock:
+                    cpu_cap, cpu0 = cap, _cpu_seconds(pid)
+                    cap = 3 * cap + 10.0
+                deadline = time.monotonic() + cap
             elif len(fields) == 6 and fields[0] == "end" and fields[1] == current:
                 if fields[2] in (PASS, FAIL, TIMEOUT):
                     with contextlib.suppress(ValueError):
@@ -844,7 +869,7 @@ def run_candidate(task: _Task, code: str, phases: list, cfg: dict) -> dict:
     elapsed = time.monotonic() - t0
     if current is not None and current not in results:
         if killed:
-            results[current] = {"outcome": TIMEOUT, "n": 0, "fail_index": None, "note": "wall"}
+            results[current] = {"outcome": TIMEOUT, "n": 0, "fail_index": None, "note": "cap"}
         else:
             sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0
             results[current] = {
