@@ -156,8 +156,8 @@ def compose(
         strong = Outcome.ERROR
     else:
         strong = plus.outcome
-        if strong is not Outcome.PASS:
-            first_fail = n_base + (plus.fail_index if plus.fail_index is not None else 0)
+        if strong is not Outcome.PASS and plus.fail_index is not None:
+            first_fail = n_base + plus.fail_index
     if weak.weak_phase == "base":
         weak_outcome = base.outcome
     else:
