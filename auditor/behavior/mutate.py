@@ -83,7 +83,7 @@ class _Pool:
         budget[0] -= 1
         if size(value, SIZE_CAP + 1) <= SIZE_CAP:
             self.by_path.setdefault(path, []).append(value)
-        if isinstance(value, bool | int | float | str) and not isinstance(value, bool):
+        if type(value) in (int, float, str):
             self.by_type.setdefault(type(value), []).append(value)
         if isinstance(value, str):
             for ch in value[:200]:
