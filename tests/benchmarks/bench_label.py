@@ -169,6 +169,40 @@ def agreement(ours: dict[str, str], theirs: dict[str, str]) -> tuple[float, coll
     return (same / len(keys) if keys else float("nan")), diff
 
 
+def recheck(saved: Path, corpus: str, data_dir: Path, jobs: int) -> None:
+    """Re-run every disagreement alone (EvalPlus and auditor), to tell load noise apart."""
+    maps = json.loads(saved.read_text())
+    ours, theirs = maps["auditor"], maps["evalplus"]
+    keys = sorted(k for k in set(ours) & set(theirs) if ours[k] != theirs[k])
+    print(f"{len(keys)} disagreements in {saved}")
+    if not keys:
+        return
+    with gzip.open(data_dir / CORPORA[corpus], "rt", encoding="utf-8") as fh:
+        rows = [r for r in map(json.loads, fh) if f"{r['task_id']}#{r['sample_id']}" in keys]
+    with tempfile.TemporaryDirectory(prefix="bench-recheck-") as tmp:
+        work = Path(tmp)
+        subset = work / "subset.jsonl"
+        _write_jsonl(subset, rows)
+        ids = {r["task_id"] for r in rows}
+        tasks = load_benchmarks_for(ids, data_dir)
+        cands = read_samples(subset, tasks).candidates
+        code = {(c.task_id, c.sample_id): c.code for c in cands}
+        ev_rows = [dict(r, solution=code[(r["task_id"], str(r["sample_id"]))]) for r in rows]
+        run = label(cands, tasks, jobs=jobs)
+        ours2 = {f"{lb.task_id}#{lb.sample_id}": lb.status.value for lb in run.labels}
+        theirs2: dict[str, str] = {}
+        for task_id in sorted(ids):  # one EvalPlus run per task: a quiet, small pool
+            part = [r for r in ev_rows if r["task_id"] == task_id]
+            theirs2.update(
+                run_evalplus(part, data_dir, 1, work / task_id.replace("/", "_"), False)[2]
+            )
+    for k in keys:
+        print(
+            f"  {k}: first run evalplus {theirs[k]} / auditor {ours[k]}; "
+            f"alone evalplus {theirs2.get(k)} / auditor {ours2.get(k)}"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", choices=list(CORPORA), default="codegen16b")
@@ -181,7 +215,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--evalplus-input", choices=["raw", "auditor"], default="raw")
     ap.add_argument("--save", type=Path, help="write both status maps (JSON) here")
     ap.add_argument("--labels", type=Path, help="existing labels.jsonl to compare (no relabel)")
+    ap.add_argument("--recheck", type=Path, help="re-run the disagreements of a --save file")
     args = ap.parse_args(argv)
+    if args.recheck:
+        recheck(args.recheck, args.corpus, args.data_dir, args.jobs)
+        return 0
 
     with gzip.open(args.data_dir / CORPORA[args.corpus], "rt", encoding="utf-8") as fh:
         rows = _subset([json.loads(line) for line in fh], args.tasks)
