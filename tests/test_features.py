@@ -365,7 +365,7 @@ def test_reference_features() -> None:
     ref_like = task.prompt + task.canonical_solution
     gaming = task.prompt + "    if x == 5:\n        return 10\n    return x * 2\n"
     cands = [cand(ref_like, sample="0"), cand(gaming, sample="1")]
-    table = features.extract(cands, tasks={"T/0": task}, use_cache=False, jobs=1)
+    table = features.extract(cands, tasks={"T/0": task}, use_cache=False, jobs=1, behavior=False)
     col = table.columns.index
     v = table.values
     assert v[0, col("rel.ref_shape_sim")] == 1.0 and v[0, col("rel.ref_nodes_ratio")] == 1.0
@@ -488,6 +488,7 @@ def test_cli_features_summary_json(tmp_path: Path, capsys: pytest.CaptureFixture
             "json",
             "--jobs",
             "1",
+            "--no-behavior",
         ]
     )
     assert rc == 0

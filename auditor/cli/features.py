@@ -34,6 +34,12 @@ from auditor.cli import cli
     help="Table (.parquet or .csv).",
 )
 @click.option(
+    "--behavior/--no-behavior",
+    default=True,
+    show_default=True,
+    help="Run candidates in the sandbox on probe inputs (behavior.* columns; needs tasks).",
+)
+@click.option(
     "--summary", is_flag=True, help="Print each feature's within-task AUC (needs labels)."
 )
 @click.option(
@@ -48,6 +54,7 @@ def features_command(
     cache_dir: Path | None,
     no_cache: bool,
     output: Path,
+    behavior: bool,
     summary: bool,
     fmt: str,
 ) -> int:
@@ -73,6 +80,7 @@ def features_command(
         cache_dir=cache_dir,
         use_cache=not no_cache,
         jobs=jobs,
+        behavior=behavior,
     )
     features.write_table(table, output)
     if summary:
