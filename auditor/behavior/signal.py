@@ -74,10 +74,16 @@ def _score_stats(y: np.ndarray, score: np.ndarray, groups: np.ndarray) -> dict[s
 
 
 def measure(
-    label_dir: Path, data_dir: Path | None, cache: FeatureCache, jobs: int
+    label_dir: Path,
+    data_dir: Path | None,
+    cache: FeatureCache,
+    jobs: int,
+    *,
+    name: str | None = None,
+    samples: Path | None = None,
 ) -> dict[str, Any]:
     """Signal of the behavior features on one labeled corpus (weak-test passers only)."""
-    corpus = load_labeled(label_dir, data_dir=data_dir)
+    corpus = load_labeled(label_dir, data_dir=data_dir, samples=samples)
     if corpus.candidates is None:
         raise SystemExit(f"{label_dir}: samples not found (set --data-dir)")
     keep = [
@@ -104,7 +110,7 @@ def measure(
     }
     fp_tasks = {t for t, is_fp in zip(groups, y, strict=True) if is_fp}
     return {
-        "corpus": corpus.name,
+        "corpus": name or corpus.name,
         "weak_passers": len(cands),
         "unique_programs": unique,
         "false_positives": int(y.sum()),
@@ -127,6 +133,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--cache-dir", type=Path, default=None, help="default: a fresh temp dir")
     # results of corpora not named here are kept from an existing --out file
     ap.add_argument("--jobs", type=int, default=2)
+    # An extra, e.g. partial, label file (labels.jsonl) with its samples, measured as NAME.
+    ap.add_argument("--labels", type=Path, default=None)
+    ap.add_argument("--samples", type=Path, default=None)
+    ap.add_argument("--labels-name", default=None)
+    ap.add_argument("--note", default="")
     ap.add_argument("--out", type=Path, default=Path("reports/features/behavior_signal.json"))
     args = ap.parse_args(argv)
     results = []
@@ -135,6 +146,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         with FeatureCache(cache_dir) as cache:
             for name in args.names:
                 res = measure(args.corpora / name, args.data_dir, cache, args.jobs)
+                print(json.dumps(res), file=sys.stderr, flush=True)
+                results.append(res)
+            if args.labels is not None:
+                res = measure(
+                    args.labels,
+                    args.data_dir,
+                    cache,
+                    args.jobs,
+                    name=args.labels_name,
+                    samples=args.samples,
+                )
+                res["note"] = args.note
                 print(json.dumps(res), file=sys.stderr, flush=True)
                 results.append(res)
     # Corpora measured earlier (e.g. before another corpus had labels) are kept.
