@@ -3,6 +3,13 @@
 Pure numpy over output fingerprints: row i's features compare its fingerprint vector with
 those of the peers other than row i itself (leave-one-out), so a candidate never votes for
 itself, while its duplicates among the peers do count (they are real evidence in best-of-n).
+
+  agree_plurality  share of inputs where its output is a most common peer output (ties count)
+  agree_mean       mean share of peers giving its output, over inputs
+  cluster_share    share of peers whose whole output vector equals its own
+  cluster_rank     1 + number of peer clusters larger than its own (itself included in it)
+  crash_rate       share of inputs that raised, timed out or killed the child
+  crash_rate_rel   crash_rate minus the peers' median crash_rate
 """
 
 from __future__ import annotations
