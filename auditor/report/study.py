@@ -307,12 +307,43 @@ def style_rows(
     return tuple(rows)
 
 
+def within_task_auc_columns(
+    y: np.ndarray, values: np.ndarray, groups: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """`auditor.metrics.within_task_auc` for every column of `values` at once.
+
+    Per group, AUC = Mann-Whitney U / (n1 n0) from average ranks, which equals ROC-AUC;
+    ranking all columns of a group in one call avoids one sklearn call per group and column.
+    Non-finite cells are left out, as in `within_task_auc`. Returns (mean AUC, groups used).
+    """
+    from scipy.stats import rankdata
+
+    y = np.asarray(y).astype(bool)
+    values = np.asarray(values, dtype=np.float64)
+    total = np.zeros(values.shape[1])
+    count = np.zeros(values.shape[1], dtype=np.int64)
+    for g in np.unique(groups):
+        rows = groups == g
+        v, yy = values[rows], y[rows]
+        finite = np.isfinite(v)
+        # ranks of the finite cells only: non-finite ones go last and are masked out
+        ranks = rankdata(np.where(finite, v, np.inf), axis=0)
+        n1 = (finite & yy[:, None]).sum(0)
+        n0 = (finite & ~yy[:, None]).sum(0)
+        ok = (n1 > 0) & (n0 > 0)
+        r1 = np.where(finite & yy[:, None], ranks, 0.0).sum(0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            auc = (r1 - n1 * (n1 + 1) / 2) / (n1 * n0)
+        total[ok] += auc[ok]
+        count[ok] += 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan), count
+
+
 def feature_section(
     source: str, table: FeatureTable, *, top: int = 15, min_groups: int = 1
 ) -> FeatureSection | None:
     """Rank feature columns by how far their within-task AUC (FP vs correct) is from 0.5."""
-    from auditor.metrics import within_task_auc
-
     if table.labels is None:
         return None
     status = table.labels
@@ -321,16 +352,23 @@ def feature_section(
         return None
     y = np.array([s is Status.FALSE_POSITIVE for s in status])[keep].astype(int)
     tasks = np.array([k[0] for k in table.keys])[keep]
+    # Only tasks having both labels carry within-task signal; dropping the rest first makes
+    # the per-column AUCs much cheaper.
+    both = set(tasks[y == 1]) & set(tasks[y == 0])
+    sel = np.array([t in both for t in tasks])
+    n_fp, n_ok = int(y.sum()), int((1 - y).sum())
+    values = table.values[keep][sel]
+    y, tasks = y[sel], tasks[sel]
+    aucs, counts = within_task_auc_columns(y, values, tasks)
     rows = []
     for j, col in enumerate(table.columns):
-        x = table.values[keep, j]
-        if np.all(x == x[0]):
+        x = values[:, j]
+        if len(x) == 0 or np.all(x == x[0]):
             continue
-        auc, n_groups = within_task_auc(y, x, tasks)
-        if n_groups >= min_groups and math.isfinite(auc):
-            rows.append(FeatureRow(col, float(auc), int(n_groups)))
+        if counts[j] >= min_groups and math.isfinite(aucs[j]):
+            rows.append(FeatureRow(col, float(aucs[j]), int(counts[j])))
     rows.sort(key=lambda r: -abs(r.auc - 0.5))
-    return FeatureSection(source, tuple(rows[:top]), int(y.sum()), int((1 - y).sum()))
+    return FeatureSection(source, tuple(rows[:top]), n_fp, n_ok)
 
 
 def corpus_study(
