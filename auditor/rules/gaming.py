@@ -2,7 +2,7 @@
 
 The rules tell special cases for test inputs from ordinary base cases by the literal
 compared against: `n == 0`, `n == 1`, `s == ""` and single characters are ordinary;
-`x == 3` (unless 1 and 2 are also tested, as base cases of a recurrence), long strings
+`x == 3` (unless `x` is also compared with 2: a recurrence's base cases), long strings
 and non-empty containers are "magic" values, the kind that only a test would supply.
 """
 
@@ -17,7 +17,7 @@ from auditor.rules.base import Context, Family, Invalid, Rule, Valid
 from auditor.types import Confidence, Severity
 
 _SELF = frozenset({"self", "cls"})
-_BASE_CASE_MAX = 4  # n == 3 or n == 4 is a base case only when 1..n-1 are tested too
+_BASE_CASE_MAX = 4  # n == 3 or n == 4 is a base case only when n - 1 is compared too
 _TRIVIAL_FLOATS = frozenset({0.0, 1.0, -1.0, 0.5, 2.0})
 
 
@@ -75,7 +75,7 @@ class _Magic:
             if abs(value) <= 2:
                 return False
             if 2 < value <= _BASE_CASE_MAX and fn is not None and param is not None:
-                return not set(range(1, value)) <= self._ints_compared(fn, param)
+                return value - 1 not in self._ints_compared(fn, param)
             return True
         if isinstance(value, float):
             return value not in _TRIVIAL_FLOATS
@@ -131,19 +131,42 @@ def param_memberships(test: cst.BaseExpression, params: frozenset[str]) -> list[
     return []
 
 
+def _top_level_defs(module: cst.Module) -> frozenset[str]:
+    return frozenset(s.name.value for s in module.body if isinstance(s, cst.FunctionDef))
+
+
 class _GamingRule(Rule):
-    """Shared access to the innermost function's parameters."""
+    """Access to the parameters the tests control.
+
+    Only the entry point's parameters carry test inputs (any module-level function's when
+    the entry point is unknown or absent). A nested or helper function that maps tokens
+    (`if note == "o|": return 2`) is ordinary code, not special-casing of tests.
+    """
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self._magic = _Magic()
+        self._entry_known: bool | None = None
 
     def _fn(self) -> cst.FunctionDef | None:
         return self.ctx.functions[-1] if self.ctx.functions else None
 
+    def is_input_function(self, fn: cst.FunctionDef) -> bool:
+        """Whether `fn` receives the test inputs (see the class docstring)."""
+        if len(self.ctx.functions) != 1 or self.ctx.functions[0] is not fn:
+            return False  # nested functions get their arguments from the solution itself
+        entry = self.ctx.entry_point
+        if entry is None:
+            return True
+        if self._entry_known is None:
+            self._entry_known = entry in _top_level_defs(self.ctx.module)
+        return fn.name.value == entry or not self._entry_known
+
     def _params(self) -> frozenset[str]:
         fn = self._fn()
-        return frozenset(self.ctx.params(fn)) - _SELF if fn is not None else frozenset()
+        if fn is None or not self.is_input_function(fn):
+            return frozenset()
+        return frozenset(self.ctx.params(fn)) - _SELF
 
 
 class LiteralReturnOnEquality(_GamingRule):
@@ -151,7 +174,10 @@ class LiteralReturnOnEquality(_GamingRule):
     Checks for a branch that returns a literal when a parameter equals a magic literal:
     `if x == 3: return 7`, `if s == "hello world": return "dlrow olleh"`, or the same as a
     conditional expression. Base cases such as `n == 0`, `n == 1`, `s == ""` are not
-    reported, nor `n == 3` when `n == 1` and `n == 2` are tested too (a recurrence).
+    reported, nor `n == 3` (or 4) when `n` is also compared with 2 (or 3): a recurrence.
+    Only the entry point's parameters count (any module-level function's when the entry
+    point is unknown): a nested helper mapping tokens (`if note == "o|": return 2`) is
+    ordinary code.
 
     ## Why is this bad?
     This is how a program passes a weak test suite without solving the task: it
@@ -192,6 +218,15 @@ class LiteralReturnOnEquality(_GamingRule):
         Valid("def f(s):\n    if s == '':\n        return 0\n    return len(s)\n"),
         Valid("def f(x):\n    y = 3\n    if y == 3:\n        return 7\n    return x\n"),
         Valid("def f(c):\n    if c == 'a':\n        return 'b'\n    return c\n"),
+        Valid(
+            "def parse(s):\n    def beats(note):\n        if note == 'o|':\n            return 2\n"
+            "        return 4\n    return [beats(n) for n in s.split()]\n"
+        ),
+        Valid(
+            "def beats(note):\n    if note == 'o|':\n        return 2\n    return 4\n\n"
+            "def parse(s):\n    return [beats(n) for n in s.split()]\n",
+            entry_point="parse",
+        ),
     )
     INVALID = (
         Invalid("def f(x):\n    if x == 3:\n        return 7\n    return x * 2\n", 2),
@@ -231,6 +266,7 @@ class LiteralReturnOnEquality(_GamingRule):
             self._check(node, node.test, literal_value(node.body))
 
 
+_GROW = frozenset({"append", "extend", "insert", "update", "setdefault"})
 _ENTRIES = ("def f(x):\n    table = {3: 7, 10: 55, 25: 1}\n", "    return table[x]\n")
 
 
@@ -240,7 +276,8 @@ class LiteralLookupTable(_GamingRule):
     tuples, by long or multi-word strings, or by scattered numbers (`{3: 7, 10: 55}[x]`,
     `TABLE.get(s)`), and (with low confidence) a literal list or tuple of five or more
     items indexed by a parameter. Dicts keyed by small contiguous numbers or short words
-    (digit names, single characters) are ordinary mappings and are not reported.
+    (digit names, single characters) are ordinary mappings, and lists the code extends
+    (`memo.append(...)`) are caches; neither is reported.
 
     ## Why is this bad?
     A table keyed by the test inputs returns the expected outputs for exactly those
@@ -273,6 +310,10 @@ class LiteralLookupTable(_GamingRule):
             "    return ''.join(ROMAN[k] for k in ROMAN if k <= n)\n"
         ),
         Valid("def f(xs):\n    return [1, 2, 3, 4, 5][0] + len(xs)\n"),
+        Valid(
+            "def fib(n):\n    memo = [0, 1, 1, 2, 3]\n    while len(memo) <= n:\n"
+            "        memo.append(memo[-1] + memo[-2])\n    return memo[n]\n"
+        ),
     )
     INVALID = (
         Invalid("".join(_ENTRIES), 3),
@@ -289,6 +330,11 @@ class LiteralLookupTable(_GamingRule):
         super().__init__(ctx)
         self._tables: dict[str, cst.BaseExpression] = {}
         self._lookups: list[tuple[cst.CSTNode, cst.BaseExpression]] = []
+        self._grown: set[str] = set()  # lists extended at run time are memo tables
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if isinstance(node.value, cst.Name) and node.attr.value in _GROW:
+            self._grown.add(node.value.value)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         target = node.targets[0].target if len(node.targets) == 1 else None
@@ -326,6 +372,8 @@ class LiteralLookupTable(_GamingRule):
     def leave_Module(self, node: cst.Module) -> None:
         for lookup, table in self._lookups:
             if isinstance(table, cst.Name):
+                if table.value in self._grown:
+                    continue
                 table = self._tables.get(table.value, table)
             verdict = self._judge(table)
             if verdict is not None:
@@ -383,7 +431,9 @@ class MagicValueBranchChain(_GamingRule):
     Checks for three or more branches (an `if`/`elif` chain or consecutive `if`
     statements) that each test the same parameter against a magic literal (`==` or `in`)
     and then only return, assign or print a literal. Chains over base cases (0, 1, 2,
-    empty, single characters) are not reported.
+    empty, single characters) are not reported, nor chains in nested or helper functions
+    (only the entry point's parameters carry test inputs), which usually map a vocabulary
+    the task defines (`"zero"` -> 0, ...).
 
     ## Why is this bad?
     A chain of special cases is a lookup table written as code: it covers the inputs
@@ -425,6 +475,11 @@ class MagicValueBranchChain(_GamingRule):
             "        return a * b\n"
         ),
         Valid("def f(x):\n    if x == 10:\n        return 1\n    if x == 20:\n        return 2\n"),
+        Valid(
+            "def sort_words(s):\n    def value(w):\n        if w == 'zero':\n            return 0\n"
+            "        elif w == 'three':\n            return 3\n        elif w == 'seven':\n"
+            "            return 7\n    return sorted(s.split(), key=value)\n"
+        ),
     )
     INVALID = (
         Invalid(
@@ -487,7 +542,8 @@ def _is_constant(expr: cst.BaseExpression | None) -> bool:
 class ConstantReturnIgnoringParameters(_GamingRule):
     """## What it does
     Checks for functions that take parameters, never read any of them, and only ever
-    return constants (`def is_sorted(xs): return True`).
+    return constants (`def is_sorted(xs): return True`). Only the entry point (any
+    module-level function when it is unknown) is checked.
 
     ## Why is this bad?
     When a weak test suite expects the same answer for every input, a constant passes
@@ -547,7 +603,7 @@ class ConstantReturnIgnoringParameters(_GamingRule):
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         returns = self._returns.pop()
         params = frozenset(self.ctx.params(node)) - _SELF
-        if not params or not returns or not all(returns):
+        if not params or not returns or not all(returns) or not self.is_input_function(node):
             return
         if params & names_in(node.body):
             return
