@@ -113,18 +113,78 @@ def _hgb(columns: Sequence[int]) -> Any:
 FAMILIES: Mapping[str, Callable[[Sequence[int]], Any]] = {"logreg": _logreg, "hgb": _hgb}
 
 
-# Relative features that need the task's reference solution, prompt or tests. `auditor check`
-# never has those, so no model uses them (a model trained on them would be scored on NaNs).
-_NEEDS_TASK = ("rel.ref_", "rel.lits_not_in_ref", "rel.lits_in_prompt", "rel.lits_in_tests")
+# Features that need the task itself (reference solution, prompt, tests, weak-test inputs).
+# `auditor check` has them only when told the benchmark, so they get their own feature set.
+_NEEDS_TASK = (
+    "rel.ref_",
+    "rel.lits_not_in_ref",
+    "rel.lits_in_prompt",
+    "rel.lits_in_tests",
+    "behavior.",
+)
+CONTEXT_PREFIX = "task."
+SETS = ("task", "peers", "solo")
+
+
+def _context_base(columns: Sequence[str]) -> list[int]:
+    """Columns whose per-task mean and std describe the task's candidates as a whole."""
+    return [
+        i
+        for i, c in enumerate(columns)
+        if not c.startswith((*_NEEDS_TASK, "rel.", CONTEXT_PREFIX)) and not c.endswith(".failed")
+    ]
+
+
+def with_task_context(
+    X: np.ndarray, columns: Sequence[str], groups: np.ndarray
+) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Append `task.mean.<col>` and `task.std.<col>`: each base column's mean and standard
+    deviation over the rows of the same task (the candidates scored together)."""
+    base = _context_base(columns)
+    names = (
+        *columns,
+        *(f"{CONTEXT_PREFIX}mean.{columns[i]}" for i in base),
+        *(f"{CONTEXT_PREFIX}std.{columns[i]}" for i in base),
+    )
+    if len(X) == 0:
+        return np.empty((0, len(names))), names
+    _, inv = np.unique(np.asarray(groups, dtype=str), return_inverse=True)
+    V = X[:, base]
+    ok = np.isfinite(V)
+    Z = np.where(ok, V, 0.0)
+    n_groups = int(inv.max()) + 1
+    count = np.zeros((n_groups, len(base)))
+    total = np.zeros((n_groups, len(base)))
+    square = np.zeros((n_groups, len(base)))
+    np.add.at(count, inv, ok)
+    np.add.at(total, inv, Z)
+    np.add.at(square, inv, Z * Z)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / count
+        std = np.sqrt(np.maximum(square / count - mean * mean, 0.0))
+    return np.hstack([X, mean[inv], std[inv]]), names
 
 
 def _feature_sets(columns: Sequence[str]) -> dict[str, list[int]]:
-    """Column indices of each feature set: `peers` (task-relative too) and `solo`."""
-    usable = [i for i, c in enumerate(columns) if not c.startswith(_NEEDS_TASK)]
+    """Column indices of each feature set (over the columns with task context appended):
+    `task` everything; `peers` what a batch of candidates without their task gives;
+    `solo` what one candidate alone gives (no relative or context columns)."""
+    no_task = [i for i, c in enumerate(columns) if not c.startswith(_NEEDS_TASK)]
     return {
-        "peers": usable,
-        "solo": [i for i in usable if not columns[i].startswith("rel.")],
+        "task": list(range(len(columns))),
+        "peers": no_task,
+        "solo": [i for i in no_task if not columns[i].startswith(("rel.", CONTEXT_PREFIX))],
     }
+
+
+def has_task(X: np.ndarray, columns: Sequence[str]) -> np.ndarray:
+    """Rows whose task-only features were computed (behavior ran, or a reference was known)."""
+    if "behavior.failed" in columns:
+        return X[:, columns.index("behavior.failed")] == 0
+    ref = [i for i, c in enumerate(columns) if c.startswith("rel.ref_")]
+    if not ref:
+        return np.zeros(len(X), dtype=bool)
+    return np.isfinite(X[:, ref]).any(axis=1)
 
 
 # --------------------------------------------------------------------------- data
@@ -389,8 +449,9 @@ def cross_validate(
 ) -> CVReport:
     """Nested grouped CV: per outer fold, pick the family by inner grouped CV on the training
     part, and record every family's calibrated predictions on the test part."""
-    cols = _feature_sets(data.columns)[feature_set]
-    X, y, g = data.X, data.y, data.groups
+    X, names = with_task_context(data.X, data.columns, data.groups)
+    cols = _feature_sets(names)[feature_set]
+    y, g = data.y, data.groups
     preds = {f: np.full(len(y), np.nan) for f in families}
     nested = np.full(len(y), np.nan)
     chosen = []
@@ -483,18 +544,28 @@ class TrainedModel:
 
     @single_threaded
     def predict_risk(self, table: FeatureTable) -> np.ndarray:
-        """Calibrated P(false positive) per row. Rows whose task has fewer than `min_peers`
-        rows in the table use the `solo` model (no relative features)."""
+        """Calibrated P(false positive) per row.
+
+        Rows of a task with at least `min_peers` rows in the table use the `task` estimator
+        when their task-only features were computed, else `peers`; other rows use `solo`.
+        A missing estimator falls back to the next one in that order."""
         X = self._matrix(table)
         if len(X) == 0:
             return np.zeros(0)
         tasks = np.array([k[0] for k in table.keys], dtype=object)
-        _, inverse, counts = np.unique(tasks, return_inverse=True, return_counts=True)
-        with_peers = counts[inverse] >= self.meta.min_peers
+        Xc, _ = with_task_context(X, self.meta.columns, tasks)
+        _, inverse, counts = np.unique(tasks.astype(str), return_inverse=True, return_counts=True)
+        crowd = counts[inverse] >= self.meta.min_peers
+        known = has_task(X, self.meta.columns)
+        want = np.where(crowd & known, 0, np.where(crowd, 1, 2))
         risk = np.empty(len(X))
-        for name, mask in (("peers", with_peers), ("solo", ~with_peers)):
-            if mask.any():
-                risk[mask] = self.estimators[name].predict_proba(X[mask])[:, 1]
+        for i in range(len(SETS)):
+            mask = want == i
+            if not mask.any():
+                continue
+            order = [*SETS[i:], *reversed(SETS[:i])]
+            use = next(n for n in order if n in self.estimators)
+            risk[mask] = self.estimators[use].predict_proba(Xc[mask])[:, 1]
         return risk
 
     def describe(self) -> str:
@@ -531,23 +602,29 @@ def fit(
     *,
     corpora: Sequence[Mapping[str, Any]] = (),
     families: Sequence[str] = tuple(FAMILIES),
-    cv: bool = True,
+    cv: bool | Sequence[str] = True,
     outer: int = 5,
     inner: int = 3,
+    sets: Sequence[str] = SETS,
     progress: Callable[[str], None] | None = None,
 ) -> TrainedModel:
-    """Select a family per feature set by grouped CV, then fit it calibrated on all rows."""
+    """Select a family per feature set by grouped CV, then fit it calibrated on all rows.
+
+    `cv` is True (nested CV report for every set), False, or the sets to report on."""
     unknown = set(families) - set(FAMILIES)
     if unknown:
         raise InputError(f"unknown model family: {', '.join(sorted(unknown))}")
     if len(np.unique(data.y)) < 2:
         raise InputError("training data needs both correct and false-positive candidates")
-    sets = _feature_sets(data.columns)
+    X, names = with_task_context(data.X, data.columns, data.groups)
+    all_sets = _feature_sets(names)
+    cv_sets = set(sets) if cv is True else set(cv or ())
     estimators: dict[str, Any] = {}
     chosen: dict[str, str] = {}
     cv_json: dict[str, Any] = {}
-    for name, cols in sets.items():
-        if cv:
+    for name in sets:
+        cols = all_sets[name]
+        if name in cv_sets:
             report = cross_validate(
                 data,
                 feature_set=name,
@@ -557,12 +634,12 @@ def fit(
                 progress=progress,
             )
             cv_json[name] = report.to_json()
-        best, inner_scores = _select(cols, data.X, data.y, data.groups, families, inner)
+        best, inner_scores = _select(cols, X, data.y, data.groups, families, inner)
         cv_json.setdefault(name, {})["selection"] = {
             k: round(v, 6) for k, v in inner_scores.items()
         }
         chosen[name] = best
-        estimators[name] = _fit_calibrated(best, cols, data.X, data.y, data.groups, inner)
+        estimators[name] = _fit_calibrated(best, cols, X, data.y, data.groups, inner)
         if progress:
             progress(f"{name}: fitted {best}")
     meta = ModelMeta(
@@ -688,27 +765,29 @@ def evaluate_data(
 def _importance(
     model: TrainedModel, data: TrainingData, top: int, max_rows: int
 ) -> tuple[tuple[str, float, float], ...]:
-    """Permutation importance (drop in ROC-AUC) of the `peers` estimator on a row sample."""
+    """Permutation importance (drop in ROC-AUC) of the `task` estimator on a row sample
+    (task context is computed on all rows first, then rows are sampled)."""
     from sklearn.inspection import permutation_importance
 
-    if len(np.unique(data.y)) < 2:
+    name = next((n for n in SETS if n in model.estimators), None)
+    if len(np.unique(data.y)) < 2 or name is None:
         return ()
+    X = data.X[:, [data.columns.index(c) for c in model.meta.columns]]
+    Xc, names = with_task_context(X, model.meta.columns, data.groups)
     rng = np.random.default_rng(SEED)
     rows = np.sort(rng.choice(len(data.y), size=min(max_rows, len(data.y)), replace=False))
-    X = data.X[rows][:, [data.columns.index(c) for c in model.meta.columns]]
     res = permutation_importance(
-        model.estimators["peers"],
-        X,
+        model.estimators[name],
+        Xc[rows],
         data.y[rows],
         scoring="roc_auc",
         n_repeats=3,
         random_state=SEED,
         n_jobs=1,
     )
-    order = np.argsort(-res.importances_mean)[:top]
+    order = [i for i in np.argsort(-res.importances_mean) if res.importances_mean[i] != 0][:top]
     return tuple(
-        (model.meta.columns[i], float(res.importances_mean[i]), float(res.importances_std[i]))
-        for i in order
+        (names[i], float(res.importances_mean[i]), float(res.importances_std[i])) for i in order
     )
 
 
@@ -750,7 +829,7 @@ def cross_corpus(
         rest = [t for j, t in enumerate(tables) if j != i]
         if not rest:
             break
-        model = fit(stack_tables(rest), families=families, cv=False, inner=inner)
+        model = fit(stack_tables(rest), families=families, cv=False, inner=inner, sets=("task",))
         ev = evaluate_data(model, stack_tables([tables[i]]), importance=0)
         rows.append(
             {
@@ -852,7 +931,7 @@ def load_model(path: str | Path, *, check_schema: bool = True) -> TrainedModel:
         raise ModelError(f"{path}: not a valid auditor model ({type(exc).__name__})") from None
     if meta.format != MODEL_FORMAT:
         raise ModelError(f"{path}: model format {meta.format!r}, expected {MODEL_FORMAT!r}")
-    if set(estimators) != {"peers", "solo"}:
+    if not estimators or not set(estimators) <= set(SETS):
         raise ModelError(f"{path}: model lacks its estimators")
     if check_schema:
         from auditor import features

@@ -33,13 +33,22 @@ def trained() -> M.TrainedModel:
     info = [{"name": "c", "sha256": "d" * 64, "n": len(data.y), "fp": int(data.y.sum())}]
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(M, "HGB_MAX_ITER", 10)  # speed; the families are compared all the same
-        return M.fit(data, corpora=info, outer=2, inner=2)
+        return M.fit(data, corpora=info, outer=2, inner=2, cv=("peers",))
 
 
-def test_feature_sets_drop_task_only_and_relative_columns() -> None:
-    sets = M._feature_sets(COLUMNS)
-    assert [COLUMNS[i] for i in sets["peers"]] == ["rules.a", "ruff.b", "radon.c", "rel.d_z"]
-    assert [COLUMNS[i] for i in sets["solo"]] == ["rules.a", "ruff.b", "radon.c"]
+def test_feature_sets_and_task_context() -> None:
+    X = np.array([[1.0, 0, 2, 0, 0], [3.0, 0, np.nan, 0, 0], [5.0, 1, 4, 0, 0]])
+    Xc, names = M.with_task_context(X, COLUMNS, np.array(["t", "t", "u"]))
+    assert names[5:] == tuple(
+        f"task.{s}.{c}" for s in ("mean", "std") for c in ("rules.a", "ruff.b", "radon.c")
+    )
+    np.testing.assert_allclose(Xc[:, 5], [2.0, 2.0, 5.0])  # mean of rules.a per task
+    np.testing.assert_allclose(Xc[:, 7], [2.0, 2.0, 4.0])  # NaN ignored
+    np.testing.assert_allclose(Xc[:, 8], [1.0, 1.0, 0.0])  # std of rules.a
+    sets = M._feature_sets(names)
+    assert len(sets["task"]) == len(names)
+    assert "rel.ref_nodes_ratio" not in [names[i] for i in sets["peers"]]
+    assert [names[i] for i in sets["solo"]] == ["rules.a", "ruff.b", "radon.c"]
 
 
 def test_fit_learns_signal_and_records_cv(trained: M.TrainedModel) -> None:
@@ -49,7 +58,7 @@ def test_fit_learns_signal_and_records_cv(trained: M.TrainedModel) -> None:
     # the nested estimate sees a learnable signal on held-out tasks
     assert cv["nested"]["roc_auc"] > 0.75
     assert cv["nested"]["n_groups"] == 16
-    assert set(trained.meta.families) == {"peers", "solo"}
+    assert set(trained.meta.families) == {"task", "peers", "solo"}
 
 
 def test_group_splits_never_split_a_task() -> None:
@@ -66,15 +75,24 @@ def _table(
     )
 
 
-def test_predict_risk_uses_solo_model_for_lonely_candidates(trained: M.TrainedModel) -> None:
+def test_predict_risk_routes_rows_to_feature_sets(trained: M.TrainedModel) -> None:
     data = synthetic()
     keys = (("A", "0", ""), *(("B", str(i), "") for i in range(8)))
-    risk = trained.predict_risk(_table(data, keys))
+    table = _table(data, keys)
+    X = table.values.copy()
+    X[1:5, COLUMNS.index("rel.ref_nodes_ratio")] = np.nan  # no reference known for these
+    table = FeatureTable(keys, COLUMNS, X, "test/1", data.schema_hash)
+    risk = trained.predict_risk(table)
     assert risk.shape == (9,) and ((risk >= 0) & (risk <= 1)).all()
-    X = data.X[:9]
-    solo = trained.estimators["solo"].predict_proba(X[:1])[:, 1]
-    peers = trained.estimators["peers"].predict_proba(X[1:])[:, 1]
-    np.testing.assert_allclose(risk, np.concatenate([solo, peers]))
+    Xc, _ = M.with_task_context(X, COLUMNS, np.array([k[0] for k in keys]))
+    expect = np.concatenate(
+        [
+            trained.estimators["solo"].predict_proba(Xc[:1])[:, 1],  # alone
+            trained.estimators["peers"].predict_proba(Xc[1:5])[:, 1],  # peers, no task
+            trained.estimators["task"].predict_proba(Xc[5:])[:, 1],  # peers and task
+        ]
+    )
+    np.testing.assert_allclose(risk, expect)
 
 
 def test_predict_risk_rejects_other_schema(trained: M.TrainedModel) -> None:
@@ -149,7 +167,7 @@ def test_evaluate_data_reports_everything(trained: M.TrainedModel) -> None:
         assert key in ev
     assert ev["roc_auc"] > 0.7
     top = [r["column"] for r in ev["permutation_importance"]]
-    assert top[0] in {"rules.a", "rel.d_z"}
+    assert top[0] in {"rules.a", "rel.d_z", "task.mean.rules.a"}
     assert [r["threshold"] for r in ev["thresholds"]] == [0.3, 0.5, 0.7]
 
 
@@ -207,7 +225,7 @@ def test_train_and_evaluate_cli_on_the_toy_corpus(toy_outdir: Path, tmp_path: Pa
     )
     assert res.exit_code == 0, res.output
     summary = json.loads(res.stdout)
-    assert summary["families"] == {"peers": "logreg", "solo": "logreg"}
+    assert summary["families"] == {"task": "logreg", "peers": "logreg", "solo": "logreg"}
     nested = summary["cv"]["peers"]["nested"]
     assert nested["n_candidates"] == 12 and nested["base_rate"] == pytest.approx(6 / 12)
     assert "| toy-labels" in card.read_text().replace("toy-labels0", "toy-labels")
