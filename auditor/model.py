@@ -675,7 +675,7 @@ def train_tables(
     tables: Sequence[tuple[str, FeatureTable]],
     *,
     families: Sequence[str] = tuple(FAMILIES),
-    cv: bool = True,
+    cv: bool | Sequence[str] = True,
     outer: int = 5,
     inner: int = 3,
     progress: Callable[[str], None] | None = None,

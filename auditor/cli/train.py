@@ -201,6 +201,12 @@ def render_card(
 )
 @click.option("--no-cv", is_flag=True, help="Skip the nested cross-validation report (faster).")
 @click.option(
+    "--cv-sets",
+    default="task,peers,solo",
+    show_default=True,
+    help="Feature sets to cross-validate (comma separated).",
+)
+@click.option(
     "--folds", type=click.IntRange(2), default=5, show_default=True, help="Outer GroupKFold folds."
 )
 @click.option(
@@ -227,6 +233,7 @@ def train_command(
     data_dir: Path | None,
     families: tuple[str, ...],
     no_cv: bool,
+    cv_sets: str,
     folds: int,
     inner: int,
     cross_model: bool,
@@ -264,7 +271,13 @@ def train_command(
         tables.append((c.name, corpus_table(c, cache_dir=cache_dir, jobs=jobs)))
     fams = families or tuple(FAMILIES)
     model = train_tables(
-        corpora, tables, families=fams, cv=not no_cv, outer=folds, inner=inner, progress=progress
+        corpora,
+        tables,
+        families=fams,
+        cv=() if no_cv else tuple(x.strip() for x in cv_sets.split(",") if x.strip()),
+        outer=folds,
+        inner=inner,
+        progress=progress,
     )
     save_model(model, output)
     cross = (
