@@ -14,9 +14,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+if TYPE_CHECKING:  # libcst.metadata is imported lazily: it is slow and warns on import
+    from libcst.metadata import CodeRange, MetadataWrapper
 
 # Deepest AST accepted. CPython itself stops near 3000 for chained operators; libcst
 # needs about 4 Python frames per level, hence the raised recursion limit below.
@@ -68,6 +71,8 @@ class Parsed:
         """A metadata wrapper over `module` (no copy; metadata is cached per provider)."""
         if self.module is None:
             return None
+        from libcst.metadata import MetadataWrapper
+
         return MetadataWrapper(self.module, unsafe_skip_copy=True)
 
     @cached_property
@@ -75,6 +80,8 @@ class Parsed:
         """Node -> source range, computed on first use (about as costly as the parse)."""
         if self.wrapper is None:
             return {}
+        from libcst.metadata import PositionProvider
+
         with deep_recursion():
             return dict(self.wrapper.resolve(PositionProvider))
 
