@@ -15,8 +15,11 @@ Messages (parent -> worker):
 
 EvalPlus 0.3.1 semantics reproduced here (evalplus/eval/__init__.py, gen/util):
   * expected outputs: reference called on a deepcopy of each input, timed with time.time();
-  * per-input limit max(min_time_limit, factor * ref_time), SIGALRM (ITIMER_REAL), fail fast;
-  * per-phase wall cap min(max_phase_s, sum(limits)) + 2 s (EvalPlus's join timeout);
+  * per-input limit max(min_time_limit, factor * ref_time), fail fast; with clock "wall" via
+    SIGALRM (ITIMER_REAL) as in EvalPlus, with clock "cpu" (the default) via SIGPROF
+    (ITIMER_PROF) and reference times in CPU seconds, so machine load does not flip labels;
+  * per-phase cap min(max_phase_s, sum(limits)) + 2 s (EvalPlus's join timeout), in child
+    CPU seconds with clock "cpu" (plus a 3x + 10 s wall cap for sleepers);
   * is_floats / atol (sticky within a phase) / np.allclose(rtol=1e-7) comparisons and the
     special oracles (HumanEval/32 find_zero, MBPP set-equality, not-None and custom oracles);
   * MBPP+ input deserialisation; reliability_guard applied before the candidate runs.
