@@ -1,0 +1,84 @@
+"""The public Python API: one import for every stage of the pipeline.
+
+    from auditor import api
+    samples = api.read_samples("samples.jsonl", api.load_benchmark("humaneval+"))
+    run = api.label(samples.candidates, tasks, out_dir="out/")
+
+Names resolve lazily (PEP 562), so `import auditor.api` stays cheap and the CLI's start-up
+time does not pay for scikit-learn or pylint until a command needs them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# name -> module that defines it: the one registry of the public surface.
+_EXPORTS: dict[str, str] = {
+    # corpora
+    "load_benchmark": "auditor.corpus.benchmarks",
+    "read_samples": "auditor.corpus.samples",
+    "read_labels": "auditor.corpus.labels",
+    "load_labeled": "auditor.corpus.labels",
+    "resolve_data_dir": "auditor.corpus.datadir",
+    "fetch": "auditor.corpus.datadir",
+    "sanitize": "auditor.sanitize",
+    # labeling
+    "label": "auditor.label",
+    # static analysis and features
+    "parse": "auditor.parse",
+    "check_rules": "auditor.rules",
+    "extract": "auditor.features",
+    "findings": "auditor.features",
+    "read_table": "auditor.features",
+    "write_table": "auditor.features",
+    "within_task_auc": "auditor.metrics",
+    # classifier
+    "train": "auditor.model",
+    "evaluate": "auditor.model",
+    "load_model": "auditor.model",
+    "save_model": "auditor.model",
+    # the CI gate
+    "check": "auditor.check",
+    # resampling maths and reports
+    "curves": "auditor.resampling",
+    "summarize": "auditor.resampling",
+    "threshold_sweep": "auditor.resampling",
+    "rerank_curves": "auditor.resampling",
+    "build_study": "auditor.report.study",
+}
+
+# Names whose attribute differs from the exported name.
+_ALIASES = {"check_rules": "check"}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'auditor.api' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), _ALIASES.get(name, name))
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+if TYPE_CHECKING:  # give type checkers and IDEs the real signatures
+    from auditor.check import check
+    from auditor.corpus.benchmarks import load_benchmark
+    from auditor.corpus.datadir import fetch, resolve_data_dir
+    from auditor.corpus.labels import load_labeled, read_labels
+    from auditor.corpus.samples import read_samples
+    from auditor.features import extract, findings, read_table, write_table
+    from auditor.label import label
+    from auditor.metrics import within_task_auc
+    from auditor.model import evaluate, load_model, save_model, train
+    from auditor.parse import parse
+    from auditor.report.study import build_study
+    from auditor.resampling import curves, rerank_curves, summarize, threshold_sweep
+    from auditor.rules import check as check_rules
+    from auditor.sanitize import sanitize

@@ -1,0 +1,28 @@
+"""The public API resolves every exported name to the function its module defines."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+
+import pytest
+
+from auditor import api
+
+
+@pytest.mark.parametrize("name", api.__all__)
+def test_every_export_resolves_to_its_module(name: str) -> None:
+    module = importlib.import_module(api._EXPORTS[name])
+    assert getattr(api, name) is getattr(module, api._ALIASES.get(name, name))
+
+
+def test_unknown_name_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no_such_thing"):
+        api.no_such_thing  # noqa: B018
+
+
+def test_importing_api_does_not_import_heavy_libraries() -> None:
+    code = "import sys, auditor.api; print(sorted(m for m in ('sklearn', 'pylint', 'matplotlib') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
