@@ -2,7 +2,7 @@
 
 The data directory is `--data-dir`, then `$AUDITOR_DATA_DIR`, then a user cache. It has the
 layout of the shared corpora: `MANIFEST.json`, `benchmarks/`, `samples/`. The known files
-(their public URLs, sha256 and license) are listed in `corpora/sources.json`. Downloads are
+(their public URLs, sha256 and license) are listed in `auditor/data/sources.json` (package data). Downloads are
 verified against the sha256 before an atomic move into place, so a failed or corrupt
 download leaves nothing behind.
 """
@@ -27,7 +27,7 @@ from auditor.errors import DataError
 
 ENV_VAR = "AUDITOR_DATA_DIR"
 MANIFEST = "MANIFEST.json"
-SOURCES_FILE = Path(__file__).resolve().parents[2] / "corpora" / "sources.json"
+SOURCES_FILE = Path(__file__).resolve().parents[1] / "data" / "sources.json"
 SOURCES_SCHEMA = "auditor.sources/1"
 DOWNLOAD_TIMEOUT_S = 30.0
 _CHUNK = 1 << 16
@@ -119,7 +119,7 @@ _SOURCE_KEYS = {"file", "kind", "sha256", "license", "source", "urls", "bytes", 
 
 
 def load_sources(path: str | os.PathLike[str] | None = None) -> Sources:
-    """Read a sources registry (default: the repository's `corpora/sources.json`)."""
+    """Read a sources registry (default: the packaged `auditor/data/sources.json`)."""
     path = Path(path) if path is not None else SOURCES_FILE
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
