@@ -2,9 +2,9 @@
 
 The data directory is `--data-dir`, then `$AUDITOR_DATA_DIR`, then a user cache. It has the
 layout of the shared corpora: `MANIFEST.json`, `benchmarks/`, `samples/`. The known files
-(their public URLs, sha256 and license) are listed in `auditor/data/sources.json` (package data). Downloads are
-verified against the sha256 before an atomic move into place, so a failed or corrupt
-download leaves nothing behind.
+(their public URLs, sha256 and license) are listed in the packaged `auditor/data/sources.json`.
+Downloads are verified against the sha256 before an atomic move into place, so a failed or
+corrupt download leaves nothing behind.
 """
 
 from __future__ import annotations
