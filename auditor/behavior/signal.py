@@ -81,15 +81,23 @@ def measure(
     *,
     name: str | None = None,
     samples: Path | None = None,
+    max_tasks: int = 0,
 ) -> dict[str, Any]:
-    """Signal of the behavior features on one labeled corpus (weak-test passers only)."""
+    """Signal of the behavior features on one labeled corpus (weak-test passers only).
+
+    `max_tasks` > 0 keeps the first tasks in label-file order (a label-blind subset).
+    """
     corpus = load_labeled(label_dir, data_dir=data_dir, samples=samples)
     if corpus.candidates is None:
         raise SystemExit(f"{label_dir}: samples not found (set --data-dir)")
+    order = list(dict.fromkeys(lb.task_id for lb in corpus.labels))
+    allowed = set(order[:max_tasks] if max_tasks > 0 else order)
     keep = [
         i
         for i, lb in enumerate(corpus.labels)
-        if lb.weak_status is Outcome.PASS and lb.task_id in (corpus.tasks or {})
+        if lb.weak_status is Outcome.PASS
+        and lb.task_id in (corpus.tasks or {})
+        and lb.task_id in allowed
     ]
     cands = [corpus.candidates[i] for i in keep]
     labels = [corpus.labels[i] for i in keep]
@@ -133,6 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--cache-dir", type=Path, default=None, help="default: a fresh temp dir")
     # results of corpora not named here are kept from an existing --out file
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--max-tasks", type=int, default=0, help="first N tasks only (0: all)")
     # An extra, e.g. partial, label file (labels.jsonl) with its samples, measured as NAME.
     ap.add_argument("--labels", type=Path, default=None)
     ap.add_argument("--samples", type=Path, default=None)
@@ -145,7 +154,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         cache_dir = args.cache_dir or Path(tmp)
         with FeatureCache(cache_dir) as cache:
             for name in args.names:
-                res = measure(args.corpora / name, args.data_dir, cache, args.jobs)
+                res = measure(
+                    args.corpora / name,
+                    args.data_dir,
+                    cache,
+                    args.jobs,
+                    max_tasks=args.max_tasks,
+                )
+                if args.max_tasks:
+                    res["note"] = f"first {args.max_tasks} tasks in label order"
                 print(json.dumps(res), file=sys.stderr, flush=True)
                 results.append(res)
             if args.labels is not None:
