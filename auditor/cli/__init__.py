@@ -1,16 +1,22 @@
 """The `auditor` command line: a thin click layer over `auditor.api`.
 
-Each subcommand lives in its own module in this package and registers itself on `cli`.
+Each subcommand lives in its own module in this package, named after the command, and
+registers itself on `cli` when imported. Modules are imported lazily: running one command
+imports only its module, so `auditor check` never pays for scipy, libcst or pylint start-up
+that other commands need; listing commands (`--help`) imports them all.
 `main()` maps every `AuditorError` to its exit code with a one-line message, and any
 other exception to exit 3 (set AUDITOR_DEBUG=1 for the traceback).
 """
 
 from __future__ import annotations
 
+import importlib
 import os
+import pkgutil
 import sys
 import traceback
 from collections.abc import Sequence
+from functools import cache
 
 import click
 
@@ -18,22 +24,39 @@ from auditor import __version__
 from auditor.errors import EXIT_INTERNAL, EXIT_USAGE, AuditorError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@cache
+def command_modules() -> tuple[str, ...]:
+    """Names of the command modules in this package (each defines the command of its name)."""
+    return tuple(
+        sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
+    )
+
+
+def _import_command(name: str) -> None:
+    # Imported for its side effect of adding the command to `cli`.
+    importlib.import_module(f"{__name__}.{name}")
+
+
+class _LazyGroup(click.Group):
+    """A group whose commands are registered by importing their module on first use."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in command_modules():
+            _import_command(cmd_name)
+        if cmd_name not in self.commands:  # a command named unlike its module
+            self.list_commands(ctx)
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        for name in command_modules():
+            _import_command(name)
+        return super().list_commands(ctx)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="auditor")
 def cli() -> None:
     """Find false positives: generated code that passes its tests but is wrong."""
-
-
-def _register() -> None:
-    # Imported for their side effect of adding commands to `cli`.
-    import importlib
-    import pkgutil
-
-    for mod in pkgutil.iter_modules(__path__):
-        importlib.import_module(f"{__name__}.{mod.name}")
-
-
-_register()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
