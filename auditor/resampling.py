@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.special import gammaln
 
 from auditor.errors import InputError
 from auditor.types import Label, Outcome, Status
@@ -147,6 +146,8 @@ def log_no_pass(n: np.ndarray, b: np.ndarray, k: np.ndarray, replacement: bool) 
     n_i = np.asarray(n).astype(np.int64)
     fail = n_i - np.asarray(b).astype(np.int64)
     kk = np.minimum(np.asarray(k).astype(np.int64), n_i)  # more than n draws exhausts the pool
+    from scipy.special import gammaln  # scipy costs ~0.3 s to import: only when computing
+
     # Counts are integers, so log-factorials come from one table instead of gammaln per cell.
     lf = gammaln(np.arange(int(n_i.max()) + 2, dtype=np.float64))
     rest = np.maximum(fail - kk, 0)
@@ -762,6 +763,8 @@ def rerank_curves(
     w_1..w_{i-1} are not: P = C(n-i, k-1) / C(n, k). Ties in risk are broken at random, which
     in expectation gives each tied position the group's mean correctness.
     """
+    from scipy.special import gammaln
+
     counts = cands.counts
     counts.require_weak_passes()
     cost_arr = np.asarray(parse_costs(costs))

@@ -8,14 +8,14 @@ import click
 
 from auditor.cli import cli
 from auditor.errors import UsageError
-from auditor.rules import RULES, get_rule
-from auditor.rules.catalogue import render_page
 
 _COLUMNS = ("code", "symbol", "family", "severity", "confidence", "message")
 
 
 def rule_rows() -> list[dict[str, str]]:
     """One row per rule, in code order."""
+    from auditor.rules import RULES  # libcst: only when the command runs
+
     return [
         {
             "code": r.CODE,
@@ -57,6 +57,9 @@ def list_rules(fmt: str) -> None:
 @click.argument("code")
 def explain(code: str) -> None:
     """Print the catalogue page of CODE (a code such as AUD301, or a symbol)."""
+    from auditor.rules import get_rule
+    from auditor.rules.catalogue import render_page
+
     rule = get_rule(code)
     if rule is None:
         raise UsageError(f"unknown rule {code!r}; see `auditor rules list`")
