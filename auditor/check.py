@@ -17,20 +17,23 @@ import inspect
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Union
 
 from auditor import __version__
 from auditor.errors import EXIT_FINDINGS, EXIT_OK, InputError
 from auditor.types import Candidate, Confidence, Finding, Severity
 
 if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
     from auditor.baseline import Baseline
     from auditor.config import Config
     from auditor.model import TrainedModel
+    from auditor.types import FeatureTable
 
 RISK_CODE = "AUD000"
 RISK_SYMBOL = "false-positive-risk"
@@ -398,33 +401,104 @@ def doc_sections(doc: str) -> dict[str, str]:
 class _Scored:
     risks: dict[int, float] = field(default_factory=dict)
     findings: dict[str, tuple[Finding, ...]] = field(default_factory=dict)
+    model: TrainedModel | None = None
 
 
-def _score(items: Sequence[_Item], model: TrainedModel | None, jobs: int) -> _Scored:
-    """Findings for every readable candidate and risk for the scoreable ones."""
+# A loaded model, or a loader that `check` calls while features are being extracted.
+ModelSource = Union["TrainedModel", Callable[[], "TrainedModel"], None]
+_Features = tuple[dict[str, tuple[Finding, ...]], "FeatureTable | None"]
+
+
+def _features(readable: list[Candidate], scoreable: list[Candidate], jobs: int) -> _Features:
+    """Findings of the readable candidates and the feature table of the scoreable ones.
+
+    Findings first: the table then reuses their cached rules/ruff/pylint runs, so each tool
+    runs once per candidate."""
     from auditor import features
 
+    found = dict(features.findings(readable, jobs=jobs)) if readable else {}
+    table = features.extract(scoreable, jobs=jobs) if scoreable else None
+    return found, table
+
+
+def _features_child(conn: Connection, *args: Any) -> None:
+    try:
+        result: _Features | None = _features(*args)
+    except BaseException:  # the parent recomputes in-process and reports the real error
+        result = None
+    try:
+        conn.send(result)
+    finally:
+        conn.close()
+
+
+def _features_while_loading(
+    readable: list[Candidate],
+    scoreable: list[Candidate],
+    jobs: int,
+    load: Callable[[], TrainedModel],
+) -> tuple[_Features, TrainedModel]:
+    """Extract features in a forked child while this process loads the model.
+
+    Both take seconds of CPU (pylint and libcst start-up; scikit-learn import and model
+    unpickling) and are independent, so on two cores they overlap. The child is only an
+    optimisation: if it fails, the features are computed here."""
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        model = load()
+        return _features(readable, scoreable, jobs), model
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_features_child, args=(send, readable, scoreable, jobs))
+    child.start()
+    send.close()
+    result: _Features | None = None
+    try:
+        model = load()
+        try:
+            result = receive.recv()  # before join: a large result fills the pipe
+        except EOFError:  # the child died
+            result = None
+    finally:
+        receive.close()
+        if child.is_alive() and result is None:
+            child.terminate()
+        child.join()
+    return (result if result is not None else _features(readable, scoreable, jobs)), model
+
+
+def _score(items: Sequence[_Item], model: ModelSource, jobs: int) -> _Scored:
+    """Findings for every readable candidate and risk for the scoreable ones."""
     readable = [it.candidate for it in items if not it.problems]
-    found = dict(features.findings(readable)) if readable else {}
+    idx = [i for i, it in enumerate(items) if it.scoreable] if model is not None else []
+    scoreable = [items[i].candidate for i in idx]
+    if callable(model):
+        if readable:
+            (found, table), model = _features_while_loading(readable, scoreable, jobs, model)
+        else:
+            (found, table), model = ({}, None), model()
+    else:
+        found, table = _features(readable, scoreable, jobs)
     risks: dict[int, float] = {}
-    if model is not None:
-        idx = [i for i, it in enumerate(items) if it.scoreable]
-        if idx:
-            table = features.extract([items[i].candidate for i in idx], jobs=jobs)
-            values = model.predict_risk(table)
-            risks = {i: float(v) for i, v in zip(idx, values, strict=True)}
-    return _Scored(risks, found)
+    if model is not None and table is not None:
+        values = model.predict_risk(table)
+        risks = {i: float(v) for i, v in zip(idx, values, strict=True)}
+    return _Scored(risks, found, model)
 
 
 def check(
     paths: Sequence[str | Path],
     *,
-    model: TrainedModel | None,
+    model: ModelSource,
     config: Config,
     baseline: Baseline | None = None,
     cwd: Path | None = None,
 ) -> CheckRun:
-    """Check `paths` and return the run (no output is written here)."""
+    """Check `paths` and return the run (no output is written here).
+
+    `model` is a loaded model, a loader (called while the features are extracted, so the two
+    overlap), or None to report findings only."""
     cwd = (cwd or Path.cwd()).absolute()
     items: list[_Item] = []
     for file in iter_files([Path(p) for p in paths], config.exclude):
@@ -435,6 +509,7 @@ def check(
             items.append(_python_item(read_source(file, display, config.max_file_size)))
 
     scored = _score(items, model, config.jobs)
+    model = scored.model
     results: list[CandidateResult] = []
     all_found: dict[str, Finding] = {}
     for i, it in enumerate(items):

@@ -8,13 +8,19 @@ import os
 # threads make small fits and predictions several times slower on a busy machine.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
+import functools
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from auditor.cli import cli
 from auditor.types import Severity
+
+if TYPE_CHECKING:
+    from auditor.model import TrainedModel
 
 SEVERITIES = [*(s.value for s in Severity), "none"]
 
@@ -125,7 +131,7 @@ def check_command(
         config = replace(config, fail_on=parse_severity(fail_on))
 
     accepted = read_baseline(config.baseline) if config.baseline is not None else None
-    model = None
+    model: Callable[[], TrainedModel] | None = None
     if not no_model:
         from auditor.errors import ModelError
         from auditor.model import default_model_path, load_model
@@ -133,7 +139,8 @@ def check_command(
         path = config.model or default_model_path()
         if config.model is None and not path.exists():
             raise ModelError("no packaged default model; pass --model MODEL or --no-model")
-        model = load_model(path)
+        # Loaded by `check` while it extracts features (they overlap).
+        model = functools.partial(load_model, path)
     run = check(paths, model=model, config=config)
     if write_baseline is not None:
         atomic_write(write_baseline, Baseline.from_run(run).to_json())
