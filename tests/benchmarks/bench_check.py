@@ -2,7 +2,8 @@
 
 Run: python -m tests.benchmarks.bench_check [--files N] [--model MODEL]
 
-Cases (each a fresh `python -m auditor check` process, cold feature cache):
+Cases (each a fresh `python -m auditor check` process, cold feature cache; `cpu s` is the
+user+system time of the process and its children, steadier than wall on a busy machine):
   one file      target <= 2 s wall   baseline: `python -c "import auditor"` (interpreter start)
   N files       target <= 30 s wall  baseline: `ruff check` on the same directory
 The files are distinct small solutions generated here (no corpus text). Uses the packaged
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -34,17 +36,21 @@ def write_files(root: Path, n: int) -> None:
         (root / f"cand_{i:04d}.py").write_text(body)
 
 
-def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, int]:
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+    """(wall s, CPU s of the process and its children, exit code)."""
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run(
         cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
     wall = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     if proc.returncode > 1 or os.environ.get("BENCH_DEBUG"):
         print(proc.stderr[-2000:], file=sys.stderr)
     if proc.returncode > 1:
         sys.exit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr}")
-    return wall, proc.returncode
+    return wall, cpu, proc.returncode
 
 
 def main(argv: list[str]) -> int:
@@ -81,14 +87,18 @@ def main(argv: list[str]) -> int:
         ):
             env = dict(os.environ, XDG_CACHE_HOME=str(tmpdir / f"cache-{path.name}"))
             cmd = [sys.executable, "-m", "auditor", "check", str(path), "--format", "json", *model]
-            wall, code = timed(cmd, env)
-            base, _ = timed(baseline, env)
-            rows.append((name, wall, base, target, code))
-    print(f"{'case':<12} {'auditor s':>10} {'baseline s':>11} {'ratio':>7} {'target s':>9}  ok")
-    for name, wall, base, target, code in rows:
+            wall, cpu, code = timed(cmd, env)
+            base, _, _ = timed(baseline, env)
+            rows.append((name, wall, cpu, base, target, code))
+    print(
+        f"{'case':<12} {'auditor s':>10} {'cpu s':>7} {'baseline s':>11} {'ratio':>7} "
+        f"{'target s':>9}  ok"
+    )
+    for name, wall, cpu, base, target, code in rows:
         ok = "yes" if wall <= target else "NO"
         print(
-            f"{name:<12} {wall:>10.2f} {base:>11.2f} {wall / base:>7.1f} {target:>9.1f}  {ok} (exit {code})"
+            f"{name:<12} {wall:>10.2f} {cpu:>7.2f} {base:>11.2f} {wall / base:>7.1f} "
+            f"{target:>9.1f}  {ok} (exit {code})"
         )
     print(f"machine: {os.cpu_count()} cpus, load average {os.getloadavg()[0]:.1f}")
     return 0
