@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.errors import InputError
+from auditor.io import atomic_write
 from auditor.sandbox import Job, JobResult, LocalRunner, Runner, SandboxLimits, TaskSpec
 from auditor.types import Candidate, Label, Outcome, Status, Task
 
@@ -243,15 +244,6 @@ def _read_existing(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    with tmp.open("w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
 class _Appender:
     """Appends whole lines with one write each; fsyncs at most once a second."""
 
@@ -354,7 +346,7 @@ def label(
                     "use a fresh output directory"
                 )
         else:
-            _write_atomic(run_file, json.dumps(config, indent=2) + "\n")
+            atomic_write(run_file, json.dumps(config, indent=2) + "\n", fsync=True)
         shas = {(c.task_id, c.sample_id): c.sha256 for c in candidates}
         for row in _read_existing(out / LABELS_FILE):
             try:
@@ -453,15 +445,17 @@ def label(
     if broken:
         summary["broken_tasks"] = broken
     if out is not None:
-        _write_atomic(
+        atomic_write(
             out / LABELS_FILE,
             "".join(_label_line(lb, b) + "\n" for lb, b in ordered),
+            fsync=True,
         )
-        _write_atomic(
+        atomic_write(
             out / RESULTS_FILE,
             json.dumps(eval_results(candidates, labels, base_status, tasks, weak)),
+            fsync=True,
         )
-        _write_atomic(out / SUMMARY_FILE, json.dumps(summary, indent=1) + "\n")
+        atomic_write(out / SUMMARY_FILE, json.dumps(summary, indent=1) + "\n", fsync=True)
     return LabelRun(
         labels=labels, summary=summary, out_dir=out, base_status=base_status, resumed=len(done)
     )

@@ -63,10 +63,10 @@ def _load(
 
 def write_report(out_dir: Path, files: dict[str, str | bytes]) -> None:
     """Write every output file atomically under out_dir."""
-    from auditor.report.study_io import write_atomic
+    from auditor.io import atomic_write
 
     for rel, data in files.items():
-        write_atomic(out_dir / rel, data)
+        atomic_write(out_dir / rel, data)
 
 
 @cli.command("report")

@@ -24,6 +24,7 @@ from types import MappingProxyType
 from typing import IO, Any
 
 from auditor.errors import DataError
+from auditor.io import atomic_write
 
 ENV_VAR = "AUDITOR_DATA_DIR"
 MANIFEST = "MANIFEST.json"
@@ -352,21 +353,5 @@ def update_manifest(data_dir: Path, sources: Iterable[Source]) -> Path:
     fresh = {s.file: s.manifest_entry() for s in sources}
     merged = [fresh.pop(e.get("file", ""), e) for e in entries]
     merged.extend(fresh.values())
-    _write_atomic(path, json.dumps(merged, indent=2) + "\n")
+    atomic_write(path, json.dumps(merged, indent=2) + "\n", error=DataError)
     return path
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    except OSError as exc:
-        raise DataError(f"cannot write {path}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise DataError(f"cannot write {path}: {exc.strerror or exc}") from None
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from auditor.errors import InputError
+from auditor.io import atomic_path
 from auditor.types import FeatureTable, Status
 
 KEY_COLUMNS = ("task_id", "sample_id", "sha256", "label")
@@ -30,19 +28,6 @@ def _meta(table: FeatureTable) -> dict[str, Any]:
         "tool_versions": dict(table.tool_versions),
         "has_labels": table.labels is not None,
     }
-
-
-@contextmanager
-def _atomic(path: Path) -> Iterator[Path]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def _is_csv(path: Path) -> bool:
@@ -75,15 +60,15 @@ def write_table(table: FeatureTable, path: str | os.PathLike[str]) -> Path:
     if _is_csv(path):
         import pyarrow.csv as pcsv
 
-        with _atomic(path) as tmp:
+        with atomic_path(path) as tmp:
             pcsv.write_csv(pa.table(arrays), tmp)
-        with _atomic(sidecar(path)) as tmp:
+        with atomic_path(sidecar(path)) as tmp:
             tmp.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     else:
         import pyarrow.parquet as pq
 
         schema_meta = {META_KEY: json.dumps(meta).encode()}
-        with _atomic(path) as tmp:
+        with atomic_path(path) as tmp:
             pq.write_table(pa.table(arrays).replace_schema_metadata(schema_meta), tmp)
     return path
 

@@ -9,14 +9,14 @@ summary to `$GITHUB_STEP_SUMMARY` when that is set.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, assert_never
 
-from auditor.errors import InputError, UsageError
+from auditor.errors import UsageError
+from auditor.io import atomic_write
 
 if TYPE_CHECKING:
     from auditor.check import CheckRun
@@ -87,24 +87,6 @@ def parse_specs(specs: Sequence[str]) -> tuple[OutputSpec, ...]:
     if sum(1 for s in parsed if s.file is None) > 1:
         raise UsageError("only one --format may write to stdout; give the others a FILE")
     return parsed
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Write `text` to `path` via a temporary file in the same directory and os.replace."""
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; outputs are ordinary files
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_outputs(

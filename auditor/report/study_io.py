@@ -20,8 +20,6 @@ import gzip
 import io
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 
 from auditor.errors import InputError
@@ -99,17 +97,3 @@ def _read_check_json(fh: io.TextIOBase, p: Path, scores: ScoreMap) -> None:
         if row.get("risk") is not None:
             key = (str(row["task_id"]), str(row["sample_id"]))
             scores[key] = _risk(row["risk"], f"{p}: candidate #{i}")
-
-
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write a file via a temporary sibling and os.replace, so readers never see half of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; outputs are ordinary shareable files
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import argparse
 import inspect
-import os
 import sys
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from auditor.io import atomic_write
 from auditor.rules import RULES
 from auditor.rules.base import Rule
 
@@ -72,17 +71,6 @@ def stale_pages(directory: Path) -> list[str]:
     return sorted(stale)
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
 def write_pages(directory: Path) -> list[str]:
     """Write every page that changed, remove orphan pages; returns the names touched."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -90,7 +78,7 @@ def write_pages(directory: Path) -> list[str]:
     touched = stale_pages(directory)
     for name in touched:
         if name in expected:
-            _atomic_write(directory / name, expected[name])
+            atomic_write(directory / name, expected[name])
         else:
             (directory / name).unlink()
     return touched
