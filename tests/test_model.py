@@ -61,6 +61,16 @@ def test_fit_learns_signal_and_records_cv(trained: M.TrainedModel) -> None:
     assert set(trained.meta.families) == {"task", "peers", "solo"}
 
 
+def test_each_estimator_is_one_refit_model_with_one_calibrator(
+    trained: M.TrainedModel,
+) -> None:
+    # ensemble=False: the saved model holds one fitted pipeline per feature set, not one
+    # per calibration fold (size and load time of the packaged model)
+    for est in trained.estimators.values():
+        assert est.ensemble is False
+        assert len(est.calibrated_classifiers_) == 1
+
+
 def test_group_splits_never_split_a_task() -> None:
     data = synthetic()
     for tr, te in M._group_splits(data.groups, 4):
@@ -237,4 +247,7 @@ def test_train_and_evaluate_cli_on_the_toy_corpus(toy_outdir: Path, tmp_path: Pa
     for key in ("roc_auc", "pr_auc", "within_task_auc", "n_tasks", "base_rate"):
         assert key in doc
     assert doc["n_tasks"] == 4 and doc["base_rate"] == pytest.approx(0.5)
-    assert doc["in_sample"] and len(doc["permutation_importance"]) == 2
+    # On 12 rows the single refit estimator's ranking may survive every column shuffle
+    # (all drops exactly 0, so none is listed); the ranking itself is tested on the
+    # synthetic data in test_evaluate_data_reports_everything.
+    assert doc["in_sample"] and len(doc["permutation_importance"]) <= 2
