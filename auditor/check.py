@@ -11,11 +11,14 @@ line is an `InputError` (exit 2). Heavy modules (features, sklearn) are imported
 from __future__ import annotations
 
 import ast
+import contextlib
 import errno
 import fnmatch
 import inspect
 import os
 import re
+import signal
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -422,6 +425,7 @@ def _features(readable: list[Candidate], scoreable: list[Candidate], jobs: int) 
 
 
 def _features_child(conn: Connection, *args: Any) -> None:
+    os.setpgid(0, 0)  # its own process group, so the parent can stop it with its workers
     try:
         result: _Features | None = _features(*args)
     except BaseException:  # the parent recomputes in-process and reports the real error
@@ -451,6 +455,8 @@ def _features_while_loading(
     ctx = multiprocessing.get_context("fork")
     receive, send = ctx.Pipe(duplex=False)
     child = ctx.Process(target=_features_child, args=(send, readable, scoreable, jobs))
+    for stream in (sys.stdout, sys.stderr):  # or the child would write their buffers again
+        stream.flush()
     child.start()
     send.close()
     result: _Features | None = None
@@ -463,9 +469,20 @@ def _features_while_loading(
     finally:
         receive.close()
         if child.is_alive() and result is None:
-            child.terminate()
+            _stop(child.pid)
         child.join()
     return (result if result is not None else _features(readable, scoreable, jobs)), model
+
+
+def _stop(pid: int | None) -> None:
+    """Stop the features child and the workers it started (its process group)."""
+    if pid is None:
+        return
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except ProcessLookupError:  # not a group leader yet, so it has no workers yet
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
 
 
 def _score(items: Sequence[_Item], model: ModelSource, jobs: int) -> _Scored:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 from collections.abc import Callable
+from multiprocessing.context import ForkProcess
 from pathlib import Path
 from typing import Any
 
@@ -81,3 +83,49 @@ def test_a_failing_loader_raises_and_reaps_the_child(run: Run) -> None:
     with pytest.raises(ModelError, match="broken model"):
         run(loader, "a")
     assert multiprocessing.active_children() == []
+
+
+def test_a_failing_loader_stops_the_child_and_its_workers(
+    project: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(60):  # enough work for the child to start a worker pool
+        (project / f"f{i}.py").write_text(f"def f{i}(x):\n    return x + {i}\n")
+    started: list[int] = []
+    start = ForkProcess.start
+
+    def recording_start(self: ForkProcess) -> None:
+        start(self)
+        started.append(self.pid or 0)
+
+    monkeypatch.setattr(ForkProcess, "start", recording_start)
+    pools = []
+
+    def slow_bad_loader() -> Any:
+        # Until the child's workers exist (at most 20 s), then fail.
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not pools:
+            time.sleep(0.05)
+            pools.extend(p for p in _group_members(started[0]) if p != started[0])
+        raise ModelError("broken model")
+
+    with pytest.raises(ModelError):
+        run(slow_bad_loader, "a")
+    assert pools, "the child never started workers: the test did not test anything"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _group_members(started[0], live=True):
+        time.sleep(0.05)
+    assert _group_members(started[0], live=True) == []
+
+
+def _group_members(pgid: int, live: bool = False) -> list[int]:
+    """Pids in process group `pgid` (only not-yet-dead ones when `live`), from /proc."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        state, group = fields[0], int(fields[2])
+        if group == pgid and not (live and state in "ZX"):
+            out.append(int(stat.parent.name))
+    return out
