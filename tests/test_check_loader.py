@@ -98,7 +98,7 @@ def test_a_failing_loader_stops_the_child_and_its_workers(
         started.append(self.pid or 0)
 
     monkeypatch.setattr(ForkProcess, "start", recording_start)
-    pools = []
+    pools: list[int] = []
 
     def slow_bad_loader() -> Any:
         # Until the child's workers exist (at most 20 s), then fail.
