@@ -12,14 +12,17 @@ import struct
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from auditor.errors import SandboxError
 from auditor.types import Outcome
+
+_J = TypeVar("_J")
+_R = TypeVar("_R")
 
 WORKER_SCRIPT = Path(__file__).with_name("_worker.py")
 
@@ -369,27 +372,7 @@ class LocalRunner:
     # -- candidates ---------------------------------------------------------------------------
     def run(self, jobs: Sequence[Job]) -> Iterator[JobResult]:
         """Results in completion order; tasks must have been prepared."""
-        pending: collections.deque[Job] = collections.deque(jobs)
-        out: queue.SimpleQueue[JobResult | BaseException] = queue.SimpleQueue()
-        lock = threading.Lock()
-
-        def loop(i: int) -> None:
-            while True:
-                with lock:
-                    if not pending:
-                        return
-                    job = pending.popleft()
-                out.put(self._run_one(i, job))
-
-        errors: list[BaseException] = []
-        threads = self._start_threads(loop, errors, out)
-        for _ in range(len(jobs)):
-            item = out.get()
-            if isinstance(item, BaseException):
-                raise SandboxError(f"sandbox failed: {item}") from item
-            yield item
-        for t in threads:
-            t.join()
+        return self._dispatch(jobs, self._run_one)
 
     def _run_one(self, i: int, job: Job) -> JobResult:
         for attempt in range(2):
@@ -421,26 +404,7 @@ class LocalRunner:
     # -- probes -------------------------------------------------------------------------------
     def probe(self, jobs: Sequence[ProbeJob]) -> Iterator[ProbeResult]:
         """Output fingerprints of programs on inputs, in completion order (no `prepare`)."""
-        pending: collections.deque[ProbeJob] = collections.deque(jobs)
-        out: queue.SimpleQueue[ProbeResult | BaseException] = queue.SimpleQueue()
-        lock = threading.Lock()
-
-        def loop(i: int) -> None:
-            while True:
-                with lock:
-                    if not pending:
-                        return
-                    job = pending.popleft()
-                out.put(self._probe_one(i, job))
-
-        threads = self._start_threads(loop, [], out)
-        for _ in range(len(jobs)):
-            item = out.get()
-            if isinstance(item, BaseException):
-                raise SandboxError(f"sandbox failed: {item}") from item
-            yield item
-        for t in threads:
-            t.join()
+        return self._dispatch(jobs, self._probe_one)
 
     def _probe_one(self, i: int, job: ProbeJob) -> ProbeResult:
         msg = asdict(job) | {"clock": self.limits.clock}
@@ -461,6 +425,29 @@ class LocalRunner:
         )
 
     # -- threads ------------------------------------------------------------------------------
+    def _dispatch(self, jobs: Sequence[_J], one: Callable[[int, _J], _R]) -> Iterator[_R]:
+        """Run `one(worker_index, job)` for every job on the worker threads; yield as done."""
+        pending: collections.deque[_J] = collections.deque(jobs)
+        out: queue.SimpleQueue[_R | BaseException] = queue.SimpleQueue()
+        lock = threading.Lock()
+
+        def loop(i: int) -> None:
+            while True:
+                with lock:
+                    if not pending:
+                        return
+                    job = pending.popleft()
+                out.put(one(i, job))
+
+        threads = self._start_threads(loop, [], out)
+        for _ in range(len(jobs)):
+            item = out.get()
+            if isinstance(item, BaseException):
+                raise SandboxError(f"sandbox failed: {item}") from item
+            yield item
+        for t in threads:
+            t.join()
+
     def _start_threads(
         self, loop: Any, errors: list[BaseException], out: Any = None
     ) -> list[threading.Thread]:
