@@ -25,7 +25,10 @@ for c in "$@"; do
     labels="$labels $ROOT/corpora/labels/$c"
     features="$features --features $TMP/$c.parquet"
 done
+# Optional risk scores for "what the auditor changes": SCORES="name=file.jsonl ..." (see README).
+scores=""
+for s in ${SCORES:-}; do scores="$scores --scores $s"; done
 html="--no-html"
 [ "${HTML:-0}" = 1 ] && html="--html"
 # shellcheck disable=SC2086  # word splitting of the path lists is intended
-auditor report $labels -o "$HERE" --data-dir "$DATA" $features $html
+auditor report $labels -o "$HERE" --data-dir "$DATA" $features $scores $html
