@@ -444,8 +444,9 @@ def _features_while_loading(
 ) -> tuple[_Features, TrainedModel]:
     """Extract features in a forked child while this process loads the model.
 
-    Both take seconds of CPU (pylint and libcst start-up; scikit-learn import and model
-    unpickling) and are independent, so on two cores they overlap. The child is only an
+    Both can take a second or more of CPU (pylint and libcst start-up; a model without its
+    numpy export imports scikit-learn and skops) and are independent, so on two cores they
+    overlap. The child is only an
     optimisation: if it fails, the features are computed here."""
     import multiprocessing
 

@@ -14,14 +14,18 @@ training part only, so the reported CV metrics never saw their test fold.
 
 Models are saved with skops (never pickle) and loaded against an explicit list of trusted
 types, with metadata: feature-schema hash and columns, tool and interpreter versions,
-training corpora with sha256, and CV metrics.
+training corpora with sha256, and CV metrics. The same file carries a verified numpy export
+of the fitted estimators (`auditor.compiled`), which `auditor check` loads without importing
+scikit-learn.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import json
+import logging
 import math
 import platform
 import zipfile
@@ -38,6 +42,8 @@ from auditor.types import FeatureTable, Status
 
 if TYPE_CHECKING:
     from auditor.corpus.labels import LabeledCorpus
+
+logger = logging.getLogger(__name__)
 
 MODEL_FORMAT = "auditor.model/1"
 THRESHOLDS = (0.3, 0.5, 0.7)
@@ -534,7 +540,7 @@ class ModelMeta:
 class TrainedModel:
     """Fitted, calibrated estimators per feature set, with their metadata."""
 
-    estimators: Mapping[str, Any]  # "peers" / "solo" -> fitted CalibratedClassifierCV
+    estimators: Mapping[str, Any]  # set -> fitted CalibratedClassifierCV, or its numpy export
     meta: ModelMeta
 
     def _matrix(self, table: FeatureTable) -> np.ndarray:
@@ -887,15 +893,32 @@ def default_model_path() -> Path:
     return Path(__file__).resolve().parent / "data" / "default_model.skops"
 
 
+def _feature_names(columns: Sequence[str]) -> tuple[str, ...]:
+    """The estimators' input columns: `columns` plus the task-context ones."""
+    return with_task_context(np.empty((0, len(columns))), columns, np.empty(0))[1]
+
+
 def save_model(model: TrainedModel, path: str | Path) -> None:
-    """Write `model` with skops (atomic)."""
+    """Write `model` with skops (atomic), plus its numpy export for fast loading when
+    every estimator exports exactly (see `auditor.compiled`)."""
     import skops.io as sio
 
-    payload = {
-        "meta": json.dumps(model.meta.to_json(), sort_keys=True),
-        "estimators": dict(model.estimators),
-    }
+    from auditor import compiled
+
+    meta = model.meta.to_json()
+    payload = {"meta": json.dumps(meta, sort_keys=True), "estimators": dict(model.estimators)}
     data = sio.dumps(payload, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+    width = len(_feature_names(model.meta.columns))
+    exported, skipped = compiled.compile_all(
+        model.estimators, dict.fromkeys(model.estimators, width)
+    )
+    if skipped:
+        logger.warning("model saved without its fast export (%s)", "; ".join(skipped))
+    else:
+        buf = io.BytesIO(data)
+        with zipfile.ZipFile(buf, "a", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+            compiled.write(zf, meta, exported)
+        data = buf.getvalue()
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
     try:
@@ -907,34 +930,63 @@ def save_model(model: TrainedModel, path: str | Path) -> None:
         raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
-def load_model(path: str | Path, *, check_schema: bool = True) -> TrainedModel:
-    """Load a skops model, refusing unknown types; a corrupt file or a model for another
-    feature schema is a ModelError."""
+_MALFORMED = (
+    zipfile.BadZipFile,
+    KeyError,
+    ValueError,
+    TypeError,
+    json.JSONDecodeError,
+    OSError,
+    AttributeError,
+    EOFError,
+)
+
+
+def _read_export(path: Path, data: bytes) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The model's numpy export, or None when it has none."""
+    from auditor import compiled
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            return compiled.read(zf)
+    except _MALFORMED as exc:
+        raise ModelError(f"{path}: not a valid auditor model ({type(exc).__name__})") from None
+
+
+def _read_skops(path: Path, data: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
     import skops.io as sio
     from skops.io.exceptions import UntrustedTypesFoundException
 
+    try:
+        # One pass: skops refuses any type outside the list (a second audit pass with
+        # get_untrusted_types would double the load time).
+        payload = sio.loads(data, trusted=list(TRUSTED_TYPES))
+        return json.loads(payload["meta"]), dict(payload["estimators"])
+    except UntrustedTypesFoundException as exc:
+        raise ModelError(f"{path}: model contains untrusted types: {exc}") from None
+    except _MALFORMED as exc:
+        raise ModelError(f"{path}: not a valid auditor model ({type(exc).__name__})") from None
+
+
+def load_model(
+    path: str | Path, *, check_schema: bool = True, predict_only: bool = False
+) -> TrainedModel:
+    """Load a saved model; a corrupt file or a model for another feature schema is a
+    ModelError.
+
+    The scikit-learn estimators come from skops, refusing unknown types. With
+    `predict_only`, the model's numpy export is used when it has one: the same
+    predictions without importing scikit-learn (what `auditor check` needs)."""
     path = Path(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise ModelError(f"{path}: cannot read model: {exc.strerror or exc}") from None
+    found = _read_export(path, data) if predict_only else None
+    raw_meta, estimators = found if found is not None else _read_skops(path, data)
     try:
-        # One pass: skops refuses any type outside the list (a second audit pass with
-        # get_untrusted_types would double the load time).
-        payload = sio.loads(data, trusted=list(TRUSTED_TYPES))
-        meta = ModelMeta.from_json(json.loads(payload["meta"]))
-        estimators = dict(payload["estimators"])
-    except UntrustedTypesFoundException as exc:
-        raise ModelError(f"{path}: model contains untrusted types: {exc}") from None
-    except (
-        zipfile.BadZipFile,
-        KeyError,
-        ValueError,
-        TypeError,
-        json.JSONDecodeError,
-        OSError,
-        AttributeError,
-    ) as exc:
+        meta = ModelMeta.from_json(raw_meta)
+    except _MALFORMED as exc:
         raise ModelError(f"{path}: not a valid auditor model ({type(exc).__name__})") from None
     if meta.format != MODEL_FORMAT:
         raise ModelError(f"{path}: model format {meta.format!r}, expected {MODEL_FORMAT!r}")

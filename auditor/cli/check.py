@@ -140,7 +140,7 @@ def check_command(
         if config.model is None and not path.exists():
             raise ModelError("no packaged default model; pass --model MODEL or --no-model")
         # Loaded by `check` while it extracts features (they overlap).
-        model = functools.partial(load_model, path)
+        model = functools.partial(load_model, path, predict_only=True)
     run = check(paths, model=model, config=config)
     if write_baseline is not None:
         atomic_write(write_baseline, Baseline.from_run(run).to_json())
