@@ -5,13 +5,13 @@ Strong status: every input of `base_input + plus_input` must match the canonical
 (EvalPlus's `base_status`), or the benchmark's own assert-based tests (`original`). All
 candidate code runs in the sandbox (`auditor.sandbox`), never in this process.
 
-Identical (task, program) pairs run once. Results are appended to OUTDIR/labels.jsonl as
+Programs of a task that behave the same run once: equal up to layout, comments, docstrings
+and (where the program cannot observe them) local names; see `auditor.dedupe`. Results are appended to OUTDIR/labels.jsonl as
 whole lines as they arrive, so a killed run resumes where it stopped.
 """
 
 from __future__ import annotations
 
-import ast
 import datetime as _dt
 import hashlib
 import json
@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from auditor.dedupe import behaviour_key
 from auditor.errors import InputError
 from auditor.io import atomic_write
 from auditor.sandbox import Job, JobResult, LocalRunner, Runner, SandboxLimits, TaskSpec
@@ -275,14 +276,6 @@ def _label_line(lb: Label, base: Outcome) -> str:
 # -- the labeler ----------------------------------------------------------------------------
 
 
-def behaviour_key(code: str) -> str:
-    """Programs with the same key behave the same: equal ASTs (comments and layout ignored)."""
-    try:
-        return ast.dump(ast.parse(code))
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return code
-
-
 def _check_inputs(candidates: Sequence[Candidate], tasks: Mapping[str, Task]) -> None:
     seen: set[tuple[str, str]] = set()
     for c in candidates:
@@ -357,10 +350,15 @@ def label(
             if shas.get(key) == lb.solution_sha256:
                 done[key] = (lb, Outcome(row.get("base_status") or lb.weak_status))
 
+    # one run per behaviour (see auditor.dedupe); digests keep the keys small
+    key_of = {
+        (c.task_id, c.sample_id): hashlib.blake2b(behaviour_key(c.code).encode()).hexdigest()
+        for c in candidates
+    }
     todo = [c for c in candidates if (c.task_id, c.sample_id) not in done]
     groups: dict[tuple[str, str], list[Candidate]] = {}
     for c in todo:
-        groups.setdefault((c.task_id, behaviour_key(c.code)), []).append(c)
+        groups.setdefault((c.task_id, key_of[(c.task_id, c.sample_id)]), []).append(c)
     task_order = {tid: i for i, tid in enumerate(dict.fromkeys(c.task_id for c in todo))}
     keys = sorted(groups, key=lambda k: task_order[k[0]])
     job_list = [Job(i, k[0], groups[k][0].code, weak.phases) for i, k in enumerate(keys)]
@@ -437,7 +435,7 @@ def label(
             "per_input": f"max({limits.min_time_limit}, {limits.time_factor} x reference time)",
             "per_phase": f"min({limits.max_phase_s}, sum of per-input limits) + 2 s",
         },
-        "unique_programs": len({(c.task_id, behaviour_key(c.code)) for c in candidates}),
+        "unique_programs": len({(k[0], v) for k, v in key_of.items()}),
         **summarize(labels),
     }
     if isolation:

@@ -1,0 +1,153 @@
+"""Which candidate programs behave the same, so the sandbox runs each behaviour once.
+
+Sampling at a non-zero temperature yields many programs that differ only in comments,
+layout, docstrings or the names of their local variables. `behaviour_key` maps such
+programs to one key, and programs with equal keys (for the same task) produce the same
+outputs on every input, so one run labels them all.
+
+The key is the program's AST with docstrings removed and, where it is safe, local names
+renamed in order of first appearance (alpha-equivalence). Renaming preserves behaviour
+unless a program can observe its own names, so it is skipped for any program that could:
+
+* introspection builtins (`locals`, `globals`, `vars`, `dir`, `eval`, `exec`, `getattr`,
+  ...), dunder attributes (`f.__code__`, `__doc__`, `__dict__`), introspective modules
+  (`inspect`, `sys`, `traceback`, ...);
+* constructs that bind names through strings (`class` bodies, `global`/`nonlocal`,
+  `match` captures, `except ... as e` whose message names variables, `**` in calls).
+
+Even then a name is kept as written when it is a builtin, a dunder, bound by `def`,
+`import` or a keyword argument, or appears as a word in a string constant (a
+`namedtuple` field list, a dict key matched against `**kwargs`). Parse failures key on the
+raw text.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import re
+
+_BUILTINS = frozenset(dir(builtins))
+_INTROSPECTION = frozenset(
+    {
+        "locals",
+        "globals",
+        "vars",
+        "dir",
+        "eval",
+        "exec",
+        "compile",
+        "__import__",
+        "getattr",
+        "setattr",
+        "hasattr",
+        "delattr",
+        "breakpoint",
+        "help",
+        "super",
+    }
+)
+_INTROSPECTIVE_MODULES = frozenset(
+    {"inspect", "sys", "traceback", "dis", "types", "ctypes", "gc", "builtins", "importlib", "ast"}
+)
+_NAME_BINDING_NODES: tuple[type[ast.AST], ...] = (
+    ast.ClassDef,
+    ast.Global,
+    ast.Nonlocal,
+    ast.Match,
+)
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def behaviour_key(code: str) -> str:
+    """Equal keys mean equal behaviour on every input (see the module docstring)."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return code
+    found = _scan(tree)
+    if found is not None:
+        mapping, nodes, holders = found
+        for node in nodes:
+            if isinstance(node, ast.Name):
+                node.id = mapping.get(node.id, node.id)
+            else:
+                node.arg = mapping.get(node.arg, node.arg)
+        for holder in holders:
+            holder.body = holder.body[1:]
+    return ast.dump(tree)
+
+
+_Holder = ast.Module | ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def _docstring(node: ast.AST) -> ast.Constant | None:
+    if isinstance(node, _Holder) and node.body:
+        first = node.body[0]
+        if (
+            isinstance(first, ast.Expr)
+            and isinstance(first.value, ast.Constant)
+            and isinstance(first.value.value, str)
+        ):
+            return first.value
+    return None
+
+
+def _scan(
+    tree: ast.Module,
+) -> tuple[dict[str, str], list[ast.Name | ast.arg], list[_Holder]] | None:
+    """(canonical names of the renamable identifiers, the nodes naming identifiers, the
+    nodes with a docstring), or None if the program could observe its own names (then
+    neither names nor docstrings are touched). One pass over the tree."""
+    bound: set[str] = set()
+    literal: set[str] = set()
+    order: list[str] = []
+    nodes: list[ast.Name | ast.arg] = []
+    holders: list[_Holder] = []
+    docstrings: set[int] = set()
+    for node in ast.walk(tree):  # breadth-first: a holder comes before its docstring
+        if isinstance(node, ast.Name):
+            if node.id in _INTROSPECTION:
+                return None
+            if not isinstance(node.ctx, ast.Load):
+                bound.add(node.id)
+            order.append(node.id)
+            nodes.append(node)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+            order.append(node.arg)
+            nodes.append(node)
+        elif isinstance(node, ast.Constant):
+            if isinstance(node.value, str) and id(node) not in docstrings:
+                literal.update(_WORD.findall(node.value))
+        elif isinstance(node, _NAME_BINDING_NODES) or (
+            isinstance(node, ast.ExceptHandler) and node.name
+        ):
+            return None
+        elif isinstance(node, ast.keyword):
+            if node.arg is None:
+                return None
+            literal.add(node.arg)
+        elif isinstance(node, ast.Attribute) and node.attr.startswith("__"):
+            return None
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            modules = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                modules.append(node.module)
+            if any(m.split(".")[0] in _INTROSPECTIVE_MODULES for m in modules):
+                return None
+            literal.update((a.asname or a.name).split(".")[0] for a in node.names)
+        if isinstance(node, _Holder):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                literal.add(node.name)
+            doc = _docstring(node)
+            if doc is not None:
+                docstrings.add(id(doc))
+                holders.append(node)
+    keep = literal | _BUILTINS
+    mapping: dict[str, str] = {}
+    for name in order:
+        if name in bound and name not in keep and not name.startswith("__"):
+            # NUL cannot occur in an identifier, so a new name never meets a kept one
+            mapping.setdefault(name, f"\0{len(mapping)}")
+    return mapping, nodes, holders

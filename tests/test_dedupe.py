@@ -1,0 +1,104 @@
+"""behaviour_key: alpha-equivalent programs share a key; programs that could behave
+differently never do."""
+
+from __future__ import annotations
+
+import pytest
+
+from auditor.dedupe import behaviour_key
+
+BASE = "def f(xs):\n    total = 0\n    for x in xs:\n        total += x\n    return total\n"
+
+SAME = {
+    "renamed locals and parameter": (
+        "def f(numbers):\n    s = 0\n    for n in numbers:\n        s += n\n    return s\n"
+    ),
+    "docstring and comments": (
+        'def f(xs):\n    """Sum."""\n    total = 0  # start\n'
+        "    for x in xs:\n        total += x\n    return total\n"
+    ),
+    "layout": "def f(xs):\n    total=0\n    for x in xs: total+=x\n    return total\n",
+}
+
+DIFFERENT = {
+    "another operation": BASE.replace("+=", "-="),
+    "another constant": BASE.replace("= 0", "= 1"),
+    "two names merged": (
+        "def f(xs):\n    total = 0\n    for total in xs:\n        total += total\n    return total\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SAME))
+def test_equivalent_programs_share_a_key(name: str) -> None:
+    assert behaviour_key(SAME[name]) == behaviour_key(BASE)
+
+
+@pytest.mark.parametrize("name", sorted(DIFFERENT))
+def test_different_programs_differ(name: str) -> None:
+    assert behaviour_key(DIFFERENT[name]) != behaviour_key(BASE)
+
+
+# Pairs that renaming every bound name in order of first appearance would merge, but that
+# can behave differently: a program sees a name, or a name links to a string, keyword,
+# capture or builtin. They must not merge.
+OBSERVABLE = {
+    "locals()": (
+        "def f(a):\n    b = a\n    return sorted(locals())\n",
+        "def f(a):\n    c = a\n    return sorted(locals())\n",
+    ),
+    "keyword names a parameter": (
+        "def g(x):\n    return x\ndef f(a):\n    return g(x=a)\n",
+        "def g(y):\n    return y\ndef f(a):\n    return g(x=a)\n",
+    ),
+    "** unpacking of a dict": (
+        "def g(a):\n    return a\ndef f(x):\n    return g(**{'a': x})\n",
+        "def g(b):\n    return b\ndef f(x):\n    return g(**{'a': x})\n",
+    ),
+    "string names a field": (
+        "import collections\ndef f(v):\n    P = collections.namedtuple('P', 'x')\n"
+        "    x = v\n    return P(x).x\n",
+        "import collections\ndef f(v):\n    P = collections.namedtuple('P', 'x')\n"
+        "    y = v\n    return P(y).x\n",
+    ),
+    "exception message": (
+        "def f(a):\n    try:\n        b = b + a\n    except NameError as e:\n        return str(e)\n",
+        "def f(a):\n    try:\n        c = c + a\n    except NameError as e:\n        return str(e)\n",
+    ),
+    "match capture": (
+        "def f(p):\n    x = 0\n    match p:\n        case [x]:\n            return x\n",
+        "def f(p):\n    z = 0\n    match p:\n        case [x]:\n            return z\n",
+    ),
+    "shadowed builtin": (
+        "def f(xs):\n    def g():\n        return len(xs)\n    len = 3\n    return g()\n",
+        "def f(xs):\n    def g():\n        return n(xs)\n    n = 3\n    return g()\n",
+    ),
+    "code object": (
+        "def f(a):\n    b = a\n    return f.__code__.co_varnames\n",
+        "def f(a):\n    c = a\n    return f.__code__.co_varnames\n",
+    ),
+    "sys frame": (
+        "import sys\ndef f(a):\n    b = a\n    return sorted(sys._getframe().f_locals)\n",
+        "import sys\ndef f(a):\n    c = a\n    return sorted(sys._getframe().f_locals)\n",
+    ),
+    "class attributes": (
+        "class C:\n    x = 1\ndef f(a):\n    return C.x\n",
+        "class C:\n    y = 1\ndef f(a):\n    return C.x\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OBSERVABLE))
+def test_programs_that_can_see_their_names_do_not_merge(name: str) -> None:
+    a, b = OBSERVABLE[name]
+    assert behaviour_key(a) != behaviour_key(b)
+
+
+def test_entry_point_and_helper_names_are_kept() -> None:
+    other = BASE.replace("def f(", "def g(")
+    assert behaviour_key(other) != behaviour_key(BASE)
+
+
+def test_unparsable_code_keys_on_its_text() -> None:
+    assert behaviour_key("def f(:\n") == "def f(:\n"
+    assert behaviour_key("def f(:\n") != behaviour_key("def f(:\n  ")
