@@ -375,17 +375,8 @@ def label(
         try:
             if isinstance(active, LocalRunner):
                 isolation = active.isolation
-            gts = active.prepare(
-                [task_spec(t, with_original=weak.name == "original") for t in needed]
-            )
-            for tid, gt in gts.items():
-                if gt.error or gt.original_error:
-                    broken[tid] = (
-                        gt.error or f"original tests fail on the reference: {gt.original_error}"
-                    )
-            # heaviest tasks first, so the pool does not end waiting on one slow task
-            weight = {tid: sum(sum(v) for v in gt.times.values()) for tid, gt in gts.items()}
-            job_list.sort(key=lambda j: (-weight.get(j.task_id, 0.0), task_order[j.task_id]))
+            # ground truth is computed as tasks come up; heavy tasks' jobs run first
+            active.register([task_spec(t, with_original=weak.name == "original") for t in needed])
             for res in active.run(job_list):
                 key = keys[res.job_id]
                 w, s, base, first_fail = compose(res, weak, len(tasks[key[0]].base_input))
@@ -418,6 +409,12 @@ def label(
                 appender.close()
             if own_runner:
                 active.close()
+        for tid in task_order:
+            gt = active.ground_truth(tid)
+            if gt.error or gt.original_error:
+                broken[tid] = (
+                    gt.error or f"original tests fail on the reference: {gt.original_error}"
+                )
 
     ordered = [results[(c.task_id, c.sample_id)] for c in candidates]
     labels = tuple(lb for lb, _ in ordered)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from auditor.errors import SandboxError
 from auditor.sandbox import Job, LocalRunner, SandboxLimits, TaskSpec
 from auditor.types import Outcome
 
@@ -250,3 +251,55 @@ def test_reference_time_scales_limits(runner: LocalRunner) -> None:
     assert gt.limits["base"] == (LIMITS.min_time_limit,)
     t = gt.times["plus"][0]
     assert gt.limits["plus"][0] == pytest.approx(max(LIMITS.min_time_limit, 4 * t))
+
+
+def test_run_computes_missing_ground_truth_first() -> None:
+    slow = TaskSpec(
+        task_id="HumanEval/9002",
+        dataset="humaneval",
+        entry_point="f",
+        reference="def f(n):\n    return sum(range(n))\n",
+        base_input=([10**6],),
+        plus_input=([2 * 10**6],),
+    )
+    broken = TaskSpec(
+        task_id="HumanEval/9003",
+        dataset="humaneval",
+        entry_point="f",
+        reference="def f(x):\n    raise ValueError\n",
+        base_input=([1],),
+        plus_input=(),
+    )
+    with LocalRunner(jobs=2, limits=LIMITS) as r:
+        r.register([INC, slow, broken])
+        jobs = [
+            Job(0, INC.task_id, GOOD),
+            Job(1, slow.task_id, slow.reference),
+            Job(2, broken.task_id, GOOD),
+            Job(3, slow.task_id, "def f(n):\n    return 0\n"),
+        ]
+        results = {res.job_id: res for res in r.run(jobs)}
+        assert outcome(results[0]) is Outcome.PASS
+        assert outcome(results[1]) is Outcome.PASS
+        assert results[3].phases["base"].outcome is Outcome.FAIL
+        assert results[2].error and "reference fails" in results[2].error
+        assert r.ground_truth(slow.task_id).times["base"][0] > 0
+        assert r.ground_truth(broken.task_id).error
+        with pytest.raises(SandboxError, match="not registered"):
+            list(r.run([Job(4, "HumanEval/404", GOOD)]))
+
+
+def test_schedule_runs_the_heaviest_ready_task_first() -> None:
+    from auditor.sandbox.runner import _Schedule
+
+    jobs = [Job(i, t, "") for i, t in enumerate(["a", "b", "a", "c", "b"])]
+    weights = {"a": 1.0, "b": 5.0, "c": 0.5}
+    s = _Schedule(jobs, ready={"a"}, weight=weights.__getitem__)
+    assert s.take() == ("gt", "b")  # missing ground truth comes first
+    assert s.take() == ("gt", "c")
+    assert s.take() == ("job", jobs[0])  # only "a" is ready meanwhile
+    s.computed("b")
+    s.computed("c")
+    taken = [s.take() for _ in range(4)]
+    assert [j.task_id for _, j in taken] == ["b", "b", "a", "c"]
+    assert s.take() is None

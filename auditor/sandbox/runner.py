@@ -21,7 +21,6 @@ from typing import Any, Protocol, TypeVar
 from auditor.errors import SandboxError
 from auditor.types import Outcome
 
-_J = TypeVar("_J")
 _R = TypeVar("_R")
 
 WORKER_SCRIPT = Path(__file__).with_name("_worker.py")
@@ -161,13 +160,71 @@ class ProbeResult:
 
 
 class Runner(Protocol):
-    """A backend that evaluates candidates out of process."""
+    """A backend that evaluates candidates out of process.
+
+    `register` makes tasks known; `run` computes the ground truth a task lacks before its
+    first job and may run jobs in any order; `prepare` computes ground truth eagerly."""
+
+    def register(self, specs: Sequence[TaskSpec]) -> None: ...
 
     def prepare(self, specs: Sequence[TaskSpec]) -> dict[str, GroundTruth]: ...
+
+    def ground_truth(self, task_id: str) -> GroundTruth: ...
 
     def run(self, jobs: Sequence[Job]) -> Iterator[JobResult]: ...
 
     def close(self) -> None: ...
+
+
+_NOTHING: Any = object()  # a unit of work that yields no result (ground truth)
+
+
+class _Schedule:
+    """What a free worker does next: compute a missing ground truth first (so weights are
+    known early), else a job of the ready task with the largest reference time (so the pool
+    does not end waiting on one slow task); wait while only ground truth is in progress."""
+
+    def __init__(
+        self, jobs: Sequence[Job], ready: set[str], weight: Callable[[str], float]
+    ) -> None:
+        self.pending: dict[str, collections.deque[Job]] = {}
+        for job in jobs:
+            self.pending.setdefault(job.task_id, collections.deque()).append(job)
+        self.rank = {tid: i for i, tid in enumerate(self.pending)}
+        self.missing = collections.deque(t for t in self.pending if t not in ready)
+        self.ready = [t for t in self.pending if t in ready]
+        self.computing: set[str] = set()
+        self.weight = weight
+        self.stopped = False
+        self.cond = threading.Condition()
+
+    def take(self) -> tuple[str, Job | str] | None:
+        """("gt", task_id), ("job", job), or None when nothing is left."""
+        with self.cond:
+            while not self.stopped:
+                if self.missing:
+                    tid = self.missing.popleft()
+                    self.computing.add(tid)
+                    return "gt", tid
+                live = [t for t in self.ready if self.pending[t]]
+                if live:
+                    tid = max(live, key=lambda t: (self.weight(t), -self.rank[t]))
+                    return "job", self.pending[tid].popleft()
+                if not self.computing:
+                    return None
+                self.cond.wait()
+            return None
+
+    def computed(self, task_id: str) -> None:
+        with self.cond:
+            self.computing.discard(task_id)
+            self.ready.append(task_id)
+            self.cond.notify_all()
+
+    def stop(self) -> None:
+        with self.cond:
+            self.stopped = True
+            self.cond.notify_all()
 
 
 def _site_paths() -> list[str]:
@@ -312,37 +369,44 @@ class LocalRunner:
         return self._workers[i]
 
     # -- ground truth -------------------------------------------------------------------------
-    def prepare(self, specs: Sequence[TaskSpec]) -> dict[str, GroundTruth]:
-        """Compute expected outputs and reference timings, spread over the workers."""
-        todo: queue.SimpleQueue[TaskSpec] = queue.SimpleQueue()
+    def register(self, specs: Sequence[TaskSpec]) -> None:
+        """Make tasks known; `run` computes their ground truth when first needed."""
         for spec in specs:
             self._specs[spec.task_id] = spec.wire(self.limits)
-            todo.put(spec)
-        errors: list[BaseException] = []
 
-        def loop(i: int) -> None:
-            while True:
-                try:
-                    spec = todo.get_nowait()
-                except queue.Empty:
-                    return
-                for attempt in range(2):
-                    w = self._workers[i]
-                    try:
-                        w.send(("gt", self._specs[spec.task_id]))
-                        _, task_id, info, blob = w.recv()
-                        break
-                    except _WorkerDied as exc:
-                        self._restart(i)
-                        if attempt:
-                            info, blob = {"error": f"sandbox worker died: {exc}"}, None
-                            task_id = spec.task_id
-                with self._lock:
-                    self._gt[task_id] = (info, blob)
-                self._note_loaded(self._workers[i], task_id)
+    def prepare(self, specs: Sequence[TaskSpec]) -> dict[str, GroundTruth]:
+        """Compute expected outputs and reference timings now, spread over the workers."""
+        self.register(specs)
+        todo = collections.deque(s.task_id for s in specs)
+        lock = threading.Lock()
 
-        self._in_threads(loop, errors)
+        def step(i: int) -> Any:
+            with lock:
+                if not todo:
+                    return None
+                task_id = todo.popleft()
+            self._compute(i, task_id)
+            return _NOTHING
+
+        for _ in self._dispatch(0, step):
+            pass
         return {tid: self.ground_truth(tid) for tid in (s.task_id for s in specs)}
+
+    def _compute(self, i: int, task_id: str) -> None:
+        """Ground truth of a registered task, on worker `i` (which keeps it loaded)."""
+        for attempt in range(2):
+            w = self._workers[i]
+            try:
+                w.send(("gt", self._specs[task_id]))
+                _, _, info, blob = w.recv()
+                break
+            except _WorkerDied as exc:
+                self._restart(i)
+                if attempt:
+                    info, blob = {"error": f"sandbox worker died: {exc}"}, None
+        with self._lock:
+            self._gt[task_id] = (info, blob)
+        self._note_loaded(self._workers[i], task_id)
 
     def ground_truth(self, task_id: str) -> GroundTruth:
         info = self._gt[task_id][0]
@@ -371,8 +435,35 @@ class LocalRunner:
 
     # -- candidates ---------------------------------------------------------------------------
     def run(self, jobs: Sequence[Job]) -> Iterator[JobResult]:
-        """Results in completion order; tasks must have been prepared."""
-        return self._dispatch(jobs, self._run_one)
+        """Results in completion order, for jobs of registered tasks (see `_Schedule`)."""
+        unknown = sorted({j.task_id for j in jobs} - set(self._specs))
+        if unknown:
+            raise SandboxError(f"task {unknown[0]} was not registered with the runner")
+
+        def weight(task_id: str) -> float:
+            times = self._gt[task_id][0].get("times") or {}
+            return float(sum(sum(v) for v in times.values()))
+
+        schedule = _Schedule(jobs, set(self._gt), weight)
+
+        def step(i: int) -> JobResult | None:
+            item = schedule.take()
+            if item is None:
+                return None
+            kind, what = item
+            try:
+                if kind == "gt":
+                    assert isinstance(what, str)
+                    self._compute(i, what)
+                    schedule.computed(what)
+                    return _NOTHING
+                assert isinstance(what, Job)
+                return self._run_one(i, what)
+            except BaseException:
+                schedule.stop()  # or the other workers would wait for this ground truth
+                raise
+
+        return self._dispatch(len(jobs), step)
 
     def _run_one(self, i: int, job: Job) -> JobResult:
         for attempt in range(2):
@@ -404,7 +495,17 @@ class LocalRunner:
     # -- probes -------------------------------------------------------------------------------
     def probe(self, jobs: Sequence[ProbeJob]) -> Iterator[ProbeResult]:
         """Output fingerprints of programs on inputs, in completion order (no `prepare`)."""
-        return self._dispatch(jobs, self._probe_one)
+        pending = collections.deque(jobs)
+        lock = threading.Lock()
+
+        def step(i: int) -> ProbeResult | None:
+            with lock:
+                if not pending:
+                    return None
+                job = pending.popleft()
+            return self._probe_one(i, job)
+
+        return self._dispatch(len(jobs), step)
 
     def _probe_one(self, i: int, job: ProbeJob) -> ProbeResult:
         msg = asdict(job) | {"clock": self.limits.clock}
@@ -425,47 +526,33 @@ class LocalRunner:
         )
 
     # -- threads ------------------------------------------------------------------------------
-    def _dispatch(self, jobs: Sequence[_J], one: Callable[[int, _J], _R]) -> Iterator[_R]:
-        """Run `one(worker_index, job)` for every job on the worker threads; yield as done."""
-        pending: collections.deque[_J] = collections.deque(jobs)
-        out: queue.SimpleQueue[_R | BaseException] = queue.SimpleQueue()
-        lock = threading.Lock()
+    def _dispatch(self, n: int, step: Callable[[int], _R | None]) -> Iterator[_R]:
+        """Call `step(worker_index)` on the worker threads until it returns None; yield the
+        `n` results it returns (`_NOTHING` is work without a result) as they come."""
+        out: queue.SimpleQueue[Any] = queue.SimpleQueue()
 
         def loop(i: int) -> None:
-            while True:
-                with lock:
-                    if not pending:
-                        return
-                    job = pending.popleft()
-                out.put(one(i, job))
+            while (item := step(i)) is not None:
+                if item is not _NOTHING:
+                    out.put(item)
 
-        threads = self._start_threads(loop, [], out)
-        for _ in range(len(jobs)):
+        def guarded(i: int) -> None:
+            try:
+                loop(i)
+            except BaseException as exc:  # surfaced in the caller's thread
+                out.put(exc)
+
+        threads = [threading.Thread(target=guarded, args=(i,), daemon=True) for i in range(self.n)]
+        for t in threads:
+            t.start()
+        for _ in range(n):
             item = out.get()
             if isinstance(item, BaseException):
                 raise SandboxError(f"sandbox failed: {item}") from item
             yield item
         for t in threads:
             t.join()
-
-    def _start_threads(
-        self, loop: Any, errors: list[BaseException], out: Any = None
-    ) -> list[threading.Thread]:
-        def guarded(i: int) -> None:
-            try:
-                loop(i)
-            except BaseException as exc:  # surfaced in the caller's thread
-                errors.append(exc)
-                if out is not None:
-                    out.put(exc)
-
-        threads = [threading.Thread(target=guarded, args=(i,), daemon=True) for i in range(self.n)]
-        for t in threads:
-            t.start()
-        return threads
-
-    def _in_threads(self, loop: Any, errors: list[BaseException]) -> None:
-        for t in self._start_threads(loop, errors):
-            t.join()
-        if errors:
-            raise SandboxError(f"sandbox failed: {errors[0]}") from errors[0]
+        while not out.empty():  # a failure after the last result (or with n == 0)
+            item = out.get()
+            if isinstance(item, BaseException):
+                raise SandboxError(f"sandbox failed: {item}") from item
