@@ -63,6 +63,7 @@ class RuleInfo:
     full: str
     severity: Severity = Severity.LOW
     documented: bool = False  # has a page rules/<CODE>.md
+    page: str = ""  # that page's Markdown (SARIF help.markdown)
 
 
 @dataclass(frozen=True)
@@ -142,23 +143,40 @@ CHECK_RULES: tuple[RuleInfo, ...] = (
         RISK_CODE,
         RISK_SYMBOL,
         "Candidate is likely a false positive",
-        "The classifier estimates that this candidate passes weak tests but is wrong. "
-        "The estimated probability is in the result's properties (risk).",
+        "The classifier estimates that this candidate passes its tests but is wrong: its "
+        "calibrated false-positive risk is at or above --fail-on-risk (default 0.5). The "
+        "probability is in the result's properties (risk); the model and its held-out "
+        "accuracy are described in reports/model_card.md.\n\n"
+        "Unit tests are imperfect verifiers: on HumanEval, 7-29% of generated solutions that "
+        "pass the original tests fail stronger ones, and such false positives follow coding "
+        "conventions less well, which is what the model reads (style and complexity "
+        "findings, and how the candidate differs from other candidates of the same task).\n\n"
+        "Review the candidate against its specification, add tests for the inputs it may get "
+        "wrong, or resample. A reviewed candidate can be accepted with --write-baseline.",
         Severity.HIGH,
+        documented=True,
     ),
     RuleInfo(
         TOO_LARGE_CODE,
         "source-too-large",
         "File too large to analyse",
-        "The file is larger than max-file-size and was not analysed.",
+        "The file is larger than max-file-size ([tool.auditor], default 1 MB) and was not "
+        "analysed, so it gets neither findings nor a risk.\n\n"
+        "Generated solutions are small; a file this large is usually data or a bundle. "
+        "Exclude it (--exclude) or raise max-file-size.",
         Severity.HIGH,
+        documented=True,
     ),
     RuleInfo(
         UNREADABLE_CODE,
         "unreadable-source",
         "File is not readable UTF-8 text",
-        "The file is binary, not UTF-8, or could not be read, and was not analysed.",
+        "The file is binary, not UTF-8, or could not be read, and was not analysed, so it "
+        "gets neither findings nor a risk.\n\n"
+        "Python source is UTF-8 by default (PEP 3120). Re-encode the file, or exclude it "
+        "(--exclude) when it is not source code.",
         Severity.HIGH,
+        documented=True,
     ),
 )
 
@@ -362,7 +380,9 @@ def normalize_line(text: str) -> str:
 
 def describe_rules(codes: Iterable[str], found: Mapping[str, Finding]) -> tuple[RuleInfo, ...]:
     """RuleInfo for every registered rule, the check codes, and tool codes that were found."""
-    infos: dict[str, RuleInfo] = {r.code: r for r in CHECK_RULES}
+    from auditor.rules.catalogue import render_info_page
+
+    infos: dict[str, RuleInfo] = {r.code: replace(r, page=render_info_page(r)) for r in CHECK_RULES}
     infos.update({r.code: r for r in registered_rules()})
     for code in sorted(set(codes) - set(infos)):
         f = found[code]
@@ -375,6 +395,7 @@ def describe_rules(codes: Iterable[str], found: Mapping[str, Finding]) -> tuple[
 def registered_rules() -> tuple[RuleInfo, ...]:
     """RuleInfo for the rule classes in auditor.rules.RULES (text from their docstrings)."""
     from auditor.rules import RULES
+    from auditor.rules.catalogue import render_page
 
     out = []
     for code, cls in sorted(RULES.items()):
@@ -384,7 +405,17 @@ def registered_rules() -> tuple[RuleInfo, ...]:
         what = sections.get("what it does", short)
         why = sections.get("why is this bad?", "")
         full = f"{what}\n\n{why}".strip()
-        out.append(RuleInfo(code, cls.SYMBOL, short, full, Severity(cls.SEVERITY), documented=True))
+        out.append(
+            RuleInfo(
+                code,
+                cls.SYMBOL,
+                short,
+                full,
+                Severity(cls.SEVERITY),
+                documented=True,
+                page=render_page(cls),
+            )
+        )
     return tuple(out)
 
 

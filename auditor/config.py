@@ -16,8 +16,6 @@ from typing import Any
 from auditor.errors import ConfigError
 from auditor.types import Severity
 
-DEFAULT_RULES_URL = "https://github.com/auditor-tool/auditor/blob/main/rules/"
-
 
 @dataclass(frozen=True)
 class Config:
@@ -33,7 +31,7 @@ class Config:
     ignore: tuple[str, ...] = ()
     max_file_size: int = 1_000_000  # bytes; larger files get AUD902 and are not analysed
     jobs: int = 2
-    rules_url: str = DEFAULT_RULES_URL
+    rules_url: str = ""  # base URL of the rules/ pages, for SARIF helpUri; "" = no links
     source: Path | None = None  # the pyproject.toml read, if any
 
     def with_overrides(self, **overrides: Any) -> Config:
@@ -112,6 +110,11 @@ def _validate(cfg: Config) -> Config:
         raise ConfigError("max-file-size must be positive")
     if cfg.jobs < 1:
         raise ConfigError("jobs must be at least 1")
+    if cfg.rules_url:
+        if not cfg.rules_url.startswith(("https://", "http://", "file://")):
+            raise ConfigError(f"rules-url must be an http(s) or file URL, got {cfg.rules_url!r}")
+        if not cfg.rules_url.endswith("/"):
+            cfg = replace(cfg, rules_url=cfg.rules_url + "/")
     return cfg
 
 

@@ -105,7 +105,15 @@ def test_sarif_and_github_from_one_run(
     summary = project / "summary.md"
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     code, out = invoke(
-        "src", "--model", str(tiny_model), "--format", "sarif:out/a.sarif", "--format", "github"
+        "src",
+        "--model",
+        str(tiny_model),
+        "--format",
+        "sarif:out/a.sarif",
+        "--format",
+        "github",
+        "--rules-url",
+        "https://example.test/auditor/blob/v1/rules",
     )
     doc = json.loads((project / "out" / "a.sarif").read_text())
     jsonschema.Draft4Validator(SARIF_SCHEMA).validate(doc)
@@ -113,7 +121,10 @@ def test_sarif_and_github_from_one_run(
     rule_ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
     assert "AUD000" in rule_ids and "AUD302" in rule_ids
     aud302 = run["tool"]["driver"]["rules"][rule_ids.index("AUD302")]
-    assert aud302["helpUri"].endswith("rules/AUD302.md")
+    assert aud302["helpUri"] == "https://example.test/auditor/blob/v1/rules/AUD302.md"
+    assert aud302["help"]["markdown"].startswith("# AUD302: ")  # the rule's page
+    aud000 = run["tool"]["driver"]["rules"][rule_ids.index("AUD000")]
+    assert aud000["help"]["markdown"].startswith("# AUD000: false-positive-risk")
     risks = [r for r in run["results"] if r["ruleId"] == "AUD000"]
     assert len(risks) == 2 and all(0 <= r["properties"]["risk"] <= 1 for r in risks)
     uris = {

@@ -56,6 +56,7 @@ def test_pyproject_without_table_is_skipped(tmp_path: Path) -> None:
         ('ignore = "AUD101"', "list of strings"),
         ("exit-zero = 1", "true or false"),
         ("max-file-size = 0", "positive"),
+        ('rules-url = "rules/"', "http"),
     ],
 )
 def test_bad_values_are_config_errors(tmp_path: Path, body: str, message: str) -> None:
@@ -83,3 +84,9 @@ def test_overrides_win_and_none_means_unset() -> None:
 def test_parse_severity() -> None:
     assert parse_severity("HIGH") is Severity.HIGH
     assert parse_severity("none") is None
+
+
+def test_rules_url_gets_a_trailing_slash_and_defaults_to_none(tmp_path: Path) -> None:
+    _pyproject(tmp_path, '[tool.auditor]\nrules-url = "https://x.test/rules"\n')
+    assert load_config(tmp_path).rules_url == "https://x.test/rules/"
+    assert from_table({}, Path(".")).rules_url == ""  # no invented link by default

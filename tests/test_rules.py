@@ -262,12 +262,14 @@ def test_cli_rules_explain(capsys: pytest.CaptureFixture[str]) -> None:
     assert out.strip() == catalogue.render_page(RULES["AUD301"]).strip()
     assert main(["rules", "explain", "catch-all-returns-default"]) == 0
     assert "# AUD305" in capsys.readouterr().out
+    assert main(["rules", "explain", "AUD000"]) == 0  # a code `check` emits itself
+    assert capsys.readouterr().out.startswith("# AUD000: false-positive-risk")
 
 
 def test_cli_rules_explain_unknown_code(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["rules", "explain", "AUD000"]) == 2
+    assert main(["rules", "explain", "AUD999"]) == 2
     err = capsys.readouterr().err
-    assert len(err.strip().splitlines()) == 1 and "AUD000" in err
+    assert len(err.strip().splitlines()) == 1 and "AUD999" in err
 
 
 @pytest.mark.integration

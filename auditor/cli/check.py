@@ -85,6 +85,11 @@ SEVERITIES = [*(s.value for s in Severity), "none"]
     help="pyproject.toml to read [tool.auditor] from.",
 )
 @click.option("--jobs", type=click.IntRange(1), help="Worker processes for feature extraction [2].")
+@click.option(
+    "--rules-url",
+    metavar="URL",
+    help="Base URL of the rules/ pages, linked from SARIF (e.g. .../blob/main/rules/).",
+)
 def check_command(
     paths: tuple[Path, ...],
     model_path: Path | None,
@@ -100,6 +105,7 @@ def check_command(
     exclude: tuple[str, ...],
     config_file: Path | None,
     jobs: int | None,
+    rules_url: str | None,
 ) -> int:
     """Flag candidates that likely pass their tests but are wrong.
 
@@ -124,6 +130,7 @@ def check_command(
         ignore=(*config.ignore, *ignore) if ignore else None,
         exclude=(*config.exclude, *exclude) if exclude else None,
         jobs=jobs,
+        rules_url=rules_url,
     )
     if fail_on is not None:
         from dataclasses import replace

@@ -57,10 +57,15 @@ def list_rules(fmt: str) -> None:
 @click.argument("code")
 def explain(code: str) -> None:
     """Print the catalogue page of CODE (a code such as AUD301, or a symbol)."""
+    from auditor.check import CHECK_RULES
     from auditor.rules import get_rule
-    from auditor.rules.catalogue import render_page
+    from auditor.rules.catalogue import render_info_page, render_page
 
     rule = get_rule(code)
-    if rule is None:
+    if rule is not None:
+        click.echo(render_page(rule), nl=False)
+        return
+    info = next((i for i in CHECK_RULES if code in (i.code, i.symbol)), None)
+    if info is None:
         raise UsageError(f"unknown rule {code!r}; see `auditor rules list`")
-    click.echo(render_page(rule), nl=False)
+    click.echo(render_info_page(info), nl=False)

@@ -39,7 +39,7 @@ def _descriptor(rule: RuleInfo, rules_url: str) -> dict[str, Any]:
         "name": rule.symbol,
         "shortDescription": {"text": rule.short},
         "fullDescription": {"text": rule.full},
-        "help": {"text": help_text},
+        "help": {"text": help_text, **({"markdown": rule.page} if rule.page else {})},
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
         "properties": {"severity": rule.severity.value},
     }

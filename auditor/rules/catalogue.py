@@ -11,10 +11,14 @@ import inspect
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from auditor.io import atomic_write
 from auditor.rules import RULES
 from auditor.rules.base import Rule
+
+if TYPE_CHECKING:
+    from auditor.check import RuleInfo
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "rules"
 INDEX = "README.md"
@@ -34,18 +38,42 @@ def render_page(rule: type[Rule]) -> str:
     )
 
 
+def render_info_page(info: RuleInfo) -> str:
+    """The Markdown page of a code that `auditor check` emits itself (no rule class)."""
+    return (
+        f"# {info.code}: {info.symbol}\n\n{_GENERATED}\n\n"
+        f"- **Message**: {info.short}\n"
+        "- **Family**: check (emitted by `auditor check`, not by a rule)\n"
+        f"- **Severity**: {info.severity.value}\n\n"
+        f"{info.full}\n"
+    )
+
+
+def _check_codes() -> tuple[RuleInfo, ...]:
+    from auditor.check import CHECK_RULES  # lazily: auditor.check imports this module
+
+    return CHECK_RULES
+
+
 def render_index(rules: Mapping[str, type[Rule]]) -> str:
-    """The catalogue's README: a table of every rule, grouped by family order."""
+    """The catalogue's README: a table of every code, check codes first, then the rules
+    grouped by family order."""
     rows = [
+        f"| [{i.code}]({i.code}.md) | `{i.symbol}` | check | {i.severity.value} | - | {i.short} |"
+        for i in _check_codes()
+    ]
+    rows += [
         f"| [{r.CODE}]({r.CODE}.md) | `{r.SYMBOL}` | {r.FAMILY.value} | {r.SEVERITY.value} "
         f"| {r.CONFIDENCE.value} | {r.MESSAGE} |"
         for r in rules.values()
     ]
     return (
         f"# Rule catalogue\n\n{_GENERATED}\n\n"
-        "Each finding code of `auditor`'s own rules has a page here. Families: AUD1xx style "
-        "adherence, AUD2xx complexity, AUD3xx test-gaming and special-casing, AUD4xx hygiene, "
-        "AUD9xx internal. `auditor rules explain CODE` prints a page.\n\n"
+        "Each finding code of `auditor` has a page here: the codes `auditor check` emits "
+        "itself (AUD000 false-positive risk, AUD910/AUD911 unreadable input) and its own "
+        "rules. Rule families: AUD1xx style adherence, AUD2xx complexity, AUD3xx "
+        "test-gaming and special-casing, AUD4xx hygiene, AUD9xx internal. "
+        "`auditor rules explain CODE` prints a rule's page.\n\n"
         "| Code | Symbol | Family | Severity | Confidence | Message |\n"
         "|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n"
     )
@@ -53,7 +81,8 @@ def render_index(rules: Mapping[str, type[Rule]]) -> str:
 
 def pages(rules: Mapping[str, type[Rule]] = RULES) -> dict[str, str]:
     """File name -> content of every catalogue file."""
-    out = {f"{code}.md": render_page(rule) for code, rule in rules.items()}
+    out = {f"{i.code}.md": render_info_page(i) for i in _check_codes()}
+    out.update({f"{code}.md": render_page(rule) for code, rule in rules.items()})
     out[INDEX] = render_index(rules)
     return out
 
