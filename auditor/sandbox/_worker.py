@@ -791,23 +791,64 @@ def _cpu_seconds(pid: int) -> float:
         return 0.0
 
 
+class _Child:
+    """A forked child confining itself and running `code` (see `_child`), and the worker's
+    end of its report pipe."""
+
+    def __init__(self, task, code: str, phases: list, cfg: dict, prefix: str) -> None:
+        self.workdir = tempfile.mkdtemp(prefix=prefix, dir=cfg["tmp_root"])
+        if cfg["drop_to"] is not None:
+            os.chown(self.workdir, *cfg["drop_to"])
+        r, w = os.pipe()
+        self.t0 = time.monotonic()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - child
+            try:
+                os.close(r)
+                _child(task, code, phases, w, self.workdir, cfg)
+            finally:
+                os._exit(0)
+        os.close(w)
+        with contextlib.suppress(OSError):
+            os.setpgid(pid, pid)
+        self.pid, self.fd, self.buf = pid, r, b""
+
+    def read(self, timeout: float) -> list[list[str]] | None:
+        """Report lines that arrive within `timeout` s (maybe none); None at end of file.
+        Raises _Flood when the child writes more than a well-behaved child would."""
+        ready, _, _ = select.select([self.fd], [], [], timeout)
+        if not ready:
+            return []
+        chunk = os.read(self.fd, 65536)
+        if not chunk:
+            return None
+        self.buf += chunk
+        if _len(self.buf) > 1 << 16:  # a well-behaved child writes a few short lines
+            raise _Flood
+        *lines, self.buf = self.buf.split(b"\n")
+        return _parse_report(b"\n".join(lines))
+
+    def finish(self) -> int:
+        """Kill the child's group and any orphans, reap, clean up; the wait status."""
+        with contextlib.suppress(OSError):
+            os.killpg(self.pid, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            os.kill(self.pid, signal.SIGKILL)
+        _, status = os.waitpid(self.pid, 0)
+        os.close(self.fd)
+        _kill_descendants()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+        return status
+
+
+class _Flood(Exception):
+    """The child wrote too much to its report pipe."""
+
+
 def run_candidate(task: _Task, code: str, phases: list, cfg: dict) -> dict:
     """Fork a child for one candidate and collect its phase outcomes."""
-    workdir = tempfile.mkdtemp(prefix="c", dir=cfg["tmp_root"])
-    if cfg["drop_to"] is not None:
-        os.chown(workdir, *cfg["drop_to"])
-    r, w = os.pipe()
-    t0 = time.monotonic()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - child
-        try:
-            os.close(r)
-            _child(task, code, phases, w, workdir, cfg)
-        finally:
-            os._exit(0)
-    os.close(w)
-    with contextlib.suppress(OSError):
-        os.setpgid(pid, pid)
+    child = _Child(task, code, phases, cfg, "c")
+    t0, pid = child.t0, child.pid
     caps = {p: _phase_cap(task.info["limits"][p], task.spec) for p in phases}
     # With the CPU clock the EvalPlus phase cap counts the child's CPU seconds, and a looser
     # wall cap catches sleepers; with the wall clock the cap is EvalPlus's join timeout.
@@ -816,7 +857,6 @@ def run_candidate(task: _Task, code: str, phases: list, cfg: dict) -> dict:
     current = None
     deadline = t0 + cfg["setup_s"]
     cpu_cap = cpu0 = 0.0
-    buf = b""
     killed = done = False
     crash = ""
     while not done:
@@ -828,18 +868,14 @@ def run_candidate(task: _Task, code: str, phases: list, cfg: dict) -> dict:
             killed = True
             break
         wait = deadline - now if current is None or not cpu_clock else _min(deadline - now, 0.2)
-        ready, _, _ = select.select([r], [], [], wait)
-        if not ready:
-            continue
-        chunk = os.read(r, 65536)
-        if not chunk:
-            break
-        buf += chunk
-        if len(buf) > 1 << 16:  # a well-behaved child writes a few short lines
+        try:
+            rows = child.read(wait)
+        except _Flood:
             killed = True
             break
-        *lines, buf = buf.split(b"\n")
-        for fields in _parse_report(b"\n".join(lines)):
+        if rows is None:
+            break
+        for fields in rows:
             if fields == ["done"]:
                 done = True
             elif len(fields) == 2 and fields[0] == "crash":
@@ -862,13 +898,7 @@ def run_candidate(task: _Task, code: str, phases: list, cfg: dict) -> dict:
                         }
                 current = None
                 deadline = time.monotonic() + cfg["setup_s"]
-    with contextlib.suppress(OSError):
-        os.killpg(pid, signal.SIGKILL)
-    with contextlib.suppress(OSError):
-        os.kill(pid, signal.SIGKILL)
-    _, status = os.waitpid(pid, 0)
-    os.close(r)
-    _kill_descendants()
+    status = child.finish()
     elapsed = time.monotonic() - t0
     if current is not None and current not in results:
         if killed:
@@ -881,7 +911,6 @@ def run_candidate(task: _Task, code: str, phases: list, cfg: dict) -> dict:
                 "fail_index": None,
                 "note": f"died:sig{sig}" if sig else "exited",
             }
-    shutil.rmtree(workdir, ignore_errors=True)
     return {"phases": results, "runtime_s": elapsed, "crash": crash}
 
 
@@ -905,25 +934,11 @@ def probe_candidate(probe: dict, cfg: dict) -> dict:
     task = _ProbeTask(probe, inputs)
     n = _len(inputs)
     per_wall = 3 * task.per_input_s + 1.0
-    workdir = tempfile.mkdtemp(prefix="p", dir=cfg["tmp_root"])
-    if cfg["drop_to"] is not None:
-        os.chown(workdir, *cfg["drop_to"])
-    r, w = os.pipe()
-    t0 = time.monotonic()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - child
-        try:
-            os.close(r)
-            _child(task, probe["code"], ["probe"], w, workdir, cfg)  # type: ignore[arg-type]
-        finally:
-            os._exit(0)
-    os.close(w)
-    with contextlib.suppress(OSError):
-        os.setpgid(pid, pid)
+    child = _Child(task, probe["code"], ["probe"], cfg, "p")
+    t0 = child.t0
     fps: list = []
     deadline = t0 + cfg["setup_s"]
     end = deadline
-    buf = b""
     stopped = finished = False
     crash = ""
     while not finished:
@@ -931,18 +946,14 @@ def probe_candidate(probe: dict, cfg: dict) -> dict:
         if now >= deadline:
             stopped = True
             break
-        ready, _, _ = select.select([r], [], [], deadline - now)
-        if not ready:
-            continue
-        chunk = os.read(r, 65536)
-        if not chunk:
-            break
-        buf += chunk
-        if _len(buf) > 1 << 16:  # a well-behaved child writes a few short lines
+        try:
+            rows = child.read(deadline - now)
+        except _Flood:
             stopped = True
             break
-        *lines, buf = buf.split(b"\n")
-        for fields in _parse_report(b"\n".join(lines)):
+        if rows is None:
+            break
+        for fields in rows:
             if fields == ["start", "probe"] and not fps:
                 end = time.monotonic() + 2 * task.total_s + 2.0
                 deadline = _min(end, time.monotonic() + per_wall)
@@ -957,14 +968,7 @@ def probe_candidate(probe: dict, cfg: dict) -> dict:
                 finished = True
             elif _len(fields) == 2 and fields[0] == "crash":
                 crash = fields[1][:200]
-    with contextlib.suppress(OSError):
-        os.killpg(pid, signal.SIGKILL)
-    with contextlib.suppress(OSError):
-        os.kill(pid, signal.SIGKILL)
-    os.waitpid(pid, 0)
-    os.close(r)
-    _kill_descendants()
-    shutil.rmtree(workdir, ignore_errors=True)
+    child.finish()
     rest = "timeout" if stopped or finished else "died"
     fps += [rest] * (n - _len(fps))
     return {"fingerprints": fps, "runtime_s": time.monotonic() - t0, "crash": crash}
