@@ -295,6 +295,62 @@ def read(
     return dict(index["meta"]), out
 
 
+def validate(compiled: Mapping[str, CompiledClassifier], width: int) -> None:
+    """Raise ValueError unless every export is well formed for `width` input columns: a
+    corrupt file must fail at load, not index out of range or loop at prediction."""
+    for clf in compiled.values():
+        if not clf.members:
+            raise ValueError("estimator without members")
+        for m in clf.members:
+            _validate_member(m, width)
+
+
+def _validate_member(m: Member, width: int) -> None:
+    cols = m.columns
+    if not (isinstance(cols, np.ndarray) and cols.ndim == 1 and cols.dtype.kind in "iu"):
+        raise ValueError("columns")
+    if len(cols) and (cols.min() < 0 or cols.max() >= width):
+        raise ValueError("columns out of range")
+    k = len(cols)
+    for arr in (m.fill, m.mean, m.scale):
+        if arr is not None and not (isinstance(arr, np.ndarray) and arr.shape == (k,)):
+            raise ValueError("statistics")
+    if not all(isinstance(v, float) for v in (m.a, m.b)):
+        raise ValueError("sigmoid")
+    head = m.head
+    if isinstance(head, Linear):
+        if not (isinstance(head.coef, np.ndarray) and head.coef.shape == (k,)):
+            raise ValueError("coefficients")
+        return
+    n = len(head.value)
+    arrays = (head.feature, head.threshold, head.missing_left, head.left, head.right, head.leaf)
+    if any(not isinstance(a, np.ndarray) or a.shape != (n,) for a in arrays):
+        raise ValueError("tree arrays")
+    if head.leaf.dtype != bool or head.missing_left.dtype != bool:
+        raise ValueError("tree flags")
+    indices = (head.roots, head.feature, head.left, head.right)
+    if any(not isinstance(a, np.ndarray) or a.dtype.kind not in "iu" for a in indices):
+        raise ValueError("tree indices")
+    roots = head.roots
+    if (
+        roots.ndim != 1
+        or not len(roots)
+        or roots[0] != 0
+        or np.any(np.diff(roots) <= 0)
+        or roots[-1] >= n
+    ):
+        raise ValueError("tree roots")
+    # children come after their parent within the same tree (pre-order), so a walk ends
+    idx = np.arange(n)
+    tree_end = np.append(roots[1:], n)[np.searchsorted(roots, idx, side="right") - 1]
+    split = ~head.leaf
+    for child in (head.left, head.right):
+        if not np.all((child[split] > idx[split]) & (child[split] < tree_end[split])):
+            raise ValueError("tree links")
+    if np.any(head.feature[split] < 0) or np.any(head.feature[split] >= k):
+        raise ValueError("tree features")
+
+
 def compile_all(
     estimators: Mapping[str, Any], n_features: Mapping[str, int]
 ) -> tuple[dict[str, CompiledClassifier], list[str]]:
@@ -308,7 +364,12 @@ def compile_all(
         except NotExportable as exc:
             skipped.append(f"{name}: {exc}")
             continue
-        diff = verify(est, compiled, probe_rows(compiled, n_features[name]))
+        try:
+            validate({name: compiled}, n_features[name])
+            diff = verify(est, compiled, probe_rows(compiled, n_features[name]))
+        except (ValueError, IndexError) as exc:
+            skipped.append(f"{name}: export is malformed ({exc})")
+            continue
         if not diff <= _TOLERANCE:
             skipped.append(f"{name}: export differs from scikit-learn by {diff:.3g}")
             continue
@@ -322,5 +383,6 @@ __all__: Sequence[str] = (
     "compile_all",
     "export",
     "read",
+    "validate",
     "write",
 )

@@ -948,7 +948,10 @@ def _read_export(path: Path, data: bytes) -> tuple[dict[str, Any], dict[str, Any
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            return compiled.read(zf)
+            found = compiled.read(zf)
+        if found is not None:
+            compiled.validate(found[1], len(_feature_names(found[0]["columns"])))
+        return found
     except _MALFORMED as exc:
         raise ModelError(f"{path}: not a valid auditor model ({type(exc).__name__})") from None
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -143,15 +145,42 @@ def test_model_without_export_falls_back_to_skops(
     np.testing.assert_array_equal(loaded.predict_risk(_table()), trained.predict_risk(_table()))
 
 
-def test_corrupt_export_is_a_model_error(trained: M.TrainedModel, tmp_path: Path) -> None:
+def _npy(array: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, array, allow_pickle=False)
+    return buf.getvalue()
+
+
+def _truncate(data: bytes) -> bytes:
+    return data[:20]
+
+
+def _self_loop(data: bytes) -> bytes:
+    left = np.load(io.BytesIO(data))
+    return _npy(np.arange(len(left), dtype=left.dtype))  # every node its own left child
+
+
+def _far_column(data: bytes) -> bytes:
+    cols = np.load(io.BytesIO(data))
+    return _npy(cols + 10_000)
+
+
+@pytest.mark.parametrize(
+    ("suffix", "damage"),
+    [("value.npy", _truncate), ("head.left.npy", _self_loop), ("member.columns.npy", _far_column)],
+)
+def test_corrupt_export_is_a_model_error(
+    trained: M.TrainedModel, tmp_path: Path, suffix: str, damage: Callable[[bytes], bytes]
+) -> None:
+    """A damaged export fails at load with one line (never a hang or a crash later)."""
     path = tmp_path / "m.skops"
     M.save_model(trained, path)
     bad = tmp_path / "bad.skops"
     with zipfile.ZipFile(path) as src, zipfile.ZipFile(bad, "w") as dst:
         for item in src.infolist():
             data = src.read(item)
-            if item.filename.startswith(C.ARRAYS) and item.filename.endswith("value.npy"):
-                data = data[:20]  # truncated array
+            if item.filename.startswith(C.ARRAYS) and item.filename.endswith(suffix):
+                data = damage(data)
             dst.writestr(item, data)
     with pytest.raises(ModelError, match="not a valid auditor model"):
         M.load_model(bad, check_schema=False, predict_only=True)
