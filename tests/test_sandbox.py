@@ -303,3 +303,11 @@ def test_schedule_runs_the_heaviest_ready_task_first() -> None:
     taken = [s.take() for _ in range(4)]
     assert [j.task_id for _, j in taken] == ["b", "b", "a", "c"]
     assert s.take() is None
+
+
+def test_numpy_import_does_not_depend_on_the_worker_history() -> None:
+    """EvalPlus forks candidates from a process that has numpy loaded. A candidate importing
+    it must pass in a fresh worker too, not only in one that met a float task before."""
+    uses_numpy = "def f(x):\n    import numpy as np\n    return int(np.int64(x) + 1)\n"
+    with LocalRunner(jobs=1, limits=LIMITS) as fresh:
+        assert [outcome(r) for r in run(fresh, INC, uses_numpy)] == [Outcome.PASS]

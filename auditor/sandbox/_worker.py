@@ -233,18 +233,6 @@ def _phase_cap(limits: list, spec: dict) -> float:
     return min(spec["max_phase_s"], sum(limits)) + 2.0
 
 
-def _maybe_preload_numpy(task: _Task) -> None:
-    """Float comparisons use np.allclose: import numpy once here, not in every child."""
-    if "numpy" in sys.modules:
-        return
-    floats = task.spec["atol"] != 0 or any(
-        _is_floats(e) for phase in task.expected.values() for e in phase[:50]
-    )
-    if floats:
-        with contextlib.suppress(Exception):
-            import numpy  # noqa: F401
-
-
 def compute_ground_truth(spec: dict, times: dict | None = None) -> tuple[_Task, bytes | None]:
     """Expected outputs and (unless given) reference times; blob for other workers."""
     not_none = spec["dataset"] == "mbpp" and spec["entry_point"] in MBPP_OUTPUT_NOT_NONE_TASKS
@@ -275,7 +263,6 @@ def compute_ground_truth(spec: dict, times: dict | None = None) -> tuple[_Task, 
     info["times"] = times
     info["limits"] = {k: _limits(v, spec) for k, v in times.items()}
     task.info = info
-    _maybe_preload_numpy(task)
     try:
         blob = pickle.dumps(task.expected, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:
@@ -345,7 +332,7 @@ def _is_floats(x) -> bool:
 
 
 def _allclose(out, exp, atol) -> bool:
-    import numpy as np  # only reached for float comparisons; usually preloaded
+    import numpy as np  # preloaded by every worker (runner.PRELOAD)
 
     return _bool(np.allclose(out, exp, rtol=1e-07, atol=atol))
 

@@ -25,9 +25,21 @@ _R = TypeVar("_R")
 
 WORKER_SCRIPT = Path(__file__).with_name("_worker.py")
 
-# Modules EvalPlus has loaded when it forks candidates; preloading them keeps imports cheap.
-# numpy is imported by a worker only when a task compares floats (it makes every fork slower).
-PRELOAD = ("math", "re", "itertools", "collections", "functools", "heapq", "bisect", "typing")
+# Modules EvalPlus has loaded when it forks candidates (its evaluator imports numpy), so a
+# candidate can import them after the reliability guard has stubbed out what a fresh import
+# needs. Every worker preloads all of them: an import must not succeed or fail depending on
+# the worker's history (a restarted worker, or one that has not yet met a float task).
+PRELOAD = (
+    "math",
+    "re",
+    "itertools",
+    "collections",
+    "functools",
+    "heapq",
+    "bisect",
+    "typing",
+    "numpy",
+)
 
 CLEAN_ENV = {
     "PATH": "/usr/local/bin:/usr/bin:/bin",
