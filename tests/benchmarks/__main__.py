@@ -13,6 +13,7 @@ import time
 BENCHMARKS = (
     "bench_read_samples",
     "sanitize",
+    "bench_dedupe",
     "bench_label",
     "rules_speed",
     "bench_features",
