@@ -99,7 +99,8 @@ class Member:
         if self.mean is not None and self.scale is not None:
             Z = (Z - self.mean) / self.scale
         t = self.head.decision(Z)
-        return 1.0 / (1.0 + np.exp(self.a * t + self.b))
+        with np.errstate(over="ignore"):  # exp overflow is probability 0, as in expit
+            return 1.0 / (1.0 + np.exp(self.a * t + self.b))
 
 
 @dataclass(frozen=True, eq=False)
