@@ -184,3 +184,14 @@ def test_corrupt_export_is_a_model_error(
             dst.writestr(item, data)
     with pytest.raises(ModelError, match="not a valid auditor model"):
         M.load_model(bad, check_schema=False, predict_only=True)
+
+
+def test_extreme_scores_saturate_without_warnings() -> None:
+    import warnings
+
+    m = C.Member(
+        np.array([0], dtype=np.int32), None, None, None, C.Linear(np.ones(1), 0.0), -1.0, 0.0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an overflow RuntimeWarning would fail the test
+        np.testing.assert_array_equal(m.proba(np.array([[-1e6], [1e6], [0.0]])), [0.0, 1.0, 0.5])
