@@ -25,6 +25,9 @@ _EXPORTS: dict[str, str] = {
     "sanitize": "auditor.sanitize",
     # labeling
     "label": "auditor.label",
+    # where sandbox work runs (local worker processes or a Ray cluster)
+    "make_runner": "auditor.executors",
+    "use_executor": "auditor.executors",
     # static analysis and features
     "parse": "auditor.parse",
     "check_rules": "auditor.rules",
@@ -73,6 +76,7 @@ if TYPE_CHECKING:  # give type checkers and IDEs the real signatures
     from auditor.corpus.datadir import fetch, resolve_data_dir
     from auditor.corpus.labels import load_labeled, read_labels
     from auditor.corpus.samples import read_samples
+    from auditor.executors import make_runner, use_executor
     from auditor.features import extract, findings, read_table, write_table
     from auditor.label import label
     from auditor.metrics import within_task_auc

@@ -25,6 +25,7 @@ from typing import Any
 
 from auditor.dedupe import behaviour_key
 from auditor.errors import InputError
+from auditor.executors import make_runner
 from auditor.io import atomic_write
 from auditor.sandbox import Job, JobResult, LocalRunner, Runner, SandboxLimits, TaskSpec
 from auditor.types import Candidate, Label, Outcome, Status, Task
@@ -369,7 +370,7 @@ def label(
     if job_list:
         needed = [tasks[tid] for tid in task_order]
         own_runner = runner is None
-        active: Runner = runner if runner is not None else LocalRunner(jobs, limits)
+        active: Runner = runner if runner is not None else make_runner(jobs=jobs, limits=limits)
         appender = _Appender(out / LABELS_FILE) if out is not None else None
         bar = _progress(len(todo), progress)
         try:

@@ -41,7 +41,8 @@ class OutputProber(Protocol):
 
 
 class SandboxProber:
-    """`OutputProber` on the sandbox's `LocalRunner` (started on first use; a context manager)."""
+    """`OutputProber` on a sandbox runner of the current executor (`auditor.executors`;
+    started on first use; a context manager)."""
 
     def __init__(self, jobs: int = 2, limits: ProbeLimits | None = None) -> None:
         self.jobs = jobs
@@ -55,13 +56,14 @@ class SandboxProber:
         return f"{PROBE_VERSION}/{self.limits.per_input_s:g}/{self.limits.total_s:g}"
 
     def probe(self, task: Task, codes: Sequence[str], inputs: Sequence[Any]) -> list[Vector | None]:
+        from auditor.executors import make_runner
         from auditor.label import dataset_of
-        from auditor.sandbox import LocalRunner, ProbeJob
+        from auditor.sandbox import ProbeJob
 
         if not codes:
             return []
         if self._runner is None:
-            self._runner = LocalRunner(self.jobs)
+            self._runner = make_runner(jobs=self.jobs)  # on the current executor
         jobs = [
             ProbeJob(
                 job_id=k,

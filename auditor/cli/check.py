@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import click
 
 from auditor.cli import cli
+from auditor.cli._options import executor_options
 from auditor.types import Severity
 
 if TYPE_CHECKING:
@@ -85,6 +86,7 @@ SEVERITIES = [*(s.value for s in Severity), "none"]
     help="pyproject.toml to read [tool.auditor] from.",
 )
 @click.option("--jobs", type=click.IntRange(1), help="Worker processes for feature extraction [2].")
+@executor_options
 @click.option(
     "--rules-url",
     metavar="URL",

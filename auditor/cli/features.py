@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from auditor.cli import cli
+from auditor.cli._options import executor_options
 
 
 @cli.command("features")
@@ -24,6 +25,7 @@ from auditor.cli import cli
 )
 @click.option("--data-dir", type=click.Path(path_type=Path), help="Corpus data directory.")
 @click.option("--jobs", type=click.IntRange(1), default=2, show_default=True)
+@executor_options
 @click.option("--cache-dir", type=click.Path(path_type=Path), help="Feature cache directory.")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the feature cache.")
 @click.option(

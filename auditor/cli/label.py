@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from auditor.cli import cli
+from auditor.cli._options import executor_options
 from auditor.corpus.benchmarks import BENCHMARKS, load_benchmark, load_benchmarks_for
 from auditor.corpus.datadir import resolve_data_dir
 from auditor.errors import InputError
@@ -43,6 +44,7 @@ def resolve_samples(samples: str, data_dir: str | None) -> Path:
 )
 @click.option("--data-dir", default=None, help="Data directory (else $AUDITOR_DATA_DIR, cache).")
 @click.option("--jobs", "-j", type=int, default=None, help="Sandbox workers [default: CPUs].")
+@executor_options
 @click.option("-o", "--output", "out_dir", required=True, help="Output directory (resumable).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option(

@@ -166,10 +166,13 @@ class RayRunner:
         cpus = int(ray.cluster_resources().get("CPU", 1))
         self.slots = max(1, jobs or cpus // self.workers)
         self.nodes: dict[str, NodeInfo] = {}  # node id -> info, of every node that ran work
+        self.resubmitted = 0  # partitions sent again after a worker or node died
         self._specs: dict[str, TaskSpec] = {}
         self._gt: dict[str, GroundTruth] = {}
         self._lock = threading.Lock()
         self._inflight: set[Any] = set()
+        # SPREAD: partitions are CPU-bound; packing them on the first nodes would leave others idle
+        self._placement = {"num_cpus": self.workers, "scheduling_strategy": "SPREAD"}
 
     def __enter__(self) -> RayRunner:
         return self
@@ -230,7 +233,7 @@ class RayRunner:
     # -- partitions ---------------------------------------------------------------------------
     def _label_partition(self, task_id: str, jobs: list[Job]) -> _Partition:
         spec = self._specs[task_id]
-        remote = _label_remote.options(num_cpus=self.workers)
+        remote = _label_remote.options(**self._placement)
 
         def submit(todo: list[Job]) -> Any:
             return remote.remote(spec, todo, self.limits, self.workers)
@@ -238,7 +241,7 @@ class RayRunner:
         return _Partition(f"task {task_id}", {j.job_id: j for j in jobs}, submit)
 
     def _probe_partition(self, name: str, jobs: list[ProbeJob]) -> _Partition:
-        remote = _probe_remote.options(num_cpus=self.workers)
+        remote = _probe_remote.options(**self._placement)
 
         def submit(todo: list[ProbeJob]) -> Any:
             return remote.remote(todo, self.limits, self.workers)
@@ -283,9 +286,12 @@ class RayRunner:
         """Submit the partition's missing jobs until all results are in (or retries run out)."""
         remaining = dict(part.jobs)
         last: BaseException | str = "no attempt"
-        for _ in range(self.retries + 1):
+        for attempt in range(self.retries + 1):
             if stop.is_set():
                 return
+            if attempt:
+                with self._lock:
+                    self.resubmitted += 1
             gen = part.submit(list(remaining.values()))
             with self._lock:
                 self._inflight.add(gen)

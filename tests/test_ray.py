@@ -1,0 +1,223 @@
+"""The Ray executor on a real Ray: same labels and features as local, faults, two nodes.
+
+Unit path: one Ray started in this process (`ray.init(num_cpus=2)`). Integration: a
+two-node cluster on localhost (`ray start --head` + `ray start --address`, separate temp
+dirs) driven by `auditor` subprocesses, torn down by the fixture.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ray = pytest.importorskip("ray")
+
+from auditor import features  # noqa: E402
+from auditor.corpus.benchmarks import load_benchmark  # noqa: E402
+from auditor.corpus.samples import read_samples  # noqa: E402
+from auditor.executors import use_executor  # noqa: E402
+from auditor.label import label  # noqa: E402
+from auditor.sandbox import Job, SandboxLimits, TaskSpec  # noqa: E402
+from auditor.sandbox.ray_runner import RayRunner  # noqa: E402
+from auditor.types import Outcome, Task  # noqa: E402
+from tests.ray_cluster import local_cluster, ray_env, wait_for_nodes  # noqa: E402
+
+pytestmark = pytest.mark.ray
+
+REPO = Path(__file__).resolve().parents[1]
+TOY = REPO / "corpora" / "toy"
+# short per-input limits; the default setup allowance, as Ray starting up loads the machine
+FAST = SandboxLimits(min_time_limit=0.3, max_phase_s=5.0)
+
+
+@pytest.fixture(scope="module")
+def local_ray() -> Iterator[None]:
+    ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def toy() -> tuple[list, dict[str, Task]]:
+    tasks = load_benchmark(str(TOY / "benchmark.jsonl"))
+    return list(read_samples(TOY / "samples.jsonl", tasks).candidates), tasks
+
+
+def _statuses(labels: object) -> dict[tuple[str, str], tuple[str, ...]]:
+    return {
+        (lb.task_id, lb.sample_id): (lb.status.value, lb.weak_status.value, str(lb.first_fail))
+        for lb in labels  # type: ignore[attr-defined]
+    }
+
+
+def test_labels_equal_local(local_ray: None, toy: tuple[list, dict[str, Task]]) -> None:
+    cands, tasks = toy
+    local = label(cands, tasks, jobs=2, limits=FAST)
+    with RayRunner(jobs=2, limits=FAST) as runner:
+        on_ray = label(cands, tasks, limits=FAST, runner=runner)
+        assert runner.nodes and runner.resubmitted == 0
+    broken = (on_ray.summary.get("broken_tasks"), local.summary.get("broken_tasks"))
+    assert _statuses(on_ray.labels) == _statuses(local.labels), broken
+    assert on_ray.summary["overall"] == local.summary["overall"]
+
+
+def test_features_equal_local(local_ray: None, toy: tuple[list, dict[str, Task]]) -> None:
+    cands, tasks = toy
+    local = features.extract(cands, tasks=tasks, use_cache=False)
+    with use_executor("ray"):  # the behaviour prober's runner is a RayRunner
+        on_ray = features.extract(cands, tasks=tasks, use_cache=False)
+    assert on_ray.keys == local.keys and on_ray.columns == local.columns
+    behavior = [i for i, c in enumerate(local.columns) if c.startswith("behavior.")]
+    assert not np.isnan(local.values[:, behavior]).all()  # the probes did run
+    np.testing.assert_array_equal(on_ray.values, local.values)
+
+
+def _slow_task(task_id: str) -> TaskSpec:
+    return TaskSpec(
+        task_id, "humaneval", "slow", "def slow(x):\n    return x * 3\n", ([1], [2]), ([-1],)
+    )
+
+
+def _slow_job(job_id: int, task_id: str) -> Job:
+    # odd programs are wrong on the plus input; each sleeps so that a partition takes a while
+    body = f"    import time\n    time.sleep(0.1)\n    return x * 3 + {job_id % 2} * (x < 0)\n"
+    return Job(job_id, task_id, "def slow(x):\n" + body)
+
+
+def _partition_pids() -> list[int]:
+    """Ray worker processes running a partition now (Ray titles them `ray::<function>`)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        try:
+            cmd = Path(f"/proc/{entry}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if entry.isdigit() and cmd.startswith(b"ray::label_partition"):
+            pids.append(int(entry))
+    return pids
+
+
+def test_killed_worker_partition_is_retried(local_ray: None) -> None:
+    specs = [_slow_task("Slow/0"), _slow_task("Slow/1")]
+    jobs = [_slow_job(i, f"Slow/{i // 12}") for i in range(24)]
+    got: list[int] = []
+    killed: list[int] = []
+    with RayRunner(jobs=2, limits=FAST) as runner:
+        runner.register(specs)
+        for res in runner.run(jobs):
+            got.append(res.job_id)
+            plus = res.phases["plus"].outcome
+            assert plus is (Outcome.PASS if res.job_id % 2 == 0 else Outcome.FAIL), res
+            if len(got) == 3 and not killed:
+                killed = _partition_pids()[:1]
+                assert killed, "no running partition to kill"
+                os.kill(killed[0], signal.SIGKILL)
+        assert runner.resubmitted >= 1
+        assert runner.ground_truth("Slow/1").error is None
+    assert sorted(got) == list(range(24))  # every result exactly once
+
+
+# -- a two-node cluster on localhost --------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def two_nodes() -> Iterator[str]:
+    with local_cluster([1, 1]) as address:
+        wait_for_nodes(address, 2)
+        yield address
+
+
+_DRIVER = """
+import json, sys
+from auditor.corpus.benchmarks import load_benchmark
+from auditor.corpus.samples import read_samples
+from auditor.label import label
+from auditor.sandbox.ray_runner import RayRunner
+tasks = load_benchmark(sys.argv[3])
+cands = read_samples(sys.argv[2], tasks).candidates
+with RayRunner(sys.argv[1]) as runner:
+    run = label(cands, tasks, runner=runner)
+    nodes = sorted(runner.nodes)
+print(json.dumps({"nodes": nodes, "labels": {lb.sample_id: lb.status.value for lb in run.labels}}))
+"""
+
+
+def _want(n: int) -> dict[str, str]:
+    return {str(i): ("correct" if i % 2 == 0 else "false_positive") for i in range(n)}
+
+
+def test_two_node_cluster(two_nodes: str, tmp_path: Path) -> None:
+    # three partitions of about a second: enough for the second node to get one
+    samples, bench = _slow_corpus(tmp_path, 24, n_tasks=3)
+    done = subprocess.run(
+        [sys.executable, "-c", _DRIVER, two_nodes, str(samples), str(bench)],
+        env=ray_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = json.loads(done.stdout.splitlines()[-1])
+    assert out["labels"] == _want(24)
+    assert len(out["nodes"]) == 2  # partitions ran on both nodes
+
+
+def _slow_corpus(tmp: Path, n: int, n_tasks: int = 1) -> tuple[Path, Path]:
+    """`n` distinct slow programs (odd ones false positives) over `n_tasks` tasks."""
+    bench = [
+        {
+            "task_id": f"Slow/{t}",
+            "prompt": "def slow(x):\n",
+            "entry_point": "slow",
+            "canonical_solution": "    return x * 3\n",
+            "base_input": [[1], [2]],
+            "plus_input": [[-1]],
+            "atol": 0,
+        }
+        for t in range(n_tasks)
+    ]
+    (tmp / "bench.jsonl").write_text("".join(json.dumps(b) + "\n" for b in bench))
+    rows = [
+        {"task_id": f"Slow/{i % n_tasks}", "sample_id": i, "solution": _slow_job(i, "").code}
+        for i in range(n)
+    ]
+    (tmp / "samples.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return tmp / "samples.jsonl", tmp / "bench.jsonl"
+
+
+def test_killed_driver_resumes(two_nodes: str, tmp_path: Path) -> None:
+    n = 40
+    samples, bench = _slow_corpus(tmp_path, n)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "auditor", "label", str(samples), "--benchmark", str(bench)]
+    cmd += ["-q", "--min-time-limit", "1", "-o", str(out), "--executor", "ray"]
+    cmd += ["--address", two_nodes]
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, env=ray_env())
+    labels_file = out / "labels.jsonl"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and proc.poll() is None:
+        if labels_file.is_file() and len(labels_file.read_bytes().splitlines()) >= 5:
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    before = labels_file.read_bytes().splitlines()
+    assert 5 <= len(before) < n
+    done = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=300, check=False, env=ray_env()
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert f"resumed {len(before)}" in done.stderr
+    rows = [json.loads(line) for line in labels_file.read_text().splitlines()]
+    assert sorted(r["sample_id"] for r in rows) == sorted(str(i) for i in range(n))
+    assert {r["sample_id"]: r["status"] for r in rows} == _want(n)
