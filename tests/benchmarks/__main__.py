@@ -15,6 +15,7 @@ BENCHMARKS = (
     "sanitize",
     "bench_dedupe",
     "bench_label",
+    "bench_ray",
     "rules_speed",
     "bench_features",
     "bench_behavior",
