@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from auditor.report.study import (
+from auditor.resampling import TaskCounts, summarize
+from auditor.study.analysis import (
     PAPER_FIT,
     PAPER_POINTS,
     StudyInput,
@@ -21,9 +22,8 @@ from auditor.report.study import (
     fit_line,
     style_rows,
 )
-from auditor.report.study_figures import make_figures
-from auditor.report.study_render import render_html, render_json, render_markdown, sections
-from auditor.resampling import TaskCounts, summarize
+from auditor.study.figures import make_figures
+from auditor.study.render import render_html, render_json, render_markdown, sections
 from auditor.types import FeatureTable, Label, Status
 from tests.test_resampling import make_labels
 
@@ -434,7 +434,7 @@ def test_report_on_toy_corpus_with_style(
 
 
 def test_false_negative_tasks_are_dropped_from_every_corpus() -> None:
-    from auditor.report.study import false_negative_tasks
+    from auditor.study.analysis import false_negative_tasks
     from auditor.types import Outcome
 
     base = list(make_labels([(4, 2, 1), (4, 3, 2)]))
@@ -466,7 +466,7 @@ def test_two_type_section_reproduces_worked_example(study) -> None:  # type: ign
 
 def test_within_task_auc_columns_matches_metrics() -> None:
     from auditor.metrics import within_task_auc
-    from auditor.report.study import within_task_auc_columns
+    from auditor.study.analysis import within_task_auc_columns
 
     rng = np.random.default_rng(3)
     n = 300

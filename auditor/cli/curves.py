@@ -265,7 +265,7 @@ def curves_command(
     LABELS is a labels.jsonl written by `auditor label`, or its output directory.
     """
     from auditor.corpus.labels import read_labels
-    from auditor.report.study_io import read_scores
+    from auditor.study.scores import read_scores
 
     costs = parse_costs(cost)
     run = compute(

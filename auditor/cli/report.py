@@ -11,8 +11,8 @@ import click
 
 from auditor.cli import cli
 from auditor.errors import InputError, UsageError
-from auditor.report.study import StudyInput, build_study
 from auditor.resampling import parse_costs
+from auditor.study.analysis import StudyInput, build_study
 
 
 def _corpus_name(path: Path) -> str:
@@ -130,8 +130,8 @@ def report_command(
     keep_false_negative_tasks: bool,
 ) -> int:
     """Reproduce the paper's analyses on labeled corpora (label OUTDIRs or labels.jsonl)."""
-    from auditor.report.study_io import read_scores
-    from auditor.report.study_render import render_html, render_json, render_markdown
+    from auditor.study.render import render_html, render_json, render_markdown
+    from auditor.study.scores import read_scores
 
     costs = parse_costs(cost)
     if n_boot < 10:
@@ -151,7 +151,7 @@ def report_command(
     groups = None
     if style and any(inp.candidates is not None for inp in inputs):
         try:
-            from auditor.report.study_style import finding_codes, style_groups
+            from auditor.study.style import finding_codes, style_groups
 
             groups = style_groups()
         except (ImportError, AttributeError) as exc:
@@ -181,7 +181,7 @@ def report_command(
         notes=notes,
         exclude_false_negatives=not keep_false_negative_tasks,
     )
-    from auditor.report.study_figures import make_figures
+    from auditor.study.figures import make_figures
 
     figures = make_figures(study)
     files: dict[str, str | bytes] = {f"figures/{n}": b for n, b in figures.items()}

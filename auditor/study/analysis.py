@@ -1,7 +1,7 @@
 """The research study behind `auditor report`: a frozen aggregate of per-corpus analyses.
 
 `build_study` turns labeled corpora (plus optional risk scores, candidates for the style
-comparison, and feature tables) into a `Study`; renderers in `study_render` turn a `Study`
+comparison, and feature tables) into a `Study`; renderers in `auditor.study.render` turn a `Study`
 into HTML, Markdown and JSON. Nothing here reads or writes files.
 """
 

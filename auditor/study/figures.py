@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from auditor.report.study import Study
+from auditor.study.analysis import Study
 
 COLORS = plt.rcParams["axes.prop_cycle"].by_key()["color"]
 

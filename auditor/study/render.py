@@ -19,8 +19,8 @@ import jinja2
 import numpy as np
 
 from auditor import __version__
-from auditor.report.study import Study
 from auditor.resampling import Estimate, TwoTypeParams, two_type_optimum
+from auditor.study.analysis import Study
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -484,7 +484,7 @@ def _env() -> jinja2.Environment:
 def render_html(study: Study, figures: Mapping[str, bytes] | None = None) -> str:
     """A self-contained HTML page; figures (PNG bytes) are embedded as data URIs."""
     if figures is None:
-        from auditor.report.study_figures import make_figures
+        from auditor.study.figures import make_figures
 
         figures = make_figures(study)
     images = {
@@ -493,7 +493,7 @@ def render_html(study: Study, figures: Mapping[str, bytes] | None = None) -> str
     }
     return (
         _env()
-        .get_template("study.html.j2")
+        .get_template("report.html.j2")
         .render(study=study, sections=sections(study), images=images, version=__version__)
     )
 
