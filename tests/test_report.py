@@ -485,3 +485,27 @@ def test_within_task_auc_columns_matches_metrics() -> None:
         want, n_groups = within_task_auc(y, values[:, j], groups)
         assert counts[j] == n_groups
         assert math.isclose(aucs[j], want, abs_tol=1e-12), j
+
+
+# ------------------------------------------------------------------ curves
+
+
+def test_curves_renderers_are_pure_and_cover_every_row() -> None:
+    import csv
+    import io
+
+    from auditor.study.curves import CurvesFormat, compute, render
+
+    labels = _labels(4)
+    run = compute(labels, (0.5, 2), k_max=6, scores=_scores(labels, 1), thresholds=(0.7, math.inf))
+    table = list(csv.DictReader(io.StringIO(render(run, CurvesFormat.CSV))))
+    # first pass + re-rank: 2 costs x 6 k each; the filter: 2 thresholds x 2 costs x 6 k
+    assert [r["policy"] for r in table].count("first_pass") == 12
+    assert [r["policy"] for r in table].count("auditor_rerank") == 12
+    assert {r["threshold"] for r in table if r["policy"] == "auditor_filter"} == {"0.7", "inf"}
+    assert len(table) == 12 + 24 + 12
+    doc = json.loads(render(run, CurvesFormat.JSON))
+    assert doc["auditor"]["threshold_sweep"]["thresholds"] == [0.7, None]
+    text = render(run, CurvesFormat.TEXT)
+    assert text.startswith(f": {len({lb.task_id for lb in labels})} tasks") and "re-rank" in text
+    assert render(run, CurvesFormat.TEXT) == text  # same run, same text
