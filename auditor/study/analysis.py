@@ -34,59 +34,10 @@ from auditor.resampling import (
     threshold_sweep,
     two_type_optimum,
 )
+from auditor.study.fit import Fit, fit_line
 from auditor.types import Candidate, FeatureTable, Label, Outcome, Status, Task
 
 DEFAULT_COSTS = (0.5, 1.0, 2.0, 4.0)
-
-# PAPER.md, HumanEval+ (150 tasks): model, pass@1, resampling ceiling.
-PAPER_POINTS: tuple[tuple[str, float, float], ...] = (
-    ("GPT-4o", 0.855, 0.929),
-    ("Llama 3.1 405B", 0.781, 0.893),
-    ("Llama 3.1 70B", 0.712, 0.870),
-    ("Phi-3 Medium", 0.608, 0.859),
-    ("Phi-3 Mini", 0.579, 0.856),
-    ("Llama 3.1 8B", 0.550, 0.825),
-    ("Command-R", 0.368, 0.842),
-    ("Code Llama 13B", 0.339, 0.779),
-    ("Code Llama 7B", 0.286, 0.765),
-    ("CodeT5+ 16B", 0.230, 0.766),
-    ("Command", 0.224, 0.774),
-    ("StarCoder", 0.215, 0.762),
-    ("Mistral 7B", 0.200, 0.759),
-    ("CodeGen 6B", 0.179, 0.782),
-    ("CodeGen2 7B", 0.113, 0.789),
-    ("Vicuna 7B", 0.092, 0.752),
-    ("Command-Light", 0.064, 0.715),
-)
-
-
-@dataclass(frozen=True)
-class Fit:
-    """ceiling = slope * pass@1 + intercept, over n models."""
-
-    slope: float
-    intercept: float
-    r2: float
-    n: int
-
-    def to_json(self) -> dict[str, float]:
-        return {"slope": self.slope, "intercept": self.intercept, "r2": self.r2, "n": self.n}
-
-
-PAPER_FIT = Fit(slope=0.22, intercept=0.72, r2=0.89, n=17)
-
-
-def fit_line(x: Sequence[float], y: Sequence[float]) -> Fit | None:
-    """Least-squares line and R²; None with fewer than two distinct x."""
-    xa, ya = np.asarray(x, float), np.asarray(y, float)
-    if len(xa) < 2 or np.ptp(xa) == 0:
-        return None
-    slope, intercept = np.polyfit(xa, ya, 1)
-    resid = ya - (slope * xa + intercept)
-    ss_tot = float(((ya - ya.mean()) ** 2).sum())
-    r2 = 1.0 - float((resid**2).sum()) / ss_tot if ss_tot > 0 else 1.0
-    return Fit(float(slope), float(intercept), r2, len(xa))
-
 
 # ------------------------------------------------------------------- inputs
 
@@ -196,8 +147,6 @@ class Study:
     notes: tuple[str, ...]
     seed: int
     n_boot: int
-    paper_fit: Fit = PAPER_FIT
-    paper_points: tuple[tuple[str, float, float], ...] = PAPER_POINTS
     style_families: tuple[str, ...] = field(default_factory=tuple)
 
     @property

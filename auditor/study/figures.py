@@ -14,6 +14,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from auditor.study.analysis import Study
+from auditor.study.paper import HUMANEVAL_PLUS
 
 COLORS = plt.rcParams["axes.prop_cycle"].by_key()["color"]
 
@@ -29,11 +30,14 @@ def _png(fig: Figure) -> bytes:
 def ceiling_figure(study: Study) -> bytes:
     """Single-sample accuracy against the resampling ceiling (the paper's Figure 1a)."""
     fig, ax = plt.subplots(figsize=(7, 5))
-    px = np.array([p[1] for p in study.paper_points])
-    py = np.array([p[2] for p in study.paper_points])
-    ax.scatter(px, py, color="0.6", marker="s", s=22, label="paper: HumanEval+ (17 models)")
+    paper = HUMANEVAL_PLUS
+    px = np.array([p.pass1 for p in paper.points])
+    py = np.array([p.ceiling for p in paper.points])
+    ax.scatter(
+        px, py, color="0.6", marker="s", s=22, label=f"paper: {paper.name} ({len(px)} models)"
+    )
     xs = np.linspace(0, 1, 50)
-    pf = study.paper_fit
+    pf = paper.fit
     ax.plot(
         xs,
         pf.slope * xs + pf.intercept,
