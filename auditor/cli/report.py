@@ -61,6 +61,30 @@ def _load(
     return StudyInput(name, labels, candidates, tasks, None, model), eps
 
 
+def _style_codes(
+    inputs: Sequence[StudyInput],
+    entry_points: Sequence[dict[str, str] | None],
+    jobs: int,
+    notes: list[str],
+) -> tuple[dict[str, list[frozenset[str]]] | None, dict[str, str] | None]:
+    """Finding codes per corpus with candidates, and the rule families to compare."""
+    if not any(inp.candidates is not None for inp in inputs):
+        return None, None
+    try:
+        from auditor.study.style import finding_codes, style_groups
+
+        groups = style_groups()
+    except (ImportError, AttributeError) as exc:
+        notes.append(f"Style comparison skipped: the rules are unavailable ({exc}).")
+        return None, None
+    codes = {
+        inp.name: finding_codes(inp.labels, inp.candidates, eps, jobs=jobs)
+        for inp, eps in zip(inputs, entry_points, strict=True)
+        if inp.candidates is not None
+    }
+    return codes, groups
+
+
 def write_report(out_dir: Path, files: dict[str, str | bytes]) -> None:
     """Write every output file atomically under out_dir."""
     from auditor.io import atomic_write
@@ -147,22 +171,7 @@ def report_command(
         s = read_scores(score_files[inp.name]) if inp.name in score_files else None
         inputs.append(StudyInput(inp.name, inp.labels, inp.candidates, inp.tasks, s, inp.model))
 
-    style_codes = None
-    groups = None
-    if style and any(inp.candidates is not None for inp in inputs):
-        try:
-            from auditor.study.style import finding_codes, style_groups
-
-            groups = style_groups()
-        except (ImportError, AttributeError) as exc:
-            notes.append(f"Style comparison skipped: the rules are unavailable ({exc}).")
-        else:
-            style_codes = {
-                inp.name: finding_codes(inp.labels, inp.candidates, eps, jobs=jobs)
-                for (inp, eps) in zip(inputs, (e for _, e in loaded), strict=True)
-                if inp.candidates is not None
-            }
-
+    style_codes, groups = _style_codes(inputs, [eps for _, eps in loaded], jobs, notes)
     tables = []
     if feature_tables:
         from auditor.features import read_table

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -147,7 +147,6 @@ class Study:
     notes: tuple[str, ...]
     seed: int
     n_boot: int
-    style_families: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def best(self) -> CorpusStudy:
@@ -391,6 +390,28 @@ def _drop_tasks(
     )
 
 
+def _exclude_false_negatives(
+    inputs: Sequence[StudyInput], codes_by: dict[str, Sequence[frozenset[str]]]
+) -> tuple[Sequence[StudyInput], str | None]:
+    """Drop every corpus's false-negative tasks (any corpus's) from all corpora, as the paper
+    did; `codes_by` (style codes by corpus name) is updated in place. Returns a note."""
+    drop = set().union(*(false_negative_tasks(inp.labels) for inp in inputs))
+    if not drop:
+        return inputs, None
+    kept = []
+    for inp in inputs:
+        new_inp, codes = _drop_tasks(inp, codes_by.get(inp.name), drop)
+        kept.append(new_inp)
+        if codes is not None:
+            codes_by[inp.name] = codes
+    note = (
+        f"Excluded {len(drop)} false-negative task(s), where a corpus has more strong "
+        f"than weak passes (as the paper did): {', '.join(sorted(drop)[:20])}"
+        + (" ..." if len(drop) > 20 else "")
+    )
+    return kept, note
+
+
 def build_study(
     inputs: Sequence[StudyInput],
     *,
@@ -415,20 +436,9 @@ def build_study(
     all_notes = list(notes)
     codes_by = dict(style_codes or {})
     if exclude_false_negatives:
-        drop = set().union(*(false_negative_tasks(inp.labels) for inp in inputs))
-        if drop:
-            kept = []
-            for inp in inputs:
-                new_inp, codes_by_name = _drop_tasks(inp, codes_by.get(inp.name), drop)
-                kept.append(new_inp)
-                if codes_by_name is not None:
-                    codes_by[inp.name] = codes_by_name
-            inputs = kept
-            all_notes.append(
-                f"Excluded {len(drop)} false-negative task(s), where a corpus has more strong "
-                f"than weak passes (as the paper did): {', '.join(sorted(drop)[:20])}"
-                + (" ..." if len(drop) > 20 else "")
-            )
+        inputs, note = _exclude_false_negatives(inputs, codes_by)
+        if note:
+            all_notes.append(note)
     studies = []
     for inp in inputs:
         try:
@@ -458,5 +468,4 @@ def build_study(
         notes=tuple(all_notes),
         seed=seed,
         n_boot=n_boot,
-        style_families=tuple(style_groups or ()),
     )

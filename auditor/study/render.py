@@ -18,7 +18,7 @@ import jinja2
 import numpy as np
 
 from auditor import __version__
-from auditor.study.analysis import Study
+from auditor.study.analysis import CorpusStudy, Study
 from auditor.study.paper import HUMANEVAL_PLUS
 from auditor.study.sections import sections
 
@@ -108,50 +108,49 @@ def _clean(x: Any) -> Any:
     return x
 
 
+def _corpus_json(c: CorpusStudy) -> dict[str, Any]:
+    """One corpus's analyses as JSON data (not yet cleaned of NaN and numpy types)."""
+    cv = c.curves
+    entry: dict[str, Any] = {
+        "name": c.name,
+        "model": c.model,
+        "summary": c.summary.to_json(),
+        "curves": {
+            "k": cv.k,
+            "accuracy": cv.accuracy,
+            "coverage": cv.coverage,
+            "fp_share": cv.fp_share,
+            "utility": {str(cost): cv.utility[i] for i, cost in enumerate(cv.costs)},
+            "utility_ci_lo": {str(cost): c.utility_lo[i] for i, cost in enumerate(cv.costs)},
+            "utility_ci_hi": {str(cost): c.utility_hi[i] for i, cost in enumerate(cv.costs)},
+            "k_opt": {str(cost): int(cv.k_opt[i]) for i, cost in enumerate(cv.costs)},
+            "rising_at_k_max": {str(cost): bool(cv.rising[i]) for i, cost in enumerate(cv.costs)},
+            "ceiling": cv.ceiling,
+        },
+        "first_pass_buckets": c.buckets.to_json(),
+        "two_type_model": {
+            "params": c.two_type.to_json(),
+            "optimum": [o.to_json() for o in c.two_type_opt],
+        },
+        "style": None if c.style is None else [r.to_json() for r in c.style],
+        "auditor": None,
+    }
+    if c.auditor is not None:
+        rr = c.auditor.rerank
+        entry["auditor"] = {
+            "threshold_sweep": c.auditor.sweep.to_json(),
+            "rerank": {
+                "ceiling": rr.ceiling,
+                "k_opt": {str(cost): int(rr.k_opt[i]) for i, cost in enumerate(rr.costs)},
+                "accuracy": rr.accuracy,
+            },
+        }
+    return entry
+
+
 def study_json(study: Study) -> dict[str, Any]:
     """The study as plain JSON data."""
-    corpora = []
-    for c in study.corpora:
-        cv = c.curves
-        entry: dict[str, Any] = {
-            "name": c.name,
-            "model": c.model,
-            "summary": c.summary.to_json(),
-            "curves": {
-                "k": cv.k,
-                "accuracy": cv.accuracy,
-                "coverage": cv.coverage,
-                "fp_share": cv.fp_share,
-                "utility": {str(cost): cv.utility[i] for i, cost in enumerate(cv.costs)},
-                "utility_ci_lo": {str(cost): c.utility_lo[i] for i, cost in enumerate(cv.costs)},
-                "utility_ci_hi": {str(cost): c.utility_hi[i] for i, cost in enumerate(cv.costs)},
-                "k_opt": {str(cost): int(cv.k_opt[i]) for i, cost in enumerate(cv.costs)},
-                "rising_at_k_max": {
-                    str(cost): bool(cv.rising[i]) for i, cost in enumerate(cv.costs)
-                },
-                "ceiling": cv.ceiling,
-            },
-            "first_pass_buckets": c.buckets.to_json(),
-            "two_type_model": {
-                "params": c.two_type.to_json(),
-                "optimum": [o.to_json() for o in c.two_type_opt],
-            },
-            "style": None if c.style is None else [r.to_json() for r in c.style],
-            "auditor": None,
-        }
-        if c.auditor is not None:
-            entry["auditor"] = {
-                "threshold_sweep": c.auditor.sweep.to_json(),
-                "rerank": {
-                    "ceiling": c.auditor.rerank.ceiling,
-                    "k_opt": {
-                        str(cost): int(c.auditor.rerank.k_opt[i])
-                        for i, cost in enumerate(c.auditor.rerank.costs)
-                    },
-                    "accuracy": c.auditor.rerank.accuracy,
-                },
-            }
-        corpora.append(entry)
+    corpora = [_corpus_json(c) for c in study.corpora]
     return _clean(
         {
             "schema": "auditor.study/1",
@@ -172,4 +171,5 @@ def study_json(study: Study) -> dict[str, Any]:
 
 
 def render_json(study: Study) -> str:
+    """The study as an indented JSON document (schema auditor.study/1)."""
     return json.dumps(study_json(study), indent=1, allow_nan=False) + "\n"
