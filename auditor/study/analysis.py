@@ -8,6 +8,7 @@ into HTML, Markdown and JSON. Nothing here reads or writes files.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -38,6 +39,18 @@ from auditor.study.fit import Fit, fit_line
 from auditor.types import Candidate, FeatureTable, Label, Outcome, Status, Task
 
 DEFAULT_COSTS = (0.5, 1.0, 2.0, 4.0)
+
+# EvalPlus task-id prefixes; the strong tests make them the "+" benchmarks.
+BENCHMARK_NAMES = {"HumanEval": "HumanEval+", "Mbpp": "MBPP+"}
+# A corpus mixing benchmarks gets a point on a benchmark's line only with this many of its tasks.
+MIN_BENCHMARK_TASKS = 10
+
+
+def benchmark_of(task_id: str) -> str:
+    """The benchmark of a task, from its id prefix: "HumanEval/0" -> "HumanEval+"."""
+    prefix = task_id.split("/", 1)[0]
+    return BENCHMARK_NAMES.get(prefix, prefix)
+
 
 # ------------------------------------------------------------------- inputs
 
@@ -121,6 +134,41 @@ class AuditorSection:
 
     sweep: AuditorSweep
     rerank: Curves
+    n_solvable: int  # tasks with at least one correct candidate (before the filter)
+
+
+@dataclass(frozen=True)
+class BenchmarkPoint:
+    """One corpus's pass@1 and ceiling over its tasks of one benchmark only."""
+
+    corpus: str
+    n_tasks: int
+    pass1: Estimate
+    ceiling: Estimate
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "corpus": self.corpus,
+            "n_tasks": self.n_tasks,
+            "pass1": self.pass1.to_json(),
+            "ceiling": self.ceiling.to_json(),
+        }
+
+
+@dataclass(frozen=True)
+class BenchmarkFit:
+    """The line through our corpora's points on one benchmark's tasks (None below 2 points)."""
+
+    benchmark: str
+    points: tuple[BenchmarkPoint, ...]
+    fit: Fit | None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "benchmark": self.benchmark,
+            "points": [p.to_json() for p in self.points],
+            "fit": None if self.fit is None else self.fit.to_json(),
+        }
 
 
 @dataclass(frozen=True, eq=False)
@@ -136,6 +184,7 @@ class CorpusStudy:
     two_type_opt: tuple[TwoTypeOptimum, ...]
     style: tuple[StyleRow, ...] | None
     auditor: AuditorSection | None
+    task_mix: tuple[tuple[str, int], ...] = ()  # (benchmark, tasks), largest first
 
 
 @dataclass(frozen=True, eq=False)
@@ -147,6 +196,7 @@ class Study:
     notes: tuple[str, ...]
     seed: int
     n_boot: int
+    benchmark_fits: tuple[BenchmarkFit, ...] = ()
 
     @property
     def best(self) -> CorpusStudy:
@@ -340,7 +390,9 @@ def corpus_study(
         qs = np.quantile(risk, np.linspace(0.05, 0.95, 19))
         thr = (*sorted({float(np.nextafter(q, np.inf)) for q in qs}), math.inf)
         auditor = AuditorSection(
-            threshold_sweep(cands, thr, costs, k_max), rerank_curves(cands, costs, k_max)
+            threshold_sweep(cands, thr, costs, k_max),
+            rerank_curves(cands, costs, k_max),
+            int((counts.c > 0).sum()),
         )
     style = None
     if style_codes is not None and style_groups:
@@ -357,6 +409,7 @@ def corpus_study(
         two_type_opt=tuple(two_type_optimum(params, c) for c in costs),
         style=style,
         auditor=auditor,
+        task_mix=tuple(Counter(map(benchmark_of, counts.task_ids)).most_common()),
     )
 
 
@@ -412,6 +465,67 @@ def _exclude_false_negatives(
     return kept, note
 
 
+def _benchmark_point(
+    inp: StudyInput,
+    c: CorpusStudy,
+    benchmark: str,
+    costs: Sequence[float],
+    *,
+    rng: np.random.Generator,
+    n_boot: int,
+    k_max: int | None,
+) -> BenchmarkPoint | None:
+    """`c`'s pass@1 and ceiling over its `benchmark` tasks; None with too few of them."""
+    n_tasks = dict(c.task_mix).get(benchmark, 0)
+    if c.task_mix == ((benchmark, n_tasks),):  # the whole corpus is this benchmark
+        return BenchmarkPoint(c.name, n_tasks, c.summary.pass1, c.summary.ceiling)
+    if n_tasks < MIN_BENCHMARK_TASKS:
+        return None
+    labels = [lb for lb in inp.labels if benchmark_of(lb.task_id) == benchmark]
+    try:
+        s = summarize(TaskCounts.from_labels(labels), costs, rng=rng, k_max=k_max, n_boot=n_boot)
+    except InputError:  # e.g. no weak pass on these tasks: no ceiling
+        return None
+    return BenchmarkPoint(c.name, n_tasks, s.pass1, s.ceiling)
+
+
+def benchmark_fits(
+    inputs: Sequence[StudyInput],
+    corpora: Sequence[CorpusStudy],
+    costs: Sequence[float],
+    *,
+    rng: np.random.Generator,
+    n_boot: int,
+    k_max: int | None = None,
+) -> tuple[BenchmarkFit, ...]:
+    """Per benchmark (most tasks first): our points on its tasks only, and the line."""
+    totals: Counter[str] = Counter()
+    for c in corpora:
+        totals.update(dict(c.task_mix))
+    out = []
+    for bench, _ in totals.most_common():
+        points = tuple(
+            p
+            for inp, c in zip(inputs, corpora, strict=True)
+            if (p := _benchmark_point(inp, c, bench, costs, rng=rng, n_boot=n_boot, k_max=k_max))
+            is not None
+        )
+        if points:
+            out.append(_fit_points(bench, points))
+    if not out:  # only mixed corpora with few tasks of each benchmark: one line over all
+        points = tuple(
+            BenchmarkPoint(c.name, c.summary.n_tasks, c.summary.pass1, c.summary.ceiling)
+            for c in corpora
+        )
+        out.append(_fit_points("all tasks", points))
+    return tuple(out)
+
+
+def _fit_points(benchmark: str, points: tuple[BenchmarkPoint, ...]) -> BenchmarkFit:
+    fit = fit_line([p.pass1.value for p in points], [p.ceiling.value for p in points])
+    return BenchmarkFit(benchmark, points, fit)
+
+
 def build_study(
     inputs: Sequence[StudyInput],
     *,
@@ -460,6 +574,8 @@ def build_study(
         [c.summary.pass1.value for c in corpora], [c.summary.ceiling.value for c in corpora]
     )
     sections = tuple(s for name, t in features if (s := feature_section(name, t)) is not None)
+    # After every corpus study, so the bootstrap draws above do not depend on this step.
+    per_bench = benchmark_fits(inputs, corpora, cost_t, rng=rng, n_boot=n_boot, k_max=k_max)
     return Study(
         corpora=corpora,
         costs=cost_t,
@@ -468,4 +584,5 @@ def build_study(
         notes=tuple(all_notes),
         seed=seed,
         n_boot=n_boot,
+        benchmark_fits=per_bench,
     )

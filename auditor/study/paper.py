@@ -79,3 +79,5 @@ WORKED_EXAMPLE = WorkedExample(
     costs=(0.7, 1.0, 2.0),
     k_opt=(3, 2, 1),
 )
+
+BY_BENCHMARK = {b.name: b for b in (HUMANEVAL_PLUS, MBPP_PLUS)}

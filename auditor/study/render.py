@@ -19,7 +19,7 @@ import numpy as np
 
 from auditor import __version__
 from auditor.study.analysis import CorpusStudy, Study
-from auditor.study.paper import HUMANEVAL_PLUS
+from auditor.study.paper import BY_BENCHMARK, HUMANEVAL_PLUS
 from auditor.study.sections import sections
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -132,13 +132,16 @@ def _corpus_json(c: CorpusStudy) -> dict[str, Any]:
             "params": c.two_type.to_json(),
             "optimum": [o.to_json() for o in c.two_type_opt],
         },
+        "task_mix": dict(c.task_mix),
         "style": None if c.style is None else [r.to_json() for r in c.style],
         "auditor": None,
     }
     if c.auditor is not None:
         rr = c.auditor.rerank
         entry["auditor"] = {
+            "n_solvable_tasks": c.auditor.n_solvable,
             "threshold_sweep": c.auditor.sweep.to_json(),
+            "accuracy_at_k_max": c.auditor.sweep.accuracy[:, -1],
             "rerank": {
                 "ceiling": rr.ceiling,
                 "k_opt": {str(cost): int(rr.k_opt[i]) for i, cost in enumerate(rr.costs)},
@@ -160,9 +163,11 @@ def study_json(study: Study) -> dict[str, Any]:
             "costs": list(study.costs),
             "corpora": corpora,
             "fit": None if study.fit is None else study.fit.to_json(),
+            "benchmark_fits": [bf.to_json() for bf in study.benchmark_fits],
             "paper": {
                 "fit": HUMANEVAL_PLUS.fit.to_json(),
                 "points": [p._asdict() for p in HUMANEVAL_PLUS.points],
+                "fits": {b.name: b.fit.to_json() for b in BY_BENCHMARK.values()},
             },
             "features": [f.to_json() for f in study.features],
             "notes": list(study.notes),

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from auditor.resampling import Estimate, two_type_optimum
-from auditor.study.analysis import CorpusStudy, Study
-from auditor.study.paper import HUMANEVAL_PLUS, MBPP_PLUS, WORKED_EXAMPLE
+from auditor.study.analysis import MIN_BENCHMARK_TASKS, BenchmarkFit, CorpusStudy, Study
+from auditor.study.fit import Fit
+from auditor.study.paper import BY_BENCHMARK, HUMANEVAL_PLUS, WORKED_EXAMPLE
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,10 @@ def _kopt(e: Estimate, rising: bool) -> str:
 def _k(k: int | np.integer, rising: bool | np.bool_) -> str:
     """A k_opt cell: '+' when utility still rises at the largest k."""
     return f"{int(k)}{'+' if rising else ''}"
+
+
+# Below this many models a fit's section says what it cannot support.
+SMALL_FIT = 10
 
 
 def _kopt_headers(study: Study) -> tuple[str, ...]:
@@ -94,48 +99,162 @@ def models_section(study: Study) -> Section:
     return Section("models", "Per model", (text,), headers, tuple(rows))
 
 
+def benchmarks_section(study: Study) -> Section:
+    """Each corpus's pass@1 and ceiling over each benchmark's tasks separately."""
+    rows = tuple(
+        (p.corpus, bf.benchmark, str(p.n_tasks), _est(p.pass1), _est(p.ceiling))
+        for bf in study.benchmark_fits
+        for p in bf.points
+    )
+    mix = "; ".join(
+        f"{c.name}: " + ", ".join(f"{n} {b}" for b, n in c.task_mix) for c in study.corpora
+    )
+    text = (
+        f"Tasks per corpus by benchmark: {mix}. Each row uses one benchmark's tasks only "
+        "(intervals: bootstrap over those tasks). A corpus that mixes benchmarks gets a row "
+        f"for a benchmark only with at least {MIN_BENCHMARK_TASKS} of its tasks.",
+    )
+    return Section(
+        "benchmarks",
+        "Per model and benchmark",
+        text,
+        ("corpus", "benchmark", "tasks", "pass@1 (strong)", "ceiling"),
+        rows,
+    )
+
+
+def _p(p: float) -> str:
+    return f"{p:.2f}" if p >= 0.01 else f"{p:.1e}"
+
+
+def _fit_cells(f: Fit | None) -> tuple[str, ...]:
+    """slope [95% CI], intercept, R², F-test p (n/a where the fit cannot give them)."""
+    if f is None:
+        return ("n/a",) * 4
+    slope = _f(f.slope, 2)
+    if not math.isnan(f.slope_lo):
+        slope += f" [{_f(f.slope_lo, 2)}, {_f(f.slope_hi, 2)}]"
+    p = "" if math.isnan(f.p_value) else _p(f.p_value)
+    return (slope, _f(f.intercept, 2), _f(f.r2, 2), p)
+
+
+def _fit_rows(study: Study) -> list[tuple[str, ...]]:
+    """Per benchmark our fit then the paper's; last, ours over all tasks."""
+    rows: list[tuple[str, ...]] = []
+    for bf in study.benchmark_fits:
+        rows.append(("ours", bf.benchmark, *_fit_cells(bf.fit), str(len(bf.points))))
+        if (paper := BY_BENCHMARK.get(bf.benchmark)) is not None:
+            rows.append(("paper", paper.name, *_fit_cells(paper.fit), str(paper.fit.n)))
+    mixed = len(study.benchmark_fits) > 1
+    tasks = "all tasks (mixed benchmarks)" if mixed else "all tasks"
+    rows.append(("ours", tasks, *_fit_cells(study.fit), str(len(study.corpora))))
+    return rows
+
+
+def _small_fit_text(label: str, bf: BenchmarkFit, paper: Fit | None) -> str | None:
+    """What a fit over few models cannot support, in numbers; None when n is large enough."""
+    f = bf.fit
+    if f is None:
+        names = ", ".join(p.corpus for p in bf.points)
+        k = len(bf.points)
+        return (
+            f"{label}: only {k} model{'s' if k > 1 else ''} ({names}) and no two with "
+            "different pass@1; a line needs at least two."
+            if k > 1
+            else f"{label}: only 1 model ({names}); a line needs at least two."
+        )
+    if f.n == 2:
+        return f"{label}: a line through 2 points fits them exactly; its R² = 1 says nothing."
+    if f.n >= SMALL_FIT:
+        return None
+    df = f.n - 2
+    text = (
+        f"{label}: n = {f.n} models, {df} residual degree{'s' if df > 1 else ''} of freedom. "
+        f"Points with no linear relation at all would give R² ≥ {_f(f.r2, 2)} with "
+        f"probability {_p(f.p_value)} (F-test), and the slope's 95% interval is "
+        f"[{_f(f.slope_lo, 2)}, {_f(f.slope_hi, 2)}]: the fit cannot show that the ceiling "
+        "rises linearly with pass@1"
+    )
+    if paper is not None and f.slope_lo <= paper.slope <= f.slope_hi:
+        text += f", nor that its slope differs from the paper's {paper.slope:.2f}"
+    sizes = sorted({p.n_tasks for p in bf.points})
+    if len(sizes) > 1:
+        text += (
+            f". Its points also cover different numbers of {bf.benchmark} tasks "
+            f"({sizes[0]} to {sizes[-1]}), and a subset's difficulty moves its point"
+        )
+    return text + "."
+
+
+def _mixed_text(study: Study) -> str | None:
+    """Why a line through corpora on different task sets is not the paper's per-benchmark fit."""
+    if len(study.benchmark_fits) <= 1 and all(len(c.task_mix) <= 1 for c in study.corpora):
+        return None
+    mixed = [
+        f"{c.name} ({', '.join(f'{n} {b}' for b, n in c.task_mix)})"
+        for c in study.corpora
+        if len(c.task_mix) > 1
+    ]
+    return (
+        "The corpora cover different task sets"
+        + (f"; mixed: {', '.join(mixed)}" if mixed else "")
+        + ". A point's pass@1 and ceiling depend on its tasks as much as on its model "
+        "(benchmarks differ in difficulty and in how weak their base tests are), so a line "
+        "through points on different task sets compares task sets as well as models, and the "
+        "paper's fits are per benchmark. Hence one line per benchmark, each over that "
+        "benchmark's tasks only; the all-tasks line is listed for reference, not comparison."
+    )
+
+
+def _best_text(study: Study) -> list[str]:
+    """Per benchmark: the best single-sample accuracy and the ceilings below it."""
+    out = []
+    for bf in study.benchmark_fits:
+        if len(bf.points) < 2:
+            continue
+        best = max(bf.points, key=lambda p: p.pass1.value)
+        below = [p.corpus for p in bf.points if p.ceiling.value < best.pass1.value]
+        out.append(
+            f"On {bf.benchmark} tasks the best single-sample accuracy is {best.corpus}'s "
+            f"{_f(best.pass1.value)}. "
+            + (
+                f"Ceilings below it: {', '.join(below)}."
+                if below
+                else "No other model's ceiling lies below it."
+            )
+        )
+    return out
+
+
 def ceiling_section(study: Study) -> Section:
-    """Our pass@1-vs-ceiling fit beside the paper's (Figure 1a)."""
-    paper = HUMANEVAL_PLUS
-    pf = paper.fit
-    label = f"paper ({paper.name}, {len(paper.points)} models)"
-    fit_rows = [(label, _f(pf.slope, 2), _f(pf.intercept, 2), _f(pf.r2, 2), str(pf.n))]
+    """Our pass@1-vs-ceiling fits per benchmark beside the paper's (Figure 1a)."""
+    he = HUMANEVAL_PLUS
     text = [
         "Each model's single-sample accuracy against its resampling ceiling (the paper's "
-        "Figure 1a), with a least-squares line. The dotted line is the best model's "
-        "single-sample accuracy: models whose ceiling lies below it cannot reach it by "
-        "resampling against the weak tests, however many samples they draw. Grey squares are "
-        f"the paper's {len(paper.points)} published {paper.name} points, shown for reference."
+        "Figure 1a), one panel per benchmark, with a least-squares line per benchmark. The "
+        "dotted line is the best model's single-sample accuracy on that benchmark: models "
+        "whose ceiling lies below it cannot reach it by resampling against the weak tests, "
+        f"however many samples they draw. Grey squares are the paper's {len(he.points)} "
+        f"published {he.name} points, drawn on the {he.name} panel only; the paper's other "
+        "fits are drawn as lines."
     ]
-    if study.fit is not None:
-        f = study.fit
-        fit_rows.insert(0, ("ours", _f(f.slope, 2), _f(f.intercept, 2), _f(f.r2, 2), str(f.n)))
-        if f.n <= 3:
-            text.append(f"Our fit has only {f.n} models, so its R² says little.")
-    else:
-        text.append("Our fit needs at least two models with different pass@1.")
-    best = study.best
-    below = [c.name for c in study.corpora if c.summary.ceiling.value < best.summary.pass1.value]
+    text += filter(None, [_mixed_text(study)])
+    for bf in study.benchmark_fits:
+        paper = BY_BENCHMARK.get(bf.benchmark)
+        paper_fit = None if paper is None else paper.fit
+        note = _small_fit_text(f"Our {bf.benchmark} fit", bf, paper_fit)
+        text += filter(None, [note])
+    text += _best_text(study)
     text.append(
-        f"Best single-sample accuracy: {best.name} at {_f(best.summary.pass1.value)}. "
-        + (
-            f"Ceilings below it: {', '.join(below)}."
-            if below
-            else "No other model's ceiling lies below it."
-        )
-    )
-    mf = MBPP_PLUS.fit
-    text.append(
-        f"The paper's published {paper.name} numbers are listed below for comparison (pass@1 -> "
-        f"ceiling); its {MBPP_PLUS.name} fit was {mf.slope:.2f}x + {mf.intercept:.2f}, "
-        f"R² = {mf.r2:.2f} (n = {mf.n})."
+        f"The paper's published {he.name} numbers are listed below for comparison (pass@1 -> "
+        "ceiling)."
     )
     return Section(
         "ceiling",
         "Single-sample accuracy vs. resampling ceiling",
         tuple(text),
-        ("fit", "slope", "intercept", "R²", "n"),
-        tuple(fit_rows),
+        ("fit", "tasks", "slope [95% CI]", "intercept", "R²", "F-test p", "n"),
+        tuple(_fit_rows(study)),
         "ceiling.png",
     )
 
@@ -339,10 +458,19 @@ def _pick_thresholds(
     return sorted({int(finite[np.argmin(np.abs(accepted[finite] - s))]) for s in shares})
 
 
+def _tasks_lost(share: float, n_solvable: int) -> str:
+    return f"{_f(share)} ({round(share * n_solvable)}/{n_solvable})"
+
+
 def _auditor_rows(c: CorpusStudy) -> list[tuple[str, ...]]:
-    """No auditor, a few filter thresholds, and the re-rank policy for one corpus."""
+    """No auditor, a few filter thresholds, and the re-rank policy for one corpus.
+
+    'accuracy @ K' is over all tasks (a task with no accepted answer scores 0), unlike the
+    ceiling, which averages over the tasks that keep a weak pass.
+    """
     assert c.auditor is not None
     sw, rr, cv = c.auditor.sweep, c.auditor.rerank, c.curves
+    n_solvable = c.auditor.n_solvable
     n_costs = len(cv.costs)
     rows = [
         (
@@ -351,6 +479,8 @@ def _auditor_rows(c: CorpusStudy) -> list[tuple[str, ...]]:
             "1.000",
             _f(cv.ceiling),
             "0.000",
+            _tasks_lost(0.0, n_solvable),
+            _f(float(cv.accuracy[-1])),
             *(_k(cv.k_opt[i], cv.rising[i]) for i in range(n_costs)),
         )
     ]
@@ -362,6 +492,8 @@ def _auditor_rows(c: CorpusStudy) -> list[tuple[str, ...]]:
                 _f(float(sw.accepted_share[h])),
                 _f(float(sw.ceiling[h])),
                 _f(float(sw.correct_lost[h])),
+                _tasks_lost(float(sw.tasks_lost[h]), n_solvable),
+                _f(float(sw.accuracy[h, -1])),
                 *(_k(sw.k_opt[h, i], sw.rising[h, i]) for i in range(n_costs)),
             )
         )
@@ -372,6 +504,8 @@ def _auditor_rows(c: CorpusStudy) -> list[tuple[str, ...]]:
             "1.000",
             _f(rr.ceiling),
             "0.000",
+            _tasks_lost(0.0, n_solvable),
+            _f(float(rr.accuracy[-1])),
             *(_k(rr.k_opt[i], rr.rising[i]) for i in range(n_costs)),
         )
     )
@@ -390,17 +524,32 @@ def auditor_section(study: Study) -> Section:
         "b' and c', ceiling c'/b'), or the re-rank policy draws k candidates and "
         "submits the lowest-risk weak-passer (exact expectation via order statistics). "
         "'accepted' = share of weak passes kept; 'correct lost' = share of correct "
-        "solutions the filter rejects."
+        "solutions the filter rejects.",
+        "The ceiling averages only over the tasks that keep a weak pass, so a filter can "
+        "raise it while answering fewer tasks correctly. 'solvable tasks lost' = share (and "
+        "count) of the tasks with a correct candidate whose every correct candidate the "
+        "filter rejects; 'accuracy @ K' = expected accuracy over all tasks at the largest k "
+        "(a task with no accepted answer counts as wrong).",
     )
-    headers = ("corpus", "policy", "accepted", "ceiling", "correct lost", *_kopt_headers(study))
+    headers = (
+        "corpus",
+        "policy",
+        "accepted",
+        "ceiling",
+        "correct lost",
+        "solvable tasks lost",
+        "accuracy @ K (all tasks)",
+        *_kopt_headers(study),
+    )
     rows = tuple(row for c in with_scores for row in _auditor_rows(c))
-    return Section("auditor", title, (text,), headers, rows, "auditor.png")
+    return Section("auditor", title, text, headers, rows, "auditor.png")
 
 
 def sections(study: Study) -> tuple[Section, ...]:
     """The report's sections in order."""
     return (
         models_section(study),
+        benchmarks_section(study),
         ceiling_section(study),
         paper_points_section(study),
         utility_section(study),
