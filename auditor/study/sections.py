@@ -229,14 +229,22 @@ def _best_text(study: Study) -> list[str]:
 def ceiling_section(study: Study) -> Section:
     """Our pass@1-vs-ceiling fits per benchmark beside the paper's (Figure 1a)."""
     he = HUMANEVAL_PLUS
+    ours = {bf.benchmark for bf in study.benchmark_fits}
+    if he.name in ours:
+        paper_note = (
+            f"Grey squares are the paper's {len(he.points)} published {he.name} points, drawn "
+            f"on the {he.name} panel only; grey dashed lines are the paper's fits."
+        )
+    elif ours & set(BY_BENCHMARK):
+        paper_note = "Grey dashed lines are the paper's fits for the same benchmark."
+    else:
+        paper_note = "The paper published no fit for these benchmarks, so none is drawn."
     text = [
         "Each model's single-sample accuracy against its resampling ceiling (the paper's "
         "Figure 1a), one panel per benchmark, with a least-squares line per benchmark. The "
         "dotted line is the best model's single-sample accuracy on that benchmark: models "
         "whose ceiling lies below it cannot reach it by resampling against the weak tests, "
-        f"however many samples they draw. Grey squares are the paper's {len(he.points)} "
-        f"published {he.name} points, drawn on the {he.name} panel only; the paper's other "
-        "fits are drawn as lines."
+        f"however many samples they draw. {paper_note}"
     ]
     text += filter(None, [_mixed_text(study)])
     for bf in study.benchmark_fits:
