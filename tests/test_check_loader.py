@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import auditor.check as C
+import auditor.scoring as S
 from auditor.config import load_config
 from auditor.errors import ModelError
 from auditor.types import FeatureTable
@@ -71,7 +72,7 @@ def test_a_dead_child_falls_back_to_extracting_here(
     run: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     expected = run(FakeModel(), "a")
-    monkeypatch.setattr(C, "_features_child", lambda conn, *args: os._exit(1))
+    monkeypatch.setattr(S, "_features_child", lambda conn, *args: os._exit(1))
     assert run(FakeModel, "b") == expected
 
 
