@@ -150,7 +150,7 @@ def read_source(path: Path, display: str, max_bytes: int) -> SourceFile:
             path,
             display,
             TOO_LARGE_CODE,
-            f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit; not analysed",
+            f"file is {size:,} bytes, over the {max_bytes:,}-byte limit; not analysed",
         )
     if b"\0" in data:
         return _problem(

@@ -18,15 +18,14 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from auditor.config import MAX_SOURCE_CHARS
+
 if TYPE_CHECKING:  # libcst.metadata is imported lazily: it is slow and warns on import
     from libcst.metadata import CodeRange, MetadataWrapper
 
 # Deepest AST accepted. CPython itself stops near 3000 for chained operators; libcst
 # needs about 4 Python frames per level, hence the raised recursion limit below.
 MAX_DEPTH = 1000
-# libcst's parser is superlinear in file size (~4 s for 100 kB, ~17 s for 300 kB) while
-# real candidates are under 4 kB; larger inputs are reported as unanalysable instead.
-MAX_CHARS = 64_000
 _RECURSION_LIMIT = 12 * MAX_DEPTH
 
 
@@ -130,8 +129,8 @@ def parse(code: str) -> Parsed:
     bad_line = _surrogate_line(code)
     if bad_line is not None:
         return _failed(code, "invalid UTF-8: undecodable byte in source", bad_line)
-    if len(code) > MAX_CHARS:
-        msg = f"too large to analyse ({len(code)} > {MAX_CHARS} characters)"
+    if len(code) > MAX_SOURCE_CHARS:
+        msg = f"too large to analyse ({len(code)} > {MAX_SOURCE_CHARS} characters)"
         return _failed(code, msg, 1, limit=True)
     tree = python_ast(code)
     if isinstance(tree, SyntaxError):  # includes IndentationError, too many parentheses

@@ -60,7 +60,7 @@ CHECK_RULES: tuple[RuleInfo, ...] = (
         TOO_LARGE_CODE,
         "source-too-large",
         "File too large to analyse",
-        "The file is larger than max-file-size ([tool.auditor], default 1 MB) and was not "
+        "The file is larger than max-file-size ([tool.auditor], default 64,000 bytes) and was not "
         "analysed, so it gets neither findings nor a risk.\n\n"
         "Generated solutions are small; a file this large is usually data or a bundle. "
         "Exclude it (--exclude) or raise max-file-size.",
