@@ -1,5 +1,8 @@
 """The result model of `auditor check`: what the run found, as frozen data.
 
+The rule descriptions a run carries are `RuleInfo`s; their text is made by
+`auditor.rules.catalogue`.
+
 `check` builds a `CheckRun`; the output formats (`auditor.output`) and the baseline
 (`auditor.baseline`) read it. Nothing here does I/O or imports the checker.
 """
@@ -9,20 +12,29 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from auditor import __version__
 from auditor.errors import EXIT_FINDINGS, EXIT_OK
 from auditor.types import Finding, Severity
-
-if TYPE_CHECKING:
-    from auditor.rules.catalogue import RuleInfo
 
 RISK_CODE = "AUD000"
 RISK_SYMBOL = "false-positive-risk"
 # Codes of inputs that `check` could not read (their pages: auditor.rules.catalogue).
 TOO_LARGE_CODE = "AUD910"
 UNREADABLE_CODE = "AUD911"
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """What SARIF and the docs need to know about one finding code."""
+
+    code: str
+    symbol: str
+    short: str
+    full: str
+    severity: Severity = Severity.LOW
+    documented: bool = False  # has a page rules/<CODE>.md
+    page: str = ""  # that page's Markdown (SARIF help.markdown)
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ import pytest
 from auditor.errors import UsageError
 from auditor.output import OutputFormat, OutputSpec, parse_specs, render, sarif, write_outputs
 from auditor.output import github as gh
-from auditor.results import RISK_CODE, CandidateResult, CheckRun, ReportedFinding
-from auditor.rules.catalogue import CHECK_RULES, RuleInfo
+from auditor.results import RISK_CODE, CandidateResult, CheckRun, ReportedFinding, RuleInfo
+from auditor.rules.catalogue import CHECK_RULES
 from auditor.types import Confidence, Finding, Severity
 
 SCHEMA = json.loads(

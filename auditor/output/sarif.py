@@ -18,8 +18,7 @@ from auditor.results import RISK_CODE
 from auditor.types import Severity
 
 if TYPE_CHECKING:
-    from auditor.results import CandidateResult, CheckRun
-    from auditor.rules.catalogue import RuleInfo
+    from auditor.results import CandidateResult, CheckRun, RuleInfo
     from auditor.types import Finding
 
 SCHEMA_URI = (
