@@ -347,3 +347,25 @@ def test_ast_derived_lines_match_on_shared_corpus(shared_corpora: Path) -> None:
             assert wrong == 0, code[:300]
             total += checked
     assert total > 3000
+
+
+@pytest.mark.parametrize(
+    ("comment", "silenced"),
+    [
+        ("  # pylint: disable=literal-return-on-equality", True),  # by symbol, pylint style
+        ("  # noqa: AUD3", True),  # a prefix names a family
+        ("  # noqa: AUD1 AUD301", True),  # space-separated codes
+        ("  # auditor: ignore[AUD4]", False),  # another family
+        ("  # pylint: disable", False),  # pylint needs `=CODES`
+        ("", False),
+    ],
+)
+def test_one_suppression_grammar_for_the_engine_and_check(comment: str, silenced: bool) -> None:
+    from auditor.rules.suppress import is_suppressed_on
+
+    parsed = parse(f"def f(x):\n    if x == 3:{comment}\n        return 7\n    return x\n")
+    plain = [f for f in check_rules(parsed) if f.code == "AUD301"]
+    honoured = check_rules(parsed, config=RuleConfig(honor_suppressions=True))
+    assert plain and all(f.line == 2 for f in plain)
+    assert (not [f for f in honoured if f.code == "AUD301"]) is silenced  # the engine
+    assert all(is_suppressed_on(parsed.lines[1], f) is silenced for f in plain)  # check
