@@ -256,6 +256,7 @@ def train_command(
     the CV metrics as JSON.
     """
     from auditor.corpus.labels import load_labeled
+    from auditor.io import atomic_write
     from auditor.model import (
         FAMILIES,
         corpus_table,
@@ -265,7 +266,6 @@ def train_command(
         stack_tables,
         train_tables,
     )
-    from auditor.report import atomic_write
 
     def progress(msg: str) -> None:
         if not quiet:
