@@ -1,12 +1,18 @@
-"""Atomic file writes: readers never see half a file, and a failed write leaves none."""
+"""File I/O shared by every module: atomic writes, file hashing, gzip-or-plain text reading.
+
+Atomic writes: readers never see half a file, and a failed write leaves none.
+"""
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 from auditor.errors import AuditorError, InputError
 
@@ -51,3 +57,37 @@ def atomic_write(
         if fsync:
             fh.flush()
             os.fsync(fh.fileno())
+
+
+GZIP_MAGIC = b"\x1f\x8b"
+_CHUNK = 1 << 20
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    """Hex sha256 of a file's bytes, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def is_gzip(path: str | os.PathLike[str]) -> bool:
+    """True for a `.gz` name or gzip magic bytes (so a gzipped `.jsonl` still reads)."""
+    if Path(path).suffix == ".gz":
+        return True
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(2) == GZIP_MAGIC
+    except OSError:
+        return False
+
+
+def open_text(path: str | os.PathLike[str]) -> TextIO:
+    """A UTF-8 text stream of a file, decompressed when it is gzip (see `is_gzip`).
+
+    Errors are the caller's to word: OSError, EOFError, zlib.error, UnicodeDecodeError.
+    """
+    if is_gzip(path):
+        return gzip.open(path, "rt", encoding="utf-8")
+    return open(path, encoding="utf-8")

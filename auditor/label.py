@@ -17,26 +17,30 @@ import hashlib
 import json
 import os
 import sys
-import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from auditor.corpus.labels import (
+    LABELS_FILE,
+    RESULTS_FILE,
+    RUN_FILE,
+    SCHEMA,
+    SUMMARY_FILE,
+    LabelAppender,
+    LabelRow,
+    read_label_rows,
+    rewrite_labels,
+)
 from auditor.dedupe import behaviour_key
 from auditor.errors import InputError
-from auditor.io import atomic_write
+from auditor.io import atomic_write, sha256_file
 from auditor.sandbox import Job, JobResult, LocalRunner, Runner, SandboxLimits
 from auditor.sandbox.spec import task_spec
 from auditor.types import Candidate, Label, Outcome, Status, Task
 
-SCHEMA = "auditor.labels/1"
-LABELS_FILE, SUMMARY_FILE, RESULTS_FILE, RUN_FILE = (
-    "labels.jsonl",
-    "summary.json",
-    "eval_results.json",
-    "run.json",
-)
+Key = tuple[str, str]  # (task_id, sample_id)
 
 
 # -- weak-test suites (one registry) ------------------------------------------------------------
@@ -91,13 +95,7 @@ class SamplesRef:
                 rel = p.relative_to(Path(data_dir).resolve()).as_posix()
             except ValueError:
                 rel = None
-        digest = ""
-        if p.is_file():
-            h = hashlib.sha256()
-            with p.open("rb") as fh:
-                for chunk in iter(lambda: fh.read(1 << 20), b""):
-                    h.update(chunk)
-            digest = h.hexdigest()
+        digest = sha256_file(p) if p.is_file() else ""
         return cls(file=p.name if rel else str(p), data_relpath=rel, sha256=digest)
 
 
@@ -169,7 +167,7 @@ def _counts(labels: Sequence[Label]) -> dict[str, Any]:
     }
 
 
-def summarize(labels: Sequence[Label]) -> dict[str, Any]:
+def summarize_labels(labels: Sequence[Label]) -> dict[str, Any]:
     """Per-task and overall counts and rates; false-negative tasks flagged."""
     by_task: dict[str, list[Label]] = {}
     for lb in labels:
@@ -192,56 +190,213 @@ def summarize(labels: Sequence[Label]) -> dict[str, Any]:
     return {"overall": overall, "tasks": tasks, "false_negative_tasks": fn}
 
 
-# -- label file I/O -------------------------------------------------------------------------
+def run_summary(
+    labels: Sequence[Label],
+    *,
+    weak: WeakTests,
+    limits: SandboxLimits,
+    benchmark: str,
+    samples: SamplesRef | None,
+    unique_programs: int,
+    isolation: Mapping[str, Any],
+    broken_tasks: Mapping[str, str],
+) -> dict[str, Any]:
+    """summary.json: where the labels came from, how they were made, and their counts."""
+    summary: dict[str, Any] = {
+        "schema": SCHEMA,
+        "samples": {
+            "file": samples.file if samples else None,
+            "data_relpath": samples.data_relpath if samples else None,
+            "sha256": samples.sha256 if samples else None,
+        },
+        "benchmark": benchmark,
+        "weak_tests": weak.name,
+        "time_limits": {
+            "per_input": f"max({limits.min_time_limit}, {limits.time_factor} x reference time)",
+            "per_phase": f"min({limits.max_phase_s}, sum of per-input limits) + 2 s",
+        },
+        "unique_programs": unique_programs,
+        **summarize_labels(labels),
+    }
+    if isolation:
+        summary["isolation"] = dict(isolation)
+    if broken_tasks:
+        summary["broken_tasks"] = dict(broken_tasks)
+    return summary
 
 
-def _read_existing(path: Path) -> list[dict[str, Any]]:
-    """Rows already written; a torn last line (killed mid-write) is cut off the file."""
-    if not path.is_file():
-        return []
-    data = path.read_bytes()
-    end = data.rfind(b"\n") + 1
-    if end != len(data):
-        with path.open("r+b") as fh:
-            fh.truncate(end)
-        data = data[:end]
-    rows = []
-    for raw in data.splitlines():
-        try:
-            row = json.loads(raw)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(row, dict) and "task_id" in row and "sample_id" in row:
-            rows.append(row)
-    return rows
+# -- plan: what is left to run ----------------------------------------------------------------
 
 
-class _Appender:
-    """Appends whole lines with one write each; fsyncs at most once a second."""
+@dataclass(frozen=True)
+class LabelPlan:
+    """The sandbox work of a label run: `jobs[i]` runs the one program of `groups[i]`.
 
-    def __init__(self, path: Path) -> None:
-        self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        self.last_sync = time.monotonic()
+    `resumed` holds the rows kept from an earlier run; `task_ids` the tasks with jobs, in
+    input order; `unique_programs` counts behaviours over all candidates, resumed or not.
+    """
 
-    def write(self, lines: Iterable[str]) -> None:
-        data = "".join(line + "\n" for line in lines).encode("utf-8")
-        view = memoryview(data)
-        while view:
-            n = os.write(self.fd, view)
-            view = view[n:]
-        if time.monotonic() - self.last_sync > 1.0:
-            os.fsync(self.fd)
-            self.last_sync = time.monotonic()
+    resumed: Mapping[Key, LabelRow]
+    jobs: tuple[Job, ...]
+    groups: tuple[tuple[Candidate, ...], ...]
+    task_ids: tuple[str, ...]
+    unique_programs: int
 
-    def close(self) -> None:
-        os.fsync(self.fd)
-        os.close(self.fd)
+    @property
+    def n_candidates(self) -> int:
+        """Candidates the jobs will label."""
+        return sum(len(g) for g in self.groups)
 
 
-def _label_line(lb: Label, base: Outcome) -> str:
-    d = lb.to_json()
-    d["base_status"] = base.value
-    return json.dumps(d, ensure_ascii=False)
+def plan_run(
+    candidates: Sequence[Candidate], weak: WeakTests, previous: Iterable[LabelRow] = ()
+) -> LabelPlan:
+    """Keep the earlier rows whose program is unchanged; one job per behaviour of the rest."""
+    shas = {(c.task_id, c.sample_id): c.sha256 for c in candidates}
+    resumed: dict[Key, LabelRow] = {}
+    for lb, base in previous:
+        key = (lb.task_id, lb.sample_id)
+        if shas.get(key) == lb.solution_sha256:
+            resumed[key] = (lb, base)
+    # one run per behaviour (see auditor.dedupe); digests keep the keys small
+    key_of = {
+        (c.task_id, c.sample_id): hashlib.blake2b(behaviour_key(c.code).encode()).hexdigest()
+        for c in candidates
+    }
+    groups: dict[tuple[str, str], list[Candidate]] = {}
+    for c in candidates:
+        if (c.task_id, c.sample_id) not in resumed:
+            groups.setdefault((c.task_id, key_of[(c.task_id, c.sample_id)]), []).append(c)
+    task_ids = tuple(dict.fromkeys(tid for tid, _ in groups))
+    task_order = {tid: i for i, tid in enumerate(task_ids)}
+    keys = sorted(groups, key=lambda k: task_order[k[0]])
+    return LabelPlan(
+        resumed=resumed,
+        jobs=tuple(Job(i, k[0], groups[k][0].code, weak.phases) for i, k in enumerate(keys)),
+        groups=tuple(tuple(groups[k]) for k in keys),
+        task_ids=task_ids,
+        unique_programs=len({(k[0], v) for k, v in key_of.items()}),
+    )
+
+
+# -- run: drive the sandbox -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What the sandbox run produced besides the labels it passed on."""
+
+    isolation: Mapping[str, Any]
+    broken_tasks: Mapping[str, str]  # task id -> why its reference fails
+
+
+def _rows_of(
+    res: JobResult, group: Sequence[Candidate], weak: WeakTests, n_base: int
+) -> list[LabelRow]:
+    """The label rows of every candidate sharing one job's result."""
+    w, s, base, first_fail = compose(res, weak, n_base)
+    status = Status.from_outcomes(w, s)
+    return [
+        (
+            Label(
+                task_id=c.task_id,
+                sample_id=c.sample_id,
+                solution_sha256=c.sha256,
+                weak_status=w,
+                strong_status=s,
+                status=status,
+                first_fail=first_fail,
+                runtime_s=round(res.runtime_s, 6),
+                model=c.model,
+            ),
+            base,
+        )
+        for c in group
+    ]
+
+
+def run_plan(
+    plan: LabelPlan,
+    tasks: Mapping[str, Task],
+    weak: WeakTests,
+    runner: Runner,
+    on_rows: Callable[[list[LabelRow]], None],
+) -> RunOutcome:
+    """Run the plan's jobs; `on_rows` gets the rows of each result as it arrives."""
+    if not plan.jobs:
+        return RunOutcome({}, {})
+    isolation = runner.isolation if isinstance(runner, LocalRunner) else {}
+    # ground truth is computed as tasks come up; heavy tasks' jobs run first
+    specs = [task_spec(tasks[t], with_original=weak.name == "original") for t in plan.task_ids]
+    runner.register(specs)
+    for res in runner.run(list(plan.jobs)):
+        group = plan.groups[res.job_id]
+        on_rows(_rows_of(res, group, weak, len(tasks[group[0].task_id].base_input)))
+    broken: dict[str, str] = {}
+    for tid in plan.task_ids:
+        gt = runner.ground_truth(tid)
+        if gt.error or gt.original_error:
+            broken[tid] = gt.error or f"original tests fail on the reference: {gt.original_error}"
+    return RunOutcome(isolation, broken)
+
+
+# -- write: the label OUTDIR ------------------------------------------------------------------
+
+
+def _open_outdir(out: Path, config: Mapping[str, Any]) -> list[LabelRow]:
+    """Create OUTDIR (or check it was made with `config`); the rows an earlier run left."""
+    out.mkdir(parents=True, exist_ok=True)
+    run_file = out / RUN_FILE
+    if run_file.is_file():
+        previous = json.loads(run_file.read_text(encoding="utf-8"))
+        if previous != config:
+            raise InputError(
+                f"{out} holds labels from a different configuration "
+                f"({previous.get('weak_tests')}, {previous.get('benchmark')}); "
+                "use a fresh output directory"
+            )
+    else:
+        atomic_write(run_file, json.dumps(config, indent=2) + "\n", fsync=True)
+    return read_label_rows(out / LABELS_FILE)
+
+
+def _write_outdir(
+    out: Path, rows: Sequence[LabelRow], results: Mapping[str, Any], summary: Mapping[str, Any]
+) -> None:
+    # Rows were appended as they came (a kill loses none); the final file is in input order.
+    rewrite_labels(out / LABELS_FILE, rows)
+    atomic_write(out / RESULTS_FILE, json.dumps(results), fsync=True)
+    atomic_write(out / SUMMARY_FILE, json.dumps(summary, indent=1) + "\n", fsync=True)
+
+
+def _run_recorded(
+    plan: LabelPlan,
+    tasks: Mapping[str, Task],
+    weak: WeakTests,
+    runner: Runner,
+    out: Path | None,
+    progress: bool,
+    sinks: Sequence[Callable[[list[LabelRow]], None]],
+) -> RunOutcome:
+    """`run_plan`, each result going to OUTDIR's labels.jsonl, the progress bar and `sinks`."""
+    appender = LabelAppender(out / LABELS_FILE) if out is not None else None
+    bar = _progress(plan.n_candidates, progress)
+
+    def on_rows(batch: list[LabelRow]) -> None:
+        if appender is not None:
+            appender.write(batch)
+        if bar is not None:
+            bar.update(len(batch))
+        for sink in sinks:
+            sink(batch)
+
+    try:
+        return run_plan(plan, tasks, weak, runner, on_rows)
+    finally:
+        if bar is not None:
+            bar.close()
+        if appender is not None:
+            appender.close()
 
 
 # -- the labeler ----------------------------------------------------------------------------
@@ -294,136 +449,46 @@ def label(
     limits = limits or SandboxLimits()
     _check_inputs(candidates, tasks)
     out = Path(out_dir) if out_dir is not None else None
+    previous = _open_outdir(out, _run_config(weak, limits, benchmark)) if out is not None else []
+    plan = plan_run(candidates, weak, previous)
 
-    # resume: what is already labeled (with a matching program hash) is kept
-    done: dict[tuple[str, str], tuple[Label, Outcome]] = {}
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        config = _run_config(weak, limits, benchmark)
-        run_file = out / RUN_FILE
-        if run_file.is_file():
-            previous = json.loads(run_file.read_text(encoding="utf-8"))
-            if previous != config:
-                raise InputError(
-                    f"{out} holds labels from a different configuration "
-                    f"({previous.get('weak_tests')}, {previous.get('benchmark')}); "
-                    "use a fresh output directory"
-                )
-        else:
-            atomic_write(run_file, json.dumps(config, indent=2) + "\n", fsync=True)
-        shas = {(c.task_id, c.sample_id): c.sha256 for c in candidates}
-        for row in _read_existing(out / LABELS_FILE):
-            try:
-                lb = Label.from_json(row)
-            except (KeyError, ValueError, TypeError):
-                continue
-            key = (lb.task_id, lb.sample_id)
-            if shas.get(key) == lb.solution_sha256:
-                done[key] = (lb, Outcome(row.get("base_status") or lb.weak_status))
-
-    # one run per behaviour (see auditor.dedupe); digests keep the keys small
-    key_of = {
-        (c.task_id, c.sample_id): hashlib.blake2b(behaviour_key(c.code).encode()).hexdigest()
-        for c in candidates
-    }
-    todo = [c for c in candidates if (c.task_id, c.sample_id) not in done]
-    groups: dict[tuple[str, str], list[Candidate]] = {}
-    for c in todo:
-        groups.setdefault((c.task_id, key_of[(c.task_id, c.sample_id)]), []).append(c)
-    task_order = {tid: i for i, tid in enumerate(dict.fromkeys(c.task_id for c in todo))}
-    keys = sorted(groups, key=lambda k: task_order[k[0]])
-    job_list = [Job(i, k[0], groups[k][0].code, weak.phases) for i, k in enumerate(keys)]
-
-    results: dict[tuple[str, str], tuple[Label, Outcome]] = dict(done)
-    isolation: dict[str, Any] = {}
-    broken: dict[str, str] = {}
-    if job_list:
-        needed = [tasks[tid] for tid in task_order]
-        own_runner = runner is None
-        active: Runner = runner if runner is not None else LocalRunner(jobs, limits)
-        appender = _Appender(out / LABELS_FILE) if out is not None else None
-        bar = _progress(len(todo), progress)
+    rows: dict[Key, LabelRow] = dict(plan.resumed)
+    sinks: list[Callable[[list[LabelRow]], None]] = [
+        lambda batch: rows.update(((lb.task_id, lb.sample_id), (lb, b)) for lb, b in batch)
+    ]
+    if on_result is not None:
+        sinks.append(lambda batch: on_result(len(batch)))
+    outcome = RunOutcome({}, {})
+    if plan.jobs:
+        active = runner if runner is not None else LocalRunner(jobs, limits)
         try:
-            if isinstance(active, LocalRunner):
-                isolation = active.isolation
-            # ground truth is computed as tasks come up; heavy tasks' jobs run first
-            active.register([task_spec(t, with_original=weak.name == "original") for t in needed])
-            for res in active.run(job_list):
-                key = keys[res.job_id]
-                w, s, base, first_fail = compose(res, weak, len(tasks[key[0]].base_input))
-                status = Status.from_outcomes(w, s)
-                lines = []
-                for c in groups[key]:
-                    lb = Label(
-                        task_id=c.task_id,
-                        sample_id=c.sample_id,
-                        solution_sha256=c.sha256,
-                        weak_status=w,
-                        strong_status=s,
-                        status=status,
-                        first_fail=first_fail,
-                        runtime_s=round(res.runtime_s, 6),
-                        model=c.model,
-                    )
-                    results[(c.task_id, c.sample_id)] = (lb, base)
-                    lines.append(_label_line(lb, base))
-                if appender is not None:
-                    appender.write(lines)
-                if bar is not None:
-                    bar.update(len(lines))
-                if on_result is not None:
-                    on_result(len(lines))
+            outcome = _run_recorded(plan, tasks, weak, active, out, progress, sinks)
         finally:
-            if bar is not None:
-                bar.close()
-            if appender is not None:
-                appender.close()
-            if own_runner:
+            if runner is None:
                 active.close()
-        for tid in task_order:
-            gt = active.ground_truth(tid)
-            if gt.error or gt.original_error:
-                broken[tid] = (
-                    gt.error or f"original tests fail on the reference: {gt.original_error}"
-                )
 
-    ordered = [results[(c.task_id, c.sample_id)] for c in candidates]
+    ordered = [rows[(c.task_id, c.sample_id)] for c in candidates]
     labels = tuple(lb for lb, _ in ordered)
     base_status = {(lb.task_id, lb.sample_id): b for lb, b in ordered}
-    summary: dict[str, Any] = {
-        "schema": SCHEMA,
-        "samples": {
-            "file": samples.file if samples else None,
-            "data_relpath": samples.data_relpath if samples else None,
-            "sha256": samples.sha256 if samples else None,
-        },
-        "benchmark": benchmark,
-        "weak_tests": weak.name,
-        "time_limits": {
-            "per_input": f"max({limits.min_time_limit}, {limits.time_factor} x reference time)",
-            "per_phase": f"min({limits.max_phase_s}, sum of per-input limits) + 2 s",
-        },
-        "unique_programs": len({(k[0], v) for k, v in key_of.items()}),
-        **summarize(labels),
-    }
-    if isolation:
-        summary["isolation"] = isolation
-    if broken:
-        summary["broken_tasks"] = broken
+    summary = run_summary(
+        labels,
+        weak=weak,
+        limits=limits,
+        benchmark=benchmark,
+        samples=samples,
+        unique_programs=plan.unique_programs,
+        isolation=outcome.isolation,
+        broken_tasks=outcome.broken_tasks,
+    )
     if out is not None:
-        atomic_write(
-            out / LABELS_FILE,
-            "".join(_label_line(lb, b) + "\n" for lb, b in ordered),
-            fsync=True,
-        )
-        atomic_write(
-            out / RESULTS_FILE,
-            json.dumps(eval_results(candidates, labels, base_status, tasks, weak)),
-            fsync=True,
-        )
-        atomic_write(out / SUMMARY_FILE, json.dumps(summary, indent=1) + "\n", fsync=True)
+        results = eval_results(candidates, labels, base_status, tasks, weak)
+        _write_outdir(out, ordered, results, summary)
     return LabelRun(
-        labels=labels, summary=summary, out_dir=out, base_status=base_status, resumed=len(done)
+        labels=labels,
+        summary=summary,
+        out_dir=out,
+        base_status=base_status,
+        resumed=len(plan.resumed),
     )
 
 

@@ -8,12 +8,13 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
 from auditor.corpus.benchmarks import load_benchmark
-from auditor.corpus.labels import read_labels
+from auditor.corpus.labels import LabelAppender, read_label_rows, read_labels, rewrite_labels
 from auditor.corpus.samples import read_samples
 from auditor.errors import InputError
 from auditor.label import (
@@ -22,9 +23,11 @@ from auditor.label import (
     behaviour_key,
     compose,
     label,
-    summarize,
+    plan_run,
+    run_plan,
+    summarize_labels,
 )
-from auditor.sandbox import JobResult, PhaseResult, SandboxLimits
+from auditor.sandbox import GroundTruth, Job, JobResult, PhaseResult, SandboxLimits, TaskSpec
 from auditor.types import Candidate, Label, Outcome, Status, Task
 
 REPO = Path(__file__).resolve().parents[1]
@@ -136,7 +139,7 @@ def test_summary_counts_ceiling_and_false_negatives() -> None:
         _lb("B", 0, "fail", "pass"),  # strong passes outnumber weak passes: a false negative
         _lb("B", 1, "fail", "fail"),
     ]
-    s = summarize(labels)
+    s = summarize_labels(labels)
     a = s["tasks"]["A"]
     assert (a["n"], a["weak_pass"], a["correct"], a["false_positive"]) == (4, 3, 1, 2)
     assert a["ceiling"] == pytest.approx(1 / 3, abs=1e-6)
@@ -158,6 +161,124 @@ def test_compose_outcomes() -> None:
     assert compose(plus_fail, weak, 3) == (Outcome.PASS, Outcome.FAIL, Outcome.PASS, 7)
     broken = JobResult(0, {}, 0.0, error="reference fails")
     assert compose(broken, weak, 3)[:2] == (Outcome.ERROR, Outcome.ERROR)
+
+
+# -- stages: plan, run, write --------------------------------------------------------------
+
+
+def _cand(task: str, sid: int, code: str) -> Candidate:
+    return Candidate(task, str(sid), code)
+
+
+def test_plan_keeps_unchanged_rows_and_groups_behaviours() -> None:
+    weak = WEAK_TESTS["evalplus-base"]
+    f, g = "def f(x):\n    return x\n", "def f(x):\n    return -x\n"
+    cands = [
+        _cand("B", 0, f),
+        _cand("A", 0, f),
+        _cand("A", 1, f + "# same behaviour\n"),
+        _cand("A", 2, g),
+        _cand("B", 1, g),
+    ]
+    kept = Label("A", "2", cands[3].sha256, Outcome.PASS, Outcome.PASS, Status.CORRECT)
+    stale = Label("B", "1", "0" * 64, Outcome.PASS, Outcome.PASS, Status.CORRECT)
+    plan = plan_run(cands, weak, [(kept, Outcome.PASS), (stale, Outcome.PASS)])
+    assert set(plan.resumed) == {("A", "2")}  # the stale row's program changed since
+    assert plan.task_ids == ("B", "A")  # input order of first appearance
+    groups = [[(c.task_id, c.sample_id) for c in g] for g in plan.groups]
+    assert groups == [[("B", "0")], [("B", "1")], [("A", "0"), ("A", "1")]]
+    assert [(j.job_id, j.task_id, j.phases) for j in plan.jobs] == [
+        (0, "B", ("base", "plus")),
+        (1, "B", ("base", "plus")),
+        (2, "A", ("base", "plus")),
+    ]
+    assert plan.n_candidates == 4
+    assert plan.unique_programs == 4  # A:f, A:g, B:f, B:g
+
+
+class _FakeRunner:
+    """A Runner that passes every job's base phase and fails plus on task "A"."""
+
+    def __init__(self) -> None:
+        self.registered: list[str] = []
+
+    def register(self, specs: Sequence[TaskSpec]) -> None:
+        self.registered += [s.task_id for s in specs]
+
+    def prepare(self, specs: Sequence[TaskSpec]) -> dict[str, GroundTruth]:
+        raise AssertionError("label registers, it does not prepare")
+
+    def ground_truth(self, task_id: str) -> GroundTruth:
+        return GroundTruth(task_id, {}, {}, error="reference raises" if task_id == "B" else None)
+
+    def run(self, jobs: Sequence[Job]) -> Iterator[JobResult]:
+        plus = {j.job_id: Outcome.FAIL if j.task_id == "A" else Outcome.PASS for j in jobs}
+        return iter(
+            JobResult(
+                j.job_id,
+                {
+                    "base": PhaseResult(Outcome.PASS, 1, None),
+                    "plus": PhaseResult(plus[j.job_id], 2, 1),
+                },
+                0.5,
+            )
+            for j in reversed(jobs)  # completion order need not be job order
+        )
+
+    def close(self) -> None:
+        pass
+
+
+def test_run_plan_labels_every_group_member_and_reports_broken_tasks() -> None:
+    from auditor.types import Task
+
+    weak = WEAK_TESTS["evalplus-base"]
+    tasks = {t: Task(t, "", "f", "def f(x):\n    return x\n", (1,), (2, 3)) for t in "AB"}
+    f = "def f(x):\n    return x\n"
+    cands = [_cand("A", 0, f), _cand("A", 1, f + "\n"), _cand("B", 0, f)]
+    plan = plan_run(cands, weak)
+    runner = _FakeRunner()
+    batches: list[list[tuple[Label, Outcome]]] = []
+    outcome = run_plan(plan, tasks, weak, runner, batches.append)
+    assert runner.registered == ["A", "B"]
+    assert [len(b) for b in batches] == [1, 2]
+    got = {lb.sample_id + lb.task_id: (lb.status, lb.first_fail) for b in batches for lb, _ in b}
+    assert got == {
+        "0A": (Status.FALSE_POSITIVE, 2),  # n_base + plus fail index
+        "1A": (Status.FALSE_POSITIVE, 2),
+        "0B": (Status.CORRECT, None),
+    }
+    assert outcome.broken_tasks == {"B": "reference raises"}
+    assert outcome.isolation == {}
+
+
+def test_label_file_rows_append_resume_and_rewrite_only_if_needed(tmp_path: Path) -> None:
+    path = tmp_path / "labels.jsonl"
+    rows = [(_lb("A", i, "pass", "fail"), Outcome.PASS) for i in range(3)]
+    appender = LabelAppender(path)
+    appender.write(rows[2:])
+    appender.write(rows[:2])
+    appender.close()
+    with path.open("ab") as fh:
+        fh.write(b'{"task_id": "A", "sample')  # torn by a kill
+    assert read_label_rows(path) == [rows[2], rows[0], rows[1]]
+    assert path.read_bytes().endswith(b"\n")  # the torn line was cut off
+    assert rewrite_labels(path, rows) is True  # completion order -> input order
+    assert read_label_rows(path) == rows
+    mtime = path.stat().st_mtime_ns
+    assert rewrite_labels(path, rows) is False  # already right: no second write
+    assert path.stat().st_mtime_ns == mtime
+
+
+def test_resumed_run_without_jobs_leaves_labels_file_alone(
+    tmp_path: Path, toy_tasks: dict[str, Task]
+) -> None:
+    cands = [Candidate("Toy/0", "0", toy_tasks["Toy/0"].reference)]
+    label(cands, toy_tasks, out_dir=tmp_path, limits=FAST, jobs=1)
+    before = (tmp_path / "labels.jsonl").stat().st_mtime_ns
+    again = label(cands, toy_tasks, out_dir=tmp_path, limits=FAST, jobs=1)
+    assert again.resumed == 1
+    assert (tmp_path / "labels.jsonl").stat().st_mtime_ns == before
 
 
 # -- resume -------------------------------------------------------------------------------
