@@ -1,4 +1,4 @@
-"""Atomic writes: all or nothing."""
+"""File I/O helpers: atomic writes (all or nothing), hashing, gzip-or-plain reading."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from auditor.errors import DataError, InputError
-from auditor.io import atomic_path, atomic_write
+from auditor.io import atomic_path, atomic_write, is_gzip, open_text, sha256_file
 
 
 def test_atomic_write_text_and_bytes(tmp_path: Path) -> None:
@@ -37,3 +37,25 @@ def test_unwritable_place_is_a_one_line_error_of_the_given_kind(tmp_path: Path) 
         atomic_write(blocker / "x.txt", "data")
     with pytest.raises(DataError):
         atomic_write(blocker / "x.txt", "data", error=DataError)
+
+
+def test_sha256_file_matches_hashlib(tmp_path: Path) -> None:
+    import hashlib
+
+    data = bytes(range(256)) * 5000  # more than one read chunk
+    (tmp_path / "f").write_bytes(data)
+    assert sha256_file(tmp_path / "f") == hashlib.sha256(data).hexdigest()
+
+
+def test_open_text_reads_plain_and_gzip_by_name_or_magic(tmp_path: Path) -> None:
+    import gzip
+
+    (tmp_path / "plain.jsonl").write_text("é\n", encoding="utf-8")
+    (tmp_path / "named.jsonl.gz").write_bytes(gzip.compress("é\n".encode()))
+    (tmp_path / "magic.jsonl").write_bytes(gzip.compress("é\n".encode()))
+    for name in ("plain.jsonl", "named.jsonl.gz", "magic.jsonl"):
+        with open_text(tmp_path / name) as fh:
+            assert fh.read() == "é\n", name
+    assert not is_gzip(tmp_path / "plain.jsonl")
+    assert is_gzip(tmp_path / "magic.jsonl")
+    assert not is_gzip(tmp_path / "missing")
