@@ -12,7 +12,7 @@ from typing import Any
 
 from auditor.corpus.datadir import data_file
 from auditor.errors import InputError
-from auditor.io import open_text
+from auditor.io import open_text, require_regular
 from auditor.types import Task
 
 
@@ -99,6 +99,7 @@ def load_benchmark(name: str, data_dir: str | os.PathLike[str] | None = None) ->
     """Tasks of a named benchmark (see BENCHMARKS) or of a release file given by path."""
     spec = BENCHMARKS.get(name)
     if spec is None:
+        require_regular(name)
         if Path(name).is_file():
             return load_benchmark_file(Path(name), Path(name).name)
         known = ", ".join(BENCHMARKS)

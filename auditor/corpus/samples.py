@@ -16,7 +16,7 @@ from typing import Any
 
 from auditor.corpus.benchmarks import read_jsonl_numbered
 from auditor.errors import InputError
-from auditor.io import open_text
+from auditor.io import open_text, read_text, require_regular
 from auditor.sanitize import Sanitized
 from auditor.sanitize import sanitize as sanitize_code
 from auditor.types import Candidate, Label, Outcome, Status, Task
@@ -186,7 +186,7 @@ def _dir_samples(root: Path) -> list[_RawSample]:
         task_id = task_dir.name.replace("_", "/")
         for file in sorted(task_dir.glob("*.py"), key=_sample_order):
             try:
-                text = file.read_text(encoding="utf-8")
+                text = read_text(file)
             except (OSError, UnicodeDecodeError) as exc:
                 raise InputError(f"{file}: unreadable ({type(exc).__name__})") from None
             raws.append(_RawSample(task_id, file.stem, str(file), solution=text, path=str(file)))
@@ -451,6 +451,8 @@ def detect_format(path: str | Path) -> str:
     p = Path(path)
     if not p.exists():
         raise InputError(f"{p}: no such file or directory")
+    if not p.is_dir():
+        require_regular(p)
     for reader in READERS.values():
         if reader.sniff(p):
             return reader.name
@@ -481,4 +483,6 @@ def read_samples(
         raise InputError(f"{p}: format evalplus-dir needs a directory")
     if reader.name != "evalplus-dir" and p.is_dir():
         raise InputError(f"{p}: is a directory (format {reader.name} needs a file)")
+    if not p.is_dir():
+        require_regular(p)
     return reader.read(p, tasks, sanitize)
