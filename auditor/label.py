@@ -35,12 +35,15 @@ from auditor.corpus.labels import (
 )
 from auditor.dedupe import behaviour_key
 from auditor.errors import InputError
-from auditor.io import atomic_write, sha256_file
+from auditor.io import atomic_write, read_text, require_regular, sha256_file
+from auditor.resampling import TaskCounts
+from auditor.resampling import ceiling as resampling_ceiling
 from auditor.sandbox import Job, JobResult, LocalRunner, Runner, SandboxLimits
 from auditor.sandbox.spec import task_spec
 from auditor.types import Candidate, Label, Outcome, Status, Task
 
 Key = tuple[str, str]  # (task_id, sample_id)
+MAX_TRIES = 2  # runs of a candidate whose sandbox result is `error`: the first, one retry
 
 
 # -- weak-test suites (one registry) ------------------------------------------------------------
@@ -108,6 +111,7 @@ class LabelRun:
     out_dir: Path | None = None
     base_status: Mapping[tuple[str, str], Outcome] = field(default_factory=dict)
     resumed: int = 0  # labels taken from an earlier, interrupted run in out_dir
+    retried: int = 0  # `error` labels of an earlier run that were run again
 
 
 def compose(
@@ -156,15 +160,19 @@ def _counts(labels: Sequence[Label]) -> dict[str, Any]:
         "strong_pass": strong,
         "correct": correct,
         "false_positive": fp,
-        "rejected": n - correct - fp,
+        "rejected": sum(lb.status is Status.REJECTED for lb in labels),
         "timeout": sum(lb.strong_status is Outcome.TIMEOUT for lb in labels),
-        "error": sum(Outcome.ERROR in (lb.weak_status, lb.strong_status) for lb in labels),
+        "error": sum(lb.status is Status.ERROR for lb in labels),  # not evaluated; not rejected
         "weak_pass@1": _ratio(weak, n),
         "strong_pass@1": _ratio(strong, n),
         "ceiling": _ratio(correct, weak),  # P(strong pass | weak pass)
         "fp_share": _ratio(fp, weak),  # share of weak passes that are false positives
         "fp_rate": _ratio(fp, n),
     }
+
+
+def _ceiling(labels: Sequence[Label]) -> float:
+    return round(resampling_ceiling(TaskCounts.from_labels(labels)), 6)
 
 
 def summarize_labels(labels: Sequence[Label]) -> dict[str, Any]:
@@ -185,7 +193,10 @@ def summarize_labels(labels: Sequence[Label]) -> dict[str, Any]:
     overall["strong_pass@1_pooled"] = overall["strong_pass@1"]
     overall["weak_pass@1"] = mean("weak_pass@1")
     overall["strong_pass@1"] = mean("strong_pass@1")
-    overall["ceiling_task_mean"] = mean("ceiling")
+    # One ceiling, as `curves` and the paper have it: the mean over tasks with a weak pass of
+    # c/b. The pooled c/b over all candidates weighs tasks by their weak passes: its own name.
+    overall["weak_pass_precision"] = overall["ceiling"]
+    overall["ceiling"] = _ceiling(labels) if overall["weak_pass"] else None
     fn = sorted(tid for tid, t in tasks.items() if t["strong_pass"] > t["weak_pass"])
     return {"overall": overall, "tasks": tasks, "false_negative_tasks": fn}
 
@@ -234,9 +245,12 @@ class LabelPlan:
 
     `resumed` holds the rows kept from an earlier run; `task_ids` the tasks with jobs, in
     input order; `unique_programs` counts behaviours over all candidates, resumed or not.
+    An `error` row is run once more (the sandbox may have failed for a passing reason), then
+    kept: a task whose reference is broken errors every time.
     """
 
     resumed: Mapping[Key, LabelRow]
+    retries: Mapping[Key, int]  # candidates run again after an error: runs that errored
     jobs: tuple[Job, ...]
     groups: tuple[tuple[Candidate, ...], ...]
     task_ids: tuple[str, ...]
@@ -253,11 +267,16 @@ def plan_run(
 ) -> LabelPlan:
     """Keep the earlier rows whose program is unchanged; one job per behaviour of the rest."""
     shas = {(c.task_id, c.sample_id): c.sha256 for c in candidates}
+    latest = {row.key: row for row in previous}  # a row appended later supersedes
     resumed: dict[Key, LabelRow] = {}
-    for lb, base in previous:
-        key = (lb.task_id, lb.sample_id)
-        if shas.get(key) == lb.solution_sha256:
-            resumed[key] = (lb, base)
+    retries: dict[Key, int] = {}
+    for key, row in latest.items():
+        if shas.get(key) != row.label.solution_sha256:
+            continue
+        if row.label.status is Status.ERROR and row.tries < MAX_TRIES:
+            retries[key] = row.tries
+        else:
+            resumed[key] = row
     # one run per behaviour (see auditor.dedupe); digests keep the keys small
     key_of = {
         (c.task_id, c.sample_id): hashlib.blake2b(behaviour_key(c.code).encode()).hexdigest()
@@ -272,6 +291,7 @@ def plan_run(
     keys = sorted(groups, key=lambda k: task_order[k[0]])
     return LabelPlan(
         resumed=resumed,
+        retries=retries,
         jobs=tuple(Job(i, k[0], groups[k][0].code, weak.phases) for i, k in enumerate(keys)),
         groups=tuple(tuple(groups[k]) for k in keys),
         task_ids=task_ids,
@@ -291,28 +311,26 @@ class RunOutcome:
 
 
 def _rows_of(
-    res: JobResult, group: Sequence[Candidate], weak: WeakTests, n_base: int
+    res: JobResult, group: Sequence[Candidate], weak: WeakTests, plan: LabelPlan, n_base: int
 ) -> list[LabelRow]:
     """The label rows of every candidate sharing one job's result."""
     w, s, base, first_fail = compose(res, weak, n_base)
     status = Status.from_outcomes(w, s)
-    return [
-        (
-            Label(
-                task_id=c.task_id,
-                sample_id=c.sample_id,
-                solution_sha256=c.sha256,
-                weak_status=w,
-                strong_status=s,
-                status=status,
-                first_fail=first_fail,
-                runtime_s=round(res.runtime_s, 6),
-                model=c.model,
-            ),
-            base,
+    rows = []
+    for c in group:
+        lb = Label(
+            task_id=c.task_id,
+            sample_id=c.sample_id,
+            solution_sha256=c.sha256,
+            weak_status=w,
+            strong_status=s,
+            status=status,
+            first_fail=first_fail,
+            runtime_s=round(res.runtime_s, 6),
+            model=c.model,
         )
-        for c in group
-    ]
+        rows.append(LabelRow(lb, base, plan.retries.get((c.task_id, c.sample_id), 0) + 1))
+    return rows
 
 
 def run_plan(
@@ -331,7 +349,7 @@ def run_plan(
     runner.register(specs)
     for res in runner.run(list(plan.jobs)):
         group = plan.groups[res.job_id]
-        on_rows(_rows_of(res, group, weak, len(tasks[group[0].task_id].base_input)))
+        on_rows(_rows_of(res, group, weak, plan, len(tasks[group[0].task_id].base_input)))
     broken: dict[str, str] = {}
     for tid in plan.task_ids:
         gt = runner.ground_truth(tid)
@@ -345,10 +363,22 @@ def run_plan(
 
 def _open_outdir(out: Path, config: Mapping[str, Any]) -> list[LabelRow]:
     """Create OUTDIR (or check it was made with `config`); the rows an earlier run left."""
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: exists and is not a directory (-o names the output directory)")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create {out}: {exc.strerror or exc}") from None
+    for name in (LABELS_FILE, SUMMARY_FILE, RESULTS_FILE, RUN_FILE):
+        require_regular(out / name)  # a FIFO here would hang the append or the read
     run_file = out / RUN_FILE
     if run_file.is_file():
-        previous = json.loads(run_file.read_text(encoding="utf-8"))
+        try:
+            previous = json.loads(read_text(run_file))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise InputError(f"{run_file}: unreadable ({type(exc).__name__})") from None
+        if not isinstance(previous, dict):
+            raise InputError(f"{run_file}: expected a JSON object")
         if previous != config:
             raise InputError(
                 f"{out} holds labels from a different configuration "
@@ -413,6 +443,25 @@ def _check_inputs(candidates: Sequence[Candidate], tasks: Mapping[str, Task]) ->
         seen.add(key)
 
 
+# (low, high] of each numeric setting; a NaN fails every comparison, so it is refused too
+_SETTING_RANGES: Mapping[str, tuple[float, float]] = {
+    "min_time_limit": (0.0, 3600.0),
+    "time_factor": (0.0, 1000.0),
+    "max_phase_s": (0.0, 86400.0),
+}
+MAX_JOBS = 512
+
+
+def check_settings(jobs: int | None, limits: SandboxLimits) -> None:
+    """InputError for a worker count or time limit that is not a finite number in range."""
+    if jobs is not None and (isinstance(jobs, bool) or not 1 <= jobs <= MAX_JOBS):
+        raise InputError(f"jobs must be an integer from 1 to {MAX_JOBS}, got {jobs!r}")
+    for name, (low, high) in _SETTING_RANGES.items():
+        value = getattr(limits, name)
+        if not (isinstance(value, int | float) and low < value <= high):
+            raise InputError(f"{name} must be a number in ({low:g}, {high:g}], got {value!r}")
+
+
 def _run_config(weak: WeakTests, limits: SandboxLimits, benchmark: str) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
@@ -447,6 +496,7 @@ def label(
     if weak is None:
         raise InputError(f"unknown weak tests {weak_tests!r} (known: {', '.join(WEAK_TESTS)})")
     limits = limits or SandboxLimits()
+    check_settings(jobs, limits)
     _check_inputs(candidates, tasks)
     out = Path(out_dir) if out_dir is not None else None
     previous = _open_outdir(out, _run_config(weak, limits, benchmark)) if out is not None else []
@@ -454,7 +504,7 @@ def label(
 
     rows: dict[Key, LabelRow] = dict(plan.resumed)
     sinks: list[Callable[[list[LabelRow]], None]] = [
-        lambda batch: rows.update(((lb.task_id, lb.sample_id), (lb, b)) for lb, b in batch)
+        lambda batch: rows.update((row.key, row) for row in batch)
     ]
     if on_result is not None:
         sinks.append(lambda batch: on_result(len(batch)))
@@ -468,8 +518,8 @@ def label(
                 active.close()
 
     ordered = [rows[(c.task_id, c.sample_id)] for c in candidates]
-    labels = tuple(lb for lb, _ in ordered)
-    base_status = {(lb.task_id, lb.sample_id): b for lb, b in ordered}
+    labels = tuple(row.label for row in ordered)
+    base_status = {row.key: row.base_status for row in ordered}
     summary = run_summary(
         labels,
         weak=weak,
@@ -489,6 +539,7 @@ def label(
         out_dir=out,
         base_status=base_status,
         resumed=len(plan.resumed),
+        retried=len(plan.retries),
     )
 
 

@@ -26,7 +26,7 @@ from auditor.corpus.datadir import resolve_data_dir
 from auditor.corpus.samples import read_samples
 from auditor.errors import InputError
 from auditor.io import atomic_write, sha256_file
-from auditor.types import Candidate, Label, Outcome, Task, sha256_text
+from auditor.types import Candidate, Label, Outcome, Status, Task, sha256_text
 
 SCHEMA = "auditor.labels/1"
 LABELS_FILE = "labels.jsonl"
@@ -34,7 +34,19 @@ SUMMARY_FILE = "summary.json"
 RESULTS_FILE = "eval_results.json"
 RUN_FILE = "run.json"
 
-LabelRow = tuple[Label, Outcome]  # a label and its EvalPlus base status
+
+@dataclass(frozen=True)
+class LabelRow:
+    """One row of labels.jsonl: a label, its EvalPlus base status and, for an `error`
+    label, how many runs ended so (`tries`, written only on error rows)."""
+
+    label: Label
+    base_status: Outcome
+    tries: int = 1
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.label.task_id, self.label.sample_id)
 
 
 # -- label rows: written while labeling -------------------------------------------------------
@@ -42,9 +54,10 @@ LabelRow = tuple[Label, Outcome]  # a label and its EvalPlus base status
 
 def label_line(row: LabelRow) -> str:
     """One line of labels.jsonl (without its newline)."""
-    label, base = row
-    d = label.to_json()
-    d["base_status"] = base.value
+    d = row.label.to_json()
+    d["base_status"] = row.base_status.value
+    if row.label.status is Status.ERROR:
+        d["tries"] = row.tries
     return json.dumps(d, ensure_ascii=False)
 
 
@@ -74,7 +87,8 @@ def read_label_rows(path: Path) -> list[LabelRow]:
             if not isinstance(d, dict) or "task_id" not in d or "sample_id" not in d:
                 continue
             label = Label.from_json(d)
-            rows.append((label, Outcome(d.get("base_status") or label.weak_status)))
+            base = Outcome(d.get("base_status") or label.weak_status)
+            rows.append(LabelRow(label, base, int(d.get("tries") or 1)))
         except (KeyError, ValueError, TypeError):  # JSONDecodeError is a ValueError
             continue
     return rows
