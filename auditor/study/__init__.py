@@ -1,0 +1,1 @@
+"""The study: the paper report, the model card and the curves renderers."""
