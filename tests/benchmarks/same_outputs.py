@@ -35,38 +35,20 @@ def _commands(out: Path) -> dict[str, list[str]]:
         "check.sarif": ["check", "--format", "sarif", "--exit-zero", "examples/"],
         "check.text": ["check", "--exit-zero", "examples/"],
         "toy-label.txt": [
-            "label",
-            str(TOY / "samples.jsonl"),
-            "--benchmark",
-            str(TOY / "benchmark.jsonl"),
-            "-o",
-            str(toy_labels),
-            "--jobs",
-            "2",
+            "label", str(TOY / "samples.jsonl"), "--benchmark", str(TOY / "benchmark.jsonl"),
+            "-o", str(toy_labels), "--jobs", "2",
         ],
         "toy-curves.txt": ["curves", str(toy_labels)],
         "toy-curves.json": ["curves", str(toy_labels), "--format", "json"],
         "toy-report.txt": [
-            "report",
-            str(toy_labels),
-            "-o",
-            str(out / "toy-report"),
-            "--no-html",
-            "--no-style",
-            "--n-boot",
-            "50",
+            "report", str(toy_labels), "-o", str(out / "toy-report"), "--no-html", "--no-style",
+            "--n-boot", "50",
         ],
         "shared-curves.txt": ["curves", str(SHARED_LABELS)],
         "shared-curves.json": ["curves", str(SHARED_LABELS), "--format", "json"],
         "shared-report.txt": [
-            "report",
-            str(SHARED_LABELS),
-            "-o",
-            str(out / "shared-report"),
-            "--no-html",
-            "--no-style",
-            "--n-boot",
-            "50",
+            "report", str(SHARED_LABELS), "-o", str(out / "shared-report"), "--no-html",
+            "--no-style", "--n-boot", "50",
         ],
     }
 
@@ -77,12 +59,8 @@ def run_all(out: Path) -> None:
     env = dict(os.environ, AUDITOR_DATA_DIR=str(DATA), PYTHONPATH=str(ROOT))
     for name, argv in _commands(out).items():
         proc = subprocess.run(
-            [sys.executable, "-m", "auditor", *argv],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
+            [sys.executable, "-m", "auditor", *argv], cwd=ROOT, env=env,
+            capture_output=True, text=True, check=False,
         )
         # Paths of the temporary output folder differ between runs; normalise them.
         text = (proc.stdout + proc.stderr).replace(str(out), "<OUT>")
