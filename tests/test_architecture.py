@@ -44,8 +44,11 @@ def _imported(name: str, is_package: bool, node: ast.AST, known: Mapping[str, Pa
         target = ".".join([*base, *([node.module] if node.module else [])])
     else:
         target = node.module or ""
-    found = {target} if target in known else set()
-    return found | {f"{target}.{a.name}" for a in node.names if f"{target}.{a.name}" in known}
+    submodules = {f"{target}.{a.name}" for a in node.names if f"{target}.{a.name}" in known}
+    # `from pkg import sub` names only the submodule (pkg/__init__ is its parent, already
+    # being imported); any other name is read from pkg itself.
+    names_pkg = target in known and len(submodules) < len(node.names)
+    return submodules | ({target} if names_pkg else set())
 
 
 def import_graph(root: Path, package: str = "auditor") -> Graph:
