@@ -27,15 +27,20 @@ class Outcome(StrEnum):
 
 
 class Status(StrEnum):
-    """Final label of a candidate (EvalPlus semantics)."""
+    """Final label of a candidate (EvalPlus semantics), or `error` when the sandbox could
+    not evaluate it (neither correct nor wrong: `auditor label` retries it once on resume)."""
 
     CORRECT = "correct"
     FALSE_POSITIVE = "false_positive"
     REJECTED = "rejected"
+    ERROR = "error"
 
     @classmethod
     def from_outcomes(cls, weak: Outcome, strong: Outcome) -> Status:
-        """Rejected unless weak passes; then correct iff strong passes too."""
+        """Error if either suite errored; else rejected unless weak passes; then correct iff
+        strong passes too."""
+        if Outcome.ERROR in (weak, strong):
+            return cls.ERROR
         if weak is not Outcome.PASS:
             return cls.REJECTED
         return cls.CORRECT if strong is Outcome.PASS else cls.FALSE_POSITIVE

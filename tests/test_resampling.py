@@ -549,7 +549,7 @@ def test_curves_cli_no_weak_pass(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
 
 def test_read_scores_errors(tmp_path: Path) -> None:
-    from auditor.report.study_io import read_scores
+    from auditor.study.scores import read_scores
 
     bad = tmp_path / "s.jsonl"
     bad.write_text('{"task_id": "a", "sample_id": 1, "risk": 0.5}\n{"task_id": "a"}\n')
@@ -570,7 +570,7 @@ def test_read_scores_errors(tmp_path: Path) -> None:
 def test_read_scores_from_check_json(tmp_path: Path) -> None:
     import json
 
-    from auditor.report.study_io import read_scores
+    from auditor.study.scores import read_scores
 
     doc = {
         "schema": "auditor.check/1",

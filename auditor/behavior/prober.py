@@ -57,8 +57,8 @@ class SandboxProber:
 
     def probe(self, task: Task, codes: Sequence[str], inputs: Sequence[Any]) -> list[Vector | None]:
         from auditor.executors import make_runner
-        from auditor.label import dataset_of
         from auditor.sandbox import ProbeJob
+        from auditor.sandbox.spec import dataset_of
 
         if not codes:
             return []

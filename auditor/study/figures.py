@@ -11,9 +11,11 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from auditor.report.study import Study
+from auditor.study.analysis import BenchmarkFit, Study
+from auditor.study.paper import BY_BENCHMARK, PaperBenchmark
 
 COLORS = plt.rcParams["axes.prop_cycle"].by_key()["color"]
 
@@ -26,37 +28,42 @@ def _png(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
-def ceiling_figure(study: Study) -> bytes:
-    """Single-sample accuracy against the resampling ceiling (the paper's Figure 1a)."""
-    fig, ax = plt.subplots(figsize=(7, 5))
-    px = np.array([p[1] for p in study.paper_points])
-    py = np.array([p[2] for p in study.paper_points])
-    ax.scatter(px, py, color="0.6", marker="s", s=22, label="paper: HumanEval+ (17 models)")
-    xs = np.linspace(0, 1, 50)
-    pf = study.paper_fit
+def _paper_on_panel(ax: Axes, paper: PaperBenchmark, xs: np.ndarray) -> None:
+    """The paper's published points (if any) and fit for the panel's benchmark, in grey."""
+    if paper.points:
+        px = np.array([p.pass1 for p in paper.points])
+        py = np.array([p.ceiling for p in paper.points])
+        label = f"paper: {paper.name} ({len(px)} models)"
+        ax.scatter(px, py, color="0.6", marker="s", s=22, label=label)
+    pf = paper.fit
     ax.plot(
         xs,
         pf.slope * xs + pf.intercept,
         color="0.6",
         ls="--",
         lw=1,
-        label=f"paper fit: {pf.slope:.2f}x + {pf.intercept:.2f}, R² = {pf.r2:.2f}",
+        label=f"paper fit: {pf.slope:.2f}x + {pf.intercept:.2f}, R² = {pf.r2:.2f} (n = {pf.n})",
     )
-    for i, c in enumerate(study.corpora):
-        s = c.summary
-        col = COLORS[i % len(COLORS)]
+
+
+def _ceiling_panel(ax: Axes, bf: BenchmarkFit, colors: dict[str, str]) -> None:
+    """One benchmark: the paper's points and fit, ours with bootstrap bars, our line."""
+    xs = np.linspace(0, 1, 50)
+    if (paper := BY_BENCHMARK.get(bf.benchmark)) is not None:
+        _paper_on_panel(ax, paper, xs)
+    for pt in bf.points:
         ax.errorbar(
-            s.pass1.value,
-            s.ceiling.value,
-            xerr=[[s.pass1.value - s.pass1.lo], [s.pass1.hi - s.pass1.value]],
-            yerr=[[s.ceiling.value - s.ceiling.lo], [s.ceiling.hi - s.ceiling.value]],
+            pt.pass1.value,
+            pt.ceiling.value,
+            xerr=[[pt.pass1.value - pt.pass1.lo], [pt.pass1.hi - pt.pass1.value]],
+            yerr=[[pt.ceiling.value - pt.ceiling.lo], [pt.ceiling.hi - pt.ceiling.value]],
             fmt="o",
-            color=col,
+            color=colors[pt.corpus],
             capsize=3,
-            label=f"ours: {c.name}",
+            label=f"ours: {pt.corpus} ({pt.n_tasks} tasks)",
         )
-    if study.fit is not None:
-        f = study.fit
+    if bf.fit is not None:
+        f = bf.fit
         ax.plot(
             xs,
             f.slope * xs + f.intercept,
@@ -64,22 +71,32 @@ def ceiling_figure(study: Study) -> bytes:
             lw=1.5,
             label=f"our fit: {f.slope:.2f}x + {f.intercept:.2f}, R² = {f.r2:.2f} (n = {f.n})",
         )
-    best = study.best
+    best = max(bf.points, key=lambda p: p.pass1.value)
     ax.axhline(
-        best.summary.pass1.value,
+        best.pass1.value,
         color="k",
         ls=":",
         lw=1,
-        label=f"best single-sample accuracy ({best.name}: {best.summary.pass1.value:.3f})",
+        label=f"best single-sample accuracy ({best.corpus}: {best.pass1.value:.3f})",
     )
     ax.plot([0, 1], [0, 1], color="0.85", lw=0.8)
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("single-sample accuracy (strong pass@1)")
     ax.set_ylabel("resampling ceiling: mean P(strong | weak)")
-    ax.set_title("Single-sample accuracy vs. resampling ceiling")
+    ax.set_title(f"{bf.benchmark} tasks")
     ax.legend(fontsize=7, loc="lower right")
     ax.grid(alpha=0.3)
+
+
+def ceiling_figure(study: Study) -> bytes:
+    """Single-sample accuracy vs. resampling ceiling (the paper's Figure 1a), per benchmark."""
+    n = max(len(study.benchmark_fits), 1)
+    fig, axes = plt.subplots(1, n, figsize=(7 * n, 5), squeeze=False)
+    colors = {c.name: COLORS[i % len(COLORS)] for i, c in enumerate(study.corpora)}
+    for ax, bf in zip(axes[0], study.benchmark_fits, strict=False):
+        _ceiling_panel(ax, bf, colors)
+    fig.suptitle("Single-sample accuracy vs. resampling ceiling")
     return _png(fig)
 
 
@@ -166,12 +183,22 @@ def auditor_figure(study: Study) -> bytes | None:
         sw = c.auditor.sweep
         col = COLORS[i % len(COLORS)]
         ax.plot(sw.correct_lost, sw.ceiling, marker="o", ms=3, color=col, label=f"{c.name}: filter")
+        # The ceiling counts surviving tasks only; accuracy over all tasks shows what is lost.
+        ax.plot(
+            sw.correct_lost,
+            sw.accuracy[:, -1],
+            marker="x",
+            ms=4,
+            lw=0.8,
+            color=col,
+            label=f"{c.name}: filter, accuracy @ K over all tasks",
+        )
         ax.axhline(c.curves.ceiling, color=col, ls=":", lw=1)
         ax.axhline(
             c.auditor.rerank.ceiling, color=col, ls="--", lw=1, label=f"{c.name}: re-rank ceiling"
         )
     ax.set_xlabel("share of correct solutions rejected by the auditor")
-    ax.set_ylabel("resampling ceiling with the auditor")
+    ax.set_ylabel("ceiling (o) / accuracy over all tasks (x)")
     ax.set_title("What the auditor changes (dotted: without auditor)")
     ax.legend(fontsize=7)
     ax.grid(alpha=0.3)

@@ -1,6 +1,6 @@
 """How well do the behavior features separate false positives from correct candidates?
 
-Run as `python -m auditor.behavior.signal [--corpora DIR] [--data-dir DIR] [--out FILE]`.
+Run as `python -m tests.benchmarks.bench_behavior_signal [--corpora DIR] [--data-dir DIR] [--out FILE]`.
 For each labeled corpus it takes the weak-test passers (the candidates a best-of-n user
 would have to choose among), computes `behavior.*` with those as peers, and scores
 `1 - agree_plurality` and `1 - cluster_share` against the false-positive label: pooled and

@@ -6,7 +6,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from auditor.check import CandidateResult, CheckRun
+    from auditor.results import CandidateResult, CheckRun
     from auditor.types import Finding
 
 SCHEMA = "auditor.check/1"

@@ -7,7 +7,7 @@ coefficients, sigmoid parameters) as plain `.npy` arrays beside the skops payloa
 checking that this export predicts what scikit-learn predicts. Loading it is `np.load` with
 `allow_pickle=False`: data only, nothing executes.
 
-Supported: `CalibratedClassifierCV(method="sigmoid")` over the pipelines `auditor.model`
+Supported: `CalibratedClassifierCV(method="sigmoid")` over the pipelines `auditor.model.families`
 builds (column selection, `VarianceThreshold`, optional `SimpleImputer` + `StandardScaler`,
 then `HistGradientBoostingClassifier` on numeric features or `LogisticRegression`).
 Anything else is not exported and loads through skops instead.
@@ -20,7 +20,7 @@ import json
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
@@ -28,12 +28,6 @@ FORMAT = "auditor.compiled/1"
 INDEX = "auditor/compiled.json"  # zip member names, beside skops's own members
 ARRAYS = "auditor/arrays/"
 _TOLERANCE = 1e-9  # largest |difference| from scikit-learn accepted at export
-
-
-class Head(Protocol):
-    """The last step of a pipeline: rows in, decision function out."""
-
-    def decision(self, X: np.ndarray) -> np.ndarray: ...
 
 
 @dataclass(frozen=True, eq=False)

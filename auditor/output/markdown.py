@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from auditor.report.text import summary_line
+from auditor.output.text import summary_line
 
 if TYPE_CHECKING:
-    from auditor.check import CheckRun
+    from auditor.results import CheckRun
 
 
 def cell(text: str) -> str:

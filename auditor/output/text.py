@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from auditor.check import CandidateResult, CheckRun
+    from auditor.results import CandidateResult, CheckRun
 
 
 def _risk(run: CheckRun, r: CandidateResult) -> str:

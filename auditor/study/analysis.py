@@ -1,15 +1,16 @@
 """The research study behind `auditor report`: a frozen aggregate of per-corpus analyses.
 
 `build_study` turns labeled corpora (plus optional risk scores, candidates for the style
-comparison, and feature tables) into a `Study`; renderers in `study_render` turn a `Study`
+comparison, and feature tables) into a `Study`; renderers in `auditor.study.render` turn a `Study`
 into HTML, Markdown and JSON. Nothing here reads or writes files.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -34,58 +35,21 @@ from auditor.resampling import (
     threshold_sweep,
     two_type_optimum,
 )
+from auditor.study.fit import Fit, fit_line
 from auditor.types import Candidate, FeatureTable, Label, Outcome, Status, Task
 
 DEFAULT_COSTS = (0.5, 1.0, 2.0, 4.0)
 
-# PAPER.md, HumanEval+ (150 tasks): model, pass@1, resampling ceiling.
-PAPER_POINTS: tuple[tuple[str, float, float], ...] = (
-    ("GPT-4o", 0.855, 0.929),
-    ("Llama 3.1 405B", 0.781, 0.893),
-    ("Llama 3.1 70B", 0.712, 0.870),
-    ("Phi-3 Medium", 0.608, 0.859),
-    ("Phi-3 Mini", 0.579, 0.856),
-    ("Llama 3.1 8B", 0.550, 0.825),
-    ("Command-R", 0.368, 0.842),
-    ("Code Llama 13B", 0.339, 0.779),
-    ("Code Llama 7B", 0.286, 0.765),
-    ("CodeT5+ 16B", 0.230, 0.766),
-    ("Command", 0.224, 0.774),
-    ("StarCoder", 0.215, 0.762),
-    ("Mistral 7B", 0.200, 0.759),
-    ("CodeGen 6B", 0.179, 0.782),
-    ("CodeGen2 7B", 0.113, 0.789),
-    ("Vicuna 7B", 0.092, 0.752),
-    ("Command-Light", 0.064, 0.715),
-)
+# EvalPlus task-id prefixes; the strong tests make them the "+" benchmarks.
+BENCHMARK_NAMES = {"HumanEval": "HumanEval+", "Mbpp": "MBPP+"}
+# A corpus mixing benchmarks gets a point on a benchmark's line only with this many of its tasks.
+MIN_BENCHMARK_TASKS = 10
 
 
-@dataclass(frozen=True)
-class Fit:
-    """ceiling = slope * pass@1 + intercept, over n models."""
-
-    slope: float
-    intercept: float
-    r2: float
-    n: int
-
-    def to_json(self) -> dict[str, float]:
-        return {"slope": self.slope, "intercept": self.intercept, "r2": self.r2, "n": self.n}
-
-
-PAPER_FIT = Fit(slope=0.22, intercept=0.72, r2=0.89, n=17)
-
-
-def fit_line(x: Sequence[float], y: Sequence[float]) -> Fit | None:
-    """Least-squares line and R²; None with fewer than two distinct x."""
-    xa, ya = np.asarray(x, float), np.asarray(y, float)
-    if len(xa) < 2 or np.ptp(xa) == 0:
-        return None
-    slope, intercept = np.polyfit(xa, ya, 1)
-    resid = ya - (slope * xa + intercept)
-    ss_tot = float(((ya - ya.mean()) ** 2).sum())
-    r2 = 1.0 - float((resid**2).sum()) / ss_tot if ss_tot > 0 else 1.0
-    return Fit(float(slope), float(intercept), r2, len(xa))
+def benchmark_of(task_id: str) -> str:
+    """The benchmark of a task, from its id prefix: "HumanEval/0" -> "HumanEval+"."""
+    prefix = task_id.split("/", 1)[0]
+    return BENCHMARK_NAMES.get(prefix, prefix)
 
 
 # ------------------------------------------------------------------- inputs
@@ -170,6 +134,41 @@ class AuditorSection:
 
     sweep: AuditorSweep
     rerank: Curves
+    n_solvable: int  # tasks with at least one correct candidate (before the filter)
+
+
+@dataclass(frozen=True)
+class BenchmarkPoint:
+    """One corpus's pass@1 and ceiling over its tasks of one benchmark only."""
+
+    corpus: str
+    n_tasks: int
+    pass1: Estimate
+    ceiling: Estimate
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "corpus": self.corpus,
+            "n_tasks": self.n_tasks,
+            "pass1": self.pass1.to_json(),
+            "ceiling": self.ceiling.to_json(),
+        }
+
+
+@dataclass(frozen=True)
+class BenchmarkFit:
+    """The line through our corpora's points on one benchmark's tasks (None below 2 points)."""
+
+    benchmark: str
+    points: tuple[BenchmarkPoint, ...]
+    fit: Fit | None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "benchmark": self.benchmark,
+            "points": [p.to_json() for p in self.points],
+            "fit": None if self.fit is None else self.fit.to_json(),
+        }
 
 
 @dataclass(frozen=True, eq=False)
@@ -185,6 +184,7 @@ class CorpusStudy:
     two_type_opt: tuple[TwoTypeOptimum, ...]
     style: tuple[StyleRow, ...] | None
     auditor: AuditorSection | None
+    task_mix: tuple[tuple[str, int], ...] = ()  # (benchmark, tasks), largest first
 
 
 @dataclass(frozen=True, eq=False)
@@ -196,9 +196,7 @@ class Study:
     notes: tuple[str, ...]
     seed: int
     n_boot: int
-    paper_fit: Fit = PAPER_FIT
-    paper_points: tuple[tuple[str, float, float], ...] = PAPER_POINTS
-    style_families: tuple[str, ...] = field(default_factory=tuple)
+    benchmark_fits: tuple[BenchmarkFit, ...] = ()
 
     @property
     def best(self) -> CorpusStudy:
@@ -392,7 +390,9 @@ def corpus_study(
         qs = np.quantile(risk, np.linspace(0.05, 0.95, 19))
         thr = (*sorted({float(np.nextafter(q, np.inf)) for q in qs}), math.inf)
         auditor = AuditorSection(
-            threshold_sweep(cands, thr, costs, k_max), rerank_curves(cands, costs, k_max)
+            threshold_sweep(cands, thr, costs, k_max),
+            rerank_curves(cands, costs, k_max),
+            int((counts.c > 0).sum()),
         )
     style = None
     if style_codes is not None and style_groups:
@@ -409,6 +409,7 @@ def corpus_study(
         two_type_opt=tuple(two_type_optimum(params, c) for c in costs),
         style=style,
         auditor=auditor,
+        task_mix=tuple(Counter(map(benchmark_of, counts.task_ids)).most_common()),
     )
 
 
@@ -442,6 +443,89 @@ def _drop_tasks(
     )
 
 
+def _exclude_false_negatives(
+    inputs: Sequence[StudyInput], codes_by: dict[str, Sequence[frozenset[str]]]
+) -> tuple[Sequence[StudyInput], str | None]:
+    """Drop every corpus's false-negative tasks (any corpus's) from all corpora, as the paper
+    did; `codes_by` (style codes by corpus name) is updated in place. Returns a note."""
+    drop = set().union(*(false_negative_tasks(inp.labels) for inp in inputs))
+    if not drop:
+        return inputs, None
+    kept = []
+    for inp in inputs:
+        new_inp, codes = _drop_tasks(inp, codes_by.get(inp.name), drop)
+        kept.append(new_inp)
+        if codes is not None:
+            codes_by[inp.name] = codes
+    note = (
+        f"Excluded {len(drop)} false-negative task(s), where a corpus has more strong "
+        f"than weak passes (as the paper did): {', '.join(sorted(drop)[:20])}"
+        + (" ..." if len(drop) > 20 else "")
+    )
+    return kept, note
+
+
+def _benchmark_point(
+    inp: StudyInput,
+    c: CorpusStudy,
+    benchmark: str,
+    costs: Sequence[float],
+    *,
+    rng: np.random.Generator,
+    n_boot: int,
+    k_max: int | None,
+) -> BenchmarkPoint | None:
+    """`c`'s pass@1 and ceiling over its `benchmark` tasks; None with too few of them."""
+    n_tasks = dict(c.task_mix).get(benchmark, 0)
+    if c.task_mix == ((benchmark, n_tasks),):  # the whole corpus is this benchmark
+        return BenchmarkPoint(c.name, n_tasks, c.summary.pass1, c.summary.ceiling)
+    if n_tasks < MIN_BENCHMARK_TASKS:
+        return None
+    labels = [lb for lb in inp.labels if benchmark_of(lb.task_id) == benchmark]
+    try:
+        s = summarize(TaskCounts.from_labels(labels), costs, rng=rng, k_max=k_max, n_boot=n_boot)
+    except InputError:  # e.g. no weak pass on these tasks: no ceiling
+        return None
+    return BenchmarkPoint(c.name, n_tasks, s.pass1, s.ceiling)
+
+
+def benchmark_fits(
+    inputs: Sequence[StudyInput],
+    corpora: Sequence[CorpusStudy],
+    costs: Sequence[float],
+    *,
+    rng: np.random.Generator,
+    n_boot: int,
+    k_max: int | None = None,
+) -> tuple[BenchmarkFit, ...]:
+    """Per benchmark (most tasks first): our points on its tasks only, and the line."""
+    totals: Counter[str] = Counter()
+    for c in corpora:
+        totals.update(dict(c.task_mix))
+    out = []
+    for bench, _ in totals.most_common():
+        points = tuple(
+            p
+            for inp, c in zip(inputs, corpora, strict=True)
+            if (p := _benchmark_point(inp, c, bench, costs, rng=rng, n_boot=n_boot, k_max=k_max))
+            is not None
+        )
+        if points:
+            out.append(_fit_points(bench, points))
+    if not out:  # only mixed corpora with few tasks of each benchmark: one line over all
+        points = tuple(
+            BenchmarkPoint(c.name, c.summary.n_tasks, c.summary.pass1, c.summary.ceiling)
+            for c in corpora
+        )
+        out.append(_fit_points("all tasks", points))
+    return tuple(out)
+
+
+def _fit_points(benchmark: str, points: tuple[BenchmarkPoint, ...]) -> BenchmarkFit:
+    fit = fit_line([p.pass1.value for p in points], [p.ceiling.value for p in points])
+    return BenchmarkFit(benchmark, points, fit)
+
+
 def build_study(
     inputs: Sequence[StudyInput],
     *,
@@ -466,20 +550,9 @@ def build_study(
     all_notes = list(notes)
     codes_by = dict(style_codes or {})
     if exclude_false_negatives:
-        drop = set().union(*(false_negative_tasks(inp.labels) for inp in inputs))
-        if drop:
-            kept = []
-            for inp in inputs:
-                new_inp, codes_by_name = _drop_tasks(inp, codes_by.get(inp.name), drop)
-                kept.append(new_inp)
-                if codes_by_name is not None:
-                    codes_by[inp.name] = codes_by_name
-            inputs = kept
-            all_notes.append(
-                f"Excluded {len(drop)} false-negative task(s), where a corpus has more strong "
-                f"than weak passes (as the paper did): {', '.join(sorted(drop)[:20])}"
-                + (" ..." if len(drop) > 20 else "")
-            )
+        inputs, note = _exclude_false_negatives(inputs, codes_by)
+        if note:
+            all_notes.append(note)
     studies = []
     for inp in inputs:
         try:
@@ -501,6 +574,8 @@ def build_study(
         [c.summary.pass1.value for c in corpora], [c.summary.ceiling.value for c in corpora]
     )
     sections = tuple(s for name, t in features if (s := feature_section(name, t)) is not None)
+    # After every corpus study, so the bootstrap draws above do not depend on this step.
+    per_bench = benchmark_fits(inputs, corpora, cost_t, rng=rng, n_boot=n_boot, k_max=k_max)
     return Study(
         corpora=corpora,
         costs=cost_t,
@@ -509,5 +584,5 @@ def build_study(
         notes=tuple(all_notes),
         seed=seed,
         n_boot=n_boot,
-        style_families=tuple(style_groups or ()),
+        benchmark_fits=per_bench,
     )

@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from auditor.report.markdown import cell
-from auditor.report.text import summary_line
+from auditor.output.markdown import cell
+from auditor.output.text import summary_line
+from auditor.results import RISK_CODE
 from auditor.types import Severity
 
 if TYPE_CHECKING:
-    from auditor.check import CheckRun
+    from auditor.results import CheckRun
 
 MAX_ANNOTATIONS = 10
 
@@ -40,8 +41,6 @@ def _escape_prop(text: str) -> str:
 
 def collect(run: CheckRun) -> list[Annotation]:
     """Every flagged risk and every finding, most important first."""
-    from auditor.check import RISK_CODE
-
     items: list[Annotation] = []
     for r in run.results:
         where = f" [{r.task_id}/{r.sample_id}]" if r.embedded else ""

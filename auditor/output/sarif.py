@@ -14,10 +14,11 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from auditor.results import RISK_CODE
 from auditor.types import Severity
 
 if TYPE_CHECKING:
-    from auditor.check import CandidateResult, CheckRun, RuleInfo
+    from auditor.results import CandidateResult, CheckRun, RuleInfo
     from auditor.types import Finding
 
 SCHEMA_URI = (
@@ -78,8 +79,6 @@ def _props(r: CandidateResult, line: int) -> dict[str, Any]:
 
 
 def _results(run: CheckRun, index: dict[str, int]) -> list[dict[str, Any]]:
-    from auditor.check import RISK_CODE
-
     seen: Counter[tuple[str, str, str]] = Counter()
     out: list[dict[str, Any]] = []
 

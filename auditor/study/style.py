@@ -31,10 +31,10 @@ def style_groups() -> dict[str, str]:
 
 def _codes(item: tuple[str, str | None]) -> frozenset[str]:
     from auditor.parse import parse
-    from auditor.rules import check
+    from auditor.rules import check_rules
 
     code, entry_point = item
-    return frozenset(f.code for f in check(parse(code), entry_point=entry_point))
+    return frozenset(f.code for f in check_rules(parse(code), entry_point=entry_point))
 
 
 def finding_codes(
