@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -60,9 +61,47 @@ def _kill(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
+@dataclass
+class Cluster:
+    address: str  # the head's HOST:PORT
+    nodes: list[subprocess.Popen]  # each node's `ray start`, leader of its process group
+
+    def kill(self, i: int) -> None:
+        """Kill node `i` outright: its processes and the Ray workers it started."""
+        for pid in _descendants(self.nodes[i].pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        _kill(self.nodes[i])
+
+    def running(self, i: int, title: bytes) -> list[int]:
+        """Processes of node `i` whose title (Ray: `ray::<function>`) starts with `title`."""
+        pids = []
+        for pid in _descendants(self.nodes[i].pid):
+            with contextlib.suppress(OSError):
+                if Path(f"/proc/{pid}/cmdline").read_bytes().startswith(title):
+                    pids.append(pid)
+        return pids
+
+
+def _descendants(root: int) -> list[int]:
+    """Every process below `root` (Ray workers lead process groups of their own)."""
+    children: dict[int, list[int]] = {}
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [root]
+    while todo:
+        kids = children.get(todo.pop(), [])
+        out += kids
+        todo += kids
+    return out
+
+
 @contextlib.contextmanager
-def local_cluster(cpus_per_node: Sequence[int], timeout: float = 180.0) -> Iterator[str]:
-    """Start a head node and worker nodes with these CPU counts; yield the head's address."""
+def local_cluster(cpus_per_node: Sequence[int], timeout: float = 180.0) -> Iterator[Cluster]:
+    """Start a head node and worker nodes with these CPU counts (yielded once all are up)."""
     env = ray_env()
     port = _free_port()
     address = f"127.0.0.1:{port}"
@@ -80,7 +119,7 @@ def local_cluster(cpus_per_node: Sequence[int], timeout: float = 180.0) -> Itera
             procs.append(_start(args, root / f"n{i}", root / f"node{i}.log", env))
         for i, proc in enumerate(procs):
             _wait_started(proc, root / f"node{i}.log", deadline)
-        yield address
+        yield Cluster(address, procs)
     finally:
         for proc in reversed(procs):
             _kill(proc)

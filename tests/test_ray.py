@@ -29,7 +29,7 @@ from auditor.label import label  # noqa: E402
 from auditor.sandbox import Job, SandboxLimits, TaskSpec  # noqa: E402
 from auditor.sandbox.ray_runner import RayRunner  # noqa: E402
 from auditor.types import Outcome, Task  # noqa: E402
-from tests.ray_cluster import local_cluster, ray_env, wait_for_nodes  # noqa: E402
+from tests.ray_cluster import Cluster, local_cluster, ray_env, wait_for_nodes  # noqa: E402
 
 pytestmark = pytest.mark.ray
 
@@ -127,14 +127,7 @@ def test_killed_worker_partition_is_retried(local_ray: None) -> None:
 
 
 # -- a two-node cluster on localhost --------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def two_nodes() -> Iterator[str]:
-    with local_cluster([1, 1]) as address:
-        wait_for_nodes(address, 2)
-        yield address
-
+# One test, so that one cluster serves every step (starting one takes a while).
 
 _DRIVER = """
 import json, sys
@@ -153,23 +146,6 @@ print(json.dumps({"nodes": nodes, "labels": {lb.sample_id: lb.status.value for l
 
 def _want(n: int) -> dict[str, str]:
     return {str(i): ("correct" if i % 2 == 0 else "false_positive") for i in range(n)}
-
-
-def test_two_node_cluster(two_nodes: str, tmp_path: Path) -> None:
-    # three partitions of about a second: enough for the second node to get one
-    samples, bench = _slow_corpus(tmp_path, 24, n_tasks=3)
-    done = subprocess.run(
-        [sys.executable, "-c", _DRIVER, two_nodes, str(samples), str(bench)],
-        env=ray_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    out = json.loads(done.stdout.splitlines()[-1])
-    assert out["labels"] == _want(24)
-    assert len(out["nodes"]) == 2  # partitions ran on both nodes
 
 
 def _slow_corpus(tmp: Path, n: int, n_tasks: int = 1) -> tuple[Path, Path]:
@@ -195,29 +171,86 @@ def _slow_corpus(tmp: Path, n: int, n_tasks: int = 1) -> tuple[Path, Path]:
     return tmp / "samples.jsonl", tmp / "bench.jsonl"
 
 
-def test_killed_driver_resumes(two_nodes: str, tmp_path: Path) -> None:
-    n = 40
-    samples, bench = _slow_corpus(tmp_path, n)
-    out = tmp_path / "out"
+def _label_cli(address: str, samples: Path, bench: Path, out: Path) -> list[str]:
     cmd = [sys.executable, "-m", "auditor", "label", str(samples), "--benchmark", str(bench)]
-    cmd += ["-q", "--min-time-limit", "1", "-o", str(out), "--executor", "ray"]
-    cmd += ["--address", two_nodes]
-    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, env=ray_env())
-    labels_file = out / "labels.jsonl"
-    deadline = time.monotonic() + 180
+    return [*cmd, "-q", "-o", str(out), "--executor", "ray", "--address", address]
+
+
+def _wait_lines(path: Path, n: int, proc: subprocess.Popen, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and proc.poll() is None:
-        if labels_file.is_file() and len(labels_file.read_bytes().splitlines()) >= 5:
-            break
+        if path.is_file() and len(path.read_bytes().splitlines()) >= n:
+            return
         time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    before = labels_file.read_bytes().splitlines()
-    assert 5 <= len(before) < n
+
+
+def _labels_of(out: Path) -> list[dict]:
+    return [json.loads(line) for line in (out / "labels.jsonl").read_text().splitlines()]
+
+
+def test_two_node_cluster(tmp_path: Path) -> None:
+    with local_cluster([1, 1]) as cluster:
+        wait_for_nodes(cluster.address, 2)
+        _both_nodes_label_right(cluster.address, tmp_path / "a")
+        _killed_driver_resumes(cluster.address, tmp_path / "b")
+        _killed_node_is_replaced(cluster, tmp_path / "c")
+
+
+def _both_nodes_label_right(address: str, tmp: Path) -> None:
+    tmp.mkdir()
+    # three partitions of about a second: enough for the second node to get one
+    samples, bench = _slow_corpus(tmp, 24, n_tasks=3)
     done = subprocess.run(
-        cmd, capture_output=True, text=True, timeout=300, check=False, env=ray_env()
+        [sys.executable, "-c", _DRIVER, address, str(samples), str(bench)],
+        env=ray_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
+    out = json.loads(done.stdout.splitlines()[-1])
+    assert out["labels"] == _want(24)
+    assert len(out["nodes"]) == 2  # partitions ran on both nodes
+
+
+def _killed_driver_resumes(address: str, tmp: Path) -> None:
+    tmp.mkdir()
+    n = 40
+    samples, bench = _slow_corpus(tmp, n)
+    out = tmp / "out"
+    cmd = _label_cli(address, samples, bench, out)
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, env=ray_env())
+    _wait_lines(out / "labels.jsonl", 5, proc)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    before = (out / "labels.jsonl").read_bytes().splitlines()
+    assert 5 <= len(before) < n
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=ray_env())
+    assert done.returncode == 0, done.stderr[-3000:]
     assert f"resumed {len(before)}" in done.stderr
-    rows = [json.loads(line) for line in labels_file.read_text().splitlines()]
+    rows = _labels_of(out)
+    assert sorted(r["sample_id"] for r in rows) == sorted(str(i) for i in range(n))
+    assert {r["sample_id"]: r["status"] for r in rows} == _want(n)
+
+
+def _killed_node_is_replaced(cluster: Cluster, tmp: Path) -> None:
+    """Node 1 dies with a partition on it: the driver sends its missing jobs to the head."""
+    tmp.mkdir()
+    n = 24
+    samples, bench = _slow_corpus(tmp, n, n_tasks=2)
+    out = tmp / "out"
+    cmd = _label_cli(cluster.address, samples, bench, out)
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env=ray_env())
+    deadline = time.monotonic() + 120
+    while not cluster.running(1, b"ray::label_partition"):
+        assert time.monotonic() < deadline and proc.poll() is None, "node 1 got no partition"
+        time.sleep(0.05)
+    _wait_lines(out / "labels.jsonl", 1, proc)
+    cluster.kill(1)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err[-3000:]
+    assert "lost its worker or node" in err and "missing job(s) again" in err
+    rows = _labels_of(out)
     assert sorted(r["sample_id"] for r in rows) == sorted(str(i) for i in range(n))
     assert {r["sample_id"]: r["status"] for r in rows} == _want(n)

@@ -23,6 +23,7 @@ import logging
 import math
 import os
 import queue
+import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -139,6 +140,10 @@ class _Partition:
     jobs: dict[int, Any]
     submit: Callable[[list[Any]], Any]  # jobs -> ObjectRefGenerator
     done: bool = field(default=False)
+
+
+def _short(exc: BaseException | str) -> str:
+    return exc if isinstance(exc, str) else type(exc).__name__
 
 
 _DONE: Any = object()  # a partition finished (put on the results queue)
@@ -292,6 +297,11 @@ class RayRunner:
             if attempt:
                 with self._lock:
                     self.resubmitted += 1
+                print(
+                    f"auditor: Ray: {part.name} lost its worker or node ({_short(last)}); "
+                    f"sending its {len(remaining)} missing job(s) again",
+                    file=sys.stderr,
+                )
             gen = part.submit(list(remaining.values()))
             with self._lock:
                 self._inflight.add(gen)
@@ -325,9 +335,17 @@ class RayRunner:
                 f"this driver {__version__}: install the same version on every node"
             )
         with self._lock:
+            new = node.node_id not in self.nodes
             self.nodes[node.node_id] = node
             if header.ground_truth is not None:
                 self._gt[header.ground_truth.task_id] = header.ground_truth
+        mode = node.isolation.get("mode")
+        if new and mode not in (None, "bwrap"):  # the node says so only in its own logs
+            print(
+                f"auditor: Ray node {node.node_id[:12]} runs the sandbox without namespaces "
+                f"({mode}); see docs/SANDBOX.md",
+                file=sys.stderr,
+            )
 
     def _cancel_inflight(self) -> None:
         with self._lock:

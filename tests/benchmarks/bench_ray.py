@@ -59,7 +59,8 @@ def run_ray(
     per_node = [jobs // nodes + (i < jobs % nodes) for i in range(nodes)]
     os.environ.update(ray_env())  # this driver joins a test cluster (no auth token)
     t0 = time.perf_counter()
-    with local_cluster(per_node) as address:
+    with local_cluster(per_node) as cluster:
+        address = cluster.address
         started = time.perf_counter() - t0
         t1 = time.perf_counter()
         ray.init(address=address, logging_level="ERROR", log_to_driver=False)
