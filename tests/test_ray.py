@@ -59,10 +59,14 @@ def _statuses(labels: object) -> dict[tuple[str, str], tuple[str, ...]]:
     }
 
 
-def test_labels_equal_local(local_ray: None, toy: tuple[list, dict[str, Task]]) -> None:
+@pytest.mark.parametrize("streaming", [True, False])  # False: as over the Ray Client
+def test_labels_equal_local(
+    local_ray: None, toy: tuple[list, dict[str, Task]], streaming: bool
+) -> None:
     cands, tasks = toy
     local = label(cands, tasks, jobs=2, limits=FAST)
     with RayRunner(jobs=2, limits=FAST) as runner:
+        runner.streaming = streaming
         on_ray = label(cands, tasks, limits=FAST, runner=runner)
         assert runner.nodes and runner.resubmitted == 0
     broken = (on_ray.summary.get("broken_tasks"), local.summary.get("broken_tasks"))

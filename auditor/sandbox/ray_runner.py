@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import ray
+import ray.util.client
 from ray.exceptions import RayError, RayTaskError, TaskCancelledError
 
 from auditor import __version__
@@ -105,9 +106,26 @@ def probe_partition(
     yield from runner.probe(jobs)
 
 
+def label_partition_list(*args: Any) -> list[_Header | JobResult]:
+    """(Ray task) `label_partition` all at once, for the Ray Client (no generator tasks)."""
+    return list(label_partition(*args))
+
+
+def probe_partition_list(*args: Any) -> list[_Header | ProbeResult]:
+    """(Ray task) `probe_partition` all at once, for the Ray Client."""
+    return list(probe_partition(*args))
+
+
 # max_retries=0: the driver retries (see the module docstring)
-_label_remote = ray.remote(max_retries=0)(label_partition)
-_probe_remote = ray.remote(max_retries=0)(probe_partition)
+_REMOTE: dict[tuple[str, bool], Any] = {
+    (name, streaming): ray.remote(max_retries=0)(fn)
+    for name, streaming, fn in (
+        ("label", True, label_partition),
+        ("probe", True, probe_partition),
+        ("label", False, label_partition_list),
+        ("probe", False, probe_partition_list),
+    )
+}
 
 
 # -- on the driver -------------------------------------------------------------------------------
@@ -118,7 +136,9 @@ def connect(address: str | None, cpus: int | None) -> bool:
     `cpus` CPUs); True when this call started Ray. Ray already initialised is kept as is."""
     if ray.is_initialized():
         return False
-    opts: dict[str, Any] = {"logging_level": logging.ERROR, "log_to_driver": False}
+    opts: dict[str, Any] = {"logging_level": logging.ERROR}
+    if not (address or os.environ.get("RAY_ADDRESS", "")).startswith("ray://"):
+        opts["log_to_driver"] = False  # the Ray Client refuses this option
     if address is None and not os.environ.get("RAY_ADDRESS"):
         opts.update(num_cpus=cpus or os.cpu_count() or 1, include_dashboard=False)
     else:
@@ -140,6 +160,15 @@ class _Partition:
     jobs: dict[int, Any]
     submit: Callable[[list[Any]], Any]  # jobs -> ObjectRefGenerator
     done: bool = field(default=False)
+
+
+def _items(handle: Any) -> Iterator[Any]:
+    """What a partition sends back: a generator's items as they come, or a whole list."""
+    if isinstance(handle, ray.ObjectRef):
+        yield from ray.get(handle)
+    else:
+        for ref in handle:
+            yield ray.get(ref)
 
 
 def _short(exc: BaseException | str) -> str:
@@ -176,6 +205,8 @@ class RayRunner:
         self._gt: dict[str, GroundTruth] = {}
         self._lock = threading.Lock()
         self._inflight: set[Any] = set()
+        # the Ray Client runs no generator tasks: there a partition's results come all at once
+        self.streaming = not ray.util.client.ray.is_connected()
         # SPREAD: partitions are CPU-bound; packing them on the first nodes would leave others idle
         self._placement = {"num_cpus": self.workers, "scheduling_strategy": "SPREAD"}
 
@@ -238,7 +269,7 @@ class RayRunner:
     # -- partitions ---------------------------------------------------------------------------
     def _label_partition(self, task_id: str, jobs: list[Job]) -> _Partition:
         spec = self._specs[task_id]
-        remote = _label_remote.options(**self._placement)
+        remote = _REMOTE["label", self.streaming].options(**self._placement)
 
         def submit(todo: list[Job]) -> Any:
             return remote.remote(spec, todo, self.limits, self.workers)
@@ -246,7 +277,7 @@ class RayRunner:
         return _Partition(f"task {task_id}", {j.job_id: j for j in jobs}, submit)
 
     def _probe_partition(self, name: str, jobs: list[ProbeJob]) -> _Partition:
-        remote = _probe_remote.options(**self._placement)
+        remote = _REMOTE["probe", self.streaming].options(**self._placement)
 
         def submit(todo: list[ProbeJob]) -> Any:
             return remote.remote(todo, self.limits, self.workers)
@@ -306,8 +337,7 @@ class RayRunner:
             with self._lock:
                 self._inflight.add(gen)
             try:
-                for ref in gen:
-                    item = ray.get(ref)
+                for item in _items(gen):
                     if isinstance(item, _Header):
                         self._note(item)
                     elif remaining.pop(item.job_id, None) is not None:
