@@ -27,7 +27,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import ray
@@ -158,8 +158,7 @@ class _Partition:
 
     name: str
     jobs: dict[int, Any]
-    submit: Callable[[list[Any]], Any]  # jobs -> ObjectRefGenerator
-    done: bool = field(default=False)
+    submit: Callable[[list[Any]], Any]  # jobs -> ObjectRefGenerator (or ref to a list)
 
 
 def _items(handle: Any) -> Iterator[Any]:
