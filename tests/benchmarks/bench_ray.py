@@ -158,6 +158,11 @@ def main(argv: list[str] | None = None) -> int:
             )
             if started:
                 print(f"{'':<14}  (cluster start-up {started:.1f} s, not counted)")
+            for key in [k for k, v in reference.items() if statuses.get(k) != v][:5]:
+                print(
+                    f"{'':<14}  differs from the first local run: {key} {reference[key]} -> "
+                    f"{statuses.get(key)}"
+                )
     if args.rounds > 1:
         local = statistics.median(times["local"])
         for name, ts in times.items():
