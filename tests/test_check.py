@@ -16,7 +16,7 @@ from auditor import model as M
 from auditor.cli import cli, main
 
 REPO = Path(__file__).resolve().parents[1]
-SARIF_SCHEMA = json.loads((REPO / "auditor/report/schemas/sarif-2.1.0.json").read_text())
+SARIF_SCHEMA = json.loads((REPO / "tests/fixtures/schemas/sarif-2.1.0.json").read_text())
 
 CLEAN = '''def running_total(values):
     """Return the running totals of `values`."""
