@@ -12,6 +12,12 @@ import pytest
 
 from auditor.sanitize import Sanitized, sanitize
 
+
+def _core(result: Sanitized) -> tuple[str, tuple[str, ...], bool]:
+    """What the program and record are, without the line map and provenance."""
+    return result.code, result.removed, result.parsed
+
+
 CLEAN = '''from typing import List
 
 
@@ -215,7 +221,7 @@ def test_sanitize_junk_shapes(
     code: str, entry: str | None, expected: str, removed: tuple[str, ...]
 ) -> None:
     result = sanitize(code, entry)
-    assert result == Sanitized(code=expected, removed=removed, parsed=True)
+    assert _core(result) == (expected, removed, True)
     ast.parse(result.code)
 
 
@@ -249,33 +255,33 @@ def test_clean_code_is_unchanged_byte_for_byte(code: str) -> None:
     ids=["bad-signature", "surrogate-only", "surrogate-in-entry", "unclosed-paren", "null-byte"],
 )
 def test_syntax_error_beyond_repair_returns_original(code: str) -> None:
-    assert sanitize(code, "f") == Sanitized(code=code, removed=(), parsed=False)
+    result = sanitize(code, "f")
+    assert _core(result) == (code, (), False)
+    assert result.reason is not None and result.reason.startswith("does not parse")
 
 
 def test_truncation_never_repairs_by_dropping_the_entry_point() -> None:
     # A prefix (the import) parses, but it would lose the entry point the original defines.
     code = "import math\n\ndef f(x):\n    return math.(x)\n"
-    assert sanitize(code, "f") == Sanitized(code=code, removed=(), parsed=False)
+    assert _core(sanitize(code, "f")) == (code, (), False)
     # Without an entry point, the longest parseable prefix is fine.
-    assert sanitize(code, None) == Sanitized(
-        code="import math\n\n", removed=("lines 3-4: unparsable tail",), parsed=True
-    )
+    assert _core(sanitize(code, None)) == ("import math\n\n", ("lines 3-4: unparsable tail",), True)
 
 
 def test_null_byte_in_junk_tail_is_cut_quickly() -> None:
     code = "def f():\n    return 1\nx = 1\x00\n" + "y = 2\n" * 5000
     result = sanitize(code, "f")
-    assert result == Sanitized("def f():\n    return 1\n", ("lines 3-5003: unparsable tail",), True)
+    assert _core(result) == ("def f():\n    return 1\n", ("lines 3-5003: unparsable tail",), True)
 
 
 def test_huge_input_broken_at_the_top_gives_up() -> None:
     code = "def f(:\n" + "    x = (\n" * 3000
-    assert sanitize(code, None) == Sanitized(code, (), False)
+    assert _core(sanitize(code, None)) == (code, (), False)
 
 
 @pytest.mark.parametrize("code", ["", "\n\n", "# only a comment\n"])
 def test_empty_input(code: str) -> None:
-    assert sanitize(code, "f") == Sanitized(code=code, removed=(), parsed=True)
+    assert _core(sanitize(code, "f")) == (code, (), True)
 
 
 def test_never_executes_code(tmp_path: Path) -> None:
