@@ -163,8 +163,10 @@ def sanitize(code: str, entry_point: str | None) -> Sanitized:
     if found is not None:
         result, good = found
         plain_good = _good(plain, entry_point)
-        # The same program as the plain reading (code, then a stray fence) keeps its record.
-        if (good and not (plain_good and result.code == plain.code)) or (fenced and not plain_good):
+        # Bare code that reads as the plain program (code, then a stray fence) keeps the
+        # plain record, so such raw completions come out exactly as before.
+        same = plain_good and result.code == plain.code and result.extracted[0].kind == "bare"
+        if (good and not same) or (fenced and not plain_good):
             return result
     return _finish(plain, code)
 
@@ -201,7 +203,7 @@ def _finish(core: _Core, code: str) -> Sanitized:
         removed=tuple(_describe(r) for r in core.removals),
         parsed=core.parsed,
         line_map=LineMap.from_rows(core.rows),
-        reason=None if core.parsed else _unparsable_reason(code),
+        reason=_unparsable_reason(code) if not core.parsed or not code.strip() else None,
     )
 
 
@@ -253,6 +255,7 @@ class _Block:
     source: str
     trunc: list[_Removal]
     binds: frozenset[str]
+    defines: frozenset[str]  # bound by a definition or assignment, not by an import
 
     @property
     def size(self) -> int:
@@ -266,8 +269,12 @@ def _from_blocks(code: str, entry_point: str | None) -> tuple[Sanitized, bool] |
     parsed: list[_Block] = []
     for b in blocks:
         tree, source, trunc = _parse_or_truncate(b.code, entry_point)
+        if b.kind == "bare" and trunc:
+            source, trunc = _trim_headings(source, trunc)
         if tree is not None and tree.body:
-            parsed.append(_Block(b, tree, source, trunc, frozenset(_top_binds(tree.body))))
+            binds = frozenset(_top_binds(tree.body))
+            imported = {n for st in tree.body if isinstance(st, _IMPORTS) for n in _facts(st).binds}
+            parsed.append(_Block(b, tree, source, trunc, binds, binds - imported))
     if not parsed:
         return None
     main, good = _choose(parsed, entry_point)
@@ -283,6 +290,7 @@ def _from_blocks(code: str, entry_point: str | None) -> tuple[Sanitized, bool] |
             for s, k in zip(p.tree.body, keep, strict=True)
             if not k
         ]
+        removals += [_shift(r, p.block) for r in p.trunc]
     used = {piece[0] for piece in pieces}
     removals += [
         (b.first_line, b.last_line, f"{b.kind} code block not used")
@@ -303,10 +311,22 @@ def _from_blocks(code: str, entry_point: str | None) -> tuple[Sanitized, bool] |
     return result, good and parsed_ok
 
 
+def _trim_headings(source: str, trunc: list[_Removal]) -> tuple[str, list[_Removal]]:
+    """Bare code cut before prose: `## Explanation` above the prose is Markdown, not a comment."""
+    lines = _split_lines(source)
+    headings = False
+    while lines and (not lines[-1].strip() or lines[-1].startswith("#")):
+        headings |= lines.pop().startswith("#")
+    if not headings or not lines:
+        return source, trunc
+    return "".join(lines), [(len(lines) + 1, trunc[0][1], trunc[0][2])]
+
+
 def _choose(parsed: list[_Block], entry_point: str | None) -> tuple[_Block, bool]:
     """The main block: the longest one defining the entry point, else the most definitions."""
     if entry_point is not None:
-        definers = [p for p in parsed if entry_point in p.binds]
+        # `from solution import f` in a test block does not define f.
+        definers = [p for p in parsed if entry_point in p.defines]
         if definers:
             return max(definers, key=lambda p: p.size), True
     main = max(parsed, key=lambda p: (sum(isinstance(s, _SCOPES) for s in p.tree.body), p.size))
@@ -374,15 +394,23 @@ def _text_runs(code: str, blocks: Sequence[CodeBlock]) -> list[tuple[int, int]]:
 
 
 def _join(pieces: Sequence[tuple[CodeBlock, str, Sequence[int]]]) -> tuple[str, list[int]]:
-    """Pieces of code in raw order as one program, with raw lines of its lines."""
-    out: list[str] = []
+    """Pieces of code in raw order as one program, with raw lines of its lines.
+
+    Pieces from different blocks are two blank lines apart (PEP 8, so style rules do not
+    fire on the join); an added line maps to the last line of the piece above.
+    """
+    out = ""
     rows: list[int] = []
     for block, text, rel in pieces:
-        if out and not out[-1].endswith(("\n", "\r")):
-            out.append("\n")
-        out.append(text)
+        if out:
+            tail = out[len(out.rstrip("\r\n")) :]
+            ends = len(_NEWLINE.findall(tail))  # 1: the line ends; 2: one blank line; ...
+            added = max(0, 3 - ends)
+            out += "\n" * added
+            rows += [rows[-1]] * (added - (1 if ends == 0 else 0))
+        out += text
         rows += [block.first_line - 1 + r for r in rel]
-    return "".join(out), rows
+    return out, rows
 
 
 # --- parsing with truncation fallback ------------------------------------------------------
