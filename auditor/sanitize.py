@@ -213,7 +213,10 @@ def _describe(removal: _Removal) -> str:
 
 
 def _identity(code: str) -> range:
-    return range(1, len(_split_lines(code)) + 1)
+    """Lines 1..n of `code`, counted as `_split_lines` counts them."""
+    if "\r" in code:
+        return range(1, len(_split_lines(code)) + 1)
+    return range(1, code.count("\n") + (bool(code) and not code.endswith("\n")) + 1)
 
 
 def _good(core: _Core, entry_point: str | None) -> bool:
