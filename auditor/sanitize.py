@@ -326,12 +326,16 @@ def _trim_headings(source: str, trunc: list[_Removal]) -> tuple[str, list[_Remov
 
 
 def _choose(parsed: list[_Block], entry_point: str | None) -> tuple[_Block, bool]:
-    """The main block: the longest one defining the entry point, else the most definitions."""
+    """The main block: the longest one defining the entry point, else the most definitions.
+
+    A Markdown block beats bare code: bare code next to a fence is most often the task's
+    prompt (a stub) that a chat answer's `completion` was appended to.
+    """
     if entry_point is not None:
         # `from solution import f` in a test block does not define f.
         definers = [p for p in parsed if entry_point in p.defines]
         if definers:
-            return max(definers, key=lambda p: p.size), True
+            return max(definers, key=lambda p: (p.block.kind != "bare", p.size)), True
     main = max(parsed, key=lambda p: (sum(isinstance(s, _SCOPES) for s in p.tree.body), p.size))
     has_defs = any(isinstance(s, _SCOPES) for s in main.tree.body)
     return main, entry_point is None and has_defs
