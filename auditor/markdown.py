@@ -7,7 +7,7 @@ came from; `auditor.sanitize` chooses among them. Fences and indented blocks are
 `markdown-it-py` (CommonMark rules: fence lengths, unclosed fences, list nesting), not by
 regexes. Code that is not in a block at all (a preamble line, then a bare `def`) is found as
 *bare* code: from a line that starts a definition or import to the end of its run of lines
-outside fences.
+outside fences (the sanitizer cuts it where it stops parsing, and looks for more code after).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from functools import cache
 
 from markdown_it import MarkdownIt
 
-__all__ = ["CodeBlock", "code_blocks", "has_fence", "looks_like_code"]
+__all__ = ["CodeBlock", "code_blocks", "has_fence", "is_code_start", "looks_like_code"]
 
 # A line that may open a fence (CommonMark: up to 3 spaces, possibly inside quotes/lists).
 _FENCE = re.compile(r"^[ \t>*+\-\d.)]*(?:```|~~~)", re.M)
@@ -120,30 +120,20 @@ def _outside(n_lines: int, fenced: list[CodeBlock]) -> list[tuple[int, int]]:
 
 
 def _bare(lines: list[str], first: int, last: int) -> list[CodeBlock]:
-    """Bare code in raw lines first..last: from each unindented code-start line after prose.
+    """Bare code in raw lines first..last: from the first unindented code-start line on.
 
-    A piece runs to the next code start that follows prose, or to the end of the run; the
-    sanitizer cuts a piece's prose tail as it cuts any unparsable tail.
+    Prose after or inside it is for the sanitizer to cut (with `is_code_start`), as it cuts
+    any unparsable tail: it knows what parses.
     """
-    starts = [i for i in range(first, last + 1) if _CODE_START.match(lines[i - 1])]
-    if not starts:
+    begin = next((i for i in range(first, last + 1) if is_code_start(lines[i - 1])), None)
+    if begin is None:
         return []
-    out: list[CodeBlock] = []
-    begin = starts[0]
-    for nxt in [*starts[1:], None]:
-        if nxt is not None and not _prose_between(lines, begin, nxt):
-            continue  # the same piece of code goes on
-        end = (nxt - 1) if nxt is not None else last
-        code = "".join(lines[begin - 1 : end])
-        out.append(CodeBlock("bare", "", begin, end, code))
-        begin = nxt if nxt is not None else begin
-    return out
+    return [CodeBlock("bare", "", begin, last, "".join(lines[begin - 1 : last]))]
 
 
-def _prose_between(lines: list[str], begin: int, end: int) -> bool:
-    """Is there an unindented line between two code starts that is not code-like?"""
-    between = lines[begin : end - 1]
-    return any(line[:1].isalpha() and not looks_like_code(line) for line in between)
+def is_code_start(line: str) -> bool:
+    """Does an unindented line start a definition or an import (where bare code begins)?"""
+    return _CODE_START.match(line) is not None
 
 
 _CODE_LINE = re.compile(
@@ -154,4 +144,4 @@ _CODE_LINE = re.compile(
 def looks_like_code(line: str) -> bool:
     """Does a line start like a Python statement (a guess, for messages and prose breaks)?"""
     line = line.lstrip()
-    return _CODE_LINE.match(line) is not None or _CODE_START.match(line) is not None
+    return _CODE_LINE.match(line) is not None or is_code_start(line)

@@ -36,10 +36,10 @@ import builtins
 import re
 import sys
 import warnings
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 
-from auditor.markdown import CodeBlock, code_blocks, has_fence, looks_like_code
+from auditor.markdown import CodeBlock, code_blocks, has_fence, is_code_start, looks_like_code
 
 __all__ = ["CodeBlock", "LineMap", "Sanitized", "sanitize"]
 
@@ -271,15 +271,18 @@ def _from_blocks(code: str, entry_point: str | None) -> tuple[Sanitized, bool] |
     blocks = code_blocks(code)
     parsed: list[_Block] = []
     for b in blocks:
-        tree, source, trunc = _parse_or_truncate(b.code, entry_point)
-        if b.kind == "bare" and trunc:
-            source, trunc = _trim_headings(source, trunc)
-        if tree is not None and tree.body:
-            binds = frozenset(_top_binds(tree.body))
-            imported = {n for st in tree.body if isinstance(st, _IMPORTS) for n in _facts(st).binds}
-            parsed.append(_Block(b, tree, source, trunc, binds, binds - imported))
+        for piece, tree, source, trunc in _pieces(b, entry_point):
+            if tree is not None and tree.body:
+                binds = frozenset(_top_binds(tree.body))
+                imported = {
+                    n for s in tree.body if isinstance(s, _IMPORTS) for n in _facts(s).binds
+                }
+                parsed.append(_Block(piece, tree, source, trunc, binds, binds - imported))
     if not parsed:
         return None
+    blocks = tuple(p.block for p in parsed) + tuple(
+        b for b in blocks if b.kind != "bare" and all(p.block != b for p in parsed)
+    )
     main, good = _choose(parsed, entry_point)
     core = _core(main.tree, main.block.code, main.source, main.trunc, entry_point)
     helpers = _helpers(core, [p for p in parsed if p is not main])
@@ -312,6 +315,34 @@ def _from_blocks(code: str, entry_point: str | None) -> tuple[Sanitized, bool] |
         reason=None if parsed_ok else "the extracted code does not parse as Python",
     )
     return result, good and parsed_ok
+
+
+def _pieces(
+    block: CodeBlock, entry_point: str | None
+) -> Iterator[tuple[CodeBlock, ast.Module | None, str, list[_Removal]]]:
+    """A block parsed (its tail cut if need be); bare code also in pieces between prose.
+
+    Bare code is cut where it stops parsing (prose); more code may start after the cut
+    ("First import math: ... Then define the function: ..."), so the rest is searched again.
+    """
+    if block.kind != "bare":
+        yield (block, *_parse_or_truncate(block.code, entry_point))
+        return
+    while True:
+        tree, source, trunc = _parse_or_truncate(block.code, None)
+        if trunc:
+            source, trunc = _trim_headings(source, trunc)
+        lines = _split_lines(block.code)
+        cut = trunc[0][0] if trunc else (len(lines) + 1 if tree is not None else 2)
+        nxt = next((i for i in range(cut, len(lines) + 1) if is_code_start(lines[i - 1])), None)
+        if tree is not None:
+            # What was cut is outside the piece: recorded as text outside the code.
+            piece = replace(block, last_line=block.first_line + cut - 2, code=source)
+            yield piece, tree, source, []
+        if nxt is None:
+            return
+        rest = "".join(lines[nxt - 1 :])
+        block = replace(block, first_line=block.first_line + nxt - 1, code=rest)
 
 
 def _trim_headings(source: str, trunc: list[_Removal]) -> tuple[str, list[_Removal]]:
