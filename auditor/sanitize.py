@@ -105,6 +105,9 @@ class Sanitized:
 
 # Each truncation step re-parses a prefix; bound the work on huge unparsable inputs.
 _MAX_TRUNCATIONS = 256
+# Each piece of bare code re-parses the rest of its run: bound them too (code and prose
+# alternating thousands of times is no chat answer).
+_MAX_PIECES = 32
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _IMPORTS = (ast.Import, ast.ImportFrom)
@@ -328,7 +331,7 @@ def _pieces(
     if block.kind != "bare":
         yield (block, *_parse_or_truncate(block.code, entry_point))
         return
-    while True:
+    for _ in range(_MAX_PIECES):
         tree, source, trunc = _parse_or_truncate(block.code, None)
         if trunc:
             source, trunc = _trim_headings(source, trunc)
