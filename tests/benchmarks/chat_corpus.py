@@ -1,7 +1,9 @@
 """A synthetic chat-style corpus, and status agreement with EvalPlus 0.3.1 on it.
 
     python -m tests.benchmarks.chat_corpus [--corpus codegen16b] [--tasks 30] [--seed 0]
-    python -m tests.benchmarks.chat_corpus --corpus qwen25coder7b --tasks 30 --with-evalplus
+    python -m tests.benchmarks.chat_corpus --corpus qwen25coder7b --tasks 30 --with-evalplus \
+        --save /tmp/qw.json
+    python -m tests.benchmarks.chat_corpus --corpus qwen25coder7b --tasks 30 --recheck /tmp/qw.json
 
 Wraps each raw sample of a shared corpus (its `solution`, junk and all) in one of several
 Markdown/prose templates, as chat models answer (preamble, fenced or indented block, usage
@@ -125,6 +127,12 @@ TEMPLATES: dict[str, Template] = {
 }
 
 
+# EvalPlus 0.3.1 extracts the longest run of lines that parses as it stands: code indented as
+# a whole (an indented block, a block in a list item) never parses (unexpected indent), so
+# EvalPlus rejects every such answer. Agreement is reported with and without them.
+EVALPLUS_BLIND = frozenset({"indented", "list-item"})
+
+
 def wrap(row: dict[str, Any], entry: str, seed: int) -> tuple[str, str]:
     """(template name, wrapped solution) for one sample, deterministic in the seed."""
     rng = random.Random(f"{seed}:{row['task_id']}:{row['sample_id']}")
@@ -183,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--with-evalplus", action="store_true")
     ap.add_argument("--save", type=Path, help="write both status maps and templates (JSON)")
+    ap.add_argument("--recheck", type=Path, help="re-run the disagreements of a --save file")
+    ap.add_argument("--report", type=Path, help="print the agreement of a --save file again")
     args = ap.parse_args(argv)
     if not (args.data_dir / "MANIFEST.json").is_file():
         print(f"shared corpora not found at {args.data_dir}", file=sys.stderr)
@@ -194,6 +204,13 @@ def main(argv: list[str] | None = None) -> int:
     for r in rows:
         name, text = wrap(r, entries[r["task_id"]], args.seed)
         wrapped.append(dict(r, solution=text, template=name))
+    if args.recheck:
+        recheck(args.recheck, wrapped, args.data_dir)
+        return 0
+    if args.report:
+        saved = json.loads(args.report.read_text(encoding="utf-8"))
+        _report(saved["template"], saved["auditor"], saved["evalplus"])
+        return 0
     n_tasks = len({r["task_id"] for r in rows})
     print(f"corpus {args.corpus}, {len(rows)} samples, {n_tasks} tasks, seed {args.seed}")
 
@@ -218,18 +235,46 @@ def main(argv: list[str] | None = None) -> int:
         print(f"auditor: {t_ours:.1f} s")
         t_san, t_eval, theirs = run_evalplus(wrapped, args.data_dir, args.jobs, work, True)
         print(f"evalplus: sanitize {t_san:.1f} s + evaluate {t_eval:.1f} s")
-    _report(wrapped, ours, theirs)
+    template = {f"{w['task_id']}#{w['sample_id']}": w["template"] for w in wrapped}
+    _report(template, ours, theirs)
     if args.save:
-        template = {f"{w['task_id']}#{w['sample_id']}": w["template"] for w in wrapped}
         args.save.write_text(
             json.dumps({"auditor": ours, "evalplus": theirs, "template": template}, indent=0)
         )
     return 0
 
 
-def _report(wrapped: list[dict[str, Any]], ours: dict[str, str], theirs: dict[str, str]) -> None:
+def recheck(saved: Path, wrapped: list[dict[str, Any]], data_dir: Path) -> None:
+    """Re-run each disagreement alone, both full pipelines, to tell load noise apart."""
+    maps = json.loads(saved.read_text(encoding="utf-8"))
+    ours, theirs = maps["auditor"], maps["evalplus"]
+    keys = {k for k in set(ours) & set(theirs) if ours[k] != theirs[k]}
+    rows = [w for w in wrapped if f"{w['task_id']}#{w['sample_id']}" in keys]
+    print(f"{len(keys)} disagreements in {saved}; {len(rows)} found in the wrapped corpus")
+    ours2: dict[str, str] = {}
+    theirs2: dict[str, str] = {}
+    with tempfile.TemporaryDirectory(prefix="chat-recheck-") as tmp:
+        for task_id in sorted({r["task_id"] for r in rows}):
+            part = [r for r in rows if r["task_id"] == task_id]
+            work = Path(tmp, task_id.replace("/", "_"))
+            work.mkdir()
+            samples = work / "wrapped.jsonl"
+            with samples.open("w", encoding="utf-8") as fh:
+                for w in part:
+                    fh.write(json.dumps({k: w[k] for k in ("task_id", "sample_id", "solution")}))
+                    fh.write("\n")
+            ours2.update(run_auditor(samples, data_dir, 1)[1])
+            theirs2.update(run_evalplus(part, data_dir, 1, work, True)[2])
+    for r in rows:
+        k = f"{r['task_id']}#{r['sample_id']}"
+        print(
+            f"  {k} [{r['template']}]: first run evalplus {theirs[k]} / auditor {ours[k]}; "
+            f"alone evalplus {theirs2.get(k)} / auditor {ours2.get(k)}"
+        )
+
+
+def _report(template: dict[str, str], ours: dict[str, str], theirs: dict[str, str]) -> None:
     keys = sorted(set(ours) & set(theirs))
-    template = {f"{w['task_id']}#{w['sample_id']}": w["template"] for w in wrapped}
     per: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0])
     diffs = []
     for k in keys:
@@ -239,11 +284,21 @@ def _report(wrapped: list[dict[str, Any]], ours: dict[str, str], theirs: dict[st
             diffs.append((k, template[k], theirs[k], ours[k]))
     same = len(keys) - len(diffs)
     print(f"status agreement: {same}/{len(keys)} ({same / len(keys):.2%})")
+    n_read = sum(v[0] for t, v in per.items() if t not in EVALPLUS_BLIND)
+    same_read = sum(v[1] for t, v in per.items() if t not in EVALPLUS_BLIND)
+    print(
+        f"status agreement on templates EvalPlus can read (all but "
+        f"{', '.join(sorted(EVALPLUS_BLIND))}): {same_read}/{n_read} ({same_read / n_read:.2%})"
+    )
     for name in sorted(per):
         n, agree = per[name]
         print(f"  {name:22s} {agree:5d}/{n:5d} ({agree / n:.2%})")
     for key, name, ev, au in diffs:
-        print(f"  {key} [{name}]: evalplus {ev} / auditor {au}")
+        if name not in EVALPLUS_BLIND:
+            print(f"  {key} [{name}]: evalplus {ev} / auditor {au}")
+    blind = collections.Counter((ev, au) for _, name, ev, au in diffs if name in EVALPLUS_BLIND)
+    for (ev, au), n in sorted(blind.items()):
+        print(f"  {n} in {' and '.join(sorted(EVALPLUS_BLIND))}: evalplus {ev} / auditor {au}")
 
 
 if __name__ == "__main__":
