@@ -29,6 +29,7 @@ import gzip
 import json
 import os
 import random
+import subprocess
 import sys
 import tempfile
 import warnings
@@ -37,7 +38,13 @@ from pathlib import Path
 from typing import Any
 
 from auditor.sanitize import sanitize
-from tests.benchmarks.bench_label import CORPORA, DEFAULT_DATA, run_auditor, run_evalplus
+from tests.benchmarks.bench_label import (
+    CORPORA,
+    DEFAULT_DATA,
+    EVALPLUS_PY,
+    run_auditor,
+    run_evalplus,
+)
 
 FENCE = "`" * 3
 
@@ -193,6 +200,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--save", type=Path, help="write both status maps and templates (JSON)")
     ap.add_argument("--recheck", type=Path, help="re-run the disagreements of a --save file")
     ap.add_argument("--report", type=Path, help="print the agreement of a --save file again")
+    ap.add_argument(
+        "--evalplus-sanitize",
+        action="store_true",
+        help="compare evalplus.sanitize on wrapped and unwrapped samples (no evaluation)",
+    )
     args = ap.parse_args(argv)
     if not (args.data_dir / "MANIFEST.json").is_file():
         print(f"shared corpora not found at {args.data_dir}", file=sys.stderr)
@@ -206,6 +218,9 @@ def main(argv: list[str] | None = None) -> int:
         wrapped.append(dict(r, solution=text, template=name))
     if args.recheck:
         recheck(args.recheck, wrapped, args.data_dir)
+        return 0
+    if args.evalplus_sanitize:
+        evalplus_sanitize(rows, wrapped, entries)
         return 0
     if args.report:
         saved = json.loads(args.report.read_text(encoding="utf-8"))
@@ -242,6 +257,43 @@ def main(argv: list[str] | None = None) -> int:
             json.dumps({"auditor": ours, "evalplus": theirs, "template": template}, indent=0)
         )
     return 0
+
+
+# Runs inside the EvalPlus venv: read [[code, entry], ...] from argv[1], write outputs to argv[2].
+_EVALPLUS_SANITIZE = """
+import json, sys
+from evalplus.sanitize import sanitize
+pairs = json.load(open(sys.argv[1]))
+json.dump([sanitize(code, entry) for code, entry in pairs], open(sys.argv[2], "w"))
+"""
+
+
+def evalplus_sanitize(
+    rows: list[dict[str, Any]], wrapped: list[dict[str, Any]], entries: dict[str, str]
+) -> None:
+    """Per template: does EvalPlus's sanitizer give the same program wrapped and unwrapped?
+
+    Where it does, EvalPlus's status on the wrapped sample is its status on the plain one,
+    which the auditor matches (see the plain-corpus agreement above).
+    """
+    pairs = [(r["solution"], entries[r["task_id"]]) for r in rows]
+    pairs += [(w["solution"], entries[w["task_id"]]) for w in wrapped]
+    with tempfile.TemporaryDirectory(prefix="chat-evalplus-sanitize-") as tmp:
+        src, dst = Path(tmp, "in.json"), Path(tmp, "out.json")
+        src.write_text(json.dumps(pairs), encoding="utf-8")
+        subprocess.run([str(EVALPLUS_PY), "-c", _EVALPLUS_SANITIZE, str(src), str(dst)], check=True)
+        out = json.loads(dst.read_text(encoding="utf-8"))
+    plain, chat = out[: len(rows)], out[len(rows) :]
+    per: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0])
+    for w, a, b in zip(wrapped, plain, chat, strict=True):
+        per[w["template"]][0] += 1
+        per[w["template"]][1] += _program(a) == _program(b)
+    total = sum(v[0] for v in per.values())
+    equal = sum(v[1] for v in per.values())
+    print(f"evalplus.sanitize: same program as unwrapped on {equal}/{total} ({equal / total:.2%})")
+    for name in sorted(per):
+        n, k = per[name]
+        print(f"  {name:22s} {k:5d}/{n:5d} ({k / n:.2%})")
 
 
 def recheck(saved: Path, wrapped: list[dict[str, Any]], data_dir: Path) -> None:
