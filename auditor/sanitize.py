@@ -148,6 +148,7 @@ class _Core:
     parsed: bool
     rows: Sequence[int]  # source line of each output line
     whole: bool = False  # the whole source parsed
+    kept: tuple[ast.stmt, ...] = ()  # the kept top-level statements (to judge the result)
 
 
 def sanitize(code: str, entry_point: str | None) -> Sanitized:
@@ -192,11 +193,12 @@ def _core(
         if not keep[i]
     ] + trunc
     if not removals:
-        return _Core(code, (), True, _identity(code), whole=True)
+        return _Core(code, (), True, _identity(code), whole=True, kept=tuple(stmts))
+    kept = tuple(s for s, k in zip(stmts, keep, strict=True) if k)
     if all(keep):
-        return _Core(source, tuple(removals), True, _identity(source), whole=not trunc)
+        return _Core(source, tuple(removals), True, _identity(source), not trunc, kept)
     out, rows = _render(source, stmts, keep)
-    return _Core(out, tuple(removals), _parses(out), rows, whole=not trunc)
+    return _Core(out, tuple(removals), _parses(out), rows, not trunc, kept)
 
 
 def _finish(core: _Core, code: str) -> Sanitized:
@@ -226,12 +228,9 @@ def _good(core: _Core, entry_point: str | None) -> bool:
     """Does the result hold a program worth keeping (the entry point, or some definition)?"""
     if not core.parsed:
         return False
-    tree, _ = _parse(core.code)
-    if tree is None:
-        return False
     if entry_point is None:
-        return any(isinstance(s, _SCOPES) for s in tree.body)
-    return entry_point in _top_binds(tree.body)
+        return any(isinstance(s, _SCOPES) for s in core.kept)
+    return entry_point in _top_binds(core.kept)
 
 
 def _top_binds(stmts: Sequence[ast.stmt]) -> set[str]:
@@ -380,12 +379,11 @@ _BUILTINS = frozenset(dir(builtins))
 
 def _helpers(main: _Core, others: list[_Block]) -> list[tuple[_Block, list[bool]]]:
     """Statements of other blocks that bind names the main program uses but lacks."""
-    tree, _ = _parse(main.code)
-    if tree is None or not others:
+    if not others:
         return []
-    bound = {n for s in tree.body for n in _facts(s).binds}
+    bound = {n for s in main.kept for n in _facts(s).binds}
     seen = set(bound) | _BUILTINS
-    todo = sorted({n for s in tree.body for n in _facts(s).uses} - seen)
+    todo = sorted({n for s in main.kept for n in _facts(s).uses} - seen)
     seen.update(todo)
     binders: dict[str, tuple[int, int]] = {}
     for bi, p in enumerate(others):
