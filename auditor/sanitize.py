@@ -271,15 +271,7 @@ class _Block:
 def _from_blocks(code: str, entry_point: str | None) -> tuple[Sanitized, bool] | None:
     """The program from the answer's code blocks, and whether it is good; None if no block."""
     blocks = code_blocks(code)
-    parsed: list[_Block] = []
-    for b in blocks:
-        for piece, tree, source, trunc in _pieces(b, entry_point):
-            if tree is not None and tree.body:
-                binds = frozenset(_top_binds(tree.body))
-                imported = {
-                    n for s in tree.body if isinstance(s, _IMPORTS) for n in _facts(s).binds
-                }
-                parsed.append(_Block(piece, tree, source, trunc, binds, binds - imported))
+    parsed = _parsed_blocks(blocks, entry_point)
     if not parsed:
         return None
     blocks = tuple(p.block for p in parsed) + tuple(
@@ -317,6 +309,20 @@ def _from_blocks(code: str, entry_point: str | None) -> tuple[Sanitized, bool] |
         reason=None if parsed_ok else "the extracted code does not parse as Python",
     )
     return result, good and parsed_ok
+
+
+def _parsed_blocks(blocks: Sequence[CodeBlock], entry_point: str | None) -> list[_Block]:
+    """The blocks (bare code in pieces) that parse, at least after cutting their tails."""
+    parsed: list[_Block] = []
+    for b in blocks:
+        for piece, tree, source, trunc in _pieces(b, entry_point):
+            if tree is not None and tree.body:
+                binds = frozenset(_top_binds(tree.body))
+                imported = {
+                    n for s in tree.body if isinstance(s, _IMPORTS) for n in _facts(s).binds
+                }
+                parsed.append(_Block(piece, tree, source, trunc, binds, binds - imported))
+    return parsed
 
 
 def _pieces(
