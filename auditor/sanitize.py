@@ -37,48 +37,12 @@ import re
 import sys
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from auditor.markdown import CodeBlock, code_blocks, has_fence, is_code_start, looks_like_code
+from auditor.types import LineMap
 
 __all__ = ["CodeBlock", "LineMap", "Sanitized", "sanitize"]
-
-
-@dataclass(frozen=True)
-class LineMap:
-    """Where each line of a sanitized program is in the raw text (both 1-based).
-
-    `runs` holds (first program line, first raw line, count) triples: consecutive program
-    lines that are consecutive raw lines form one run, so plain code maps in one triple.
-    """
-
-    runs: tuple[tuple[int, int, int], ...] = ()
-
-    @classmethod
-    def from_rows(cls, rows: Sequence[int]) -> LineMap:
-        """The map whose program line i + 1 is raw line rows[i]."""
-        if isinstance(rows, range) and rows.step == 1:  # plain code: one run, no loop
-            return cls(((1, rows.start, len(rows)),) if rows else ())
-        runs: list[tuple[int, int, int]] = []
-        for i, raw in enumerate(rows, start=1):
-            if runs and runs[-1][1] + runs[-1][2] == raw and runs[-1][0] + runs[-1][2] == i:
-                first, first_raw, n = runs[-1]
-                runs[-1] = (first, first_raw, n + 1)
-            else:
-                runs.append((i, raw, 1))
-        return cls(tuple(runs))
-
-    @property
-    def lines(self) -> int:
-        """How many program lines the map covers."""
-        return self.runs[-1][0] + self.runs[-1][2] - 1 if self.runs else 0
-
-    def raw_line(self, line: int) -> int:
-        """The raw-text line of program line `line`; ValueError outside 1..lines."""
-        if not 1 <= line <= self.lines:
-            raise ValueError(f"line {line} is outside the program (1-{self.lines})")
-        first, first_raw, _ = self.runs[bisect.bisect_right(self.runs, (line, sys.maxsize)) - 1]
-        return first_raw + line - first
 
 
 @dataclass(frozen=True)
@@ -94,7 +58,7 @@ class Sanitized:
     code: str
     removed: tuple[str, ...]
     parsed: bool
-    line_map: LineMap = LineMap()
+    line_map: LineMap = field(default_factory=LineMap)
     extracted: tuple[CodeBlock, ...] = ()
     reason: str | None = None
 

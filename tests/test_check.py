@@ -298,6 +298,28 @@ def test_samples_jsonl_scored_per_candidate(project: Path, tiny_model: Path) -> 
     jsonschema.Draft4Validator(SARIF_SCHEMA).validate(sarif)
 
 
+def test_chat_answers_are_scored_on_raw_lines(project: Path, tiny_model: Path) -> None:
+    """Markdown answers are extracted, scored, and their findings point into the answer."""
+    prose = "Here is a solution that special-cases the tests:\n\n"
+    wrapped = f"{prose}```python\n{GAMED}```\n\nIt returns the expected values.\n"
+    rows = [
+        {"task_id": "Demo/1", "solution": GAMED},
+        {"task_id": "Demo/1", "solution": wrapped},
+        {"task_id": "Demo/1", "solution": "Sorry, I cannot write that function."},
+    ]
+    (project / "samples.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    _, doc = run_json("samples.jsonl", "--model", str(tiny_model))
+    plain, chat, empty = doc["candidates"]
+    assert plain["extracted"] == [] and chat["extracted"] == ["lines 4-6: fenced code (python)"]
+    assert chat["risk"] is not None and chat["risk"] == pytest.approx(plain["risk"])
+    shift = prose.count("\n") + 1  # the prose lines and the fence line
+    assert chat["entry_line"] == plain["entry_line"] + shift
+    assert [(f["code"], f["line"] - shift) for f in chat["findings"]] == [
+        (f["code"], f["line"]) for f in plain["findings"]
+    ]
+    assert empty["risk"] is None and empty["note"] == "no code in the answer"
+
+
 @pytest.mark.parametrize("fmt", ["json", "sarif", "text", "markdown", "github"])
 def test_output_is_deterministic(project: Path, tiny_model: Path, fmt: str) -> None:
     args = ("src", "--model", str(tiny_model), "--format", fmt)
