@@ -139,7 +139,7 @@ def zygote_children(runner: LocalRunner) -> list[int]:
 
     def zygote(pid: int) -> bool:  # zygotes and their forks (bubblewrap's argv names it too)
         cmd = procs.get(pid, (0, b""))[1]
-        return b"_zygote.py" in cmd and not os.path.basename(cmd.split(b"\0")[0]) == b"bwrap"
+        return b"_zygote.py" in cmd and os.path.basename(cmd.split(b"\0")[0]) != b"bwrap"
 
     return sorted(pid for pid in under if zygote(pid) and zygote(procs[pid][0]))
 
