@@ -523,9 +523,8 @@ class _Watch:
     def wait_s(self) -> float:
         """How long to wait for the next bytes; 0 once a cap is exceeded (sets `killed`)."""
         now = time.monotonic()
-        if now >= self.deadline:
-            self.killed = self.killed or "cap"
-        elif self.phase is not None and self.cpu_clock and self._cpu_over():
+        over_cpu = self.phase is not None and self.cpu_clock and self._cpu_over()
+        if now >= self.deadline or over_cpu:
             self.killed = self.killed or "cap"
         if self.killed:
             return 0.0
