@@ -343,3 +343,30 @@ def test_numpy_import_does_not_depend_on_the_worker_history() -> None:
     uses_numpy = "def f(x):\n    import numpy as np\n    return int(np.int64(x) + 1)\n"
     with LocalRunner(jobs=1, limits=LIMITS) as fresh:
         assert [outcome(r) for r in run(fresh, INC, uses_numpy)] == [Outcome.PASS]
+
+
+def test_probe_outputs_cross_as_data(runner: LocalRunner) -> None:
+    """Probes: outputs are fingerprinted by the worker; non-plain values by type name only,
+    sleepers and loopers time out per input, the others still get their fingerprints."""
+    from auditor.sandbox import ProbeJob
+
+    code = (
+        "import time\n"
+        "class Box:\n    __eq__ = lambda s, o: True\n"
+        "def f(x):\n"
+        "    if x == 1: raise ValueError\n"
+        "    if x == 2: time.sleep(30)\n"
+        "    if x == 3:\n        while True: pass\n"
+        "    if x == 4: return Box()\n"
+        "    return (x, [x], {x: b'x'})\n"
+    )
+    inputs = ([0], [1], [3], [4], [5], [2])  # the sleeper last: the wall cap ends the child
+    job = ProbeJob(0, "HumanEval/0", "humaneval", "f", code, inputs, 0.3, 3)
+    (res,) = list(runner.probe([job]))
+    fps = res.fingerprints
+    assert fps[0].startswith("v:") and fps[4].startswith("v:") and fps[0] != fps[4]
+    assert fps[1:3] == ("exc:ValueError", "timeout")
+    assert fps[3].startswith("v:")  # "o:Box", hashed like every value
+    assert fps[5] == "timeout"
+    (again,) = list(runner.probe([job]))
+    assert again.fingerprints[0] == fps[0]

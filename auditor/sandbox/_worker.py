@@ -219,7 +219,7 @@ class _Frames:
             os.close(req_r)
             os.close(rep_w)
         self.deadline = time.monotonic() + wall_s
-        self.buf, self.lost = b"", ""
+        self.buf, self.lost = bytearray(), ""
         body = _codec.dumps(req)
         with contextlib.suppress(OSError):  # a dead monitor: its summary (or none) tells
             self._write(struct.pack("<Q", len(body)) + body)
@@ -241,7 +241,7 @@ class _Frames:
             ready, _, _ = select.select([self.rep_r], [], [], left)
             if not ready:
                 continue
-            chunk = os.read(self.rep_r, max(1 << 20, n - len(self.buf)))
+            chunk = os.read(self.rep_r, min(16 << 20, max(1 << 20, n - len(self.buf))))
             if not chunk:
                 return False
             self.buf += chunk
@@ -254,8 +254,8 @@ class _Frames:
         kind, arg, size = HEADER.unpack(self.buf[: HEADER.size])
         if not self._fill(HEADER.size + size):
             return None
-        payload = self.buf[HEADER.size : HEADER.size + size]
-        self.buf = self.buf[HEADER.size + size :]
+        payload = bytes(self.buf[HEADER.size : HEADER.size + size])
+        del self.buf[: HEADER.size + size]
         return kind, arg, payload
 
     def next_or_none(self) -> tuple[bytes, int, bytes] | None:
@@ -872,7 +872,6 @@ def main() -> None:
     os.dup2(devnull, 0)
     os.dup2(2, 1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    sys.set_int_max_str_digits(0)
     cfg = dict(chan.recv()[1])
     # started with -S (site's .pth hooks make every fork slower): add site-packages by hand
     sys.path.extend(p for p in cfg.get("site_paths", ()) if p not in sys.path)

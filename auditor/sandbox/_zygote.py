@@ -493,7 +493,7 @@ class _Watch:
         self.cpu_clock = req["clock"] == "cpu"
         self.t0 = time.monotonic()
         self.deadline = self.t0 + setup_s
-        self.cpu_cap = self.cpu0 = 0.0
+        self.cpu_cap = self.cpu0 = self.phase_end = 0.0
         self.phase: dict | None = None
         self.total = 0
         self.killed = ""
@@ -510,12 +510,19 @@ class _Watch:
             self.phase = self.req["phases"][arg]
             if self.cpu_clock:
                 self.cpu_cap, self.cpu0 = self.phase["cap"], _cpu_seconds(self.pid)
-            self.deadline = now + self.phase["wall"]
+            self.phase_end = self.deadline = now + self.phase["wall"]
+            self._next_item(now)
         elif kind == ord("D"):
             self.phase = None
             self.deadline = now + self.setup_s
-        elif kind in b"VET" and self.phase is not None and self.phase.get("item_wall"):
-            self.deadline = min(self.deadline, now + self.phase["item_wall"])
+        elif kind in b"VET" and self.phase is not None:
+            self._next_item(now)
+
+    def _next_item(self, now: float) -> None:
+        """Probes also cap the wall time of each input."""
+        assert self.phase is not None
+        if self.phase.get("item_wall"):
+            self.deadline = min(self.phase_end, now + self.phase["item_wall"])
 
     def _cpu_over(self) -> bool:
         return _cpu_seconds(self.pid) - self.cpu0 > self.cpu_cap

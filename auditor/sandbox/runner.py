@@ -160,7 +160,7 @@ class JobResult:
 
 
 # Bump when the fingerprint's canonical form or the probe protocol changes (keys caches).
-PROBE_VERSION = "1"
+PROBE_VERSION = "2"  # 2: outputs cross as typed data; non-plain values are "o:<type>"
 
 
 @dataclass(frozen=True)
