@@ -370,3 +370,18 @@ def test_probe_outputs_cross_as_data(runner: LocalRunner) -> None:
     assert fps[5] == "timeout"
     (again,) = list(runner.probe([job]))
     assert again.fingerprints[0] == fps[0]
+
+
+def test_without_bubblewrap(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """No bwrap: the fallback says so on stderr and in `isolation`; "require" refuses."""
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(SandboxError, match="bwrap") as err:
+        LocalRunner(jobs=1, limits=SandboxLimits(isolation="require"))
+    assert "\n" not in str(err.value)
+    with LocalRunner(jobs=1, limits=LIMITS) as r:
+        assert r.isolation["mode"] == "fallback"
+        assert "bwrap" in r.isolation["reason"]
+        assert [outcome(x) for x in run(r, INC, GOOD)] == [Outcome.PASS]
+    assert "without namespaces" in capfd.readouterr().err

@@ -31,10 +31,6 @@ _LIBC = ctypes.CDLL(None, use_errno=True)
 _CLONE_NEWNS, _MS_BIND, _MS_REC, _MS_PRIVATE = 0x00020000, 4096, 16384, 1 << 18
 
 
-def bwrap_path() -> str | None:
-    return shutil.which("bwrap")
-
-
 def _python_roots(site_paths: list[str]) -> list[str]:
     """Directories the interpreter needs, outermost only, outside /usr."""
     exe = os.path.realpath(sys.executable)
@@ -121,9 +117,9 @@ class Zygote:
         self.staging: Staging | None = None
         preexec = None
         if sandboxed:
-            bwrap = bwrap_path()
-            if bwrap is None:
-                raise OSError("bwrap not found")
+            bwrap = cfg.get("bwrap")
+            if not bwrap:
+                raise OSError("bubblewrap (bwrap) not found")
             if os.geteuid() == 0:
                 self.staging = Staging(_python_roots(cfg["site_paths"]))
                 preexec = self._as_nobody(cfg)

@@ -8,6 +8,7 @@ import pickle
 import pwd
 import queue
 import re
+import shutil
 import struct
 import subprocess
 import sys
@@ -362,6 +363,7 @@ class LocalRunner:
             "setup_s": self.limits.setup_s,
             "tmpfs_bytes": self.limits.tmpfs_bytes,
             "isolation": self.limits.isolation,
+            "bwrap": shutil.which("bwrap"),
             "uid": uid,
             "gid": gid,
             "child_env": dict(CLEAN_ENV),
