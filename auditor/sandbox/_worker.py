@@ -220,9 +220,14 @@ class _Frames:
             os.close(rep_w)
         self.deadline = time.monotonic() + wall_s
         self.buf, self.lost = bytearray(), ""
-        body = _codec.dumps(req)
+        # inputs travel apart from the header, pre-encoded (a task's are encoded only once)
+        phases = [dict(p) for p in req["phases"]]
+        blobs = [p.pop("inputs", []) for p in phases]
+        header = _codec.dumps(req | {"phases": phases})
+        parts = [header, *(_encoded(b) for b in blobs)]
         with contextlib.suppress(OSError):  # a dead monitor: its summary (or none) tells
-            self._write(struct.pack("<Q", len(body)) + body)
+            for part in parts:
+                self._write(struct.pack("<Q", len(part)) + part)
 
     def _write(self, data: bytes) -> None:
         view = memoryview(data)
@@ -270,6 +275,10 @@ class _Frames:
         for fd in (self.req_w, self.rep_r):
             with contextlib.suppress(OSError):
                 os.close(fd)
+
+
+def _encoded(inputs) -> bytes:
+    return inputs if isinstance(inputs, bytes) else _codec.dumps(inputs)
 
 
 def _summary(payload: bytes) -> dict:
@@ -412,7 +421,7 @@ def _phase_request(task, name: str) -> dict:
     if name == "original":
         phase["suffix"] = task.spec["original"]
     else:
-        phase["inputs"] = task.inputs[name]
+        phase["inputs"] = task.encoded(name)
     return phase
 
 
@@ -576,6 +585,13 @@ class _Task:
             "plus": deserialize_inputs(spec["dataset"], spec["task_id"], spec["plus_input"]),
         }
         self.expected = expected
+        self._encoded: dict = {}
+
+    def encoded(self, phase: str) -> bytes:
+        """The phase's inputs in the wire format (encoded once per task)."""
+        if phase not in self._encoded:
+            self._encoded[phase] = _codec.dumps(self.inputs[phase])
+        return self._encoded[phase]
 
 
 def _limits(times: list, spec: dict) -> list:

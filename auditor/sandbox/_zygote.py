@@ -99,6 +99,17 @@ def _read_exact(fd: int, n: int) -> bytes | None:
     return b"".join(chunks)
 
 
+def _read_part(fd: int) -> bytes:
+    """One length-prefixed part of a request."""
+    head = _read_exact(fd, 8)
+    if head is None:
+        raise EOFError("request cut short")
+    body = _read_exact(fd, struct.unpack("<Q", head)[0])
+    if body is None:
+        raise EOFError("request cut short")
+    return body
+
+
 # ---------------------------------------------------------------------------------------------
 # The child: confinement
 
@@ -576,8 +587,9 @@ def _monitor(fds: list[int], cfg: dict) -> None:
     t0 = time.monotonic()
     summary: dict = {"killed": "", "status": None, "error": ""}
     try:
-        (size,) = struct.unpack("<Q", _read_exact(req_fd, 8) or b"\0" * 8)
-        req = _codec.loads(_read_exact(req_fd, size) or b"null")
+        req = _codec.loads(_read_part(req_fd))
+        for phase in req["phases"]:
+            phase["inputs"] = _codec.loads(_read_part(req_fd))
         workdir = tempfile.mkdtemp(prefix="c", dir=cfg["tmp_root"]) if cfg["tmp_root"] else ""
         if workdir and cfg["drop_to"] is not None:
             os.chown(workdir, *cfg["drop_to"])
