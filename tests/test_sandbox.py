@@ -385,3 +385,46 @@ def test_without_bubblewrap(
         assert "bwrap" in r.isolation["reason"]
         assert [outcome(x) for x in run(r, INC, GOOD)] == [Outcome.PASS]
     assert "without namespaces" in capfd.readouterr().err
+
+
+def test_nothing_outlives_a_killed_driver(tmp_path: Path) -> None:
+    """SIGKILL to the auditor: its workers, zygotes and running candidates all go."""
+    import signal
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, time\n"
+        "from auditor.sandbox import Job, LocalRunner, SandboxLimits, TaskSpec\n"
+        "spec = TaskSpec('HumanEval/1', 'humaneval', 'f', 'def f(x):\\n    return x\\n', ([1],), ())\n"
+        "r = LocalRunner(jobs=1, limits=SandboxLimits(max_phase_s=60))\n"
+        "r.prepare([spec])\n"
+        "print(r._workers[0].proc.pid, flush=True)\n"
+        "loop = 'def f(x):\\n    while True:\\n        pass\\n'\n"
+        "list(r.run([Job(0, spec.task_id, loop)]))\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, env=env)
+    assert proc.stdout is not None
+    worker = int(proc.stdout.readline())
+    time.sleep(1.0)  # the looping candidate is running
+    procs = _processes()
+    tree, grew = {worker}, True
+    while grew:
+        more = {p for p, (pp, _) in procs.items() if pp in tree} - tree
+        tree |= more
+        grew = bool(more)
+    assert len(tree) >= 3  # worker, bubblewrap or zygote, candidate
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in tree):
+        time.sleep(0.1)
+    alive = []
+    for p in tree:
+        try:
+            if Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                alive.append(p)
+        except OSError:
+            pass
+    assert alive == []

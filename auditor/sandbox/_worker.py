@@ -781,6 +781,7 @@ class _Sandbox:
         """Start the zygote now; its hello info (raises OSError when it cannot start)."""
         if self.zygote is None:
             self.zygote = _launch.Zygote(self.cfg, self.cfg["mode"] == "bwrap")
+            _LIVE.add(self.zygote.proc.pid)
         return self.zygote.info
 
     def open(self, req: dict, wall_s: float) -> _Frames:
@@ -797,25 +798,31 @@ class _Sandbox:
     def restart(self) -> None:
         """Kill the zygote and everything it started."""
         if self.zygote is not None:
+            _LIVE.discard(self.zygote.proc.pid)
             self.zygote.kill()
             self.zygote = None
-        _kill_descendants()
+        _kill_descendants(_LIVE)
 
     def close(self) -> None:
         if self.zygote is not None:
+            _LIVE.discard(self.zygote.proc.pid)
             self.zygote.close()
             self.zygote = None
-        _kill_descendants()
+        _kill_descendants(_LIVE)
 
 
-def _kill_descendants() -> None:
-    """Kill and reap every process left under this worker (a child subreaper): only the
-    fallback can leave any, as bubblewrap's PID namespace takes its processes along."""
+_LIVE: set[int] = set()  # the worker's running zygotes (or their bubblewrap processes)
+
+
+def _kill_descendants(keep: set[int]) -> None:
+    """Kill and reap every process left under this worker (a child subreaper) but the live
+    zygotes: only the fallback leaves any (orphaned monitors and children of a killed
+    zygote), as bubblewrap's PID namespace takes its processes along."""
     me = os.getpid()
     while True:
         try:
             with open(f"/proc/{me}/task/{me}/children") as fh:
-                pids = [int(p) for p in fh.read().split()]
+                pids = [int(p) for p in fh.read().split() if int(p) not in keep]
         except OSError:
             pids = []
         if not pids:

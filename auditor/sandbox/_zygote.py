@@ -463,6 +463,26 @@ def _cpu_seconds(pid: int) -> float:
         return 0.0
 
 
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            return [int(p) for p in fh.read().split()]
+    except (OSError, ValueError):
+        return []
+
+
+def _tree_cpu_seconds(pid: int, limit: int = 1024) -> float:
+    """CPU seconds of a process and its live descendants (a fork bomb's tree counts, not
+    only its root; processes that exited are not counted)."""
+    total, todo, seen = 0.0, [pid], 0
+    while todo and seen < limit:
+        p = todo.pop()
+        seen += 1
+        total += _cpu_seconds(p)
+        todo.extend(_children(p))
+    return total
+
+
 def _enter_namespaces(uid: int, gid: int) -> None:
     """New user (same ids), mount, PID and IPC namespaces; the next fork is PID 1."""
     _check(_LIBC.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC), "unshare")
@@ -520,7 +540,7 @@ class _Watch:
         elif kind == ord("S") and arg < len(self.req["phases"]):
             self.phase = self.req["phases"][arg]
             if self.cpu_clock:
-                self.cpu_cap, self.cpu0 = self.phase["cap"], _cpu_seconds(self.pid)
+                self.cpu_cap, self.cpu0 = self.phase["cap"], _tree_cpu_seconds(self.pid)
             self.phase_end = self.deadline = now + self.phase["wall"]
             self._next_item(now)
         elif kind == ord("D"):
@@ -536,7 +556,7 @@ class _Watch:
             self.deadline = min(self.phase_end, now + self.phase["item_wall"])
 
     def _cpu_over(self) -> bool:
-        return _cpu_seconds(self.pid) - self.cpu0 > self.cpu_cap
+        return _tree_cpu_seconds(self.pid) - self.cpu0 > self.cpu_cap
 
     def wait_s(self) -> float:
         """How long to wait for the next bytes; 0 once a cap is exceeded (sets `killed`)."""
@@ -611,6 +631,7 @@ def _monitor(fds: list[int], cfg: dict) -> None:
         try:
             _relay(r, out, watch)
         finally:
+            summary["relay_s"] = time.monotonic() - t0
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)  # PID 1 of the job's namespace: all of it dies
             if not cfg["namespaces"]:
