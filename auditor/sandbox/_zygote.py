@@ -384,6 +384,7 @@ class _Child:
 
     def run_phase(self, p: int, phase: dict) -> None:
         deep = self.req["mode"] == "ref"
+        phase["inputs"] = _codec.loads(phase.pop("encoded"))
         self.frame(b"S", p)
         if "suffix" in phase:
             self._original(phase)
@@ -524,7 +525,7 @@ class _Watch:
         self.cpu_clock = req["clock"] == "cpu"
         self.t0 = time.monotonic()
         self.deadline = self.t0 + setup_s
-        self.cpu_cap = self.cpu0 = self.phase_end = 0.0
+        self.cpu_cap = self.cpu0 = self.phase_end = self.cpu_checked = 0.0
         self.phase: dict | None = None
         self.total = 0
         self.killed = ""
@@ -555,13 +556,17 @@ class _Watch:
         if self.phase.get("item_wall"):
             self.deadline = min(self.phase_end, now + self.phase["item_wall"])
 
-    def _cpu_over(self) -> bool:
+    def _cpu_over(self, now: float) -> bool:
+        """At most every 0.1 s (walking the tree costs /proc reads)."""
+        if now - self.cpu_checked < 0.1:
+            return False
+        self.cpu_checked = now
         return _tree_cpu_seconds(self.pid) - self.cpu0 > self.cpu_cap
 
     def wait_s(self) -> float:
         """How long to wait for the next bytes; 0 once a cap is exceeded (sets `killed`)."""
         now = time.monotonic()
-        over_cpu = self.phase is not None and self.cpu_clock and self._cpu_over()
+        over_cpu = self.phase is not None and self.cpu_clock and self._cpu_over(now)
         if now >= self.deadline or over_cpu:
             self.killed = self.killed or "cap"
         if self.killed:
@@ -570,8 +575,9 @@ class _Watch:
 
 
 def _relay(rfd: int, out: int, watch: _Watch) -> None:
-    """Forward the child's frames to the worker until EOF or a cap is hit."""
-    buf, need, in_payload = b"", HEADER.size, False
+    """Forward the child's frames to the worker until EOF or a cap is hit: what each read
+    brings is checked header by header and forwarded in one write (payloads stream)."""
+    pending, skip = b"", 0  # an incomplete header; payload bytes still to pass through
     while not watch.killed:
         wait = watch.wait_s()
         if watch.killed:
@@ -582,23 +588,20 @@ def _relay(rfd: int, out: int, watch: _Watch) -> None:
         chunk = os.read(rfd, 1 << 20)
         if not chunk:
             return
-        buf += chunk
-        while _len(buf) >= need and not watch.killed:
-            if in_payload:
-                _write_all(out, buf[:need])
-                buf, need, in_payload = buf[need:], HEADER.size, False
-                continue
-            kind, arg, size = HEADER.unpack(buf[: HEADER.size])
+        data = pending + chunk if pending else chunk
+        pos, end = 0, _len(data)
+        while True:
+            take = _min(skip, end - pos)
+            pos, skip = pos + take, skip - take
+            if skip or end - pos < HEADER.size:
+                break
+            kind, arg, size = HEADER.unpack_from(data, pos)
             watch.header(kind[0], arg, size)
             if watch.killed:
-                return
-            _write_all(out, buf[: HEADER.size])
-            buf = buf[HEADER.size :]
-            need, in_payload = (size, True) if size else (HEADER.size, False)
-        if in_payload and buf:  # stream big payloads through instead of buffering them
-            _write_all(out, buf)
-            need -= _len(buf)
-            buf = b""
+                break
+            pos, skip = pos + HEADER.size, size
+        _write_all(out, data[:pos])
+        pending = data[pos:]
 
 
 def _monitor(fds: list[int], cfg: dict) -> None:
@@ -608,8 +611,8 @@ def _monitor(fds: list[int], cfg: dict) -> None:
     summary: dict = {"killed": "", "status": None, "error": ""}
     try:
         req = _codec.loads(_read_part(req_fd))
-        for phase in req["phases"]:
-            phase["inputs"] = _codec.loads(_read_part(req_fd))
+        for phase in req["phases"]:  # decoded by the child when (if) it gets there
+            phase["encoded"] = _read_part(req_fd)
         workdir = tempfile.mkdtemp(prefix="c", dir=cfg["tmp_root"]) if cfg["tmp_root"] else ""
         if workdir and cfg["drop_to"] is not None:
             os.chown(workdir, *cfg["drop_to"])
