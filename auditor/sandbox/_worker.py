@@ -44,6 +44,7 @@ import signal
 import socket
 import struct
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -54,7 +55,7 @@ PASS, FAIL, TIMEOUT = "pass", "fail", "timeout"
 HEADER = struct.Struct("<cII")
 TIME = struct.Struct("<d")
 _LIBC = ctypes.CDLL(None, use_errno=True)
-_PR_SET_PDEATHSIG, _PR_SET_CHILD_SUBREAPER = 1, 36
+_PR_SET_CHILD_SUBREAPER = 36
 
 # ---------------------------------------------------------------------------------------------
 # Captured builtins: the harness keeps working when a candidate patches `builtins`.
@@ -883,11 +884,27 @@ def _handle(msg, tasks: dict, sandboxes: dict, cfg: dict):
     raise ValueError(f"unknown message {kind!r}")
 
 
-def main() -> None:
+def _die_with_parent() -> None:
+    """Exit the moment the auditor process dies (not when the thread that started this
+    worker ends, as PR_SET_PDEATHSIG would); bubblewrap's --die-with-parent takes the
+    zygotes and their jobs along."""
     parent = os.getppid()
-    _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # never outlive the auditor
+    try:
+        fd = os.pidfd_open(parent)
+    except OSError:
+        return  # no pidfd: the closed protocol pipe still ends the worker after its job
+
+    def watch() -> None:
+        select.select([fd], [], [])
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
     if os.getppid() != parent:
         os._exit(1)
+
+
+def main() -> None:
+    _die_with_parent()
     _LIBC.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     # The protocol fds move away from 0/1 so that stray prints cannot corrupt frames.
     chan = _Channel(os.dup(0), os.dup(1))

@@ -435,8 +435,7 @@ class _Child:
 def _child_main(req: dict, cfg: dict, wfd: int, cfd: int, workdir: str) -> None:
     """Confine, run, report. Never returns."""
     try:
-        if cfg["namespaces"]:
-            _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         _confine(cfg, (wfd, cfd), workdir)
         os.set_blocking(cfd, False)
         _Child(req, wfd, cfd).run()
@@ -691,6 +690,7 @@ def _setup(cfg: dict) -> dict:
         info["error"] = _self_test(cfg)
         _LIBC.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
         return info
+    _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # no bubblewrap to do it
     cfg["netns"] = os.geteuid() == 0 and _LIBC.unshare(CLONE_NEWNET) == 0
     cfg["drop_to"] = (cfg["uid"], cfg["gid"]) if os.geteuid() == 0 else None
     cfg["tmp_root"] = tempfile.mkdtemp(prefix="auditor-sandbox-")
@@ -716,6 +716,8 @@ def main() -> None:
             pid = os.fork()
             if pid == 0:
                 ctl.close()
+                if not cfg["namespaces"]:
+                    _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
                 _monitor(fds, cfg)
             for fd in fds:
                 os.close(fd)
