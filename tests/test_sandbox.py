@@ -387,7 +387,8 @@ def test_without_bubblewrap(
     assert "without namespaces" in capfd.readouterr().err
 
 
-def test_nothing_outlives_a_killed_driver(tmp_path: Path) -> None:
+@pytest.mark.parametrize("isolation", ["auto", "off"])
+def test_nothing_outlives_a_killed_driver(isolation: str) -> None:
     """SIGKILL to the auditor: its workers, zygotes and running candidates all go."""
     import signal
     import subprocess
@@ -397,7 +398,7 @@ def test_nothing_outlives_a_killed_driver(tmp_path: Path) -> None:
         "import sys, time\n"
         "from auditor.sandbox import Job, LocalRunner, SandboxLimits, TaskSpec\n"
         "spec = TaskSpec('HumanEval/1', 'humaneval', 'f', 'def f(x):\\n    return x\\n', ([1],), ())\n"
-        "r = LocalRunner(jobs=1, limits=SandboxLimits(max_phase_s=60))\n"
+        f"r = LocalRunner(jobs=1, limits=SandboxLimits(max_phase_s=60, isolation={isolation!r}))\n"
         "r.prepare([spec])\n"
         "print(r._workers[0].proc.pid, flush=True)\n"
         "loop = 'def f(x):\\n    while True:\\n        pass\\n'\n"
