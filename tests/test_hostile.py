@@ -11,6 +11,7 @@ import os
 import secrets
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -180,6 +181,9 @@ def test_host_files_untouched(runner: LocalRunner, name: str, token: str, host_f
     (bad,) = run(runner, task(token), code)
     contained(runner, bad, token, {host_file: "keep me"})
     assert sorted(p.name for p in host_file.parent.iterdir()) == [host_file.name]
+    assert (
+        not (Path(sys.prefix) / token).exists() and not (Path(sys.prefix) / "lib" / token).exists()
+    )
 
 
 # -- state across candidates ---------------------------------------------------------------------
