@@ -146,6 +146,9 @@ class Zygote:
             reply = self.ctl.recv(1 << 16)
         except OSError:
             reply = b""
+        if self.staging is not None:  # the sandbox holds its own mounts by now
+            self.staging.close()
+            self.staging = None
         if not reply:
             why = self._stderr() or "zygote exited"
             self.close()
