@@ -45,7 +45,7 @@ _EXPORTS: dict[str, str] = {
     "check": "auditor.check",
     # resampling maths and reports
     "curves": "auditor.resampling",
-    "summarize": "auditor.resampling",
+    "summarize_corpus": "auditor.resampling",
     "threshold_sweep": "auditor.resampling",
     "rerank_curves": "auditor.resampling",
     "build_study": "auditor.study.analysis",
@@ -79,7 +79,7 @@ if TYPE_CHECKING:  # give type checkers and IDEs the real signatures
     from auditor.metrics import within_task_auc
     from auditor.model import evaluate, load_model, save_model, train
     from auditor.parse import parse
-    from auditor.resampling import curves, rerank_curves, summarize, threshold_sweep
+    from auditor.resampling import curves, rerank_curves, summarize_corpus, threshold_sweep
     from auditor.rules import check_rules
     from auditor.sanitize import sanitize
     from auditor.study.analysis import build_study

@@ -12,6 +12,7 @@ a run; a missing path or a symlink loop given on the command line is an `InputEr
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,7 +20,7 @@ from auditor.discover import InputKind, display_path, input_kind, iter_files, re
 from auditor.entrypoint import PendingCandidate, python_candidate, sample_candidates
 from auditor.results import CandidateResult, CheckRun, ReportedFinding, normalize_line
 from auditor.scoring import ModelSource, score
-from auditor.types import Finding
+from auditor.types import Candidate, Finding
 
 if TYPE_CHECKING:
     from auditor.config import Config
@@ -70,6 +71,25 @@ def _reported(
     return out
 
 
+def _on_raw_lines(findings: Iterable[Finding], cand: Candidate) -> list[Finding]:
+    """Findings moved from program lines to the lines of the raw answer the user sees
+    (chat answers: the program was extracted from Markdown; plain code maps to itself)."""
+    line_map = cand.line_map
+    if line_map is None:
+        return list(findings)
+    return [
+        replace(f, line=line_map.raw_line(f.line)) if 0 < f.line <= line_map.lines else f
+        for f in findings
+    ]
+
+
+def _raw_line(cand: Candidate, line: int) -> int:
+    """`line` of the program as a line of the raw answer (itself for plain code)."""
+    if cand.line_map is None or not 0 < line <= cand.line_map.lines:
+        return line
+    return cand.line_map.raw_line(line)
+
+
 def check(
     paths: Sequence[str | Path],
     *,
@@ -88,11 +108,13 @@ def check(
     for i, it in enumerate(pending):
         cand = it.candidate
         lines = cand.code.splitlines()
-        raw = (*it.problems, *scores.findings.get(cand.sha256, ()))
-        reported = _reported(raw, lines, config)
+        raw = _on_raw_lines((*it.problems, *scores.findings.get(cand.sha256, ())), cand)
+        shown = (cand.raw or cand.code).splitlines() if cand.line_map else lines
+        reported = _reported(raw, shown, config)
         for rep in reported:
             all_found.setdefault(rep.finding.code, rep.finding)
         entry = lines[it.entry_line - 1] if 0 < it.entry_line <= len(lines) else ""
+        entry_line = _raw_line(cand, it.entry_line)
         results.append(
             CandidateResult(
                 path=it.display,
@@ -100,8 +122,9 @@ def check(
                 sample_id=cand.sample_id,
                 sha256=cand.sha256,
                 risk=scores.risks.get(i),
-                entry_line=it.entry_line,
+                entry_line=entry_line,
                 findings=tuple(sorted(reported, key=_finding_order)),
+                extracted=cand.extracted,
                 embedded=it.embedded,
                 note=None if i in scores.risks or scores.model is None else it.note,
                 entry_text=normalize_line(entry),

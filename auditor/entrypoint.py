@@ -95,6 +95,7 @@ def sample_candidates(path: Path, display: str) -> list[PendingCandidate]:
         entry = entry_point(cand.code)
         cand = replace(cand, path=display)
         scoreable = entry.error is None and entry.name is not None
-        note = entry.error or (None if entry.name else NO_FUNCTION)
+        # A chat answer with no program says why ("no code in the answer"), not "syntax error".
+        note = cand.reason or entry.error or (None if entry.name else NO_FUNCTION)
         out.append(PendingCandidate(cand, display, True, entry.line, scoreable, note))
     return out

@@ -358,7 +358,7 @@ def _interval(samples: np.ndarray, value: float, level: float) -> Estimate:
     return Estimate(float(value), float(lo), float(hi))
 
 
-def summarize(
+def summarize_corpus(
     counts: TaskCounts,
     costs: Sequence[float],
     *,

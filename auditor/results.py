@@ -60,6 +60,9 @@ class CandidateResult:
     note: str | None = None
     entry_text: str = ""  # normalized `def` line, the baseline key of the risk result
     risk_baselined: bool = False  # a flagged risk accepted by the baseline
+    # Where the program came from in a chat-style answer ("lines 3-9: fenced code (python)");
+    # empty for plain code. Finding lines then count within the raw answer.
+    extracted: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -158,3 +158,31 @@ def test_a_package_importing_its_submodules_is_not_a_cycle(tmp_path: Path) -> No
     )
     assert graph == {"pkg": {"pkg.a"}, "pkg.a": {"pkg.b"}, "pkg.b": set()}
     assert find_cycle(graph) is None
+
+
+MAX_FUNCTION_LINES = 80
+
+
+def long_functions(root: Path) -> list[str]:
+    """Functions over MAX_FUNCTION_LINES whose docstring gives no reason ("Long because")."""
+    found = []
+    for file in sorted((root / "auditor").rglob("*.py")):
+        for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            length = (node.end_lineno or node.lineno) - node.lineno + 1
+            reason = "Long because" in (ast.get_docstring(node) or "")
+            if length > MAX_FUNCTION_LINES and not reason:
+                found.append(f"{file.relative_to(root)}:{node.lineno} {node.name} ({length} lines)")
+    return found
+
+
+def test_functions_are_short_or_say_why() -> None:
+    assert long_functions(Path(__file__).resolve().parents[1]) == []
+
+
+def test_a_long_function_without_a_reason_is_found(tmp_path: Path) -> None:
+    body = "\n".join(f"    x{i} = {i}" for i in range(MAX_FUNCTION_LINES))
+    (tmp_path / "auditor").mkdir()
+    (tmp_path / "auditor" / "m.py").write_text(f"def f():\n{body}\n")
+    assert [row.split()[1] for row in long_functions(tmp_path)] == ["f"]

@@ -620,3 +620,34 @@ def test_label_api_validates_settings(toy_tasks: dict[str, Task]) -> None:
         label(cands, toy_tasks, limits=SandboxLimits(time_factor=float("nan")))
     with pytest.raises(InputError, match="jobs"):
         label(cands, toy_tasks, jobs=0)
+
+
+def test_require_isolation_without_bubblewrap_is_one_line_exit_3(tmp_path: Path) -> None:
+    """No bwrap on PATH: the default falls back and says so; --require-isolation refuses."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python3").symlink_to(Path(sys.executable).resolve())
+    env = {**os.environ, "PATH": str(bin_dir), "PYTHONPATH": str(REPO)}
+    base = [sys.executable, "-m", "auditor", "label", str(TOY / "samples.jsonl")]
+    base += ["--benchmark", str(TOY / "benchmark.jsonl"), "-q"]
+    strict = subprocess.run(
+        [*base, "-o", str(tmp_path / "strict"), "--require-isolation"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert strict.returncode == 3
+    assert strict.stderr.count("\n") == 1 and "namespaces unavailable" in strict.stderr
+    loose = subprocess.run(
+        [*base, "-o", str(tmp_path / "loose")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert loose.returncode == 0 and "sandbox without namespaces" in loose.stderr
+    summary = json.loads((tmp_path / "loose" / "summary.json").read_text())
+    assert summary["isolation"]["mode"] == "fallback"

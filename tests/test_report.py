@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from auditor.resampling import TaskCounts, summarize
+from auditor.resampling import TaskCounts, summarize_corpus
 from auditor.study.analysis import StudyInput, build_study, feature_section, style_rows
 from auditor.study.figures import make_figures
 from auditor.study.fit import fit_line
@@ -144,7 +144,7 @@ def test_feature_section_ranks_by_within_task_auc() -> None:
 
 def test_study_numbers_match_resampling(study) -> None:  # type: ignore[no-untyped-def]
     a = study.corpora[0]
-    want = summarize(
+    want = summarize_corpus(
         TaskCounts.from_labels(_labels(1)), (0.5, 1, 2, 4), rng=np.random.default_rng(0), n_boot=100
     )
     assert a.summary.pass1.value == pytest.approx(want.pass1.value)

@@ -16,7 +16,7 @@ from auditor.rules.catalogue import CHECK_RULES
 from auditor.types import Confidence, Finding, Severity
 
 SCHEMA = json.loads(
-    (Path(__file__).resolve().parents[1] / "auditor/report/schemas/sarif-2.1.0.json").read_text()
+    (Path(__file__).resolve().parents[1] / "tests/fixtures/schemas/sarif-2.1.0.json").read_text()
 )
 
 

@@ -22,7 +22,7 @@ from auditor.resampling import (
     first_pass_buckets,
     parse_costs,
     rerank_curves,
-    summarize,
+    summarize_corpus,
     threshold_sweep,
     two_type_optimum,
     two_type_utility,
@@ -263,8 +263,8 @@ def test_summary_ci_brackets_estimate_and_is_reproducible() -> None:
     b = rng_tasks.integers(0, 21, 40)
     c = (b * rng_tasks.uniform(0.3, 1, 40)).astype(int)
     counts = TaskCounts.from_arrays(n, b, c)
-    a = summarize(counts, [1.0, 4.0], rng=np.random.default_rng(7), n_boot=300)
-    again = summarize(counts, [1.0, 4.0], rng=np.random.default_rng(7), n_boot=300)
+    a = summarize_corpus(counts, [1.0, 4.0], rng=np.random.default_rng(7), n_boot=300)
+    again = summarize_corpus(counts, [1.0, 4.0], rng=np.random.default_rng(7), n_boot=300)
     assert a.to_json() == again.to_json()
     for est in (a.pass1, a.weak_pass1, a.ceiling, a.fp_share, *a.k_opt):
         assert est.lo <= est.value + 1e-9 and est.value <= est.hi + 1e-9

@@ -82,6 +82,11 @@ def _parsed(kind: type[int] | type[float]) -> Callable[..., int | float | None]:
     show_default=True,
     help="Floor of the per-input time limit (EvalPlus: 1 s).",
 )
+@click.option(
+    "--require-isolation",
+    is_flag=True,
+    help="Fail (exit 3) instead of falling back when namespaces (bubblewrap) are unavailable.",
+)
 def label_command(
     samples: str,
     benchmark: str,
@@ -91,6 +96,7 @@ def label_command(
     out_dir: str,
     quiet: bool,
     min_time_limit: float,
+    require_isolation: bool,
 ) -> int:
     """Label SAMPLES: weak/strong status of every candidate, run in a sandbox."""
     from auditor.corpus.samples import read_samples
@@ -110,7 +116,9 @@ def label_command(
         weak_tests=weak_tests,
         jobs=jobs,
         out_dir=out_dir,
-        limits=SandboxLimits(min_time_limit=min_time_limit),
+        limits=SandboxLimits(
+            min_time_limit=min_time_limit, isolation="require" if require_isolation else "auto"
+        ),
         benchmark=benchmark,
         samples=SamplesRef.from_path(path, resolve_data_dir(data_dir)),
         progress=not quiet,

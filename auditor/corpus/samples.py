@@ -101,6 +101,9 @@ def _candidate(
         model=raw.model,
         raw=program,
         removed=clean.removed,
+        line_map=clean.line_map if clean.extracted else None,
+        extracted=tuple(block.describe() for block in clean.extracted),
+        reason=clean.reason,
     )
 
 

@@ -36,6 +36,7 @@ def _candidate(run: CheckRun, r: CandidateResult) -> dict[str, Any]:
         "risk_baselined": r.risk_baselined,
         "entry_line": r.entry_line,
         "note": r.note,
+        "extracted": list(r.extracted),
         "findings": [_finding(x.finding) for x in r.findings],
     }
 

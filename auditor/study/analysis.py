@@ -31,7 +31,7 @@ from auditor.resampling import (
     first_pass_buckets,
     parse_costs,
     rerank_curves,
-    summarize,
+    summarize_corpus,
     threshold_sweep,
     two_type_optimum,
 )
@@ -400,7 +400,7 @@ def corpus_study(
     return CorpusStudy(
         name=inp.name,
         model=inp.model,
-        summary=summarize(counts, costs, rng=rng, k_max=k_max, n_boot=n_boot),
+        summary=summarize_corpus(counts, costs, rng=rng, k_max=k_max, n_boot=n_boot),
         curves=cv,
         utility_lo=lo,
         utility_hi=hi,
@@ -483,7 +483,9 @@ def _benchmark_point(
         return None
     labels = [lb for lb in inp.labels if benchmark_of(lb.task_id) == benchmark]
     try:
-        s = summarize(TaskCounts.from_labels(labels), costs, rng=rng, k_max=k_max, n_boot=n_boot)
+        s = summarize_corpus(
+            TaskCounts.from_labels(labels), costs, rng=rng, k_max=k_max, n_boot=n_boot
+        )
     except InputError:  # e.g. no weak pass on these tasks: no ceiling
         return None
     return BenchmarkPoint(c.name, n_tasks, s.pass1, s.ceiling)

@@ -23,14 +23,9 @@ import math
 from pathlib import Path
 
 from auditor.errors import InputError
+from auditor.io import open_text
 
 ScoreMap = dict[tuple[str, str], float]
-
-
-def _open_text(path: Path) -> io.TextIOBase:
-    if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8")
-    return open(path, encoding="utf-8")
 
 
 def _risk(value: object, where: str) -> float:
@@ -50,7 +45,7 @@ def read_scores(path: str | Path) -> ScoreMap:
         raise InputError(f"{p}: no such scores file")
     scores: ScoreMap = {}
     try:
-        with _open_text(p) as fh:
+        with open_text(p) as fh:
             if p.name.endswith((".json", ".json.gz")):
                 _read_check_json(fh, p, scores)
             elif p.name.endswith((".csv", ".csv.gz")):
