@@ -39,7 +39,7 @@ from auditor.executors import make_runner
 from auditor.io import atomic_write, read_text, require_regular, sha256_file
 from auditor.resampling import TaskCounts
 from auditor.resampling import ceiling as resampling_ceiling
-from auditor.sandbox import Job, JobResult, LocalRunner, Runner, SandboxLimits
+from auditor.sandbox import Job, JobResult, Runner, SandboxLimits
 from auditor.sandbox.spec import task_spec
 from auditor.types import Candidate, Label, Outcome, Status, Task
 
@@ -344,7 +344,6 @@ def run_plan(
     """Run the plan's jobs; `on_rows` gets the rows of each result as it arrives."""
     if not plan.jobs:
         return RunOutcome({}, {})
-    isolation = runner.isolation if isinstance(runner, LocalRunner) else {}
     # ground truth is computed as tasks come up; heavy tasks' jobs run first
     specs = [task_spec(tasks[t], with_original=weak.name == "original") for t in plan.task_ids]
     runner.register(specs)
@@ -356,6 +355,8 @@ def run_plan(
         gt = runner.ground_truth(tid)
         if gt.error or gt.original_error:
             broken[tid] = gt.error or f"original tests fail on the reference: {gt.original_error}"
+    # read after the run: a Ray runner learns how its nodes confine candidates as they work
+    isolation = dict(getattr(runner, "isolation", {}))
     return RunOutcome(isolation, broken)
 
 

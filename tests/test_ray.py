@@ -72,6 +72,9 @@ def test_labels_equal_local(
     broken = (on_ray.summary.get("broken_tasks"), local.summary.get("broken_tasks"))
     assert _statuses(on_ray.labels) == _statuses(local.labels), broken
     assert on_ray.summary["overall"] == local.summary["overall"]
+    # the record says how each node that ran work confined candidates
+    nodes = on_ray.summary["isolation"]["nodes"]
+    assert list(nodes.values()) == [local.summary["isolation"]] * len(nodes)
 
 
 def test_features_equal_local(local_ray: None, toy: tuple[list, dict[str, Task]]) -> None:
