@@ -179,13 +179,13 @@ def _cv(meta: Mapping[str, Any]) -> list[str]:
             out.append(_scores_row("nested, scored as `check` builds it", cv["as_check"]))
         for fam, sc in sorted(cv["families"].items()):
             out.append(_scores_row(f"`{fam}`", sc))
+        for corpus, sc in sorted(cv.get("per_corpus", {}).items()):
+            out.append(_scores_row(f"nested, {corpus}", sc))
         if cv.get("best_features"):
             out += [
                 "",
                 f"Best single feature per fold: {', '.join(f'`{c}`' for c in cv['best_features'])}.",
             ]
-        for corpus, sc in sorted(cv.get("per_corpus", {}).items()):
-            out.append(_scores_row(f"nested, {corpus}", sc))
         if cv.get("thresholds"):
             out += [
                 "",
