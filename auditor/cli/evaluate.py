@@ -53,7 +53,12 @@ def view_lines(name: str, view: Mapping[str, Any], benchmark_only: bool = False)
 
 def render_text(doc: dict[str, Any]) -> str:
     """A readable summary of an evaluation's JSON document, within-task AUC first."""
-    out = ["As `auditor check` scores each input kind (intervals: 95% bootstrap over tasks):"]
+    out = []
+    if doc["in_sample"]:
+        out.append(
+            f"note: in-sample for {', '.join(doc['in_sample'])} (the model was trained on it)"
+        )
+    out.append("As `auditor check` scores each input kind (intervals: 95% bootstrap over tasks):")
     for name, view in doc.get("views", {}).items():
         out += view_lines(name, view, view.get("benchmark_only", False))
     out += [
@@ -62,10 +67,6 @@ def render_text(doc: dict[str, Any]) -> str:
         f"  PR-AUC {fmt(doc['pr_auc'])} (base rate {fmt(doc['base_rate'])}), "
         f"Brier {fmt(doc['brier'])}",
     ]
-    if doc["in_sample"]:
-        out.append(
-            f"note: in-sample for {', '.join(doc['in_sample'])} (the model was trained on it)"
-        )
     for name, sc in doc["per_corpus"].items():
         out.append(
             f"  {name}: within-task {fmt(sc['within_task_auc'])} ({sc['n_tasks']} tasks), "
