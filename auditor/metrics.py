@@ -38,21 +38,72 @@ def within_task_auc(y: np.ndarray, score: np.ndarray, groups: np.ndarray) -> tup
     return float(np.mean(aucs)), len(aucs)
 
 
+def within_task_auc_columns(
+    y: np.ndarray, values: np.ndarray, groups: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """`within_task_auc` for every column of `values` at once.
+
+    Per group, AUC = Mann-Whitney U / (n1 n0) from average ranks, which equals ROC-AUC;
+    ranking all columns of a group in one call avoids one sklearn call per group and column.
+    Non-finite cells are left out, as in `within_task_auc`. Returns (mean AUC, groups used).
+    """
+    from scipy.stats import rankdata
+
+    y = np.asarray(y).astype(bool)
+    values = np.asarray(values, dtype=np.float64)
+    groups = np.asarray(groups)
+    total = np.zeros(values.shape[1])
+    count = np.zeros(values.shape[1], dtype=np.int64)
+    order = np.argsort(groups, kind="stable")
+    bounds = np.flatnonzero(groups[order][1:] != groups[order][:-1]) + 1
+    for rows in np.split(order, bounds) if len(order) else []:
+        yy = y[rows]
+        if yy.all() or not yy.any():
+            continue
+        v = values[rows]
+        finite = np.isfinite(v)
+        # ranks of the finite cells only: non-finite ones go last and are masked out
+        ranks = rankdata(np.where(finite, v, np.inf), axis=0)
+        n1 = (finite & yy[:, None]).sum(0)
+        n0 = (finite & ~yy[:, None]).sum(0)
+        ok = (n1 > 0) & (n0 > 0)
+        r1 = np.where(finite & yy[:, None], ranks, 0.0).sum(0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            auc = (r1 - n1 * (n1 + 1) / 2) / (n1 * n0)
+        total[ok] += auc[ok]
+        count[ok] += 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan), count
+
+
+Interval = tuple[float, float]
+
+
 @dataclass(frozen=True)
 class Scores:
-    """Discrimination metrics of risk scores against labels."""
+    """Discrimination metrics of risk scores against labels.
 
+    Within-task AUC is the mean ROC-AUC over the groups (one model's candidates of one
+    task) having both classes: task difficulty cannot inflate it. Intervals are percentile
+    bootstrap intervals over task ids (a task's rows from every corpus move together)."""
+
+    within_task_auc: float
+    n_tasks: int  # groups with both classes (the within-task mean's denominator)
     roc_auc: float
     pr_auc: float
     base_rate: float
-    within_task_auc: float
-    n_tasks: int  # tasks with both classes (the within-task mean's denominator)
-    n_candidates: int
+    n_candidates: int  # rows scored (a baseline without a score for a row leaves it out)
     n_groups: int
     brier: float
+    n_task_ids: int = 0  # distinct task ids among the scored rows (the bootstrap unit)
+    within_task_ci: Interval | None = None
+    roc_auc_ci: Interval | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {k: num(v) for k, v in asdict(self).items()}
+        return {
+            k: [num(x) for x in v] if isinstance(v, tuple) else num(v)
+            for k, v in asdict(self).items()
+        }
 
 
 def num(v: Any) -> Any:
@@ -62,22 +113,100 @@ def num(v: Any) -> Any:
     return v
 
 
-def score(y: np.ndarray, risk: np.ndarray, groups: np.ndarray) -> Scores:
-    """Pooled ROC-AUC/PR-AUC, within-task ROC-AUC (tasks with both classes), Brier."""
+def score(
+    y: np.ndarray,
+    risk: np.ndarray,
+    groups: np.ndarray,
+    tasks: np.ndarray | None = None,
+    *,
+    n_boot: int = 0,
+    seed: int = 0,
+) -> Scores:
+    """Within-task ROC-AUC (groups with both classes), pooled ROC-AUC/PR-AUC, Brier.
+
+    Rows whose risk is not finite are left out (a baseline that has no score for them).
+    With `n_boot`, 95% bootstrap intervals over `tasks` (default: `groups`)."""
     from sklearn.metrics import average_precision_score, brier_score_loss
 
+    ok = np.isfinite(np.asarray(risk, dtype=np.float64))
+    y, risk, groups = np.asarray(y)[ok], np.asarray(risk, dtype=np.float64)[ok], groups[ok]
+    tasks = groups if tasks is None else np.asarray(tasks)[ok]
     both = len(np.unique(y)) == 2
     wt, n_tasks = within_task_auc(y, risk, groups)
+    ci = task_bootstrap(y, risk, groups, tasks, n_boot, seed) if n_boot and both else None
     return Scores(
+        within_task_auc=float(wt),
+        n_tasks=int(n_tasks),
         roc_auc=float(roc_auc_score(y, risk)) if both else float("nan"),
         pr_auc=float(average_precision_score(y, risk)) if both else float("nan"),
         base_rate=float(np.mean(y)) if len(y) else float("nan"),
-        within_task_auc=float(wt),
-        n_tasks=int(n_tasks),
         n_candidates=len(y),
         n_groups=len(np.unique(groups)),
         brier=float(brier_score_loss(y, np.clip(risk, 0, 1))) if len(y) else float("nan"),
+        n_task_ids=len(np.unique(tasks)),
+        within_task_ci=ci[0] if ci else None,
+        roc_auc_ci=ci[1] if ci else None,
     )
+
+
+def _group_aucs(y: np.ndarray, risk: np.ndarray, groups: np.ndarray) -> dict[Any, float]:
+    out = {}
+    for g in np.unique(groups):
+        m = groups == g
+        if y[m].any() and not y[m].all():
+            out[g] = float(roc_auc_score(y[m], risk[m]))
+    return out
+
+
+def weighted_auc(y: np.ndarray, rank: np.ndarray, weight: np.ndarray) -> float:
+    """ROC-AUC with row weights, from each row's dense rank of its score (ties count half):
+    one pass of bincount and cumsum, so a bootstrap can afford thousands."""
+    y = np.asarray(y).astype(bool)
+    n = int(rank.max()) + 1 if len(rank) else 0
+    w1 = np.bincount(rank, weights=weight * y, minlength=n)
+    w0 = np.bincount(rank, weights=weight * ~y, minlength=n)
+    total1, total0 = w1.sum(), w0.sum()
+    if total1 <= 0 or total0 <= 0:
+        return float("nan")
+    below = np.cumsum(w0) - w0
+    return float(np.sum(w1 * (below + 0.5 * w0)) / (total1 * total0))
+
+
+def task_bootstrap(
+    y: np.ndarray,
+    risk: np.ndarray,
+    groups: np.ndarray,
+    tasks: np.ndarray,
+    n_boot: int,
+    seed: int = 0,
+    level: float = 0.95,
+) -> tuple[Interval, Interval]:
+    """Percentile intervals of (within-task AUC, pooled ROC-AUC) when task ids are drawn
+    with replacement: a drawn task brings all its rows (and groups), as often as drawn."""
+    ids, task_of_row = np.unique(tasks, return_inverse=True)
+    aucs = _group_aucs(y, risk, groups)
+    # each group's task, for the groups with both classes
+    g_task = {g: task_of_row[np.flatnonzero(groups == g)[0]] for g in aucs}
+    g_auc = np.array(list(aucs.values()))
+    g_idx = np.array([g_task[g] for g in aucs], dtype=np.int64)
+    rank = np.unique(risk, return_inverse=True)[1]
+    rng = np.random.default_rng(seed)
+    within, pooled = [], []
+    for _ in range(n_boot):
+        w = np.bincount(rng.integers(0, len(ids), len(ids)), minlength=len(ids))
+        gw = w[g_idx] if len(g_idx) else np.zeros(0)
+        if gw.sum() > 0:
+            within.append(float(np.sum(gw * g_auc) / gw.sum()))
+        pooled.append(weighted_auc(y, rank, w[task_of_row]))
+    lo, hi = (1 - level) / 2, 1 - (1 - level) / 2
+
+    def interval(xs: list[float]) -> Interval:
+        xs = [x for x in xs if not math.isnan(x)]
+        if not xs:
+            return (float("nan"), float("nan"))
+        return (float(np.quantile(xs, lo)), float(np.quantile(xs, hi)))
+
+    return interval(within), interval(pooled)
 
 
 def reliability(y: np.ndarray, risk: np.ndarray, bins: int = 10) -> list[dict[str, Any]]:

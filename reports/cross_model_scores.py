@@ -2,9 +2,12 @@
 
     python reports/cross_model_scores.py MODEL LABEL_DIR OUT.jsonl [--data-dir DIR]
 
-Writes one JSON line per weak-passing candidate (`task_id`, `sample_id`, `risk`), the score
-format `auditor report --scores NAME=FILE` reads. The model must not list the corpus among its
-training corpora (checked), so the "what the auditor changes" section stays out-of-sample.
+Writes one JSON line per weak-passing candidate (`task_id`, `sample_id`, `risk`, and
+`task_seen`: whether the task id was among the training rows, null for a model that does not
+record them), the score format `auditor report --scores NAME=FILE` reads. The model must not
+list the corpus among its training corpora (checked); a task shared with a training corpus is
+still seen, so the counts of seen and unseen tasks are printed (read the unseen ones as
+out-of-sample).
 """
 
 from __future__ import annotations
@@ -32,12 +35,22 @@ def main() -> None:
         raise SystemExit(f"{args.model} was trained on {corpus.name}: scores would be in-sample")
     table = M.corpus_table(corpus)
     risk = trained.predict_risk(table)
-    lines = (
-        json.dumps({"task_id": t, "sample_id": s, "risk": round(float(r), 6)})
+    prior = trained.meta.baselines.get("task_prior")
+    known = set(prior) if prior else None
+    lines = [
+        {
+            "task_id": t,
+            "sample_id": s,
+            "risk": round(float(r), 6),
+            "task_seen": None if known is None else t in known,
+        }
         for (t, s, _), r in zip(table.keys, risk, strict=True)
-    )
-    atomic_write(args.out, "".join(line + "\n" for line in lines))
+    ]
+    atomic_write(args.out, "".join(json.dumps(line) + "\n" for line in lines))
     print(f"{args.out}: {len(risk)} scores from a model trained on {', '.join(sorted(seen))}")
+    if known is not None:
+        tasks = {line["task_id"] for line in lines}
+        print(f"tasks seen in training: {len(tasks & known)}, unseen: {len(tasks - known)}")
 
 
 if __name__ == "__main__":

@@ -50,3 +50,50 @@ def test_no_group_with_both_classes() -> None:
 def test_length_mismatch_raises() -> None:
     with pytest.raises(ValueError):
         within_task_auc(np.array([0, 1]), np.array([0.1]), np.array(["a", "a"]))
+
+
+def test_columns_at_once_match_one_column_at_a_time() -> None:
+    from auditor.metrics import within_task_auc_columns
+
+    rng = np.random.default_rng(4)
+    n = 300
+    groups = rng.integers(0, 12, n).astype(str)
+    y = (rng.random(n) < 0.3).astype(int)
+    values = rng.normal(size=(n, 4)) + y[:, None] * np.array([0.0, 0.5, 1.0, -1.0])
+    values[:, 1] = np.round(values[:, 1])  # ties
+    values[rng.random(values.shape) < 0.1] = np.nan
+    auc, used = within_task_auc_columns(y, values, groups)
+    for j in range(values.shape[1]):
+        one, n_groups = within_task_auc(y, values[:, j], groups)
+        assert auc[j] == pytest.approx(one) and used[j] == n_groups
+
+
+def test_weighted_auc_matches_sklearn() -> None:
+    from sklearn.metrics import roc_auc_score
+
+    from auditor.metrics import weighted_auc
+
+    rng = np.random.default_rng(5)
+    y = (rng.random(200) < 0.4).astype(int)
+    s = np.round(rng.random(200) + 0.3 * y, 1)  # many ties
+    w = rng.integers(0, 4, 200).astype(float)
+    rank = np.unique(s, return_inverse=True)[1]
+    assert weighted_auc(y, rank, w) == pytest.approx(roc_auc_score(y, s, sample_weight=w))
+
+
+def test_bootstrap_resamples_tasks_and_brackets_the_estimate() -> None:
+    from auditor.metrics import score
+
+    rng = np.random.default_rng(6)
+    tasks = np.repeat([f"T{i}" for i in range(30)], 20)
+    groups = np.array([f"{c}:{t}" for c, t in zip(np.tile(["a", "b"], 300), tasks, strict=True)])
+    y = (rng.random(600) < 0.3).astype(int)
+    risk = rng.random(600) + 0.4 * y
+    sc = score(y, risk, groups, tasks, n_boot=300)
+    assert sc.n_task_ids == 30 and sc.n_groups == 60
+    assert sc.within_task_ci is not None and sc.roc_auc_ci is not None
+    assert sc.within_task_ci[0] < sc.within_task_auc < sc.within_task_ci[1]
+    assert sc.roc_auc_ci[0] < sc.roc_auc < sc.roc_auc_ci[1]
+    # a score that only knows the task has no within-task signal at all
+    flat = score(y, np.repeat(rng.random(30), 20), groups, tasks)
+    assert flat.within_task_auc == pytest.approx(0.5)

@@ -77,8 +77,8 @@ def test_each_estimator_is_one_refit_model_with_one_calibrator(
 
 def test_group_splits_never_split_a_task() -> None:
     data = synthetic()
-    for tr, te in M.group_splits(data.groups, 4):
-        assert not set(data.groups[tr]) & set(data.groups[te])
+    for tr, te in M.group_splits(data.task_ids, 4):
+        assert not set(data.batches[tr]) & set(data.batches[te])
 
 
 def _table(
@@ -234,20 +234,50 @@ def test_train_and_evaluate_cli_on_the_toy_corpus(toy_outdir: Path, tmp_path: Pa
             "2",
             "--card",
             str(card),
+            "--as-check",
             "-q",
         ],
     )
     assert res.exit_code == 0, res.output
     summary = json.loads(res.stdout)
+    peers = summary["cv"]["peers"]
+    assert peers["grouping"] == "task_id" and not peers["benchmark_only"]
+    assert summary["cv"]["task"]["benchmark_only"]
+    assert set(peers["baselines"]) == {"random", "task_prior", "best_feature"}
+    assert peers["baselines"]["task_prior"]["n_candidates"] == 0  # task-disjoint folds
+    # as check reads the samples file: the 12 weak-passers scored, the rejected as peers
+    assert peers["as_check"]["n_candidates"] == 12
     assert summary["families"] == {"task": "logreg", "peers": "logreg", "solo": "logreg"}
     nested = summary["cv"]["peers"]["nested"]
     assert nested["n_candidates"] == 12 and nested["base_rate"] == pytest.approx(6 / 12)
     assert "| toy-labels" in card.read_text().replace("toy-labels0", "toy-labels")
+    text = card.read_text()
+    assert "## Headline: what `auditor check` does, per input kind" in text
+    assert "baseline: same-task prior" in text and "benchmark-only" in text
     res = runner.invoke(
-        cli, ["evaluate", str(model_path), str(toy_outdir), "--format", "json", "--importance", "2"]
+        cli,
+        [
+            "evaluate",
+            str(model_path),
+            str(toy_outdir),
+            "--format",
+            "json",
+            "--importance",
+            "2",
+            "--as-check",
+        ],
     )
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
+    assert list(doc["views"]) == ["single_file", "samples_file", "benchmark"]
+    assert doc["views"]["benchmark"]["benchmark_only"]
+    assert set(doc["views"]["single_file"]["by_overlap"]) == {"seen"}
+    res = runner.invoke(cli, ["evaluate", str(model_path), str(toy_outdir), "--importance", "0"])
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    assert lines[0].startswith("note: in-sample")  # said before any number
+    first = next(line for line in lines if line.lstrip().startswith("model"))
+    assert first.index("within-task") < first.index("pooled ROC-AUC")
     for key in ("roc_auc", "pr_auc", "within_task_auc", "n_tasks", "base_rate"):
         assert key in doc
     assert doc["n_tasks"] == 4 and doc["base_rate"] == pytest.approx(0.5)

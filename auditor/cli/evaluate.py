@@ -9,6 +9,7 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,26 +18,60 @@ import click
 from auditor.cli import cli
 
 
+def fmt(x: Any) -> str:
+    """A JSON number for text output: 3 decimals, n/a for null."""
+    return "n/a" if x is None else f"{x:.3f}" if isinstance(x, float) else str(x)
+
+
+def _ci(pair: Any) -> str:
+    return f" [{fmt(pair[0])}, {fmt(pair[1])}]" if pair and None not in pair else ""
+
+
+def scores_line(label: str, sc: Mapping[str, Any]) -> str:
+    """One row of scores, within-task AUC first (with its interval and task count)."""
+    if not sc.get("n_candidates"):
+        return f"  {label:<14} n/a (no rows scored)"
+    return (
+        f"  {label:<14} within-task {fmt(sc['within_task_auc'])}{_ci(sc.get('within_task_ci'))}"
+        f" over {sc['n_tasks']} tasks; pooled ROC-AUC {fmt(sc['roc_auc'])}"
+        f"{_ci(sc.get('roc_auc_ci'))}, {sc['n_candidates']} candidates,"
+        f" {sc.get('n_task_ids', 'n/a')} task ids"
+    )
+
+
+def view_lines(name: str, view: Mapping[str, Any], benchmark_only: bool = False) -> list[str]:
+    """A view's model row, its baselines, and the seen/unseen split."""
+    tag = " (benchmark-only: needs the reference and weak inputs)" if benchmark_only else ""
+    out = [f"{name}{tag}:", scores_line("model", view["model"])]
+    out += [scores_line(b, sc) for b, sc in view["baselines"].items()]
+    for part, sub in view.get("by_overlap", {}).items():
+        out.append(f"  tasks {part} in training:")
+        out += ["  " + scores_line("model", sub["model"])]
+        out += ["  " + scores_line(b, sc) for b, sc in sub["baselines"].items()]
+    return out
+
+
 def render_text(doc: dict[str, Any]) -> str:
-    """A readable summary of an evaluation's JSON document."""
-
-    def fmt(x: Any) -> str:
-        return "n/a" if x is None else f"{x:.3f}" if isinstance(x, float) else str(x)
-
-    out = [
-        f"ROC-AUC {fmt(doc['roc_auc'])}  PR-AUC {fmt(doc['pr_auc'])} (base rate {fmt(doc['base_rate'])})",
-        f"within-task ROC-AUC {fmt(doc['within_task_auc'])} over {doc['n_tasks']} tasks with both classes",
-        f"Brier {fmt(doc['brier'])}  candidates {doc['n_candidates']}",
-    ]
+    """A readable summary of an evaluation's JSON document, within-task AUC first."""
+    out = []
     if doc["in_sample"]:
         out.append(
             f"note: in-sample for {', '.join(doc['in_sample'])} (the model was trained on it)"
         )
+    out.append("As `auditor check` scores each input kind (intervals: 95% bootstrap over tasks):")
+    for name, view in doc.get("views", {}).items():
+        out += view_lines(name, view, view.get("benchmark_only", False))
+    out += [
+        "All rows as the model routes them (benchmark table):",
+        scores_line("model", doc),
+        f"  PR-AUC {fmt(doc['pr_auc'])} (base rate {fmt(doc['base_rate'])}), "
+        f"Brier {fmt(doc['brier'])}",
+    ]
     for name, sc in doc["per_corpus"].items():
         out.append(
-            f"  {name}: ROC-AUC {fmt(sc['roc_auc'])}, PR-AUC {fmt(sc['pr_auc'])} "
-            f"(base {fmt(sc['base_rate'])}), within-task {fmt(sc['within_task_auc'])} "
-            f"({sc['n_tasks']} tasks)"
+            f"  {name}: within-task {fmt(sc['within_task_auc'])} ({sc['n_tasks']} tasks), "
+            f"ROC-AUC {fmt(sc['roc_auc'])}, PR-AUC {fmt(sc['pr_auc'])} "
+            f"(base {fmt(sc['base_rate'])})"
         )
     out.append("threshold  FPs caught  correct flagged")
     out += [
@@ -73,6 +108,11 @@ def render_text(doc: dict[str, Any]) -> str:
     show_default=True,
     help="Top columns by permutation importance (0: skip).",
 )
+@click.option(
+    "--as-check",
+    is_flag=True,
+    help="Also score each samples file as `check` does (every candidate a peer; slower).",
+)
 @click.option("--cache-dir", type=click.Path(path_type=Path), help="Feature cache directory.")
 @click.option("--jobs", type=click.IntRange(1), default=2, show_default=True)
 def evaluate_command(
@@ -81,6 +121,7 @@ def evaluate_command(
     fmt: str,
     data_dir: Path | None,
     importance: int,
+    as_check: bool,
     cache_dir: Path | None,
     jobs: int,
 ) -> int:
@@ -90,6 +131,9 @@ def evaluate_command(
 
     model = load_model(model_path)
     corpora = [load_labeled(p, data_dir=data_dir) for p in labels]
-    doc = evaluate(model, corpora, importance=importance, cache_dir=cache_dir, jobs=jobs).to_json()
+    ev = evaluate(
+        model, corpora, importance=importance, cache_dir=cache_dir, jobs=jobs, as_check=as_check
+    )
+    doc = ev.to_json()
     click.echo(json.dumps(doc, indent=2) if fmt == "json" else render_text(doc), nl=fmt == "json")
     return 0

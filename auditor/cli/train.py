@@ -13,41 +13,81 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import json
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import click
 
 from auditor.cli import cli
 
 
-def _command(
-    labels: tuple[Path, ...],
-    output: Path,
-    families: tuple[str, ...],
-    no_cv: bool,
-    cv_sets: str,
-    folds: int,
-    inner: int,
-    cross_model: bool,
-    card: Path,
-) -> str:
+def _command(labels: tuple[Path, ...], output: Path, opts: dict[str, Any]) -> str:
     """The `auditor train` command line that regenerates the model and its card."""
+    cv_sets = opts["cv_sets"]
     return " ".join(
         [
             "auditor train",
             *map(str, labels),
             "-o",
             str(output),
-            *(f"--family {f}" for f in families),
-            *(["--no-cv"] if no_cv else []),
-            *([f"--cv-sets {cv_sets}"] if not no_cv and cv_sets != "task,peers,solo" else []),
-            *([f"--folds {folds}"] if folds != 5 else []),
-            *([f"--inner {inner}"] if inner != 3 else []),
-            *(["--cross-model"] if cross_model else []),
+            *(f"--family {f}" for f in opts["families"]),
+            *(["--no-cv"] if opts["no_cv"] else []),
+            *([f"--cv-sets {cv_sets}"] if not opts["no_cv"] and cv_sets != DEFAULT_SETS else []),
+            *([f"--folds {opts['folds']}"] if opts["folds"] != 5 else []),
+            *([f"--inner {opts['inner']}"] if opts["inner"] != 3 else []),
+            *(["--as-check"] if opts["as_check"] else []),
+            *(["--cross-model"] if opts["cross_model"] else []),
             "--card",
-            str(card),
+            str(opts["card"]),
         ]
     )
+
+
+DEFAULT_SETS = "task,peers,solo"
+
+
+def render_text(summary: Mapping[str, Any]) -> str:
+    """The training summary as text: per feature set, the nested-CV model row first (within-
+    task AUC with its interval and task count), then the baselines on the same folds."""
+    from auditor.cli.evaluate import scores_line, view_lines
+
+    out = [f"model {summary['model']}: families {summary['families']}"]
+    out.append("Nested CV, folds grouped by task id (intervals: 95% bootstrap over tasks):")
+    for name, cv in sorted(summary["cv"].items()):
+        if "nested" not in cv:
+            continue
+        tag = " (benchmark-only)" if cv.get("benchmark_only") else ""
+        out.append(f"{name}{tag}: chosen {', '.join(cv['chosen'])}")
+        out.append(scores_line("model", cv["nested"]))
+        if cv.get("as_check"):
+            out.append(scores_line("model, as check", cv["as_check"]))
+        out += [scores_line(b, sc) for b, sc in cv.get("baselines", {}).items()]
+        if cv.get("best_features"):
+            out.append(f"  best single feature per fold: {', '.join(cv['best_features'])}")
+    for row in summary["cross_model"]:
+        out.append(f"Cross-model: held out {row['held_out']}, trained on {row['trained_on']}")
+        for vname, view in row.get("views", {}).items():
+            out += ["  " + line for line in view_lines(vname, view, view["benchmark_only"])]
+    return "\n".join(out) + "\n"
+
+
+def _load(
+    labels: tuple[Path, ...], opts: dict[str, Any], progress: Callable[[str], None]
+) -> tuple[list[Any], list[tuple[str, Any]], dict[str, Any]]:
+    """The labeled corpora, their training tables and (with --as-check) their check views."""
+    from auditor.corpus.labels import load_labeled
+    from auditor.model import check_view, corpus_table
+
+    corpora = [load_labeled(p, data_dir=opts["data_dir"]) for p in labels]
+    tables, views = [], {}
+    for c in corpora:
+        progress(f"extracting features of {c.name}")
+        tables.append((c.name, corpus_table(c, cache_dir=opts["cache_dir"], jobs=opts["jobs"])))
+        if opts["as_check"]:
+            progress(f"extracting features of {c.name} as check reads its samples file")
+            views[c.name] = check_view(c, cache_dir=opts["cache_dir"], jobs=opts["jobs"])
+    return corpora, tables, views
 
 
 @cli.command("train")
@@ -74,7 +114,7 @@ def _command(
 @click.option("--no-cv", is_flag=True, help="Skip the nested cross-validation report (faster).")
 @click.option(
     "--cv-sets",
-    default="task,peers,solo",
+    default=DEFAULT_SETS,
     show_default=True,
     help="Feature sets to cross-validate (comma separated).",
 )
@@ -89,6 +129,11 @@ def _command(
     help="Inner folds (selection, calibration).",
 )
 @click.option(
+    "--as-check",
+    is_flag=True,
+    help="Also score the peers set as `check` reads a samples file (every candidate a peer).",
+)
+@click.option(
     "--cross-model",
     is_flag=True,
     help="Also train on all corpora but one and evaluate on it, for each.",
@@ -96,78 +141,68 @@ def _command(
 @click.option(
     "--card", type=click.Path(path_type=Path), help="Write the model card (Markdown) here."
 )
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True
+)
 @click.option("--cache-dir", type=click.Path(path_type=Path), help="Feature cache directory.")
 @click.option("--jobs", type=click.IntRange(1), default=2, show_default=True)
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
-def train_command(
-    labels: tuple[Path, ...],
-    output: Path,
-    data_dir: Path | None,
-    families: tuple[str, ...],
-    no_cv: bool,
-    cv_sets: str,
-    folds: int,
-    inner: int,
-    cross_model: bool,
-    card: Path | None,
-    cache_dir: Path | None,
-    jobs: int,
-    quiet: bool,
-) -> int:
+def train_command(labels: tuple[Path, ...], output: Path, **opts: Any) -> int:
     """Train on LABELS (label OUTDIRs or labels.jsonl files) and save the model to -o.
 
     Trains on candidates that pass the weak tests (positive = false positive), compares
-    the model families by task-grouped nested cross-validation, calibrates, and prints
-    the CV metrics as JSON.
+    the model families by nested cross-validation with folds grouped by task id, beside
+    three baselines (random, same-task prior, best single feature), calibrates, and prints
+    the CV metrics (JSON, or text with --format text).
     """
-    from auditor.corpus.labels import load_labeled
     from auditor.io import atomic_write
     from auditor.model import (
         FAMILIES,
-        corpus_table,
         cross_corpus,
         evaluate_data,
         save_model,
         stack_tables,
+        stack_views,
         train_tables,
     )
     from auditor.study.card import render_card
 
     def progress(msg: str) -> None:
-        if not quiet:
+        if not opts["quiet"]:
             click.echo(f"auditor train: {msg}", err=True)
 
-    corpora = [load_labeled(p, data_dir=data_dir) for p in labels]
-    tables = []
-    for c in corpora:
-        progress(f"extracting features of {c.name}")
-        tables.append((c.name, corpus_table(c, cache_dir=cache_dir, jobs=jobs)))
-    fams = families or tuple(FAMILIES)
+    corpora, tables, views = _load(labels, opts, progress)
+    fams = opts["families"] or tuple(FAMILIES)
+    cv_sets = opts["cv_sets"]
     model = train_tables(
         corpora,
         tables,
         families=fams,
-        cv=() if no_cv else tuple(x.strip() for x in cv_sets.split(",") if x.strip()),
-        outer=folds,
-        inner=inner,
+        cv=() if opts["no_cv"] else tuple(x.strip() for x in cv_sets.split(",") if x.strip()),
+        outer=opts["folds"],
+        inner=opts["inner"],
+        view=stack_views(list(views.values())) if views else None,
         progress=progress,
     )
     save_model(model, output)
     cross = (
-        cross_corpus(tables, families=fams, inner=inner, progress=progress) if cross_model else []
+        cross_corpus(tables, families=fams, inner=opts["inner"], views=views, progress=progress)
+        if opts["cross_model"]
+        else []
     )
-    if card is not None:
+    if opts["card"] is not None:
         ev = evaluate_data(model, stack_tables(tables), importance=15)
         importance = ev.to_json()["permutation_importance"]
-        command = _command(
-            labels, output, families, no_cv, cv_sets, folds, inner, cross_model, card
-        )
-        atomic_write(card, render_card(model.meta.to_json(), cross, importance, command))
+        text = render_card(model.meta.to_json(), cross, importance, _command(labels, output, opts))
+        atomic_write(opts["card"], text)
     summary = {
         "model": str(output),
         "families": dict(model.meta.families),
         "cv": model.meta.cv,
         "cross_model": cross,
     }
-    click.echo(json.dumps(summary, indent=2, sort_keys=True))
+    if opts["fmt"] == "text":
+        click.echo(render_text(summary), nl=False)
+    else:
+        click.echo(json.dumps(summary, indent=2, sort_keys=True))
     return 0

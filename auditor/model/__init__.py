@@ -6,7 +6,8 @@ the positive class is false_positive. Rooms:
 - `context`: feature sets and the task context (numpy only; `check` imports it);
 - `transform`: `TaskContext`, the context as the first step of every pipeline;
 - `families`: the estimator pipelines (logistic regression, gradient boosting);
-- `data`: labeled corpora as one training matrix;
+- `data`: labeled corpora as one training matrix, and as `check` reads them (`CheckView`);
+- `baselines`: random, the same-task prior and the best single feature, beside every model row;
 - `selection`: grouped folds, nested cross-validation, calibrated fitting (`fit`, `train`);
 - `evaluation`: metrics of a trained model on labeled data, cross-model rows;
 - `trained`: `TrainedModel` (risk scoring) and its metadata;
@@ -22,7 +23,15 @@ import importlib
 from typing import Any
 
 from auditor.model.context import SETS, feature_sets, has_task, with_task_context
-from auditor.model.data import TrainingData, corpus_digest, corpus_table, stack_tables
+from auditor.model.data import (
+    CheckView,
+    TrainingData,
+    check_view,
+    corpus_digest,
+    corpus_table,
+    stack_tables,
+    stack_views,
+)
 from auditor.model.families import FAMILIES
 from auditor.model.persistence import TRUSTED_TYPES, default_model_path, load_model, save_model
 from auditor.model.trained import MIN_PEERS, MODEL_FORMAT, ModelMeta, TrainedModel
@@ -56,6 +65,9 @@ __all__ = [
     "ModelMeta",
     "TrainedModel",
     "TrainingData",
+    "CheckView",
+    "check_view",
+    "stack_views",
     "corpus_digest",
     "corpus_table",
     "default_model_path",

@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from auditor.metrics import Scores, reliability, score, threshold_table
+from auditor.model.baselines import BaselineFit, baseline_scores
 from auditor.model.context import SETS, with_batch
-from auditor.model.data import TrainingData, corpus_digest, corpus_table, stack_tables
+from auditor.model.data import (
+    CheckView,
+    TrainingData,
+    check_view,
+    corpus_digest,
+    corpus_table,
+    stack_tables,
+    stack_views,
+)
 from auditor.model.families import FAMILIES, SEED, calibrated_part, single_threaded
-from auditor.model.selection import fit
+from auditor.model.selection import fit, headline_scores
 from auditor.model.trained import TrainedModel
 from auditor.types import FeatureTable
 
@@ -22,9 +31,39 @@ if TYPE_CHECKING:
     from auditor.corpus.labels import LabeledCorpus
 
 
+_NOT_IN_ROWS = ("schema", "per_corpus", "reliability", "permutation_importance", "in_sample")
+
+# How `check` builds each input kind, and the feature set whose baselines apply.
+VIEWS: Mapping[str, str] = {
+    "single_file": "solo",  # a .py file checked alone
+    "samples_file": "peers",  # a samples file: every candidate of a task as peers
+    "benchmark": "task",  # with the benchmark's reference and weak inputs: benchmark-only
+}
+
+
+@dataclass(frozen=True)
+class View:
+    """The model's scores on one kind of input, beside the baselines on the same rows;
+    `by_overlap` splits the rows by whether their task was in the training data."""
+
+    model: Scores
+    baselines: Mapping[str, Scores]
+    by_overlap: Mapping[str, View] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "model": self.model.to_json(),
+            "baselines": {k: v.to_json() for k, v in self.baselines.items()},
+            "by_overlap": {k: v.to_json() for k, v in self.by_overlap.items()},
+        }
+
+
 @dataclass(frozen=True)
 class Evaluation:
-    """How a model scores on labeled corpora."""
+    """How a model scores on labeled corpora.
+
+    `scores` are the model's risks as `predict_risk` routes them on the benchmark table
+    (peers = weak-passers, task known); `views` score each input kind as `check` builds it."""
 
     scores: Scores
     per_corpus: Mapping[str, Scores]
@@ -32,11 +71,16 @@ class Evaluation:
     thresholds: tuple[Mapping[str, Any], ...]
     importance: tuple[tuple[str, float, float], ...]  # column, mean drop in ROC-AUC, std
     in_sample: tuple[str, ...]  # corpora the model was also trained on
+    views: Mapping[str, View] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "schema": "auditor.evaluation/1",
+            "schema": "auditor.evaluation/2",
             **self.scores.to_json(),
+            "views": {
+                k: {**v.to_json(), "benchmark_only": k == "benchmark"}
+                for k, v in self.views.items()
+            },
             "per_corpus": {k: v.to_json() for k, v in self.per_corpus.items()},
             "reliability": [dict(r) for r in self.reliability],
             "thresholds": [dict(r) for r in self.thresholds],
@@ -48,6 +92,52 @@ class Evaluation:
         }
 
 
+def _table(data: TrainingData) -> FeatureTable:
+    """`data` as a feature table whose task key is the batch (so contexts stay per corpus)."""
+    return FeatureTable(
+        keys=tuple((str(g), str(i), "") for i, g in enumerate(data.batches)),
+        columns=data.columns,
+        values=data.X,
+        schema_version=data.schema_version,
+        schema_hash=data.schema_hash,
+    )
+
+
+def _view(fit_b: BaselineFit, data: TrainingData, risk: np.ndarray, feature_set: str) -> View:
+    """Model and baselines on `data`, and split by task overlap with the training data."""
+
+    def scored(rows: np.ndarray) -> tuple[Scores, dict[str, Scores]]:
+        sub, r = data.take(rows), risk[rows]
+        base = baseline_scores(fit_b, sub, feature_set)
+        return headline_scores(sub, r), {k: headline_scores(sub, v) for k, v in base.items()}
+
+    model, baselines = scored(np.ones(len(data.y), dtype=bool))
+    overlap: dict[str, View] = {}
+    if fit_b.prior:
+        seen = np.isin(data.task_ids.astype(str), list(fit_b.prior))
+        for name, rows in (("seen", seen), ("unseen", ~seen)):
+            if rows.any():
+                overlap[name] = View(*scored(rows))
+    return View(model, baselines, overlap)
+
+
+def _views(
+    model: TrainedModel, data: TrainingData, risk: np.ndarray, view: CheckView | None
+) -> dict[str, View]:
+    # a model saved before baselines were recorded gets the random one only
+    fit_b = BaselineFit.from_json(model.meta.baselines)
+    out = {}
+    if "solo" in model.estimators:
+        X = data.X[:, [data.columns.index(c) for c in model.meta.columns]]
+        solo = model.estimators["solo"].predict_proba(with_batch(X, data.batches))[:, 1]
+        out["single_file"] = _view(fit_b, data, solo, "solo")
+    if view is not None:
+        checked = model.predict_risk(_table(view.data))[view.weak]
+        out["samples_file"] = _view(fit_b, view.data.take(view.weak), checked, "peers")
+    out["benchmark"] = _view(fit_b, data, risk, "task")
+    return out
+
+
 @single_threaded
 def evaluate_data(
     model: TrainedModel,
@@ -55,24 +145,19 @@ def evaluate_data(
     *,
     importance: int = 15,
     max_rows: int = 4000,
+    view: CheckView | None = None,
 ) -> Evaluation:
-    """Metrics of `model` on `data` (rows already restricted to weak-passers)."""
-    table = FeatureTable(
-        keys=tuple((str(g), str(i), "") for i, g in enumerate(data.groups)),
-        columns=data.columns,
-        values=data.X,
-        schema_version=data.schema_version,
-        schema_hash=data.schema_hash,
-    )
-    risk = model.predict_risk(table)
+    """Metrics of `model` on `data` (rows already restricted to weak-passers) and, with
+    `view`, on the same corpora as `check` reads their samples files."""
+    risk = model.predict_risk(_table(data))
     per = {
-        str(name): score(data.y[m], risk[m], data.groups[m])
+        str(name): score(data.y[m], risk[m], data.batches[m])
         for name in sorted(set(data.corpus.tolist()))
         if (m := data.corpus == name).any()
     }
     trained_on = {c.get("sha256") for c in model.meta.corpora}
     return Evaluation(
-        scores=score(data.y, risk, data.groups),
+        scores=headline_scores(data, risk),
         per_corpus=per,
         reliability=tuple(reliability(data.y, risk)),
         thresholds=tuple(threshold_table(data.y, risk)),
@@ -82,6 +167,7 @@ def evaluate_data(
             for c in model.meta.corpora
             if c.get("sha256") in trained_on and c["name"] in per
         ),
+        views=_views(model, data, risk, view),
     )
 
 
@@ -98,7 +184,7 @@ def _importance(
     est = model.estimators[name]
     X = data.X[:, [data.columns.index(c) for c in model.meta.columns]]
     context = est[0]
-    Xc, names = context.transform(with_batch(X, data.groups)), context.names_
+    Xc, names = context.transform(with_batch(X, data.batches)), context.names
     rng = np.random.default_rng(SEED)
     rows = np.sort(rng.choice(len(data.y), size=min(max_rows, len(data.y)), replace=False))
     res = permutation_importance(
@@ -123,22 +209,22 @@ def evaluate(
     importance: int = 15,
     cache_dir: Path | None = None,
     jobs: int = 2,
+    as_check: bool = False,
 ) -> Evaluation:
-    """Evaluate on labeled corpora (features with peers = weak-passers, as in training)."""
+    """Evaluate on labeled corpora (features with peers = weak-passers, as in training);
+    `as_check` adds the samples-file view (every candidate `check` can score as a peer)."""
     data = stack_tables(
         [(c.name, corpus_table(c, cache_dir=cache_dir, jobs=jobs)) for c in corpora]
     )
-    ev = evaluate_data(model, data, importance=importance)
+    view = (
+        stack_views([check_view(c, cache_dir=cache_dir, jobs=jobs) for c in corpora])
+        if as_check
+        else None
+    )
+    ev = evaluate_data(model, data, importance=importance, view=view)
     digests = {c.name: corpus_digest(c) for c in corpora}
     trained = {c.get("sha256") for c in model.meta.corpora}
-    return Evaluation(
-        ev.scores,
-        ev.per_corpus,
-        ev.reliability,
-        ev.thresholds,
-        ev.importance,
-        tuple(n for n, d in digests.items() if d in trained),
-    )
+    return replace(ev, in_sample=tuple(n for n, d in digests.items() if d in trained))
 
 
 def cross_corpus(
@@ -146,25 +232,30 @@ def cross_corpus(
     *,
     families: Sequence[str] = tuple(FAMILIES),
     inner: int = 3,
+    views: Mapping[str, CheckView] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """Train on all corpora but one and evaluate on that one, for each corpus in turn."""
+    """Train on all corpora but one and evaluate on that one, for each corpus in turn.
+
+    Each row splits the held-out rows by whether their task id was in the training corpora
+    (`views.*.by_overlap`): only the unseen tasks measure what a new task would get."""
     rows = []
     for i, (name, _) in enumerate(tables):
         rest = [t for j, t in enumerate(tables) if j != i]
         if not rest:
             break
-        model = fit(stack_tables(rest), families=families, cv=False, inner=inner, sets=("task",))
-        ev = evaluate_data(model, stack_tables([tables[i]]), importance=0)
+        model = fit(stack_tables(rest), families=families, cv=False, inner=inner)
+        view = (views or {}).get(name)
+        ev = evaluate_data(model, stack_tables([tables[i]]), importance=0, view=view).to_json()
         rows.append(
             {
                 "held_out": name,
                 "trained_on": [n for n, _ in rest],
                 "families": dict(model.meta.families),
-                **ev.scores.to_json(),
-                "thresholds": [dict(r) for r in ev.thresholds],
+                **{k: v for k, v in ev.items() if k not in _NOT_IN_ROWS},
             }
         )
         if progress:
-            progress(f"cross-model: held out {name}: ROC-AUC {ev.scores.roc_auc:.3f}")
+            wt = ev["within_task_auc"]
+            progress(f"cross-model: held out {name}: within-task ROC-AUC {wt}")
     return rows

@@ -12,8 +12,15 @@ import numpy as np
 from auditor import __version__
 from auditor.errors import InputError
 from auditor.metrics import Scores, reliability, score, threshold_table
-from auditor.model.context import SETS, context_names, feature_sets, with_batch
-from auditor.model.data import TrainingData, corpus_digest, corpus_table, stack_tables
+from auditor.model.baselines import BASELINES, baseline_scores, fit_baselines
+from auditor.model.context import SETS, context_names, feature_sets
+from auditor.model.data import (
+    CheckView,
+    TrainingData,
+    corpus_digest,
+    corpus_table,
+    stack_tables,
+)
 from auditor.model.families import FAMILIES, calibrated, family, single_threaded
 from auditor.model.trained import MODEL_FORMAT, ModelMeta, TrainedModel
 
@@ -24,8 +31,11 @@ if TYPE_CHECKING:
     from auditor.types import FeatureTable
 
 
+BOOTSTRAP = 1000  # task resamples behind every reported interval
+
+
 def group_splits(groups: np.ndarray, n_splits: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """GroupKFold folds: no group is split between training and test rows."""
+    """GroupKFold folds: no group (task id) is split between training and test rows."""
     from sklearn.model_selection import GroupKFold
 
     k = min(n_splits, len(np.unique(groups)))
@@ -35,21 +45,14 @@ def group_splits(groups: np.ndarray, n_splits: int) -> list[tuple[np.ndarray, np
     return list(GroupKFold(n_splits=k).split(dummy, groups=groups))
 
 
-def fit_calibrated(
-    name: str,
-    columns: Sequence[str],
-    cols: Sequence[int],
-    X: np.ndarray,
-    y: np.ndarray,
-    groups: np.ndarray,
-    inner: int,
-) -> Any:
-    """Family `name` on rows `X` (features + batch code), sigmoid-calibrated over grouped folds."""
-    splits = group_splits(groups, inner)
+def fit_calibrated(name: str, cols: Sequence[int], data: TrainingData, inner: int) -> Any:
+    """Family `name` on context columns `cols`, sigmoid-calibrated over task-grouped folds."""
+    X, y = data.inputs(), data.y
+    splits = group_splits(data.task_ids, inner)
     if all(len(np.unique(y[tr])) == 2 for tr, _ in splits):
         # One estimator refit on all rows plus a sigmoid fitted on the pooled out-of-fold
         # scores: a third of the size (and load time) of one estimator per fold.
-        return calibrated(name, columns, cols, splits, ensemble=False).fit(X, y)
+        return calibrated(name, data.columns, cols, splits, ensemble=False).fit(X, y)
     # Out-of-fold prediction needs every fold trainable; on tiny data keep the folds
     # that have both classes on both sides, one estimator each.
     splits = [
@@ -57,53 +60,38 @@ def fit_calibrated(
     ]
     if not splits:
         raise InputError("too few false positives to train a calibrated model")
-    return calibrated(name, columns, cols, splits, ensemble=True).fit(X, y)
+    return calibrated(name, data.columns, cols, splits, ensemble=True).fit(X, y)
 
 
-def _oof(
-    name: str,
-    columns: Sequence[str],
-    cols: Sequence[int],
-    X: np.ndarray,
-    y: np.ndarray,
-    groups: np.ndarray,
-    k: int,
-) -> np.ndarray:
-    """Out-of-fold uncalibrated scores of a family (for model selection)."""
+def _oof(name: str, cols: Sequence[int], data: TrainingData, k: int) -> np.ndarray:
+    """Out-of-fold uncalibrated scores of a family over task-grouped folds (for selection)."""
+    X, y = data.inputs(), data.y
     out = np.full(len(y), np.nan)
-    for tr, te in group_splits(groups, k):
+    for tr, te in group_splits(data.task_ids, k):
         if len(np.unique(y[tr])) < 2:
             continue
-        est = family(name, columns, cols).fit(X[tr], y[tr])
+        est = family(name, data.columns, cols).fit(X[tr], y[tr])
         out[te] = est.predict_proba(X[te])[:, 1]
     return out
 
 
-def _selection_score(y: np.ndarray, s: np.ndarray, groups: np.ndarray) -> float:
+def _selection_score(data: TrainingData, s: np.ndarray) -> float:
     m = ~np.isnan(s)
-    sc = score(y[m], s[m], groups[m])
+    sc = score(data.y[m], s[m], data.batches[m])
     return float(np.nanmean([sc.roc_auc, sc.within_task_auc]))
 
 
 def select(
-    columns: Sequence[str],
-    cols: Sequence[int],
-    X: np.ndarray,
-    y: np.ndarray,
-    groups: np.ndarray,
-    families: Sequence[str],
-    k: int,
+    cols: Sequence[int], data: TrainingData, families: Sequence[str], k: int
 ) -> tuple[str, dict[str, float]]:
-    """The family with the best inner grouped-CV score, and every family's score."""
-    inner = {
-        f: _selection_score(y, _oof(f, columns, cols, X, y, groups, k), groups) for f in families
-    }
+    """The family with the best inner task-grouped CV score, and every family's score."""
+    inner = {f: _selection_score(data, _oof(f, cols, data, k)) for f in families}
     return max(families, key=lambda f: (inner[f], -families.index(f))), inner
 
 
 @dataclass(frozen=True)
 class CVReport:
-    """Grouped (by task) cross-validated metrics of one feature set."""
+    """Task-grouped cross-validated metrics of one feature set, beside the baselines."""
 
     feature_set: str
     folds: int
@@ -113,13 +101,21 @@ class CVReport:
     per_corpus: Mapping[str, Scores] = field(default_factory=dict)  # nested, by corpus
     thresholds: tuple[Mapping[str, Any], ...] = ()  # nested predictions
     reliability: tuple[Mapping[str, Any], ...] = ()  # nested predictions
+    baselines: Mapping[str, Scores] = field(default_factory=dict)  # on the same test folds
+    best_features: tuple[str, ...] = ()  # the best single feature chosen in each outer fold
+    as_check: Scores | None = None  # nested, test tasks scored as `check` builds them
 
     def to_json(self) -> dict[str, Any]:
         return {
             "feature_set": self.feature_set,
+            "benchmark_only": self.feature_set not in CHECK_SETS,
             "folds": self.folds,
+            "grouping": "task_id",
             "families": {k: v.to_json() for k, v in self.families.items()},
             "nested": self.nested.to_json(),
+            "baselines": {k: v.to_json() for k, v in self.baselines.items()},
+            "best_features": list(self.best_features),
+            "as_check": self.as_check.to_json() if self.as_check else None,
             "chosen": list(self.chosen),
             "per_corpus": {k: v.to_json() for k, v in self.per_corpus.items()},
             "thresholds": [dict(r) for r in self.thresholds],
@@ -127,8 +123,18 @@ class CVReport:
         }
 
 
-def _set_columns(data: TrainingData, feature_set: str) -> list[int]:
-    return feature_sets(context_names(data.columns))[feature_set]
+# The feature sets `auditor check` uses (single files: solo; a samples file: peers). `task`
+# needs the benchmark's reference and weak inputs: its numbers are benchmark-only.
+CHECK_SETS = ("solo", "peers")
+
+
+def _set_columns(columns: Sequence[str], feature_set: str) -> list[int]:
+    return feature_sets(context_names(columns))[feature_set]
+
+
+def headline_scores(data: TrainingData, risk: np.ndarray) -> Scores:
+    """Scores with bootstrap intervals over task ids (the figures printed first)."""
+    return score(data.y, risk, data.batches, data.task_ids, n_boot=BOOTSTRAP)
 
 
 @single_threaded
@@ -139,31 +145,44 @@ def cross_validate(
     families: Sequence[str] = tuple(FAMILIES),
     outer: int = 5,
     inner: int = 3,
+    view: CheckView | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> CVReport:
-    """Nested grouped CV: per outer fold, pick the family by inner grouped CV on the training
-    part, and record every family's calibrated predictions on the test part."""
-    X = with_batch(data.X, data.groups)
-    cols = _set_columns(data, feature_set)
-    y, g, columns = data.y, data.groups, data.columns
+    """Nested CV over task-disjoint folds: per outer fold, pick the family by inner
+    task-grouped CV on the training part, record every family's calibrated predictions and
+    the baselines' on the test part, and (with `view`) the chosen family's risk on the test
+    tasks' rows as `check` builds them."""
+    cols = _set_columns(data.columns, feature_set)
+    X, y, tasks = data.inputs(), data.y, data.task_ids
     preds = {f: np.full(len(y), np.nan) for f in families}
+    base = {b: np.full(len(y), np.nan) for b in BASELINES}
     nested = np.full(len(y), np.nan)
-    chosen = []
-    splits = group_splits(g, outer)
+    checked = np.full(len(view.weak), np.nan) if view is not None else None
+    chosen, best_features = [], []
+    splits = group_splits(tasks, outer)
     for i, (tr, te) in enumerate(splits):
-        best, inner_scores = select(columns, cols, X[tr], y[tr], g[tr], families, inner)
+        train, test = data.take(tr), data.take(te)
+        best, inner_scores = select(cols, train, families, inner)
         chosen.append(best)
         for f in families:
-            est = fit_calibrated(f, columns, cols, X[tr], y[tr], g[tr], inner)
+            est = fit_calibrated(f, cols, train, inner)
             preds[f][te] = est.predict_proba(X[te])[:, 1]
+            if f == best and view is not None and checked is not None:
+                rows = np.isin(view.data.task_ids, np.unique(tasks[te]))
+                checked[rows] = est.predict_proba(view.data.take(rows).inputs())[:, 1]
         nested[te] = preds[best][te]
+        fit_b = fit_baselines(train, {feature_set: cols})
+        best_features.append(fit_b.features[feature_set].column if fit_b.features else "")
+        for b, s in baseline_scores(fit_b, test, feature_set).items():
+            base[b][te] = s
         if progress:
             progress(f"{feature_set} fold {i + 1}/{len(splits)}: inner {inner_scores} -> {best}")
+    g = data.batches
     return CVReport(
         feature_set=feature_set,
         folds=len(splits),
         families={f: score(y, p, g) for f, p in preds.items()},
-        nested=score(y, nested, g),
+        nested=headline_scores(data, nested),
         chosen=tuple(chosen),
         per_corpus={
             str(c): score(y[m], nested[m], g[m])
@@ -172,6 +191,13 @@ def cross_validate(
         },
         thresholds=tuple(threshold_table(y, nested)),
         reliability=tuple(reliability(y, nested)),
+        baselines={b: headline_scores(data, s) for b, s in base.items()},
+        best_features=tuple(best_features),
+        as_check=(
+            headline_scores(view.data.take(view.weak), checked[view.weak])
+            if view is not None and checked is not None
+            else None
+        ),
     )
 
 
@@ -199,23 +225,24 @@ def fit(
     outer: int = 5,
     inner: int = 3,
     sets: Sequence[str] = SETS,
+    view: CheckView | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> TrainedModel:
-    """Select a family per feature set by grouped CV, then fit it calibrated on all rows.
+    """Select a family per feature set by task-grouped CV, then fit it calibrated on all rows.
 
-    `cv` is True (nested CV report for every set), False, or the sets to report on."""
+    `cv` is True (nested CV report for every set), False, or the sets to report on; `view`
+    (the training corpora as `check` sees them) adds the `peers` set scored as `check` does."""
     unknown = set(families) - set(FAMILIES)
     if unknown:
         raise InputError(f"unknown model family: {', '.join(sorted(unknown))}")
     if len(np.unique(data.y)) < 2:
         raise InputError("training data needs both correct and false-positive candidates")
-    X = with_batch(data.X, data.groups)
     cv_sets = set(sets) if cv is True else set(cv or ())
     estimators: dict[str, Any] = {}
     chosen: dict[str, str] = {}
     cv_json: dict[str, Any] = {}
     for name in sets:
-        cols = _set_columns(data, name)
+        cols = _set_columns(data.columns, name)
         if name in cv_sets:
             report = cross_validate(
                 data,
@@ -223,17 +250,19 @@ def fit(
                 families=families,
                 outer=outer,
                 inner=inner,
+                view=view if name == "peers" else None,
                 progress=progress,
             )
             cv_json[name] = report.to_json()
-        best, inner_scores = select(data.columns, cols, X, data.y, data.groups, families, inner)
+        best, inner_scores = select(cols, data, families, inner)
         cv_json.setdefault(name, {})["selection"] = {
             k: round(v, 6) for k, v in inner_scores.items()
         }
         chosen[name] = best
-        estimators[name] = fit_calibrated(best, data.columns, cols, X, data.y, data.groups, inner)
+        estimators[name] = fit_calibrated(best, cols, data, inner)
         if progress:
             progress(f"{name}: fitted {best}")
+    baselines = fit_baselines(data, {n: _set_columns(data.columns, n) for n in sets})
     meta = ModelMeta(
         format=MODEL_FORMAT,
         schema_version=data.schema_version,
@@ -244,6 +273,7 @@ def fit(
         versions=versions(),
         corpora=tuple(corpora),
         cv=cv_json,
+        baselines=baselines.to_json(),
     )
     return TrainedModel(estimators, meta)
 
@@ -270,6 +300,7 @@ def train_tables(
     cv: bool | Sequence[str] = True,
     outer: int = 5,
     inner: int = 3,
+    view: CheckView | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> TrainedModel:
     """`train` on already extracted per-corpus tables."""
@@ -284,5 +315,12 @@ def train_tables(
         for c in corpora
     ]
     return fit(
-        data, corpora=info, families=families, cv=cv, outer=outer, inner=inner, progress=progress
+        data,
+        corpora=info,
+        families=families,
+        cv=cv,
+        outer=outer,
+        inner=inner,
+        view=view,
+        progress=progress,
     )

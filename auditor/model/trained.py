@@ -31,6 +31,7 @@ class ModelMeta:
     corpora: tuple[Mapping[str, Any], ...]  # name, sha256, n (weak-passers), fp
     cv: Mapping[str, Any] = field(default_factory=dict)
     min_peers: int = MIN_PEERS
+    baselines: Mapping[str, Any] = field(default_factory=dict)  # `BaselineFit.to_json()`
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
@@ -51,6 +52,7 @@ class ModelMeta:
             corpora=tuple(dict(c) for c in d["corpora"]),
             cv=dict(d.get("cv", {})),
             min_peers=int(d.get("min_peers", MIN_PEERS)),
+            baselines=dict(d.get("baselines", {})),
         )
 
 

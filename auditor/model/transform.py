@@ -27,25 +27,34 @@ class TaskContext(TransformerMixin, BaseEstimator):
         n = X.shape[1] - 1
         if n < 1:
             raise ValueError(
-                f"TaskContext needs feature columns and a last batch column; got {X.shape[1]} feature(s)"
+                "TaskContext needs feature columns and a last batch column; "
+                f"got {X.shape[1]} feature(s)"
             )
-        names = (
-            tuple(self.columns) if self.columns is not None else tuple(f"x{i}" for i in range(n))
-        )
-        if len(names) != n:
-            raise ValueError(f"{len(names)} column names for {n} feature columns")
-        self.feature_columns_ = names
-        self.names_ = context_names(names)
+        if self.columns is not None and len(self.columns) != n:
+            raise ValueError(f"{len(self.columns)} column names for {n} feature columns")
         return self
+
+    @property
+    def feature_columns(self) -> tuple[str, ...]:
+        """The feature column names (`x0, x1, ...` when not given). Not stored as fitted
+        attributes: every saved pipeline has a context step, and skops writes each name."""
+        check_is_fitted(self)
+        if self.columns is not None:
+            return tuple(self.columns)
+        return tuple(f"x{i}" for i in range(self.n_features_in_ - 1))
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The output column names: the feature columns, then the context columns."""
+        return context_names(self.feature_columns)
 
     def transform(self, X: Any) -> np.ndarray:
         check_is_fitted(self)
         X = validate_data(self, X, ensure_all_finite="allow-nan", reset=False)
-        return with_task_context(X[:, :-1], self.feature_columns_, X[:, -1])[0]
+        return with_task_context(X[:, :-1], self.feature_columns, X[:, -1])[0]
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        check_is_fitted(self)
-        return np.asarray(self.names_, dtype=object)
+        return np.asarray(self.names, dtype=object)
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
