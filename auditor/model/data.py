@@ -133,14 +133,14 @@ class CheckView:
 def check_view(corpus: LabeledCorpus, *, cache_dir: Path | None = None, jobs: int = 2) -> CheckView:
     """`corpus` as `check` sees its samples file (see `CheckView`)."""
     from auditor import features
-    from auditor.check import entry_point
+    from auditor.entrypoint import entry_point
 
     if corpus.candidates is None:
         raise InputError(f"{corpus.name}: its samples were not found; cannot extract features")
     keep = []
     for i, cand in enumerate(corpus.candidates):
-        name, _, error = entry_point(cand.code)
-        if error is None and name is not None:
+        entry = entry_point(cand.code)
+        if entry.error is None and entry.name is not None:
             keep.append(i)
     table = features.extract(
         [corpus.candidates[i] for i in keep], cache_dir=cache_dir, jobs=jobs, behavior=False

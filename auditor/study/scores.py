@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import csv
 import gzip
-import io
 import json
 import math
 from pathlib import Path
+from typing import TextIO
 
 from auditor.errors import InputError
 from auditor.io import open_text
@@ -78,7 +78,7 @@ def read_scores(path: str | Path) -> ScoreMap:
     return scores
 
 
-def _read_check_json(fh: io.TextIOBase, p: Path, scores: ScoreMap) -> None:
+def _read_check_json(fh: TextIO, p: Path, scores: ScoreMap) -> None:
     try:
         doc = json.load(fh)
     except json.JSONDecodeError as exc:
