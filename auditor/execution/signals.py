@@ -1,0 +1,202 @@
+"""Execution signals of one task's candidates: consensus over amplified inputs, and solo.
+
+`peer_outputs` amplifies the weak inputs, runs every distinct program on them, spends the
+guided budget around the inputs that split the peers, and applies the run-time validity
+filter (inputs on which most peers crash are dropped). `task_features` turns that into the
+consensus columns and, per candidate, runs the harness for the solo columns. Only the weak
+inputs and the candidates are used: never `plus_input`, never a reference's outputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from auditor.behavior.agreement import is_crash
+from auditor.execution import consensus, solo
+from auditor.execution.amplify import Budget, amplify, guided
+from auditor.execution.consensus import Vector, consensus_features, splitting_inputs
+from auditor.execution.harness import ENTRY, harness_program, queries
+from auditor.execution.mutants import mutants
+from auditor.execution.runner import ExecRunner, Limits
+from auditor.types import Task
+
+PEER_COLUMNS = tuple(c for c in consensus.COLUMNS if c != "exec.crash_rate")
+SOLO_COLUMNS = solo.COLUMNS
+COLUMNS: tuple[str, ...] = (*PEER_COLUMNS, *SOLO_COLUMNS)
+
+
+@dataclass(frozen=True)
+class ExecConfig:
+    """Budgets and limits of the execution signals (defaults used by the measurements)."""
+
+    budget: Budget = field(default_factory=Budget)
+    seed: int = 0
+    crash_majority: float = 0.5  # drop an input when more than this share of peers crash
+    pilots: int = 3  # peers run first to find inputs too slow for everyone
+    max_base: int = 8  # weak inputs used by the harness (coverage, mutants)
+    n_mutants: int = 12
+    n_type_inputs: int = 24
+    # Amplified inputs can be slow for every candidate (fib(2n)); such inputs mostly time
+    # out for most peers and are dropped, so a short per-input limit loses little.
+    limits: Limits = field(default_factory=lambda: Limits(0.25, 3.0))
+    harness_limits: Limits = field(default_factory=lambda: Limits(0.25, 10.0))
+
+
+@dataclass(frozen=True)
+class PeerRun:
+    """Kept inputs (after the validity filter), their origins and each program's outputs."""
+
+    inputs: tuple[tuple[Any, ...], ...]
+    origin: tuple[str, ...]
+    vectors: tuple[Vector | None, ...]
+    dropped: int  # inputs dropped as too slow or because most peers crashed
+
+
+def dataset_of(task: Task) -> str:
+    from auditor.label import dataset_of as of
+
+    return of(task)
+
+
+def decode_inputs(task: Task, inputs: Sequence[Any]) -> list[Any] | None:
+    """Inputs as the entry point receives them (MBPP+ tuples, sets); None if one fails."""
+    from auditor.sandbox._worker import deserialize_inputs
+
+    out = []
+    for inp in inputs:
+        try:
+            out.append(deserialize_inputs(dataset_of(task), task.task_id, [list(inp)])[0])
+        except Exception:  # a malformed input of the task itself: no harness for it
+            return None
+    return out
+
+
+def _valid(vectors: Sequence[Vector | None], peers: Sequence[bool], share: float) -> list[int]:
+    """Inputs on which at most `share` of the peers (with outputs) crashed."""
+    vecs = [v for v, p in zip(vectors, peers, strict=True) if p and v is not None]
+    if not vecs:
+        return []
+    n = len(vecs[0])
+    if len(vecs) < 3:
+        return list(range(n))
+    return [j for j in range(n) if np.mean([is_crash(v[j]) for v in vecs]) <= share]
+
+
+def _pilot(
+    run: ExecRunner,
+    task: Task,
+    codes: Sequence[str],
+    peers: Sequence[bool],
+    cfg: ExecConfig,
+    inputs: Sequence[Any],
+) -> list[int]:
+    """Inputs on which most of a few pilot peers do not time out (the rest are dropped before
+    every program pays the per-input limit on them)."""
+    pilots = [c for c, p in zip(codes, peers, strict=True) if p][: cfg.pilots]
+    if len(pilots) < cfg.pilots:
+        return list(range(len(inputs)))
+    vecs = [v for v in run.run(dataset_of(task), task.task_id, task.entry_point, pilots,
+                               inputs, cfg.limits) if v is not None]  # fmt: skip
+    slow = [np.mean([v[j] in ("timeout", "died") for v in vecs]) > 0.5 if vecs else False
+            for j in range(len(inputs))]  # fmt: skip
+    return [j for j in range(len(inputs)) if not slow[j]]
+
+
+def peer_outputs(
+    run: ExecRunner, task: Task, codes: Sequence[str], peers: Sequence[bool], cfg: ExecConfig
+) -> PeerRun:
+    """Amplify, run every program, add guided inputs around splits, filter (see module doc)."""
+    amp = amplify(
+        task.task_id,
+        task.base_input,
+        prompt=task.prompt,
+        entry_point=task.entry_point,
+        budget=cfg.budget,
+        seed=cfg.seed,
+    )
+    fast = _pilot(run, task, codes, peers, cfg, amp.inputs)
+    inputs, origin = [amp.inputs[j] for j in fast], [amp.origin[j] for j in fast]
+    ds = dataset_of(task)
+    vectors = run.run(ds, task.task_id, task.entry_point, codes, inputs, cfg.limits)
+    split = splitting_inputs(vectors, peers)
+    extra = guided(
+        task.task_id,
+        [inputs[j] for j in split],
+        task.base_input,
+        amp.inputs,
+        n=cfg.budget.guided,
+        seed=cfg.seed,
+    )
+    if extra:
+        extra = tuple(extra[j] for j in _pilot(run, task, codes, peers, cfg, extra))
+    if extra:
+        more = run.run(ds, task.task_id, task.entry_point, codes, extra, cfg.limits)
+        vectors = [
+            None if a is None or b is None else a + b for a, b in zip(vectors, more, strict=True)
+        ]
+        inputs += extra
+        origin += ["guided"] * len(extra)
+    keep = _valid(vectors, peers, cfg.crash_majority)
+    kept = [None if v is None else tuple(v[j] for j in keep) for v in vectors]
+    return PeerRun(
+        tuple(inputs[j] for j in keep),
+        tuple(origin[j] for j in keep),
+        tuple(kept),
+        len(amp.inputs) + len(extra) - len(keep),
+    )
+
+
+def solo_rows(
+    run: ExecRunner,
+    task: Task,
+    codes: Sequence[str],
+    amplified: Sequence[Sequence[Any]],
+    cfg: ExecConfig,
+) -> np.ndarray:
+    """len(codes) x SOLO_COLUMNS from one harness run per program."""
+    out = np.full((len(codes), len(SOLO_COLUMNS)), np.nan)
+    base = [b for b in task.base_input if isinstance(b, list | tuple)][: cfg.max_base]
+    step = max(1, len(amplified) // max(1, cfg.n_type_inputs))
+    amp = list(amplified)[::step][: cfg.n_type_inputs]
+    base_d, amp_d = decode_inputs(task, base), decode_inputs(task, amp)
+    if base_d is None or amp_d is None or not base_d:
+        return out
+    programs, plans = [], []
+    for code in codes:
+        cmap = solo.code_map(code)
+        muts = mutants(code, max_n=cfg.n_mutants, seed=cfg.seed) if cmap else ()
+        plans.append((cmap, len(muts)))
+        programs.append(harness_program(code, task.entry_point, muts) if cmap else "")
+    ready = [(i, cmap, n) for i, (cmap, n) in enumerate(plans) if cmap is not None]
+    jobs = [(programs[i], queries(base_d, cmap.lines, n, amp_d)) for i, cmap, n in ready]
+    answers = run.run_each("harness", f"exec:{task.task_id}", ENTRY, jobs, cfg.harness_limits)
+    for (i, cmap, n), ans in zip(ready, answers, strict=True):
+        out[i] = solo.solo_features(cmap, len(base_d), n, len(amp_d), ans)
+    return out
+
+
+def task_features(
+    run: ExecRunner,
+    task: Task,
+    codes: Sequence[str],
+    peers: Sequence[bool],
+    cfg: ExecConfig | None = None,
+    *,
+    with_solo: bool = True,
+) -> np.ndarray:
+    """len(codes) x COLUMNS for one task's candidates (`peers[i]`: row i is a peer)."""
+    cfg = cfg or ExecConfig()
+    out = np.full((len(codes), len(COLUMNS)), np.nan)
+    if not codes or not task.base_input:
+        return out
+    pr = peer_outputs(run, task, codes, peers, cfg)
+    block = consensus_features(pr.vectors, peers)
+    keep = [consensus.COLUMNS.index(c) for c in PEER_COLUMNS]
+    out[:, : len(PEER_COLUMNS)] = block[:, keep]
+    if with_solo:
+        out[:, len(PEER_COLUMNS) :] = solo_rows(run, task, codes, pr.inputs, cfg)
+    return out

@@ -1,0 +1,219 @@
+"""Execution signals on the shared corpora: ROC-AUC per signal and probing throughput.
+
+    PYTHONPATH=$PWD python3 -m tests.benchmarks.bench_execution [--names codegen16b ...]
+        [--max-tasks N] [--jobs 2] [--no-solo] [--out reports/execution/signal.json]
+
+Rows are the weak-test passers (what a best-of-n user chooses among), peers = the task's
+weak-test passers (duplicates count, leave-one-out). Amplified inputs come from the weak
+inputs only (never plus_input, never a reference); the label (from the committed labels)
+is used only to score. Per signal: pooled and within-task ROC-AUC (the sign is fixed in
+SIGNS beforehand, not fitted). Combined scores (`exec-peers`, `exec-solo`) are out-of-fold
+logistic regressions with folds grouped by task_id across corpora (issue 10), beside the
+random baseline and the best single signal. Writes aggregates and per-row features without
+any solution text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import GroupKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from auditor.corpus.labels import load_labeled
+from auditor.execution.consensus import COLUMNS as CONSENSUS_COLUMNS
+from auditor.execution.consensus import consensus_features
+from auditor.execution.runner import ExecRunner
+from auditor.execution.signals import (
+    COLUMNS,
+    PEER_COLUMNS,
+    SOLO_COLUMNS,
+    ExecConfig,
+    peer_outputs,
+    solo_rows,
+)
+from auditor.io import atomic_write
+from auditor.metrics import within_task_auc
+from auditor.types import Outcome, Status
+
+CORPORA = ("codegen16b", "davinci002", "qwen25coder7b")
+# Direction fixed a priori: +1 = a higher value means more likely a false positive.
+SIGNS = {
+    "exec.cluster_share": -1.0,
+    "exec.dist_plurality": 1.0,
+    "exec.margin": -1.0,
+    "exec.minority_inputs": 1.0,
+    "exec.missed_lines": 1.0,
+    "exec.missed_share": 1.0,
+    "exec.missed_arms": 1.0,
+    "exec.mutant_survival": 1.0,
+    "exec.crash_rate": 1.0,
+    "exec.timeout_rate": 1.0,
+    "exec.type_consistency": -1.0,
+}
+SOLO_SET = [c for c in SOLO_COLUMNS if c != "exec.n_mutants"]
+PEER_SET = [c for c in PEER_COLUMNS if c != "exec.n_inputs"] + SOLO_SET
+
+
+def _auc(y: np.ndarray, s: np.ndarray, g: np.ndarray) -> dict[str, Any]:
+    ok = np.isfinite(s)
+    pooled = float(roc_auc_score(y[ok], s[ok])) if 0 < y[ok].sum() < ok.sum() else float("nan")
+    within, n = within_task_auc(y, s, g)
+    return {
+        "pooled": round(pooled, 3),
+        "within": round(within, 3),
+        "tasks": n,
+        "rows": int(ok.sum()),
+    }
+
+
+def corpus_rows(name: str, args: argparse.Namespace, run: ExecRunner) -> dict[str, Any]:
+    """Features of the weak passers of one corpus, with timing."""
+    corpus = load_labeled(args.corpora / name, data_dir=args.data_dir)
+    assert corpus.candidates is not None and corpus.tasks is not None
+    by_task: dict[str, list[int]] = {}
+    for i, lb in enumerate(corpus.labels):
+        if lb.weak_status is Outcome.PASS and lb.task_id in corpus.tasks:
+            by_task.setdefault(lb.task_id, []).append(i)
+    tasks = list(by_task)[: args.max_tasks or None]
+    cfg = ExecConfig()
+    feats, ys, groups, ids = [], [], [], []
+    timing = {"peer_s": 0.0, "peer_programs": 0, "solo_s": 0.0, "solo_programs": 0}
+    for t in tasks:
+        rows = by_task[t]
+        task = corpus.tasks[t]
+        codes = {corpus.candidates[i].sha256: corpus.candidates[i].code for i in rows}
+        uniq = list(codes)
+        n0, t0 = run.programs_run, time.perf_counter()
+        t_task = t0
+        pr = peer_outputs(run, task, list(codes.values()), [True] * len(uniq), cfg)
+        timing["peer_s"] += time.perf_counter() - t0
+        timing["peer_programs"] += run.programs_run - n0
+        vec = dict(zip(uniq, pr.vectors, strict=True))
+        row_vecs = [vec[corpus.candidates[i].sha256] for i in rows]
+        block = consensus_features(row_vecs, [True] * len(rows))
+        out = np.full((len(rows), len(COLUMNS)), np.nan)
+        keep = [CONSENSUS_COLUMNS.index(c) for c in PEER_COLUMNS]
+        out[:, : len(PEER_COLUMNS)] = block[:, keep]
+        if not args.no_solo:
+            n0, t0 = run.programs_run, time.perf_counter()
+            s = solo_rows(run, task, list(codes.values()), pr.inputs, cfg)
+            timing["solo_s"] += time.perf_counter() - t0
+            timing["solo_programs"] += run.programs_run - n0
+            srow = dict(zip(uniq, s, strict=True))
+            out[:, len(PEER_COLUMNS) :] = [srow[corpus.candidates[i].sha256] for i in rows]
+        feats.append(out)
+        took = time.perf_counter() - t_task
+        ys += [corpus.labels[i].status is Status.FALSE_POSITIVE for i in rows]
+        groups += [t] * len(rows)
+        ids += [corpus.labels[i].sample_id for i in rows]
+        print(
+            f"{name} {t}: {len(uniq)} programs, {len(pr.inputs)} inputs, {took:.1f} s",
+            file=sys.stderr,
+        )
+    return {
+        "X": np.vstack(feats) if feats else np.zeros((0, len(COLUMNS))),
+        "y": np.array(ys, dtype=bool),
+        "groups": np.array(groups),
+        "ids": ids,
+        "timing": timing,
+        "tasks": len(tasks),
+    }
+
+
+def combined(X: np.ndarray, y: np.ndarray, groups: np.ndarray, cols: Sequence[str]) -> np.ndarray:
+    """Out-of-fold logistic-regression scores, folds grouped by task_id (NaN -> column median)."""
+    idx = [COLUMNS.index(c) for c in cols]
+    Z = X[:, idx].copy()
+    nan = ~np.isfinite(Z)
+    Z[:, :] = np.where(nan, np.nanmedian(np.where(nan, np.nan, Z), axis=0), Z)
+    Z = np.nan_to_num(np.hstack([Z, nan[:, nan.any(0)]]))
+    score = np.full(len(y), np.nan)
+    for tr, te in GroupKFold(n_splits=5).split(Z, y, groups):
+        model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=0.3))
+        model.fit(Z[tr], y[tr])
+        score[te] = model.predict_proba(Z[te])[:, 1]
+    return score
+
+
+def table(data: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Per-signal and combined AUCs per corpus and pooled over all."""
+    X = np.vstack([d["X"] for d in data.values()])
+    y = np.concatenate([d["y"] for d in data.values()])
+    g = np.concatenate([d["groups"] for d in data.values()])
+    out: dict[str, Any] = {"rows": len(y), "false_positives": int(y.sum()), "signals": {}}
+    for col, sign in SIGNS.items():
+        s = sign * X[:, COLUMNS.index(col)]
+        out["signals"][col] = {"all": _auc(y, s, g)} | {
+            name: _auc(d["y"], sign * d["X"][:, COLUMNS.index(col)], d["groups"])
+            for name, d in data.items()
+        }
+    if len(set(g)) >= 5:
+        for set_name, cols in (("exec-peers", PEER_SET), ("exec-solo", SOLO_SET)):
+            s = combined(X, y, g, cols)
+            out["signals"][set_name] = {"all": _auc(y, s, g)}
+    out["signals"]["random"] = {"all": _auc(y, np.random.default_rng(0).random(len(y)), g)}
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpora", type=Path, default=Path("corpora/labels"))
+    ap.add_argument("--names", nargs="*", default=list(CORPORA))
+    ap.add_argument("--data-dir", type=Path, default=Path("../shared/corpora"))
+    ap.add_argument("--max-tasks", type=int, default=0, help="first N tasks per corpus (0: all)")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--no-solo", action="store_true")
+    ap.add_argument("--out", type=Path, default=Path("reports/execution/signal.json"))
+    args = ap.parse_args(argv)
+    data: dict[str, dict[str, Any]] = {}
+    with ExecRunner(args.jobs) as run:
+        for name in args.names:
+            data[name] = corpus_rows(name, args, run)
+    res = table(data)
+    res["throughput"] = {
+        name: {
+            "peer_programs_per_s": round(d["timing"]["peer_programs"] / d["timing"]["peer_s"], 1)
+            if d["timing"]["peer_s"]
+            else None,
+            "solo_programs_per_s": round(d["timing"]["solo_programs"] / d["timing"]["solo_s"], 1)
+            if d["timing"]["solo_s"]
+            else None,
+            **{k: round(v, 1) for k, v in d["timing"].items()},
+            "tasks": d["tasks"],
+        }
+        for name, d in data.items()
+    }
+    res["settings"] = {"max_tasks": args.max_tasks, "jobs": args.jobs, "cpus": os.cpu_count()}
+    print(f"{'signal':24s} {'pooled':>7s} {'within':>7s} {'tasks':>6s}")
+    for sig, per in res["signals"].items():
+        a = per["all"]
+        print(f"{sig:24s} {a['pooled']:7.3f} {a['within']:7.3f} {a['tasks']:6d}")
+    for name, t in res["throughput"].items():
+        print(f"{name}: probing {t['peer_programs_per_s']} programs/s, harness "
+              f"{t['solo_programs_per_s']} programs/s")  # fmt: skip
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(args.out, json.dumps(res, indent=2) + "\n")
+    rows_out = args.out.with_name(args.out.stem + "_rows.csv")
+    lines = ["corpus,task_id,sample_id,false_positive," + ",".join(COLUMNS)]
+    for name, d in data.items():
+        for k in range(len(d["y"])):
+            vals = ",".join("" if not np.isfinite(v) else f"{v:.6g}" for v in d["X"][k])
+            lines.append(f"{name},{d['groups'][k]},{d['ids'][k]},{int(d['y'][k])},{vals}")
+    atomic_write(rows_out, "\n".join(lines) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
