@@ -123,6 +123,8 @@ def test_consensus_on_hand_made_vectors() -> None:
     dist = _col(block, "exec.dist_plurality")
     assert dist[:3].tolist() == [0.0] * 3 and dist[3] == pytest.approx(2 / 3)
     assert _col(block, "exec.margin")[3] == pytest.approx(-1.0)
+    assert _col(block, "exec.agree_mean")[3] == pytest.approx(1 / 3)  # agrees on input 0 only
+    assert _col(block, "exec.agree_mean")[0] == pytest.approx(7 / 9)  # (3/3 + 2/3 + 2/3) / 3
     assert _col(block, "exec.minority_inputs")[3] == 2
     assert _col(block, "exec.crash_rate")[3] == pytest.approx(1 / 3)
     assert set(_col(block, "exec.n_clusters")[:4]) == {2}

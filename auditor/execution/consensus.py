@@ -9,6 +9,7 @@ candidate without peers gets NaN, not zero.
 Per candidate (`exec.` columns):
   cluster_share     share of the other peers whose whole vector equals its own
   dist_plurality    share of inputs where it differs from the others' largest cluster
+  agree_mean        mean over inputs of the share of the other peers giving its output
   margin            (its cluster's size - the largest other cluster's) / other peers
   minority_inputs   inputs on which it is not in the others' plurality (count)
   crash_rate        share of inputs that raised, timed out or killed the child (no peers needed)
@@ -32,6 +33,7 @@ Vector = tuple[str, ...]
 COLUMNS: tuple[str, ...] = (
     "exec.cluster_share",
     "exec.dist_plurality",
+    "exec.agree_mean",
     "exec.margin",
     "exec.minority_inputs",
     "exec.crash_rate",
@@ -121,10 +123,12 @@ def _row_stats(
     largest_other = max(sizes.values(), default=0)
     width = int(max(others.max(), mine.max())) + 1
     counts = np.stack([np.bincount(others[:, j], minlength=width) for j in range(len(mine))])
-    in_plurality = counts[np.arange(len(mine)), mine] >= counts.max(axis=1)
+    agree = counts[np.arange(len(mine)), mine]
+    in_plurality = agree >= counts.max(axis=1)
     return {
         "exec.cluster_share": same / n,
         "exec.dist_plurality": dist,
+        "exec.agree_mean": float(np.mean(agree)) / n,
         "exec.margin": (same - largest_other) / n,
         "exec.minority_inputs": float(np.sum(~in_plurality)),
     }

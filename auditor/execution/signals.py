@@ -40,10 +40,12 @@ class ExecConfig:
     max_base: int = 8  # weak inputs used by the harness (coverage, mutants)
     n_mutants: int = 12
     n_type_inputs: int = 24
-    # Amplified inputs can be slow for every candidate (fib(2n)); such inputs mostly time
-    # out for most peers and are dropped, so a short per-input limit loses little.
-    limits: Limits = field(default_factory=lambda: Limits(0.25, 3.0))
-    harness_limits: Limits = field(default_factory=lambda: Limits(0.25, 10.0))
+    # CPU seconds. Correct programs take milliseconds on inputs of the weak tests' size;
+    # what runs longer is mostly a hang (gcd(0, x) by subtraction) or a naive algorithm on
+    # a grown input, and every program pays the limit on each such input: keep it short.
+    limits: Limits = field(default_factory=lambda: Limits(0.1, 1.5))
+    # Tracing slows the candidate's weak-input runs several times: a looser per-input limit.
+    harness_limits: Limits = field(default_factory=lambda: Limits(0.3, 6.0))
 
 
 @dataclass(frozen=True)
@@ -200,3 +202,9 @@ def task_features(
     if with_solo:
         out[:, len(PEER_COLUMNS) :] = solo_rows(run, task, codes, pr.inputs, cfg)
     return out
+
+
+def peer_score(cluster_share: np.ndarray, mutant_survival: np.ndarray) -> np.ndarray:
+    """Transparent false-positive score among peers: 1 - cluster share, ties within a cluster
+    broken by mutant survival (weight 0.1: any weight in 0.05-0.3 measured the same)."""
+    return 1.0 - cluster_share + 0.1 * np.nan_to_num(mutant_survival, nan=0.5)

@@ -41,6 +41,7 @@ from auditor.execution.signals import (
     SOLO_COLUMNS,
     ExecConfig,
     peer_outputs,
+    peer_score,
     solo_rows,
 )
 from auditor.io import atomic_write
@@ -52,6 +53,7 @@ CORPORA = ("codegen16b", "davinci002", "qwen25coder7b")
 SIGNS = {
     "exec.cluster_share": -1.0,
     "exec.dist_plurality": 1.0,
+    "exec.agree_mean": -1.0,
     "exec.margin": -1.0,
     "exec.minority_inputs": 1.0,
     "exec.missed_lines": 1.0,
@@ -163,8 +165,43 @@ def table(data: dict[str, dict[str, Any]]) -> dict[str, Any]:
         for set_name, cols in (("exec-peers", PEER_SET), ("exec-solo", SOLO_SET)):
             s = combined(X, y, g, cols)
             out["signals"][set_name] = {"all": _auc(y, s, g)}
+    # The transparent scores (weights fixed by hand, not fitted; see reports/execution):
+    # mutant survival breaks the ties of cluster share within a cluster.
+    cs, surv = (
+        X[:, COLUMNS.index("exec.cluster_share")],
+        X[:, COLUMNS.index("exec.mutant_survival")],
+    )
+    out["signals"]["score-peers"] = {"all": _auc(y, peer_score(cs, surv), g)}
+    out["signals"]["score-solo"] = {"all": _auc(y, np.nan_to_num(surv, nan=0.5), g)}
     out["signals"]["random"] = {"all": _auc(y, np.random.default_rng(0).random(len(y)), g)}
     return out
+
+
+def read_rows(paths: Sequence[Path]) -> dict[str, dict[str, Any]]:
+    """Per-corpus X, y, groups back from `*_rows.csv` files written by earlier runs."""
+    data: dict[str, dict[str, Any]] = {}
+    for path in paths:
+        lines = path.read_text().splitlines()
+        where = {c: k for k, c in enumerate(lines[0].split(","))}
+        for line in lines[1:]:
+            f = line.split(",")
+            d = data.setdefault(f[0], {"X": [], "y": [], "groups": [], "ids": []})
+            # columns an older run did not have are NaN
+            d["X"].append([float(f[where[c]]) if f[where.get(c, 0)] and c in where else np.nan
+                           for c in COLUMNS])  # fmt: skip
+            d["y"].append(f[3] == "1")
+            d["groups"].append(f[1])
+            d["ids"].append(f[2])
+    for d in data.values():
+        d["X"], d["y"], d["groups"] = np.array(d["X"]), np.array(d["y"]), np.array(d["groups"])
+    return data
+
+
+def print_table(res: dict[str, Any]) -> None:
+    print(f"{'signal':24s} {'pooled':>7s} {'within':>7s} {'tasks':>6s}")
+    for sig, per in res["signals"].items():
+        a = per["all"]
+        print(f"{sig:24s} {a['pooled']:7.3f} {a['within']:7.3f} {a['tasks']:6d}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -176,7 +213,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--no-solo", action="store_true")
     ap.add_argument("--out", type=Path, default=Path("reports/execution/signal.json"))
+    ap.add_argument("--from-rows", type=Path, nargs="*", help="only recompute the table")
     args = ap.parse_args(argv)
+    if args.from_rows:
+        res = table(read_rows(args.from_rows))
+        print_table(res)
+        atomic_write(args.out, json.dumps(res, indent=2) + "\n")
+        return 0
     data: dict[str, dict[str, Any]] = {}
     with ExecRunner(args.jobs) as run:
         for name in args.names:
@@ -196,10 +239,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name, d in data.items()
     }
     res["settings"] = {"max_tasks": args.max_tasks, "jobs": args.jobs, "cpus": os.cpu_count()}
-    print(f"{'signal':24s} {'pooled':>7s} {'within':>7s} {'tasks':>6s}")
-    for sig, per in res["signals"].items():
-        a = per["all"]
-        print(f"{sig:24s} {a['pooled']:7.3f} {a['within']:7.3f} {a['tasks']:6d}")
+    print_table(res)
     for name, t in res["throughput"].items():
         print(f"{name}: probing {t['peer_programs_per_s']} programs/s, harness "
               f"{t['solo_programs_per_s']} programs/s")  # fmt: skip
