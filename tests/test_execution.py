@@ -230,3 +230,46 @@ def test_solo_crash_and_hang_rates() -> None:
     crash = got[:, COLUMNS.index("exec.crash_rate")]
     assert 0 < crash[0] < 0.5 and crash[1] > 0.9  # 1/0 raises; the loop hangs unless x == 0
     assert got[1, COLUMNS.index("exec.timeout_rate")] > 0
+
+
+# -- harvesting weak tests from a test module --------------------------------------------------
+HARVEST_SRC = """
+import math
+def check(candidate):
+    assert candidate([1, 2, 3], 2) == [1, 2]
+    assert [] == candidate([], 0)
+    assert abs(candidate([1.5], 1) - 1.5) < 1e-6
+    assert not candidate([9], x)
+    assert candidate([5], 1)
+    assert not candidate([7], 0)
+    assert candidate([1, 2, 3], 2) == [1, 2]
+    candidate([4], key=1)
+    for i in range(3):
+        candidate([i], 1)
+"""
+
+
+def test_harvest_inputs_and_literal_expectations() -> None:
+    from auditor.execution.harvest import Expect, harvest
+
+    got = harvest(HARVEST_SRC, ["candidate"])
+    assert got.inputs == (([1, 2, 3], 2), ([], 0), ([1.5], 1), ([5], 1), ([7], 0))
+    assert got.expected == (
+        Expect("eq", [1, 2]),
+        Expect("eq", []),
+        Expect("close", 1.5, 1e-6),
+        Expect("truthy"),
+        Expect("falsy"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [("def check(:\n", "does not parse"), ("def test():\n    assert g(1) == 2\n", "no call to f")],
+)
+def test_harvest_bad_input_is_one_input_error(source: str, message: str) -> None:
+    from auditor.errors import InputError
+    from auditor.execution.harvest import harvest
+
+    with pytest.raises(InputError, match=message):
+        harvest(source, ["f"])
