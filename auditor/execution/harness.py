@@ -108,17 +108,20 @@ def harness_program(code: str, entry_point: str, mutants: Sequence[str] = ()) ->
     return _TEMPLATE.format(source=code, mutants=tuple(mutants), entry=entry_point)
 
 
-def queries(
-    base: Sequence[Sequence[Any]],
-    lines: Sequence[int],
-    n_mutants: int,
-    amplified: Sequence[Sequence[Any]] = (),
+def coverage_queries(
+    base: Sequence[Sequence[Any]], lines: Sequence[int], amplified: Sequence[Sequence[Any]]
 ) -> list[list[Any]]:
-    """The query inputs, in the order `split_answers` expects."""
+    """Runs on the weak inputs (traced), line questions, output types: `solo.Answers.coverage`."""
     out: list[list[Any]] = [["run", i, *args] for i, args in enumerate(base)]
     out += [["line", n] for n in lines]
-    out += [["mut", k, i, *args] for k in range(n_mutants) for i, args in enumerate(base)]
     out += [["type", *args] for args in (*base, *amplified)]
+    return out
+
+
+def mutant_queries(base: Sequence[Sequence[Any]], n_mutants: int) -> list[list[Any]]:
+    """Runs on the weak inputs, then every mutant on them: `solo.Answers.mutants`."""
+    out: list[list[Any]] = [["run", i, *args] for i, args in enumerate(base)]
+    out += [["mut", k, i, *args] for k in range(n_mutants) for i, args in enumerate(base)]
     return out
 
 

@@ -19,7 +19,7 @@ from auditor.behavior.agreement import is_crash
 from auditor.execution import consensus, solo
 from auditor.execution.amplify import Budget, amplify, guided
 from auditor.execution.consensus import Vector, consensus_features, splitting_inputs
-from auditor.execution.harness import ENTRY, harness_program, queries
+from auditor.execution.harness import ENTRY, coverage_queries, harness_program, mutant_queries
 from auditor.execution.mutants import mutants
 from auditor.execution.runner import ExecRunner, Limits
 from auditor.types import Task
@@ -36,7 +36,7 @@ class ExecConfig:
     budget: Budget = field(default_factory=Budget)
     seed: int = 0
     crash_majority: float = 0.5  # drop an input when more than this share of peers crash
-    pilots: int = 3  # peers run first to find inputs too slow for everyone
+    pilots: int = 4  # peers run first to find inputs too slow for them
     max_base: int = 8  # weak inputs used by the harness (coverage, mutants)
     n_mutants: int = 12
     n_type_inputs: int = 24
@@ -46,6 +46,9 @@ class ExecConfig:
     limits: Limits = field(default_factory=lambda: Limits(0.1, 1.5))
     # Tracing slows the candidate's weak-input runs several times: a looser per-input limit.
     harness_limits: Limits = field(default_factory=lambda: Limits(0.3, 6.0))
+    # Mutants often hang (x //= b -> x *= b); one slower than this on a weak input counts as
+    # killed, which a weak test with a time limit would do too.
+    mutant_limits: Limits = field(default_factory=lambda: Limits(0.05, 4.0))
 
 
 @dataclass(frozen=True)
@@ -96,16 +99,15 @@ def _pilot(
     cfg: ExecConfig,
     inputs: Sequence[Any],
 ) -> list[int]:
-    """Inputs on which most of a few pilot peers do not time out (the rest are dropped before
-    every program pays the per-input limit on them)."""
+    """Inputs on which none of a few pilot peers timed out: the rest are dropped before every
+    program pays the per-input limit on them (a hang of a few is then not seen: speed first)."""
     pilots = [c for c, p in zip(codes, peers, strict=True) if p][: cfg.pilots]
-    if len(pilots) < cfg.pilots:
+    if len(codes) <= cfg.pilots or not pilots:  # as cheap to run them all
         return list(range(len(inputs)))
-    vecs = [v for v in run.run(dataset_of(task), task.task_id, task.entry_point, pilots,
-                               inputs, cfg.limits) if v is not None]  # fmt: skip
-    slow = [np.mean([v[j] in ("timeout", "died") for v in vecs]) > 0.5 if vecs else False
-            for j in range(len(inputs))]  # fmt: skip
-    return [j for j in range(len(inputs)) if not slow[j]]
+    ds = dataset_of(task)
+    vecs = run.run(ds, task.task_id, task.entry_point, pilots, inputs, cfg.limits)
+    slow = {j for v in vecs if v is not None for j, f in enumerate(v) if f in ("timeout", "died")}
+    return [j for j in range(len(inputs)) if j not in slow]
 
 
 def peer_outputs(
@@ -174,10 +176,14 @@ def solo_rows(
         plans.append((cmap, len(muts)))
         programs.append(harness_program(code, task.entry_point, muts) if cmap else "")
     ready = [(i, cmap, n) for i, (cmap, n) in enumerate(plans) if cmap is not None]
-    jobs = [(programs[i], queries(base_d, cmap.lines, n, amp_d)) for i, cmap, n in ready]
-    answers = run.run_each("harness", f"exec:{task.task_id}", ENTRY, jobs, cfg.harness_limits)
-    for (i, cmap, n), ans in zip(ready, answers, strict=True):
-        out[i] = solo.solo_features(cmap, len(base_d), n, len(amp_d), ans)
+    hid = f"exec:{task.task_id}"
+    cov_jobs = [(programs[i], coverage_queries(base_d, cmap.lines, amp_d)) for i, cmap, _ in ready]
+    cov = run.run_each("harness", hid, ENTRY, cov_jobs, cfg.harness_limits)
+    mut_jobs = [(programs[i], mutant_queries(base_d, n)) for i, _, n in ready if n]
+    mut = iter(run.run_each("harness", hid, ENTRY, mut_jobs, cfg.mutant_limits))
+    for (i, cmap, n), c in zip(ready, cov, strict=True):
+        answers = solo.Answers(c, next(mut) if n else None)
+        out[i] = solo.solo_features(cmap, len(base_d), n, len(amp_d), answers)
     return out
 
 

@@ -78,36 +78,41 @@ def code_map(code: str) -> CodeMap | None:
     return CodeMap(tuple(sorted(lines)), tuple(sorted(arms)))
 
 
+@dataclass(frozen=True)
+class Answers:
+    """Harness answers of one candidate: to `coverage_queries` and to `mutant_queries`."""
+
+    coverage: Sequence[str] | None
+    mutants: Sequence[str] | None
+
+
 def solo_features(
-    cmap: CodeMap,
-    n_base: int,
-    n_mutants: int,
-    n_amplified: int,
-    answers: Sequence[str] | None,
+    cmap: CodeMap, n_base: int, n_mutants: int, n_amplified: int, answers: Answers
 ) -> np.ndarray:
-    """One row of COLUMNS from the harness answers to `harness.queries(...)`."""
+    """One row of COLUMNS from the harness answers (NaN where a job could not run)."""
     out = np.full(len(COLUMNS), np.nan)
-    n_lines = len(cmap.lines)
-    expect = n_base + n_lines + n_mutants * n_base + n_base + n_amplified
-    if answers is None or len(answers) != expect:
-        return out
-    runs, rest = answers[:n_base], answers[n_base:]
-    hit, rest = rest[:n_lines], rest[n_lines:]
-    mut, rest = rest[: n_mutants * n_base], rest[n_mutants * n_base :]
-    base_types, amp = rest[:n_base], rest[n_base:]
-    executed = {line for line, fp in zip(cmap.lines, hit, strict=True) if decode_bool(fp)}
     col = {c: k for k, c in enumerate(COLUMNS)}
-    out[col["exec.missed_lines"]] = n_lines - len(executed)
-    out[col["exec.missed_share"]] = (n_lines - len(executed)) / n_lines if n_lines else 0.0
-    out[col["exec.missed_arms"]] = sum(a not in executed for a in cmap.arms)
+    n_lines = len(cmap.lines)
+    cov = answers.coverage
+    if cov is not None and len(cov) == n_base + n_lines + n_base + n_amplified:
+        hit = cov[n_base : n_base + n_lines]
+        base_types, amp = cov[n_base + n_lines : 2 * n_base + n_lines], cov[2 * n_base + n_lines :]
+        executed = {line for line, fp in zip(cmap.lines, hit, strict=True) if decode_bool(fp)}
+        missed = n_lines - len(executed)
+        out[col["exec.missed_lines"]] = missed
+        out[col["exec.missed_share"]] = missed / n_lines if n_lines else 0.0
+        out[col["exec.missed_arms"]] = sum(a not in executed for a in cmap.arms)
+        if n_amplified:
+            out[col["exec.crash_rate"]] = float(np.mean([is_crash(f) for f in amp]))
+            timeouts = [f in ("timeout", "died") for f in amp]
+            out[col["exec.timeout_rate"]] = float(np.mean(timeouts))
+            out[col["exec.type_consistency"]] = _type_consistency(base_types, amp)
+    mut = answers.mutants
     out[col["exec.n_mutants"]] = n_mutants
-    if n_mutants and n_base:
-        same = [tuple(mut[k * n_base : (k + 1) * n_base]) == tuple(runs) for k in range(n_mutants)]
+    if n_mutants and n_base and mut is not None and len(mut) == n_base * (1 + n_mutants):
+        runs = tuple(mut[:n_base])
+        same = [tuple(mut[(k + 1) * n_base : (k + 2) * n_base]) == runs for k in range(n_mutants)]
         out[col["exec.mutant_survival"]] = float(np.mean(same))
-    if n_amplified:
-        out[col["exec.crash_rate"]] = float(np.mean([is_crash(f) for f in amp]))
-        out[col["exec.timeout_rate"]] = float(np.mean([f in ("timeout", "died") for f in amp]))
-        out[col["exec.type_consistency"]] = _type_consistency(base_types, amp)
     return out
 
 
