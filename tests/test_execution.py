@@ -273,3 +273,38 @@ def test_harvest_bad_input_is_one_input_error(source: str, message: str) -> None
 
     with pytest.raises(InputError, match=message):
         harvest(source, ["f"])
+
+
+# -- weak-test verdicts ------------------------------------------------------------------------
+def test_verdicts_by_reference_never_read_plus_input() -> None:
+    from auditor.execution.verify import by_reference
+    from auditor.types import Outcome
+
+    task = Task(
+        "HumanEval/toy", "def inc(x):\n", "inc", "    return x + 1\n", ([1], [2]), _Poison((1,))
+    )
+    codes = ["def inc(x):\n    return x + 1\n", "def inc(x):\n    return 2\n", "def inc(x):\n"]
+    with ExecRunner(2) as run:
+        got = by_reference(run, task, codes)
+    assert got[:2] == [Outcome.PASS, Outcome.FAIL] and got[2] is not Outcome.PASS
+
+
+def test_verdicts_by_harvested_asserts() -> None:
+    from auditor.execution.harvest import harvest
+    from auditor.execution.verify import by_asserts
+    from auditor.types import Outcome
+
+    tests = harvest(
+        "def test_f():\n    assert f(2) == 4\n    assert f(0) == 0\n    assert f(3)\n"
+        "    assert abs(f(1.5) - 2.25) < 1e-9\n",
+        ["f"],
+    )
+    codes = [
+        "def f(x):\n    return x * x\n",
+        "def f(x):\n    return x + x\n",
+        "def f(x):\n    while True:\n        pass\n",
+        "def f(x):\n    raise ValueError\n",
+    ]
+    with ExecRunner(2) as run:
+        got = by_asserts(run, "t", "f", codes, tests)
+    assert got == [Outcome.PASS, Outcome.FAIL, Outcome.TIMEOUT, Outcome.FAIL]

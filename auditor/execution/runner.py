@@ -47,6 +47,11 @@ class ExecRunner:
         self.programs_run = 0
         self.seconds_in_sandbox = 0.0
 
+    @property
+    def sandbox(self) -> Any:
+        """The `LocalRunner` (started on first use), for differential-test jobs."""
+        return self._local()
+
     def _local(self) -> Any:
         if self._runner is None:
             from auditor.sandbox import LocalRunner

@@ -91,12 +91,13 @@ def corpus_rows(name: str, args: argparse.Namespace, run: ExecRunner) -> dict[st
     tasks = list(by_task)[: args.max_tasks or None]
     cfg = ExecConfig()
     feats, ys, groups, ids = [], [], [], []
-    timing = {"peer_s": 0.0, "peer_programs": 0, "solo_s": 0.0, "solo_programs": 0}
+    timing = {"peer_s": 0.0, "peer_programs": 0, "solo_s": 0.0, "solo_programs": 0, "unique": 0}
     for t in tasks:
         rows = by_task[t]
         task = corpus.tasks[t]
         codes = {corpus.candidates[i].sha256: corpus.candidates[i].code for i in rows}
         uniq = list(codes)
+        timing["unique"] += len(uniq)
         n0, t0 = run.programs_run, time.perf_counter()
         t_task = t0
         pr = peer_outputs(run, task, list(codes.values()), [True] * len(uniq), cfg)
@@ -177,6 +178,16 @@ def table(data: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def write_rows(path: Path, data: dict[str, dict[str, Any]]) -> None:
+    """Per-row features and labels (no solution text), for `--from-rows`."""
+    lines = ["corpus,task_id,sample_id,false_positive," + ",".join(COLUMNS)]
+    for name, d in data.items():
+        for k in range(len(d["y"])):
+            vals = ",".join("" if not np.isfinite(v) else f"{v:.6g}" for v in d["X"][k])
+            lines.append(f"{name},{d['groups'][k]},{d['ids'][k]},{int(d['y'][k])},{vals}")
+    atomic_write(path, "\n".join(lines) + "\n")
+
+
 def read_rows(paths: Sequence[Path]) -> dict[str, dict[str, Any]]:
     """Per-corpus X, y, groups back from `*_rows.csv` files written by earlier runs."""
     data: dict[str, dict[str, Any]] = {}
@@ -224,10 +235,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     with ExecRunner(args.jobs) as run:
         for name in args.names:
             data[name] = corpus_rows(name, args, run)
+            write_rows(args.out.with_name(f"{args.out.stem}_{name}_rows.csv"), {name: data[name]})
     res = table(data)
     res["throughput"] = {
         name: {
             "peer_programs_per_s": round(d["timing"]["peer_programs"] / d["timing"]["peer_s"], 1)
+            if d["timing"]["peer_s"]
+            else None,
+            # distinct programs of the corpus per second of consensus probing (pilots, the
+            # guided round and the main run all included)
+            "unique_programs_per_s": round(d["timing"]["unique"] / d["timing"]["peer_s"], 1)
             if d["timing"]["peer_s"]
             else None,
             "solo_programs_per_s": round(d["timing"]["solo_programs"] / d["timing"]["solo_s"], 1)
@@ -241,17 +258,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     res["settings"] = {"max_tasks": args.max_tasks, "jobs": args.jobs, "cpus": os.cpu_count()}
     print_table(res)
     for name, t in res["throughput"].items():
-        print(f"{name}: probing {t['peer_programs_per_s']} programs/s, harness "
-              f"{t['solo_programs_per_s']} programs/s")  # fmt: skip
+        print(f"{name}: probing {t['unique_programs_per_s']} unique programs/s "
+              f"({t['peer_programs_per_s']} jobs/s), harness {t['solo_programs_per_s']} jobs/s")  # fmt: skip
     args.out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(args.out, json.dumps(res, indent=2) + "\n")
-    rows_out = args.out.with_name(args.out.stem + "_rows.csv")
-    lines = ["corpus,task_id,sample_id,false_positive," + ",".join(COLUMNS)]
-    for name, d in data.items():
-        for k in range(len(d["y"])):
-            vals = ",".join("" if not np.isfinite(v) else f"{v:.6g}" for v in d["X"][k])
-            lines.append(f"{name},{d['groups'][k]},{d['ids'][k]},{int(d['y'][k])},{vals}")
-    atomic_write(rows_out, "\n".join(lines) + "\n")
     return 0
 
 
