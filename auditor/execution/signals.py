@@ -26,7 +26,13 @@ from auditor.types import Task
 
 PEER_COLUMNS = tuple(c for c in consensus.COLUMNS if c != "exec.crash_rate")
 SOLO_COLUMNS = solo.COLUMNS
-COLUMNS: tuple[str, ...] = (*PEER_COLUMNS, *SOLO_COLUMNS)
+# Cluster-level evidence: the mean of a solo signal over the candidate's cluster (the peers
+# with its exact output vector, itself included): a plurality that special-cases shows it.
+CLUSTER_OF = {
+    "exec.cluster_survival": "exec.mutant_survival",
+    "exec.cluster_missed": "exec.missed_share",
+}
+COLUMNS: tuple[str, ...] = (*PEER_COLUMNS, *SOLO_COLUMNS, *CLUSTER_OF)
 
 
 @dataclass(frozen=True)
@@ -206,7 +212,29 @@ def task_features(
     keep = [consensus.COLUMNS.index(c) for c in PEER_COLUMNS]
     out[:, : len(PEER_COLUMNS)] = block[:, keep]
     if with_solo:
-        out[:, len(PEER_COLUMNS) :] = solo_rows(run, task, codes, pr.inputs, cfg)
+        block = solo_rows(run, task, codes, pr.inputs, cfg)
+        out[:, len(PEER_COLUMNS) : len(PEER_COLUMNS) + len(SOLO_COLUMNS)] = block
+        for name, source in CLUSTER_OF.items():
+            values = out[:, COLUMNS.index(source)]
+            out[:, COLUMNS.index(name)] = cluster_means(pr.vectors, peers, values)
+    return out
+
+
+def cluster_means(
+    vectors: Sequence[Vector | None], peers: Sequence[bool], values: np.ndarray
+) -> np.ndarray:
+    """Per row, the mean of `values` over the peers sharing its vector (and itself)."""
+    groups: dict[Vector, list[float]] = {}
+    for v, p, x in zip(vectors, peers, values, strict=True):
+        if v is not None and p and np.isfinite(x):
+            groups.setdefault(v, []).append(float(x))
+    out = np.full(len(vectors), np.nan)
+    for i, (v, p, x) in enumerate(zip(vectors, peers, values, strict=True)):
+        if v is None:
+            continue
+        member = groups.get(v, [])
+        pool = member if p or not np.isfinite(x) else [*member, float(x)]
+        out[i] = float(np.mean(pool)) if pool else np.nan
     return out
 
 

@@ -36,10 +36,12 @@ from auditor.execution.consensus import COLUMNS as CONSENSUS_COLUMNS
 from auditor.execution.consensus import consensus_features
 from auditor.execution.runner import ExecRunner
 from auditor.execution.signals import (
+    CLUSTER_OF,
     COLUMNS,
     PEER_COLUMNS,
     SOLO_COLUMNS,
     ExecConfig,
+    cluster_means,
     peer_outputs,
     peer_score,
     solo_rows,
@@ -63,9 +65,11 @@ SIGNS = {
     "exec.crash_rate": 1.0,
     "exec.timeout_rate": 1.0,
     "exec.type_consistency": -1.0,
+    "exec.cluster_survival": 1.0,
+    "exec.cluster_missed": 1.0,
 }
 SOLO_SET = [c for c in SOLO_COLUMNS if c != "exec.n_mutants"]
-PEER_SET = [c for c in PEER_COLUMNS if c != "exec.n_inputs"] + SOLO_SET
+PEER_SET = [c for c in PEER_COLUMNS if c != "exec.n_inputs"] + SOLO_SET + list(CLUSTER_OF)
 
 
 def _auc(y: np.ndarray, s: np.ndarray, g: np.ndarray) -> dict[str, Any]:
@@ -115,7 +119,11 @@ def corpus_rows(name: str, args: argparse.Namespace, run: ExecRunner) -> dict[st
             timing["solo_s"] += time.perf_counter() - t0
             timing["solo_programs"] += run.programs_run - n0
             srow = dict(zip(uniq, s, strict=True))
-            out[:, len(PEER_COLUMNS) :] = [srow[corpus.candidates[i].sha256] for i in rows]
+            solo_end = len(PEER_COLUMNS) + len(SOLO_COLUMNS)
+            out[:, len(PEER_COLUMNS) : solo_end] = [srow[corpus.candidates[i].sha256] for i in rows]
+            for col, source in CLUSTER_OF.items():
+                values = out[:, COLUMNS.index(source)]
+                out[:, COLUMNS.index(col)] = cluster_means(row_vecs, [True] * len(rows), values)
         feats.append(out)
         took = time.perf_counter() - t_task
         ys += [corpus.labels[i].status is Status.FALSE_POSITIVE for i in rows]
@@ -144,6 +152,8 @@ def combined(X: np.ndarray, y: np.ndarray, groups: np.ndarray, cols: Sequence[st
     Z = np.nan_to_num(np.hstack([Z, nan[:, nan.any(0)]]))
     score = np.full(len(y), np.nan)
     for tr, te in GroupKFold(n_splits=5).split(Z, y, groups):
+        if len(set(y[tr])) < 2:
+            continue
         model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=0.3))
         model.fit(Z[tr], y[tr])
         score[te] = model.predict_proba(Z[te])[:, 1]
