@@ -308,3 +308,14 @@ def test_verdicts_by_harvested_asserts() -> None:
     with ExecRunner(2) as run:
         got = by_asserts(run, "t", "f", codes, tests)
     assert got == [Outcome.PASS, Outcome.FAIL, Outcome.TIMEOUT, Outcome.FAIL]
+
+
+def test_cluster_means_average_over_the_output_cluster() -> None:
+    from auditor.execution.signals import cluster_means
+
+    a, b = ("v:1",), ("v:2",)
+    got = cluster_means([a, a, b, None, a], [True, True, True, True, False],
+                        np.array([0.2, 0.4, 0.9, 0.5, 1.0]))  # fmt: skip
+    assert got[:3].tolist() == pytest.approx([0.3, 0.3, 0.9])
+    assert math.isnan(got[3])
+    assert got[4] == pytest.approx((0.2 + 0.4 + 1.0) / 3)  # a non-peer joins its cluster's mean
