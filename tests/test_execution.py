@@ -319,3 +319,45 @@ def test_cluster_means_average_over_the_output_cluster() -> None:
     assert got[:3].tolist() == pytest.approx([0.3, 0.3, 0.9])
     assert math.isnan(got[3])
     assert got[4] == pytest.approx((0.2 + 0.4 + 1.0) / 3)  # a non-peer joins its cluster's mean
+
+
+# -- execution for check -----------------------------------------------------------------------
+def test_execute_samples_with_a_reference_task() -> None:
+    """Failing candidates get a verdict and no risk; passers get risk from consensus."""
+    from auditor.execution.gate import execute
+    from auditor.types import Candidate, Outcome
+
+    task = Task("toy/sum_to", PROMPT, "sum_to", "    return n * (n + 1) // 2\n",
+                ([3], [5], [10]), _Poison((1,)))  # fmt: skip
+    codes = [
+        *CORRECT,
+        *PLANTED.values(),
+        "def sum_to(n):\n    return n\n",  # fails the weak tests
+        "def sum_to(n):\n    while True:\n        pass\n",  # hangs
+        "def sum_to(n):\n    raise RuntimeError\n",  # crashes
+    ]
+    cands = [Candidate("toy/sum_to", str(k), c) for k, c in enumerate(codes)]
+    got = execute(cands, {"toy/sum_to": task})
+    assert [r.verdict for r in got[:6]] == [Outcome.PASS] * 6
+    assert [r.verdict for r in got[6:]] == [Outcome.FAIL, Outcome.TIMEOUT, Outcome.FAIL]
+    assert all(r.risk is None and not r.features for r in got[6:])
+    assert all(r.signals == ("weak-tests", "consensus", "solo") for r in got[:6])
+    risks = [r.risk for r in got[:6]]
+    assert all(r is not None for r in risks)
+    assert max(risks[:3]) < min(risks[3:6])  # type: ignore[type-var]
+    assert got[0].weak_tests == "reference"
+
+
+def test_execute_one_file_with_harvested_tests() -> None:
+    from auditor.execution.gate import execute
+    from auditor.execution.harvest import harvest
+    from auditor.types import Candidate, Outcome
+
+    tests = harvest("def test_it():\n    assert sum_to(3) == 6\n    assert sum_to(5) == 15\n",
+                    ["sum_to"])  # fmt: skip
+    task = Task("file.py", "", "sum_to", "", (), ())
+    got = execute([Candidate("file.py", "0", PLANTED["special_cased"])], {"file.py": task},
+                  tests=tests)  # fmt: skip
+    assert got[0].verdict is Outcome.PASS and got[0].weak_tests == "asserts"
+    assert got[0].risk is None and got[0].signals == ("weak-tests", "solo")
+    assert "exec.mutant_survival" in got[0].features

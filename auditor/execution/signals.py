@@ -9,6 +9,7 @@ inputs and the candidates are used: never `plus_input`, never a reference's outp
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -193,31 +194,45 @@ def solo_rows(
     return out
 
 
-def task_features(
+def task_block(
     run: ExecRunner,
     task: Task,
     codes: Sequence[str],
     peers: Sequence[bool],
     cfg: ExecConfig | None = None,
     *,
-    with_solo: bool = True,
-) -> np.ndarray:
-    """len(codes) x COLUMNS for one task's candidates (`peers[i]`: row i is a peer)."""
+    solo_until: float | None = None,
+) -> tuple[np.ndarray, PeerRun, bool]:
+    """(len(codes) x COLUMNS, the peer run, whether the solo signals ran) for one task.
+
+    The solo signals run unless `solo_until` (a `time.monotonic()` deadline) has passed
+    once the consensus is done."""
     cfg = cfg or ExecConfig()
     out = np.full((len(codes), len(COLUMNS)), np.nan)
-    if not codes or not task.base_input:
-        return out
     pr = peer_outputs(run, task, codes, peers, cfg)
     block = consensus_features(pr.vectors, peers)
-    keep = [consensus.COLUMNS.index(c) for c in PEER_COLUMNS]
-    out[:, : len(PEER_COLUMNS)] = block[:, keep]
+    out[:, : len(PEER_COLUMNS)] = block[:, [consensus.COLUMNS.index(c) for c in PEER_COLUMNS]]
+    with_solo = solo_until is None or time.monotonic() < solo_until
     if with_solo:
-        block = solo_rows(run, task, codes, pr.inputs, cfg)
-        out[:, len(PEER_COLUMNS) : len(PEER_COLUMNS) + len(SOLO_COLUMNS)] = block
+        end = len(PEER_COLUMNS) + len(SOLO_COLUMNS)
+        out[:, len(PEER_COLUMNS) : end] = solo_rows(run, task, codes, pr.inputs, cfg)
         for name, source in CLUSTER_OF.items():
             values = out[:, COLUMNS.index(source)]
             out[:, COLUMNS.index(name)] = cluster_means(pr.vectors, peers, values)
-    return out
+    return out, pr, with_solo
+
+
+def task_features(
+    run: ExecRunner,
+    task: Task,
+    codes: Sequence[str],
+    peers: Sequence[bool],
+    cfg: ExecConfig | None = None,
+) -> np.ndarray:
+    """len(codes) x COLUMNS for one task's candidates (`peers[i]`: row i is a peer)."""
+    if not codes or not task.base_input:
+        return np.full((len(codes), len(COLUMNS)), np.nan)
+    return task_block(run, task, codes, peers, cfg)[0]
 
 
 def cluster_means(

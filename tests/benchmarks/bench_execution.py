@@ -160,6 +160,28 @@ def combined(X: np.ndarray, y: np.ndarray, groups: np.ndarray, cols: Sequence[st
     return score
 
 
+def calibration(score: np.ndarray, y: np.ndarray, groups: np.ndarray) -> dict[str, Any]:
+    """Platt scaling of the transparent peer score: coefficients fitted on all rows, and the
+    Brier score and expected calibration error of task-grouped out-of-fold fits."""
+    ok = np.isfinite(score)
+    s, t, g = score[ok].reshape(-1, 1), y[ok], groups[ok]
+    fit = LogisticRegression(C=1e6).fit(s, t)
+    oof = np.full(len(t), np.nan)
+    for tr, te in GroupKFold(n_splits=5).split(s, t, g):
+        oof[te] = LogisticRegression(C=1e6).fit(s[tr], t[tr]).predict_proba(s[te])[:, 1]
+    bins = np.minimum((oof * 10).astype(int), 9)
+    ece = sum(abs(oof[bins == b].mean() - t[bins == b].mean()) * (bins == b).mean()
+              for b in range(10) if (bins == b).any())  # fmt: skip
+    return {
+        "slope": round(float(fit.coef_[0, 0]), 4),
+        "intercept": round(float(fit.intercept_[0]), 4),
+        "oof_brier": round(float(np.mean((oof - t) ** 2)), 4),
+        "base_rate_brier": round(float(np.mean((t.mean() - t) ** 2)), 4),
+        "oof_ece": round(float(ece), 4),
+        "rows": int(ok.sum()),
+    }
+
+
 def table(data: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Per-signal and combined AUCs per corpus and pooled over all."""
     X = np.vstack([d["X"] for d in data.values()])
@@ -184,6 +206,7 @@ def table(data: dict[str, dict[str, Any]]) -> dict[str, Any]:
     )
     out["signals"]["score-peers"] = {"all": _auc(y, peer_score(cs, surv), g)}
     out["signals"]["score-solo"] = {"all": _auc(y, np.nan_to_num(surv, nan=0.5), g)}
+    out["calibration"] = calibration(peer_score(cs, surv), y, g)
     out["signals"]["random"] = {"all": _auc(y, np.random.default_rng(0).random(len(y)), g)}
     return out
 
