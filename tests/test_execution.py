@@ -361,3 +361,12 @@ def test_execute_one_file_with_harvested_tests() -> None:
     assert got[0].verdict is Outcome.PASS and got[0].weak_tests == "asserts"
     assert got[0].risk is None and got[0].signals == ("weak-tests", "solo")
     assert "exec.mutant_survival" in got[0].features
+
+
+def test_specials_of_empty_and_numeric_lists() -> None:
+    from auditor.execution.amplify import specials
+
+    shape = Shape("list", 0.0, 3.0, (Shape("int", -1.0, 5.0),))
+    assert [] in specials(shape, [])
+    got = specials(shape, [3, -1, 5])
+    assert [-1] in got and [5] in got and [-3, 1, -5] in got

@@ -72,6 +72,10 @@ def _special_sequences(like: Sequence[Any]) -> list[list[Any]]:
     out += [xs[:-1], xs + xs[-1:], xs[:1] * max(2, len(xs))]
     with contextlib.suppress(TypeError):  # unorderable elements
         out += [sorted(xs), sorted(xs, reverse=True)]
+        out += [[min(xs)], [max(xs)]] if xs else []
+    numbers = [v for v in xs if isinstance(v, int | float) and not isinstance(v, bool)]
+    if numbers and len(numbers) == len(xs):  # all-negative, with zeros, without the first
+        out += [[-v for v in xs], [0 * v for v in xs], [v - max(xs) - 1 for v in xs]]
     return out
 
 

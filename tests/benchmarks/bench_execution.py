@@ -92,7 +92,7 @@ def corpus_rows(name: str, args: argparse.Namespace, run: ExecRunner) -> dict[st
     for i, lb in enumerate(corpus.labels):
         if lb.weak_status is Outcome.PASS and lb.task_id in corpus.tasks:
             by_task.setdefault(lb.task_id, []).append(i)
-    tasks = list(by_task)[: args.max_tasks or None]
+    tasks = [t for t in by_task if not args.only or t in args.only][: args.max_tasks or None]
     cfg = ExecConfig()
     feats, ys, groups, ids = [], [], [], []
     timing = {"peer_s": 0.0, "peer_programs": 0, "solo_s": 0.0, "solo_programs": 0, "unique": 0}
@@ -254,6 +254,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--names", nargs="*", default=list(CORPORA))
     ap.add_argument("--data-dir", type=Path, default=Path("../shared/corpora"))
     ap.add_argument("--max-tasks", type=int, default=0, help="first N tasks per corpus (0: all)")
+    ap.add_argument("--only", nargs="*", default=[], help="these task ids only")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--no-solo", action="store_true")
     ap.add_argument("--out", type=Path, default=Path("reports/execution/signal.json"))
