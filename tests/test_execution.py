@@ -370,3 +370,17 @@ def test_specials_of_empty_and_numeric_lists() -> None:
     assert [] in specials(shape, [])
     got = specials(shape, [3, -1, 5])
     assert [-1] in got and [5] in got and [-3, 1, -5] in got
+
+
+def test_exec_table_columns_and_rows() -> None:
+    from auditor.execution.table import exec_table
+    from auditor.types import Candidate
+
+    task = Task("toy/sum_to", PROMPT, "sum_to", "", ([3], [5], [10]), ())
+    codes = [*CORRECT, PLANTED["special_cased"], "def sum_to(n):\n    return n\n"]
+    cands = [Candidate("toy/sum_to", str(k), c) for k, c in enumerate(codes)]
+    table = exec_table(cands, {"toy/sum_to": task}, [True] * 4 + [False])
+    assert all(c.startswith("exec.") for c in table.columns)
+    assert table.keys[0] == ("toy/sum_to", "0", cands[0].sha256)
+    share = table.column("exec.cluster_share")
+    assert share[:3].tolist() == [2 / 3] * 3 and share[3] == 0 and math.isnan(share[4])
