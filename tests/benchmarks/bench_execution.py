@@ -204,8 +204,15 @@ def table(data: dict[str, dict[str, Any]]) -> dict[str, Any]:
         X[:, COLUMNS.index("exec.cluster_share")],
         X[:, COLUMNS.index("exec.mutant_survival")],
     )
-    out["signals"]["score-peers"] = {"all": _auc(y, peer_score(cs, surv), g)}
-    out["signals"]["score-solo"] = {"all": _auc(y, np.nan_to_num(surv, nan=0.5), g)}
+    for name, fn in (
+        ("score-peers", lambda X: peer_score(X[:, COLUMNS.index("exec.cluster_share")],
+                                             X[:, COLUMNS.index("exec.mutant_survival")])),
+        ("score-solo", lambda X: np.nan_to_num(X[:, COLUMNS.index("exec.mutant_survival")],
+                                               nan=0.5)),
+    ):  # fmt: skip
+        out["signals"][name] = {"all": _auc(y, fn(X), g)} | {
+            c: _auc(d["y"], fn(d["X"]), d["groups"]) for c, d in data.items()
+        }
     out["calibration"] = calibration(peer_score(cs, surv), y, g)
     out["signals"]["random"] = {"all": _auc(y, np.random.default_rng(0).random(len(y)), g)}
     return out
