@@ -42,14 +42,11 @@ _EXPORTS: dict[str, str] = {
     "check": "auditor.check",
     # resampling maths and reports
     "curves": "auditor.resampling",
-    "summarize": "auditor.resampling",
+    "summarize_corpus": "auditor.resampling",
     "threshold_sweep": "auditor.resampling",
     "rerank_curves": "auditor.resampling",
-    "build_study": "auditor.report.study",
+    "build_study": "auditor.study.analysis",
 }
-
-# Names whose attribute differs from the exported name.
-_ALIASES = {"check_rules": "check"}
 
 __all__ = sorted(_EXPORTS)
 
@@ -58,7 +55,7 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'auditor.api' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), _ALIASES.get(name, name))
+    value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
 
@@ -78,7 +75,7 @@ if TYPE_CHECKING:  # give type checkers and IDEs the real signatures
     from auditor.metrics import within_task_auc
     from auditor.model import evaluate, load_model, save_model, train
     from auditor.parse import parse
-    from auditor.report.study import build_study
-    from auditor.resampling import curves, rerank_curves, summarize, threshold_sweep
-    from auditor.rules import check as check_rules
+    from auditor.resampling import curves, rerank_curves, summarize_corpus, threshold_sweep
+    from auditor.rules import check_rules
     from auditor.sanitize import sanitize
+    from auditor.study.analysis import build_study

@@ -12,8 +12,8 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from auditor.check import RISK_CODE, CheckRun, occurrence_keys
 from auditor.errors import InputError
+from auditor.results import RISK_CODE, CheckRun, occurrence_keys
 
 SCHEMA = "auditor.baseline/1"
 Key = tuple[str, str, str]

@@ -1,12 +1,20 @@
-"""Atomic file writes: readers never see half a file, and a failed write leaves none."""
+"""File I/O shared by every module: atomic writes, file hashing, gzip-or-plain text reading.
+
+Atomic writes: readers never see half a file, and a failed write leaves none.
+"""
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+import io
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 from auditor.errors import AuditorError, InputError
 
@@ -51,3 +59,120 @@ def atomic_write(
         if fsync:
             fh.flush()
             os.fsync(fh.fileno())
+
+
+GZIP_MAGIC = b"\x1f\x8b"
+_CHUNK = 1 << 20
+
+
+def _kind(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def require_regular(path: str | os.PathLike[str]) -> None:
+    """InputError unless `path` exists as something other than a regular file (after links).
+
+    A missing path passes: the caller reports it in its own words.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return
+    if not stat.S_ISREG(mode):
+        raise InputError(f"{path}: {_kind(mode)}, not a regular file")
+
+
+def open_regular(path: str | os.PathLike[str]) -> io.BufferedReader:
+    """Open a regular file for binary reading; a FIFO, device or directory is an InputError.
+
+    The open is non-blocking so that a FIFO without a writer cannot hang it; the kind is
+    checked on the open descriptor, so a file swapped after a check cannot slip through.
+    Other failures (missing, unreadable) raise OSError, for the caller to word.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise InputError(f"{path}: {_kind(mode)}, not a regular file")
+        os.set_blocking(fd, True)
+        return open(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_bytes(path: str | os.PathLike[str], max_bytes: int | None = None) -> bytes:
+    """The bytes of a regular file; more than `max_bytes` is an InputError.
+
+    The cap holds while reading (a file growing after `stat` cannot exceed it).
+    """
+    with open_regular(path) as fh:
+        data = fh.read() if max_bytes is None else fh.read(max_bytes + 1)
+    if max_bytes is not None and len(data) > max_bytes:
+        raise InputError(f"{path}: larger than {max_bytes} bytes")
+    return data
+
+
+def read_text(path: str | os.PathLike[str]) -> str:
+    """The UTF-8 text of a regular file, newlines translated as `Path.read_text` does."""
+    with io.TextIOWrapper(open_regular(path), encoding="utf-8") as fh:
+        return fh.read()
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    """Hex sha256 of a regular file's bytes, read in chunks."""
+    digest = hashlib.sha256()
+    with open_regular(path) as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def is_gzip(path: str | os.PathLike[str]) -> bool:
+    """True for a `.gz` name or gzip magic bytes (so a gzipped `.jsonl` still reads)."""
+    if Path(path).suffix == ".gz":
+        return True
+    try:
+        with open_regular(path) as fh:
+            return fh.read(2) == GZIP_MAGIC
+    except OSError:
+        return False
+
+
+class _GzipText(io.TextIOWrapper):
+    """UTF-8 text of a gzip stream that also closes the file under it."""
+
+    def __init__(self, raw: io.BufferedReader) -> None:
+        self._raw = raw
+        super().__init__(gzip.GzipFile(fileobj=raw, mode="rb"), encoding="utf-8")
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._raw.close()
+
+
+def open_text(path: str | os.PathLike[str]) -> TextIO:
+    """A UTF-8 text stream of a regular file, decompressed when it is gzip (see `is_gzip`).
+
+    Not a regular file: InputError. Other errors are the caller's to word: OSError, EOFError,
+    zlib.error, UnicodeDecodeError.
+    """
+    raw = open_regular(path)
+    try:
+        if Path(path).suffix == ".gz" or raw.peek(2)[:2] == GZIP_MAGIC:
+            return _GzipText(raw)
+        return io.TextIOWrapper(raw, encoding="utf-8")
+    except BaseException:
+        raw.close()
+        raise

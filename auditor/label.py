@@ -17,25 +17,33 @@ import hashlib
 import json
 import os
 import sys
-import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from auditor.corpus.labels import (
+    LABELS_FILE,
+    RESULTS_FILE,
+    RUN_FILE,
+    SCHEMA,
+    SUMMARY_FILE,
+    LabelAppender,
+    LabelRow,
+    read_label_rows,
+    rewrite_labels,
+)
 from auditor.dedupe import behaviour_key
 from auditor.errors import InputError
-from auditor.io import atomic_write
-from auditor.sandbox import Job, JobResult, LocalRunner, Runner, SandboxLimits, TaskSpec
+from auditor.io import atomic_write, read_text, require_regular, sha256_file
+from auditor.resampling import TaskCounts
+from auditor.resampling import ceiling as resampling_ceiling
+from auditor.sandbox import Job, JobResult, LocalRunner, Runner, SandboxLimits
+from auditor.sandbox.spec import task_spec
 from auditor.types import Candidate, Label, Outcome, Status, Task
 
-SCHEMA = "auditor.labels/1"
-LABELS_FILE, SUMMARY_FILE, RESULTS_FILE, RUN_FILE = (
-    "labels.jsonl",
-    "summary.json",
-    "eval_results.json",
-    "run.json",
-)
+Key = tuple[str, str]  # (task_id, sample_id)
+MAX_TRIES = 2  # runs of a candidate whose sandbox result is `error`: the first, one retry
 
 
 # -- weak-test suites (one registry) ------------------------------------------------------------
@@ -70,36 +78,6 @@ WEAK_TESTS: Mapping[str, WeakTests] = {
 }
 
 
-def dataset_of(task: Task) -> str:
-    """EvalPlus dataset kind of a task; selects the special oracles and MBPP input decoding."""
-    if task.task_id.startswith("HumanEval"):
-        return "humaneval"
-    if task.task_id.startswith("Mbpp"):
-        return "mbpp"
-    return "humaneval" if task.test and not task.assertion else "mbpp"
-
-
-def original_tests(task: Task) -> str:
-    """Program suffix running the benchmark's own tests against the entry point."""
-    if dataset_of(task) == "humaneval":
-        return f"{task.test}\n\ncheck({task.entry_point})\n" if task.test else ""
-    return task.assertion
-
-
-def task_spec(task: Task, *, with_original: bool = False) -> TaskSpec:
-    """The sandbox's view of a task (the reference is prompt + canonical solution)."""
-    return TaskSpec(
-        task_id=task.task_id,
-        dataset=dataset_of(task),
-        entry_point=task.entry_point,
-        reference=task.reference,
-        base_input=task.base_input,
-        plus_input=task.plus_input,
-        atol=task.atol,
-        original=original_tests(task) if with_original else "",
-    )
-
-
 # -- results --------------------------------------------------------------------------------
 
 
@@ -120,13 +98,7 @@ class SamplesRef:
                 rel = p.relative_to(Path(data_dir).resolve()).as_posix()
             except ValueError:
                 rel = None
-        digest = ""
-        if p.is_file():
-            h = hashlib.sha256()
-            with p.open("rb") as fh:
-                for chunk in iter(lambda: fh.read(1 << 20), b""):
-                    h.update(chunk)
-            digest = h.hexdigest()
+        digest = sha256_file(p) if p.is_file() else ""
         return cls(file=p.name if rel else str(p), data_relpath=rel, sha256=digest)
 
 
@@ -139,6 +111,7 @@ class LabelRun:
     out_dir: Path | None = None
     base_status: Mapping[tuple[str, str], Outcome] = field(default_factory=dict)
     resumed: int = 0  # labels taken from an earlier, interrupted run in out_dir
+    retried: int = 0  # `error` labels of an earlier run that were run again
 
 
 def compose(
@@ -187,9 +160,9 @@ def _counts(labels: Sequence[Label]) -> dict[str, Any]:
         "strong_pass": strong,
         "correct": correct,
         "false_positive": fp,
-        "rejected": n - correct - fp,
+        "rejected": sum(lb.status is Status.REJECTED for lb in labels),
         "timeout": sum(lb.strong_status is Outcome.TIMEOUT for lb in labels),
-        "error": sum(Outcome.ERROR in (lb.weak_status, lb.strong_status) for lb in labels),
+        "error": sum(lb.status is Status.ERROR for lb in labels),  # not evaluated; not rejected
         "weak_pass@1": _ratio(weak, n),
         "strong_pass@1": _ratio(strong, n),
         "ceiling": _ratio(correct, weak),  # P(strong pass | weak pass)
@@ -198,7 +171,11 @@ def _counts(labels: Sequence[Label]) -> dict[str, Any]:
     }
 
 
-def summarize(labels: Sequence[Label]) -> dict[str, Any]:
+def _ceiling(labels: Sequence[Label]) -> float:
+    return round(resampling_ceiling(TaskCounts.from_labels(labels)), 6)
+
+
+def summarize_labels(labels: Sequence[Label]) -> dict[str, Any]:
     """Per-task and overall counts and rates; false-negative tasks flagged."""
     by_task: dict[str, list[Label]] = {}
     for lb in labels:
@@ -216,61 +193,240 @@ def summarize(labels: Sequence[Label]) -> dict[str, Any]:
     overall["strong_pass@1_pooled"] = overall["strong_pass@1"]
     overall["weak_pass@1"] = mean("weak_pass@1")
     overall["strong_pass@1"] = mean("strong_pass@1")
-    overall["ceiling_task_mean"] = mean("ceiling")
+    # One ceiling, as `curves` and the paper have it: the mean over tasks with a weak pass of
+    # c/b. The pooled c/b over all candidates weighs tasks by their weak passes: its own name.
+    overall["weak_pass_precision"] = overall["ceiling"]
+    overall["ceiling"] = _ceiling(labels) if overall["weak_pass"] else None
     fn = sorted(tid for tid, t in tasks.items() if t["strong_pass"] > t["weak_pass"])
     return {"overall": overall, "tasks": tasks, "false_negative_tasks": fn}
 
 
-# -- label file I/O -------------------------------------------------------------------------
+def run_summary(
+    labels: Sequence[Label],
+    *,
+    weak: WeakTests,
+    limits: SandboxLimits,
+    benchmark: str,
+    samples: SamplesRef | None,
+    unique_programs: int,
+    isolation: Mapping[str, Any],
+    broken_tasks: Mapping[str, str],
+) -> dict[str, Any]:
+    """summary.json: where the labels came from, how they were made, and their counts."""
+    summary: dict[str, Any] = {
+        "schema": SCHEMA,
+        "samples": {
+            "file": samples.file if samples else None,
+            "data_relpath": samples.data_relpath if samples else None,
+            "sha256": samples.sha256 if samples else None,
+        },
+        "benchmark": benchmark,
+        "weak_tests": weak.name,
+        "time_limits": {
+            "per_input": f"max({limits.min_time_limit}, {limits.time_factor} x reference time)",
+            "per_phase": f"min({limits.max_phase_s}, sum of per-input limits) + 2 s",
+        },
+        "unique_programs": unique_programs,
+        **summarize_labels(labels),
+    }
+    if isolation:
+        summary["isolation"] = dict(isolation)
+    if broken_tasks:
+        summary["broken_tasks"] = dict(broken_tasks)
+    return summary
 
 
-def _read_existing(path: Path) -> list[dict[str, Any]]:
-    """Rows already written; a torn last line (killed mid-write) is cut off the file."""
-    if not path.is_file():
-        return []
-    data = path.read_bytes()
-    end = data.rfind(b"\n") + 1
-    if end != len(data):
-        with path.open("r+b") as fh:
-            fh.truncate(end)
-        data = data[:end]
-    rows = []
-    for raw in data.splitlines():
-        try:
-            row = json.loads(raw)
-        except json.JSONDecodeError:
+# -- plan: what is left to run ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LabelPlan:
+    """The sandbox work of a label run: `jobs[i]` runs the one program of `groups[i]`.
+
+    `resumed` holds the rows kept from an earlier run; `task_ids` the tasks with jobs, in
+    input order; `unique_programs` counts behaviours over all candidates, resumed or not.
+    An `error` row is run once more (the sandbox may have failed for a passing reason), then
+    kept: a task whose reference is broken errors every time.
+    """
+
+    resumed: Mapping[Key, LabelRow]
+    retries: Mapping[Key, int]  # candidates run again after an error: runs that errored
+    jobs: tuple[Job, ...]
+    groups: tuple[tuple[Candidate, ...], ...]
+    task_ids: tuple[str, ...]
+    unique_programs: int
+
+    @property
+    def n_candidates(self) -> int:
+        """Candidates the jobs will label."""
+        return sum(len(g) for g in self.groups)
+
+
+def plan_run(
+    candidates: Sequence[Candidate], weak: WeakTests, previous: Iterable[LabelRow] = ()
+) -> LabelPlan:
+    """Keep the earlier rows whose program is unchanged; one job per behaviour of the rest."""
+    shas = {(c.task_id, c.sample_id): c.sha256 for c in candidates}
+    latest = {row.key: row for row in previous}  # a row appended later supersedes
+    resumed: dict[Key, LabelRow] = {}
+    retries: dict[Key, int] = {}
+    for key, row in latest.items():
+        if shas.get(key) != row.label.solution_sha256:
             continue
-        if isinstance(row, dict) and "task_id" in row and "sample_id" in row:
-            rows.append(row)
+        if row.label.status is Status.ERROR and row.tries < MAX_TRIES:
+            retries[key] = row.tries
+        else:
+            resumed[key] = row
+    # one run per behaviour (see auditor.dedupe); digests keep the keys small
+    key_of = {
+        (c.task_id, c.sample_id): hashlib.blake2b(behaviour_key(c.code).encode()).hexdigest()
+        for c in candidates
+    }
+    groups: dict[tuple[str, str], list[Candidate]] = {}
+    for c in candidates:
+        if (c.task_id, c.sample_id) not in resumed:
+            groups.setdefault((c.task_id, key_of[(c.task_id, c.sample_id)]), []).append(c)
+    task_ids = tuple(dict.fromkeys(tid for tid, _ in groups))
+    task_order = {tid: i for i, tid in enumerate(task_ids)}
+    keys = sorted(groups, key=lambda k: task_order[k[0]])
+    return LabelPlan(
+        resumed=resumed,
+        retries=retries,
+        jobs=tuple(Job(i, k[0], groups[k][0].code, weak.phases) for i, k in enumerate(keys)),
+        groups=tuple(tuple(groups[k]) for k in keys),
+        task_ids=task_ids,
+        unique_programs=len({(k[0], v) for k, v in key_of.items()}),
+    )
+
+
+# -- run: drive the sandbox -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What the sandbox run produced besides the labels it passed on."""
+
+    isolation: Mapping[str, Any]
+    broken_tasks: Mapping[str, str]  # task id -> why its reference fails
+
+
+def _rows_of(
+    res: JobResult, group: Sequence[Candidate], weak: WeakTests, plan: LabelPlan, n_base: int
+) -> list[LabelRow]:
+    """The label rows of every candidate sharing one job's result."""
+    w, s, base, first_fail = compose(res, weak, n_base)
+    status = Status.from_outcomes(w, s)
+    rows = []
+    for c in group:
+        lb = Label(
+            task_id=c.task_id,
+            sample_id=c.sample_id,
+            solution_sha256=c.sha256,
+            weak_status=w,
+            strong_status=s,
+            status=status,
+            first_fail=first_fail,
+            runtime_s=round(res.runtime_s, 6),
+            model=c.model,
+        )
+        rows.append(LabelRow(lb, base, plan.retries.get((c.task_id, c.sample_id), 0) + 1))
     return rows
 
 
-class _Appender:
-    """Appends whole lines with one write each; fsyncs at most once a second."""
+def run_plan(
+    plan: LabelPlan,
+    tasks: Mapping[str, Task],
+    weak: WeakTests,
+    runner: Runner,
+    on_rows: Callable[[list[LabelRow]], None],
+) -> RunOutcome:
+    """Run the plan's jobs; `on_rows` gets the rows of each result as it arrives."""
+    if not plan.jobs:
+        return RunOutcome({}, {})
+    isolation = runner.isolation if isinstance(runner, LocalRunner) else {}
+    # ground truth is computed as tasks come up; heavy tasks' jobs run first
+    specs = [task_spec(tasks[t], with_original=weak.name == "original") for t in plan.task_ids]
+    runner.register(specs)
+    for res in runner.run(list(plan.jobs)):
+        group = plan.groups[res.job_id]
+        on_rows(_rows_of(res, group, weak, plan, len(tasks[group[0].task_id].base_input)))
+    broken: dict[str, str] = {}
+    for tid in plan.task_ids:
+        gt = runner.ground_truth(tid)
+        if gt.error or gt.original_error:
+            broken[tid] = gt.error or f"original tests fail on the reference: {gt.original_error}"
+    return RunOutcome(isolation, broken)
 
-    def __init__(self, path: Path) -> None:
-        self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        self.last_sync = time.monotonic()
 
-    def write(self, lines: Iterable[str]) -> None:
-        data = "".join(line + "\n" for line in lines).encode("utf-8")
-        view = memoryview(data)
-        while view:
-            n = os.write(self.fd, view)
-            view = view[n:]
-        if time.monotonic() - self.last_sync > 1.0:
-            os.fsync(self.fd)
-            self.last_sync = time.monotonic()
-
-    def close(self) -> None:
-        os.fsync(self.fd)
-        os.close(self.fd)
+# -- write: the label OUTDIR ------------------------------------------------------------------
 
 
-def _label_line(lb: Label, base: Outcome) -> str:
-    d = lb.to_json()
-    d["base_status"] = base.value
-    return json.dumps(d, ensure_ascii=False)
+def _open_outdir(out: Path, config: Mapping[str, Any]) -> list[LabelRow]:
+    """Create OUTDIR (or check it was made with `config`); the rows an earlier run left."""
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: exists and is not a directory (-o names the output directory)")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create {out}: {exc.strerror or exc}") from None
+    for name in (LABELS_FILE, SUMMARY_FILE, RESULTS_FILE, RUN_FILE):
+        require_regular(out / name)  # a FIFO here would hang the append or the read
+    run_file = out / RUN_FILE
+    if run_file.is_file():
+        try:
+            previous = json.loads(read_text(run_file))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise InputError(f"{run_file}: unreadable ({type(exc).__name__})") from None
+        if not isinstance(previous, dict):
+            raise InputError(f"{run_file}: expected a JSON object")
+        if previous != config:
+            raise InputError(
+                f"{out} holds labels from a different configuration "
+                f"({previous.get('weak_tests')}, {previous.get('benchmark')}); "
+                "use a fresh output directory"
+            )
+    else:
+        atomic_write(run_file, json.dumps(config, indent=2) + "\n", fsync=True)
+    return read_label_rows(out / LABELS_FILE)
+
+
+def _write_outdir(
+    out: Path, rows: Sequence[LabelRow], results: Mapping[str, Any], summary: Mapping[str, Any]
+) -> None:
+    # Rows were appended as they came (a kill loses none); the final file is in input order.
+    rewrite_labels(out / LABELS_FILE, rows)
+    atomic_write(out / RESULTS_FILE, json.dumps(results), fsync=True)
+    atomic_write(out / SUMMARY_FILE, json.dumps(summary, indent=1) + "\n", fsync=True)
+
+
+def _run_recorded(
+    plan: LabelPlan,
+    tasks: Mapping[str, Task],
+    weak: WeakTests,
+    runner: Runner,
+    out: Path | None,
+    progress: bool,
+    sinks: Sequence[Callable[[list[LabelRow]], None]],
+) -> RunOutcome:
+    """`run_plan`, each result going to OUTDIR's labels.jsonl, the progress bar and `sinks`."""
+    appender = LabelAppender(out / LABELS_FILE) if out is not None else None
+    bar = _progress(plan.n_candidates, progress)
+
+    def on_rows(batch: list[LabelRow]) -> None:
+        if appender is not None:
+            appender.write(batch)
+        if bar is not None:
+            bar.update(len(batch))
+        for sink in sinks:
+            sink(batch)
+
+    try:
+        return run_plan(plan, tasks, weak, runner, on_rows)
+    finally:
+        if bar is not None:
+            bar.close()
+        if appender is not None:
+            appender.close()
 
 
 # -- the labeler ----------------------------------------------------------------------------
@@ -285,6 +441,25 @@ def _check_inputs(candidates: Sequence[Candidate], tasks: Mapping[str, Task]) ->
         if key in seen:
             raise InputError(f"duplicate sample id {c.sample_id!r} in task {c.task_id}")
         seen.add(key)
+
+
+# (low, high] of each numeric setting; a NaN fails every comparison, so it is refused too
+_SETTING_RANGES: Mapping[str, tuple[float, float]] = {
+    "min_time_limit": (0.0, 3600.0),
+    "time_factor": (0.0, 1000.0),
+    "max_phase_s": (0.0, 86400.0),
+}
+MAX_JOBS = 512
+
+
+def check_settings(jobs: int | None, limits: SandboxLimits) -> None:
+    """InputError for a worker count or time limit that is not a finite number in range."""
+    if jobs is not None and (isinstance(jobs, bool) or not 1 <= jobs <= MAX_JOBS):
+        raise InputError(f"jobs must be an integer from 1 to {MAX_JOBS}, got {jobs!r}")
+    for name, (low, high) in _SETTING_RANGES.items():
+        value = getattr(limits, name)
+        if not (isinstance(value, int | float) and low < value <= high):
+            raise InputError(f"{name} must be a number in ({low:g}, {high:g}], got {value!r}")
 
 
 def _run_config(weak: WeakTests, limits: SandboxLimits, benchmark: str) -> dict[str, Any]:
@@ -321,138 +496,50 @@ def label(
     if weak is None:
         raise InputError(f"unknown weak tests {weak_tests!r} (known: {', '.join(WEAK_TESTS)})")
     limits = limits or SandboxLimits()
+    check_settings(jobs, limits)
     _check_inputs(candidates, tasks)
     out = Path(out_dir) if out_dir is not None else None
+    previous = _open_outdir(out, _run_config(weak, limits, benchmark)) if out is not None else []
+    plan = plan_run(candidates, weak, previous)
 
-    # resume: what is already labeled (with a matching program hash) is kept
-    done: dict[tuple[str, str], tuple[Label, Outcome]] = {}
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        config = _run_config(weak, limits, benchmark)
-        run_file = out / RUN_FILE
-        if run_file.is_file():
-            previous = json.loads(run_file.read_text(encoding="utf-8"))
-            if previous != config:
-                raise InputError(
-                    f"{out} holds labels from a different configuration "
-                    f"({previous.get('weak_tests')}, {previous.get('benchmark')}); "
-                    "use a fresh output directory"
-                )
-        else:
-            atomic_write(run_file, json.dumps(config, indent=2) + "\n", fsync=True)
-        shas = {(c.task_id, c.sample_id): c.sha256 for c in candidates}
-        for row in _read_existing(out / LABELS_FILE):
-            try:
-                lb = Label.from_json(row)
-            except (KeyError, ValueError, TypeError):
-                continue
-            key = (lb.task_id, lb.sample_id)
-            if shas.get(key) == lb.solution_sha256:
-                done[key] = (lb, Outcome(row.get("base_status") or lb.weak_status))
-
-    # one run per behaviour (see auditor.dedupe); digests keep the keys small
-    key_of = {
-        (c.task_id, c.sample_id): hashlib.blake2b(behaviour_key(c.code).encode()).hexdigest()
-        for c in candidates
-    }
-    todo = [c for c in candidates if (c.task_id, c.sample_id) not in done]
-    groups: dict[tuple[str, str], list[Candidate]] = {}
-    for c in todo:
-        groups.setdefault((c.task_id, key_of[(c.task_id, c.sample_id)]), []).append(c)
-    task_order = {tid: i for i, tid in enumerate(dict.fromkeys(c.task_id for c in todo))}
-    keys = sorted(groups, key=lambda k: task_order[k[0]])
-    job_list = [Job(i, k[0], groups[k][0].code, weak.phases) for i, k in enumerate(keys)]
-
-    results: dict[tuple[str, str], tuple[Label, Outcome]] = dict(done)
-    isolation: dict[str, Any] = {}
-    broken: dict[str, str] = {}
-    if job_list:
-        needed = [tasks[tid] for tid in task_order]
-        own_runner = runner is None
-        active: Runner = runner if runner is not None else LocalRunner(jobs, limits)
-        appender = _Appender(out / LABELS_FILE) if out is not None else None
-        bar = _progress(len(todo), progress)
+    rows: dict[Key, LabelRow] = dict(plan.resumed)
+    sinks: list[Callable[[list[LabelRow]], None]] = [
+        lambda batch: rows.update((row.key, row) for row in batch)
+    ]
+    if on_result is not None:
+        sinks.append(lambda batch: on_result(len(batch)))
+    outcome = RunOutcome({}, {})
+    if plan.jobs:
+        active = runner if runner is not None else LocalRunner(jobs, limits)
         try:
-            if isinstance(active, LocalRunner):
-                isolation = active.isolation
-            # ground truth is computed as tasks come up; heavy tasks' jobs run first
-            active.register([task_spec(t, with_original=weak.name == "original") for t in needed])
-            for res in active.run(job_list):
-                key = keys[res.job_id]
-                w, s, base, first_fail = compose(res, weak, len(tasks[key[0]].base_input))
-                status = Status.from_outcomes(w, s)
-                lines = []
-                for c in groups[key]:
-                    lb = Label(
-                        task_id=c.task_id,
-                        sample_id=c.sample_id,
-                        solution_sha256=c.sha256,
-                        weak_status=w,
-                        strong_status=s,
-                        status=status,
-                        first_fail=first_fail,
-                        runtime_s=round(res.runtime_s, 6),
-                        model=c.model,
-                    )
-                    results[(c.task_id, c.sample_id)] = (lb, base)
-                    lines.append(_label_line(lb, base))
-                if appender is not None:
-                    appender.write(lines)
-                if bar is not None:
-                    bar.update(len(lines))
-                if on_result is not None:
-                    on_result(len(lines))
+            outcome = _run_recorded(plan, tasks, weak, active, out, progress, sinks)
         finally:
-            if bar is not None:
-                bar.close()
-            if appender is not None:
-                appender.close()
-            if own_runner:
+            if runner is None:
                 active.close()
-        for tid in task_order:
-            gt = active.ground_truth(tid)
-            if gt.error or gt.original_error:
-                broken[tid] = (
-                    gt.error or f"original tests fail on the reference: {gt.original_error}"
-                )
 
-    ordered = [results[(c.task_id, c.sample_id)] for c in candidates]
-    labels = tuple(lb for lb, _ in ordered)
-    base_status = {(lb.task_id, lb.sample_id): b for lb, b in ordered}
-    summary: dict[str, Any] = {
-        "schema": SCHEMA,
-        "samples": {
-            "file": samples.file if samples else None,
-            "data_relpath": samples.data_relpath if samples else None,
-            "sha256": samples.sha256 if samples else None,
-        },
-        "benchmark": benchmark,
-        "weak_tests": weak.name,
-        "time_limits": {
-            "per_input": f"max({limits.min_time_limit}, {limits.time_factor} x reference time)",
-            "per_phase": f"min({limits.max_phase_s}, sum of per-input limits) + 2 s",
-        },
-        "unique_programs": len({(k[0], v) for k, v in key_of.items()}),
-        **summarize(labels),
-    }
-    if isolation:
-        summary["isolation"] = isolation
-    if broken:
-        summary["broken_tasks"] = broken
+    ordered = [rows[(c.task_id, c.sample_id)] for c in candidates]
+    labels = tuple(row.label for row in ordered)
+    base_status = {row.key: row.base_status for row in ordered}
+    summary = run_summary(
+        labels,
+        weak=weak,
+        limits=limits,
+        benchmark=benchmark,
+        samples=samples,
+        unique_programs=plan.unique_programs,
+        isolation=outcome.isolation,
+        broken_tasks=outcome.broken_tasks,
+    )
     if out is not None:
-        atomic_write(
-            out / LABELS_FILE,
-            "".join(_label_line(lb, b) + "\n" for lb, b in ordered),
-            fsync=True,
-        )
-        atomic_write(
-            out / RESULTS_FILE,
-            json.dumps(eval_results(candidates, labels, base_status, tasks, weak)),
-            fsync=True,
-        )
-        atomic_write(out / SUMMARY_FILE, json.dumps(summary, indent=1) + "\n", fsync=True)
+        results = eval_results(candidates, labels, base_status, tasks, weak)
+        _write_outdir(out, ordered, results, summary)
     return LabelRun(
-        labels=labels, summary=summary, out_dir=out, base_status=base_status, resumed=len(done)
+        labels=labels,
+        summary=summary,
+        out_dir=out,
+        base_status=base_status,
+        resumed=len(plan.resumed),
+        retried=len(plan.retries),
     )
 
 

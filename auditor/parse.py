@@ -18,15 +18,14 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from auditor.config import MAX_SOURCE_CHARS
+
 if TYPE_CHECKING:  # libcst.metadata is imported lazily: it is slow and warns on import
     from libcst.metadata import CodeRange, MetadataWrapper
 
 # Deepest AST accepted. CPython itself stops near 3000 for chained operators; libcst
 # needs about 4 Python frames per level, hence the raised recursion limit below.
 MAX_DEPTH = 1000
-# libcst's parser is superlinear in file size (~4 s for 100 kB, ~17 s for 300 kB) while
-# real candidates are under 4 kB; larger inputs are reported as unanalysable instead.
-MAX_CHARS = 64_000
 _RECURSION_LIMIT = 12 * MAX_DEPTH
 
 
@@ -111,22 +110,35 @@ def ast_depth(tree: ast.AST) -> int:
     return deepest
 
 
+ParseFailure = SyntaxError | ValueError | RecursionError | MemoryError
+
+
+def python_ast(code: str) -> ast.Module | ParseFailure:
+    """CPython's AST of `code`, or the exception that parsing raised (returned, not raised).
+
+    The one place that calls `ast.parse` on a candidate for `parse` and `check`: deep
+    nesting raises RecursionError or MemoryError there, which must not end a run."""
+    try:
+        return ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        return exc
+
+
 def parse(code: str) -> Parsed:
     """Parse `code`; never raises for any input string."""
     bad_line = _surrogate_line(code)
     if bad_line is not None:
         return _failed(code, "invalid UTF-8: undecodable byte in source", bad_line)
-    if len(code) > MAX_CHARS:
-        msg = f"too large to analyse ({len(code)} > {MAX_CHARS} characters)"
+    if len(code) > MAX_SOURCE_CHARS:
+        msg = f"too large to analyse ({len(code)} > {MAX_SOURCE_CHARS} characters)"
         return _failed(code, msg, 1, limit=True)
-    try:
-        tree = ast.parse(code)
-    except SyntaxError as exc:  # includes IndentationError and "too many nested parentheses"
-        return _failed(code, f"{type(exc).__name__}: {exc.msg}", exc.lineno)
-    except (RecursionError, MemoryError):
+    tree = python_ast(code)
+    if isinstance(tree, SyntaxError):  # includes IndentationError, too many parentheses
+        return _failed(code, f"{type(tree).__name__}: {tree.msg}", tree.lineno)
+    if isinstance(tree, RecursionError | MemoryError):
         return _failed(code, "too deeply nested to parse", None)
-    except ValueError as exc:  # e.g. null bytes
-        return _failed(code, f"ValueError: {exc}", None)
+    if isinstance(tree, ValueError):  # e.g. null bytes
+        return _failed(code, f"ValueError: {tree}", None)
     depth = ast_depth(tree)
     if depth > MAX_DEPTH:
         msg = f"too deeply nested to analyse (depth {depth} > {MAX_DEPTH})"

@@ -261,7 +261,11 @@ def _summaries(
 
 
 def ceiling(counts: TaskCounts) -> float:
-    """Mean of c/b over tasks with at least one weak pass (the paper's conditional accuracy)."""
+    """Mean of c/b over tasks with at least one weak pass (the paper's conditional accuracy).
+
+    The one ceiling: `summary.json` reports it too; its pooled c/b over all candidates is
+    named `weak_pass_precision` there.
+    """
     counts.require_weak_passes()
     return float(np.nanmean(counts.cond_accuracy))
 
@@ -354,7 +358,7 @@ def _interval(samples: np.ndarray, value: float, level: float) -> Estimate:
     return Estimate(float(value), float(lo), float(hi))
 
 
-def summarize(
+def summarize_corpus(
     counts: TaskCounts,
     costs: Sequence[float],
     *,

@@ -16,33 +16,62 @@ still see the candidate as written. Code that does not parse is cut back line by
 longest prefix that does (still defining the entry point when the original did); if nothing
 parses, the original comes back with `parsed=False`.
 
-Only the stdlib `ast` is used: it is several times faster than libcst and ~50k candidates
-must sanitize in seconds.
+Chat-style answers (Markdown and prose around the code) go through `auditor.markdown`: the
+block that defines the entry point is kept (the longest, if several do; with no entry point,
+the one with the most definitions), plus the imports and helpers it needs from the other
+blocks; the rest of the answer is recorded as removed. Input that parses as Python, or has
+no code fence and already yields the entry point, never takes that path, so plain code comes
+out byte for byte as before. `Sanitized.line_map` maps each line of the program back to the
+raw text, and `Sanitized.extracted` says which blocks it came from.
+
+Only the stdlib `ast` is used for Python: it is several times faster than libcst and ~50k
+candidates must sanitize in seconds.
 """
 
 from __future__ import annotations
 
 import ast
+import bisect
+import builtins
 import re
 import sys
 import warnings
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 
-__all__ = ["Sanitized", "sanitize"]
+from auditor.markdown import CodeBlock, code_blocks, has_fence, is_code_start, looks_like_code
+from auditor.types import LineMap
+
+__all__ = ["CodeBlock", "LineMap", "Sanitized", "sanitize"]
 
 
 @dataclass(frozen=True)
 class Sanitized:
-    """The sanitized program, what was removed (``"line N: what"``), and whether it parses."""
+    """The sanitized program, what was removed (``"line N: what"``), and whether it parses.
+
+    Line numbers in `removed` are raw-text lines. `line_map` maps program lines to raw
+    lines; `extracted` lists the Markdown/prose blocks the program came from (main block
+    first; empty for plain code); `reason` says why there is no program when `parsed` is
+    False (e.g. "no code in the answer").
+    """
 
     code: str
     removed: tuple[str, ...]
     parsed: bool
+    line_map: LineMap = field(default_factory=LineMap)
+    extracted: tuple[CodeBlock, ...] = ()
+    reason: str | None = None
+
+    def raw_line(self, line: int) -> int:
+        """The raw-text line of program line `line` (see LineMap.raw_line)."""
+        return self.line_map.raw_line(line)
 
 
 # Each truncation step re-parses a prefix; bound the work on huge unparsable inputs.
 _MAX_TRUNCATIONS = 256
+# Each piece of bare code re-parses the rest of its run: bound them too (code and prose
+# alternating thousands of times is no chat answer).
+_MAX_PIECES = 32
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _IMPORTS = (ast.Import, ast.ImportFrom)
@@ -71,26 +100,326 @@ _KIND_WORDS: dict[type[ast.stmt], str] = {
 }
 
 
+_Removal = tuple[int, int, str]  # first line, last line, what
+
+
+@dataclass(frozen=True)
+class _Core:
+    """A sanitized piece of code with lines relative to its source (1-based)."""
+
+    code: str
+    removals: tuple[_Removal, ...]
+    parsed: bool
+    rows: Sequence[int]  # source line of each output line
+    whole: bool = False  # the whole source parsed
+    kept: tuple[ast.stmt, ...] = ()  # the kept top-level statements (to judge the result)
+
+
 def sanitize(code: str, entry_point: str | None) -> Sanitized:
     """Keep `entry_point` and what it needs from `code`; drop and record the rest.
 
     With `entry_point` None or not defined in `code`, keep every import, definition and
     assignment and drop only junk statements (expressions, asserts, loops, main guards).
+    A chat-style answer (code in Markdown or after prose) gets its code extracted first.
     """
-    tree, source, removed = _parse_or_truncate(code, entry_point)
+    tree, source, trunc = _parse_or_truncate(code, entry_point)
+    plain = _core(tree, code, source, trunc, entry_point)
+    fenced = has_fence(code)
+    if plain.whole or (not fenced and _good(plain, entry_point)):
+        return _finish(plain, code)
+    found = _from_blocks(code, entry_point)
+    if found is not None:
+        result, good = found
+        plain_good = _good(plain, entry_point)
+        # Bare code that reads as the plain program (code, then a stray fence) keeps the
+        # plain record, so such raw completions come out exactly as before.
+        same = plain_good and result.code == plain.code and result.extracted[0].kind == "bare"
+        if (good and not same) or (fenced and not plain_good):
+            return result
+    return _finish(plain, code)
+
+
+def _core(
+    tree: ast.Module | None,
+    code: str,
+    source: str,
+    trunc: list[_Removal],
+    entry_point: str | None,
+) -> _Core:
+    """Select and render the statements of a parsed (maybe truncated) `source` of `code`."""
     if tree is None:
-        return Sanitized(code=code, removed=(), parsed=False)
+        return _Core(code, (), False, _identity(code))
     stmts = tree.body
     keep, reasons = _select(stmts, entry_point)
-    removed[:0] = [
-        f"{_span(_first_line(s), s.end_lineno or s.lineno)}: {reasons[i]}"
+    removals = [
+        (_first_line(s), s.end_lineno or s.lineno, reasons[i])
         for i, s in enumerate(stmts)
         if not keep[i]
+    ] + trunc
+    if not removals:
+        return _Core(code, (), True, _identity(code), whole=True, kept=tuple(stmts))
+    kept = tuple(s for s, k in zip(stmts, keep, strict=True) if k)
+    if all(keep):
+        return _Core(source, tuple(removals), True, _identity(source), not trunc, kept)
+    out, rows = _render(source, stmts, keep)
+    return _Core(out, tuple(removals), _parses(out), rows, not trunc, kept)
+
+
+def _finish(core: _Core, code: str) -> Sanitized:
+    """The Sanitized result of plain code (lines are already raw lines)."""
+    return Sanitized(
+        code=core.code,
+        removed=tuple(_describe(r) for r in core.removals),
+        parsed=core.parsed,
+        line_map=LineMap.from_rows(core.rows),
+        reason=_unparsable_reason(code) if not core.parsed or not code.strip() else None,
+    )
+
+
+def _describe(removal: _Removal) -> str:
+    first, last, what = removal
+    return f"{_span(first, last)}: {what}"
+
+
+def _identity(code: str) -> range:
+    """Lines 1..n of `code`, counted as `_split_lines` counts them."""
+    if "\r" in code:
+        return range(1, len(_split_lines(code)) + 1)
+    return range(1, code.count("\n") + (bool(code) and not code.endswith("\n")) + 1)
+
+
+def _good(core: _Core, entry_point: str | None) -> bool:
+    """Does the result hold a program worth keeping (the entry point, or some definition)?"""
+    if not core.parsed:
+        return False
+    if entry_point is None:
+        return any(isinstance(s, _SCOPES) for s in core.kept)
+    return entry_point in _top_binds(core.kept)
+
+
+def _top_binds(stmts: Sequence[ast.stmt]) -> set[str]:
+    return {n for i, s in enumerate(stmts) if _junk_reason(s, i) is None for n in _facts(s).binds}
+
+
+def _unparsable_reason(code: str) -> str:
+    if not code.strip():
+        return "empty answer"
+    if has_fence(code):
+        return "no code block parses as Python"
+    if not any(looks_like_code(line) for line in _split_lines(code)):
+        return "no code in the answer"
+    _, err_line = _parse(code)
+    return "does not parse as Python" + (f" (line {err_line})" if err_line else "")
+
+
+# --- chat-style answers: code in Markdown blocks or after prose -----------------------------
+
+
+@dataclass(frozen=True)
+class _Block:
+    """A code block that parses (maybe after cutting its tail)."""
+
+    block: CodeBlock
+    tree: ast.Module
+    source: str
+    trunc: list[_Removal]
+    binds: frozenset[str]
+    defines: frozenset[str]  # bound by a definition or assignment, not by an import
+
+    @property
+    def size(self) -> int:
+        """Non-blank lines, the length EvalPlus compares candidate code by."""
+        return sum(1 for line in _split_lines(self.source) if line.strip())
+
+
+def _from_blocks(code: str, entry_point: str | None) -> tuple[Sanitized, bool] | None:
+    """The program from the answer's code blocks, and whether it is good; None if no block."""
+    blocks = code_blocks(code)
+    parsed = _parsed_blocks(blocks, entry_point)
+    if not parsed:
+        return None
+    blocks = tuple(p.block for p in parsed) + tuple(
+        b for b in blocks if b.kind != "bare" and all(p.block != b for p in parsed)
+    )
+    main, good = _choose(parsed, entry_point)
+    core = _core(main.tree, main.block.code, main.source, main.trunc, entry_point)
+    helpers = _helpers(core, [p for p in parsed if p is not main])
+    pieces = [(main.block, core.code, core.rows)]
+    removals = [_shift(r, main.block) for r in core.removals]
+    for p, keep in helpers:
+        text, rel = _render(p.source, p.tree.body, keep)
+        pieces.append((p.block, text, rel))
+        removals += [
+            _shift((_first_line(s), s.end_lineno or s.lineno, "not needed by the program"), p.block)
+            for s, k in zip(p.tree.body, keep, strict=True)
+            if not k
+        ]
+        removals += [_shift(r, p.block) for r in p.trunc]
+    used = {piece[0] for piece in pieces}
+    removals += [
+        (b.first_line, b.last_line, f"{b.kind} code block not used")
+        for b in blocks
+        if b not in used
     ]
-    if not removed:
-        return Sanitized(code=code, removed=(), parsed=True)
-    out = source if all(keep) else _render(source, stmts, keep)
-    return Sanitized(code=out, removed=tuple(removed), parsed=_parses(out))
+    removals += [(a, z, "text outside the code") for a, z in _text_runs(code, blocks)]
+    out, rows = _join(sorted(pieces, key=lambda piece: piece[0].first_line))
+    parsed_ok = _parses(out)
+    result = Sanitized(
+        code=out,
+        removed=tuple(_describe(r) for r in sorted(removals)),
+        parsed=parsed_ok,
+        line_map=LineMap.from_rows(rows),
+        extracted=tuple(piece[0] for piece in pieces),
+        reason=None if parsed_ok else "the extracted code does not parse as Python",
+    )
+    return result, good and parsed_ok
+
+
+def _parsed_blocks(blocks: Sequence[CodeBlock], entry_point: str | None) -> list[_Block]:
+    """The blocks (bare code in pieces) that parse, at least after cutting their tails."""
+    parsed: list[_Block] = []
+    for b in blocks:
+        for piece, tree, source, trunc in _pieces(b, entry_point):
+            if tree is not None and tree.body:
+                binds = frozenset(_top_binds(tree.body))
+                imported = {
+                    n for s in tree.body if isinstance(s, _IMPORTS) for n in _facts(s).binds
+                }
+                parsed.append(_Block(piece, tree, source, trunc, binds, binds - imported))
+    return parsed
+
+
+def _pieces(
+    block: CodeBlock, entry_point: str | None
+) -> Iterator[tuple[CodeBlock, ast.Module | None, str, list[_Removal]]]:
+    """A block parsed (its tail cut if need be); bare code also in pieces between prose.
+
+    Bare code is cut where it stops parsing (prose); more code may start after the cut
+    ("First import math: ... Then define the function: ..."), so the rest is searched again.
+    """
+    if block.kind != "bare":
+        yield (block, *_parse_or_truncate(block.code, entry_point))
+        return
+    for _ in range(_MAX_PIECES):
+        tree, source, trunc = _parse_or_truncate(block.code, None)
+        if trunc:
+            source, trunc = _trim_headings(source, trunc)
+        lines = _split_lines(block.code)
+        cut = trunc[0][0] if trunc else (len(lines) + 1 if tree is not None else 2)
+        nxt = next((i for i in range(cut, len(lines) + 1) if is_code_start(lines[i - 1])), None)
+        if tree is not None:
+            # What was cut is outside the piece: recorded as text outside the code.
+            piece = replace(block, last_line=block.first_line + cut - 2, code=source)
+            yield piece, tree, source, []
+        if nxt is None:
+            return
+        rest = "".join(lines[nxt - 1 :])
+        block = replace(block, first_line=block.first_line + nxt - 1, code=rest)
+
+
+def _trim_headings(source: str, trunc: list[_Removal]) -> tuple[str, list[_Removal]]:
+    """Bare code cut before prose: `## Explanation` above the prose is Markdown, not a comment."""
+    lines = _split_lines(source)
+    headings = False
+    while lines and (not lines[-1].strip() or lines[-1].startswith("#")):
+        headings |= lines.pop().startswith("#")
+    if not headings or not lines:
+        return source, trunc
+    return "".join(lines), [(len(lines) + 1, trunc[0][1], trunc[0][2])]
+
+
+def _choose(parsed: list[_Block], entry_point: str | None) -> tuple[_Block, bool]:
+    """The main block: the longest one defining the entry point, else the most definitions.
+
+    A Markdown block beats bare code: bare code next to a fence is most often the task's
+    prompt (a stub) that a chat answer's `completion` was appended to.
+    """
+    if entry_point is not None:
+        # `from solution import f` in a test block does not define f.
+        definers = [p for p in parsed if entry_point in p.defines]
+        if definers:
+            return max(definers, key=lambda p: (p.block.kind != "bare", p.size)), True
+    main = max(parsed, key=lambda p: (sum(isinstance(s, _SCOPES) for s in p.tree.body), p.size))
+    has_defs = any(isinstance(s, _SCOPES) for s in main.tree.body)
+    return main, entry_point is None and has_defs
+
+
+_BUILTINS = frozenset(dir(builtins))
+
+
+def _helpers(main: _Core, others: list[_Block]) -> list[tuple[_Block, list[bool]]]:
+    """Statements of other blocks that bind names the main program uses but lacks."""
+    if not others:
+        return []
+    bound = {n for s in main.kept for n in _facts(s).binds}
+    seen = set(bound) | _BUILTINS
+    todo = sorted({n for s in main.kept for n in _facts(s).uses} - seen)
+    seen.update(todo)
+    binders: dict[str, tuple[int, int]] = {}
+    for bi, p in enumerate(others):
+        for si, s in enumerate(p.tree.body):
+            names = _facts(s).binds if _junk_reason(s, si) is None else frozenset()
+            if names & bound:
+                continue  # another version of something the main block defines
+            for name in names:
+                binders.setdefault(name, (bi, si))
+    chosen: set[tuple[int, int]] = set()
+    while todo:
+        loc = binders.get(todo.pop())
+        if loc is None or loc in chosen:
+            continue
+        chosen.add(loc)
+        new = _facts(others[loc[0]].tree.body[loc[1]]).uses - seen
+        seen.update(new)
+        todo.extend(sorted(new))
+    return [
+        (p, [(bi, si) in chosen for si in range(len(p.tree.body))])
+        for bi, p in enumerate(others)
+        if any(b == bi for b, _ in chosen)
+    ]
+
+
+def _shift(removal: _Removal, block: CodeBlock) -> _Removal:
+    first, last, what = removal
+    return first + block.first_line - 1, last + block.first_line - 1, what
+
+
+def _text_runs(code: str, blocks: Sequence[CodeBlock]) -> list[tuple[int, int]]:
+    """Runs of non-blank raw lines outside every code block (prose, fence lines)."""
+    lines = _split_lines(code)
+    inside = [False] * (len(lines) + 1)
+    for b in blocks:
+        for i in range(b.first_line, min(b.last_line, len(lines)) + 1):
+            inside[i] = True
+    runs: list[tuple[int, int]] = []
+    for i, line in enumerate(lines, start=1):
+        if inside[i] or not line.strip():
+            continue
+        if runs and all(inside[j] is False for j in range(runs[-1][1] + 1, i)):
+            runs[-1] = (runs[-1][0], i)
+        else:
+            runs.append((i, i))
+    return runs
+
+
+def _join(pieces: Sequence[tuple[CodeBlock, str, Sequence[int]]]) -> tuple[str, list[int]]:
+    """Pieces of code in raw order as one program, with raw lines of its lines.
+
+    Pieces from different blocks are two blank lines apart (PEP 8, so style rules do not
+    fire on the join); an added line maps to the last line of the piece above.
+    """
+    out = ""
+    rows: list[int] = []
+    for block, text, rel in pieces:
+        if out:
+            tail = out[len(out.rstrip("\r\n")) :]
+            ends = len(_NEWLINE.findall(tail))  # 1: the line ends; 2: one blank line; ...
+            added = max(0, 3 - ends)
+            out += "\n" * added
+            rows += [rows[-1]] * (added - (1 if ends == 0 else 0))
+        out += text
+        rows += [block.first_line - 1 + r for r in rel]
+    return out, rows
 
 
 # --- parsing with truncation fallback ------------------------------------------------------
@@ -119,7 +448,7 @@ def _parses(code: str) -> bool:
 
 def _parse_or_truncate(
     code: str, entry_point: str | None
-) -> tuple[ast.Module | None, str, list[str]]:
+) -> tuple[ast.Module | None, str, list[_Removal]]:
     """Parse `code`, or the longest line prefix that parses (and keeps the entry point)."""
     tree, err_line = _parse(code)
     if tree is not None:
@@ -142,7 +471,7 @@ def _parse_or_truncate(
         tree, err_line = _parse(prefix)
         if tree is not None:
             if tree.body and _defines(tree, entry_point, floor > 0):
-                return tree, prefix, [f"{_span(cut + 1, n)}: unparsable tail"]
+                return tree, prefix, [(cut + 1, n, "unparsable tail")]
             err_line = None
     return None, code, []
 
@@ -368,11 +697,14 @@ def _span(first: int, last: int) -> str:
     return f"line {first}" if first >= last else f"lines {first}-{last}"
 
 
-def _render(source: str, stmts: Sequence[ast.stmt], keep: Sequence[bool]) -> str:
+def _render(
+    source: str, stmts: Sequence[ast.stmt], keep: Sequence[bool]
+) -> tuple[str, tuple[int, ...]]:
     """The source with dropped statements cut out, keeping kept statements' original text.
 
     Text between two kept statements stays verbatim. Next to a dropped statement, only the
     blank lines and the comment block directly above the following kept statement stay.
+    Also returns the source line of each output line.
     """
     lines = _split_lines(source)
     starts = [0]
@@ -393,15 +725,15 @@ def _render(source: str, stmts: Sequence[ast.stmt], keep: Sequence[bool]) -> str
             begin = offset(s.lineno, s.col_offset)
         spans.append((begin, offset(s.end_lineno or s.lineno, s.end_col_offset or 0)))
 
-    out: list[str] = []
+    out: list[tuple[str, int]] = []  # pieces of text and their offsets in `source`
 
-    def emit(text: str) -> None:
+    def emit(text: str, at: int) -> None:
         if text:
-            out.append(text)
+            out.append((text, at))
 
     def ensure_newline() -> None:
-        if out and not out[-1].endswith(("\n", "\r")):
-            out.append("\n")
+        if out and not out[-1][0].endswith(("\n", "\r")):
+            out.append(("\n", -1))
 
     prev_kept = True  # the file start counts as kept, so a header stays verbatim
     prev_end = 0
@@ -410,20 +742,36 @@ def _render(source: str, stmts: Sequence[ast.stmt], keep: Sequence[bool]) -> str
         m = _NEWLINE.search(gap) if i else None
         head, nl, body = (gap[: m.start()], m.group(), gap[m.end() :]) if m else ("", "", gap)
         if i and prev_kept:
-            emit(head + nl)  # the rest of the kept statement's line (a trailing comment)
+            emit(head + nl, prev_end)  # the rest of the kept statement's line (a comment)
         if kept:
             if prev_kept:
-                emit(body)
+                emit(body, begin - len(body))
             else:
                 ensure_newline()
-                emit(_attached(body if nl else "", bool(out)))
-            emit(source[begin:end])
+                above = _attached(body if nl else "", bool(out))
+                emit(above, begin - len(above))
+            emit(source[begin:end], begin)
         prev_kept, prev_end = kept, end
     if prev_kept:
-        emit(source[prev_end:])
+        emit(source[prev_end:], prev_end)
     else:
         ensure_newline()
-    return "".join(out)
+    return "".join(t for t, _ in out), _rows(out, starts)
+
+
+def _rows(pieces: Sequence[tuple[str, int]], starts: Sequence[int]) -> tuple[int, ...]:
+    """The source line where each output line of the joined `pieces` starts."""
+    rows: list[int] = []
+    at_start = True
+    for text, at in pieces:
+        if at < 0:  # a synthetic newline ends the current line
+            at_start = True
+            continue
+        line_starts = [0] if at_start else []
+        line_starts += [m.end() for m in _NEWLINE.finditer(text) if m.end() < len(text)]
+        rows += [bisect.bisect_right(starts, at + p) for p in line_starts]
+        at_start = text.endswith(("\n", "\r"))
+    return tuple(rows)
 
 
 def _attached(body: str, after_code: bool) -> str:

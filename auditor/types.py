@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
-from collections.abc import Mapping
+import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -27,15 +29,20 @@ class Outcome(StrEnum):
 
 
 class Status(StrEnum):
-    """Final label of a candidate (EvalPlus semantics)."""
+    """Final label of a candidate (EvalPlus semantics), or `error` when the sandbox could
+    not evaluate it (neither correct nor wrong: `auditor label` retries it once on resume)."""
 
     CORRECT = "correct"
     FALSE_POSITIVE = "false_positive"
     REJECTED = "rejected"
+    ERROR = "error"
 
     @classmethod
     def from_outcomes(cls, weak: Outcome, strong: Outcome) -> Status:
-        """Rejected unless weak passes; then correct iff strong passes too."""
+        """Error if either suite errored; else rejected unless weak passes; then correct iff
+        strong passes too."""
+        if Outcome.ERROR in (weak, strong):
+            return cls.ERROR
         if weak is not Outcome.PASS:
             return cls.REJECTED
         return cls.CORRECT if strong is Outcome.PASS else cls.FALSE_POSITIVE
@@ -94,6 +101,43 @@ class Task:
 
 
 @dataclass(frozen=True)
+class LineMap:
+    """Where each line of a sanitized program is in the raw text (both 1-based).
+
+    `runs` holds (first program line, first raw line, count) triples: consecutive program
+    lines that are consecutive raw lines form one run, so plain code maps in one triple.
+    """
+
+    runs: tuple[tuple[int, int, int], ...] = ()
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[int]) -> LineMap:
+        """The map whose program line i + 1 is raw line rows[i]."""
+        if isinstance(rows, range) and rows.step == 1:  # plain code: one run, no loop
+            return cls(((1, rows.start, len(rows)),) if rows else ())
+        runs: list[tuple[int, int, int]] = []
+        for i, raw in enumerate(rows, start=1):
+            if runs and runs[-1][1] + runs[-1][2] == raw and runs[-1][0] + runs[-1][2] == i:
+                first, first_raw, n = runs[-1]
+                runs[-1] = (first, first_raw, n + 1)
+            else:
+                runs.append((i, raw, 1))
+        return cls(tuple(runs))
+
+    @property
+    def lines(self) -> int:
+        """How many program lines the map covers."""
+        return self.runs[-1][0] + self.runs[-1][2] - 1 if self.runs else 0
+
+    def raw_line(self, line: int) -> int:
+        """The raw-text line of program line `line`; ValueError outside 1..lines."""
+        if not 1 <= line <= self.lines:
+            raise ValueError(f"line {line} is outside the program (1-{self.lines})")
+        first, first_raw, _ = self.runs[bisect.bisect_right(self.runs, (line, sys.maxsize)) - 1]
+        return first_raw + line - first
+
+
+@dataclass(frozen=True)
 class Candidate:
     """One candidate solution of one task.
 
@@ -108,6 +152,11 @@ class Candidate:
     model: str | None = None
     raw: str | None = None
     removed: tuple[str, ...] = ()
+    # Set by the sanitizer for chat-style answers: where each program line is in `raw`,
+    # which Markdown/prose blocks the program came from, and why there is no program.
+    line_map: LineMap | None = None
+    extracted: tuple[str, ...] = ()
+    reason: str | None = None
 
     @property
     def sha256(self) -> str:

@@ -14,7 +14,7 @@ from auditor import api
 @pytest.mark.parametrize("name", api.__all__)
 def test_every_export_resolves_to_its_module(name: str) -> None:
     module = importlib.import_module(api._EXPORTS[name])
-    assert getattr(api, name) is getattr(module, api._ALIASES.get(name, name))
+    assert getattr(api, name) is getattr(module, name)
 
 
 def test_unknown_name_is_an_attribute_error() -> None:

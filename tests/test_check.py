@@ -16,7 +16,7 @@ from auditor import model as M
 from auditor.cli import cli, main
 
 REPO = Path(__file__).resolve().parents[1]
-SARIF_SCHEMA = json.loads((REPO / "auditor/report/schemas/sarif-2.1.0.json").read_text())
+SARIF_SCHEMA = json.loads((REPO / "tests/fixtures/schemas/sarif-2.1.0.json").read_text())
 
 CLEAN = '''def running_total(values):
     """Return the running totals of `values`."""
@@ -296,6 +296,28 @@ def test_samples_jsonl_scored_per_candidate(project: Path, tiny_model: Path) -> 
     assert all(c["path"] == "samples.jsonl" and 0 <= c["risk"] <= 1 for c in cands)
     sarif = json.loads(invoke("samples.jsonl", "--model", str(tiny_model), "--format", "sarif")[1])
     jsonschema.Draft4Validator(SARIF_SCHEMA).validate(sarif)
+
+
+def test_chat_answers_are_scored_on_raw_lines(project: Path, tiny_model: Path) -> None:
+    """Markdown answers are extracted, scored, and their findings point into the answer."""
+    prose = "Here is a solution that special-cases the tests:\n\n"
+    wrapped = f"{prose}```python\n{GAMED}```\n\nIt returns the expected values.\n"
+    rows = [
+        {"task_id": "Demo/1", "solution": GAMED},
+        {"task_id": "Demo/1", "solution": wrapped},
+        {"task_id": "Demo/1", "solution": "Sorry, I cannot write that function."},
+    ]
+    (project / "samples.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    _, doc = run_json("samples.jsonl", "--model", str(tiny_model))
+    plain, chat, empty = doc["candidates"]
+    assert plain["extracted"] == [] and chat["extracted"] == ["lines 4-6: fenced code (python)"]
+    assert chat["risk"] is not None and chat["risk"] == pytest.approx(plain["risk"])
+    shift = prose.count("\n") + 1  # the prose lines and the fence line
+    assert chat["entry_line"] == plain["entry_line"] + shift
+    assert [(f["code"], f["line"] - shift) for f in chat["findings"]] == [
+        (f["code"], f["line"]) for f in plain["findings"]
+    ]
+    assert empty["risk"] is None and empty["note"] == "no code in the answer"
 
 
 @pytest.mark.parametrize("fmt", ["json", "sarif", "text", "markdown", "github"])

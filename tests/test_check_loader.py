@@ -13,9 +13,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-import auditor.check as C
+import auditor.scoring as S
+from auditor.check import check
 from auditor.config import load_config
 from auditor.errors import ModelError
+from auditor.results import CheckRun
 from auditor.types import FeatureTable
 
 FILES = {
@@ -44,15 +46,15 @@ def project(tmp_path: Path) -> Path:
 
 
 @pytest.fixture()
-def run(project: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[Any, str], C.CheckRun]:
-    def go(model: Any, cache: str) -> C.CheckRun:
+def run(project: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[Any, str], CheckRun]:
+    def go(model: Any, cache: str) -> CheckRun:
         monkeypatch.setenv("XDG_CACHE_HOME", str(project / cache))  # a cold cache per run
-        return C.check([project], model=model, config=load_config(project), cwd=project)
+        return check([project], model=model, config=load_config(project), cwd=project)
 
     return go
 
 
-Run = Callable[[Any, str], C.CheckRun]
+Run = Callable[[Any, str], CheckRun]
 
 
 def test_loader_gives_the_same_run_as_a_loaded_model(run: Run) -> None:
@@ -71,7 +73,7 @@ def test_a_dead_child_falls_back_to_extracting_here(
     run: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     expected = run(FakeModel(), "a")
-    monkeypatch.setattr(C, "_features_child", lambda conn, *args: os._exit(1))
+    monkeypatch.setattr(S, "_features_child", lambda conn, *args: os._exit(1))
     assert run(FakeModel, "b") == expected
 
 

@@ -14,9 +14,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from auditor import compiled as C
 from auditor import model as M
 from auditor.errors import ModelError
+from auditor.model import compiled as C
+from auditor.model import families
+from auditor.model.context import ContextClassifier
 from auditor.types import FeatureTable
 
 from .test_model import COLUMNS, synthetic
@@ -37,7 +39,7 @@ def _calibrated(family: str, cols: list[int], X: np.ndarray, y: np.ndarray, ense
     from sklearn.calibration import CalibratedClassifierCV
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(M, "HGB_MAX_ITER", 30)
+        mp.setattr(families, "HGB_MAX_ITER", 30)
         est = CalibratedClassifierCV(
             M.FAMILIES[family](cols), method="sigmoid", cv=3, ensemble=ensemble
         )
@@ -85,7 +87,7 @@ def test_unsupported_estimators_are_not_exported() -> None:
 def trained() -> M.TrainedModel:
     data = synthetic()
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(M, "HGB_MAX_ITER", 10)
+        mp.setattr(families, "HGB_MAX_ITER", 10)
         return M.fit(data, families=("hgb",), cv=False, inner=2)
 
 
@@ -102,8 +104,8 @@ def test_saved_model_loads_its_export_for_prediction(
     M.save_model(trained, path)
     fast = M.load_model(path, check_schema=False, predict_only=True)
     full = M.load_model(path, check_schema=False)
-    assert all(isinstance(e, C.CompiledClassifier) for e in fast.estimators.values())
-    assert not any(isinstance(e, C.CompiledClassifier) for e in full.estimators.values())
+    assert all(isinstance(e, ContextClassifier) for e in fast.estimators.values())
+    assert not any(isinstance(e, ContextClassifier) for e in full.estimators.values())
     assert fast.meta == full.meta == trained.meta
     np.testing.assert_allclose(
         fast.predict_risk(_table()), trained.predict_risk(_table()), atol=1e-12
@@ -141,7 +143,7 @@ def test_model_without_export_falls_back_to_skops(
     with zipfile.ZipFile(path) as zf:
         assert C.INDEX not in zf.namelist()
     loaded = M.load_model(path, check_schema=False, predict_only=True)
-    assert not any(isinstance(e, C.CompiledClassifier) for e in loaded.estimators.values())
+    assert not any(isinstance(e, ContextClassifier) for e in loaded.estimators.values())
     np.testing.assert_array_equal(loaded.predict_risk(_table()), trained.predict_risk(_table()))
 
 
@@ -195,3 +197,38 @@ def test_extreme_scores_saturate_without_warnings() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # an overflow RuntimeWarning would fail the test
         np.testing.assert_array_equal(m.proba(np.array([[-1e6], [1e6], [0.0]])), [0.0, 1.0, 0.5])
+
+
+def test_model_saved_before_the_context_moved_into_the_pipeline_loads(
+    trained: M.TrainedModel, tmp_path: Path
+) -> None:
+    """Older files hold the calibrated classifiers alone, over context columns computed
+    outside; loading puts the context in front, and the risks are the same."""
+    import json
+
+    import skops.io as sio
+
+    from auditor.model.families import calibrated_part
+
+    old = {
+        "meta": json.dumps(trained.meta.to_json(), sort_keys=True),
+        "estimators": {k: calibrated_part(v) for k, v in trained.estimators.items()},
+    }
+    path = tmp_path / "old.skops"
+    path.write_bytes(sio.dumps(old))
+    loaded = M.load_model(path, check_schema=False)
+    assert all(calibrated_part(e) is not e for e in loaded.estimators.values())
+    np.testing.assert_array_equal(loaded.predict_risk(_table()), trained.predict_risk(_table()))
+
+
+def test_packaged_model_predicts_the_same_from_skops_and_export() -> None:
+    path = M.default_model_path()
+    fast = M.load_model(path, check_schema=False, predict_only=True)
+    full = M.load_model(path, check_schema=False)
+    cols = full.meta.columns
+    rng = np.random.default_rng(3)
+    X = rng.poisson(1.0, size=(40, len(cols))).astype(float)
+    X[rng.random(X.shape) < 0.1] = np.nan
+    keys = tuple((f"T{i % 4}", str(i), "") for i in range(40))
+    table = FeatureTable(keys, cols, X, full.meta.schema_version, full.meta.schema_hash)
+    np.testing.assert_allclose(fast.predict_risk(table), full.predict_risk(table), atol=1e-9)

@@ -1,13 +1,23 @@
-"""Atomic writes: all or nothing."""
+"""File I/O helpers: atomic writes (all or nothing), hashing, gzip-or-plain reading."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from auditor.errors import DataError, InputError
-from auditor.io import atomic_path, atomic_write
+from auditor.io import (
+    atomic_path,
+    atomic_write,
+    is_gzip,
+    open_text,
+    read_bytes,
+    read_text,
+    require_regular,
+    sha256_file,
+)
 
 
 def test_atomic_write_text_and_bytes(tmp_path: Path) -> None:
@@ -37,3 +47,48 @@ def test_unwritable_place_is_a_one_line_error_of_the_given_kind(tmp_path: Path) 
         atomic_write(blocker / "x.txt", "data")
     with pytest.raises(DataError):
         atomic_write(blocker / "x.txt", "data", error=DataError)
+
+
+def test_sha256_file_matches_hashlib(tmp_path: Path) -> None:
+    import hashlib
+
+    data = bytes(range(256)) * 5000  # more than one read chunk
+    (tmp_path / "f").write_bytes(data)
+    assert sha256_file(tmp_path / "f") == hashlib.sha256(data).hexdigest()
+
+
+def test_open_text_reads_plain_and_gzip_by_name_or_magic(tmp_path: Path) -> None:
+    import gzip
+
+    (tmp_path / "plain.jsonl").write_text("é\n", encoding="utf-8")
+    (tmp_path / "named.jsonl.gz").write_bytes(gzip.compress("é\n".encode()))
+    (tmp_path / "magic.jsonl").write_bytes(gzip.compress("é\n".encode()))
+    for name in ("plain.jsonl", "named.jsonl.gz", "magic.jsonl"):
+        with open_text(tmp_path / name) as fh:
+            assert fh.read() == "é\n", name
+    assert not is_gzip(tmp_path / "plain.jsonl")
+    assert is_gzip(tmp_path / "magic.jsonl")
+    assert not is_gzip(tmp_path / "missing")
+
+
+def test_only_regular_files_are_read_and_a_fifo_does_not_hang(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)  # no writer: a blocking open would wait forever
+    link = tmp_path / "zero.py"
+    link.symlink_to("/dev/zero")
+    for path, kind in ((fifo, "a FIFO"), (link, "a character device"), (tmp_path, "a directory")):
+        for read in (read_bytes, read_text, sha256_file, open_text, require_regular):
+            with pytest.raises(InputError, match=kind):
+                read(path)
+    require_regular(tmp_path / "missing")  # the caller words a missing file itself
+    with pytest.raises(FileNotFoundError):
+        read_bytes(tmp_path / "missing")
+
+
+def test_read_bytes_cap_holds_while_reading(tmp_path: Path) -> None:
+    (tmp_path / "f").write_bytes(b"x" * 10)
+    assert read_bytes(tmp_path / "f", max_bytes=10) == b"x" * 10
+    with pytest.raises(InputError, match="larger than 9 bytes"):
+        read_bytes(tmp_path / "f", max_bytes=9)
+    (tmp_path / "crlf").write_bytes(b"a\r\nb\n")
+    assert read_text(tmp_path / "crlf") == "a\nb\n"  # as Path.read_text

@@ -8,12 +8,19 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
 from auditor.corpus.benchmarks import load_benchmark
-from auditor.corpus.labels import read_labels
+from auditor.corpus.labels import (
+    LabelAppender,
+    LabelRow,
+    read_label_rows,
+    read_labels,
+    rewrite_labels,
+)
 from auditor.corpus.samples import read_samples
 from auditor.errors import InputError
 from auditor.label import (
@@ -22,9 +29,11 @@ from auditor.label import (
     behaviour_key,
     compose,
     label,
-    summarize,
+    plan_run,
+    run_plan,
+    summarize_labels,
 )
-from auditor.sandbox import JobResult, PhaseResult, SandboxLimits
+from auditor.sandbox import GroundTruth, Job, JobResult, PhaseResult, SandboxLimits, TaskSpec
 from auditor.types import Candidate, Label, Outcome, Status, Task
 
 REPO = Path(__file__).resolve().parents[1]
@@ -136,7 +145,7 @@ def test_summary_counts_ceiling_and_false_negatives() -> None:
         _lb("B", 0, "fail", "pass"),  # strong passes outnumber weak passes: a false negative
         _lb("B", 1, "fail", "fail"),
     ]
-    s = summarize(labels)
+    s = summarize_labels(labels)
     a = s["tasks"]["A"]
     assert (a["n"], a["weak_pass"], a["correct"], a["false_positive"]) == (4, 3, 1, 2)
     assert a["ceiling"] == pytest.approx(1 / 3, abs=1e-6)
@@ -158,6 +167,128 @@ def test_compose_outcomes() -> None:
     assert compose(plus_fail, weak, 3) == (Outcome.PASS, Outcome.FAIL, Outcome.PASS, 7)
     broken = JobResult(0, {}, 0.0, error="reference fails")
     assert compose(broken, weak, 3)[:2] == (Outcome.ERROR, Outcome.ERROR)
+
+
+# -- stages: plan, run, write --------------------------------------------------------------
+
+
+def _cand(task: str, sid: int, code: str) -> Candidate:
+    return Candidate(task, str(sid), code)
+
+
+def test_plan_keeps_unchanged_rows_and_groups_behaviours() -> None:
+    weak = WEAK_TESTS["evalplus-base"]
+    f, g = "def f(x):\n    return x\n", "def f(x):\n    return -x\n"
+    cands = [
+        _cand("B", 0, f),
+        _cand("A", 0, f),
+        _cand("A", 1, f + "# same behaviour\n"),
+        _cand("A", 2, g),
+        _cand("B", 1, g),
+    ]
+    kept = Label("A", "2", cands[3].sha256, Outcome.PASS, Outcome.PASS, Status.CORRECT)
+    stale = Label("B", "1", "0" * 64, Outcome.PASS, Outcome.PASS, Status.CORRECT)
+    plan = plan_run(cands, weak, [LabelRow(kept, Outcome.PASS), LabelRow(stale, Outcome.PASS)])
+    assert set(plan.resumed) == {("A", "2")}  # the stale row's program changed since
+    assert plan.task_ids == ("B", "A")  # input order of first appearance
+    groups = [[(c.task_id, c.sample_id) for c in g] for g in plan.groups]
+    assert groups == [[("B", "0")], [("B", "1")], [("A", "0"), ("A", "1")]]
+    assert [(j.job_id, j.task_id, j.phases) for j in plan.jobs] == [
+        (0, "B", ("base", "plus")),
+        (1, "B", ("base", "plus")),
+        (2, "A", ("base", "plus")),
+    ]
+    assert plan.n_candidates == 4
+    assert plan.unique_programs == 4  # A:f, A:g, B:f, B:g
+
+
+class _FakeRunner:
+    """A Runner that passes every job's base phase and fails plus on task "A"."""
+
+    def __init__(self) -> None:
+        self.registered: list[str] = []
+
+    def register(self, specs: Sequence[TaskSpec]) -> None:
+        self.registered += [s.task_id for s in specs]
+
+    def prepare(self, specs: Sequence[TaskSpec]) -> dict[str, GroundTruth]:
+        raise AssertionError("label registers, it does not prepare")
+
+    def ground_truth(self, task_id: str) -> GroundTruth:
+        return GroundTruth(task_id, {}, {}, error="reference raises" if task_id == "B" else None)
+
+    def run(self, jobs: Sequence[Job]) -> Iterator[JobResult]:
+        plus = {j.job_id: Outcome.FAIL if j.task_id == "A" else Outcome.PASS for j in jobs}
+        return iter(
+            JobResult(
+                j.job_id,
+                {
+                    "base": PhaseResult(Outcome.PASS, 1, None),
+                    "plus": PhaseResult(plus[j.job_id], 2, 1),
+                },
+                0.5,
+            )
+            for j in reversed(jobs)  # completion order need not be job order
+        )
+
+    def close(self) -> None:
+        pass
+
+
+def test_run_plan_labels_every_group_member_and_reports_broken_tasks() -> None:
+    from auditor.types import Task
+
+    weak = WEAK_TESTS["evalplus-base"]
+    tasks = {t: Task(t, "", "f", "def f(x):\n    return x\n", (1,), (2, 3)) for t in "AB"}
+    f = "def f(x):\n    return x\n"
+    cands = [_cand("A", 0, f), _cand("A", 1, f + "\n"), _cand("B", 0, f)]
+    plan = plan_run(cands, weak)
+    runner = _FakeRunner()
+    batches: list[list[LabelRow]] = []
+    outcome = run_plan(plan, tasks, weak, runner, batches.append)
+    assert runner.registered == ["A", "B"]
+    assert [len(b) for b in batches] == [1, 2]
+    got = {
+        r.label.sample_id + r.label.task_id: (r.label.status, r.label.first_fail)
+        for b in batches
+        for r in b
+    }
+    assert got == {
+        "0A": (Status.FALSE_POSITIVE, 2),  # n_base + plus fail index
+        "1A": (Status.FALSE_POSITIVE, 2),
+        "0B": (Status.CORRECT, None),
+    }
+    assert outcome.broken_tasks == {"B": "reference raises"}
+    assert outcome.isolation == {}
+
+
+def test_label_file_rows_append_resume_and_rewrite_only_if_needed(tmp_path: Path) -> None:
+    path = tmp_path / "labels.jsonl"
+    rows = [LabelRow(_lb("A", i, "pass", "fail"), Outcome.PASS) for i in range(3)]
+    appender = LabelAppender(path)
+    appender.write(rows[2:])
+    appender.write(rows[:2])
+    appender.close()
+    with path.open("ab") as fh:
+        fh.write(b'{"task_id": "A", "sample')  # torn by a kill
+    assert read_label_rows(path) == [rows[2], rows[0], rows[1]]
+    assert path.read_bytes().endswith(b"\n")  # the torn line was cut off
+    assert rewrite_labels(path, rows) is True  # completion order -> input order
+    assert read_label_rows(path) == rows
+    mtime = path.stat().st_mtime_ns
+    assert rewrite_labels(path, rows) is False  # already right: no second write
+    assert path.stat().st_mtime_ns == mtime
+
+
+def test_resumed_run_without_jobs_leaves_labels_file_alone(
+    tmp_path: Path, toy_tasks: dict[str, Task]
+) -> None:
+    cands = [Candidate("Toy/0", "0", toy_tasks["Toy/0"].reference)]
+    label(cands, toy_tasks, out_dir=tmp_path, limits=FAST, jobs=1)
+    before = (tmp_path / "labels.jsonl").stat().st_mtime_ns
+    again = label(cands, toy_tasks, out_dir=tmp_path, limits=FAST, jobs=1)
+    assert again.resumed == 1
+    assert (tmp_path / "labels.jsonl").stat().st_mtime_ns == before
 
 
 # -- resume -------------------------------------------------------------------------------
@@ -297,3 +428,226 @@ def test_committed_labels_cover_their_corpus(name: str, shared_corpora: Path) ->
     assert "solution" not in (out / "labels.jsonl").read_text().split("\n", 1)[0].replace(
         "solution_sha256", ""
     )
+
+
+# -- sandbox errors: stored as `error`, counted apart, retried once on resume -----------------
+
+
+class _ErrorRunner(_FakeRunner):
+    """Every job's sandbox run fails (no phases) while `broken` is true."""
+
+    def __init__(self, broken: bool) -> None:
+        super().__init__()
+        self.broken = broken
+        self.ran: list[str] = []
+
+    def run(self, jobs: Sequence[Job]) -> Iterator[JobResult]:
+        self.ran += [j.task_id for j in jobs]
+        if not self.broken:
+            return super().run(jobs)
+        return iter(JobResult(j.job_id, {}, 0.0, error="sandbox worker died") for j in jobs)
+
+
+def _two_tasks() -> dict[str, Task]:
+    return {t: Task(t, "", "f", "def f(x):\n    return x\n", (1,), (2,)) for t in "AB"}
+
+
+def test_error_outcome_is_its_own_status_and_count(tmp_path: Path) -> None:
+    cands = [_cand("A", 0, "def f(x):\n    return x\n")]
+    run = label(cands, _two_tasks(), out_dir=tmp_path, runner=_ErrorRunner(True))
+    assert run.labels[0].status is Status.ERROR
+    o = run.summary["overall"]
+    assert (o["error"], o["rejected"], o["correct"], o["false_positive"]) == (1, 0, 0, 0)
+    row = json.loads((tmp_path / "labels.jsonl").read_text())
+    assert (row["status"], row["tries"]) == ("error", 1)
+    assert Status.from_outcomes(Outcome.PASS, Outcome.ERROR) is Status.ERROR
+    assert Status.from_outcomes(Outcome.FAIL, Outcome.FAIL) is Status.REJECTED
+
+
+def test_error_is_retried_once_on_resume_then_kept(tmp_path: Path) -> None:
+    tasks = _two_tasks()
+    cands = [_cand("A", 0, "def f(x):\n    return x\n"), _cand("B", 0, "def f(x):\n    return 1\n")]
+    label(cands, tasks, out_dir=tmp_path, runner=_ErrorRunner(True))
+    again = _ErrorRunner(True)
+    second = label(cands, tasks, out_dir=tmp_path, runner=again)
+    assert (second.retried, second.resumed, again.ran) == (2, 0, ["A", "B"])
+    assert [lb.status for lb in second.labels] == [Status.ERROR, Status.ERROR]
+    rows = [json.loads(line) for line in (tmp_path / "labels.jsonl").read_text().splitlines()]
+    assert [r["tries"] for r in rows] == [2, 2]
+    third_runner = _ErrorRunner(False)
+    third = label(cands, tasks, out_dir=tmp_path, runner=third_runner)
+    assert (third.retried, third.resumed, third_runner.ran) == (0, 2, [])  # retried once: kept
+
+
+def test_error_retry_that_succeeds_replaces_the_error(tmp_path: Path) -> None:
+    tasks = _two_tasks()
+    cands = [_cand("B", 0, "def f(x):\n    return x\n")]
+    label(cands, tasks, out_dir=tmp_path, runner=_ErrorRunner(True))
+    fixed = label(cands, tasks, out_dir=tmp_path, runner=_ErrorRunner(False))
+    assert fixed.retried == 1
+    assert fixed.labels[0].status is Status.CORRECT
+    assert fixed.summary["overall"]["error"] == 0
+    row = json.loads((tmp_path / "labels.jsonl").read_text())
+    assert "tries" not in row
+
+
+# -- one ceiling ------------------------------------------------------------------------------
+
+
+def test_ceiling_is_the_task_mean_and_pooled_ratio_has_its_own_name() -> None:
+    labels = [_lb("A", i, "pass", "pass") for i in range(3)]  # A: c/b = 3/3
+    labels += [_lb("B", 0, "pass", "pass")] + [_lb("B", i, "pass", "fail") for i in (1, 2, 3)]
+    labels += [_lb("C", 0, "fail", "fail")]  # no weak pass: not in the mean
+    o = summarize_labels(labels)["overall"]
+    assert o["ceiling"] == pytest.approx((1 + 1 / 4) / 2, abs=1e-6)
+    assert o["weak_pass_precision"] == pytest.approx(4 / 7, abs=1e-6)
+    assert "ceiling_task_mean" not in o
+    assert summarize_labels([_lb("C", 0, "fail", "fail")])["overall"]["ceiling"] is None
+
+
+def test_summary_and_curves_agree_on_the_ceiling(
+    toy_run: LabelRun, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from auditor.cli import main
+
+    assert toy_run.out_dir is not None
+    assert main(["curves", str(toy_run.out_dir), "--format", "json"]) == 0
+    curves_ceiling = json.loads(capsys.readouterr().out)["ceiling"]
+    summary = json.loads((toy_run.out_dir / "summary.json").read_text())
+    assert summary["overall"]["ceiling"] == pytest.approx(curves_ceiling, abs=1e-6)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("name", ["codegen16b", "davinci002", "qwen25coder7b"])
+def test_committed_summaries_agree_with_curves(name: str) -> None:
+    from auditor.resampling import TaskCounts, ceiling
+
+    out = REPO / "corpora" / "labels" / name
+    summary = json.loads((out / "summary.json").read_text())
+    want = ceiling(TaskCounts.from_labels(read_labels(out)))
+    assert summary["overall"]["ceiling"] == pytest.approx(want, abs=1e-6)
+    assert summary["overall"]["weak_pass_precision"] == pytest.approx(
+        summary["overall"]["correct"] / summary["overall"]["weak_pass"], abs=1e-6
+    )
+
+
+# -- bad input: one line, exit 2, no hang -----------------------------------------------------
+
+
+def _label_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "auditor", "label", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,  # a FIFO read would hang here
+        check=False,
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+    )
+
+
+def _one_line_exit_2(res: subprocess.CompletedProcess[str], needle: str) -> None:
+    assert res.returncode == 2, res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0], res.stderr
+
+
+def test_fifo_and_device_inputs_are_refused(tmp_path: Path) -> None:
+    bench = str(TOY / "benchmark.jsonl")
+    fifo = tmp_path / "fifo.jsonl"
+    os.mkfifo(fifo)
+    zero = tmp_path / "zero.jsonl"
+    zero.symlink_to("/dev/zero")
+    in_dir = tmp_path / "dir" / "Toy_0"
+    in_dir.mkdir(parents=True)
+    os.mkfifo(in_dir / "0.py")
+    out = str(tmp_path / "out")
+    _one_line_exit_2(_label_cli(str(fifo), "--benchmark", bench, "-o", out), "a FIFO")
+    _one_line_exit_2(_label_cli(str(zero), "--benchmark", bench, "-o", out), "character device")
+    _one_line_exit_2(_label_cli(str(tmp_path / "dir"), "--benchmark", bench, "-o", out), "FIFO")
+    samples = str(TOY / "samples.jsonl")
+    _one_line_exit_2(_label_cli(samples, "--benchmark", str(fifo), "-o", out), "a FIFO")
+    labels_fifo = tmp_path / "outfifo"
+    labels_fifo.mkdir()
+    os.mkfifo(labels_fifo / "labels.jsonl")
+    _one_line_exit_2(_label_cli(samples, "--benchmark", bench, "-o", str(labels_fifo)), "FIFO")
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "needle"),
+    [
+        ("--min-time-limit", "nan", "min_time_limit"),
+        ("--min-time-limit", "-1", "min_time_limit"),
+        ("--min-time-limit", "0", "min_time_limit"),
+        ("--min-time-limit", "inf", "min_time_limit"),
+        ("--min-time-limit", "1e9", "min_time_limit"),
+        ("--min-time-limit", "soon", "is not a number"),
+        ("--jobs", "0", "jobs"),
+        ("--jobs", "-3", "jobs"),
+        ("--jobs", "100000", "jobs"),
+        ("--jobs", "two", "is not an integer"),
+    ],
+)
+def test_numeric_options_are_validated(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str, value: str, needle: str
+) -> None:
+    from auditor.cli import main
+
+    args = [str(TOY / "samples.jsonl"), "--benchmark", str(TOY / "benchmark.jsonl")]
+    code = main(["label", *args, "-o", str(tmp_path / "o"), option, value])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1 and needle in err[0], err
+    assert not (tmp_path / "o" / "run.json").exists()  # refused before anything is written
+
+
+def test_output_naming_an_existing_file_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from auditor.cli import main
+
+    target = tmp_path / "taken.txt"
+    target.write_text("keep me")
+    args = [str(TOY / "samples.jsonl"), "--benchmark", str(TOY / "benchmark.jsonl")]
+    assert main(["label", *args, "-o", str(target)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "not a directory" in err[0]
+    assert target.read_text() == "keep me"
+
+
+def test_label_api_validates_settings(toy_tasks: dict[str, Task]) -> None:
+    cands = [Candidate("Toy/0", "0", toy_tasks["Toy/0"].reference)]
+    with pytest.raises(InputError, match="time_factor"):
+        label(cands, toy_tasks, limits=SandboxLimits(time_factor=float("nan")))
+    with pytest.raises(InputError, match="jobs"):
+        label(cands, toy_tasks, jobs=0)
+
+
+def test_require_isolation_without_bubblewrap_is_one_line_exit_3(tmp_path: Path) -> None:
+    """No bwrap on PATH: the default falls back and says so; --require-isolation refuses."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python3").symlink_to(Path(sys.executable).resolve())
+    env = {**os.environ, "PATH": str(bin_dir), "PYTHONPATH": str(REPO)}
+    base = [sys.executable, "-m", "auditor", "label", str(TOY / "samples.jsonl")]
+    base += ["--benchmark", str(TOY / "benchmark.jsonl"), "-q"]
+    strict = subprocess.run(
+        [*base, "-o", str(tmp_path / "strict"), "--require-isolation"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert strict.returncode == 3
+    assert strict.stderr.count("\n") == 1 and "namespaces unavailable" in strict.stderr
+    loose = subprocess.run(
+        [*base, "-o", str(tmp_path / "loose")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert loose.returncode == 0 and "sandbox without namespaces" in loose.stderr
+    summary = json.loads((tmp_path / "loose" / "summary.json").read_text())
+    assert summary["isolation"]["mode"] == "fallback"

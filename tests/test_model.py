@@ -9,8 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from auditor import metrics
 from auditor import model as M
 from auditor.errors import ModelError
+from auditor.model import families
+from auditor.model.context import with_batch
+from auditor.model.families import calibrated_part
 from auditor.types import FeatureTable
 
 COLUMNS = ("rules.a", "ruff.b", "radon.c", "rel.d_z", "rel.ref_nodes_ratio")
@@ -32,7 +36,7 @@ def trained() -> M.TrainedModel:
     data = synthetic()
     info = [{"name": "c", "sha256": "d" * 64, "n": len(data.y), "fp": int(data.y.sum())}]
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(M, "HGB_MAX_ITER", 10)  # speed; the families are compared all the same
+        mp.setattr(families, "HGB_MAX_ITER", 10)  # speed; the families are compared all the same
         return M.fit(data, corpora=info, outer=2, inner=2, cv=("peers",))
 
 
@@ -45,7 +49,7 @@ def test_feature_sets_and_task_context() -> None:
     np.testing.assert_allclose(Xc[:, 5], [2.0, 2.0, 5.0])  # mean of rules.a per task
     np.testing.assert_allclose(Xc[:, 7], [2.0, 2.0, 4.0])  # NaN ignored
     np.testing.assert_allclose(Xc[:, 8], [1.0, 1.0, 0.0])  # std of rules.a
-    sets = M._feature_sets(names)
+    sets = M.feature_sets(names)
     assert len(sets["task"]) == len(names)
     assert "rel.ref_nodes_ratio" not in [names[i] for i in sets["peers"]]
     assert [names[i] for i in sets["solo"]] == ["rules.a", "ruff.b", "radon.c"]
@@ -67,13 +71,13 @@ def test_each_estimator_is_one_refit_model_with_one_calibrator(
     # ensemble=False: the saved model holds one fitted pipeline per feature set, not one
     # per calibration fold (size and load time of the packaged model)
     for est in trained.estimators.values():
-        assert est.ensemble is False
-        assert len(est.calibrated_classifiers_) == 1
+        assert calibrated_part(est).ensemble is False
+        assert len(calibrated_part(est).calibrated_classifiers_) == 1
 
 
 def test_group_splits_never_split_a_task() -> None:
     data = synthetic()
-    for tr, te in M._group_splits(data.groups, 4):
+    for tr, te in M.group_splits(data.groups, 4):
         assert not set(data.groups[tr]) & set(data.groups[te])
 
 
@@ -94,12 +98,12 @@ def test_predict_risk_routes_rows_to_feature_sets(trained: M.TrainedModel) -> No
     table = FeatureTable(keys, COLUMNS, X, "test/1", data.schema_hash)
     risk = trained.predict_risk(table)
     assert risk.shape == (9,) and ((risk >= 0) & (risk <= 1)).all()
-    Xc, _ = M.with_task_context(X, COLUMNS, np.array([k[0] for k in keys]))
+    Xb = with_batch(X, [k[0] for k in keys])
     expect = np.concatenate(
         [
-            trained.estimators["solo"].predict_proba(Xc[:1])[:, 1],  # alone
-            trained.estimators["peers"].predict_proba(Xc[1:5])[:, 1],  # peers, no task
-            trained.estimators["task"].predict_proba(Xc[5:])[:, 1],  # peers and task
+            trained.estimators["solo"].predict_proba(Xb)[:1, 1],  # alone
+            trained.estimators["peers"].predict_proba(Xb)[1:5, 1],  # peers, no task
+            trained.estimators["task"].predict_proba(Xb)[5:, 1],  # peers and task
         ]
     )
     np.testing.assert_allclose(risk, expect)
@@ -158,14 +162,14 @@ def test_metrics_helpers() -> None:
     y = np.array([0, 0, 1, 1, 0, 1])
     risk = np.array([0.1, 0.2, 0.9, 0.8, 0.6, 0.4])
     groups = np.array(["a", "a", "a", "b", "b", "b"])
-    sc = M.score(y, risk, groups)
+    sc = metrics.score(y, risk, groups)
     assert sc.base_rate == pytest.approx(0.5)
     assert sc.n_tasks == 2 and sc.within_task_auc == pytest.approx((1.0 + 0.5) / 2)
-    rows = M.threshold_table(y, risk)
+    rows = metrics.threshold_table(y, risk)
     at5 = next(r for r in rows if r["threshold"] == 0.5)
     assert at5["fp_caught"] == pytest.approx(2 / 3, abs=1e-3)
     assert at5["correct_flagged"] == pytest.approx(1 / 3, abs=1e-3)
-    rel = M.reliability(y, risk, bins=2)
+    rel = metrics.reliability(y, risk, bins=2)
     assert [r["n"] for r in rel] == [3, 3]
     assert json.dumps(sc.to_json())  # finite values serialise
 

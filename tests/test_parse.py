@@ -8,7 +8,8 @@ import sys
 import libcst as cst
 import pytest
 
-from auditor.parse import MAX_CHARS, MAX_DEPTH, Parsed, ast_depth, parse
+from auditor.config import MAX_SOURCE_CHARS
+from auditor.parse import MAX_DEPTH, Parsed, ast_depth, parse
 
 
 def test_valid_code_has_module_tree_and_positions() -> None:
@@ -75,7 +76,7 @@ def test_one_megabyte_is_unanalysable_quickly() -> None:
     code = "def f(x):\n    return x\n" * 44_000
     assert len(code) > 1_000_000
     parsed = parse(code)
-    assert not parsed.ok and parsed.unanalysable and str(MAX_CHARS) in (parsed.error or "")
+    assert not parsed.ok and parsed.unanalysable and str(MAX_SOURCE_CHARS) in (parsed.error or "")
 
 
 def test_ast_depth() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import shutil
 import time
 from collections import Counter
@@ -77,6 +78,27 @@ def test_format_override_wrong_kind_of_path(toy_tasks: dict[str, Task]) -> None:
 def test_missing_path() -> None:
     with pytest.raises(InputError, match="no such file"):
         read_samples(FIX / "absent.jsonl")
+
+
+@pytest.mark.parametrize("fmt", [None, "evalplus-jsonl", "eval-results", "humaneval-jsonl"])
+def test_fifo_and_device_are_refused_not_read(tmp_path: Path, fmt: str | None) -> None:
+    fifo = tmp_path / "samples.jsonl"
+    os.mkfifo(fifo)  # reading it would wait for a writer forever
+    zero = tmp_path / "zero.jsonl"
+    zero.symlink_to("/dev/zero")  # reading it would never end
+    with pytest.raises(InputError, match="a FIFO, not a regular file"):
+        read_samples(fifo, format=fmt)
+    with pytest.raises(InputError, match="character device"):
+        read_samples(zero, format=fmt)
+    with pytest.raises(InputError, match="a FIFO"):
+        load_benchmark(str(fifo))
+
+
+def test_fifo_inside_an_evalplus_dir_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "Toy_0").mkdir()
+    os.mkfifo(tmp_path / "Toy_0" / "0.py")
+    with pytest.raises(InputError, match="a FIFO"):
+        read_samples(tmp_path, sanitize=False)
 
 
 # ------------------------------------------------------------------ readers

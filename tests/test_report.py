@@ -12,18 +12,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from auditor.report.study import (
-    PAPER_FIT,
-    PAPER_POINTS,
-    StudyInput,
-    build_study,
-    feature_section,
-    fit_line,
-    style_rows,
-)
-from auditor.report.study_figures import make_figures
-from auditor.report.study_render import render_html, render_json, render_markdown, sections
-from auditor.resampling import TaskCounts, summarize
+from auditor.resampling import TaskCounts, summarize_corpus
+from auditor.study.analysis import StudyInput, build_study, feature_section, style_rows
+from auditor.study.figures import make_figures
+from auditor.study.fit import fit_line
+from auditor.study.paper import HUMANEVAL_PLUS, WORKED_EXAMPLE
+from auditor.study.render import render_html, render_json, render_markdown
+from auditor.study.sections import sections
 from auditor.types import FeatureTable, Label, Status
 from tests.test_resampling import make_labels
 
@@ -73,11 +68,20 @@ def figures(study):  # type: ignore[no-untyped-def]
 
 
 def test_paper_points_reproduce_the_published_fit() -> None:
-    fit = fit_line([p[1] for p in PAPER_POINTS], [p[2] for p in PAPER_POINTS])
+    paper = HUMANEVAL_PLUS
+    fit = fit_line([p.pass1 for p in paper.points], [p.ceiling for p in paper.points])
     assert fit is not None and fit.n == 17
-    assert round(fit.slope, 2) == PAPER_FIT.slope
-    assert round(fit.intercept, 2) == PAPER_FIT.intercept
-    assert round(fit.r2, 2) == PAPER_FIT.r2
+    assert round(fit.slope, 2) == paper.fit.slope
+    assert round(fit.intercept, 2) == paper.fit.intercept
+    assert round(fit.r2, 2) == paper.fit.r2
+
+
+def test_worked_example_reproduces_the_published_k_opt() -> None:
+    # the two-type section says "this model gives the same": it must stay true of the data
+    from auditor.resampling import two_type_optimum
+
+    ex = WORKED_EXAMPLE
+    assert tuple(two_type_optimum(ex.params, c).k_opt for c in ex.costs) == ex.k_opt
 
 
 def test_fit_line_exact_and_degenerate() -> None:
@@ -140,7 +144,7 @@ def test_feature_section_ranks_by_within_task_auc() -> None:
 
 def test_study_numbers_match_resampling(study) -> None:  # type: ignore[no-untyped-def]
     a = study.corpora[0]
-    want = summarize(
+    want = summarize_corpus(
         TaskCounts.from_labels(_labels(1)), (0.5, 1, 2, 4), rng=np.random.default_rng(0), n_boot=100
     )
     assert a.summary.pass1.value == pytest.approx(want.pass1.value)
@@ -434,7 +438,7 @@ def test_report_on_toy_corpus_with_style(
 
 
 def test_false_negative_tasks_are_dropped_from_every_corpus() -> None:
-    from auditor.report.study import false_negative_tasks
+    from auditor.study.analysis import false_negative_tasks
     from auditor.types import Outcome
 
     base = list(make_labels([(4, 2, 1), (4, 3, 2)]))
@@ -466,7 +470,7 @@ def test_two_type_section_reproduces_worked_example(study) -> None:  # type: ign
 
 def test_within_task_auc_columns_matches_metrics() -> None:
     from auditor.metrics import within_task_auc
-    from auditor.report.study import within_task_auc_columns
+    from auditor.study.analysis import within_task_auc_columns
 
     rng = np.random.default_rng(3)
     n = 300
@@ -485,3 +489,144 @@ def test_within_task_auc_columns_matches_metrics() -> None:
         want, n_groups = within_task_auc(y, values[:, j], groups)
         assert counts[j] == n_groups
         assert math.isclose(aucs[j], want, abs_tol=1e-12), j
+
+
+# ------------------------------------------------------------------ curves
+
+
+def test_curves_renderers_are_pure_and_cover_every_row() -> None:
+    import csv
+    import io
+
+    from auditor.study.curves import CurvesFormat, compute, render
+
+    labels = _labels(4)
+    run = compute(labels, (0.5, 2), k_max=6, scores=_scores(labels, 1), thresholds=(0.7, math.inf))
+    table = list(csv.DictReader(io.StringIO(render(run, CurvesFormat.CSV))))
+    # first pass + re-rank: 2 costs x 6 k each; the filter: 2 thresholds x 2 costs x 6 k
+    assert [r["policy"] for r in table].count("first_pass") == 12
+    assert [r["policy"] for r in table].count("auditor_rerank") == 12
+    assert {r["threshold"] for r in table if r["policy"] == "auditor_filter"} == {"0.7", "inf"}
+    assert len(table) == 12 + 24 + 12
+    doc = json.loads(render(run, CurvesFormat.JSON))
+    assert doc["auditor"]["threshold_sweep"]["thresholds"] == [0.7, None]
+    text = render(run, CurvesFormat.TEXT)
+    assert text.startswith(f": {len({lb.task_id for lb in labels})} tasks") and "re-rank" in text
+    assert render(run, CurvesFormat.TEXT) == text  # same run, same text
+
+
+# ------------------------------------------------- per-benchmark fits, filter losses
+
+
+def _renamed(labels: tuple[Label, ...], prefix: str) -> tuple[Label, ...]:
+    """The same labels with task ids moved to another benchmark ("T/3" -> "Mbpp/3")."""
+    from dataclasses import replace
+
+    return tuple(replace(lb, task_id=prefix + lb.task_id.split("/")[1]) for lb in labels)
+
+
+def _mixed_labels() -> tuple[Label, ...]:
+    """A corpus of 12 HumanEval+ and 20 MBPP+ tasks."""
+    return _renamed(_labels(14, n_tasks=12), "HumanEval/1") + _renamed(
+        _labels(15, n_tasks=20), "Mbpp/"
+    )
+
+
+@pytest.fixture(scope="module")
+def bench_study():  # type: ignore[no-untyped-def]
+    he = [_renamed(_labels(s, n_tasks=15), "HumanEval/") for s in (11, 12, 13)]
+    mixed = _mixed_labels()
+    inputs = [StudyInput(f"he{i}", lb) for i, lb in enumerate(he)]
+    inputs.append(StudyInput("mixed", mixed, scores=_scores(mixed, 2)))
+    return build_study(inputs, seed=1, n_boot=50, exclude_false_negatives=False)
+
+
+def test_fit_uncertainty_matches_scipy() -> None:
+    from scipy import stats
+
+    x, y = [0.1, 0.3, 0.5, 0.9], [0.5, 0.7, 0.6, 0.9]
+    fit, ref = fit_line(x, y), stats.linregress(x, y)
+    assert fit is not None
+    assert math.isclose(fit.p_value, ref.pvalue, rel_tol=1e-9)
+    half = stats.t.ppf(0.975, 2) * ref.stderr
+    assert math.isclose(fit.slope_lo, ref.slope - half) and math.isclose(
+        fit.slope_hi, ref.slope + half
+    )
+    assert math.isnan(fit_line([0.1, 0.5], [0.2, 0.4]).p_value)  # type: ignore[union-attr]
+
+
+def test_points_and_lines_are_per_benchmark(bench_study) -> None:  # type: ignore[no-untyped-def]
+    by = {bf.benchmark: bf for bf in bench_study.benchmark_fits}
+    assert list(by) == ["HumanEval+", "MBPP+"]
+    assert [p.corpus for p in by["HumanEval+"].points] == ["he0", "he1", "he2", "mixed"]
+    assert [p.corpus for p in by["MBPP+"].points] == ["mixed"] and by["MBPP+"].fit is None
+    mixed = next(c for c in bench_study.corpora if c.name == "mixed")
+    assert mixed.task_mix == (("MBPP+", 20), ("HumanEval+", 12))
+    # a mixed corpus's point uses that benchmark's tasks only
+    mbpp = [lb for lb in _mixed_labels() if lb.task_id.startswith("Mbpp/")]
+    counts = TaskCounts.from_labels(mbpp)
+    point = by["MBPP+"].points[0]
+    assert point.n_tasks == 20 and math.isclose(point.pass1.value, counts.pass1.mean())
+    cond = counts.cond_accuracy[counts.b > 0]
+    assert math.isclose(point.ceiling.value, cond.mean())
+    # a single-benchmark corpus's point is its per-model row
+    he0 = bench_study.corpora[0]
+    assert by["HumanEval+"].points[0].pass1 == he0.summary.pass1
+    line = by["HumanEval+"].fit
+    ref = fit_line(
+        [p.pass1.value for p in by["HumanEval+"].points],
+        [p.ceiling.value for p in by["HumanEval+"].points],
+    )
+    assert line == ref and line is not None and line.n == 4
+
+
+def test_ceiling_section_states_what_few_models_cannot_support(bench_study) -> None:  # type: ignore[no-untyped-def]
+    sec = next(s for s in sections(bench_study) if s.key == "ceiling")
+    text = " ".join(sec.text)
+    he = next(bf for bf in bench_study.benchmark_fits if bf.benchmark == "HumanEval+")
+    assert he.fit is not None
+    assert "n = 4 models, 2 residual degrees of freedom" in text
+    assert f"[{he.fit.slope_lo:.2f}, {he.fit.slope_hi:.2f}]" in text
+    assert "mixed: mixed (20 MBPP+, 12 HumanEval+)" in text
+    assert "Our MBPP+ fit: only 1 model (mixed)" in text
+    rows = {(r[0], r[1]): r for r in sec.rows}
+    assert rows[("paper", "HumanEval+")][2] == "0.22" and rows[("paper", "MBPP+")][6] == "10"
+    assert rows[("ours", "MBPP+")][2] == "n/a"
+    assert ("ours", "all tasks (mixed benchmarks)") in rows
+    doc = json.loads(render_json(bench_study))
+    assert [b["benchmark"] for b in doc["benchmark_fits"]] == ["HumanEval+", "MBPP+"]
+    assert doc["corpora"][3]["task_mix"] == {"MBPP+": 20, "HumanEval+": 12}
+
+
+def test_filter_rows_show_tasks_lost_and_accuracy_over_all_tasks(bench_study) -> None:  # type: ignore[no-untyped-def]
+    sec = next(s for s in sections(bench_study) if s.key == "auditor")
+    labels = _mixed_labels()
+    risk = _scores(labels, 2)
+    solvable = {lb.task_id for lb in labels if lb.status is Status.CORRECT}
+    filters = [r for r in sec.rows if r[1].startswith("filter risk < ")]
+    assert filters and sec.headers[5:7] == ("solvable tasks lost", "accuracy @ K (all tasks)")
+    sweep = bench_study.corpora[3].auditor.sweep
+    for row in filters:
+        h = next(i for i, t in enumerate(sweep.thresholds) if row[1] == f"filter risk < {t:.3g}")
+        t = sweep.thresholds[h]
+        kept = {
+            lb.task_id
+            for lb in labels
+            if lb.status is Status.CORRECT and risk[(lb.task_id, lb.sample_id)] < t
+        }
+        lost = len(solvable - kept)
+        assert row[5] == f"{lost / len(solvable):.3f} ({lost}/{len(solvable)})"
+        # at the largest k every task with a kept weak pass answers: accuracy = mean c'/b'
+        acc = []
+        for task in {lb.task_id for lb in labels}:
+            weak = [
+                lb
+                for lb in labels
+                if lb.task_id == task
+                and lb.weak_status.value == "pass"
+                and risk[(lb.task_id, lb.sample_id)] < t
+            ]
+            good = [lb for lb in weak if lb.status is Status.CORRECT]
+            acc.append(len(good) / len(weak) if weak else 0.0)
+        assert abs(float(row[6]) - np.mean(acc)) <= 0.0005 + 1e-12
+    assert sec.rows[0][1] == "no auditor" and sec.rows[0][5].startswith("0.000 (0/")

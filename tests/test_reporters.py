@@ -8,21 +8,15 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from auditor.check import (
-    CHECK_RULES,
-    RISK_CODE,
-    CandidateResult,
-    CheckRun,
-    Reported,
-    RuleInfo,
-)
 from auditor.errors import UsageError
-from auditor.report import OutputFormat, OutputSpec, parse_specs, render, sarif, write_outputs
-from auditor.report import github as gh
+from auditor.output import OutputFormat, OutputSpec, parse_specs, render, sarif, write_outputs
+from auditor.output import github as gh
+from auditor.results import RISK_CODE, CandidateResult, CheckRun, ReportedFinding, RuleInfo
+from auditor.rules.catalogue import CHECK_RULES
 from auditor.types import Confidence, Finding, Severity
 
 SCHEMA = json.loads(
-    (Path(__file__).resolve().parents[1] / "auditor/report/schemas/sarif-2.1.0.json").read_text()
+    (Path(__file__).resolve().parents[1] / "tests/fixtures/schemas/sarif-2.1.0.json").read_text()
 )
 
 
@@ -53,7 +47,7 @@ def make_run(n_extra: int = 0, embedded: bool = False) -> CheckRun:
             "a" * 64,
             0.12,
             3,
-            (Reported(_finding("ruff:B006", 3, Severity.LOW), "def f(x=[]):"),),
+            (ReportedFinding(_finding("ruff:B006", 3, Severity.LOW), "def f(x=[]):"),),
             entry_text="def f(x=[]):",
         ),
         CandidateResult(
@@ -64,8 +58,8 @@ def make_run(n_extra: int = 0, embedded: bool = False) -> CheckRun:
             0.91,
             1,
             (
-                Reported(_finding("AUD301", 2, Severity.HIGH), "return {1: 2}[x]"),
-                Reported(_finding("AUD301", 5, Severity.HIGH), "return {1: 2}[x]"),
+                ReportedFinding(_finding("AUD301", 2, Severity.HIGH), "return {1: 2}[x]"),
+                ReportedFinding(_finding("AUD301", 5, Severity.HIGH), "return {1: 2}[x]"),
             ),
             embedded=embedded,
             entry_text="def g(x):",
@@ -82,7 +76,7 @@ def make_run(n_extra: int = 0, embedded: bool = False) -> CheckRun:
             f"{i:064d}",
             None,
             1,
-            (Reported(_finding("ruff:B006", 1, Severity.LOW), "x"),),
+            (ReportedFinding(_finding("ruff:B006", 1, Severity.LOW), "x"),),
         )
         for i in range(n_extra)
     ]

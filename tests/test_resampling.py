@@ -22,7 +22,7 @@ from auditor.resampling import (
     first_pass_buckets,
     parse_costs,
     rerank_curves,
-    summarize,
+    summarize_corpus,
     threshold_sweep,
     two_type_optimum,
     two_type_utility,
@@ -263,8 +263,8 @@ def test_summary_ci_brackets_estimate_and_is_reproducible() -> None:
     b = rng_tasks.integers(0, 21, 40)
     c = (b * rng_tasks.uniform(0.3, 1, 40)).astype(int)
     counts = TaskCounts.from_arrays(n, b, c)
-    a = summarize(counts, [1.0, 4.0], rng=np.random.default_rng(7), n_boot=300)
-    again = summarize(counts, [1.0, 4.0], rng=np.random.default_rng(7), n_boot=300)
+    a = summarize_corpus(counts, [1.0, 4.0], rng=np.random.default_rng(7), n_boot=300)
+    again = summarize_corpus(counts, [1.0, 4.0], rng=np.random.default_rng(7), n_boot=300)
     assert a.to_json() == again.to_json()
     for est in (a.pass1, a.weak_pass1, a.ceiling, a.fp_share, *a.k_opt):
         assert est.lo <= est.value + 1e-9 and est.value <= est.hi + 1e-9
@@ -549,7 +549,7 @@ def test_curves_cli_no_weak_pass(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
 
 def test_read_scores_errors(tmp_path: Path) -> None:
-    from auditor.report.study_io import read_scores
+    from auditor.study.scores import read_scores
 
     bad = tmp_path / "s.jsonl"
     bad.write_text('{"task_id": "a", "sample_id": 1, "risk": 0.5}\n{"task_id": "a"}\n')
@@ -570,7 +570,7 @@ def test_read_scores_errors(tmp_path: Path) -> None:
 def test_read_scores_from_check_json(tmp_path: Path) -> None:
     import json
 
-    from auditor.report.study_io import read_scores
+    from auditor.study.scores import read_scores
 
     doc = {
         "schema": "auditor.check/1",

@@ -21,7 +21,7 @@ from auditor.rules import (
     Rule,
     RuleConfig,
     catalogue,
-    check,
+    check_rules,
     count_suppressions,
 )
 from auditor.rules.base import Example
@@ -37,7 +37,9 @@ CASES = [
 
 @pytest.mark.parametrize(("rule", "example"), CASES)
 def test_rule_example(rule: type[Rule], example: Example) -> None:
-    findings = check(parse(example.source), entry_point=example.entry_point, config=example.config)
+    findings = check_rules(
+        parse(example.source), entry_point=example.entry_point, config=example.config
+    )
     lines = sorted(f.line for f in findings if f.code == rule.CODE)
     if example.line is None:
         assert lines == [], f"{rule.CODE} fired on a valid example at {lines}"
@@ -119,7 +121,7 @@ def test_crashing_rule_gives_rule_error_and_others_still_run() -> None:
 
 
 def test_parse_failure_is_a_single_syntax_finding() -> None:
-    findings = check(parse("x = 1\n\ndef f(:\n    pass\n"))
+    findings = check_rules(parse("x = 1\n\ndef f(:\n    pass\n"))
     assert [(f.code, f.symbol, f.line) for f in findings] == [("AUD901", "syntax-error", 3)]
 
 
@@ -143,7 +145,7 @@ def test_parse_failure_is_a_single_syntax_finding() -> None:
 )
 def test_check_never_crashes_on_edge_cases(code: str) -> None:
     parsed = parse(code)
-    findings = check(parsed)
+    findings = check_rules(parsed)
     assert all(f.line >= 1 for f in findings)
     assert not [f for f in findings if f.code == "AUD902"]
     if parsed.ok:
@@ -156,14 +158,14 @@ def test_long_magic_elif_chain_is_analysed_not_rejected() -> None:
     code = "def f(n):\n" + "".join(
         f"    {'el' if i else ''}if n == {i + 5}:\n        return {i}\n" for i in range(600)
     )
-    codes = {f.code for f in check(parse(code))}
+    codes = {f.code for f in check_rules(parse(code))}
     assert {"AUD303", "AUD301", "AUD201"} <= codes
     assert "AUD901" not in codes
 
 
 def test_findings_are_sorted_and_carry_rule_metadata() -> None:
     code = "def f(list):\n    print(list)  # TODO\n    if list == [1, 2]:\n        return 3\n"
-    findings = check(parse(code))
+    findings = check_rules(parse(code))
     keys = [(f.line, f.col, f.code) for f in findings]
     assert keys == sorted(keys)
     for f in findings:
@@ -175,9 +177,9 @@ def test_findings_are_sorted_and_carry_rule_metadata() -> None:
 
 def test_select_and_ignore() -> None:
     parsed = parse("def f(x):\n    if x == 3:\n        return 7\n    return x\n")
-    only = check(parsed, config=RuleConfig(select=frozenset({"AUD3"})))
+    only = check_rules(parsed, config=RuleConfig(select=frozenset({"AUD3"})))
     assert {f.code for f in only} == {"AUD301"}
-    none = check(parsed, config=RuleConfig(ignore=frozenset({"AUD301", "AUD1"})))
+    none = check_rules(parsed, config=RuleConfig(ignore=frozenset({"AUD301", "AUD1"})))
     assert "AUD301" not in {f.code for f in none}
 
 
@@ -195,9 +197,9 @@ SUPPRESSED = (
 
 def test_suppressions_are_ignored_by_default_and_honoured_on_request() -> None:
     parsed = parse(SUPPRESSED)
-    lines = [f.line for f in check(parsed) if f.code == "AUD301"]
+    lines = [f.line for f in check_rules(parsed) if f.code == "AUD301"]
     assert lines == [2, 4, 6]
-    honoured = check(parsed, config=RuleConfig(honor_suppressions=True))
+    honoured = check_rules(parsed, config=RuleConfig(honor_suppressions=True))
     assert [f.line for f in honoured if f.code == "AUD301"] == [6]
     assert not [f for f in honoured if f.line == 2]  # bare noqa silences everything
     assert [f.code for f in honoured if f.line == 4] == ["AUD411"]  # only AUD301 named
@@ -208,10 +210,10 @@ def test_suppressions_are_ignored_by_default_and_honoured_on_request() -> None:
 
 def test_camel_case_config_flips_naming() -> None:
     code = "def f(someValue, other_value):\n    return someValue + other_value\n"
-    snake = {f.message for f in check(parse(code)) if f.code == "AUD101"}
+    snake = {f.message for f in check_rules(parse(code)) if f.code == "AUD101"}
     camel = {
         f.message
-        for f in check(parse(code), config=RuleConfig(naming_style="camel"))
+        for f in check_rules(parse(code), config=RuleConfig(naming_style="camel"))
         if f.code == "AUD101"
     }
     assert snake == {"name 'someValue' is not snake case"}
@@ -278,7 +280,7 @@ def test_rules_never_crash_on_shared_corpus(shared_corpora: Path) -> None:
     with gzip.open(path, "rt", encoding="utf-8") as fh:
         codes = list(dict.fromkeys(json.loads(line)["solution"] for line in fh))[:400]
     for code in codes:
-        findings = check(parse(code))
+        findings = check_rules(parse(code))
         assert not [f for f in findings if f.code == "AUD902"], code[:200]
 
 
@@ -345,3 +347,25 @@ def test_ast_derived_lines_match_on_shared_corpus(shared_corpora: Path) -> None:
             assert wrong == 0, code[:300]
             total += checked
     assert total > 3000
+
+
+@pytest.mark.parametrize(
+    ("comment", "silenced"),
+    [
+        ("  # pylint: disable=literal-return-on-equality", True),  # by symbol, pylint style
+        ("  # noqa: AUD3", True),  # a prefix names a family
+        ("  # noqa: AUD1 AUD301", True),  # space-separated codes
+        ("  # auditor: ignore[AUD4]", False),  # another family
+        ("  # pylint: disable", False),  # pylint needs `=CODES`
+        ("", False),
+    ],
+)
+def test_one_suppression_grammar_for_the_engine_and_check(comment: str, silenced: bool) -> None:
+    from auditor.rules.suppress import is_suppressed_on
+
+    parsed = parse(f"def f(x):\n    if x == 3:{comment}\n        return 7\n    return x\n")
+    plain = [f for f in check_rules(parsed) if f.code == "AUD301"]
+    honoured = check_rules(parsed, config=RuleConfig(honor_suppressions=True))
+    assert plain and all(f.line == 2 for f in plain)
+    assert (not [f for f in honoured if f.code == "AUD301"]) is silenced  # the engine
+    assert all(is_suppressed_on(parsed.lines[1], f) is silenced for f in plain)  # check

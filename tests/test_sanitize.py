@@ -5,12 +5,23 @@ from __future__ import annotations
 import ast
 import gzip
 import json
+import random
+import re
 import warnings
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from auditor.sanitize import Sanitized, sanitize
+from auditor.sanitize import LineMap, Sanitized, sanitize
+from tests.benchmarks.chat_corpus import TEMPLATES
+
+
+def _core(result: Sanitized) -> tuple[str, tuple[str, ...], bool]:
+    """What the program and record are, without the line map and provenance."""
+    return result.code, result.removed, result.parsed
+
 
 CLEAN = '''from typing import List
 
@@ -215,7 +226,7 @@ def test_sanitize_junk_shapes(
     code: str, entry: str | None, expected: str, removed: tuple[str, ...]
 ) -> None:
     result = sanitize(code, entry)
-    assert result == Sanitized(code=expected, removed=removed, parsed=True)
+    assert _core(result) == (expected, removed, True)
     ast.parse(result.code)
 
 
@@ -249,33 +260,33 @@ def test_clean_code_is_unchanged_byte_for_byte(code: str) -> None:
     ids=["bad-signature", "surrogate-only", "surrogate-in-entry", "unclosed-paren", "null-byte"],
 )
 def test_syntax_error_beyond_repair_returns_original(code: str) -> None:
-    assert sanitize(code, "f") == Sanitized(code=code, removed=(), parsed=False)
+    result = sanitize(code, "f")
+    assert _core(result) == (code, (), False)
+    assert result.reason is not None and result.reason.startswith("does not parse")
 
 
 def test_truncation_never_repairs_by_dropping_the_entry_point() -> None:
     # A prefix (the import) parses, but it would lose the entry point the original defines.
     code = "import math\n\ndef f(x):\n    return math.(x)\n"
-    assert sanitize(code, "f") == Sanitized(code=code, removed=(), parsed=False)
+    assert _core(sanitize(code, "f")) == (code, (), False)
     # Without an entry point, the longest parseable prefix is fine.
-    assert sanitize(code, None) == Sanitized(
-        code="import math\n\n", removed=("lines 3-4: unparsable tail",), parsed=True
-    )
+    assert _core(sanitize(code, None)) == ("import math\n\n", ("lines 3-4: unparsable tail",), True)
 
 
 def test_null_byte_in_junk_tail_is_cut_quickly() -> None:
     code = "def f():\n    return 1\nx = 1\x00\n" + "y = 2\n" * 5000
     result = sanitize(code, "f")
-    assert result == Sanitized("def f():\n    return 1\n", ("lines 3-5003: unparsable tail",), True)
+    assert _core(result) == ("def f():\n    return 1\n", ("lines 3-5003: unparsable tail",), True)
 
 
 def test_huge_input_broken_at_the_top_gives_up() -> None:
     code = "def f(:\n" + "    x = (\n" * 3000
-    assert sanitize(code, None) == Sanitized(code, (), False)
+    assert _core(sanitize(code, None)) == (code, (), False)
 
 
 @pytest.mark.parametrize("code", ["", "\n\n", "# only a comment\n"])
 def test_empty_input(code: str) -> None:
-    assert sanitize(code, "f") == Sanitized(code=code, removed=(), parsed=True)
+    assert _core(sanitize(code, "f")) == (code, (), True)
 
 
 def test_never_executes_code(tmp_path: Path) -> None:
@@ -382,3 +393,177 @@ def test_qwen_clean_solutions_come_through_unchanged(shared_corpora: Path) -> No
         clean += 1
     assert clean > 0.99 * len(rows)
     assert changed == len(rows) - clean  # every junk-bearing solution was cleaned
+
+
+# --- chat-style answers (Markdown and prose around the code) ---------------------------------
+
+CHAT = Path(__file__).parent / "fixtures" / "chat"
+CHAT_CASES: dict[str, dict[str, object]] = json.loads((CHAT / "cases.json").read_text("utf-8"))
+
+
+def _raw(name: str) -> str:
+    return (CHAT / f"{name}.md").read_bytes().decode("utf-8")  # bytes: keep CRLF answers
+
+
+def _assert_lines_map_back(raw: str, result: Sanitized) -> None:
+    """Every non-blank program line is (the end of) the raw line the map points at."""
+    program = result.code.splitlines()
+    raw_lines = re.split(r"\r\n|\r|\n", raw)
+    assert result.line_map.lines == len(program)
+    for i, line in enumerate(program, start=1):
+        if line.strip():
+            assert raw_lines[result.raw_line(i) - 1].strip().endswith(line.strip()), (i, line)
+
+
+def test_chat_fixtures_cover_the_forms() -> None:
+    assert len(CHAT_CASES) >= 30
+    kinds = {d.split(": ")[1].split(" ")[0] for c in CHAT_CASES.values() for d in c["extracted"]}  # type: ignore[attr-defined]
+    assert kinds == {"fenced", "indented", "bare"}
+
+
+@pytest.mark.parametrize("name", sorted(CHAT_CASES))
+def test_chat_fixture(name: str) -> None:
+    case = CHAT_CASES[name]
+    raw = _raw(name)
+    result = sanitize(raw, case["entry_point"])  # type: ignore[arg-type]
+    expected = CHAT / f"{name}.expected"
+    assert result.code == (expected.read_bytes().decode("utf-8") if expected.exists() else raw)
+    assert result.parsed is case["parsed"]
+    assert result.reason == case["reason"]
+    assert [b.describe() for b in result.extracted] == case["extracted"]
+    if result.parsed and result.code.strip():
+        _parse_quietly(result.code)
+        _assert_lines_map_back(raw, result)
+    # Whatever was not kept is on record, in raw lines.
+    if result.extracted:
+        assert any("text outside the code" in r for r in result.removed)
+
+
+def test_fenced_answer_gives_exactly_the_fenced_program() -> None:
+    raw = f"Sure! Here it is:\n\n```python\n{CLEAN}```\n\nIt averages `xs`.\n"
+    result = sanitize(raw, "mean")
+    assert result.code == CLEAN
+    assert result.removed == (
+        "lines 1-3: text outside the code",
+        "lines 11-13: text outside the code",
+    )
+    assert [b.describe() for b in result.extracted] == ["lines 4-10: fenced code (python)"]
+    assert result.line_map.runs == ((1, 4, 7),)
+    assert [result.raw_line(i) for i in (1, 7)] == [4, 10]
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("I'm sorry, I cannot help with that.", "no code in the answer"),
+        ("", "empty answer"),
+        ("   \n\n", "empty answer"),
+        ("```text\nno python here at all\n```\n", "no code block parses as Python"),
+        ("def f(:\n    return 1\n", "does not parse as Python (line 1)"),
+    ],
+    ids=["refusal", "empty", "blank", "non-python-block", "syntax-error"],
+)
+def test_no_program_has_a_reason(raw: str, reason: str) -> None:
+    result = sanitize(raw, "f")
+    assert result.reason == reason
+    assert result.code == raw  # nothing was invented
+
+
+def test_entry_point_block_preferred_and_only_needed_helpers_kept() -> None:
+    raw = (
+        "```python\nimport os\nLIMIT = 3\n\ndef helper(x):\n    return x + LIMIT\n\n"
+        "def unrelated():\n    return os.getcwd()\n```\n\n"
+        "```python\ndef solve(xs):\n    return [helper(x) for x in xs]\n\nprint(solve([1]))\n```\n"
+    )
+    result = sanitize(raw, "solve")
+    assert result.code == (
+        "LIMIT = 3\n\ndef helper(x):\n    return x + LIMIT\n\n\n"
+        "def solve(xs):\n    return [helper(x) for x in xs]\n"
+    )
+    assert [b.describe() for b in result.extracted] == [
+        "lines 13-16: fenced code (python)",
+        "lines 2-9: fenced code (python)",
+    ]
+    assert "line 2: not needed by the program" in result.removed  # import os
+    assert "lines 8-9: not needed by the program" in result.removed  # unrelated()
+    assert "line 16: print call" in result.removed
+    _assert_lines_map_back(raw, result)
+
+
+def test_line_map_of_plain_code_with_dropped_statements() -> None:
+    result = sanitize("x = 1; print(x); y = 2\ndef f():\n    return x + y\nprint(f())\n", "f")
+    assert result.code == "x = 1\ny = 2\ndef f():\n    return x + y\n"
+    assert [result.raw_line(i) for i in range(1, 5)] == [1, 1, 2, 3]
+    for bad in (0, 5):
+        with pytest.raises(ValueError, match="outside the program"):
+            result.raw_line(bad)
+
+
+def test_line_map_runs() -> None:
+    assert LineMap.from_rows(range(1, 6)).runs == ((1, 1, 5),)
+    assert LineMap.from_rows([]).runs == ()
+    m = LineMap.from_rows([4, 5, 6, 6, 6, 10, 11])
+    assert m.runs == ((1, 4, 3), (4, 6, 1), (5, 6, 1), (6, 10, 2))
+    assert [m.raw_line(i) for i in range(1, 8)] == [4, 5, 6, 6, 6, 10, 11]
+    assert m.lines == 7
+
+
+@pytest.mark.parametrize("template", sorted(TEMPLATES))
+@pytest.mark.parametrize(
+    "program",
+    [
+        CLEAN,
+        "def add(a, b):\n    return a + b\n\n\nassert add(1, 2) == 3\nassert add(2,",
+        "import math\n\n\ndef mean(xs):\n\n    return math.fsum(xs) / len(xs)\nprint(mean([1]))\n",
+    ],
+    ids=["clean", "junk-tail", "blank-line-in-body"],
+)
+def test_benchmark_templates_give_back_the_plain_program(template: str, program: str) -> None:
+    entry = "add" if "def add" in program else "mean"
+    wrapped = TEMPLATES[template](program, entry, random.Random(0))
+    plain, chat = sanitize(program, entry), sanitize(wrapped, entry)
+    assert ast.dump(_parse_quietly(chat.code)) == ast.dump(_parse_quietly(plain.code))
+    assert chat.extracted
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "```",
+                "```python",
+                "~~~",
+                "    ",
+                "def f(x):",
+                "    return x",
+                "> ",
+                "1. ",
+                "\t",
+                "print(1)",
+                "Here is",
+                "import os",
+                "",
+                "#",
+                "'''",
+                "\r\n",
+                "<|im_end|>",
+            ]
+        ),
+        max_size=30,
+    ).map("\n".join)
+)
+def test_never_crashes_on_markdownish_text(raw: str) -> None:
+    for entry in ("f", None):
+        result = sanitize(raw, entry)
+        assert result.parsed == (_parses(result.code))
+        if result.code.strip() and result.parsed:
+            assert result.line_map.lines == len(result.code.splitlines())
+
+
+def _parses(code: str) -> bool:
+    try:
+        _parse_quietly(code)
+    except (SyntaxError, ValueError):
+        return False
+    return True

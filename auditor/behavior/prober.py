@@ -55,8 +55,8 @@ class SandboxProber:
         return f"{PROBE_VERSION}/{self.limits.per_input_s:g}/{self.limits.total_s:g}"
 
     def probe(self, task: Task, codes: Sequence[str], inputs: Sequence[Any]) -> list[Vector | None]:
-        from auditor.label import dataset_of
         from auditor.sandbox import LocalRunner, ProbeJob
+        from auditor.sandbox.spec import dataset_of
 
         if not codes:
             return []

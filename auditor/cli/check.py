@@ -116,7 +116,8 @@ def check_command(
     from auditor.baseline import Baseline, read_baseline
     from auditor.check import check
     from auditor.config import load_config, parse_severity
-    from auditor.report import atomic_write, parse_specs, write_outputs
+    from auditor.io import atomic_write
+    from auditor.output import parse_specs, write_outputs
 
     specs = parse_specs(formats)
     start = paths[0] if paths and paths[0].exists() else Path.cwd()

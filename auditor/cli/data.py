@@ -11,10 +11,10 @@ from auditor.cli import cli
 from auditor.corpus.benchmarks import BENCHMARKS
 from auditor.corpus.datadir import (
     Action,
+    DataSource,
     FetchResult,
     FileStatus,
     Origin,
-    Source,
     Sources,
     State,
     data_file,
@@ -98,7 +98,7 @@ def fetch_command(
     click.echo(render_fetch(results), nl=False)
 
 
-def _resolve_name(name: str, sources: Sources) -> Source:
+def _resolve_name(name: str, sources: Sources) -> DataSource:
     spec = BENCHMARKS.get(name)
     return lookup(spec.relpath if spec is not None else name, sources)
 

@@ -66,7 +66,7 @@ def features_command(
     from auditor import features
     from auditor.errors import UsageError
     from auditor.features.inputs import load_input
-    from auditor.features.summary import render_json, render_text, summarize
+    from auditor.features.summary import feature_signals, render_json, render_text
 
     if no_cache and cache_dir is not None:
         raise UsageError("--cache-dir and --no-cache exclude each other")
@@ -84,7 +84,7 @@ def features_command(
     )
     features.write_table(table, output)
     if summary:
-        signals = summarize(table)
+        signals = feature_signals(table)
         click.echo(render_json(signals) if fmt == "json" else render_text(signals), nl=False)
     else:
         click.echo(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -26,6 +27,25 @@ def resolve_samples(samples: str, data_dir: str | None) -> Path:
     raise InputError(f"{samples}: no such file (nor in data directory {root})")
 
 
+def _parsed(kind: type[int] | type[float]) -> Callable[..., int | float | None]:
+    """A click callback parsing an option as `kind`; a bad value is one line (exit 2).
+
+    Ranges are checked by `auditor.label.check_settings`, for API callers too.
+    """
+
+    def parse(ctx: click.Context, param: click.Parameter, value: str | None) -> int | float | None:
+        if value is None:
+            return None
+        try:
+            return kind(value)
+        except ValueError:
+            what = "an integer" if kind is int else "a number"
+            flag = max(param.opts, key=len)
+            raise InputError(f"{flag}: {value!r} is not {what}") from None
+
+    return parse
+
+
 @cli.command("label")
 @click.argument("samples")
 @click.option(
@@ -42,15 +62,28 @@ def resolve_samples(samples: str, data_dir: str | None) -> Path:
     help="evalplus-base: base_input differential test; original: the benchmark's asserts.",
 )
 @click.option("--data-dir", default=None, help="Data directory (else $AUDITOR_DATA_DIR, cache).")
-@click.option("--jobs", "-j", type=int, default=None, help="Sandbox workers [default: CPUs].")
+@click.option(
+    "--jobs",
+    "-j",
+    metavar="N",
+    callback=_parsed(int),
+    default=None,
+    help="Sandbox workers, 1..512 [default: CPUs].",
+)
 @click.option("-o", "--output", "out_dir", required=True, help="Output directory (resumable).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option(
     "--min-time-limit",
-    type=float,
-    default=1.0,
+    metavar="SECONDS",
+    callback=_parsed(float),
+    default="1.0",
     show_default=True,
     help="Floor of the per-input time limit (EvalPlus: 1 s).",
+)
+@click.option(
+    "--require-isolation",
+    is_flag=True,
+    help="Fail (exit 3) instead of falling back when namespaces (bubblewrap) are unavailable.",
 )
 def label_command(
     samples: str,
@@ -61,6 +94,7 @@ def label_command(
     out_dir: str,
     quiet: bool,
     min_time_limit: float,
+    require_isolation: bool,
 ) -> int:
     """Label SAMPLES: weak/strong status of every candidate, run in a sandbox."""
     from auditor.corpus.samples import read_samples
@@ -80,17 +114,22 @@ def label_command(
         weak_tests=weak_tests,
         jobs=jobs,
         out_dir=out_dir,
-        limits=SandboxLimits(min_time_limit=min_time_limit),
+        limits=SandboxLimits(
+            min_time_limit=min_time_limit, isolation="require" if require_isolation else "auto"
+        ),
         benchmark=benchmark,
         samples=SamplesRef.from_path(path, resolve_data_dir(data_dir)),
         progress=not quiet,
     )
     o = run.summary["overall"]
-    resumed = f" (resumed {run.resumed})" if run.resumed else ""
+    notes = [f"resumed {run.resumed}"] if run.resumed else []
+    notes += [f"retried {run.retried} errors"] if run.retried else []
+    resumed = f" ({', '.join(notes)})" if notes else ""
+    errors = f", sandbox errors {o['error']}" if o["error"] else ""
     click.echo(
         f"{o['n']} samples, {o['n_tasks']} tasks{resumed}: weak pass@1 {o['weak_pass@1']}, "
         f"strong pass@1 {o['strong_pass@1']}, ceiling {o['ceiling']}, "
-        f"false positives {o['false_positive']} -> {out_dir}",
+        f"false positives {o['false_positive']}{errors} -> {out_dir}",
         err=True,
     )
     return 0

@@ -11,8 +11,8 @@ import click
 
 from auditor.cli import cli
 from auditor.errors import InputError, UsageError
-from auditor.report.study import StudyInput, build_study
 from auditor.resampling import parse_costs
+from auditor.study.analysis import StudyInput, build_study
 
 
 def _corpus_name(path: Path) -> str:
@@ -59,6 +59,30 @@ def _load(
     model = models.most_common(1)[0][0] if models else None
     eps = {t: task.entry_point for t, task in tasks.items()} if tasks else None
     return StudyInput(name, labels, candidates, tasks, None, model), eps
+
+
+def _style_codes(
+    inputs: Sequence[StudyInput],
+    entry_points: Sequence[dict[str, str] | None],
+    jobs: int,
+    notes: list[str],
+) -> tuple[dict[str, list[frozenset[str]]] | None, dict[str, str] | None]:
+    """Finding codes per corpus with candidates, and the rule families to compare."""
+    if not any(inp.candidates is not None for inp in inputs):
+        return None, None
+    try:
+        from auditor.study.style import finding_codes, style_groups
+
+        groups = style_groups()
+    except (ImportError, AttributeError) as exc:
+        notes.append(f"Style comparison skipped: the rules are unavailable ({exc}).")
+        return None, None
+    codes = {
+        inp.name: finding_codes(inp.labels, inp.candidates, eps, jobs=jobs)
+        for inp, eps in zip(inputs, entry_points, strict=True)
+        if inp.candidates is not None
+    }
+    return codes, groups
 
 
 def write_report(out_dir: Path, files: dict[str, str | bytes]) -> None:
@@ -130,8 +154,8 @@ def report_command(
     keep_false_negative_tasks: bool,
 ) -> int:
     """Reproduce the paper's analyses on labeled corpora (label OUTDIRs or labels.jsonl)."""
-    from auditor.report.study_io import read_scores
-    from auditor.report.study_render import render_html, render_json, render_markdown
+    from auditor.study.render import render_html, render_json, render_markdown
+    from auditor.study.scores import read_scores
 
     costs = parse_costs(cost)
     if n_boot < 10:
@@ -147,22 +171,7 @@ def report_command(
         s = read_scores(score_files[inp.name]) if inp.name in score_files else None
         inputs.append(StudyInput(inp.name, inp.labels, inp.candidates, inp.tasks, s, inp.model))
 
-    style_codes = None
-    groups = None
-    if style and any(inp.candidates is not None for inp in inputs):
-        try:
-            from auditor.report.study_style import finding_codes, style_groups
-
-            groups = style_groups()
-        except (ImportError, AttributeError) as exc:
-            notes.append(f"Style comparison skipped: the rules are unavailable ({exc}).")
-        else:
-            style_codes = {
-                inp.name: finding_codes(inp.labels, inp.candidates, eps, jobs=jobs)
-                for (inp, eps) in zip(inputs, (e for _, e in loaded), strict=True)
-                if inp.candidates is not None
-            }
-
+    style_codes, groups = _style_codes(inputs, [eps for _, eps in loaded], jobs, notes)
     tables = []
     if feature_tables:
         from auditor.features import read_table
@@ -181,7 +190,7 @@ def report_command(
         notes=notes,
         exclude_false_negatives=not keep_false_negative_tasks,
     )
-    from auditor.report.study_figures import make_figures
+    from auditor.study.figures import make_figures
 
     figures = make_figures(study)
     files: dict[str, str | bytes] = {f"figures/{n}": b for n, b in figures.items()}

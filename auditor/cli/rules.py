@@ -57,9 +57,8 @@ def list_rules(fmt: str) -> None:
 @click.argument("code")
 def explain(code: str) -> None:
     """Print the catalogue page of CODE (a code such as AUD301, or a symbol)."""
-    from auditor.check import CHECK_RULES
     from auditor.rules import get_rule
-    from auditor.rules.catalogue import render_info_page, render_page
+    from auditor.rules.catalogue import CHECK_RULES, render_info_page, render_page
 
     rule = get_rule(code)
     if rule is not None:

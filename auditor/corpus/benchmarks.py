@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import zlib
@@ -13,6 +12,7 @@ from typing import Any
 
 from auditor.corpus.datadir import data_file
 from auditor.errors import InputError
+from auditor.io import open_text, require_regular
 from auditor.types import Task
 
 
@@ -37,29 +37,14 @@ BENCHMARKS: Mapping[str, BenchmarkSpec] = {
 }
 
 
-GZIP_MAGIC = b"\x1f\x8b"
-
-
-def is_gzip(path: Path) -> bool:
-    """True for a `.gz` name or gzip magic bytes (so a gzipped `.jsonl` still reads)."""
-    if path.suffix == ".gz":
-        return True
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(2) == GZIP_MAGIC
-    except OSError:
-        return False
-
-
 def read_jsonl_numbered(path: Path) -> list[tuple[int, dict[str, Any]]]:
     """(line number, row) pairs of a JSONL file, plain or gzip; blank lines skipped.
 
     Errors name the file and line.
     """
-    opener = gzip.open if is_gzip(path) else open
     rows: list[tuple[int, dict[str, Any]]] = []
     try:
-        with opener(path, "rt", encoding="utf-8") as fh:
+        with open_text(path) as fh:
             for lineno, line in enumerate(fh, 1):
                 if not line.strip():
                     continue
@@ -114,6 +99,7 @@ def load_benchmark(name: str, data_dir: str | os.PathLike[str] | None = None) ->
     """Tasks of a named benchmark (see BENCHMARKS) or of a release file given by path."""
     spec = BENCHMARKS.get(name)
     if spec is None:
+        require_regular(name)
         if Path(name).is_file():
             return load_benchmark_file(Path(name), Path(name).name)
         known = ", ".join(BENCHMARKS)

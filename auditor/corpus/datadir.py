@@ -24,7 +24,7 @@ from types import MappingProxyType
 from typing import IO, Any
 
 from auditor.errors import DataError
-from auditor.io import atomic_write
+from auditor.io import atomic_write, sha256_file
 
 ENV_VAR = "AUDITOR_DATA_DIR"
 MANIFEST = "MANIFEST.json"
@@ -88,7 +88,7 @@ class Kind(StrEnum):
 
 
 @dataclass(frozen=True)
-class Source:
+class DataSource:
     """A known corpus file: where it goes, where it comes from, and its checksum."""
 
     file: str  # path relative to the data directory
@@ -114,7 +114,7 @@ class Source:
         return entry
 
 
-Sources = Mapping[str, Source]  # keyed by `Source.file`
+Sources = Mapping[str, DataSource]  # keyed by `DataSource.file`
 
 _SOURCE_KEYS = {"file", "kind", "sha256", "license", "source", "urls", "bytes", "note"}
 
@@ -126,9 +126,9 @@ def load_sources(path: str | os.PathLike[str] | None = None) -> Sources:
         doc = json.loads(path.read_text(encoding="utf-8"))
         if doc.get("schema") != SOURCES_SCHEMA:
             raise DataError(f"{path}: not a sources registry (schema {SOURCES_SCHEMA!r})")
-        out: dict[str, Source] = {}
+        out: dict[str, DataSource] = {}
         for row in doc["files"]:
-            src = Source(
+            src = DataSource(
                 file=row["file"],
                 kind=Kind(row["kind"]),
                 sha256=row["sha256"].lower(),
@@ -147,7 +147,7 @@ def load_sources(path: str | os.PathLike[str] | None = None) -> Sources:
     return MappingProxyType(out)
 
 
-def lookup(name: str, sources: Sources) -> Source:
+def lookup(name: str, sources: Sources) -> DataSource:
     """A known file by relpath, file name, or file name without `.jsonl.gz`."""
     for src in sources.values():
         if name in (src.file, src.name, src.name.removesuffix(".jsonl.gz")):
@@ -167,20 +167,12 @@ class State(StrEnum):
 
 @dataclass(frozen=True)
 class FileStatus:
-    source: Source
+    source: DataSource
     path: Path
     state: State
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def file_status(source: Source, data_dir: Path) -> FileStatus:
+def file_status(source: DataSource, data_dir: Path) -> FileStatus:
     path = data_dir / source.file
     if not path.is_file():
         return FileStatus(source, path, State.MISSING)
@@ -204,7 +196,7 @@ class Action(StrEnum):
 
 @dataclass(frozen=True)
 class FetchResult:
-    source: Source
+    source: DataSource
     path: Path
     action: Action
     url: str | None = None
@@ -254,7 +246,7 @@ def fetch(
     return tuple(results)
 
 
-def _candidate_urls(src: Source, url_base: str | None, url: str | None) -> tuple[str, ...]:
+def _candidate_urls(src: DataSource, url_base: str | None, url: str | None) -> tuple[str, ...]:
     if url is not None:
         return (url,)
     if url_base is not None:
@@ -262,7 +254,7 @@ def _candidate_urls(src: Source, url_base: str | None, url: str | None) -> tuple
     return src.urls
 
 
-def _place_by_hand(src: Source, path: Path) -> str:
+def _place_by_hand(src: DataSource, path: Path) -> str:
     return (
         f"{src.file} has no public download (converted from {src.source}); place it at "
         f"{path} by hand, or give a mirror with --url/--url-base"
@@ -274,7 +266,7 @@ def place_by_hand_message(result: FetchResult) -> str:
     return _place_by_hand(result.source, result.path)
 
 
-def download(src: Source, urls: Sequence[str], dest: Path, *, opener: Opener = _urlopen) -> str:
+def download(src: DataSource, urls: Sequence[str], dest: Path, *, opener: Opener = _urlopen) -> str:
     """Fetch `src` from the first URL that yields the right sha256; return that URL.
 
     The bytes go to a temp file next to `dest` and are moved into place only once verified.
@@ -297,7 +289,7 @@ def download(src: Source, urls: Sequence[str], dest: Path, *, opener: Opener = _
     raise DataError(f"cannot fetch {src.file}: " + "; ".join(failures))
 
 
-def _download_one(src: Source, url: str, dest: Path, opener: Opener) -> None:
+def _download_one(src: DataSource, url: str, dest: Path, opener: Opener) -> None:
     # Read at most one byte more than expected: enough to notice a wrong file.
     limit = src.bytes + 1 if src.bytes is not None else None
     try:
@@ -338,7 +330,7 @@ def _reason(reason: object) -> str:
     return str(reason) or type(reason).__name__
 
 
-def update_manifest(data_dir: Path, sources: Iterable[Source]) -> Path:
+def update_manifest(data_dir: Path, sources: Iterable[DataSource]) -> Path:
     """Add or replace the given files' entries in `data_dir/MANIFEST.json` (atomically)."""
     path = data_dir / MANIFEST
     entries: list[dict[str, Any]] = []

@@ -1,11 +1,17 @@
-"""Labeled corpora: a label OUTDIR (labels.jsonl + summary.json) joined to its samples."""
+"""The label file format and labeled corpora.
+
+A label OUTDIR holds `labels.jsonl` (one row per candidate: `Label.to_json()` plus the EvalPlus
+`base_status`), `summary.json`, `eval_results.json` and `run.json` (the configuration a resumed
+run must match). This module owns their names and the reading and writing of label rows;
+`load_labeled` joins a labeled corpus to its samples.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-from collections.abc import Mapping
+import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,10 +25,113 @@ from auditor.corpus.benchmarks import (
 from auditor.corpus.datadir import resolve_data_dir
 from auditor.corpus.samples import read_samples
 from auditor.errors import InputError
-from auditor.types import Candidate, Label, Task, sha256_text
+from auditor.io import atomic_write, sha256_file
+from auditor.types import Candidate, Label, Outcome, Status, Task, sha256_text
 
+SCHEMA = "auditor.labels/1"
 LABELS_FILE = "labels.jsonl"
 SUMMARY_FILE = "summary.json"
+RESULTS_FILE = "eval_results.json"
+RUN_FILE = "run.json"
+
+
+@dataclass(frozen=True)
+class LabelRow:
+    """One row of labels.jsonl: a label, its EvalPlus base status and, for an `error`
+    label, how many runs ended so (`tries`, written only on error rows)."""
+
+    label: Label
+    base_status: Outcome
+    tries: int = 1
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.label.task_id, self.label.sample_id)
+
+
+# -- label rows: written while labeling -------------------------------------------------------
+
+
+def label_line(row: LabelRow) -> str:
+    """One line of labels.jsonl (without its newline)."""
+    d = row.label.to_json()
+    d["base_status"] = row.base_status.value
+    if row.label.status is Status.ERROR:
+        d["tries"] = row.tries
+    return json.dumps(d, ensure_ascii=False)
+
+
+def labels_text(rows: Iterable[LabelRow]) -> str:
+    """The whole labels.jsonl of `rows`, in their order."""
+    return "".join(label_line(row) + "\n" for row in rows)
+
+
+def read_label_rows(path: Path) -> list[LabelRow]:
+    """Rows an interrupted run left in a labels.jsonl, for resuming; malformed rows are skipped.
+
+    A torn last line (the run was killed mid-write) is cut off the file, so that rows
+    appended next start on a line of their own.
+    """
+    if not path.is_file():
+        return []
+    data = path.read_bytes()
+    end = data.rfind(b"\n") + 1
+    if end != len(data):
+        with path.open("r+b") as fh:
+            fh.truncate(end)
+        data = data[:end]
+    rows: list[LabelRow] = []
+    for raw in data.splitlines():
+        try:
+            d = json.loads(raw)
+            if not isinstance(d, dict) or "task_id" not in d or "sample_id" not in d:
+                continue
+            label = Label.from_json(d)
+            base = Outcome(d.get("base_status") or label.weak_status)
+            rows.append(LabelRow(label, base, int(d.get("tries") or 1)))
+        except (KeyError, ValueError, TypeError):  # JSONDecodeError is a ValueError
+            continue
+    return rows
+
+
+class LabelAppender:
+    """Appends whole lines to labels.jsonl with one write each; fsyncs at most once a second."""
+
+    def __init__(self, path: Path) -> None:
+        self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self.last_sync = time.monotonic()
+
+    def write(self, rows: Iterable[LabelRow]) -> None:
+        view = memoryview(labels_text(rows).encode("utf-8"))
+        while view:
+            n = os.write(self.fd, view)
+            view = view[n:]
+        if time.monotonic() - self.last_sync > 1.0:
+            os.fsync(self.fd)
+            self.last_sync = time.monotonic()
+
+    def close(self) -> None:
+        os.fsync(self.fd)
+        os.close(self.fd)
+
+
+def rewrite_labels(path: Path, rows: Iterable[LabelRow]) -> bool:
+    """Make labels.jsonl exactly `rows` (one atomic replace); False if it already was.
+
+    Appended rows come in completion order, and a resumed file may hold rows of programs
+    that changed since; readers get one row per candidate, in input order.
+    """
+    text = labels_text(rows)
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return False
+    except (OSError, UnicodeDecodeError):
+        pass
+    atomic_write(path, text, fsync=True)
+    return True
+
+
+# -- reading labeled corpora ------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -76,15 +185,6 @@ def _read_summary(outdir: Path) -> dict[str, Any] | None:
     return summary
 
 
-def file_sha256(path: Path) -> str:
-    """Hex sha256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _find_samples(
     outdir: Path, summary: Mapping[str, Any] | None, data_dir: str | os.PathLike[str] | None
 ) -> Path | None:
@@ -101,7 +201,7 @@ def _find_samples(
         candidates += [file] if file.is_absolute() else [file, outdir / file]
     found = next((p for p in candidates if p.exists()), None)
     expected = entry.get("sha256")
-    if found is not None and found.is_file() and expected and file_sha256(found) != expected:
+    if found is not None and found.is_file() and expected and sha256_file(found) != expected:
         raise InputError(
             f"{found}: sha256 differs from the one recorded in {outdir / SUMMARY_FILE} "
             f"(the samples changed since labeling)"

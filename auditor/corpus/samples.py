@@ -7,7 +7,6 @@ which is read as already-labeled input.
 
 from __future__ import annotations
 
-import gzip
 import json
 import zlib
 from collections.abc import Callable, Iterable, Mapping
@@ -15,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from auditor.corpus.benchmarks import is_gzip, read_jsonl_numbered
+from auditor.corpus.benchmarks import read_jsonl_numbered
 from auditor.errors import InputError
+from auditor.io import open_text, read_text, require_regular
 from auditor.sanitize import Sanitized
 from auditor.sanitize import sanitize as sanitize_code
 from auditor.types import Candidate, Label, Outcome, Status, Task
@@ -101,6 +101,9 @@ def _candidate(
         model=raw.model,
         raw=program,
         removed=clean.removed,
+        line_map=clean.line_map if clean.extracted else None,
+        extracted=tuple(block.describe() for block in clean.extracted),
+        reason=clean.reason,
     )
 
 
@@ -161,12 +164,6 @@ def _jsonl_samples(path: Path, *, completion_only: bool) -> list[_RawSample]:
     return raws
 
 
-def _open_text(path: Path) -> Any:
-    return (
-        gzip.open(path, "rt", encoding="utf-8") if is_gzip(path) else open(path, encoding="utf-8")
-    )
-
-
 # ---------------------------------------------------------------- readers
 
 
@@ -192,7 +189,7 @@ def _dir_samples(root: Path) -> list[_RawSample]:
         task_id = task_dir.name.replace("_", "/")
         for file in sorted(task_dir.glob("*.py"), key=_sample_order):
             try:
-                text = file.read_text(encoding="utf-8")
+                text = read_text(file)
             except (OSError, UnicodeDecodeError) as exc:
                 raise InputError(f"{file}: unreadable ({type(exc).__name__})") from None
             raws.append(_RawSample(task_id, file.stem, str(file), solution=text, path=str(file)))
@@ -230,7 +227,7 @@ def _outcome(value: Any, where: str) -> Outcome:
 
 def _load_json(path: Path) -> Any:
     try:
-        with _open_text(path) as fh:
+        with open_text(path) as fh:
             text = fh.read()
         if not text.strip():
             raise InputError(f"{path}: empty file")
@@ -393,7 +390,7 @@ def _read_eval_results(path: Path, tasks: Mapping[str, Task] | None, sanitize: b
 def _first_json_row(path: Path) -> dict[str, Any] | None:
     """The first non-blank line parsed as a JSON object, or None."""
     try:
-        with _open_text(path) as fh:
+        with open_text(path) as fh:
             for line in fh:
                 if line.strip():
                     row = json.loads(line)
@@ -457,6 +454,8 @@ def detect_format(path: str | Path) -> str:
     p = Path(path)
     if not p.exists():
         raise InputError(f"{p}: no such file or directory")
+    if not p.is_dir():
+        require_regular(p)
     for reader in READERS.values():
         if reader.sniff(p):
             return reader.name
@@ -487,4 +486,6 @@ def read_samples(
         raise InputError(f"{p}: format evalplus-dir needs a directory")
     if reader.name != "evalplus-dir" and p.is_dir():
         raise InputError(f"{p}: is a directory (format {reader.name} needs a file)")
+    if not p.is_dir():
+        require_regular(p)
     return reader.read(p, tasks, sanitize)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 from collections.abc import Mapping
@@ -13,6 +12,7 @@ from auditor.corpus.benchmarks import load_benchmark, load_benchmarks_for
 from auditor.corpus.labels import LABELS_FILE, load_labeled
 from auditor.corpus.samples import read_samples
 from auditor.errors import InputError
+from auditor.io import open_text
 from auditor.types import Candidate, Label, Task
 
 
@@ -31,14 +31,13 @@ def is_labels(path: Path) -> bool:
         return (path / LABELS_FILE).is_file()
     if not path.name.endswith((".jsonl", ".jsonl.gz")):
         return False
-    opener = gzip.open if path.name.endswith(".gz") else open
     try:
-        with opener(path, "rt", encoding="utf-8") as fh:
+        with open_text(path) as fh:
             for line in fh:
                 if line.strip():
                     row = json.loads(line)
                     return isinstance(row, dict) and "solution_sha256" in row and "status" in row
-    except (OSError, ValueError, EOFError):
+    except (OSError, ValueError, EOFError, InputError):
         return False
     return False
 

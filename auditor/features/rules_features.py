@@ -58,10 +58,10 @@ class RulesExtractor:
 
     def extract_one(self, item: Item) -> Extraction:
         from auditor.parse import parse
-        from auditor.rules import check, count_suppressions
+        from auditor.rules import check_rules, count_suppressions
 
         parsed = parse(item.text)
-        findings = check(parsed, entry_point=item.entry_point)
+        findings = check_rules(parsed, entry_point=item.entry_point)
         found: Counter[str] = Counter()
         for f in findings:
             found["rules.total"] += 1

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+# Larger programs are not analysed (every `<prefix>.failed` is 1): the one size limit.
+from auditor.config import MAX_SOURCE_CHARS as MAX_CODE_CHARS
 from auditor.features.ast_features import AstExtractor
 from auditor.features.base import FAILED, Extraction, Extractor, Item, failed_column
 from auditor.features.behavior import ALL_COLUMNS as BEHAVIOR_COLUMNS
@@ -56,9 +58,6 @@ EXTRACTORS: Mapping[str, Extractor] = {
 FINDING_SOURCES: tuple[str, ...] = ("rules", "ruff", "pylint")
 
 BATCH_SIZE = 150
-# Larger programs are not analysed (every `<prefix>.failed` is 1): no real candidate is
-# this big, and the tools take seconds to minutes on such input.
-MAX_CODE_CHARS = 256_000
 # Below this much work, worker start-up costs more than it saves.
 _MIN_PARALLEL_ITEMS = 40
 

@@ -23,7 +23,7 @@ class FeatureSignal:
     tasks: int
 
 
-def summarize(table: FeatureTable) -> tuple[FeatureSignal, ...]:
+def feature_signals(table: FeatureTable) -> tuple[FeatureSignal, ...]:
     """One entry per column, strongest first (by |auc - 0.5|; unmeasurable ones last).
 
     Rows are the candidates that pass the weak tests; the positive class is a false

@@ -1,7 +1,7 @@
 """The rule engine: rule classes discovered from the family modules, run in one pass.
 
 >>> from auditor.parse import parse
->>> [f.code for f in check(parse("def f(x):\\n    if x == 3:\\n        return 7\\n"))]
+>>> [f.code for f in check_rules(parse("def f(x):\\n    if x == 3:\\n        return 7\\n"))]
 ['AUD105', 'AUD301']
 """
 
@@ -55,7 +55,7 @@ def get_rule(code_or_symbol: str) -> type[Rule] | None:
     return next((r for r in RULES.values() if code_or_symbol == r.SYMBOL), None)
 
 
-def check(
+def check_rules(
     parsed: Parsed, *, entry_point: str | None = None, config: RuleConfig | None = None
 ) -> tuple[Finding, ...]:
     """All enabled rules' findings on `parsed`, sorted by (line, col, code).
@@ -89,7 +89,7 @@ __all__ = [
     "Rule",
     "RuleConfig",
     "Valid",
-    "check",
+    "check_rules",
     "count_suppressions",
     "get_rule",
 ]

@@ -82,10 +82,6 @@ def _freeze_set(items: list[Any]) -> Any:
         return _MISSING
 
 
-def is_literal(expr: cst.BaseExpression | None) -> bool:
-    return literal_value(expr) is not _MISSING
-
-
 def is_docstring_stmt(stmt: cst.CSTNode) -> bool:
     return (
         isinstance(stmt, cst.SimpleStatementLine)

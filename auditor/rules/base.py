@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar, Literal
@@ -226,6 +225,3 @@ class Rule:
             )
             cls._handlers = got  # type: ignore[attr-defined]
         return got
-
-
-Handler = Callable[[cst.CSTNode], object]

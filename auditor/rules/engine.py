@@ -9,7 +9,7 @@ import libcst as cst
 from auditor.parse import Parsed, deep_recursion
 from auditor.rules.base import Context, Report, Rule, RuleConfig
 from auditor.rules.lines import COUNTED
-from auditor.rules.suppress import is_suppressed, suppressed
+from auditor.rules.suppress import finding_names, is_suppressed, suppressed
 from auditor.types import Confidence, Finding
 
 Bound = tuple[Rule, Callable[[cst.CSTNode], object]]
@@ -141,5 +141,5 @@ def run_rules(
     if config.honor_suppressions:
         table = suppressed(parsed)
         if table:
-            findings = [f for f in findings if not is_suppressed(table, f.line, (f.code, f.symbol))]
+            findings = [f for f in findings if not is_suppressed(table, f.line, finding_names(f))]
     return tuple(sorted(findings, key=lambda f: (f.line, f.col, f.code)))

@@ -1,11 +1,13 @@
-"""Run untrusted candidates in child processes, never in the auditor's own process.
+"""Run untrusted candidates (and benchmark references) out of process, in a sandbox.
 
-`LocalRunner` starts a few small, fresh worker interpreters (`_worker.py`, stdlib only) that
-fork one short-lived child per candidate. The child confines itself (rlimits, dropped
-privileges when root, private network namespace or stubbed sockets, fresh temp cwd, cleaned
-environment, capped output, EvalPlus's reliability guard) and runs the differential tests;
-the worker enforces wall-clock caps and kills the child's process group and any orphans.
-Another backend (e.g. Dask) can slot in behind the `Runner` protocol.
+`LocalRunner` starts a few trusted worker interpreters (`_worker.py`) that hold the expected
+outputs and decide every verdict. Programs run in children of a zygote (`_zygote.py`) that
+each worker starts under bubblewrap: per job a new user, mount, PID and IPC namespace,
+private capped /tmp and /dev/shm, no network, no capabilities, rlimits and EvalPlus's
+reliability guard. Children receive inputs and send back outputs in a bounded typed format
+(`_codec.py`, no pickle). Where namespaces are unavailable the runner falls back to rlimits,
+nobody and a private network namespace, and says so. See docs/SANDBOX.md for the threat
+model. Another backend (e.g. Ray) can slot in behind the `Runner` protocol.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ import pickle
 import pwd
 import queue
 import re
+import shutil
 import struct
 import subprocess
 import sys
@@ -53,6 +54,9 @@ CLEAN_ENV = {
 }
 
 
+ISOLATION_MODES = ("auto", "require", "off")
+
+
 def _default_memory() -> int:
     # EvalPlus: min(4 GiB, physical memory)
     try:
@@ -79,6 +83,19 @@ class SandboxLimits:
     # loaded machine does not turn slow-but-correct candidates into timeouts; "wall" is
     # EvalPlus's ITIMER_REAL. On an idle machine the two agree.
     clock: str = "cpu"
+    # "auto": bubblewrap namespaces where the host allows them, else the fallback (said on
+    # stderr and in `LocalRunner.isolation`); "require": no fallback (SandboxError);
+    # "off": the fallback only (rlimits, nobody, private network; see docs/SANDBOX.md).
+    isolation: str = "auto"
+    tmpfs_bytes: int = 64 << 20  # each child's private /tmp and /dev/shm
+
+    def __post_init__(self) -> None:
+        if self.isolation not in ISOLATION_MODES:
+            raise ValueError(f"isolation must be one of {', '.join(ISOLATION_MODES)}")
+
+    @property
+    def require_isolation(self) -> bool:
+        return self.isolation == "require"
 
 
 @dataclass(frozen=True)
@@ -144,7 +161,7 @@ class JobResult:
 
 
 # Bump when the fingerprint's canonical form or the probe protocol changes (keys caches).
-PROBE_VERSION = "1"
+PROBE_VERSION = "2"  # 2: outputs cross as typed data; non-plain values are "o:<type>"
 
 
 @dataclass(frozen=True)
@@ -293,6 +310,9 @@ class _Worker:
         self.send(("hello", cfg))
         reply = self.recv()
         self.info: dict[str, Any] = reply[1]
+        if self.info.get("error"):
+            self.close()
+            raise SandboxError(self.info["error"])
 
     def send(self, obj: Any) -> None:
         body = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
@@ -341,6 +361,9 @@ class LocalRunner:
             "nproc": self.limits.nproc + (0 if os.geteuid() == 0 else _own_processes()),
             "cpu_seconds": self.limits.cpu_seconds,
             "setup_s": self.limits.setup_s,
+            "tmpfs_bytes": self.limits.tmpfs_bytes,
+            "isolation": self.limits.isolation,
+            "bwrap": shutil.which("bwrap"),
             "uid": uid,
             "gid": gid,
             "child_env": dict(CLEAN_ENV),
@@ -354,12 +377,30 @@ class LocalRunner:
             self._workers = [_Worker(self._cfg) for _ in range(self.n)]
         except (OSError, _WorkerDied) as exc:
             raise SandboxError(f"cannot start sandbox workers: {exc}") from None
+        info = self._workers[0].info
+        if info["mode"] != "bwrap" and self.limits.isolation == "auto":
+            print(
+                f"auditor: sandbox without namespaces ({info['reason']}): candidates run "
+                "under rlimits as nobody only; see docs/SANDBOX.md",
+                file=sys.stderr,
+            )
 
     @property
     def isolation(self) -> dict[str, Any]:
-        """How the children are confined (network namespace, uid), for the record."""
+        """How the children are confined, for the record (run.json / summary.json)."""
         info = self._workers[0].info
-        return {"network_namespace": info["netns"], "drop_to_uid": info["drop_to"]}
+        if info["mode"] == "bwrap":
+            return {
+                "mode": "bwrap",
+                "namespaces": ["user", "mount", "pid", "ipc", "net", "uts"],
+                "capabilities": "none",
+            }
+        return {
+            "mode": "fallback",
+            "reason": info["reason"],
+            "network_namespace": info.get("netns", False),
+            "drop_to_uid": info.get("drop_to"),
+        }
 
     def __enter__(self) -> LocalRunner:
         return self

@@ -20,8 +20,8 @@ from auditor.behavior.mutate import DEFAULT_N, probe_inputs
 from auditor.behavior.prober import SandboxProber
 from auditor.corpus.benchmarks import load_benchmarks_for
 from auditor.corpus.samples import read_samples
-from auditor.label import task_spec
 from auditor.sandbox import Job, LocalRunner
+from auditor.sandbox.spec import task_spec
 from auditor.types import Candidate, Task
 
 CORPORA = {

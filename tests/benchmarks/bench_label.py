@@ -3,6 +3,7 @@
     python -m tests.benchmarks.bench_label                       # auditor only, 30 tasks
     python -m tests.benchmarks.bench_label --with-evalplus       # + EvalPlus (~6 min idle)
     python -m tests.benchmarks.bench_label --tasks 0             # the whole corpus
+    python -m tests.benchmarks.bench_label --isolation both      # bwrap vs fallback cost
     python -m tests.benchmarks.bench_label --corpus qwen25coder7b --tasks 0 --with-evalplus \
         --evalplus-input auditor                                 # agreement on the qwen corpus
 
@@ -34,6 +35,7 @@ from auditor.corpus.benchmarks import BENCHMARKS, load_benchmarks_for
 from auditor.corpus.labels import read_labels
 from auditor.corpus.samples import read_samples
 from auditor.label import label
+from auditor.sandbox import SandboxLimits
 from auditor.types import Status
 
 CORPORA = {
@@ -43,6 +45,7 @@ CORPORA = {
 }
 EVALPLUS_PY = Path(os.environ.get("EVALPLUS_PYTHON", "/opt/evalplus-venv/bin/python"))
 DEFAULT_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "corpora"
+COMMITTED = Path(__file__).resolve().parents[2] / "corpora" / "labels"
 
 
 def _task_number(task_id: str) -> int:
@@ -72,13 +75,16 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def run_auditor(sample_file: Path, data_dir: Path, jobs: int) -> tuple[float, dict[str, str]]:
+def run_auditor(
+    sample_file: Path, data_dir: Path, jobs: int, isolation: str = "auto"
+) -> tuple[float, dict[str, str]]:
     """Seconds for read + sanitize + label, and status by (task_id, sample_id)."""
     t0 = time.perf_counter()
     ids = {c.task_id for c in read_samples(sample_file, None, sanitize=False).candidates}
     tasks = load_benchmarks_for(ids, data_dir)
     cands = read_samples(sample_file, tasks).candidates
-    run = label(cands, tasks, jobs=jobs, progress=True)
+    limits = SandboxLimits(isolation=isolation)
+    run = label(cands, tasks, jobs=jobs, limits=limits, progress=True)
     elapsed = time.perf_counter() - t0
     return elapsed, {f"{lb.task_id}#{lb.sample_id}": lb.status.value for lb in run.labels}
 
@@ -169,6 +175,37 @@ def agreement(ours: dict[str, str], theirs: dict[str, str]) -> tuple[float, coll
     return (same / len(keys) if keys else float("nan")), diff
 
 
+def committed_agreement(corpus: str, ours: dict[str, str]) -> None:
+    """Status agreement with the committed labels of the corpus (when there are any)."""
+    path = COMMITTED / corpus / "labels.jsonl"
+    if not path.exists() or not ours:
+        return
+    committed = {f"{lb.task_id}#{lb.sample_id}": lb.status.value for lb in read_labels(path)}
+    rate, diff = agreement(ours, committed)
+    print(
+        f"agreement with {path.name} of {corpus}: {rate:.4%} on {len(set(ours) & set(committed))}"
+    )
+    for (task, theirs, mine), n in diff.most_common(10):
+        print(f"  {task}: committed {theirs} / now {mine}: {n}")
+
+
+def isolation_cost(subset: Path, data_dir: Path, jobs: int, n: int) -> dict[str, str]:
+    """Label the subset under bubblewrap and under the fallback; print the cost per sample."""
+    runs = {}
+    for mode in ("auto", "off"):
+        c0 = cpu_seconds()
+        t, statuses = run_auditor(subset, data_dir, jobs, mode)
+        runs[mode] = (t, cpu_seconds() - c0, statuses)
+        name = "bwrap" if mode == "auto" else "fallback"
+        print(f"{name:>8}: {t:8.1f} s wall, {runs[mode][1]:8.1f} CPU s, {n / t:7.1f} samples/s")
+    (tb, cb, sb), (tf, cf, sf) = runs["auto"], runs["off"]
+    print(
+        f"isolation cost per sample: {(tb - tf) / n * 1000:+.1f} ms wall, "
+        f"{(cb - cf) / n * 1000:+.1f} ms CPU; same statuses: {sb == sf}"
+    )
+    return sb
+
+
 def recheck(saved: Path, corpus: str, data_dir: Path, jobs: int) -> None:
     """Re-run every disagreement alone (EvalPlus and auditor), to tell load noise apart."""
     maps = json.loads(saved.read_text())
@@ -216,6 +253,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--save", type=Path, help="write both status maps (JSON) here")
     ap.add_argument("--labels", type=Path, help="existing labels.jsonl to compare (no relabel)")
     ap.add_argument("--recheck", type=Path, help="re-run the disagreements of a --save file")
+    ap.add_argument(
+        "--isolation",
+        choices=["auto", "off", "both"],
+        default="auto",
+        help="sandbox isolation (both: bubblewrap and the fallback, with the cost per sample)",
+    )
     args = ap.parse_args(argv)
     if args.recheck:
         recheck(args.recheck, args.corpus, args.data_dir, args.jobs)
@@ -232,14 +275,18 @@ def main(argv: list[str] | None = None) -> int:
         if args.labels:  # compare EvalPlus with existing labels (read after EvalPlus ran)
             ours: dict[str, str] = {}
             t_ours = float("nan")
+        elif args.isolation == "both":
+            ours = isolation_cost(subset, args.data_dir, args.jobs, len(rows))
+            committed_agreement(args.corpus, ours)
         else:
             c0 = cpu_seconds()
-            t_ours, ours = run_auditor(subset, args.data_dir, args.jobs)
+            t_ours, ours = run_auditor(subset, args.data_dir, args.jobs, args.isolation)
             c_ours = cpu_seconds() - c0
             print(
                 f"auditor (read+sanitize+label, {args.jobs} jobs): {t_ours:8.1f} s wall, "
                 f"{c_ours:8.1f} CPU s, {len(rows) / t_ours:7.1f} samples/s"
             )
+            committed_agreement(args.corpus, ours)
         theirs: dict[str, str] = {}
         if args.with_evalplus:
             ev_rows = rows

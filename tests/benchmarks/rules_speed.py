@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from auditor.parse import parse
-from auditor.rules import RULE_ERROR, RULES, SYNTAX_ERROR, UNANALYSABLE, Family, check
+from auditor.rules import RULE_ERROR, RULES, SYNTAX_ERROR, UNANALYSABLE, Family, check_rules
 from auditor.rules.base import RuleConfig
 from auditor.rules.engine import run_rules
 from auditor.sanitize import sanitize
@@ -79,7 +79,7 @@ def main() -> None:
     rate("parse", items, lambda c, e: parse(c))
     rate("parse + positions", items, lambda c, e: parse(c).positions)
     batched = rate(
-        "parse + all rules (batched)", items, lambda c, e: check(parse(c), entry_point=e)
+        "parse + all rules (batched)", items, lambda c, e: check_rules(parse(c), entry_point=e)
     )
     subset = items[: max(1, len(items) // 10)]
     naive = rate("parse + one pass per rule (base)", subset, one_pass_per_rule)

@@ -35,20 +35,38 @@ def _commands(out: Path) -> dict[str, list[str]]:
         "check.sarif": ["check", "--format", "sarif", "--exit-zero", "examples/"],
         "check.text": ["check", "--exit-zero", "examples/"],
         "toy-label.txt": [
-            "label", str(TOY / "samples.jsonl"), "--benchmark", str(TOY / "benchmark.jsonl"),
-            "-o", str(toy_labels), "--jobs", "2",
+            "label",
+            str(TOY / "samples.jsonl"),
+            "--benchmark",
+            str(TOY / "benchmark.jsonl"),
+            "-o",
+            str(toy_labels),
+            "--jobs",
+            "2",
         ],
         "toy-curves.txt": ["curves", str(toy_labels)],
         "toy-curves.json": ["curves", str(toy_labels), "--format", "json"],
         "toy-report.txt": [
-            "report", str(toy_labels), "-o", str(out / "toy-report"), "--no-html", "--no-style",
-            "--n-boot", "50",
+            "report",
+            str(toy_labels),
+            "-o",
+            str(out / "toy-report"),
+            "--no-html",
+            "--no-style",
+            "--n-boot",
+            "50",
         ],
         "shared-curves.txt": ["curves", str(SHARED_LABELS)],
         "shared-curves.json": ["curves", str(SHARED_LABELS), "--format", "json"],
         "shared-report.txt": [
-            "report", str(SHARED_LABELS), "-o", str(out / "shared-report"), "--no-html",
-            "--no-style", "--n-boot", "50",
+            "report",
+            str(SHARED_LABELS),
+            "-o",
+            str(out / "shared-report"),
+            "--no-html",
+            "--no-style",
+            "--n-boot",
+            "50",
         ],
     }
 
@@ -59,15 +77,28 @@ def run_all(out: Path) -> None:
     env = dict(os.environ, AUDITOR_DATA_DIR=str(DATA), PYTHONPATH=str(ROOT))
     for name, argv in _commands(out).items():
         proc = subprocess.run(
-            [sys.executable, "-m", "auditor", *argv], cwd=ROOT, env=env,
-            capture_output=True, text=True, check=False,
+            [sys.executable, "-m", "auditor", *argv],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         # Paths of the temporary output folder differ between runs; normalise them.
-        text = (proc.stdout + proc.stderr).replace(str(out), "<OUT>")
+        text = (proc.stdout + proc.stderr).replace(str(out), "<OUT>").replace(str(ROOT), "<ROOT>")
         (out / name).write_text(f"exit {proc.returncode}\n{text}")
     for gone in ("toy-labels/run.json",):  # holds timings and host facts
         (out / gone).unlink(missing_ok=True)
     _drop_runtimes(out / "toy-labels" / "labels.jsonl")
+    _drop_date(out / "toy-labels" / "eval_results.json")
+
+
+def _drop_date(path: Path) -> None:
+    """eval_results.json without its creation date."""
+    if path.is_file():
+        data = json.loads(path.read_text())
+        data.pop("date", None)
+        path.write_text(json.dumps(data, indent=1, sort_keys=True))
 
 
 def _drop_runtimes(path: Path) -> None:

@@ -1,12 +1,18 @@
 """Sanitizer speed (and output agreement) against EvalPlus's sanitizer, side by side.
 
     python -m tests.benchmarks.sanitize [--tasks 30] [--evalplus-python PATH]
+    python -m tests.benchmarks.sanitize --against REV   # same output as git revision REV?
 
 Runs `auditor.sanitize.sanitize` over the first N HumanEval tasks of the raw CodeGen-16B
 corpus (3,000 samples for N=30), then EvalPlus's `evalplus.sanitize.sanitize` on the same
 programs in its own venv (subprocess, so auditor never imports evalplus), and prints both
 times, the ratio, and the share of programs where both keep the same top-level statements
-(EvalPlus puts imports first, so order is ignored). Then times auditor alone over all three shared corpora. Needs ../shared/corpora.
+(EvalPlus puts imports first, so order is ignored). Then times auditor alone over all three
+shared corpora. Needs ../shared/corpora.
+
+With `--against REV`, compares instead the sanitizer of this tree with `auditor/sanitize.py`
+of git revision REV on every sample of the three corpora (code, removed and parsed must be
+identical: a refactoring or an extension for new inputs must not change plain code).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import argparse
 import ast
 import gzip
+import importlib.util
 import json
 import os
 import subprocess
@@ -86,15 +93,47 @@ def _evalplus(pairs: list[tuple[str, str]], python: str) -> tuple[float, list[st
     return res["seconds"], res["codes"]
 
 
+def against(rev: str, entries: dict[str, str]) -> int:
+    """Differences between this sanitizer and the one of git revision `rev`, per corpus."""
+    text = subprocess.run(
+        ["git", "-C", str(REPO), "show", f"{rev}:auditor/sanitize.py"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp, "old_sanitize.py")
+        path.write_text(text, encoding="utf-8")
+        spec = importlib.util.spec_from_file_location("old_sanitize", path)
+        assert spec is not None and spec.loader is not None
+        old = importlib.util.module_from_spec(spec)
+        sys.modules["old_sanitize"] = old  # dataclasses look their module up
+        spec.loader.exec_module(old)
+    total = 0
+    for relpath in ALL:
+        pairs = set(_pairs(relpath, entries, None))
+        diff = 0
+        for code, entry in pairs:
+            a, b = old.sanitize(code, entry), sanitize(code, entry)
+            diff += (a.code, a.removed, a.parsed) != (b.code, b.removed, b.parsed)
+        print(f"  {Path(relpath).name:58s} {len(pairs):6d} distinct programs, {diff} differ")
+        total += diff
+    return total
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tasks", type=int, default=30)
     ap.add_argument("--evalplus-python", default=EVALPLUS_PYTHON)
+    ap.add_argument("--against", metavar="REV", help="compare outputs with git revision REV")
     args = ap.parse_args(argv)
     if not (CORPORA / "MANIFEST.json").is_file():
         print(f"shared corpora not found at {CORPORA}", file=sys.stderr)
         return 2
     entries = _entry_points()
+    if args.against:
+        print(f"sanitize output against {args.against}:")
+        return 1 if against(args.against, entries) else 0
 
     pairs = _pairs(CODEGEN, entries, args.tasks)
     t = time.perf_counter()

@@ -1,0 +1,101 @@
+"""The function `check` scores in a candidate: its last top-level `def`.
+
+Turns each input (a read Python file, or the candidates of a samples file) into a
+`PendingCandidate`: the candidate, where to report it, its entry point's line, and
+whether it can be scored. A candidate that does not parse gets one AUD901 finding.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from auditor.discover import SourceFile
+from auditor.parse import python_ast
+from auditor.types import Candidate, Finding
+
+NO_FUNCTION = "no top-level function to score"
+
+
+@dataclass(frozen=True)
+class PendingCandidate:
+    """A candidate on its way through `check`."""
+
+    candidate: Candidate
+    display: str
+    embedded: bool
+    entry_line: int = 1
+    scoreable: bool = True
+    note: str | None = None
+    problems: tuple[Finding, ...] = ()
+
+
+@dataclass(frozen=True)
+class EntryPoint:
+    """The last top-level function of a candidate, or why there is none."""
+
+    name: str | None
+    line: int = 1  # its `def` line (or first decorator's), 1 when there is none
+    error: str | None = None  # set when the code does not parse
+    error_line: int = 1  # where the parser stopped
+
+
+def entry_point(code: str) -> EntryPoint:
+    """Find the entry point; a syntax error, or nesting too deep to parse, is `error`."""
+    tree = python_ast(code)
+    if isinstance(tree, RecursionError | MemoryError):
+        return EntryPoint(None, error="syntax error: too deeply nested to parse")
+    if isinstance(tree, SyntaxError):
+        return EntryPoint(
+            None, error=f"syntax error: {tree.msg}", error_line=max(1, tree.lineno or 1)
+        )
+    if isinstance(tree, ValueError):
+        return EntryPoint(None, error=f"syntax error: {tree}")
+    funcs = [n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+    if not funcs:
+        return EntryPoint(None)
+    last = funcs[-1]
+    return EntryPoint(last.name, min([last.lineno, *(d.lineno for d in last.decorator_list)]))
+
+
+def _syntax_finding(entry: EntryPoint) -> Finding:
+    from auditor.rules.internal import SyntaxErrorRule as Rule  # only for code that fails
+
+    assert entry.error is not None
+    return Finding(
+        Rule.CODE, Rule.SYMBOL, entry.error, entry.error_line, 0, Rule.SEVERITY, Rule.CONFIDENCE
+    )
+
+
+def python_candidate(src: SourceFile) -> PendingCandidate:
+    """The candidate of one Python file (one that could not be read carries its problem)."""
+    text = src.text or ""
+    cand = Candidate(task_id=src.path.stem, sample_id=src.display, code=text, path=src.display)
+    if src.problem is not None:
+        return PendingCandidate(
+            cand, src.display, False, 1, False, src.problem.message, (src.problem,)
+        )
+    entry = entry_point(text)
+    if entry.error is not None:
+        return PendingCandidate(
+            cand, src.display, False, entry.line, False, entry.error, (_syntax_finding(entry),)
+        )
+    if entry.name is None:
+        return PendingCandidate(cand, src.display, False, 1, False, NO_FUNCTION)
+    return PendingCandidate(cand, src.display, False, entry.line)
+
+
+def sample_candidates(path: Path, display: str) -> list[PendingCandidate]:
+    """The candidates of a samples file (their syntax errors are notes, not findings)."""
+    from auditor.corpus.samples import read_samples
+
+    out = []
+    for cand in read_samples(path).candidates:
+        entry = entry_point(cand.code)
+        cand = replace(cand, path=display)
+        scoreable = entry.error is None and entry.name is not None
+        # A chat answer with no program says why ("no code in the answer"), not "syntax error".
+        note = cand.reason or entry.error or (None if entry.name else NO_FUNCTION)
+        out.append(PendingCandidate(cand, display, True, entry.line, scoreable, note))
+    return out

@@ -1,0 +1,147 @@
+"""Code blocks of a chat-style answer: fenced, indented, and bare code after prose.
+
+Chat models wrap code in Markdown: a preamble ("Sure! Here is the function:"), one or more
+fenced blocks (``` or ~~~, any or no language tag, inside lists or quotes), indented blocks,
+and an explanation after. `code_blocks` finds the candidate blocks with the raw-text lines they
+came from; `auditor.sanitize` chooses among them. Fences and indented blocks are found by
+`markdown-it-py` (CommonMark rules: fence lengths, unclosed fences, list nesting), not by
+regexes. Code that is not in a block at all (a preamble line, then a bare `def`) is found as
+*bare* code: from a line that starts a definition or import to the end of its run of lines
+outside fences (the sanitizer cuts it where it stops parsing, and looks for more code after).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from markdown_it import MarkdownIt
+
+__all__ = ["CodeBlock", "code_blocks", "has_fence", "is_code_start", "looks_like_code"]
+
+# A line that may open a fence (CommonMark: up to 3 spaces, possibly inside quotes/lists).
+_FENCE = re.compile(r"^[ \t>*+\-\d.)]*(?:```|~~~)", re.M)
+# A line that starts top-level code: where bare code after a chat preamble begins.
+_CODE_START = re.compile(r"(?:async[ \t]+def|def|class|import|from[ \t]+\S+[ \t]+import)\b|@\w")
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+@dataclass(frozen=True)
+class CodeBlock:
+    """One block of code in a raw answer; its lines are raw lines first..last (1-based).
+
+    `kind` is "fenced", "indented" or "bare"; `info` the fence's language tag ("" if none).
+    Line i of `code` (0-based) is raw line `first_line + i`.
+    """
+
+    kind: str
+    info: str
+    first_line: int
+    last_line: int
+    code: str
+
+    def describe(self) -> str:
+        tag = f" ({self.info})" if self.info else ""
+        span = (
+            f"line {self.first_line}"
+            if self.first_line >= self.last_line
+            else f"lines {self.first_line}-{self.last_line}"
+        )
+        return f"{span}: {self.kind} code{tag}"
+
+
+def has_fence(text: str) -> bool:
+    """Cheap pre-check: does any line look like a code fence?"""
+    return _FENCE.search(text) is not None
+
+
+@cache
+def _parser() -> MarkdownIt:
+    return MarkdownIt("commonmark")
+
+
+def code_blocks(text: str) -> tuple[CodeBlock, ...]:
+    """Fenced, indented and bare code blocks of `text`, in raw-line order."""
+    lines = _lines(text)
+    fenced: list[CodeBlock] = []
+    indented: list[CodeBlock] = []
+    for tok in _parser().parse(text):
+        if tok.map is None or tok.type not in ("fence", "code_block"):
+            continue
+        start = tok.map[0] + (1 if tok.type == "fence" else 0)  # skip the opening fence line
+        content = tok.content
+        n = content.count("\n") + (0 if content.endswith("\n") else 1)
+        if not content.strip():
+            continue
+        kind = "fenced" if tok.type == "fence" else "indented"
+        info = tok.info.strip().split(maxsplit=1)[0] if tok.info.strip() else ""
+        block = CodeBlock(kind, info, start + 1, start + n, content)
+        (fenced if kind == "fenced" else indented).append(block)
+    outside = _outside(len(lines), fenced)
+    bare = [b for first, last in outside for b in _bare(lines, first, last)]
+    # An indented block inside bare code is part of it (a function body after a blank line).
+    indented = [b for b in indented if not any(_within(b, c) for c in bare)]
+    return tuple(sorted(fenced + indented + bare, key=lambda b: (b.first_line, b.kind)))
+
+
+def _lines(text: str) -> list[str]:
+    """Lines with their endings, split where the tokenizer and markdown-it count lines."""
+    out: list[str] = []
+    pos = 0
+    for m in _NEWLINE.finditer(text):
+        out.append(text[pos : m.end()])
+        pos = m.end()
+    out.append(text[pos:])  # the last line, maybe empty: markdown-it counts it too
+    return out
+
+
+def _within(inner: CodeBlock, outer: CodeBlock) -> bool:
+    return outer.first_line <= inner.first_line and inner.last_line <= outer.last_line
+
+
+def _outside(n_lines: int, fenced: list[CodeBlock]) -> list[tuple[int, int]]:
+    """Runs of raw lines (1-based, inclusive) outside fenced blocks and their fence lines."""
+    taken = [False] * (n_lines + 2)
+    for b in fenced:
+        for i in range(b.first_line - 1, min(b.last_line + 1, n_lines) + 1):
+            taken[i] = True  # the content and the two fence lines
+    runs: list[tuple[int, int]] = []
+    start = None
+    for i in range(1, n_lines + 1):
+        if not taken[i] and start is None:
+            start = i
+        elif taken[i] and start is not None:
+            runs.append((start, i - 1))
+            start = None
+    if start is not None:
+        runs.append((start, n_lines))
+    return runs
+
+
+def _bare(lines: list[str], first: int, last: int) -> list[CodeBlock]:
+    """Bare code in raw lines first..last: from the first unindented code-start line on.
+
+    Prose after or inside it is for the sanitizer to cut (with `is_code_start`), as it cuts
+    any unparsable tail: it knows what parses.
+    """
+    begin = next((i for i in range(first, last + 1) if is_code_start(lines[i - 1])), None)
+    if begin is None:
+        return []
+    return [CodeBlock("bare", "", begin, last, "".join(lines[begin - 1 : last]))]
+
+
+def is_code_start(line: str) -> bool:
+    """Does an unindented line start a definition or an import (where bare code begins)?"""
+    return _CODE_START.match(line) is not None
+
+
+_CODE_LINE = re.compile(
+    r"[A-Za-z_][\w.]*\s*(?:[-+*/%&|^@]?=|\(|\[)|(?:if|for|while|try|with|return)\b"
+)
+
+
+def looks_like_code(line: str) -> bool:
+    """Does a line start like a Python statement (a guess, for messages and prose breaks)?"""
+    line = line.lstrip()
+    return _CODE_LINE.match(line) is not None or is_code_start(line)

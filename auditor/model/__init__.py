@@ -1,0 +1,69 @@
+"""The false-positive classifier: train, evaluate, save and load.
+
+Training uses the candidates that pass the weak tests (status correct or false_positive);
+the positive class is false_positive. Rooms:
+
+- `context`: feature sets and the task context (numpy only; `check` imports it);
+- `transform`: `TaskContext`, the context as the first step of every pipeline;
+- `families`: the estimator pipelines (logistic regression, gradient boosting);
+- `data`: labeled corpora as one training matrix;
+- `selection`: grouped folds, nested cross-validation, calibrated fitting (`fit`, `train`);
+- `evaluation`: metrics of a trained model on labeled data, cross-model rows;
+- `trained`: `TrainedModel` (risk scoring) and its metadata;
+- `persistence` and `compiled`: skops files with a numpy export for scikit-learn-free loading.
+
+Metrics live in `auditor.metrics`. The names below are importable from `auditor.model`;
+those needing scikit-learn at import time load on first use, so `check` stays light.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from auditor.model.context import SETS, feature_sets, has_task, with_task_context
+from auditor.model.data import TrainingData, corpus_digest, corpus_table, stack_tables
+from auditor.model.families import FAMILIES
+from auditor.model.persistence import TRUSTED_TYPES, default_model_path, load_model, save_model
+from auditor.model.trained import MIN_PEERS, MODEL_FORMAT, ModelMeta, TrainedModel
+
+_LAZY = {
+    "CVReport": "selection",
+    "cross_validate": "selection",
+    "fit": "selection",
+    "group_splits": "selection",
+    "train": "selection",
+    "train_tables": "selection",
+    "Evaluation": "evaluation",
+    "cross_corpus": "evaluation",
+    "evaluate": "evaluation",
+    "evaluate_data": "evaluation",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"auditor.model.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'auditor.model' has no attribute {name!r}")
+
+
+__all__ = [
+    "FAMILIES",
+    "MIN_PEERS",
+    "MODEL_FORMAT",
+    "SETS",
+    "TRUSTED_TYPES",
+    "ModelMeta",
+    "TrainedModel",
+    "TrainingData",
+    "corpus_digest",
+    "corpus_table",
+    "default_model_path",
+    "feature_sets",
+    "has_task",
+    "load_model",
+    "save_model",
+    "stack_tables",
+    "with_task_context",
+    *_LAZY,
+]

@@ -1,0 +1,114 @@
+"""Feature sets and the task context, in numpy only (the `check` load path imports this).
+
+The task context of a row is each base column's mean and standard deviation over the rows
+of its batch: the candidates of one task scored together (one model's samples of a task).
+The estimators receive the feature columns plus one last column, the batch code, and compute
+the context themselves (`auditor.model.transform.TaskContext`, or `ContextClassifier` around
+a numpy export).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+# Features that need the task itself (reference solution, prompt, tests, weak-test inputs).
+# `auditor check` has them only when told the benchmark, so they get their own feature set.
+NEEDS_TASK = (
+    "rel.ref_",
+    "rel.lits_not_in_ref",
+    "rel.lits_in_prompt",
+    "rel.lits_in_tests",
+    "behavior.",
+)
+CONTEXT_PREFIX = "task."
+SETS = ("task", "peers", "solo")
+
+
+def context_base(columns: Sequence[str]) -> list[int]:
+    """Columns whose per-task mean and std describe the task's candidates as a whole."""
+    return [
+        i
+        for i, c in enumerate(columns)
+        if not c.startswith((*NEEDS_TASK, "rel.", CONTEXT_PREFIX)) and not c.endswith(".failed")
+    ]
+
+
+def context_names(columns: Sequence[str]) -> tuple[str, ...]:
+    """`columns` followed by the `task.mean.*` and `task.std.*` context columns."""
+    base = context_base(columns)
+    return (
+        *columns,
+        *(f"{CONTEXT_PREFIX}mean.{columns[i]}" for i in base),
+        *(f"{CONTEXT_PREFIX}std.{columns[i]}" for i in base),
+    )
+
+
+def with_task_context(
+    X: np.ndarray, columns: Sequence[str], groups: np.ndarray
+) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Append `task.mean.<col>` and `task.std.<col>`: each base column's mean and standard
+    deviation over the rows of the same group (the candidates scored together)."""
+    base = context_base(columns)
+    names = context_names(columns)
+    if len(X) == 0:
+        return np.empty((0, len(names))), names
+    _, inv = np.unique(np.asarray(groups, dtype=str), return_inverse=True)
+    V = X[:, base]
+    ok = np.isfinite(V)
+    Z = np.where(ok, V, 0.0)
+    n_groups = int(inv.max()) + 1
+    count = np.zeros((n_groups, len(base)))
+    total = np.zeros((n_groups, len(base)))
+    square = np.zeros((n_groups, len(base)))
+    np.add.at(count, inv, ok)
+    np.add.at(total, inv, Z)
+    np.add.at(square, inv, Z * Z)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / count
+        std = np.sqrt(np.maximum(square / count - mean * mean, 0.0))
+    return np.hstack([X, mean[inv], std[inv]]), names
+
+
+def with_batch(X: np.ndarray, batches: Sequence[Any] | np.ndarray) -> np.ndarray:
+    """`X` with the batch code of each row appended: the estimators' input."""
+    _, codes = np.unique(np.asarray(batches, dtype=str), return_inverse=True)
+    return np.column_stack([np.asarray(X, dtype=np.float64), codes.astype(np.float64)])
+
+
+def feature_sets(columns: Sequence[str]) -> dict[str, list[int]]:
+    """Column indices of each feature set (over the columns with task context appended):
+    `task` everything; `peers` what a batch of candidates without their task gives;
+    `solo` what one candidate alone gives (no relative or context columns)."""
+    no_task = [i for i, c in enumerate(columns) if not c.startswith(NEEDS_TASK)]
+    return {
+        "task": list(range(len(columns))),
+        "peers": no_task,
+        "solo": [i for i in no_task if not columns[i].startswith(("rel.", CONTEXT_PREFIX))],
+    }
+
+
+def has_task(X: np.ndarray, columns: Sequence[str]) -> np.ndarray:
+    """Rows whose task-only features were computed (behavior ran, or a reference was known)."""
+    if "behavior.failed" in columns:
+        return X[:, columns.index("behavior.failed")] == 0
+    ref = [i for i, c in enumerate(columns) if c.startswith("rel.ref_")]
+    if not ref:
+        return np.zeros(len(X), dtype=bool)
+    return np.isfinite(X[:, ref]).any(axis=1)
+
+
+@dataclass(frozen=True, eq=False)
+class ContextClassifier:
+    """A classifier over context columns (a numpy export) behind the task context: the
+    same input and output as a saved pipeline, without scikit-learn."""
+
+    columns: tuple[str, ...]
+    classifier: Any  # predict_proba over `context_names(columns)`
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        Xc, _ = with_task_context(X[:, :-1], self.columns, X[:, -1])
+        return np.asarray(self.classifier.predict_proba(Xc))

@@ -1,0 +1,187 @@
+"""Saving and loading models: skops (never pickle) plus the verified numpy export.
+
+A saved file is one zip: the skops payload (metadata JSON and the fitted pipelines, loaded
+against an explicit list of trusted types) and, beside it, the numpy export of each
+pipeline's calibrated classifier (`auditor.model.compiled`), which `auditor check` loads
+without importing scikit-learn. Files written before the task context moved into the
+pipeline hold the calibrated classifiers alone; loading puts the context in front.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from auditor.errors import InputError, ModelError
+from auditor.model.context import SETS, ContextClassifier, context_names
+from auditor.model.trained import MODEL_FORMAT, ModelMeta, TrainedModel
+
+logger = logging.getLogger("auditor.model")
+
+# Everything a saved model may contain beyond skops' default-trusted builtins/numpy/sklearn.
+TRUSTED_TYPES: tuple[str, ...] = (
+    "auditor.model.transform.TaskContext",
+    "sklearn.calibration.CalibratedClassifierCV",
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+    "sklearn.compose._column_transformer.ColumnTransformer",
+    "sklearn.feature_selection._variance_threshold.VarianceThreshold",
+    "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
+    "sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingClassifier",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    "sklearn.impute._base.SimpleImputer",
+    "sklearn.linear_model._logistic.LogisticRegression",
+    "sklearn.pipeline.Pipeline",
+    "sklearn.preprocessing._data.StandardScaler",
+    "sklearn._loss.link.IdentityLink",
+    "sklearn._loss.link.LogitLink",
+    "sklearn._loss.link.Interval",
+    "sklearn._loss.loss.HalfBinomialLoss",
+    "sklearn._loss._loss.CyHalfBinomialLoss",
+    "sklearn.utils._bunch.Bunch",
+    "builtins.slice",
+    "numpy.dtype",
+    "numpy.ndarray",
+    "collections.OrderedDict",
+)
+
+
+def default_model_path() -> Path:
+    """The packaged pretrained model."""
+    return Path(__file__).resolve().parent.parent / "data" / "default_model.skops"
+
+
+def save_model(model: TrainedModel, path: str | Path) -> None:
+    """Write `model` with skops (atomic), plus its numpy export for fast loading when
+    every estimator exports exactly (see `auditor.model.compiled`)."""
+    import skops.io as sio
+
+    from auditor.model import compiled
+    from auditor.model.families import calibrated_part
+
+    meta = model.meta.to_json()
+    payload = {"meta": json.dumps(meta, sort_keys=True), "estimators": dict(model.estimators)}
+    data = sio.dumps(payload, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+    width = len(context_names(model.meta.columns))
+    heads = {name: calibrated_part(est) for name, est in model.estimators.items()}
+    exported, skipped = compiled.compile_all(heads, dict.fromkeys(heads, width))
+    if skipped:
+        logger.warning("model saved without its fast export (%s)", "; ".join(skipped))
+    else:
+        buf = io.BytesIO(data)
+        with zipfile.ZipFile(buf, "a", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+            compiled.write(zf, meta, exported)
+        data = buf.getvalue()
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+_MALFORMED = (
+    zipfile.BadZipFile,
+    KeyError,
+    ValueError,
+    TypeError,
+    json.JSONDecodeError,
+    OSError,
+    AttributeError,
+    EOFError,
+)
+
+
+def _read_export(path: Path, data: bytes) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The model's numpy export behind the task context, or None when it has none."""
+    from auditor.model import compiled
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            found = compiled.read(zf)
+        if found is None:
+            return None
+        meta, classifiers = found
+        columns = tuple(meta["columns"])
+        compiled.validate(classifiers, len(context_names(columns)))
+        return meta, {k: ContextClassifier(columns, c) for k, c in classifiers.items()}
+    except _MALFORMED as exc:
+        raise ModelError(f"{path}: not a valid auditor model ({type(exc).__name__})") from None
+
+
+def _read_skops(path: Path, data: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
+    import skops.io as sio
+    from skops.io.exceptions import UntrustedTypesFoundException
+
+    try:
+        # One pass: skops refuses any type outside the list (a second audit pass with
+        # get_untrusted_types would double the load time).
+        payload = sio.loads(data, trusted=list(TRUSTED_TYPES))
+        meta = json.loads(payload["meta"])
+        return meta, _with_context(tuple(meta["columns"]), dict(payload["estimators"]))
+    except UntrustedTypesFoundException as exc:
+        raise ModelError(f"{path}: model contains untrusted types: {exc}") from None
+    except _MALFORMED as exc:
+        raise ModelError(f"{path}: not a valid auditor model ({type(exc).__name__})") from None
+
+
+def _with_context(columns: tuple[str, ...], estimators: Mapping[str, Any]) -> dict[str, Any]:
+    """The estimators as pipelines behind the task context (older files saved the
+    calibrated classifiers alone, over the context columns computed outside)."""
+    from auditor.model.families import is_pipeline, with_context
+    from auditor.model.transform import fitted_context
+
+    out = {}
+    for name, est in estimators.items():
+        if is_pipeline(est):
+            out[name] = est
+        else:
+            pipe = with_context(columns, est)
+            pipe.steps[0] = ("context", fitted_context(columns))
+            out[name] = pipe
+    return out
+
+
+def load_model(
+    path: str | Path, *, check_schema: bool = True, predict_only: bool = False
+) -> TrainedModel:
+    """Load a saved model; a corrupt file or a model for another feature schema is a
+    ModelError.
+
+    The scikit-learn estimators come from skops, refusing unknown types. With
+    `predict_only`, the model's numpy export is used when it has one: the same
+    predictions without importing scikit-learn (what `auditor check` needs)."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ModelError(f"{path}: cannot read model: {exc.strerror or exc}") from None
+    found = _read_export(path, data) if predict_only else None
+    raw_meta, estimators = found if found is not None else _read_skops(path, data)
+    try:
+        meta = ModelMeta.from_json(raw_meta)
+    except _MALFORMED as exc:
+        raise ModelError(f"{path}: not a valid auditor model ({type(exc).__name__})") from None
+    if meta.format != MODEL_FORMAT:
+        raise ModelError(f"{path}: model format {meta.format!r}, expected {MODEL_FORMAT!r}")
+    if not estimators or not set(estimators) <= set(SETS):
+        raise ModelError(f"{path}: model lacks its estimators")
+    if check_schema:
+        from auditor import features
+
+        current = features.schema_hash()
+        if meta.schema_hash != current:
+            raise ModelError(
+                f"{path}: model was trained for feature schema {meta.schema_hash[:12]} "
+                f"({meta.schema_version}) but this auditor extracts {current[:12]} "
+                f"({features.SCHEMA_VERSION}); retrain it with `auditor train`"
+            )
+    return TrainedModel(estimators, meta)

@@ -1,0 +1,68 @@
+"""JSON report: every candidate with its risk and findings, under a schema version."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from auditor.results import CandidateResult, CheckRun
+    from auditor.types import Finding
+
+SCHEMA = "auditor.check/1"
+
+
+def _finding(f: Finding) -> dict[str, Any]:
+    return {
+        "code": f.code,
+        "symbol": f.symbol,
+        "message": f.message,
+        "line": f.line,
+        "col": f.col,
+        "severity": f.severity.value,
+        "confidence": f.confidence.value,
+        "source": f.source,
+    }
+
+
+def _candidate(run: CheckRun, r: CandidateResult) -> dict[str, Any]:
+    return {
+        "path": r.path,
+        "task_id": r.task_id,
+        "sample_id": r.sample_id,
+        "sha256": r.sha256,
+        "risk": None if r.risk is None else round(r.risk, 6),
+        "flagged": run.flagged(r),
+        "risk_baselined": r.risk_baselined,
+        "entry_line": r.entry_line,
+        "note": r.note,
+        "extracted": list(r.extracted),
+        "findings": [_finding(x.finding) for x in r.findings],
+    }
+
+
+def to_dict(run: CheckRun) -> dict[str, Any]:
+    """The JSON document as a dict (candidates in input order)."""
+    return {
+        "schema": SCHEMA,
+        "version": run.version,
+        "model": run.model,
+        "thresholds": {
+            "fail_on_risk": run.fail_on_risk,
+            "fail_on": None if run.fail_on is None else run.fail_on.value,
+        },
+        "summary": {
+            "candidates": len(run.results),
+            "scored": sum(1 for r in run.results if r.risk is not None),
+            "flagged": run.n_flagged,
+            "findings": sum(len(r.findings) for r in run.results),
+            "failing_findings": run.n_failing_findings,
+            "baselined": run.baselined,
+            "exit_code": run.exit_code,
+        },
+        "candidates": [_candidate(run, r) for r in run.results],
+    }
+
+
+def render(run: CheckRun) -> str:
+    return json.dumps(to_dict(run), indent=2, sort_keys=False, ensure_ascii=False) + "\n"

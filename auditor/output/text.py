@@ -1,0 +1,51 @@
+"""Plain-text report: the riskiest candidates first, each with its findings."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from auditor.results import CandidateResult, CheckRun
+
+
+def _risk(run: CheckRun, r: CandidateResult) -> str:
+    if r.risk is None:
+        return f"risk  n/a ({r.note})" if r.note else "risk  n/a"
+    mark = "  FLAGGED" if run.flagged(r) else ""
+    mark = "  (baselined)" if r.risk_baselined else mark
+    return f"risk {r.risk:.2f}{mark}"
+
+
+def _name(r: CandidateResult) -> str:
+    return f"{r.path} [{r.task_id}/{r.sample_id}]" if r.embedded else r.path
+
+
+def summary_line(run: CheckRun) -> str:
+    """One sentence: what was checked and what fails."""
+    scored = sum(1 for r in run.results if r.risk is not None)
+    n_findings = sum(len(r.findings) for r in run.results)
+    parts = [
+        f"{len(run.results)} candidate(s), {scored} scored",
+        f"{run.n_flagged} at or over risk {run.fail_on_risk:.2f}",
+        f"{n_findings} finding(s)",
+    ]
+    if run.fail_on is not None:
+        parts.append(f"{run.n_failing_findings} at or above {run.fail_on.value}")
+    if run.baselined:
+        parts.append(f"{run.baselined} baselined")
+    return ", ".join(parts) + "."
+
+
+def render(run: CheckRun) -> str:
+    """Readable summary, riskiest candidates first."""
+    out: list[str] = []
+    for r in run.by_risk():
+        if r.risk is None and not r.findings:
+            continue
+        out.append(f"{_name(r)}  {_risk(run, r)}")
+        for rep in r.findings:
+            f = rep.finding
+            out.append(f"  {f.line}:{f.col}  {f.code} [{f.severity.value}] {f.symbol}: {f.message}")
+    model = f"model: {run.model}" if run.model else "model: none (findings only)"
+    out.append(f"{summary_line(run)} ({model})")
+    return "\n".join(out) + "\n"

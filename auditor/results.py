@@ -1,0 +1,122 @@
+"""The result model of `auditor check`: what the run found, as frozen data.
+
+The rule descriptions a run carries are `RuleInfo`s; their text is made by
+`auditor.rules.catalogue`.
+
+`check` builds a `CheckRun`; the output formats (`auditor.output`) and the baseline
+(`auditor.baseline`) read it. Nothing here does I/O or imports the checker.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from auditor import __version__
+from auditor.errors import EXIT_FINDINGS, EXIT_OK
+from auditor.types import Finding, Severity
+
+RISK_CODE = "AUD000"
+RISK_SYMBOL = "false-positive-risk"
+# Codes of inputs that `check` could not read (their pages: auditor.rules.catalogue).
+TOO_LARGE_CODE = "AUD910"
+UNREADABLE_CODE = "AUD911"
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """What SARIF and the docs need to know about one finding code."""
+
+    code: str
+    symbol: str
+    short: str
+    full: str
+    severity: Severity = Severity.LOW
+    documented: bool = False  # has a page rules/<CODE>.md
+    page: str = ""  # that page's Markdown (SARIF help.markdown)
+
+
+@dataclass(frozen=True)
+class ReportedFinding:
+    """A finding together with its line's normalized text (the baseline key)."""
+
+    finding: Finding
+    line_text: str = ""
+
+
+@dataclass(frozen=True)
+class CandidateResult:
+    """Everything `check` found out about one candidate."""
+
+    path: str  # posix, relative to the cwd when under it
+    task_id: str
+    sample_id: str
+    sha256: str
+    risk: float | None  # None when the candidate was not scored (see `note`)
+    entry_line: int = 1  # line of the entry point's `def`
+    findings: tuple[ReportedFinding, ...] = ()
+    embedded: bool = False  # inside a samples file: finding lines count within the candidate
+    note: str | None = None
+    entry_text: str = ""  # normalized `def` line, the baseline key of the risk result
+    risk_baselined: bool = False  # a flagged risk accepted by the baseline
+    # Where the program came from in a chat-style answer ("lines 3-9: fenced code (python)");
+    # empty for plain code. Finding lines then count within the raw answer.
+    extracted: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CheckRun:
+    """The aggregate the output formats render."""
+
+    results: tuple[CandidateResult, ...]
+    rules: tuple[RuleInfo, ...]
+    fail_on_risk: float
+    fail_on: Severity | None
+    model: str | None  # short description of the model used, None when not scoring
+    rules_url: str = ""
+    version: str = __version__
+    baselined: int = 0
+
+    def flagged(self, result: CandidateResult) -> bool:
+        """Whether a candidate's risk is at or over the threshold."""
+        return (
+            result.risk is not None
+            and result.risk >= self.fail_on_risk
+            and not result.risk_baselined
+        )
+
+    def failing(self, finding: Finding) -> bool:
+        """Whether a finding is at or above the failing severity."""
+        return self.fail_on is not None and finding.severity.rank >= self.fail_on.rank
+
+    @property
+    def n_flagged(self) -> int:
+        return sum(1 for r in self.results if self.flagged(r))
+
+    @property
+    def n_failing_findings(self) -> int:
+        return sum(1 for r in self.results for f in r.findings if self.failing(f.finding))
+
+    @property
+    def exit_code(self) -> int:
+        """0 when nothing is over a threshold, else 1."""
+        return EXIT_FINDINGS if self.n_flagged or self.n_failing_findings else EXIT_OK
+
+    def by_risk(self) -> tuple[CandidateResult, ...]:
+        """Results riskiest first (unscored last), ties in input order."""
+        return tuple(sorted(self.results, key=lambda r: -1.0 if r.risk is None else -r.risk))
+
+
+def normalize_line(text: str) -> str:
+    """The baseline key of a line: whitespace collapsed and stripped."""
+    return " ".join(text.split())
+
+
+def occurrence_keys(results: Iterable[CandidateResult]) -> Counter[tuple[str, str, str]]:
+    """Multiset of (path, code, line text) for every finding."""
+    keys: Counter[tuple[str, str, str]] = Counter()
+    for r in results:
+        for f in r.findings:
+            keys[(r.path, f.finding.code, f.line_text)] += 1
+    return keys

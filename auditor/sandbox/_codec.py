@@ -1,0 +1,142 @@
+"""The value format between sandboxed children and the trusted worker (stdlib only, no pickle).
+
+A value becomes a JSON document in which JSON objects only ever appear as one-key type tags:
+plain lists, str, bool, None, floats (NaN and +-Infinity included) and ints up to ~3000 digits
+are native JSON; tuples, sets, frozensets, dicts (any hashable keys), bytes, bytearray,
+complex, big ints and numpy arrays/scalars (numeric and bool dtypes) are tagged. Anything
+else, subclasses of the plain types included, is "opaque": only its type name crosses, and
+the worker counts such an output as a failure (an object's `__eq__` is never consulted).
+
+Decoding untrusted text is bounded: the caller caps its size, JSON nesting is capped by the
+decoder's recursion guard, big ints are hex (linear to parse) and every error is a ValueError.
+This file is imported inside the sandbox (to encode outputs, decode inputs) and by the
+worker (to decode outputs): it must stay small and stdlib only.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+MAX_DEPTH = 200
+_NATIVE_INT_BITS = 9000  # json writes ints below this as decimal, larger ones as hex
+_HEX_CAP = 1 << 20  # hex digits of one big int the decoder accepts
+_SEP = (",", ":")
+_SCALARS = frozenset({int, float, str, bool, type(None)})
+
+
+class Opaque:
+    """An output that is not plain data (only its type name crossed the boundary)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<opaque {self.name}>"
+
+
+class Unencodable(Exception):
+    """The value is too deep to send."""
+
+
+def _numpy_tree(x: Any, np: Any, depth: int) -> Any:
+    if isinstance(x, np.ndarray):
+        if x.dtype.kind not in "biufc" or x.dtype.byteorder not in "=|<":
+            return {"o": "ndarray"}
+        return {"nd": [x.dtype.str, list(x.shape), _tree(x.ravel().tolist(), depth + 1)]}
+    if x.dtype.kind not in "biufc":
+        return {"o": type(x).__name__}
+    return {"ng": [x.dtype.str, _tree(x.item(), depth + 1)]}
+
+
+def _tree(x: Any, depth: int = 0, fast: bool = True) -> Any:
+    """The JSON-able tagged tree of `x` (see the module docstring); `fast` leaves lists of
+    scalars as they are (json then refuses an int of more than 4300 digits among them)."""
+    if depth > MAX_DEPTH:
+        raise Unencodable("output nested too deeply")
+    t = type(x)
+    if t is int:
+        return x if x.bit_length() < _NATIVE_INT_BITS else {"h": hex(x)}
+    if t in _SCALARS:
+        return x
+    if t is list:
+        if fast and set(map(type, x)) <= _SCALARS:
+            return x
+        return [_tree(v, depth + 1, fast) for v in x]
+    if t is tuple:
+        return {"t": [_tree(v, depth + 1, fast) for v in x]}
+    if t is set or t is frozenset:
+        return {"s" if t is set else "f": [_tree(v, depth + 1, fast) for v in x]}
+    if t is dict:
+        return {"d": [[_tree(k, depth + 1, fast), _tree(v, depth + 1, fast)] for k, v in x.items()]}
+    if t is bytes or t is bytearray:
+        return {"b" if t is bytes else "ba": x.hex()}
+    if t is complex:
+        return {"c": [x.real, x.imag]}
+    np = sys.modules.get("numpy")
+    if np is not None and isinstance(x, np.ndarray | np.generic):
+        return _numpy_tree(x, np, depth)
+    return {"o": str(getattr(t, "__name__", "?"))[:60]}
+
+
+def dumps(x: Any) -> bytes:
+    """Encode `x`; raises Unencodable (too deep) or ValueError."""
+    try:
+        text = json.dumps(_tree(x), separators=_SEP, ensure_ascii=True)
+    except ValueError:  # a huge int in a list of scalars: tag every int
+        text = json.dumps(_tree(x, fast=False), separators=_SEP, ensure_ascii=True)
+    return text.encode("ascii")
+
+
+def _numpy_value(tag: str, body: Any) -> Any:
+    import numpy as np  # only the worker decodes numpy values
+
+    dtype = np.dtype(body[0])
+    if dtype.kind not in "biufc":
+        raise ValueError("bad dtype")
+    if tag == "ng":
+        return dtype.type(body[1])
+    shape = tuple(int(n) for n in body[1])
+    return np.array(body[2], dtype=dtype).reshape(shape)
+
+
+def _hook(obj: dict[str, Any]) -> Any:
+    if len(obj) != 1:
+        raise ValueError("bad tag")
+    ((tag, body),) = obj.items()
+    if tag == "t":
+        return tuple(body)
+    if tag == "s":
+        return set(body)
+    if tag == "f":
+        return frozenset(body)
+    if tag == "d":
+        return {k: v for k, v in body}
+    if tag == "b":
+        return bytes.fromhex(body)
+    if tag == "ba":
+        return bytearray.fromhex(body)
+    if tag == "c":
+        return complex(float(body[0]), float(body[1]))
+    if tag == "h":
+        if not isinstance(body, str) or len(body) > _HEX_CAP:
+            raise ValueError("bad big int")
+        return int(body, 16)
+    if tag in ("nd", "ng"):
+        return _numpy_value(tag, body)
+    if tag == "o":
+        return Opaque(str(body)[:60])
+    raise ValueError("unknown tag")
+
+
+def loads(data: bytes) -> Any:
+    """Decode what `dumps` wrote; any malformed input raises ValueError."""
+    try:
+        return json.loads(data, object_hook=_hook)
+    except ValueError:
+        raise
+    except (TypeError, KeyError, IndexError, AttributeError, RecursionError, OverflowError) as e:
+        raise ValueError(f"malformed value: {type(e).__name__}") from None

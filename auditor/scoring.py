@@ -1,0 +1,128 @@
+"""Findings and false-positive risk for `check`'s candidates.
+
+When the model is given as a loader, features are extracted in a forked child while this
+process loads the model: both can take a second or more of CPU (pylint and libcst
+start-up; a model without its numpy export imports scikit-learn and skops) and are
+independent, so on two cores they overlap. The child is only an optimisation: if it
+fails, the features are computed here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Union
+
+from auditor.entrypoint import PendingCandidate
+from auditor.types import Candidate, Finding
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
+    from auditor.model import TrainedModel
+    from auditor.types import FeatureTable
+
+# A loaded model, or a loader that `check` calls while features are being extracted.
+ModelSource = Union["TrainedModel", Callable[[], "TrainedModel"], None]
+_Features = tuple[dict[str, tuple[Finding, ...]], "FeatureTable | None"]
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Risk by candidate index, findings by candidate sha256, and the model used."""
+
+    risks: dict[int, float] = field(default_factory=dict)
+    findings: dict[str, tuple[Finding, ...]] = field(default_factory=dict)
+    model: TrainedModel | None = None
+
+
+def _features(readable: list[Candidate], scoreable: list[Candidate], jobs: int) -> _Features:
+    """Findings of the readable candidates and the feature table of the scoreable ones.
+
+    Findings first: the table then reuses their cached rules/ruff/pylint runs, so each tool
+    runs once per candidate."""
+    from auditor import features
+
+    found = dict(features.findings(readable, jobs=jobs)) if readable else {}
+    table = features.extract(scoreable, jobs=jobs) if scoreable else None
+    return found, table
+
+
+def _features_child(conn: Connection, *args: Any) -> None:
+    os.setpgid(0, 0)  # its own process group, so the parent can stop it with its workers
+    try:
+        result: _Features | None = _features(*args)
+    except BaseException:  # the parent recomputes in-process and reports the real error
+        result = None
+    try:
+        conn.send(result)
+    finally:
+        conn.close()
+
+
+def _features_while_loading(
+    readable: list[Candidate],
+    scoreable: list[Candidate],
+    jobs: int,
+    load: Callable[[], TrainedModel],
+) -> tuple[_Features, TrainedModel]:
+    """Extract features in a forked child while this process loads the model."""
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        model = load()
+        return _features(readable, scoreable, jobs), model
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_features_child, args=(send, readable, scoreable, jobs))
+    for stream in (sys.stdout, sys.stderr):  # or the child would write their buffers again
+        stream.flush()
+    child.start()
+    send.close()
+    result: _Features | None = None
+    try:
+        model = load()
+        try:
+            result = receive.recv()  # before join: a large result fills the pipe
+        except EOFError:  # the child died
+            result = None
+    finally:
+        receive.close()
+        if child.is_alive() and result is None:
+            _stop(child.pid)
+        child.join()
+    return (result if result is not None else _features(readable, scoreable, jobs)), model
+
+
+def _stop(pid: int | None) -> None:
+    """Stop the features child and the workers it started (its process group)."""
+    if pid is None:
+        return
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except ProcessLookupError:  # not a group leader yet, so it has no workers yet
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+
+
+def score(pending: Sequence[PendingCandidate], model: ModelSource, jobs: int) -> Scores:
+    """Findings for every readable candidate and risk for the scoreable ones."""
+    readable = [it.candidate for it in pending if not it.problems]
+    idx = [i for i, it in enumerate(pending) if it.scoreable] if model is not None else []
+    scoreable = [pending[i].candidate for i in idx]
+    if callable(model):
+        if readable:
+            (found, table), model = _features_while_loading(readable, scoreable, jobs, model)
+        else:
+            (found, table), model = ({}, None), model()
+    else:
+        found, table = _features(readable, scoreable, jobs)
+    risks: dict[int, float] = {}
+    if model is not None and table is not None:
+        values = model.predict_risk(table)
+        risks = {i: float(v) for i, v in zip(idx, values, strict=True)}
+    return Scores(risks, found, model)

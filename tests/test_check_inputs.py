@@ -1,0 +1,137 @@
+"""Hostile inputs to `auditor check`: FIFOs, devices, lying sizes, nesting that breaks the parser.
+
+Each case runs the real CLI in a subprocess with a timeout, so a hang fails the test
+instead of stalling the suite, and asserts that the good file beside the bad one is still
+reported, that the bad one is one finding, and that nothing is a traceback (exit 3).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from auditor.discover import read_bounded, read_source
+
+ROOT = Path(__file__).resolve().parents[1]
+GOOD = "def total(values):\n    return sum(values)\n"
+TIMEOUT = 120  # seconds; a hang is a failure, not a stuck suite
+
+
+def run_check(cwd: Path, *args: str) -> tuple[int, dict[str, Any] | None, str]:
+    """(exit code, parsed JSON or None, stderr) of `auditor check --no-model --format json`."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), XDG_CACHE_HOME=str(cwd / ".cache"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "auditor", "check", "--no-model", "--format", "json", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    doc = json.loads(proc.stdout) if proc.stdout.strip() else None
+    return proc.returncode, doc, proc.stderr
+
+
+def findings_by_path(doc: dict[str, Any] | None) -> dict[str, list[tuple[str, str]]]:
+    assert doc is not None
+    return {
+        c["path"]: [(f["code"], f["message"]) for f in c["findings"]] for c in doc["candidates"]
+    }
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "good.py").write_text(GOOD)
+    return tmp_path
+
+
+def _assert_one_bad(project: Path, name: str, code: str, words: str) -> None:
+    rc, doc, err = run_check(project, "src")
+    assert "Traceback" not in err and rc == 1, (rc, err)
+    got = findings_by_path(doc)
+    assert "src/good.py" in got  # the run went on past the bad file
+    assert [c for c, _ in got[f"src/{name}"]] == [code], got[f"src/{name}"]
+    assert words in got[f"src/{name}"][0][1]
+
+
+def test_a_fifo_is_a_finding_not_a_hang(project: Path) -> None:
+    os.mkfifo(project / "src" / "pipe.py")
+    _assert_one_bad(project, "pipe.py", "AUD911", "not a regular file")
+
+
+def test_a_fifo_named_on_the_command_line_is_a_finding(project: Path) -> None:
+    os.mkfifo(project / "pipe.py")
+    rc, doc, err = run_check(project, "pipe.py", "src")
+    assert rc == 1 and "Traceback" not in err, err
+    got = findings_by_path(doc)
+    assert [c for c, _ in got["pipe.py"]] == ["AUD911"] and "src/good.py" in got
+
+
+def test_a_samples_fifo_is_one_line_and_exit_2(project: Path) -> None:
+    os.mkfifo(project / "samples.jsonl")
+    rc, doc, err = run_check(project, "samples.jsonl")
+    assert rc == 2 and doc is None
+    assert err.strip().splitlines() == [err.strip()] and "not a regular file" in err, err
+
+
+def test_a_symlink_to_dev_zero_is_a_finding_not_endless_reading(project: Path) -> None:
+    os.symlink("/dev/zero", project / "src" / "zero.py")
+    _assert_one_bad(project, "zero.py", "AUD911", "not a regular file")
+
+
+def test_the_read_is_capped_even_when_the_size_on_disk_is_zero(project: Path) -> None:
+    # /proc files report st_size 0 but have content: the cap must hold while reading.
+    assert os.stat("/proc/self/maps").st_size == 0
+    os.symlink("/proc/self/maps", project / "src" / "maps.py")
+    (project / "pyproject.toml").write_text("[tool.auditor]\nmax-file-size = 10\n")
+    rc, doc, err = run_check(project, "src")
+    assert rc == 1 and "Traceback" not in err, err
+    got = findings_by_path(doc)
+    assert [c for c, _ in got["src/maps.py"]] == ["AUD910"]
+
+
+def test_read_bounded_reads_at_most_one_byte_over_the_limit(tmp_path: Path) -> None:
+    path = tmp_path / "big.py"
+    path.write_bytes(b"x" * 100_000)
+    data, size = read_bounded(path, 10)
+    assert len(data) == 11 and size == 100_000
+    data, size = read_bounded(path, 200_000)
+    assert len(data) == 100_000 == size
+    src = read_source(path, "big.py", 10)
+    assert src.text is None and src.problem is not None and src.problem.code == "AUD910"
+    assert "100,000 bytes" in src.problem.message
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("-" * 100_000 + "1\n", "MemoryError in CPython's parser"),
+        ("(" * 100_000 + "\n", "too many nested parentheses"),
+        ("1" + "+1" * 100_000 + "\n", "RecursionError while building the AST"),
+    ],
+    ids=["unary-minus", "parentheses", "plus-chain"],
+)
+def test_nesting_that_breaks_the_parser_is_a_finding_for_that_file(
+    project: Path, text: str, why: str
+) -> None:
+    # A size limit high enough that the parser, not the size check, meets the input.
+    (project / "pyproject.toml").write_text("[tool.auditor]\nmax-file-size = 10_000_000\n")
+    (project / "src" / "deep.py").write_text(text)
+    _assert_one_bad(project, "deep.py", "AUD901", "syntax error")
+
+
+def test_deep_but_parseable_code_does_not_end_the_run(project: Path) -> None:
+    # ast.parse accepts it; libcst and the analysers must not take the run down either.
+    (project / "src" / "deep.py").write_text("x = " + "+".join(["1"] * 2500) + "\n")
+    rc, doc, err = run_check(project, "src")
+    assert rc in (0, 1) and "Traceback" not in err, err
+    got = findings_by_path(doc)
+    assert "src/good.py" in got and "src/deep.py" in got
