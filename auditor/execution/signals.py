@@ -23,6 +23,7 @@ from auditor.execution.consensus import Vector, consensus_features, splitting_in
 from auditor.execution.harness import ENTRY, coverage_queries, harness_program, mutant_queries
 from auditor.execution.mutants import mutants
 from auditor.execution.runner import ExecRunner, Limits
+from auditor.sandbox.spec import dataset_of
 from auditor.types import Task
 
 PEER_COLUMNS = tuple(c for c in consensus.COLUMNS if c != "exec.crash_rate")
@@ -66,12 +67,6 @@ class PeerRun:
     origin: tuple[str, ...]
     vectors: tuple[Vector | None, ...]
     dropped: int  # inputs dropped as too slow or because most peers crashed
-
-
-def dataset_of(task: Task) -> str:
-    from auditor.label import dataset_of as of
-
-    return of(task)
 
 
 def decode_inputs(task: Task, inputs: Sequence[Any]) -> list[Any] | None:

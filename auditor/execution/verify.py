@@ -40,8 +40,8 @@ _TRUE = fingerprint(True)
 
 def by_reference(run: ExecRunner, task: Task, codes: Sequence[str]) -> list[Outcome]:
     """Weak-test outcome per code: base_input against the reference (plus_input emptied)."""
-    from auditor.label import task_spec
     from auditor.sandbox import Job
+    from auditor.sandbox.spec import task_spec
 
     spec = task_spec(dataclasses.replace(task, plus_input=()))
     out = [Outcome.ERROR] * len(codes)
