@@ -165,9 +165,14 @@ def calibration(score: np.ndarray, y: np.ndarray, groups: np.ndarray) -> dict[st
     Brier score and expected calibration error of task-grouped out-of-fold fits."""
     ok = np.isfinite(score)
     s, t, g = score[ok].reshape(-1, 1), y[ok], groups[ok]
+    if len(set(t)) < 2 or len(set(g)) < 5:
+        return {}
     fit = LogisticRegression(C=1e6).fit(s, t)
     oof = np.full(len(t), np.nan)
     for tr, te in GroupKFold(n_splits=5).split(s, t, g):
+        if len(set(t[tr])) < 2:
+            oof[te] = t[tr].mean()
+            continue
         oof[te] = LogisticRegression(C=1e6).fit(s[tr], t[tr]).predict_proba(s[te])[:, 1]
     bins = np.minimum((oof * 10).astype(int), 9)
     ece = sum(abs(oof[bins == b].mean() - t[bins == b].mean()) * (bins == b).mean()
