@@ -96,7 +96,7 @@ def consensus_features(vectors: Sequence[Vector | None], peers: Sequence[bool]) 
 
 
 def _task_stats(codes: np.ndarray, keys: Sequence[Vector]) -> dict[str, float]:
-    if len(keys) == 0:
+    if len(keys) < 2:  # one program has no consensus to describe
         return {}
     sizes = Counter(keys)
     split = int(sum(len(set(codes[:, j])) > 1 for j in range(codes.shape[1])))

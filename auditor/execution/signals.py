@@ -76,7 +76,8 @@ def decode_inputs(task: Task, inputs: Sequence[Any]) -> list[Any] | None:
     out = []
     for inp in inputs:
         try:
-            out.append(deserialize_inputs(dataset_of(task), task.task_id, [list(inp)])[0])
+            decoded: list[Any] = deserialize_inputs(dataset_of(task), task.task_id, [list(inp)])
+            out.append(decoded[0])
         except Exception:  # a malformed input of the task itself: no harness for it
             return None
     return out
