@@ -158,3 +158,29 @@ def test_benchmark_tasks_never_carry_plus_input(shared_corpora: Path) -> None:
     tasks = load_tasks("humaneval+", shared_corpora)
     assert tasks and all(t.plus_input == () for t in tasks.values())
     assert all(t.base_input for t in tasks.values())
+
+
+def test_planted_false_positives_flagged_with_execution_not_without(tmp_path: Path) -> None:
+    """With the packaged model: special-cased, missing-edge and beyond-range candidates
+    pass the weak tests; execution flags them, static scoring alone does not, and no
+    correct candidate is flagged."""
+    planted = {
+        "special": CODES["table"],
+        "edge": "def sum_to(n):\n    return n * (n + 1) // 2 if n > 1 else 0\n",
+        "beyond": "def sum_to(n):\n    return n * (n + 1) // 2 if n <= 10 else n * n // 2\n",
+    }
+    correct = [CODES["closed"], CODES["range"], CODES["loop"]]
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text(json.dumps(SUM_TASK) + "\n")
+    samples = tmp_path / "samples.jsonl"
+    rows = [{"task_id": "toy/sum_to", "solution": c} for c in [*correct, *planted.values()]]
+    samples.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    args = ["check", str(samples), "--format", "json", "--fail-on-risk", "0.4"]
+    flagged = {}
+    for mode in ("static", "exec"):
+        extra = ["--tasks", str(tasks)] if mode == "exec" else []
+        res = CliRunner().invoke(cli, [*args, *extra])
+        doc = json.loads(res.stdout)
+        flagged[mode] = [c["flagged"] for c in doc["candidates"]]
+    assert flagged["exec"] == [False] * 3 + [True] * 3
+    assert flagged["static"][3:] != [True] * 3  # static alone misses some of them
