@@ -184,3 +184,11 @@ def test_planted_false_positives_flagged_with_execution_not_without(tmp_path: Pa
         flagged[mode] = [c["flagged"] for c in doc["candidates"]]
     assert flagged["exec"] == [False] * 3 + [True] * 3
     assert flagged["static"][3:] != [True] * 3  # static alone misses some of them
+
+
+def test_execute_budget_skips_the_optional_signals(tmp_path: Path) -> None:
+    tasks, samples = _files(tmp_path)
+    _, doc = _json([str(samples), "--tasks", str(tasks), "--execute-budget", "0.001"])
+    ex = doc["candidates"][0]["execution"]
+    assert ex["verdict"] == "pass" and ex["signals"] == ["weak-tests", "consensus"]
+    assert "exec.mutant_survival" not in ex["features"]

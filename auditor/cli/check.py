@@ -107,7 +107,8 @@ SEVERITIES = [*(s.value for s in Severity), "none"]
     "--execute-budget",
     type=click.FloatRange(min=0.0, min_open=True),
     metavar="SECONDS",
-    help="Time per task for execution; past half of it, single-candidate signals are skipped.",
+    help="Time per task for execution; past half of it, guided inputs and single-candidate "
+    "signals are skipped.",
 )
 @click.option("--data-dir", type=click.Path(path_type=Path), help="Where humaneval+/mbpp+ live.")
 def check_command(

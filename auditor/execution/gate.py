@@ -82,7 +82,9 @@ def execute_task(
     cfg: ExecConfig | None = None,
     budget_s: float | None = None,
 ) -> list[ExecResult]:
-    """ExecResults of one task's candidates (`budget_s`: solo signals only while time is left)."""
+    """ExecResults of one task's candidates. With `budget_s`, the guided round and the solo
+    signals run only within the first half of it (verdicts and the first consensus round
+    always run; each program's own time limits bound them)."""
     cfg = cfg or ExecConfig()
     t0 = time.monotonic()
     if tests is not None:

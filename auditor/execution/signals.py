@@ -114,9 +114,17 @@ def _pilot(
 
 
 def peer_outputs(
-    run: ExecRunner, task: Task, codes: Sequence[str], peers: Sequence[bool], cfg: ExecConfig
+    run: ExecRunner,
+    task: Task,
+    codes: Sequence[str],
+    peers: Sequence[bool],
+    cfg: ExecConfig,
+    *,
+    until: float | None = None,
 ) -> PeerRun:
-    """Amplify, run every program, add guided inputs around splits, filter (see module doc)."""
+    """Amplify, run every program, add guided inputs around splits, filter (see module doc).
+
+    The guided round is skipped once `until` (a `time.monotonic()` deadline) has passed."""
     amp = amplify(
         task.task_id,
         task.base_input,
@@ -129,7 +137,8 @@ def peer_outputs(
     inputs, origin = [amp.inputs[j] for j in fast], [amp.origin[j] for j in fast]
     ds = dataset_of(task)
     vectors = run.run(ds, task.task_id, task.entry_point, codes, inputs, cfg.limits)
-    split = splitting_inputs(vectors, peers)
+    late = until is not None and time.monotonic() >= until
+    split = [] if late else splitting_inputs(vectors, peers)
     extra = guided(
         task.task_id,
         [inputs[j] for j in split],
@@ -201,11 +210,11 @@ def task_block(
 ) -> tuple[np.ndarray, PeerRun, bool]:
     """(len(codes) x COLUMNS, the peer run, whether the solo signals ran) for one task.
 
-    The solo signals run unless `solo_until` (a `time.monotonic()` deadline) has passed
-    once the consensus is done."""
+    The guided round and the solo signals run only while `solo_until` (a `time.monotonic()`
+    deadline) has not passed."""
     cfg = cfg or ExecConfig()
     out = np.full((len(codes), len(COLUMNS)), np.nan)
-    pr = peer_outputs(run, task, codes, peers, cfg)
+    pr = peer_outputs(run, task, codes, peers, cfg, until=solo_until)
     block = consensus_features(pr.vectors, peers)
     out[:, : len(PEER_COLUMNS)] = block[:, [consensus.COLUMNS.index(c) for c in PEER_COLUMNS]]
     with_solo = solo_until is None or time.monotonic() < solo_until
