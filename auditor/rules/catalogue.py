@@ -46,6 +46,10 @@ CHECK_RULES: tuple[RuleInfo, ...] = (
         "pass the original tests fail stronger ones, and such false positives follow coding "
         "conventions less well, which is what the model reads (style and complexity "
         "findings, and how the candidate differs from other candidates of the same task).\n\n"
+        "With --tasks or --tests, a candidate that passes its weak tests and has peers (other "
+        "passing candidates of its task) is scored by execution instead: how many of them "
+        "compute what it computes on inputs generated from the weak tests "
+        "(reports/execution/README.md).\n\n"
         "Review the candidate against its specification, add tests for the inputs it may get "
         "wrong, or resample. A reviewed candidate can be accepted with --write-baseline.",
         Severity.HIGH,
