@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from auditor.behavior.mutate import input_key
 from auditor.execution import consensus as cons
@@ -384,3 +386,28 @@ def test_exec_table_columns_and_rows() -> None:
     assert table.keys[0] == ("toy/sum_to", "0", cands[0].sha256)
     share = table.column("exec.cluster_share")
     assert share[:3].tolist() == [2 / 3] * 3 and share[3] == 0 and math.isnan(share[4])
+
+
+# -- properties --------------------------------------------------------------------------------
+
+_scalars = st.one_of(
+    st.integers(-1000, 1000),
+    st.floats(-100, 100, allow_nan=False),
+    st.text(max_size=8),
+    st.booleans(),
+)
+_args = st.lists(st.one_of(_scalars, st.lists(st.integers(-50, 50), max_size=6)), min_size=1,
+                 max_size=3)  # fmt: skip
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(_args, min_size=1, max_size=4), st.integers(0, 3))
+def test_amplify_property_in_domain_and_deterministic(base: list[list[Any]], seed: int) -> None:
+    arity = len(base[0])
+    base = [b for b in base if len(b) == arity]
+    got = amplify("prop", base, budget=Budget(20, 8, 20, 0), seed=seed)
+    again = amplify("prop", base, budget=Budget(20, 8, 20, 0), seed=seed)
+    assert _keys(got.inputs) == _keys(again.inputs)
+    domain = infer_domain(base)
+    assert all(in_domain(x, domain) for x in got.inputs)
+    assert not set(_keys(got.inputs)) & set(_keys(base))
