@@ -192,3 +192,20 @@ def test_execute_budget_skips_the_optional_signals(tmp_path: Path) -> None:
     ex = doc["candidates"][0]["execution"]
     assert ex["verdict"] == "pass" and ex["signals"] == ["weak-tests", "consensus"]
     assert "exec.mutant_survival" not in ex["features"]
+
+
+def test_tests_file_among_the_checked_files_is_not_a_candidate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for k, name in enumerate(("closed", "loop", "table")):
+        (tmp_path / f"cand{k}.py").write_text(CODES[name])
+    tests = tmp_path / "test_sum.py"
+    tests.write_text("def test_it():\n    assert sum_to(3) == 6\n    assert sum_to(5) == 15\n")
+    monkeypatch.chdir(tmp_path)
+    _, doc = _json([".", "--tests", "test_sum.py"])
+    by_path = {c["path"]: c for c in doc["candidates"]}
+    assert by_path["test_sum.py"]["execution"] is None
+    shares = [
+        by_path[f"cand{k}.py"]["execution"]["features"]["exec.cluster_share"] for k in range(3)
+    ]
+    assert shares == [0.5, 0.5, 0.0]  # the special-cased one is alone

@@ -56,9 +56,14 @@ def _tests_task(pending: Sequence[PendingCandidate], tests: Path) -> tuple[Task,
     return task, found
 
 
+def _is_tests(p: PendingCandidate, tests: Path | None) -> bool:
+    """The tests file itself, when it sits among the checked files, is not a candidate."""
+    return tests is not None and not p.embedded and Path(p.display).resolve() == tests.resolve()
+
+
 def run_pending(pending: Sequence[PendingCandidate], ex: Execution) -> dict[int, ExecResult]:
     """Outcome per index of `pending` for the candidates that could be executed."""
-    todo = [i for i, p in enumerate(pending) if p.scoreable]
+    todo = [i for i, p in enumerate(pending) if p.scoreable and not _is_tests(p, ex.tests)]
     if not todo and ex.tests is not None:
         raise InputError(f"--tests {ex.tests}: no candidate defines a top-level function to test")
     if not todo:
