@@ -25,9 +25,9 @@ from auditor.execution.verify import by_asserts, by_reference
 from auditor.types import Candidate, Outcome, Task
 
 # Platt scaling of peer_score, fitted on the weak-test passers of codegen16b, qwen25coder7b
-# and the first 40 tasks of davinci002 (bench_execution "calibration": 12,872 rows;
-# task-grouped out-of-fold ECE 0.024, Brier 0.0936 vs 0.0963 for the base rate).
-PEER_CALIBRATION = (2.6254, -2.626)
+# and davinci002 (bench_execution "calibration": 21,462 rows; task-grouped out-of-fold ECE
+# 0.014, Brier 0.094 vs 0.112 for the base rate).
+PEER_CALIBRATION = (3.158, -2.7426)
 
 
 @dataclass(frozen=True)
