@@ -43,6 +43,9 @@ _EXPORTS: dict[str, str] = {
     "save_model": "auditor.model",
     # the CI gate
     "check": "auditor.check",
+    "Execution": "auditor.execution.for_check",
+    "load_tasks": "auditor.execution.tasks",
+    "harvest": "auditor.execution.harvest",
     # resampling maths and reports
     "curves": "auditor.resampling",
     "summarize_corpus": "auditor.resampling",
@@ -73,6 +76,9 @@ if TYPE_CHECKING:  # give type checkers and IDEs the real signatures
     from auditor.corpus.datadir import fetch, resolve_data_dir
     from auditor.corpus.labels import load_labeled, read_labels
     from auditor.corpus.samples import read_samples
+    from auditor.execution.for_check import Execution
+    from auditor.execution.harvest import harvest
+    from auditor.execution.tasks import load_tasks
     from auditor.executors import make_runner, use_executor
     from auditor.features import extract, findings, read_table, write_table
     from auditor.label import label

@@ -24,6 +24,7 @@ from auditor.types import Candidate, Finding
 
 if TYPE_CHECKING:
     from auditor.config import Config
+    from auditor.execution.for_check import Execution
 
 __all__ = ["ModelSource", "check"]
 
@@ -96,12 +97,19 @@ def check(
     model: ModelSource,
     config: Config,
     cwd: Path | None = None,
+    execution: Execution | None = None,
 ) -> CheckRun:
     """Check `paths` and return the run (no output is written here).
 
     `model` is a loaded model, a loader (called while the features are extracted, so the two
-    overlap), or None to report findings only."""
+    overlap), or None to report findings only. With `execution`, candidates also run
+    against the given tasks or tests (`auditor.execution.for_check`)."""
     pending = _pending(paths, config, (cwd or Path.cwd()).absolute())
+    executed = {}
+    if execution is not None:
+        from auditor.execution.for_check import run_pending
+
+        executed = run_pending(pending, execution)
     scores = score(pending, model, config.jobs)
     results: list[CandidateResult] = []
     all_found: dict[str, Finding] = {}
@@ -130,6 +138,12 @@ def check(
                 entry_text=normalize_line(entry),
             )
         )
+        if i in executed:
+            from auditor.execution.for_check import apply
+
+            results[-1] = apply(results[-1], executed[i])
+            for rep in results[-1].findings:
+                all_found.setdefault(rep.finding.code, rep.finding)
     from auditor.rules.catalogue import describe_rules  # after scoring: it imports libcst
 
     return CheckRun(

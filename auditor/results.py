@@ -22,6 +22,9 @@ RISK_SYMBOL = "false-positive-risk"
 # Codes of inputs that `check` could not read (their pages: auditor.rules.catalogue).
 TOO_LARGE_CODE = "AUD910"
 UNREADABLE_CODE = "AUD911"
+# A candidate that fails the weak tests it was executed against (`check --tasks/--tests`).
+FAILS_TESTS_CODE = "AUD001"
+FAILS_TESTS_SYMBOL = "fails-tests"
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,18 @@ class ReportedFinding:
 
 
 @dataclass(frozen=True)
+class ExecutionInfo:
+    """What executing a candidate found (`check` with tasks or tests)."""
+
+    verdict: str | None  # weak-test outcome (pass, fail, timeout, error); None: nothing asserted
+    weak_tests: str  # where the weak tests came from: reference, asserts, none
+    signals: tuple[str, ...]  # families behind the risk: weak-tests, consensus, solo, static
+    features: tuple[tuple[str, float], ...] = ()  # exec.* values
+    static_risk: float | None = None
+    execution_risk: float | None = None
+
+
+@dataclass(frozen=True)
 class CandidateResult:
     """Everything `check` found out about one candidate."""
 
@@ -63,6 +78,7 @@ class CandidateResult:
     # Where the program came from in a chat-style answer ("lines 3-9: fenced code (python)");
     # empty for plain code. Finding lines then count within the raw answer.
     extracted: tuple[str, ...] = ()
+    execution: ExecutionInfo | None = None  # set when the candidate was executed
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -92,6 +92,27 @@ SEVERITIES = [*(s.value for s in Severity), "none"]
     metavar="URL",
     help="Base URL of the rules/ pages, linked from SARIF (e.g. .../blob/main/rules/).",
 )
+@click.option(
+    "--tasks",
+    "tasks_spec",
+    metavar="humaneval+|mbpp+|TASKFILE",
+    help="Run the candidates against these tasks' weak tests and each other (samples files).",
+)
+@click.option(
+    "--tests",
+    "tests_file",
+    type=click.Path(path_type=Path),
+    help="Run the candidates against this assert-based or pytest-style test module.",
+)
+@click.option("--no-execute", is_flag=True, help="Static scoring only, even with tasks/tests.")
+@click.option(
+    "--execute-budget",
+    type=click.FloatRange(min=0.0, min_open=True),
+    metavar="SECONDS",
+    help="Time per task for execution; past half of it, guided inputs and single-candidate "
+    "signals are skipped.",
+)
+@click.option("--data-dir", type=click.Path(path_type=Path), help="Where humaneval+/mbpp+ live.")
 def check_command(
     paths: tuple[Path, ...],
     model_path: Path | None,
@@ -108,6 +129,11 @@ def check_command(
     config_file: Path | None,
     jobs: int | None,
     rules_url: str | None,
+    tasks_spec: str | None,
+    tests_file: Path | None,
+    no_execute: bool,
+    execute_budget: float | None,
+    data_dir: Path | None,
 ) -> int:
     """Flag candidates that likely pass their tests but are wrong.
 
@@ -151,7 +177,10 @@ def check_command(
             raise ModelError("no packaged default model; pass --model MODEL or --no-model")
         # Loaded by `check` while it extracts features (they overlap).
         model = functools.partial(load_model, path, predict_only=True)
-    run = check(paths, model=model, config=config)
+    execution = None
+    if not no_execute and (tasks_spec or tests_file):
+        execution = _execution(tasks_spec, tests_file, execute_budget, data_dir, config.jobs)
+    run = check(paths, model=model, config=config, execution=execution)
     if write_baseline is not None:
         atomic_write(write_baseline, Baseline.from_run(run).to_json())
     if accepted is not None:
@@ -160,3 +189,23 @@ def check_command(
     code = 0 if config.exit_zero else run.exit_code
     click.get_current_context().exit(code)
     return code
+
+
+def _execution(
+    tasks_spec: str | None,
+    tests_file: Path | None,
+    budget: float | None,
+    data_dir: Path | None,
+    jobs: int,
+) -> Any:
+    """The execution request of --tasks / --tests (bad input: an InputError, exit 2)."""
+    from auditor.errors import UsageError
+    from auditor.execution.for_check import Execution
+    from auditor.execution.tasks import load_tasks
+
+    if tasks_spec and tests_file:
+        raise UsageError("--tasks and --tests: give one of them")
+    if tests_file is not None and not tests_file.is_file():
+        raise UsageError(f"--tests {tests_file}: no such file")
+    tasks = load_tasks(tasks_spec, data_dir) if tasks_spec else None
+    return Execution(tasks=tasks, tests=tests_file, budget_s=budget, jobs=jobs)

@@ -6,7 +6,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from auditor.results import CandidateResult, CheckRun
+    from auditor.results import CandidateResult, CheckRun, ExecutionInfo
     from auditor.types import Finding
 
 SCHEMA = "auditor.check/1"
@@ -38,6 +38,18 @@ def _candidate(run: CheckRun, r: CandidateResult) -> dict[str, Any]:
         "note": r.note,
         "extracted": list(r.extracted),
         "findings": [_finding(x.finding) for x in r.findings],
+        "execution": None if r.execution is None else _execution(r.execution),
+    }
+
+
+def _execution(e: ExecutionInfo) -> dict[str, Any]:
+    return {
+        "verdict": e.verdict,
+        "weak_tests": e.weak_tests,
+        "signals": list(e.signals),
+        "static_risk": None if e.static_risk is None else round(e.static_risk, 6),
+        "execution_risk": None if e.execution_risk is None else round(e.execution_risk, 6),
+        "features": {k: round(v, 6) for k, v in e.features},
     }
 
 

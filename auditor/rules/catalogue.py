@@ -14,7 +14,15 @@ from dataclasses import replace
 from pathlib import Path
 
 from auditor.io import atomic_write
-from auditor.results import RISK_CODE, RISK_SYMBOL, TOO_LARGE_CODE, UNREADABLE_CODE, RuleInfo
+from auditor.results import (
+    FAILS_TESTS_CODE,
+    FAILS_TESTS_SYMBOL,
+    RISK_CODE,
+    RISK_SYMBOL,
+    TOO_LARGE_CODE,
+    UNREADABLE_CODE,
+    RuleInfo,
+)
 from auditor.rules import RULES
 from auditor.rules.base import Rule
 from auditor.types import Finding, Severity
@@ -38,8 +46,25 @@ CHECK_RULES: tuple[RuleInfo, ...] = (
         "pass the original tests fail stronger ones, and such false positives follow coding "
         "conventions less well, which is what the model reads (style and complexity "
         "findings, and how the candidate differs from other candidates of the same task).\n\n"
+        "With --tasks or --tests, a candidate that passes its weak tests and has peers (other "
+        "passing candidates of its task) is scored by execution instead: how many of them "
+        "compute what it computes on inputs generated from the weak tests "
+        "(reports/execution/README.md).\n\n"
         "Review the candidate against its specification, add tests for the inputs it may get "
         "wrong, or resample. A reviewed candidate can be accepted with --write-baseline.",
+        Severity.HIGH,
+        documented=True,
+    ),
+    RuleInfo(
+        FAILS_TESTS_CODE,
+        FAILS_TESTS_SYMBOL,
+        "Candidate fails its weak tests",
+        "With --tasks or --tests, `check` runs each candidate in the sandbox against the "
+        "tests the user has: the task's base inputs (their expected outputs from the task's "
+        "reference solution) or the literal asserts of a test module. This candidate failed, "
+        "timed out on, or could not be run on them, so it gets this finding and no risk.\n\n"
+        "A candidate that fails the tests it was written for is wrong, whatever its style. "
+        "Fix it or resample; the message says where the tests came from.",
         Severity.HIGH,
         documented=True,
     ),
@@ -163,7 +188,8 @@ def render_index(rules: Mapping[str, type[Rule]]) -> str:
     return (
         f"# Rule catalogue\n\n{_GENERATED}\n\n"
         "Each finding code of `auditor` has a page here: the codes `auditor check` emits "
-        "itself (AUD000 false-positive risk, AUD910/AUD911 unreadable input) and its own "
+        "itself (AUD000 false-positive risk, AUD001 fails its weak tests, AUD910/AUD911 "
+        "unreadable input) and its own "
         "rules. Rule families: AUD1xx style adherence, AUD2xx complexity, AUD3xx "
         "test-gaming and special-casing, AUD4xx hygiene, AUD9xx internal. "
         "`auditor rules explain CODE` prints a rule's page.\n\n"

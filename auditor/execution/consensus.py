@@ -1,0 +1,134 @@
+"""Consensus among a task's weak-test passers over their outputs on amplified inputs.
+
+Input: one fingerprint vector per candidate (`auditor.behavior.prober`: a value's canonical
+hash with floats at 6 significant digits -- the float tolerance --, "exc:<Name>" for an
+exception, which counts as an output like any other, "timeout", "died"). Each candidate is
+compared with the OTHER peers (leave-one-out), so a candidate never votes for itself; a
+candidate without peers gets NaN, not zero.
+
+Per candidate (`exec.` columns):
+  cluster_share     share of the other peers whose whole vector equals its own
+  dist_plurality    share of inputs where it differs from the others' largest cluster
+  agree_mean        mean over inputs of the share of the other peers giving its output
+  margin            (its cluster's size - the largest other cluster's) / other peers
+  minority_inputs   inputs on which it is not in the others' plurality (count)
+  crash_rate        share of inputs that raised, timed out or killed the child (no peers needed)
+Per task (same value for every candidate of the task):
+  n_clusters        distinct vectors among the peers
+  split_inputs      inputs on which the peers do not all agree
+  plurality_share   size of the largest peer cluster / peers
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+
+from auditor.behavior.agreement import is_crash
+
+Vector = tuple[str, ...]
+
+COLUMNS: tuple[str, ...] = (
+    "exec.cluster_share",
+    "exec.dist_plurality",
+    "exec.agree_mean",
+    "exec.margin",
+    "exec.minority_inputs",
+    "exec.crash_rate",
+    "exec.n_clusters",
+    "exec.split_inputs",
+    "exec.plurality_share",
+    "exec.n_peers",
+    "exec.n_inputs",
+)
+
+
+def splitting_inputs(vectors: Sequence[Vector | None], peers: Sequence[bool]) -> list[int]:
+    """Indices of the inputs on which the peers' outputs are not all the same."""
+    vecs = [v for v, p in zip(vectors, peers, strict=True) if p and v is not None]
+    if len(vecs) < 2:
+        return []
+    return [j for j in range(len(vecs[0])) if len({v[j] for v in vecs}) > 1]
+
+
+def _codes(vecs: Sequence[Vector], n_inputs: int) -> np.ndarray:
+    out = np.zeros((len(vecs), n_inputs), dtype=np.int64)
+    for j in range(n_inputs):
+        ids: dict[str, int] = {}
+        for i, v in enumerate(vecs):
+            out[i, j] = ids.setdefault(v[j], len(ids))
+    return out
+
+
+def consensus_features(vectors: Sequence[Vector | None], peers: Sequence[bool]) -> np.ndarray:
+    """Rows x COLUMNS for the candidates of ONE task (NaN rows where the vector is None)."""
+    out = np.full((len(vectors), len(COLUMNS)), np.nan)
+    good = [i for i, v in enumerate(vectors) if v is not None]
+    if not good:
+        return out
+    vecs = [v for v in vectors if v is not None]
+    n_in = len(vecs[0])
+    if any(len(v) != n_in for v in vecs):
+        raise ValueError("fingerprint vectors of one task differ in length")
+    col = {c: k for k, c in enumerate(COLUMNS)}
+    peer = np.array([bool(peers[i]) for i in good])
+    for r, i in enumerate(good):
+        out[i, col["exec.crash_rate"]] = np.mean([is_crash(f) for f in vecs[r]]) if n_in else np.nan
+        out[i, col["exec.n_inputs"]] = n_in
+    if n_in == 0:
+        return out
+    codes = _codes(vecs, n_in)
+    keys = vecs
+    peer_idx = np.flatnonzero(peer)
+    task_stats = _task_stats(codes[peer_idx], [keys[k] for k in peer_idx])
+    for name, value in task_stats.items():
+        out[good, col[name]] = value
+    for r, i in enumerate(good):
+        others = peer_idx[peer_idx != r]
+        out[i, col["exec.n_peers"]] = len(others)
+        if len(others):
+            row = _row_stats(codes[r], keys[r], codes[others], [keys[k] for k in others])
+            for name, value in row.items():
+                out[i, col[name]] = value
+    return out
+
+
+def _task_stats(codes: np.ndarray, keys: Sequence[Vector]) -> dict[str, float]:
+    if len(keys) < 2:  # one program has no consensus to describe
+        return {}
+    sizes = Counter(keys)
+    split = int(sum(len(set(codes[:, j])) > 1 for j in range(codes.shape[1])))
+    return {
+        "exec.n_clusters": float(len(sizes)),
+        "exec.split_inputs": float(split),
+        "exec.plurality_share": max(sizes.values()) / len(keys),
+    }
+
+
+def _row_stats(
+    mine: np.ndarray, my_key: Vector, others: np.ndarray, other_keys: Sequence[Vector]
+) -> dict[str, float]:
+    """One candidate against the other peers' codes (rows) and vectors."""
+    n = len(other_keys)
+    sizes = Counter(other_keys)
+    largest = max(sizes.values())
+    # Distance to the plurality cluster (the nearest one when several tie for largest).
+    first_row = {k: r for r, k in reversed(list(enumerate(other_keys)))}
+    dist = min(
+        float(np.mean(mine != others[first_row[k]])) for k, s in sizes.items() if s == largest
+    )
+    same = sizes.pop(my_key, 0)
+    largest_other = max(sizes.values(), default=0)
+    width = int(max(others.max(), mine.max())) + 1
+    counts = np.stack([np.bincount(others[:, j], minlength=width) for j in range(len(mine))])
+    agree = counts[np.arange(len(mine)), mine]
+    in_plurality = agree >= counts.max(axis=1)
+    return {
+        "exec.cluster_share": same / n,
+        "exec.dist_plurality": dist,
+        "exec.agree_mean": float(np.mean(agree)) / n,
+        "exec.margin": (same - largest_other) / n,
+        "exec.minority_inputs": float(np.sum(~in_plurality)),
+    }

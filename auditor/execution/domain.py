@@ -1,0 +1,200 @@
+"""The input domain the weak tests imply: per argument, its type, sizes and value ranges.
+
+`infer_domain(base_inputs)` joins what every weak input shows at each position (argument,
+list element, dict key/value, tuple slot) into a `Shape`; `in_domain(args, domain)` says
+whether a generated input stays inside it. The limits are deliberately a little wider than
+what was seen (one step beyond the tested range, a few more elements), because the missing
+edge case or the off-by-one just past the tested range is what amplification is for, while
+values far outside (negative where all were natural, unicode where all were ASCII letters,
+10x the largest size) are where correct programs legitimately disagree or crash.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+# A container or string may grow to max(GROW_FACTOR * largest seen, largest seen + GROW_ADD).
+GROW_FACTOR = 2
+GROW_ADD = 4
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What the weak inputs show at one position.
+
+    `kind` is int, float, bool, str, none, list, tuple, set, dict or any (mixed types);
+    `lo`/`hi` bound the numbers (numbers) or the lengths (str and containers);
+    `items` holds the element shape (list, set), the slot shapes (tuple), or (key, value)
+    shapes (dict); `chars` is the set of character classes seen in strings.
+    """
+
+    kind: str
+    lo: float = 0.0
+    hi: float = 0.0
+    items: tuple[Shape, ...] = ()
+    chars: frozenset[str] = frozenset()
+    n: int = 1  # how many values were joined into this shape
+
+    @property
+    def natural(self) -> bool:
+        return self.lo >= 0
+
+    def num_range(self) -> tuple[float, float]:
+        """Allowed numbers: one span beyond the seen range each way, never across zero."""
+        span = max(self.hi - self.lo, abs(self.hi), abs(self.lo), 10.0)
+        lo, hi = self.lo - span, self.hi + span
+        if self.lo >= 0:
+            lo = max(lo, 0.0)
+        if self.hi <= 0:
+            hi = min(hi, 0.0)
+        return lo, hi
+
+    def len_range(self) -> tuple[int, int]:
+        """Allowed lengths: down to one below the shortest seen, up to a grown largest."""
+        lo = max(0, int(self.lo) - 1)
+        hi = max(GROW_FACTOR * int(self.hi), int(self.hi) + GROW_ADD)
+        return lo, hi
+
+
+def char_class(ch: str) -> str:
+    """A coarse class of a character: lower, upper, digit, space, punct or other."""
+    if ch.isascii():
+        if ch.islower():
+            return "lower"
+        if ch.isupper():
+            return "upper"
+        if ch.isdigit():
+            return "digit"
+        if ch.isspace():
+            return "space"
+        return "punct"
+    return "space" if unicodedata.category(ch).startswith("Z") else "other"
+
+
+def kind_of(value: Any) -> str:
+    if value is None:
+        return "none"
+    kinds: tuple[tuple[Any, str], ...] = (
+        (bool, "bool"),
+        (int, "int"),
+        (float, "float"),
+        (str, "str"),
+        (list, "list"),
+        (tuple, "tuple"),
+        (set | frozenset, "set"),
+        (dict, "dict"),
+    )
+    return next((name for t, name in kinds if isinstance(value, t)), "any")
+
+
+def shape_of(value: Any, depth: int = 0) -> Shape:
+    """The shape of a single value."""
+    kind = kind_of(value)
+    if kind in ("int", "float"):
+        x = float(value) if math.isfinite(float(value)) else 0.0
+        return Shape(kind, x, x)
+    if kind == "str":
+        return Shape(kind, len(value), len(value), chars=frozenset(map(char_class, value)))
+    if kind in ("list", "set", "tuple", "dict") and depth < 6:
+        items: tuple[Shape, ...] = ()
+        if kind == "tuple":
+            items = tuple(shape_of(v, depth + 1) for v in value)
+        elif kind == "dict" and value:
+            keys = join_all([shape_of(k, depth + 1) for k in value])
+            vals = join_all([shape_of(v, depth + 1) for v in value.values()])
+            items = (keys, vals)
+        elif value:
+            items = (join_all([shape_of(v, depth + 1) for v in value]),)
+        return Shape(kind, len(value), len(value), items)
+    return Shape(kind)
+
+
+def _join_items(a: Shape, b: Shape) -> tuple[Shape, ...]:
+    if not a.items:
+        return b.items
+    if not b.items:
+        return a.items
+    if len(a.items) != len(b.items):  # tuples of different lengths: slots unknown
+        return ()
+    return tuple(join(x, y) for x, y in zip(a.items, b.items, strict=True))
+
+
+def join(a: Shape, b: Shape) -> Shape:
+    """The smallest shape covering both (int and float join to float, else mixed -> any)."""
+    kinds = {a.kind, b.kind}
+    if len(kinds) > 1:
+        if kinds == {"int", "float"}:
+            kind = "float"
+        elif kinds <= {"int", "bool"}:
+            kind = "int"
+        else:
+            return Shape("any", n=a.n + b.n)
+        a, b = replace(a, kind=kind), replace(b, kind=kind)
+    return Shape(
+        a.kind,
+        min(a.lo, b.lo),
+        max(a.hi, b.hi),
+        _join_items(a, b),
+        a.chars | b.chars,
+        a.n + b.n,
+    )
+
+
+def join_all(shapes: Sequence[Shape]) -> Shape:
+    out = shapes[0]
+    for s in shapes[1:]:
+        out = join(out, s)
+    return out
+
+
+def infer_domain(base_inputs: Sequence[Any]) -> tuple[Shape, ...]:
+    """One shape per argument, joined over the weak inputs that have the common arity."""
+    seeds = [list(s) for s in base_inputs if isinstance(s, list | tuple)]
+    if not seeds:
+        return ()
+    arity = max({len(s) for s in seeds}, key=lambda k: sum(len(s) == k for s in seeds))
+    seeds = [s for s in seeds if len(s) == arity]
+    return tuple(join_all([shape_of(s[i]) for s in seeds]) for i in range(arity))
+
+
+def fits(value: Any, shape: Shape, depth: int = 0) -> bool:
+    """Whether `value` stays in the domain `shape` implies (see the module docstring)."""
+    kind = kind_of(value)
+    if shape.kind == "any" or depth > 6:
+        return True
+    if kind != shape.kind and not (shape.kind == "float" and kind in ("int", "float")):
+        return False
+    if kind in ("int", "float"):
+        lo, hi = shape.num_range()
+        x = float(value)
+        return not math.isfinite(x) or lo <= x <= hi
+    if kind == "bool" or kind == "none":
+        return True
+    lo, hi = shape.len_range()
+    if not lo <= len(value) <= hi:
+        return False
+    if kind == "str":
+        return all(char_class(c) in shape.chars for c in value)
+    return _items_fit(value, shape, depth)
+
+
+def _items_fit(value: Any, shape: Shape, depth: int) -> bool:
+    if not shape.items:
+        return True
+    if shape.kind == "tuple":
+        return len(value) == len(shape.items) and all(
+            fits(v, s, depth + 1) for v, s in zip(value, shape.items, strict=True)
+        )
+    if shape.kind == "dict":
+        k, v = shape.items
+        return all(fits(a, k, depth + 1) and fits(b, v, depth + 1) for a, b in value.items())
+    return all(fits(v, shape.items[0], depth + 1) for v in value)
+
+
+def in_domain(args: Sequence[Any], domain: Sequence[Shape]) -> bool:
+    """An argument list with the domain's arity whose every argument fits its shape."""
+    return len(args) == len(domain) and all(fits(a, s) for a, s in zip(args, domain, strict=True))

@@ -1,0 +1,126 @@
+"""Execution inside `check`: which candidates run against which weak tests, and what the
+result adds to a `CandidateResult` (an AUD001 finding, an execution risk, the record).
+
+`Execution` is what the user asked for (`--tasks`, `--tests`, `--execute-budget`);
+`run_pending` resolves every pending candidate to a task (bad input is an `InputError`
+before anything runs) and executes them; `apply` folds one outcome into a result. A failing
+candidate gets `AUD001 fails-tests` (high) and no risk; a passing one keeps the static risk
+unless execution gave one (it had peers), which then replaces it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from auditor.entrypoint import PendingCandidate, entry_point
+from auditor.errors import InputError
+from auditor.execution.gate import ExecResult, execute
+from auditor.execution.harvest import Harvest, harvest
+from auditor.results import (
+    FAILS_TESTS_CODE,
+    FAILS_TESTS_SYMBOL,
+    CandidateResult,
+    ExecutionInfo,
+    ReportedFinding,
+)
+from auditor.types import Confidence, Finding, Outcome, Severity, Task
+
+
+@dataclass(frozen=True)
+class Execution:
+    """Execution requested for a `check` run: a task source and/or a tests file."""
+
+    tasks: Mapping[str, Task] | None = None
+    tests: Path | None = None
+    budget_s: float | None = None  # per task; solo signals are skipped once half is spent
+    jobs: int = 2
+
+
+def _tests_task(pending: Sequence[PendingCandidate], tests: Path) -> tuple[Task, Harvest]:
+    """One task for every candidate checked against `tests` (they share an entry point)."""
+    found_names = {entry_point(p.candidate.code).name for p in pending if p.scoreable}
+    names = {n for n in found_names if n is not None}
+    if not names or None in found_names:
+        raise InputError(f"{tests}: no candidate defines a top-level function to test")
+    if len(names) > 1:
+        raise InputError(f"--tests: candidates define different entry points ({sorted(names)})")
+    name = str(names.pop())
+    try:
+        source = tests.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{tests}: cannot read: {exc}") from None
+    found = harvest(source, [name], where=str(tests))
+    task = Task(f"tests:{tests.name}", "", name, "", tuple(list(a) for a in found.inputs), ())
+    return task, found
+
+
+def _is_tests(p: PendingCandidate, tests: Path | None) -> bool:
+    """The tests file itself, when it sits among the checked files, is not a candidate."""
+    return tests is not None and not p.embedded and Path(p.display).resolve() == tests.resolve()
+
+
+def run_pending(pending: Sequence[PendingCandidate], ex: Execution) -> dict[int, ExecResult]:
+    """Outcome per index of `pending` for the candidates that could be executed."""
+    todo = [i for i, p in enumerate(pending) if p.scoreable and not _is_tests(p, ex.tests)]
+    if not todo and ex.tests is not None:
+        raise InputError(f"--tests {ex.tests}: no candidate defines a top-level function to test")
+    if not todo:
+        return {}
+    if ex.tests is not None:
+        task, found = _tests_task([pending[i] for i in todo], ex.tests)
+        cands = [replace(pending[i].candidate, task_id=task.task_id) for i in todo]
+        got = execute(cands, {task.task_id: task}, tests=found, budget_s=ex.budget_s, jobs=ex.jobs)
+        return dict(zip(todo, got, strict=True))
+    tasks = ex.tasks or {}
+    unknown = sorted({pending[i].candidate.task_id for i in todo} - set(tasks))
+    if unknown:
+        more = f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else ""
+        raise InputError(f"--tasks: unknown task id {unknown[0]!r}{more}")
+    cands = [pending[i].candidate for i in todo]
+    got = execute(cands, tasks, budget_s=ex.budget_s, jobs=ex.jobs)
+    return dict(zip(todo, got, strict=True))
+
+
+def _fails(res: ExecResult, line: int) -> Finding:
+    what = {Outcome.TIMEOUT: "times out on", Outcome.ERROR: "could not be run on"}.get(
+        res.verdict or Outcome.FAIL, "fails"
+    )
+    return Finding(
+        FAILS_TESTS_CODE,
+        FAILS_TESTS_SYMBOL,
+        f"{what} its weak tests ({res.weak_tests})",
+        line,
+        0,
+        Severity.HIGH,
+        Confidence.HIGH,
+        source="auditor",
+    )
+
+
+def apply(result: CandidateResult, res: ExecResult) -> CandidateResult:
+    """`result` with the execution outcome folded in (see the module docstring)."""
+    static = result.risk
+    # The families behind the reported risk: execution's when it gave one, else static's.
+    uses_static = res.passed and res.risk is None and static is not None
+    signals = (*res.signals, *(("static",) if uses_static else ()))
+    info = ExecutionInfo(
+        verdict=None if res.verdict is None else res.verdict.value,
+        weak_tests=res.weak_tests,
+        signals=signals,
+        features=tuple(sorted(res.features.items())),
+        static_risk=static,
+        execution_risk=res.risk,
+    )
+    if not res.passed:
+        finding = ReportedFinding(_fails(res, result.entry_line), result.entry_text)
+        return replace(
+            result,
+            risk=None,
+            note="fails its weak tests",
+            findings=(finding, *result.findings),
+            execution=info,
+        )
+    risk = res.risk if res.risk is not None else static
+    return replace(result, risk=risk, execution=info)

@@ -1,0 +1,140 @@
+"""Execution for `check`: weak-test verdicts, then execution signals of the passers.
+
+`execute(candidates, tasks)` (a samples file with `--tasks`) or `execute(candidates, tasks,
+tests=...)` (one file with `--tests`) returns one `ExecResult` per candidate: its weak-test
+verdict, its `exec.*` features, which signals were used, and -- when it has peers -- an
+execution risk: the transparent peer score (1 - cluster share + 0.1 mutant survival)
+through a logistic calibration measured on the shared corpora (PEER_CALIBRATION; see
+reports/execution/README.md). No reference judges any generated input, and `plus_input` is
+never read (tasks reach this module with it emptied, see `tasks.load_tasks`).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from auditor.execution.harvest import Harvest, harvest
+from auditor.execution.runner import ExecRunner
+from auditor.execution.signals import COLUMNS, ExecConfig, peer_score, task_block
+from auditor.execution.verify import by_asserts, by_reference
+from auditor.types import Candidate, Outcome, Task
+
+# Platt scaling of peer_score, fitted on the weak-test passers of codegen16b, qwen25coder7b
+# and davinci002 (bench_execution "calibration": 21,462 rows; task-grouped out-of-fold ECE
+# 0.014, Brier 0.094 vs 0.112 for the base rate).
+PEER_CALIBRATION = (3.158, -2.7426)
+
+
+@dataclass(frozen=True)
+class ExecResult:
+    """What execution found about one candidate.
+
+    `verdict` is the weak tests' outcome (None when no weak test asserts an output);
+    `weak_tests` says where they came from (reference, asserts, none); `signals` lists the
+    families used (weak-tests, consensus, solo); `risk` is the execution risk when the
+    candidate passed and had peers, else None.
+    """
+
+    verdict: Outcome | None
+    weak_tests: str
+    features: Mapping[str, float] = field(default_factory=dict)
+    signals: tuple[str, ...] = ()
+    risk: float | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict in (Outcome.PASS, None)
+
+
+def execution_risk(cluster_share: float, mutant_survival: float) -> float | None:
+    """The calibrated peer score as a probability (None without a cluster share)."""
+    if not math.isfinite(cluster_share):
+        return None
+    raw = float(peer_score(np.array([cluster_share]), np.array([mutant_survival]))[0])
+    a, b = PEER_CALIBRATION
+    return 1.0 / (1.0 + math.exp(-(a * raw + b)))
+
+
+def _verdicts(
+    run: ExecRunner, task: Task, codes: Sequence[str], tests: Harvest | None
+) -> tuple[list[Outcome | None], str]:
+    if tests is not None:
+        return list(by_asserts(run, task.task_id, task.entry_point, codes, tests)), "asserts"
+    if task.canonical_solution and task.base_input:
+        return list(by_reference(run, task, codes)), "reference"
+    if task.test:
+        found = harvest(task.test, ["candidate", task.entry_point], where=task.task_id)
+        return list(by_asserts(run, task.task_id, task.entry_point, codes, found)), "asserts"
+    return [None] * len(codes), "none"
+
+
+def execute_task(
+    run: ExecRunner,
+    task: Task,
+    codes: Sequence[str],
+    *,
+    tests: Harvest | None = None,
+    cfg: ExecConfig | None = None,
+    budget_s: float | None = None,
+) -> list[ExecResult]:
+    """ExecResults of one task's candidates. With `budget_s`, the guided round and the solo
+    signals run only within the first half of it (verdicts and the first consensus round
+    always run; each program's own time limits bound them)."""
+    cfg = cfg or ExecConfig()
+    t0 = time.monotonic()
+    if tests is not None:
+        task = replace(task, base_input=tuple(list(a) for a in tests.inputs))
+    verdicts, source = _verdicts(run, task, codes, tests)
+    ok = [i for i, v in enumerate(verdicts) if v in (Outcome.PASS, None)]
+    out = [ExecResult(v, source, signals=("weak-tests",) if v else ()) for v in verdicts]
+    if not ok or not task.base_input:
+        return out
+    solo_until = None if budget_s is None else t0 + budget_s / 2
+    X, _, with_solo = task_block(
+        run, task, [codes[i] for i in ok], [True] * len(ok), cfg, solo_until=solo_until
+    )
+    for r, i in enumerate(ok):
+        out[i] = _result(out[i], X[r], len(ok) > 1, with_solo)
+    return out
+
+
+def _result(base: ExecResult, row: np.ndarray, has_peers: bool, with_solo: bool) -> ExecResult:
+    features = {c: float(v) for c, v in zip(COLUMNS, row, strict=True) if np.isfinite(v)}
+    signals = (
+        base.signals + (("consensus",) if has_peers else ()) + (("solo",) if with_solo else ())
+    )
+    risk = None
+    if has_peers:
+        risk = execution_risk(
+            features.get("exec.cluster_share", math.nan),
+            features.get("exec.mutant_survival", math.nan),
+        )
+    return replace(base, features=features, signals=signals, risk=risk)
+
+
+def execute(
+    candidates: Sequence[Candidate],
+    tasks: Mapping[str, Task],
+    *,
+    tests: Harvest | None = None,
+    budget_s: float | None = None,
+    jobs: int = 2,
+    cfg: ExecConfig | None = None,
+) -> list[ExecResult]:
+    """ExecResults in candidate order; every candidate's task must be in `tasks`."""
+    by_task: dict[str, list[int]] = {}
+    for i, c in enumerate(candidates):
+        by_task.setdefault(c.task_id, []).append(i)
+    out: list[ExecResult | None] = [None] * len(candidates)
+    with ExecRunner(jobs) as run:
+        for task_id, rows in by_task.items():
+            codes = [candidates[i].code for i in rows]
+            got = execute_task(run, tasks[task_id], codes, tests=tests, cfg=cfg, budget_s=budget_s)
+            for i, res in zip(rows, got, strict=True):
+                out[i] = res
+    return [r for r in out if r is not None]

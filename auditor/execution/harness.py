@@ -1,0 +1,141 @@
+"""A query program that runs ONE candidate, with line tracing and its mutants, in the sandbox.
+
+The sandbox's probe protocol runs a program's entry point on inputs and sends back one
+fingerprint per call (`auditor.behavior.prober`). The harness is such a program: its entry
+point `__auditor_query__(kind, *args)` answers
+
+  ("run", i, *args)    the candidate's output on weak input i, with sys.settrace recording
+                       the candidate's executed lines (tracing happens in the sandbox child)
+  ("line", n)          True iff line n of the candidate ran during the earlier "run"s
+  ("mut", k, i, *args) mutant k's output on weak input i; once mutant k has timed out or
+                       returned something unequal to the candidate's output, it is not run
+                       again (it raises at once: killed either way, this only saves time)
+  ("type", *args)      the name of the type of the candidate's output on args
+
+Answers come back as fingerprints; the auditor decodes the few it needs (True/False, type
+names) by fingerprinting the known vocabulary the same way (`decode`). Nothing of the
+candidate's runs reaches the auditor's process except fingerprints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from auditor.sandbox._worker import fingerprint
+
+ENTRY = "__auditor_query__"
+HARNESS_VERSION = "1"
+TYPE_NAMES = (
+    "int", "float", "bool", "str", "list", "tuple", "dict", "set", "frozenset", "NoneType",
+    "bytes", "complex", "ndarray", "generator", "map", "filter", "range", "float64", "int64",
+)  # fmt: skip
+
+_TEMPLATE = """\
+import sys as _aud_sys
+
+_AUD_SOURCE = {source!r}
+_AUD_MUTANTS = {mutants!r}
+_AUD_ENTRY = {entry!r}
+_aud_lines = set()
+_aud_fns = {{}}
+_aud_dead = set()
+_aud_orig = {{}}
+
+
+def _aud_load(k):
+    if k not in _aud_fns:
+        _aud_fns[k] = None
+        g = {{}}
+        src = _AUD_SOURCE if k < 0 else _AUD_MUTANTS[k]
+        exec(compile(src, "<aud-candidate>" if k < 0 else "<aud-mutant>", "exec"), g)
+        _aud_fns[k] = g[_AUD_ENTRY]
+    if _aud_fns[k] is None:
+        raise RuntimeError("not loadable")
+    return _aud_fns[k]
+
+
+def _aud_local(frame, event, arg):
+    if event == "line":
+        _aud_lines.add(frame.f_lineno)
+    return _aud_local
+
+
+def _aud_global(frame, event, arg):
+    if frame.f_code.co_filename == "<aud-candidate>":
+        return _aud_local
+    return None
+
+
+def __auditor_query__(kind, *args):
+    if kind == "run":
+        fn = _aud_load(-1)
+        _aud_sys.settrace(_aud_global)
+        try:
+            out = fn(*args[1:])
+        finally:
+            _aud_sys.settrace(None)
+        _aud_orig[args[0]] = out
+        return out
+    if kind == "line":
+        return args[0] in _aud_lines
+    if kind == "mut":
+        k, i = args[0], args[1]
+        if k in _aud_dead:
+            raise LookupError("mutant already killed")
+        fn = _aud_load(k)
+        try:
+            out = fn(*args[2:])
+        except BaseException as exc:
+            if "Timeout" in type(exc).__name__:
+                _aud_dead.add(k)
+            raise
+        try:
+            same = i in _aud_orig and bool(out == _aud_orig[i])
+        except Exception:
+            same = False
+        if not same:
+            _aud_dead.add(k)
+        return out
+    if kind == "type":
+        return type(_aud_load(-1)(*args)).__name__
+    raise ValueError(kind)
+"""
+
+
+def harness_program(code: str, entry_point: str, mutants: Sequence[str] = ()) -> str:
+    """The query program for `code` (its entry point) and its `mutants`."""
+    return _TEMPLATE.format(source=code, mutants=tuple(mutants), entry=entry_point)
+
+
+def coverage_queries(
+    base: Sequence[Sequence[Any]], lines: Sequence[int], amplified: Sequence[Sequence[Any]]
+) -> list[list[Any]]:
+    """Runs on the weak inputs (traced), line questions, output types: `solo.Answers.coverage`."""
+    out: list[list[Any]] = [["run", i, *args] for i, args in enumerate(base)]
+    out += [["line", n] for n in lines]
+    out += [["type", *args] for args in (*base, *amplified)]
+    return out
+
+
+def mutant_queries(base: Sequence[Sequence[Any]], n_mutants: int) -> list[list[Any]]:
+    """Runs on the weak inputs, then every mutant on them: `solo.Answers.mutants`."""
+    out: list[list[Any]] = [["run", i, *args] for i, args in enumerate(base)]
+    out += [["mut", k, i, *args] for k in range(n_mutants) for i, args in enumerate(base)]
+    return out
+
+
+_TRUE, _FALSE = fingerprint(True), fingerprint(False)
+_TYPES: Mapping[str, str] = {fingerprint(name): name for name in TYPE_NAMES}
+
+
+def decode_bool(fp: str) -> bool | None:
+    """True/False from a fingerprint; None when it is neither (an exception, a timeout)."""
+    return True if fp == _TRUE else False if fp == _FALSE else None
+
+
+def decode_type(fp: str) -> str | None:
+    """A type name from a fingerprint ("other" for a name outside the vocabulary)."""
+    if not fp.startswith("v:"):
+        return None
+    return _TYPES.get(fp, "other")

@@ -1,0 +1,106 @@
+"""First-order mutants of a candidate program (source in, sources out; nothing is run here).
+
+Classic operators (as in mutmut / Cosmic Ray): swap an arithmetic or comparison operator
+with its neighbour, and <-> or, drop a `not`, negate an `if`/`while` condition, shift an
+integer constant by one, replace a returned value by None. Mutants are picked with a
+seeded generator from all mutation points, so the same program gives the same mutants.
+"""
+
+from __future__ import annotations
+
+import ast
+import random
+from collections.abc import Iterator
+
+MUTANTS_VERSION = "1"
+DEFAULT_MAX = 16
+
+_BINOPS: dict[type, type] = {
+    ast.Add: ast.Sub,
+    ast.Sub: ast.Add,
+    ast.Mult: ast.FloorDiv,
+    ast.FloorDiv: ast.Mult,
+    ast.Div: ast.Mult,
+    ast.Mod: ast.FloorDiv,
+    ast.Pow: ast.Mult,
+}
+_CMPOPS: dict[type, type] = {
+    ast.Lt: ast.LtE,
+    ast.LtE: ast.Lt,
+    ast.Gt: ast.GtE,
+    ast.GtE: ast.Gt,
+    ast.Eq: ast.NotEq,
+    ast.NotEq: ast.Eq,
+    ast.In: ast.NotIn,
+    ast.NotIn: ast.In,
+    ast.Is: ast.IsNot,
+    ast.IsNot: ast.Is,
+}
+
+
+def _points(tree: ast.AST) -> Iterator[tuple[ast.AST, str]]:
+    """(node, operator name) for every place one mutation can be applied."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+            yield node, "binop"
+        elif isinstance(node, ast.Compare):
+            yield from ((node, f"cmp{k}") for k, op in enumerate(node.ops) if type(op) in _CMPOPS)
+        elif isinstance(node, ast.BoolOp):
+            yield node, "boolop"
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            yield node, "not"
+        elif isinstance(node, ast.If | ast.While):
+            yield node, "negate"
+        elif isinstance(node, ast.Constant) and type(node.value) is int:
+            yield node, "int+1"
+            yield node, "int-1"
+        elif isinstance(node, ast.Return) and node.value is not None:
+            yield node, "return-none"
+
+
+def _apply(node: ast.AST, how: str) -> None:
+    """Mutate `node` in place."""
+    if how == "binop" and isinstance(node, ast.BinOp):
+        node.op = _BINOPS[type(node.op)]()
+    elif how.startswith("cmp") and isinstance(node, ast.Compare):
+        k = int(how[3:])
+        node.ops[k] = _CMPOPS[type(node.ops[k])]()
+    elif how == "boolop" and isinstance(node, ast.BoolOp):
+        node.op = ast.Or() if isinstance(node.op, ast.And) else ast.And()
+    elif how == "not" and isinstance(node, ast.UnaryOp):
+        node.op = ast.UAdd()  # +x: truthiness of x without the not, when x is a bool or int
+        node.operand = ast.Call(ast.Name("bool", ast.Load()), [node.operand], [])
+    elif how == "negate" and isinstance(node, ast.If | ast.While):
+        node.test = ast.UnaryOp(ast.Not(), node.test)
+    elif how in ("int+1", "int-1") and isinstance(node, ast.Constant):
+        if isinstance(node.value, int):
+            node.value = node.value + (1 if how == "int+1" else -1)
+    elif how == "return-none" and isinstance(node, ast.Return):
+        node.value = ast.Constant(None)
+
+
+def mutants(code: str, *, max_n: int = DEFAULT_MAX, seed: int = 0) -> tuple[str, ...]:
+    """Up to `max_n` distinct first-order mutants of `code` (none if it does not parse)."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return ()
+    points = list(enumerate(_points(tree)))
+    random.Random(f"{MUTANTS_VERSION}/{seed}/{len(points)}").shuffle(points)
+    original = ast.unparse(tree)
+    out: dict[str, None] = {}
+    for k, _ in points:
+        if len(out) >= max_n:
+            break
+        copy = ast.parse(code)
+        node, how = list(_points(copy))[k]
+        _apply(node, how)
+        ast.fix_missing_locations(copy)
+        try:
+            text = ast.unparse(copy)
+            compile(text, "<mutant>", "exec")
+        except (SyntaxError, ValueError, RecursionError):
+            continue
+        if text != original:
+            out.setdefault(text, None)
+    return tuple(out)

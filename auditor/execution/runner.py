@@ -1,0 +1,122 @@
+"""Running programs on inputs in the sandbox, once per distinct (program, inputs).
+
+`ExecRunner` sends `ProbeJob`s to one `LocalRunner` (one sandboxed child per program running
+all its inputs; the runner's workers run jobs in parallel). Identical programs are run once
+per call, and results are kept in memory keyed by sha256(program) and a digest of the
+inputs and limits, so asking again (e.g. a second guided round on the same inputs, or
+`check` run twice in one process) re-runs nothing. Counts say how many programs really ran.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+from auditor.behavior.mutate import input_key
+from auditor.types import sha256_text
+
+Vector = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-input and total time of one program's run (the sandbox's clock)."""
+
+    per_input_s: float = 1.0
+    total_s: float = 4.0
+
+
+def inputs_key(dataset: str, task_id: str, entry: str, inputs: Sequence[Any], lim: Limits) -> str:
+    h = hashlib.sha256(f"{dataset}|{task_id}|{entry}|{lim.per_input_s}|{lim.total_s}|".encode())
+    for inp in inputs:
+        h.update(input_key(inp).encode("utf-8", "surrogatepass") + b"\x00")
+    return h.hexdigest()
+
+
+class ExecRunner:
+    """Fingerprint vectors of programs on inputs, cached; a context manager."""
+
+    def __init__(self, jobs: int = 2, runner: Any = None) -> None:
+        self.jobs = jobs
+        self._runner = runner
+        self._own = runner is None
+        self._cache: dict[tuple[str, str], Vector | None] = {}
+        self.programs_run = 0
+        self.seconds_in_sandbox = 0.0
+
+    @property
+    def sandbox(self) -> Any:
+        """The `LocalRunner` (started on first use), for differential-test jobs."""
+        return self._local()
+
+    def _local(self) -> Any:
+        if self._runner is None:
+            from auditor.sandbox import LocalRunner
+
+            self._runner = LocalRunner(self.jobs)
+        return self._runner
+
+    def run(
+        self,
+        dataset: str,
+        task_id: str,
+        entry_point: str,
+        codes: Sequence[str],
+        inputs: Sequence[Any],
+        limits: Limits | None = None,
+    ) -> list[Vector | None]:
+        """One vector per code on the same inputs (None: the sandbox could not run it)."""
+        return self.run_each(dataset, task_id, entry_point, [(c, inputs) for c in codes], limits)
+
+    def run_each(
+        self,
+        dataset: str,
+        task_id: str,
+        entry_point: str,
+        programs: Sequence[tuple[str, Sequence[Any]]],
+        limits: Limits | None = None,
+    ) -> list[Vector | None]:
+        """One vector per (code, its own inputs), all run in one parallel batch."""
+        from auditor.sandbox import ProbeJob
+
+        lim = limits or Limits()
+        keys = [
+            (sha256_text(code), inputs_key(dataset, task_id, entry_point, inputs, lim))
+            for code, inputs in programs
+        ]
+        todo: dict[tuple[str, str], tuple[str, Sequence[Any]]] = {}
+        for key, prog in zip(keys, programs, strict=True):
+            if key not in self._cache and key not in todo:
+                if prog[1]:
+                    todo[key] = prog
+                else:
+                    self._cache[key] = ()
+        if todo:
+            order = list(todo)
+            jobs = [
+                ProbeJob(k, task_id, dataset, entry_point, code, tuple(inputs), **vars(lim))
+                for k, (code, inputs) in enumerate(todo.values())
+            ]
+            for res in self._local().probe(jobs):
+                n = len(jobs[res.job_id].inputs)
+                ok = res.error is None and len(res.fingerprints) == n
+                self._cache[order[res.job_id]] = tuple(res.fingerprints) if ok else None
+                self.seconds_in_sandbox += res.runtime_s
+            self.programs_run += len(jobs)
+        return [self._cache.get(key) for key in keys]
+
+    def close(self) -> None:
+        if self._runner is not None and self._own:
+            self._runner.close()
+        self._runner = None
+
+    def __enter__(self) -> ExecRunner:
+        return self
+
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

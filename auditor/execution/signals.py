@@ -1,0 +1,264 @@
+"""Execution signals of one task's candidates: consensus over amplified inputs, and solo.
+
+`peer_outputs` amplifies the weak inputs, runs every distinct program on them, spends the
+guided budget around the inputs that split the peers, and applies the run-time validity
+filter (inputs on which most peers crash are dropped). `task_features` turns that into the
+consensus columns and, per candidate, runs the harness for the solo columns. Only the weak
+inputs and the candidates are used: never `plus_input`, never a reference's outputs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from auditor.behavior.agreement import is_crash
+from auditor.execution import consensus, solo
+from auditor.execution.amplify import Budget, amplify, guided
+from auditor.execution.consensus import Vector, consensus_features, splitting_inputs
+from auditor.execution.harness import ENTRY, coverage_queries, harness_program, mutant_queries
+from auditor.execution.mutants import mutants
+from auditor.execution.runner import ExecRunner, Limits
+from auditor.sandbox.spec import dataset_of
+from auditor.types import Task
+
+PEER_COLUMNS = tuple(c for c in consensus.COLUMNS if c != "exec.crash_rate")
+SOLO_COLUMNS = solo.COLUMNS
+# Cluster-level evidence: the mean of a solo signal over the candidate's cluster (the peers
+# with its exact output vector, itself included): a plurality that special-cases shows it.
+CLUSTER_OF = {
+    "exec.cluster_survival": "exec.mutant_survival",
+    "exec.cluster_missed": "exec.missed_share",
+}
+COLUMNS: tuple[str, ...] = (*PEER_COLUMNS, *SOLO_COLUMNS, *CLUSTER_OF)
+
+
+@dataclass(frozen=True)
+class ExecConfig:
+    """Budgets and limits of the execution signals (defaults used by the measurements)."""
+
+    budget: Budget = field(default_factory=Budget)
+    seed: int = 0
+    crash_majority: float = 0.5  # drop an input when more than this share of peers crash
+    pilots: int = 4  # peers run first to find inputs too slow for them
+    max_base: int = 8  # weak inputs used by the harness (coverage, mutants)
+    n_mutants: int = 12
+    n_type_inputs: int = 24
+    # CPU seconds. Correct programs take milliseconds on inputs of the weak tests' size;
+    # what runs longer is mostly a hang (gcd(0, x) by subtraction) or a naive algorithm on
+    # a grown input, and every program pays the limit on each such input: keep it short.
+    limits: Limits = field(default_factory=lambda: Limits(0.1, 1.5))
+    # Tracing slows the candidate's weak-input runs several times: a looser per-input limit.
+    harness_limits: Limits = field(default_factory=lambda: Limits(0.3, 6.0))
+    # Mutants often hang (x //= b -> x *= b); one slower than this on a weak input counts as
+    # killed, which a weak test with a time limit would do too.
+    mutant_limits: Limits = field(default_factory=lambda: Limits(0.05, 4.0))
+
+
+@dataclass(frozen=True)
+class PeerRun:
+    """Kept inputs (after the validity filter), their origins and each program's outputs."""
+
+    inputs: tuple[tuple[Any, ...], ...]
+    origin: tuple[str, ...]
+    vectors: tuple[Vector | None, ...]
+    dropped: int  # inputs dropped as too slow or because most peers crashed
+
+
+def decode_inputs(task: Task, inputs: Sequence[Any]) -> list[Any] | None:
+    """Inputs as the entry point receives them (MBPP+ tuples, sets); None if one fails."""
+    from auditor.sandbox._worker import deserialize_inputs
+
+    out = []
+    for inp in inputs:
+        try:
+            decoded: list[Any] = deserialize_inputs(dataset_of(task), task.task_id, [list(inp)])
+            out.append(decoded[0])
+        except Exception:  # a malformed input of the task itself: no harness for it
+            return None
+    return out
+
+
+def _valid(vectors: Sequence[Vector | None], peers: Sequence[bool], share: float) -> list[int]:
+    """Inputs on which at most `share` of the peers (with outputs) crashed."""
+    vecs = [v for v, p in zip(vectors, peers, strict=True) if p and v is not None]
+    if not vecs:
+        return []
+    n = len(vecs[0])
+    if len(vecs) < 3:
+        return list(range(n))
+    return [j for j in range(n) if np.mean([is_crash(v[j]) for v in vecs]) <= share]
+
+
+def _pilot(
+    run: ExecRunner,
+    task: Task,
+    codes: Sequence[str],
+    peers: Sequence[bool],
+    cfg: ExecConfig,
+    inputs: Sequence[Any],
+) -> list[int]:
+    """Inputs on which none of a few pilot peers timed out: the rest are dropped before every
+    program pays the per-input limit on them (a hang of a few is then not seen: speed first)."""
+    pilots = [c for c, p in zip(codes, peers, strict=True) if p][: cfg.pilots]
+    if len(codes) <= cfg.pilots or not pilots:  # as cheap to run them all
+        return list(range(len(inputs)))
+    ds = dataset_of(task)
+    vecs = run.run(ds, task.task_id, task.entry_point, pilots, inputs, cfg.limits)
+    slow = {j for v in vecs if v is not None for j, f in enumerate(v) if f in ("timeout", "died")}
+    return [j for j in range(len(inputs)) if j not in slow]
+
+
+def peer_outputs(
+    run: ExecRunner,
+    task: Task,
+    codes: Sequence[str],
+    peers: Sequence[bool],
+    cfg: ExecConfig,
+    *,
+    until: float | None = None,
+) -> PeerRun:
+    """Amplify, run every program, add guided inputs around splits, filter (see module doc).
+
+    The guided round is skipped once `until` (a `time.monotonic()` deadline) has passed."""
+    amp = amplify(
+        task.task_id,
+        task.base_input,
+        prompt=task.prompt,
+        entry_point=task.entry_point,
+        budget=cfg.budget,
+        seed=cfg.seed,
+    )
+    fast = _pilot(run, task, codes, peers, cfg, amp.inputs)
+    inputs, origin = [amp.inputs[j] for j in fast], [amp.origin[j] for j in fast]
+    ds = dataset_of(task)
+    vectors = run.run(ds, task.task_id, task.entry_point, codes, inputs, cfg.limits)
+    late = until is not None and time.monotonic() >= until
+    split = [] if late else splitting_inputs(vectors, peers)
+    extra = guided(
+        task.task_id,
+        [inputs[j] for j in split],
+        task.base_input,
+        amp.inputs,
+        n=cfg.budget.guided,
+        seed=cfg.seed,
+    )
+    if extra:
+        extra = tuple(extra[j] for j in _pilot(run, task, codes, peers, cfg, extra))
+    if extra:
+        more = run.run(ds, task.task_id, task.entry_point, codes, extra, cfg.limits)
+        vectors = [
+            None if a is None or b is None else a + b for a, b in zip(vectors, more, strict=True)
+        ]
+        inputs += extra
+        origin += ["guided"] * len(extra)
+    keep = _valid(vectors, peers, cfg.crash_majority)
+    kept = [None if v is None else tuple(v[j] for j in keep) for v in vectors]
+    return PeerRun(
+        tuple(inputs[j] for j in keep),
+        tuple(origin[j] for j in keep),
+        tuple(kept),
+        len(amp.inputs) + len(extra) - len(keep),
+    )
+
+
+def solo_rows(
+    run: ExecRunner,
+    task: Task,
+    codes: Sequence[str],
+    amplified: Sequence[Sequence[Any]],
+    cfg: ExecConfig,
+) -> np.ndarray:
+    """len(codes) x SOLO_COLUMNS from one harness run per program."""
+    out = np.full((len(codes), len(SOLO_COLUMNS)), np.nan)
+    base = [b for b in task.base_input if isinstance(b, list | tuple)][: cfg.max_base]
+    step = max(1, len(amplified) // max(1, cfg.n_type_inputs))
+    amp = list(amplified)[::step][: cfg.n_type_inputs]
+    base_d, amp_d = decode_inputs(task, base), decode_inputs(task, amp)
+    if base_d is None or amp_d is None or not base_d:
+        return out
+    programs, plans = [], []
+    for code in codes:
+        cmap = solo.code_map(code)
+        muts = mutants(code, max_n=cfg.n_mutants, seed=cfg.seed) if cmap else ()
+        plans.append((cmap, len(muts)))
+        programs.append(harness_program(code, task.entry_point, muts) if cmap else "")
+    ready = [(i, cmap, n) for i, (cmap, n) in enumerate(plans) if cmap is not None]
+    hid = f"exec:{task.task_id}"
+    cov_jobs = [(programs[i], coverage_queries(base_d, cmap.lines, amp_d)) for i, cmap, _ in ready]
+    cov = run.run_each("harness", hid, ENTRY, cov_jobs, cfg.harness_limits)
+    mut_jobs = [(programs[i], mutant_queries(base_d, n)) for i, _, n in ready if n]
+    mut = iter(run.run_each("harness", hid, ENTRY, mut_jobs, cfg.mutant_limits))
+    for (i, cmap, n), c in zip(ready, cov, strict=True):
+        answers = solo.Answers(c, next(mut) if n else None)
+        out[i] = solo.solo_features(cmap, len(base_d), n, len(amp_d), answers)
+    return out
+
+
+def task_block(
+    run: ExecRunner,
+    task: Task,
+    codes: Sequence[str],
+    peers: Sequence[bool],
+    cfg: ExecConfig | None = None,
+    *,
+    solo_until: float | None = None,
+) -> tuple[np.ndarray, PeerRun, bool]:
+    """(len(codes) x COLUMNS, the peer run, whether the solo signals ran) for one task.
+
+    The guided round and the solo signals run only while `solo_until` (a `time.monotonic()`
+    deadline) has not passed."""
+    cfg = cfg or ExecConfig()
+    out = np.full((len(codes), len(COLUMNS)), np.nan)
+    pr = peer_outputs(run, task, codes, peers, cfg, until=solo_until)
+    block = consensus_features(pr.vectors, peers)
+    out[:, : len(PEER_COLUMNS)] = block[:, [consensus.COLUMNS.index(c) for c in PEER_COLUMNS]]
+    with_solo = solo_until is None or time.monotonic() < solo_until
+    if with_solo:
+        end = len(PEER_COLUMNS) + len(SOLO_COLUMNS)
+        out[:, len(PEER_COLUMNS) : end] = solo_rows(run, task, codes, pr.inputs, cfg)
+        for name, source in CLUSTER_OF.items():
+            values = out[:, COLUMNS.index(source)]
+            out[:, COLUMNS.index(name)] = cluster_means(pr.vectors, peers, values)
+    return out, pr, with_solo
+
+
+def task_features(
+    run: ExecRunner,
+    task: Task,
+    codes: Sequence[str],
+    peers: Sequence[bool],
+    cfg: ExecConfig | None = None,
+) -> np.ndarray:
+    """len(codes) x COLUMNS for one task's candidates (`peers[i]`: row i is a peer)."""
+    if not codes or not task.base_input:
+        return np.full((len(codes), len(COLUMNS)), np.nan)
+    return task_block(run, task, codes, peers, cfg)[0]
+
+
+def cluster_means(
+    vectors: Sequence[Vector | None], peers: Sequence[bool], values: np.ndarray
+) -> np.ndarray:
+    """Per row, the mean of `values` over the peers sharing its vector (and itself)."""
+    groups: dict[Vector, list[float]] = {}
+    for v, p, x in zip(vectors, peers, values, strict=True):
+        if v is not None and p and np.isfinite(x):
+            groups.setdefault(v, []).append(float(x))
+    out = np.full(len(vectors), np.nan)
+    for i, (v, p, x) in enumerate(zip(vectors, peers, values, strict=True)):
+        if v is None:
+            continue
+        member = groups.get(v, [])
+        pool = member if p or not np.isfinite(x) else [*member, float(x)]
+        out[i] = float(np.mean(pool)) if pool else np.nan
+    return out
+
+
+def peer_score(cluster_share: np.ndarray, mutant_survival: np.ndarray) -> np.ndarray:
+    """Transparent false-positive score among peers: 1 - cluster share, ties within a cluster
+    broken by mutant survival (weight 0.1: any weight in 0.05-0.3 measured the same)."""
+    return 1.0 - cluster_share + 0.1 * np.nan_to_num(mutant_survival, nan=0.5)

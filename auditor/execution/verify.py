@@ -1,0 +1,81 @@
+"""Verdicts of the weak tests: does each candidate pass the tests the user has?
+
+Two sources of weak tests, never `plus_input`:
+  * a task with a reference and `base_input` (humaneval+, mbpp+, an EvalPlus task file):
+    the sandbox's differential test on `base_input` only (EvalPlus semantics, special
+    oracles and atol included); the reference gives the expected outputs of those inputs
+    and nothing else -- the task handed to the sandbox has its `plus_input` emptied;
+  * harvested asserts (`harvest.Harvest`: a HumanEval `test` or a user's tests file):
+    each candidate runs on the asserted calls in the sandbox, and its output fingerprints
+    are compared with the literal's (eq), or the child reports whether the truthiness /
+    tolerance assert held.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+from auditor.execution.harvest import Expect, Harvest
+from auditor.execution.runner import ExecRunner, Limits
+from auditor.sandbox._worker import fingerprint
+from auditor.types import Outcome, Task
+
+EXPECT_ENTRY = "__auditor_expect__"
+_EXPECT_FN = """
+
+def __auditor_expect__(kind, value, tol, *args):
+    out = {entry}(*args)
+    if kind == "truthy":
+        return bool(out)
+    if kind == "falsy":
+        return not out
+    if kind == "close":
+        return bool(abs(out - value) <= tol)
+    return out
+"""
+_TRUE = fingerprint(True)
+
+
+def by_reference(run: ExecRunner, task: Task, codes: Sequence[str]) -> list[Outcome]:
+    """Weak-test outcome per code: base_input against the reference (plus_input emptied)."""
+    from auditor.sandbox import Job
+    from auditor.sandbox.spec import task_spec
+
+    spec = task_spec(dataclasses.replace(task, plus_input=()))
+    out = [Outcome.ERROR] * len(codes)
+    run.sandbox.register([spec])
+    for res in run.sandbox.run([Job(i, task.task_id, c, ("base",)) for i, c in enumerate(codes)]):
+        phase = res.phases.get("base")
+        if res.error is None and phase is not None:
+            out[res.job_id] = phase.outcome
+    return out
+
+
+def _met(expect: Expect, fp: str) -> bool:
+    if expect.kind == "eq":
+        return fp == fingerprint(expect.value)
+    return fp == _TRUE
+
+
+def by_asserts(
+    run: ExecRunner, task_id: str, entry_point: str, codes: Sequence[str], tests: Harvest
+) -> list[Outcome]:
+    """Weak-test outcome per code from the harvested asserts (PASS when none asserts)."""
+    checked = [(a, e) for a, e in zip(tests.inputs, tests.expected, strict=True) if e is not None]
+    if not checked:
+        return [Outcome.PASS] * len(codes)
+    queries: list[list[Any]] = [[e.kind, e.value, e.tol, *a] for a, e in checked]
+    programs = [c + _EXPECT_FN.format(entry=entry_point) for c in codes]
+    vecs = run.run("asserts", task_id, EXPECT_ENTRY, programs, queries, Limits(1.0, 10.0))
+    out = []
+    for vec in vecs:
+        if vec is None:
+            out.append(Outcome.ERROR)
+        elif any(f == "timeout" for f in vec):
+            out.append(Outcome.TIMEOUT)
+        else:
+            ok = all(_met(e, f) for (_, e), f in zip(checked, vec, strict=True))
+            out.append(Outcome.PASS if ok else Outcome.FAIL)
+    return out

@@ -1,0 +1,211 @@
+"""`check --tasks` / `--tests`: weak-test verdicts, execution risk, bad input, plus_input unread."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from auditor.cli import cli, main
+
+SUM_TASK = {
+    "task_id": "toy/sum_to",
+    "prompt": 'def sum_to(n: int) -> int:\n    """Sum of 1..n."""\n',
+    "entry_point": "sum_to",
+    "canonical_solution": "    return n * (n + 1) // 2\n",
+    "base_input": [[3], [5], [10]],
+    # A task file's plus_input is never read: this one would fail every candidate.
+    "plus_input": [[-1]],
+}
+CODES = {
+    "closed": "def sum_to(n):\n    return n * (n + 1) // 2\n",
+    "range": "def sum_to(n):\n    return sum(range(n + 1))\n",
+    "loop": "def sum_to(n):\n    t = 0\n    for i in range(1, n + 1):\n        t += i\n    return t\n",
+    "table": "def sum_to(n):\n    return {3: 6, 5: 15, 10: 55}.get(n, 0)\n",
+    "wrong": "def sum_to(n):\n    return n\n",
+    "hangs": "def sum_to(n):\n    while True:\n        pass\n",
+    "crashes": "def sum_to(n):\n    raise RuntimeError(n)\n",
+}
+
+
+def _files(tmp_path: Path, task: dict | None = None) -> tuple[Path, Path]:
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text(json.dumps(task or SUM_TASK) + "\n")
+    samples = tmp_path / "samples.jsonl"
+    rows = [{"task_id": "toy/sum_to", "solution": c} for c in CODES.values()]
+    samples.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return tasks, samples
+
+
+def _json(args: list[str]) -> tuple[int, dict]:
+    res = CliRunner().invoke(cli, ["check", *args, "--no-model", "--format", "json"])
+    return res.exit_code, json.loads(res.stdout) if res.stdout.strip() else {}
+
+
+def test_check_tasks_scores_passers_and_reports_failers(tmp_path: Path) -> None:
+    tasks, samples = _files(tmp_path)
+    code, doc = _json([str(samples), "--tasks", str(tasks)])
+    assert code == 1  # AUD001 is high
+    by_id = {c["sample_id"]: c for c in doc["candidates"]}
+    names = list(CODES)
+    verdicts = {names[int(k)]: c["execution"]["verdict"] for k, c in by_id.items()}
+    assert verdicts == {
+        "closed": "pass", "range": "pass", "loop": "pass", "table": "pass",
+        "wrong": "fail", "hangs": "timeout", "crashes": "fail",
+    }  # fmt: skip
+    for k, c in by_id.items():
+        failing = verdicts[names[int(k)]] != "pass"
+        assert ("AUD001" in [f["code"] for f in c["findings"]]) == failing
+        assert (c["risk"] is None) == failing
+    risks = {names[int(k)]: c["risk"] for k, c in by_id.items() if c["risk"] is not None}
+    assert max(risks["closed"], risks["range"], risks["loop"]) < risks["table"]
+    assert by_id["0"]["execution"]["signals"] == ["weak-tests", "consensus", "solo"]
+    assert by_id["0"]["execution"]["weak_tests"] == "reference"
+
+
+def test_no_execute_is_static_only(tmp_path: Path) -> None:
+    tasks, samples = _files(tmp_path)
+    _, doc = _json([str(samples), "--tasks", str(tasks), "--no-execute"])
+    assert all(c["execution"] is None for c in doc["candidates"])
+    assert not any(f["code"] == "AUD001" for c in doc["candidates"] for f in c["findings"])
+
+
+def test_humaneval_form_task_file_uses_its_asserts(tmp_path: Path) -> None:
+    task = {k: v for k, v in SUM_TASK.items() if k not in ("base_input", "canonical_solution")}
+    task["test"] = (
+        "def check(candidate):\n    assert candidate(3) == 6\n    assert candidate(4) == 10\n"
+    )
+    tasks, samples = _files(tmp_path, task)
+    _, doc = _json([str(samples), "--tasks", str(tasks)])
+    got = [c["execution"]["verdict"] for c in doc["candidates"]]
+    assert got == ["pass", "pass", "pass", "fail", "fail", "timeout", "fail"]
+    assert doc["candidates"][0]["execution"]["weak_tests"] == "asserts"
+
+
+def test_check_one_file_with_harvested_tests(tmp_path: Path) -> None:
+    cand = tmp_path / "cand.py"
+    cand.write_text(CODES["loop"])
+    tests = tmp_path / "test_cand.py"
+    tests.write_text("from cand import sum_to\n\ndef test_it():\n    assert sum_to(3) == 6\n")
+    code, doc = _json([str(cand), "--tests", str(tests)])
+    ex = doc["candidates"][0]["execution"]
+    assert code == 0 and ex["verdict"] == "pass" and ex["weak_tests"] == "asserts"
+    assert "exec.missed_lines" in ex["features"] and ex["execution_risk"] is None
+    cand.write_text(CODES["wrong"])
+    code, doc = _json([str(cand), "--tests", str(tests)])
+    assert code == 1 and doc["candidates"][0]["execution"]["verdict"] == "fail"
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        ("unknown-task", "unknown task id 'toy/other'"),
+        ("tests-no-parse", "does not parse"),
+        ("tests-no-call", "no call to sum_to"),
+        ("no-entry-point", "no candidate defines a top-level function"),
+        ("no-such-tasks", "neither a benchmark"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], setup: str, message: str
+) -> None:
+    tasks, samples = _files(tmp_path)
+    cand = tmp_path / "cand.py"
+    cand.write_text(CODES["loop"])
+    tests = tmp_path / "t.py"
+    tests.write_text("def test():\n    assert sum_to(3) == 6\n")
+    if setup == "unknown-task":
+        samples.write_text(json.dumps({"task_id": "toy/other", "solution": CODES["loop"]}) + "\n")
+        args = [str(samples), "--tasks", str(tasks)]
+    elif setup == "tests-no-parse":
+        tests.write_text("def test(:\n")
+        args = [str(cand), "--tests", str(tests)]
+    elif setup == "tests-no-call":
+        tests.write_text("def test():\n    assert other(3) == 6\n")
+        args = [str(cand), "--tests", str(tests)]
+    elif setup == "no-entry-point":
+        cand.write_text("x = 1\n")
+        args = [str(cand), "--tests", str(tests)]
+    else:
+        args = [str(samples), "--tasks", str(tmp_path / "missing.jsonl")]
+    code = main(["check", *args, "--no-model"])
+    err = capsys.readouterr().err
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0] and "Traceback" not in err
+
+
+def test_api_mirrors_the_cli(tmp_path: Path) -> None:
+    from auditor import api
+    from auditor.config import Config
+
+    tasks, samples = _files(tmp_path)
+    run = api.check(
+        [samples], model=None, config=Config(),
+        execution=api.Execution(tasks=api.load_tasks(str(tasks))),
+    )  # fmt: skip
+    assert [r.execution.verdict for r in run.results if r.execution][:5] == [
+        "pass", "pass", "pass", "pass", "fail",
+    ]  # fmt: skip
+
+
+@pytest.mark.integration
+def test_benchmark_tasks_never_carry_plus_input(shared_corpora: Path) -> None:
+    from auditor.execution.tasks import load_tasks
+
+    tasks = load_tasks("humaneval+", shared_corpora)
+    assert tasks and all(t.plus_input == () for t in tasks.values())
+    assert all(t.base_input for t in tasks.values())
+
+
+def test_planted_false_positives_flagged_with_execution_not_without(tmp_path: Path) -> None:
+    """With the packaged model: special-cased, missing-edge and beyond-range candidates
+    pass the weak tests; execution flags them, static scoring alone does not, and no
+    correct candidate is flagged."""
+    planted = {
+        "special": CODES["table"],
+        "edge": "def sum_to(n):\n    return n * (n + 1) // 2 if n > 1 else 0\n",
+        "beyond": "def sum_to(n):\n    return n * (n + 1) // 2 if n <= 10 else n * n // 2\n",
+    }
+    correct = [CODES["closed"], CODES["range"], CODES["loop"]]
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text(json.dumps(SUM_TASK) + "\n")
+    samples = tmp_path / "samples.jsonl"
+    rows = [{"task_id": "toy/sum_to", "solution": c} for c in [*correct, *planted.values()]]
+    samples.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    args = ["check", str(samples), "--format", "json", "--fail-on-risk", "0.4"]
+    flagged = {}
+    for mode in ("static", "exec"):
+        extra = ["--tasks", str(tasks)] if mode == "exec" else []
+        res = CliRunner().invoke(cli, [*args, *extra])
+        doc = json.loads(res.stdout)
+        flagged[mode] = [c["flagged"] for c in doc["candidates"]]
+    assert flagged["exec"] == [False] * 3 + [True] * 3
+    assert flagged["static"][3:] != [True] * 3  # static alone misses some of them
+
+
+def test_execute_budget_skips_the_optional_signals(tmp_path: Path) -> None:
+    tasks, samples = _files(tmp_path)
+    _, doc = _json([str(samples), "--tasks", str(tasks), "--execute-budget", "0.001"])
+    ex = doc["candidates"][0]["execution"]
+    assert ex["verdict"] == "pass" and ex["signals"] == ["weak-tests", "consensus"]
+    assert "exec.mutant_survival" not in ex["features"]
+
+
+def test_tests_file_among_the_checked_files_is_not_a_candidate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for k, name in enumerate(("closed", "loop", "table")):
+        (tmp_path / f"cand{k}.py").write_text(CODES[name])
+    tests = tmp_path / "test_sum.py"
+    tests.write_text("def test_it():\n    assert sum_to(3) == 6\n    assert sum_to(5) == 15\n")
+    monkeypatch.chdir(tmp_path)
+    _, doc = _json([".", "--tests", "test_sum.py"])
+    by_path = {c["path"]: c for c in doc["candidates"]}
+    assert by_path["test_sum.py"]["execution"] is None
+    shares = [
+        by_path[f"cand{k}.py"]["execution"]["features"]["exec.cluster_share"] for k in range(3)
+    ]
+    assert shares == [0.5, 0.5, 0.0]  # the special-cased one is alone

@@ -1,0 +1,413 @@
+"""Execution signals: amplification, domain filter, consensus, harness and planted bugs."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from auditor.behavior.mutate import input_key
+from auditor.execution import consensus as cons
+from auditor.execution.amplify import (
+    Budget,
+    amplify,
+    boundary_inputs,
+    guided,
+    hint_domain,
+    typed_inputs,
+)
+from auditor.execution.domain import Shape, in_domain, infer_domain
+from auditor.execution.mutants import mutants
+from auditor.execution.runner import ExecRunner
+from auditor.execution.signals import COLUMNS, task_features
+from auditor.execution.solo import code_map
+from auditor.types import Task
+
+BASES: dict[str, list[list[Any]]] = {
+    "ints": [[3, 4], [10, 2], [7, 0]],
+    "floats": [[1.5], [2.25], [0.0]],
+    "words": [["hello world"], ["abc"], ["a b c"]],
+    "lists": [[[1, 2, 3], 2], [[5, 4], 1], [[9, 9, 1, 0], 3]],
+    "nested": [[[[1, 2], [3]]], [[[4], [], [5, 6]]]],
+    "dicts": [[{"a": 1, "b": 2}], [{"c": 3}]],
+    "tuples": [[(1, "x")], [(2, "y")]],
+}
+
+
+def _keys(inputs: Any) -> list[str]:
+    return [input_key(list(i)) for i in inputs]
+
+
+# -- amplification -----------------------------------------------------------------------------
+@pytest.mark.parametrize("name", sorted(BASES))
+def test_amplify_deterministic_under_seed(name: str) -> None:
+    base = BASES[name]
+    a = amplify(name, base, seed=1)
+    b = amplify(name, base, seed=1)
+    assert _keys(a.inputs) == _keys(b.inputs) and a.origin == b.origin
+    assert a.inputs, "every base set leaves something to amplify"
+    c = amplify(name, base, seed=2)
+    assert _keys(c.inputs) != _keys(a.inputs) or name == "tuples"
+
+
+@pytest.mark.parametrize("name", sorted(BASES))
+def test_amplified_inputs_stay_in_the_implied_domain(name: str) -> None:
+    base = BASES[name]
+    domain = infer_domain(base)
+    got = amplify(name, base, budget=Budget(200, 50, 100, 0))
+    seen = set(_keys(base))
+    for args in got.inputs:
+        assert in_domain(args, domain), args
+        assert input_key(list(args)) not in seen  # new, no duplicates
+        seen.add(input_key(list(args)))
+
+
+def test_domain_limits_sign_alphabet_and_size() -> None:
+    base = [[[1, 2, 3], "abc", 4], [[5], "de", 0]]
+    dom = infer_domain(base)
+    assert in_domain([[2, 2], "ab", 11], dom)
+    assert not in_domain([[-1], "ab", 1], dom)  # natural numbers stay natural
+    assert not in_domain([[1], "aBc", 1], dom)  # no upper case where none was seen
+    assert not in_domain([[1], "\u00e9", 1], dom)  # no unicode where none was seen
+    assert not in_domain([list(range(40)), "a", 1], dom)  # far larger than seen
+    assert not in_domain([[1], "a"], dom)  # arity
+    assert not in_domain([[1.5], "a", 1], dom)  # float where only ints were seen
+    assert in_domain([[1], "a", 5 + 1], dom)  # one beyond the tested range is allowed
+
+
+def test_each_strategy_is_deterministic() -> None:
+    base = BASES["lists"]
+    dom = infer_domain(base)
+    assert _keys(boundary_inputs(base, dom)) == _keys(boundary_inputs(base, dom))
+
+    def first(stream: Iterator[list[Any]], n: int = 20) -> list[str]:
+        return _keys([next(stream) for _ in range(n)])
+
+    assert first(typed_inputs(dom, random.Random(5))) == first(typed_inputs(dom, random.Random(5)))
+    split = [([1, 2, 3], 2)]
+    g1 = guided("t", split, base, [], n=10, seed=3)
+    assert g1 and _keys(g1) == _keys(guided("t", split, base, [], n=10, seed=3))
+    assert all(in_domain(x, dom) for x in g1)
+
+
+def test_boundary_values_include_edges() -> None:
+    got = {input_key(list(x)) for x in amplify("t", [[[3.5, 2.0]]]).inputs}
+    assert input_key([[]]) in got or input_key([[3.5]]) in got
+    floats = amplify("f", [[1.5], [2.0]]).inputs
+    assert any(isinstance(x[0], float) and math.isnan(x[0]) for x in floats)
+
+
+def test_type_hints_fill_what_the_inputs_do_not_show() -> None:
+    prompt = "from typing import List\n\ndef f(xs: List[int], k: int) -> int:\n    pass\n"
+    assert hint_domain(prompt, "f")[0] == Shape("list", 0.0, 5.0, (Shape("int", 0.0, 10.0),))
+    got = amplify("t", [[[], 1], [[], 2]], prompt=prompt, entry_point="f")
+    assert any(x[0] and all(isinstance(v, int) for v in x[0]) for x in got.inputs)
+
+
+# -- consensus ---------------------------------------------------------------------------------
+def _col(block: np.ndarray, name: str) -> np.ndarray:
+    return block[:, cons.COLUMNS.index(name)]
+
+
+def test_consensus_on_hand_made_vectors() -> None:
+    a, b = ("v:1", "v:2", "v:3"), ("v:1", "v:9", "exc:ValueError")
+    vectors = [a, a, a, b, None]
+    block = cons.consensus_features(vectors, [True] * 5)
+    share = _col(block, "exec.cluster_share")
+    assert share[:3].tolist() == [2 / 3] * 3 and share[3] == 0.0
+    assert math.isnan(share[4])  # could not be run
+    dist = _col(block, "exec.dist_plurality")
+    assert dist[:3].tolist() == [0.0] * 3 and dist[3] == pytest.approx(2 / 3)
+    assert _col(block, "exec.margin")[3] == pytest.approx(-1.0)
+    assert _col(block, "exec.agree_mean")[3] == pytest.approx(1 / 3)  # agrees on input 0 only
+    assert _col(block, "exec.agree_mean")[0] == pytest.approx(7 / 9)  # (3/3 + 2/3 + 2/3) / 3
+    assert _col(block, "exec.minority_inputs")[3] == 2
+    assert _col(block, "exec.crash_rate")[3] == pytest.approx(1 / 3)
+    assert set(_col(block, "exec.n_clusters")[:4]) == {2}
+    assert set(_col(block, "exec.split_inputs")[:4]) == {2}
+    assert cons.splitting_inputs(vectors, [True] * 5) == [1, 2]
+
+
+def test_lonely_candidate_gets_nan_not_zero() -> None:
+    block = cons.consensus_features([("v:1", "v:2")], [True])
+    for name in ("exec.cluster_share", "exec.dist_plurality", "exec.margin"):
+        assert math.isnan(_col(block, name)[0])
+    assert _col(block, "exec.crash_rate")[0] == 0.0  # needs no peers
+    non_peer = cons.consensus_features([("v:1",), ("v:1",)], [True, False])
+    share = _col(non_peer, "exec.cluster_share")
+    assert math.isnan(share[0]) and share[1] == 1.0  # the only peer has no other peer
+
+
+# -- mutants and code map ----------------------------------------------------------------------
+def test_mutants_are_distinct_compilable_and_deterministic() -> None:
+    code = "def f(x, y):\n    if x < y and x > 0:\n        return x + 1\n    return y * 2\n"
+    got = mutants(code, max_n=50)
+    assert got == mutants(code, max_n=50) and len(got) == len(set(got)) >= 8
+    for m in got:
+        compile(m, "<m>", "exec")
+    assert mutants("def (:", max_n=5) == ()
+
+
+def test_code_map_lines_and_arms() -> None:
+    code = 'def f(x):\n    """doc"""\n    if x:\n        return 1\n    else:\n        return 2\n'
+    cmap = code_map(code)
+    assert cmap is not None and cmap.lines == (3, 4, 6) and cmap.arms == (4, 6)
+
+
+# -- in the sandbox ----------------------------------------------------------------------------
+class _Poison(tuple):  # type: ignore[type-arg]
+    """A `plus_input` that fails the test if anything looks at it."""
+
+    def __iter__(self) -> Iterator[Any]:
+        raise AssertionError("plus_input was read")
+
+    def __len__(self) -> int:
+        raise AssertionError("plus_input was read")
+
+    def __getitem__(self, k: Any) -> Any:
+        raise AssertionError("plus_input was read")
+
+    def __bool__(self) -> bool:
+        raise AssertionError("plus_input was read")
+
+
+class _PoisonStr(str):
+    def __getattribute__(self, name: str) -> Any:
+        raise AssertionError("the reference was read")
+
+
+PROMPT = "def sum_to(n: int) -> int:\n    pass\n"
+CORRECT = (
+    "def sum_to(n):\n    return n * (n + 1) // 2\n",
+    "def sum_to(n):\n    return sum(range(n + 1))\n",
+    "def sum_to(n):\n    t = 0\n    for i in range(1, n + 1):\n        t += i\n    return t\n",
+)
+PLANTED = {
+    "special_cased": "def sum_to(n):\n    return {3: 6, 5: 15, 10: 55}.get(n, 0)\n",
+    "missing_edge": "def sum_to(n):\n    return n * (n + 1) // 2 if n > 1 else 0\n",
+    "off_by_one_beyond": "def sum_to(n):\n    return n * (n + 1) // 2 if n <= 10 else n * n // 2\n",
+}
+
+
+def _task() -> Task:
+    return Task("toy/sum_to", PROMPT, "sum_to", _PoisonStr("x"), ([3], [5], [10]), _Poison((1,)))
+
+
+@pytest.fixture(scope="module")
+def planted() -> np.ndarray:
+    codes = [*CORRECT, *PLANTED.values()]
+    with ExecRunner(2) as run:
+        return task_features(run, _task(), codes, [True] * len(codes))
+
+
+def test_planted_false_positives_flagged_correct_ones_not(planted: np.ndarray) -> None:
+    """Never reading plus_input or the reference (both poisoned)."""
+    dist = planted[:, COLUMNS.index("exec.dist_plurality")]
+    share = planted[:, COLUMNS.index("exec.cluster_share")]
+    n = len(CORRECT)
+    assert (dist[:n] == 0).all() and (share[:n] == 2 / 5).all()  # the other two of five
+    assert (dist[n:] > 0).all() and (share[n:] == 0).all()
+
+
+def test_solo_signals_in_the_sandbox(planted: np.ndarray) -> None:
+    missed = planted[:, COLUMNS.index("exec.missed_lines")]
+    survival = planted[:, COLUMNS.index("exec.mutant_survival")]
+    assert missed[:3].tolist() == [0, 0, 0]
+    assert missed[4] == 0  # `else 0` is on the if's line: lines cannot see it
+    assert survival[4] > 0 and survival[5] > 0  # mutants of the untested arm survive
+    assert planted[:, COLUMNS.index("exec.type_consistency")].tolist() == [1.0] * 6
+
+
+def test_solo_crash_and_hang_rates() -> None:
+    task = Task("toy/inv", "def inv(x: int) -> float:\n    pass\n", "inv", "", ([1], [2], [4]), ())
+    codes = ["def inv(x):\n    return 1 / x\n", "def inv(x):\n    while x:\n        pass\n"]
+    with ExecRunner(2) as run:
+        got = task_features(run, task, codes, [True, True])
+    crash = got[:, COLUMNS.index("exec.crash_rate")]
+    assert 0 < crash[0] < 0.5 and crash[1] > 0.9  # 1/0 raises; the loop hangs unless x == 0
+    assert got[1, COLUMNS.index("exec.timeout_rate")] > 0
+
+
+# -- harvesting weak tests from a test module --------------------------------------------------
+HARVEST_SRC = """
+import math
+def check(candidate):
+    assert candidate([1, 2, 3], 2) == [1, 2]
+    assert [] == candidate([], 0)
+    assert abs(candidate([1.5], 1) - 1.5) < 1e-6
+    assert not candidate([9], x)
+    assert candidate([5], 1)
+    assert not candidate([7], 0)
+    assert candidate([1, 2, 3], 2) == [1, 2]
+    candidate([4], key=1)
+    for i in range(3):
+        candidate([i], 1)
+"""
+
+
+def test_harvest_inputs_and_literal_expectations() -> None:
+    from auditor.execution.harvest import Expect, harvest
+
+    got = harvest(HARVEST_SRC, ["candidate"])
+    assert got.inputs == (([1, 2, 3], 2), ([], 0), ([1.5], 1), ([5], 1), ([7], 0))
+    assert got.expected == (
+        Expect("eq", [1, 2]),
+        Expect("eq", []),
+        Expect("close", 1.5, 1e-6),
+        Expect("truthy"),
+        Expect("falsy"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [("def check(:\n", "does not parse"), ("def test():\n    assert g(1) == 2\n", "no call to f")],
+)
+def test_harvest_bad_input_is_one_input_error(source: str, message: str) -> None:
+    from auditor.errors import InputError
+    from auditor.execution.harvest import harvest
+
+    with pytest.raises(InputError, match=message):
+        harvest(source, ["f"])
+
+
+# -- weak-test verdicts ------------------------------------------------------------------------
+def test_verdicts_by_reference_never_read_plus_input() -> None:
+    from auditor.execution.verify import by_reference
+    from auditor.types import Outcome
+
+    task = Task(
+        "HumanEval/toy", "def inc(x):\n", "inc", "    return x + 1\n", ([1], [2]), _Poison((1,))
+    )
+    codes = ["def inc(x):\n    return x + 1\n", "def inc(x):\n    return 2\n", "def inc(x):\n"]
+    with ExecRunner(2) as run:
+        got = by_reference(run, task, codes)
+    assert got[:2] == [Outcome.PASS, Outcome.FAIL] and got[2] is not Outcome.PASS
+
+
+def test_verdicts_by_harvested_asserts() -> None:
+    from auditor.execution.harvest import harvest
+    from auditor.execution.verify import by_asserts
+    from auditor.types import Outcome
+
+    tests = harvest(
+        "def test_f():\n    assert f(2) == 4\n    assert f(0) == 0\n    assert f(3)\n"
+        "    assert abs(f(1.5) - 2.25) < 1e-9\n",
+        ["f"],
+    )
+    codes = [
+        "def f(x):\n    return x * x\n",
+        "def f(x):\n    return x + x\n",
+        "def f(x):\n    while True:\n        pass\n",
+        "def f(x):\n    raise ValueError\n",
+    ]
+    with ExecRunner(2) as run:
+        got = by_asserts(run, "t", "f", codes, tests)
+    assert got == [Outcome.PASS, Outcome.FAIL, Outcome.TIMEOUT, Outcome.FAIL]
+
+
+def test_cluster_means_average_over_the_output_cluster() -> None:
+    from auditor.execution.signals import cluster_means
+
+    a, b = ("v:1",), ("v:2",)
+    got = cluster_means([a, a, b, None, a], [True, True, True, True, False],
+                        np.array([0.2, 0.4, 0.9, 0.5, 1.0]))  # fmt: skip
+    assert got[:3].tolist() == pytest.approx([0.3, 0.3, 0.9])
+    assert math.isnan(got[3])
+    assert got[4] == pytest.approx((0.2 + 0.4 + 1.0) / 3)  # a non-peer joins its cluster's mean
+
+
+# -- execution for check -----------------------------------------------------------------------
+def test_execute_samples_with_a_reference_task() -> None:
+    """Failing candidates get a verdict and no risk; passers get risk from consensus."""
+    from auditor.execution.gate import execute
+    from auditor.types import Candidate, Outcome
+
+    task = Task("toy/sum_to", PROMPT, "sum_to", "    return n * (n + 1) // 2\n",
+                ([3], [5], [10]), _Poison((1,)))  # fmt: skip
+    codes = [
+        *CORRECT,
+        *PLANTED.values(),
+        "def sum_to(n):\n    return n\n",  # fails the weak tests
+        "def sum_to(n):\n    while True:\n        pass\n",  # hangs
+        "def sum_to(n):\n    raise RuntimeError\n",  # crashes
+    ]
+    cands = [Candidate("toy/sum_to", str(k), c) for k, c in enumerate(codes)]
+    got = execute(cands, {"toy/sum_to": task})
+    assert [r.verdict for r in got[:6]] == [Outcome.PASS] * 6
+    assert [r.verdict for r in got[6:]] == [Outcome.FAIL, Outcome.TIMEOUT, Outcome.FAIL]
+    assert all(r.risk is None and not r.features for r in got[6:])
+    assert all(r.signals == ("weak-tests", "consensus", "solo") for r in got[:6])
+    risks = [r.risk for r in got[:6]]
+    assert all(r is not None for r in risks)
+    assert max(risks[:3]) < min(risks[3:6])  # type: ignore[type-var]
+    assert got[0].weak_tests == "reference"
+
+
+def test_execute_one_file_with_harvested_tests() -> None:
+    from auditor.execution.gate import execute
+    from auditor.execution.harvest import harvest
+    from auditor.types import Candidate, Outcome
+
+    tests = harvest("def test_it():\n    assert sum_to(3) == 6\n    assert sum_to(5) == 15\n",
+                    ["sum_to"])  # fmt: skip
+    task = Task("file.py", "", "sum_to", "", (), ())
+    got = execute([Candidate("file.py", "0", PLANTED["special_cased"])], {"file.py": task},
+                  tests=tests)  # fmt: skip
+    assert got[0].verdict is Outcome.PASS and got[0].weak_tests == "asserts"
+    assert got[0].risk is None and got[0].signals == ("weak-tests", "solo")
+    assert "exec.mutant_survival" in got[0].features
+
+
+def test_specials_of_empty_and_numeric_lists() -> None:
+    from auditor.execution.amplify import specials
+
+    shape = Shape("list", 0.0, 3.0, (Shape("int", -1.0, 5.0),))
+    assert [] in specials(shape, [])
+    got = specials(shape, [3, -1, 5])
+    assert [-1] in got and [5] in got and [-3, 1, -5] in got
+
+
+def test_exec_table_columns_and_rows() -> None:
+    from auditor.execution.table import exec_table
+    from auditor.types import Candidate
+
+    task = Task("toy/sum_to", PROMPT, "sum_to", "", ([3], [5], [10]), ())
+    codes = [*CORRECT, PLANTED["special_cased"], "def sum_to(n):\n    return n\n"]
+    cands = [Candidate("toy/sum_to", str(k), c) for k, c in enumerate(codes)]
+    table = exec_table(cands, {"toy/sum_to": task}, [True] * 4 + [False])
+    assert all(c.startswith("exec.") for c in table.columns)
+    assert table.keys[0] == ("toy/sum_to", "0", cands[0].sha256)
+    share = table.column("exec.cluster_share")
+    assert share[:3].tolist() == [2 / 3] * 3 and share[3] == 0 and math.isnan(share[4])
+
+
+# -- properties --------------------------------------------------------------------------------
+
+_scalars = st.one_of(
+    st.integers(-1000, 1000),
+    st.floats(-100, 100, allow_nan=False),
+    st.text(max_size=8),
+    st.booleans(),
+)
+_args = st.lists(st.one_of(_scalars, st.lists(st.integers(-50, 50), max_size=6)), min_size=1,
+                 max_size=3)  # fmt: skip
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(_args, min_size=1, max_size=4), st.integers(0, 3))
+def test_amplify_property_in_domain_and_deterministic(base: list[list[Any]], seed: int) -> None:
+    arity = len(base[0])
+    base = [b for b in base if len(b) == arity]
+    got = amplify("prop", base, budget=Budget(20, 8, 20, 0), seed=seed)
+    again = amplify("prop", base, budget=Budget(20, 8, 20, 0), seed=seed)
+    assert _keys(got.inputs) == _keys(again.inputs)
+    domain = infer_domain(base)
+    assert all(in_domain(x, domain) for x in got.inputs)
+    assert not set(_keys(got.inputs)) & set(_keys(base))
