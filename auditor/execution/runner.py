@@ -49,14 +49,14 @@ class ExecRunner:
 
     @property
     def sandbox(self) -> Any:
-        """The `LocalRunner` (started on first use), for differential-test jobs."""
+        """The sandbox runner of the current executor (started on first use)."""
         return self._local()
 
     def _local(self) -> Any:
         if self._runner is None:
-            from auditor.sandbox import LocalRunner
+            from auditor.executors import make_runner  # local, or Ray with --executor ray
 
-            self._runner = LocalRunner(self.jobs)
+            self._runner = make_runner(jobs=self.jobs)
         return self._runner
 
     def run(
