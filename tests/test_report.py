@@ -469,8 +469,7 @@ def test_two_type_section_reproduces_worked_example(study) -> None:  # type: ign
 
 
 def test_within_task_auc_columns_matches_metrics() -> None:
-    from auditor.metrics import within_task_auc
-    from auditor.study.analysis import within_task_auc_columns
+    from auditor.metrics import within_task_auc, within_task_auc_columns
 
     rng = np.random.default_rng(3)
     n = 300

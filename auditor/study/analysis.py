@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from auditor.errors import InputError
+from auditor.metrics import within_task_auc_columns
 from auditor.resampling import (
     AuditorSweep,
     CandidateArrays,
@@ -303,39 +304,6 @@ def style_rows(
             )
         )
     return tuple(rows)
-
-
-def within_task_auc_columns(
-    y: np.ndarray, values: np.ndarray, groups: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """`auditor.metrics.within_task_auc` for every column of `values` at once.
-
-    Per group, AUC = Mann-Whitney U / (n1 n0) from average ranks, which equals ROC-AUC;
-    ranking all columns of a group in one call avoids one sklearn call per group and column.
-    Non-finite cells are left out, as in `within_task_auc`. Returns (mean AUC, groups used).
-    """
-    from scipy.stats import rankdata
-
-    y = np.asarray(y).astype(bool)
-    values = np.asarray(values, dtype=np.float64)
-    total = np.zeros(values.shape[1])
-    count = np.zeros(values.shape[1], dtype=np.int64)
-    for g in np.unique(groups):
-        rows = groups == g
-        v, yy = values[rows], y[rows]
-        finite = np.isfinite(v)
-        # ranks of the finite cells only: non-finite ones go last and are masked out
-        ranks = rankdata(np.where(finite, v, np.inf), axis=0)
-        n1 = (finite & yy[:, None]).sum(0)
-        n0 = (finite & ~yy[:, None]).sum(0)
-        ok = (n1 > 0) & (n0 > 0)
-        r1 = np.where(finite & yy[:, None], ranks, 0.0).sum(0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            auc = (r1 - n1 * (n1 + 1) / 2) / (n1 * n0)
-        total[ok] += auc[ok]
-        count[ok] += 1
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(count > 0, total / np.maximum(count, 1), np.nan), count
 
 
 def feature_section(
