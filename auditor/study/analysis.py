@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from auditor.errors import InputError
-from auditor.metrics import within_task_auc_columns
 from auditor.resampling import (
     AuditorSweep,
     CandidateArrays,
@@ -325,6 +324,8 @@ def feature_section(
     n_fp, n_ok = int(y.sum()), int((1 - y).sum())
     values = table.values[keep][sel]
     y, tasks = y[sel], tasks[sel]
+    from auditor.metrics import within_task_auc_columns  # scikit-learn: not at CLI start-up
+
     aucs, counts = within_task_auc_columns(y, values, tasks)
     rows = []
     for j, col in enumerate(table.columns):
