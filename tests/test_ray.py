@@ -94,9 +94,13 @@ def _slow_task(task_id: str) -> TaskSpec:
     )
 
 
-def _slow_job(job_id: int, task_id: str) -> Job:
+def _slow_job(job_id: int, task_id: str, sleep: float = 0.1) -> Job:
     # odd programs are wrong on the plus input; each sleeps so that a partition takes a while
-    body = f"    import time\n    time.sleep(0.1)\n    return x * 3 + {job_id % 2} * (x < 0)\n"
+    # `0 * job_id` keeps every program distinct: label runs behaviour-equal programs once
+    body = (
+        f"    import time\n    time.sleep({sleep})\n"
+        f"    return x * 3 + {job_id % 2} * (x < 0) + 0 * {job_id}\n"
+    )
     return Job(job_id, task_id, "def slow(x):\n" + body)
 
 
@@ -155,7 +159,7 @@ def _want(n: int) -> dict[str, str]:
     return {str(i): ("correct" if i % 2 == 0 else "false_positive") for i in range(n)}
 
 
-def _slow_corpus(tmp: Path, n: int, n_tasks: int = 1) -> tuple[Path, Path]:
+def _slow_corpus(tmp: Path, n: int, n_tasks: int = 1, sleep: float = 0.1) -> tuple[Path, Path]:
     """`n` distinct slow programs (odd ones false positives) over `n_tasks` tasks."""
     bench = [
         {
@@ -171,7 +175,7 @@ def _slow_corpus(tmp: Path, n: int, n_tasks: int = 1) -> tuple[Path, Path]:
     ]
     (tmp / "bench.jsonl").write_text("".join(json.dumps(b) + "\n" for b in bench))
     rows = [
-        {"task_id": f"Slow/{i % n_tasks}", "sample_id": i, "solution": _slow_job(i, "").code}
+        {"task_id": f"Slow/{i % n_tasks}", "sample_id": i, "solution": _slow_job(i, "", sleep).code}
         for i in range(n)
     ]
     (tmp / "samples.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
@@ -245,7 +249,9 @@ def _killed_node_is_replaced(cluster: Cluster, tmp: Path) -> None:
     """Node 1 dies with a partition on it: the driver sends its missing jobs to the head."""
     tmp.mkdir()
     n = 24
-    samples, bench = _slow_corpus(tmp, n, n_tasks=2)
+    # slow enough (~0.6 s a program, 12 distinct programs a partition) that node 1 is still
+    # busy when it is killed, on an idle machine too
+    samples, bench = _slow_corpus(tmp, n, n_tasks=2, sleep=0.2)
     out = tmp / "out"
     cmd = _label_cli(cluster.address, samples, bench, out)
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env=ray_env())
