@@ -430,6 +430,34 @@ def _wall(req: dict, setup_s: float) -> float:
     return sum(p["wall"] + setup_s for p in req["phases"]) + setup_s + 10.0
 
 
+def _exchange(sandbox, req: dict, cfg: dict, on_frame) -> tuple[dict, str]:
+    """Send `req` to a fresh job and feed its frames to `on_frame(kind, arg, payload, frames)`.
+
+    Returns (the monitor's summary, the child's crash text). The summary frame and the crash
+    frame are handled here for every mode; a job whose monitor never reported restarts the
+    zygote and gets `{"killed": ...}` as its summary.
+    """
+    summary: dict = {}
+    crash = ""
+    frames = sandbox.open(req, _wall(req, cfg["setup_s"]))
+    try:
+        while (frame := frames.next_or_none()) is not None:
+            kind, arg, payload = frame
+            if kind == b"Z":
+                summary = _summary(payload)
+                break
+            if kind == b"C":
+                crash = payload.decode("utf-8", "replace")[:200]
+            else:
+                on_frame(kind, arg, payload, frames)
+    finally:
+        frames.close()
+    if not summary:
+        sandbox.restart()  # the monitor did not finish its report: start afresh
+        summary = {"killed": frames.lost or "lost"}
+    return summary, crash
+
+
 def run_candidate(sandbox, task, code: str, phases: list, cfg: dict) -> dict:
     """Run one candidate on the phases (original, base, then plus if base passed)."""
     order = [p for p in ("original", "base", "plus") if p in phases]
@@ -442,34 +470,23 @@ def run_candidate(sandbox, task, code: str, phases: list, cfg: dict) -> dict:
     }
     states = [_Phase(task, p) for p in order]
     current: _Phase | None = None
-    summary: dict = {}
-    crash = ""
+
+    def on_frame(kind: bytes, arg: int, payload: bytes, frames) -> None:
+        nonlocal current
+        if kind == b"S" and arg < len(states):
+            current = states[arg]
+        elif kind == b"D" and current is not None:
+            current.done()
+            go = current.result["outcome"] == PASS or current.name == "original"
+            frames.control(b"n" if go else b"q")
+            current = None
+        elif kind in (b"V", b"E", b"T", b"L") and current is not None:
+            current.frame(kind, arg, payload)
+            if current.result is not None and current.name != "original":
+                frames.control(b"q")  # fail fast (a "q" also ends the job at "D")
+
     t0 = time.monotonic()
-    frames = sandbox.open(req, _wall(req, cfg["setup_s"]))
-    try:
-        while (frame := frames.next_or_none()) is not None:
-            kind, arg, payload = frame
-            if kind == b"Z":
-                summary = _summary(payload)
-                break
-            if kind == b"C":
-                crash = payload.decode("utf-8", "replace")[:200]
-            elif kind == b"S" and arg < len(states):
-                current = states[arg]
-            elif kind == b"D" and current is not None:
-                current.done()
-                go = current.result["outcome"] == PASS or current.name == "original"
-                frames.control(b"n" if go else b"q")
-                current = None
-            elif kind in (b"V", b"E", b"T", b"L") and current is not None:
-                current.frame(kind, arg, payload)
-                if current.result is not None and current.name != "original":
-                    frames.control(b"q")  # fail fast (a "q" also ends the job at "D")
-    finally:
-        frames.close()
-    if not summary:
-        sandbox.restart()  # the monitor did not finish its report: start afresh
-        summary = {"killed": frames.lost or "lost"}
+    summary, crash = _exchange(sandbox, req, cfg, on_frame)
     results = {s.name: s.result for s in states if s.result is not None}
     if current is not None and current.result is None:
         killed = summary.get("killed")
@@ -735,29 +752,20 @@ def probe_candidate(sandbox, probe: dict, cfg: dict) -> dict:
     req = {"mode": "probe", "code": probe["code"], "entry_point": probe["entry_point"],
            "clock": probe["clock"], "phases": [phase]}  # fmt: skip
     got: list = []
-    finished, crash, summary = False, "", {}
+    finished = False
+
+    def on_frame(kind: bytes, arg: int, payload: bytes, frames) -> None:
+        nonlocal got, finished
+        if kind == b"L":
+            got = ["exc:" + _safe_name(payload.decode("utf-8", "replace"))] * len(good)
+            finished = True
+        elif kind in (b"V", b"E", b"T") and arg == len(got) < len(good):
+            got.append(_probe_fingerprint(kind, payload))
+        elif kind == b"D":
+            finished = True
+
     t0 = time.monotonic()
-    frames = sandbox.open(req, _wall(req, cfg["setup_s"]))
-    try:
-        while (frame := frames.next_or_none()) is not None:
-            kind, arg, payload = frame
-            if kind == b"Z":
-                summary = _summary(payload)
-                break
-            if kind == b"L":
-                got = ["exc:" + _safe_name(payload.decode("utf-8", "replace"))] * len(good)
-                finished = True
-            elif kind in (b"V", b"E", b"T") and arg == len(got) < len(good):
-                got.append(_probe_fingerprint(kind, payload))
-            elif kind == b"D":
-                finished = True
-            elif kind == b"C":
-                crash = payload.decode("utf-8", "replace")[:200]
-    finally:
-        frames.close()
-    if not summary:
-        sandbox.restart()
-        summary = {"killed": frames.lost or "lost"}
+    summary, crash = _exchange(sandbox, req, cfg, on_frame)
     rest = "timeout" if finished or summary.get("killed") else "died"
     got += [rest] * (len(good) - len(got))
     fps = ["exc:BadInput"] * len(inputs)
