@@ -16,15 +16,7 @@ from typing import Any
 import click
 
 from auditor.cli import cli
-
-
-def fmt(x: Any) -> str:
-    """A JSON number for text output: 3 decimals, n/a for null."""
-    return "n/a" if x is None else f"{x:.3f}" if isinstance(x, float) else str(x)
-
-
-def _ci(pair: Any) -> str:
-    return f" [{fmt(pair[0])}, {fmt(pair[1])}]" if pair and None not in pair else ""
+from auditor.study.card import fmt, fmt_ci
 
 
 def scores_line(label: str, sc: Mapping[str, Any]) -> str:
@@ -32,9 +24,9 @@ def scores_line(label: str, sc: Mapping[str, Any]) -> str:
     if not sc.get("n_candidates"):
         return f"  {label:<14} n/a (no rows scored)"
     return (
-        f"  {label:<14} within-task {fmt(sc['within_task_auc'])}{_ci(sc.get('within_task_ci'))}"
+        f"  {label:<14} within-task {fmt(sc['within_task_auc'])}{fmt_ci(sc.get('within_task_ci'))}"
         f" over {sc['n_tasks']} tasks; pooled ROC-AUC {fmt(sc['roc_auc'])}"
-        f"{_ci(sc.get('roc_auc_ci'))}, {sc['n_candidates']} candidates,"
+        f"{fmt_ci(sc.get('roc_auc_ci'))}, {sc['n_candidates']} candidates,"
         f" {sc.get('n_task_ids', 'n/a')} task ids"
     )
 

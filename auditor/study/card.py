@@ -6,12 +6,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 
-def _f(x: Any) -> str:
+def fmt(x: Any) -> str:
+    """A JSON number for text output: 3 decimals, n/a for null."""
     return "n/a" if x is None else f"{x:.3f}" if isinstance(x, float) else str(x)
 
 
-def _ci(pair: Any) -> str:
-    return f" [{_f(pair[0])}, {_f(pair[1])}]" if pair and None not in pair else ""
+def fmt_ci(pair: Any) -> str:
+    """` [lo, hi]` of an interval, or nothing when it is missing."""
+    return f" [{fmt(pair[0])}, {fmt(pair[1])}]" if pair and None not in pair else ""
 
 
 def _scores_row(label: str, sc: Mapping[str, Any]) -> str:
@@ -19,9 +21,9 @@ def _scores_row(label: str, sc: Mapping[str, Any]) -> str:
     if not sc.get("n_candidates"):
         return f"| {label} | n/a | 0 | n/a | n/a | n/a | 0 | 0 |"
     return (
-        f"| {label} | {_f(sc['within_task_auc'])}{_ci(sc.get('within_task_ci'))} "
-        f"| {sc['n_tasks']} | {_f(sc['roc_auc'])}{_ci(sc.get('roc_auc_ci'))} "
-        f"| {_f(sc['pr_auc'])} | {_f(sc['base_rate'])} | {sc['n_candidates']} "
+        f"| {label} | {fmt(sc['within_task_auc'])}{fmt_ci(sc.get('within_task_ci'))} "
+        f"| {sc['n_tasks']} | {fmt(sc['roc_auc'])}{fmt_ci(sc.get('roc_auc_ci'))} "
+        f"| {fmt(sc['pr_auc'])} | {fmt(sc['base_rate'])} | {sc['n_candidates']} "
         f"| {sc.get('n_task_ids', 'n/a')} |"
     )
 
@@ -124,7 +126,7 @@ def _data(meta: Mapping[str, Any]) -> list[str]:
     ]
     for c in meta["corpora"]:
         rate = c["fp"] / c["n"] if c["n"] else None
-        out.append(f"| {c['name']} | {c['n']} | {c['fp']} | {_f(rate)} | `{c['sha256'][:16]}` |")
+        out.append(f"| {c['name']} | {c['n']} | {c['fp']} | {fmt(rate)} | `{c['sha256'][:16]}` |")
     return out
 
 
@@ -193,7 +195,7 @@ def _cv(meta: Mapping[str, Any]) -> list[str]:
                 "|---:|---:|---:|---:|",
             ]
             out += [
-                f"| {r['threshold']} | {_f(r['fp_caught'])} | {_f(r['correct_flagged'])} | {r['flagged']} |"
+                f"| {r['threshold']} | {fmt(r['fp_caught'])} | {fmt(r['correct_flagged'])} | {r['flagged']} |"
                 for r in cv["thresholds"]
             ]
         if cv.get("reliability"):
@@ -205,7 +207,7 @@ def _cv(meta: Mapping[str, Any]) -> list[str]:
                 "|---|---:|---:|---:|",
             ]
             out += [
-                f"| {r['bin']} | {r['n']} | {_f(r['mean_risk'])} | {_f(r['fp_rate'])} |"
+                f"| {r['bin']} | {r['n']} | {fmt(r['mean_risk'])} | {fmt(r['fp_rate'])} |"
                 for r in cv["reliability"]
                 if r["n"]
             ]
