@@ -636,41 +636,34 @@ def _run_reference(sandbox, spec: dict, mode: str, phases: list, cfg: dict) -> t
            "clock": spec["clock"], "verbose": True, "phases": phases}  # fmt: skip
     outs: dict = {p["name"]: [] for p in phases}
     times: dict = {p["name"]: [] for p in phases}
-    error, current, summary = "", None, {}
-    frames = sandbox.open(req, _wall(req, cfg["setup_s"]))
-    try:
-        while (frame := frames.next_or_none()) is not None:
-            kind, arg, payload = frame
-            if kind == b"Z":
-                summary = _summary(payload)
-                break
-            if kind == b"S" and arg < len(phases):
-                current = phases[arg]["name"]
-            elif kind == b"D":
-                frames.control(b"q" if error else b"n")
-                current = None
-            elif current is None or error:
-                continue
-            elif kind == b"V" and arg == len(outs[current]):
-                try:
-                    outs[current].append(_codec.loads(payload[TIME.size :]))
-                except ValueError as exc:
-                    error = f"unreadable output ({exc})"
-                times[current].append(TIME.unpack(payload[: TIME.size])[0])
-            elif kind == b"E":
-                error = _exc_name(payload)
-            elif kind == b"L":
-                error = payload.decode("utf-8", "replace")
-            elif kind == b"T":
-                error = "times out"
-            if error:
-                error = f"fails on {current} inputs: {error}"
-                frames.control(b"q")
-    finally:
-        frames.close()
-    if not summary:
-        sandbox.restart()
-        summary = {"killed": frames.lost or "lost"}
+    error, current = "", None
+
+    def on_frame(kind: bytes, arg: int, payload: bytes, frames) -> None:
+        nonlocal error, current
+        if kind == b"S" and arg < len(phases):
+            current = phases[arg]["name"]
+        elif kind == b"D":
+            frames.control(b"q" if error else b"n")
+            current = None
+        elif current is None or error:
+            return
+        elif kind == b"V" and arg == len(outs[current]):
+            try:
+                outs[current].append(_codec.loads(payload[TIME.size :]))
+            except ValueError as exc:
+                error = f"unreadable output ({exc})"
+            times[current].append(TIME.unpack(payload[: TIME.size])[0])
+        elif kind == b"E":
+            error = _exc_name(payload)
+        elif kind == b"L":
+            error = payload.decode("utf-8", "replace")
+        elif kind == b"T":
+            error = "times out"
+        if error:
+            error = f"fails on {current} inputs: {error}"
+            frames.control(b"q")
+
+    summary, _crash = _exchange(sandbox, req, cfg, on_frame)  # a reference's crash is its error
     if not error and current is not None:
         why = "exceeds its time cap" if summary.get("killed") else _died_note(summary)
         error = f"fails on {current} inputs: {why}"
