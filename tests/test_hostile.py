@@ -297,6 +297,12 @@ def test_crashing_reference_fails_its_task(runner: LocalRunner, token: str) -> N
     assert gt.error and "\n" not in gt.error
 
 
+def test_raising_reference_names_its_phase_once(runner: LocalRunner, token: str) -> None:
+    spec = task(token, "def f(x):\n    raise ValueError('no')\n")
+    gt = runner.prepare([spec])[spec.task_id]
+    assert gt.error == "reference fails on base inputs: ValueError: no"
+
+
 # -- plain Python semantics (issue 12 item 2) ----------------------------------------------------
 
 

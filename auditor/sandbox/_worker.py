@@ -630,6 +630,22 @@ def _reference_phase(name: str, spec: dict, inputs: list | None) -> dict:
     return phase | {"limits": [cap] * len(inputs), "inputs": inputs}
 
 
+def _reference_frame(kind: bytes, arg: int, payload: bytes, outs: list, times: list) -> str:
+    """Record one output frame of a reference's phase; why it failed, or ""."""
+    if kind == b"V" and arg == len(outs):
+        times.append(TIME.unpack(payload[: TIME.size])[0])
+        try:
+            outs.append(_codec.loads(payload[TIME.size :]))
+        except ValueError as exc:
+            return f"unreadable output ({exc})"
+        return ""
+    if kind == b"E":
+        return _exc_name(payload)
+    if kind == b"L":
+        return payload.decode("utf-8", "replace")
+    return "times out" if kind == b"T" else ""
+
+
 def _run_reference(sandbox, spec: dict, mode: str, phases: list, cfg: dict) -> tuple:
     """Outputs and times per phase of the reference, or the first error (one line)."""
     req = {"mode": mode, "code": spec["reference"], "entry_point": spec["entry_point"],
@@ -645,23 +661,11 @@ def _run_reference(sandbox, spec: dict, mode: str, phases: list, cfg: dict) -> t
         elif kind == b"D":
             frames.control(b"q" if error else b"n")
             current = None
-        elif current is None or error:
-            return
-        elif kind == b"V" and arg == len(outs[current]):
-            try:
-                outs[current].append(_codec.loads(payload[TIME.size :]))
-            except ValueError as exc:
-                error = f"unreadable output ({exc})"
-            times[current].append(TIME.unpack(payload[: TIME.size])[0])
-        elif kind == b"E":
-            error = _exc_name(payload)
-        elif kind == b"L":
-            error = payload.decode("utf-8", "replace")
-        elif kind == b"T":
-            error = "times out"
-        if error:
-            error = f"fails on {current} inputs: {error}"
-            frames.control(b"q")
+        elif current is not None and not error:
+            why = _reference_frame(kind, arg, payload, outs[current], times[current])
+            if why:  # the first failure names its phase, once
+                error = f"fails on {current} inputs: {why}"
+                frames.control(b"q")
 
     summary, _crash = _exchange(sandbox, req, cfg, on_frame)  # a reference's crash is its error
     if not error and current is not None:
