@@ -543,3 +543,33 @@ def test_real_candidates_batch_independent(shared_corpora: Path) -> None:
     table = features.extract(list(unique.values()), tasks=tasks, use_cache=False, jobs=2)
     assert table.values.shape == (80, len(features.columns()))
     assert table.column("pylint.failed").sum() <= table.column("ast.failed").sum() + 1
+
+
+def _hold_temp_dir(parent: str, ready: object) -> None:
+    import tempfile
+    import time
+
+    runner.worker_init()
+    with tempfile.TemporaryDirectory(prefix="held-", dir=parent):
+        ready.set()  # type: ignore[attr-defined]
+        time.sleep(30)
+
+
+def test_sigterm_lets_a_pool_worker_clean_up(tmp_path: Path) -> None:
+    """`check` stops its features child's workers with SIGTERM: their temporary directories
+    (pylint's copies of the candidates) must not stay behind."""
+    import multiprocessing
+    import os
+    import signal
+
+    ctx = multiprocessing.get_context("fork")
+    ready = ctx.Event()
+    child = ctx.Process(target=_hold_temp_dir, args=(str(tmp_path), ready))
+    child.start()
+    assert ready.wait(10)
+    assert len(list(tmp_path.iterdir())) == 1
+    assert child.pid is not None
+    os.kill(child.pid, signal.SIGTERM)
+    child.join(10)
+    assert child.exitcode == 128 + signal.SIGTERM
+    assert list(tmp_path.iterdir()) == []

@@ -8,6 +8,7 @@ import json
 import math
 import multiprocessing
 import platform
+import signal
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 from importlib import metadata
@@ -158,13 +159,24 @@ def compute(
     return results
 
 
+def _exit_on_term(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def worker_init() -> None:
+    """A pool worker leaves on SIGTERM through an exception, so its `with` blocks run: `check`
+    stops the features child's process group with SIGTERM, and a worker killed in the middle
+    of pylint would otherwise leave its temporary directory of candidates behind."""
+    signal.signal(signal.SIGTERM, _exit_on_term)
+
+
 def _run_parallel(
     work: Sequence[tuple[str, Sequence[Item]]], jobs: int
 ) -> Iterator[tuple[str, Sequence[Item], list[Extraction]]]:
     ctx = multiprocessing.get_context(
         "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     )
-    with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+    with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=worker_init) as pool:
         futures = {pool.submit(run_batch, name, list(batch)): (name, batch) for name, batch in work}
         for fut in cf.as_completed(futures):
             name, batch = futures[fut]
