@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from auditor.errors import InputError
-from auditor.model.context import with_batch
+from auditor.model.context import is_exec, with_batch
 from auditor.types import FeatureTable, Status
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ class TrainingData:
         for j, c in enumerate(columns):
             if c in self.columns:
                 X[:, j] = self.X[:, self.columns.index(c)]
-            elif not c.startswith("exec."):
+            elif not is_exec(c):
                 raise InputError(f"feature column {c!r} missing")
         return replace(self, columns=tuple(columns), X=X)
 

@@ -11,6 +11,7 @@ import numpy as np
 from auditor.errors import ModelError
 from auditor.model.context import (
     EXEC_PEER_MARK,
+    EXEC_PREFIX,
     EXEC_SETS,
     SETS,
     has_task,
@@ -134,7 +135,7 @@ class TrainedModel:
         if EXEC_PEER_MARK not in cols:
             return none, none
         peers = np.isfinite(X[:, cols.index(EXEC_PEER_MARK)])
-        execs = [i for i, c in enumerate(cols) if c.startswith("exec.")]
+        execs = [i for i, c in enumerate(cols) if c.startswith(EXEC_PREFIX)]
         if not np.isfinite(X[:, execs]).any():
             return peers, none
         from auditor.execution.solo import COLUMNS as SOLO_COLUMNS  # executed: already loaded
