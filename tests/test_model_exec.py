@@ -249,10 +249,14 @@ def test_stack_keeps_the_exec_schema_and_views_pad_exec_columns() -> None:
 # -- the exec cache -----------------------------------------------------------------------------
 
 
+class Killed(Exception):
+    """The run stopping half-way (a kill, a crash)."""
+
+
 def _fake_block(calls: list[str], fail_on: str | None = None) -> Any:
     def block(run: Any, task: Task, codes: Any, peers: Any, cfg: Any = None) -> Any:
         if task.task_id == fail_on:
-            raise KeyboardInterrupt
+            raise Killed
         calls.append(task.task_id)
         out = np.full((len(codes), len(EXEC_COLUMNS)), np.nan)
         out[:, 0] = np.arange(len(codes)) / 10
@@ -274,7 +278,7 @@ def test_exec_cache_hits_resume_and_misses(tmp_path: Path, monkeypatch: pytest.M
     calls: list[str] = []
     # killed in the second task: the first one is kept
     monkeypatch.setattr(T, "task_block", _fake_block(calls, fail_on="B"))
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(Killed):
         T.exec_table(cands, tasks, [True] * 6, cache_dir=tmp_path)
     assert calls == ["A"]
     monkeypatch.setattr(T, "task_block", _fake_block(calls))

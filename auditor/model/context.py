@@ -33,8 +33,12 @@ EXEC_PREFIX = "exec."
 EXEC_SETS = ("exec-peers", "exec-solo")
 ALL_SETS = (*SETS, *EXEC_SETS)
 EXEC_PEER_MARK = "exec.cluster_share"  # finite exactly when the candidate had peers
-# Per-task exec columns (the same value on every row of a task): their task mean is the
-# value itself and their std zero, so they get no context columns.
+# The per-candidate exec columns get task context: a cluster share means little without the
+# task's spread of them (codegen16b weak-passers, exec columns only, 5 task-grouped folds:
+# within-task AUC logreg 0.756 -> 0.785, hgb 0.785 -> 0.832 with the context). The per-task
+# exec columns (the same value on every row of a task) get none: their mean is the value
+# itself and their std zero. The transparent peer score (1 - cluster share + 0.1 mutant
+# survival) is not a column: added to the same fits it moved within-task AUC by < 0.005.
 EXEC_PER_TASK = (
     "exec.n_clusters",
     "exec.split_inputs",
