@@ -360,6 +360,19 @@ def test_train_features_evaluate_execute_on_the_toy_corpus(
     assert "--execute" in card.read_text() and "`exec-peers` features" in card.read_text()
     model = M.load_model(model_path)
     assert model.meta.exec_schema_hash == T.schema_hash()
+    # check --tasks with this model (its numpy export): passers scored by exec-peers
+    res = runner.invoke(
+        cli,
+        ["check", str(TOY / "samples.jsonl"), "--tasks", str(TOY / "benchmark.jsonl"),
+         "--model", str(model_path), "--format", "json"],
+    )  # fmt: skip
+    doc = json.loads(res.stdout)
+    passers = [c for c in doc["candidates"] if c["execution"]["verdict"] == "pass"]
+    assert len(passers) == 12
+    for c in passers:
+        ex = c["execution"]
+        assert c["risk"] == ex["execution_risk"] is not None
+        assert ex["static_risk"] is not None and "static" in ex["signals"]
     # evaluate rebuilds the same table from the cache
     res = runner.invoke(
         cli,
