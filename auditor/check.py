@@ -110,7 +110,7 @@ def check(
         from auditor.execution.for_check import run_pending
 
         executed = run_pending(pending, execution)
-    scores = score(pending, model, config.jobs)
+    scores = score(pending, model, config.jobs, executed)
     results: list[CandidateResult] = []
     all_found: dict[str, Finding] = {}
     for i, it in enumerate(pending):
@@ -141,7 +141,9 @@ def check(
         if i in executed:
             from auditor.execution.for_check import apply
 
-            results[-1] = apply(results[-1], executed[i])
+            results[-1] = apply(
+                results[-1], executed[i], scores.exec_risks.get(i), model_exec=scores.exec_model
+            )
             for rep in results[-1].findings:
                 all_found.setdefault(rep.finding.code, rep.finding)
     from auditor.rules.catalogue import describe_rules  # after scoring: it imports libcst

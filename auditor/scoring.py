@@ -5,6 +5,11 @@ process loads the model: both can take a second or more of CPU (pylint and libcs
 start-up; a model without its numpy export imports scikit-learn and skops) and are
 independent, so on two cores they overlap. The child is only an optimisation: if it
 fails, the features are computed here.
+
+With execution (`check --tasks` / `--tests`), only the candidates that passed their weak
+tests are scored, as training sees them: their static table is built among the passers of
+each task, and a model trained with execution scores it again with the passers' `exec.*`
+columns appended (`exec_risks`: the rows its exec feature sets scored).
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Union
 
@@ -23,6 +28,7 @@ from auditor.types import Candidate, Finding
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
+    from auditor.execution.gate import ExecResult
     from auditor.model import TrainedModel
     from auditor.types import FeatureTable
 
@@ -33,11 +39,20 @@ _Features = tuple[dict[str, tuple[Finding, ...]], "FeatureTable | None"]
 
 @dataclass(frozen=True)
 class Scores:
-    """Risk by candidate index, findings by candidate sha256, and the model used."""
+    """Risk by candidate index, findings by candidate sha256, and the model used.
+
+    `risks` are static (no execution column); `exec_risks` the risks of the rows a model
+    trained with execution scored with its exec feature sets (`exec_model`)."""
 
     risks: dict[int, float] = field(default_factory=dict)
     findings: dict[str, tuple[Finding, ...]] = field(default_factory=dict)
     model: TrainedModel | None = None
+    exec_risks: dict[int, float] = field(default_factory=dict)
+
+    @property
+    def exec_model(self) -> bool:
+        """Whether the model has exec feature sets (else execution's own risk is used)."""
+        return self.model is not None and self.model.has_exec
 
 
 def _features(readable: list[Candidate], scoreable: list[Candidate], jobs: int) -> _Features:
@@ -109,10 +124,38 @@ def _stop(pid: int | None) -> None:
             os.kill(pid, signal.SIGTERM)
 
 
-def score(pending: Sequence[PendingCandidate], model: ModelSource, jobs: int) -> Scores:
-    """Findings for every readable candidate and risk for the scoreable ones."""
+def _exec_risks(
+    model: TrainedModel, table: FeatureTable, idx: Sequence[int], executed: Mapping[int, ExecResult]
+) -> dict[int, float]:
+    """Risk of the rows the model's exec sets score, on `table` with the exec columns."""
+    from auditor.execution.table import hstack, rows_table
+    from auditor.model.context import EXEC_SETS
+
+    rows = [executed[i].features if i in executed else {} for i in idx]
+    joined = hstack(table, rows_table(table.keys, rows))
+    risk, used = model.predict_routed(joined)
+    return {i: float(r) for i, r, u in zip(idx, risk, used, strict=True) if u in EXEC_SETS}
+
+
+def score(
+    pending: Sequence[PendingCandidate],
+    model: ModelSource,
+    jobs: int,
+    executed: Mapping[int, ExecResult] | None = None,
+) -> Scores:
+    """Findings for every readable candidate and risk for the scoreable ones (with
+    `executed`, the scoreable ones that passed their weak tests; see the module doc)."""
+    executed = executed or {}
     readable = [it.candidate for it in pending if not it.problems]
-    idx = [i for i, it in enumerate(pending) if it.scoreable] if model is not None else []
+    idx = (
+        [
+            i
+            for i, it in enumerate(pending)
+            if it.scoreable and (i not in executed or executed[i].passed)
+        ]
+        if model is not None
+        else []
+    )
     scoreable = [pending[i].candidate for i in idx]
     if callable(model):
         if readable:
@@ -122,7 +165,10 @@ def score(pending: Sequence[PendingCandidate], model: ModelSource, jobs: int) ->
     else:
         found, table = _features(readable, scoreable, jobs)
     risks: dict[int, float] = {}
+    exec_risks: dict[int, float] = {}
     if model is not None and table is not None:
         values = model.predict_risk(table)
         risks = {i: float(v) for i, v in zip(idx, values, strict=True)}
-    return Scores(risks, found, model)
+        if executed and model.has_exec:
+            exec_risks = _exec_risks(model, table, idx, executed)
+    return Scores(risks, found, model, exec_risks)

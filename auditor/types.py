@@ -227,7 +227,9 @@ CandidateKey = tuple[str, str, str]  # (task_id, sample_id, solution_sha256)
 class FeatureTable:
     """One row per candidate, numeric cells, prefixed column names.
 
-    `labels` holds each row's Status when the table was joined with labels.
+    `labels` holds each row's Status when the table was joined with labels. `schema_*`
+    describe the static feature columns; `exec_schema_*` the `exec.*` execution columns
+    when the table has them (`auditor.execution.table.hstack`), else None.
     """
 
     keys: tuple[CandidateKey, ...]
@@ -237,6 +239,8 @@ class FeatureTable:
     schema_hash: str
     tool_versions: Mapping[str, str] = field(default_factory=dict)
     labels: tuple[Status | None, ...] | None = None
+    exec_schema_version: str | None = None
+    exec_schema_hash: str | None = None
 
     def column(self, name: str) -> np.ndarray:
         return self.values[:, self.columns.index(name)]

@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from auditor.cli import cli
+from auditor.cli._options import executor_options
 from auditor.study.card import fmt, fmt_ci
 
 
@@ -105,6 +106,12 @@ def render_text(doc: dict[str, Any]) -> str:
     is_flag=True,
     help="Also score each samples file as `check` does (every candidate a peer; slower).",
 )
+@click.option(
+    "--execute",
+    is_flag=True,
+    help="Also compute the execution signals (exec.* columns, cached) for the exec sets.",
+)
+@executor_options
 @click.option("--cache-dir", type=click.Path(path_type=Path), help="Feature cache directory.")
 @click.option("--jobs", type=click.IntRange(1), default=2, show_default=True)
 def evaluate_command(
@@ -114,6 +121,7 @@ def evaluate_command(
     data_dir: Path | None,
     importance: int,
     as_check: bool,
+    execute: bool,
     cache_dir: Path | None,
     jobs: int,
 ) -> int:
@@ -124,7 +132,14 @@ def evaluate_command(
     model = load_model(model_path)
     corpora = [load_labeled(p, data_dir=data_dir) for p in labels]
     ev = evaluate(
-        model, corpora, importance=importance, cache_dir=cache_dir, jobs=jobs, as_check=as_check
+        model,
+        corpora,
+        importance=importance,
+        cache_dir=cache_dir,
+        jobs=jobs,
+        as_check=as_check,
+        execute=execute,
+        progress=lambda m: click.echo(f"auditor evaluate: {m}", err=True),
     )
     doc = ev.to_json()
     click.echo(json.dumps(doc, indent=2) if fmt == "json" else render_text(doc), nl=fmt == "json")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -42,6 +43,12 @@ from auditor.cli._options import executor_options
     help="Run candidates in the sandbox on probe inputs (behavior.* columns; needs tasks).",
 )
 @click.option(
+    "--execute",
+    is_flag=True,
+    help="Append the execution signals (exec.* columns) of the weak-test passers, computed "
+    "per task among them as `check` does (needs labels and tasks; cached per task).",
+)
+@click.option(
     "--summary", is_flag=True, help="Print each feature's within-task AUC (needs labels)."
 )
 @click.option(
@@ -57,6 +64,7 @@ def features_command(
     no_cache: bool,
     output: Path,
     behavior: bool,
+    execute: bool,
     summary: bool,
     fmt: str,
 ) -> int:
@@ -75,6 +83,8 @@ def features_command(
     got = load_input(source, labels=labels, benchmark=benchmark, data_dir=data_dir)
     if summary and got.labels is None:
         raise UsageError("--summary needs labels (a label OUTDIR, labels.jsonl or --labels)")
+    if execute and (got.labels is None or not got.tasks):
+        raise UsageError("--execute needs labels and the benchmark's tasks (the weak inputs)")
     table = features.extract(
         got.candidates,
         labels=got.labels,
@@ -84,6 +94,11 @@ def features_command(
         jobs=jobs,
         behavior=behavior,
     )
+    if execute:
+        from auditor.features.cache import default_cache_dir
+
+        cache = None if no_cache else (cache_dir or default_cache_dir())
+        table = _with_execution(table, got, cache, jobs)
     features.write_table(table, output)
     if summary:
         signals = feature_signals(table)
@@ -95,3 +110,22 @@ def features_command(
             err=True,
         )
     return 0
+
+
+def _with_execution(table: Any, got: Any, cache_dir: Path | None, jobs: int) -> Any:
+    """`table` with the exec.* columns of its weak-test passers (cached per task in
+    `cache_dir` unless None)."""
+    from auditor.execution.table import exec_table, hstack
+    from auditor.types import Status
+
+    weak = (Status.CORRECT, Status.FALSE_POSITIVE)
+    passed = [s in weak for s in table.labels]
+    ex = exec_table(
+        got.candidates,
+        got.tasks,
+        passed,
+        jobs=jobs,
+        cache_dir=cache_dir,
+        progress=lambda m: click.echo(f"auditor features: {m}", err=True),
+    )
+    return hstack(table, ex)

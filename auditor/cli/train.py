@@ -20,6 +20,7 @@ from typing import Any
 import click
 
 from auditor.cli import cli
+from auditor.cli._options import executor_options
 
 
 def _command(labels: tuple[Path, ...], output: Path, opts: dict[str, Any]) -> str:
@@ -33,10 +34,11 @@ def _command(labels: tuple[Path, ...], output: Path, opts: dict[str, Any]) -> st
             str(output),
             *(f"--family {f}" for f in opts["families"]),
             *(["--no-cv"] if opts["no_cv"] else []),
-            *([f"--cv-sets {cv_sets}"] if not opts["no_cv"] and cv_sets != DEFAULT_SETS else []),
+            *([f"--cv-sets {cv_sets}"] if not opts["no_cv"] and cv_sets != _default(opts) else []),
             *([f"--folds {opts['folds']}"] if opts["folds"] != 5 else []),
             *([f"--inner {opts['inner']}"] if opts["inner"] != 3 else []),
             *(["--as-check"] if opts["as_check"] else []),
+            *(["--execute"] if opts["execute"] else []),
             *(["--cross-model"] if opts["cross_model"] else []),
             "--card",
             str(opts["card"]),
@@ -45,6 +47,12 @@ def _command(labels: tuple[Path, ...], output: Path, opts: dict[str, Any]) -> st
 
 
 DEFAULT_SETS = "task,peers,solo"
+EXEC_DEFAULT_SETS = "task,peers,solo,exec-peers,exec-solo"
+
+
+def _default(opts: Mapping[str, Any]) -> str:
+    """The --cv-sets default: every set the training table has."""
+    return EXEC_DEFAULT_SETS if opts["execute"] else DEFAULT_SETS
 
 
 def render_text(summary: Mapping[str, Any]) -> str:
@@ -83,7 +91,14 @@ def _load(
     tables, views = [], {}
     for c in corpora:
         progress(f"extracting features of {c.name}")
-        tables.append((c.name, corpus_table(c, cache_dir=opts["cache_dir"], jobs=opts["jobs"])))
+        table = corpus_table(
+            c,
+            cache_dir=opts["cache_dir"],
+            jobs=opts["jobs"],
+            execute=opts["execute"],
+            progress=progress,
+        )
+        tables.append((c.name, table))
         if opts["as_check"]:
             progress(f"extracting features of {c.name} as check reads its samples file")
             views[c.name] = check_view(c, cache_dir=opts["cache_dir"], jobs=opts["jobs"])
@@ -114,9 +129,9 @@ def _load(
 @click.option("--no-cv", is_flag=True, help="Skip the nested cross-validation report (faster).")
 @click.option(
     "--cv-sets",
-    default=DEFAULT_SETS,
-    show_default=True,
-    help="Feature sets to cross-validate (comma separated).",
+    default=None,
+    help=f"Feature sets to cross-validate (comma separated) [default: {DEFAULT_SETS}; "
+    f"with --execute: {EXEC_DEFAULT_SETS}].",
 )
 @click.option(
     "--folds", type=click.IntRange(2), default=5, show_default=True, help="Outer GroupKFold folds."
@@ -138,6 +153,13 @@ def _load(
     is_flag=True,
     help="Also train on all corpora but one and evaluate on it, for each.",
 )
+@click.option(
+    "--execute",
+    is_flag=True,
+    help="Also train on the execution signals (exec.* columns, cached per task): the "
+    "exec-peers and exec-solo sets `check` uses with --tasks / --tests.",
+)
+@executor_options
 @click.option(
     "--card", type=click.Path(path_type=Path), help="Write the model card (Markdown) here."
 )
@@ -171,6 +193,7 @@ def train_command(labels: tuple[Path, ...], output: Path, **opts: Any) -> int:
         if not opts["quiet"]:
             click.echo(f"auditor train: {msg}", err=True)
 
+    opts["cv_sets"] = opts["cv_sets"] or _default(opts)
     corpora, tables, views = _load(labels, opts, progress)
     fams = opts["families"] or tuple(FAMILIES)
     cv_sets = opts["cv_sets"]

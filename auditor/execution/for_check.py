@@ -5,7 +5,9 @@ result adds to a `CandidateResult` (an AUD001 finding, an execution risk, the re
 `run_pending` resolves every pending candidate to a task (bad input is an `InputError`
 before anything runs) and executes them; `apply` folds one outcome into a result. A failing
 candidate gets `AUD001 fails-tests` (high) and no risk; a passing one keeps the static risk
-unless execution gave one (it had peers), which then replaces it.
+unless execution gave one, which then replaces it: the model's exec feature sets' risk
+(`auditor.scoring`) when the model has them, else (a model trained without execution) the
+calibrated peer score of `gate.execution_risk` when the candidate had peers.
 """
 
 from __future__ import annotations
@@ -99,11 +101,22 @@ def _fails(res: ExecResult, line: int) -> Finding:
     )
 
 
-def apply(result: CandidateResult, res: ExecResult) -> CandidateResult:
-    """`result` with the execution outcome folded in (see the module docstring)."""
+def apply(
+    result: CandidateResult,
+    res: ExecResult,
+    model_risk: float | None = None,
+    *,
+    model_exec: bool = False,
+) -> CandidateResult:
+    """`result` with the execution outcome folded in (see the module docstring).
+
+    `model_risk` is the model's exec-set risk of the candidate; `model_exec` says the model
+    has exec sets (so `res.risk`, the fallback, is not used)."""
     static = result.risk
-    # The families behind the reported risk: execution's when it gave one, else static's.
-    uses_static = res.passed and res.risk is None and static is not None
+    exec_risk = model_risk if model_exec else res.risk
+    # The families behind the reported risk: the model's sets all use the static features;
+    # the fallback peer score uses execution alone.
+    uses_static = res.passed and static is not None and (model_exec or exec_risk is None)
     signals = (*res.signals, *(("static",) if uses_static else ()))
     info = ExecutionInfo(
         verdict=None if res.verdict is None else res.verdict.value,
@@ -111,7 +124,7 @@ def apply(result: CandidateResult, res: ExecResult) -> CandidateResult:
         signals=signals,
         features=tuple(sorted(res.features.items())),
         static_risk=static,
-        execution_risk=res.risk,
+        execution_risk=exec_risk,
     )
     if not res.passed:
         finding = ReportedFinding(_fails(res, result.entry_line), result.entry_text)
@@ -122,5 +135,5 @@ def apply(result: CandidateResult, res: ExecResult) -> CandidateResult:
             findings=(finding, *result.findings),
             execution=info,
         )
-    risk = res.risk if res.risk is not None else static
+    risk = exec_risk if exec_risk is not None else static
     return replace(result, risk=risk, execution=info)

@@ -25,6 +25,8 @@ def _meta(table: FeatureTable) -> dict[str, Any]:
     return {
         "schema_version": table.schema_version,
         "schema_hash": table.schema_hash,
+        "exec_schema_version": table.exec_schema_version,
+        "exec_schema_hash": table.exec_schema_hash,
         "tool_versions": dict(table.tool_versions),
         "has_labels": table.labels is not None,
     }
@@ -131,4 +133,6 @@ def read_table(path: str | os.PathLike[str]) -> FeatureTable:
         schema_hash=str(meta["schema_hash"]),
         tool_versions={str(k): str(v) for k, v in meta.get("tool_versions", {}).items()},
         labels=labels,
+        exec_schema_version=meta.get("exec_schema_version"),
+        exec_schema_hash=meta.get("exec_schema_hash"),
     )

@@ -26,6 +26,26 @@ NEEDS_TASK = (
 )
 CONTEXT_PREFIX = "task."
 SETS = ("task", "peers", "solo")
+# Execution signals (`auditor.execution`, `exec.*` columns), present when a table was built
+# with execution: `exec-peers` when the candidate had peers among the weak-test passers,
+# `exec-solo` for a candidate alone. The static sets never see them.
+EXEC_PREFIX = "exec."
+EXEC_SETS = ("exec-peers", "exec-solo")
+ALL_SETS = (*SETS, *EXEC_SETS)
+EXEC_PEER_MARK = "exec.cluster_share"  # finite exactly when the candidate had peers
+# The per-candidate exec columns get task context: a cluster share means little without the
+# task's spread of them (codegen16b weak-passers, exec columns only, 5 task-grouped folds:
+# within-task AUC logreg 0.756 -> 0.785, hgb 0.785 -> 0.832 with the context). The per-task
+# exec columns (the same value on every row of a task) get none: their mean is the value
+# itself and their std zero. The transparent peer score (1 - cluster share + 0.1 mutant
+# survival) is not a column: added to the same fits it moved within-task AUC by < 0.005.
+EXEC_PER_TASK = (
+    "exec.n_clusters",
+    "exec.split_inputs",
+    "exec.plurality_share",
+    "exec.n_peers",
+    "exec.n_inputs",
+)
 
 
 def context_base(columns: Sequence[str]) -> list[int]:
@@ -33,7 +53,9 @@ def context_base(columns: Sequence[str]) -> list[int]:
     return [
         i
         for i, c in enumerate(columns)
-        if not c.startswith((*NEEDS_TASK, "rel.", CONTEXT_PREFIX)) and not c.endswith(".failed")
+        if not c.startswith((*NEEDS_TASK, "rel.", CONTEXT_PREFIX))
+        and not c.endswith(".failed")
+        and c not in EXEC_PER_TASK
     ]
 
 
@@ -79,16 +101,30 @@ def with_batch(X: np.ndarray, batches: Sequence[Any] | np.ndarray) -> np.ndarray
     return np.column_stack([np.asarray(X, dtype=np.float64), codes.astype(np.float64)])
 
 
+def is_exec(column: str) -> bool:
+    """An execution column, or the task context of one."""
+    return column.startswith(EXEC_PREFIX) or (
+        column.startswith(CONTEXT_PREFIX) and f".{EXEC_PREFIX}" in column
+    )
+
+
 def feature_sets(columns: Sequence[str]) -> dict[str, list[int]]:
     """Column indices of each feature set (over the columns with task context appended):
-    `task` everything; `peers` what a batch of candidates without their task gives;
-    `solo` what one candidate alone gives (no relative or context columns)."""
-    no_task = [i for i, c in enumerate(columns) if not c.startswith(NEEDS_TASK)]
-    return {
-        "task": list(range(len(columns))),
-        "peers": no_task,
-        "solo": [i for i in no_task if not columns[i].startswith(("rel.", CONTEXT_PREFIX))],
-    }
+    `task` every static column; `peers` what a batch of candidates without their task gives;
+    `solo` what one candidate alone gives (no relative or context columns). With `exec.*`
+    columns, also `exec-peers` (`peers` plus every exec column and its context) and
+    `exec-solo` (`solo` plus the single-candidate exec columns, without context)."""
+    static = [i for i, c in enumerate(columns) if not is_exec(c)]
+    no_task = [i for i in static if not columns[i].startswith(NEEDS_TASK)]
+    solo = [i for i in no_task if not columns[i].startswith(("rel.", CONTEXT_PREFIX))]
+    sets = {"task": static, "peers": no_task, "solo": solo}
+    execs = [i for i, c in enumerate(columns) if is_exec(c)]
+    if execs:
+        from auditor.execution.solo import COLUMNS as SOLO_COLUMNS  # training only: lazy
+
+        sets["exec-peers"] = sorted([*no_task, *execs])
+        sets["exec-solo"] = sorted([*solo, *(i for i in execs if columns[i] in SOLO_COLUMNS)])
+    return sets
 
 
 def has_task(X: np.ndarray, columns: Sequence[str]) -> np.ndarray:

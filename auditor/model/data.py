@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from auditor.errors import InputError
-from auditor.model.context import with_batch
+from auditor.model.context import is_exec, with_batch
 from auditor.types import FeatureTable, Status
 
 if TYPE_CHECKING:
@@ -30,6 +30,8 @@ class TrainingData:
     schema_version: str
     schema_hash: str
     tool_versions: Mapping[str, str]
+    exec_schema_version: str | None = None  # with `exec.*` columns (trained with execution)
+    exec_schema_hash: str | None = None
 
     @property
     def task_ids(self) -> np.ndarray:
@@ -47,6 +49,19 @@ class TrainingData:
     def inputs(self) -> np.ndarray:
         """What the estimators take: the feature columns and each row's batch code."""
         return with_batch(self.X, self.batches)
+
+    def with_columns(self, columns: Sequence[str]) -> TrainingData:
+        """The data over `columns` (their order); absent `exec.*` columns are NaN (a check
+        view, built without execution, scored by estimators trained with it)."""
+        if tuple(columns) == self.columns:
+            return self
+        X = np.full((len(self.y), len(columns)), np.nan)
+        for j, c in enumerate(columns):
+            if c in self.columns:
+                X[:, j] = self.X[:, self.columns.index(c)]
+            elif not is_exec(c):
+                raise InputError(f"feature column {c!r} missing")
+        return replace(self, columns=tuple(columns), X=X)
 
     def take(self, rows: np.ndarray) -> TrainingData:
         """The rows `rows` (indices or a mask) as training data."""
@@ -71,17 +86,43 @@ def _weak_passers(corpus: LabeledCorpus) -> tuple[list[Any], list[Any]]:
 
 
 def corpus_table(
-    corpus: LabeledCorpus, *, cache_dir: Path | None = None, jobs: int = 2
+    corpus: LabeledCorpus,
+    *,
+    cache_dir: Path | None = None,
+    jobs: int = 2,
+    execute: bool = False,
+    progress: Callable[[str], None] | None = None,
 ) -> FeatureTable:
-    """Features of a corpus's weak-passing candidates, peers = the other weak-passers."""
+    """Features of a corpus's weak-passing candidates, peers = the other weak-passers.
+
+    With `execute`, the `exec.*` columns are appended: every row passed its weak tests, so
+    each task's rows are computed among all its weak-passers, as `check` does (cached per
+    task in `cache_dir`, see `auditor.execution.table`)."""
     from auditor import features
 
     cands, labels = _weak_passers(corpus)
     if not cands:
         raise InputError(f"{corpus.name}: no candidate passes the weak tests")
-    return features.extract(
+    table = features.extract(
         cands, labels=labels, tasks=corpus.tasks, cache_dir=cache_dir, jobs=jobs
     )
+    if not execute:
+        return table
+    from auditor.execution.table import exec_table, hstack
+    from auditor.features.cache import default_cache_dir
+
+    if not corpus.tasks:
+        raise InputError(f"{corpus.name}: its benchmark tasks were not found; cannot execute")
+    say = None if progress is None else (lambda m: progress(f"{corpus.name}: {m}"))
+    ex = exec_table(
+        cands,
+        corpus.tasks,
+        [True] * len(cands),
+        jobs=jobs,
+        cache_dir=cache_dir or default_cache_dir(),
+        progress=say,
+    )
+    return hstack(table, ex)
 
 
 def stack_tables(tables: Sequence[tuple[str, FeatureTable]]) -> TrainingData:
@@ -95,7 +136,8 @@ def stack_tables(tables: Sequence[tuple[str, FeatureTable]]) -> TrainingData:
             f"corpus given twice: {', '.join(sorted({n for n in names if names.count(n) > 1}))}"
         )
     for name, t in tables:
-        if t.schema_hash != first.schema_hash or t.columns != first.columns:
+        same = (t.schema_hash, t.exec_schema_hash) == (first.schema_hash, first.exec_schema_hash)
+        if not same or t.columns != first.columns:
             raise InputError(f"{name}: feature schema differs from the other corpora")
         if t.labels is None:
             raise InputError(f"{name}: feature table has no labels")
@@ -116,6 +158,8 @@ def stack_tables(tables: Sequence[tuple[str, FeatureTable]]) -> TrainingData:
         schema_version=first.schema_version,
         schema_hash=first.schema_hash,
         tool_versions=dict(first.tool_versions),
+        exec_schema_version=first.exec_schema_version,
+        exec_schema_hash=first.exec_schema_hash,
     )
 
 

@@ -100,6 +100,8 @@ def _table(data: TrainingData) -> FeatureTable:
         values=data.X,
         schema_version=data.schema_version,
         schema_hash=data.schema_hash,
+        exec_schema_version=data.exec_schema_version,
+        exec_schema_hash=data.exec_schema_hash,
     )
 
 
@@ -128,7 +130,7 @@ def _views(
     fit_b = BaselineFit.from_json(model.meta.baselines)
     out = {}
     if "solo" in model.estimators:
-        X = data.X[:, [data.columns.index(c) for c in model.meta.columns]]
+        X = model.matrix(_table(data))
         solo = model.estimators["solo"].predict_proba(with_batch(X, data.batches))[:, 1]
         out["single_file"] = _view(fit_b, data, solo, "solo")
     if view is not None:
@@ -182,7 +184,7 @@ def _importance(
     if len(np.unique(data.y)) < 2 or name is None:
         return ()
     est = model.estimators[name]
-    X = data.X[:, [data.columns.index(c) for c in model.meta.columns]]
+    X = model.matrix(_table(data))
     context = est[0]
     Xc, names = context.transform(with_batch(X, data.batches)), context.names
     rng = np.random.default_rng(SEED)
@@ -210,11 +212,20 @@ def evaluate(
     cache_dir: Path | None = None,
     jobs: int = 2,
     as_check: bool = False,
+    execute: bool = False,
+    progress: Callable[[str], None] | None = None,
 ) -> Evaluation:
     """Evaluate on labeled corpora (features with peers = weak-passers, as in training);
-    `as_check` adds the samples-file view (every candidate `check` can score as a peer)."""
+    `as_check` adds the samples-file view (every candidate `check` can score as a peer);
+    `execute` adds the execution columns (as `train --execute`)."""
     data = stack_tables(
-        [(c.name, corpus_table(c, cache_dir=cache_dir, jobs=jobs)) for c in corpora]
+        [
+            (
+                c.name,
+                corpus_table(c, cache_dir=cache_dir, jobs=jobs, execute=execute, progress=progress),
+            )
+            for c in corpora
+        ]
     )
     view = (
         stack_views([check_view(c, cache_dir=cache_dir, jobs=jobs) for c in corpora])

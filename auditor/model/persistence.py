@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.errors import InputError, ModelError
-from auditor.model.context import SETS, ContextClassifier, context_names
+from auditor.model.context import ALL_SETS, ContextClassifier, context_names
 from auditor.model.trained import MODEL_FORMAT, ModelMeta, TrainedModel
 
 logger = logging.getLogger("auditor.model")
@@ -172,7 +172,7 @@ def load_model(
         raise ModelError(f"{path}: not a valid auditor model ({type(exc).__name__})") from None
     if meta.format != MODEL_FORMAT:
         raise ModelError(f"{path}: model format {meta.format!r}, expected {MODEL_FORMAT!r}")
-    if not estimators or not set(estimators) <= set(SETS):
+    if not estimators or not set(estimators) <= set(ALL_SETS):
         raise ModelError(f"{path}: model lacks its estimators")
     if check_schema:
         from auditor import features

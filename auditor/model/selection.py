@@ -13,7 +13,7 @@ from auditor import __version__
 from auditor.errors import InputError
 from auditor.metrics import Scores, reliability, score, threshold_table
 from auditor.model.baselines import BASELINES, baseline_scores, fit_baselines
-from auditor.model.context import SETS, context_names, feature_sets
+from auditor.model.context import ALL_SETS, context_names, feature_sets
 from auditor.model.data import (
     CheckView,
     TrainingData,
@@ -123,13 +123,24 @@ class CVReport:
         }
 
 
-# The feature sets `auditor check` uses (single files: solo; a samples file: peers). `task`
-# needs the benchmark's reference and weak inputs: its numbers are benchmark-only.
-CHECK_SETS = ("solo", "peers")
+# The feature sets `auditor check` uses (single files: solo; a samples file: peers; with
+# execution, exec-solo and exec-peers). `task` needs the benchmark's reference and weak
+# inputs: its numbers are benchmark-only.
+CHECK_SETS = ("solo", "peers", "exec-peers", "exec-solo")
 
 
 def _set_columns(columns: Sequence[str], feature_set: str) -> list[int]:
-    return feature_sets(context_names(columns))[feature_set]
+    sets = feature_sets(context_names(columns))
+    if feature_set not in sets:
+        known = ", ".join(sets)
+        raise InputError(f"unknown feature set {feature_set!r} for these features ({known})")
+    return sets[feature_set]
+
+
+def trainable_sets(columns: Sequence[str]) -> tuple[str, ...]:
+    """The feature sets of `columns`: the exec sets only when they have `exec.*` columns."""
+    sets = feature_sets(context_names(columns))
+    return tuple(n for n in ALL_SETS if n in sets)
 
 
 def headline_scores(data: TrainingData, risk: np.ndarray) -> Scores:
@@ -154,6 +165,8 @@ def cross_validate(
     tasks' rows as `check` builds them."""
     cols = _set_columns(data.columns, feature_set)
     X, y, tasks = data.inputs(), data.y, data.task_ids
+    if view is not None:
+        view = CheckView(view.data.with_columns(data.columns), view.weak)
     preds = {f: np.full(len(y), np.nan) for f in families}
     base = {b: np.full(len(y), np.nan) for b in BASELINES}
     nested = np.full(len(y), np.nan)
@@ -224,20 +237,30 @@ def fit(
     cv: bool | Sequence[str] = True,
     outer: int = 5,
     inner: int = 3,
-    sets: Sequence[str] = SETS,
+    sets: Sequence[str] | None = None,
     view: CheckView | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> TrainedModel:
     """Select a family per feature set by task-grouped CV, then fit it calibrated on all rows.
 
-    `cv` is True (nested CV report for every set), False, or the sets to report on; `view`
-    (the training corpora as `check` sees them) adds the `peers` set scored as `check` does."""
+    `sets` defaults to every set the columns have (`trainable_sets`); `cv` is True (nested
+    CV report for every set), False, or the sets to report on; `view` (the training corpora
+    as `check` sees them) adds the `peers` set scored as `check` does."""
     unknown = set(families) - set(FAMILIES)
     if unknown:
         raise InputError(f"unknown model family: {', '.join(sorted(unknown))}")
     if len(np.unique(data.y)) < 2:
         raise InputError("training data needs both correct and false-positive candidates")
+    sets = trainable_sets(data.columns) if sets is None else tuple(sets)
     cv_sets = set(sets) if cv is True else set(cv or ())
+    unknown_cv = cv_sets - set(trainable_sets(data.columns))
+    if unknown_cv:
+        raise InputError(
+            f"feature set(s) {', '.join(sorted(unknown_cv))} need columns these features lack"
+            " (the exec sets need `--execute`)"
+            if unknown_cv <= set(ALL_SETS)
+            else f"unknown feature set(s): {', '.join(sorted(unknown_cv))}"
+        )
     estimators: dict[str, Any] = {}
     chosen: dict[str, str] = {}
     cv_json: dict[str, Any] = {}
@@ -274,6 +297,8 @@ def fit(
         corpora=tuple(corpora),
         cv=cv_json,
         baselines=baselines.to_json(),
+        exec_schema_version=data.exec_schema_version,
+        exec_schema_hash=data.exec_schema_hash,
     )
     return TrainedModel(estimators, meta)
 
@@ -285,10 +310,18 @@ def train(
     cv: bool = True,
     cache_dir: Path | None = None,
     jobs: int = 2,
+    execute: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> TrainedModel:
-    """Train on the weak-passing candidates of `corpora` (positive = false positive)."""
-    tables = [(c.name, corpus_table(c, cache_dir=cache_dir, jobs=jobs)) for c in corpora]
+    """Train on the weak-passing candidates of `corpora` (positive = false positive); with
+    `execute`, also on their execution signals (the exec feature sets)."""
+    tables = [
+        (
+            c.name,
+            corpus_table(c, cache_dir=cache_dir, jobs=jobs, execute=execute, progress=progress),
+        )
+        for c in corpora
+    ]
     return train_tables(corpora, tables, families=families, cv=cv, progress=progress)
 
 

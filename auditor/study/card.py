@@ -42,6 +42,8 @@ BASELINE_NAMES = {
 INPUT_KINDS = (
     ("a `.py` file checked alone", "solo", "nested"),
     ("a samples file (every candidate of a task as peers)", "peers", "as_check"),
+    ("a samples file with --tasks (execution among peers)", "exec-peers", "nested"),
+    ("one file with --tests", "exec-solo", "nested"),
     ("benchmark-only: task known (reference, weak inputs)", "task", "nested"),
 )
 
@@ -130,12 +132,29 @@ def _data(meta: Mapping[str, Any]) -> list[str]:
     return out
 
 
+def _exec_model(meta: Mapping[str, Any]) -> list[str]:
+    """The exec feature sets, when the model was trained with execution."""
+    if not meta.get("exec_schema_hash"):
+        return []
+    return [
+        "",
+        "Trained with execution (`--execute`; execution schema",
+        f"`{meta['exec_schema_hash']}`, {meta.get('exec_schema_version')}): `exec-peers` adds every",
+        "`exec.*` column (consensus among the task's weak-test passers on amplified inputs,",
+        "single-candidate signals, cluster-level means, and the per-candidate columns' task",
+        "context) to `peers`, and scores a passer of `check --tasks` that has peers; `exec-solo`",
+        "adds the single-candidate exec columns only (no consensus, no context) to `solo`, and",
+        "scores a file checked alone with `--tests`. The static sets never see an `exec.*`",
+        "column; without execution (`--no-execute`) they score as above.",
+    ]
+
+
 def _model(meta: Mapping[str, Any]) -> list[str]:
     return [
         "",
         "## Model",
         "",
-        "Three calibrated estimators (sigmoid `CalibratedClassifierCV`: one estimator refit on",
+        "Calibrated estimators (sigmoid `CalibratedClassifierCV`: one estimator refit on",
         "all rows, sigmoid fitted on its task-grouped out-of-fold scores), one per feature set:",
         "`task` uses every column, including those that need the task (reference solution,",
         "prompt, weak tests: `rel.ref_*`, `behavior.*`), and scores candidates whose task is",
@@ -143,6 +162,7 @@ def _model(meta: Mapping[str, Any]) -> list[str]:
         "`peers` drops the task-only columns but keeps the relative `rel.*` and per-task",
         "`task.mean/std.*` context and scores such a batch when the task is unknown; `solo` uses",
         "neither and scores a candidate checked alone.",
+        *_exec_model(meta),
         "",
         "The file also holds a numpy export of the fitted trees, imputer/scaler statistics and",
         "sigmoids (`auditor.model.compiled`), checked at save time to predict what scikit-learn",
