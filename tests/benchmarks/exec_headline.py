@@ -1,77 +1,195 @@
-"""Headline figures of `check --tasks` (execution with peers) from bench_execution's rows.
+"""Task-disjoint headline of `check --tasks`: how well its risk ranks false positives, and
+what it does to the resampling ceiling as a second verifier.
 
-    python -m tests.benchmarks.exec_headline ROWS.csv [ROWS.csv ...] [--scores-dir DIR]
+    python -m tests.benchmarks.exec_headline corpora/labels/codegen16b corpora/labels/davinci002 \
+        corpora/labels/qwen25coder7b [--data-dir ../shared/corpora] [--folds 5] [--json OUT]
 
-Prints within-task ROC-AUC (groups = one corpus's candidates of one task, as the model
-card) with a bootstrap CI over task ids, then pooled ROC-AUC, for the transparent score
-`check` uses, cluster share alone and a random score; with --scores-dir it also writes one
-`task_id,sample_id,risk` CSV per corpus for `auditor curves LABELS --scores FILE` (the
-auditor as a second verifier). The score is a fixed formula (only a monotone calibration
-is fitted), so no fold can leak a task into its own score.
+Rows: the weak-test passers of the labeled corpora with their static and `exec.*` columns
+(`corpus_table(execute=True)`, cached per task). Every score is out of fold: folds grouped
+by task id across corpora (a task's candidates of every corpus are on one side); in each
+fold the product pipeline (`auditor.model.fit`, family hgb) is fitted on the other folds and
+scores the held-out tasks. Compared on the same rows: the model's `exec-peers` set (what
+`check --tasks` reports for a passer with peers), `exec-solo` (one file with `--tests`), the
+static `peers` set (a samples file without `--tasks`), the transparent peer score
+(1 - cluster share + 0.1 mutant survival, no fitting), the same score with the static risk
+as a second tie-break, and the baselines (random; same-task prior, which has no score for
+unseen tasks; the best single feature chosen on the training folds).
+
+Within-task ROC-AUC (groups: one corpus's passers of one task) leads, with a 95% bootstrap
+interval over task ids, then pooled ROC-AUC. Then, per corpus, the ceiling (mean over tasks
+of P(correct | accepted)) with `check` as a second verifier: accept a weak-passer iff its
+out-of-fold risk is below a threshold; the best ceiling that rejects at most 10% of the
+correct passers, and the exact re-rank ceiling (submit the lowest-risk passer of k draws).
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
+import json
+import math
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import GroupKFold
 
+from auditor.corpus.labels import load_labeled
+from auditor.execution.signals import peer_score
+from auditor.io import atomic_write
 from auditor.metrics import task_bootstrap, within_task_auc
+from auditor.model import corpus_table, stack_tables
+from auditor.model.baselines import baseline_scores, fit_baselines
+from auditor.model.context import context_names, feature_sets
+from auditor.model.data import TrainingData
+from auditor.model.selection import fit
+from auditor.study.curves import compute
+from auditor.types import Label, Status
+
+SETS = ("exec-peers", "exec-solo", "peers")
+WEAK = (Status.CORRECT, Status.FALSE_POSITIVE)  # the rows `stack_tables` keeps
+MAX_CORRECT_LOST = 0.10
+TIE_BREAK = 0.1  # the weight of mutant survival in the transparent score, reused a priori
 
 
-def _num(text: str) -> float:
-    return float(text) if text not in ("", "nan") else float("nan")
+def out_of_fold(data: TrainingData, folds: int, inner: int) -> dict[str, np.ndarray]:
+    """Out-of-fold risk of each feature set, and the baselines of `exec-peers`."""
+    baselines = ("random", "task_prior", "best_feature")
+    out = {name: np.full(len(data.y), np.nan) for name in (*SETS, *baselines)}
+    X = data.inputs()
+    sets = feature_sets(context_names(data.columns))
+    for k, (tr, te) in enumerate(GroupKFold(folds).split(X, data.y, data.task_ids)):
+        print(f"fold {k + 1}/{folds}: fitting on {len(tr)} rows", file=sys.stderr, flush=True)
+        model = fit(data.take(tr), families=("hgb",), cv=False, inner=inner, sets=SETS)
+        for name in SETS:
+            out[name][te] = model.estimators[name].predict_proba(X[te])[:, 1]
+        base = fit_baselines(data.take(tr), {"exec-peers": sets["exec-peers"]})
+        got = baseline_scores(base, data.take(te), "exec-peers")
+        for name in baselines:
+            out[name][te] = got[name]
+    return out
 
 
-def transparent_score(row: dict[str, str]) -> float:
-    """1 - cluster share + 0.1 * mutant survival (auditor.execution.signals); 0.5 alone."""
-    share, survival = _num(row["exec.cluster_share"]), _num(row["exec.mutant_survival"])
-    if np.isnan(share):
-        return 0.5
-    return 1.0 - share + 0.1 * (0.0 if np.isnan(survival) else survival)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("rows", nargs="+", type=Path)
-    parser.add_argument("--scores-dir", type=Path)
-    args = parser.parse_args(argv)
-    rows = [r for path in args.rows for r in csv.DictReader(path.open())]
-    y = np.array([int(r["false_positive"]) for r in rows])
-    groups = np.array([f"{r['corpus']}:{r['task_id']}" for r in rows])
-    tasks = np.array([r["task_id"] for r in rows])
-    scores = {
-        "check --tasks score": np.array([transparent_score(r) for r in rows]),
-        "1 - cluster share": np.array([1 - _num(r["exec.cluster_share"]) for r in rows]),
-        "random": np.random.default_rng(0).random(len(rows)),
+def transparent(data: TrainingData, static: np.ndarray) -> dict[str, np.ndarray]:
+    """The fixed-formula scores (nothing fitted but the static risk, out of fold)."""
+    col = {c: data.X[:, data.columns.index(c)] for c in data.columns if c.startswith("exec.")}
+    # a passer alone in its task has no peer score: 0.5, as before (mid-range)
+    score = np.nan_to_num(
+        peer_score(col["exec.cluster_share"], col["exec.mutant_survival"]), nan=0.5
+    )
+    return {
+        "transparent": score,
+        "transparent+static": score + TIE_BREAK * static,
+        "1 - cluster share": 1.0 - col["exec.cluster_share"],
     }
-    print(f"{len(rows)} weak-passers, {y.sum()} false positives, {len(set(tasks))} task ids")
-    print(f"{'score':<22} {'within-task [95% CI]':<26} groups  {'pooled [95% CI]':<24}")
-    for name, s in scores.items():
-        s = np.nan_to_num(s, nan=0.5)
-        within, n = within_task_auc(y, s, groups)
-        w_ci, p_ci = task_bootstrap(y, s, groups, tasks, n_boot=1000)
-        print(
-            f"{name:<22} {within:.3f} [{w_ci[0]:.3f}, {w_ci[1]:.3f}]      {n:>4}  "
-            f"{roc_auc_score(y, s):.3f} [{p_ci[0]:.3f}, {p_ci[1]:.3f}]"
-        )
-    if args.scores_dir:
-        args.scores_dir.mkdir(parents=True, exist_ok=True)
-        for corpus in sorted({r["corpus"] for r in rows}):
-            with (args.scores_dir / f"{corpus}.csv").open("w", newline="") as fh:
-                out = csv.writer(fh)
-                out.writerow(["task_id", "sample_id", "risk"])
-                out.writerows(
-                    (r["task_id"], r["sample_id"], transparent_score(r))
-                    for r in rows
-                    if r["corpus"] == corpus
-                )
-        print(f"scores for `auditor curves --scores` in {args.scores_dir}")
+
+
+def auc_row(y: np.ndarray, s: np.ndarray, groups: np.ndarray, tasks: np.ndarray) -> dict[str, Any]:
+    """Within-task and pooled ROC-AUC with 95% bootstrap intervals over task ids."""
+    ok = np.isfinite(s)
+    if ok.sum() < 2 or len(set(y[ok])) < 2:
+        return {"rows": int(ok.sum())}
+    y, s, groups, tasks = y[ok], s[ok], groups[ok], tasks[ok]
+    within, n = within_task_auc(y, s, groups)
+    w_ci, p_ci = task_bootstrap(y, s, groups, tasks, n_boot=500)
+    return {
+        "within": round(within, 3),
+        "within_ci": [round(w_ci[0], 3), round(w_ci[1], 3)],
+        "groups": n,
+        "pooled": round(float(roc_auc_score(y, s)), 3),
+        "pooled_ci": [round(p_ci[0], 3), round(p_ci[1], 3)],
+        "rows": len(y),
+        "task_ids": len(set(tasks)),
+    }
+
+
+def second_verifier(labels: Sequence[Label], risk: Mapping[tuple[str, str], float]) -> dict:
+    """Ceiling without the auditor, the best one rejecting <= 10% of correct passers, the
+    share rejected there, and the re-rank ceiling."""
+    thresholds = np.unique(np.quantile(list(risk.values()), np.linspace(0.02, 0.98, 49)))
+    run = compute(labels, [1.0], scores=dict(risk), thresholds=(*thresholds, math.inf))
+    sw, rr = run.sweep, run.rerank
+    assert sw is not None and rr is not None
+    ok = [h for h in range(len(sw.thresholds)) if sw.correct_lost[h] <= MAX_CORRECT_LOST]
+    best = max(ok, key=lambda h: (np.nan_to_num(sw.ceiling[h]), -sw.correct_lost[h]))
+    none = len(sw.thresholds) - 1  # the last threshold (inf) rejects nothing
+    return {
+        "ceiling_without": round(float(sw.ceiling[none]), 3),
+        "ceiling_at_max_10pct_lost": round(float(sw.ceiling[best]), 3),
+        "correct_lost": round(float(sw.correct_lost[best]), 3),
+        "accepted_share": round(float(sw.accepted_share[best]), 3),
+        "rerank_ceiling": round(float(rr.ceiling), 3),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("labels", nargs="+", type=Path)
+    ap.add_argument("--data-dir", type=Path, default=Path("../shared/corpora"))
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--inner", type=int, default=2)
+    ap.add_argument("--json", type=Path, help="write every number here")
+    args = ap.parse_args(argv)
+    corpora = [load_labeled(p, data_dir=args.data_dir) for p in args.labels]
+    tables = [(c.name, corpus_table(c, execute=True)) for c in corpora]
+    data = stack_tables(tables)
+    scores = out_of_fold(data, args.folds, args.inner)
+    scores |= transparent(data, scores["peers"])
+    groups, tasks = data.batches.astype(str), data.task_ids.astype(str)
+    result: dict[str, Any] = {"rows": len(data.y), "false_positives": int(data.y.sum())}
+    result["auc"] = {
+        name: {"all": auc_row(data.y, s, groups, tasks)}
+        | {
+            c.name: auc_row(data.y[m], s[m], groups[m], tasks[m])
+            for c in corpora
+            for m in [data.corpus == c.name]
+        }
+        for name, s in scores.items()
+    }
+    result["second_verifier"] = {}
+    for (name, table), c in zip(tables, corpora, strict=True):
+        m = data.corpus == name
+        keys = [k for k, lab in zip(table.keys, table.labels or (), strict=True) if lab in WEAK]
+        result["second_verifier"][name] = {
+            s: second_verifier(c.labels, _risk_by_sample(keys, scores[s][m]))
+            for s in ("exec-peers", "transparent", "transparent+static", "peers")
+        }
+    print(render(result))
+    if args.json:
+        atomic_write(args.json, json.dumps(result, indent=2) + "\n")
     return 0
+
+
+def _risk_by_sample(keys: Sequence[tuple[str, ...]], risk: np.ndarray) -> dict:
+    """(task id, sample id) -> risk, in the order `stack_tables` keeps a table's rows."""
+    assert len(keys) == len(risk)
+    return {(k[0], k[1]): float(r) for k, r in zip(keys, risk, strict=True) if np.isfinite(r)}
+
+
+def render(result: Mapping[str, Any]) -> str:
+    """The tables as text: AUCs per score, then the second-verifier ceilings per corpus."""
+    out = [f"{result['rows']} weak-passers, {result['false_positives']} false positives"]
+    out.append(f"{'score':<20} {'within [95% CI]':<24} {'groups':>6} {'pooled [95% CI]':<24}")
+    for name, per in result["auc"].items():
+        a = per["all"]
+        if "within" not in a:
+            out.append(f"{name:<20} (no score on unseen tasks)")
+            continue
+        out.append(
+            f"{name:<20} {a['within']:.3f} [{a['within_ci'][0]:.3f}, {a['within_ci'][1]:.3f}]"
+            f"   {a['groups']:>6} {a['pooled']:.3f} [{a['pooled_ci'][0]:.3f}, "
+            f"{a['pooled_ci'][1]:.3f}]"
+        )
+    for corpus, per in result["second_verifier"].items():
+        out.append(f"{corpus}: ceiling as a second verifier (<= 10% of correct passers lost)")
+        for name, v in per.items():
+            out.append(
+                f"  {name:<20} {v['ceiling_without']:.3f} -> {v['ceiling_at_max_10pct_lost']:.3f}"
+                f" ({v['correct_lost']:.1%} correct lost); re-rank {v['rerank_ceiling']:.3f}"
+            )
+    return "\n".join(out)
 
 
 if __name__ == "__main__":
