@@ -234,6 +234,78 @@ def test_solo_crash_and_hang_rates() -> None:
     assert got[1, COLUMNS.index("exec.timeout_rate")] > 0
 
 
+# -- slowdown among peers ----------------------------------------------------------------------
+def test_slowdown_identical_times_zero_and_no_peers_nan() -> None:
+    same = [(0.01, 0.02, 0.03)] * 3
+    assert np.allclose(cons.slowdown(same, [True] * 3, 1.0), 0.0)
+    assert np.isnan(cons.slowdown([(0.01, 0.02)], [True], 1.0)).all()
+    # a non-peer is compared with the peers; a None row stays NaN
+    got = cons.slowdown([(0.01,), (0.01,), (0.04,), None], [True, True, False, True], 1.0)
+    assert got[:3] == pytest.approx([0.0, 0.0, 2.0]) and np.isnan(got[3])
+
+
+def test_slowdown_counts_own_timeouts_at_the_limit_and_skips_peers_gaps() -> None:
+    nan = math.nan
+    times = [(0.01, 0.01, 0.5), (0.01, 0.01, nan), (nan, 0.01, 0.5)]
+    got = cons.slowdown(times, [True] * 3, 0.5)
+    # row 0: others miss inputs 0 and 2 -> input 1 only; equal
+    assert got[0] == 0.0
+    # row 1: inputs 1 and 2 (the others both reported); its timeout counts at 0.5
+    assert got[1] == pytest.approx(np.log2(0.51 / np.median([0.51, 0.51])))
+    # row 2: inputs 0 and 1 (the others reported both); its own timeout counts at 0.5
+    assert got[2] == pytest.approx(np.log2(0.51 / 0.02))
+    slow = cons.slowdown([(0.2,), (0.01,), (0.01,)], [True] * 3, 1.0)
+    fast = cons.slowdown([(1e-9,), (1.0,), (1.0,)], [True] * 3, 1.0)
+    assert slow[0] == pytest.approx(np.log2(20)) and fast[0] == cons.SLOWDOWN_CLIP[0]
+
+
+def test_slowdown_column_in_consensus_features() -> None:
+    vecs = [("v:a", "v:b")] * 3
+    times = [(0.01, 0.01), (0.01, 0.01), (0.04, 0.04)]
+    col = cons.COLUMNS.index("exec.slowdown")
+    got = cons.consensus_features(vecs, [True] * 3, times, 1.0)[:, col]
+    low = np.log2(0.02 / 0.05)  # the others of row 0: 0.02 and 0.08, median 0.05
+    assert got == pytest.approx([low, low, 2.0])
+    assert np.isnan(cons.consensus_features(vecs, [True] * 3)[:, col]).all()
+
+
+SORTS = (
+    "def f(xs):\n    return sorted(xs)\n",
+    "def f(xs):\n    ys = list(xs)\n    ys.sort()\n    return ys\n",
+    "def f(xs):\n    return sorted(list(xs))\n",
+)
+INSERTION = (
+    "def f(xs):\n    ys = list(xs)\n    for i in range(len(ys)):\n"
+    "        for j in range(i, 0, -1):\n            if ys[j - 1] > ys[j]:\n"
+    "                ys[j - 1], ys[j] = ys[j], ys[j - 1]\n    return ys\n"
+)
+
+
+def test_quadratic_program_is_slower_than_its_linear_peers() -> None:
+    """Same outputs, same inputs: only the time tells the O(n^2) sort apart."""
+    rng = random.Random(0)
+    inputs = [[[rng.randint(0, 10**6) for _ in range(400)]] for _ in range(4)]
+    codes = [*SORTS, INSERTION]
+    with ExecRunner(2) as run:
+        vecs = run.run("humaneval", "toy/sort", "f", codes, inputs)
+        times = run.times("humaneval", "toy/sort", "f", codes, inputs)
+        assert run.times("humaneval", "toy/sort", "f", codes, inputs[:1]) == [None] * 4
+    assert len({v for v in vecs}) == 1  # identical outputs
+    assert all(t is not None and len(t) == len(inputs) for t in times)
+    got = cons.slowdown(times, [True] * 4, 1.0)
+    assert got[3] > 3 and (np.abs(got[:3]) < 2).all()
+
+
+def test_signals_deterministic_except_the_times(planted: np.ndarray) -> None:
+    codes = [*CORRECT, *PLANTED.values()]
+    with ExecRunner(2) as run:
+        again = task_features(run, _task(), codes, [True] * len(codes))
+    col = COLUMNS.index("exec.slowdown")
+    rest = [k for k in range(len(COLUMNS)) if k != col]
+    assert np.array_equal(planted[:, rest], again[:, rest], equal_nan=True)
+    assert np.isfinite(planted[:, col]).all() and np.isfinite(again[:, col]).all()
+
+
 # -- harvesting weak tests from a test module --------------------------------------------------
 HARVEST_SRC = """
 import math

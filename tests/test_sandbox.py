@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import socket
 import threading
@@ -379,8 +380,14 @@ def test_probe_outputs_cross_as_data(runner: LocalRunner) -> None:
     assert fps[1:3] == ("exc:ValueError", "timeout")
     assert fps[3].startswith("v:")  # "o:Box", hashed like every value
     assert fps[5] == "timeout"
+    # one time per input: measured for values and exceptions (within the limit), NaN for
+    # the timeouts
+    assert len(res.times) == len(inputs)
+    for j in (0, 1, 3, 4):
+        assert 0.0 <= res.times[j] <= 0.3
+    assert math.isnan(res.times[2]) and math.isnan(res.times[5])
     (again,) = list(runner.probe([job]))
-    assert again.fingerprints[0] == fps[0]
+    assert again.fingerprints == fps and len(again.times) == len(inputs)
 
 
 def test_without_bubblewrap(

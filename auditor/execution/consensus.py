@@ -13,6 +13,8 @@ Per candidate (`exec.` columns):
   margin            (its cluster's size - the largest other cluster's) / other peers
   minority_inputs   inputs on which it is not in the others' plurality (count)
   crash_rate        share of inputs that raised, timed out or killed the child (no peers needed)
+  slowdown          log2(its summed time / the median of the other peers' sums), over the inputs
+                    on which every other peer reported a time (`slowdown`)
 Per task (same value for every candidate of the task):
   n_clusters        distinct vectors among the peers
   split_inputs      inputs on which the peers do not all agree
@@ -42,7 +44,13 @@ COLUMNS: tuple[str, ...] = (
     "exec.plurality_share",
     "exec.n_peers",
     "exec.n_inputs",
+    "exec.slowdown",
 )
+# Bump when a column's definition changes (keys the exec feature cache with the others).
+CONSENSUS_VERSION = "2"  # 2: exec.slowdown
+
+SLOWDOWN_CLIP = (-4.0, 8.0)
+_TIME_FLOOR = 1e-5  # seconds: below the clock's resolution, sums of a few trivial calls tie
 
 
 def splitting_inputs(vectors: Sequence[Vector | None], peers: Sequence[bool]) -> list[int]:
@@ -62,9 +70,55 @@ def _codes(vecs: Sequence[Vector], n_inputs: int) -> np.ndarray:
     return out
 
 
-def consensus_features(vectors: Sequence[Vector | None], peers: Sequence[bool]) -> np.ndarray:
-    """Rows x COLUMNS for the candidates of ONE task (NaN rows where the vector is None)."""
+def slowdown(
+    times: Sequence[Sequence[float] | None], peers: Sequence[bool], limit: float
+) -> np.ndarray:
+    """Per row: log2 of its summed time over the inputs on which every OTHER peer reported a
+    time, over the median of the other peers' sums on the same inputs, clipped to
+    SLOWDOWN_CLIP; NaN without other peers, without such inputs, or without times.
+
+    A NaN time of the row itself (it timed out or never reported) counts at the per-input
+    `limit`: a timeout is the slowest possible. Sums are floored at `_TIME_FLOOR`."""
+    out = np.full(len(times), np.nan)
+    sized = [t for t in times if t is not None]
+    if not sized:
+        return out
+    n_in = len(sized[0])
+    if any(len(t) != n_in for t in sized):
+        raise ValueError("time vectors of one task differ in length")
+    rows = [i for i, t in enumerate(times) if t is not None]
+    mat = np.array([times[i] for i in rows], dtype=float).reshape(len(rows), n_in)
+    reported = np.isfinite(mat)
+    own = np.where(reported, np.clip(mat, 0.0, limit), limit)
+    peer = np.array([bool(peers[i]) for i in rows])
+    missing = (~reported[peer]).sum(axis=0)  # peers without a time, per input
+    for r, i in enumerate(rows):
+        others = np.flatnonzero(peer & (np.arange(len(rows)) != r))
+        if not len(others):
+            continue
+        cols = missing - (~reported[r] if peer[r] else 0) == 0
+        if not cols.any():
+            continue
+        mine = max(float(own[r, cols].sum()), _TIME_FLOOR)
+        theirs = max(float(np.median(own[np.ix_(others, cols)].sum(axis=1))), _TIME_FLOOR)
+        out[i] = float(np.clip(np.log2(mine / theirs), *SLOWDOWN_CLIP))
+    return out
+
+
+def consensus_features(
+    vectors: Sequence[Vector | None],
+    peers: Sequence[bool],
+    times: Sequence[Sequence[float] | None] | None = None,
+    limit: float = 1.0,
+) -> np.ndarray:
+    """Rows x COLUMNS for the candidates of ONE task (NaN rows where the vector is None).
+
+    `times` (per row, aligned with its vector; `ExecRunner.times`) and the per-input
+    `limit` give `exec.slowdown`; without them it is NaN."""
     out = np.full((len(vectors), len(COLUMNS)), np.nan)
+    if times is not None:
+        usable = [t if v is not None else None for t, v in zip(times, vectors, strict=True)]
+        out[:, COLUMNS.index("exec.slowdown")] = slowdown(usable, peers, limit)
     good = [i for i, v in enumerate(vectors) if v is not None]
     if not good:
         return out

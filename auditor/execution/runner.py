@@ -5,6 +5,8 @@ all its inputs; the runner's workers run jobs in parallel). Identical programs a
 per call, and results are kept in memory keyed by sha256(program) and a digest of the
 inputs and limits, so asking again (e.g. a second guided round on the same inputs, or
 `check` run twice in one process) re-runs nothing. Counts say how many programs really ran.
+Each input's time (as the program's child measured it; NaN for a timeout) is kept beside
+its vector: `times` returns it for programs already run.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from auditor.behavior.mutate import input_key
 from auditor.types import sha256_text
 
 Vector = tuple[str, ...]
+Times = tuple[float, ...]
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class ExecRunner:
         self._runner = runner
         self._own = runner is None
         self._cache: dict[tuple[str, str], Vector | None] = {}
+        self._times: dict[tuple[str, str], Times] = {}
         self.programs_run = 0
         self.seconds_in_sandbox = 0.0
 
@@ -83,17 +87,14 @@ class ExecRunner:
         from auditor.sandbox import ProbeJob
 
         lim = limits or Limits()
-        keys = [
-            (sha256_text(code), inputs_key(dataset, task_id, entry_point, inputs, lim))
-            for code, inputs in programs
-        ]
+        keys = self._keys(dataset, task_id, entry_point, programs, lim)
         todo: dict[tuple[str, str], tuple[str, Sequence[Any]]] = {}
         for key, prog in zip(keys, programs, strict=True):
             if key not in self._cache and key not in todo:
                 if prog[1]:
                     todo[key] = prog
                 else:
-                    self._cache[key] = ()
+                    self._cache[key], self._times[key] = (), ()
         if todo:
             order = list(todo)
             jobs = [
@@ -104,9 +105,40 @@ class ExecRunner:
                 n = len(jobs[res.job_id].inputs)
                 ok = res.error is None and len(res.fingerprints) == n
                 self._cache[order[res.job_id]] = tuple(res.fingerprints) if ok else None
+                if ok and len(res.times) == n:
+                    self._times[order[res.job_id]] = tuple(res.times)
                 self.seconds_in_sandbox += res.runtime_s
             self.programs_run += len(jobs)
         return [self._cache.get(key) for key in keys]
+
+    def times(
+        self,
+        dataset: str,
+        task_id: str,
+        entry_point: str,
+        codes: Sequence[str],
+        inputs: Sequence[Any],
+        limits: Limits | None = None,
+    ) -> list[Times | None]:
+        """Per code, each input's time from an earlier `run` on the same inputs and limits
+        (NaN where it timed out or never reported); None if it was not run, the sandbox
+        could not run it, or the backend measured no times. Runs nothing."""
+        programs = [(c, inputs) for c in codes]
+        keys = self._keys(dataset, task_id, entry_point, programs, limits or Limits())
+        return [self._times.get(key) for key in keys]
+
+    @staticmethod
+    def _keys(
+        dataset: str,
+        task_id: str,
+        entry_point: str,
+        programs: Sequence[tuple[str, Sequence[Any]]],
+        lim: Limits,
+    ) -> list[tuple[str, str]]:
+        return [
+            (sha256_text(code), inputs_key(dataset, task_id, entry_point, inputs, lim))
+            for code, inputs in programs
+        ]
 
     def close(self) -> None:
         if self._runner is not None and self._own:

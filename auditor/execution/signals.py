@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -67,6 +67,9 @@ class PeerRun:
     origin: tuple[str, ...]
     vectors: tuple[Vector | None, ...]
     dropped: int  # inputs dropped as too slow or because most peers crashed
+    # per program, each kept input's time (NaN: timed out or never reported); None where the
+    # vector is None or the sandbox backend measured no times
+    times: tuple[tuple[float, ...] | None, ...] = ()
 
 
 def decode_inputs(task: Task, inputs: Sequence[Any]) -> list[Any] | None:
@@ -137,6 +140,7 @@ def peer_outputs(
     inputs, origin = [amp.inputs[j] for j in fast], [amp.origin[j] for j in fast]
     ds = dataset_of(task)
     vectors = run.run(ds, task.task_id, task.entry_point, codes, inputs, cfg.limits)
+    times = run.times(ds, task.task_id, task.entry_point, codes, inputs, cfg.limits)
     late = until is not None and time.monotonic() >= until
     split = [] if late else splitting_inputs(vectors, peers)
     extra = guided(
@@ -151,19 +155,39 @@ def peer_outputs(
         extra = tuple(extra[j] for j in _pilot(run, task, codes, peers, cfg, extra))
     if extra:
         more = run.run(ds, task.task_id, task.entry_point, codes, extra, cfg.limits)
-        vectors = [
-            None if a is None or b is None else a + b for a, b in zip(vectors, more, strict=True)
-        ]
+        vectors = _joined(vectors, more)
+        times = _joined(
+            times, run.times(ds, task.task_id, task.entry_point, codes, extra, cfg.limits)
+        )
         inputs += extra
         origin += ["guided"] * len(extra)
     keep = _valid(vectors, peers, cfg.crash_majority)
     kept = [None if v is None else tuple(v[j] for j in keep) for v in vectors]
+    kept_times = [None if t is None or v is None else tuple(t[j] for j in keep)
+                  for t, v in zip(times, vectors, strict=True)]  # fmt: skip
     return PeerRun(
         tuple(inputs[j] for j in keep),
         tuple(origin[j] for j in keep),
         tuple(kept),
         len(amp.inputs) + len(extra) - len(keep),
+        tuple(kept_times),
     )
+
+
+_T = TypeVar("_T")
+
+
+def _joined(
+    first: Sequence[tuple[_T, ...] | None], second: Sequence[tuple[_T, ...] | None]
+) -> list[tuple[_T, ...] | None]:
+    """Per program, its results on two input lists end to end (None if either is None)."""
+    return [None if a is None or b is None else a + b for a, b in zip(first, second, strict=True)]
+
+
+def peer_block(pr: PeerRun, peers: Sequence[bool], cfg: ExecConfig) -> np.ndarray:
+    """The consensus columns (`consensus.COLUMNS`) of a peer run, slowdown included."""
+    times = pr.times or None
+    return consensus_features(pr.vectors, peers, times, cfg.limits.per_input_s)
 
 
 def solo_rows(
@@ -215,7 +239,7 @@ def task_block(
     cfg = cfg or ExecConfig()
     out = np.full((len(codes), len(COLUMNS)), np.nan)
     pr = peer_outputs(run, task, codes, peers, cfg, until=solo_until)
-    block = consensus_features(pr.vectors, peers)
+    block = peer_block(pr, peers, cfg)
     out[:, : len(PEER_COLUMNS)] = block[:, [consensus.COLUMNS.index(c) for c in PEER_COLUMNS]]
     with_solo = solo_until is None or time.monotonic() < solo_until
     if with_solo:

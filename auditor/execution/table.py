@@ -23,6 +23,7 @@ import numpy as np
 
 from auditor.behavior.mutate import input_key
 from auditor.execution.amplify import AMPLIFY_VERSION
+from auditor.execution.consensus import CONSENSUS_VERSION
 from auditor.execution.harness import HARNESS_VERSION
 from auditor.execution.mutants import MUTANTS_VERSION
 from auditor.execution.runner import ExecRunner
@@ -31,7 +32,7 @@ from auditor.features.base import Extraction
 from auditor.features.cache import FeatureCache
 from auditor.types import Candidate, FeatureTable, Task
 
-SCHEMA_VERSION = f"exec-{AMPLIFY_VERSION}.{HARNESS_VERSION}.{MUTANTS_VERSION}"
+SCHEMA_VERSION = f"exec-{AMPLIFY_VERSION}.{HARNESS_VERSION}.{MUTANTS_VERSION}.{CONSENSUS_VERSION}"
 CACHE_EXTRACTOR = "exec"
 
 

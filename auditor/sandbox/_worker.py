@@ -721,6 +721,19 @@ def _decode_probe_inputs(dataset: str, task_id: str, inputs: list) -> list:
     return out
 
 
+def _probe_time(kind: bytes, payload: bytes, limit: float) -> float:
+    """The input's time as the child measured it (its clock), within [0, limit]; NaN for a
+    timeout (the caller knows the limit) or a frame too short to hold one.
+
+    The child runs the candidate's code, so a candidate could forge the times of its own
+    frames (in either direction); they land only in its own result: no program can reach
+    another program's child, so it cannot change any other program's time."""
+    if kind == b"T" or len(payload) < TIME.size:
+        return math.nan
+    took = TIME.unpack(payload[: TIME.size])[0]
+    return min(max(took, 0.0), limit) if math.isfinite(took) else math.nan
+
+
 def _probe_fingerprint(kind: bytes, payload: bytes) -> str:
     if kind == b"T":
         return "timeout"
@@ -733,11 +746,13 @@ def _probe_fingerprint(kind: bytes, payload: bytes) -> str:
 
 
 def probe_candidate(sandbox, probe: dict, cfg: dict) -> dict:
-    """Run one program on the probe inputs; a fingerprint per input.
+    """Run one program on the probe inputs; a fingerprint and a time per input.
 
     Wall caps: setup, then 3x the per-input limit + 1 s per input, within 2x the total + 2 s.
     Inputs never reported get "timeout" when the child was stopped or finished early, and
     "died" when it died. Inputs the benchmark's decoding rejects are "exc:BadInput".
+    Times (`_probe_time`, seconds in the probe's clock) are NaN for the inputs that timed
+    out, were never reported or were rejected by the decoding.
     """
     inputs = _decode_probe_inputs(probe["dataset"], probe["task_id"], list(probe["inputs"]))
     good = [i for i, inp in enumerate(inputs) if inp is not None]
@@ -749,15 +764,18 @@ def probe_candidate(sandbox, probe: dict, cfg: dict) -> dict:
     req = {"mode": "probe", "code": probe["code"], "entry_point": probe["entry_point"],
            "clock": probe["clock"], "phases": [phase]}  # fmt: skip
     got: list = []
+    took: list = []
     finished = False
 
     def on_frame(kind: bytes, arg: int, payload: bytes, frames) -> None:
         nonlocal got, finished
         if kind == b"L":
             got = ["exc:" + _safe_name(payload.decode("utf-8", "replace"))] * len(good)
+            took.clear()
             finished = True
         elif kind in (b"V", b"E", b"T") and arg == len(got) < len(good):
             got.append(_probe_fingerprint(kind, payload))
+            took.append(_probe_time(kind, payload, per))
         elif kind == b"D":
             finished = True
 
@@ -765,11 +783,13 @@ def probe_candidate(sandbox, probe: dict, cfg: dict) -> dict:
     summary, crash = _exchange(sandbox, req, cfg, on_frame)
     rest = "timeout" if finished or summary.get("killed") else "died"
     got += [rest] * (len(good) - len(got))
-    fps = ["exc:BadInput"] * len(inputs)
-    for i, fp in zip(good, got, strict=True):
-        fps[i] = fp
+    took += [math.nan] * (len(good) - len(took))  # an "L" frame: no input ran
+    fps, times = ["exc:BadInput"] * len(inputs), [math.nan] * len(inputs)
+    for i, fp, t in zip(good, got, took, strict=True):
+        fps[i], times[i] = fp, t
     crash = crash or summary.get("error", "")
-    return {"fingerprints": fps, "runtime_s": time.monotonic() - t0, "crash": crash}
+    runtime = time.monotonic() - t0
+    return {"fingerprints": fps, "times": times, "runtime_s": runtime, "crash": crash}
 
 
 # ---------------------------------------------------------------------------------------------

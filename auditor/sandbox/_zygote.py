@@ -316,7 +316,7 @@ class _Child:
 
     def __init__(self, req: dict, wfd: int, cfd: int) -> None:
         self.req, self.wfd, self.cfd = req, wfd, cfd
-        self.timed_out, self.checked = False, 0.0
+        self.timed_out, self.checked, self.started = False, 0.0, 0.0
         cpu = req["clock"] == "cpu"
         # the thread's CPU clock: RLIMIT_CPU arms the process CPU timer, which makes the
         # process clock tick-grained (references' times must be finer)
@@ -353,12 +353,13 @@ class _Child:
         in EvalPlus: an armed ITIMER_PROF makes the process CPU clock tick-grained; the
         monitor's phase caps still bound it."""
         self.timed_out = False
+        self.started = self.clock()
         _setitimer(self.timer, 0 if deep else limit)
         _signal(self.signum, self._alarm)
         try:
             with _swallow_io():
                 args = copy.deepcopy(inp) if deep else inp
-                start = self.clock()
+                start = self.started = self.clock()
                 out = fn(*args)
                 took = self.clock() - start
         finally:
@@ -371,11 +372,12 @@ class _Child:
         if self.timed_out:
             self.frame(b"T", i)
             return
+        took = self.clock() - self.started  # until the raise (probes record it)
         name = _str(_type(exc).__name__)[:60]
         if self.req.get("verbose"):  # the benchmark's reference: its message helps
             with contextlib.suppress(_exc):
                 name = (name + ": " + _str(exc))[:300]
-        self.frame(b"E", i, _tpack(0.0) + name.encode("utf-8", "replace"))
+        self.frame(b"E", i, _tpack(took) + name.encode("utf-8", "replace"))
 
     def _report_value(self, i: int, out, took: float) -> None:
         try:

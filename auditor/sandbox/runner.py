@@ -161,6 +161,7 @@ class JobResult:
 
 
 # Bump when the fingerprint's canonical form or the probe protocol changes (keys caches).
+# (Times were added to ProbeResult without a bump: fingerprints did not change.)
 PROBE_VERSION = "2"  # 2: outputs cross as typed data; non-plain values are "o:<type>"
 
 
@@ -180,12 +181,17 @@ class ProbeJob:
 
 @dataclass(frozen=True)
 class ProbeResult:
-    """Per input: "v:<sha256>", "exc:<Name>", "timeout" or "died"."""
+    """Per input: "v:<sha256>", "exc:<Name>", "timeout" or "died", and its time.
+
+    `times`: seconds in the runner's clock as the program's own child measured them (so a
+    program can misreport only its own), NaN where it timed out or never reported; empty
+    when the backend does not measure them."""
 
     job_id: int
     fingerprints: tuple[str, ...]
     runtime_s: float
     error: str | None = None  # the sandbox could not run this program
+    times: tuple[float, ...] = ()
 
 
 class Runner(Protocol):
@@ -576,6 +582,7 @@ class LocalRunner:
             tuple(res["fingerprints"]),
             float(res["runtime_s"]),
             error=res.get("crash") or None,
+            times=tuple(float(t) for t in res.get("times", ())),
         )
 
     # -- threads ------------------------------------------------------------------------------

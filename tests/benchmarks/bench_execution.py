@@ -67,6 +67,7 @@ SIGNS = {
     "exec.type_consistency": -1.0,
     "exec.cluster_survival": 1.0,
     "exec.cluster_missed": 1.0,
+    "exec.slowdown": 1.0,
 }
 SOLO_SET = [c for c in SOLO_COLUMNS if c != "exec.n_mutants"]
 PEER_SET = [c for c in PEER_COLUMNS if c != "exec.n_inputs"] + SOLO_SET + list(CLUSTER_OF)
@@ -109,7 +110,9 @@ def corpus_rows(name: str, args: argparse.Namespace, run: ExecRunner) -> dict[st
         timing["peer_programs"] += run.programs_run - n0
         vec = dict(zip(uniq, pr.vectors, strict=True))
         row_vecs = [vec[corpus.candidates[i].sha256] for i in rows]
-        block = consensus_features(row_vecs, [True] * len(rows))
+        took = dict(zip(uniq, pr.times or [None] * len(uniq), strict=True))
+        row_times = [took[corpus.candidates[i].sha256] for i in rows]
+        block = consensus_features(row_vecs, [True] * len(rows), row_times, cfg.limits.per_input_s)
         out = np.full((len(rows), len(COLUMNS)), np.nan)
         keep = [CONSENSUS_COLUMNS.index(c) for c in PEER_COLUMNS]
         out[:, : len(PEER_COLUMNS)] = block[:, keep]
