@@ -16,7 +16,8 @@ as a second tie-break, and the baselines (random; same-task prior, which has no 
 unseen tasks; the best single feature chosen on the training folds).
 
 Within-task ROC-AUC (groups: one corpus's passers of one task) leads, with a 95% bootstrap
-interval over task ids, then pooled ROC-AUC. Then, per corpus, the ceiling (mean over tasks
+interval over task ids, then pooled ROC-AUC; each `exec.*` signal alone beside (direction
+fixed beforehand, `bench_execution.SIGNS`). Then, per corpus, the ceiling (mean over tasks
 of P(correct | accepted)) with `check` as a second verifier: accept a weak-passer iff its
 out-of-fold risk is below a threshold; the best ceiling that rejects at most 10% of the
 correct passers, and the exact re-rank ceiling (submit the lowest-risk passer of k draws).
@@ -47,6 +48,7 @@ from auditor.model.data import TrainingData
 from auditor.model.selection import fit
 from auditor.study.curves import compute
 from auditor.types import Label, Status
+from tests.benchmarks.bench_execution import SIGNS
 
 SETS = ("exec-peers", "exec-solo", "peers")
 WEAK = (Status.CORRECT, Status.FALSE_POSITIVE)  # the rows `stack_tables` keeps
@@ -137,6 +139,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     data = stack_tables(tables)
     scores = out_of_fold(data, args.folds, args.inner)
     scores |= transparent(data, scores["peers"])
+    signals = {  # each signal alone, its direction fixed beforehand (bench_execution.SIGNS)
+        col: sign * data.X[:, data.columns.index(col)]
+        for col, sign in SIGNS.items()
+        if col in data.columns
+    }
     groups, tasks = data.batches.astype(str), data.task_ids.astype(str)
     result: dict[str, Any] = {"rows": len(data.y), "false_positives": int(data.y.sum())}
     result["auc"] = {
@@ -148,6 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         }
         for name, s in scores.items()
     }
+    result["signals"] = {name: auc_row(data.y, s, groups, tasks) for name, s in signals.items()}
     result["second_verifier"] = {}
     for (name, table), c in zip(tables, corpora, strict=True):
         m = data.corpus == name
@@ -182,6 +190,12 @@ def render(result: Mapping[str, Any]) -> str:
             f"   {a['groups']:>6} {a['pooled']:.3f} [{a['pooled_ci'][0]:.3f}, "
             f"{a['pooled_ci'][1]:.3f}]"
         )
+    out.append("each execution signal alone (all corpora):")
+    for name, a in result["signals"].items():
+        if "within" in a:
+            out.append(
+                f"  {name:<24} within {a['within']:.3f} ({a['groups']}) pooled {a['pooled']:.3f}"
+            )
     for corpus, per in result["second_verifier"].items():
         out.append(f"{corpus}: ceiling as a second verifier (<= 10% of correct passers lost)")
         for name, v in per.items():
