@@ -391,6 +391,11 @@ def test_train_features_evaluate_execute_on_the_toy_corpus(
     )
     assert res.exit_code == 0, res.output
     assert "execution: task 4/4 (4 from the cache)" in res.stderr
+    views = json.loads(res.stdout)["views"]
+    # the rows as check scores them with execution, beside the static kinds
+    assert {"samples_file_with_tasks", "file_with_tests", "single_file", "benchmark"} <= set(views)
+    assert views["samples_file_with_tasks"]["model"]["n_candidates"] == 12
+    assert not views["file_with_tests"]["benchmark_only"]
     out = tmp_path / "t.parquet"
     res = runner.invoke(
         cli,

@@ -37,6 +37,8 @@ _NOT_IN_ROWS = ("schema", "per_corpus", "reliability", "permutation_importance",
 VIEWS: Mapping[str, str] = {
     "single_file": "solo",  # a .py file checked alone
     "samples_file": "peers",  # a samples file: every candidate of a task as peers
+    "samples_file_with_tasks": "exec-peers",  # a samples file with --tasks: execution among passers
+    "file_with_tests": "exec-solo",  # one file with --tests
     "benchmark": "task",  # with the benchmark's reference and weak inputs: benchmark-only
 }
 
@@ -136,7 +138,25 @@ def _views(
     if view is not None:
         checked = model.predict_risk(_table(view.data))[view.weak]
         out["samples_file"] = _view(fit_b, view.data.take(view.weak), checked, "peers")
+    if data.exec_schema_hash is not None and model.has_exec:
+        out |= _exec_views(model, data, fit_b)
     out["benchmark"] = _view(fit_b, data, risk, "task")
+    return out
+
+
+def _exec_views(model: TrainedModel, data: TrainingData, fit_b: BaselineFit) -> dict[str, View]:
+    """The rows as `check` scores them with execution: a samples file with --tasks (the
+    passers routed as check routes them: exec-peers with peers, else exec-solo) and one
+    file with --tests (exec-solo alone)."""
+    out = {}
+    table = _table(data)
+    risk, used = model.predict_routed(table)
+    if "exec-peers" in set(used.tolist()):
+        out["samples_file_with_tasks"] = _view(fit_b, data, risk, "exec-peers")
+    if "exec-solo" in model.estimators:
+        X = with_batch(model.matrix(table), data.batches)
+        solo = model.estimators["exec-solo"].predict_proba(X)[:, 1]
+        out["file_with_tests"] = _view(fit_b, data, solo, "exec-solo")
     return out
 
 
