@@ -21,6 +21,7 @@ fixed beforehand, `bench_execution.SIGNS`). Then, per corpus, the ceiling (mean 
 of P(correct | accepted)) with `check` as a second verifier: accept a weak-passer iff its
 out-of-fold risk is below a threshold; the best ceiling that rejects at most 10% of the
 correct passers, and the exact re-rank ceiling (submit the lowest-risk passer of k draws).
+With --scores-dir, every out-of-fold score per corpus for `auditor curves --scores`.
 """
 
 from __future__ import annotations
@@ -133,6 +134,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--inner", type=int, default=2)
     ap.add_argument("--json", type=Path, help="write every number here")
+    ap.add_argument(
+        "--scores-dir",
+        type=Path,
+        help="write <corpus>.<score>.csv (task_id, sample_id, risk) for `auditor curves --scores`",
+    )
     args = ap.parse_args(argv)
     corpora = [load_labeled(p, data_dir=args.data_dir) for p in args.labels]
     tables = [(c.name, corpus_table(c, execute=True)) for c in corpora]
@@ -164,6 +170,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             s: second_verifier(c.labels, _risk_by_sample(keys, scores[s][m]))
             for s in ("exec-peers", "transparent", "transparent+static", "peers")
         }
+        if args.scores_dir:
+            for s, risk in scores.items():
+                write_scores(
+                    args.scores_dir / f"{name}.{s.replace(' ', '')}.csv",
+                    _risk_by_sample(keys, risk[m]),
+                )
     print(render(result))
     if args.json:
         atomic_write(args.json, json.dumps(result, indent=2) + "\n")
@@ -174,6 +186,12 @@ def _risk_by_sample(keys: Sequence[tuple[str, ...]], risk: np.ndarray) -> dict:
     """(task id, sample id) -> risk, in the order `stack_tables` keeps a table's rows."""
     assert len(keys) == len(risk)
     return {(k[0], k[1]): float(r) for k, r in zip(keys, risk, strict=True) if np.isfinite(r)}
+
+
+def write_scores(path: Path, risk: Mapping[tuple[str, str], float]) -> None:
+    """task_id, sample_id, risk rows (no solution text), as `auditor curves --scores` reads."""
+    rows = ["task_id,sample_id,risk", *(f"{t},{i},{r:.6g}" for (t, i), r in risk.items())]
+    atomic_write(path, "\n".join(rows) + "\n")
 
 
 def render(result: Mapping[str, Any]) -> str:
