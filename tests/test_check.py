@@ -347,7 +347,9 @@ def test_packaged_model_matches_the_feature_schema() -> None:
     """Fails when an extractor changed without retraining the default model (see the card)."""
     path = M.default_model_path()
     assert path.is_file(), "auditor/data/default_model.skops is missing"
-    assert path.stat().st_size < 2_500_000  # keep the package small; see the model card
+    # keep the package small (five calibrated estimators and their numpy export since the
+    # execution sets; see the model card)
+    assert path.stat().st_size < 4_000_000
     loaded = M.load_model(path)
     assert loaded.meta.schema_hash == features.schema_hash()
     assert {c["name"] for c in loaded.meta.corpora} == {"codegen16b", "davinci002", "qwen25coder7b"}

@@ -175,14 +175,18 @@ def test_planted_false_positives_flagged_with_execution_not_without(tmp_path: Pa
     samples = tmp_path / "samples.jsonl"
     rows = [{"task_id": "toy/sum_to", "solution": c} for c in [*correct, *planted.values()]]
     samples.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    args = ["check", str(samples), "--format", "json", "--fail-on-risk", "0.4"]
-    flagged = {}
+    # The risk is a calibrated probability (base rate ~0.13 in training): a passer alone
+    # against five peers measures ~0.3, so the gate here is twice the base rate.
+    args = ["check", str(samples), "--format", "json", "--fail-on-risk", "0.25"]
+    flagged, risk = {}, {}
     for mode in ("static", "exec"):
         extra = ["--tasks", str(tasks)] if mode == "exec" else []
         res = CliRunner().invoke(cli, [*args, *extra])
         doc = json.loads(res.stdout)
         flagged[mode] = [c["flagged"] for c in doc["candidates"]]
+        risk[mode] = [c["risk"] for c in doc["candidates"]]
     assert flagged["exec"] == [False] * 3 + [True] * 3
+    assert min(risk["exec"][3:]) > max(risk["exec"][:3])  # and every planted one ranks above
     assert flagged["static"][3:] != [True] * 3  # static alone misses some of them
 
 

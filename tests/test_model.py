@@ -185,32 +185,6 @@ def test_evaluate_data_reports_everything(trained: M.TrainedModel) -> None:
     assert [r["threshold"] for r in ev["thresholds"]] == [0.3, 0.5, 0.7]
 
 
-@pytest.fixture(scope="module")
-def toy_outdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A label OUTDIR for corpora/toy, labels taken from its hand-checked expected.json."""
-    from auditor.corpus.benchmarks import load_benchmark
-    from auditor.corpus.samples import read_samples
-    from auditor.types import Label, Outcome, Status
-
-    toy = Path(__file__).resolve().parents[1] / "corpora" / "toy"
-    expected = json.loads((toy / "expected.json").read_text())
-    tasks = load_benchmark(str(toy / "benchmark.jsonl"))
-    out = tmp_path_factory.mktemp("toy-labels")
-    rows = []
-    for c in read_samples(toy / "samples.jsonl", tasks).candidates:
-        status = Status(expected[c.task_id][c.sample_id])
-        weak = Outcome.FAIL if status is Status.REJECTED else Outcome.PASS
-        strong = Outcome.PASS if status is Status.CORRECT else Outcome.FAIL
-        rows.append(Label(c.task_id, c.sample_id, c.sha256, weak, strong, status).to_json())
-    (out / "labels.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    summary = {
-        "samples": {"file": str(toy / "samples.jsonl"), "data_relpath": None},
-        "benchmark": str(toy / "benchmark.jsonl"),
-    }
-    (out / "summary.json").write_text(json.dumps(summary))
-    return out
-
-
 def test_train_and_evaluate_cli_on_the_toy_corpus(toy_outdir: Path, tmp_path: Path) -> None:
     from click.testing import CliRunner
 

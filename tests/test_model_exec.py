@@ -428,30 +428,3 @@ def test_train_features_evaluate_execute_on_the_toy_corpus(
 
 
 TOY = Path(__file__).resolve().parents[1] / "corpora" / "toy"
-
-
-@pytest.fixture(scope="module")
-def toy_outdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A label OUTDIR for corpora/toy from its expected.json (as in test_model)."""
-    import json
-
-    from auditor.corpus.benchmarks import load_benchmark
-    from auditor.corpus.samples import read_samples
-    from auditor.types import Label, Outcome
-
-    expected = json.loads((TOY / "expected.json").read_text())
-    tasks = load_benchmark(str(TOY / "benchmark.jsonl"))
-    out = tmp_path_factory.mktemp("toy-labels")
-    rows = []
-    for c in read_samples(TOY / "samples.jsonl", tasks).candidates:
-        status = Status(expected[c.task_id][c.sample_id])
-        weak = Outcome.FAIL if status is Status.REJECTED else Outcome.PASS
-        strong = Outcome.PASS if status is Status.CORRECT else Outcome.FAIL
-        rows.append(Label(c.task_id, c.sample_id, c.sha256, weak, strong, status).to_json())
-    (out / "labels.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    summary = {
-        "samples": {"file": str(TOY / "samples.jsonl"), "data_relpath": None},
-        "benchmark": str(TOY / "benchmark.jsonl"),
-    }
-    (out / "summary.json").write_text(json.dumps(summary))
-    return out
