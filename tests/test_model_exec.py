@@ -396,6 +396,8 @@ def test_train_features_evaluate_execute_on_the_toy_corpus(
     assert {"samples_file_with_tasks", "file_with_tests", "single_file", "benchmark"} <= set(views)
     assert views["samples_file_with_tasks"]["model"]["n_candidates"] == 12
     assert not views["file_with_tests"]["benchmark_only"]
+    # benchmark-only is the static task set, not the exec routing of the same rows
+    assert views["benchmark"]["model"] != views["samples_file_with_tasks"]["model"]
     out = tmp_path / "t.parquet"
     res = runner.invoke(
         cli,

@@ -10,7 +10,7 @@ import numpy as np
 
 from auditor.metrics import Scores, reliability, score, threshold_table
 from auditor.model.baselines import BaselineFit, baseline_scores
-from auditor.model.context import SETS, with_batch
+from auditor.model.context import SETS, is_exec, with_batch
 from auditor.model.data import (
     CheckView,
     TrainingData,
@@ -140,8 +140,23 @@ def _views(
         out["samples_file"] = _view(fit_b, view.data.take(view.weak), checked, "peers")
     if data.exec_schema_hash is not None and model.has_exec:
         out |= _exec_views(model, data, fit_b)
+        # benchmark-only means the static `task` routing: without the exec columns, which
+        # would route every passer with peers to exec-peers
+        risk = model.predict_risk(_table(_static_only(data)))
     out["benchmark"] = _view(fit_b, data, risk, "task")
     return out
+
+
+def _static_only(data: TrainingData) -> TrainingData:
+    """`data` without its `exec.*` columns (as built without execution)."""
+    keep = [i for i, c in enumerate(data.columns) if not is_exec(c)]
+    return replace(
+        data,
+        columns=tuple(data.columns[i] for i in keep),
+        X=data.X[:, keep],
+        exec_schema_version=None,
+        exec_schema_hash=None,
+    )
 
 
 def _exec_views(model: TrainedModel, data: TrainingData, fit_b: BaselineFit) -> dict[str, View]:
