@@ -91,9 +91,12 @@ def test_a_model_without_exec_sets_keeps_the_calibrated_fallback(runs: dict[str,
     assert old.keys() == none.keys()
     for key, r in old.items():
         base = none[key]
-        assert r.execution.execution_risk == base.execution.execution_risk
         if r.execution.execution_risk is None:
+            assert base.execution.execution_risk is None
             continue
+        # the same calibrated score; its slowdown tie-break rests on measured times, which
+        # differ a little from run to run
+        assert r.execution.execution_risk == pytest.approx(base.execution.execution_risk, abs=0.02)
         assert r.risk == r.execution.execution_risk
         assert RISK["exec-peers"] != r.risk
         assert r.execution.static_risk == RISK["solo"]

@@ -430,3 +430,27 @@ def test_train_features_evaluate_execute_on_the_toy_corpus(
 
 
 TOY = Path(__file__).resolve().parents[1] / "corpora" / "toy"
+
+
+def test_exec_peers_is_the_calibrated_fixed_score() -> None:
+    """With the derived `exec.peer_score`, `exec-peers` is that one column, calibrated by a
+    logistic map (monotone, so check ranks passers exactly as the score does)."""
+    import numpy as np
+
+    from auditor.execution.signals import peer_score
+    from auditor.execution.table import TABLE_COLUMNS, rows_table
+    from auditor.model.context import context_names, feature_sets
+    from auditor.model.selection import set_families
+
+    cols = context_names(("ast.a", "rel.b", *TABLE_COLUMNS))
+    sets = feature_sets(cols)
+    assert [cols[i] for i in sets["exec-peers"]] == ["exec.peer_score"]
+    assert "exec.peer_score" not in [cols[i] for i in sets["exec-solo"]]
+    assert set_families("exec-peers", ("hgb",)) == ("logreg",)
+    assert set_families("peers", ("hgb",)) == ("hgb",)
+    row = {"exec.cluster_share": 0.25, "exec.mutant_survival": 0.5, "exec.slowdown": 2.0}
+    table = rows_table([("t", "0", "x"), ("t", "1", "y")], [row, {}])
+    got = table.values[:, table.columns.index("exec.peer_score")]
+    want = peer_score(np.array([0.25]), np.array([0.5]), np.array([2.0]))[0]
+    assert got[0] == want == 1 - 0.25 + 0.1 * 0.5 + 0.02 * 2.0
+    assert np.isnan(got[1])  # no peers, no score

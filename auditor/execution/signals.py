@@ -282,7 +282,19 @@ def cluster_means(
     return out
 
 
-def peer_score(cluster_share: np.ndarray, mutant_survival: np.ndarray) -> np.ndarray:
-    """Transparent false-positive score among peers: 1 - cluster share, ties within a cluster
-    broken by mutant survival (weight 0.1: any weight in 0.05-0.3 measured the same)."""
-    return 1.0 - cluster_share + 0.1 * np.nan_to_num(mutant_survival, nan=0.5)
+# Weights of the fixed peer score's tie-breaks (see reports/execution/README.md): any of
+# 0.05-0.3 for mutant survival and 0.01-0.05 for slowdown measured the same.
+SURVIVAL_WEIGHT = 0.1
+SLOWDOWN_WEIGHT = 0.02
+
+
+def peer_score(
+    cluster_share: np.ndarray, mutant_survival: np.ndarray, slowdown: np.ndarray | None = None
+) -> np.ndarray:
+    """Fixed false-positive score among peers: 1 - cluster share, ties within a cluster broken
+    by mutant survival and by relative time (a slower candidate is riskier). Missing
+    survival counts as 0.5, missing slowdown as 0 (as fast as its peers)."""
+    score = 1.0 - cluster_share + SURVIVAL_WEIGHT * np.nan_to_num(mutant_survival, nan=0.5)
+    if slowdown is not None:
+        score = score + SLOWDOWN_WEIGHT * np.nan_to_num(slowdown, nan=0.0)
+    return score

@@ -27,23 +27,38 @@ from auditor.execution.consensus import CONSENSUS_VERSION
 from auditor.execution.harness import HARNESS_VERSION
 from auditor.execution.mutants import MUTANTS_VERSION
 from auditor.execution.runner import ExecRunner
-from auditor.execution.signals import COLUMNS, ExecConfig, task_block
+from auditor.execution.signals import COLUMNS, ExecConfig, peer_score, task_block
 from auditor.features.base import Extraction
 from auditor.features.cache import FeatureCache
 from auditor.types import Candidate, FeatureTable, Task
 
+# What a cached task block holds (the sandbox's work); the table adds derived columns.
 SCHEMA_VERSION = f"exec-{AMPLIFY_VERSION}.{HARNESS_VERSION}.{MUTANTS_VERSION}.{CONSENSUS_VERSION}"
 CACHE_EXTRACTOR = "exec"
+# Computed from the block's columns whenever a table is built (training and check alike),
+# so adding one re-runs nothing: the fixed peer score (`signals.peer_score`).
+DERIVED = ("exec.peer_score",)
+TABLE_COLUMNS: tuple[str, ...] = (*COLUMNS, *DERIVED)
+TABLE_VERSION = f"{SCHEMA_VERSION}+score1"
 
 
-def schema_hash(columns: Sequence[str] = COLUMNS) -> str:
-    payload = json.dumps([list(columns), SCHEMA_VERSION])
+def with_derived(values: np.ndarray) -> np.ndarray:
+    """`values` over COLUMNS with the DERIVED columns appended (NaN without peers)."""
+    col = {c: values[:, i] for i, c in enumerate(COLUMNS)}
+    score = peer_score(col["exec.cluster_share"], col["exec.mutant_survival"], col["exec.slowdown"])
+    return np.column_stack([values, score])
+
+
+def schema_hash(columns: Sequence[str] = TABLE_COLUMNS, version: str = TABLE_VERSION) -> str:
+    """Hash of a table's (or, with COLUMNS and SCHEMA_VERSION, a cached block's) schema."""
+    payload = json.dumps([list(columns), version])
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
 def task_key(task: Task, shas: Sequence[str], cfg: ExecConfig) -> str:
     """Cache key of one task's rows (see the module docstring)."""
-    h = hashlib.sha256(f"{SCHEMA_VERSION}|{schema_hash()}|{cfg!r}|{task.task_id}|".encode())
+    block = schema_hash(COLUMNS, SCHEMA_VERSION)
+    h = hashlib.sha256(f"{SCHEMA_VERSION}|{block}|{cfg!r}|{task.task_id}|".encode())
     for inp in task.base_input:
         h.update(input_key(inp).encode("utf-8", "surrogatepass") + b"\x00")
     h.update(b"|" + "\n".join(shas).encode())
@@ -102,9 +117,9 @@ def exec_table(
                 progress(f"execution: task {k}/{len(by_task)} ({hits} from the cache)")
     return FeatureTable(
         keys=tuple((c.task_id, c.sample_id, c.sha256) for c in candidates),
-        columns=COLUMNS,
-        values=values,
-        schema_version=SCHEMA_VERSION,
+        columns=TABLE_COLUMNS,
+        values=with_derived(values),
+        schema_version=TABLE_VERSION,
         schema_hash=schema_hash(),
     )
 
@@ -117,9 +132,9 @@ def rows_table(
     values = np.array([[r.get(c, np.nan) for c in COLUMNS] for r in rows], dtype=float)
     return FeatureTable(
         keys=tuple(keys),
-        columns=COLUMNS,
-        values=values.reshape(len(keys), len(COLUMNS)),
-        schema_version=SCHEMA_VERSION,
+        columns=TABLE_COLUMNS,
+        values=with_derived(values.reshape(len(keys), len(COLUMNS))),
+        schema_version=TABLE_VERSION,
         schema_hash=schema_hash(),
     )
 

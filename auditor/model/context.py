@@ -33,12 +33,13 @@ EXEC_PREFIX = "exec."
 EXEC_SETS = ("exec-peers", "exec-solo")
 ALL_SETS = (*SETS, *EXEC_SETS)
 EXEC_PEER_MARK = "exec.cluster_share"  # finite exactly when the candidate had peers
+EXEC_SCORE = "exec.peer_score"  # the fixed peer score (`auditor.execution.table.DERIVED`)
 # The per-candidate exec columns get task context: a cluster share means little without the
 # task's spread of them (codegen16b weak-passers, exec columns only, 5 task-grouped folds:
 # within-task AUC logreg 0.756 -> 0.785, hgb 0.785 -> 0.832 with the context). The per-task
 # exec columns (the same value on every row of a task) get none: their mean is the value
-# itself and their std zero. The transparent peer score (1 - cluster share + 0.1 mutant
-# survival) is not a column: added to the same fits it moved within-task AUC by < 0.005.
+# itself and their std zero. (With the fixed peer score as `exec-peers`, the context serves
+# the derived context columns only; gradient boosting over all of them is what it replaced.)
 EXEC_PER_TASK = (
     "exec.n_clusters",
     "exec.split_inputs",
@@ -122,7 +123,11 @@ def feature_sets(columns: Sequence[str]) -> dict[str, list[int]]:
     if execs:
         from auditor.execution.solo import COLUMNS as SOLO_COLUMNS  # training only: lazy
 
-        sets["exec-peers"] = sorted([*no_task, *execs])
+        # The fixed peer score alone: gradient boosting over every static and exec column
+        # ranked worse within a task (0.795 vs 0.836, reports/execution/README.md); its
+        # estimator is the score's calibration (`selection.SET_FAMILIES`).
+        score = [i for i, c in enumerate(columns) if c == EXEC_SCORE]
+        sets["exec-peers"] = score or sorted([*no_task, *execs])
         sets["exec-solo"] = sorted([*solo, *(i for i in execs if columns[i] in SOLO_COLUMNS)])
     return sets
 

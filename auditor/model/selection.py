@@ -129,6 +129,16 @@ class CVReport:
 CHECK_SETS = ("solo", "peers", "exec-peers", "exec-solo")
 
 
+# Sets whose family is fixed: `exec-peers` is one score whose within-task ranking is the
+# point, so its estimator is a logistic calibration (monotone: the ranking is kept).
+SET_FAMILIES: Mapping[str, tuple[str, ...]] = {"exec-peers": ("logreg",)}
+
+
+def set_families(feature_set: str, families: Sequence[str]) -> tuple[str, ...]:
+    """The families compared for `feature_set`."""
+    return SET_FAMILIES.get(feature_set, tuple(families))
+
+
 def _set_columns(columns: Sequence[str], feature_set: str) -> list[int]:
     sets = feature_sets(context_names(columns))
     if feature_set not in sets:
@@ -270,14 +280,14 @@ def fit(
             report = cross_validate(
                 data,
                 feature_set=name,
-                families=families,
+                families=set_families(name, families),
                 outer=outer,
                 inner=inner,
                 view=view if name == "peers" else None,
                 progress=progress,
             )
             cv_json[name] = report.to_json()
-        best, inner_scores = select(cols, data, families, inner)
+        best, inner_scores = select(cols, data, set_families(name, families), inner)
         cv_json.setdefault(name, {})["selection"] = {
             k: round(v, 6) for k, v in inner_scores.items()
         }

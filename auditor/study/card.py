@@ -139,13 +139,15 @@ def _exec_model(meta: Mapping[str, Any]) -> list[str]:
     return [
         "",
         "Trained with execution (`--execute`; execution schema",
-        f"`{meta['exec_schema_hash']}`, {meta.get('exec_schema_version')}): `exec-peers` adds every",
-        "`exec.*` column (consensus among the task's weak-test passers on amplified inputs,",
-        "single-candidate signals, cluster-level means, and the per-candidate columns' task",
-        "context) to `peers`, and scores a passer of `check --tasks` that has peers; `exec-solo`",
-        "adds the single-candidate exec columns only (no consensus, no context) to `solo`, and",
-        "scores a file checked alone with `--tests`. The static sets never see an `exec.*`",
-        "column; without execution (`--no-execute`) they score as above.",
+        f"`{meta['exec_schema_hash']}`, {meta.get('exec_schema_version')}): `exec-peers` is the",
+        "calibration (a logistic map, so it keeps the ranking) of the fixed peer score",
+        "`exec.peer_score` = 1 - cluster share + 0.1 mutant survival + 0.02 slowdown, computed",
+        "among the task's weak-test passers on amplified inputs; it scores a passer of",
+        "`check --tasks` that has peers. Gradient boosting over every static and exec column",
+        "ranked worse within a task on the same folds (reports/execution/README.md).",
+        "`exec-solo` adds the single-candidate exec columns (no consensus, no context) to",
+        "`solo` and scores a file checked alone with `--tests`. The static sets never see an",
+        "`exec.*` column; without execution (`--no-execute`) they score as above.",
     ]
 
 
