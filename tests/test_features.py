@@ -545,29 +545,50 @@ def test_real_candidates_batch_independent(shared_corpora: Path) -> None:
     assert table.column("pylint.failed").sum() <= table.column("ast.failed").sum() + 1
 
 
-def _hold_temp_dir(parent: str, ready: object) -> None:
-    import tempfile
-    import time
+class _HoldTempDir:
+    """An extractor that keeps a temporary directory open until it is stopped."""
 
+    name, version, columns = "hold", "1", ("hold.x",)
+
+    def __init__(self, parent: str, ready: object) -> None:
+        self.parent, self.ready = parent, ready
+
+    def extract(self, batch: object) -> list:
+        import tempfile
+        import time
+
+        with tempfile.TemporaryDirectory(prefix="held-", dir=self.parent):
+            self.ready.set()  # type: ignore[attr-defined]
+            time.sleep(30)
+        return []
+
+
+def _worker(parent: str, ready: object, in_batch: bool) -> None:
     runner.worker_init()
-    with tempfile.TemporaryDirectory(prefix="held-", dir=parent):
+    if not in_batch:  # idle, as a pool worker waiting for work
         ready.set()  # type: ignore[attr-defined]
+        import time
+
         time.sleep(30)
+    runner.EXTRACTORS["hold"] = _HoldTempDir(parent, ready)  # type: ignore[index]
+    runner.pool_batch("hold", [Item("sha", "x = 1\n")])
 
 
-def test_sigterm_lets_a_pool_worker_clean_up(tmp_path: Path) -> None:
-    """`check` stops its features child's workers with SIGTERM: their temporary directories
-    (pylint's copies of the candidates) must not stay behind."""
+@pytest.mark.parametrize("in_batch", [True, False])
+def test_sigterm_ends_a_pool_worker_and_its_batch_cleans_up(tmp_path: Path, in_batch: bool) -> None:
+    """`check` stops its features child's workers with SIGTERM: they must exit (busy or
+    idle), and a busy one's temporary directories (pylint's copies of the candidates) must
+    not stay behind."""
     import multiprocessing
     import os
     import signal
 
     ctx = multiprocessing.get_context("fork")
     ready = ctx.Event()
-    child = ctx.Process(target=_hold_temp_dir, args=(str(tmp_path), ready))
+    child = ctx.Process(target=_worker, args=(str(tmp_path), ready, in_batch))
     child.start()
     assert ready.wait(10)
-    assert len(list(tmp_path.iterdir())) == 1
+    assert len(list(tmp_path.iterdir())) == (1 if in_batch else 0)
     assert child.pid is not None
     os.kill(child.pid, signal.SIGTERM)
     child.join(10)

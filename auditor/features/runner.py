@@ -7,6 +7,7 @@ import hashlib
 import json
 import math
 import multiprocessing
+import os
 import platform
 import signal
 from collections.abc import Iterator, Mapping, Sequence
@@ -159,15 +160,41 @@ def compute(
     return results
 
 
-def _exit_on_term(signum: int, _frame: object) -> None:
-    raise SystemExit(128 + signum)
+class _Terminated(BaseException):
+    """SIGTERM inside a batch: unwinds its `with` blocks, then the worker exits."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+_in_batch = False  # set while a pool worker runs a batch (one batch at a time per process)
+
+
+def _on_term(signum: int, _frame: object) -> None:
+    if _in_batch:
+        raise _Terminated(128 + signum)
+    os._exit(128 + signum)
 
 
 def worker_init() -> None:
-    """A pool worker leaves on SIGTERM through an exception, so its `with` blocks run: `check`
-    stops the features child's process group with SIGTERM, and a worker killed in the middle
-    of pylint would otherwise leave its temporary directory of candidates behind."""
-    signal.signal(signal.SIGTERM, _exit_on_term)
+    """SIGTERM ends a pool worker at once, but a batch first unwinds: `check` stops the
+    features child's process group with SIGTERM, and a worker killed in the middle of pylint
+    would otherwise leave its temporary directory of candidates behind."""
+    signal.signal(signal.SIGTERM, _on_term)
+
+
+def pool_batch(name: str, items: Sequence[Item]) -> list[Extraction]:
+    """`run_batch` in a pool worker: on SIGTERM the batch's `with` blocks clean up, then the
+    process exits (the pool's worker loop would catch the exception and carry on)."""
+    global _in_batch
+    _in_batch = True
+    try:
+        return run_batch(name, items)
+    except _Terminated as stop:
+        os._exit(stop.code)
+    finally:
+        _in_batch = False
 
 
 def _run_parallel(
@@ -177,7 +204,9 @@ def _run_parallel(
         "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     )
     with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=worker_init) as pool:
-        futures = {pool.submit(run_batch, name, list(batch)): (name, batch) for name, batch in work}
+        futures = {
+            pool.submit(pool_batch, name, list(batch)): (name, batch) for name, batch in work
+        }
         for fut in cf.as_completed(futures):
             name, batch = futures[fut]
             yield name, batch, fut.result()
