@@ -39,7 +39,7 @@ CACHE_EXTRACTOR = "exec"
 # so adding one re-runs nothing: the fixed peer score (`signals.peer_score`).
 DERIVED = ("exec.peer_score",)
 TABLE_COLUMNS: tuple[str, ...] = (*COLUMNS, *DERIVED)
-TABLE_VERSION = f"{SCHEMA_VERSION}+score1"
+TABLE_VERSION = f"{SCHEMA_VERSION}+score1"  # bump when `signals.peer_score` changes
 
 
 def with_derived(values: np.ndarray) -> np.ndarray:
