@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from auditor.cli import cli
 from auditor.cli._options import executor_options
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from auditor.types import Candidate, FeatureTable, Task
 
 
 @cli.command("features")
@@ -83,7 +88,8 @@ def features_command(
     got = load_input(source, labels=labels, benchmark=benchmark, data_dir=data_dir)
     if summary and got.labels is None:
         raise UsageError("--summary needs labels (a label OUTDIR, labels.jsonl or --labels)")
-    if execute and (got.labels is None or not got.tasks):
+    tasks = got.tasks or {}
+    if execute and (got.labels is None or not tasks):  # before the long extraction
         raise UsageError("--execute needs labels and the benchmark's tasks (the weak inputs)")
     table = features.extract(
         got.candidates,
@@ -98,7 +104,7 @@ def features_command(
         from auditor.features.cache import default_cache_dir
 
         cache = None if no_cache else (cache_dir or default_cache_dir())
-        table = _with_execution(table, got, cache, jobs)
+        table = _with_execution(table, got.candidates, tasks, cache, jobs)
     features.write_table(table, output)
     if summary:
         signals = feature_signals(table)
@@ -112,17 +118,23 @@ def features_command(
     return 0
 
 
-def _with_execution(table: Any, got: Any, cache_dir: Path | None, jobs: int) -> Any:
-    """`table` with the exec.* columns of its weak-test passers (cached per task in
-    `cache_dir` unless None)."""
+def _with_execution(
+    table: FeatureTable,
+    candidates: Sequence[Candidate],
+    tasks: Mapping[str, Task],
+    cache_dir: Path | None,
+    jobs: int,
+) -> FeatureTable:
+    """`table` (joined with labels) with the exec.* columns of its weak-test passers (cached
+    per task in `cache_dir` unless None)."""
     from auditor.execution.table import exec_table, hstack
     from auditor.types import Status
 
     weak = (Status.CORRECT, Status.FALSE_POSITIVE)
-    passed = [s in weak for s in table.labels]
+    passed = [s in weak for s in table.labels or ()]
     ex = exec_table(
-        got.candidates,
-        got.tasks,
+        candidates,
+        tasks,
         passed,
         jobs=jobs,
         cache_dir=cache_dir,
