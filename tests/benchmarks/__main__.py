@@ -21,6 +21,7 @@ BENCHMARKS = (
     "bench_behavior",
     "bench_resampling",
     "bench_check",
+    "bench_check_execution",
 )
 
 
