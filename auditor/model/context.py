@@ -38,8 +38,9 @@ EXEC_SCORE = "exec.peer_score"  # the fixed peer score (`auditor.execution.table
 # task's spread of them (codegen16b weak-passers, exec columns only, 5 task-grouped folds:
 # within-task AUC logreg 0.756 -> 0.785, hgb 0.785 -> 0.832 with the context). The per-task
 # exec columns (the same value on every row of a task) get none: their mean is the value
-# itself and their std zero. (With the fixed peer score as `exec-peers`, the context serves
-# the derived context columns only; gradient boosting over all of them is what it replaced.)
+# itself and their std zero. Since `exec-peers` became the fixed peer score alone, no set
+# reads these context columns (gradient boosting over them is what it replaced); they stay
+# because dropping them changes the model's columns (a retrain).
 EXEC_PER_TASK = (
     "exec.n_clusters",
     "exec.split_inputs",

@@ -149,14 +149,8 @@ def _views(
 
 def _static_only(data: TrainingData) -> TrainingData:
     """`data` without its `exec.*` columns (as built without execution)."""
-    keep = [i for i, c in enumerate(data.columns) if not is_exec(c)]
-    return replace(
-        data,
-        columns=tuple(data.columns[i] for i in keep),
-        X=data.X[:, keep],
-        exec_schema_version=None,
-        exec_schema_hash=None,
-    )
+    static = data.with_columns([c for c in data.columns if not is_exec(c)])
+    return replace(static, exec_schema_version=None, exec_schema_hash=None)
 
 
 def _exec_views(model: TrainedModel, data: TrainingData, fit_b: BaselineFit) -> dict[str, View]:
