@@ -1,0 +1,166 @@
+"""How far consensus over the generated inputs can go: where the false positives sit.
+
+    PYTHONPATH=$PWD python3 -m tests.benchmarks.exec_headroom [--names codegen16b ...]
+        [--max-tasks N] [--jobs 2] [--out reports/execution/headroom.json]
+
+Runs the peer outputs exactly as `check` does (`bench_execution.corpus_rows`, no solo
+signals) and splits each corpus's false positives by what the outputs can say of them:
+  blind      in a task whose passers all give the same outputs on every kept input
+  mixed      sharing its whole output vector with at least one correct passer
+  separable  in an output cluster of false positives only
+and gives, beside `1 - cluster share`, the within-task ROC-AUC of an *oracle* that knows
+each output cluster's share of false positives: the best any score constant within a
+cluster can do with these inputs. With the timing tie-break added (`exec.slowdown`, as in
+`exec.peer_score`) it bounds the fixed score from above. The labels only score; no solution
+text is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from auditor.corpus.labels import load_labeled
+from auditor.execution.runner import ExecRunner
+from auditor.execution.signals import COLUMNS, SLOWDOWN_WEIGHT
+from auditor.io import atomic_write
+from auditor.metrics import within_task_auc
+from tests.benchmarks.bench_execution import CORPORA, corpus_rows
+
+
+def cluster_ids(vectors: Sequence[Any], groups: np.ndarray) -> np.ndarray:
+    """Per row, an id equal for the rows of one group with the same vector ("" when None)."""
+    out = np.array([""] * len(vectors), dtype=object)
+    ids: dict[tuple[str, Any], int] = {}
+    for i, (v, g) in enumerate(zip(vectors, groups, strict=True)):
+        if v is not None:
+            out[i] = f"{g}\x00{ids.setdefault((g, v), len(ids))}"
+    return out.astype(str)
+
+
+def placement(y: np.ndarray, groups: np.ndarray, clusters: np.ndarray) -> np.ndarray:
+    """Per row: "blind", "mixed", "separable" (see the module doc) or "" (no vector)."""
+    out = np.array([""] * len(y), dtype=object)
+    has = clusters != ""
+    n_clusters = {g: len(set(clusters[has & (groups == g)])) for g in set(groups[has])}
+    fp_share = {c: float(y[clusters == c].mean()) for c in set(clusters[has])}
+    for i in np.flatnonzero(has):
+        if n_clusters[groups[i]] <= 1:
+            out[i] = "blind"
+        else:
+            out[i] = "separable" if fp_share[clusters[i]] == 1.0 else "mixed"
+    return out.astype(str)
+
+
+def oracle(y: np.ndarray, clusters: np.ndarray) -> np.ndarray:
+    """Each row's output cluster's share of false positives (NaN without a vector)."""
+    out = np.full(len(y), np.nan)
+    for c in set(clusters) - {""}:
+        m = clusters == c
+        out[m] = y[m].mean()
+    return out
+
+
+def loo_share(clusters: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Leave-one-out cluster share among the group's rows with a vector (as consensus does)."""
+    out = np.full(len(clusters), np.nan)
+    size = Counter(clusters)
+    per_group = Counter(groups[clusters != ""])
+    for i, c in enumerate(clusters):
+        if c and per_group[groups[i]] > 1:
+            out[i] = (size[c] - 1) / (per_group[groups[i]] - 1)
+    return out
+
+
+def summarize(d: dict[str, Any], strong: dict[int, str]) -> dict[str, Any]:
+    """The split of the false positives and the within-task AUCs for one set of rows."""
+    y, g = d["y"], d["groups"]
+    clusters = cluster_ids(d["vectors"], g)
+    where = placement(y, g, clusters)
+    slow = np.nan_to_num(d["X"][:, COLUMNS.index("exec.slowdown")], nan=0.0)
+    share = loo_share(clusters, g)
+    orc = oracle(y, clusters)
+    fp = y & (where != "")
+    split = {k: int((fp & (where == k)).sum()) for k in ("blind", "mixed", "separable")}
+    mixed_status = Counter(strong[int(i)] for i in np.flatnonzero(fp & (where == "mixed")))
+
+    def auc(s: np.ndarray) -> float:
+        return round(within_task_auc(y, s, g)[0], 3)
+
+    return {
+        "false_positives": int(fp.sum()),
+        "where": split,
+        "mixed_by_strong_status": dict(mixed_status),
+        "within_task": {
+            "1 - cluster share": auc(1 - share),
+            "1 - cluster share + slowdown": auc(1 - share + SLOWDOWN_WEIGHT * slow),
+            "oracle cluster": auc(orc),
+            "oracle cluster + slowdown": auc(orc + SLOWDOWN_WEIGHT * slow),
+        },
+        "groups": within_task_auc(y, orc, g)[1],
+    }
+
+
+def _strong(args: argparse.Namespace, name: str, d: dict[str, Any]) -> dict[int, str]:
+    labels = load_labeled(args.corpora / name, data_dir=args.data_dir).labels
+    by_id = {(lb.task_id, lb.sample_id): lb.strong_status.value for lb in labels}
+    return {i: by_id[(t, s)] for i, (t, s) in enumerate(zip(d["groups"], d["ids"], strict=True))}
+
+
+def joined(data: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """All corpora's rows as one set, groups kept apart per corpus."""
+    return {
+        "y": np.concatenate([d["y"] for d in data.values()]),
+        "groups": np.concatenate([[f"{n}:{t}" for t in d["groups"]] for n, d in data.items()]),
+        "vectors": [v for d in data.values() for v in d["vectors"]],
+        "X": np.vstack([d["X"] for d in data.values()]),
+    }
+
+
+def render(res: dict[str, Any]) -> str:
+    lines = [f"{'corpus':14s} {'FPs':>5s} {'blind':>6s} {'mixed':>6s} {'separ.':>6s}  within-task"]
+    for name, r in res.items():
+        w = r["where"]
+        aucs = "  ".join(f"{k} {v:.3f}" for k, v in r["within_task"].items())
+        lines.append(f"{name:14s} {r['false_positives']:5d} {w['blind']:6d} {w['mixed']:6d} "
+                     f"{w['separable']:6d}  {aucs}")  # fmt: skip
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpora", type=Path, default=Path("corpora/labels"))
+    ap.add_argument("--names", nargs="*", default=list(CORPORA))
+    ap.add_argument("--data-dir", type=Path, default=Path("../shared/corpora"))
+    ap.add_argument("--max-tasks", type=int, default=0, help="first N tasks per corpus (0: all)")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--out", type=Path, default=Path("reports/execution/headroom.json"))
+    args = ap.parse_args(argv)
+    args.only, args.no_solo = [], True  # what corpus_rows reads besides
+    data: dict[str, dict[str, Any]] = {}
+    res: dict[str, Any] = {}
+    strong_all: dict[int, str] = {}
+    with ExecRunner(args.jobs) as run:
+        for name in args.names:
+            data[name] = corpus_rows(name, args, run)
+            strong = _strong(args, name, data[name])
+            res[name] = summarize(data[name], strong)
+            offset = len(strong_all)  # rows of the corpora before, in `joined` order
+            strong_all.update({offset + i: s for i, s in strong.items()})
+    if len(data) > 1:
+        res["all"] = summarize(joined(data), strong_all)
+    print(render(res))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(args.out, json.dumps(res, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
