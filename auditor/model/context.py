@@ -114,7 +114,7 @@ def feature_sets(columns: Sequence[str]) -> dict[str, list[int]]:
     """Column indices of each feature set (over the columns with task context appended):
     `task` every static column; `peers` what a batch of candidates without their task gives;
     `solo` what one candidate alone gives (no relative or context columns). With `exec.*`
-    columns, also `exec-peers` (`peers` plus every exec column and its context) and
+    columns, also `exec-peers` (the fixed peer score `exec.peer_score` alone) and
     `exec-solo` (`solo` plus the single-candidate exec columns, without context)."""
     static = [i for i, c in enumerate(columns) if not is_exec(c)]
     no_task = [i for i in static if not columns[i].startswith(NEEDS_TASK)]
@@ -127,8 +127,10 @@ def feature_sets(columns: Sequence[str]) -> dict[str, list[int]]:
         # The fixed peer score alone: gradient boosting over every static and exec column
         # ranked worse within a task (0.795 vs 0.836, reports/execution/README.md); its
         # estimator is the score's calibration (`selection.SET_FAMILIES`).
+        # A table without it (built before the score existed) has no exec-peers set.
         score = [i for i, c in enumerate(columns) if c == EXEC_SCORE]
-        sets["exec-peers"] = score or sorted([*no_task, *execs])
+        if score:
+            sets["exec-peers"] = score
         sets["exec-solo"] = sorted([*solo, *(i for i in execs if columns[i] in SOLO_COLUMNS)])
     return sets
 
