@@ -21,11 +21,12 @@ from auditor.execution.amplify import (
     guided,
     hint_domain,
     typed_inputs,
+    wide,
 )
 from auditor.execution.domain import Shape, in_domain, infer_domain
 from auditor.execution.mutants import mutants
 from auditor.execution.runner import ExecRunner
-from auditor.execution.signals import COLUMNS, task_features
+from auditor.execution.signals import COLUMNS, peer_score, task_features
 from auditor.execution.solo import code_map
 from auditor.types import Task
 
@@ -232,6 +233,69 @@ def test_solo_crash_and_hang_rates() -> None:
     crash = got[:, COLUMNS.index("exec.crash_rate")]
     assert 0 < crash[0] < 0.5 and crash[1] > 0.9  # 1/0 raises; the loop hangs unless x == 0
     assert got[1, COLUMNS.index("exec.timeout_rate")] > 0
+
+
+# -- wide inputs: outside the implied domain, a consensus of their own ---------------------------
+@pytest.mark.parametrize("name", sorted(BASES))
+def test_wide_inputs_leave_the_domain_and_are_deterministic(name: str) -> None:
+    base = BASES[name]
+    dom = infer_domain(base)
+    got = wide(name, base, n=30, seed=1)
+    assert _keys(got) == _keys(wide(name, base, n=30, seed=1)) and len(got) <= 30
+    assert not any(in_domain(x, dom) for x in got)
+    keys = _keys(got)
+    assert len(set(keys)) == len(keys) and not set(keys) & set(_keys(base))
+    assert not set(keys) & set(_keys(amplify(name, base).inputs))  # never in the in-domain set
+
+
+def test_wide_inputs_of_natural_lists_include_negatives() -> None:
+    got = wide("t", [[[1, 2, 3]], [[4, 3, 2, 1]], [[3, 2, 3, 100, 3]]], n=48)
+    assert any(any(v < 0 for v in x[0]) for x in got)
+
+
+def test_wide_share_is_a_leave_one_out_share_nan_without_wide_inputs() -> None:
+    assert cons.shares([("a",), ("a",), ("b",), None], [True] * 4).tolist()[:3] == [0.5, 0.5, 0]
+    assert np.isnan(cons.shares([(), ()], [True, True])).all()  # no wide input kept
+    assert np.isnan(cons.shares([("a",)], [True])).all()  # no other peer
+    vecs = [("v:1",)] * 3
+    col = cons.COLUMNS.index("exec.wide_share")
+    got = cons.consensus_features(vecs, [True] * 3, wide=[("v:x",), ("v:x",), ("v:y",)])
+    assert got[:, col].tolist() == [0.5, 0.5, 0.0]
+    assert np.isnan(cons.consensus_features(vecs, [True] * 3)[:, col]).all()
+
+
+def test_peer_score_ranks_wide_disagreement_inside_a_cluster() -> None:
+    share, survival = np.array([0.5, 0.5]), np.array([0.0, 0.0])
+    got = peer_score(share, survival, None, np.array([1.0, 0.0]))
+    assert got[1] > got[0]  # same in-domain cluster; the second disagrees outside
+    assert peer_score(share, survival, None, np.array([np.nan, 1.0])).tolist() == [0.5, 0.5]
+    assert got[1] - got[0] < 0.5  # never outweighs half a cluster of in-domain agreement
+
+
+RUNNING_MAX = "def running_max(xs: list[int]) -> list[int]:\n    pass\n"
+RUNNING_MAX_CORRECT = (
+    "def running_max(xs):\n    out = []\n    for x in xs:\n"
+    "        out.append(x if not out else max(out[-1], x))\n    return out\n",
+    "def running_max(xs):\n    import itertools\n    return list(itertools.accumulate(xs, max))\n",
+    "def running_max(xs):\n    return [max(xs[: i + 1]) for i in range(len(xs))]\n",
+)
+# Starts at 0: right on every natural list (all the weak tests show), wrong on negatives.
+RUNNING_MAX_ZERO = (
+    "def running_max(xs):\n    m, out = 0, []\n    for x in xs:\n"
+    "        m = max(m, x)\n        out.append(m)\n    return out\n"
+)
+
+
+def test_mistake_outside_the_domain_shows_in_wide_share_only() -> None:
+    task = Task("toy/running_max", RUNNING_MAX, "running_max", "",
+                ([[1, 2, 3]], [[4, 3, 2, 1]], [[3, 2, 3, 100, 3]]), ())  # fmt: skip
+    codes = [*RUNNING_MAX_CORRECT, RUNNING_MAX_ZERO]
+    with ExecRunner(2) as run:
+        got = task_features(run, task, codes, [True] * 4)
+    share = got[:, COLUMNS.index("exec.cluster_share")]
+    wide_share = got[:, COLUMNS.index("exec.wide_share")]
+    assert (share == 1.0).all()  # in the domain, all four agree
+    assert (wide_share[:3] == 2 / 3).all() and wide_share[3] == 0.0
 
 
 # -- slowdown among peers ----------------------------------------------------------------------

@@ -8,8 +8,11 @@ Strategies (each deterministic under `seed`; none reads `plus_input` or a refere
              the prompt's type hints where the inputs say nothing (e.g. an empty list)
   mutation   `auditor.behavior.mutate` at a larger budget
   guided     mutation around the inputs on which the passers disagree (DiffTrust)
-Every input goes through the domain filter (`domain.in_domain`); the run-time half of the
-validity filter (inputs on which most passers raise) is in `auditor.execution.signals`.
+  wide       the boundary values and mutations the domain filter rejects (`wide`)
+Every input but the wide ones goes through the domain filter (`domain.in_domain`); the wide
+ones are compared only among themselves (`exec.wide_share`), never mixed into the in-domain
+consensus. The run-time half of the validity filter (inputs on which most passers raise)
+is in `auditor.execution.signals`.
 
 Values are drawn with a seeded `random.Random`, not hypothesis: hypothesis draws are
 driven by its engine inside `@given` (shrinking, a database, health checks), and
@@ -26,13 +29,14 @@ import math
 import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from auditor.behavior.mutate import SIZE_CAP, input_key, probe_inputs, size
 from auditor.execution.domain import Shape, in_domain, infer_domain
 
-AMPLIFY_VERSION = "1"
-STRATEGIES = ("boundary", "typed", "mutation", "guided")
+AMPLIFY_VERSION = "2"  # 2: wide inputs
+STRATEGIES = ("boundary", "typed", "mutation", "guided", "wide")
 
 
 @dataclass(frozen=True)
@@ -203,6 +207,7 @@ class Budget:
     typed: int = 16
     mutation: int = 48
     guided: int = 32
+    wide: int = 48
 
 
 def _take(
@@ -275,3 +280,38 @@ def guided(
     seen = {input_key(list(s)) for s in (*base_inputs, *known)}
     mutated = probe_inputs(f"{task_id}#guided#{seed}", [list(s) for s in splitting], n * 3)
     return tuple(_take(iter(mutated), n, domain, seen, len(mutated)))
+
+
+def wide(
+    task_id: str,
+    base_inputs: Sequence[Any],
+    *,
+    prompt: str = "",
+    entry_point: str = "",
+    n: int = 48,
+    seed: int = 0,
+) -> tuple[tuple[Any, ...], ...]:
+    """Up to `n` inputs OUTSIDE the domain the weak inputs imply: boundary values and
+    mutations that `in_domain` rejects (a negative where all were natural, a longer list).
+
+    Correct programs may disagree there (the task may not define them), so these inputs
+    never join the in-domain consensus; but the mistake of a wrong program often lives just
+    there (a running maximum started at 0 shows on negative numbers only), and within a
+    cluster of programs that agree in the domain, the ones that also agree with their peers
+    outside it are the likelier correct ones (reports/execution/README.md)."""
+    base = [list(s) for s in base_inputs if isinstance(s, list | tuple)]
+    domain = refine(infer_domain(base), hint_domain(prompt, entry_point))
+    base = [s for s in base if len(s) == len(domain)]
+    if not base or n <= 0:
+        return ()
+    seen = {input_key(s) for s in base}
+    stream = [*islice(boundary_inputs(base, domain), 20000),
+              *probe_inputs(f"{task_id}#wide#{seed}", base, 4 * n)]  # fmt: skip
+    out: list[tuple[Any, ...]] = []
+    for args in stream:
+        key = input_key(list(args))
+        if key in seen or in_domain(args, domain) or size(args, SIZE_CAP + 1) > SIZE_CAP:
+            continue
+        seen.add(key)
+        out.append(tuple(args))
+    return tuple(_spread(out, n, _rng(task_id, "wide", seed)))

@@ -15,6 +15,8 @@ Per candidate (`exec.` columns):
   crash_rate        share of inputs that raised, timed out or killed the child (no peers needed)
   slowdown          log2(its summed time / the median of the other peers' sums), over the inputs
                     on which every other peer reported a time (`slowdown`)
+  wide_share        cluster_share over the wide inputs (outside the implied domain,
+                    `amplify.wide`), which never join the other columns; NaN when none was kept
 Per task (same value for every candidate of the task):
   n_clusters        distinct vectors among the peers
   split_inputs      inputs on which the peers do not all agree
@@ -45,9 +47,10 @@ COLUMNS: tuple[str, ...] = (
     "exec.n_peers",
     "exec.n_inputs",
     "exec.slowdown",
+    "exec.wide_share",
 )
 # Bump when a column's definition changes (keys the exec feature cache with the others).
-CONSENSUS_VERSION = "2"  # 2: exec.slowdown
+CONSENSUS_VERSION = "3"  # 2: exec.slowdown; 3: exec.wide_share
 
 SLOWDOWN_CLIP = (-4.0, 8.0)
 _TIME_FLOOR = 1e-5  # seconds: below the clock's resolution, sums of a few trivial calls tie
@@ -110,12 +113,17 @@ def consensus_features(
     peers: Sequence[bool],
     times: Sequence[Sequence[float] | None] | None = None,
     limit: float = 1.0,
+    wide: Sequence[Vector | None] | None = None,
 ) -> np.ndarray:
     """Rows x COLUMNS for the candidates of ONE task (NaN rows where the vector is None).
 
     `times` (per row, aligned with its vector; `ExecRunner.times`) and the per-input
-    `limit` give `exec.slowdown`; without them it is NaN."""
+    `limit` give `exec.slowdown`; without them it is NaN. `wide` (per row, its outputs on
+    the wide inputs) gives `exec.wide_share`."""
     out = np.full((len(vectors), len(COLUMNS)), np.nan)
+    if wide is not None:
+        usable_wide = [w if v is not None else None for w, v in zip(wide, vectors, strict=True)]
+        out[:, COLUMNS.index("exec.wide_share")] = shares(usable_wide, peers)
     if times is not None:
         usable = [t if v is not None else None for t, v in zip(times, vectors, strict=True)]
         out[:, COLUMNS.index("exec.slowdown")] = slowdown(usable, peers, limit)
@@ -146,6 +154,19 @@ def consensus_features(
             row = _row_stats(codes[r], keys[r], codes[others], [keys[k] for k in others])
             for name, value in row.items():
                 out[i, col[name]] = value
+    return out
+
+
+def shares(vectors: Sequence[Vector | None], peers: Sequence[bool]) -> np.ndarray:
+    """Per row, the share of the OTHER peers (with a vector) whose vector equals its own;
+    NaN without a vector, without other peers, or when the vectors are empty."""
+    out = np.full(len(vectors), np.nan)
+    pool = Counter(v for v, p in zip(vectors, peers, strict=True) if p and v is not None)
+    n = sum(pool.values())
+    for i, (v, p) in enumerate(zip(vectors, peers, strict=True)):
+        others = n - (1 if p else 0)
+        if v is not None and len(v) and others > 0:
+            out[i] = (pool[v] - (1 if p else 0)) / others
     return out
 
 

@@ -3,10 +3,10 @@
 `execute(candidates, tasks)` (a samples file with `--tasks`) or `execute(candidates, tasks,
 tests=...)` (one file with `--tests`) returns one `ExecResult` per candidate: its weak-test
 verdict, its `exec.*` features, which signals were used, and -- when it has peers -- an
-execution risk: the fixed peer score (1 - cluster share + 0.1 mutant survival + 0.02
-slowdown, `signals.peer_score`) through a logistic calibration measured on the shared
-corpora (PEER_CALIBRATION; see reports/execution/README.md), used when the model has no
-exec sets. No reference judges any generated input, and `plus_input` is
+execution risk: the fixed peer score (1 - cluster share + 0.2 (1 - wide share) + 0.1 mutant
+survival + 0.02 slowdown, `signals.peer_score`) through a logistic calibration measured on
+the shared corpora (PEER_CALIBRATION; see reports/execution/README.md), used when the model
+has no exec sets. No reference judges any generated input, and `plus_input` is
 never read (tasks reach this module with it emptied, see `tasks.load_tasks`).
 """
 
@@ -25,11 +25,12 @@ from auditor.execution.signals import COLUMNS, ExecConfig, peer_score, task_bloc
 from auditor.execution.verify import by_asserts, by_reference
 from auditor.types import Candidate, Outcome, Task
 
-# Platt scaling of peer_score (with the slowdown tie-break), fitted on the weak-test passers
-# of codegen16b, davinci002 and qwen25coder7b (21,462 rows with peers; task-grouped
-# out-of-fold Brier 0.094 vs 0.112 for the base rate, ECE 0.018). Used only when the model
-# has no exec sets: the packaged model's `exec-peers` calibrates the same score.
-PEER_CALIBRATION = (3.1489, -2.7557)
+# Platt scaling of peer_score (with the wide-share and slowdown tie-breaks), fitted on the
+# weak-test passers of codegen16b, davinci002 and qwen25coder7b (21,458 rows with peers;
+# task-grouped out-of-fold Brier 0.094 vs 0.112 for the base rate, ECE 0.012;
+# `bench_execution.calibration`). Used only when the model has no exec sets: the packaged
+# model's `exec-peers` calibrates the same score.
+PEER_CALIBRATION = (2.7613, -2.8015)
 
 
 @dataclass(frozen=True)
@@ -54,14 +55,16 @@ class ExecResult:
 
 
 def execution_risk(
-    cluster_share: float, mutant_survival: float, slowdown: float = math.nan
+    cluster_share: float,
+    mutant_survival: float,
+    slowdown: float = math.nan,
+    wide_share: float = math.nan,
 ) -> float | None:
     """The calibrated peer score as a probability (None without a cluster share)."""
     if not math.isfinite(cluster_share):
         return None
-    raw = float(
-        peer_score(np.array([cluster_share]), np.array([mutant_survival]), np.array([slowdown]))[0]
-    )
+    values = (cluster_share, mutant_survival, slowdown, wide_share)
+    raw = float(peer_score(*(np.array([v]) for v in values))[0])
     a, b = PEER_CALIBRATION
     return 1.0 / (1.0 + math.exp(-(a * raw + b)))
 
@@ -116,11 +119,8 @@ def _result(base: ExecResult, row: np.ndarray, has_peers: bool, with_solo: bool)
     )
     risk = None
     if has_peers:
-        risk = execution_risk(
-            features.get("exec.cluster_share", math.nan),
-            features.get("exec.mutant_survival", math.nan),
-            features.get("exec.slowdown", math.nan),
-        )
+        names = ("cluster_share", "mutant_survival", "slowdown", "wide_share")
+        risk = execution_risk(*(features.get(f"exec.{n}", math.nan) for n in names))
     return replace(base, features=features, signals=signals, risk=risk)
 
 

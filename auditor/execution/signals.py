@@ -2,8 +2,10 @@
 
 `peer_outputs` amplifies the weak inputs, runs every distinct program on them, spends the
 guided budget around the inputs that split the peers, and applies the run-time validity
-filter (inputs on which most peers crash are dropped). `task_features` turns that into the
-consensus columns and, per candidate, runs the harness for the solo columns. Only the weak
+filter (inputs on which most peers crash are dropped); the wide inputs (outside the domain
+the weak inputs imply, `amplify.wide`) ride in the same run and are kept apart.
+`task_features` turns that into the consensus columns and, per candidate, runs the harness
+for the solo columns. Only the weak
 inputs and the candidates are used: never `plus_input`, never a reference's outputs.
 """
 
@@ -18,7 +20,7 @@ import numpy as np
 
 from auditor.behavior.agreement import is_crash
 from auditor.execution import consensus, solo
-from auditor.execution.amplify import Budget, amplify, guided
+from auditor.execution.amplify import Budget, amplify, guided, wide
 from auditor.execution.consensus import Vector, consensus_features, splitting_inputs
 from auditor.execution.harness import ENTRY, coverage_queries, harness_program, mutant_queries
 from auditor.execution.mutants import mutants
@@ -61,7 +63,8 @@ class ExecConfig:
 
 @dataclass(frozen=True)
 class PeerRun:
-    """Kept inputs (after the validity filter), their origins and each program's outputs."""
+    """Kept inputs (after the validity filter), their origins and each program's outputs;
+    the wide inputs' outputs are kept apart (`wide`)."""
 
     inputs: tuple[tuple[Any, ...], ...]
     origin: tuple[str, ...]
@@ -70,6 +73,8 @@ class PeerRun:
     # per program, each kept input's time (NaN: timed out or never reported); None where the
     # vector is None or the sandbox backend measured no times
     times: tuple[tuple[float, ...] | None, ...] = ()
+    # per program, its outputs on the kept wide inputs (`amplify.wide`), apart from `vectors`
+    wide: tuple[Vector | None, ...] = ()
 
 
 def decode_inputs(task: Task, inputs: Sequence[Any]) -> list[Any] | None:
@@ -127,7 +132,9 @@ def peer_outputs(
 ) -> PeerRun:
     """Amplify, run every program, add guided inputs around splits, filter (see module doc).
 
-    The guided round is skipped once `until` (a `time.monotonic()` deadline) has passed."""
+    The wide inputs ride in the same run as the in-domain ones (one child per program) and
+    are split off after it. The guided round is skipped once `until` (a `time.monotonic()`
+    deadline) has passed."""
     amp = amplify(
         task.task_id,
         task.base_input,
@@ -136,11 +143,19 @@ def peer_outputs(
         budget=cfg.budget,
         seed=cfg.seed,
     )
-    fast = _pilot(run, task, codes, peers, cfg, amp.inputs)
-    inputs, origin = [amp.inputs[j] for j in fast], [amp.origin[j] for j in fast]
+    outside = wide(task.task_id, task.base_input, prompt=task.prompt,
+                   entry_point=task.entry_point, n=cfg.budget.wide, seed=cfg.seed)  # fmt: skip
+    both = (*amp.inputs, *outside)
+    fast = _pilot(run, task, codes, peers, cfg, both)
+    n_in = sum(j < len(amp.inputs) for j in fast)
+    inputs, origin = [both[j] for j in fast[:n_in]], [amp.origin[j] for j in fast[:n_in]]
     ds = dataset_of(task)
-    vectors = run.run(ds, task.task_id, task.entry_point, codes, inputs, cfg.limits)
-    times = run.times(ds, task.task_id, task.entry_point, codes, inputs, cfg.limits)
+    run_inputs = [both[j] for j in fast]
+    vectors = run.run(ds, task.task_id, task.entry_point, codes, run_inputs, cfg.limits)
+    times = run.times(ds, task.task_id, task.entry_point, codes, run_inputs, cfg.limits)
+    wide_vecs = [None if v is None else v[n_in:] for v in vectors]
+    vectors = [None if v is None else v[:n_in] for v in vectors]
+    times = [None if t is None else t[:n_in] for t in times]
     late = until is not None and time.monotonic() >= until
     split = [] if late else splitting_inputs(vectors, peers)
     extra = guided(
@@ -162,16 +177,21 @@ def peer_outputs(
         inputs += extra
         origin += ["guided"] * len(extra)
     keep = _valid(vectors, peers, cfg.crash_majority)
-    kept = [None if v is None else tuple(v[j] for j in keep) for v in vectors]
     kept_times = [None if t is None or v is None else tuple(t[j] for j in keep)
                   for t, v in zip(times, vectors, strict=True)]  # fmt: skip
+    keep_wide = _valid(wide_vecs, peers, cfg.crash_majority)
     return PeerRun(
         tuple(inputs[j] for j in keep),
         tuple(origin[j] for j in keep),
-        tuple(kept),
-        len(amp.inputs) + len(extra) - len(keep),
+        _columns(vectors, keep),
+        len(both) + len(extra) - len(keep) - len(keep_wide),
         tuple(kept_times),
+        _columns(wide_vecs, keep_wide),
     )
+
+
+def _columns(vectors: Sequence[Vector | None], keep: Sequence[int]) -> tuple[Vector | None, ...]:
+    return tuple(None if v is None else tuple(v[j] for j in keep) for v in vectors)
 
 
 _T = TypeVar("_T")
@@ -187,7 +207,7 @@ def _joined(
 def peer_block(pr: PeerRun, peers: Sequence[bool], cfg: ExecConfig) -> np.ndarray:
     """The consensus columns (`consensus.COLUMNS`) of a peer run, slowdown included."""
     times = pr.times or None
-    return consensus_features(pr.vectors, peers, times, cfg.limits.per_input_s)
+    return consensus_features(pr.vectors, peers, times, cfg.limits.per_input_s, pr.wide or None)
 
 
 def solo_rows(
@@ -286,15 +306,25 @@ def cluster_means(
 # 0.05-0.3 for mutant survival and 0.01-0.05 for slowdown measured the same.
 SURVIVAL_WEIGHT = 0.1
 SLOWDOWN_WEIGHT = 0.02
+# Disagreement outside the implied domain (`exec.wide_share`): on the shared corpora any of
+# 0.05-0.5 measured 0.843-0.851 within a task, against 0.820 without it in the same run
+# (reports/execution/README.md); 0.2, mid-range, was chosen on a prototype before that run.
+WIDE_WEIGHT = 0.2
 
 
 def peer_score(
-    cluster_share: np.ndarray, mutant_survival: np.ndarray, slowdown: np.ndarray | None = None
+    cluster_share: np.ndarray,
+    mutant_survival: np.ndarray,
+    slowdown: np.ndarray | None = None,
+    wide_share: np.ndarray | None = None,
 ) -> np.ndarray:
     """Fixed false-positive score among peers: 1 - cluster share, ties within a cluster broken
-    by mutant survival and by relative time (a slower candidate is riskier). Missing
-    survival counts as 0.5, missing slowdown as 0 (as fast as its peers)."""
+    by disagreement outside the implied domain (1 - wide share), mutant survival and relative
+    time (a slower candidate is riskier). Missing survival counts as 0.5, a missing slowdown
+    as 0 (as fast as its peers), a missing wide share as agreement (no wide input kept)."""
     score = 1.0 - cluster_share + SURVIVAL_WEIGHT * np.nan_to_num(mutant_survival, nan=0.5)
     if slowdown is not None:
         score = score + SLOWDOWN_WEIGHT * np.nan_to_num(slowdown, nan=0.0)
+    if wide_share is not None:
+        score = score + WIDE_WEIGHT * (1.0 - np.nan_to_num(wide_share, nan=1.0))
     return score

@@ -39,13 +39,18 @@ CACHE_EXTRACTOR = "exec"
 # so adding one re-runs nothing: the fixed peer score (`signals.peer_score`).
 DERIVED = ("exec.peer_score",)
 TABLE_COLUMNS: tuple[str, ...] = (*COLUMNS, *DERIVED)
-TABLE_VERSION = f"{SCHEMA_VERSION}+score1"  # bump when `signals.peer_score` changes
+TABLE_VERSION = f"{SCHEMA_VERSION}+score2"  # bump when `signals.peer_score` changes
 
 
 def with_derived(values: np.ndarray) -> np.ndarray:
     """`values` over COLUMNS with the DERIVED columns appended (NaN without peers)."""
     col = {c: values[:, i] for i, c in enumerate(COLUMNS)}
-    score = peer_score(col["exec.cluster_share"], col["exec.mutant_survival"], col["exec.slowdown"])
+    score = peer_score(
+        col["exec.cluster_share"],
+        col["exec.mutant_survival"],
+        col["exec.slowdown"],
+        col["exec.wide_share"],
+    )
     return np.column_stack([values, score])
 
 

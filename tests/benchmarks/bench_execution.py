@@ -68,6 +68,7 @@ SIGNS = {
     "exec.cluster_survival": 1.0,
     "exec.cluster_missed": 1.0,
     "exec.slowdown": 1.0,
+    "exec.wide_share": -1.0,
 }
 SOLO_SET = [c for c in SOLO_COLUMNS if c != "exec.n_mutants"]
 PEER_SET = [c for c in PEER_COLUMNS if c != "exec.n_inputs"] + SOLO_SET + list(CLUSTER_OF)
@@ -112,7 +113,11 @@ def corpus_rows(name: str, args: argparse.Namespace, run: ExecRunner) -> dict[st
         row_vecs = [vec[corpus.candidates[i].sha256] for i in rows]
         took = dict(zip(uniq, pr.times or [None] * len(uniq), strict=True))
         row_times = [took[corpus.candidates[i].sha256] for i in rows]
-        block = consensus_features(row_vecs, [True] * len(rows), row_times, cfg.limits.per_input_s)
+        outside = dict(zip(uniq, pr.wide or [None] * len(uniq), strict=True))
+        row_wide = [outside[corpus.candidates[i].sha256] for i in rows]
+        block = consensus_features(
+            row_vecs, [True] * len(rows), row_times, cfg.limits.per_input_s, row_wide
+        )
         out = np.full((len(rows), len(COLUMNS)), np.nan)
         keep = [CONSENSUS_COLUMNS.index(c) for c in PEER_COLUMNS]
         out[:, : len(PEER_COLUMNS)] = block[:, keep]
@@ -192,6 +197,12 @@ def calibration(score: np.ndarray, y: np.ndarray, groups: np.ndarray) -> dict[st
     }
 
 
+def full_score(X: np.ndarray) -> np.ndarray:
+    """`signals.peer_score` over rows of COLUMNS (what `exec.peer_score` holds)."""
+    names = ("cluster_share", "mutant_survival", "slowdown", "wide_share")
+    return peer_score(*(X[:, COLUMNS.index(f"exec.{n}")] for n in names))
+
+
 def table(data: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Per-signal and combined AUCs per corpus and pooled over all."""
     X = np.vstack([d["X"] for d in data.values()])
@@ -208,22 +219,14 @@ def table(data: dict[str, dict[str, Any]]) -> dict[str, Any]:
         for set_name, cols in (("exec-peers", PEER_SET), ("exec-solo", SOLO_SET)):
             s = combined(X, y, g, cols)
             out["signals"][set_name] = {"all": _auc(y, s, g)}
-    # The transparent scores (weights fixed by hand, not fitted; see reports/execution):
-    # mutant survival breaks the ties of cluster share within a cluster.
-    cs, surv = (
-        X[:, COLUMNS.index("exec.cluster_share")],
-        X[:, COLUMNS.index("exec.mutant_survival")],
-    )
-    for name, fn in (
-        ("score-peers", lambda X: peer_score(X[:, COLUMNS.index("exec.cluster_share")],
-                                             X[:, COLUMNS.index("exec.mutant_survival")])),
-        ("score-solo", lambda X: np.nan_to_num(X[:, COLUMNS.index("exec.mutant_survival")],
-                                               nan=0.5)),
-    ):  # fmt: skip
+    # The transparent scores (weights fixed by hand, not fitted; see reports/execution): the
+    # fixed peer score as `check` computes it, and mutant survival alone for a lone file.
+    for name, fn in (("score-peers", full_score), ("score-solo", lambda X: np.nan_to_num(
+            X[:, COLUMNS.index("exec.mutant_survival")], nan=0.5))):  # fmt: skip
         out["signals"][name] = {"all": _auc(y, fn(X), g)} | {
             c: _auc(d["y"], fn(d["X"]), d["groups"]) for c, d in data.items()
         }
-    out["calibration"] = calibration(peer_score(cs, surv), y, g)
+    out["calibration"] = calibration(full_score(X), y, g)
     out["signals"]["random"] = {"all": _auc(y, np.random.default_rng(0).random(len(y)), g)}
     return out
 
