@@ -96,7 +96,7 @@ def corpus_rows(name: str, args: argparse.Namespace, run: ExecRunner) -> dict[st
             by_task.setdefault(lb.task_id, []).append(i)
     tasks = [t for t in by_task if not args.only or t in args.only][: args.max_tasks or None]
     cfg = ExecConfig()
-    feats, ys, groups, ids, vectors = [], [], [], [], []
+    feats, ys, groups, ids, vectors, wides = [], [], [], [], [], []
     timing = {"peer_s": 0.0, "peer_programs": 0, "solo_s": 0.0, "solo_programs": 0, "unique": 0}
     for t in tasks:
         rows = by_task[t]
@@ -138,6 +138,7 @@ def corpus_rows(name: str, args: argparse.Namespace, run: ExecRunner) -> dict[st
         groups += [t] * len(rows)
         ids += [corpus.labels[i].sample_id for i in rows]
         vectors += row_vecs
+        wides += row_wide
         print(
             f"{name} {t}: {len(uniq)} programs, {len(pr.inputs)} inputs, {took:.1f} s",
             file=sys.stderr,
@@ -148,6 +149,7 @@ def corpus_rows(name: str, args: argparse.Namespace, run: ExecRunner) -> dict[st
         "groups": np.array(groups),
         "ids": ids,
         "vectors": vectors,  # per row, its output vector on the kept inputs (None: not run)
+        "wide": wides,  # per row, its outputs on the kept wide inputs (`PeerRun.wide`)
         "timing": timing,
         "tasks": len(tasks),
     }

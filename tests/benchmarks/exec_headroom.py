@@ -11,7 +11,8 @@ signals) and splits each corpus's false positives by what the outputs can say of
 and gives, beside `1 - cluster share`, the within-task ROC-AUC of an *oracle* that knows
 each output cluster's share of false positives: the best any score constant within a
 cluster can do with these inputs. With the timing tie-break added (`exec.slowdown`, as in
-`exec.peer_score`) it bounds the fixed score from above. The labels only score; no solution
+`exec.peer_score`) it bounds the fixed score from above. The same split and oracle follow
+with the wide inputs' outputs joined to each vector ("with wide"): what they add. The labels only score; no solution
 text is written.
 """
 
@@ -79,10 +80,16 @@ def loo_share(clusters: np.ndarray, groups: np.ndarray) -> np.ndarray:
     return out
 
 
-def summarize(d: dict[str, Any], strong: dict[int, str]) -> dict[str, Any]:
-    """The split of the false positives and the within-task AUCs for one set of rows."""
+def summarize(
+    d: dict[str, Any], strong: dict[int, str], joined_wide: bool = False
+) -> dict[str, Any]:
+    """The split of the false positives and the within-task AUCs for one set of rows
+    (`joined_wide`: clusters over the in-domain and the wide outputs together)."""
     y, g = d["y"], d["groups"]
-    clusters = cluster_ids(d["vectors"], g)
+    vectors = d["vectors"]
+    if joined_wide:
+        vectors = [None if v is None else (v, w) for v, w in zip(vectors, d["wide"], strict=True)]
+    clusters = cluster_ids(vectors, g)
     where = placement(y, g, clusters)
     slow = np.nan_to_num(d["X"][:, COLUMNS.index("exec.slowdown")], nan=0.0)
     share = loo_share(clusters, g)
@@ -120,16 +127,17 @@ def joined(data: dict[str, dict[str, Any]]) -> dict[str, Any]:
         "y": np.concatenate([d["y"] for d in data.values()]),
         "groups": np.concatenate([[f"{n}:{t}" for t in d["groups"]] for n, d in data.items()]),
         "vectors": [v for d in data.values() for v in d["vectors"]],
+        "wide": [w for d in data.values() for w in d["wide"]],
         "X": np.vstack([d["X"] for d in data.values()]),
     }
 
 
 def render(res: dict[str, Any]) -> str:
-    lines = [f"{'corpus':14s} {'FPs':>5s} {'blind':>6s} {'mixed':>6s} {'separ.':>6s}  within-task"]
+    lines = [f"{'corpus':26s} {'FPs':>5s} {'blind':>6s} {'mixed':>6s} {'separ.':>6s}  within-task"]
     for name, r in res.items():
         w = r["where"]
         aucs = "  ".join(f"{k} {v:.3f}" for k, v in r["within_task"].items())
-        lines.append(f"{name:14s} {r['false_positives']:5d} {w['blind']:6d} {w['mixed']:6d} "
+        lines.append(f"{name:26s} {r['false_positives']:5d} {w['blind']:6d} {w['mixed']:6d} "
                      f"{w['separable']:6d}  {aucs}")  # fmt: skip
     return "\n".join(lines)
 
@@ -152,10 +160,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             data[name] = corpus_rows(name, args, run)
             strong = _strong(args, name, data[name])
             res[name] = summarize(data[name], strong)
+            res[f"{name} with wide"] = summarize(data[name], strong, joined_wide=True)
             offset = len(strong_all)  # rows of the corpora before, in `joined` order
             strong_all.update({offset + i: s for i, s in strong.items()})
     if len(data) > 1:
         res["all"] = summarize(joined(data), strong_all)
+        res["all with wide"] = summarize(joined(data), strong_all, joined_wide=True)
     print(render(res))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(args.out, json.dumps(res, indent=2) + "\n")
