@@ -270,16 +270,22 @@ def print_table(res: dict[str, Any]) -> None:
         print(f"{sig:24s} {a['pooled']:7.3f} {a['within']:7.3f} {a['tasks']:6d}")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def corpus_options(doc: str, out: str) -> argparse.ArgumentParser:
+    """The options `corpus_rows` reads (and `--out`), for this script and its neighbours."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
     ap.add_argument("--corpora", type=Path, default=Path("corpora/labels"))
     ap.add_argument("--names", nargs="*", default=list(CORPORA))
     ap.add_argument("--data-dir", type=Path, default=Path("../shared/corpora"))
     ap.add_argument("--max-tasks", type=int, default=0, help="first N tasks per corpus (0: all)")
     ap.add_argument("--only", nargs="*", default=[], help="these task ids only")
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--out", type=Path, default=Path(out))
+    return ap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = corpus_options(__doc__ or "", "reports/execution/signal.json")
     ap.add_argument("--no-solo", action="store_true")
-    ap.add_argument("--out", type=Path, default=Path("reports/execution/signal.json"))
     ap.add_argument("--from-rows", type=Path, nargs="*", help="only recompute the table")
     args = ap.parse_args(argv)
     if args.from_rows:

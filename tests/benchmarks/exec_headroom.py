@@ -23,7 +23,6 @@ import json
 import sys
 from collections import Counter
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -33,7 +32,7 @@ from auditor.execution.runner import ExecRunner
 from auditor.execution.signals import COLUMNS, SLOWDOWN_WEIGHT
 from auditor.io import atomic_write
 from auditor.metrics import within_task_auc
-from tests.benchmarks.bench_execution import CORPORA, corpus_rows
+from tests.benchmarks.bench_execution import corpus_options, corpus_rows
 
 
 def cluster_ids(vectors: Sequence[Any], groups: np.ndarray) -> np.ndarray:
@@ -143,15 +142,8 @@ def render(res: dict[str, Any]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--corpora", type=Path, default=Path("corpora/labels"))
-    ap.add_argument("--names", nargs="*", default=list(CORPORA))
-    ap.add_argument("--data-dir", type=Path, default=Path("../shared/corpora"))
-    ap.add_argument("--max-tasks", type=int, default=0, help="first N tasks per corpus (0: all)")
-    ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--out", type=Path, default=Path("reports/execution/headroom.json"))
-    args = ap.parse_args(argv)
-    args.only, args.no_solo = [], True  # what corpus_rows reads besides
+    args = corpus_options(__doc__ or "", "reports/execution/headroom.json").parse_args(argv)
+    args.no_solo = True  # consensus only: the solo harness is not needed here
     data: dict[str, dict[str, Any]] = {}
     res: dict[str, Any] = {}
     strong_all: dict[int, str] = {}
