@@ -211,15 +211,21 @@ class Budget:
 
 
 def _take(
-    stream: Iterator[Sequence[Any]], n: int, domain: Sequence[Shape], seen: set[str], tries: int
+    stream: Iterator[Sequence[Any]],
+    n: int,
+    domain: Sequence[Shape],
+    seen: set[str],
+    tries: int,
+    inside: bool = True,
 ) -> list[tuple[Any, ...]]:
-    """Up to `n` new, in-domain, not oversized inputs from `stream` (at most `tries` looked at)."""
+    """Up to `n` new, not oversized inputs from `stream` (at most `tries` looked at), in the
+    domain (`inside`) or outside it."""
     out: list[tuple[Any, ...]] = []
     for _, args in zip(range(tries), stream, strict=False):
         if len(out) >= n:
             break
         key = input_key(list(args))
-        if key in seen or not in_domain(args, domain) or size(args, SIZE_CAP + 1) > SIZE_CAP:
+        if key in seen or in_domain(args, domain) != inside or size(args, SIZE_CAP + 1) > SIZE_CAP:
             continue
         seen.add(key)
         out.append(tuple(args))
@@ -304,14 +310,8 @@ def wide(
     base = [s for s in base if len(s) == len(domain)]
     if not base or n <= 0:
         return ()
-    seen = {input_key(s) for s in base}
     stream = [*islice(boundary_inputs(base, domain), 20000),
               *probe_inputs(f"{task_id}#wide#{seed}", base, 4 * n)]  # fmt: skip
-    out: list[tuple[Any, ...]] = []
-    for args in stream:
-        key = input_key(list(args))
-        if key in seen or in_domain(args, domain) or size(args, SIZE_CAP + 1) > SIZE_CAP:
-            continue
-        seen.add(key)
-        out.append(tuple(args))
+    seen = {input_key(s) for s in base}
+    out = _take(iter(stream), len(stream), domain, seen, len(stream), inside=False)
     return tuple(_spread(out, n, _rng(task_id, "wide", seed)))
