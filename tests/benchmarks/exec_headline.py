@@ -82,9 +82,13 @@ def transparent(data: TrainingData, static: np.ndarray) -> dict[str, np.ndarray]
     score = np.nan_to_num(
         peer_score(col["exec.cluster_share"], col["exec.mutant_survival"]), nan=0.5
     )
+    # the shipped score without its wide term: what the wide inputs add, on the same rows
+    names = ("cluster_share", "mutant_survival", "slowdown")
+    no_wide = np.nan_to_num(peer_score(*(col[f"exec.{n}"] for n in names)), nan=0.5)
     return {
         "transparent": score,
         "transparent+static": score + TIE_BREAK * static,
+        "score without wide": no_wide,
         "1 - cluster share": 1.0 - col["exec.cluster_share"],
     }
 
@@ -168,7 +172,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         keys = [k for k, lab in zip(table.keys, table.labels or (), strict=True) if lab in WEAK]
         result["second_verifier"][name] = {
             s: second_verifier(c.labels, _risk_by_sample(keys, scores[s][m]))
-            for s in ("exec-peers", "transparent", "transparent+static", "peers")
+            for s in (
+                "exec-peers",
+                "score without wide",
+                "transparent",
+                "transparent+static",
+                "peers",
+            )
         }
         if args.scores_dir:
             for s, risk in scores.items():
