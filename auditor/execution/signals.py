@@ -318,9 +318,9 @@ def peer_score(
     slowdown: np.ndarray | None = None,
     wide_share: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Fixed false-positive score among peers: 1 - cluster share, ties within a cluster broken
-    by disagreement outside the implied domain (1 - wide share), mutant survival and relative
-    time (a slower candidate is riskier). Missing survival counts as 0.5, a missing slowdown
+    """Fixed false-positive score among peers: 1 - cluster share, then, weighing less (so they
+    mostly order a cluster's members), disagreement outside the implied domain (1 - wide
+    share), mutant survival and relative time (a slower candidate is riskier). Missing survival counts as 0.5, a missing slowdown
     as 0 (as fast as its peers), a missing wide share as agreement (no wide input kept)."""
     score = 1.0 - cluster_share + SURVIVAL_WEIGHT * np.nan_to_num(mutant_survival, nan=0.5)
     if slowdown is not None:
