@@ -21,7 +21,7 @@ import numpy as np
 
 from auditor.execution.harvest import Harvest, harvest
 from auditor.execution.runner import ExecRunner
-from auditor.execution.signals import COLUMNS, ExecConfig, peer_score, task_block
+from auditor.execution.signals import COLUMNS, SCORE_INPUTS, ExecConfig, peer_score, task_block
 from auditor.execution.verify import by_asserts, by_reference
 from auditor.types import Candidate, Outcome, Task
 
@@ -119,8 +119,7 @@ def _result(base: ExecResult, row: np.ndarray, has_peers: bool, with_solo: bool)
     )
     risk = None
     if has_peers:
-        names = ("cluster_share", "mutant_survival", "slowdown", "wide_share")
-        risk = execution_risk(*(features.get(f"exec.{n}", math.nan) for n in names))
+        risk = execution_risk(*(features.get(c, math.nan) for c in SCORE_INPUTS))
     return replace(base, features=features, signals=signals, risk=risk)
 
 

@@ -310,6 +310,8 @@ SLOWDOWN_WEIGHT = 0.02
 # 0.05-0.5 measured 0.843-0.851 within a task, against 0.820 without it in the same run
 # (reports/execution/README.md); 0.2, mid-range, was chosen on a prototype before that run.
 WIDE_WEIGHT = 0.2
+# The columns `peer_score` reads, in its argument order (callers look them up by name).
+SCORE_INPUTS = ("exec.cluster_share", "exec.mutant_survival", "exec.slowdown", "exec.wide_share")
 
 
 def peer_score(
@@ -320,8 +322,9 @@ def peer_score(
 ) -> np.ndarray:
     """Fixed false-positive score among peers: 1 - cluster share, then, weighing less (so they
     mostly order a cluster's members), disagreement outside the implied domain (1 - wide
-    share), mutant survival and relative time (a slower candidate is riskier). Missing survival counts as 0.5, a missing slowdown
-    as 0 (as fast as its peers), a missing wide share as agreement (no wide input kept)."""
+    share), mutant survival and relative time (a slower candidate is riskier). Missing
+    survival counts as 0.5, a missing slowdown as 0 (as fast as its peers), a missing wide
+    share as agreement (no wide input kept)."""
     score = 1.0 - cluster_share + SURVIVAL_WEIGHT * np.nan_to_num(mutant_survival, nan=0.5)
     if slowdown is not None:
         score = score + SLOWDOWN_WEIGHT * np.nan_to_num(slowdown, nan=0.0)

@@ -27,7 +27,7 @@ from auditor.execution.consensus import CONSENSUS_VERSION
 from auditor.execution.harness import HARNESS_VERSION
 from auditor.execution.mutants import MUTANTS_VERSION
 from auditor.execution.runner import ExecRunner
-from auditor.execution.signals import COLUMNS, ExecConfig, peer_score, task_block
+from auditor.execution.signals import COLUMNS, SCORE_INPUTS, ExecConfig, peer_score, task_block
 from auditor.features.base import Extraction
 from auditor.features.cache import FeatureCache
 from auditor.types import Candidate, FeatureTable, Task
@@ -44,13 +44,7 @@ TABLE_VERSION = f"{SCHEMA_VERSION}+score2"  # bump when `signals.peer_score` cha
 
 def with_derived(values: np.ndarray) -> np.ndarray:
     """`values` over COLUMNS with the DERIVED columns appended (NaN without peers)."""
-    col = {c: values[:, i] for i, c in enumerate(COLUMNS)}
-    score = peer_score(
-        col["exec.cluster_share"],
-        col["exec.mutant_survival"],
-        col["exec.slowdown"],
-        col["exec.wide_share"],
-    )
+    score = peer_score(*(values[:, COLUMNS.index(c)] for c in SCORE_INPUTS))
     return np.column_stack([values, score])
 
 

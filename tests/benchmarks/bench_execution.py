@@ -39,6 +39,7 @@ from auditor.execution.signals import (
     CLUSTER_OF,
     COLUMNS,
     PEER_COLUMNS,
+    SCORE_INPUTS,
     SOLO_COLUMNS,
     ExecConfig,
     cluster_means,
@@ -201,8 +202,7 @@ def calibration(score: np.ndarray, y: np.ndarray, groups: np.ndarray) -> dict[st
 
 def full_score(X: np.ndarray) -> np.ndarray:
     """`signals.peer_score` over rows of COLUMNS (what `exec.peer_score` holds)."""
-    names = ("cluster_share", "mutant_survival", "slowdown", "wide_share")
-    return peer_score(*(X[:, COLUMNS.index(f"exec.{n}")] for n in names))
+    return peer_score(*(X[:, COLUMNS.index(c)] for c in SCORE_INPUTS))
 
 
 def table(data: dict[str, dict[str, Any]]) -> dict[str, Any]:

@@ -39,7 +39,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GroupKFold
 
 from auditor.corpus.labels import load_labeled
-from auditor.execution.signals import peer_score
+from auditor.execution.signals import SCORE_INPUTS, peer_score
 from auditor.io import atomic_write
 from auditor.metrics import task_bootstrap, within_task_auc
 from auditor.model import corpus_table, stack_tables
@@ -83,8 +83,7 @@ def transparent(data: TrainingData, static: np.ndarray) -> dict[str, np.ndarray]
         peer_score(col["exec.cluster_share"], col["exec.mutant_survival"]), nan=0.5
     )
     # the shipped score without its wide term: what the wide inputs add, on the same rows
-    names = ("cluster_share", "mutant_survival", "slowdown")
-    no_wide = np.nan_to_num(peer_score(*(col[f"exec.{n}"] for n in names)), nan=0.5)
+    no_wide = np.nan_to_num(peer_score(*(col[c] for c in SCORE_INPUTS[:3])), nan=0.5)
     return {
         "transparent": score,
         "transparent+static": score + TIE_BREAK * static,

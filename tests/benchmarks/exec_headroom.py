@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from auditor.corpus.labels import load_labeled
+from auditor.execution.consensus import shares
 from auditor.execution.runner import ExecRunner
 from auditor.execution.signals import COLUMNS, SLOWDOWN_WEIGHT
 from auditor.io import atomic_write
@@ -69,13 +70,13 @@ def oracle(y: np.ndarray, clusters: np.ndarray) -> np.ndarray:
 
 
 def loo_share(clusters: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """Leave-one-out cluster share among the group's rows with a vector (as consensus does)."""
+    """Leave-one-out cluster share among the group's rows with a vector (`consensus.shares`
+    per group, every row a peer)."""
     out = np.full(len(clusters), np.nan)
-    size = Counter(clusters)
-    per_group = Counter(groups[clusters != ""])
-    for i, c in enumerate(clusters):
-        if c and per_group[groups[i]] > 1:
-            out[i] = (size[c] - 1) / (per_group[groups[i]] - 1)
+    for g in set(groups):
+        rows = np.flatnonzero(groups == g)
+        keys = [(c,) if c else None for c in clusters[rows]]
+        out[rows] = shares(keys, [True] * len(rows))
     return out
 
 
