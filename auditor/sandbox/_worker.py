@@ -756,11 +756,10 @@ def probe_candidate(sandbox, probe: dict, cfg: dict) -> dict:
     """
     inputs = _decode_probe_inputs(probe["dataset"], probe["task_id"], list(probe["inputs"]))
     good = [i for i, inp in enumerate(inputs) if inp is not None]
-    total, per = float(probe["per_input_s"]), float(probe["per_input_s"])
+    per = float(probe["per_input_s"])
     cap = 2 * float(probe["total_s"]) + 2.0
     phase = {"name": "probe", "inputs": [inputs[i] for i in good], "limits": [per] * len(good),
              "cap": cap, "wall": cap, "item_wall": 3 * per + 1.0, "total_s": probe["total_s"]}  # fmt: skip
-    del total
     req = {"mode": "probe", "code": probe["code"], "entry_point": probe["entry_point"],
            "clock": probe["clock"], "phases": [phase]}  # fmt: skip
     got: list = []
