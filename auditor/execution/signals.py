@@ -135,45 +135,23 @@ def peer_outputs(
     The wide inputs ride in the same run as the in-domain ones (one child per program) and
     are split off after it. The guided round is skipped once `until` (a `time.monotonic()`
     deadline) has passed."""
-    amp = amplify(
-        task.task_id,
-        task.base_input,
-        prompt=task.prompt,
-        entry_point=task.entry_point,
-        budget=cfg.budget,
-        seed=cfg.seed,
-    )
+    amp = amplify(task.task_id, task.base_input, prompt=task.prompt,
+                  entry_point=task.entry_point, budget=cfg.budget, seed=cfg.seed)  # fmt: skip
     outside = wide(task.task_id, task.base_input, prompt=task.prompt,
                    entry_point=task.entry_point, n=cfg.budget.wide, seed=cfg.seed)  # fmt: skip
     both = (*amp.inputs, *outside)
     fast = _pilot(run, task, codes, peers, cfg, both)
     n_in = sum(j < len(amp.inputs) for j in fast)
     inputs, origin = [both[j] for j in fast[:n_in]], [amp.origin[j] for j in fast[:n_in]]
-    ds = dataset_of(task)
-    run_inputs = [both[j] for j in fast]
-    vectors = run.run(ds, task.task_id, task.entry_point, codes, run_inputs, cfg.limits)
-    times = run.times(ds, task.task_id, task.entry_point, codes, run_inputs, cfg.limits)
+    vectors, times = _run_timed(run, task, codes, [both[j] for j in fast], cfg.limits)
     wide_vecs = [None if v is None else v[n_in:] for v in vectors]
-    vectors = [None if v is None else v[:n_in] for v in vectors]
-    times = [None if t is None else t[:n_in] for t in times]
+    vectors, times = _head(vectors, n_in), _head(times, n_in)
     late = until is not None and time.monotonic() >= until
     split = [] if late else splitting_inputs(vectors, peers)
-    extra = guided(
-        task.task_id,
-        [inputs[j] for j in split],
-        task.base_input,
-        amp.inputs,
-        n=cfg.budget.guided,
-        seed=cfg.seed,
-    )
+    extra = _guided_inputs(run, task, codes, peers, cfg, [inputs[j] for j in split], amp.inputs)
     if extra:
-        extra = tuple(extra[j] for j in _pilot(run, task, codes, peers, cfg, extra))
-    if extra:
-        more = run.run(ds, task.task_id, task.entry_point, codes, extra, cfg.limits)
-        vectors = _joined(vectors, more)
-        times = _joined(
-            times, run.times(ds, task.task_id, task.entry_point, codes, extra, cfg.limits)
-        )
+        more, more_times = _run_timed(run, task, codes, extra, cfg.limits)
+        vectors, times = _joined(vectors, more), _joined(times, more_times)
         inputs += extra
         origin += ["guided"] * len(extra)
     keep = _valid(vectors, peers, cfg.crash_majority)
@@ -188,6 +166,38 @@ def peer_outputs(
         tuple(kept_times),
         _columns(wide_vecs, keep_wide),
     )
+
+
+def _run_timed(
+    run: ExecRunner, task: Task, codes: Sequence[str], inputs: Sequence[Any], limits: Limits
+) -> tuple[list[Vector | None], list[tuple[float, ...] | None]]:
+    """Every program's outputs on the inputs, and the per-input times of that run."""
+    ds = dataset_of(task)
+    vectors = run.run(ds, task.task_id, task.entry_point, codes, inputs, limits)
+    return vectors, run.times(ds, task.task_id, task.entry_point, codes, inputs, limits)
+
+
+def _guided_inputs(
+    run: ExecRunner,
+    task: Task,
+    codes: Sequence[str],
+    peers: Sequence[bool],
+    cfg: ExecConfig,
+    splitting: Sequence[Any],
+    known: Sequence[Any],
+) -> tuple[Any, ...]:
+    """The guided budget's new inputs around the splitting ones, less those too slow for the
+    pilots (empty when nothing splits the peers)."""
+    extra = guided(task.task_id, splitting, task.base_input, known, n=cfg.budget.guided,
+                   seed=cfg.seed)  # fmt: skip
+    if not extra:
+        return ()
+    return tuple(extra[j] for j in _pilot(run, task, codes, peers, cfg, extra))
+
+
+def _head(rows: Sequence[tuple[_T, ...] | None], n: int) -> list[tuple[_T, ...] | None]:
+    """Per program, the first `n` entries (None stays None)."""
+    return [None if r is None else r[:n] for r in rows]
 
 
 def _columns(vectors: Sequence[Vector | None], keep: Sequence[int]) -> tuple[Vector | None, ...]:
