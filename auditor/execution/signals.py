@@ -195,11 +195,6 @@ def _guided_inputs(
     return tuple(extra[j] for j in _pilot(run, task, codes, peers, cfg, extra))
 
 
-def _head(rows: Sequence[tuple[_T, ...] | None], n: int) -> list[tuple[_T, ...] | None]:
-    """Per program, the first `n` entries (None stays None)."""
-    return [None if r is None else r[:n] for r in rows]
-
-
 def _columns(vectors: Sequence[Vector | None], keep: Sequence[int]) -> tuple[Vector | None, ...]:
     return tuple(None if v is None else tuple(v[j] for j in keep) for v in vectors)
 
@@ -212,6 +207,11 @@ def _joined(
 ) -> list[tuple[_T, ...] | None]:
     """Per program, its results on two input lists end to end (None if either is None)."""
     return [None if a is None or b is None else a + b for a, b in zip(first, second, strict=True)]
+
+
+def _head(rows: Sequence[tuple[_T, ...] | None], n: int) -> list[tuple[_T, ...] | None]:
+    """Per program, the first `n` entries (None stays None)."""
+    return [None if r is None else r[:n] for r in rows]
 
 
 def peer_block(pr: PeerRun, peers: Sequence[bool], cfg: ExecConfig) -> np.ndarray:
