@@ -11,8 +11,9 @@ from __future__ import annotations
 import ast
 import hashlib
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from auditor.features.base import Extraction, Item
 
@@ -233,90 +234,132 @@ def _param_names(args: ast.arguments) -> list[str]:
 
 
 def walk(tree: ast.AST) -> _Walk:
-    """Counts and shape of a parsed module, docstrings excluded.
+    """Counts and shape of a parsed module, docstrings excluded: one pass over the tree
+    that fills every counter at once (`_Tally`)."""
+    tally = _Tally()
+    for node, depth in _preorder(tree, _docstring_ids(tree)):
+        tally.add(node, depth)
+    return tally.result()
 
-    Long because it is one pass over the tree that fills every counter at once: split into
-    several visitors it would walk each candidate several times.
-    """
-    skip = _docstring_ids(tree)
-    kinds: Counter[str] = Counter()
-    consts: Counter[str] = Counter()
-    distinct_consts: set[str] = set()
-    names: set[str] = set()
-    literals: list[str] = []
-    shape: list[str] = []
-    n = depth_max = 0
-    n_functions = n_params = n_unused = 0
-    n_return_const = n_compare_const = n_branch_const = n_broad = 0
-    func_names: set[str] = set()
-    calls: list[str] = []
-    for node, depth in _preorder(tree, skip):
-        n += 1
-        depth_max = max(depth_max, depth)
-        shape.append(_SHAPE_CODE.get(type(node).__name__, "?"))
+
+@dataclass
+class _Tally:
+    """The counters of `walk`, filled node by node (one handler per node type)."""
+
+    kinds: Counter[str] = field(default_factory=Counter)
+    consts: Counter[str] = field(default_factory=Counter)
+    distinct_consts: set[str] = field(default_factory=set)
+    names: set[str] = field(default_factory=set)
+    literals: list[str] = field(default_factory=list)
+    shape: list[str] = field(default_factory=list)
+    func_names: set[str] = field(default_factory=set)
+    calls: list[str] = field(default_factory=list)
+    n: int = 0
+    depth_max: int = 0
+    n_functions: int = 0
+    n_params: int = 0
+    n_unused: int = 0
+    n_return_const: int = 0
+    n_compare_const: int = 0
+    n_branch_const: int = 0
+    n_broad: int = 0
+
+    def add(self, node: ast.AST, depth: int) -> None:
+        self.n += 1
+        self.depth_max = max(self.depth_max, depth)
+        self.shape.append(_SHAPE_CODE.get(type(node).__name__, "?"))
         kind = _KIND_OF.get(type(node))
         if kind:
-            kinds[kind] += 1
-        if isinstance(node, ast.Constant):
-            consts[_const_kind(node.value)] += 1
-            distinct_consts.add(repr(node.value)[:80])
-            key = _literal_key(node.value)
-            if key is not None and len(literals) < 200:
-                literals.append(key)
-        elif isinstance(node, ast.Name):
-            names.add(node.id)
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
-            n_functions += not isinstance(node, ast.Lambda)
-            if not isinstance(node, ast.Lambda):
-                func_names.add(node.name)
-            params = _param_names(node.args)
-            body = node.body if isinstance(node.body, list) else [node.body]
-            used = {
-                x.id
-                for stmt in body
-                for x in ast.walk(stmt)
-                if isinstance(x, ast.Name) and isinstance(x.ctx, ast.Load)
-            }
-            n_params += len(params)
-            n_unused += sum(p not in used for p in params)
-        elif isinstance(node, ast.Return):
-            n_return_const += node.value is not None and _is_const(node.value)
-        elif isinstance(node, ast.Compare):
-            n_compare_const += any(_is_const(c) for c in (node.left, *node.comparators))
-        elif isinstance(node, ast.If):
-            test = node.test
-            on_const = isinstance(test, ast.Compare) and any(
-                isinstance(op, ast.Eq | ast.Is | ast.In) for op in test.ops
-            )
-            on_const = on_const and any(
-                _is_const(c)
-                for c in (test.left, *test.comparators)  # type: ignore[attr-defined]
-            )
-            n_branch_const += bool(on_const and any(isinstance(s, ast.Return) for s in node.body))
-        elif isinstance(node, ast.ExceptHandler):
-            n_broad += node.type is None or (
-                isinstance(node.type, ast.Name) and node.type.id in ("Exception", "BaseException")
-            )
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            calls.append(node.func.id)
-    return _Walk(
-        n_nodes=n,
-        max_depth=depth_max,
-        kinds=kinds,
-        shape="".join(shape),
-        literals=tuple(sorted(set(literals))),
-        consts=consts,
-        n_distinct_const=len(distinct_consts),
-        n_distinct_names=len(names),
-        n_functions=n_functions,
-        n_params=n_params,
-        n_params_unused=n_unused,
-        n_return_const=n_return_const,
-        n_compare_const=n_compare_const,
-        n_branch_on_const=n_branch_const,
-        n_except_broad=n_broad,
-        n_recursive_calls=sum(c in func_names for c in calls),
-    )
+            self.kinds[kind] += 1
+        handler = _HANDLERS.get(type(node))
+        if handler is not None:
+            handler(self, node)
+
+    def _constant(self, node: ast.Constant) -> None:
+        self.consts[_const_kind(node.value)] += 1
+        self.distinct_consts.add(repr(node.value)[:80])
+        key = _literal_key(node.value)
+        if key is not None and len(self.literals) < 200:
+            self.literals.append(key)
+
+    def _name(self, node: ast.Name) -> None:
+        self.names.add(node.id)
+
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
+        if not isinstance(node, ast.Lambda):
+            self.n_functions += 1
+            self.func_names.add(node.name)
+        params = _param_names(node.args)
+        body = node.body if isinstance(node.body, list) else [node.body]
+        used = {
+            x.id
+            for stmt in body
+            for x in ast.walk(stmt)
+            if isinstance(x, ast.Name) and isinstance(x.ctx, ast.Load)
+        }
+        self.n_params += len(params)
+        self.n_unused += sum(p not in used for p in params)
+
+    def _return(self, node: ast.Return) -> None:
+        self.n_return_const += node.value is not None and _is_const(node.value)
+
+    def _compare(self, node: ast.Compare) -> None:
+        self.n_compare_const += any(_is_const(c) for c in (node.left, *node.comparators))
+
+    def _if(self, node: ast.If) -> None:
+        """An `if x == <const>: return ...` (a special case keyed on a literal)."""
+        test = node.test
+        on_const = (
+            isinstance(test, ast.Compare)
+            and any(isinstance(op, ast.Eq | ast.Is | ast.In) for op in test.ops)
+            and any(_is_const(c) for c in (test.left, *test.comparators))
+        )
+        self.n_branch_const += bool(on_const and any(isinstance(s, ast.Return) for s in node.body))
+
+    def _except(self, node: ast.ExceptHandler) -> None:
+        self.n_broad += node.type is None or (
+            isinstance(node.type, ast.Name) and node.type.id in ("Exception", "BaseException")
+        )
+
+    def _call(self, node: ast.Call) -> None:
+        if isinstance(node.func, ast.Name):
+            self.calls.append(node.func.id)
+
+    def result(self) -> _Walk:
+        return _Walk(
+            n_nodes=self.n,
+            max_depth=self.depth_max,
+            kinds=self.kinds,
+            shape="".join(self.shape),
+            literals=tuple(sorted(set(self.literals))),
+            consts=self.consts,
+            n_distinct_const=len(self.distinct_consts),
+            n_distinct_names=len(self.names),
+            n_functions=self.n_functions,
+            n_params=self.n_params,
+            n_params_unused=self.n_unused,
+            n_return_const=self.n_return_const,
+            n_compare_const=self.n_compare_const,
+            n_branch_on_const=self.n_branch_const,
+            n_except_broad=self.n_broad,
+            n_recursive_calls=sum(c in self.func_names for c in self.calls),
+        )
+
+
+# Node types are disjoint (no ast node class here subclasses another), so the exact type
+# selects the handler.
+_HANDLERS: dict[type[ast.AST], Callable[[_Tally, Any], None]] = {
+    ast.Constant: _Tally._constant,
+    ast.Name: _Tally._name,
+    ast.FunctionDef: _Tally._function,
+    ast.AsyncFunctionDef: _Tally._function,
+    ast.Lambda: _Tally._function,
+    ast.Return: _Tally._return,
+    ast.Compare: _Tally._compare,
+    ast.If: _Tally._if,
+    ast.ExceptHandler: _Tally._except,
+    ast.Call: _Tally._call,
+}
 
 
 _SCALARS = (
