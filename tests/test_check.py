@@ -212,6 +212,15 @@ def test_config_then_flags(project: Path) -> None:
     assert code == 0 and doc["thresholds"]["fail_on"] is None
     assert invoke("src", "--no-model", "--fail-on", "high")[0] == 1
 
+    def codes(doc: dict) -> set[str]:
+        return {f["code"] for c in doc["candidates"] for f in c["findings"]}
+
+    found = codes(doc)
+    assert found and "AUD105" not in found
+    extra = sorted(found)[0]
+    # --ignore adds to the configured list (AUD105 stays ignored)
+    assert codes(run_json("src", "--no-model", "--ignore", extra)[1]) == found - {extra}
+
 
 def bad_inputs(root: Path) -> dict[str, str]:
     """Write every kind of bad input; return file -> expected finding code (or '')."""

@@ -21,6 +21,7 @@ from auditor.cli._options import executor_options
 from auditor.types import Severity
 
 if TYPE_CHECKING:
+    from auditor.config import Config
     from auditor.model import TrainedModel
 
 SEVERITIES = [*(s.value for s in Severity), "none"]
@@ -143,40 +144,26 @@ def check_command(
     """
     from auditor.baseline import Baseline, read_baseline
     from auditor.check import check
-    from auditor.config import load_config, parse_severity
     from auditor.io import atomic_write
     from auditor.output import parse_specs, write_outputs
 
     specs = parse_specs(formats)
-    start = paths[0] if paths and paths[0].exists() else Path.cwd()
-    config = load_config(start.parent if start.is_file() else start, pyproject=config_file)
-    config = config.with_overrides(
+    config = _config(
+        paths,
+        config_file,
+        fail_on,
         model=model_path,
         fail_on_risk=fail_on_risk,
         exit_zero=exit_zero,
         honor_suppressions=honor_suppressions,
         baseline=baseline,
-        ignore=(*config.ignore, *ignore) if ignore else None,
-        exclude=(*config.exclude, *exclude) if exclude else None,
+        ignore=ignore,
+        exclude=exclude,
         jobs=jobs,
         rules_url=rules_url,
     )
-    if fail_on is not None:
-        from dataclasses import replace
-
-        config = replace(config, fail_on=parse_severity(fail_on))
-
     accepted = read_baseline(config.baseline) if config.baseline is not None else None
-    model: Callable[[], TrainedModel] | None = None
-    if not no_model:
-        from auditor.errors import ModelError
-        from auditor.model import default_model_path, load_model
-
-        path = config.model or default_model_path()
-        if config.model is None and not path.exists():
-            raise ModelError("no packaged default model; pass --model MODEL or --no-model")
-        # Loaded by `check` while it extracts features (they overlap).
-        model = functools.partial(load_model, path, predict_only=True)
+    model = None if no_model else _model_loader(config.model)
     execution = None
     if not no_execute and (tasks_spec or tests_file):
         execution = _execution(tasks_spec, tests_file, execute_budget, data_dir, config.jobs)
@@ -189,6 +176,44 @@ def check_command(
     code = 0 if config.exit_zero else run.exit_code
     click.get_current_context().exit(code)
     return code
+
+
+def _config(
+    paths: tuple[Path, ...],
+    config_file: Path | None,
+    fail_on: str | None,
+    *,
+    ignore: tuple[str, ...],
+    exclude: tuple[str, ...],
+    **overrides: Any,
+) -> Config:
+    """The project's configuration (pyproject.toml / auditor.toml found from the first path,
+    or `config_file`) with the command line's options over it (`ignore`/`exclude` add)."""
+    from dataclasses import replace
+
+    from auditor.config import load_config, parse_severity
+
+    start = paths[0] if paths and paths[0].exists() else Path.cwd()
+    config = load_config(start.parent if start.is_file() else start, pyproject=config_file)
+    config = config.with_overrides(
+        ignore=(*config.ignore, *ignore) if ignore else None,
+        exclude=(*config.exclude, *exclude) if exclude else None,
+        **overrides,
+    )
+    return config if fail_on is None else replace(config, fail_on=parse_severity(fail_on))
+
+
+def _model_loader(path: Path | None) -> Callable[[], TrainedModel]:
+    """Loads the model when called (`check` calls it while it extracts features, so the two
+    overlap): `path`, else the packaged default model."""
+    from auditor.errors import ModelError
+    from auditor.model import default_model_path, load_model
+
+    if path is None:
+        path = default_model_path()
+        if not path.exists():
+            raise ModelError("no packaged default model; pass --model MODEL or --no-model")
+    return functools.partial(load_model, path, predict_only=True)
 
 
 def _execution(
