@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from auditor.discover import InputKind, display_path, input_kind, iter_files, read_source
 from auditor.entrypoint import PendingCandidate, python_candidate, sample_candidates
 from auditor.results import CandidateResult, CheckRun, ReportedFinding, normalize_line
-from auditor.scoring import ModelSource, score
+from auditor.scoring import ModelSource, Scores, score
 from auditor.types import Candidate, Finding
 
 if TYPE_CHECKING:
@@ -91,6 +91,28 @@ def _raw_line(cand: Candidate, line: int) -> int:
     return cand.line_map.raw_line(line)
 
 
+def _result(i: int, it: PendingCandidate, scores: Scores, config: Config) -> CandidateResult:
+    """One candidate's result from its static findings and its risk (before execution)."""
+    cand = it.candidate
+    lines = cand.code.splitlines()
+    raw = _on_raw_lines((*it.problems, *scores.findings.get(cand.sha256, ())), cand)
+    shown = (cand.raw or cand.code).splitlines() if cand.line_map else lines
+    entry = lines[it.entry_line - 1] if 0 < it.entry_line <= len(lines) else ""
+    return CandidateResult(
+        path=it.display,
+        task_id=cand.task_id,
+        sample_id=cand.sample_id,
+        sha256=cand.sha256,
+        risk=scores.risks.get(i),
+        entry_line=_raw_line(cand, it.entry_line),
+        findings=tuple(sorted(_reported(raw, shown, config), key=_finding_order)),
+        extracted=cand.extracted,
+        embedded=it.embedded,
+        note=None if i in scores.risks or scores.model is None else it.note,
+        entry_text=normalize_line(entry),
+    )
+
+
 def check(
     paths: Sequence[str | Path],
     *,
@@ -114,38 +136,17 @@ def check(
     results: list[CandidateResult] = []
     all_found: dict[str, Finding] = {}
     for i, it in enumerate(pending):
-        cand = it.candidate
-        lines = cand.code.splitlines()
-        raw = _on_raw_lines((*it.problems, *scores.findings.get(cand.sha256, ())), cand)
-        shown = (cand.raw or cand.code).splitlines() if cand.line_map else lines
-        reported = _reported(raw, shown, config)
-        for rep in reported:
-            all_found.setdefault(rep.finding.code, rep.finding)
-        entry = lines[it.entry_line - 1] if 0 < it.entry_line <= len(lines) else ""
-        entry_line = _raw_line(cand, it.entry_line)
-        results.append(
-            CandidateResult(
-                path=it.display,
-                task_id=cand.task_id,
-                sample_id=cand.sample_id,
-                sha256=cand.sha256,
-                risk=scores.risks.get(i),
-                entry_line=entry_line,
-                findings=tuple(sorted(reported, key=_finding_order)),
-                extracted=cand.extracted,
-                embedded=it.embedded,
-                note=None if i in scores.risks or scores.model is None else it.note,
-                entry_text=normalize_line(entry),
-            )
-        )
+        result = _result(i, it, scores, config)
+        steps = [result]
         if i in executed:
             from auditor.execution.for_check import apply
 
-            results[-1] = apply(
-                results[-1], executed[i], scores.exec_risks.get(i), model_exec=scores.exec_model
-            )
-            for rep in results[-1].findings:
-                all_found.setdefault(rep.finding.code, rep.finding)
+            exec_risk = scores.exec_risks.get(i)
+            result = apply(result, executed[i], exec_risk, model_exec=scores.exec_model)
+            steps.append(result)
+        for rep in (rep for step in steps for rep in step.findings):
+            all_found.setdefault(rep.finding.code, rep.finding)
+        results.append(result)
     from auditor.rules.catalogue import describe_rules  # after scoring: it imports libcst
 
     return CheckRun(
