@@ -40,7 +40,9 @@ EXEC_SCORE = "exec.peer_score"  # the fixed peer score (`auditor.execution.table
 # exec columns (the same value on every row of a task) get none: their mean is the value
 # itself and their std zero. Since `exec-peers` became the fixed peer score alone, no set
 # reads these context columns (gradient boosting over them is what it replaced); they stay
-# because dropping them changes the model's columns (a retrain).
+# because dropping them changes the context columns a saved model indexes into, which
+# `load_model`'s check of the static feature schema would not catch: that wants a
+# model-format bump with the retrain.
 EXEC_PER_TASK = (
     "exec.n_clusters",
     "exec.split_inputs",
