@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -388,6 +389,65 @@ def test_probe_outputs_cross_as_data(runner: LocalRunner) -> None:
     assert math.isnan(res.times[2]) and math.isnan(res.times[5])
     (again,) = list(runner.probe([job]))
     assert again.fingerprints == fps and len(again.times) == len(inputs)
+
+
+# Loads of the program are counted on `sys` (it survives a fresh load in the same child):
+# the first load's calls are slow (1 ms of CPU each), the later loads' are instant or hang.
+_LOADS = (
+    "import sys, time\n"
+    "sys.loads = getattr(sys, 'loads', 0) + 1\n"
+    "def f(x):\n"
+    "    t = time.thread_time()\n"
+    "    while sys.loads == 1 and time.thread_time() - t < 0.001:\n"
+    "        pass\n"
+    "    while sys.loads > 1 and {hang}:\n"
+    "        pass\n"
+    "    return x * 2\n"
+)
+
+
+@pytest.mark.parametrize("repeats", [0, 3])
+def test_probe_repeats_keep_each_inputs_least_time(runner: LocalRunner, repeats: int) -> None:
+    """Timing passes more (on fresh loads of the program) report each input's least time;
+    the outputs are the first pass's."""
+    from auditor.sandbox import ProbeJob
+
+    job = ProbeJob(0, "t", "humaneval", "f", _LOADS.format(hang=False), ([1], [2]), 0.3, 3,
+                   repeats=repeats, repeat_below_s=0.02)  # fmt: skip
+    (res,) = list(runner.probe([job]))
+    (once,) = list(runner.probe([replace(job, repeats=0)]))
+    assert res.fingerprints == once.fingerprints
+    if repeats:
+        assert all(t < 0.0005 for t in res.times)  # a later pass's instant calls
+    else:
+        assert all(0.001 <= t <= 0.3 for t in res.times)
+
+
+def test_probe_repeats_bounded_and_skipped_for_slow_runs(runner: LocalRunner) -> None:
+    """A program that hangs once loaded again keeps its first times and costs at most the
+    passes' cap; a first pass over `repeat_below_s` is not repeated at all."""
+    from auditor.sandbox import ProbeJob
+
+    hangs = ProbeJob(0, "t", "humaneval", "f", _LOADS.format(hang=True), ([1], [2]), 0.3, 3,
+                     repeats=3, repeat_below_s=0.02)  # fmt: skip
+    (res,) = list(runner.probe([hangs]))
+    assert res.fingerprints[0].startswith("v:") and all(0.001 <= t <= 0.3 for t in res.times)
+    assert res.runtime_s < 1.0  # the passes stop at 2 x 3 x 0.02 s of CPU, not at a cap
+    slow = replace(hangs, code=_LOADS.format(hang=False), repeat_below_s=0.001)
+    (res,) = list(runner.probe([slow]))
+    assert all(t >= 0.001 for t in res.times)  # 2 ms > 1 ms: no second pass
+
+
+def test_least_times_frame_is_checked() -> None:
+    """The "R" frame lowers finite first times only, within [0, limit]; a frame of the wrong
+    size changes nothing."""
+    from auditor.sandbox._worker import TIME, _least_times
+
+    took = [0.5, math.nan, 0.2]
+    _least_times(took, TIME.pack(0.1) * 2, 1.0)  # wrong size
+    assert took[0] == 0.5
+    _least_times(took, TIME.pack(-3.0) + TIME.pack(0.1) + TIME.pack(0.4), 1.0)
+    assert took[0] == 0.0 and math.isnan(took[1]) and took[2] == 0.2
 
 
 def test_without_bubblewrap(

@@ -53,7 +53,9 @@ class ExecConfig:
     # CPU seconds. Correct programs take milliseconds on inputs of the weak tests' size;
     # what runs longer is mostly a hang (gcd(0, x) by subtraction) or a naive algorithm on
     # a grown input, and every program pays the limit on each such input: keep it short.
-    limits: Limits = field(default_factory=lambda: Limits(0.1, 1.5))
+    # Timing: most calls take microseconds, where one timing is mostly noise; a quick
+    # program's inputs are timed 4 times more and the least time kept (exec.slowdown).
+    limits: Limits = field(default_factory=lambda: Limits(0.1, 1.5, repeats=4))
     # Tracing slows the candidate's weak-input runs several times: a looser per-input limit.
     harness_limits: Limits = field(default_factory=lambda: Limits(0.3, 6.0))
     # Mutants often hang (x //= b -> x *= b); one slower than this on a weak input counts as
@@ -116,6 +118,7 @@ def _pilot(
     if len(codes) <= cfg.pilots or not pilots:  # as cheap to run them all
         return list(range(len(inputs)))
     ds = dataset_of(task)
+    # the main run's limits: when no input is dropped, the pilots' runs are reused from the cache
     vecs = run.run(ds, task.task_id, task.entry_point, pilots, inputs, cfg.limits)
     slow = {j for v in vecs if v is not None for j, f in enumerate(v) if f in ("timeout", "died")}
     return [j for j in range(len(inputs)) if j not in slow]

@@ -52,7 +52,7 @@ HEADER = struct.Struct("<cII")
 TIME = struct.Struct("<d")
 FRAME_CAP = 256 << 20  # one output
 REPORT_CAP = 1 << 30  # everything one job may report
-CHILD_KINDS = frozenset(b"SVETLDC")
+CHILD_KINDS = frozenset(b"SVETLDCR")
 
 _LIBC = ctypes.CDLL(None, use_errno=True)
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID = 0x00020000, 0x10000000, 0x20000000
@@ -74,7 +74,7 @@ _type, _isinstance, _len, _str, _exc, _enumerate = (
 )
 _write, _exit, _setitimer, _signal = os.write, os._exit, signal.setitimer, signal.signal
 _read, _pack, _tpack, _dumps, _min = os.read, HEADER.pack, TIME.pack, _codec.dumps, min
-_monotonic = time.monotonic
+_monotonic, _sum = time.monotonic, sum
 
 
 def _check(rc: int, what: str) -> None:
@@ -392,6 +392,8 @@ class _Child:
 
     def run_phase(self, p: int, phase: dict) -> None:
         deep = self.req["mode"] == "ref"
+        if phase.get("repeats"):
+            phase["encoded_copy"] = phase["encoded"]
         phase["inputs"] = _codec.loads(phase.pop("encoded"))
         self.frame(b"S", p)
         if "suffix" in phase:
@@ -402,7 +404,9 @@ class _Child:
         except _exc as exc:
             self.frame(b"L", p, _str(_type(exc).__name__)[:60].encode("utf-8", "replace"))
             return
+        encoded = phase.pop("encoded_copy", None)
         budget_end = self.clock() + phase.get("total_s", 1e12)
+        times: list = []  # each input's time; None for a timeout
         for i, inp in _enumerate(phase["inputs"]):
             if self._stopped():
                 break
@@ -413,9 +417,50 @@ class _Child:
                 out, took = self._call(fn, inp, _min(phase["limits"][i], left), deep)
             except _exc as exc:
                 self._report_exc(i, exc)
+                times.append(None if self.timed_out else self.clock() - self.started)
                 continue
             self._report_value(i, out, took)
+            times.append(took)
+        if phase.get("repeats") and _len(times) == _len(phase["inputs"]):
+            self._retime(phase, encoded, times)
         self.frame(b"D", p)
+
+    def _retime(self, phase: dict, encoded: bytes, times: list) -> None:
+        """Probes: time every input again `repeats` times, each pass on a fresh load of the
+        program and a fresh decoding of the inputs (no memo or mutated input carries over),
+        and report each input's least time ("R" frame). Only when the first pass took under
+        `repeat_below_s`: microsecond calls are where one timing is mostly noise, and where
+        repeating costs little."""
+        done = [t for t in times if t is not None]
+        if _len(done) < _len(times) or _sum(done) >= phase["repeat_below_s"]:
+            return
+        best = list(times)
+        code = compile(self.req["code"], "<candidate>", "exec", dont_inherit=True)
+        # a program fast once may hang the next time: the passes get twice the first's cap
+        end = self.clock() + 2 * phase["repeats"] * phase["repeat_below_s"]
+        for _ in range(phase["repeats"]):
+            if self._stopped() or self.clock() >= end:
+                break
+            try:
+                g: dict = {}
+                with _swallow_io():
+                    exec(code, g)
+                fn = g[self.req["entry_point"]]
+                inputs = _codec.loads(encoded)
+            except _exc:
+                break
+            for i, inp in _enumerate(inputs):
+                left = end - self.clock()
+                if left <= 0:
+                    break
+                try:
+                    took = self._call(fn, inp, _min(phase["limits"][i], left), False)[1]
+                except _exc:
+                    if self.timed_out:
+                        continue  # a timeout this time: its other times stand
+                    took = self.clock() - self.started  # until the raise, as in the first pass
+                best[i] = _min(best[i], took)
+        self.frame(b"R", 0, b"".join(_tpack(t) for t in best))
 
     def _original(self, phase: dict) -> None:
         """The benchmark's own assert-based test: the program and its test suffix together."""
