@@ -19,7 +19,8 @@ Never imported by the auditor. Three kinds of process live here:
 
 Frames: kind (1 byte), arg (u32: input or phase index), length (u32), payload. Child kinds:
 S phase start, V value (f64 time + encoded value), E exception (f64 time + name), T timeout,
-L the program did not load (name), D phase done, C crash. Between phases the child waits
+L the program did not load (name), R a probe's least times over its repeated timing passes
+(one f64 per input), D phase done, C crash. Between phases the child waits
 for one control byte from the worker: "n" next phase, anything else stop; during a phase
 a "q" byte stops it early (the worker has seen a failure).
 """
