@@ -424,8 +424,9 @@ def test_probe_repeats_keep_each_inputs_least_time(runner: LocalRunner, repeats:
 
 
 def test_probe_repeats_bounded_and_skipped_for_slow_runs(runner: LocalRunner) -> None:
-    """A program that hangs once loaded again keeps its first times and costs at most the
-    passes' cap; a first pass over `repeat_below_s` is not repeated at all."""
+    """A program that hangs once loaded again, in a call or in its module code, keeps its
+    first times and costs at most the passes' cap; a first pass over `repeat_below_s` is not
+    repeated at all."""
     from auditor.sandbox import ProbeJob
 
     hangs = ProbeJob(0, "t", "humaneval", "f", _LOADS.format(hang=True), ([1], [2]), 0.3, 3,
@@ -433,6 +434,12 @@ def test_probe_repeats_bounded_and_skipped_for_slow_runs(runner: LocalRunner) ->
     (res,) = list(runner.probe([hangs]))
     assert res.fingerprints[0].startswith("v:") and all(0.001 <= t <= 0.3 for t in res.times)
     assert res.runtime_s < 1.0  # the passes stop at 2 x 3 x 0.02 s of CPU, not at a cap
+    slow_load = "import sys, time\nt = time.thread_time()\n" + (
+        "while getattr(sys, 'loaded', 0) and time.thread_time() - t < 1.0:\n    pass\n"
+        "sys.loaded = 1\ndef f(x):\n    return x\n"
+    )
+    (res,) = list(runner.probe([replace(hangs, code=slow_load)]))
+    assert res.fingerprints[0].startswith("v:") and res.runtime_s < 0.8  # reload cut at 0.12 s
     slow = replace(hangs, code=_LOADS.format(hang=False), repeat_below_s=0.001)
     (res,) = list(runner.probe([slow]))
     assert all(t >= 0.001 for t in res.times)  # 2 ms > 1 ms: no second pass
