@@ -437,7 +437,7 @@ class _Child:
             return
         best = list(times)
         code = compile(self.req["code"], "<candidate>", "exec", dont_inherit=True)
-        # a program fast once may hang the next time: the passes get twice the first's cap
+        # a program fast once may hang the next time: the passes stop at twice their budget
         end = self.clock() + 2 * phase["repeats"] * phase["repeat_below_s"]
         for _ in range(phase["repeats"]):
             left = end - self.clock()
