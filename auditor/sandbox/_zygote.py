@@ -84,6 +84,10 @@ def _check(rc: int, what: str) -> None:
         raise OSError(err, f"{what}: {os.strerror(err)}")
 
 
+def _compile(program: str):
+    return compile(program, "<candidate>", "exec", dont_inherit=True)
+
+
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
@@ -343,10 +347,11 @@ class _Child:
         except BlockingIOError:
             return False
 
-    def _load(self, program: str) -> dict:
+    def _load(self, code) -> dict:
+        """The globals of one run of a compiled program (`_compile`)."""
         g: dict = {}
         with _swallow_io():
-            exec(compile(program, "<candidate>", "exec", dont_inherit=True), g)
+            exec(code, g)
         return g
 
     def _call(self, fn, inp, limit: float, deep: bool):
@@ -401,7 +406,8 @@ class _Child:
             self._original(phase)
             return
         try:
-            fn = self._load(self.req["code"])[self.req["entry_point"]]
+            code = _compile(self.req["code"])
+            fn = self._load(code)[self.req["entry_point"]]
         except _exc as exc:
             self.frame(b"L", p, _str(_type(exc).__name__)[:60].encode("utf-8", "replace"))
             return
@@ -423,10 +429,10 @@ class _Child:
             self._report_value(i, out, took)
             times.append(took)
         if phase.get("repeats") and _len(times) == _len(phase["inputs"]):
-            self._retime(phase, encoded, times)
+            self._retime(phase, code, encoded, times)
         self.frame(b"D", p)
 
-    def _retime(self, phase: dict, encoded: bytes, times: list) -> None:
+    def _retime(self, phase: dict, code, encoded: bytes, times: list) -> None:
         """Probes: time every input again `repeats` times, each pass on a fresh load of the
         program and a fresh decoding of the inputs (no memo or mutated input carries over),
         and report each input's least time ("R" frame). Only when the first pass took under
@@ -436,7 +442,6 @@ class _Child:
         if _len(done) < _len(times) or _sum(done) >= phase["repeat_below_s"]:
             return
         best = list(times)
-        code = compile(self.req["code"], "<candidate>", "exec", dont_inherit=True)
         # a program fast once may hang the next time: the passes stop at twice their budget
         end = self.clock() + 2 * phase["repeats"] * phase["repeat_below_s"]
         for _ in range(phase["repeats"]):
@@ -469,7 +474,7 @@ class _Child:
         start = self.clock()
         try:
             deep = self.req["mode"] != "cand"
-            self._call(lambda: self._load(program), (), phase["limits"][0], deep)
+            self._call(lambda: self._load(_compile(program)), (), phase["limits"][0], deep)
         except _exc as exc:
             self._report_exc(0, exc)
         else:
