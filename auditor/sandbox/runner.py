@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
@@ -571,7 +571,8 @@ class LocalRunner:
         return self._dispatch(len(jobs), step)
 
     def _probe_one(self, i: int, job: ProbeJob) -> ProbeResult:
-        msg = asdict(job) | {"clock": self.limits.clock}
+        # shallow: `asdict` would deep-copy every input, the parent's largest cost per job
+        msg = {f.name: getattr(job, f.name) for f in fields(job)} | {"clock": self.limits.clock}
         for attempt in range(2):
             try:
                 self._workers[i].send(("probe", job.job_id, msg))
