@@ -445,6 +445,19 @@ def test_probe_repeats_bounded_and_skipped_for_slow_runs(runner: LocalRunner) ->
     assert all(t >= 0.001 for t in res.times)  # 2 ms > 1 ms: no second pass
 
 
+def test_probe_outputs_before_a_sudden_death_are_kept(runner: LocalRunner) -> None:
+    """The monitor lets a phase's frames gather before relaying them, but the child keeps no
+    buffer: every output it reported before it died still arrives."""
+    from auditor.sandbox import ProbeJob
+
+    code = "import os\ndef f(x):\n    if x == 40:\n        os._exit(0)\n    return x\n"
+    job = ProbeJob(0, "t", "humaneval", "f", code, tuple([i] for i in range(50)), 0.3, 3)
+    (res,) = list(runner.probe([job]))
+    assert all(fp.startswith("v:") for fp in res.fingerprints[:40])
+    assert len(set(res.fingerprints[:40])) == 40
+    assert set(res.fingerprints[40:]) == {"died"}
+
+
 def test_least_times_frame_is_checked() -> None:
     """The "R" frame lowers finite first times only, within [0, limit]; a frame of the wrong
     size changes nothing."""

@@ -85,9 +85,9 @@ def _tree(x: Any, depth: int = 0, fast: bool = True) -> Any:
 def dumps(x: Any) -> bytes:
     """Encode `x`; raises Unencodable (too deep) or ValueError."""
     try:
-        text = json.dumps(_tree(x), separators=_SEP, ensure_ascii=True)
+        text = _ENCODER.encode(_tree(x))
     except ValueError:  # a huge int in a list of scalars: tag every int
-        text = json.dumps(_tree(x, fast=False), separators=_SEP, ensure_ascii=True)
+        text = _ENCODER.encode(_tree(x, fast=False))
     return text.encode("ascii")
 
 
@@ -132,11 +132,22 @@ def _hook(obj: dict[str, Any]) -> Any:
     raise ValueError("unknown tag")
 
 
-def loads(data: bytes) -> Any:
+def loads(data: bytes | str) -> Any:
     """Decode what `dumps` wrote; any malformed input raises ValueError."""
-    try:
-        return json.loads(data, object_hook=_hook)
+    try:  # as json.loads reads bytes
+        text = (
+            data
+            if isinstance(data, str)
+            else data.decode(json.detect_encoding(data), "surrogatepass")
+        )
+        return _DECODER.decode(text)
     except ValueError:
         raise
     except (TypeError, KeyError, IndexError, AttributeError, RecursionError, OverflowError) as e:
         raise ValueError(f"malformed value: {type(e).__name__}") from None
+
+
+# One of each, made once: `json.dumps`/`json.loads` with arguments build a new one per call,
+# which cost more than the encoding of a small value (one per input in the sandbox).
+_ENCODER = json.JSONEncoder(separators=_SEP, ensure_ascii=True)
+_DECODER = json.JSONDecoder(object_hook=_hook)
