@@ -445,6 +445,30 @@ def test_probe_repeats_bounded_and_skipped_for_slow_runs(runner: LocalRunner) ->
     assert all(t >= 0.001 for t in res.times)  # 2 ms > 1 ms: no second pass
 
 
+@pytest.mark.parametrize("after", [0.0, 0.02])
+def test_probe_after_a_timeout_the_leash_is_shorter(runner: LocalRunner, after: float) -> None:
+    """Once a program has timed out, each later input gets `after_timeout_s` at most: a call
+    of 80 ms of CPU then times out too, where without the leash it gives its value. Inputs
+    before the first timeout keep the full limit."""
+    from auditor.sandbox import ProbeJob
+
+    code = (
+        "import time\n"
+        "def f(x):\n"
+        "    t = time.thread_time()\n"
+        "    while x < 0 or time.thread_time() - t < x:\n"
+        "        pass\n"
+        "    return x\n"
+    )
+    job = ProbeJob(0, "t", "humaneval", "f", code, ([0.08], [-1], [0.08], [0.0]), 0.4, 3,
+                   after_timeout_s=after)  # fmt: skip
+    (res,) = list(runner.probe([job]))
+    fps = res.fingerprints
+    assert fps[0].startswith("v:") and fps[1] == "timeout" and fps[3].startswith("v:")
+    assert fps[2] == ("timeout" if after else fps[0])
+    assert (not math.isnan(res.times[2])) == (not after)
+
+
 def test_probe_outputs_before_a_sudden_death_are_kept(runner: LocalRunner) -> None:
     """The monitor lets a phase's frames gather before relaying them, but the child keeps no
     buffer: every output it reported before it died still arrives."""

@@ -27,18 +27,22 @@ Times = tuple[float, ...]
 @dataclass(frozen=True)
 class Limits:
     """Per-input and total time of one program's run (the sandbox's clock), and how many
-    timing passes more a quick run makes (`ProbeJob.repeats`: least time per input)."""
+    timing passes more a quick run makes (`ProbeJob.repeats`: least time per input), and the
+    per-input limit once the program has timed out (`ProbeJob.after_timeout_s`; 0: none)."""
 
     per_input_s: float = 1.0
     total_s: float = 4.0
     repeats: int = 0
     repeat_below_s: float = 0.005
+    after_timeout_s: float = 0.0
 
 
 def inputs_key(dataset: str, task_id: str, entry: str, inputs: Sequence[Any], lim: Limits) -> str:
     head = f"{dataset}|{task_id}|{entry}|{lim.per_input_s}|{lim.total_s}|"
     if lim.repeats:  # keys without repeats stay as they were
         head += f"{lim.repeats}|{lim.repeat_below_s}|"
+    if lim.after_timeout_s:
+        head += f"after{lim.after_timeout_s}|"
     h = hashlib.sha256(head.encode())
     for inp in inputs:
         h.update(input_key(inp).encode("utf-8", "surrogatepass") + b"\x00")

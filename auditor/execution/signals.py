@@ -55,7 +55,11 @@ class ExecConfig:
     # a grown input, and every program pays the limit on each such input: keep it short.
     # Timing: most calls take microseconds, where one timing is mostly noise; a quick
     # program's inputs are timed 4 times more and the least time kept (exec.slowdown).
-    limits: Limits = field(default_factory=lambda: Limits(0.1, 1.5, repeats=4))
+    # A program that hung once gets 20 ms per input after (`Limits.after_timeout_s`): hangs
+    # come in runs, and were most of the probing time (CodeGen-16B: 29 of 68 CPU seconds).
+    limits: Limits = field(
+        default_factory=lambda: Limits(0.1, 1.5, repeats=4, after_timeout_s=0.02)
+    )
     # Tracing slows the candidate's weak-input runs several times: a looser per-input limit.
     harness_limits: Limits = field(default_factory=lambda: Limits(0.3, 6.0))
     # Mutants often hang (x //= b -> x *= b); one slower than this on a weak input counts as

@@ -772,7 +772,8 @@ def probe_candidate(sandbox, probe: dict, cfg: dict) -> dict:
     phase = {"name": "probe", "inputs": [inputs[i] for i in good], "limits": [per] * len(good),
              "cap": cap, "wall": cap, "item_wall": 3 * per + 1.0, "total_s": probe["total_s"],
              "repeats": int(probe.get("repeats", 0)),
-             "repeat_below_s": float(probe.get("repeat_below_s", 0.0))}  # fmt: skip
+             "repeat_below_s": float(probe.get("repeat_below_s", 0.0)),
+             "after_timeout_s": float(probe.get("after_timeout_s", 0.0))}  # fmt: skip
     req = {"mode": "probe", "code": probe["code"], "entry_point": probe["entry_point"],
            "clock": probe["clock"], "phases": [phase]}  # fmt: skip
     got: list = []

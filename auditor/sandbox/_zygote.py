@@ -418,6 +418,7 @@ class _Child:
         encoded = phase.pop("encoded_copy", None)
         budget_end = self.clock() + phase.get("total_s", 1e12)
         times: list = []  # each input's time; None for a timeout
+        leash = 1e12  # probes: the per-input cap once the program has timed out
         for i, inp in _enumerate(phase["inputs"]):
             if self._stopped():
                 break
@@ -425,10 +426,12 @@ class _Child:
             if left <= 0:
                 break  # probes: the worker counts the rest as timeouts
             try:
-                out, took = self._call(fn, inp, _min(phase["limits"][i], left), deep)
+                out, took = self._call(fn, inp, _min(phase["limits"][i], left, leash), deep)
             except _exc as exc:
                 self._report_exc(i, exc)
                 times.append(None if self.timed_out else self.clock() - self.started)
+                if self.timed_out and phase.get("after_timeout_s"):
+                    leash = phase["after_timeout_s"]
                 continue
             self._report_value(i, out, took)
             times.append(took)

@@ -181,6 +181,10 @@ class ProbeJob:
     # load of the program): each input's least time is reported. Outputs are the first's.
     repeats: int = 0
     repeat_below_s: float = 0.005
+    # Once the program has timed out on an input, each later input gets at most this (0: the
+    # same limit throughout). Hangs come in runs (a gcd by subtraction hangs on every zero):
+    # a short leash makes each later one cheap; its output is "timeout" either way.
+    after_timeout_s: float = 0.0
 
 
 @dataclass(frozen=True)
