@@ -56,7 +56,7 @@ class ExecConfig:
     # Timing: most calls take microseconds, where one timing is mostly noise; a quick
     # program's inputs are timed 4 times more and the least time kept (exec.slowdown).
     # A program that hung once gets 20 ms per input after (`Limits.after_timeout_s`): hangs
-    # come in runs, and were most of the probing time (CodeGen-16B: 29 of 68 CPU seconds).
+    # come in runs, and took 29 of 68 CPU s probing CodeGen-16B's first 40 tasks without it.
     limits: Limits = field(
         default_factory=lambda: Limits(0.1, 1.5, repeats=4, after_timeout_s=0.02)
     )
