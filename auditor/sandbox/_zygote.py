@@ -472,8 +472,9 @@ class _Child:
 
     def _time_pass(self, fn, inputs, best: list, end: float) -> bool:
         """One timing pass lowering `best`: each call timed alone (an exception until its
-        raise), all under one alarm at the passes' end, so a hang ends the passes (the
-        per-input limits are longer than their whole budget). False when it went off."""
+        raise), all under one alarm at the passes' end, so a hang ends the passes (it may
+        outlast a per-input limit shorter than that budget; `ExecConfig`'s 0.1 s is longer
+        than its passes' 0.04 s). False when the alarm went off."""
         clock = self.clock
         left = end - clock()
         if left <= 0:
