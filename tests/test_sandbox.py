@@ -115,6 +115,13 @@ def _leftovers(uid: int) -> list[int]:
     return pids
 
 
+def _cwd(pid: int) -> str:
+    try:
+        return os.readlink(f"/proc/{pid}/cwd")
+    except OSError:
+        return ""
+
+
 def _processes() -> dict[int, tuple[int, bytes]]:
     """pid -> (parent pid, command line) of every process on the host."""
     procs = {}
@@ -511,7 +518,8 @@ def test_without_bubblewrap(
 
 @pytest.mark.parametrize("isolation", ["auto", "off"])
 def test_nothing_outlives_a_killed_driver(isolation: str) -> None:
-    """SIGKILL to the auditor: its workers, zygotes and running candidates all go."""
+    """SIGKILL to the auditor: its workers, zygotes and running candidates all go, and so
+    does the fallback's temp root on the host."""
     import signal
     import subprocess
     import sys
@@ -538,11 +546,16 @@ def test_nothing_outlives_a_killed_driver(isolation: str) -> None:
         tree |= more
         grew = bool(more)
     assert len(tree) >= 3  # worker, bubblewrap or zygote, candidate
+    roots = {Path(cwd).parent for cwd in map(_cwd, tree) if "auditor-sandbox-" in cwd}
+    assert bool(roots) == (isolation == "off")  # the candidate works in the host's /tmp
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in tree):
+    while time.monotonic() < deadline and any(
+        p.exists() for p in [*(Path(f"/proc/{p}") for p in tree), *roots]
+    ):
         time.sleep(0.1)
+    assert not any(root.exists() for root in roots)
     alive = []
     for p in tree:
         try:

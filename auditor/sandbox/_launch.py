@@ -115,6 +115,7 @@ class Zygote:
         self.ctl = ours
         fd = theirs.fileno()
         self.staging: Staging | None = None
+        self.tmp_root = ""
         preexec = None
         if sandboxed:
             bwrap = cfg.get("bwrap")
@@ -140,7 +141,12 @@ class Zygote:
             )
         finally:
             theirs.close()
-        hello = dict(cfg, namespaces=sandboxed)
+        if not sandboxed:
+            # The jobs' working directories (bubblewrap gives each its own /tmp instead);
+            # removed by whichever of us outlives the other (`close`, or the zygote's exit).
+            self.tmp_root = tempfile.mkdtemp(prefix="auditor-sandbox-")
+            os.chmod(self.tmp_root, 0o711)
+        hello = dict(cfg, namespaces=sandboxed, tmp_root=self.tmp_root, worker_pid=os.getpid())
         try:
             socket.send_fds(self.ctl, [json.dumps(hello).encode()], [])
             reply = self.ctl.recv(1 << 16)
@@ -192,6 +198,8 @@ class Zygote:
             self.proc.wait()
         if self.staging is not None:
             self.staging.close()
+        if self.tmp_root:
+            shutil.rmtree(self.tmp_root, ignore_errors=True)
 
     def kill(self) -> None:
         self.proc.kill()

@@ -782,18 +782,25 @@ def _setup(cfg: dict) -> dict:
         with contextlib.suppress(Exception):
             __import__(mod)
     info: dict = {"pid": os.getpid()}
-    cfg["tmp_root"], cfg["netns"], cfg["drop_to"] = "", True, None
+    cfg["netns"], cfg["drop_to"] = True, None
     if cfg["namespaces"]:
         info["error"] = _self_test(cfg)
         _LIBC.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
         return info
-    _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # no bubblewrap to do it
+    # No bubblewrap to end us with the worker: SIGTERM when it dies, so that `main`'s
+    # cleanup removes the temp root (the launcher does when it stops us itself).
+    signal.signal(signal.SIGTERM, _terminated)
+    _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != cfg["worker_pid"]:  # it died before the line above
+        raise SystemExit(0)
     cfg["netns"] = os.geteuid() == 0 and _LIBC.unshare(CLONE_NEWNET) == 0
     cfg["drop_to"] = (cfg["uid"], cfg["gid"]) if os.geteuid() == 0 else None
-    cfg["tmp_root"] = tempfile.mkdtemp(prefix="auditor-sandbox-")
-    os.chmod(cfg["tmp_root"], 0o711)
     info.update(netns=cfg["netns"], drop_to=cfg["drop_to"], error="")
     return info
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def main() -> None:
@@ -801,9 +808,8 @@ def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     hello, _, _, _ = socket.recv_fds(ctl, 1 << 16, 0)
     cfg = json.loads(hello)
-    info = _setup(cfg)
-    ctl.sendall(json.dumps(info).encode())
     try:
+        ctl.sendall(json.dumps(_setup(cfg)).encode())
         while True:
             msg, fds, _, _ = socket.recv_fds(ctl, 16, 2)
             if msg != b"run" or len(fds) != 2:
@@ -814,6 +820,7 @@ def main() -> None:
             if pid == 0:
                 ctl.close()
                 if not cfg["namespaces"]:
+                    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the zygote's cleanup
                     _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
                 _monitor(fds, cfg)
             for fd in fds:
