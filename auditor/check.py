@@ -11,7 +11,7 @@ a run; a missing path or a symlink loop given on the command line is an `InputEr
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,7 +20,7 @@ from auditor.discover import InputKind, display_path, input_kind, iter_files, re
 from auditor.entrypoint import PendingCandidate, python_candidate, sample_candidates
 from auditor.results import CandidateResult, CheckRun, ReportedFinding, normalize_line
 from auditor.scoring import ModelSource, Scores, score
-from auditor.types import Candidate, Finding
+from auditor.types import Candidate, Finding, Task
 
 if TYPE_CHECKING:
     from auditor.config import Config
@@ -29,13 +29,15 @@ if TYPE_CHECKING:
 __all__ = ["ModelSource", "check"]
 
 
-def _pending(paths: Sequence[str | Path], config: Config, cwd: Path) -> list[PendingCandidate]:
+def _pending(
+    paths: Sequence[str | Path], config: Config, cwd: Path, tasks: Mapping[str, Task] | None
+) -> list[PendingCandidate]:
     """Every candidate of `paths`, in input order."""
     pending: list[PendingCandidate] = []
     for file in iter_files([Path(p) for p in paths], config.exclude):
         display = display_path(file, cwd)
         if input_kind(file) is InputKind.SAMPLES:
-            pending.extend(sample_candidates(file, display))
+            pending.extend(sample_candidates(file, display, tasks))
         else:
             pending.append(python_candidate(read_source(file, display, config.max_file_size)))
     return pending
@@ -120,13 +122,18 @@ def check(
     config: Config,
     cwd: Path | None = None,
     execution: Execution | None = None,
+    tasks: Mapping[str, Task] | None = None,
 ) -> CheckRun:
     """Check `paths` and return the run (no output is written here).
 
     `model` is a loaded model, a loader (called while the features are extracted, so the two
     overlap), or None to report findings only. With `execution`, candidates also run
-    against the given tasks or tests (`auditor.execution.for_check`)."""
-    pending = _pending(paths, config, (cwd or Path.cwd()).absolute())
+    against the given tasks or tests (`auditor.execution.for_check`). The samples files'
+    rows are read against `tasks` (default: the execution's), so that a `completion`
+    gets its task's prompt and an unknown task id is an `InputError` naming its line."""
+    if tasks is None and execution is not None:
+        tasks = execution.tasks
+    pending = _pending(paths, config, (cwd or Path.cwd()).absolute(), tasks)
     executed = {}
     if execution is not None:
         from auditor.execution.for_check import run_pending

@@ -8,12 +8,13 @@ whether it can be scored. A candidate that does not parse gets one AUD901 findin
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from auditor.discover import SourceFile
 from auditor.parse import python_ast
-from auditor.types import Candidate, Finding
+from auditor.types import Candidate, Finding, Task
 
 NO_FUNCTION = "no top-level function to score"
 
@@ -86,12 +87,15 @@ def python_candidate(src: SourceFile) -> PendingCandidate:
     return PendingCandidate(cand, src.display, False, entry.line)
 
 
-def sample_candidates(path: Path, display: str) -> list[PendingCandidate]:
-    """The candidates of a samples file (their syntax errors are notes, not findings)."""
+def sample_candidates(
+    path: Path, display: str, tasks: Mapping[str, Task] | None = None
+) -> list[PendingCandidate]:
+    """The candidates of a samples file (their syntax errors are notes, not findings). With
+    `tasks`, every task id must be known and a `completion` gets its task's prompt."""
     from auditor.corpus.samples import read_samples
 
     out = []
-    for cand in read_samples(path).candidates:
+    for cand in read_samples(path, tasks).candidates:
         entry = entry_point(cand.code)
         cand = replace(cand, path=display)
         scoreable = entry.error is None and entry.name is not None

@@ -98,6 +98,28 @@ def test_check_one_file_with_harvested_tests(tmp_path: Path) -> None:
     assert code == 1 and doc["candidates"][0]["execution"]["verdict"] == "fail"
 
 
+@pytest.mark.parametrize("execute", [True, False])
+def test_completions_get_their_prompt_with_tasks(tmp_path: Path, execute: bool) -> None:
+    """EvalPlus/HumanEval `completion` rows (a body, or a chat answer in Markdown) are read
+    against --tasks, with or without execution."""
+    tasks, samples = _files(tmp_path)
+    rows = [
+        {"task_id": "toy/sum_to", "completion": "    return n * (n + 1) // 2\n"},
+        {"task_id": "toy/sum_to", "completion": "    return n\n"},
+        {"task_id": "toy/sum_to", "completion": f"Sure:\n\n```python\n{CODES['loop']}```\n"},
+    ]
+    samples.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    code, doc = _json([str(samples), "--tasks", str(tasks), *([] if execute else ["--no-execute"])])
+    got = doc["candidates"]
+    assert got[0]["note"] is None and got[2]["note"] is None  # parsed, scored
+    assert got[2]["extracted"] != []
+    if execute:
+        assert code == 1
+        assert [c["execution"]["verdict"] for c in got] == ["pass", "fail", "pass"]
+    else:
+        assert all(c["execution"] is None for c in got)
+
+
 @pytest.mark.parametrize(
     ("setup", "message"),
     [

@@ -164,10 +164,11 @@ def check_command(
     )
     accepted = read_baseline(config.baseline) if config.baseline is not None else None
     model = None if no_model else _model_loader(config.model)
+    tasks = _tasks(tasks_spec, tests_file, data_dir)
     execution = None
-    if not no_execute and (tasks_spec or tests_file):
-        execution = _execution(tasks_spec, tests_file, execute_budget, data_dir, config.jobs)
-    run = check(paths, model=model, config=config, execution=execution)
+    if not no_execute and (tasks or tests_file):
+        execution = _execution(tasks, tests_file, execute_budget, config.jobs)
+    run = check(paths, model=model, config=config, execution=execution, tasks=tasks)
     if write_baseline is not None:
         atomic_write(write_baseline, Baseline.from_run(run).to_json())
     if accepted is not None:
@@ -216,21 +217,21 @@ def _model_loader(path: Path | None) -> Callable[[], TrainedModel]:
     return functools.partial(load_model, path, predict_only=True)
 
 
-def _execution(
-    tasks_spec: str | None,
-    tests_file: Path | None,
-    budget: float | None,
-    data_dir: Path | None,
-    jobs: int,
-) -> Any:
-    """The execution request of --tasks / --tests (bad input: an InputError, exit 2)."""
+def _tasks(tasks_spec: str | None, tests_file: Path | None, data_dir: Path | None) -> Any:
+    """The tasks of --tasks, or None (bad input: a UsageError or InputError, exit 2). They
+    are read even with --no-execute: a samples file's completions need their prompts."""
     from auditor.errors import UsageError
-    from auditor.execution.for_check import Execution
     from auditor.execution.tasks import load_tasks
 
     if tasks_spec and tests_file:
         raise UsageError("--tasks and --tests: give one of them")
     if tests_file is not None and not tests_file.is_file():
         raise UsageError(f"--tests {tests_file}: no such file")
-    tasks = load_tasks(tasks_spec, data_dir) if tasks_spec else None
+    return load_tasks(tasks_spec, data_dir) if tasks_spec else None
+
+
+def _execution(tasks: Any, tests_file: Path | None, budget: float | None, jobs: int) -> Any:
+    """The execution request of --tasks / --tests."""
+    from auditor.execution.for_check import Execution
+
     return Execution(tasks=tasks, tests=tests_file, budget_s=budget, jobs=jobs)
