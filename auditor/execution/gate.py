@@ -3,8 +3,9 @@
 `execute(candidates, tasks)` (a samples file with `--tasks`) or `execute(candidates, tasks,
 tests=...)` (one file with `--tests`) returns one `ExecResult` per candidate: its weak-test
 verdict, its `exec.*` features, which signals were used, and -- when it has peers -- an
-execution risk: the fixed peer score (1 - cluster share + 0.2 (1 - wide share) + 0.1 mutant
-survival + 0.02 slowdown, `signals.peer_score`) through a logistic calibration measured on
+execution risk: the fixed peer score (1 - cluster share + 0.2 (1 - wide share) + 0.2
+property excess + 0.1 mutant survival + 0.02 slowdown, `signals.peer_score`) through a
+logistic calibration measured on
 the shared corpora (PEER_CALIBRATION; see reports/execution/README.md), used when the model
 has no exec sets. No reference judges any generated input, and `plus_input` is
 never read (tasks reach this module with it emptied, see `tasks.load_tasks`).
@@ -25,12 +26,12 @@ from auditor.execution.signals import COLUMNS, SCORE_INPUTS, ExecConfig, peer_sc
 from auditor.execution.verify import by_asserts, by_reference
 from auditor.types import Candidate, Outcome, Task
 
-# Platt scaling of peer_score (with the wide-share and slowdown tie-breaks), fitted on the
-# weak-test passers of codegen16b, davinci002 and qwen25coder7b (21,458 rows with peers;
-# task-grouped out-of-fold Brier 0.094 vs 0.112 for the base rate, ECE 0.012;
+# Platt scaling of peer_score (with the wide-share, property and slowdown tie-breaks),
+# fitted on the weak-test passers of codegen16b, davinci002 and qwen25coder7b (21,462 rows
+# with peers; task-grouped out-of-fold Brier 0.096 vs 0.112 for the base rate, ECE 0.027;
 # `bench_execution.calibration`). Used only when the model has no exec sets: the packaged
 # model's `exec-peers` calibrates the same score.
-PEER_CALIBRATION = (2.7613, -2.8015)
+PEER_CALIBRATION = (2.709, -2.7939)
 
 
 @dataclass(frozen=True)
@@ -59,11 +60,12 @@ def execution_risk(
     mutant_survival: float,
     slowdown: float = math.nan,
     wide_share: float = math.nan,
+    prop_excess: float = math.nan,
 ) -> float | None:
     """The calibrated peer score as a probability (None without a cluster share)."""
     if not math.isfinite(cluster_share):
         return None
-    values = (cluster_share, mutant_survival, slowdown, wide_share)
+    values = (cluster_share, mutant_survival, slowdown, wide_share, prop_excess)
     raw = float(peer_score(*(np.array([v]) for v in values))[0])
     a, b = PEER_CALIBRATION
     return 1.0 / (1.0 + math.exp(-(a * raw + b)))
@@ -105,8 +107,9 @@ def execute_task(
         return out
     solo_until = None if budget_s is None else t0 + budget_s / 2
     X, _, with_solo = task_block(
-        run, task, [codes[i] for i in ok], [True] * len(ok), cfg, solo_until=solo_until
-    )
+        run, task, [codes[i] for i in ok], [True] * len(ok), cfg, solo_until=solo_until,
+        tests=tests,
+    )  # fmt: skip
     for r, i in enumerate(ok):
         out[i] = _result(out[i], X[r], len(ok) > 1, with_solo)
     return out

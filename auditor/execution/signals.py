@@ -5,8 +5,9 @@ guided budget around the inputs that split the peers, and applies the run-time v
 filter (inputs on which most peers crash are dropped); the wide inputs (outside the domain
 the weak inputs imply, `amplify.wide`) ride in the same run and are kept apart.
 `task_features` turns that into the consensus columns and, per candidate, runs the harness
-for the solo columns. Only the weak
-inputs and the candidates are used: never `plus_input`, never a reference's outputs.
+for the solo columns; `property_rows` checks the outputs against the properties of the weak
+tests (`properties`). Only the weak inputs, their expected outputs and the candidates are
+used: never `plus_input`, never a reference's output on a generated input.
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from typing import Any, TypeVar
 import numpy as np
 
 from auditor.behavior.agreement import is_crash
-from auditor.execution import consensus, solo
+from auditor.execution import consensus, properties, solo
 from auditor.execution.amplify import Budget, amplify, guided, wide
 from auditor.execution.consensus import Vector, consensus_features, splitting_inputs
 from auditor.execution.harness import ENTRY, coverage_queries, harness_program, mutant_queries
+from auditor.execution.harvest import Harvest
 from auditor.execution.mutants import mutants
 from auditor.execution.runner import ExecRunner, Limits
 from auditor.sandbox.spec import dataset_of
@@ -36,7 +38,7 @@ CLUSTER_OF = {
     "exec.cluster_survival": "exec.mutant_survival",
     "exec.cluster_missed": "exec.missed_share",
 }
-COLUMNS: tuple[str, ...] = (*PEER_COLUMNS, *SOLO_COLUMNS, *CLUSTER_OF)
+COLUMNS: tuple[str, ...] = (*PEER_COLUMNS, *SOLO_COLUMNS, *CLUSTER_OF, *properties.COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class ExecConfig:
     max_base: int = 8  # weak inputs used by the harness (coverage, mutants)
     n_mutants: int = 12
     n_type_inputs: int = 24
+    property_pairs: int = 40  # weak pairs the properties are mined from (more: fewer flukes)
     # CPU seconds. Correct programs take milliseconds on inputs of the weak tests' size;
     # what runs longer is mostly a hang (gcd(0, x) by subtraction) or a naive algorithm on
     # a grown input, and every program pays the limit on each such input: keep it short.
@@ -65,6 +68,8 @@ class ExecConfig:
     # Mutants often hang (x //= b -> x *= b); one slower than this on a weak input counts as
     # killed, which a weak test with a time limit would do too.
     mutant_limits: Limits = field(default_factory=lambda: Limits(0.05, 4.0))
+    # One output cluster's representative on the kept inputs, checked against the properties.
+    property_limits: Limits = field(default_factory=lambda: Limits(0.1, 1.5, after_timeout_s=0.02))
 
 
 @dataclass(frozen=True)
@@ -268,16 +273,20 @@ def task_block(
     cfg: ExecConfig | None = None,
     *,
     solo_until: float | None = None,
+    tests: Harvest | None = None,
 ) -> tuple[np.ndarray, PeerRun, bool]:
     """(len(codes) x COLUMNS, the peer run, whether the solo signals ran) for one task.
 
     The guided round and the solo signals run only while `solo_until` (a `time.monotonic()`
-    deadline) has not passed."""
+    deadline) has not passed. `tests`: the harvested asserts when they are the weak tests
+    (else the task's reference gives their expected outputs, `property_rows`)."""
     cfg = cfg or ExecConfig()
     out = np.full((len(codes), len(COLUMNS)), np.nan)
     pr = peer_outputs(run, task, codes, peers, cfg, until=solo_until)
     block = peer_block(pr, peers, cfg)
     out[:, : len(PEER_COLUMNS)] = block[:, [consensus.COLUMNS.index(c) for c in PEER_COLUMNS]]
+    props = [COLUMNS.index(c) for c in properties.COLUMNS]
+    out[:, props] = property_rows(run, task, codes, peers, pr, cfg, tests)
     with_solo = solo_until is None or time.monotonic() < solo_until
     if with_solo:
         end = len(PEER_COLUMNS) + len(SOLO_COLUMNS)
@@ -286,6 +295,39 @@ def task_block(
             values = out[:, COLUMNS.index(source)]
             out[:, COLUMNS.index(name)] = cluster_means(pr.vectors, peers, values)
     return out, pr, with_solo
+
+
+def _mined(run: ExecRunner, task: Task, tests: Harvest | None, cfg: ExecConfig) -> tuple[str, ...]:
+    """The properties of the weak tests' pairs: the asserted ones, else the reference's
+    outputs on the weak inputs (their expected outputs; no generated input is judged)."""
+    lim = cfg.harness_limits
+    if tests is not None:
+        return properties.mine(run, task.task_id, properties.asserted_pairs(tests), limits=lim)
+    if not task.canonical_solution:
+        return ()
+    base = [b for b in task.base_input if isinstance(b, list | tuple)][: cfg.property_pairs]
+    decoded = decode_inputs(task, base)
+    if not decoded:
+        return ()
+    ref = (task.reference, task.entry_point, decoded)
+    return properties.mine(run, task.task_id, reference=ref, limits=lim)
+
+
+def property_rows(
+    run: ExecRunner,
+    task: Task,
+    codes: Sequence[str],
+    peers: Sequence[bool],
+    pr: PeerRun,
+    cfg: ExecConfig,
+    tests: Harvest | None = None,
+) -> np.ndarray:
+    """len(codes) x properties.COLUMNS: the weak tests' properties broken on the kept inputs."""
+    mined = _mined(run, task, tests, cfg)
+    inputs = decode_inputs(task, list(pr.inputs)) if mined and pr.inputs else None
+    shares = properties.violation_shares(run, task.task_id, task.entry_point, codes, pr.vectors,
+                                         inputs or [], mined, cfg.property_limits)  # fmt: skip
+    return np.column_stack([shares, properties.excess(shares, peers)])
 
 
 def task_features(
@@ -327,8 +369,18 @@ SLOWDOWN_WEIGHT = 0.02
 # 0.05-0.5 measured 0.843-0.851 within a task, against 0.820 without it in the same run
 # (reports/execution/README.md); 0.2, mid-range, was chosen on a prototype before that run.
 WIDE_WEIGHT = 0.2
+# Breaking the weak tests' properties more often than the cleanest peer
+# (`exec.prop_excess`): the same weight as the wide term, set before measuring it
+# (reports/execution/README.md has the sweep).
+PROPERTY_WEIGHT = 0.2
 # The columns `peer_score` reads, in its argument order (callers look them up by name).
-SCORE_INPUTS = ("exec.cluster_share", "exec.mutant_survival", "exec.slowdown", "exec.wide_share")
+SCORE_INPUTS = (
+    "exec.cluster_share",
+    "exec.mutant_survival",
+    "exec.slowdown",
+    "exec.wide_share",
+    "exec.prop_excess",
+)
 
 
 def peer_score(
@@ -336,15 +388,19 @@ def peer_score(
     mutant_survival: np.ndarray,
     slowdown: np.ndarray | None = None,
     wide_share: np.ndarray | None = None,
+    prop_excess: np.ndarray | None = None,
 ) -> np.ndarray:
     """Fixed false-positive score among peers: 1 - cluster share, then, weighing less (so they
-    mostly order a cluster's members), disagreement outside the implied domain (1 - wide
-    share), mutant survival and relative time (a slower candidate is riskier). Missing
-    survival counts as 0.5, a missing slowdown as 0 (as fast as its peers), a missing wide
-    share as agreement (no wide input kept)."""
+    mostly order clusters of one size and a cluster's members), disagreement outside the
+    implied domain (1 - wide share), properties of the weak tests broken more often than by
+    the cleanest peer, mutant survival and relative time (a slower candidate is riskier).
+    Missing survival counts as 0.5, a missing slowdown or excess as 0, a missing wide share
+    as agreement (no wide input kept)."""
     score = 1.0 - cluster_share + SURVIVAL_WEIGHT * np.nan_to_num(mutant_survival, nan=0.5)
     if slowdown is not None:
         score = score + SLOWDOWN_WEIGHT * np.nan_to_num(slowdown, nan=0.0)
     if wide_share is not None:
         score = score + WIDE_WEIGHT * (1.0 - np.nan_to_num(wide_share, nan=1.0))
+    if prop_excess is not None:
+        score = score + PROPERTY_WEIGHT * np.nan_to_num(prop_excess, nan=0.0)
     return score

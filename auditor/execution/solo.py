@@ -36,6 +36,9 @@ COLUMNS: tuple[str, ...] = (
     "exec.timeout_rate",
     "exec.type_consistency",
 )
+# What the `exec-solo` feature set reads: these, and how often the candidate's outputs break
+# the properties of its weak tests (`auditor.execution.properties`, needs no peers).
+SINGLE_COLUMNS: tuple[str, ...] = (*COLUMNS, "exec.prop_violations")
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from auditor.execution.amplify import AMPLIFY_VERSION
 from auditor.execution.consensus import CONSENSUS_VERSION
 from auditor.execution.harness import HARNESS_VERSION
 from auditor.execution.mutants import MUTANTS_VERSION
+from auditor.execution.properties import PROPERTIES_VERSION
 from auditor.execution.runner import ExecRunner
 from auditor.execution.signals import COLUMNS, SCORE_INPUTS, ExecConfig, peer_score, task_block
 from auditor.features.base import Extraction
@@ -33,13 +34,16 @@ from auditor.features.cache import FeatureCache
 from auditor.types import Candidate, FeatureTable, Task
 
 # What a cached task block holds (the sandbox's work); the table adds derived columns.
-SCHEMA_VERSION = f"exec-{AMPLIFY_VERSION}.{HARNESS_VERSION}.{MUTANTS_VERSION}.{CONSENSUS_VERSION}"
+SCHEMA_VERSION = (
+    f"exec-{AMPLIFY_VERSION}.{HARNESS_VERSION}.{MUTANTS_VERSION}.{CONSENSUS_VERSION}"
+    f".p{PROPERTIES_VERSION}"
+)
 CACHE_EXTRACTOR = "exec"
 # Computed from the block's columns whenever a table is built (training and check alike),
 # so adding one re-runs nothing: the fixed peer score (`signals.peer_score`).
 DERIVED = ("exec.peer_score",)
 TABLE_COLUMNS: tuple[str, ...] = (*COLUMNS, *DERIVED)
-TABLE_VERSION = f"{SCHEMA_VERSION}+score2"  # bump when `signals.peer_score` changes
+TABLE_VERSION = f"{SCHEMA_VERSION}+score3"  # bump when `signals.peer_score` changes
 
 
 def with_derived(values: np.ndarray) -> np.ndarray:

@@ -124,7 +124,7 @@ def feature_sets(columns: Sequence[str]) -> dict[str, list[int]]:
     sets = {"task": static, "peers": no_task, "solo": solo}
     execs = [i for i, c in enumerate(columns) if is_exec(c)]
     if execs:
-        from auditor.execution.solo import COLUMNS as SOLO_COLUMNS  # training only: lazy
+        from auditor.execution.solo import SINGLE_COLUMNS  # training only: lazy
 
         # The fixed peer score alone: gradient boosting over every static and exec column
         # ranked worse within a task (0.795 vs 0.836, reports/execution/README.md); its
@@ -133,7 +133,7 @@ def feature_sets(columns: Sequence[str]) -> dict[str, list[int]]:
         score = [i for i, c in enumerate(columns) if c == EXEC_SCORE]
         if score:
             sets["exec-peers"] = score
-        sets["exec-solo"] = sorted([*solo, *(i for i in execs if columns[i] in SOLO_COLUMNS)])
+        sets["exec-solo"] = sorted([*solo, *(i for i in execs if columns[i] in SINGLE_COLUMNS)])
     return sets
 
 

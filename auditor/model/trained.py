@@ -138,9 +138,9 @@ class TrainedModel:
         execs = [i for i, c in enumerate(cols) if c.startswith(EXEC_PREFIX)]
         if not np.isfinite(X[:, execs]).any():
             return peers, none
-        from auditor.execution.solo import COLUMNS as SOLO_COLUMNS  # executed: already loaded
+        from auditor.execution.solo import SINGLE_COLUMNS  # executed: already loaded
 
-        solo = [i for i in execs if cols[i] in SOLO_COLUMNS]
+        solo = [i for i in execs if cols[i] in SINGLE_COLUMNS]
         return peers, ~peers & np.isfinite(X[:, solo]).any(axis=1)
 
     def predict_risk(self, table: FeatureTable) -> np.ndarray:

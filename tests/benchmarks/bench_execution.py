@@ -70,6 +70,8 @@ SIGNS = {
     "exec.cluster_missed": 1.0,
     "exec.slowdown": 1.0,
     "exec.wide_share": -1.0,
+    "exec.prop_violations": 1.0,
+    "exec.prop_excess": 1.0,
 }
 SOLO_SET = [c for c in SOLO_COLUMNS if c != "exec.n_mutants"]
 PEER_SET = [c for c in PEER_COLUMNS if c != "exec.n_inputs"] + SOLO_SET + list(CLUSTER_OF)

@@ -84,10 +84,13 @@ def transparent(data: TrainingData, static: np.ndarray) -> dict[str, np.ndarray]
     )
     # the shipped score without its wide term: what the wide inputs add, on the same rows
     no_wide = np.nan_to_num(peer_score(*(col[c] for c in SCORE_INPUTS[:3])), nan=0.5)
+    # ... and without its property term: what the weak tests' properties add
+    no_props = np.nan_to_num(peer_score(*(col[c] for c in SCORE_INPUTS[:4])), nan=0.5)
     return {
         "transparent": score,
         "transparent+static": score + TIE_BREAK * static,
         "score without wide": no_wide,
+        "score without properties": no_props,
         "1 - cluster share": 1.0 - col["exec.cluster_share"],
     }
 
@@ -174,6 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for s in (
                 "exec-peers",
                 "score without wide",
+                "score without properties",
                 "transparent",
                 "transparent+static",
                 "peers",

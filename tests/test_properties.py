@@ -1,0 +1,115 @@
+"""Properties of the weak tests (`auditor.execution.properties`): mining, breaking, columns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from auditor.execution import properties, solo
+from auditor.execution.harvest import harvest
+from auditor.execution.runner import ExecRunner
+from auditor.execution.signals import COLUMNS, ExecConfig, peer_score, task_block
+from auditor.types import Task
+
+PROMPT = 'def running_max(xs: list) -> list:\n    """Running maximum."""\n'
+REF = (
+    "    out, m = [], None\n    for x in xs:\n        m = x if m is None else max(m, x)\n"
+    "        out.append(m)\n    return out\n"
+)
+BASE = ([[1, 3, 2]], [[5, 4, 6, 1]], [[2]], [[0, 0, 1]])
+TASK = Task("toy/rmax", PROMPT, "running_max", REF, BASE, ())
+GOOD = PROMPT + REF
+LOOP = "def running_max(xs):\n    return [max(xs[: i + 1]) for i in range(len(xs))]\n"
+# Special-cases the weak inputs; anything else gets [] (a lookup table's default).
+TABLE = (
+    "def running_max(xs):\n    return {(1, 3, 2): [1, 3, 3], (5, 4, 6, 1): [5, 5, 6, 6],"
+    " (2,): [2], (0, 0, 1): [0, 0, 1]}.get(tuple(xs), [])\n"
+)
+
+
+def _library() -> dict[str, Any]:
+    namespace: dict[str, Any] = {}
+    exec(properties.PREDICATES, namespace)  # the library's own source, not a candidate
+    return namespace
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "out", "holds"),
+    [
+        ("type_list", ([1],), [1], True),
+        ("type_int", ([1],), True, False),  # a bool is not an int here
+        ("nonneg", (3,), 0, True),
+        ("nonneg", (3,), "x", None),
+        ("len_eq_arg0", ([1, 2],), [2, 1], True),
+        ("len_eq_arg0", ([1, 2],), [], False),
+        ("elems_of_arg0", ([1, 2],), [2, 2], True),
+        ("elems_of_arg0", ([-3, -1],), [0, 0], False),  # a running max started at 0
+        ("member_of_arg0", ([4, 7],), 7, True),
+        ("member_of_arg1", ("abc", "b"), "b", True),
+        ("sorted", ([3, 1],), [1, 3], True),
+        ("sorted", ([3, 1],), [1], None),  # too short to tell
+        ("le_len_arg0", ([1, 2, 3],), 4, False),
+        ("ge_arg1", ("x", 2), 1, False),
+        ("le_arg2", (1, 2), 0, None),  # no third argument
+    ],
+)
+def test_each_predicate_holds_fails_or_does_not_apply(
+    name: str, args: tuple, out: Any, holds: bool | None
+) -> None:
+    assert _library()["_aud_holds"](name, args, out) is holds
+
+
+def test_every_name_is_in_the_library_and_the_columns_are_exec_columns() -> None:
+    assert set(properties.NAMES) == set(_library()["_AUD_P"])
+    assert set(properties.COLUMNS) <= set(COLUMNS)
+    assert properties.COLUMNS[0] in solo.SINGLE_COLUMNS  # the solo set reads the raw share
+    assert properties.COLUMNS[1] not in solo.SINGLE_COLUMNS  # the excess needs peers
+
+
+def test_mined_from_the_reference_and_from_asserts() -> None:
+    with ExecRunner(1) as run:
+        ref = properties.mine(run, TASK.task_id, reference=(GOOD, "running_max", BASE))
+        pairs = [([[1, 3, 2]], [1, 3, 3]), ([[4, 1]], [4, 4]), ([[0]], [0])]  # (args, output)
+        asserted = properties.mine(run, TASK.task_id, pairs)
+        one = properties.mine(run, TASK.task_id, pairs[:1])
+    assert {"type_list", "len_eq_arg0", "elems_of_arg0"} <= set(ref)
+    assert "sorted" not in ref  # [2] -> [2] is too short to tell, so not on every pair
+    assert {"type_list", "len_eq_arg0", "elems_of_arg0"} <= set(asserted)
+    assert one == ()  # one pair proves nothing
+
+
+def test_harvested_equalities_are_the_pairs() -> None:
+    found = harvest(
+        "def test():\n    assert f(3) == 4\n    assert f(5)\n    assert f(0) == 1\n", ["f"]
+    )
+    assert properties.asserted_pairs(found) == [([3], 4), ([0], 1)]
+
+
+def test_lookup_table_breaks_the_properties_its_correct_peers_keep() -> None:
+    codes = [GOOD, LOOP, GOOD, TABLE]
+    with ExecRunner(2) as run:
+        X, _, _ = task_block(run, TASK, codes, [True] * len(codes), ExecConfig())
+        again, _, _ = task_block(run, TASK, codes, [True] * len(codes), ExecConfig())
+    shares = X[:, COLUMNS.index("exec.prop_violations")]
+    excess = X[:, COLUMNS.index("exec.prop_excess")]
+    assert shares[:3].tolist() == [0.0, 0.0, 0.0] and shares[3] > 0.5
+    assert excess.tolist() == shares.tolist()  # the cleanest peer breaks none
+    np.testing.assert_array_equal(shares, again[:, COLUMNS.index("exec.prop_violations")])
+
+
+def test_excess_is_over_the_cleanest_peer_and_nan_alone() -> None:
+    got = properties.excess(np.array([0.5, 0.25, np.nan, 0.75]), [True, True, True, False])
+    assert got[:2].tolist() == [0.25, 0.0] and np.isnan(got[2:]).all()
+    assert np.isnan(properties.excess(np.array([0.5]), [True])).all()
+
+
+def test_peer_score_orders_a_tie_by_property_excess() -> None:
+    share, survival = np.array([0.5, 0.5]), np.array([0.0, 0.0])
+    got = peer_score(share, survival, None, None, np.array([0.0, 0.5]))
+    assert got[0] < got[1]
+    assert peer_score(share, survival, None, None, np.array([np.nan, 0.0])).tolist() == [
+        0.5,
+        0.5,
+    ]
