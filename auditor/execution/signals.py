@@ -323,8 +323,8 @@ def property_rows(
     tests: Harvest | None = None,
 ) -> np.ndarray:
     """len(codes) x properties.COLUMNS: the weak tests' properties broken on the kept inputs."""
-    mined = _mined(run, task, tests, cfg)
-    inputs = decode_inputs(task, list(pr.inputs)) if mined and pr.inputs else None
+    mined = _mined(run, task, tests, cfg) if pr.inputs else ()
+    inputs = decode_inputs(task, list(pr.inputs)) if mined else None
     shares = properties.violation_shares(run, task.task_id, task.entry_point, codes, pr.vectors,
                                          inputs or [], mined, cfg.property_limits)  # fmt: skip
     return np.column_stack([shares, properties.excess(shares, peers)])
