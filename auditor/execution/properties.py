@@ -157,7 +157,7 @@ def _names() -> tuple[str, ...]:
 
 
 NAMES = _names()
-_TRUE, _FALSE = fingerprint(True), fingerprint(False)
+_TRUE = fingerprint(True)
 _COUNTS = {fingerprint(k): k for k in range(MAX_COUNT + 1)}
 
 
@@ -241,8 +241,8 @@ def violation_shares(
 
 
 def excess(shares: np.ndarray, peers: Sequence[bool]) -> np.ndarray:
-    """Each share less the least share among the OTHER peers' and its own (NaN without
-    other peers or without a share)."""
+    """Each peer's share less the least share among the peers (NaN for a row that is not a
+    peer or has no share, and for every row when fewer than two peers have one)."""
     out = np.full(len(shares), np.nan)
     have = [i for i, (s, p) in enumerate(zip(shares, peers, strict=True)) if p and np.isfinite(s)]
     if len(have) < 2:
