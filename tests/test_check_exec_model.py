@@ -13,7 +13,7 @@ from auditor import api
 from auditor.config import Config
 from auditor.execution.signals import COLUMNS as EXEC_COLUMNS
 from auditor.execution.table import SCHEMA_VERSION, schema_hash
-from auditor.model import ModelMeta, TrainedModel
+from auditor.model import MODEL_FORMAT, ModelMeta, TrainedModel
 
 TOY = Path(__file__).resolve().parents[1] / "corpora" / "toy"
 RISK = {"task": 0.5, "peers": 0.6, "solo": 0.7, "exec-peers": 0.11, "exec-solo": 0.22}
@@ -35,7 +35,7 @@ def _model(sets: tuple[str, ...]) -> TrainedModel:
 
     with_exec = any(s.startswith("exec-") for s in sets)
     meta = ModelMeta(
-        format="auditor.model/1",
+        format=MODEL_FORMAT,
         schema_version=features.SCHEMA_VERSION,
         schema_hash=features.schema_hash(),
         columns=(*features.columns(), *(EXEC_COLUMNS if with_exec else ())),

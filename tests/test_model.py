@@ -137,6 +137,24 @@ def test_load_rejects_model_for_another_feature_schema(
         M.load_model(path)
 
 
+@pytest.mark.parametrize("predict_only", [False, True])
+def test_load_names_an_older_model_format(
+    trained: M.TrainedModel, tmp_path: Path, predict_only: bool
+) -> None:
+    """One clear line, from either reader. (The check comes before the estimators are
+    built; the real model of format 1, whose export no longer fits the context, is what
+    showed that order matters: it read "not a valid auditor model (ValueError)" before.)"""
+    from dataclasses import replace
+
+    # an older format whose context columns differ (one column more than its estimators')
+    columns = (*trained.meta.columns, "rules.extra")
+    old = replace(trained, meta=replace(trained.meta, format="auditor.model/1", columns=columns))
+    path = tmp_path / "old.skops"
+    M.save_model(old, path)
+    with pytest.raises(ModelError, match=r"model format 'auditor.model/1', expected"):
+        M.load_model(path, check_schema=False, predict_only=predict_only)
+
+
 @pytest.mark.parametrize("content", [b"", b"not a zip", b"PK\x03\x04garbage"])
 def test_load_rejects_corrupt_file(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "bad.skops"

@@ -79,8 +79,8 @@ def test_exec_sets_take_the_right_columns() -> None:
     assert sets["solo"] == ["rules.a", "ruff.b", "radon.c"]
     assert sets["exec-solo"] == ["rules.a", "ruff.b", "radon.c", *EXEC[2:4]]
     assert sets["exec-peers"] == ["exec.peer_score"]  # the fixed score alone, calibrated
-    # per-task exec columns get no context (mean = the value, std = 0)
-    assert "task.mean.exec.n_peers" not in names
+    # exec columns get no task context (no set would read it)
+    assert not any(c.startswith("task.") and ".exec." in c for c in names)
     # a static table has no exec sets; an exec table without the fixed score no exec-peers
     assert set(M.feature_sets(context_names(STATIC))) == {"task", "peers", "solo"}
     without = context_names(COLUMNS[:-1])

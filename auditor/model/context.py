@@ -34,22 +34,10 @@ EXEC_SETS = ("exec-peers", "exec-solo")
 ALL_SETS = (*SETS, *EXEC_SETS)
 EXEC_PEER_MARK = "exec.cluster_share"  # finite exactly when the candidate had peers
 EXEC_SCORE = "exec.peer_score"  # the fixed peer score (`auditor.execution.table.DERIVED`)
-# The per-candidate exec columns get task context: a cluster share means little without the
-# task's spread of them (codegen16b weak-passers, exec columns only, 5 task-grouped folds:
-# within-task AUC logreg 0.756 -> 0.785, hgb 0.785 -> 0.832 with the context). The per-task
-# exec columns (the same value on every row of a task) get none: their mean is the value
-# itself and their std zero. Since `exec-peers` became the fixed peer score alone, no set
-# reads these context columns (gradient boosting over them is what it replaced); they stay
-# because dropping them changes the context columns a saved model indexes into, which
-# `load_model`'s check of the static feature schema would not catch: that wants a
-# model-format bump with the retrain.
-EXEC_PER_TASK = (
-    "exec.n_clusters",
-    "exec.split_inputs",
-    "exec.plurality_share",
-    "exec.n_peers",
-    "exec.n_inputs",
-)
+# Exec columns get no task context: `exec-peers` is the fixed peer score alone and
+# `exec-solo` reads single-candidate columns, so no set would read it. (Gradient boosting
+# over every exec column with their context was the replaced `exec-peers`; dropping that
+# context changed the columns a saved model indexes into: MODEL_FORMAT 2.)
 
 
 def context_base(columns: Sequence[str]) -> list[int]:
@@ -59,7 +47,7 @@ def context_base(columns: Sequence[str]) -> list[int]:
         for i, c in enumerate(columns)
         if not c.startswith((*NEEDS_TASK, "rel.", CONTEXT_PREFIX))
         and not c.endswith(".failed")
-        and c not in EXEC_PER_TASK
+        and not c.startswith(EXEC_PREFIX)
     ]
 
 

@@ -110,6 +110,7 @@ def _read_export(path: Path, data: bytes) -> tuple[dict[str, Any], dict[str, Any
         if found is None:
             return None
         meta, classifiers = found
+        _check_format(path, meta)
         columns = tuple(meta["columns"])
         compiled.validate(classifiers, len(context_names(columns)))
         return meta, {k: ContextClassifier(columns, c) for k, c in classifiers.items()}
@@ -126,11 +127,19 @@ def _read_skops(path: Path, data: bytes) -> tuple[dict[str, Any], dict[str, Any]
         # get_untrusted_types would double the load time).
         payload = sio.loads(data, trusted=list(TRUSTED_TYPES))
         meta = json.loads(payload["meta"])
+        _check_format(path, meta)
         return meta, _with_context(tuple(meta["columns"]), dict(payload["estimators"]))
     except UntrustedTypesFoundException as exc:
         raise ModelError(f"{path}: model contains untrusted types: {exc}") from None
     except _MALFORMED as exc:
         raise ModelError(f"{path}: not a valid auditor model ({type(exc).__name__})") from None
+
+
+def _check_format(path: Path, meta: Mapping[str, Any]) -> None:
+    """Before the estimators are built: another format's columns would not fit them."""
+    if meta.get("format") != MODEL_FORMAT:
+        found = meta.get("format")
+        raise ModelError(f"{path}: model format {found!r}, expected {MODEL_FORMAT!r}; retrain it")
 
 
 def _with_context(columns: tuple[str, ...], estimators: Mapping[str, Any]) -> dict[str, Any]:
@@ -170,8 +179,6 @@ def load_model(
         meta = ModelMeta.from_json(raw_meta)
     except _MALFORMED as exc:
         raise ModelError(f"{path}: not a valid auditor model ({type(exc).__name__})") from None
-    if meta.format != MODEL_FORMAT:
-        raise ModelError(f"{path}: model format {meta.format!r}, expected {MODEL_FORMAT!r}")
     if not estimators or not set(estimators) <= set(ALL_SETS):
         raise ModelError(f"{path}: model lacks its estimators")
     if check_schema:

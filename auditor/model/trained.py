@@ -21,7 +21,7 @@ from auditor.model.context import (
 from auditor.model.families import single_threaded
 from auditor.types import FeatureTable
 
-MODEL_FORMAT = "auditor.model/1"
+MODEL_FORMAT = "auditor.model/2"  # 2: exec columns have no task context
 MIN_PEERS = 5  # a task needs this many candidates in a batch for the `peers` model
 
 
