@@ -137,8 +137,8 @@ def _read_skops(path: Path, data: bytes) -> tuple[dict[str, Any], dict[str, Any]
 
 def _check_format(path: Path, meta: Mapping[str, Any]) -> None:
     """Before the estimators are built: another format's columns would not fit them."""
-    if meta.get("format") != MODEL_FORMAT:
-        found = meta.get("format")
+    found = meta.get("format")
+    if found != MODEL_FORMAT:
         raise ModelError(f"{path}: model format {found!r}, expected {MODEL_FORMAT!r}; retrain it")
 
 
