@@ -564,3 +564,24 @@ def test_nothing_outlives_a_killed_driver(isolation: str) -> None:
         except OSError:
             pass
     assert alive == []
+
+
+def test_fallback_root_goes_whichever_of_eof_and_sigterm_comes_first() -> None:
+    """The worker's death reaches a fallback zygote twice: EOF on its control socket, then
+    SIGTERM (its parent-death signal). Whichever comes first, and wherever the other lands
+    in the cleanup, the temp root goes (a handler that raised could abort `rmtree`)."""
+    import signal
+
+    from auditor.sandbox import _launch
+
+    cfg = {"uid": 65534, "gid": 65534, "child_env": {}, "preload": [], "site_paths": []}
+    roots = []
+    for delay in [0.0, 0.0001, 0.0003, 0.001] * 5:
+        zyg = _launch.Zygote(cfg, sandboxed=False)
+        Path(zyg.tmp_root, "job").mkdir()  # a job's directory, as a monitor makes
+        zyg.ctl.close()
+        time.sleep(delay)
+        os.kill(zyg.proc.pid, signal.SIGTERM)
+        zyg.proc.wait(timeout=10)
+        roots.append(Path(zyg.tmp_root))
+    assert [r for r in roots if r.exists()] == []

@@ -787,9 +787,8 @@ def _setup(cfg: dict) -> dict:
         info["error"] = _self_test(cfg)
         _LIBC.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
         return info
-    # No bubblewrap to end us with the worker: SIGTERM when it dies, so that `main`'s
-    # cleanup removes the temp root (the launcher does when it stops us itself).
-    signal.signal(signal.SIGTERM, _terminated)
+    # No bubblewrap to end us with the worker: SIGTERM when it dies (`_end_on_sigterm`), so
+    # that `main`'s cleanup removes the temp root (the launcher does when it stops us itself).
     _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
     if os.getppid() != cfg["worker_pid"]:  # it died before the line above
         raise SystemExit(0)
@@ -799,13 +798,30 @@ def _setup(cfg: dict) -> dict:
     return info
 
 
-def _terminated(signum: int, frame: object) -> None:
-    raise SystemExit(0)
+def _end_on_sigterm(ctl: socket.socket) -> None:
+    """SIGTERM ends the loop as the worker closing the control socket does. The handler
+    raises nothing: an exception would abort the cleanup wherever the signal lands in it,
+    and the worker's death delivers both (EOF on its exit, SIGTERM a moment later)."""
+
+    def handler(signum: int, frame: object) -> None:
+        with contextlib.suppress(OSError):
+            ctl.shutdown(socket.SHUT_RDWR)  # the pending recv returns b"" on its retry
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def _cleanup(cfg: dict) -> None:
+    """Fallback: stop the monitors (one starting a job would make its directory under the
+    root as the root goes), then remove the root."""
+    if cfg.get("tmp_root"):
+        _kill_descendants()
+        shutil.rmtree(cfg["tmp_root"], ignore_errors=True)
 
 
 def main() -> None:
     ctl = socket.socket(fileno=int(sys.argv[1]))
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _end_on_sigterm(ctl)
     hello, _, _, _ = socket.recv_fds(ctl, 1 << 16, 0)
     cfg = json.loads(hello)
     try:
@@ -819,8 +835,8 @@ def main() -> None:
             pid = os.fork()
             if pid == 0:
                 ctl.close()
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the zygote's handler
                 if not cfg["namespaces"]:
-                    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the zygote's cleanup
                     _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
                 _monitor(fds, cfg)
             for fd in fds:
@@ -829,8 +845,7 @@ def main() -> None:
                 while os.waitpid(-1, os.WNOHANG)[0] > 0:
                     pass
     finally:
-        if cfg["tmp_root"]:
-            shutil.rmtree(cfg["tmp_root"], ignore_errors=True)
+        _cleanup(cfg)
 
 
 if __name__ == "__main__":
