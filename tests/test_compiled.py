@@ -199,11 +199,11 @@ def test_extreme_scores_saturate_without_warnings() -> None:
         np.testing.assert_array_equal(m.proba(np.array([[-1e6], [1e6], [0.0]])), [0.0, 1.0, 0.5])
 
 
-def test_model_saved_before_the_context_moved_into_the_pipeline_loads(
+def test_classifiers_saved_without_their_context_are_refused(
     trained: M.TrainedModel, tmp_path: Path
 ) -> None:
-    """Older files hold the calibrated classifiers alone, over context columns computed
-    outside; loading puts the context in front, and the risks are the same."""
+    """A file whose estimators lack the task context in front (what format 1 saved) is
+    not scored with columns it does not expect: one clear error."""
     import json
 
     import skops.io as sio
@@ -216,9 +216,8 @@ def test_model_saved_before_the_context_moved_into_the_pipeline_loads(
     }
     path = tmp_path / "old.skops"
     path.write_bytes(sio.dumps(old))
-    loaded = M.load_model(path, check_schema=False)
-    assert all(calibrated_part(e) is not e for e in loaded.estimators.values())
-    np.testing.assert_array_equal(loaded.predict_risk(_table()), trained.predict_risk(_table()))
+    with pytest.raises(ModelError, match=r"not a valid auditor model \(no task context"):
+        M.load_model(path, check_schema=False)
 
 
 def test_packaged_model_predicts_the_same_from_skops_and_export() -> None:

@@ -128,7 +128,7 @@ def _read_skops(path: Path, data: bytes) -> tuple[dict[str, Any], dict[str, Any]
         payload = sio.loads(data, trusted=list(TRUSTED_TYPES))
         meta = json.loads(payload["meta"])
         _check_format(path, meta)
-        return meta, _with_context(tuple(meta["columns"]), dict(payload["estimators"]))
+        return meta, _pipelines(path, payload["estimators"])
     except UntrustedTypesFoundException as exc:
         raise ModelError(f"{path}: model contains untrusted types: {exc}") from None
     except _MALFORMED as exc:
@@ -142,21 +142,15 @@ def _check_format(path: Path, meta: Mapping[str, Any]) -> None:
         raise ModelError(f"{path}: model format {found!r}, expected {MODEL_FORMAT!r}; retrain it")
 
 
-def _with_context(columns: tuple[str, ...], estimators: Mapping[str, Any]) -> dict[str, Any]:
-    """The estimators as pipelines behind the task context (older files saved the
-    calibrated classifiers alone, over the context columns computed outside)."""
-    from auditor.model.families import is_pipeline, with_context
-    from auditor.model.transform import fitted_context
+def _pipelines(path: Path, estimators: Mapping[str, Any]) -> dict[str, Any]:
+    """The estimators, each a pipeline behind the task context (as every format-2 file
+    saves them)."""
+    from auditor.model.families import is_pipeline
 
-    out = {}
-    for name, est in estimators.items():
-        if is_pipeline(est):
-            out[name] = est
-        else:
-            pipe = with_context(columns, est)
-            pipe.steps[0] = ("context", fitted_context(columns))
-            out[name] = pipe
-    return out
+    bare = sorted(k for k, est in estimators.items() if not is_pipeline(est))
+    if bare:
+        raise ModelError(f"{path}: not a valid auditor model (no task context: {', '.join(bare)})")
+    return dict(estimators)
 
 
 def load_model(

@@ -60,8 +60,3 @@ class TaskContext(TransformerMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
         return tags
-
-
-def fitted_context(columns: Sequence[str]) -> TaskContext:
-    """A fitted `TaskContext` for `columns` (no data needed: it learns only the names)."""
-    return TaskContext(tuple(columns)).fit(np.zeros((1, len(columns) + 1)))
