@@ -3,8 +3,8 @@
 A saved file is one zip: the skops payload (metadata JSON and the fitted pipelines, loaded
 against an explicit list of trusted types) and, beside it, the numpy export of each
 pipeline's calibrated classifier (`auditor.model.compiled`), which `auditor check` loads
-without importing scikit-learn. Files written before the task context moved into the
-pipeline hold the calibrated classifiers alone; loading puts the context in front.
+without importing scikit-learn. The format (`MODEL_FORMAT`) is checked first: a file
+written for other columns is refused with its format named, never scored.
 """
 
 from __future__ import annotations
