@@ -81,6 +81,33 @@ def test_weighted_auc_matches_sklearn() -> None:
     assert weighted_auc(y, rank, w) == pytest.approx(roc_auc_score(y, s, sample_weight=w))
 
 
+def test_pooled_auc_over_folds_counts_only_one_models_pairs() -> None:
+    """Out-of-fold risks from two models: the pooled AUC is the pair-weighted mean of the
+    folds' AUCs, and a per-fold monotone rescaling (another calibration) leaves it alone,
+    while the AUC of the merged scores moves."""
+    from sklearn.metrics import roc_auc_score
+
+    from auditor.metrics import pooled_auc, score
+
+    rng = np.random.default_rng(7)
+    y = (rng.random(400) < 0.3).astype(int)
+    s = rng.random(400) + 0.4 * y
+    folds = np.repeat([0, 1], 200)
+    assert pooled_auc(y, s) == pytest.approx(roc_auc_score(y, s))
+    parts = [
+        (roc_auc_score(y[m], s[m]), y[m].sum() * (~y[m].astype(bool)).sum())
+        for m in (folds == 0, folds == 1)
+    ]
+    expected = sum(a * p for a, p in parts) / sum(p for _, p in parts)
+    assert pooled_auc(y, s, folds) == pytest.approx(expected)
+    shifted = np.where(folds == 1, 0.2 * s + 5.0, s)  # fold 1's model calibrates higher
+    assert pooled_auc(y, shifted, folds) == pytest.approx(expected)
+    assert abs(roc_auc_score(y, shifted) - expected) > 0.05
+    got = score(y, shifted, np.repeat(["g"], 400), np.arange(400) % 40, n_boot=50, folds=folds)
+    assert got.roc_auc == pytest.approx(expected)
+    assert got.roc_auc_ci is not None and got.roc_auc_ci[0] <= expected <= got.roc_auc_ci[1]
+
+
 def test_bootstrap_resamples_tasks_and_brackets_the_estimate() -> None:
     from auditor.metrics import score
 

@@ -63,21 +63,34 @@ def fit_calibrated(name: str, cols: Sequence[int], data: TrainingData, inner: in
     return calibrated(name, data.columns, cols, splits, ensemble=True).fit(X, y)
 
 
-def _oof(name: str, cols: Sequence[int], data: TrainingData, k: int) -> np.ndarray:
-    """Out-of-fold uncalibrated scores of a family over task-grouped folds (for selection)."""
+def _oof(
+    name: str, cols: Sequence[int], data: TrainingData, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Out-of-fold uncalibrated scores of a family over task-grouped folds (for selection),
+    and each row's fold."""
     X, y = data.inputs(), data.y
     out = np.full(len(y), np.nan)
-    for tr, te in group_splits(data.task_ids, k):
+    splits = group_splits(data.task_ids, k)
+    for tr, te in splits:
         if len(np.unique(y[tr])) < 2:
             continue
         est = family(name, data.columns, cols).fit(X[tr], y[tr])
         out[te] = est.predict_proba(X[te])[:, 1]
+    return out, fold_ids(len(y), splits)
+
+
+def fold_ids(n: int, splits: Sequence[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """Each row's test fold (-1: in none), for metrics over out-of-fold scores."""
+    out = np.full(n, -1)
+    for i, (_, te) in enumerate(splits):
+        out[te] = i
     return out
 
 
-def _selection_score(data: TrainingData, s: np.ndarray) -> float:
+def _selection_score(data: TrainingData, oof: tuple[np.ndarray, np.ndarray]) -> float:
+    s, folds = oof
     m = ~np.isnan(s)
-    sc = score(data.y[m], s[m], data.batches[m])
+    sc = score(data.y[m], s[m], data.batches[m], folds=folds[m])
     return float(np.nanmean([sc.roc_auc, sc.within_task_auc]))
 
 
@@ -153,9 +166,12 @@ def trainable_sets(columns: Sequence[str]) -> tuple[str, ...]:
     return tuple(n for n in ALL_SETS if n in sets)
 
 
-def headline_scores(data: TrainingData, risk: np.ndarray) -> Scores:
-    """Scores with bootstrap intervals over task ids (the figures printed first)."""
-    return score(data.y, risk, data.batches, data.task_ids, n_boot=BOOTSTRAP)
+def headline_scores(
+    data: TrainingData, risk: np.ndarray, folds: np.ndarray | None = None
+) -> Scores:
+    """Scores with bootstrap intervals over task ids (the figures printed first); `folds`
+    for out-of-fold risk (`metrics.pooled_auc`)."""
+    return score(data.y, risk, data.batches, data.task_ids, n_boot=BOOTSTRAP, folds=folds)
 
 
 @single_threaded
@@ -183,6 +199,7 @@ def cross_validate(
     checked = np.full(len(view.weak), np.nan) if view is not None else None
     chosen, best_features = [], []
     splits = group_splits(tasks, outer)
+    fold = fold_ids(len(y), splits)
     for i, (tr, te) in enumerate(splits):
         train, test = data.take(tr), data.take(te)
         best, inner_scores = select(cols, train, families, inner)
@@ -204,24 +221,32 @@ def cross_validate(
     return CVReport(
         feature_set=feature_set,
         folds=len(splits),
-        families={f: score(y, p, g) for f, p in preds.items()},
-        nested=headline_scores(data, nested),
+        families={f: score(y, p, g, folds=fold) for f, p in preds.items()},
+        nested=headline_scores(data, nested, fold),
         chosen=tuple(chosen),
         per_corpus={
-            str(c): score(y[m], nested[m], g[m])
+            str(c): score(y[m], nested[m], g[m], folds=fold[m])
             for c in sorted(set(data.corpus.tolist()))
             if (m := data.corpus == c).any()
         },
         thresholds=tuple(threshold_table(y, nested)),
         reliability=tuple(reliability(y, nested)),
-        baselines={b: headline_scores(data, s) for b, s in base.items()},
+        baselines={b: headline_scores(data, s, fold) for b, s in base.items()},
         best_features=tuple(best_features),
-        as_check=(
-            headline_scores(view.data.take(view.weak), checked[view.weak])
-            if view is not None and checked is not None
-            else None
-        ),
+        as_check=_as_check(view, checked, tasks, fold),
     )
+
+
+def _as_check(
+    view: CheckView | None, checked: np.ndarray | None, tasks: np.ndarray, fold: np.ndarray
+) -> Scores | None:
+    """The nested risk of the rows as `check` builds them, each in its task's fold."""
+    if view is None or checked is None:
+        return None
+    data = view.data.take(view.weak)
+    of_task = dict(zip(tasks.tolist(), fold.tolist(), strict=True))
+    folds = np.array([of_task.get(t, -1) for t in data.task_ids.tolist()])
+    return headline_scores(data, checked[view.weak], folds)
 
 
 def versions() -> dict[str, str]:

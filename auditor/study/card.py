@@ -67,6 +67,9 @@ def _headline(meta: Mapping[str, Any]) -> list[str]:
         "two corpora is never on both sides of a split). Within-task ROC-AUC first: the mean",
         "over tasks (one model's candidates of one task) having both classes, which task",
         "difficulty cannot inflate; intervals are 95% percentile bootstraps over task ids.",
+        "Pooled ROC-AUC ranks candidates across held-out tasks, over the (false positive,",
+        "correct) pairs one outer fold's model scored: pairs across folds would compare two",
+        "models' calibrations, which the one shipped model never does (Forman & Scholz 2010).",
         "The same-task prior has no score under task-disjoint folds (no test task was seen).",
     ]
     for label, name, entry in INPUT_KINDS:

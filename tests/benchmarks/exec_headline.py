@@ -35,18 +35,17 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GroupKFold
 
 from auditor.corpus.labels import load_labeled
 from auditor.execution.signals import SCORE_INPUTS, peer_score
 from auditor.io import atomic_write
-from auditor.metrics import task_bootstrap, within_task_auc
+from auditor.metrics import pooled_auc, task_bootstrap, within_task_auc
 from auditor.model import corpus_table, stack_tables
 from auditor.model.baselines import baseline_scores, fit_baselines
 from auditor.model.context import context_names, feature_sets
 from auditor.model.data import TrainingData
-from auditor.model.selection import fit
+from auditor.model.selection import fit, fold_ids
 from auditor.study.curves import compute
 from auditor.types import Label, Status
 from tests.benchmarks.bench_execution import SIGNS
@@ -57,14 +56,14 @@ MAX_CORRECT_LOST = 0.10
 TIE_BREAK = 0.1  # the weight of mutant survival in the transparent score, reused a priori
 
 
-def out_of_fold(data: TrainingData, folds: int, inner: int) -> dict[str, np.ndarray]:
+def out_of_fold(data: TrainingData, splits: Sequence[Any], inner: int) -> dict[str, np.ndarray]:
     """Out-of-fold risk of each feature set, and the baselines of `exec-peers`."""
     baselines = ("random", "task_prior", "best_feature")
     out = {name: np.full(len(data.y), np.nan) for name in (*SETS, *baselines)}
     X = data.inputs()
     sets = feature_sets(context_names(data.columns))
-    for k, (tr, te) in enumerate(GroupKFold(folds).split(X, data.y, data.task_ids)):
-        print(f"fold {k + 1}/{folds}: fitting on {len(tr)} rows", file=sys.stderr, flush=True)
+    for k, (tr, te) in enumerate(splits):
+        print(f"fold {k + 1}/{len(splits)}: fitting on {len(tr)} rows", file=sys.stderr, flush=True)
         model = fit(data.take(tr), families=("hgb",), cv=False, inner=inner, sets=SETS)
         for name in SETS:
             out[name][te] = model.estimators[name].predict_proba(X[te])[:, 1]
@@ -95,19 +94,22 @@ def transparent(data: TrainingData, static: np.ndarray) -> dict[str, np.ndarray]
     }
 
 
-def auc_row(y: np.ndarray, s: np.ndarray, groups: np.ndarray, tasks: np.ndarray) -> dict[str, Any]:
-    """Within-task and pooled ROC-AUC with 95% bootstrap intervals over task ids."""
+def auc_row(
+    y: np.ndarray, s: np.ndarray, groups: np.ndarray, tasks: np.ndarray, folds: np.ndarray
+) -> dict[str, Any]:
+    """Within-task and pooled ROC-AUC (over the pairs one fold's model scored,
+    `metrics.pooled_auc`) with 95% bootstrap intervals over task ids."""
     ok = np.isfinite(s)
     if ok.sum() < 2 or len(set(y[ok])) < 2:
         return {"rows": int(ok.sum())}
-    y, s, groups, tasks = y[ok], s[ok], groups[ok], tasks[ok]
+    y, s, groups, tasks, folds = y[ok], s[ok], groups[ok], tasks[ok], folds[ok]
     within, n = within_task_auc(y, s, groups)
-    w_ci, p_ci = task_bootstrap(y, s, groups, tasks, n_boot=500)
+    w_ci, p_ci = task_bootstrap(y, s, groups, tasks, n_boot=500, folds=folds)
     return {
         "within": round(within, 3),
         "within_ci": [round(w_ci[0], 3), round(w_ci[1], 3)],
         "groups": n,
-        "pooled": round(float(roc_auc_score(y, s)), 3),
+        "pooled": round(pooled_auc(y, s, folds), 3),
         "pooled_ci": [round(p_ci[0], 3), round(p_ci[1], 3)],
         "rows": len(y),
         "task_ids": len(set(tasks)),
@@ -149,7 +151,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     corpora = [load_labeled(p, data_dir=args.data_dir) for p in args.labels]
     tables = [(c.name, corpus_table(c, execute=True)) for c in corpora]
     data = stack_tables(tables)
-    scores = out_of_fold(data, args.folds, args.inner)
+    splits = list(GroupKFold(args.folds).split(data.X, data.y, data.task_ids))
+    fold = fold_ids(len(data.y), splits)
+    scores = out_of_fold(data, splits, args.inner)
     scores |= transparent(data, scores["peers"])
     signals = {  # each signal alone, its direction fixed beforehand (bench_execution.SIGNS)
         col: sign * data.X[:, data.columns.index(col)]
@@ -159,15 +163,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     groups, tasks = data.batches.astype(str), data.task_ids.astype(str)
     result: dict[str, Any] = {"rows": len(data.y), "false_positives": int(data.y.sum())}
     result["auc"] = {
-        name: {"all": auc_row(data.y, s, groups, tasks)}
+        name: {"all": auc_row(data.y, s, groups, tasks, fold)}
         | {
-            c.name: auc_row(data.y[m], s[m], groups[m], tasks[m])
+            c.name: auc_row(data.y[m], s[m], groups[m], tasks[m], fold[m])
             for c in corpora
             for m in [data.corpus == c.name]
         }
         for name, s in scores.items()
     }
-    result["signals"] = {name: auc_row(data.y, s, groups, tasks) for name, s in signals.items()}
+    result["signals"] = {
+        name: auc_row(data.y, s, groups, tasks, fold) for name, s in signals.items()
+    }
     result["second_verifier"] = {}
     for (name, table), c in zip(tables, corpora, strict=True):
         m = data.corpus == name
