@@ -585,3 +585,25 @@ def test_fallback_root_goes_whichever_of_eof_and_sigterm_comes_first() -> None:
         zyg.proc.wait(timeout=10)
         roots.append(Path(zyg.tmp_root))
     assert [r for r in roots if r.exists()] == []
+
+
+def test_fallback_root_goes_when_the_worker_dies_before_its_hello(tmp_path: Path) -> None:
+    """The zygote learns its temp root from its command line: a worker that dies between
+    starting it and saying hello leaves nothing behind."""
+    import socket
+    import subprocess
+    import sys
+
+    from auditor.sandbox import _launch
+
+    root = tmp_path / "auditor-sandbox-x"
+    (root / "job").mkdir(parents=True)
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    script = str(Path(_launch.HERE, "_zygote.py"))
+    fd = theirs.fileno()
+    argv = [sys.executable, "-S", "-s", "-P", script, str(fd), str(root)]
+    proc = subprocess.Popen(argv, pass_fds=(fd,), stderr=subprocess.DEVNULL)
+    theirs.close()
+    ours.close()  # the worker is gone
+    assert proc.wait(timeout=10) != 0  # no hello: it stops
+    assert not root.exists()

@@ -126,8 +126,13 @@ class Zygote:
                 preexec = self._as_nobody(cfg)
             argv = bwrap_argv(bwrap, cfg, self.staging, fd)
         else:
+            # The jobs' working directories (bubblewrap gives each its own /tmp instead);
+            # removed by whichever of us outlives the other (`close`, or the zygote's exit,
+            # which knows it from its command line even if we die before the hello).
+            self.tmp_root = tempfile.mkdtemp(prefix="auditor-sandbox-")
+            os.chmod(self.tmp_root, 0o711)
             exe = os.path.realpath(sys.executable)
-            argv = [exe, "-S", "-s", "-P", os.path.join(HERE, "_zygote.py"), str(fd)]
+            argv = [exe, "-S", "-s", "-P", os.path.join(HERE, "_zygote.py"), str(fd), self.tmp_root]
         try:
             self.proc = subprocess.Popen(
                 argv,
@@ -139,14 +144,12 @@ class Zygote:
                 pass_fds=(fd,),
                 preexec_fn=preexec,
             )
+        except OSError:
+            self.close_root()
+            raise
         finally:
             theirs.close()
-        if not sandboxed:
-            # The jobs' working directories (bubblewrap gives each its own /tmp instead);
-            # removed by whichever of us outlives the other (`close`, or the zygote's exit).
-            self.tmp_root = tempfile.mkdtemp(prefix="auditor-sandbox-")
-            os.chmod(self.tmp_root, 0o711)
-        hello = dict(cfg, namespaces=sandboxed, tmp_root=self.tmp_root, worker_pid=os.getpid())
+        hello = dict(cfg, namespaces=sandboxed, worker_pid=os.getpid())
         try:
             socket.send_fds(self.ctl, [json.dumps(hello).encode()], [])
             reply = self.ctl.recv(1 << 16)
@@ -198,6 +201,9 @@ class Zygote:
             self.proc.wait()
         if self.staging is not None:
             self.staging.close()
+        self.close_root()
+
+    def close_root(self) -> None:
         if self.tmp_root:
             shutil.rmtree(self.tmp_root, ignore_errors=True)
 

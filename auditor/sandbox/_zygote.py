@@ -810,21 +810,23 @@ def _end_on_sigterm(ctl: socket.socket) -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
-def _cleanup(cfg: dict) -> None:
+def _cleanup(tmp_root: str) -> None:
     """Fallback: stop the monitors (one starting a job would make its directory under the
     root as the root goes), then remove the root."""
-    if cfg.get("tmp_root"):
+    if tmp_root:
         _kill_descendants()
-        shutil.rmtree(cfg["tmp_root"], ignore_errors=True)
+        shutil.rmtree(tmp_root, ignore_errors=True)
 
 
 def main() -> None:
     ctl = socket.socket(fileno=int(sys.argv[1]))
+    tmp_root = sys.argv[2] if len(sys.argv) > 2 else ""  # the fallback's, made by the launcher
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _end_on_sigterm(ctl)
-    hello, _, _, _ = socket.recv_fds(ctl, 1 << 16, 0)
-    cfg = json.loads(hello)
     try:
+        hello, _, _, _ = socket.recv_fds(ctl, 1 << 16, 0)
+        cfg = json.loads(hello)  # raises on EOF: the worker died before saying it
+        cfg["tmp_root"] = tmp_root
         ctl.sendall(json.dumps(_setup(cfg)).encode())
         while True:
             msg, fds, _, _ = socket.recv_fds(ctl, 16, 2)
@@ -845,7 +847,7 @@ def main() -> None:
                 while os.waitpid(-1, os.WNOHANG)[0] > 0:
                     pass
     finally:
-        _cleanup(cfg)
+        _cleanup(tmp_root)
 
 
 if __name__ == "__main__":
