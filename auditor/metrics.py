@@ -89,7 +89,7 @@ class Scores:
 
     within_task_auc: float
     n_tasks: int  # groups with both classes (the within-task mean's denominator)
-    roc_auc: float
+    roc_auc: float  # pooled; for out-of-fold risk, over the pairs inside a fold (`pooled_auc`)
     pr_auc: float
     base_rate: float
     n_candidates: int  # rows scored (a baseline without a score for a row leaves it out)

@@ -16,7 +16,8 @@ as a second tie-break, and the baselines (random; same-task prior, which has no 
 unseen tasks; the best single feature chosen on the training folds).
 
 Within-task ROC-AUC (groups: one corpus's passers of one task) leads, with a 95% bootstrap
-interval over task ids, then pooled ROC-AUC; each `exec.*` signal alone beside (direction
+interval over task ids, then pooled ROC-AUC (over the pairs inside one fold, which one model
+scored: `metrics.pooled_auc`); each `exec.*` signal alone beside (direction
 fixed beforehand, `bench_execution.SIGNS`). Then, per corpus, the ceiling (mean over tasks
 of P(correct | accepted)) with `check` as a second verifier: accept a weak-passer iff its
 out-of-fold risk is below a threshold; the best ceiling that rejects at most 10% of the
