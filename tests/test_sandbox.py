@@ -592,16 +592,14 @@ def test_fallback_root_goes_when_the_worker_dies_before_its_hello(tmp_path: Path
     starting it and saying hello leaves nothing behind."""
     import socket
     import subprocess
-    import sys
 
     from auditor.sandbox import _launch
 
     root = tmp_path / "auditor-sandbox-x"
     (root / "job").mkdir(parents=True)
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    script = str(Path(_launch.HERE, "_zygote.py"))
     fd = theirs.fileno()
-    argv = [sys.executable, "-S", "-s", "-P", script, str(fd), str(root)]
+    argv = _launch.fallback_argv(fd, str(root))
     proc = subprocess.Popen(argv, pass_fds=(fd,), stderr=subprocess.DEVNULL)
     theirs.close()
     ours.close()  # the worker is gone

@@ -106,6 +106,12 @@ def bwrap_argv(bwrap: str, cfg: dict[str, Any], staging: Staging | None, fd: int
     return [*argv, "--", exe, "-S", "-s", "-P", f"{INSIDE}/_zygote.py", str(fd)]
 
 
+def fallback_argv(fd: int, tmp_root: str) -> list[str]:
+    """The command line that starts a zygote on the host talking on `fd`, with its root."""
+    exe = os.path.realpath(sys.executable)
+    return [exe, "-S", "-s", "-P", os.path.join(HERE, "_zygote.py"), str(fd), tmp_root]
+
+
 class Zygote:
     """A running zygote and the worker's end of its control socket."""
 
@@ -131,8 +137,7 @@ class Zygote:
             # which knows it from its command line even if we die before the hello).
             self.tmp_root = tempfile.mkdtemp(prefix="auditor-sandbox-")
             os.chmod(self.tmp_root, 0o711)
-            exe = os.path.realpath(sys.executable)
-            argv = [exe, "-S", "-s", "-P", os.path.join(HERE, "_zygote.py"), str(fd), self.tmp_root]
+            argv = fallback_argv(fd, self.tmp_root)
         try:
             self.proc = subprocess.Popen(
                 argv,
