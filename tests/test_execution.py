@@ -82,6 +82,21 @@ def test_domain_limits_sign_alphabet_and_size() -> None:
     assert in_domain([[1], "a", 5 + 1], dom)  # one beyond the tested range is allowed
 
 
+def test_strings_of_a_few_symbols_close_their_class() -> None:
+    brackets = infer_domain([["<<><>>"], ["<>"], ["><<>"], [""]])
+    assert in_domain(["<>><<"], brackets)
+    assert not in_domain(["(<)"], brackets)  # other punctuation: outside a bracket matcher's
+    drawn = amplify("t", [["<<><>>"], ["<>"], ["><<>"]], budget=Budget(0, 40, 0, 0))
+    assert drawn.inputs and all(set(x[0]) <= set("<>") for x in drawn.inputs)
+    binary = infer_domain([["111000", "101010"], ["1", "1"], ["0101", "0000"]])
+    assert in_domain(["0110", "1"], binary) and not in_domain(["0120", "1"], binary)
+    # strings with many symbols, each seen a few times, keep whole classes
+    prose = infer_domain([["Hello world."], ["good morning to you, sir"]])
+    assert in_domain(["xyz Quit! Then go on"], prose)
+    assert not in_domain(["xyz 1 Then go on"], prose)  # no digit was seen
+    assert not infer_domain([["ab"], ["a"]])[0].closed  # too little seen to close anything
+
+
 def test_each_strategy_is_deterministic() -> None:
     base = BASES["lists"]
     dom = infer_domain(base)
@@ -284,6 +299,28 @@ RUNNING_MAX_ZERO = (
     "def running_max(xs):\n    m, out = 0, []\n    for x in xs:\n"
     "        m = max(m, x)\n        out.append(m)\n    return out\n"
 )
+
+
+BALANCED = "def balanced(s: str) -> bool:\n    pass\n"
+# Both right on strings of "<" and ">" (all the weak tests show); they differ on any other
+# character, which is outside the contract.
+BALANCED_CORRECT = (
+    "def balanced(s):\n    d = 0\n    for c in s:\n        d += 1 if c == '<' else -1\n"
+    "        if d < 0:\n            return False\n    return d == 0\n",
+    "def balanced(s):\n    d = 0\n    for c in s:\n        d += {'<': 1, '>': -1}[c]\n"
+    "        if d < 0:\n            return False\n    return d == 0\n",
+)
+BALANCED_WRONG = "def balanced(s):\n    return s.count('<') == s.count('>')\n"
+
+
+def test_correct_programs_agree_where_the_weak_strings_close_their_alphabet() -> None:
+    base = (["<>"], ["<<><>>"], ["><<>"], ["<<<><>>>>"], ["<"], [""])
+    task = Task("toy/balanced", BALANCED, "balanced", "", base, ())
+    codes = [*BALANCED_CORRECT, *BALANCED_CORRECT, BALANCED_WRONG]
+    with ExecRunner(2) as run:
+        got = task_features(run, task, codes, [True] * len(codes))
+    share = got[:, COLUMNS.index("exec.cluster_share")]
+    assert (share[:4] == 0.75).all() and share[4] == 0.0  # only the wrong one is apart
 
 
 def test_mistake_outside_the_domain_shows_in_wide_share_only() -> None:

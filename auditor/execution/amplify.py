@@ -28,14 +28,14 @@ import hashlib
 import math
 import random
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 from typing import Any
 
 from auditor.behavior.mutate import SIZE_CAP, input_key, probe_inputs, size
-from auditor.execution.domain import Shape, in_domain, infer_domain
+from auditor.execution.domain import Shape, char_class, in_domain, infer_domain
 
-AMPLIFY_VERSION = "2"  # 2: wide inputs
+AMPLIFY_VERSION = "3"  # 2: wide inputs; 3: closed alphabets
 STRATEGIES = ("boundary", "typed", "mutation", "guided", "wide")
 
 
@@ -124,7 +124,7 @@ def draw(shape: Shape, rng: random.Random, depth: int = 0) -> Any:
         return rng.random() < 0.5
     if kind == "str":
         lo, hi = shape.len_range()
-        alphabet = "".join(_ALPHABETS[c] for c in sorted(shape.chars)) or "a"
+        alphabet = _alphabet(shape)
         return "".join(rng.choice(alphabet) for _ in range(rng.randint(lo, min(hi, 40))))
     if kind == "tuple" and shape.items and depth < 5:
         return tuple(draw(s, rng, depth + 1) for s in shape.items)
@@ -147,6 +147,19 @@ _ALPHABETS = {
     "punct": ".,;:!?-_'()",
     "other": "\u00e9\u00df\u4e2d",
 }
+
+
+def _alphabet(shape: Shape) -> str:
+    """What typed strings are drawn from: each seen class, or its seen symbols when closed."""
+    closed = shape.closed
+    picks = [
+        "".join(sorted(ch for ch in shape.symbols if char_class(ch) == c))
+        if c in closed
+        else _ALPHABETS[c]
+        for c in sorted(shape.chars)
+    ]
+    return "".join(picks) or "a"
+
 
 _HINTS = {"int": "int", "float": "float", "str": "str", "bool": "bool"}
 
@@ -186,9 +199,7 @@ def refine(domain: Sequence[Shape], hints: Sequence[Shape | None]) -> tuple[Shap
     out = list(domain)
     for i, (seen, hint) in enumerate(zip(domain, hints, strict=False)):
         if hint is not None and seen.kind == hint.kind and not seen.items and hint.items:
-            out[i] = Shape(
-                seen.kind, seen.lo, max(seen.hi, hint.hi), hint.items, seen.chars, seen.n
-            )
+            out[i] = replace(seen, hi=max(seen.hi, hint.hi), items=hint.items)
     return tuple(out)
 
 

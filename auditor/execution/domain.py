@@ -7,6 +7,12 @@ what was seen (one step beyond the tested range, a few more elements), because t
 edge case or the off-by-one just past the tested range is what amplification is for, while
 values far outside (negative where all were natural, unicode where all were ASCII letters,
 10x the largest size) are where correct programs legitimately disagree or crash.
+
+Strings keep their character classes (lower, upper, digit, space, punct, other) and, where
+the weak strings are written in a few symbols of a class (brackets "<>" or "()", binary
+digits, "o" and "|" of a music notation), just those symbols: a string of other punctuation
+given to a bracket matcher is outside its contract, and correct programs split on it (one
+raises, another skips the character), which consensus would read as a wrong minority.
 """
 
 from __future__ import annotations
@@ -15,11 +21,17 @@ import math
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 # A container or string may grow to max(GROW_FACTOR * largest seen, largest seen + GROW_ADD).
 GROW_FACTOR = 2
 GROW_ADD = 4
+# A class of at most this many distinct symbols is closed to others (see the module
+# docstring) when the weak strings hold this many characters per distinct symbol: "<<><>>"
+# and "0110" close theirs, a sentence (many letters, each seen a few times) does not.
+CLOSED_MAX = 3
+CLOSED_EVIDENCE = 4
 
 
 @dataclass(frozen=True)
@@ -38,6 +50,25 @@ class Shape:
     items: tuple[Shape, ...] = ()
     chars: frozenset[str] = frozenset()
     n: int = 1  # how many values were joined into this shape
+    symbols: frozenset[str] = frozenset()  # the characters seen in strings
+    n_chars: int = 0  # how many characters were seen in strings
+
+    @cached_property
+    def closed(self) -> frozenset[str]:
+        """Character classes whose seen symbols are all a string may use (see the module
+        docstring): at most CLOSED_MAX symbols of the class, among strings long enough to
+        have shown more (CLOSED_EVIDENCE characters per distinct symbol seen)."""
+        if self.n_chars < CLOSED_EVIDENCE * max(1, len(self.symbols)):
+            return frozenset()
+        seen: dict[str, int] = {}
+        for ch in self.symbols:
+            seen[char_class(ch)] = seen.get(char_class(ch), 0) + 1
+        return frozenset(c for c, k in seen.items() if k <= CLOSED_MAX)
+
+    def allows(self, ch: str) -> bool:
+        """Whether a string at this position may hold `ch`."""
+        cls = char_class(ch)
+        return cls in self.chars and (cls not in self.closed or ch in self.symbols)
 
     @property
     def natural(self) -> bool:
@@ -98,7 +129,9 @@ def shape_of(value: Any, depth: int = 0) -> Shape:
         x = float(value) if math.isfinite(float(value)) else 0.0
         return Shape(kind, x, x)
     if kind == "str":
-        return Shape(kind, len(value), len(value), chars=frozenset(map(char_class, value)))
+        chars = frozenset(map(char_class, value))
+        return Shape(kind, len(value), len(value), chars=chars, symbols=frozenset(value),
+                     n_chars=len(value))  # fmt: skip
     if kind in ("list", "set", "tuple", "dict") and depth < 6:
         items: tuple[Shape, ...] = ()
         if kind == "tuple":
@@ -141,6 +174,8 @@ def join(a: Shape, b: Shape) -> Shape:
         _join_items(a, b),
         a.chars | b.chars,
         a.n + b.n,
+        a.symbols | b.symbols,
+        a.n_chars + b.n_chars,
     )
 
 
@@ -178,7 +213,7 @@ def fits(value: Any, shape: Shape, depth: int = 0) -> bool:
     if not lo <= len(value) <= hi:
         return False
     if kind == "str":
-        return all(char_class(c) in shape.chars for c in value)
+        return all(shape.allows(c) for c in value)
     return _items_fit(value, shape, depth)
 
 
