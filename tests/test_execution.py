@@ -89,12 +89,32 @@ def test_strings_of_a_few_symbols_close_their_class() -> None:
     drawn = amplify("t", [["<<><>>"], ["<>"], ["><<>"]], budget=Budget(0, 40, 0, 0))
     assert drawn.inputs and all(set(x[0]) <= set("<>") for x in drawn.inputs)
     binary = infer_domain([["111000", "101010"], ["1", "1"], ["0101", "0000"]])
-    assert in_domain(["0110", "1"], binary) and not in_domain(["0120", "1"], binary)
+    assert in_domain(["0110", "1001"], binary) and not in_domain(["0120", "1001"], binary)
     # strings with many symbols, each seen a few times, keep whole classes
     prose = infer_domain([["Hello world."], ["good morning to you, sir"]])
     assert in_domain(["xyz Quit! Then go on"], prose)
     assert not in_domain(["xyz 1 Then go on"], prose)  # no digit was seen
     assert not infer_domain([["ab"], ["a"]])[0].closed  # too little seen to close anything
+
+
+def test_arguments_of_one_length_keep_it() -> None:
+    base = [[[1, 2, 3], [3, 2, 1]], [[4, 5], [0, 5]], [[7, 7, 7, 7], [1, 2, 3, 4]]]
+    dom = infer_domain(base)
+    assert in_domain([[1, 9], [2, 2]], dom) and not in_domain([[1, 9], [2]], dom)
+    got = amplify("t", base)
+    assert got.inputs and all(len(a) == len(b) for a, b in got.inputs)
+    assert any(len(a) != len(b) for a, b in wide("t", base))  # what breaks it goes wide
+    # two weak inputs of equal lengths could be chance; a length and an int never tie
+    assert in_domain([[1], [2, 3]], infer_domain(base[:2]))
+    assert not infer_domain([[[1, 2], 2], [[3], 1], [[4, 5, 6], 3]])[0].same_len
+
+
+def test_draws_do_not_move_with_the_strategies_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    import auditor.execution.amplify as amp
+
+    before = _keys(amplify("t", BASES["lists"]).inputs)
+    monkeypatch.setattr(amp, "AMPLIFY_VERSION", "next")  # a change is measured on these draws
+    assert _keys(amplify("t", BASES["lists"]).inputs) == before
 
 
 def test_each_strategy_is_deterministic() -> None:

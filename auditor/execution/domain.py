@@ -13,6 +13,9 @@ the weak strings are written in a few symbols of a class (brackets "<>" or "()",
 digits, "o" and "|" of a music notation), just those symbols: a string of other punctuation
 given to a bracket matcher is outside its contract, and correct programs split on it (one
 raises, another skips the character), which consensus would read as a wrong minority.
+Likewise arguments that have the same length in every weak input (two lists compared
+element by element, two strings XORed bit by bit) keep it: unequal lengths break the
+contract, not the program.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ GROW_ADD = 4
 # and "0110" close theirs, a sentence (many letters, each seen a few times) does not.
 CLOSED_MAX = 3
 CLOSED_EVIDENCE = 4
+# Arguments of equal length in this many weak inputs or more keep it (two could be chance).
+SAME_LEN_SEEDS = 3
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,8 @@ class Shape:
     n: int = 1  # how many values were joined into this shape
     symbols: frozenset[str] = frozenset()  # the characters seen in strings
     n_chars: int = 0  # how many characters were seen in strings
+    # top-level arguments only: the other arguments whose length this one's always equalled
+    same_len: tuple[int, ...] = ()
 
     @cached_property
     def closed(self) -> frozenset[str]:
@@ -193,7 +200,25 @@ def infer_domain(base_inputs: Sequence[Any]) -> tuple[Shape, ...]:
         return ()
     arity = max({len(s) for s in seeds}, key=lambda k: sum(len(s) == k for s in seeds))
     seeds = [s for s in seeds if len(s) == arity]
-    return tuple(join_all([shape_of(s[i]) for s in seeds]) for i in range(arity))
+    shapes = [join_all([shape_of(s[i]) for s in seeds]) for i in range(arity)]
+    return tuple(
+        replace(shape, same_len=_same_length(seeds, i)) if len(seeds) >= SAME_LEN_SEEDS else shape
+        for i, shape in enumerate(shapes)
+    )
+
+
+def _length(value: Any) -> int | None:
+    return len(value) if isinstance(value, str | list | tuple | set | frozenset | dict) else None
+
+
+def _same_length(seeds: Sequence[Sequence[Any]], i: int) -> tuple[int, ...]:
+    """The other positions whose value had argument i's length in every seed."""
+    return tuple(
+        j
+        for j in range(len(seeds[0]))
+        if j != i
+        and all(_length(s[i]) is not None and _length(s[i]) == _length(s[j]) for s in seeds)
+    )
 
 
 def fits(value: Any, shape: Shape, depth: int = 0) -> bool:
@@ -231,5 +256,10 @@ def _items_fit(value: Any, shape: Shape, depth: int) -> bool:
 
 
 def in_domain(args: Sequence[Any], domain: Sequence[Shape]) -> bool:
-    """An argument list with the domain's arity whose every argument fits its shape."""
-    return len(args) == len(domain) and all(fits(a, s) for a, s in zip(args, domain, strict=True))
+    """An argument list with the domain's arity whose every argument fits its shape, and
+    whose arguments of one length in every weak input still have one length."""
+    if len(args) != len(domain) or not all(fits(a, s) for a, s in zip(args, domain, strict=True)):
+        return False
+    return all(
+        _length(args[i]) == _length(args[j]) for i, s in enumerate(domain) for j in s.same_len
+    )
