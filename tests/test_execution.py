@@ -95,6 +95,9 @@ def test_strings_of_a_few_symbols_close_their_class() -> None:
     assert in_domain(["xyz Quit! Then go on"], prose)
     assert not in_domain(["xyz 1 Then go on"], prose)  # no digit was seen
     assert not infer_domain([["ab"], ["a"]])[0].closed  # too little seen to close anything
+    # letters never close: a few capitals seen in names say nothing against others
+    names = infer_domain([["Mama ma"], ["Ma am"], ["Amma mama"]])
+    assert in_domain(["Bama ma"], names) and not in_domain(["Ma-ma"], names)
 
 
 def test_arguments_of_one_length_keep_it() -> None:

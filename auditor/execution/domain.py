@@ -9,10 +9,11 @@ values far outside (negative where all were natural, unicode where all were ASCI
 10x the largest size) are where correct programs legitimately disagree or crash.
 
 Strings keep their character classes (lower, upper, digit, space, punct, other) and, where
-the weak strings are written in a few symbols of a class (brackets "<>" or "()", binary
-digits, "o" and "|" of a music notation), just those symbols: a string of other punctuation
-given to a bracket matcher is outside its contract, and correct programs split on it (one
-raises, another skips the character), which consensus would read as a wrong minority.
+the weak strings are written in a few symbols of a notation class (brackets "<>" or "()",
+binary digits, the "|" and "." of a music notation; letters stay whole), just those
+symbols: a string of other punctuation given to a bracket matcher is outside its contract,
+and correct programs split on it (one raises, another skips the character), which
+consensus would read as a wrong minority.
 Likewise arguments that have the same length in every weak input (two lists compared
 element by element, two strings XORed bit by bit) keep it: unequal lengths break the
 contract, not the program.
@@ -34,6 +35,10 @@ GROW_ADD = 4
 # docstring) when the weak strings hold this many characters per distinct symbol: "<<><>>"
 # and "0110" close theirs, a sentence (many letters, each seen a few times) does not.
 CLOSED_MAX = 3
+# Notation closes (brackets, binary digits, a separator); letters do not: a few capitals
+# seen in names ("Mary", "Sam") say nothing against other capitals, and closing them hid the
+# upper-case vowels that caught false positives of a consonant counter (HumanEval/117).
+CLOSABLE = frozenset({"punct", "digit", "space"})
 CLOSED_EVIDENCE = 4
 # Arguments of equal length in this many weak inputs or more keep it (two could be chance).
 SAME_LEN_SEEDS = 3
@@ -70,7 +75,7 @@ class Shape:
         seen: dict[str, int] = {}
         for ch in self.symbols:
             seen[char_class(ch)] = seen.get(char_class(ch), 0) + 1
-        return frozenset(c for c, k in seen.items() if k <= CLOSED_MAX)
+        return frozenset(c for c, k in seen.items() if k <= CLOSED_MAX and c in CLOSABLE)
 
     def allows(self, ch: str) -> bool:
         """Whether a string at this position may hold `ch`."""
