@@ -27,11 +27,11 @@ from auditor.execution.verify import by_asserts, by_reference
 from auditor.types import Candidate, Outcome, Task
 
 # Platt scaling of peer_score (with the wide-share, property and slowdown tie-breaks),
-# fitted on the weak-test passers of codegen16b, davinci002 and qwen25coder7b (21,462 rows
-# with peers; task-grouped out-of-fold Brier 0.096 vs 0.112 for the base rate, ECE 0.027;
+# fitted on the weak-test passers of codegen16b, davinci002 and qwen25coder7b (21,458 rows
+# with peers; task-grouped out-of-fold Brier 0.091 vs 0.112 for the base rate, ECE 0.028;
 # `bench_execution.calibration`). Used only when the model has no exec sets: the packaged
 # model's `exec-peers` calibrates the same score.
-PEER_CALIBRATION = (2.709, -2.7939)
+PEER_CALIBRATION = (3.0928, -2.8312)
 
 
 @dataclass(frozen=True)
