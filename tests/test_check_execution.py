@@ -198,9 +198,9 @@ def test_planted_false_positives_flagged_with_execution_not_without(tmp_path: Pa
     rows = [{"task_id": "toy/sum_to", "solution": c} for c in [*correct, *planted.values()]]
     samples.write_text("".join(json.dumps(r) + "\n" for r in rows))
     # The risk is a calibrated probability (base rate ~0.13 in training): here the three
-    # correct passers agree (0.28-0.33; the loop is slower than its peers) and each planted
-    # one stands alone (~0.56).
-    args = ["check", str(samples), "--format", "json", "--fail-on-risk", "0.4"]
+    # correct passers agree (0.35-0.40; the closed form also disagrees with the two loops on
+    # negative n, outside the domain) and each planted one stands alone (0.65-0.79).
+    args = ["check", str(samples), "--format", "json", "--fail-on-risk", "0.5"]
     flagged, risk = {}, {}
     for mode in ("static", "exec"):
         extra = ["--tasks", str(tasks)] if mode == "exec" else []
