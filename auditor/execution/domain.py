@@ -35,11 +35,11 @@ GROW_ADD = 4
 # docstring) when the weak strings hold this many characters per distinct symbol: "<<><>>"
 # and "0110" close theirs, a sentence (many letters, each seen a few times) does not.
 CLOSED_MAX = 3
+CLOSED_EVIDENCE = 4
 # Notation closes (brackets, binary digits, a separator); letters do not: a few capitals
 # seen in names ("Mary", "Sam") say nothing against other capitals, and closing them hid the
 # upper-case vowels that caught false positives of a consonant counter (HumanEval/117).
 CLOSABLE = frozenset({"punct", "digit", "space"})
-CLOSED_EVIDENCE = 4
 # Arguments of equal length in this many weak inputs or more keep it (two could be chance).
 SAME_LEN_SEEDS = 3
 
