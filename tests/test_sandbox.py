@@ -538,15 +538,22 @@ def test_nothing_outlives_a_killed_driver(isolation: str) -> None:
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, env=env)
     assert proc.stdout is not None
     worker = int(proc.stdout.readline())
-    time.sleep(1.0)  # the looping candidate is running
-    procs = _processes()
-    tree, grew = {worker}, True
-    while grew:
-        more = {p for p, (pp, _) in procs.items() if pp in tree} - tree
-        tree |= more
-        grew = bool(more)
+    # Wait until the looping candidate runs (on 2 busy cores its start can take seconds).
+    deadline = time.monotonic() + 20
+    time.sleep(1.0)
+    while True:
+        procs = _processes()
+        tree, grew = {worker}, True
+        while grew:
+            more = {p for p, (pp, _) in procs.items() if pp in tree} - tree
+            tree |= more
+            grew = bool(more)
+        roots = {Path(cwd).parent for cwd in map(_cwd, tree) if "auditor-sandbox-" in cwd}
+        started = len(tree) >= 3 and (bool(roots) or isolation != "off")
+        if started or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
     assert len(tree) >= 3  # worker, bubblewrap or zygote, candidate
-    roots = {Path(cwd).parent for cwd in map(_cwd, tree) if "auditor-sandbox-" in cwd}
     assert bool(roots) == (isolation == "off")  # the candidate works in the host's /tmp
     proc.send_signal(signal.SIGKILL)
     proc.wait()
