@@ -85,7 +85,7 @@ def test_domain_limits_sign_alphabet_and_size() -> None:
 def test_strings_of_a_few_symbols_close_their_class() -> None:
     brackets = infer_domain([["<<><>>"], ["<>"], ["><<>"], [""]])
     assert in_domain(["<>><<"], brackets)
-    assert not in_domain(["(<)"], brackets)  # other punctuation: outside a bracket matcher's
+    assert not in_domain(["(<)"], brackets)  # other punctuation: outside the notation
     drawn = amplify("t", [["<<><>>"], ["<>"], ["><<>"]], budget=Budget(0, 40, 0, 0))
     assert drawn.inputs and all(set(x[0]) <= set("<>") for x in drawn.inputs)
     binary = infer_domain([["111000", "101010"], ["1", "1"], ["0101", "0000"]])

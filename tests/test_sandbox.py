@@ -136,15 +136,20 @@ def _processes() -> dict[int, tuple[int, bytes]]:
     return procs
 
 
-def zygote_children(runner: LocalRunner) -> list[int]:
-    """Processes under the runner's zygotes: none once every job has finished."""
-    procs = _processes()
-    under = {w.proc.pid for w in runner._workers}
-    grew = True
+def _descendants(procs: dict[int, tuple[int, bytes]], roots: set[int]) -> set[int]:
+    """`roots` and every process under them (`procs` as `_processes` gives it)."""
+    under, grew = set(roots), True
     while grew:
         more = {pid for pid, (ppid, _) in procs.items() if ppid in under} - under
         under |= more
         grew = bool(more)
+    return under
+
+
+def zygote_children(runner: LocalRunner) -> list[int]:
+    """Processes under the runner's zygotes: none once every job has finished."""
+    procs = _processes()
+    under = _descendants(procs, {w.proc.pid for w in runner._workers})
 
     def zygote(pid: int) -> bool:  # zygotes and their forks (bubblewrap's argv names it too)
         cmd = procs.get(pid, (0, b""))[1]
@@ -542,12 +547,7 @@ def test_nothing_outlives_a_killed_driver(isolation: str) -> None:
     deadline = time.monotonic() + 20
     time.sleep(1.0)
     while True:
-        procs = _processes()
-        tree, grew = {worker}, True
-        while grew:
-            more = {p for p, (pp, _) in procs.items() if pp in tree} - tree
-            tree |= more
-            grew = bool(more)
+        tree = _descendants(_processes(), {worker})
         roots = {Path(cwd).parent for cwd in map(_cwd, tree) if "auditor-sandbox-" in cwd}
         started = len(tree) >= 3 and (bool(roots) or isolation != "off")
         if started or time.monotonic() > deadline:
