@@ -84,6 +84,30 @@ def test_humaneval_form_task_file_uses_its_asserts(tmp_path: Path) -> None:
     assert doc["candidates"][0]["execution"]["weak_tests"] == "asserts"
 
 
+def test_task_file_row_without_literal_calls_is_scored_statically(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A HumanEval-form task whose test draws its inputs at random is not bad input: its
+    candidates are scored without execution, and stderr says so once."""
+    task = {k: v for k, v in SUM_TASK.items() if k not in ("base_input", "canonical_solution")}
+    task["test"] = (
+        "import random\ndef check(candidate):\n    n = random.randint(1, 9)\n"
+        "    assert candidate(n) == n * (n + 1) // 2\n"
+    )
+    tasks, samples = _files(tmp_path, task)
+    out = tmp_path / "out.json"
+    code = main(["check", str(samples), "--tasks", str(tasks), "--no-model",
+                 "--format", f"json:{out}"])  # fmt: skip
+    err = capsys.readouterr().err.strip().splitlines()
+    doc = json.loads(out.read_text())
+    static = main(["check", str(samples), "--tasks", str(tasks), "--no-model", "--no-execute"])
+    assert code == static  # the static findings alone decide
+    assert len(err) == 1 and "no weak test with literal arguments in toy/sum_to" in err[0]
+    for c in doc["candidates"]:
+        assert c["execution"]["verdict"] is None and c["execution"]["weak_tests"] == "none"
+        assert not any(f["code"] == "AUD001" for f in c["findings"])
+
+
 def test_check_one_file_with_harvested_tests(tmp_path: Path) -> None:
     cand = tmp_path / "cand.py"
     cand.write_text(CODES["loop"])

@@ -454,14 +454,104 @@ def test_harvest_inputs_and_literal_expectations() -> None:
     from auditor.execution.harvest import Expect, harvest
 
     got = harvest(HARVEST_SRC, ["candidate"])
-    assert got.inputs == (([1, 2, 3], 2), ([], 0), ([1.5], 1), ([5], 1), ([7], 0))
+    assert got.inputs == (
+        ([1, 2, 3], 2), ([], 0), ([1.5], 1), ([5], 1), ([7], 0), ([0], 1), ([1], 1), ([2], 1)
+    )  # fmt: skip
     assert got.expected == (
         Expect("eq", [1, 2]),
         Expect("eq", []),
         Expect("close", 1.5, 1e-6),
         Expect("truthy"),
         Expect("falsy"),
+        None,
+        None,
+        None,
     )
+
+
+PYTEST_SRC = """
+import pytest
+from mod import sq
+
+CASES = [(1, 1), (2, 4)]
+
+@pytest.mark.parametrize("x, y", [(3, 9), pytest.param(4, 16, id="four")])
+def test_rows(x, y):
+    assert sq(x) == y
+
+@pytest.mark.parametrize(("x", "y"), CASES)
+def test_module_constant(x, y):
+    assert sq(x) == y
+
+@pytest.mark.parametrize("k", [0, 1])
+@pytest.mark.parametrize("x", [5])
+def test_product(x, k):
+    assert sq(x) >= k
+
+@pytest.mark.parametrize("x", make_cases())
+def test_unreadable_rows(x):
+    assert sq(x) == 0
+
+def test_variables():
+    data = 7
+    result = sq(data)
+    assert result == 49
+    assert sq(8) == pytest.approx(64.0)
+    data = make()
+    assert sq(data) == 1
+
+class TestLoops:
+    def test_literal_loops(self):
+        for x, y in [(10, 100), (11, 121)]:
+            assert sq(x) == y
+        for i in range(12, 14):
+            sq(i)
+        for i in range(1_000_000_000):
+            assert sq(i) >= 0
+
+    def test_calls_outside_asserts(self, x):
+        if sq(20) != 400:
+            raise AssertionError
+        assert sq(x) == 0
+"""
+
+
+def test_harvest_follows_literal_bindings() -> None:
+    """parametrize rows (pytest.param too, module constants, products), literal loops and
+    ranges (capped), variables bound to literals or holding a call's result, approx; names
+    bound to anything else (a fixture, a call) are not followed."""
+    from auditor.execution.harvest import APPROX_REL, MAX_UNROLL, Expect, harvest
+
+    got = harvest(PYTEST_SRC, ["sq"])
+    pairs = dict(zip(got.inputs, got.expected, strict=True))
+    eq = {x: Expect("eq", y) for x, y in [(3, 9), (4, 16), (1, 1), (2, 4), (7, 49), (10, 100),
+                                           (11, 121)]}  # fmt: skip
+    assert {k: pairs[(k,)] for k in eq} == eq
+    assert pairs[(8,)] == Expect("close", 64.0, 64.0 * APPROX_REL)
+    assert pairs[(5,)] is None and pairs[(12,)] is None and pairs[(13,)] is None
+    assert pairs[(20,)] is None  # a call in an if's test: an input, nothing asserted
+    loop = [x for (x,) in got.inputs if isinstance(x, int) and x not in (20, *range(1, 14))]
+    assert loop == [x for x in range(MAX_UNROLL) if x not in range(1, 14) and x != 20]
+    assert len(got.inputs) == len(set(map(repr, got.inputs)))
+
+
+def test_harvest_caps_nested_loops() -> None:
+    from auditor.execution.harvest import MAX_ROWS, harvest
+
+    src = "def test():\n    for a in range(1000):\n        for b in range(1000):\n"
+    src += "            assert sq(a, b) == 0\n"
+    got = harvest(src, ["sq"])
+    assert 0 < len(got.inputs) < MAX_ROWS
+
+
+def test_harvest_sees_through_no_random_or_computed_argument() -> None:
+    from auditor.execution.harvest import NoCalls, harvest
+
+    src = "import random\ndef check(candidate):\n    for x in range(2, 8):\n"
+    src += "        assert candidate(x, x + 1) == str(x)\n"
+    src += "    s = random.choice('ab')\n    assert candidate(s) == s\n"
+    with pytest.raises(NoCalls, match="no call to candidate"):
+        harvest(src, ["candidate"])
 
 
 @pytest.mark.parametrize(

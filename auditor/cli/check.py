@@ -169,6 +169,8 @@ def check_command(
     if not no_execute and (tasks or tests_file):
         execution = _execution(tasks, tests_file, execute_budget, config.jobs)
     run = check(paths, model=model, config=config, execution=execution, tasks=tasks)
+    if execution is not None:
+        _warn_unexecutable(tasks, {r.task_id for r in run.results})
     if write_baseline is not None:
         atomic_write(write_baseline, Baseline.from_run(run).to_json())
     if accepted is not None:
@@ -228,6 +230,20 @@ def _tasks(tasks_spec: str | None, tests_file: Path | None, data_dir: Path | Non
     if tests_file is not None and not tests_file.is_file():
         raise UsageError(f"--tests {tests_file}: no such file")
     return load_tasks(tasks_spec, data_dir) if tasks_spec else None
+
+
+def _warn_unexecutable(tasks: Any, used: set[str]) -> None:
+    """One stderr line naming the checked tasks whose tests give no input to run."""
+    bare = sorted(
+        t.task_id for t in (tasks or {}).values() if not t.base_input and t.task_id in used
+    )
+    if bare:
+        more = f" and {len(bare) - 3} more" if len(bare) > 3 else ""
+        click.echo(
+            f"auditor: warning: no weak test with literal arguments in {', '.join(bare[:3])}"
+            f"{more}; their candidates are scored without execution",
+            err=True,
+        )
 
 
 def _execution(tasks: Any, tests_file: Path | None, budget: float | None, jobs: int) -> Any:

@@ -1,25 +1,43 @@
 """Weak tests from a test module: inputs from calls to the entry point, outputs from asserts.
 
 `harvest(source, names)` reads an assert-based or pytest-style module (or a HumanEval
-`check(candidate)` function) with libcst and collects every call `NAME(literal args)` where
-NAME is one of `names` (the entry point, `candidate`). An assert on such a call gives its
-expected output when it is one of
+`check(candidate)` function) with libcst and collects every call `NAME(args)` whose
+arguments are literals, where NAME is one of `names` (the entry point, `candidate`). An
+assert on such a call gives its expected output when it is one of
     assert f(x) == LIT        assert LIT == f(x)        assert f(x) is True / False / None
     assert f(x)               assert not f(x)           assert abs(f(x) - LIT) < TOL
-Calls with non-literal arguments are skipped; their assert then checks nothing here. Nothing
-is executed: literals are read with `ast.literal_eval`.
+    assert f(x) == approx(LIT)                          r = f(x); assert r == LIT
+
+Names bound to literals count as literals where the binding is plain to read: a literal
+assignment (`data = [3, 1, 2]`, module constants included), the variables of a `for` over a
+literal or a `range` of literals, and the arguments of `pytest.mark.parametrize` (each row,
+the first MAX_UNROLL of them). Calls with other arguments are skipped; their assert then
+checks nothing here. Nothing is executed: literals are read with `ast.literal_eval`, so a
+binding computed at run time (`random`, `x + 1`) is not followed.
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+import itertools
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, cast
 
 import libcst as cst
 
 from auditor.errors import InputError
+
+# Rows of one loop or one parametrized test followed: the weak tests' evidence grows slowly
+# past a few dozen rows, while the inputs (each run by every candidate) cost time.
+MAX_UNROLL = 100
+# Rows followed in the whole module: nested loops multiply, and harvesting must stay quick.
+MAX_ROWS = 400
+# pytest.approx's default tolerance (relative 1e-6, absolute 1e-12).
+APPROX_REL, APPROX_ABS = 1e-6, 1e-12
+
+Env = dict[str, Any]
+ABS = ("abs", "fabs", "math.fabs")
 
 
 @dataclass(frozen=True)
@@ -39,113 +57,376 @@ class Harvest:
     expected: tuple[Expect | None, ...]
 
 
+class NoCalls(InputError):
+    """A test module that parses but never calls the entry point with literal arguments."""
+
+
 class _Bad(Exception):
     """A node that is not a literal."""
 
 
-def _literal(module: cst.Module, node: cst.CSTNode) -> Any:
+class _Substitute(cst.CSTTransformer):
+    """Names bound in `env` replaced by their values' literal text (not attribute or keyword
+    names, which are `Name` nodes too)."""
+
+    def __init__(self, env: Env) -> None:
+        self.env = env
+
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
+        if original_node.value in self.env:
+            return cst.parse_expression(repr(self.env[original_node.value]))
+        return updated_node
+
+    def leave_Attribute(
+        self, original_node: cst.Attribute, updated_node: cst.Attribute
+    ) -> cst.Attribute:
+        return updated_node.with_changes(attr=original_node.attr)
+
+    def leave_Arg(self, original_node: cst.Arg, updated_node: cst.Arg) -> cst.Arg:
+        return updated_node.with_changes(keyword=original_node.keyword)
+
+
+def _literal(module: cst.Module, node: cst.CSTNode, env: Env) -> Any:
+    """The value of `node`, a literal once the names bound in `env` are replaced (else _Bad)."""
     try:
+        if env:
+            node = cast(cst.CSTNode, node.visit(_Substitute(env)))
         return ast.literal_eval(module.code_for_node(node).strip())
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         raise _Bad from None
+    except cst.ParserSyntaxError:  # a bound value whose repr is not Python (an object)
+        raise _Bad from None
 
 
-class _Collector(cst.CSTVisitor):
-    def __init__(self, module: cst.Module, names: frozenset[str]) -> None:
-        self.module = module
-        self.names = names
-        self.calls: list[tuple[Any, ...]] = []
-        self.expects: dict[int, Expect] = {}  # id(call node) -> expectation
-        self.call_args: dict[int, tuple[Any, ...]] = {}
+def _dotted(node: cst.BaseExpression) -> str:
+    """`a.b.c` of a Name/Attribute chain ('' for anything else)."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        head = _dotted(node.value)
+        return f"{head}.{node.attr.value}" if head else ""
+    return ""
 
-    def _args(self, call: cst.Call) -> tuple[Any, ...] | None:
+
+def _bind(target: cst.BaseExpression, value: Any) -> Env | None:
+    """Names of a `for` target (a name or nested tuple/list of names) bound to `value`."""
+    if isinstance(target, cst.Name):
+        return {target.value: value}
+    if isinstance(target, cst.Tuple | cst.List) and isinstance(value, list | tuple):
+        elems = [e.value for e in target.elements]
+        if len(elems) != len(value) or any(
+            isinstance(e, cst.StarredElement) for e in target.elements
+        ):
+            return None
+        out: Env = {}
+        for e, v in zip(elems, value, strict=True):
+            sub = _bind(e, v)
+            if sub is None:
+                return None
+            out.update(sub)
+        return out
+    return None
+
+
+def _target_names(target: cst.CSTNode) -> set[str]:
+    return {n.value for n in _names_in(target)}
+
+
+def _names_in(node: cst.CSTNode) -> Iterator[cst.Name]:
+    if isinstance(node, cst.Name):
+        yield node
+    for child in node.children:
+        yield from _names_in(child)
+
+
+def _suites(node: cst.CSTNode) -> Iterator[Sequence[cst.BaseStatement | cst.BaseSmallStatement]]:
+    """The statement lists of a compound statement's suites (if/else, try/except, with...)."""
+    for child in node.children:
+        if isinstance(child, cst.BaseSuite):
+            yield child.body
+        elif not isinstance(child, cst.BaseExpression):
+            yield from _suites(child)
+
+
+@dataclass
+class _Walker:
+    """Reads statements in order, tracking the names bound to literals (see module doc)."""
+
+    module: cst.Module
+    names: frozenset[str]
+    found: list[tuple[tuple[Any, ...], Expect | None]] = field(default_factory=list)
+    rows_left: int = MAX_ROWS
+
+    def _rows(self, rows: Sequence[Any] | None) -> Sequence[Any] | None:
+        """`rows` within what is left of MAX_ROWS (None once it is spent)."""
+        if rows is None or self.rows_left <= 0:
+            return None
+        rows = rows[: min(MAX_UNROLL, self.rows_left)]
+        self.rows_left -= len(rows)
+        return rows
+
+    # -- calls and their expectations ------------------------------------------------------
+    def _args(self, call: cst.Call, env: Env) -> tuple[Any, ...] | None:
         if not (isinstance(call.func, cst.Name) and call.func.value in self.names):
             return None
         if any(a.keyword is not None or a.star for a in call.args):
             return None
         try:
-            return tuple(_literal(self.module, a.value) for a in call.args)
+            return tuple(_literal(self.module, a.value, env) for a in call.args)
         except _Bad:
             return None
 
-    def visit_Call(self, node: cst.Call) -> None:
-        args = self._args(node)
-        if args is not None:
-            self.calls.append(args)
-            self.call_args[id(node)] = args
+    def _calls(self, node: cst.CSTNode, env: Env, expect: tuple[cst.Call, Expect] | None) -> None:
+        """Every call to the entry point under `node`, with `expect` on its call."""
+        for call in _calls_in(node):
+            args = self._args(call, env)
+            if args is not None:
+                self.found.append((args, expect[1] if expect and expect[0] is call else None))
 
-    def visit_Assert(self, node: cst.Assert) -> None:
-        found = _expectation(self.module, node.test)
-        if found is not None:
-            call, expect = found
-            self.expects[id(call)] = expect
+    def _expectation(self, test: cst.BaseExpression, env: Env, results: Env) -> Any:
+        """(the call or the result variable's args, Expect) of a supported assert, or None."""
+        try:
+            if isinstance(test, cst.Call):
+                return test, Expect("truthy")
+            if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+                inner = test.expression
+                if isinstance(inner, cst.Call):
+                    return inner, Expect("falsy")
+                if isinstance(inner, cst.Name) and inner.value in results:
+                    return results[inner.value], Expect("falsy")
+            if isinstance(test, cst.Name) and test.value in results:
+                return results[test.value], Expect("truthy")
+            if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+                return self._compared(test, env, results)
+        except _Bad:
+            return None
+        return None
+
+    def _compared(self, test: cst.Comparison, env: Env, results: Env) -> Any:
+        op, right = test.comparisons[0].operator, test.comparisons[0].comparator
+        left = test.left
+        if isinstance(op, cst.Equal | cst.Is):
+            for side, other in ((left, right), (right, left)):
+                if isinstance(side, cst.Name) and side.value in results:
+                    return results[side.value], self._equal_to(other, env)
+                if isinstance(side, cst.Call) and self._is_candidate(side):
+                    return side, self._equal_to(other, env)
+        if isinstance(op, cst.LessThan | cst.LessThanEqual) and _dotted_call(left) in ABS:
+            assert isinstance(left, cst.Call)
+            inner = left.args[0].value if len(left.args) == 1 else None
+            if isinstance(inner, cst.BinaryOperation) and isinstance(inner.operator, cst.Subtract):
+                call, lit = inner.left, inner.right
+                if not (isinstance(call, cst.Call) and self._is_candidate(call)):
+                    call, lit = inner.right, inner.left
+                if isinstance(call, cst.Call):
+                    tol = float(_literal(self.module, right, env))
+                    return call, Expect("close", _literal(self.module, lit, env), tol)
+        return None
+
+    def _is_candidate(self, call: cst.Call) -> bool:
+        return isinstance(call.func, cst.Name) and call.func.value in self.names
+
+    def _equal_to(self, node: cst.BaseExpression, env: Env) -> Expect:
+        """`== LIT`, or `== approx(LIT)` (pytest's default tolerance) for a number."""
+        if isinstance(node, cst.Call) and _dotted_call(node).split(".")[-1] == "approx":
+            if len(node.args) != 1 or node.args[0].keyword is not None:
+                raise _Bad
+            value = _literal(self.module, node.args[0].value, env)
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                raise _Bad
+            return Expect("close", value, max(APPROX_REL * abs(value), APPROX_ABS))
+        return Expect("eq", _literal(self.module, node, env))
+
+    # -- statements ------------------------------------------------------------------------
+    def block(self, stmts: Sequence[cst.CSTNode], env: Env, results: Env | None = None) -> None:
+        """Statements in order; `env` (names -> literal values) and `results` (names -> the
+        args of the entry-point call they hold) are updated by assignments as they come."""
+        results = {} if results is None else results
+        for stmt in stmts:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    self.small(small, env, results)
+            elif isinstance(stmt, cst.BaseSmallStatement):
+                self.small(stmt, env, results)
+            elif isinstance(stmt, cst.For):
+                self._calls(stmt.iter, env, None)
+                self.loop(stmt, env)
+            elif isinstance(stmt, cst.FunctionDef):
+                params = _target_names(stmt.params)
+                outer = {k: v for k, v in env.items() if k not in params}
+                for row in self._rows(_parametrized(self.module, stmt, env)) or [{}]:
+                    self.block(stmt.body.body, {**outer, **row})
+            else:  # class bodies, if/while/with/try: their suites see the bindings so far
+                for head in _heads(stmt):
+                    self._calls(head, env, None)
+                for body in _suites(stmt):
+                    self.block(body, dict(env), dict(results))
+
+    def small(self, node: cst.BaseSmallStatement, env: Env, results: Env) -> None:
+        if isinstance(node, cst.Assert):
+            found = self._expectation(node.test, env, results)
+            if found is not None and isinstance(found[0], tuple):
+                self.found.append((found[0], found[1]))
+                self._calls(node.test, env, None)
+            else:
+                self._calls(node.test, env, found)
+            return
+        self._calls(node, env, None)
+        if isinstance(node, cst.Assign | cst.AnnAssign | cst.AugAssign):
+            self._assign(node, env, results)
+
+    def _assign(
+        self, node: cst.Assign | cst.AnnAssign | cst.AugAssign, env: Env, results: Env
+    ) -> None:
+        targets = (
+            [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+        )
+        bound: set[str] = set().union(*(_target_names(t) for t in targets))
+        for name in bound:
+            env.pop(name, None)
+            results.pop(name, None)
+        value = node.value
+        if isinstance(node, cst.AugAssign) or value is None or len(targets) != 1:
+            return
+        target = targets[0]
+        if isinstance(value, cst.Call) and isinstance(target, cst.Name):
+            args = self._args(value, env)
+            if args is not None:
+                results[target.value] = args
+                return
+        try:
+            got = _bind(target, _literal(self.module, value, env))
+        except _Bad:
+            return
+        env.update(got or {})
+
+    def loop(self, node: cst.For, env: Env) -> None:
+        names = _target_names(node.target)
+        inner = {k: v for k, v in env.items() if k not in names}
+        rows = self._rows(_iteration(self.module, node.iter, env))
+        if rows is None:
+            self.block(node.body.body, inner)
+        else:
+            for value in rows:
+                bound = _bind(node.target, value)
+                if bound is not None:
+                    self.block(node.body.body, {**inner, **bound})
+        if node.orelse is not None:
+            self.block(node.orelse.body.body, dict(inner))
 
 
-def _expectation(module: cst.Module, test: cst.BaseExpression) -> tuple[cst.Call, Expect] | None:
-    """(the call, what is asserted about it) for the supported assert forms."""
+def _heads(node: cst.CSTNode) -> Iterator[cst.BaseExpression]:
+    """The expressions of a compound statement outside its suites (an `if`'s test...)."""
+    for child in node.children:
+        if isinstance(child, cst.BaseExpression):
+            yield child
+        elif not isinstance(child, cst.BaseSuite):
+            yield from _heads(child)
+
+
+def _calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:
+    if isinstance(node, cst.Call):
+        yield node
+    for child in node.children:
+        yield from _calls_in(child)
+
+
+def _dotted_call(node: cst.BaseExpression) -> str:
+    return _dotted(node.func) if isinstance(node, cst.Call) else ""
+
+
+def _iteration(module: cst.Module, it: cst.BaseExpression, env: Env) -> list[Any] | None:
+    """The values a `for` runs over: a literal collection or `range` of literals (else None)."""
     try:
-        if isinstance(test, cst.Call):
-            return test, Expect("truthy")
-        if (
-            isinstance(test, cst.UnaryOperation)
-            and isinstance(test.operator, cst.Not)
-            and isinstance(test.expression, cst.Call)
-        ):
-            return test.expression, Expect("falsy")
-        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
-            return _compared(module, test)
+        if _dotted_call(it) == "range":
+            assert isinstance(it, cst.Call)
+            if not 1 <= len(it.args) <= 3 or any(a.keyword or a.star for a in it.args):
+                return None
+            bounds = [_literal(module, a.value, env) for a in it.args]
+            if not all(isinstance(b, int) and not isinstance(b, bool) for b in bounds):
+                return None
+            return list(itertools.islice(range(*bounds), MAX_UNROLL))
+        value = _literal(module, it, env)
     except _Bad:
         return None
+    if isinstance(value, list | tuple | set | frozenset | str):
+        return list(value)
+    if isinstance(value, dict):
+        return list(value)
     return None
 
 
-def _compared(module: cst.Module, test: cst.Comparison) -> tuple[cst.Call, Expect] | None:
-    op, right = test.comparisons[0].operator, test.comparisons[0].comparator
-    left = test.left
-    if isinstance(op, cst.Equal | cst.Is):
-        if isinstance(left, cst.Call) and not _is_abs(left):
-            return left, Expect("eq", _literal(module, right))
-        if isinstance(right, cst.Call):
-            return right, Expect("eq", _literal(module, left))
-    if isinstance(op, cst.LessThan | cst.LessThanEqual) and _is_abs(left):
-        assert isinstance(left, cst.Call)
-        inner = left.args[0].value if len(left.args) == 1 else None
-        if isinstance(inner, cst.BinaryOperation) and isinstance(inner.operator, cst.Subtract):
-            call, lit = inner.left, inner.right
-            if not isinstance(call, cst.Call):
-                call, lit = inner.right, inner.left
-            if isinstance(call, cst.Call):
-                tol = float(_literal(module, right))
-                return call, Expect("close", _literal(module, lit), tol)
-    return None
+def _parametrized(module: cst.Module, fn: cst.FunctionDef, env: Env) -> list[Env]:
+    """The rows of a test's `parametrize` decorators ([{}] without any), their product
+    capped at MAX_UNROLL; a decorator not read as literals contributes nothing."""
+    rows: list[Env] = [{}]
+    for dec in fn.decorators:
+        call = dec.decorator
+        if not (isinstance(call, cst.Call) and _dotted_call(call).endswith("parametrize")):
+            continue
+        own = _parametrize_rows(module, call, env)
+        if own is None:
+            continue
+        rows = [{**a, **b} for a, b in itertools.islice(itertools.product(rows, own), MAX_UNROLL)]
+    return rows
 
 
-def _is_abs(node: cst.BaseExpression) -> bool:
-    return (
-        isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "abs"
-    )
+def _parametrize_rows(module: cst.Module, call: cst.Call, env: Env) -> list[Env] | None:
+    positional = [a.value for a in call.args if a.keyword is None and not a.star]
+    if len(positional) < 2:
+        return None
+    try:
+        spec = _literal(module, positional[0], env)
+        names = [s.strip() for s in spec.split(",")] if isinstance(spec, str) else list(spec)
+        values = _param_values(module, positional[1], env)
+    except (_Bad, TypeError):
+        return None
+    if values is None or not all(isinstance(n, str) and n.isidentifier() for n in names):
+        return None
+    out = []
+    for row in values:
+        if len(names) == 1:
+            out.append({names[0]: row})
+        elif isinstance(row, list | tuple) and len(row) == len(names):
+            out.append(dict(zip(names, row, strict=True)))
+    return out
+
+
+def _param_values(module: cst.Module, node: cst.BaseExpression, env: Env) -> list[Any] | None:
+    """parametrize's argvalues, `pytest.param(a, b, ...)` rows read as (a, b, ...)."""
+    if not isinstance(node, cst.List | cst.Tuple):
+        value = _literal(module, node, env)
+        return list(value) if isinstance(value, list | tuple) else None
+    out = []
+    for elem in node.elements:
+        v = elem.value
+        if isinstance(v, cst.Call) and _dotted_call(v).split(".")[-1] == "param":
+            out.append(tuple(_literal(module, a.value, env) for a in v.args if a.keyword is None))
+        else:
+            out.append(_literal(module, v, env))
+    return out
 
 
 def harvest(source: str, names: Sequence[str], *, where: str = "tests") -> Harvest:
-    """Inputs and expectations of calls to `names` in `source` (InputError if none)."""
+    """Inputs and expectations of calls to `names` in `source` (InputError if it does not
+    parse, NoCalls if no call is found)."""
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
         raise InputError(f"{where}: does not parse (line {exc.raw_line})") from None
-    col = _Collector(module, frozenset(names))
-    module.visit(col)
+    walker = _Walker(module, frozenset(names))
+    walker.block(module.body, {})
     order: dict[str, int] = {}
     inputs: list[tuple[Any, ...]] = []
     expected: list[Expect | None] = []
-    for key, args in col.call_args.items():
+    for args, exp in walker.found:
         text = repr(args)
         if text not in order:
             order[text] = len(inputs)
             inputs.append(args)
             expected.append(None)
-        exp = col.expects.get(key)
         if exp is not None and expected[order[text]] is None:
             expected[order[text]] = exp
     if not inputs:
-        raise InputError(f"{where}: no call to {' or '.join(names)} with literal arguments")
+        raise NoCalls(f"{where}: no call to {' or '.join(names)} with literal arguments")
     return Harvest(tuple(inputs), tuple(expected))

@@ -3,8 +3,10 @@
 EvalPlus form: `task_id`, `prompt`, `entry_point`, `base_input` (a list of argument lists),
 optional `atol` and `canonical_solution` (which then gives the expected outputs of
 `base_input`, and nothing else). HumanEval form: `test` holding a `check(candidate)`
-function of asserts; its literal calls become `base_input` (`harvest`). `plus_input` is
-never read from a task file.
+function of asserts; its calls with literal arguments become `base_input` (`harvest`). A
+test with none (inputs drawn at random, computed arguments) leaves `base_input` empty: the
+task's candidates are then scored without execution, which `check` says once on stderr.
+`plus_input` is never read from a task file.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 
 from auditor.corpus.benchmarks import BENCHMARKS, load_benchmark, read_jsonl
 from auditor.errors import InputError
-from auditor.execution.harvest import harvest
+from auditor.execution.harvest import NoCalls, harvest
 from auditor.types import Task
 
 
@@ -37,7 +39,11 @@ def task_from_file_row(row: Mapping[str, Any], where: str) -> Task:
     if base is None:
         if not isinstance(test, str) or not test:
             raise InputError(f"{where}: task {task_id} has neither base_input nor test")
-        base = [list(args) for args in harvest(test, ["candidate", entry], where=where).inputs]
+        try:
+            found = harvest(test, ["candidate", entry], where=where).inputs
+        except NoCalls:
+            found = ()
+        base = [list(args) for args in found]
     if not isinstance(base, list) or not all(isinstance(a, list | tuple) for a in base):
         raise InputError(f"{where}: task {task_id}: base_input is not a list of argument lists")
     try:
