@@ -601,6 +601,42 @@ def test_verdicts_by_harvested_asserts() -> None:
     assert got == [Outcome.PASS, Outcome.FAIL, Outcome.TIMEOUT, Outcome.FAIL]
 
 
+FRAME_READER = """
+import sys
+def f(x):
+    frame = sys._getframe(1)
+    while frame is not None:  # the caller's locals: whatever the harness was handed
+        for value in frame.f_locals.values():
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and value != x:
+                return value
+        frame = frame.f_back
+    return -1
+"""
+
+
+def test_asserted_values_never_reach_the_candidate() -> None:
+    """A candidate reading its caller's frames finds no expected value to return; tolerance
+    asserts accept within tol (and at most tol / CLOSE_STEPS beyond), nothing farther."""
+    from auditor.execution.harvest import harvest
+    from auditor.execution.verify import CLOSE_STEPS, by_asserts
+    from auditor.types import Outcome
+
+    tests = harvest(
+        "def test_f():\n    assert f(2) == 4\n    assert abs(f(3) - 9.0) < 0.5\n", ["f"]
+    )
+    tol = 0.5
+    codes = [
+        FRAME_READER,
+        "def f(x):\n    return x * x\n",
+        f"def f(x):\n    return x * x + {0.99 * tol} * (x == 3)\n",
+        f"def f(x):\n    return x * x - {(1 + 2 / CLOSE_STEPS) * tol} * (x == 3)\n",
+        "def f(x):\n    return x * x if x != 3 else float('nan')\n",
+    ]
+    with ExecRunner(2) as run:
+        got = by_asserts(run, "t", "f", codes, tests)
+    assert got == [Outcome.FAIL, Outcome.PASS, Outcome.PASS, Outcome.FAIL, Outcome.FAIL]
+
+
 def test_cluster_means_average_over_the_output_cluster() -> None:
     from auditor.execution.signals import cluster_means
 

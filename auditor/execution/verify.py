@@ -6,14 +6,17 @@ Two sources of weak tests, never `plus_input`:
     oracles and atol included); the reference gives the expected outputs of those inputs
     and nothing else -- the task handed to the sandbox has its `plus_input` emptied;
   * harvested asserts (`harvest.Harvest`: a HumanEval `test` or a user's tests file):
-    each candidate runs on the asserted calls in the sandbox, and its output fingerprints
-    are compared with the literal's (eq), or the child reports whether the truthiness /
-    tolerance assert held.
+    each candidate runs on the asserted calls in the sandbox and the trusted side compares
+    what comes back. The asserted values never enter the sandbox (a candidate can read
+    anything in its own process, its caller's frame included): an equality is judged on
+    the output's fingerprint, a tolerance on the fingerprint of the output's bucket (its
+    floor in steps of CLOSE_STEPS-th of the tolerance), truthiness on the child's bool.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,16 +26,20 @@ from auditor.sandbox._worker import fingerprint
 from auditor.types import Outcome, Task
 
 EXPECT_ENTRY = "__auditor_expect__"
+# A tolerance assert is judged on floor(output / (tol / CLOSE_STEPS)): it accepts every output
+# within tol of the value, and none farther than tol + tol / CLOSE_STEPS.
+CLOSE_STEPS = 8
 _EXPECT_FN = """
 
-def __auditor_expect__(kind, value, tol, *args):
+def __auditor_expect__(kind, step, *args):
     out = {entry}(*args)
     if kind == "truthy":
         return bool(out)
     if kind == "falsy":
         return not out
     if kind == "close":
-        return bool(abs(out - value) <= tol)
+        import math as _aud_math
+        return _aud_math.floor(float(out) / step) if step > 0 else float(out)
     return out
 """
 _TRUE = fingerprint(True)
@@ -53,10 +60,25 @@ def by_reference(run: ExecRunner, task: Task, codes: Sequence[str]) -> list[Outc
     return out
 
 
+def _step(expect: Expect) -> float:
+    return expect.tol / CLOSE_STEPS if expect.kind == "close" else 0.0
+
+
 def _met(expect: Expect, fp: str) -> bool:
+    """Whether the fingerprint the child sent back meets the assert (trusted side)."""
     if expect.kind == "eq":
         return fp == fingerprint(expect.value)
-    return fp == _TRUE
+    if expect.kind != "close":
+        return fp == _TRUE
+    try:
+        value, step = float(expect.value), _step(expect)
+        if step <= 0:
+            return fp == fingerprint(value)
+        lo = math.floor((value - expect.tol) / step)
+        hi = math.floor((value + expect.tol) / step)
+    except (TypeError, ValueError, OverflowError):  # not a finite number
+        return False
+    return hi - lo <= 4 * CLOSE_STEPS and fp in {fingerprint(k) for k in range(lo, hi + 1)}
 
 
 def by_asserts(
@@ -66,7 +88,7 @@ def by_asserts(
     checked = [(a, e) for a, e in zip(tests.inputs, tests.expected, strict=True) if e is not None]
     if not checked:
         return [Outcome.PASS] * len(codes)
-    queries: list[list[Any]] = [[e.kind, e.value, e.tol, *a] for a, e in checked]
+    queries: list[list[Any]] = [[e.kind, _step(e), *a] for a, e in checked]
     programs = [c + _EXPECT_FN.format(entry=entry_point) for c in codes]
     vecs = run.run("asserts", task_id, EXPECT_ENTRY, programs, queries, Limits(1.0, 10.0))
     out = []
