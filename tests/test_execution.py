@@ -535,6 +535,39 @@ def test_harvest_follows_literal_bindings() -> None:
     assert len(got.inputs) == len(set(map(repr, got.inputs)))
 
 
+REBOUND_SRC = """
+def test_rebinding(flag):
+    x = 1
+    if flag:
+        x = 2
+    assert sq(x) == 4
+    data = [1, 2]
+    data.append(3)
+    assert total(data) == 6
+    table = {"a": 1}
+    table["b"] = 2
+    assert total(table) == 3
+    for k in range(2):
+        y = k
+    assert sq(y) == 1
+    z = 5
+    del z
+    assert sq(z) == 25
+    word = "ab"
+    assert total(word.upper()) == 0
+    assert sq(3) == 9
+"""
+
+
+def test_harvest_forgets_names_a_statement_may_rebind() -> None:
+    """A name rebound in a branch or loop, deleted, or a list/dict changed in place is no
+    longer a literal: its calls give no input rather than a wrong expectation."""
+    from auditor.execution.harvest import Expect, harvest
+
+    got = harvest(REBOUND_SRC, ["sq", "total"])
+    assert got.inputs == ((3,),) and got.expected == (Expect("eq", 9),)
+
+
 def test_harvest_caps_nested_loops() -> None:
     from auditor.execution.harvest import MAX_ROWS, harvest
 

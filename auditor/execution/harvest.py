@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import ast
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 import libcst as cst
+from libcst.metadata import ExpressionContext, ExpressionContextProvider
 
 from auditor.errors import InputError
 
@@ -154,6 +155,7 @@ class _Walker:
 
     module: cst.Module
     names: frozenset[str]
+    contexts: Mapping[cst.CSTNode, ExpressionContext]
     found: list[tuple[tuple[Any, ...], Expect | None]] = field(default_factory=list)
     rows_left: int = MAX_ROWS
 
@@ -237,6 +239,29 @@ class _Walker:
             return Expect("close", value, max(APPROX_REL * abs(value), APPROX_ABS))
         return Expect("eq", _literal(self.module, node, env))
 
+    def _forget(self, node: cst.CSTNode, env: Env, results: Env) -> None:
+        """Drop the bindings `node` may change: names it stores or deletes (an element or
+        attribute store changes its base), and mutable values whose methods it calls
+        (`data.append(4)`). What a helper does to an argument is not seen."""
+        for n in _nodes(node):
+            ctx = self.contexts.get(n)
+            stored = ctx in (ExpressionContext.STORE, ExpressionContext.DEL)
+            if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute):
+                base = n.func.value
+                if isinstance(base, cst.Name) and isinstance(
+                    env.get(base.value), list | dict | set
+                ):
+                    stored, n = True, base
+            elif stored and isinstance(n, cst.Subscript | cst.Attribute):
+                n = n.value
+            if stored and isinstance(n, cst.Name):
+                env.pop(n.value, None)
+                results.pop(n.value, None)
+            elif stored:
+                for name in _names_in(n):
+                    env.pop(name.value, None)
+                    results.pop(name.value, None)
+
     # -- statements ------------------------------------------------------------------------
     def block(self, stmts: Sequence[cst.CSTNode], env: Env, results: Env | None = None) -> None:
         """Statements in order; `env` (names -> literal values) and `results` (names -> the
@@ -251,6 +276,7 @@ class _Walker:
             elif isinstance(stmt, cst.For):
                 self._calls(stmt.iter, env, None)
                 self.loop(stmt, env)
+                self._forget(stmt, env, results)
             elif isinstance(stmt, cst.FunctionDef):
                 params = _target_names(stmt.params)
                 outer = {k: v for k, v in env.items() if k not in params}
@@ -261,6 +287,7 @@ class _Walker:
                     self._calls(head, env, None)
                 for body in _suites(stmt):
                     self.block(body, dict(env), dict(results))
+                self._forget(stmt, env, results)  # what a suite may have rebound
 
     def small(self, node: cst.BaseSmallStatement, env: Env, results: Env) -> None:
         if isinstance(node, cst.Assert):
@@ -272,21 +299,18 @@ class _Walker:
                 self._calls(node.test, env, found)
             return
         self._calls(node, env, None)
-        if isinstance(node, cst.Assign | cst.AnnAssign | cst.AugAssign):
+        self._forget(node, env, results)
+        if isinstance(node, cst.Assign | cst.AnnAssign):
             self._assign(node, env, results)
 
-    def _assign(
-        self, node: cst.Assign | cst.AnnAssign | cst.AugAssign, env: Env, results: Env
-    ) -> None:
+    def _assign(self, node: cst.Assign | cst.AnnAssign, env: Env, results: Env) -> None:
+        """Bind a single target to a literal (or to an entry-point call's args); the old
+        bindings of its names are already gone (`_forget`)."""
         targets = (
             [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
         )
-        bound: set[str] = set().union(*(_target_names(t) for t in targets))
-        for name in bound:
-            env.pop(name, None)
-            results.pop(name, None)
         value = node.value
-        if isinstance(node, cst.AugAssign) or value is None or len(targets) != 1:
+        if value is None or len(targets) != 1:
             return
         target = targets[0]
         if isinstance(value, cst.Call) and isinstance(target, cst.Name):
@@ -322,6 +346,12 @@ def _heads(node: cst.CSTNode) -> Iterator[cst.BaseExpression]:
             yield child
         elif not isinstance(child, cst.BaseSuite):
             yield from _heads(child)
+
+
+def _nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    yield node
+    for child in node.children:
+        yield from _nodes(child)
 
 
 def _calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:
@@ -414,7 +444,9 @@ def harvest(source: str, names: Sequence[str], *, where: str = "tests") -> Harve
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
         raise InputError(f"{where}: does not parse (line {exc.raw_line})") from None
-    walker = _Walker(module, frozenset(names))
+    wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
+    contexts = wrapper.resolve(ExpressionContextProvider)
+    walker = _Walker(module, frozenset(names), contexts)
     walker.block(module.body, {})
     order: dict[str, int] = {}
     inputs: list[tuple[Any, ...]] = []
