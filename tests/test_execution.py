@@ -513,6 +513,10 @@ class TestLoops:
         if sq(20) != 400:
             raise AssertionError
         assert sq(x) == 0
+
+def test_module_attribute():
+    import mod
+    assert mod.sq(21) == 441
 """
 
 
@@ -525,13 +529,13 @@ def test_harvest_follows_literal_bindings() -> None:
     got = harvest(PYTEST_SRC, ["sq"])
     pairs = dict(zip(got.inputs, got.expected, strict=True))
     eq = {x: Expect("eq", y) for x, y in [(3, 9), (4, 16), (1, 1), (2, 4), (7, 49), (10, 100),
-                                           (11, 121)]}  # fmt: skip
+                                           (11, 121), (21, 441)]}  # fmt: skip
     assert {k: pairs[(k,)] for k in eq} == eq
     assert pairs[(8,)] == Expect("close", 64.0, 64.0 * APPROX_REL)
     assert pairs[(5,)] is None and pairs[(12,)] is None and pairs[(13,)] is None
     assert pairs[(20,)] is None  # a call in an if's test: an input, nothing asserted
-    loop = [x for (x,) in got.inputs if isinstance(x, int) and x not in (20, *range(1, 14))]
-    assert loop == [x for x in range(MAX_UNROLL) if x not in range(1, 14) and x != 20]
+    loop = [x for (x,) in got.inputs if isinstance(x, int) and x not in (20, 21, *range(1, 14))]
+    assert loop == [x for x in range(MAX_UNROLL) if x not in (20, 21, *range(1, 14))]
     assert len(got.inputs) == len(set(map(repr, got.inputs)))
 
 

@@ -1,8 +1,9 @@
 """Weak tests from a test module: inputs from calls to the entry point, outputs from asserts.
 
 `harvest(source, names)` reads an assert-based or pytest-style module (or a HumanEval
-`check(candidate)` function) with libcst and collects every call `NAME(args)` whose
-arguments are literals, where NAME is one of `names` (the entry point, `candidate`). An
+`check(candidate)` function) with libcst and collects every call `NAME(args)` or
+`module.NAME(args)` whose arguments are literals, where NAME is one of `names` (the entry
+point, `candidate`). An
 assert on such a call gives its expected output when it is one of
     assert f(x) == LIT        assert LIT == f(x)        assert f(x) is True / False / None
     assert f(x)               assert not f(x)           assert abs(f(x) - LIT) < TOL
@@ -169,7 +170,7 @@ class _Walker:
 
     # -- calls and their expectations ------------------------------------------------------
     def _args(self, call: cst.Call, env: Env) -> tuple[Any, ...] | None:
-        if not (isinstance(call.func, cst.Name) and call.func.value in self.names):
+        if not self._is_candidate(call):
             return None
         if any(a.keyword is not None or a.star for a in call.args):
             return None
@@ -226,7 +227,11 @@ class _Walker:
         return None
 
     def _is_candidate(self, call: cst.Call) -> bool:
-        return isinstance(call.func, cst.Name) and call.func.value in self.names
+        """`f(...)`, or `module.f(...)` (`import solution; solution.f(3)`)."""
+        func = call.func
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            return func.attr.value in self.names
+        return isinstance(func, cst.Name) and func.value in self.names
 
     def _equal_to(self, node: cst.BaseExpression, env: Env) -> Expect:
         """`== LIT`, or `== approx(LIT)` (pytest's default tolerance) for a number."""
