@@ -60,6 +60,14 @@ def entry_point(code: str) -> EntryPoint:
     return EntryPoint(last.name, min([last.lineno, *(d.lineno for d in last.decorator_list)]))
 
 
+def top_functions(code: str) -> tuple[str, ...]:
+    """Names of a candidate's top-level functions, in order (none when it does not parse)."""
+    tree = python_ast(code)
+    if not isinstance(tree, ast.Module):
+        return ()
+    return tuple(n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef))
+
+
 def _syntax_finding(entry: EntryPoint) -> Finding:
     from auditor.rules.internal import SyntaxErrorRule as Rule  # only for code that fails
 

@@ -122,6 +122,23 @@ def test_check_one_file_with_harvested_tests(tmp_path: Path) -> None:
     assert code == 1 and doc["candidates"][0]["execution"]["verdict"] == "fail"
 
 
+def test_tests_pick_the_function_they_call(tmp_path: Path) -> None:
+    """A module with helpers after the tested function: the tests' function is executed,
+    not the last def."""
+    cand = tmp_path / "mod.py"
+    cand.write_text(CODES["wrong"] + "\n\ndef helper(x):\n    return x\n")
+    tests = tmp_path / "test_mod.py"
+    tests.write_text(
+        "import mod\n\ndef test_it():\n    assert mod.sum_to(3) == 6\n"
+        "    assert mod.helper(1) == 1\n    assert mod.sum_to(4) == 10\n"
+    )
+    code, doc = _json([str(cand), "--tests", str(tests)])
+    assert code == 1 and doc["candidates"][0]["execution"]["verdict"] == "fail"
+    cand.write_text(CODES["loop"] + "\n\ndef helper(x):\n    return x\n")
+    code, doc = _json([str(cand), "--tests", str(tests)])
+    assert doc["candidates"][0]["execution"]["verdict"] == "pass"
+
+
 @pytest.mark.parametrize("execute", [True, False])
 def test_completions_get_their_prompt_with_tasks(tmp_path: Path, execute: bool) -> None:
     """EvalPlus/HumanEval `completion` rows (a body, or a chat answer in Markdown) are read

@@ -16,10 +16,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from auditor.entrypoint import PendingCandidate, entry_point
+from auditor.entrypoint import PendingCandidate, entry_point, top_functions
 from auditor.errors import InputError
 from auditor.execution.gate import ExecResult, execute
-from auditor.execution.harvest import Harvest, harvest
+from auditor.execution.harvest import Harvest, NoCalls, harvest
 from auditor.results import (
     FAILS_TESTS_CODE,
     FAILS_TESTS_SYMBOL,
@@ -40,20 +40,36 @@ class Execution:
     jobs: int = 2
 
 
+def _tested_function(codes: Sequence[str], source: str, tests: Path) -> tuple[str, Harvest]:
+    """The top-level function every candidate defines that the tests call most (ties: the
+    candidates' entry point, their last def), with its harvest."""
+    shared = set.intersection(*(set(top_functions(c)) for c in codes))
+    if not shared:
+        raise InputError("--tests: the candidates share no top-level function to test")
+    last = {entry_point(c).name for c in codes}
+    found: dict[str, Harvest] = {}
+    for name in sorted(shared):
+        try:
+            found[name] = harvest(source, [name], where=str(tests))
+        except NoCalls:
+            continue
+    if not found:
+        names = " or ".join(sorted(shared))
+        raise NoCalls(f"{tests}: no call to {names} with literal arguments")
+    best = max(found, key=lambda n: (len(found[n].inputs), n in last))
+    return best, found[best]
+
+
 def _tests_task(pending: Sequence[PendingCandidate], tests: Path) -> tuple[Task, Harvest]:
-    """One task for every candidate checked against `tests` (they share an entry point)."""
-    found_names = {entry_point(p.candidate.code).name for p in pending if p.scoreable}
-    names = {n for n in found_names if n is not None}
-    if not names or None in found_names:
+    """One task for every candidate checked against `tests` (see `_tested_function`)."""
+    codes = [p.candidate.code for p in pending if p.scoreable]
+    if not codes or any(entry_point(c).name is None for c in codes):
         raise InputError(f"{tests}: no candidate defines a top-level function to test")
-    if len(names) > 1:
-        raise InputError(f"--tests: candidates define different entry points ({sorted(names)})")
-    name = str(names.pop())
     try:
         source = tests.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{tests}: cannot read: {exc}") from None
-    found = harvest(source, [name], where=str(tests))
+    name, found = _tested_function(codes, source, tests)
     task = Task(f"tests:{tests.name}", "", name, "", tuple(list(a) for a in found.inputs), ())
     return task, found
 
