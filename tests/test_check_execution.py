@@ -102,7 +102,9 @@ def test_task_file_row_without_literal_calls_is_scored_statically(
     doc = json.loads(out.read_text())
     static = main(["check", str(samples), "--tasks", str(tasks), "--no-model", "--no-execute"])
     assert code == static  # the static findings alone decide
-    assert len(err) == 1 and "no weak test with literal arguments in toy/sum_to" in err[0]
+    assert len(err) == 1 and err[0].startswith(
+        "auditor: warning: toy/sum_to: no test input is known"
+    )
     for c in doc["candidates"]:
         assert c["execution"]["verdict"] is None and c["execution"]["weak_tests"] == "none"
         assert not any(f["code"] == "AUD001" for f in c["findings"])

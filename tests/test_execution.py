@@ -581,14 +581,31 @@ def test_harvest_caps_nested_loops() -> None:
     assert 0 < len(got.inputs) < MAX_ROWS
 
 
-def test_harvest_sees_through_no_random_or_computed_argument() -> None:
-    from auditor.execution.harvest import NoCalls, harvest
+def test_harvest_folds_computed_arguments_but_never_runs_anything() -> None:
+    """Expressions over literals and loop variables are folded (HumanEval/44's loop,
+    HumanEval/25's `3 * 19`, conversions of the candidate's output); a random draw, a
+    helper's call or a method is not, and simpleeval's limits refuse what would not fit."""
+    from auditor.execution.harvest import Expect, NoCalls, harvest
 
-    src = "import random\ndef check(candidate):\n    for x in range(2, 8):\n"
+    src = "import random\ndef check(candidate):\n    for x in range(2, 4):\n"
     src += "        assert candidate(x, x + 1) == str(x)\n"
-    src += "    s = random.choice('ab')\n    assert candidate(s) == s\n"
+    src += "    assert candidate(3 * 19, 0) == '57'\n"
+    src += "    assert tuple(candidate([3, 1], 2)) == tuple([1, 3])\n"
+    src += "    assert sorted(candidate('ba', 2)) == ['a', 'b']\n"
+    src += "    s = random.choice('ab')\n    assert candidate(s, 1) == s\n"
+    src += "    assert candidate(helper(1), 1) == 1\n    assert candidate('a'.upper(), 1) == 'A'\n"
+    src += "    assert candidate([0] * 10**9, 1) == 0\n"
+    got = harvest(src, ["candidate"])
+    assert list(zip(got.inputs, got.expected, strict=True)) == [
+        ((2, 3), Expect("eq", "2")),
+        ((3, 4), Expect("eq", "3")),
+        ((57, 0), Expect("eq", "57")),
+        (([3, 1], 2), Expect("eq", (1, 3), via="tuple")),
+        (("ba", 2), Expect("eq", ["a", "b"], via="sorted")),
+    ]
     with pytest.raises(NoCalls, match="no call to candidate"):
-        harvest(src, ["candidate"])
+        harvest("import random\ndef check(candidate):\n    assert candidate(random.random())\n",
+                ["candidate"])  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -672,6 +689,20 @@ def test_asserted_values_never_reach_the_candidate() -> None:
     with ExecRunner(2) as run:
         got = by_asserts(run, "t", "f", codes, tests)
     assert got == [Outcome.FAIL, Outcome.PASS, Outcome.PASS, Outcome.FAIL, Outcome.FAIL]
+
+
+def test_conversions_of_the_output_are_applied_before_comparing() -> None:
+    from auditor.execution.harvest import harvest
+    from auditor.execution.verify import by_asserts
+    from auditor.types import Outcome
+
+    tests = harvest("def test_f():\n    assert tuple(f([3, 1])) == tuple([1, 3])\n"
+                    "    assert sorted(f([2, 5])) == [2, 5]\n", ["f"])  # fmt: skip
+    codes = ["def f(x):\n    return sorted(x)\n", "def f(x):\n    return tuple(sorted(x))\n",
+             "def f(x):\n    return x\n"]  # fmt: skip
+    with ExecRunner(2) as run:
+        got = by_asserts(run, "t", "f", codes, tests)
+    assert got == [Outcome.PASS, Outcome.PASS, Outcome.FAIL]
 
 
 def test_cluster_means_average_over_the_output_cluster() -> None:

@@ -240,8 +240,8 @@ def _warn_unexecutable(tasks: Any, used: set[str]) -> None:
     if bare:
         more = f" and {len(bare) - 3} more" if len(bare) > 3 else ""
         click.echo(
-            f"auditor: warning: no weak test with literal arguments in {', '.join(bare[:3])}"
-            f"{more}; their candidates are scored without execution",
+            f"auditor: warning: {', '.join(bare[:3])}{more}: no test input is known without"
+            " running the tests; their candidates are scored without execution",
             err=True,
         )
 

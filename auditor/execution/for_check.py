@@ -55,7 +55,9 @@ def _tested_function(codes: Sequence[str], source: str, tests: Path) -> tuple[st
             continue
     if not found:
         names = " or ".join(sorted(shared))
-        raise NoCalls(f"{tests}: no call to {names} with literal arguments")
+        raise NoCalls(
+            f"{tests}: no call to {names} whose arguments are known without running the tests"
+        )
     best = max(found, key=lambda n: (len(found[n].inputs), n in last))
     return best, found[best]
 

@@ -2,33 +2,36 @@
 
 `harvest(source, names)` reads an assert-based or pytest-style module (or a HumanEval
 `check(candidate)` function) with libcst and collects every call `NAME(args)` or
-`module.NAME(args)` whose arguments are literals, where NAME is one of `names` (the entry
-point, `candidate`). An
-assert on such a call gives its expected output when it is one of
-    assert f(x) == LIT        assert LIT == f(x)        assert f(x) is True / False / None
-    assert f(x)               assert not f(x)           assert abs(f(x) - LIT) < TOL
-    assert f(x) == approx(LIT)                          r = f(x); assert r == LIT
+`module.NAME(args)` whose arguments have a value without running anything, where NAME is
+one of `names` (the entry point, `candidate`). An assert on such a call gives its expected
+output when it is one of
+    assert f(x) == V          assert V == f(x)          assert f(x) is True / False / None
+    assert f(x)               assert not f(x)           assert abs(f(x) - V) < TOL
+    assert f(x) == approx(V)  r = f(x); assert r == V   assert sorted(f(x)) == V
+(the last with any of CONVERSIONS around the call, applied to the output in the sandbox).
 
-Names bound to literals count as literals where the binding is plain to read: a literal
-assignment (`data = [3, 1, 2]`, module constants included), the variables of a `for` over a
-literal or a `range` of literals, and the arguments of `pytest.mark.parametrize` (each row,
-the first MAX_UNROLL of them). Calls with other arguments are skipped; their assert then
-checks nothing here. Nothing is executed: literals are read with `ast.literal_eval`, so a
-binding computed at run time (`random`, `x + 1`) is not followed.
+Arguments and expected values are folded by `folding.evaluate`: literals, operators and a
+few pure builtins over literals (`3 * 19`, `str(x)`, `tuple([1, 3])`) and over the names
+bound to such values where the binding is plain to read: an assignment (`data = [3, 1, 2]`,
+module constants included), the variables of a `for` over a value or a `range`, and the
+arguments of `pytest.mark.parametrize` (each row, the first MAX_UNROLL of them). A name a
+later statement may rebind (in a branch, by `del`, by a list method) is forgotten. Calls
+with other arguments are skipped; their assert then checks nothing here. Nothing in the
+module is executed, so a value computed at run time (`random`, a helper) is not followed.
 """
 
 from __future__ import annotations
 
-import ast
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, cast
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import libcst as cst
 from libcst.metadata import ExpressionContext, ExpressionContextProvider
 
 from auditor.errors import InputError
+from auditor.execution.folding import NotConstant, evaluate
 
 # Rows of one loop or one parametrized test followed: the weak tests' evidence grows slowly
 # past a few dozen rows, while the inputs (each run by every candidate) cost time.
@@ -40,6 +43,9 @@ APPROX_REL, APPROX_ABS = 1e-6, 1e-12
 
 Env = dict[str, Any]
 ABS = ("abs", "fabs", "math.fabs")
+# Builtins a test may apply to the output before comparing it (`sorted(f(x)) == [...]`).
+CONVERSIONS = ("tuple", "list", "sorted", "set", "frozenset", "str", "int", "float", "bool",
+               "len", "abs", "round")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,7 @@ class Expect:
     kind: str
     value: Any = None
     tol: float = 0.0
+    via: str = ""  # a conversion of the output first (`tuple(f(x)) == ...`): CONVERSIONS
 
 
 @dataclass(frozen=True)
@@ -60,43 +67,18 @@ class Harvest:
 
 
 class NoCalls(InputError):
-    """A test module that parses but never calls the entry point with literal arguments."""
+    """A test module that parses but never calls the entry point with arguments known without running it."""
 
 
 class _Bad(Exception):
     """A node that is not a literal."""
 
 
-class _Substitute(cst.CSTTransformer):
-    """Names bound in `env` replaced by their values' literal text (not attribute or keyword
-    names, which are `Name` nodes too)."""
-
-    def __init__(self, env: Env) -> None:
-        self.env = env
-
-    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
-        if original_node.value in self.env:
-            return cst.parse_expression(repr(self.env[original_node.value]))
-        return updated_node
-
-    def leave_Attribute(
-        self, original_node: cst.Attribute, updated_node: cst.Attribute
-    ) -> cst.Attribute:
-        return updated_node.with_changes(attr=original_node.attr)
-
-    def leave_Arg(self, original_node: cst.Arg, updated_node: cst.Arg) -> cst.Arg:
-        return updated_node.with_changes(keyword=original_node.keyword)
-
-
 def _literal(module: cst.Module, node: cst.CSTNode, env: Env) -> Any:
-    """The value of `node`, a literal once the names bound in `env` are replaced (else _Bad)."""
+    """The value of `node` folded over the names bound in `env` (`folding`; else _Bad)."""
     try:
-        if env:
-            node = cast(cst.CSTNode, node.visit(_Substitute(env)))
-        return ast.literal_eval(module.code_for_node(node).strip())
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        raise _Bad from None
-    except cst.ParserSyntaxError:  # a bound value whose repr is not Python (an object)
+        return evaluate(module.code_for_node(node).strip(), env)
+    except NotConstant:
         raise _Bad from None
 
 
@@ -210,20 +192,32 @@ class _Walker:
         left = test.left
         if isinstance(op, cst.Equal | cst.Is):
             for side, other in ((left, right), (right, left)):
-                if isinstance(side, cst.Name) and side.value in results:
-                    return results[side.value], self._equal_to(other, env)
-                if isinstance(side, cst.Call) and self._is_candidate(side):
-                    return side, self._equal_to(other, env)
+                found = self._target(side, results)
+                if found is not None:
+                    return found[0], replace(self._equal_to(other, env), via=found[1])
         if isinstance(op, cst.LessThan | cst.LessThanEqual) and _dotted_call(left) in ABS:
             assert isinstance(left, cst.Call)
             inner = left.args[0].value if len(left.args) == 1 else None
             if isinstance(inner, cst.BinaryOperation) and isinstance(inner.operator, cst.Subtract):
-                call, lit = inner.left, inner.right
-                if not (isinstance(call, cst.Call) and self._is_candidate(call)):
-                    call, lit = inner.right, inner.left
-                if isinstance(call, cst.Call):
-                    tol = float(_literal(self.module, right, env))
-                    return call, Expect("close", _literal(self.module, lit, env), tol)
+                for side, lit in ((inner.left, inner.right), (inner.right, inner.left)):
+                    found = self._target(side, results)
+                    if found is not None:
+                        tol = float(_literal(self.module, right, env))
+                        value = _literal(self.module, lit, env)
+                        return found[0], Expect("close", value, tol, via=found[1])
+        return None
+
+    def _target(self, node: cst.BaseExpression, results: Env) -> tuple[Any, str] | None:
+        """(the entry-point call, or the args of the call a result variable holds; the
+        conversion applied to its output) of one side of a comparison, or None."""
+        via = ""
+        if _dotted_call(node) in CONVERSIONS and _single_positional(node):
+            assert isinstance(node, cst.Call)
+            via, node = _dotted_call(node), node.args[0].value
+        if isinstance(node, cst.Name) and node.value in results:
+            return results[node.value], via
+        if isinstance(node, cst.Call) and self._is_candidate(node):
+            return node, via
         return None
 
     def _is_candidate(self, call: cst.Call) -> bool:
@@ -366,6 +360,16 @@ def _calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:
         yield from _calls_in(child)
 
 
+def _single_positional(node: cst.BaseExpression) -> bool:
+    """A call with exactly one plain positional argument."""
+    return (
+        isinstance(node, cst.Call)
+        and len(node.args) == 1
+        and node.args[0].keyword is None
+        and not node.args[0].star
+    )
+
+
 def _dotted_call(node: cst.BaseExpression) -> str:
     return _dotted(node.func) if isinstance(node, cst.Call) else ""
 
@@ -465,5 +469,7 @@ def harvest(source: str, names: Sequence[str], *, where: str = "tests") -> Harve
         if exp is not None and expected[order[text]] is None:
             expected[order[text]] = exp
     if not inputs:
-        raise NoCalls(f"{where}: no call to {' or '.join(names)} with literal arguments")
+        raise NoCalls(
+            f"{where}: no call to {' or '.join(names)} whose arguments are known without running the tests"
+        )
     return Harvest(tuple(inputs), tuple(expected))

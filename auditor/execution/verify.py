@@ -31,8 +31,12 @@ EXPECT_ENTRY = "__auditor_expect__"
 CLOSE_STEPS = 8
 _EXPECT_FN = """
 
-def __auditor_expect__(kind, step, *args):
+def __auditor_expect__(kind, step, via, *args):
     out = {entry}(*args)
+    if via:
+        out = {{"tuple": tuple, "list": list, "sorted": sorted, "set": set, "frozenset": frozenset,
+                "str": str, "int": int, "float": float, "bool": bool, "len": len, "abs": abs,
+                "round": round}}[via](out)
     if kind == "truthy":
         return bool(out)
     if kind == "falsy":
@@ -88,7 +92,7 @@ def by_asserts(
     checked = [(a, e) for a, e in zip(tests.inputs, tests.expected, strict=True) if e is not None]
     if not checked:
         return [Outcome.PASS] * len(codes)
-    queries: list[list[Any]] = [[e.kind, _step(e), *a] for a, e in checked]
+    queries: list[list[Any]] = [[e.kind, _step(e), e.via, *a] for a, e in checked]
     programs = [c + _EXPECT_FN.format(entry=entry_point) for c in codes]
     vecs = run.run("asserts", task_id, EXPECT_ENTRY, programs, queries, Limits(1.0, 10.0))
     out = []
