@@ -67,11 +67,12 @@ class Harvest:
 
 
 class NoCalls(InputError):
-    """A test module that parses but never calls the entry point with arguments known without running it."""
+    """A test module that parses but has no call to the entry point whose arguments are
+    known without running it."""
 
 
 class _Bad(Exception):
-    """A node that is not a literal."""
+    """A node without a value known before running (see `folding`)."""
 
 
 def _literal(module: cst.Module, node: cst.CSTNode, env: Env) -> Any:
@@ -117,10 +118,7 @@ def _target_names(target: cst.CSTNode) -> set[str]:
 
 
 def _names_in(node: cst.CSTNode) -> Iterator[cst.Name]:
-    if isinstance(node, cst.Name):
-        yield node
-    for child in node.children:
-        yield from _names_in(child)
+    return (n for n in _nodes(node) if isinstance(n, cst.Name))
 
 
 def _suites(node: cst.CSTNode) -> Iterator[Sequence[cst.BaseStatement | cst.BaseSmallStatement]]:
@@ -348,16 +346,14 @@ def _heads(node: cst.CSTNode) -> Iterator[cst.BaseExpression]:
 
 
 def _nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """`node` and its descendants, in source order."""
     yield node
     for child in node.children:
         yield from _nodes(child)
 
 
 def _calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:
-    if isinstance(node, cst.Call):
-        yield node
-    for child in node.children:
-        yield from _calls_in(child)
+    return (n for n in _nodes(node) if isinstance(n, cst.Call))
 
 
 def _single_positional(node: cst.BaseExpression) -> bool:
