@@ -82,6 +82,8 @@ def test_humaneval_form_task_file_uses_its_asserts(tmp_path: Path) -> None:
     got = [c["execution"]["verdict"] for c in doc["candidates"]]
     assert got == ["pass", "pass", "pass", "fail", "fail", "timeout", "fail"]
     assert doc["candidates"][0]["execution"]["weak_tests"] == "asserts"
+    # the asserted pairs also give the weak tests' properties (there is no reference)
+    assert "exec.prop_violations" in doc["candidates"][0]["execution"]["features"]
 
 
 def test_task_file_row_without_literal_calls_is_scored_statically(

@@ -71,6 +71,14 @@ def execution_risk(
     return 1.0 / (1.0 + math.exp(-(a * raw + b)))
 
 
+def _weak_asserts(task: Task, tests: Harvest | None) -> Harvest | None:
+    """The asserts that are the weak tests: a tests file's, else a HumanEval-form task's
+    (None when the reference decides, or when its test has no call to read, `tasks`)."""
+    if tests is not None or task.canonical_solution or not (task.test and task.base_input):
+        return tests
+    return harvest(task.test, ["candidate", task.entry_point], where=task.task_id)
+
+
 def _verdicts(
     run: ExecRunner, task: Task, codes: Sequence[str], tests: Harvest | None
 ) -> tuple[list[Outcome | None], str]:
@@ -78,9 +86,6 @@ def _verdicts(
         return list(by_asserts(run, task.task_id, task.entry_point, codes, tests)), "asserts"
     if task.canonical_solution and task.base_input:
         return list(by_reference(run, task, codes)), "reference"
-    if task.test and task.base_input:  # else its test has no literal call (`tasks`)
-        found = harvest(task.test, ["candidate", task.entry_point], where=task.task_id)
-        return list(by_asserts(run, task.task_id, task.entry_point, codes, found)), "asserts"
     return [None] * len(codes), "none"
 
 
@@ -98,6 +103,7 @@ def execute_task(
     always run; each program's own time limits bound them)."""
     cfg = cfg or ExecConfig()
     t0 = time.monotonic()
+    tests = _weak_asserts(task, tests)
     if tests is not None:
         task = replace(task, base_input=tuple(list(a) for a in tests.inputs))
     verdicts, source = _verdicts(run, task, codes, tests)
