@@ -572,6 +572,45 @@ def test_harvest_forgets_names_a_statement_may_rebind() -> None:
     assert got.inputs == ((3,),) and got.expected == (Expect("eq", 9),)
 
 
+UNITTEST_SRC = """
+import unittest
+from mod import sq
+
+class TestSq(unittest.TestCase):
+    def test_values(self):
+        self.assertEqual(sq(3), 9)
+        self.assertEqual(16, sq(4), "message")
+        self.assertTrue(sq(5))
+        self.assertFalse(sq(0))
+        self.assertIsNone(sq(None))
+        self.assertIs(sq(7), True)
+        self.assertAlmostEqual(sq(1.5), 2.25)
+        self.assertAlmostEqual(sq(2.5), 6.25, places=2)
+        self.assertAlmostEqual(sq(3.5), 12.25, delta=0.1)
+        for x, y in [(8, 64)]:
+            with self.subTest(x=x):
+                self.assertEqual(sq(x), y)
+"""
+
+
+def test_harvest_reads_unittest_assertions() -> None:
+    from auditor.execution.harvest import Expect, harvest
+
+    got = harvest(UNITTEST_SRC, ["sq"])
+    assert list(zip(got.inputs, got.expected, strict=True)) == [
+        ((3,), Expect("eq", 9)),
+        ((4,), Expect("eq", 16)),
+        ((5,), Expect("truthy")),
+        ((0,), Expect("falsy")),
+        ((None,), Expect("eq", None)),
+        ((7,), Expect("eq", True)),
+        ((1.5,), Expect("close", 2.25, 0.5e-7)),
+        ((2.5,), Expect("close", 6.25, 0.5e-2)),
+        ((3.5,), Expect("close", 12.25, 0.1)),
+        ((8,), Expect("eq", 64)),
+    ]
+
+
 def test_harvest_caps_nested_loops() -> None:
     from auditor.execution.harvest import MAX_ROWS, harvest
 

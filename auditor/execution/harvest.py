@@ -8,7 +8,9 @@ output when it is one of
     assert f(x) == V          assert V == f(x)          assert f(x) is True / False / None
     assert f(x)               assert not f(x)           assert abs(f(x) - V) < TOL
     assert f(x) == approx(V)  r = f(x); assert r == V   assert sorted(f(x)) == V
-(the last with any of CONVERSIONS around the call, applied to the output in the sandbox).
+(the last with any of CONVERSIONS around the call, applied to the output in the sandbox),
+or unittest's `self.assertEqual`, `assertTrue`, `assertFalse`, `assertIs`, `assertIsNone`
+and `assertAlmostEqual` (`places` or `delta`), read as the assert each one means.
 
 Arguments and expected values are folded by `folding.evaluate`: literals, operators and a
 few pure builtins over literals (`3 * 19`, `str(x)`, `tuple([1, 3])`) and over the names
@@ -287,13 +289,14 @@ class _Walker:
                 self._forget(stmt, env, results)  # what a suite may have rebound
 
     def small(self, node: cst.BaseSmallStatement, env: Env, results: Env) -> None:
-        if isinstance(node, cst.Assert):
-            found = self._expectation(node.test, env, results)
+        test = node.test if isinstance(node, cst.Assert) else _unittest_assert(node)
+        if test is not None:
+            found = self._expectation(test, env, results)
             if found is not None and isinstance(found[0], tuple):
                 self.found.append((found[0], found[1]))
-                self._calls(node.test, env, None)
+                self._calls(test, env, None)
             else:
-                self._calls(node.test, env, found)
+                self._calls(test, env, found)
             return
         self._calls(node, env, None)
         self._forget(node, env, results)
@@ -334,6 +337,43 @@ class _Walker:
                     self.block(node.body.body, {**inner, **bound})
         if node.orelse is not None:
             self.block(node.orelse.body.body, dict(inner))
+
+
+# unittest's assertions, as the assert statement each one means (see `_unittest_assert`)
+_UNITTEST_EQ = ("assertEqual", "assertEquals", "assertListEqual", "assertTupleEqual",
+                "assertDictEqual", "assertSetEqual", "assertMultiLineEqual", "assertIs")  # fmt: skip
+_UNITTEST_ONE = {"assertTrue": "", "assertFalse": "not", "assertIsNone": "None"}
+
+
+def _unittest_assert(node: cst.BaseSmallStatement) -> cst.BaseExpression | None:
+    """`self.assertEqual(a, b)` as `a == b`, `assertTrue(x)` as `x`, `assertFalse(x)` as
+    `not x`, `assertIsNone(x)` as `x is None`, `assertAlmostEqual(a, b[, places])` as
+    `abs(a - b) < 0.5 * 10 ** -places` (or `delta=`); None for any other statement."""
+    call = node.value if isinstance(node, cst.Expr) else None
+    if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)):
+        return None
+    name = call.func.attr.value
+    pos = [a.value for a in call.args if a.keyword is None and not a.star]
+    kw = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+    if name in _UNITTEST_EQ and len(pos) >= 2:
+        op = cst.Is() if name == "assertIs" else cst.Equal()
+        return cst.Comparison(pos[0], [cst.ComparisonTarget(op, pos[1])])
+    if name in _UNITTEST_ONE and pos:
+        form = _UNITTEST_ONE[name]
+        if form == "not":
+            return cst.UnaryOperation(cst.Not(), pos[0])
+        if form == "None":
+            return cst.Comparison(pos[0], [cst.ComparisonTarget(cst.Is(), cst.Name("None"))])
+        return pos[0]
+    if name in ("assertAlmostEqual", "assertAlmostEquals") and len(pos) >= 2:
+        places = pos[2] if len(pos) > 2 else kw.get("places", cst.Integer("7"))
+        tol = kw.get("delta") or cst.parse_expression(
+            f"0.5 * 10 ** -({cst.Module([]).code_for_node(places)})"
+        )
+        diff = cst.BinaryOperation(pos[0], cst.Subtract(), pos[1])
+        lhs = cst.Call(cst.Name("abs"), [cst.Arg(diff)])
+        return cst.Comparison(lhs, [cst.ComparisonTarget(cst.LessThanEqual(), tol)])
+    return None
 
 
 def _heads(node: cst.CSTNode) -> Iterator[cst.BaseExpression]:
