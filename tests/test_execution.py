@@ -744,6 +744,58 @@ def test_conversions_of_the_output_are_applied_before_comparing() -> None:
     assert got == [Outcome.PASS, Outcome.PASS, Outcome.FAIL]
 
 
+RAISES_SRC = """
+import pytest
+
+def test_raises():
+    with pytest.raises(ValueError):
+        f(-1)
+    with pytest.raises(LookupError, match="x"):
+        f(-2)
+    with pytest.raises(Exception):
+        f(-3)
+    pytest.raises(ZeroDivisionError, f, 0)
+    assert f(4) == 2
+
+class T:
+    def test_unittest(self):
+        self.assertRaises(TypeError, f, "a")
+        with self.assertRaises(ValueError):
+            f(-5)
+"""
+
+
+def test_raises_expectations_are_judged_on_the_exception_name() -> None:
+    """pytest.raises / assertRaises, as a context or a call: the call must raise that
+    builtin exception or a subclass (a class of the candidate's own meets Exception only);
+    returning, or raising something else, fails."""
+    from auditor.execution.harvest import Expect, harvest
+    from auditor.execution.verify import by_asserts
+    from auditor.types import Outcome
+
+    tests = harvest(RAISES_SRC, ["f"])
+    assert list(zip(tests.inputs, tests.expected, strict=True)) == [
+        ((-1,), Expect("raises", "ValueError")),
+        ((-2,), Expect("raises", "LookupError")),
+        ((-3,), Expect("raises", "Exception")),
+        ((0,), Expect("raises", "ZeroDivisionError")),
+        ((4,), Expect("eq", 2)),
+        (("a",), Expect("raises", "TypeError")),
+        ((-5,), Expect("raises", "ValueError")),
+    ]
+    right = (
+        "class Odd(Exception):\n    pass\n"
+        "def f(x):\n    if isinstance(x, str):\n        return x + 1\n"
+        "    if x == -2:\n        return {}['x']\n    if x == -3:\n        raise Odd\n"
+        "    if x < 0:\n        return int('?')\n    return x // 2 if x else 1 // x\n"
+    )
+    silent = "def f(x):\n    return 2\n"
+    wrong_kind = right.replace("{}['x']", "int('?')")  # ValueError is no LookupError
+    with ExecRunner(2) as run:
+        got = by_asserts(run, "t", "f", [right, silent, wrong_kind], tests)
+    assert got == [Outcome.PASS, Outcome.FAIL, Outcome.FAIL]
+
+
 def test_cluster_means_average_over_the_output_cluster() -> None:
     from auditor.execution.signals import cluster_means
 

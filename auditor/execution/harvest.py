@@ -10,7 +10,10 @@ output when it is one of
     assert f(x) == approx(V)  r = f(x); assert r == V   assert sorted(f(x)) == V
 (the last with any of CONVERSIONS around the call, applied to the output in the sandbox),
 or unittest's `self.assertEqual`, `assertTrue`, `assertFalse`, `assertIs`, `assertIsNone`
-and `assertAlmostEqual` (`places` or `delta`), read as the assert each one means.
+and `assertAlmostEqual` (`places` or `delta`), read as the assert each one means; and a
+call expected to raise: `with pytest.raises(E):` around one statement with one call,
+`self.assertRaises(E)` likewise, or `assertRaises(E, f, *args)` (judged on the exception's
+class name, `verify`).
 
 Arguments and expected values are folded by `folding.evaluate`: literals, operators and a
 few pure builtins over literals (`3 * 19`, `str(x)`, `tuple([1, 3])`) and over the names
@@ -52,7 +55,8 @@ CONVERSIONS = ("tuple", "list", "sorted", "set", "frozenset", "str", "int", "flo
 
 @dataclass(frozen=True)
 class Expect:
-    """What a weak test asserts about one call: kind eq | truthy | falsy | close."""
+    """What a weak test asserts about one call: kind eq | truthy | falsy | close | raises
+    (`value`: the exception's class name)."""
 
     kind: str
     value: Any = None
@@ -281,6 +285,8 @@ class _Walker:
                 outer = {k: v for k, v in env.items() if k not in params}
                 for row in self._rows(_parametrized(self.module, stmt, env)) or [{}]:
                     self.block(stmt.body.body, {**outer, **row})
+            elif isinstance(stmt, cst.With) and self._raising(stmt, env, results):
+                self._forget(stmt, env, results)
             else:  # class bodies, if/while/with/try: their suites see the bindings so far
                 for head in _heads(stmt):
                     self._calls(head, env, None)
@@ -289,6 +295,8 @@ class _Walker:
                 self._forget(stmt, env, results)  # what a suite may have rebound
 
     def small(self, node: cst.BaseSmallStatement, env: Env, results: Env) -> None:
+        if self._assert_raises_call(node, env):
+            return
         test = node.test if isinstance(node, cst.Assert) else _unittest_assert(node)
         if test is not None:
             found = self._expectation(test, env, results)
@@ -302,6 +310,40 @@ class _Walker:
         self._forget(node, env, results)
         if isinstance(node, cst.Assign | cst.AnnAssign):
             self._assign(node, env, results)
+
+    def _assert_raises_call(self, node: cst.BaseSmallStatement, env: Env) -> bool:
+        """`self.assertRaises(E, f, *args)` / `pytest.raises(E, f, *args)`: f(*args) raises E."""
+        call = node.value if isinstance(node, cst.Expr) else None
+        if not isinstance(call, cst.Call) or _dotted_call(call).split(".")[-1] not in RAISES:
+            return False
+        pos = [a for a in call.args if a.keyword is None and not a.star]
+        if len(pos) < 2 or len(pos) != len(call.args):
+            return False
+        name, fn = _exception_name(pos[0].value), pos[1].value
+        if not name or not (isinstance(fn, cst.Name | cst.Attribute)):
+            return False
+        as_call = cst.Call(fn, list(pos[2:]))
+        args = self._args(as_call, env)
+        if args is not None:
+            self.found.append((args, Expect("raises", name)))
+        return True
+
+    def _raising(self, node: cst.With, env: Env, results: Env) -> bool:
+        """`with pytest.raises(E):` (or `self.assertRaises(E)`) around one statement with
+        one call to the entry point: that call is expected to raise E. False otherwise."""
+        names = [_raises_name(item.item) for item in node.items]
+        body = node.body.body
+        if len(names) != 1 or not names[0] or len(body) != 1:
+            return False
+        stmt = body[0]
+        smalls = stmt.body if isinstance(stmt, cst.SimpleStatementLine) else [stmt]
+        calls = (
+            [c for c in _calls_in(smalls[0]) if self._is_candidate(c)] if len(smalls) == 1 else []
+        )
+        if len(calls) != 1:
+            return False
+        self._calls(calls[0], env, (calls[0], Expect("raises", names[0])))
+        return True
 
     def _assign(self, node: cst.Assign | cst.AnnAssign, env: Env, results: Env) -> None:
         """Bind a single target to a literal (or to an entry-point call's args); the old
@@ -374,6 +416,22 @@ def _unittest_assert(node: cst.BaseSmallStatement) -> cst.BaseExpression | None:
         lhs = cst.Call(cst.Name("abs"), [cst.Arg(diff)])
         return cst.Comparison(lhs, [cst.ComparisonTarget(cst.LessThanEqual(), tol)])
     return None
+
+
+RAISES = ("raises", "assertRaises")
+
+
+def _exception_name(node: cst.BaseExpression) -> str:
+    """`ValueError` of `ValueError` or `mod.ValueError` ('' for anything else)."""
+    return _dotted(node).split(".")[-1]
+
+
+def _raises_name(node: cst.BaseExpression) -> str:
+    """E of `pytest.raises(E)` / `raises(E)` / `self.assertRaises(E)` ('' otherwise)."""
+    if not (isinstance(node, cst.Call) and _dotted_call(node).split(".")[-1] in RAISES):
+        return ""
+    pos = [a.value for a in node.args if a.keyword is None and not a.star]
+    return _exception_name(pos[0]) if len(pos) == 1 else ""
 
 
 def _heads(node: cst.CSTNode) -> Iterator[cst.BaseExpression]:

@@ -10,11 +10,13 @@ Two sources of weak tests, never `plus_input`:
     what comes back. The asserted values never enter the sandbox (a candidate can read
     anything in its own process, its caller's frame included): an equality is judged on
     the output's fingerprint, a tolerance on the fingerprint of the output's bucket (its
-    floor in steps of CLOSE_STEPS-th of the tolerance), truthiness on the child's bool.
+    floor in steps of CLOSE_STEPS-th of the tolerance), truthiness on the child's bool,
+    an expected exception on the raised class's name (builtin subclasses count).
 """
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import math
 from collections.abc import Sequence
@@ -68,8 +70,26 @@ def _step(expect: Expect) -> float:
     return expect.tol / CLOSE_STEPS if expect.kind == "close" else 0.0
 
 
+def _raised(expected: str, fp: str) -> bool:
+    """Whether "exc:NAME" is the expected exception or, for builtin exceptions, a subclass
+    of it (a class of the candidate's own meets `Exception` alone)."""
+    if not fp.startswith("exc:"):
+        return False
+    name = fp[4:]
+    want, got = getattr(builtins, expected, None), getattr(builtins, name, None)
+    if name == expected:
+        return True
+    if isinstance(want, type) and issubclass(want, BaseException):
+        if isinstance(got, type) and issubclass(got, BaseException):
+            return issubclass(got, want)
+        return want in (Exception, BaseException)
+    return False
+
+
 def _met(expect: Expect, fp: str) -> bool:
     """Whether the fingerprint the child sent back meets the assert (trusted side)."""
+    if expect.kind == "raises":
+        return _raised(str(expect.value), fp)
     if expect.kind == "eq":
         return fp == fingerprint(expect.value)
     if expect.kind != "close":
