@@ -124,13 +124,13 @@ def python_ast(code: str) -> ast.Module | ParseFailure:
         return exc
 
 
-def parse(code: str) -> Parsed:
-    """Parse `code`; never raises for any input string."""
+def parse(code: str, max_chars: int = MAX_SOURCE_CHARS) -> Parsed:
+    """Parse `code` (at most `max_chars` long); never raises for any input string."""
     bad_line = _surrogate_line(code)
     if bad_line is not None:
         return _failed(code, "invalid UTF-8: undecodable byte in source", bad_line)
-    if len(code) > MAX_SOURCE_CHARS:
-        msg = f"too large to analyse ({len(code)} > {MAX_SOURCE_CHARS} characters)"
+    if len(code) > max_chars:
+        msg = f"too large to analyse ({len(code)} > {max_chars} characters)"
         return _failed(code, msg, 1, limit=True)
     tree = python_ast(code)
     if isinstance(tree, SyntaxError):  # includes IndentationError, too many parentheses

@@ -171,6 +171,7 @@ def test_completions_get_their_prompt_with_tasks(tmp_path: Path, execute: bool) 
         ("unknown-task", "unknown task id 'toy/other'"),
         ("tests-no-parse", "does not parse"),
         ("tests-no-call", "no call to sum_to"),
+        ("tests-too-deep", "too many nested parentheses"),  # libcst alone would segfault
         ("no-entry-point", "no candidate defines a top-level function"),
         ("no-such-tasks", "neither a benchmark"),
     ],
@@ -188,6 +189,9 @@ def test_bad_input_is_one_line_exit_2(
         args = [str(samples), "--tasks", str(tasks)]
     elif setup == "tests-no-parse":
         tests.write_text("def test(:\n")
+        args = [str(cand), "--tests", str(tests)]
+    elif setup == "tests-too-deep":
+        tests.write_text("def test():\n    assert sum_to(" + "[" * 5000 + "]" * 5000 + ") == 0\n")
         args = [str(cand), "--tests", str(tests)]
     elif setup == "tests-no-call":
         tests.write_text("def test():\n    assert other(3) == 6\n")

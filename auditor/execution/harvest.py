@@ -28,21 +28,24 @@ module is executed, so a value computed at run time (`random`, a helper) is not 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import libcst as cst
-from libcst.metadata import ExpressionContext, ExpressionContextProvider
 
 from auditor.errors import InputError
 from auditor.execution.folding import NotConstant, evaluate
+from auditor.parse import deep_recursion, parse
 
 # Rows of one loop or one parametrized test followed: the weak tests' evidence grows slowly
 # past a few dozen rows, while the inputs (each run by every candidate) cost time.
 MAX_UNROLL = 100
 # Rows followed in the whole module: nested loops multiply, and harvesting must stay quick.
 MAX_ROWS = 400
+# A test module's size limit: larger than a candidate's (tables of cases), still bounded
+# because reading costs about 1 ms per assert.
+MAX_TEST_CHARS = 1_000_000
 # pytest.approx's default tolerance (relative 1e-6, absolute 1e-12).
 APPROX_REL, APPROX_ABS = 1e-6, 1e-12
 
@@ -85,7 +88,7 @@ def _literal(module: cst.Module, node: cst.CSTNode, env: Env) -> Any:
     """The value of `node` folded over the names bound in `env` (`folding`; else _Bad)."""
     try:
         return evaluate(module.code_for_node(node).strip(), env)
-    except NotConstant:
+    except (NotConstant, RecursionError):  # RecursionError: nesting too deep to print
         raise _Bad from None
 
 
@@ -142,8 +145,8 @@ class _Walker:
 
     module: cst.Module
     names: frozenset[str]
-    contexts: Mapping[cst.CSTNode, ExpressionContext]
     found: list[tuple[tuple[Any, ...], Expect | None]] = field(default_factory=list)
+    memo: dict[int, list[cst.CSTNode]] = field(default_factory=dict)
     rows_left: int = MAX_ROWS
 
     def _rows(self, rows: Sequence[Any] | None) -> Sequence[Any] | None:
@@ -165,9 +168,20 @@ class _Walker:
         except _Bad:
             return None
 
+    def _subtree(self, node: cst.CSTNode) -> list[cst.CSTNode]:
+        """`_nodes(node)`, kept: a statement is searched for calls and for stores, and
+        listing a libcst node's children is a visit of its own."""
+        key = id(node)
+        if key not in self.memo:
+            self.memo[key] = list(_nodes(node))
+        return self.memo[key]
+
+    def _candidate_calls(self, node: cst.CSTNode) -> list[cst.Call]:
+        return [n for n in self._subtree(node) if isinstance(n, cst.Call) and self._is_candidate(n)]
+
     def _calls(self, node: cst.CSTNode, env: Env, expect: tuple[cst.Call, Expect] | None) -> None:
         """Every call to the entry point under `node`, with `expect` on its call."""
-        for call in _calls_in(node):
+        for call in self._candidate_calls(node):
             args = self._args(call, env)
             if args is not None:
                 self.found.append((args, expect[1] if expect and expect[0] is call else None))
@@ -243,27 +257,12 @@ class _Walker:
         return Expect("eq", _literal(self.module, node, env))
 
     def _forget(self, node: cst.CSTNode, env: Env, results: Env) -> None:
-        """Drop the bindings `node` may change: names it stores or deletes (an element or
-        attribute store changes its base), and mutable values whose methods it calls
-        (`data.append(4)`). What a helper does to an argument is not seen."""
-        for n in _nodes(node):
-            ctx = self.contexts.get(n)
-            stored = ctx in (ExpressionContext.STORE, ExpressionContext.DEL)
-            if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute):
-                base = n.func.value
-                if isinstance(base, cst.Name) and isinstance(
-                    env.get(base.value), list | dict | set
-                ):
-                    stored, n = True, base
-            elif stored and isinstance(n, cst.Subscript | cst.Attribute):
-                n = n.value
-            if stored and isinstance(n, cst.Name):
-                env.pop(n.value, None)
-                results.pop(n.value, None)
-            elif stored:
-                for name in _names_in(n):
-                    env.pop(name.value, None)
-                    results.pop(name.value, None)
+        """Drop the bindings `node` may change: names it assigns or deletes (an element or
+        attribute store changes its base, `_rebound`), and mutable values whose methods it
+        calls (`data.append(4)`). What a helper does to an argument is not seen."""
+        for name in _rebound(self._subtree(node), env):
+            env.pop(name, None)
+            results.pop(name, None)
 
     # -- statements ------------------------------------------------------------------------
     def block(self, stmts: Sequence[cst.CSTNode], env: Env, results: Env | None = None) -> None:
@@ -285,7 +284,7 @@ class _Walker:
                 outer = {k: v for k, v in env.items() if k not in params}
                 for row in self._rows(_parametrized(self.module, stmt, env)) or [{}]:
                     self.block(stmt.body.body, {**outer, **row})
-            elif isinstance(stmt, cst.With) and self._raising(stmt, env, results):
+            elif isinstance(stmt, cst.With) and self._raising(stmt, env):
                 self._forget(stmt, env, results)
             else:  # class bodies, if/while/with/try: their suites see the bindings so far
                 for head in _heads(stmt):
@@ -328,18 +327,15 @@ class _Walker:
             self.found.append((args, Expect("raises", name)))
         return True
 
-    def _raising(self, node: cst.With, env: Env, results: Env) -> bool:
+    def _raising(self, node: cst.With, env: Env) -> bool:
         """`with pytest.raises(E):` (or `self.assertRaises(E)`) around one statement with
         one call to the entry point: that call is expected to raise E. False otherwise."""
         names = [_raises_name(item.item) for item in node.items]
         body = node.body.body
         if len(names) != 1 or not names[0] or len(body) != 1:
             return False
-        stmt = body[0]
-        smalls = stmt.body if isinstance(stmt, cst.SimpleStatementLine) else [stmt]
-        calls = (
-            [c for c in _calls_in(smalls[0]) if self._is_candidate(c)] if len(smalls) == 1 else []
-        )
+        smalls = body[0].body if isinstance(body[0], cst.SimpleStatementLine) else body
+        calls = self._candidate_calls(smalls[0]) if len(smalls) == 1 else []
         if len(calls) != 1:
             return False
         self._calls(calls[0], env, (calls[0], Expect("raises", names[0])))
@@ -434,6 +430,35 @@ def _raises_name(node: cst.BaseExpression) -> str:
     return _exception_name(pos[0]) if len(pos) == 1 else ""
 
 
+_TARGETED = (cst.AssignTarget, cst.AnnAssign, cst.AugAssign, cst.For, cst.CompFor, cst.NamedExpr,
+             cst.Del)  # fmt: skip
+
+
+def _store_targets(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """The targets a node itself binds or deletes. (libcst's ExpressionContextProvider says
+    the same for a whole module, but resolving it took half of the harvest's time.)"""
+    if isinstance(node, _TARGETED):
+        yield node.target
+    elif isinstance(node, cst.AsName | cst.FunctionDef | cst.ClassDef):
+        yield node.name
+    elif isinstance(node, cst.ImportAlias):
+        yield node.asname.name if node.asname is not None else node.name
+
+
+def _rebound(nodes: Sequence[cst.CSTNode], env: Env) -> set[str]:
+    """Names a statement (its `nodes`) may rebind: every name in a target (`a[i] = ...` changes `a`; `i` goes
+    too, which only forgets more), and a bound list, dict or set whose method it calls."""
+    out: set[str] = set()
+    for n in nodes:
+        for target in _store_targets(n):
+            out.update(_target_names(target))
+        if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute):
+            base = n.func.value
+            if isinstance(base, cst.Name) and isinstance(env.get(base.value), list | dict | set):
+                out.add(base.value)
+    return out
+
+
 def _heads(node: cst.CSTNode) -> Iterator[cst.BaseExpression]:
     """The expressions of a compound statement outside its suites (an `if`'s test...)."""
     for child in node.children:
@@ -448,10 +473,6 @@ def _nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     yield node
     for child in node.children:
         yield from _nodes(child)
-
-
-def _calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:
-    return (n for n in _nodes(node) if isinstance(n, cst.Call))
 
 
 def _single_positional(node: cst.BaseExpression) -> bool:
@@ -543,14 +564,16 @@ def _param_values(module: cst.Module, node: cst.BaseExpression, env: Env) -> lis
 def harvest(source: str, names: Sequence[str], *, where: str = "tests") -> Harvest:
     """Inputs and expectations of calls to `names` in `source` (InputError if it does not
     parse, NoCalls if no call is found)."""
+    parsed = parse(source, MAX_TEST_CHARS)  # guarded: libcst's native parser can overflow
+    if parsed.module is None:
+        line = f" (line {parsed.error_line})" if parsed.error_line else ""
+        raise InputError(f"{where}: does not parse: {parsed.error}{line}")
+    walker = _Walker(parsed.module, frozenset(names))
     try:
-        module = cst.parse_module(source)
-    except cst.ParserSyntaxError as exc:
-        raise InputError(f"{where}: does not parse (line {exc.raw_line})") from None
-    wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
-    contexts = wrapper.resolve(ExpressionContextProvider)
-    walker = _Walker(module, frozenset(names), contexts)
-    walker.block(module.body, {})
+        with deep_recursion():
+            walker.block(parsed.module.body, {})
+    except RecursionError:
+        raise InputError(f"{where}: nested too deeply to read") from None
     order: dict[str, int] = {}
     inputs: list[tuple[Any, ...]] = []
     expected: list[Expect | None] = []
