@@ -3,9 +3,10 @@
 EvalPlus form: `task_id`, `prompt`, `entry_point`, `base_input` (a list of argument lists),
 optional `atol` and `canonical_solution` (which then gives the expected outputs of
 `base_input`, and nothing else). HumanEval form: `test` holding a `check(candidate)`
-function of asserts; its calls with arguments known without running it become `base_input` (`harvest`). A
-test with none (inputs drawn at random, computed arguments) leaves `base_input` empty: the
-task's candidates are then scored without execution, which `check` says once on stderr.
+function of asserts; its calls whose arguments are known without running it become
+`base_input` (`harvest`). A test with none (inputs drawn at random) leaves `base_input`
+empty: the task's candidates are then scored without execution, which `check` says once
+on stderr.
 `plus_input` is never read from a task file.
 """
 
