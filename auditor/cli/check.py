@@ -103,7 +103,7 @@ SEVERITIES = [*(s.value for s in Severity), "none"]
     "--tests",
     "tests_file",
     type=click.Path(path_type=Path),
-    help="Run the candidates against this assert-based or pytest-style test module.",
+    help="Run the candidates against this test module (asserts, pytest or unittest style).",
 )
 @click.option("--no-execute", is_flag=True, help="Static scoring only, even with tasks/tests.")
 @click.option(
