@@ -517,25 +517,39 @@ class TestLoops:
 def test_module_attribute():
     import mod
     assert mod.sq(21) == 441
+
+@pytest.fixture
+def thirty_three():
+    return 3 + 30
+
+@pytest.fixture(scope="module")
+def unknown():
+    return make()
+
+def test_fixtures(thirty_three, unknown):
+    assert sq(thirty_three) == 1089
+    assert sq(unknown) == 0
 """
 
 
 def test_harvest_follows_literal_bindings() -> None:
     """parametrize rows (pytest.param too, module constants, products), literal loops and
-    ranges (capped), variables bound to literals or holding a call's result, approx; names
-    bound to anything else (a fixture, a call) are not followed."""
+    ranges (capped), variables bound to values or holding a call's result, approx, fixtures
+    returning a value; names bound to anything else (a fixture calling a helper, a test's
+    own parameter, a call) are not followed."""
     from auditor.execution.harvest import APPROX_REL, MAX_UNROLL, Expect, harvest
 
     got = harvest(PYTEST_SRC, ["sq"])
     pairs = dict(zip(got.inputs, got.expected, strict=True))
     eq = {x: Expect("eq", y) for x, y in [(3, 9), (4, 16), (1, 1), (2, 4), (7, 49), (10, 100),
-                                           (11, 121), (21, 441)]}  # fmt: skip
+                                           (11, 121), (21, 441), (33, 1089)]}  # fmt: skip
     assert {k: pairs[(k,)] for k in eq} == eq
     assert pairs[(8,)] == Expect("close", 64.0, 64.0 * APPROX_REL)
     assert pairs[(5,)] is None and pairs[(12,)] is None and pairs[(13,)] is None
     assert pairs[(20,)] is None  # a call in an if's test: an input, nothing asserted
-    loop = [x for (x,) in got.inputs if isinstance(x, int) and x not in (20, 21, *range(1, 14))]
-    assert loop == [x for x in range(MAX_UNROLL) if x not in (20, 21, *range(1, 14))]
+    seen = (20, 21, 33, *range(1, 14))
+    loop = [x for (x,) in got.inputs if isinstance(x, int) and x not in seen]
+    assert loop == [x for x in range(MAX_UNROLL) if x not in seen]
     assert len(got.inputs) == len(set(map(repr, got.inputs)))
 
 

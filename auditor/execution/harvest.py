@@ -18,11 +18,12 @@ class name, `verify`).
 Arguments and expected values are folded by `folding.evaluate`: literals, operators and a
 few pure builtins over literals (`3 * 19`, `str(x)`, `tuple([1, 3])`) and over the names
 bound to such values where the binding is plain to read: an assignment (`data = [3, 1, 2]`,
-module constants included), the variables of a `for` over a value or a `range`, and the
-arguments of `pytest.mark.parametrize` (each row, the first MAX_UNROLL of them). A name a
-later statement may rebind (in a branch, by `del`, by a list method) is forgotten. Calls
-with other arguments are skipped; their assert then checks nothing here. Nothing in the
-module is executed, so a value computed at run time (`random`, a helper) is not followed.
+module constants included), the variables of a `for` over a value or a `range`, the
+arguments of `pytest.mark.parametrize` (each row, the first MAX_UNROLL of them), and the
+parameters named after a `pytest.fixture` whose body is `return V`. A name a later
+statement may rebind (in a branch, by `del`, by a list method) is forgotten. Calls with
+other arguments are skipped; their assert then checks nothing here. Nothing in the module
+is executed, so a value computed at run time (`random`, a helper) is not followed.
 """
 
 from __future__ import annotations
@@ -147,6 +148,7 @@ class _Walker:
     names: frozenset[str]
     found: list[tuple[tuple[Any, ...], Expect | None]] = field(default_factory=list)
     memo: dict[int, list[cst.CSTNode]] = field(default_factory=dict)
+    fixtures: Env = field(default_factory=dict)  # pytest fixtures returning a value
     rows_left: int = MAX_ROWS
 
     def _rows(self, rows: Sequence[Any] | None) -> Sequence[Any] | None:
@@ -279,9 +281,12 @@ class _Walker:
                 self._calls(stmt.iter, env, None)
                 self.loop(stmt, env)
                 self._forget(stmt, env, results)
+            elif isinstance(stmt, cst.FunctionDef) and self._fixture(stmt, env):
+                continue
             elif isinstance(stmt, cst.FunctionDef):
                 params = _target_names(stmt.params)
                 outer = {k: v for k, v in env.items() if k not in params}
+                outer.update({k: v for k, v in self.fixtures.items() if k in params})
                 for row in self._rows(_parametrized(self.module, stmt, env)) or [{}]:
                     self.block(stmt.body.body, {**outer, **row})
             elif isinstance(stmt, cst.With) and self._raising(stmt, env):
@@ -325,6 +330,23 @@ class _Walker:
         args = self._args(as_call, env)
         if args is not None:
             self.found.append((args, Expect("raises", name)))
+        return True
+
+    def _fixture(self, fn: cst.FunctionDef, env: Env) -> bool:
+        """A `@pytest.fixture` whose body is `return V` (V with a value): tests taking a
+        parameter of its name get V. False for any other function."""
+        if not any(
+            _dotted(_decorator_callee(d.decorator)).endswith("fixture") for d in fn.decorators
+        ):
+            return False
+        body = fn.body.body
+        line = body[0] if len(body) == 1 else None
+        ret = line.body[0] if isinstance(line, cst.SimpleStatementLine) else None
+        if isinstance(ret, cst.Return) and ret.value is not None:
+            try:
+                self.fixtures[fn.name.value] = _literal(self.module, ret.value, env)
+            except _Bad:
+                self.fixtures.pop(fn.name.value, None)
         return True
 
     def _raising(self, node: cst.With, env: Env) -> bool:
@@ -483,6 +505,11 @@ def _single_positional(node: cst.BaseExpression) -> bool:
         and node.args[0].keyword is None
         and not node.args[0].star
     )
+
+
+def _decorator_callee(node: cst.BaseExpression) -> cst.BaseExpression:
+    """`pytest.fixture` of `@pytest.fixture` and of `@pytest.fixture(scope=...)`."""
+    return node.func if isinstance(node, cst.Call) else node
 
 
 def _dotted_call(node: cst.BaseExpression) -> str:
