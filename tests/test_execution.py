@@ -625,6 +625,23 @@ def test_harvest_reads_unittest_assertions() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "9 ** 3999999 * 9 ** 3999999",  # big-int arithmetic: seconds each
+        "max([[1] * 99999] * 99999)",  # shared references: 10^10 comparisons
+        "[[1] * 9999] * 9999 == [[1] * 9999] * 9999",
+        "2 ** 4000000",  # an int Python cannot print
+        "'a'.ljust(10 ** 9)",  # a method: refused
+    ],
+)
+def test_folding_refuses_what_would_hang_or_fill_memory(expr: str) -> None:
+    from auditor.execution.harvest import harvest
+
+    got = harvest(f"def test():\n    assert f({expr}) == 1\n    assert f(0) == 0\n", ["f"])
+    assert got.inputs == ((0,),)
+
+
 def test_harvest_caps_nested_loops() -> None:
     from auditor.execution.harvest import MAX_ROWS, harvest
 
