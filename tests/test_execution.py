@@ -517,6 +517,8 @@ class TestLoops:
 def test_module_attribute():
     import mod
     assert mod.sq(21) == 441
+    items = make()
+    assert items.sq(99) == 0  # a method that shares the entry point's name
 
 @pytest.fixture
 def thirty_three():
@@ -551,6 +553,7 @@ def test_harvest_follows_literal_bindings() -> None:
     loop = [x for (x,) in got.inputs if isinstance(x, int) and x not in seen]
     assert loop == [x for x in range(MAX_UNROLL) if x not in seen]
     assert len(got.inputs) == len(set(map(repr, got.inputs)))
+    assert pairs[(99,)] is None  # the loop's; `items.sq(99)`, a method, gave no expectation
 
 
 REBOUND_SRC = """

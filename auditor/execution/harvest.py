@@ -31,7 +31,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 import libcst as cst
 
@@ -147,6 +147,7 @@ class _Walker:
     module: cst.Module
     names: frozenset[str]
     found: list[tuple[tuple[Any, ...], Expect | None]] = field(default_factory=list)
+    modules: frozenset[str] = frozenset()  # names the test module imports
     memo: dict[int, list[cst.CSTNode]] = field(default_factory=dict)
     fixtures: Env = field(default_factory=dict)  # pytest fixtures returning a value
     rows_left: int = MAX_ROWS
@@ -241,10 +242,11 @@ class _Walker:
         return None
 
     def _is_candidate(self, call: cst.Call) -> bool:
-        """`f(...)`, or `module.f(...)` (`import solution; solution.f(3)`)."""
+        """`f(...)`, or `module.f(...)` for a module the test imports (`import solution;
+        solution.f(3)`; not `data.count(3)` when the entry point is `count`)."""
         func = call.func
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
-            return func.attr.value in self.names
+            return func.attr.value in self.names and func.value.value in self.modules
         return isinstance(func, cst.Name) and func.value in self.names
 
     def _equal_to(self, node: cst.BaseExpression, env: Env) -> Expect:
@@ -481,6 +483,20 @@ def _rebound(nodes: Sequence[cst.CSTNode], env: Env) -> set[str]:
     return out
 
 
+def _imported_names(module: cst.Module) -> frozenset[str]:
+    """Names an import binds anywhere in `module` (`import a as b` -> b, `from p import m`
+    -> m, `import a.b` -> a)."""
+    out = set()
+    for node in _nodes(module):
+        if isinstance(node, cst.Import | cst.ImportFrom) and not isinstance(
+            node.names, cst.ImportStar
+        ):
+            for alias in node.names:
+                bound = alias.asname.name if alias.asname is not None else alias.name
+                out.add(_dotted(cast(cst.BaseExpression, bound)).split(".")[0])
+    return frozenset(out)
+
+
 def _heads(node: cst.CSTNode) -> Iterator[cst.BaseExpression]:
     """The expressions of a compound statement outside its suites (an `if`'s test...)."""
     for child in node.children:
@@ -595,7 +611,7 @@ def harvest(source: str, names: Sequence[str], *, where: str = "tests") -> Harve
     if parsed.module is None:
         line = f" (line {parsed.error_line})" if parsed.error_line else ""
         raise InputError(f"{where}: does not parse: {parsed.error}{line}")
-    walker = _Walker(parsed.module, frozenset(names))
+    walker = _Walker(parsed.module, frozenset(names), modules=_imported_names(parsed.module))
     try:
         with deep_recursion():
             walker.block(parsed.module.body, {})
