@@ -68,6 +68,18 @@ def top_functions(code: str) -> tuple[str, ...]:
     return tuple(n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef))
 
 
+def parameters(code: str, name: str) -> tuple[str, ...]:
+    """The positional-or-keyword parameter names of top-level function `name` in `code`
+    (empty when it is missing or the code does not parse)."""
+    tree = python_ast(code)
+    if not isinstance(tree, ast.Module):
+        return ()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == name:
+            return tuple(a.arg for a in [*node.args.posonlyargs, *node.args.args])
+    return ()
+
+
 def _syntax_finding(entry: EntryPoint) -> Finding:
     from auditor.rules.internal import SyntaxErrorRule as Rule  # only for code that fails
 

@@ -138,6 +138,12 @@ def test_tests_pick_the_function_they_call(tmp_path: Path) -> None:
     )
     code, doc = _json([str(cand), "--tests", str(tests)])
     assert code == 1 and doc["candidates"][0]["execution"]["verdict"] == "fail"
+    tests.write_text(  # keyword arguments find their parameters in the candidate
+        "import mod\n\ndef test_it():\n    assert mod.sum_to(n=3) == 6\n"
+        "    assert mod.helper(1) == 1\n    assert mod.sum_to(n=4) == 10\n"
+    )
+    code, doc = _json([str(cand), "--tests", str(tests)])
+    assert code == 1 and doc["candidates"][0]["execution"]["verdict"] == "fail"
     cand.write_text(CODES["loop"] + "\n\ndef helper(x):\n    return x\n")
     code, doc = _json([str(cand), "--tests", str(tests)])
     assert doc["candidates"][0]["execution"]["verdict"] == "pass"

@@ -645,6 +645,21 @@ def test_folding_refuses_what_would_hang_or_fill_memory(expr: str) -> None:
     assert got.inputs == ((0,),)
 
 
+def test_harvest_places_keyword_arguments_by_the_parameters() -> None:
+    from auditor.execution.harvest import Expect, NoCalls, harvest
+
+    src = "def test():\n    assert f(3, key=1) == 4\n    assert f(key=2, x=5) == 7\n"
+    src += "    assert f(x=6) == 6\n    assert f(3, other=1) == 0\n    assert f(key=9) == 9\n"
+    got = harvest(src, ["f"], params=("x", "key"))
+    assert list(zip(got.inputs, got.expected, strict=True)) == [
+        ((3, 1), Expect("eq", 4)),
+        ((5, 2), Expect("eq", 7)),
+        ((6,), Expect("eq", 6)),
+    ]
+    with pytest.raises(NoCalls):  # without the parameters, no keyword call has a place
+        harvest(src, ["f"])
+
+
 def test_harvest_caps_nested_loops() -> None:
     from auditor.execution.harvest import MAX_ROWS, harvest
 

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from auditor.entrypoint import PendingCandidate, entry_point, top_functions
+from auditor.entrypoint import PendingCandidate, entry_point, parameters, top_functions
 from auditor.errors import InputError
 from auditor.execution.gate import ExecResult, execute
 from auditor.execution.harvest import Harvest, NoCalls, harvest
@@ -50,7 +50,8 @@ def _tested_function(codes: Sequence[str], source: str, tests: Path) -> tuple[st
     found: dict[str, Harvest] = {}
     for name in sorted(shared):
         try:
-            found[name] = harvest(source, [name], where=str(tests))
+            params = parameters(codes[0], name)
+            found[name] = harvest(source, [name], where=str(tests), params=params)
         except NoCalls:
             continue
     if not found:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from auditor.entrypoint import parameters
 from auditor.execution.harvest import Harvest, harvest
 from auditor.execution.runner import ExecRunner
 from auditor.execution.signals import COLUMNS, SCORE_INPUTS, ExecConfig, peer_score, task_block
@@ -76,7 +77,8 @@ def _weak_asserts(task: Task, tests: Harvest | None) -> Harvest | None:
     (None when the reference decides, or when its test has no call to read, `tasks`)."""
     if tests is not None or task.canonical_solution or not (task.test and task.base_input):
         return tests
-    return harvest(task.test, ["candidate", task.entry_point], where=task.task_id)
+    params = parameters(task.prompt, task.entry_point)
+    return harvest(task.test, ["candidate", task.entry_point], where=task.task_id, params=params)
 
 
 def _verdicts(

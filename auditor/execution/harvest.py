@@ -148,6 +148,7 @@ class _Walker:
     names: frozenset[str]
     found: list[tuple[tuple[Any, ...], Expect | None]] = field(default_factory=list)
     modules: frozenset[str] = frozenset()  # names the test module imports
+    params: tuple[str, ...] = ()  # the entry point's parameters, for keyword arguments
     memo: dict[int, list[cst.CSTNode]] = field(default_factory=dict)
     fixtures: Env = field(default_factory=dict)  # pytest fixtures returning a value
     rows_left: int = MAX_ROWS
@@ -162,12 +163,20 @@ class _Walker:
 
     # -- calls and their expectations ------------------------------------------------------
     def _args(self, call: cst.Call, env: Env) -> tuple[Any, ...] | None:
-        if not self._is_candidate(call):
+        """The call's arguments in parameter order (None: not the entry point, a value not
+        known, `*args`, or keywords that do not fill the parameters after the positional
+        ones in order)."""
+        if not self._is_candidate(call) or any(a.star for a in call.args):
             return None
-        if any(a.keyword is not None or a.star for a in call.args):
-            return None
+        positional = [a.value for a in call.args if a.keyword is None]
+        named = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+        if named:
+            rest = list(self.params[len(positional) :])
+            if set(named) - set(rest) or any(p not in named for p in rest[: len(named)]):
+                return None
+            positional += [named[p] for p in rest[: len(named)]]
         try:
-            return tuple(_literal(self.module, a.value, env) for a in call.args)
+            return tuple(_literal(self.module, v, env) for v in positional)
         except _Bad:
             return None
 
@@ -604,14 +613,22 @@ def _param_values(module: cst.Module, node: cst.BaseExpression, env: Env) -> lis
     return out
 
 
-def harvest(source: str, names: Sequence[str], *, where: str = "tests") -> Harvest:
+def harvest(
+    source: str, names: Sequence[str], *, where: str = "tests", params: Sequence[str] = ()
+) -> Harvest:
     """Inputs and expectations of calls to `names` in `source` (InputError if it does not
-    parse, NoCalls if no call is found)."""
+    parse, NoCalls if no call is found). `params`, the entry point's parameter names, puts
+    keyword arguments in their places (`f(3, key=1)`)."""
     parsed = parse(source, MAX_TEST_CHARS)  # guarded: libcst's native parser can overflow
     if parsed.module is None:
         line = f" (line {parsed.error_line})" if parsed.error_line else ""
         raise InputError(f"{where}: does not parse: {parsed.error}{line}")
-    walker = _Walker(parsed.module, frozenset(names), modules=_imported_names(parsed.module))
+    walker = _Walker(
+        parsed.module,
+        frozenset(names),
+        modules=_imported_names(parsed.module),
+        params=tuple(params),
+    )
     try:
         with deep_recursion():
             walker.block(parsed.module.body, {})

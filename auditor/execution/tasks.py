@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.corpus.benchmarks import BENCHMARKS, load_benchmark, read_jsonl
+from auditor.entrypoint import parameters
 from auditor.errors import InputError
 from auditor.execution.harvest import NoCalls, harvest
 from auditor.types import Task
@@ -41,7 +42,8 @@ def task_from_file_row(row: Mapping[str, Any], where: str) -> Task:
         if not isinstance(test, str) or not test:
             raise InputError(f"{where}: task {task_id} has neither base_input nor test")
         try:
-            found = harvest(test, ["candidate", entry], where=where).inputs
+            found = harvest(test, ["candidate", entry], where=where,
+                            params=parameters(row.get("prompt") or "", entry)).inputs  # fmt: skip
         except NoCalls:
             found = ()
         base = [list(args) for args in found]
