@@ -2,9 +2,10 @@
 
 `harvest(source, names)` reads an assert-based or pytest-style module (or a HumanEval
 `check(candidate)` function) with libcst and collects every call `NAME(args)` or
-`module.NAME(args)` whose arguments have a value without running anything, where NAME is
-one of `names` (the entry point, `candidate`). An assert on such a call gives its expected
-output when it is one of
+`module.NAME(args)` (a module the test imports) whose arguments have a value without
+running anything, where NAME is one of `names` (the entry point, `candidate`); keyword
+arguments take their places from the entry point's `params`. An assert on such a call
+gives its expected output when it is one of
     assert f(x) == V          assert V == f(x)          assert f(x) is True / False / None
     assert f(x)               assert not f(x)           assert abs(f(x) - V) < TOL
     assert f(x) == approx(V)  r = f(x); assert r == V   assert sorted(f(x)) == V
