@@ -660,6 +660,13 @@ def test_harvest_places_keyword_arguments_by_the_parameters() -> None:
         harvest(src, ["f"])
 
 
+def test_harvest_a_tolerance_that_is_no_number_states_nothing() -> None:
+    from auditor.execution.harvest import harvest
+
+    got = harvest('def test():\n    assert abs(f(1) - 1) < "a"\n', ["f"])
+    assert got.inputs == ((1,),) and got.expected == (None,)
+
+
 def test_harvest_caps_nested_loops() -> None:
     from auditor.execution.harvest import MAX_ROWS, harvest
 

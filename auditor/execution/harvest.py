@@ -233,9 +233,11 @@ class _Walker:
                 for side, lit in ((inner.left, inner.right), (inner.right, inner.left)):
                     found = self._target(side, results)
                     if found is not None:
-                        tol = float(_literal(self.module, right, env))
+                        tol = _literal(self.module, right, env)
+                        if not isinstance(tol, int | float) or isinstance(tol, bool):
+                            raise _Bad
                         value = _literal(self.module, lit, env)
-                        return found[0], Expect("close", value, tol, via=found[1])
+                        return found[0], Expect("close", value, float(tol), via=found[1])
         return None
 
     def _target(self, node: cst.BaseExpression, results: Env) -> tuple[Any, str] | None:
