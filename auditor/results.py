@@ -58,6 +58,7 @@ class ExecutionInfo:
     features: tuple[tuple[str, float], ...] = ()  # exec.* values
     static_risk: float | None = None
     execution_risk: float | None = None
+    function: str = ""  # the function executed
 
 
 @dataclass(frozen=True)

@@ -147,6 +147,7 @@ def test_tests_pick_the_function_they_call(tmp_path: Path) -> None:
     cand.write_text(CODES["loop"] + "\n\ndef helper(x):\n    return x\n")
     code, doc = _json([str(cand), "--tests", str(tests)])
     assert doc["candidates"][0]["execution"]["verdict"] == "pass"
+    assert doc["candidates"][0]["execution"]["function"] == "sum_to"  # not the last def
 
 
 @pytest.mark.parametrize("execute", [True, False])

@@ -144,6 +144,7 @@ def apply(
         features=tuple(sorted(res.features.items())),
         static_risk=static,
         execution_risk=exec_risk,
+        function=res.function,
     )
     if not res.passed:
         finding = ReportedFinding(_fails(res, result.entry_line), result.entry_text)

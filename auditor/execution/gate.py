@@ -47,6 +47,7 @@ class ExecResult:
 
     verdict: Outcome | None
     weak_tests: str
+    function: str = ""  # the function run (the entry point, or the one the tests call most)
     features: Mapping[str, float] = field(default_factory=dict)
     signals: tuple[str, ...] = ()
     risk: float | None = None
@@ -110,7 +111,10 @@ def execute_task(
         task = replace(task, base_input=tuple(list(a) for a in tests.inputs))
     verdicts, source = _verdicts(run, task, codes, tests)
     ok = [i for i, v in enumerate(verdicts) if v in (Outcome.PASS, None)]
-    out = [ExecResult(v, source, signals=("weak-tests",) if v else ()) for v in verdicts]
+    out = [
+        ExecResult(v, source, task.entry_point, signals=("weak-tests",) if v else ())
+        for v in verdicts
+    ]
     if not ok or not task.base_input:
         return out
     solo_until = None if budget_s is None else t0 + budget_s / 2
