@@ -30,14 +30,32 @@ is executed, so a value computed at run time (`random`, a helper) is not followe
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, cast
+from typing import Any
 
 import libcst as cst
 
 from auditor.errors import InputError
 from auditor.execution.folding import NotConstant, evaluate
+from auditor.execution.syntax import (
+    RAISES,
+    Env,
+    bind,
+    decorator_callee,
+    dotted,
+    dotted_call,
+    exception_name,
+    heads,
+    imported_names,
+    nodes,
+    raises_name,
+    rebound,
+    single_positional,
+    suites,
+    target_names,
+    unittest_assert,
+)
 from auditor.parse import deep_recursion, parse
 
 # Rows of one loop or one parametrized test followed: the weak tests' evidence grows slowly
@@ -51,7 +69,6 @@ MAX_TEST_CHARS = 1_000_000
 # pytest.approx's default tolerance (relative 1e-6, absolute 1e-12).
 APPROX_REL, APPROX_ABS = 1e-6, 1e-12
 
-Env = dict[str, Any]
 ABS = ("abs", "fabs", "math.fabs")
 # Builtins a test may apply to the output before comparing it (`sorted(f(x)) == [...]`).
 CONVERSIONS = ("tuple", "list", "sorted", "set", "frozenset", "str", "int", "float", "bool",
@@ -92,53 +109,6 @@ def _literal(module: cst.Module, node: cst.CSTNode, env: Env) -> Any:
         return evaluate(module.code_for_node(node).strip(), env)
     except (NotConstant, RecursionError):  # RecursionError: nesting too deep to print
         raise _Bad from None
-
-
-def _dotted(node: cst.BaseExpression) -> str:
-    """`a.b.c` of a Name/Attribute chain ('' for anything else)."""
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        head = _dotted(node.value)
-        return f"{head}.{node.attr.value}" if head else ""
-    return ""
-
-
-def _bind(target: cst.BaseExpression, value: Any) -> Env | None:
-    """Names of a `for` target (a name or nested tuple/list of names) bound to `value`."""
-    if isinstance(target, cst.Name):
-        return {target.value: value}
-    if isinstance(target, cst.Tuple | cst.List) and isinstance(value, list | tuple):
-        elems = [e.value for e in target.elements]
-        if len(elems) != len(value) or any(
-            isinstance(e, cst.StarredElement) for e in target.elements
-        ):
-            return None
-        out: Env = {}
-        for e, v in zip(elems, value, strict=True):
-            sub = _bind(e, v)
-            if sub is None:
-                return None
-            out.update(sub)
-        return out
-    return None
-
-
-def _target_names(target: cst.CSTNode) -> set[str]:
-    return {n.value for n in _names_in(target)}
-
-
-def _names_in(node: cst.CSTNode) -> Iterator[cst.Name]:
-    return (n for n in _nodes(node) if isinstance(n, cst.Name))
-
-
-def _suites(node: cst.CSTNode) -> Iterator[Sequence[cst.BaseStatement | cst.BaseSmallStatement]]:
-    """The statement lists of a compound statement's suites (if/else, try/except, with...)."""
-    for child in node.children:
-        if isinstance(child, cst.BaseSuite):
-            yield child.body
-        elif not isinstance(child, cst.BaseExpression):
-            yield from _suites(child)
 
 
 @dataclass
@@ -182,11 +152,11 @@ class _Walker:
             return None
 
     def _subtree(self, node: cst.CSTNode) -> list[cst.CSTNode]:
-        """`_nodes(node)`, kept: a statement is searched for calls and for stores, and
+        """`nodes(node)`, kept: a statement is searched for calls and for stores, and
         listing a libcst node's children is a visit of its own."""
         key = id(node)
         if key not in self.memo:
-            self.memo[key] = list(_nodes(node))
+            self.memo[key] = list(nodes(node))
         return self.memo[key]
 
     def _candidate_calls(self, node: cst.CSTNode) -> list[cst.Call]:
@@ -226,7 +196,7 @@ class _Walker:
                 found = self._target(side, results)
                 if found is not None:
                     return found[0], replace(self._equal_to(other, env), via=found[1])
-        if isinstance(op, cst.LessThan | cst.LessThanEqual) and _dotted_call(left) in ABS:
+        if isinstance(op, cst.LessThan | cst.LessThanEqual) and dotted_call(left) in ABS:
             assert isinstance(left, cst.Call)
             inner = left.args[0].value if len(left.args) == 1 else None
             if isinstance(inner, cst.BinaryOperation) and isinstance(inner.operator, cst.Subtract):
@@ -244,9 +214,9 @@ class _Walker:
         """(the entry-point call, or the args of the call a result variable holds; the
         conversion applied to its output) of one side of a comparison, or None."""
         via = ""
-        if _dotted_call(node) in CONVERSIONS and _single_positional(node):
+        if dotted_call(node) in CONVERSIONS and single_positional(node):
             assert isinstance(node, cst.Call)
-            via, node = _dotted_call(node), node.args[0].value
+            via, node = dotted_call(node), node.args[0].value
         if isinstance(node, cst.Name) and node.value in results:
             return results[node.value], via
         if isinstance(node, cst.Call) and self._is_candidate(node):
@@ -263,7 +233,7 @@ class _Walker:
 
     def _equal_to(self, node: cst.BaseExpression, env: Env) -> Expect:
         """`== LIT`, or `== approx(LIT)` (pytest's default tolerance) for a number."""
-        if isinstance(node, cst.Call) and _dotted_call(node).split(".")[-1] == "approx":
+        if isinstance(node, cst.Call) and dotted_call(node).split(".")[-1] == "approx":
             if len(node.args) != 1 or node.args[0].keyword is not None:
                 raise _Bad
             value = _literal(self.module, node.args[0].value, env)
@@ -274,9 +244,9 @@ class _Walker:
 
     def _forget(self, node: cst.CSTNode, env: Env, results: Env) -> None:
         """Drop the bindings `node` may change: names it assigns or deletes (an element or
-        attribute store changes its base, `_rebound`), and mutable values whose methods it
+        attribute store changes its base, `rebound`), and mutable values whose methods it
         calls (`data.append(4)`). What a helper does to an argument is not seen."""
-        for name in _rebound(self._subtree(node), env):
+        for name in rebound(self._subtree(node), env):
             env.pop(name, None)
             results.pop(name, None)
 
@@ -298,7 +268,7 @@ class _Walker:
             elif isinstance(stmt, cst.FunctionDef) and self._fixture(stmt, env):
                 continue
             elif isinstance(stmt, cst.FunctionDef):
-                params = _target_names(stmt.params)
+                params = target_names(stmt.params)
                 outer = {k: v for k, v in env.items() if k not in params}
                 outer.update({k: v for k, v in self.fixtures.items() if k in params})
                 for row in self._rows(_parametrized(self.module, stmt, env)) or [{}]:
@@ -306,16 +276,16 @@ class _Walker:
             elif isinstance(stmt, cst.With) and self._raising(stmt, env):
                 self._forget(stmt, env, results)
             else:  # class bodies, if/while/with/try: their suites see the bindings so far
-                for head in _heads(stmt):
+                for head in heads(stmt):
                     self._calls(head, env, None)
-                for body in _suites(stmt):
+                for body in suites(stmt):
                     self.block(body, dict(env), dict(results))
                 self._forget(stmt, env, results)  # what a suite may have rebound
 
     def small(self, node: cst.BaseSmallStatement, env: Env, results: Env) -> None:
         if self._assert_raises_call(node, env):
             return
-        test = node.test if isinstance(node, cst.Assert) else _unittest_assert(node)
+        test = node.test if isinstance(node, cst.Assert) else unittest_assert(node)
         if test is not None:
             found = self._expectation(test, env, results)
             if found is not None and isinstance(found[0], tuple):
@@ -332,12 +302,12 @@ class _Walker:
     def _assert_raises_call(self, node: cst.BaseSmallStatement, env: Env) -> bool:
         """`self.assertRaises(E, f, *args)` / `pytest.raises(E, f, *args)`: f(*args) raises E."""
         call = node.value if isinstance(node, cst.Expr) else None
-        if not isinstance(call, cst.Call) or _dotted_call(call).split(".")[-1] not in RAISES:
+        if not isinstance(call, cst.Call) or dotted_call(call).split(".")[-1] not in RAISES:
             return False
         pos = [a for a in call.args if a.keyword is None and not a.star]
         if len(pos) < 2 or len(pos) != len(call.args):
             return False
-        name, fn = _exception_name(pos[0].value), pos[1].value
+        name, fn = exception_name(pos[0].value), pos[1].value
         if not name or not (isinstance(fn, cst.Name | cst.Attribute)):
             return False
         as_call = cst.Call(fn, list(pos[2:]))
@@ -350,7 +320,7 @@ class _Walker:
         """A `@pytest.fixture` whose body is `return V` (V with a value): tests taking a
         parameter of its name get V. False for any other function."""
         if not any(
-            _dotted(_decorator_callee(d.decorator)).endswith("fixture") for d in fn.decorators
+            dotted(decorator_callee(d.decorator)).endswith("fixture") for d in fn.decorators
         ):
             return False
         body = fn.body.body
@@ -366,7 +336,7 @@ class _Walker:
     def _raising(self, node: cst.With, env: Env) -> bool:
         """`with pytest.raises(E):` (or `self.assertRaises(E)`) around one statement with
         one call to the entry point: that call is expected to raise E. False otherwise."""
-        names = [_raises_name(item.item) for item in node.items]
+        names = [raises_name(item.item) for item in node.items]
         body = node.body.body
         if len(names) != 1 or not names[0] or len(body) != 1:
             return False
@@ -393,161 +363,30 @@ class _Walker:
                 results[target.value] = args
                 return
         try:
-            got = _bind(target, _literal(self.module, value, env))
+            got = bind(target, _literal(self.module, value, env))
         except _Bad:
             return
         env.update(got or {})
 
     def loop(self, node: cst.For, env: Env) -> None:
-        names = _target_names(node.target)
+        names = target_names(node.target)
         inner = {k: v for k, v in env.items() if k not in names}
         rows = self._rows(_iteration(self.module, node.iter, env))
         if rows is None:
             self.block(node.body.body, inner)
         else:
             for value in rows:
-                bound = _bind(node.target, value)
+                bound = bind(node.target, value)
                 if bound is not None:
                     self.block(node.body.body, {**inner, **bound})
         if node.orelse is not None:
             self.block(node.orelse.body.body, dict(inner))
 
 
-# unittest's assertions, as the assert statement each one means (see `_unittest_assert`)
-_UNITTEST_EQ = ("assertEqual", "assertEquals", "assertListEqual", "assertTupleEqual",
-                "assertDictEqual", "assertSetEqual", "assertMultiLineEqual", "assertIs")  # fmt: skip
-_UNITTEST_ONE = {"assertTrue": "", "assertFalse": "not", "assertIsNone": "None"}
-
-
-def _unittest_assert(node: cst.BaseSmallStatement) -> cst.BaseExpression | None:
-    """`self.assertEqual(a, b)` as `a == b`, `assertTrue(x)` as `x`, `assertFalse(x)` as
-    `not x`, `assertIsNone(x)` as `x is None`, `assertAlmostEqual(a, b[, places])` as
-    `abs(a - b) < 0.5 * 10 ** -places` (or `delta=`); None for any other statement."""
-    call = node.value if isinstance(node, cst.Expr) else None
-    if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)):
-        return None
-    name = call.func.attr.value
-    pos = [a.value for a in call.args if a.keyword is None and not a.star]
-    kw = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
-    if name in _UNITTEST_EQ and len(pos) >= 2:
-        op = cst.Is() if name == "assertIs" else cst.Equal()
-        return cst.Comparison(pos[0], [cst.ComparisonTarget(op, pos[1])])
-    if name in _UNITTEST_ONE and pos:
-        form = _UNITTEST_ONE[name]
-        if form == "not":
-            return cst.UnaryOperation(cst.Not(), pos[0])
-        if form == "None":
-            return cst.Comparison(pos[0], [cst.ComparisonTarget(cst.Is(), cst.Name("None"))])
-        return pos[0]
-    if name in ("assertAlmostEqual", "assertAlmostEquals") and len(pos) >= 2:
-        places = pos[2] if len(pos) > 2 else kw.get("places", cst.Integer("7"))
-        tol = kw.get("delta") or cst.parse_expression(
-            f"0.5 * 10 ** -({cst.Module([]).code_for_node(places)})"
-        )
-        diff = cst.BinaryOperation(pos[0], cst.Subtract(), pos[1])
-        lhs = cst.Call(cst.Name("abs"), [cst.Arg(diff)])
-        return cst.Comparison(lhs, [cst.ComparisonTarget(cst.LessThanEqual(), tol)])
-    return None
-
-
-RAISES = ("raises", "assertRaises")
-
-
-def _exception_name(node: cst.BaseExpression) -> str:
-    """`ValueError` of `ValueError` or `mod.ValueError` ('' for anything else)."""
-    return _dotted(node).split(".")[-1]
-
-
-def _raises_name(node: cst.BaseExpression) -> str:
-    """E of `pytest.raises(E)` / `raises(E)` / `self.assertRaises(E)` ('' otherwise)."""
-    if not (isinstance(node, cst.Call) and _dotted_call(node).split(".")[-1] in RAISES):
-        return ""
-    pos = [a.value for a in node.args if a.keyword is None and not a.star]
-    return _exception_name(pos[0]) if len(pos) == 1 else ""
-
-
-_TARGETED = (cst.AssignTarget, cst.AnnAssign, cst.AugAssign, cst.For, cst.CompFor, cst.NamedExpr,
-             cst.Del)  # fmt: skip
-
-
-def _store_targets(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """The targets a node itself binds or deletes. (libcst's ExpressionContextProvider says
-    the same for a whole module, but resolving it took half of the harvest's time.)"""
-    if isinstance(node, _TARGETED):
-        yield node.target
-    elif isinstance(node, cst.AsName | cst.FunctionDef | cst.ClassDef):
-        yield node.name
-    elif isinstance(node, cst.ImportAlias):
-        yield node.asname.name if node.asname is not None else node.name
-
-
-def _rebound(nodes: Sequence[cst.CSTNode], env: Env) -> set[str]:
-    """Names a statement (its `nodes`) may rebind: every name in a target (`a[i] = ...` changes `a`; `i` goes
-    too, which only forgets more), and a bound list, dict or set whose method it calls."""
-    out: set[str] = set()
-    for n in nodes:
-        for target in _store_targets(n):
-            out.update(_target_names(target))
-        if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute):
-            base = n.func.value
-            if isinstance(base, cst.Name) and isinstance(env.get(base.value), list | dict | set):
-                out.add(base.value)
-    return out
-
-
-def _imported_names(module: cst.Module) -> frozenset[str]:
-    """Names an import binds anywhere in `module` (`import a as b` -> b, `from p import m`
-    -> m, `import a.b` -> a)."""
-    out = set()
-    for node in _nodes(module):
-        if isinstance(node, cst.Import | cst.ImportFrom) and not isinstance(
-            node.names, cst.ImportStar
-        ):
-            for alias in node.names:
-                bound = alias.asname.name if alias.asname is not None else alias.name
-                out.add(_dotted(cast(cst.BaseExpression, bound)).split(".")[0])
-    return frozenset(out)
-
-
-def _heads(node: cst.CSTNode) -> Iterator[cst.BaseExpression]:
-    """The expressions of a compound statement outside its suites (an `if`'s test...)."""
-    for child in node.children:
-        if isinstance(child, cst.BaseExpression):
-            yield child
-        elif not isinstance(child, cst.BaseSuite):
-            yield from _heads(child)
-
-
-def _nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """`node` and its descendants, in source order."""
-    yield node
-    for child in node.children:
-        yield from _nodes(child)
-
-
-def _single_positional(node: cst.BaseExpression) -> bool:
-    """A call with exactly one plain positional argument."""
-    return (
-        isinstance(node, cst.Call)
-        and len(node.args) == 1
-        and node.args[0].keyword is None
-        and not node.args[0].star
-    )
-
-
-def _decorator_callee(node: cst.BaseExpression) -> cst.BaseExpression:
-    """`pytest.fixture` of `@pytest.fixture` and of `@pytest.fixture(scope=...)`."""
-    return node.func if isinstance(node, cst.Call) else node
-
-
-def _dotted_call(node: cst.BaseExpression) -> str:
-    return _dotted(node.func) if isinstance(node, cst.Call) else ""
-
-
 def _iteration(module: cst.Module, it: cst.BaseExpression, env: Env) -> list[Any] | None:
     """The values a `for` runs over: a literal collection or `range` of literals (else None)."""
     try:
-        if _dotted_call(it) == "range":
+        if dotted_call(it) == "range":
             assert isinstance(it, cst.Call)
             if not 1 <= len(it.args) <= 3 or any(a.keyword or a.star for a in it.args):
                 return None
@@ -571,7 +410,7 @@ def _parametrized(module: cst.Module, fn: cst.FunctionDef, env: Env) -> list[Env
     rows: list[Env] = [{}]
     for dec in fn.decorators:
         call = dec.decorator
-        if not (isinstance(call, cst.Call) and _dotted_call(call).endswith("parametrize")):
+        if not (isinstance(call, cst.Call) and dotted_call(call).endswith("parametrize")):
             continue
         own = _parametrize_rows(module, call, env)
         if own is None:
@@ -609,7 +448,7 @@ def _param_values(module: cst.Module, node: cst.BaseExpression, env: Env) -> lis
     out = []
     for elem in node.elements:
         v = elem.value
-        if isinstance(v, cst.Call) and _dotted_call(v).split(".")[-1] == "param":
+        if isinstance(v, cst.Call) and dotted_call(v).split(".")[-1] == "param":
             out.append(tuple(_literal(module, a.value, env) for a in v.args if a.keyword is None))
         else:
             out.append(_literal(module, v, env))
@@ -629,7 +468,7 @@ def harvest(
     walker = _Walker(
         parsed.module,
         frozenset(names),
-        modules=_imported_names(parsed.module),
+        modules=imported_names(parsed.module),
         params=tuple(params),
     )
     try:

@@ -1,0 +1,195 @@
+"""libcst helpers the harvest reads test modules with (`auditor.execution.harvest`).
+
+Pure functions of syntax: dotted names, the nodes under a node, a compound statement's
+suites and the expressions outside them, what a statement stores, the names an import
+binds, a `for` target bound to a value, and the test idioms read as plain asserts
+(unittest's `assertEqual` & co., `pytest.raises` / `assertRaises`). Nothing is evaluated
+here: values come from `folding`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any, cast
+
+import libcst as cst
+
+Env = dict[str, Any]
+
+
+def dotted(node: cst.BaseExpression) -> str:
+    """`a.b.c` of a Name/Attribute chain ('' for anything else)."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        head = dotted(node.value)
+        return f"{head}.{node.attr.value}" if head else ""
+    return ""
+
+
+def bind(target: cst.BaseExpression, value: Any) -> Env | None:
+    """Names of a `for` target (a name or nested tuple/list of names) bound to `value`."""
+    if isinstance(target, cst.Name):
+        return {target.value: value}
+    if isinstance(target, cst.Tuple | cst.List) and isinstance(value, list | tuple):
+        elems = [e.value for e in target.elements]
+        if len(elems) != len(value) or any(
+            isinstance(e, cst.StarredElement) for e in target.elements
+        ):
+            return None
+        out: Env = {}
+        for e, v in zip(elems, value, strict=True):
+            sub = bind(e, v)
+            if sub is None:
+                return None
+            out.update(sub)
+        return out
+    return None
+
+
+def target_names(target: cst.CSTNode) -> set[str]:
+    return {n.value for n in names_in(target)}
+
+
+def names_in(node: cst.CSTNode) -> Iterator[cst.Name]:
+    return (n for n in nodes(node) if isinstance(n, cst.Name))
+
+
+def suites(node: cst.CSTNode) -> Iterator[Sequence[cst.BaseStatement | cst.BaseSmallStatement]]:
+    """The statement lists of a compound statement's suites (if/else, try/except, with...)."""
+    for child in node.children:
+        if isinstance(child, cst.BaseSuite):
+            yield child.body
+        elif not isinstance(child, cst.BaseExpression):
+            yield from suites(child)
+
+
+# unittest's assertions, as the assert statement each one means (see `unittest_assert`)
+_UNITTEST_EQ = ("assertEqual", "assertEquals", "assertListEqual", "assertTupleEqual",
+                "assertDictEqual", "assertSetEqual", "assertMultiLineEqual", "assertIs")  # fmt: skip
+_UNITTEST_ONE = {"assertTrue": "", "assertFalse": "not", "assertIsNone": "None"}
+
+
+def unittest_assert(node: cst.BaseSmallStatement) -> cst.BaseExpression | None:
+    """`self.assertEqual(a, b)` as `a == b`, `assertTrue(x)` as `x`, `assertFalse(x)` as
+    `not x`, `assertIsNone(x)` as `x is None`, `assertAlmostEqual(a, b[, places])` as
+    `abs(a - b) < 0.5 * 10 ** -places` (or `delta=`); None for any other statement."""
+    call = node.value if isinstance(node, cst.Expr) else None
+    if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)):
+        return None
+    name = call.func.attr.value
+    pos = [a.value for a in call.args if a.keyword is None and not a.star]
+    kw = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+    if name in _UNITTEST_EQ and len(pos) >= 2:
+        op = cst.Is() if name == "assertIs" else cst.Equal()
+        return cst.Comparison(pos[0], [cst.ComparisonTarget(op, pos[1])])
+    if name in _UNITTEST_ONE and pos:
+        form = _UNITTEST_ONE[name]
+        if form == "not":
+            return cst.UnaryOperation(cst.Not(), pos[0])
+        if form == "None":
+            return cst.Comparison(pos[0], [cst.ComparisonTarget(cst.Is(), cst.Name("None"))])
+        return pos[0]
+    if name in ("assertAlmostEqual", "assertAlmostEquals") and len(pos) >= 2:
+        places = pos[2] if len(pos) > 2 else kw.get("places", cst.Integer("7"))
+        tol = kw.get("delta") or cst.parse_expression(
+            f"0.5 * 10 ** -({cst.Module([]).code_for_node(places)})"
+        )
+        diff = cst.BinaryOperation(pos[0], cst.Subtract(), pos[1])
+        lhs = cst.Call(cst.Name("abs"), [cst.Arg(diff)])
+        return cst.Comparison(lhs, [cst.ComparisonTarget(cst.LessThanEqual(), tol)])
+    return None
+
+
+RAISES = ("raises", "assertRaises")
+
+
+def exception_name(node: cst.BaseExpression) -> str:
+    """`ValueError` of `ValueError` or `mod.ValueError` ('' for anything else)."""
+    return dotted(node).split(".")[-1]
+
+
+def raises_name(node: cst.BaseExpression) -> str:
+    """E of `pytest.raises(E)` / `raises(E)` / `self.assertRaises(E)` ('' otherwise)."""
+    if not (isinstance(node, cst.Call) and dotted_call(node).split(".")[-1] in RAISES):
+        return ""
+    pos = [a.value for a in node.args if a.keyword is None and not a.star]
+    return exception_name(pos[0]) if len(pos) == 1 else ""
+
+
+_TARGETED = (cst.AssignTarget, cst.AnnAssign, cst.AugAssign, cst.For, cst.CompFor, cst.NamedExpr,
+             cst.Del)  # fmt: skip
+
+
+def store_targets(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """The targets a node itself binds or deletes. (libcst's ExpressionContextProvider says
+    the same for a whole module, but resolving it took half of the harvest's time.)"""
+    if isinstance(node, _TARGETED):
+        yield node.target
+    elif isinstance(node, cst.AsName | cst.FunctionDef | cst.ClassDef):
+        yield node.name
+    elif isinstance(node, cst.ImportAlias):
+        yield node.asname.name if node.asname is not None else node.name
+
+
+def rebound(nodes: Sequence[cst.CSTNode], env: Env) -> set[str]:
+    """Names a statement (its `nodes`) may rebind: every name in a target (`a[i] = ...` changes `a`; `i` goes
+    too, which only forgets more), and a bound list, dict or set whose method it calls."""
+    out: set[str] = set()
+    for n in nodes:
+        for target in store_targets(n):
+            out.update(target_names(target))
+        if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute):
+            base = n.func.value
+            if isinstance(base, cst.Name) and isinstance(env.get(base.value), list | dict | set):
+                out.add(base.value)
+    return out
+
+
+def imported_names(module: cst.Module) -> frozenset[str]:
+    """Names an import binds anywhere in `module` (`import a as b` -> b, `from p import m`
+    -> m, `import a.b` -> a)."""
+    out = set()
+    for node in nodes(module):
+        if isinstance(node, cst.Import | cst.ImportFrom) and not isinstance(
+            node.names, cst.ImportStar
+        ):
+            for alias in node.names:
+                bound = alias.asname.name if alias.asname is not None else alias.name
+                out.add(dotted(cast(cst.BaseExpression, bound)).split(".")[0])
+    return frozenset(out)
+
+
+def heads(node: cst.CSTNode) -> Iterator[cst.BaseExpression]:
+    """The expressions of a compound statement outside its suites (an `if`'s test...)."""
+    for child in node.children:
+        if isinstance(child, cst.BaseExpression):
+            yield child
+        elif not isinstance(child, cst.BaseSuite):
+            yield from heads(child)
+
+
+def nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """`node` and its descendants, in source order."""
+    yield node
+    for child in node.children:
+        yield from nodes(child)
+
+
+def single_positional(node: cst.BaseExpression) -> bool:
+    """A call with exactly one plain positional argument."""
+    return (
+        isinstance(node, cst.Call)
+        and len(node.args) == 1
+        and node.args[0].keyword is None
+        and not node.args[0].star
+    )
+
+
+def decorator_callee(node: cst.BaseExpression) -> cst.BaseExpression:
+    """`pytest.fixture` of `@pytest.fixture` and of `@pytest.fixture(scope=...)`."""
+    return node.func if isinstance(node, cst.Call) else node
+
+
+def dotted_call(node: cst.BaseExpression) -> str:
+    return dotted(node.func) if isinstance(node, cst.Call) else ""
