@@ -22,7 +22,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from auditor.execution.harvest import Expect, Harvest
+from auditor.execution.harvest import CONVERSIONS, Expect, Harvest
 from auditor.execution.runner import ExecRunner, Limits
 from auditor.sandbox._worker import fingerprint
 from auditor.types import Outcome, Task
@@ -36,9 +36,7 @@ _EXPECT_FN = """
 def __auditor_expect__(kind, step, via, *args):
     out = {entry}(*args)
     if via:
-        out = {{"tuple": tuple, "list": list, "sorted": sorted, "set": set, "frozenset": frozenset,
-                "str": str, "int": int, "float": float, "bool": bool, "len": len, "abs": abs,
-                "round": round}}[via](out)
+        out = {{{conversions}}}[via](out)
     if kind == "truthy":
         return bool(out)
     if kind == "falsy":
@@ -113,7 +111,8 @@ def by_asserts(
     if not checked:
         return [Outcome.PASS] * len(codes)
     queries: list[list[Any]] = [[e.kind, _step(e), e.via, *a] for a, e in checked]
-    programs = [c + _EXPECT_FN.format(entry=entry_point) for c in codes]
+    conversions = ", ".join(f'"{n}": {n}' for n in CONVERSIONS)  # builtins, by name
+    programs = [c + _EXPECT_FN.format(entry=entry_point, conversions=conversions) for c in codes]
     vecs = run.run("asserts", task_id, EXPECT_ENTRY, programs, queries, Limits(1.0, 10.0))
     out = []
     for vec in vecs:
