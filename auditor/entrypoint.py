@@ -60,22 +60,24 @@ def entry_point(code: str) -> EntryPoint:
     return EntryPoint(last.name, min([last.lineno, *(d.lineno for d in last.decorator_list)]))
 
 
-def top_functions(code: str) -> tuple[str, ...]:
-    """Names of a candidate's top-level functions, in order (none when it does not parse)."""
+def _functions(code: str) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    """A candidate's top-level functions, in order (none when it does not parse)."""
     tree = python_ast(code)
     if not isinstance(tree, ast.Module):
-        return ()
-    return tuple(n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef))
+        return []
+    return [n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+
+
+def top_functions(code: str) -> tuple[str, ...]:
+    """Names of a candidate's top-level functions, in order."""
+    return tuple(n.name for n in _functions(code))
 
 
 def parameters(code: str, name: str) -> tuple[str, ...]:
-    """The positional-or-keyword parameter names of top-level function `name` in `code`
-    (empty when it is missing or the code does not parse)."""
-    tree = python_ast(code)
-    if not isinstance(tree, ast.Module):
-        return ()
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == name:
+    """The positional parameter names of top-level function `name` in `code` (empty when
+    it is missing or the code does not parse)."""
+    for node in _functions(code):
+        if node.name == name:
             return tuple(a.arg for a in [*node.args.posonlyargs, *node.args.args])
     return ()
 

@@ -40,13 +40,14 @@ class Execution:
     jobs: int = 2
 
 
-def _tested_function(codes: Sequence[str], source: str, tests: Path) -> tuple[str, Harvest]:
+def _tested_function(
+    codes: Sequence[str], last: set[str | None], source: str, tests: Path
+) -> tuple[str, Harvest]:
     """The top-level function every candidate defines that the tests call most (ties: the
-    candidates' entry point, their last def), with its harvest."""
+    candidates' entry points `last`, their last defs), with its harvest."""
     shared = set.intersection(*(set(top_functions(c)) for c in codes))
     if not shared:
         raise InputError("--tests: the candidates share no top-level function to test")
-    last = {entry_point(c).name for c in codes}
     found: dict[str, Harvest] = {}
     for name in sorted(shared):
         try:
@@ -66,13 +67,14 @@ def _tested_function(codes: Sequence[str], source: str, tests: Path) -> tuple[st
 def _tests_task(pending: Sequence[PendingCandidate], tests: Path) -> tuple[Task, Harvest]:
     """One task for every candidate checked against `tests` (see `_tested_function`)."""
     codes = [p.candidate.code for p in pending if p.scoreable]
-    if not codes or any(entry_point(c).name is None for c in codes):
+    last = {entry_point(c).name for c in codes}
+    if not codes or None in last:
         raise InputError(f"{tests}: no candidate defines a top-level function to test")
     try:
         source = tests.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{tests}: cannot read: {exc}") from None
-    name, found = _tested_function(codes, source, tests)
+    name, found = _tested_function(codes, last, source, tests)
     task = Task(f"tests:{tests.name}", "", name, "", tuple(list(a) for a in found.inputs), ())
     return task, found
 

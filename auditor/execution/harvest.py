@@ -29,6 +29,7 @@ is executed, so a value computed at run time (`random`, a helper) is not followe
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -56,7 +57,7 @@ from auditor.execution.syntax import (
     target_names,
     unittest_assert,
 )
-from auditor.parse import deep_recursion, parse
+from auditor.parse import Parsed, deep_recursion, parse
 
 # Rows of one loop or one parametrized test followed: the weak tests' evidence grows slowly
 # past a few dozen rows, while the inputs (each run by every candidate) cost time.
@@ -455,13 +456,21 @@ def _param_values(module: cst.Module, node: cst.BaseExpression, env: Env) -> lis
     return out
 
 
+@functools.lru_cache(maxsize=8)
+def _parsed(source: str) -> Parsed:
+    """The guarded parse (libcst's native parser can overflow) of a test module, kept: one
+    module is read at load and again at run time (a HumanEval-form task), or once per
+    candidate function (`--tests`). libcst modules are immutable."""
+    return parse(source, MAX_TEST_CHARS)
+
+
 def harvest(
     source: str, names: Sequence[str], *, where: str = "tests", params: Sequence[str] = ()
 ) -> Harvest:
     """Inputs and expectations of calls to `names` in `source` (InputError if it does not
     parse, NoCalls if no call is found). `params`, the entry point's parameter names, puts
     keyword arguments in their places (`f(3, key=1)`)."""
-    parsed = parse(source, MAX_TEST_CHARS)  # guarded: libcst's native parser can overflow
+    parsed = _parsed(source)
     if parsed.module is None:
         line = f" (line {parsed.error_line})" if parsed.error_line else ""
         raise InputError(f"{where}: does not parse: {parsed.error}{line}")
