@@ -6,12 +6,14 @@ per call, and results are kept in memory keyed by sha256(program) and a digest o
 inputs and limits, so asking again (e.g. a second guided round on the same inputs, or
 `check` run twice in one process) re-runs nothing. Counts say how many programs really ran.
 Each input's time (as the program's child measured it; NaN for a timeout) is kept beside
-its vector: `times` returns it for programs already run.
+its vector: `times` returns it for programs already run; `cpu` returns the CPU seconds the
+kernel accounted to the program's run (its sandbox monitor's report, not the program's).
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from types import TracebackType
@@ -58,6 +60,7 @@ class ExecRunner:
         self._own = runner is None
         self._cache: dict[tuple[str, str], Vector | None] = {}
         self._times: dict[tuple[str, str], Times] = {}
+        self._cpu: dict[tuple[str, str], float] = {}
         self.programs_run = 0
         self.seconds_in_sandbox = 0.0
 
@@ -117,6 +120,8 @@ class ExecRunner:
                 self._cache[order[res.job_id]] = tuple(res.fingerprints) if ok else None
                 if ok and len(res.times) == n:
                     self._times[order[res.job_id]] = tuple(res.times)
+                if ok and math.isfinite(res.cpu_s):
+                    self._cpu[order[res.job_id]] = res.cpu_s
                 self.seconds_in_sandbox += res.runtime_s
             self.programs_run += len(jobs)
         return [self._cache.get(key) for key in keys]
@@ -136,6 +141,21 @@ class ExecRunner:
         programs = [(c, inputs) for c in codes]
         keys = self._keys(dataset, task_id, entry_point, programs, limits or Limits())
         return [self._times.get(key) for key in keys]
+
+    def cpu(
+        self,
+        dataset: str,
+        task_id: str,
+        entry_point: str,
+        codes: Sequence[str],
+        inputs: Sequence[Any],
+        limits: Limits | None = None,
+    ) -> list[float]:
+        """Per code, the kernel's CPU seconds for its earlier `run` on the same inputs and
+        limits (NaN if not run or not measured). Runs nothing."""
+        programs = [(c, inputs) for c in codes]
+        keys = self._keys(dataset, task_id, entry_point, programs, limits or Limits())
+        return [self._cpu.get(key, math.nan) for key in keys]
 
     @staticmethod
     def _keys(

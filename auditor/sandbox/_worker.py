@@ -804,7 +804,9 @@ def probe_candidate(sandbox, probe: dict, cfg: dict) -> dict:
         fps[i], times[i] = fp, t
     crash = crash or summary.get("error", "")
     runtime = time.monotonic() - t0
-    return {"fingerprints": fps, "times": times, "runtime_s": runtime, "crash": crash}
+    cpu = summary.get("cpu_s")
+    cpu = float(cpu) if isinstance(cpu, int | float) and math.isfinite(cpu) else math.nan
+    return {"fingerprints": fps, "times": times, "runtime_s": runtime, "crash": crash, "cpu_s": cpu}
 
 
 # ---------------------------------------------------------------------------------------------

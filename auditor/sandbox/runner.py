@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import math
 import os
 import pickle
 import pwd
@@ -193,13 +194,16 @@ class ProbeResult:
 
     `times`: seconds in the runner's clock as the program's own child measured them (so a
     program can misreport only its own), NaN where it timed out or never reported; empty
-    when the backend does not measure them."""
+    when the backend does not measure them. `cpu_s`: the CPU seconds the kernel accounted
+    to the program's child over the whole job (its monitor's report, which the program
+    cannot touch); NaN when not measured."""
 
     job_id: int
     fingerprints: tuple[str, ...]
     runtime_s: float
     error: str | None = None  # the sandbox could not run this program
     times: tuple[float, ...] = ()
+    cpu_s: float = math.nan
 
 
 class Runner(Protocol):
@@ -592,6 +596,7 @@ class LocalRunner:
             float(res["runtime_s"]),
             error=res.get("crash") or None,
             times=tuple(float(t) for t in res.get("times", ())),
+            cpu_s=float(res.get("cpu_s", math.nan)),
         )
 
     # -- threads ------------------------------------------------------------------------------
