@@ -405,12 +405,17 @@ INSERTION = (
 )
 
 
+def _sort_inputs() -> list[list[list[int]]]:
+    """Four lists of 400 ints: long enough for an O(n^2) sort to take milliseconds."""
+    rng = random.Random(0)
+    return [[[rng.randint(0, 10**6) for _ in range(400)]] for _ in range(4)]
+
+
 def test_quadratic_program_is_slower_than_its_linear_peers() -> None:
     """Same outputs, same inputs: only the time tells the O(n^2) sort apart (timed as
     `task_features` times them: quick runs again, least time kept, which one preempted or
     page-faulting call in a busy CI no longer decides)."""
-    rng = random.Random(0)
-    inputs = [[[rng.randint(0, 10**6) for _ in range(400)]] for _ in range(4)]
+    inputs = _sort_inputs()
     codes = [*SORTS, INSERTION]
     lim = ExecConfig().limits
     with ExecRunner(2) as run:
@@ -421,6 +426,52 @@ def test_quadratic_program_is_slower_than_its_linear_peers() -> None:
     assert all(t is not None and len(t) == len(inputs) for t in times)
     got = cons.slowdown(times, [True] * 4, 1.0)
     assert got[3] > 3 and (np.abs(got[:3]) < 2).all()
+
+
+def test_slowdown_is_bounded_by_the_kernels_cpu_time() -> None:
+    """A row reporting less time than its CPU seconds allow is raised to the CPU ratio less
+    CPU_MARGIN; a row whose report is above that bound keeps it; no CPU, no change."""
+    times = [(0.01,), (0.01,), (0.01,), (1e-9,)]
+    cpu = [0.02, 0.02, 0.02, 0.16]  # the last row's run took 8x the CPU of its peers'
+    got = cons.slowdown(times, [True] * 4, 1.0, cpu)
+    assert got[3] == pytest.approx(np.log2(8) - cons.CPU_MARGIN)
+    assert got[:3] == pytest.approx(cons.slowdown(times, [True] * 4, 1.0)[:3])
+    assert cons.slowdown(times, [True] * 4, 1.0)[3] == cons.SLOWDOWN_CLIP[0]
+    unmeasured = cons.slowdown(times, [True] * 4, 1.0, [math.nan] * 4)
+    assert np.array_equal(unmeasured, cons.slowdown(times, [True] * 4, 1.0))
+
+
+CLOCK_FORGER = """import gc
+def f(xs):
+    for o in gc.get_objects():  # the child's timing harness: stop its clock
+        try:
+            if hasattr(o, "clock") and hasattr(o, "wfd"):
+                o.clock = lambda: 0.0
+        except Exception:
+            pass
+    ys = list(xs)
+    for i in range(len(ys)):
+        for j in range(i, 0, -1):
+            if ys[j - 1] > ys[j]:
+                ys[j - 1], ys[j] = ys[j], ys[j - 1]
+    return ys
+"""
+
+
+def test_a_program_rewriting_its_clock_is_still_slow() -> None:
+    """The O(n^2) sort that stops its child's clock reports 0 s per input; the kernel's CPU
+    seconds for its run, which it cannot touch, keep its slowdown high."""
+    inputs = _sort_inputs()
+    codes = [*SORTS, CLOCK_FORGER]
+    lim = ExecConfig().limits
+    with ExecRunner(2) as run:
+        vecs = run.run("humaneval", "toy/sort", "f", codes, inputs, lim)
+        times = run.times("humaneval", "toy/sort", "f", codes, inputs, lim)
+        cpu = run.cpu("humaneval", "toy/sort", "f", codes, inputs, lim)
+    assert len(set(vecs)) == 1 and all(math.isfinite(c) and c > 0 for c in cpu)
+    assert times[3] is not None and sum(times[3]) == 0.0  # the forged report
+    assert cons.slowdown(times, [True] * 4, 1.0)[3] <= 0  # believed, it would look fast
+    assert cons.slowdown(times, [True] * 4, 1.0, cpu)[3] > 2
 
 
 def test_signals_deterministic_except_the_times(planted: np.ndarray) -> None:

@@ -14,7 +14,8 @@ Per candidate (`exec.` columns):
   minority_inputs   inputs on which it is not in the others' plurality (count)
   crash_rate        share of inputs that raised, timed out or killed the child (no peers needed)
   slowdown          log2(its summed time / the median of the other peers' sums), over the inputs
-                    on which every other peer reported a time (`slowdown`)
+                    on which every other peer reported a time (`slowdown`); never more than
+                    CPU_MARGIN below the same ratio of the kernel's CPU seconds for the runs
   wide_share        cluster_share over the wide inputs (outside the implied domain,
                     `amplify.wide`), which never join the other columns; NaN when none was kept
 Per task (same value for every candidate of the task):
@@ -50,9 +51,15 @@ COLUMNS: tuple[str, ...] = (
     "exec.wide_share",
 )
 # Bump when a column's definition changes (keys the exec feature cache with the others).
-CONSENSUS_VERSION = "3"  # 2: exec.slowdown; 3: exec.wide_share
+CONSENSUS_VERSION = "4"  # 2: exec.slowdown; 3: exec.wide_share; 4: the CPU floor of slowdown
 
 SLOWDOWN_CLIP = (-4.0, 8.0)
+# The per-input times are the program's own report (its child measures them), so a program
+# that rewrites its clock reported 0 s and the floor of SLOWDOWN_CLIP. The kernel's CPU
+# seconds for the whole run cannot be rewritten, but they include the run's fixed cost
+# (sandbox set-up, loading, the timing passes a quick program gets), which pulls the ratio
+# towards 0; so the reported ratio may stand up to this far (log2: a factor 2) below it.
+CPU_MARGIN = 1.0
 _TIME_FLOOR = 1e-5  # seconds: below the clock's resolution, sums of a few trivial calls tie
 
 
@@ -74,14 +81,19 @@ def _codes(vecs: Sequence[Vector], n_inputs: int) -> np.ndarray:
 
 
 def slowdown(
-    times: Sequence[Sequence[float] | None], peers: Sequence[bool], limit: float
+    times: Sequence[Sequence[float] | None],
+    peers: Sequence[bool],
+    limit: float,
+    cpu: Sequence[float] | None = None,
 ) -> np.ndarray:
     """Per row: log2 of its summed time over the inputs on which every OTHER peer reported a
     time, over the median of the other peers' sums on the same inputs, clipped to
     SLOWDOWN_CLIP; NaN without other peers, without such inputs, or without times.
 
     A NaN time of the row itself (it timed out or never reported) counts at the per-input
-    `limit`: a timeout is the slowest possible. Sums are floored at `_TIME_FLOOR`."""
+    `limit`: a timeout is the slowest possible. Sums are floored at `_TIME_FLOOR`. With
+    `cpu` (per row, the kernel's CPU seconds for its runs), a row's value is raised to at
+    least the CPU ratio less CPU_MARGIN (`cpu_floor`)."""
     out = np.full(len(times), np.nan)
     sized = [t for t in times if t is not None]
     if not sized:
@@ -105,6 +117,24 @@ def slowdown(
         mine = max(float(own[r, cols].sum()), _TIME_FLOOR)
         theirs = max(float(np.median(own[np.ix_(others, cols)].sum(axis=1))), _TIME_FLOOR)
         out[i] = float(np.clip(np.log2(mine / theirs), *SLOWDOWN_CLIP))
+    if cpu is not None:
+        floor = cpu_floor(cpu, peers) - CPU_MARGIN
+        bound = np.isfinite(out) & np.isfinite(floor)
+        out[bound] = np.clip(np.maximum(out[bound], floor[bound]), *SLOWDOWN_CLIP)
+    return out
+
+
+def cpu_floor(cpu: Sequence[float], peers: Sequence[bool]) -> np.ndarray:
+    """Per row: log2(its CPU seconds / the median of the other peers'), NaN without a
+    measured CPU time of its own or of another peer."""
+    c = np.asarray(cpu, dtype=float)
+    peer = np.asarray(peers, dtype=bool) & np.isfinite(c)
+    out = np.full(len(c), np.nan)
+    for i in np.flatnonzero(np.isfinite(c)):
+        others = c[peer & (np.arange(len(c)) != i)]
+        if len(others):
+            ratio = max(float(c[i]), _TIME_FLOOR) / max(float(np.median(others)), _TIME_FLOOR)
+            out[i] = float(np.log2(ratio))
     return out
 
 
@@ -114,19 +144,21 @@ def consensus_features(
     times: Sequence[Sequence[float] | None] | None = None,
     limit: float = 1.0,
     wide: Sequence[Vector | None] | None = None,
+    cpu: Sequence[float] | None = None,
 ) -> np.ndarray:
     """Rows x COLUMNS for the candidates of ONE task (NaN rows where the vector is None).
 
     `times` (per row, aligned with its vector; `ExecRunner.times`) and the per-input
     `limit` give `exec.slowdown`; without them it is NaN. `wide` (per row, its outputs on
-    the wide inputs) gives `exec.wide_share`."""
+    the wide inputs) gives `exec.wide_share`; `cpu` (per row, the kernel's CPU seconds)
+    bounds `exec.slowdown` from below (`slowdown`)."""
     out = np.full((len(vectors), len(COLUMNS)), np.nan)
     if wide is not None:
         usable_wide = [w if v is not None else None for w, v in zip(wide, vectors, strict=True)]
         out[:, COLUMNS.index("exec.wide_share")] = shares(usable_wide, peers)
     if times is not None:
         usable = [t if v is not None else None for t, v in zip(times, vectors, strict=True)]
-        out[:, COLUMNS.index("exec.slowdown")] = slowdown(usable, peers, limit)
+        out[:, COLUMNS.index("exec.slowdown")] = slowdown(usable, peers, limit, cpu)
     good = [i for i, v in enumerate(vectors) if v is not None]
     if not good:
         return out

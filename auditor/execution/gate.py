@@ -32,7 +32,7 @@ from auditor.types import Candidate, Outcome, Task
 # with peers; task-grouped out-of-fold Brier 0.091 vs 0.112 for the base rate, ECE 0.028;
 # `bench_execution.calibration`). Used only when the model has no exec sets: the packaged
 # model's `exec-peers` calibrates the same score.
-PEER_CALIBRATION = (3.0928, -2.8312)
+PEER_CALIBRATION = (3.0831, -2.8302)
 
 
 @dataclass(frozen=True)

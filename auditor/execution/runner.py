@@ -138,8 +138,7 @@ class ExecRunner:
         """Per code, each input's time from an earlier `run` on the same inputs and limits
         (NaN where it timed out or never reported); None if it was not run, the sandbox
         could not run it, or the backend measured no times. Runs nothing."""
-        programs = [(c, inputs) for c in codes]
-        keys = self._keys(dataset, task_id, entry_point, programs, limits or Limits())
+        keys = self._keys(dataset, task_id, entry_point, [(c, inputs) for c in codes], limits)
         return [self._times.get(key) for key in keys]
 
     def cpu(
@@ -153,8 +152,7 @@ class ExecRunner:
     ) -> list[float]:
         """Per code, the kernel's CPU seconds for its earlier `run` on the same inputs and
         limits (NaN if not run or not measured). Runs nothing."""
-        programs = [(c, inputs) for c in codes]
-        keys = self._keys(dataset, task_id, entry_point, programs, limits or Limits())
+        keys = self._keys(dataset, task_id, entry_point, [(c, inputs) for c in codes], limits)
         return [self._cpu.get(key, math.nan) for key in keys]
 
     @staticmethod
@@ -163,8 +161,9 @@ class ExecRunner:
         task_id: str,
         entry_point: str,
         programs: Sequence[tuple[str, Sequence[Any]]],
-        lim: Limits,
+        limits: Limits | None,
     ) -> list[tuple[str, str]]:
+        lim = limits or Limits()
         return [
             (sha256_text(code), inputs_key(dataset, task_id, entry_point, inputs, lim))
             for code, inputs in programs

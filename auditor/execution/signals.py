@@ -86,6 +86,9 @@ class PeerRun:
     times: tuple[tuple[float, ...] | None, ...] = ()
     # per program, its outputs on the kept wide inputs (`amplify.wide`), apart from `vectors`
     wide: tuple[Vector | None, ...] = ()
+    # per program, the kernel's CPU seconds over its runs (NaN: not measured), which the
+    # program cannot misreport, unlike `times` (`consensus.slowdown` bounds one by the other)
+    cpu: tuple[float, ...] = ()
 
 
 def decode_inputs(task: Task, inputs: Sequence[Any]) -> list[Any] | None:
@@ -155,15 +158,16 @@ def peer_outputs(
     fast = _pilot(run, task, codes, peers, cfg, both)
     n_in = sum(j < len(amp.inputs) for j in fast)
     inputs, origin = [both[j] for j in fast[:n_in]], [amp.origin[j] for j in fast[:n_in]]
-    vectors, times = _run_timed(run, task, codes, [both[j] for j in fast], cfg.limits)
+    vectors, times, cpu = _run_timed(run, task, codes, [both[j] for j in fast], cfg.limits)
     wide_vecs = [None if v is None else v[n_in:] for v in vectors]
     vectors, times = _head(vectors, n_in), _head(times, n_in)
     late = until is not None and time.monotonic() >= until
     split = [] if late else splitting_inputs(vectors, peers)
     extra = _guided_inputs(run, task, codes, peers, cfg, [inputs[j] for j in split], amp.inputs)
     if extra:
-        more, more_times = _run_timed(run, task, codes, extra, cfg.limits)
+        more, more_times, more_cpu = _run_timed(run, task, codes, extra, cfg.limits)
         vectors, times = _joined(vectors, more), _joined(times, more_times)
+        cpu = [a + b for a, b in zip(cpu, more_cpu, strict=True)]
         inputs += extra
         origin += ["guided"] * len(extra)
     keep = _valid(vectors, peers, cfg.crash_majority)
@@ -177,16 +181,18 @@ def peer_outputs(
         len(both) + len(extra) - len(keep) - len(keep_wide),
         tuple(kept_times),
         _columns(wide_vecs, keep_wide),
+        tuple(cpu),
     )
 
 
 def _run_timed(
     run: ExecRunner, task: Task, codes: Sequence[str], inputs: Sequence[Any], limits: Limits
-) -> tuple[list[Vector | None], list[tuple[float, ...] | None]]:
-    """Every program's outputs on the inputs, and the per-input times of that run."""
+) -> tuple[list[Vector | None], list[tuple[float, ...] | None], list[float]]:
+    """Every program's outputs on the inputs, the per-input times of that run (the
+    program's report) and its CPU seconds (the kernel's)."""
     ds = dataset_of(task)
-    vectors = run.run(ds, task.task_id, task.entry_point, codes, inputs, limits)
-    return vectors, run.times(ds, task.task_id, task.entry_point, codes, inputs, limits)
+    args = (ds, task.task_id, task.entry_point, codes, inputs, limits)
+    return run.run(*args), run.times(*args), run.cpu(*args)
 
 
 def _guided_inputs(
@@ -229,7 +235,8 @@ def _head(rows: Sequence[tuple[_T, ...] | None], n: int) -> list[tuple[_T, ...] 
 def peer_block(pr: PeerRun, peers: Sequence[bool], cfg: ExecConfig) -> np.ndarray:
     """The consensus columns (`consensus.COLUMNS`) of a peer run, slowdown included."""
     times = pr.times or None
-    return consensus_features(pr.vectors, peers, times, cfg.limits.per_input_s, pr.wide or None)
+    return consensus_features(pr.vectors, peers, times, cfg.limits.per_input_s, pr.wide or None,
+                              pr.cpu or None)  # fmt: skip
 
 
 def solo_rows(
