@@ -15,7 +15,7 @@ from auditor.execution import table as T
 from auditor.execution.signals import COLUMNS as EXEC_COLUMNS
 from auditor.execution.signals import SOLO_COLUMNS, ExecConfig, peer_score
 from auditor.model import families
-from auditor.model.context import context_names, with_batch
+from auditor.model.context import PROMPT_DRIVEN, context_names, with_batch
 from auditor.types import Candidate, FeatureTable, Status, Task
 
 STATIC = ("rules.a", "ruff.b", "radon.c", "rel.d_z", "rel.ref_nodes_ratio")
@@ -85,6 +85,15 @@ def test_exec_sets_take_the_right_columns() -> None:
     assert set(M.feature_sets(context_names(STATIC))) == {"task", "peers", "solo"}
     without = context_names(COLUMNS[:-1])
     assert set(M.feature_sets(without)) == {"task", "peers", "solo", "exec-solo"}
+
+
+def test_exec_solo_leaves_out_what_the_prompt_drives() -> None:
+    names = context_names(("rules.a", "radon.multi", "ruff.E501", "rules.AUD105", *EXEC))
+    sets = {k: [names[i] for i in v] for k, v in M.feature_sets(names).items()}
+    assert sets["exec-solo"] == ["rules.a", *EXEC[2:4]]
+    assert not set(sets["exec-solo"]) & set(PROMPT_DRIVEN)
+    # the static sets keep them (measured mixed on `solo`, see context.PROMPT_DRIVEN)
+    assert sets["solo"] == ["rules.a", "radon.multi", "ruff.E501", "rules.AUD105"]
 
 
 def test_exec_solo_is_the_single_candidate_columns() -> None:

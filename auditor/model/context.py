@@ -25,6 +25,26 @@ NEEDS_TASK = (
     "behavior.",
 )
 CONTEXT_PREFIX = "task."
+# Columns the task's prompt drives rather than the candidate: a HumanEval-form candidate
+# carries the prompt's docstring (its lines, long lines, comment share), an MBPP-form one has
+# none, and chat models drop or rewrite it. Among one task's candidates they barely vary, so
+# a single-candidate model learns from them which training tasks had many false positives and
+# flags unseen tasks whose docstrings look alike. `exec-solo` leaves them out: in the model
+# card's 3 task-grouped folds its held-out flags at risk 0.5 went from 227 (11 false
+# positives; two tasks with none, whose long docstrings weighed most) to 2 (1), and over six
+# shuffled splits within-task ROC-AUC stayed 0.63 (reports/execution/README.md). On static
+# `solo` the same cut measured mixed (pooled -0.01, flags 95 (10 FPs) -> 30 (3)): kept there.
+PROMPT_DRIVEN = (
+    "radon.loc",
+    "radon.sloc",
+    "radon.blank",
+    "radon.comments",
+    "radon.multi",
+    "radon.mi",
+    "ruff.E501",
+    "pylint.missing-function-docstring",
+    "rules.AUD105",
+)
 SETS = ("task", "peers", "solo")
 # Execution signals (`auditor.execution`, `exec.*` columns), present when a table was built
 # with execution: `exec-peers` when the candidate had peers among the weak-test passers,
@@ -105,7 +125,7 @@ def feature_sets(columns: Sequence[str]) -> dict[str, list[int]]:
     `task` every static column; `peers` what a batch of candidates without their task gives;
     `solo` what one candidate alone gives (no relative or context columns). With `exec.*`
     columns, also `exec-peers` (the fixed peer score `exec.peer_score` alone) and
-    `exec-solo` (`solo` plus the single-candidate exec columns, without context)."""
+    `exec-solo` (`solo` less PROMPT_DRIVEN, plus the single-candidate exec columns)."""
     static = [i for i, c in enumerate(columns) if not is_exec(c)]
     no_task = [i for i in static if not columns[i].startswith(NEEDS_TASK)]
     solo = [i for i in no_task if not columns[i].startswith(("rel.", CONTEXT_PREFIX))]
@@ -121,7 +141,8 @@ def feature_sets(columns: Sequence[str]) -> dict[str, list[int]]:
         score = [i for i, c in enumerate(columns) if c == EXEC_SCORE]
         if score:
             sets["exec-peers"] = score
-        sets["exec-solo"] = sorted([*solo, *(i for i in execs if columns[i] in SINGLE_COLUMNS)])
+        own = [i for i in solo if columns[i] not in PROMPT_DRIVEN]
+        sets["exec-solo"] = sorted([*own, *(i for i in execs if columns[i] in SINGLE_COLUMNS)])
     return sets
 
 

@@ -153,7 +153,10 @@ def _exec_model(meta: Mapping[str, Any]) -> list[str]:
         "ranked worse within a task on the same folds (reports/execution/README.md).",
         "`exec-solo` adds the single-candidate exec columns (no consensus, no context; the",
         "share of inputs whose output breaks a property of the weak tests among them) to",
-        "`solo` and scores a file checked alone with `--tests`. The static sets never see an",
+        "`solo` less the columns the task's prompt docstring drives (line counts, comment",
+        "share, long lines, a missing docstring: `context.PROMPT_DRIVEN`, which let it learn",
+        "tasks rather than candidates) and scores a file checked alone with `--tests`.",
+        "The static sets never see an",
         "`exec.*` column; without execution (`--no-execute`) they score as above.",
     ]
 
