@@ -10,7 +10,8 @@ assignments of each), the product's calibrated estimator (`fit_calibrated`, hgb,
 of the set is fitted on the other folds; printed: within-task and pooled ROC-AUC and the
 held-out passers at risk >= 0.4 / 0.5 (false positives among them), for the set as shipped
 and with `context.PROMPT_DRIVEN` toggled (put back into `exec-solo`, taken out of `solo`).
-Needs the exec tables (`--execute` cache) for `exec-solo`; ~2 min per split and variant.
+Needs the exec tables (`--execute` cache) for `exec-solo`; ~35 s per split and variant
+(the full default run, 16 of them: ~9 min on 2 cores).
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ import numpy as np
 from auditor.corpus.labels import load_labeled
 from auditor.metrics import pooled_auc, within_task_auc
 from auditor.model import corpus_table, stack_tables
-from auditor.model.context import PROMPT_DRIVEN, context_names
+from auditor.model.context import PROMPT_DRIVEN, context_names, feature_sets
 from auditor.model.data import TrainingData
-from auditor.model.selection import _set_columns, fit_calibrated, fold_ids, group_splits
+from auditor.model.selection import fit_calibrated, fold_ids, group_splits
 
 THRESHOLDS = (0.4, 0.5)
 TASK_GROUPED = (("card", 3), ("headline", 5))  # the model card's and exec_headline's splits
@@ -46,9 +47,9 @@ def shuffled_splits(tasks: np.ndarray, k: int, seed: int) -> Splits:
 def toggled(data: TrainingData, feature_set: str) -> list[int]:
     """The set's columns with the prompt-driven static columns toggled."""
     names = context_names(data.columns)
-    shipped = set(_set_columns(data.columns, feature_set))
-    prompt = {i for i in _set_columns(data.columns, "solo") if names[i] in PROMPT_DRIVEN}
-    return sorted(shipped ^ prompt)
+    sets = feature_sets(names)
+    prompt = {i for i in sets["solo"] if names[i] in PROMPT_DRIVEN}
+    return sorted(set(sets[feature_set]) ^ prompt)
 
 
 def evaluate(data: TrainingData, cols: Sequence[int], splits: Splits) -> str:
@@ -77,7 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         [(c.name, corpus_table(c, execute=args.set == "exec-solo")) for c in corpora]
     )
     tasks = data.task_ids
-    variants = {"shipped": _set_columns(data.columns, args.set), "toggled": toggled(data, args.set)}
+    shipped = feature_sets(context_names(data.columns))[args.set]
+    variants = {"shipped": shipped, "toggled": toggled(data, args.set)}
     runs = [(f"the {who}'s {k} folds", group_splits(tasks, k)) for who, k in TASK_GROUPED]
     runs += [
         (f"shuffled {k} folds, seed {s}", shuffled_splits(tasks, k, s))
