@@ -25,6 +25,10 @@ UNREADABLE_CODE = "AUD911"
 # A candidate that fails the weak tests it was executed against (`check --tasks/--tests`).
 FAILS_TESTS_CODE = "AUD001"
 FAILS_TESTS_SYMBOL = "fails-tests"
+# A passing candidate whose run rewrote what the harness reports about it (`check` with
+# execution): caught by the harness's canaries; its risk is 1.
+TAMPERS_CODE = "AUD002"
+TAMPERS_SYMBOL = "tampers-with-measurement"
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,7 @@ class ExecutionInfo:
     static_risk: float | None = None
     execution_risk: float | None = None
     function: str = ""  # the function executed
+    tampered: tuple[str, ...] = ()  # what the harness's canaries caught (AUD002)
 
 
 @dataclass(frozen=True)

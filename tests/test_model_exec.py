@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -279,7 +280,7 @@ def _fake_block(calls: list[str], fail_on: str | None = None) -> Any:
         calls.append(task.task_id)
         out = np.full((len(codes), len(EXEC_COLUMNS)), np.nan)
         out[:, 0] = np.arange(len(codes)) / 10
-        return out, None, True
+        return SimpleNamespace(values=out)
 
     return block
 

@@ -89,8 +89,8 @@ def test_harvested_equalities_are_the_pairs() -> None:
 def test_lookup_table_breaks_the_properties_its_correct_peers_keep() -> None:
     codes = [GOOD, LOOP, GOOD, TABLE]
     with ExecRunner(2) as run:
-        X, _, _ = task_block(run, TASK, codes, [True] * len(codes), ExecConfig())
-        again, _, _ = task_block(run, TASK, codes, [True] * len(codes), ExecConfig())
+        X = task_block(run, TASK, codes, [True] * len(codes), ExecConfig()).values
+        again = task_block(run, TASK, codes, [True] * len(codes), ExecConfig()).values
     shares = X[:, COLUMNS.index("exec.prop_violations")]
     excess = X[:, COLUMNS.index("exec.prop_excess")]
     assert shares[:3].tolist() == [0.0, 0.0, 0.0] and shares[3] > 0.5

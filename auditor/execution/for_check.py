@@ -1,11 +1,12 @@
 """Execution inside `check`: which candidates run against which weak tests, and what the
-result adds to a `CandidateResult` (an AUD001 finding, an execution risk, the record).
+result adds to a `CandidateResult` (an AUD001/AUD002 finding, an execution risk, the record).
 
 `Execution` is what the user asked for (`--tasks`, `--tests`, `--execute-budget`);
 `run_pending` resolves every pending candidate to a task (bad input is an `InputError`
 before anything runs) and executes them; `apply` folds one outcome into a result. A failing
-candidate gets `AUD001 fails-tests` (high) and no risk; a passing one keeps the static risk
-unless execution gave one, which then replaces it: the model's exec feature sets' risk
+candidate gets `AUD001 fails-tests` (high) and no risk; one the harness's canaries caught
+rewriting its own measurement gets `AUD002 tampers-with-measurement` (high) and risk 1; any
+other passing one keeps the static risk unless execution gave one, which then replaces it: the model's exec feature sets' risk
 (`auditor.scoring`) when the model has them, else (a model trained without execution) the
 calibrated peer score of `gate.execution_risk` when the candidate had peers.
 """
@@ -23,6 +24,8 @@ from auditor.execution.harvest import Harvest, NoCalls, harvest
 from auditor.results import (
     FAILS_TESTS_CODE,
     FAILS_TESTS_SYMBOL,
+    TAMPERS_CODE,
+    TAMPERS_SYMBOL,
     CandidateResult,
     ExecutionInfo,
     ReportedFinding,
@@ -122,6 +125,19 @@ def _fails(res: ExecResult, line: int) -> Finding:
     )
 
 
+def _tampers(res: ExecResult, line: int) -> Finding:
+    return Finding(
+        TAMPERS_CODE,
+        TAMPERS_SYMBOL,
+        f"its process rewrote what it reports to the auditor: {'; '.join(res.tampered)}",
+        line,
+        0,
+        Severity.HIGH,
+        Confidence.HIGH,
+        source="auditor",
+    )
+
+
 def apply(
     result: CandidateResult,
     res: ExecResult,
@@ -147,6 +163,7 @@ def apply(
         static_risk=static,
         execution_risk=exec_risk,
         function=res.function,
+        tampered=res.tampered,
     )
     if not res.passed:
         finding = ReportedFinding(_fails(res, result.entry_line), result.entry_text)
@@ -157,5 +174,10 @@ def apply(
             findings=(finding, *result.findings),
             execution=info,
         )
+    if res.tampered:  # what it reported about itself cannot be believed: treat it as wrong
+        finding = ReportedFinding(_tampers(res, result.entry_line), result.entry_text)
+        note = "tampers with its measurement"
+        findings = (finding, *result.findings)
+        return replace(result, risk=1.0, note=note, findings=findings, execution=info)
     risk = exec_risk if exec_risk is not None else static
     return replace(result, risk=risk, execution=info)

@@ -51,6 +51,9 @@ class ExecResult:
     features: Mapping[str, float] = field(default_factory=dict)
     signals: tuple[str, ...] = ()
     risk: float | None = None
+    # What the harness's canaries caught: the candidate's process rewrote what it reports
+    # about its lines or mutants (`solo.tamper_evidence`); empty when nothing was caught.
+    tampered: tuple[str, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -118,16 +121,19 @@ def execute_task(
     if not ok or not task.base_input:
         return out
     solo_until = None if budget_s is None else t0 + budget_s / 2
-    X, _, with_solo = task_block(
+    block = task_block(
         run, task, [codes[i] for i in ok], [True] * len(ok), cfg, solo_until=solo_until,
         tests=tests,
     )  # fmt: skip
     for r, i in enumerate(ok):
-        out[i] = _result(out[i], X[r], len(ok) > 1, with_solo)
+        row, caught = block.values[r], block.tampered[r]
+        out[i] = _result(out[i], row, len(ok) > 1, block.with_solo, caught)
     return out
 
 
-def _result(base: ExecResult, row: np.ndarray, has_peers: bool, with_solo: bool) -> ExecResult:
+def _result(
+    base: ExecResult, row: np.ndarray, has_peers: bool, with_solo: bool, tampered: tuple[str, ...]
+) -> ExecResult:
     features = {c: float(v) for c, v in zip(COLUMNS, row, strict=True) if np.isfinite(v)}
     signals = (
         base.signals + (("consensus",) if has_peers else ()) + (("solo",) if with_solo else ())
@@ -135,7 +141,7 @@ def _result(base: ExecResult, row: np.ndarray, has_peers: bool, with_solo: bool)
     risk = None
     if has_peers:
         risk = execution_risk(*(features.get(c, math.nan) for c in SCORE_INPUTS))
-    return replace(base, features=features, signals=signals, risk=risk)
+    return replace(base, features=features, signals=signals, risk=risk, tampered=tampered)
 
 
 def execute(

@@ -9,12 +9,18 @@ point `__auditor_query__(kind, *args)` answers
   ("line", n)          True iff line n of the candidate ran during the earlier "run"s
   ("mut", k, i, *args) mutant k's output on weak input i; once mutant k has timed out or
                        returned something unequal to the candidate's output, it is not run
-                       again (it raises at once: killed either way, this only saves time)
+                       again (it raises at once: killed either way, this only saves time).
+                       Mutants load exactly as the candidate does (same file name, same
+                       path): canaries among them (`mutants.with_canaries`) must not stand out
   ("type", *args)      the name of the type of the candidate's output on args
 
 Answers come back as fingerprints; the auditor decodes the few it needs (True/False, type
 names) by fingerprinting the known vocabulary the same way (`decode`). Nothing of the
 candidate's runs reaches the auditor's process except fingerprints.
+
+The answers about lines and mutants are the candidate's process's word: it can rewrite them.
+Questions whose answers the auditor knows ride along (lines that cannot run, equivalent
+mutants), so a rewrite shows (`solo.tamper_evidence`).
 """
 
 from __future__ import annotations
@@ -25,6 +31,9 @@ from typing import Any
 from auditor.sandbox._worker import fingerprint
 
 ENTRY = "__auditor_query__"
+# The canary lines and mutants (session 15) change no column's value for a program that does
+# not inspect its own process (measured: reports/execution/README.md), so the execution
+# schema the packaged model was trained for stays the same.
 HARNESS_VERSION = "1"
 TYPE_NAMES = (
     "int", "float", "bool", "str", "list", "tuple", "dict", "set", "frozenset", "NoneType",
@@ -48,7 +57,7 @@ def _aud_load(k):
         _aud_fns[k] = None
         g = {{}}
         src = _AUD_SOURCE if k < 0 else _AUD_MUTANTS[k]
-        exec(compile(src, "<aud-candidate>" if k < 0 else "<aud-mutant>", "exec"), g)
+        exec(compile(src, "<aud-candidate>", "exec"), g)
         _aud_fns[k] = g[_AUD_ENTRY]
     if _aud_fns[k] is None:
         raise RuntimeError("not loadable")

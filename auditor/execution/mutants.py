@@ -4,17 +4,26 @@ Classic operators (as in mutmut / Cosmic Ray): swap an arithmetic or comparison 
 with its neighbour, and <-> or, drop a `not`, negate an `if`/`while` condition, shift an
 integer constant by one, replace a returned value by None. Mutants are picked with a
 seeded generator from all mutation points, so the same program gives the same mutants.
+
+Canaries: the candidate runs in the process that measures it, so a program can tell it was
+mutated (its code object changed, or it looks at its caller) and fail on purpose, which
+makes every mutant look killed. `with_canaries` hides among the mutants some that compute
+exactly what the program computes (a dead assignment at the top of a function body: the
+function's code changes, its results do not); a canary that is "killed" is evidence of
+such tampering (`auditor.execution.solo.tamper_evidence`), not of weak tests.
 """
 
 from __future__ import annotations
 
 import ast
 import random
+import re
 from collections.abc import Iterator
 
-MUTANTS_VERSION = "1"
+MUTANTS_VERSION = "1"  # the canaries leave the real mutants and their order as they were
 DEFAULT_MAX = 16
 
+_FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _BINOPS: dict[type, type] = {
     ast.Add: ast.Sub,
     ast.Sub: ast.Add,
@@ -104,3 +113,50 @@ def mutants(code: str, *, max_n: int = DEFAULT_MAX, seed: int = 0) -> tuple[str,
         if text != original:
             out.setdefault(text, None)
     return tuple(out)
+
+
+def _canary(code: str, tree: ast.Module, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
+    """The program with a dead assignment of a fresh local first in `fn`'s body (fresh: no
+    word of the source, so no parameter, global or attribute has its name)."""
+    taken = set(re.findall(r"\w+", code))
+    name = next(f"_t{k}" for k in range(len(taken) + 1) if f"_t{k}" not in taken)
+    body = fn.body
+    at = (
+        1
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+        else 0
+    )
+    body.insert(at, ast.Assign([ast.Name(name, ast.Store())], ast.Constant(0)))
+    ast.fix_missing_locations(tree)
+    return ast.unparse(tree)
+
+
+def canaries(code: str, entry_point: str, *, max_n: int = 2) -> tuple[str, ...]:
+    """Equivalent mutants of `code`: the entry point first, then other functions (at most
+    `max_n`; none if it does not parse or defines no function)."""
+    try:
+        names = [n for n in ast.walk(ast.parse(code)) if isinstance(n, _FUNCS)]
+    except (SyntaxError, ValueError, RecursionError):
+        return ()
+    order = sorted(range(len(names)), key=lambda k: names[k].name != entry_point)
+    out = []
+    for k in order[:max_n]:
+        tree = ast.parse(code)
+        fn = [n for n in ast.walk(tree) if isinstance(n, _FUNCS)][k]
+        out.append(_canary(code, tree, fn))
+    return tuple(out)
+
+
+def with_canaries(
+    code: str, entry_point: str, real: tuple[str, ...], *, seed: int = 0
+) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """(`real` with the canaries of `code` at seeded positions, those positions)."""
+    hidden = canaries(code, entry_point)
+    if not real or not hidden:
+        return real, ()
+    rng = random.Random(f"canary/{seed}/{len(real)}")
+    slots = sorted(rng.sample(range(len(real) + len(hidden)), len(hidden)))
+    left, fill, out = iter(real), iter(hidden), []
+    for k in range(len(real) + len(hidden)):
+        out.append(next(fill) if k in slots else next(left))
+    return tuple(out), tuple(slots)

@@ -25,7 +25,7 @@ from auditor.execution.amplify import Budget, amplify, guided, wide
 from auditor.execution.consensus import Vector, consensus_features, splitting_inputs
 from auditor.execution.harness import ENTRY, coverage_queries, harness_program, mutant_queries
 from auditor.execution.harvest import Harvest
-from auditor.execution.mutants import mutants
+from auditor.execution.mutants import mutants, with_canaries
 from auditor.execution.runner import ExecRunner, Limits
 from auditor.sandbox.spec import dataset_of
 from auditor.types import Task
@@ -239,37 +239,75 @@ def peer_block(pr: PeerRun, peers: Sequence[bool], cfg: ExecConfig) -> np.ndarra
                               pr.cpu or None)  # fmt: skip
 
 
+@dataclass(frozen=True)
+class SoloRows:
+    """len(codes) x SOLO_COLUMNS, and per code what its canaries caught (`solo.tamper_evidence`)."""
+
+    values: np.ndarray
+    tampered: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """One candidate's harness program: its code map, the mutants it runs (the canaries at
+    `slots` among them)."""
+
+    cmap: solo.CodeMap
+    program: str
+    slots: tuple[int, ...]
+    n_mutants: int
+
+
+def _plan(code: str, entry_point: str, cfg: ExecConfig) -> _Plan | None:
+    """The harness plan of one candidate (None when it does not parse)."""
+    cmap = solo.code_map(code)
+    if cmap is None:
+        return None
+    real = mutants(code, max_n=cfg.n_mutants, seed=cfg.seed)
+    muts, slots = with_canaries(code, entry_point, real, seed=cfg.seed)
+    return _Plan(cmap, harness_program(code, entry_point, muts), slots, len(muts))
+
+
 def solo_rows(
     run: ExecRunner,
     task: Task,
     codes: Sequence[str],
     amplified: Sequence[Sequence[Any]],
     cfg: ExecConfig,
-) -> np.ndarray:
-    """len(codes) x SOLO_COLUMNS from one harness run per program."""
+) -> SoloRows:
+    """The solo columns and the canaries' findings from one harness run per program."""
     out = np.full((len(codes), len(SOLO_COLUMNS)), np.nan)
+    tampered: list[tuple[str, ...]] = [()] * len(codes)
     base = [b for b in task.base_input if isinstance(b, list | tuple)][: cfg.max_base]
     step = max(1, len(amplified) // max(1, cfg.n_type_inputs))
     amp = list(amplified)[::step][: cfg.n_type_inputs]
     base_d, amp_d = decode_inputs(task, base), decode_inputs(task, amp)
     if base_d is None or amp_d is None or not base_d:
-        return out
-    programs, plans = [], []
-    for code in codes:
-        cmap = solo.code_map(code)
-        muts = mutants(code, max_n=cfg.n_mutants, seed=cfg.seed) if cmap else ()
-        plans.append((cmap, len(muts)))
-        programs.append(harness_program(code, task.entry_point, muts) if cmap else "")
-    ready = [(i, cmap, n) for i, (cmap, n) in enumerate(plans) if cmap is not None]
+        return SoloRows(out, tuple(tampered))
+    plans = [_plan(code, task.entry_point, cfg) for code in codes]
+    ready = [(i, p) for i, p in enumerate(plans) if p is not None]
     hid = f"exec:{task.task_id}"
-    cov_jobs = [(programs[i], coverage_queries(base_d, cmap.lines, amp_d)) for i, cmap, _ in ready]
+    cov_jobs = [(p.program, coverage_queries(base_d, p.cmap.asked, amp_d)) for _, p in ready]
     cov = run.run_each("harness", hid, ENTRY, cov_jobs, cfg.harness_limits)
-    mut_jobs = [(programs[i], mutant_queries(base_d, n)) for i, _, n in ready if n]
+    mut_jobs = [(p.program, mutant_queries(base_d, p.n_mutants)) for _, p in ready if p.n_mutants]
     mut = iter(run.run_each("harness", hid, ENTRY, mut_jobs, cfg.mutant_limits))
-    for (i, cmap, n), c in zip(ready, cov, strict=True):
-        answers = solo.Answers(c, next(mut) if n else None)
-        out[i] = solo.solo_features(cmap, len(base_d), n, len(amp_d), answers)
-    return out
+    for (i, p), c in zip(ready, cov, strict=True):
+        answers = solo.Answers(c, next(mut) if p.n_mutants else None)
+        args = (p.cmap, len(base_d), p.n_mutants, len(amp_d), answers)
+        out[i] = solo.solo_features(*args, canaries=p.slots)
+        tampered[i] = solo.tamper_evidence(*args, canaries=p.slots)
+    return SoloRows(out, tuple(tampered))
+
+
+@dataclass(frozen=True)
+class TaskBlock:
+    """One task's execution: len(codes) x COLUMNS, the peer run, whether the solo signals
+    ran, and per code what its canaries caught (empty tuples when the solo signals did not run)."""
+
+    values: np.ndarray
+    peer_run: PeerRun
+    with_solo: bool
+    tampered: tuple[tuple[str, ...], ...]
 
 
 def task_block(
@@ -281,8 +319,8 @@ def task_block(
     *,
     solo_until: float | None = None,
     tests: Harvest | None = None,
-) -> tuple[np.ndarray, PeerRun, bool]:
-    """(len(codes) x COLUMNS, the peer run, whether the solo signals ran) for one task.
+) -> TaskBlock:
+    """The TaskBlock of one task's candidates.
 
     The guided round and the solo signals run only while `solo_until` (a `time.monotonic()`
     deadline) has not passed. `tests`: the harvested asserts when they are the weak tests
@@ -295,13 +333,15 @@ def task_block(
     props = [COLUMNS.index(c) for c in properties.COLUMNS]
     out[:, props] = property_rows(run, task, codes, peers, pr, cfg, tests)
     with_solo = solo_until is None or time.monotonic() < solo_until
+    tampered: tuple[tuple[str, ...], ...] = ((),) * len(codes)
     if with_solo:
         end = len(PEER_COLUMNS) + len(SOLO_COLUMNS)
-        out[:, len(PEER_COLUMNS) : end] = solo_rows(run, task, codes, pr.inputs, cfg)
+        got = solo_rows(run, task, codes, pr.inputs, cfg)
+        out[:, len(PEER_COLUMNS) : end], tampered = got.values, got.tampered
         for name, source in CLUSTER_OF.items():
             values = out[:, COLUMNS.index(source)]
             out[:, COLUMNS.index(name)] = cluster_means(pr.vectors, peers, values)
-    return out, pr, with_solo
+    return TaskBlock(out, pr, with_solo, tampered)
 
 
 def _mined(run: ExecRunner, task: Task, tests: Harvest | None, cfg: ExecConfig) -> tuple[str, ...]:
@@ -347,7 +387,7 @@ def task_features(
     """len(codes) x COLUMNS for one task's candidates (`peers[i]`: row i is a peer)."""
     if not codes or not task.base_input:
         return np.full((len(codes), len(COLUMNS)), np.nan)
-    return task_block(run, task, codes, peers, cfg)[0]
+    return task_block(run, task, codes, peers, cfg).values
 
 
 def cluster_means(

@@ -43,10 +43,36 @@ SINGLE_COLUMNS: tuple[str, ...] = (*COLUMNS, "exec.prop_violations")
 
 @dataclass(frozen=True)
 class CodeMap:
-    """Statement lines of the candidate's functions and the first line of each branch arm."""
+    """Statement lines of the candidate's functions and the first line of each branch arm;
+    `unrun`: lines no run can report (blank or comment-only, or past the end): canaries."""
 
     lines: tuple[int, ...]
     arms: tuple[int, ...]
+    unrun: tuple[int, ...] = ()
+
+    @property
+    def asked(self) -> tuple[int, ...]:
+        """The lines the harness is asked about, canaries last."""
+        return (*self.lines, *self.unrun)
+
+
+def _def_lines(tree: ast.Module) -> set[int]:
+    """`def` lines of module-level functions and methods whose body starts below: a call
+    runs no line event there (only `RESUME`, before tracing sees the frame's first line)."""
+    defs = [n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+    for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
+        defs += [n for n in cls.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+    return {fn.lineno for fn in defs if fn.body[0].lineno > fn.lineno}
+
+
+def _unrun(code: str, tree: ast.Module) -> tuple[int, ...]:
+    """Lines no call can report run: the last blank or comment-only line before the last
+    statement, the `def` lines of `_def_lines`, and the line after the end."""
+    text = code.splitlines()
+    quiet = [k + 1 for k, t in enumerate(text) if not t.strip() or t.lstrip().startswith("#")]
+    last = max((k + 1 for k, t in enumerate(text) if t.strip()), default=0)
+    inside = [n for n in quiet if n < last]
+    return tuple(sorted({*inside[-1:], *_def_lines(tree), len(text) + 1}))
 
 
 def _is_docstring(stmt: ast.stmt) -> bool:
@@ -78,7 +104,7 @@ def code_map(code: str) -> CodeMap | None:
             elif isinstance(node, ast.ExceptHandler) and node.body:
                 arms.add(node.body[0].lineno)
     # Function definitions nested in functions count as lines; their own def line runs.
-    return CodeMap(tuple(sorted(lines)), tuple(sorted(arms)))
+    return CodeMap(tuple(sorted(lines)), tuple(sorted(arms)), _unrun(code, tree))
 
 
 @dataclass(frozen=True)
@@ -89,17 +115,36 @@ class Answers:
     mutants: Sequence[str] | None
 
 
+def _covered(cmap: CodeMap, n_base: int, n_amplified: int, cov: Sequence[str] | None) -> bool:
+    return cov is not None and len(cov) == 2 * n_base + len(cmap.asked) + n_amplified
+
+
+def _mutated(n_base: int, n_mutants: int, mut: Sequence[str] | None) -> bool:
+    return bool(n_mutants and n_base and mut is not None and len(mut) == n_base * (1 + n_mutants))
+
+
+def _mutant_runs(n_base: int, n_mutants: int, mut: Sequence[str]) -> list[tuple[str, ...]]:
+    """Each mutant's answers on the weak inputs (the first block is the candidate's)."""
+    return [tuple(mut[k * n_base : (k + 1) * n_base]) for k in range(1 + n_mutants)]
+
+
 def solo_features(
-    cmap: CodeMap, n_base: int, n_mutants: int, n_amplified: int, answers: Answers
+    cmap: CodeMap,
+    n_base: int,
+    n_mutants: int,
+    n_amplified: int,
+    answers: Answers,
+    canaries: Sequence[int] = (),
 ) -> np.ndarray:
-    """One row of COLUMNS from the harness answers (NaN where a job could not run)."""
+    """One row of COLUMNS from the harness answers (NaN where a job could not run).
+    `n_mutants` mutants ran, those at `canaries` being the equivalent ones."""
     out = np.full(len(COLUMNS), np.nan)
     col = {c: k for k, c in enumerate(COLUMNS)}
-    n_lines = len(cmap.lines)
+    n_lines, n_asked = len(cmap.lines), len(cmap.asked)
     cov = answers.coverage
-    if cov is not None and len(cov) == n_base + n_lines + n_base + n_amplified:
+    if cov is not None and _covered(cmap, n_base, n_amplified, cov):
         hit = cov[n_base : n_base + n_lines]
-        base_types, amp = cov[n_base + n_lines : 2 * n_base + n_lines], cov[2 * n_base + n_lines :]
+        base_types, amp = cov[n_base + n_asked : 2 * n_base + n_asked], cov[2 * n_base + n_asked :]
         executed = {line for line, fp in zip(cmap.lines, hit, strict=True) if decode_bool(fp)}
         missed = n_lines - len(executed)
         out[col["exec.missed_lines"]] = missed
@@ -111,12 +156,54 @@ def solo_features(
             out[col["exec.timeout_rate"]] = float(np.mean(timeouts))
             out[col["exec.type_consistency"]] = _type_consistency(base_types, amp)
     mut = answers.mutants
-    out[col["exec.n_mutants"]] = n_mutants
-    if n_mutants and n_base and mut is not None and len(mut) == n_base * (1 + n_mutants):
-        runs = tuple(mut[:n_base])
-        same = [tuple(mut[(k + 1) * n_base : (k + 2) * n_base]) == runs for k in range(n_mutants)]
+    out[col["exec.n_mutants"]] = n_mutants - len(canaries)
+    if mut is not None and _mutated(n_base, n_mutants, mut) and n_mutants > len(canaries):
+        runs, *each = _mutant_runs(n_base, n_mutants, mut)
+        same = [m == runs for k, m in enumerate(each) if k not in canaries]
         out[col["exec.mutant_survival"]] = float(np.mean(same))
     return out
+
+
+def tamper_evidence(
+    cmap: CodeMap,
+    n_base: int,
+    n_mutants: int,
+    n_amplified: int,
+    answers: Answers,
+    canaries: Sequence[int] = (),
+) -> tuple[str, ...]:
+    """What the canaries caught (empty: nothing): a line that cannot run reported run, an
+    equivalent mutant giving other answers than the candidate on the weak inputs."""
+    found = []
+    cov = answers.coverage
+    if cov is not None and _covered(cmap, n_base, n_amplified, cov):
+        asked = cov[n_base : n_base + len(cmap.asked)]
+        if any(decode_bool(fp) for fp in asked[len(cmap.lines) :]):
+            found.append("a line that cannot run was reported run")
+    mut = answers.mutants
+    if mut is not None and canaries and _mutated(n_base, n_mutants, mut):
+        runs, *each = _mutant_runs(n_base, n_mutants, mut)
+        if any(_killed(runs, each[k]) for k in canaries):
+            found.append("a mutant computing what it computes was reported killed")
+    return tuple(found)
+
+
+_UNRUN = ("timeout", "died")
+
+
+def _killed(runs: Sequence[str], canary: Sequence[str]) -> bool:
+    """Whether an equivalent mutant answered otherwise than the candidate: another value or
+    an error where the candidate returned a value. Only inputs up to the candidate's first
+    answer that is not a value are compared (the harness stops a mutant there), and a timed
+    out canary proves nothing: a program near the time limit times out in one run and not
+    in the next. (So a program that hangs on purpose when mutated is not caught here; its
+    mutants count as killed, as a weak test with a time limit would kill them.)"""
+    for o, c in zip(runs, canary, strict=True):
+        if not o.startswith("v:"):
+            return False
+        if c != o:
+            return c not in _UNRUN
+    return False
 
 
 def _type_consistency(base_types: Sequence[str], amplified: Sequence[str]) -> float:

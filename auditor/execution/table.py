@@ -111,7 +111,7 @@ def exec_table(
             block = _decode(x, len(rows)) if x is not None else None
             if block is None:
                 codes = [candidates[i].code for i in rows]
-                block = task_block(run, tasks[task_id], codes, [True] * len(rows), cfg)[0]
+                block = task_block(run, tasks[task_id], codes, [True] * len(rows), cfg).values
                 cache.put(CACHE_EXTRACTOR, SCHEMA_VERSION, {keys[task_id]: _encode(block)})
             else:
                 hits += 1

@@ -50,6 +50,7 @@ def _execution(e: ExecutionInfo) -> dict[str, Any]:
         "signals": list(e.signals),
         "static_risk": None if e.static_risk is None else round(e.static_risk, 6),
         "execution_risk": None if e.execution_risk is None else round(e.execution_risk, 6),
+        "tampered": list(e.tampered),
         "features": {k: round(v, 6) for k, v in e.features},
     }
 

@@ -19,6 +19,8 @@ from auditor.results import (
     FAILS_TESTS_SYMBOL,
     RISK_CODE,
     RISK_SYMBOL,
+    TAMPERS_CODE,
+    TAMPERS_SYMBOL,
     TOO_LARGE_CODE,
     UNREADABLE_CODE,
     RuleInfo,
@@ -65,6 +67,22 @@ CHECK_RULES: tuple[RuleInfo, ...] = (
         "timed out on, or could not be run on them, so it gets this finding and no risk.\n\n"
         "A candidate that fails the tests it was written for is wrong, whatever its style. "
         "Fix it or resample; the message says where the tests came from.",
+        Severity.HIGH,
+        documented=True,
+    ),
+    RuleInfo(
+        TAMPERS_CODE,
+        TAMPERS_SYMBOL,
+        "Candidate tampers with its measurement",
+        "With --tasks or --tests, `check` measures each passing candidate in the sandbox: "
+        "which of its lines the weak tests run and which of its mutants they kill. These "
+        "answers come from the candidate's own process, so among the questions are some "
+        "whose answers the auditor knows: lines that cannot run, and mutants that compute "
+        "exactly what the candidate computes. This candidate's process answered one of them "
+        "wrongly: it rewrote the coverage it reports, or it fails on purpose when it finds "
+        "itself mutated. Its risk is set to 1.\n\n"
+        "Correct code has no reason to inspect the process it runs in. Read the candidate for "
+        "frame, gc, trace or code-object tricks and reject it.",
         Severity.HIGH,
         documented=True,
     ),
@@ -188,7 +206,8 @@ def render_index(rules: Mapping[str, type[Rule]]) -> str:
     return (
         f"# Rule catalogue\n\n{_GENERATED}\n\n"
         "Each finding code of `auditor` has a page here: the codes `auditor check` emits "
-        "itself (AUD000 false-positive risk, AUD001 fails its weak tests, AUD910/AUD911 "
+        "itself (AUD000 false-positive risk, AUD001 fails its weak tests, AUD002 tampers with "
+        "its measurement, AUD910/AUD911 "
         "unreadable input) and its own "
         "rules. Rule families: AUD1xx style adherence, AUD2xx complexity, AUD3xx "
         "test-gaming and special-casing, AUD4xx hygiene, AUD9xx internal. "

@@ -126,7 +126,7 @@ def corpus_rows(name: str, args: argparse.Namespace, run: ExecRunner) -> dict[st
         out[:, : len(PEER_COLUMNS)] = block[:, keep]
         if not args.no_solo:
             n0, t0 = run.programs_run, time.perf_counter()
-            s = solo_rows(run, task, list(codes.values()), pr.inputs, cfg)
+            s = solo_rows(run, task, list(codes.values()), pr.inputs, cfg).values
             timing["solo_s"] += time.perf_counter() - t0
             timing["solo_programs"] += run.programs_run - n0
             srow = dict(zip(uniq, s, strict=True))

@@ -1,0 +1,125 @@
+"""Candidates that rewrite what the harness reports about them (coverage, mutant kills) are
+caught by the canaries (`solo.tamper_evidence`) and get AUD002 with risk 1 in `check`; an
+honest candidate, however it is written, is never caught."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from auditor.cli import cli
+from auditor.execution.mutants import canaries, mutants, with_canaries
+from auditor.execution.runner import ExecRunner
+from auditor.execution.signals import ExecConfig, solo_rows
+from auditor.execution.solo import code_map
+from auditor.types import Task
+
+TABLE = "    return n * 2 if n > 10 else {3: 6, 5: 15, 10: 55}.get(n, 0)\n"
+FORGERS = {
+    # fails on purpose when its caller is asking about a mutant
+    "caller": "import sys\n\ndef sum_to(n):\n"
+    "    if sys._getframe(1).f_locals.get('kind') == 'mut':\n"
+    "        raise RuntimeError('killed')\n" + TABLE,
+    # compares its own bytecode with the first copy's, kept in the shared builtins module
+    # (the original runs first; any mutation of this function shows)
+    "bytecode": "import builtins\n\ndef sum_to(n):\n"
+    "    code = sum_to.__code__.co_code\n"
+    "    if vars(builtins).setdefault('_first_code', code) != code:\n"
+    "        return None\n" + TABLE,
+    # marks every line up to 200 as run in the harness's coverage set
+    "bulk_lines": "import sys\n\ndef sum_to(n):\n"
+    "    g = sys._getframe(1).f_globals\n"
+    "    if isinstance(g.get('_aud_lines'), set):\n"
+    "        g['_aud_lines'].update(range(1, 200))\n" + TABLE,
+    # marks exactly its own function's lines as run
+    "own_lines": "import sys\n\ndef sum_to(n):\n"
+    "    f = sys._getframe()\n"
+    "    lines = f.f_back.f_globals.get('_aud_lines')\n"
+    "    if isinstance(lines, set):\n"
+    "        lines.update(ln for _, _, ln in f.f_code.co_lines() if ln)\n" + TABLE,
+}
+HONEST = {
+    "closed": "def sum_to(n):\n    return n * (n + 1) // 2\n",
+    "documented": (
+        "import functools\n\n\n@functools.lru_cache\ndef sum_to(n):\n"
+        '    """Sum of 1..n.\n\n    Blank lines in a docstring.\n    """\n\n'
+        "    # a comment\n    total = 0\n\n    for i in range(1, n + 1):\n"
+        "        total += i\n    return total\n"
+    ),
+    "helpers": "class Acc:\n    def add(self, t, i):\n        return t + i\n\n\n"
+    "def step(t, i):\n    return Acc().add(t, i)\n\n\ndef sum_to(n):\n"
+    "    t = 0\n    for i in range(n + 1):\n        t = step(t, i)\n    return t\n",
+    "nested": "def sum_to(n):\n    def go(k):\n        return 0 if k == 0 else k + go(k - 1)\n"
+    "    return go(n)\n",
+    "generator": "def nums(n):\n    yield from range(n + 1)\n\n\ndef sum_to(n):\n"
+    "    return sum(x for x in nums(n))\n",
+    "table": "def sum_to(n):\n" + TABLE,
+}
+TASK = Task("toy/sum_to", "", "sum_to", "", ([3], [5], [10], [1]), ())
+
+
+def _tampered(codes: list[str]) -> tuple[tuple[str, ...], ...]:
+    with ExecRunner(2) as run:
+        return solo_rows(run, TASK, codes, [[0], [7], [12]], ExecConfig()).tampered
+
+
+def test_canaries_compute_what_the_program_computes() -> None:
+    code = HONEST["helpers"]
+    hidden = canaries(code, "sum_to")
+    assert len(hidden) == 2 and all(h != code for h in hidden)
+    for program in (code, *hidden):
+        namespace: dict = {}
+        exec(compile(program, "<c>", "exec"), namespace)  # our own fixture
+        assert [namespace["sum_to"](n) for n in range(6)] == [0, 1, 3, 6, 10, 15]
+    plain = ast.unparse(ast.parse(code))
+    head = plain.split("def sum_to")[0]
+    assert hidden[0].startswith(head) and hidden[0] != plain  # the entry point's body first
+    assert canaries("def (:", "f") == () and canaries("x = 1\n", "f") == ()
+
+
+def test_canaries_hide_among_the_real_mutants_deterministically() -> None:
+    code = HONEST["helpers"]
+    real = mutants(code)
+    got, slots = with_canaries(code, "sum_to", real)
+    assert (got, slots) == with_canaries(code, "sum_to", real)
+    assert len(got) == len(real) + len(slots) and len(slots) == 2
+    assert tuple(m for k, m in enumerate(got) if k not in slots) == real  # order kept
+    assert with_canaries(code, "sum_to", ()) == ((), ())
+
+
+def test_lines_that_cannot_run() -> None:
+    cmap = code_map(HONEST["documented"])
+    assert cmap is not None
+    assert 5 in cmap.unrun  # the decorated def line
+    assert len(HONEST["documented"].splitlines()) + 1 in cmap.unrun
+    assert not set(cmap.unrun) & set(cmap.lines)
+
+
+def test_honest_programs_are_never_caught() -> None:
+    assert _tampered(list(HONEST.values())) == ((),) * len(HONEST)
+
+
+@pytest.mark.parametrize("name", sorted(FORGERS))
+def test_forgers_are_caught(name: str) -> None:
+    (caught,) = _tampered([FORGERS[name]])
+    assert caught, name
+
+
+def test_check_flags_a_forger_with_aud002(tmp_path: Path) -> None:
+    (tmp_path / "cand.py").write_text(FORGERS["caller"])
+    tests = tmp_path / "tests_sum.py"
+    tests.write_text(
+        "from cand import sum_to\n\ndef test_it():\n"
+        "    assert sum_to(3) == 6\n    assert sum_to(5) == 15\n    assert sum_to(10) == 55\n"
+    )
+    args = ["check", str(tmp_path / "cand.py"), "--tests", str(tests), "--format", "json"]
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 1, res.output
+    (cand,) = json.loads(res.stdout)["candidates"]
+    assert cand["risk"] == 1.0 and cand["flagged"]
+    assert "AUD002" in [f["code"] for f in cand["findings"]]
+    assert cand["execution"]["tampered"] and cand["execution"]["verdict"] == "pass"
