@@ -8,13 +8,14 @@ import ast
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
 from auditor.cli import cli
 from auditor.execution.mutants import canaries, mutants, with_canaries
 from auditor.execution.runner import ExecRunner
-from auditor.execution.signals import ExecConfig, solo_rows
+from auditor.execution.signals import COLUMNS, PROPERTY_TAMPER, ExecConfig, solo_rows, task_block
 from auditor.execution.solo import code_map
 from auditor.types import Task
 
@@ -123,3 +124,27 @@ def test_check_flags_a_forger_with_aud002(tmp_path: Path) -> None:
     assert cand["risk"] == 1.0 and cand["flagged"]
     assert "AUD002" in [f["code"] for f in cand["findings"]]
     assert cand["execution"]["tampered"] and cand["execution"]["verdict"] == "pass"
+
+
+def test_a_program_rewriting_its_broken_properties_is_caught() -> None:
+    """The lookup table that also makes the property harness's predicate say "holds" for
+    everything would report no broken property; the canary every output breaks shows it,
+    and its cluster's share is left unmeasured rather than believed."""
+    from tests.test_properties import GOOD, LOOP, TABLE, TASK
+
+    forger = TABLE.replace(
+        "def running_max(xs):\n",
+        "import sys\n\ndef running_max(xs):\n"
+        "    g = sys._getframe(1).f_globals\n"
+        "    if '_aud_holds' in g:\n"
+        "        g['_aud_holds'] = lambda p, a, o: True\n",
+    )
+    codes = [GOOD, LOOP, forger, TABLE]  # one run per output cluster: the forger's
+    with ExecRunner(2) as run:
+        block = task_block(run, TASK, codes, [True] * len(codes), ExecConfig())
+        honest = task_block(run, TASK, [GOOD, LOOP, TABLE], [True] * 3, ExecConfig())
+    shares = block.values[:, COLUMNS.index("exec.prop_violations")]
+    assert shares[:2].tolist() == [0.0, 0.0] and np.isnan(shares[2:]).all()
+    assert [PROPERTY_TAMPER in t for t in block.tampered] == [False, False, True, False]
+    assert honest.values[2, COLUMNS.index("exec.prop_violations")] > 0.5
+    assert not any(honest.tampered)

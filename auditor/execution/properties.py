@@ -17,12 +17,17 @@ arguments and the output, so a cluster's members break the same ones).
 
 Everything runs in the sandbox: the library is part of a harness program, and only
 True/False/None and small counts cross back, decoded by fingerprinting the known vocabulary
-(as `auditor.execution.harness` does).
+(as `auditor.execution.harness` does). The count comes from the program's own process, so
+it carries a canary: among the mined properties the program is asked about is one no
+output keeps (its type is `ellipsis`; never mined, since no weak output has it), so every
+answer counts it; a count of 0 is a rewritten count (`Violations.tampered`).
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -32,6 +37,7 @@ from auditor.execution.harvest import Harvest
 from auditor.execution.runner import ExecRunner, Limits
 from auditor.sandbox._worker import fingerprint
 
+# The canary (session 15) changes no honest program's value: the schema stays (see harness).
 PROPERTIES_VERSION = "1"
 ENTRY = "__auditor_props__"
 COLUMNS = ("exec.prop_violations", "exec.prop_excess")
@@ -54,7 +60,8 @@ def _aud_seq(x):
 
 def _aud_library():
     P = {}
-    for T in ("bool", "int", "float", "str", "list", "tuple", "dict", "set", "NoneType"):
+    for T in ("bool", "int", "float", "str", "list", "tuple", "dict", "set", "NoneType",
+              "ellipsis"):
         P["type_" + T] = (lambda T: lambda a, o: type(o).__name__ == T)(T)
     P["nonneg"] = lambda a, o: o >= 0 if _aud_num(o) else None
     P["positive"] = lambda a, o: o > 0 if _aud_num(o) else None
@@ -157,8 +164,9 @@ def _names() -> tuple[str, ...]:
 
 
 NAMES = _names()
+CANARY = "type_ellipsis"  # broken by every plain-data output
 _TRUE = fingerprint(True)
-_COUNTS = {fingerprint(k): k for k in range(MAX_COUNT + 1)}
+_COUNTS = {fingerprint(k): k for k in range(MAX_COUNT + 2)}
 
 
 def program(code: str, entry_point: str, mined: Sequence[str] = ()) -> str:
@@ -206,6 +214,22 @@ def asserted_pairs(tests: Harvest) -> list[tuple[list[Any], Any]]:
     ]
 
 
+@dataclass(frozen=True)
+class Violations:
+    """Per code, the share of inputs on which its output breaks a mined property (NaN: not
+    measured), and whether the count its program reported skipped the canary (`tampered`,
+    for the program that ran; its cluster's shares are then NaN)."""
+
+    shares: np.ndarray
+    tampered: tuple[bool, ...]
+
+
+def _with_canary(mined: Sequence[str], seed: str) -> tuple[str, ...]:
+    """`mined` with CANARY at a place drawn from `seed` (not always last)."""
+    at = random.Random(f"canary/{seed}").randrange(len(mined) + 1)
+    return (*mined[:at], CANARY, *mined[at:])
+
+
 def violation_shares(
     run: ExecRunner,
     task_id: str,
@@ -215,29 +239,32 @@ def violation_shares(
     inputs: Sequence[Sequence[Any]],
     mined: Sequence[str],
     limits: Limits | None = None,
-) -> np.ndarray:
+) -> Violations:
     """Per code, the share of `inputs` on which its output breaks some `mined` property
     (inputs on which it raised or timed out do not count); one run per distinct vector."""
     out = np.full(len(codes), np.nan)
+    tampered = [False] * len(codes)
     if not mined or not inputs:
-        return out
+        return Violations(out, tuple(tampered))
     first: dict[Vector, int] = {}
     for i, v in enumerate(vectors):
         if v is not None:
             first.setdefault(v, i)
-    reps = list(first.values())
     queries = [["breaks", *a] for a in inputs]
-    progs = [(program(codes[i], entry_point, mined), queries) for i in reps]
+    asked = {i: _with_canary(mined, codes[i]) for i in first.values()}
+    progs = [(program(codes[i], entry_point, asked[i]), queries) for i in first.values()]
     got = run.run_each("harness", f"props:{task_id}", ENTRY, progs, limits)
     share: dict[Vector, float] = {}
-    for (v, _), vec in zip(first.items(), got, strict=True):
+    for (v, i), vec in zip(first.items(), got, strict=True):
         counts = [] if vec is None else [_COUNTS[f] for f in vec if f in _COUNTS]
-        if counts:
-            share[v] = float(np.mean([c > 0 for c in counts]))
+        if 0 in counts:  # the canary is broken on every input: the count was rewritten
+            tampered[i] = True
+        elif counts:
+            share[v] = float(np.mean([c > 1 for c in counts]))
     for i, v in enumerate(vectors):
         if v is not None and v in share:
             out[i] = share[v]
-    return out
+    return Violations(out, tuple(tampered))
 
 
 def excess(shares: np.ndarray, peers: Sequence[bool]) -> np.ndarray:

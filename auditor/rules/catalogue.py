@@ -75,12 +75,13 @@ CHECK_RULES: tuple[RuleInfo, ...] = (
         TAMPERS_SYMBOL,
         "Candidate tampers with its measurement",
         "With --tasks or --tests, `check` measures each passing candidate in the sandbox: "
-        "which of its lines the weak tests run and which of its mutants they kill. These "
-        "answers come from the candidate's own process, so among the questions are some "
-        "whose answers the auditor knows: lines that cannot run, and mutants that compute "
-        "exactly what the candidate computes. This candidate's process answered one of them "
-        "wrongly: it rewrote the coverage it reports, or it fails on purpose when it finds "
-        "itself mutated. Its risk is set to 1.\n\n"
+        "which of its lines the weak tests run, which of its mutants they kill, and how "
+        "often its outputs break the properties of the weak tests. These answers come from "
+        "the candidate's own process, so among the questions are some whose answers the "
+        "auditor knows: lines that cannot run, mutants that compute exactly what the "
+        "candidate computes, a property every output breaks. This candidate's process "
+        "answered one of them wrongly: it rewrote what it reports, or it fails on purpose "
+        "when it finds itself mutated. Its risk is set to 1.\n\n"
         "Correct code has no reason to inspect the process it runs in. Read the candidate for "
         "frame, gc, trace or code-object tricks and reject it.",
         Severity.HIGH,
