@@ -293,9 +293,9 @@ def solo_rows(
     mut = iter(run.run_each("harness", hid, ENTRY, mut_jobs, cfg.mutant_limits))
     for (i, p), c in zip(ready, cov, strict=True):
         answers = solo.Answers(c, next(mut) if p.n_mutants else None)
-        args = (p.cmap, len(base_d), p.n_mutants, len(amp_d), answers)
-        out[i] = solo.solo_features(*args, canaries=p.slots)
-        tampered[i] = solo.tamper_evidence(*args, canaries=p.slots)
+        asked = solo.Asked(p.cmap, len(base_d), p.n_mutants, len(amp_d), p.slots)
+        out[i] = solo.solo_features(asked, answers)
+        tampered[i] = solo.tamper_evidence(asked, answers)
     return SoloRows(out, tuple(tampered))
 
 

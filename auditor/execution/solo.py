@@ -115,34 +115,42 @@ class Answers:
     mutants: Sequence[str] | None
 
 
-def _covered(cmap: CodeMap, n_base: int, n_amplified: int, cov: Sequence[str] | None) -> bool:
-    return cov is not None and len(cov) == 2 * n_base + len(cmap.asked) + n_amplified
+@dataclass(frozen=True)
+class Asked:
+    """What the harness was asked about one candidate: its code map's lines, `n_base` weak
+    inputs, `n_amplified` generated ones, `n_mutants` mutants (the equivalent ones, the
+    canaries, at `canaries`)."""
+
+    cmap: CodeMap
+    n_base: int
+    n_mutants: int
+    n_amplified: int
+    canaries: tuple[int, ...] = ()
+
+    def coverage(self, answers: Answers) -> Sequence[str] | None:
+        """The coverage job's answers, None unless complete."""
+        cov = answers.coverage
+        want = 2 * self.n_base + len(self.cmap.asked) + self.n_amplified
+        return cov if cov is not None and len(cov) == want else None
+
+    def mutant_runs(self, answers: Answers) -> list[tuple[str, ...]] | None:
+        """Each mutant's answers on the weak inputs, the candidate's first (None unless the
+        mutant job ran completely)."""
+        mut, n, k = answers.mutants, self.n_base, self.n_mutants
+        if not (n and k) or mut is None or len(mut) != n * (1 + k):
+            return None
+        return [tuple(mut[j * n : (j + 1) * n]) for j in range(1 + k)]
 
 
-def _mutated(n_base: int, n_mutants: int, mut: Sequence[str] | None) -> bool:
-    return bool(n_mutants and n_base and mut is not None and len(mut) == n_base * (1 + n_mutants))
-
-
-def _mutant_runs(n_base: int, n_mutants: int, mut: Sequence[str]) -> list[tuple[str, ...]]:
-    """Each mutant's answers on the weak inputs (the first block is the candidate's)."""
-    return [tuple(mut[k * n_base : (k + 1) * n_base]) for k in range(1 + n_mutants)]
-
-
-def solo_features(
-    cmap: CodeMap,
-    n_base: int,
-    n_mutants: int,
-    n_amplified: int,
-    answers: Answers,
-    canaries: Sequence[int] = (),
-) -> np.ndarray:
-    """One row of COLUMNS from the harness answers (NaN where a job could not run).
-    `n_mutants` mutants ran, those at `canaries` being the equivalent ones."""
+def solo_features(asked: Asked, answers: Answers) -> np.ndarray:
+    """One row of COLUMNS from the harness answers (NaN where a job could not run); the
+    canaries count in no column."""
     out = np.full(len(COLUMNS), np.nan)
     col = {c: k for k, c in enumerate(COLUMNS)}
+    cmap, n_base, n_amplified = asked.cmap, asked.n_base, asked.n_amplified
     n_lines, n_asked = len(cmap.lines), len(cmap.asked)
-    cov = answers.coverage
-    if cov is not None and _covered(cmap, n_base, n_amplified, cov):
+    cov = asked.coverage(answers)
+    if cov is not None:
         hit = cov[n_base : n_base + n_lines]
         base_types, amp = cov[n_base + n_asked : 2 * n_base + n_asked], cov[2 * n_base + n_asked :]
         executed = {line for line, fp in zip(cmap.lines, hit, strict=True) if decode_bool(fp)}
@@ -155,36 +163,26 @@ def solo_features(
             timeouts = [f in ("timeout", "died") for f in amp]
             out[col["exec.timeout_rate"]] = float(np.mean(timeouts))
             out[col["exec.type_consistency"]] = _type_consistency(base_types, amp)
-    mut = answers.mutants
-    out[col["exec.n_mutants"]] = n_mutants - len(canaries)
-    if mut is not None and _mutated(n_base, n_mutants, mut) and n_mutants > len(canaries):
-        runs, *each = _mutant_runs(n_base, n_mutants, mut)
-        same = [m == runs for k, m in enumerate(each) if k not in canaries]
+    out[col["exec.n_mutants"]] = asked.n_mutants - len(asked.canaries)
+    runs = asked.mutant_runs(answers)
+    if runs is not None and asked.n_mutants > len(asked.canaries):
+        same = [m == runs[0] for k, m in enumerate(runs[1:]) if k not in asked.canaries]
         out[col["exec.mutant_survival"]] = float(np.mean(same))
     return out
 
 
-def tamper_evidence(
-    cmap: CodeMap,
-    n_base: int,
-    n_mutants: int,
-    n_amplified: int,
-    answers: Answers,
-    canaries: Sequence[int] = (),
-) -> tuple[str, ...]:
+def tamper_evidence(asked: Asked, answers: Answers) -> tuple[str, ...]:
     """What the canaries caught (empty: nothing): a line that cannot run reported run, an
     equivalent mutant giving other answers than the candidate on the weak inputs."""
     found = []
-    cov = answers.coverage
-    if cov is not None and _covered(cmap, n_base, n_amplified, cov):
-        asked = cov[n_base : n_base + len(cmap.asked)]
-        if any(decode_bool(fp) for fp in asked[len(cmap.lines) :]):
+    cov = asked.coverage(answers)
+    if cov is not None:
+        lines = cov[asked.n_base : asked.n_base + len(asked.cmap.asked)]
+        if any(decode_bool(fp) for fp in lines[len(asked.cmap.lines) :]):
             found.append("a line that cannot run was reported run")
-    mut = answers.mutants
-    if mut is not None and canaries and _mutated(n_base, n_mutants, mut):
-        runs, *each = _mutant_runs(n_base, n_mutants, mut)
-        if any(_killed(runs, each[k]) for k in canaries):
-            found.append("a mutant computing what it computes was reported killed")
+    runs = asked.mutant_runs(answers)
+    if runs is not None and any(_killed(runs[0], runs[1 + k]) for k in asked.canaries):
+        found.append("a mutant computing what it computes was reported killed")
     return tuple(found)
 
 
