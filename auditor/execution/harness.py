@@ -134,6 +134,17 @@ def mutant_queries(base: Sequence[Sequence[Any]], n_mutants: int) -> list[list[A
     return out
 
 
+def hang_queries(
+    base: Sequence[Sequence[Any]], suspects: Sequence[tuple[int, int]]
+) -> list[list[Any]]:
+    """Per (mutant, weak input) suspect: the candidate's run on that input, then the
+    mutant's (`solo.hang_suspects`, `solo.hung`)."""
+    out: list[list[Any]] = []
+    for k, i in suspects:
+        out += [["run", i, *base[i]], ["mut", k, i, *base[i]]]
+    return out
+
+
 _TRUE, _FALSE = fingerprint(True), fingerprint(False)
 _TYPES: Mapping[str, str] = {fingerprint(name): name for name in TYPE_NAMES}
 

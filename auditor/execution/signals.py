@@ -23,7 +23,13 @@ from auditor.behavior.agreement import is_crash
 from auditor.execution import consensus, properties, solo
 from auditor.execution.amplify import Budget, amplify, guided, wide
 from auditor.execution.consensus import Vector, consensus_features, splitting_inputs
-from auditor.execution.harness import ENTRY, coverage_queries, harness_program, mutant_queries
+from auditor.execution.harness import (
+    ENTRY,
+    coverage_queries,
+    hang_queries,
+    harness_program,
+    mutant_queries,
+)
 from auditor.execution.harvest import Harvest
 from auditor.execution.mutants import mutants, with_canaries
 from auditor.execution.runner import ExecRunner, Limits
@@ -291,12 +297,34 @@ def solo_rows(
     cov = run.run_each("harness", hid, ENTRY, cov_jobs, cfg.harness_limits)
     mut_jobs = [(p.program, mutant_queries(base_d, p.n_mutants)) for _, p in ready if p.n_mutants]
     mut = iter(run.run_each("harness", hid, ENTRY, mut_jobs, cfg.mutant_limits))
+    suspects: dict[int, tuple[tuple[int, int], ...]] = {}
     for (i, p), c in zip(ready, cov, strict=True):
         answers = solo.Answers(c, next(mut) if p.n_mutants else None)
         asked = solo.Asked(p.cmap, len(base_d), p.n_mutants, len(amp_d), p.slots)
         out[i] = solo.solo_features(asked, answers)
         tampered[i] = solo.tamper_evidence(asked, answers)
+        suspects[i] = solo.hang_suspects(asked, answers)
+    _ask_again(run, hid, base_d, {i: p for i, p in ready}, suspects, tampered, cfg)
     return SoloRows(out, tuple(tampered))
+
+
+def _ask_again(
+    run: ExecRunner,
+    hid: str,
+    base: Sequence[Any],
+    plans: dict[int, _Plan],
+    suspects: dict[int, tuple[tuple[int, int], ...]],
+    tampered: list[tuple[str, ...]],
+    cfg: ExecConfig,
+) -> None:
+    """Canaries that timed out where the candidate did not, asked again (with the
+    candidate) under the harness's longer limit: one that hangs again is tampering."""
+    todo = [i for i, s in suspects.items() if s]
+    jobs = [(plans[i].program, hang_queries(base, suspects[i])) for i in todo]
+    got = run.run_each("harness", hid, ENTRY, jobs, cfg.harness_limits) if jobs else []
+    for i, answers in zip(todo, got, strict=True):
+        if solo.hung(answers, len(suspects[i])):
+            tampered[i] = (*tampered[i], solo.HUNG)
 
 
 PROPERTY_TAMPER = "its count of broken properties left out one that every output breaks"

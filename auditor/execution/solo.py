@@ -187,21 +187,47 @@ def tamper_evidence(asked: Asked, answers: Answers) -> tuple[str, ...]:
 
 
 _UNRUN = ("timeout", "died")
+HUNG = "a mutant computing what it computes hung where it did not"
+
+
+def _first_difference(runs: Sequence[str], canary: Sequence[str]) -> int | None:
+    """The first weak input on which an equivalent mutant answered otherwise than the
+    candidate, among those up to the candidate's first answer that is not a value (the
+    harness stops a mutant there); None if there is none."""
+    for j, (o, c) in enumerate(zip(runs, canary, strict=True)):
+        if not o.startswith("v:"):
+            return None
+        if c != o:
+            return j
+    return None
 
 
 def _killed(runs: Sequence[str], canary: Sequence[str]) -> bool:
-    """Whether an equivalent mutant answered otherwise than the candidate: another value or
-    an error where the candidate returned a value. Only inputs up to the candidate's first
-    answer that is not a value are compared (the harness stops a mutant there), and a timed
-    out canary proves nothing: a program near the time limit times out in one run and not
-    in the next. (So a program that hangs on purpose when mutated is not caught here; its
-    mutants count as killed, as a weak test with a time limit would kill them.)"""
-    for o, c in zip(runs, canary, strict=True):
-        if not o.startswith("v:"):
-            return False
-        if c != o:
-            return c not in _UNRUN
-    return False
+    """Whether an equivalent mutant gave another value or an error where the candidate
+    gave a value. A timeout proves nothing here (a program near the time limit times out in
+    one run and not in the next): `hang_suspects` has it asked again."""
+    j = _first_difference(runs, canary)
+    return j is not None and canary[j] not in _UNRUN
+
+
+def hang_suspects(asked: Asked, answers: Answers) -> tuple[tuple[int, int], ...]:
+    """(canary, weak input) pairs where a canary timed out on an input the candidate
+    answered with a value: `harness.hang_queries` asks them again under a 6 times longer
+    limit, and `hung` reads the answers."""
+    runs = asked.mutant_runs(answers)
+    if runs is None:
+        return ()
+    found = ((k, _first_difference(runs[0], runs[1 + k])) for k in asked.canaries)
+    return tuple((k, j) for k, j in found if j is not None and runs[1 + k][j] == "timeout")
+
+
+def hung(answers: Sequence[str] | None, n_suspects: int) -> bool:
+    """Whether, asked again, a canary timed out where the candidate gave a value (answers
+    in `harness.hang_queries` order: the candidate's, then the canary's, per suspect)."""
+    if answers is None or len(answers) != 2 * n_suspects:
+        return False
+    pairs = zip(answers[::2], answers[1::2], strict=True)
+    return any(o.startswith("v:") and c == "timeout" for o, c in pairs)
 
 
 def _type_consistency(base_types: Sequence[str], amplified: Sequence[str]) -> float:
