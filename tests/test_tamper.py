@@ -16,7 +16,9 @@ from auditor.cli import cli
 from auditor.execution.mutants import canaries, mutants, with_canaries
 from auditor.execution.runner import ExecRunner
 from auditor.execution.signals import COLUMNS, PROPERTY_TAMPER, ExecConfig, solo_rows, task_block
-from auditor.execution.solo import code_map
+from auditor.execution.solo import HUNG, code_map
+from auditor.parse import parse
+from auditor.rules import check_rules
 from auditor.types import Task
 
 TABLE = "    return n * 2 if n > 10 else {3: 6, 5: 15, 10: 55}.get(n, 0)\n"
@@ -25,6 +27,10 @@ FORGERS = {
     "caller": "import sys\n\ndef sum_to(n):\n"
     "    if sys._getframe(1).f_locals.get('kind') == 'mut':\n"
     "        raise RuntimeError('killed')\n" + TABLE,
+    # hangs when its caller is asking about a mutant (a hanging mutant counts as killed)
+    "hangs": "import sys\n\ndef sum_to(n):\n"
+    "    while sys._getframe(1).f_locals.get('kind') == 'mut':\n"
+    "        pass\n" + TABLE,
     # compares its own bytecode with the first copy's, kept in the shared builtins module
     # (the original runs first; any mutation of this function shows)
     "bytecode": "import builtins\n\ndef sum_to(n):\n"
@@ -108,6 +114,7 @@ def test_honest_programs_are_never_caught() -> None:
 def test_forgers_are_caught(name: str) -> None:
     (caught,) = _tampered([FORGERS[name]])
     assert caught, name
+    assert (HUNG in caught) == (name == "hangs")  # a canary's first timeout is asked again
 
 
 def test_check_flags_a_forger_with_aud002(tmp_path: Path) -> None:
@@ -148,3 +155,11 @@ def test_a_program_rewriting_its_broken_properties_is_caught() -> None:
     assert [PROPERTY_TAMPER in t for t in block.tampered] == [False, False, True, False]
     assert honest.values[2, COLUMNS.index("exec.prop_violations")] > 0.5
     assert not any(honest.tampered)
+
+
+@pytest.mark.parametrize("name", sorted(FORGERS))
+def test_forgers_are_flagged_without_running_them(name: str) -> None:
+    """AUD307 reads the same attempts statically (none of the honest programs trips it)."""
+    assert "AUD307" in [f.code for f in check_rules(parse(FORGERS[name]))]
+    for honest in HONEST.values():
+        assert "AUD307" not in [f.code for f in check_rules(parse(honest))]

@@ -800,3 +800,146 @@ class TypeCheckReturnsLiteral(_GamingRule):
                 f"returns {returned!r} based on the type of '{param}'",
                 confidence=Confidence.LOW,
             )
+
+
+# Attributes that reach frames, code objects or other modules' globals: what a program uses
+# to read or rewrite the process measuring it, never what a function of its inputs needs.
+_INTERPRETER_ATTRS = frozenset(
+    {
+        "f_back", "f_globals", "f_locals", "f_builtins", "f_code", "f_trace",
+        "tb_frame", "gi_frame", "cr_frame", "ag_frame",
+        "co_code", "co_lines", "co_consts", "co_filename",
+        "__code__", "__globals__", "__closure__", "__subclasses__", "__builtins__",
+    }
+)  # fmt: skip
+_INTERPRETER_CALLS = frozenset(
+    {
+        "sys._getframe", "sys._current_frames", "sys.settrace", "sys.setprofile",
+        "sys.gettrace", "sys.getprofile", "threading.settrace", "threading.setprofile",
+        "gc.get_objects", "gc.get_referrers", "gc.get_referents",
+        "inspect.currentframe", "inspect.stack", "inspect.getouterframes", "inspect.trace",
+        "ctypes.pythonapi", "ctypes.cast", "sys.modules",
+    }
+)  # fmt: skip
+_INTERPRETER_MODULES = frozenset({"ctypes", "_ctypes"})
+_ATTRIBUTE_CALLS = frozenset({"getattr", "setattr", "hasattr", "delattr"})
+
+
+def _dotted(node: cst.BaseExpression) -> str | None:
+    """`a.b.c` for a chain of names, else None."""
+    parts: list[str] = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if not isinstance(node, cst.Name):
+        return None
+    return ".".join([node.value, *reversed(parts)])
+
+
+class InspectsItsProcess(_GamingRule):
+    """## What it does
+    Checks for code that reaches into the interpreter running it: frames
+    (`sys._getframe`, `inspect.currentframe`, `.f_back`, `.f_globals`, a traceback's or
+    generator's frame, also through `getattr` with the name as a string), code objects
+    (`__code__`, `co_code`), tracing hooks (`sys.settrace`), the garbage collector's view
+    of every object (`gc.get_objects`), `sys.modules`, or `ctypes` (the interpreter's C
+    API).
+
+    ## Why is this bad?
+    A function computing an answer from its arguments has no use for its caller's frame,
+    its own bytecode or every object alive in the process. Code that does is reading or
+    rewriting whatever runs and measures it: a test harness's expected values, a coverage
+    set, a timer, or a check of whether it has been mutated. Such a program is written to
+    pass a verifier, not to be right; `auditor check` also catches some of these attempts
+    at run time (AUD002).
+
+    ## Example
+    ```python
+    import sys
+
+    def is_sorted(xs):
+        expected = sys._getframe(1).f_locals.get("expected")
+        return expected if expected is not None else xs == sorted(xs)
+    ```
+
+    Use instead:
+    ```python
+    def is_sorted(xs):
+        return all(a <= b for a, b in zip(xs, xs[1:]))
+    ```
+    """
+
+    CODE = "AUD307"
+    SYMBOL = "inspects-its-process"
+    MESSAGE = "reaches into the interpreter running it (frames, code objects, tracing, gc)"
+    SEVERITY = Severity.HIGH
+    CONFIDENCE = Confidence.HIGH
+    FAMILY = Family.GAMING
+    VALID = (
+        Valid("import sys\n\nsys.setrecursionlimit(10000)\n\ndef f(n):\n    return n\n"),
+        Valid("import gc\n\ndef f(xs):\n    gc.collect()\n    return sorted(xs)\n"),
+        Valid("import inspect\n\ndef f(g):\n    return inspect.isfunction(g)\n"),
+        Valid("def f(record):\n    return record.code + record.back\n"),
+        Valid("def f(x):\n    return getattr(x, 'real', 0)\n"),
+    )
+    INVALID = (
+        Invalid("import sys\n\ndef f(x):\n    return sys._getframe(1).f_locals['y']\n", 4),
+        Invalid("def f(x):\n    return f.__code__.co_code\n", 2),
+        Invalid("import gc\n\ndef f(x):\n    return len(gc.get_objects())\n", 4),
+        Invalid(
+            "def f(x):\n    try:\n        raise ValueError\n    except ValueError as e:\n"
+            "        return e.__traceback__.tb_frame\n",
+            5,
+        ),
+        Invalid("from sys import settrace\n\ndef f(x):\n    return x\n", 1),
+        Invalid("def f(x, g):\n    return getattr(g, 'gi_frame')\n", 2),
+        Invalid("import ctypes\n\ndef f(x):\n    return x\n", 1),
+    )
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self._open = 0  # reported attribute chains being visited: one finding per chain
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if self._open:
+            self._open += 1
+            return
+        name = _dotted(node)
+        if node.attr.value in _INTERPRETER_ATTRS:
+            self.report(node, f"reads '{node.attr.value}', a part of the running interpreter")
+        elif name in _INTERPRETER_CALLS:
+            self.report(node, f"uses '{name}', which reaches into the running interpreter")
+        else:
+            return
+        self._open = 1
+
+    def leave_Attribute(self, original_node: cst.Attribute) -> None:
+        self._open = max(0, self._open - 1)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        """`getattr(x, "f_back")`: the same attributes, named by a string."""
+        name = _dotted(node.func)
+        if name not in _ATTRIBUTE_CALLS or len(node.args) < 2:
+            return
+        attr = node.args[1].value
+        if isinstance(attr, cst.SimpleString) and attr.evaluated_value in _INTERPRETER_ATTRS:
+            self.report(node, f"reads '{attr.evaluated_value}', a part of the running interpreter")
+
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            if alias.evaluated_name.split(".")[0] in _INTERPRETER_MODULES:
+                self.report(node, f"imports '{alias.evaluated_name}', the interpreter's C API")
+                return
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        module = _dotted(node.module) if node.module is not None else None
+        if module is None or isinstance(node.names, cst.ImportStar):
+            return
+        if module.split(".")[0] in _INTERPRETER_MODULES:
+            self.report(node, f"imports from '{module}', the interpreter's C API")
+            return
+        for alias in node.names:
+            name = f"{module}.{alias.evaluated_name}"
+            if name in _INTERPRETER_CALLS:
+                self.report(node, f"imports '{name}', which reaches into the running interpreter")
+                return
