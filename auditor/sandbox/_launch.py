@@ -101,6 +101,9 @@ def bwrap_argv(bwrap: str, cfg: dict[str, Any], staging: Staging | None, fd: int
         argv += ["--ro-bind", at(os.path.join(HERE, name)), f"{INSIDE}/{name}"]
     argv += ["--proc", "/proc", "--dev", "/dev", "--size", str(16 << 20), "--tmpfs", "/tmp"]
     argv += ["--size", str(1 << 20), "--tmpfs", "/dev/shm", "--chdir", "/"]
+    # Everything else read-only: the root and /dev are tmpfs every job of this zygote shares
+    # (a file one program left there, a module first on the import path, reached the next)
+    argv += ["--remount-ro", "/dev", "--remount-ro", "/"]
     argv += ["--cap-drop", "ALL", "--die-with-parent", "--new-session"]
     exe = os.path.realpath(sys.executable)
     return [*argv, "--", exe, "-S", "-s", "-P", f"{INSIDE}/_zygote.py", str(fd)]
