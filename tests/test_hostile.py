@@ -133,6 +133,8 @@ FORGERS = [
     "reference_in_memory",
     "forged_frames",
     "deep_output",
+    "timer_off",
+    "restart_phase",
 ]
 
 

@@ -35,6 +35,7 @@ import ctypes
 import faulthandler
 import io
 import json
+import math
 import os
 import resource
 import select
@@ -56,6 +57,9 @@ FRAME_CAP = 256 << 20  # one output
 REPORT_CAP = 1 << 30  # everything one job may report
 CHILD_KINDS = frozenset(b"SVETLDCR")
 COALESCE_S, COALESCE_BYTES = 0.0005, 1 << 16
+# The monitor's own cap on one input, over the child's per-input timer (which a program can
+# switch off): twice the limit plus half a second, in the request's clock.
+ITEM_FACTOR, ITEM_GRACE_S = 2.0, 0.5
 
 _LIBC = ctypes.CDLL(None, use_errno=True)
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID = 0x00020000, 0x10000000, 0x20000000
@@ -618,6 +622,9 @@ class _Watch:
         self.deadline = self.t0 + setup_s
         self.cpu_cap = self.cpu0 = self.phase_end = self.cpu_checked = 0.0
         self.phase: dict | None = None
+        self.started = -1  # the last phase started: each starts once, in order
+        self.items = self.items_checked = 0  # inputs answered in the phase; at the last check
+        self.item_cpu0 = 0.0  # the tree's CPU seconds when the current input began
         self.total = 0
         self.killed = ""
 
@@ -629,30 +636,55 @@ class _Watch:
             self.killed = "garbage"
         elif size > FRAME_CAP or self.total > REPORT_CAP:
             self.killed = "flood"
-        elif kind == ord("S") and arg < len(self.req["phases"]):
-            self.phase = self.req["phases"][arg]
-            if self.cpu_clock:
-                self.cpu_cap, self.cpu0 = self.phase["cap"], _tree_cpu_seconds(self.pid)
-            self.phase_end = self.deadline = now + self.phase["wall"]
-            self._next_item(now)
+        elif kind == ord("S"):
+            self._start(arg, now)
         elif kind == ord("D"):
             self.phase = None
             self.deadline = now + self.setup_s
         elif kind in b"VET" and self.phase is not None:
+            self.items += 1
             self._next_item(now)
 
-    def _next_item(self, now: float) -> None:
-        """Probes also cap the wall time of each input."""
+    def _start(self, p: int, now: float) -> None:
+        """Phase `p` begins. A phase started again or out of order is a forged frame (it
+        would reset the caps: a program re-announcing its phase ran unbounded)."""
+        if not self.started < p < len(self.req["phases"]):
+            self.killed = "garbage"
+            return
+        self.started, self.phase = p, self.req["phases"][p]
+        self.items = self.items_checked = 0
+        if self.cpu_clock:
+            self.cpu_cap, self.cpu0 = self.phase["cap"], _tree_cpu_seconds(self.pid)
+            self.item_cpu0 = self.cpu0
+        self.phase_end = self.deadline = now + self.phase["wall"]
+        self._next_item(now)
+
+    def _item_cap(self) -> float:
+        """The monitor's cap on the current input of a candidate (references run without a
+        per-input timer; probes have `item_wall`). None (inf) on a phase's first input: it
+        shares the program's load, which only the phase cap bounds, as in EvalPlus."""
         assert self.phase is not None
-        if self.phase.get("item_wall"):
-            self.deadline = min(self.phase_end, now + self.phase["item_wall"])
+        limits = self.phase.get("limits", ())
+        if self.req["mode"] != "cand" or not 1 <= self.items < len(limits):
+            return math.inf
+        return ITEM_FACTOR * limits[self.items] + ITEM_GRACE_S
+
+    def _next_item(self, now: float) -> None:
+        """Each input's wall time is capped: probes' by `item_wall`, a candidate's under the
+        wall clock by the item cap (under the CPU clock `_cpu_over` caps its CPU seconds)."""
+        assert self.phase is not None
+        wall = self.phase.get("item_wall") or (math.inf if self.cpu_clock else self._item_cap())
+        self.deadline = min(self.phase_end, now + wall)
 
     def _cpu_over(self, now: float) -> bool:
         """At most every 0.1 s (walking the tree costs /proc reads)."""
         if now - self.cpu_checked < 0.1:
             return False
         self.cpu_checked = now
-        return _tree_cpu_seconds(self.pid) - self.cpu0 > self.cpu_cap
+        cpu = _tree_cpu_seconds(self.pid)
+        if self.items != self.items_checked:  # an input was answered since: the next began
+            self.items_checked, self.item_cpu0 = self.items, cpu
+        return cpu - self.cpu0 > self.cpu_cap or cpu - self.item_cpu0 > self._item_cap()
 
     def wait_s(self) -> float:
         """How long to wait for the next bytes; 0 once a cap is exceeded (sets `killed`)."""
