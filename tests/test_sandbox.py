@@ -295,6 +295,33 @@ def test_mbpp_set_equality_and_input_decoding(runner: LocalRunner) -> None:
     assert [outcome(r) for r in res] == [Outcome.PASS, Outcome.PASS, Outcome.FAIL]
 
 
+def test_standard_dict_subclasses_compare_as_dicts(runner: LocalRunner) -> None:
+    """Mbpp/88's reference returns a Counter: it and a plain dict are equal, as in EvalPlus
+    (it crossed as an opaque object, which failed every candidate); a class of the program's
+    own stays opaque, whatever its `__eq__` says."""
+    spec = TaskSpec(
+        task_id="Mbpp/88",
+        dataset="mbpp",
+        entry_point="freq_count",
+        reference="import collections\ndef freq_count(xs):\n    return collections.Counter(xs)\n",
+        base_input=([[1, 1, 2]],),
+        plus_input=([[3, 3, 3, 4]],),
+    )
+    plain = "def freq_count(xs):\n    return {x: xs.count(x) for x in xs}\n"
+    default = (
+        "from collections import defaultdict\n"
+        "def freq_count(xs):\n    d = defaultdict(int)\n    for x in xs:\n        d[x] += 1\n"
+        "    return d\n"
+    )
+    own = (
+        "class D(dict):\n    def __eq__(self, other):\n        return True\n"
+        "def freq_count(xs):\n    return D()\n"
+    )
+    wrong = "def freq_count(xs):\n    return {x: 1 for x in xs}\n"
+    res = run(runner, spec, plain, default, own, wrong)
+    assert [outcome(r) for r in res] == [Outcome.PASS, Outcome.PASS, Outcome.FAIL, Outcome.FAIL]
+
+
 def test_reference_time_scales_limits(runner: LocalRunner) -> None:
     spec = TaskSpec(
         task_id="HumanEval/9003",

@@ -3,7 +3,9 @@
 A value becomes a JSON document in which JSON objects only ever appear as one-key type tags:
 plain lists, str, bool, None, floats (NaN and +-Infinity included) and ints up to ~3000 digits
 are native JSON; tuples, sets, frozensets, dicts (any hashable keys), bytes, bytearray,
-complex, big ints and numpy arrays/scalars (numeric and bool dtypes) are tagged. Anything
+complex, big ints and numpy arrays/scalars (numeric and bool dtypes) are tagged; the
+standard library's `Counter`, `defaultdict` and `OrderedDict` cross as the dicts they
+compare equal to (references return them: MBPP+'s Mbpp/88 returns a `Counter`). Anything
 else, subclasses of the plain types included, is "opaque": only its type name crosses, and
 the worker counts such an output as a failure (an object's `__eq__` is never consulted).
 
@@ -15,6 +17,7 @@ worker (to decode outputs): it must stay small and stdlib only.
 
 from __future__ import annotations
 
+import collections
 import json
 import sys
 from typing import Any
@@ -24,6 +27,9 @@ _NATIVE_INT_BITS = 9000  # json writes ints below this as decimal, larger ones a
 _HEX_CAP = 1 << 20  # hex digits of one big int the decoder accepts
 _SEP = (",", ":")
 _SCALARS = frozenset({int, float, str, bool, type(None)})
+# Taken before any program runs (a program may rebind the module's names); their items are
+# read with dict's own method, whatever the class was patched with.
+_COUNTER, _DEFAULT, _ORDERED = collections.Counter, collections.defaultdict, collections.OrderedDict
 
 
 class Opaque:
@@ -70,8 +76,9 @@ def _tree(x: Any, depth: int = 0, fast: bool = True) -> Any:
         return {"t": [_tree(v, depth + 1, fast) for v in x]}
     if t is set or t is frozenset:
         return {"s" if t is set else "f": [_tree(v, depth + 1, fast) for v in x]}
-    if t is dict:
-        return {"d": [[_tree(k, depth + 1, fast), _tree(v, depth + 1, fast)] for k, v in x.items()]}
+    if t is dict or t is _COUNTER or t is _DEFAULT or t is _ORDERED:  # identity: no __eq__
+        items = dict.items(x)
+        return {"d": [[_tree(k, depth + 1, fast), _tree(v, depth + 1, fast)] for k, v in items]}
     if t is bytes or t is bytearray:
         return {"b" if t is bytes else "ba": x.hex()}
     if t is complex:
