@@ -130,9 +130,17 @@ def find_pyproject(start: Path) -> Path | None:
     start = start.absolute()
     for directory in (start, *start.parents) if start.is_dir() else start.parents:
         candidate = directory / "pyproject.toml"
-        if candidate.is_file() and "auditor" in _read_toml(candidate).get("tool", {}):
+        if candidate.is_file() and _auditor_table(candidate) is not None:
             return candidate
     return None
+
+
+def _auditor_table(path: Path) -> Any:
+    """The file's `[tool.auditor]` value, None when it has none."""
+    tool = _read_toml(path).get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: `tool` must be a table")
+    return tool.get("auditor")
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -141,6 +149,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:  # TOML is UTF-8; tomllib decodes before parsing
+        raise ConfigError(f"{path}: invalid TOML: not UTF-8 (byte {exc.start})") from None
     except OSError as exc:
         raise ConfigError(f"{path}: {exc.strerror or exc}") from None
 
@@ -150,7 +160,7 @@ def load_config(start: Path | None = None, *, pyproject: Path | None = None) -> 
     path = pyproject if pyproject is not None else find_pyproject(start or Path.cwd())
     if path is None:
         return Config()
-    table = _read_toml(path).get("tool", {}).get("auditor")
+    table = _auditor_table(path)
     if table is None:
         return replace(Config(), source=path)
     if not isinstance(table, dict):

@@ -1,8 +1,9 @@
 """Errors that map to documented exit codes.
 
 Exit codes: 0 clean, 1 findings or risk over threshold, 2 usage/config/input error,
-3 internal error. Every error the user can cause is an `AuditorError` subclass with a
-one-line message; anything else is a bug and exits 3.
+3 internal error, 130 interrupted (128 + SIGINT, what shells report for Ctrl-C). Every
+error the user can cause is an `AuditorError` subclass with a one-line message; anything
+else is a bug and exits 3.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130
 
 
 class AuditorError(Exception):

@@ -5,6 +5,7 @@ Atomic writes: readers never see half a file, and a failed write leaves none.
 
 from __future__ import annotations
 
+import errno
 import gzip
 import hashlib
 import io
@@ -19,6 +20,37 @@ from typing import TextIO
 from auditor.errors import AuditorError, InputError
 
 
+def make_dirs(path: str | os.PathLike[str]) -> None:
+    """`mkdir -p path`. A regular file in the way raises NotADirectoryError, as one further
+    up does, where mkdir would say "File exists" (which reads as if all were well)."""
+    try:
+        Path(path).mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(path)) from None
+
+
+def _temp_sibling(path: Path, error: type[AuditorError]) -> Path:
+    """A new empty file beside `path` (its directory made); an OSError becomes `error`."""
+    try:
+        make_dirs(path.parent)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+        os.chmod(name, 0o644)  # mkstemp creates 0600; outputs are ordinary shareable files
+    except OSError as exc:
+        raise error(f"cannot write {path}: {exc.strerror or exc}") from None
+    return Path(name)
+
+
+def check_writable(path: str | os.PathLike[str], *, error: type[AuditorError] = InputError) -> None:
+    """Raise `error` now if `path` could not be written later: a command calls this before
+    long work, so that a bad output path does not throw the work away. Makes the missing
+    directories, as the write would."""
+    path = Path(path)
+    if path.is_dir():
+        raise error(f"cannot write {path}: {os.strerror(errno.EISDIR)}")
+    _temp_sibling(path, error).unlink()
+
+
 @contextmanager
 def atomic_path(
     path: str | os.PathLike[str], *, error: type[AuditorError] = InputError
@@ -28,14 +60,7 @@ def atomic_path(
     An OSError while creating or moving the file becomes `error` with a one-line message.
     """
     path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.close(fd)
-        os.chmod(name, 0o644)  # mkstemp creates 0600; outputs are ordinary shareable files
-    except OSError as exc:
-        raise error(f"cannot write {path}: {exc.strerror or exc}") from None
-    tmp = Path(name)
+    tmp = _temp_sibling(path, error)
     try:
         yield tmp
         os.replace(tmp, path)
@@ -149,11 +174,11 @@ def is_gzip(path: str | os.PathLike[str]) -> bool:
 
 
 class _GzipText(io.TextIOWrapper):
-    """UTF-8 text of a gzip stream that also closes the file under it."""
+    """UTF-8 text of a gzip stream (a leading BOM skipped), closing the file under it."""
 
     def __init__(self, raw: io.BufferedReader) -> None:
         self._raw = raw
-        super().__init__(gzip.GzipFile(fileobj=raw, mode="rb"), encoding="utf-8")
+        super().__init__(gzip.GzipFile(fileobj=raw, mode="rb"), encoding="utf-8-sig")
 
     def close(self) -> None:
         try:
@@ -164,6 +189,7 @@ class _GzipText(io.TextIOWrapper):
 
 def open_text(path: str | os.PathLike[str]) -> TextIO:
     """A UTF-8 text stream of a regular file, decompressed when it is gzip (see `is_gzip`).
+    A leading BOM is skipped, as Python skips one in a source file.
 
     Not a regular file: InputError. Other errors are the caller's to word: OSError, EOFError,
     zlib.error, UnicodeDecodeError.
@@ -172,7 +198,7 @@ def open_text(path: str | os.PathLike[str]) -> TextIO:
     try:
         if Path(path).suffix == ".gz" or raw.peek(2)[:2] == GZIP_MAGIC:
             return _GzipText(raw)
-        return io.TextIOWrapper(raw, encoding="utf-8")
+        return io.TextIOWrapper(raw, encoding="utf-8-sig")
     except BaseException:
         raw.close()
         raise

@@ -21,7 +21,7 @@ verifier (threshold filter and re-rank policies).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,21 +115,42 @@ def _group(labels: Sequence[Label]) -> tuple[tuple[str, ...], np.ndarray]:
     return tuple(index), inverse
 
 
-def parse_costs(costs: str | Iterable[Any]) -> tuple[float, ...]:
-    """Validate false-positive cost ratios: finite, non-negative numbers, at least one."""
-    items = [s.strip() for s in costs.split(",")] if isinstance(costs, str) else list(costs)
-    if not items or items == [""]:
-        raise InputError("no cost ratio given")
+def _items(values: str | Iterable[Any]) -> list[Any]:
+    """A comma-separated string's stripped items, or the values as given."""
+    return [s.strip() for s in values.split(",")] if isinstance(values, str) else list(values)
+
+
+def _numbers(
+    items: Iterable[Any], what: str, valid: Callable[[float], bool], rule: str
+) -> tuple[float, ...]:
+    """`items` as floats, each `valid`; else an InputError naming the item."""
     out: list[float] = []
     for item in items:
         try:
             value = float(item)
         except (TypeError, ValueError):
-            raise InputError(f"cost ratio {item!r} is not a number") from None
-        if not math.isfinite(value) or value < 0:
-            raise InputError(f"cost ratio {item!r} must be a finite number >= 0")
+            raise InputError(f"{what} {item!r} is not a number") from None
+        if not valid(value):
+            raise InputError(f"{what} {item!r} must be {rule}")
         out.append(value)
     return tuple(out)
+
+
+def parse_costs(costs: str | Iterable[Any]) -> tuple[float, ...]:
+    """Validate false-positive cost ratios: finite, non-negative numbers, at least one."""
+    items = _items(costs)
+    if not items or items == [""]:
+        raise InputError("no cost ratio given")
+    return _numbers(
+        items, "cost ratio", lambda v: math.isfinite(v) and v >= 0, "a finite number >= 0"
+    )
+
+
+def parse_thresholds(thresholds: str | Iterable[Any]) -> tuple[float, ...]:
+    """Validate risk thresholds: numbers in [0, 1], the range of a risk (NaN is not)."""
+    return _numbers(
+        _items(thresholds), "threshold", lambda v: 0.0 <= v <= 1.0, "a number in [0, 1]"
+    )
 
 
 # --------------------------------------------------------------------- core maths

@@ -71,6 +71,29 @@ def test_invalid_toml(tmp_path: Path) -> None:
         load_config(pyproject=tmp_path / "pyproject.toml")
 
 
+def test_non_utf8_toml_is_a_config_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from auditor.cli import main
+
+    path = tmp_path / "pyproject.toml"
+    path.write_bytes(b"[tool.auditor]\njobs = 2 # \xff\xfe\n")
+    with pytest.raises(ConfigError, match=r"pyproject\.toml: invalid TOML: not UTF-8"):
+        load_config(pyproject=path)  # --config
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        load_config(tmp_path)  # found next to the checked files
+    (tmp_path / "a.py").write_text("x = 1\n")
+    assert main(["check", str(tmp_path / "a.py"), "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "not UTF-8" in err and "internal error" not in err and len(err.splitlines()) == 1
+
+
+def test_tool_that_is_not_a_table_is_a_config_error(tmp_path: Path) -> None:
+    _pyproject(tmp_path, 'tool = "auditor"\n')
+    with pytest.raises(ConfigError, match=r"pyproject\.toml: `tool` must be a table"):
+        load_config(tmp_path)
+
+
 def test_overrides_win_and_none_means_unset() -> None:
     base = from_table({"fail-on-risk": 0.7, "exit-zero": True}, Path("."))
     cfg = base.with_overrides(fail_on_risk=0.2, exit_zero=None)

@@ -521,6 +521,63 @@ def test_cli_summary_needs_labels(tmp_path: Path) -> None:
     assert rc == 2
 
 
+def _no_extraction(*args: object, **kwargs: object) -> None:
+    raise AssertionError("extraction started")
+
+
+@pytest.mark.parametrize(
+    ("output", "message"),
+    [
+        ("t.txt", "t.txt: a feature table is written as .parquet or .csv"),
+        ("blocker/t.csv", "t.csv: Not a directory"),
+        ("dir.csv", "dir.csv: Is a directory"),
+    ],
+)
+def test_cli_features_refuses_an_output_before_extracting(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    output: str,
+    message: str,
+) -> None:
+    out = _labeled_corpus(tmp_path)
+    (tmp_path / "blocker").write_text("")
+    (tmp_path / "dir.csv").mkdir()
+    monkeypatch.setattr(features, "extract", _no_extraction)
+    rc = main(["features", str(out), "-o", str(tmp_path / output), "--no-cache"])
+    err = capsys.readouterr().err
+    assert rc == 2 and message in err and len(err.splitlines()) == 1, err
+    assert not (tmp_path / "t.txt").exists()
+
+
+def test_cache_dir_under_a_regular_file_is_an_input_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from auditor.errors import InputError
+    from auditor.features.cache import FeatureCache
+
+    blocker = tmp_path / "blocker"
+    blocker.write_text("")
+    for where in (blocker, blocker / "c"):
+        with pytest.raises(InputError, match=r"cannot use cache directory .*: Not a directory"):
+            FeatureCache(where)
+    out = _labeled_corpus(tmp_path)
+    args = ["features", str(out), "-o", str(tmp_path / "t.csv"), "--no-behavior", "--jobs", "1"]
+    assert main([*args, "--cache-dir", str(blocker / "c")]) == 2
+    err = capsys.readouterr().err
+    assert "Not a directory" in err and "internal error" not in err
+
+
+def test_cli_features_says_a_py_source_is_not_supported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "cand.py"
+    src.write_text("def f(x):\n    return x\n")
+    assert main(["features", str(src), "-o", str(tmp_path / "t.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "cand.py: a .py file is not a features SOURCE" in err and "malformed" not in err
+
+
 @pytest.mark.integration
 def test_real_candidates_batch_independent(shared_corpora: Path) -> None:
     """On real CodeGen-16B candidates: every row extracted, and pylint/ruff values of a

@@ -11,6 +11,7 @@ from auditor.errors import DataError, InputError
 from auditor.io import (
     atomic_path,
     atomic_write,
+    check_writable,
     is_gzip,
     open_text,
     read_bytes,
@@ -47,6 +48,26 @@ def test_unwritable_place_is_a_one_line_error_of_the_given_kind(tmp_path: Path) 
         atomic_write(blocker / "x.txt", "data")
     with pytest.raises(DataError):
         atomic_write(blocker / "x.txt", "data", error=DataError)
+
+
+def test_a_path_under_a_regular_file_is_not_a_directory(tmp_path: Path) -> None:
+    # mkdir says "File exists" when the parent itself is the file; the user needs to hear
+    # that a directory was expected there.
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    for target in (blocker / "x.txt", blocker / "sub" / "x.txt"):
+        with pytest.raises(InputError, match=r"cannot write .*x\.txt: Not a directory$"):
+            atomic_write(target, "data")
+        with pytest.raises(InputError, match=r"Not a directory$"):
+            check_writable(target)
+
+
+def test_check_writable_fails_early_and_leaves_nothing(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=f"cannot write {tmp_path}: Is a directory"):
+        check_writable(tmp_path)
+    target = tmp_path / "new" / "out.bin"
+    check_writable(target)
+    assert not target.exists() and list(target.parent.iterdir()) == []
 
 
 def test_sha256_file_matches_hashlib(tmp_path: Path) -> None:

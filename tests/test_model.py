@@ -163,6 +163,21 @@ def test_load_rejects_corrupt_file(tmp_path: Path, content: bytes) -> None:
         M.load_model(path)
 
 
+def test_save_to_an_unwritable_place_is_an_input_error(
+    trained: M.TrainedModel, tmp_path: Path
+) -> None:
+    from auditor.errors import InputError
+
+    blocker = tmp_path / "blocker"
+    blocker.write_text("")
+    # the temp file's cleanup must not raise in place of the one-line error
+    with pytest.raises(InputError, match=r"x\.skops: Not a directory"):
+        M.save_model(trained, blocker / "x.skops")
+    with pytest.raises(InputError, match="Is a directory"):
+        M.save_model(trained, tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == ["blocker"]
+
+
 def test_load_rejects_untrusted_types(tmp_path: Path) -> None:
     import skops.io as sio
     from sklearn.neighbors import KNeighborsClassifier
@@ -277,3 +292,56 @@ def test_train_and_evaluate_cli_on_the_toy_corpus(toy_outdir: Path, tmp_path: Pa
     # (all drops exactly 0, so none is listed); the ranking itself is tested on the
     # synthetic data in test_evaluate_data_reports_everything.
     assert doc["in_sample"] and len(doc["permutation_importance"]) <= 2
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-o", "blocker/x.skops"], "x.skops: Not a directory"),
+        (["-o", "."], "Is a directory"),
+        (["-o", "m.skops", "--card", "blocker/card.md"], "card.md: Not a directory"),
+    ],
+)
+def test_train_cli_refuses_an_output_before_training(
+    toy_outdir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    message: str,
+) -> None:
+    from auditor.cli import main
+
+    def no_work(*a: object, **k: object) -> None:
+        raise AssertionError("work started")
+
+    monkeypatch.setattr(M, "corpus_table", no_work)
+    monkeypatch.setattr(M, "train_tables", no_work)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "blocker").write_text("")
+    assert main(["train", str(toy_outdir), *args, "-q"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.splitlines()) == 1, err
+
+
+def test_train_cli_cache_dir_under_a_regular_file(
+    toy_outdir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from auditor.cli import main
+
+    (tmp_path / "blocker").write_text("")
+    args = ["train", str(toy_outdir), "-o", str(tmp_path / "m.skops"), "--no-cv", "-q"]
+    assert main([*args, "--cache-dir", str(tmp_path / "blocker" / "c")]) == 2
+    err = capsys.readouterr().err
+    assert "Not a directory" in err and "internal error" not in err
+
+
+def test_train_text_without_cv_prints_no_cv_header() -> None:
+    from auditor.cli.train import render_text
+
+    summary = {"model": "m.skops", "families": {"peers": "logreg"}, "cv": {}, "cross_model": []}
+    assert "Nested CV" not in render_text(summary)
+    summary["cv"] = {"peers": {"nested": {}, "chosen": ["logreg"]}}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("auditor.cli.evaluate.scores_line", lambda name, sc: f"  {name}")
+        assert "Nested CV" in render_text(summary)

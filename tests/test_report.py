@@ -264,6 +264,8 @@ def test_report_cli_writes_all_outputs(tmp_path: Path, capsys: pytest.CaptureFix
         (["--scores", "x.jsonl"], "with several corpora write NAME=FILE"),
         (["--cost", "1,-2"], "cost ratio '-2'"),
         (["--n-boot", "2"], "--n-boot must be at least 10"),
+        (["--jobs", "0"], "'--jobs': 0 is not in the range x>=1"),
+        (["--jobs", "-1"], "'--jobs': -1 is not in the range x>=1"),
     ],
 )
 def test_report_cli_usage_errors(
@@ -285,6 +287,30 @@ def test_report_cli_no_weak_passes(tmp_path: Path, capsys: pytest.CaptureFixture
     a = _write(tmp_path / "alpha", tuple(make_labels([(3, 0, 0)])))
     assert main(["report", str(a), "-o", str(tmp_path / "o")]) == 2
     assert "alpha: no candidate passes the weak tests" in capsys.readouterr().err
+
+
+def test_report_cli_refuses_its_output_before_the_analyses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from auditor.cli import main
+    from auditor.cli import report as report_cli
+
+    def analyses(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the analyses ran before the output was checked")
+
+    monkeypatch.setattr(report_cli, "build_study", analyses)
+    a = _write(tmp_path / "alpha", _labels(1))
+    (tmp_path / "file").write_text("x")
+    assert main(["report", str(a), "-o", str(tmp_path / "file" / "out")]) == 2
+    assert "Not a directory" in capsys.readouterr().err
+
+
+def test_report_help_names_the_features_command(capsys: pytest.CaptureFixture[str]) -> None:
+    from auditor.cli import main
+
+    assert main(["report", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())  # help text is wrapped
+    assert "`auditor features`" in out and "extract" not in out
 
 
 # ---------------------------------------------------------------- browser

@@ -532,6 +532,11 @@ def test_curves_cli_with_scores_csv_and_text(
         (["--cost", "-1"], "cost ratio '-1' must be"),
         (["--cost", "x"], "cost ratio 'x' is not a number"),
         (["--k-max", "0"], "--k-max must be >= 1"),
+        (["--thresholds", "nan"], "threshold 'nan' must be a number in [0, 1]"),
+        (["--thresholds", "0.5,-1"], "threshold '-1' must be"),
+        (["--thresholds", "inf"], "threshold 'inf' must be"),
+        (["--thresholds", "2"], "threshold '2' must be"),
+        (["--thresholds", "x"], "threshold 'x' is not a number"),
     ],
 )
 def test_curves_cli_bad_input(
@@ -546,6 +551,18 @@ def test_curves_cli_no_weak_pass(tmp_path: Path, capsys: pytest.CaptureFixture[s
     _write_labels(tmp_path / "labels.jsonl", [(3, 0, 0)])
     code, _, err = _run_cli(["curves", str(tmp_path)], capsys)
     assert code == 2 and "no candidate passes the weak tests" in err
+
+
+def test_interrupt_exits_130(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    _write_labels(tmp_path / "labels.jsonl", [(3, 1, 1)])
+    monkeypatch.setattr("auditor.cli.curves.compute", interrupted)
+    code, _, err = _run_cli(["curves", str(tmp_path)], capsys)
+    assert code == 130 and err.strip() == "auditor: interrupted"
 
 
 def test_read_scores_errors(tmp_path: Path) -> None:

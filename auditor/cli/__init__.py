@@ -4,8 +4,8 @@ Each subcommand lives in its own module in this package, named after the command
 registers itself on `cli` when imported. Modules are imported lazily: running one command
 imports only its module, so `auditor check` never pays for scipy, libcst or pylint start-up
 that other commands need; listing commands (`--help`) imports them all.
-`main()` maps every `AuditorError` to its exit code with a one-line message, and any
-other exception to exit 3 (set AUDITOR_DEBUG=1 for the traceback).
+`main()` maps every `AuditorError` to its exit code with a one-line message, an interrupt
+to 130, and any other exception to exit 3 (set AUDITOR_DEBUG=1 for the traceback).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from functools import cache
 import click
 
 from auditor import __version__
-from auditor.errors import EXIT_INTERNAL, EXIT_USAGE, AuditorError
+from auditor.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, AuditorError
 
 
 @cache
@@ -66,9 +66,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AuditorError as exc:
         click.echo(f"auditor: error: {exc}", err=True)
         return exc.exit_code
-    except click.exceptions.Abort:
-        click.echo("auditor: aborted", err=True)
-        return EXIT_USAGE
+    except (click.exceptions.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+        click.echo("auditor: interrupted", err=True)
+        return EXIT_INTERRUPTED
     except click.ClickException as exc:
         exc.show()
         return EXIT_USAGE

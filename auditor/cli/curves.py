@@ -7,21 +7,8 @@ from pathlib import Path
 import click
 
 from auditor.cli import cli
-from auditor.errors import InputError
-from auditor.resampling import parse_costs
+from auditor.resampling import parse_costs, parse_thresholds
 from auditor.study.curves import CurvesFormat, compute, render
-
-
-def _parse_thresholds(text: str | None) -> tuple[float, ...] | None:
-    if not text:
-        return None
-    out = []
-    for item in text.split(","):
-        try:
-            out.append(float(item))
-        except ValueError:
-            raise InputError(f"threshold {item.strip()!r} is not a number") from None
-    return tuple(out)
 
 
 @cli.command("curves")
@@ -45,7 +32,7 @@ def _parse_thresholds(text: str | None) -> tuple[float, ...] | None:
 @click.option(
     "--thresholds",
     default=None,
-    help="Comma-separated risk thresholds (default: risk quantiles of weak-passers).",
+    help="Comma-separated risk thresholds in [0, 1] (default: risk quantiles of weak-passers).",
 )
 @click.option(
     "--format",
@@ -71,13 +58,14 @@ def curves_command(
     from auditor.study.scores import read_scores
 
     costs = parse_costs(cost)
+    risk_thresholds = parse_thresholds(thresholds) if thresholds else None
     run = compute(
         read_labels(labels),
         costs,
         k_max=k_max,
         replacement=replacement,
         scores=read_scores(scores) if scores else None,
-        thresholds=_parse_thresholds(thresholds),
+        thresholds=risk_thresholds,
         source=str(labels),
     )
     click.echo(render(run, CurvesFormat(fmt)), nl=False)

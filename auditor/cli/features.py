@@ -82,9 +82,13 @@ def features_command(
     from auditor.errors import UsageError
     from auditor.features.inputs import load_input
     from auditor.features.summary import feature_signals, render_json, render_text
+    from auditor.features.table import check_table_path
+    from auditor.io import check_writable
 
     if no_cache and cache_dir is not None:
         raise UsageError("--cache-dir and --no-cache exclude each other")
+    check_table_path(output)
+    check_writable(output)  # before the extraction, not after it
     got = load_input(source, labels=labels, benchmark=benchmark, data_dir=data_dir)
     if summary and got.labels is None:
         raise UsageError("--summary needs labels (a label OUTDIR, labels.jsonl or --labels)")

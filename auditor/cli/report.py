@@ -113,7 +113,7 @@ def write_report(out_dir: Path, files: dict[str, str | bytes]) -> None:
     "feature_tables",
     multiple=True,
     type=click.Path(exists=True, path_type=Path),
-    help="Feature table(s) (Parquet from `auditor extract`) with labels.",
+    help="Feature table(s) with labels, as `auditor features` writes them.",
 )
 @click.option(
     "--cost",
@@ -131,7 +131,7 @@ def write_report(out_dir: Path, files: dict[str, str | bytes]) -> None:
     help="Compare rule-family adherence of false positives and correct solutions.",
 )
 @click.option("--data-dir", default=None, help="Where the corpora's samples live.")
-@click.option("--jobs", type=int, default=2, show_default=True)
+@click.option("--jobs", type=click.IntRange(1), default=2, show_default=True)
 @click.option("--html/--no-html", default=True, show_default=True, help="Also write index.html.")
 @click.option(
     "--keep-false-negative-tasks",
@@ -157,6 +157,8 @@ def report_command(
     from auditor.study.render import render_html, render_json, render_markdown
     from auditor.study.scores import read_scores
 
+    from auditor.io import check_writable
+
     costs = parse_costs(cost)
     if n_boot < 10:
         raise UsageError("--n-boot must be at least 10")
@@ -171,6 +173,7 @@ def report_command(
         s = read_scores(score_files[inp.name]) if inp.name in score_files else None
         inputs.append(StudyInput(inp.name, inp.labels, inp.candidates, inp.tasks, s, inp.model))
 
+    check_writable(out_dir / "report.md")  # before the analyses, not after them
     style_codes, groups = _style_codes(inputs, [eps for _, eps in loaded], jobs, notes)
     tables = []
     if feature_tables:

@@ -61,10 +61,10 @@ def render_text(summary: Mapping[str, Any]) -> str:
     from auditor.cli.evaluate import scores_line, view_lines
 
     out = [f"model {summary['model']}: families {summary['families']}"]
-    out.append("Nested CV, folds grouped by task id (intervals: 95% bootstrap over tasks):")
-    for name, cv in sorted(summary["cv"].items()):
-        if "nested" not in cv:
-            continue
+    nested = {name: cv for name, cv in summary["cv"].items() if "nested" in cv}
+    if nested:  # none with --no-cv: no header over nothing
+        out.append("Nested CV, folds grouped by task id (intervals: 95% bootstrap over tasks):")
+    for name, cv in sorted(nested.items()):
         tag = " (benchmark-only)" if cv.get("benchmark_only") else ""
         out.append(f"{name}{tag}: chosen {', '.join(cv['chosen'])}")
         out.append(scores_line("model", cv["nested"]))
@@ -177,7 +177,7 @@ def train_command(labels: tuple[Path, ...], output: Path, **opts: Any) -> int:
     three baselines (random, same-task prior, best single feature), calibrates, and prints
     the CV metrics (JSON, or text with --format text).
     """
-    from auditor.io import atomic_write
+    from auditor.io import atomic_write, check_writable
     from auditor.model import (
         FAMILIES,
         cross_corpus,
@@ -193,6 +193,9 @@ def train_command(labels: tuple[Path, ...], output: Path, **opts: Any) -> int:
         if not opts["quiet"]:
             click.echo(f"auditor train: {msg}", err=True)
 
+    for out in (output, opts["card"]):  # before training, which a late failure would waste
+        if out is not None:
+            check_writable(out)
     opts["cv_sets"] = opts["cv_sets"] or _default(opts)
     corpora, tables, views = _load(labels, opts, progress)
     fams = opts["families"] or tuple(FAMILIES)

@@ -13,7 +13,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from auditor.errors import InputError
 from auditor.features.base import Extraction
+from auditor.io import make_dirs
 from auditor.types import Confidence, Finding, Severity
 
 _SCHEMA = """
@@ -80,6 +82,23 @@ def _decode(payload: str) -> Extraction:
     )
 
 
+def _open_db(directory: Path) -> sqlite3.Connection:
+    """The cache database in `directory` (made if missing); a directory that cannot hold
+    it (a file in the way, no permission) is an InputError, as any bad --cache-dir is."""
+    db = None
+    try:
+        make_dirs(directory)
+        db = sqlite3.connect(directory / "extractions.sqlite3", timeout=60)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute(_SCHEMA)
+    except (OSError, sqlite3.Error) as exc:
+        if db is not None:
+            db.close()
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise InputError(f"cannot use cache directory {directory}: {reason}") from None
+    return db
+
+
 class FeatureCache:
     """Get and put extractions; a no-op when `directory` is None."""
 
@@ -87,10 +106,7 @@ class FeatureCache:
         self.directory = directory
         self._db: sqlite3.Connection | None = None
         if directory is not None:
-            directory.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(directory / "extractions.sqlite3", timeout=60)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute(_SCHEMA)
+            self._db = _open_db(directory)
 
     def get(self, extractor: str, version: str, keys: Sequence[str]) -> dict[str, Extraction]:
         if self._db is None or not keys:

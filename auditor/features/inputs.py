@@ -60,6 +60,11 @@ def load_input(
     data_dir: str | os.PathLike[str] | None = None,
 ) -> FeatureInput:
     """Candidates (sanitized), labels and tasks of `source` (see the CLI help)."""
+    if source.suffix == ".py" and not source.is_dir():  # else read as JSONL: "malformed JSON"
+        raise InputError(
+            f"{source}: a .py file is not a features SOURCE (give a samples JSONL, "
+            "labels.jsonl or a label OUTDIR; `auditor check` reads .py files)"
+        )
     if labels is not None or is_labels(source):
         label_path, samples = (labels, source) if labels is not None else (source, None)
         corpus = load_labeled(label_path, data_dir=data_dir, samples=samples)

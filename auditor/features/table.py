@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from auditor.errors import InputError
+from auditor.errors import InputError, UsageError
 from auditor.io import atomic_path
 from auditor.types import FeatureTable, Status
 
@@ -32,6 +32,13 @@ def _meta(table: FeatureTable) -> dict[str, Any]:
     }
 
 
+def check_table_path(path: Path) -> None:
+    """UsageError unless `path` is named .parquet or .csv: the name says the format, and a
+    Parquet file named .txt would mislead whoever opens it."""
+    if path.suffix.lower() not in (".parquet", ".csv"):
+        raise UsageError(f"{path}: a feature table is written as .parquet or .csv")
+
+
 def _is_csv(path: Path) -> bool:
     return path.suffix.lower() == ".csv"
 
@@ -45,10 +52,11 @@ def sidecar(path: Path) -> Path:
 
 
 def write_table(table: FeatureTable, path: str | os.PathLike[str]) -> Path:
-    """Write `table` to `path` (.csv for CSV, anything else Parquet); returns the path."""
+    """Write `table` to `path` (.csv: CSV, .parquet: Parquet); returns the path."""
     import pyarrow as pa
 
     path = Path(path)
+    check_table_path(path)
     labels = table.labels or (None,) * len(table.keys)
     arrays: dict[str, Any] = {
         "task_id": pa.array([k[0] for k in table.keys], pa.string()),

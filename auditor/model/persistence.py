@@ -17,7 +17,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from auditor.errors import InputError, ModelError
+from auditor.errors import ModelError
+from auditor.io import atomic_write
 from auditor.model.context import ALL_SETS, ContextClassifier, context_names
 from auditor.model.trained import MODEL_FORMAT, ModelMeta, TrainedModel
 
@@ -77,15 +78,7 @@ def save_model(model: TrainedModel, path: str | Path) -> None:
         with zipfile.ZipFile(buf, "a", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
             compiled.write(zf, meta, exported)
         data = buf.getvalue()
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(data)
-        tmp.replace(path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    atomic_write(path, data)
 
 
 _MALFORMED = (
