@@ -2,21 +2,36 @@
 
 A baseline is a multiset of (path, code, normalized line text): it survives line shifts,
 and two identical findings on identical lines need two entries. The false-positive risk
-of a flagged candidate is keyed with code AUD000 and the text of its `def` line.
+of a flagged candidate is keyed with code AUD000 and the text of its `def` line. Paths are
+the files' resolved paths relative to the baseline file's directory, so the same file
+matches whatever the cwd and however it was named (`check src/`, `check .`, an absolute
+path); schema-1 files, whose paths are as a run showed them, are still matched that way.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from auditor.errors import InputError
-from auditor.results import RISK_CODE, CheckRun, occurrence_keys
+from auditor.results import RISK_CODE, CheckRun
 
-SCHEMA = "auditor.baseline/1"
+SCHEMA = "auditor.baseline/2"
+SCHEMA_AS_SHOWN = "auditor.baseline/1"  # paths as shown, relative to the writer's cwd
 Key = tuple[str, str, str]
+
+
+def key_path(shown: str, root: Path) -> str:
+    """A result's path (as shown: relative to the cwd, or absolute) as a baseline key: the
+    resolved file relative to the directory `root`, in posix form."""
+    target = Path(shown).resolve()
+    try:
+        return Path(os.path.relpath(target, Path(root).resolve())).as_posix()
+    except ValueError:  # on another drive (Windows): there is no relative path
+        return target.as_posix()
 
 
 @dataclass(frozen=True)
@@ -24,15 +39,22 @@ class Baseline:
     """Accepted (path, code, line text) occurrences with their counts."""
 
     entries: tuple[tuple[Key, int], ...]
+    root: Path | None = None  # the directory the paths are relative to; None: as shown
 
     @classmethod
-    def from_run(cls, run: CheckRun) -> Baseline:
-        """Every finding in `run`, plus the risk of each flagged candidate."""
-        keys = occurrence_keys(run.results)
+    def from_run(cls, run: CheckRun, root: Path) -> Baseline:
+        """Every finding in `run`, plus the risk of each flagged candidate, with paths
+        relative to `root` (the directory the baseline is written to)."""
+        keys: Counter[Key] = Counter()
         for r in run.results:
+            path = key_path(r.path, root)
+            keys.update((path, f.finding.code, f.line_text) for f in r.findings)
             if run.flagged(r):
-                keys[(r.path, RISK_CODE, r.entry_text)] += 1
-        return cls(tuple(sorted(keys.items())))
+                keys[(path, RISK_CODE, r.entry_text)] += 1
+        return cls(tuple(sorted(keys.items())), Path(root).resolve())
+
+    def _path(self, shown: str) -> str:
+        return shown if self.root is None else key_path(shown, self.root)
 
     def apply(self, run: CheckRun) -> CheckRun:
         """`run` without the findings (and flagged risks) this baseline accepts."""
@@ -40,15 +62,16 @@ class Baseline:
         dropped = 0
         results = []
         for r in run.results:
+            path = self._path(r.path)
             kept = []
             for f in r.findings:
-                key = (r.path, f.finding.code, f.line_text)
+                key = (path, f.finding.code, f.line_text)
                 if left[key] > 0:
                     left[key] -= 1
                     dropped += 1
                 else:
                     kept.append(f)
-            risk_key = (r.path, RISK_CODE, r.entry_text)
+            risk_key = (path, RISK_CODE, r.entry_text)
             accepted = run.flagged(r) and left[risk_key] > 0
             if accepted:
                 left[risk_key] -= 1
@@ -57,14 +80,17 @@ class Baseline:
         return replace(run, results=tuple(results), baselined=run.baselined + dropped)
 
     def to_json(self) -> str:
+        schema = SCHEMA if self.root is not None else SCHEMA_AS_SHOWN
         rows = [{"path": p, "code": c, "line_text": t, "count": n} for (p, c, t), n in self.entries]
-        return json.dumps({"schema": SCHEMA, "findings": rows}, indent=2, sort_keys=True) + "\n"
+        return json.dumps({"schema": schema, "findings": rows}, indent=2, sort_keys=True) + "\n"
 
     @classmethod
-    def from_json(cls, text: str, source: str = "baseline") -> Baseline:
+    def from_json(cls, text: str, source: str = "baseline", root: Path | None = None) -> Baseline:
+        """A baseline whose paths are relative to `root`, its file's directory (default: the
+        cwd)."""
         try:
             data = json.loads(text)
-            if data.get("schema") != SCHEMA:
+            if data.get("schema") not in (SCHEMA, SCHEMA_AS_SHOWN):
                 raise InputError(f"{source}: not an auditor baseline (schema {SCHEMA!r})")
             counts: Counter[Key] = Counter()
             for row in data["findings"]:
@@ -73,7 +99,8 @@ class Baseline:
                 )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise InputError(f"{source}: malformed baseline: {exc}") from None
-        return cls(tuple(sorted(counts.items())))
+        as_shown = data["schema"] == SCHEMA_AS_SHOWN
+        return cls(tuple(sorted(counts.items())), None if as_shown else (root or Path()).resolve())
 
 
 def read_baseline(path: Path) -> Baseline:
@@ -84,4 +111,4 @@ def read_baseline(path: Path) -> Baseline:
         raise InputError(
             f"{path}: cannot read baseline: {getattr(exc, 'strerror', None) or exc}"
         ) from None
-    return Baseline.from_json(text, str(path))
+    return Baseline.from_json(text, str(path), Path(path).parent)

@@ -149,7 +149,13 @@ def check(
             from auditor.execution.for_check import apply
 
             exec_risk = scores.exec_risks.get(i)
-            result = apply(result, executed[i], exec_risk, model_exec=scores.exec_model)
+            result = apply(
+                result,
+                executed[i],
+                exec_risk,
+                model_exec=scores.exec_model,
+                scored=scores.model is not None,
+            )
             steps.append(result)
         for rep in (rep for step in steps for rep in step.findings):
             all_found.setdefault(rep.finding.code, rep.finding)

@@ -9,8 +9,6 @@ The rule descriptions a run carries are `RuleInfo`s; their text is made by
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from auditor import __version__
@@ -133,12 +131,3 @@ class CheckRun:
 def normalize_line(text: str) -> str:
     """The baseline key of a line: whitespace collapsed and stripped."""
     return " ".join(text.split())
-
-
-def occurrence_keys(results: Iterable[CandidateResult]) -> Counter[tuple[str, str, str]]:
-    """Multiset of (path, code, line text) for every finding."""
-    keys: Counter[tuple[str, str, str]] = Counter()
-    for r in results:
-        for f in r.findings:
-            keys[(r.path, f.finding.code, f.line_text)] += 1
-    return keys

@@ -291,6 +291,35 @@ def test_baseline_round_trip(project: Path, tiny_model: Path) -> None:
     assert code == 1 and ("AUD302", 9) in new and ("AUD302", 5) not in new
 
 
+def test_baseline_paths_are_relative_to_the_baseline_file(
+    project: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A baseline written by `check src` matches `check .` from src/ and an absolute path
+    from another directory: its paths are the files' paths from its own directory."""
+    assert invoke("src", "--no-model", "--write-baseline", "ci/baseline.json")[0] == 1
+    baseline = project / "ci" / "baseline.json"
+    rows = json.loads(baseline.read_text())["findings"]
+    assert ("../src/gamed.py", "AUD302") in {(r["path"], r["code"]) for r in rows}
+    monkeypatch.chdir(project / "src")
+    code, doc = run_json(".", "--no-model", "--baseline", "../ci/baseline.json")
+    assert code == 0 and doc["summary"]["baselined"] == len(rows)
+    monkeypatch.chdir(tmp_path_factory.mktemp("elsewhere"))
+    code, doc = run_json(str(project / "src"), "--no-model", "--baseline", str(baseline))
+    assert code == 0 and doc["summary"]["baselined"] == len(rows)
+
+
+def test_a_schema_1_baseline_still_matches_paths_as_shown(project: Path) -> None:
+    """Baselines written before paths were relative to the file keep working as they did."""
+    invoke("src", "--no-model", "--write-baseline", "ci/baseline.json")
+    doc = json.loads((project / "ci" / "baseline.json").read_text())
+    for row in doc["findings"]:
+        row["path"] = row["path"].removeprefix("../")  # as `check src` showed it
+    old = {"schema": "auditor.baseline/1", "findings": doc["findings"]}
+    (project / "ci" / "baseline.json").write_text(json.dumps(old))
+    code, got = run_json("src", "--no-model", "--baseline", "ci/baseline.json")
+    assert code == 0 and got["summary"]["baselined"] == len(old["findings"])
+
+
 def test_samples_jsonl_scored_per_candidate(project: Path, tiny_model: Path) -> None:
     rows = [
         {"task_id": "Demo/0", "solution": CLEAN},

@@ -44,7 +44,7 @@ def _json(args: list[str]) -> tuple[int, dict]:
     return res.exit_code, json.loads(res.stdout) if res.stdout.strip() else {}
 
 
-def test_check_tasks_scores_passers_and_reports_failers(tmp_path: Path) -> None:
+def test_check_tasks_runs_passers_and_reports_failers(tmp_path: Path) -> None:
     tasks, samples = _files(tmp_path)
     code, doc = _json([str(samples), "--tasks", str(tasks)])
     assert code == 1  # AUD001 is high
@@ -58,11 +58,50 @@ def test_check_tasks_scores_passers_and_reports_failers(tmp_path: Path) -> None:
     for k, c in by_id.items():
         failing = verdicts[names[int(k)]] != "pass"
         assert ("AUD001" in [f["code"] for f in c["findings"]]) == failing
-        assert (c["risk"] is None) == failing
-    risks = {names[int(k)]: c["risk"] for k, c in by_id.items() if c["risk"] is not None}
-    assert max(risks["closed"], risks["range"], risks["loop"]) < risks["table"]
+        assert c["risk"] is None  # --no-model (the risks: test_check_exec_model)
     assert by_id["0"]["execution"]["signals"] == ["weak-tests", "consensus", "solo"]
     assert by_id["0"]["execution"]["weak_tests"] == "reference"
+
+
+@pytest.mark.parametrize("mode", ["tasks", "tests"])
+def test_no_model_executes_but_scores_no_risk(tmp_path: Path, mode: str) -> None:
+    """--no-model is findings only: execution still gives AUD001, but no candidate gets a
+    risk (the special-cased passer is not flagged), so --fail-on none exits 0."""
+    tasks, samples = _files(tmp_path)
+    args = [str(samples), "--tasks", str(tasks)]
+    if mode == "tests":
+        for name in ("closed", "loop", "table"):
+            (tmp_path / f"{name}.py").write_text(CODES[name])
+        (tmp_path / "test_sum.py").write_text("def test():\n    assert sum_to(3) == 6\n")
+        args = [str(tmp_path / f"{n}.py") for n in ("closed", "loop", "table")]
+        args += ["--tests", str(tmp_path / "test_sum.py")]
+    code, doc = _json([*args, "--fail-on", "none"])
+    assert code == 0 and doc["model"] is None and doc["summary"]["scored"] == 0
+    for c in doc["candidates"]:
+        assert c["risk"] is None and not c["flagged"]
+        assert c["execution"]["execution_risk"] is None
+
+
+@pytest.mark.parametrize("bom_in", ["samples", "tasks", "samples.gz", "tests"])
+def test_a_utf8_bom_is_accepted_in_every_input(tmp_path: Path, bom_in: str) -> None:
+    """A BOM at the start of a samples, task or tests file is skipped, as Python does for
+    a .py candidate (editors on Windows write one)."""
+    import gzip
+
+    tasks, samples = _files(tmp_path)
+    cand, tests = tmp_path / "cand.py", tmp_path / "test_cand.py"
+    cand.write_text(CODES["loop"])
+    tests.write_text("from cand import sum_to\n\ndef test_it():\n    assert sum_to(3) == 6\n")
+    target = {"samples": samples, "samples.gz": samples, "tasks": tasks, "tests": tests}[bom_in]
+    data = b"\xef\xbb\xbf" + target.read_bytes()
+    target.write_bytes(gzip.compress(data) if bom_in.endswith(".gz") else data)
+    if bom_in == "tests":
+        code, doc = _json([str(cand), "--tests", str(tests)])
+    else:
+        code, doc = _json([str(samples), "--tasks", str(tasks)])
+    verdicts = [c["execution"]["verdict"] for c in doc["candidates"]]
+    assert code in (0, 1) and verdicts[0] == "pass"
+    assert len(verdicts) == (1 if bom_in == "tests" else len(CODES))
 
 
 def test_no_execute_is_static_only(tmp_path: Path) -> None:
@@ -213,6 +252,28 @@ def test_bad_input_is_one_line_exit_2(
     assert code == 2
     lines = err.strip().splitlines()
     assert len(lines) == 1 and message in lines[0] and "Traceback" not in err
+
+
+@pytest.mark.parametrize("budget", ["nan", "inf", "-1", "0"])
+@pytest.mark.parametrize("execute", [True, False])
+def test_bad_execute_budget_is_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], budget: str, execute: bool
+) -> None:
+    """A budget that is not a finite number of seconds > 0 is refused before anything runs
+    (a NaN one used to skip the solo signals silently), with --no-execute too."""
+    tasks, samples = _files(tmp_path)
+    args = [str(samples), "--tasks", str(tasks), "--no-model", "--execute-budget", budget]
+    code = main(["check", *args, *([] if execute else ["--no-execute"])])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "execute-budget" in err[0], err
+
+
+def test_bad_execute_budget_is_refused_by_the_api() -> None:
+    from auditor import api
+    from auditor.errors import UsageError
+
+    with pytest.raises(UsageError, match="execute-budget"):
+        api.Execution(budget_s=float("nan"))
 
 
 def test_api_mirrors_the_cli(tmp_path: Path) -> None:

@@ -108,7 +108,7 @@ SEVERITIES = [*(s.value for s in Severity), "none"]
 @click.option("--no-execute", is_flag=True, help="Static scoring only, even with tasks/tests.")
 @click.option(
     "--execute-budget",
-    type=click.FloatRange(min=0.0, min_open=True),
+    type=float,  # range checked by `check_budget`: one line, for API callers too
     metavar="SECONDS",
     help="Time per task for execution; past half of it, guided inputs and single-candidate "
     "signals are skipped.",
@@ -148,6 +148,10 @@ def check_command(
     from auditor.output import parse_specs, write_outputs
 
     specs = parse_specs(formats)
+    if execute_budget is not None:  # before any input is read, and with --no-execute too
+        from auditor.execution.for_check import check_budget
+
+        check_budget(execute_budget)
     config = _config(
         paths,
         config_file,
@@ -172,7 +176,7 @@ def check_command(
     if execution is not None:
         _warn_unexecutable(tasks, {r.task_id for r in run.results})
     if write_baseline is not None:
-        atomic_write(write_baseline, Baseline.from_run(run).to_json())
+        atomic_write(write_baseline, Baseline.from_run(run, write_baseline.parent).to_json())
     if accepted is not None:
         run = accepted.apply(run)
     write_outputs(specs, run, stdout=sys.stdout)

@@ -6,19 +6,22 @@ result adds to a `CandidateResult` (an AUD001/AUD002 finding, an execution risk,
 before anything runs) and executes them; `apply` folds one outcome into a result. A failing
 candidate gets `AUD001 fails-tests` (high) and no risk; one the harness's canaries caught
 rewriting its own measurement gets `AUD002 tampers-with-measurement` (high) and risk 1; any
-other passing one keeps the static risk unless execution gave one, which then replaces it: the model's exec feature sets' risk
-(`auditor.scoring`) when the model has them, else (a model trained without execution) the
-calibrated peer score of `gate.execution_risk` when the candidate had peers.
+other passing one keeps the static risk unless execution gave one, which then replaces it:
+the model's exec feature sets' risk (`auditor.scoring`) when the model has them, else (a
+model trained without execution) the calibrated peer score of `gate.execution_risk` when
+the candidate had peers. With no model at all (`--no-model`: findings only) execution adds
+its findings and no risk.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from auditor.entrypoint import PendingCandidate, entry_point, parameters, top_functions
-from auditor.errors import InputError
+from auditor.errors import InputError, UsageError
 from auditor.execution.gate import ExecResult, execute
 from auditor.execution.harvest import Harvest, NoCalls, harvest
 from auditor.results import (
@@ -41,6 +44,16 @@ class Execution:
     tests: Path | None = None
     budget_s: float | None = None  # per task; solo signals are skipped once half is spent
     jobs: int = 2
+
+    def __post_init__(self) -> None:
+        check_budget(self.budget_s)
+
+
+def check_budget(budget_s: float | None) -> None:
+    """UsageError unless `budget_s` is None or a finite number of seconds > 0 (a NaN one
+    would never run out, so the signals it guards would be skipped without a word)."""
+    if budget_s is not None and not (math.isfinite(budget_s) and budget_s > 0):
+        raise UsageError(f"execute-budget must be a finite number of seconds > 0, got {budget_s}")
 
 
 def _tested_function(
@@ -74,7 +87,7 @@ def _tests_task(pending: Sequence[PendingCandidate], tests: Path) -> tuple[Task,
     if not codes or None in last:
         raise InputError(f"{tests}: no candidate defines a top-level function to test")
     try:
-        source = tests.read_text(encoding="utf-8")
+        source = tests.read_text(encoding="utf-8-sig")  # a BOM, as Python itself allows
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{tests}: cannot read: {exc}") from None
     name, found = _tested_function(codes, last, source, tests)
@@ -144,13 +157,15 @@ def apply(
     model_risk: float | None = None,
     *,
     model_exec: bool = False,
+    scored: bool = True,
 ) -> CandidateResult:
     """`result` with the execution outcome folded in (see the module docstring).
 
     `model_risk` is the model's exec-set risk of the candidate; `model_exec` says the model
-    has exec sets (so `res.risk`, the fallback, is not used)."""
+    has exec sets (so `res.risk`, the fallback, is not used); `scored` is False without a
+    model, when no risk of any kind is reported."""
     static = result.risk
-    exec_risk = model_risk if model_exec else res.risk
+    exec_risk = (model_risk if model_exec else res.risk) if scored else None
     # The families behind the reported risk: the model's sets all use the static features;
     # the fallback peer score uses execution alone.
     uses_static = res.passed and static is not None and (model_exec or exec_risk is None)
@@ -178,6 +193,7 @@ def apply(
         finding = ReportedFinding(_tampers(res, result.entry_line), result.entry_text)
         note = "tampers with its measurement"
         findings = (finding, *result.findings)
-        return replace(result, risk=1.0, note=note, findings=findings, execution=info)
+        risk = 1.0 if scored else None
+        return replace(result, risk=risk, note=note, findings=findings, execution=info)
     risk = exec_risk if exec_risk is not None else static
     return replace(result, risk=risk, execution=info)
