@@ -30,7 +30,10 @@ from auditor.corpus.labels import (
     SUMMARY_FILE,
     LabelAppender,
     LabelRow,
+    benchmark_entry,
     read_label_rows,
+    read_summary,
+    recorded_benchmark_file,
     rewrite_labels,
 )
 from auditor.dedupe import behaviour_key
@@ -101,6 +104,15 @@ class SamplesRef:
                 rel = None
         digest = sha256_file(p) if p.is_file() else ""
         return cls(file=p.name if rel else str(p), data_relpath=rel, sha256=digest)
+
+
+def _samples_entry(samples: SamplesRef | None) -> dict[str, str | None]:
+    """The `samples` entry of summary.json and run.json (all None when not known)."""
+    return {
+        "file": samples.file if samples else None,
+        "data_relpath": samples.data_relpath if samples else None,
+        "sha256": samples.sha256 if samples else None,
+    }
 
 
 @dataclass(frozen=True)
@@ -216,11 +228,7 @@ def run_summary(
     """summary.json: where the labels came from, how they were made, and their counts."""
     summary: dict[str, Any] = {
         "schema": SCHEMA,
-        "samples": {
-            "file": samples.file if samples else None,
-            "data_relpath": samples.data_relpath if samples else None,
-            "sha256": samples.sha256 if samples else None,
-        },
+        "samples": _samples_entry(samples),
         "benchmark": benchmark,
         "weak_tests": weak.name,
         "time_limits": {
@@ -374,22 +382,61 @@ def _open_outdir(out: Path, config: Mapping[str, Any]) -> list[LabelRow]:
     for name in (LABELS_FILE, SUMMARY_FILE, RESULTS_FILE, RUN_FILE):
         require_regular(out / name)  # a FIFO here would hang the append or the read
     run_file = out / RUN_FILE
-    if run_file.is_file():
-        try:
-            previous = json.loads(read_text(run_file))
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
-            raise InputError(f"{run_file}: unreadable ({type(exc).__name__})") from None
-        if not isinstance(previous, dict):
-            raise InputError(f"{run_file}: expected a JSON object")
-        if previous != config:
-            raise InputError(
-                f"{out} holds labels from a different configuration "
-                f"({previous.get('weak_tests')}, {previous.get('benchmark')}); "
-                "use a fresh output directory"
-            )
-    else:
+    previous = _read_run_config(run_file) if run_file.is_file() else None
+    if previous is not None:
+        _check_resumable(out, previous, config)
+    if previous != config:  # new, or an older record of the same run (relative path, ...)
         atomic_write(run_file, json.dumps(config, indent=2) + "\n", fsync=True)
     return read_label_rows(out / LABELS_FILE)
+
+
+def _read_run_config(run_file: Path) -> dict[str, Any]:
+    try:
+        previous = json.loads(read_text(run_file))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise InputError(f"{run_file}: unreadable ({type(exc).__name__})") from None
+    if not isinstance(previous, dict):
+        raise InputError(f"{run_file}: expected a JSON object")
+    return previous
+
+
+def _check_resumable(out: Path, previous: Mapping[str, Any], config: Mapping[str, Any]) -> None:
+    """InputError unless OUTDIR's labels came from `config`'s settings, benchmark and samples.
+
+    Resuming with other samples would drop the labels of samples it lacks.
+    """
+    settings = {k: v for k, v in config.items() if k not in ("benchmark", "samples")}
+    before = {k: v for k, v in previous.items() if k not in ("benchmark", "samples")}
+    if before != settings or not _same_benchmark(previous.get("benchmark"), config, out):
+        raise InputError(
+            f"{out} holds labels from a different configuration "
+            f"({previous.get('weak_tests')}, {previous.get('benchmark')}); "
+            "use a fresh output directory"
+        )
+    # older OUTDIRs record their samples in summary.json only
+    recorded = previous.get("samples") or (read_summary(out) or {}).get("samples")
+    if isinstance(recorded, dict) and not _same_samples(recorded, config["samples"]):
+        raise InputError(
+            f"{out} holds labels of other samples ({recorded.get('file')}); "
+            "use a fresh output directory"
+        )
+
+
+def _same_benchmark(recorded: Any, config: Mapping[str, Any], out: Path) -> bool:
+    """Is the recorded benchmark the configured one (a release file: the same file)?"""
+    if recorded == config["benchmark"]:
+        return True
+    file = recorded_benchmark_file(recorded, out) if isinstance(recorded, str) else None
+    return file is not None and str(file) == config["benchmark"]
+
+
+def _same_samples(recorded: Mapping[str, Any], now: Mapping[str, Any]) -> bool:
+    """The same samples file (by path, edited or not) or the same content; True if unknown."""
+    if not (recorded.get("file") and now.get("file")):
+        return True
+    if all(recorded.get(k) == now.get(k) for k in ("file", "data_relpath")):
+        return True
+    return bool(now.get("sha256")) and recorded.get("sha256") == now.get("sha256")
 
 
 def _write_outdir(
@@ -464,7 +511,10 @@ def check_settings(jobs: int | None, limits: SandboxLimits) -> None:
             raise InputError(f"{name} must be a number in ({low:g}, {high:g}], got {value!r}")
 
 
-def _run_config(weak: WeakTests, limits: SandboxLimits, benchmark: str) -> dict[str, Any]:
+def _run_config(
+    weak: WeakTests, limits: SandboxLimits, benchmark: str, samples: SamplesRef | None
+) -> dict[str, Any]:
+    """run.json: what a resumed run must match (`_check_resumable`)."""
     return {
         "schema": SCHEMA,
         "weak_tests": weak.name,
@@ -472,6 +522,7 @@ def _run_config(weak: WeakTests, limits: SandboxLimits, benchmark: str) -> dict[
         "min_time_limit": limits.min_time_limit,
         "time_factor": limits.time_factor,
         "max_phase_s": limits.max_phase_s,
+        "samples": _samples_entry(samples),
     }
 
 
@@ -500,8 +551,10 @@ def label(
     limits = limits or SandboxLimits()
     check_settings(jobs, limits)
     _check_inputs(candidates, tasks)
+    benchmark = benchmark_entry(benchmark)
     out = Path(out_dir) if out_dir is not None else None
-    previous = _open_outdir(out, _run_config(weak, limits, benchmark)) if out is not None else []
+    config = _run_config(weak, limits, benchmark, samples)
+    previous = _open_outdir(out, config) if out is not None else []
     plan = plan_run(candidates, weak, previous)
 
     rows: dict[Key, LabelRow] = dict(plan.resumed)

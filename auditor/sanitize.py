@@ -24,6 +24,10 @@ no code fence and already yields the entry point, never takes that path, so plai
 out byte for byte as before. `Sanitized.line_map` maps each line of the program back to the
 raw text, and `Sanitized.extracted` says which blocks it came from.
 
+A `completion` is sanitized after its task's prompt (`sanitize_completion`): a body continues
+the prompt, but a chat answer restates the function, and joined to the prompt it would leave
+only the prompt's stub; such an answer is read on its own.
+
 Only the stdlib `ast` is used for Python: it is several times faster than libcst and ~50k
 candidates must sanitize in seconds.
 """
@@ -42,7 +46,7 @@ from dataclasses import dataclass, field, replace
 from auditor.markdown import CodeBlock, code_blocks, has_fence, is_code_start, looks_like_code
 from auditor.types import LineMap
 
-__all__ = ["CodeBlock", "LineMap", "Sanitized", "sanitize"]
+__all__ = ["CodeBlock", "LineMap", "Sanitized", "sanitize", "sanitize_completion"]
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,9 @@ _MAX_TRUNCATIONS = 256
 # alternating thousands of times is no chat answer).
 _MAX_PIECES = 32
 _NEWLINE = re.compile(r"\r\n|\r|\n")
+# A `removed` item as `_describe` writes it ("line 3: what", "lines 3-5: what").
+_SPAN_TEXT = re.compile(r"lines? (?P<first>\d+)(?:-(?P<last>\d+))?: (?P<what>.*)", re.S)
+_NO_CODE = "no code in the answer"
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _IMPORTS = (ast.Import, ast.ImportFrom)
 _ASSIGNS = (ast.Assign, ast.AnnAssign, ast.AugAssign)
@@ -137,6 +144,62 @@ def sanitize(code: str, entry_point: str | None) -> Sanitized:
         if (good and not same) or (fenced and not plain_good):
             return result
     return _finish(plain, code)
+
+
+def sanitize_completion(prompt: str, completion: str, entry_point: str | None) -> Sanitized:
+    """Sanitize `prompt + completion`; lines refer to that text.
+
+    A body continues the prompt, so the two are sanitized together, as EvalPlus joins them.
+    A chat answer restates the whole function (after prose, or not): joined, the text parses
+    only up to the prompt's stub, or the restated function is dropped as a redefinition, and
+    the stub would pass for the program. When nothing of the completion survives that way,
+    the answer is read alone: its program if it defines the entry point, its reason if it
+    holds no code; otherwise the joined result stands.
+    """
+    joined = prompt + completion
+    result = sanitize(joined, entry_point)
+    if not prompt or not _only_prompt_kept(result, prompt, completion):
+        return result
+    alone = sanitize(completion, entry_point)
+    if alone.reason == _NO_CODE and not _parses(joined):
+        # nothing invented: the raw text, and why it is no program
+        return Sanitized(joined, (), False, LineMap.from_rows(_identity(joined)), reason=_NO_CODE)
+    tree = _parse(alone.code)[0] if alone.parsed else None
+    if tree is None or entry_point not in _top_binds(tree.body):
+        return result
+    return _after_prompt(alone, len(_NEWLINE.findall(prompt)))
+
+
+def _only_prompt_kept(result: Sanitized, prompt: str, completion: str) -> bool:
+    """Does the program of the joined text keep lines of the prompt only (and the
+    completion is not blank)?"""
+    if result.extracted or not result.parsed or not completion.strip():
+        return False
+    last = max((raw + n - 1 for _, raw, n in result.line_map.runs), default=0)
+    # A prompt not ending in a newline shares its last line with the completion.
+    return last <= len(_NEWLINE.findall(prompt))
+
+
+def _after_prompt(alone: Sanitized, lines: int) -> Sanitized:
+    """`alone`, the sanitized completion, with its lines moved past the prompt's `lines`."""
+
+    def moved(item: str) -> str:
+        m = _SPAN_TEXT.match(item)
+        if m is None:  # not written by _describe
+            return item
+        first, last = int(m["first"]) + lines, int(m["last"] or m["first"]) + lines
+        return f"{_span(first, last)}: {m['what']}"
+
+    prompt = (f"{_span(1, lines)}: the prompt (the answer restates the function)",) * (lines > 0)
+    return replace(
+        alone,
+        removed=prompt + tuple(moved(r) for r in alone.removed),
+        line_map=LineMap(tuple((a, raw + lines, n) for a, raw, n in alone.line_map.runs)),
+        extracted=tuple(
+            replace(b, first_line=b.first_line + lines, last_line=b.last_line + lines)
+            for b in alone.extracted
+        ),
+    )
 
 
 def _core(
@@ -207,7 +270,7 @@ def _unparsable_reason(code: str) -> str:
     if has_fence(code):
         return "no code block parses as Python"
     if not any(looks_like_code(line) for line in _split_lines(code)):
-        return "no code in the answer"
+        return _NO_CODE
     _, err_line = _parse(code)
     return "does not parse as Python" + (f" (line {err_line})" if err_line else "")
 

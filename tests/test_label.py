@@ -376,6 +376,67 @@ def test_resume_refuses_other_configuration(tmp_path: Path, toy_tasks: dict[str,
         label(cands, toy_tasks, out_dir=tmp_path, limits=FAST, jobs=1, weak_tests="original")
 
 
+def test_benchmark_file_is_recorded_resolved_and_resumes_by_file(
+    tmp_path: Path, toy_tasks: dict[str, Task], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A relative --benchmark is recorded as an absolute path (readers run from elsewhere),
+    and a resume names the same file however it is spelt, also against an older relative record."""
+    cands = [Candidate("Toy/0", "0", toy_tasks["Toy/0"].reference)]
+    out = tmp_path / "out"
+    monkeypatch.chdir(TOY.parent)
+    label(cands, toy_tasks, out_dir=out, limits=FAST, jobs=1, benchmark="toy/benchmark.jsonl")
+    absolute = str((TOY / "benchmark.jsonl").resolve())
+    for name in ("run.json", "summary.json"):
+        assert json.loads((out / name).read_text())["benchmark"] == absolute
+    monkeypatch.chdir(TOY)
+    again = label(cands, toy_tasks, out_dir=out, limits=FAST, jobs=1, benchmark="benchmark.jsonl")
+    assert again.resumed == 1
+    # an OUTDIR of an older version recorded the path as typed, in the cwd of that run
+    run = json.loads((out / "run.json").read_text())
+    (out / "run.json").write_text(json.dumps({**run, "benchmark": "toy/benchmark.jsonl"}))
+    monkeypatch.chdir(TOY.parent)
+    again = label(cands, toy_tasks, out_dir=out, limits=FAST, jobs=1, benchmark=absolute)
+    assert again.resumed == 1
+    assert json.loads((out / "run.json").read_text())["benchmark"] == absolute  # upgraded
+
+
+def test_resume_refuses_other_samples_and_keeps_the_labels(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Rerunning into an OUTDIR with another samples file would drop the labels of samples
+    it lacks: refused like another configuration. The same file, edited or moved, resumes."""
+    from auditor.cli import main
+
+    rows = (TOY / "samples.jsonl").read_text().splitlines(keepends=True)
+    full, part = tmp_path / "full.jsonl", tmp_path / "part.jsonl"
+    full.write_text("".join(rows[:2]))
+    part.write_text(rows[0])
+    out = tmp_path / "out"
+
+    def run(samples: Path) -> int:
+        bench = ["--benchmark", str(TOY / "benchmark.jsonl")]
+        return main(["label", str(samples), *bench, "-o", str(out), "-q", "-j", "1"])
+
+    assert run(full) == 0
+    before = (out / "labels.jsonl").read_text()
+    capsys.readouterr()
+    assert run(part) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "holds labels of other samples" in err[0], err
+    assert (out / "labels.jsonl").read_text() == before
+    # an older OUTDIR: run.json without samples, summary.json with them
+    run_json = json.loads((out / "run.json").read_text())
+    del run_json["samples"]
+    (out / "run.json").write_text(json.dumps(run_json))
+    assert run(part) == 2
+    full.write_text("".join(rows[:3]))
+    assert run(full) == 0  # the same file, one sample added
+    moved = tmp_path / "moved.jsonl"
+    moved.write_text(full.read_text())
+    assert run(moved) == 0  # the same content under another name
+    assert len((out / "labels.jsonl").read_text().splitlines()) == 3
+
+
 def test_cli_label_toy(tmp_path: Path) -> None:
     out = tmp_path / "o"
     env = dict(os.environ)
@@ -612,6 +673,50 @@ def test_output_naming_an_existing_file_is_refused(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "not a directory" in err[0]
     assert target.read_text() == "keep me"
+
+
+def _toy_rows() -> list[dict[str, object]]:
+    return [json.loads(line) for line in (TOY / "benchmark.jsonl").read_text().splitlines()]
+
+
+@pytest.mark.parametrize("command", ["label", "check"])
+@pytest.mark.parametrize(
+    ("change", "needle"),
+    [
+        ({"base_input": "abc"}, "bench.jsonl:1: task Toy/0: base_input is not a list of"),
+        ({"task_id": 0}, "bench.jsonl:1: field 'task_id' missing or not a string"),
+        ({"prompt": None}, "bench.jsonl:1: field 'prompt' missing or not a string"),
+        ({"atol": "x"}, "bench.jsonl:1: task Toy/0: atol is not a finite number"),
+        (None, "bench.jsonl:5: duplicate task id 'Toy/0' (first on line 1)"),
+    ],
+    ids=["string-base-input", "int-task-id", "null-prompt", "string-atol", "duplicate-id"],
+)
+def test_malformed_benchmark_rows_are_one_line_exit_2(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    command: str,
+    change: dict[str, object] | None,
+    needle: str,
+) -> None:
+    """One validation of task rows for `label --benchmark` and `check --tasks`."""
+    from auditor.cli import main
+
+    rows = _toy_rows()
+    if change is None:  # another task renamed Toy/0: the last row must not silently win
+        rows.append({**rows[1], "task_id": "Toy/0"})
+    else:
+        rows[0] = {**rows[0], **change}
+    bench = tmp_path / "bench.jsonl"
+    bench.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    args = [str(TOY / "samples.jsonl")]
+    if command == "label":
+        args = ["label", *args, "--benchmark", str(bench), "-o", str(tmp_path / "o"), "-q"]
+    else:
+        args = ["check", *args, "--tasks", str(bench), "--no-model"]
+    code = main(args)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1 and needle in err[0], err
 
 
 def test_label_api_validates_settings(toy_tasks: dict[str, Task]) -> None:

@@ -284,6 +284,28 @@ def test_load_labeled_mixed_benchmark(tmp_path: Path) -> None:
         load_labeled(out, data_dir=tmp_path / "no-data")
 
 
+def test_load_labeled_resolves_an_older_relative_benchmark(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """OUTDIRs once recorded --benchmark as typed: relative to the OUTDIR's parent (the cwd
+    of `label -o NAME`) or to the cwd; reading from elsewhere must still find it."""
+    project = tmp_path / "project"
+    (project / "bench").mkdir(parents=True)
+    shutil.copy(TOY / "benchmark.jsonl", project / "bench" / "toy.jsonl")
+    labels = _toy_labels()
+    samples = TOY / "samples.jsonl"
+    out = _outdir(project, labels, file=str(samples), benchmark="bench/toy.jsonl")
+    monkeypatch.chdir(tmp_path)  # not where the OUTDIR was made
+    _check_joined(load_labeled(out), labels)
+    moved = tmp_path / "elsewhere"
+    moved.mkdir()
+    shutil.move(out, moved / "toy-labels")
+    with pytest.raises(InputError, match=r"benchmark file it records \(bench/toy.jsonl\)"):
+        load_labeled(moved / "toy-labels")  # named, not "unknown task id" in the samples
+    monkeypatch.chdir(project)  # the cwd fallback
+    _check_joined(load_labeled(moved / "toy-labels"), labels)
+
+
 # ------------------------------------------------------------------ committed corpora
 
 COMMITTED = ["codegen16b", "davinci002", "qwen25coder7b"]

@@ -169,8 +169,35 @@ def test_humaneval_jsonl(toy_tasks: dict[str, Task]) -> None:
 def test_humaneval_jsonl_requires_completion(tmp_path: Path, toy_tasks: dict[str, Task]) -> None:
     path = tmp_path / "s.jsonl"
     path.write_text(json.dumps({"task_id": "Toy/0", "solution": "x = 1\n"}) + "\n")
-    with pytest.raises(InputError, match=r"s\.jsonl:1: no `completion` field"):
+    with pytest.raises(InputError, match=r"s\.jsonl:1: `completion` is missing or null"):
         read_samples(path, toy_tasks, format="humaneval-jsonl")
+
+
+def test_null_completion_is_not_called_a_missing_field(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    path.write_text(json.dumps({"task_id": "Toy/0", "completion": None}) + "\n")
+    with pytest.raises(InputError, match=r"s\.jsonl:1: `completion` is missing or null"):
+        read_samples(path)
+
+
+def test_chat_completion_keeps_its_unfenced_code(
+    tmp_path: Path, toy_tasks: dict[str, Task]
+) -> None:
+    # A chat answer in `completion`: prose, then the whole function (no fence).
+    body = "def sum_of_evens(numbers):\n    return sum(n for n in numbers if n % 2 == 0)\n"
+    rows = [
+        {"task_id": "Toy/0", "completion": "Sure!\n\n" + body},
+        {"task_id": "Toy/0", "completion": "I cannot help with that, sorry."},
+    ]
+    path = tmp_path / "chat.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    code, prose = read_samples(path, toy_tasks).candidates
+    assert code.code == body
+    assert code.reason is None
+    prompt_lines = toy_tasks["Toy/0"].prompt.count("\n")
+    assert code.line_map is not None and code.line_map.raw_line(1) == prompt_lines + 3
+    assert prose.reason == "no code in the answer"
+    assert prose.code == prose.raw  # no program: the raw answer, nothing invented
 
 
 def test_evalplus_dir(toy_tasks: dict[str, Task]) -> None:
@@ -450,7 +477,7 @@ def test_bad_utf8_in_dir_sample(tmp_path: Path) -> None:
     ("row", "message"),
     [
         ({"solution": "x = 1\n"}, r"s\.jsonl:1: missing or non-string `task_id`"),
-        ({"task_id": "Toy/2"}, r"s\.jsonl:1: no `solution` or `completion` field"),
+        ({"task_id": "Toy/2"}, r"s\.jsonl:1: `solution` or `completion` is missing or null"),
         ({"task_id": "Toy/2", "solution": ["a"]}, r"s\.jsonl:1: `solution` must be a string"),
     ],
 )
@@ -509,13 +536,13 @@ def test_repeated_programs_are_sanitized_once(
     import auditor.corpus.samples as samples_mod
 
     calls: list[tuple[str, str | None]] = []
-    real = samples_mod.sanitize_code
+    real = samples_mod.sanitize_completion
 
-    def counting(code: str, entry_point: str | None) -> object:
-        calls.append((code, entry_point))
-        return real(code, entry_point)
+    def counting(prompt: str, code: str, entry_point: str | None) -> object:
+        calls.append((prompt + code, entry_point))
+        return real(prompt, code, entry_point)
 
-    monkeypatch.setattr(samples_mod, "sanitize_code", counting)
+    monkeypatch.setattr(samples_mod, "sanitize_completion", counting)
     path = _write_jsonl(tmp_path / "s.jsonl", [GOOD, GOOD, GOOD.replace("True", "False")])
     s = read_samples(path, toy_tasks)
     assert len(calls) == 2

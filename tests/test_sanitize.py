@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.sanitize import LineMap, Sanitized, sanitize
+from auditor.sanitize import LineMap, Sanitized, sanitize, sanitize_completion
 from tests.benchmarks.chat_corpus import TEMPLATES
 
 
@@ -524,6 +524,63 @@ def test_benchmark_templates_give_back_the_plain_program(template: str, program:
     plain, chat = sanitize(program, entry), sanitize(wrapped, entry)
     assert ast.dump(_parse_quietly(chat.code)) == ast.dump(_parse_quietly(plain.code))
     assert chat.extracted
+
+
+PROMPT = 'def add(a: int, b: int) -> int:\n    """Sum of a and b."""\n'
+
+
+def test_chat_completion_is_read_without_the_prompt_stub() -> None:
+    # Prose, then the whole function: joined to the prompt, only the stub parsed.
+    answer = "Sure! Here it is:\n\ndef add(a, b):\n    return a + b\n\nIt adds them.\n"
+    result = sanitize_completion(PROMPT, answer, "add")
+    assert result.code == sanitize(answer, "add").code == "def add(a, b):\n    return a + b\n\n"
+    assert result.reason is None
+    assert [b.describe() for b in result.extracted] == ["lines 5-7: bare code"]
+    assert result.removed[0] == "lines 1-2: the prompt (the answer restates the function)"
+    assert "line 3: text outside the code" in result.removed
+    _assert_lines_map_back(PROMPT + answer, result)
+
+
+def test_completion_restating_the_function_is_not_dropped_as_a_redefinition() -> None:
+    answer = "def add(a, b):\n    return a + b\n"
+    result = sanitize_completion(PROMPT, answer, "add")
+    assert result.code == answer  # as Python runs prompt + completion: the later def wins
+    assert result.removed == ("lines 1-2: the prompt (the answer restates the function)",)
+    assert result.raw_line(1) == 3
+
+
+def test_completion_without_code_gets_the_reason() -> None:
+    result = sanitize_completion(PROMPT, "I cannot help with that, sorry.", "add")
+    assert result.reason == "no code in the answer"
+    assert not result.parsed
+    assert result.code == PROMPT + "I cannot help with that, sorry."  # nothing invented
+
+
+@pytest.mark.parametrize(
+    "completion",
+    [
+        "    return a + b\n",
+        "    return a + b\n\n\nassert add(1, 2) == 3\nassert add(2,",
+        "    return a + b\nThis adds them.\n",
+        "    for x in (a,\n",  # a broken body: the stub stands, as before
+        "",
+        "Sure!\n```python\ndef add(a, b):\n    return a + b\n```\n",
+        "Sure!\n\ndef helper():\n    return 1\n",  # no entry point in the answer
+        "\n\nprint(add(1, 2))\n",  # junk only: the stub stands
+    ],
+    ids=[
+        "body",
+        "body-junk-tail",
+        "body-then-prose",
+        "broken-body",
+        "empty",
+        "fenced",
+        "no-entry",
+        "junk-only",
+    ],
+)
+def test_completions_continuing_the_prompt_are_sanitized_joined(completion: str) -> None:
+    assert sanitize_completion(PROMPT, completion, "add") == sanitize(PROMPT + completion, "add")
 
 
 @settings(max_examples=300, deadline=None)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,37 +63,82 @@ def read_jsonl_numbered(path: Path) -> list[tuple[int, dict[str, Any]]]:
     return rows
 
 
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """Rows of a JSONL file, plain or gzip; errors name the file and line."""
-    return [row for _, row in read_jsonl_numbered(path)]
+def text_field(row: Mapping[str, Any], key: str, where: str, *, required: bool = True) -> str:
+    """`row[key]` as a string; an optional field may be null or absent ("").
+
+    A required field other than `prompt` must be non-empty.
+    """
+    value = row.get(key)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and key != "prompt" and not value):
+        raise InputError(f"{where}: field {key!r} missing or not a string")
+    return value
 
 
-def task_from_row(row: Mapping[str, Any], benchmark: str = "") -> Task:
-    """One release row as a Task."""
-    try:
-        return Task(
-            task_id=row["task_id"],
-            prompt=row["prompt"],
-            entry_point=row["entry_point"],
-            canonical_solution=row["canonical_solution"],
-            base_input=tuple(row["base_input"]),
-            plus_input=tuple(row.get("plus_input") or ()),
-            atol=float(row.get("atol") or 0.0),
-            contract=row.get("contract") or "",
-            test=row.get("test") or "",
-            assertion=row.get("assertion") or "",
-            benchmark=benchmark,
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InputError(f"benchmark row {row.get('task_id', '?')}: bad field {exc}") from None
+def _arg_lists(row: Mapping[str, Any], key: str, where: str, task_id: str) -> tuple[Any, ...]:
+    """`row[key]` as a tuple of argument lists; `plus_input` may be null or empty ({} too)."""
+    value = row.get(key)
+    if key == "plus_input" and not value:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(a, list) for a in value):
+        raise InputError(f"{where}: task {task_id}: {key} is not a list of argument lists")
+    return tuple(value)
+
+
+def _atol(row: Mapping[str, Any], where: str, task_id: str) -> float:
+    value = row.get("atol") or 0.0
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < math.inf:
+        raise InputError(f"{where}: task {task_id}: atol is not a finite number >= 0")
+    return float(value)
+
+
+def task_from_row(
+    row: Mapping[str, Any], benchmark: str = "", where: str = "", *, reference: bool = True
+) -> Task:
+    """One release row as a Task; a missing or mistyped field is an InputError at `where`.
+
+    This is the one validation of task rows (`label`'s release files and `check --tasks`
+    files); `reference` False lets `canonical_solution` be absent.
+    """
+    where = where or f"benchmark row {row.get('task_id', '?')}"
+    task_id = text_field(row, "task_id", where)
+    return Task(
+        task_id=task_id,
+        prompt=text_field(row, "prompt", where),
+        entry_point=text_field(row, "entry_point", where),
+        canonical_solution=text_field(row, "canonical_solution", where, required=reference),
+        base_input=_arg_lists(row, "base_input", where, task_id),
+        plus_input=_arg_lists(row, "plus_input", where, task_id),
+        atol=_atol(row, where, task_id),
+        contract=text_field(row, "contract", where, required=False),
+        test=text_field(row, "test", where, required=False),
+        assertion=text_field(row, "assertion", where, required=False),
+        benchmark=benchmark,
+    )
+
+
+def tasks_by_id(path: Path, rows: Iterable[tuple[int, Task]]) -> dict[str, Task]:
+    """(line number, task) pairs of `path` by task id; a repeated id is an InputError."""
+    tasks: dict[str, Task] = {}
+    lines: dict[str, int] = {}
+    for lineno, task in rows:
+        if task.task_id in tasks:
+            first = lines[task.task_id]
+            raise InputError(
+                f"{path}:{lineno}: duplicate task id {task.task_id!r} (first on line {first})"
+            )
+        tasks[task.task_id] = task
+        lines[task.task_id] = lineno
+    return tasks
 
 
 def load_benchmark_file(path: Path, name: str = "") -> dict[str, Task]:
     """Tasks of a release file by task id."""
-    rows = read_jsonl(path)
+    rows = read_jsonl_numbered(path)
     if not rows:
         raise InputError(f"{path}: empty benchmark file")
-    return {t.task_id: t for t in (task_from_row(r, name) for r in rows)}
+    return tasks_by_id(path, ((n, task_from_row(r, name, f"{path}:{n}")) for n, r in rows))
 
 
 def load_benchmark(name: str, data_dir: str | os.PathLike[str] | None = None) -> dict[str, Task]:

@@ -172,7 +172,8 @@ def read_labels(path: str | Path) -> tuple[Label, ...]:
     return tuple(labels)
 
 
-def _read_summary(outdir: Path) -> dict[str, Any] | None:
+def read_summary(outdir: Path) -> dict[str, Any] | None:
+    """The summary.json of a label OUTDIR, or None if it has none."""
     file = outdir / SUMMARY_FILE
     if not file.is_file():
         return None
@@ -209,13 +210,43 @@ def _find_samples(
     return found
 
 
+def benchmark_entry(benchmark: str) -> str:
+    """The benchmark as a label OUTDIR records it: a name as given, a release file by its
+    absolute path (the OUTDIR is read from other directories)."""
+    if benchmark in BENCHMARKS or benchmark == "auto" or not Path(benchmark).is_file():
+        return benchmark
+    return str(Path(benchmark).resolve())
+
+
+def recorded_benchmark_file(benchmark: str, outdir: Path) -> Path | None:
+    """The release file an OUTDIR recorded as its benchmark, if found; None for a name.
+
+    Older OUTDIRs recorded the path as typed, relative to a directory they did not record:
+    such a path is looked for next to the OUTDIR (`-o NAME` run from there), then in the cwd.
+    """
+    if not benchmark or benchmark in BENCHMARKS or benchmark == "auto":
+        return None
+    path = Path(benchmark)
+    tries = [path] if path.is_absolute() else [outdir.resolve().parent / path, path]
+    return next((p.resolve() for p in tries if p.is_file()), None)
+
+
 def _load_tasks(
-    benchmark: str | None, task_ids: set[str], data_dir: str | os.PathLike[str] | None
+    benchmark: str | None, outdir: Path, task_ids: set[str], data_dir: str | os.PathLike[str] | None
 ) -> dict[str, Task]:
     """Tasks of the summary's benchmark; a mixed or unnamed one is resolved by task id."""
-    if benchmark and (benchmark in BENCHMARKS or Path(benchmark).is_file()):
+    if benchmark is not None and benchmark in BENCHMARKS:
         return load_benchmark(benchmark, data_dir)
-    return load_benchmarks_for(task_ids, data_dir)
+    file = recorded_benchmark_file(benchmark or "", outdir)
+    if file is not None:
+        return load_benchmark(str(file), data_dir)
+    tasks = load_benchmarks_for(task_ids, data_dir)
+    if benchmark and benchmark != "auto" and not task_ids <= tasks.keys():
+        # else every sample would be blamed for an "unknown task id"
+        raise InputError(
+            f"{outdir / SUMMARY_FILE}: the benchmark file it records ({benchmark}) is not found"
+        )
+    return tasks
 
 
 def _join(
@@ -268,7 +299,7 @@ def load_labeled(
     p = Path(path)
     outdir = p if p.is_dir() else p.parent
     labels = read_labels(p)
-    summary = _read_summary(outdir)
+    summary = read_summary(outdir)
     name = outdir.resolve().name
     sample_path = Path(samples) if samples is not None else _find_samples(outdir, summary, data_dir)
     if samples is not None and not Path(samples).exists():
@@ -277,6 +308,7 @@ def load_labeled(
         return LabeledCorpus(name, labels, None, None)
     task_ids = {label.task_id for label in labels}
     benchmark = (summary or {}).get("benchmark")
-    tasks = _load_tasks(benchmark if isinstance(benchmark, str) else None, task_ids, data_dir)
+    benchmark = benchmark if isinstance(benchmark, str) else None
+    tasks = _load_tasks(benchmark, outdir, task_ids, data_dir)
     read = read_samples(sample_path, tasks)
     return LabeledCorpus(name, labels, _join(labels, read.candidates, str(outdir)), tasks)

@@ -17,8 +17,7 @@ from typing import Any
 from auditor.corpus.benchmarks import read_jsonl_numbered
 from auditor.errors import InputError
 from auditor.io import open_text, read_text, require_regular
-from auditor.sanitize import Sanitized
-from auditor.sanitize import sanitize as sanitize_code
+from auditor.sanitize import Sanitized, sanitize_completion
 from auditor.types import Candidate, Label, Outcome, Status, Task
 
 
@@ -61,7 +60,7 @@ class SampleReader:
 # ---------------------------------------------------------------- building candidates
 
 
-_SanitizeCache = dict[tuple[str, str | None], Sanitized]
+_SanitizeCache = dict[tuple[str, str, str | None], Sanitized]  # (prompt, text, entry)
 
 
 def _candidate(
@@ -69,7 +68,7 @@ def _candidate(
 ) -> Candidate:
     """A Candidate from a raw sample: prefix the prompt to a completion, then sanitize.
 
-    `cache` (None: don't sanitize) memoizes by program, since sampled corpora repeat a lot.
+    `cache` (None: don't sanitize) memoizes by text, since sampled corpora repeat a lot.
     """
     task = None
     if tasks is not None:
@@ -77,22 +76,23 @@ def _candidate(
         if task is None:
             raise InputError(f"{raw.where}: unknown task id {raw.task_id!r}")
     if raw.solution is not None:
-        program = raw.solution
+        prompt, text = "", raw.solution
     elif task is None:
         raise InputError(
             f"{raw.where}: a `completion` needs its task's prompt; pass the benchmark "
             f"(tasks) or use full `solution` programs"
         )
     else:
-        program = task.prompt + (raw.completion or "")
+        prompt, text = task.prompt, raw.completion or ""
+    program = prompt + text
     if cache is None:
         return Candidate(
             raw.task_id, raw.sample_id, program, path=raw.path, model=raw.model, raw=program
         )
-    key = (program, task.entry_point if task else None)
+    key = (prompt, text, task.entry_point if task else None)
     clean = cache.get(key)
     if clean is None:
-        clean = cache[key] = sanitize_code(*key)
+        clean = cache[key] = sanitize_completion(*key)
     return Candidate(
         raw.task_id,
         raw.sample_id,
@@ -146,7 +146,7 @@ def _jsonl_samples(path: Path, *, completion_only: bool) -> list[_RawSample]:
         completion = _text_field(row, "completion", where)
         if solution is None and completion is None:
             wanted = "`completion`" if completion_only else "`solution` or `completion`"
-            raise InputError(f"{where}: no {wanted} field")
+            raise InputError(f"{where}: {wanted} is missing or null")
         index = counters.get(task_id, 0)
         counters[task_id] = index + 1
         sample_id = row.get("sample_id")

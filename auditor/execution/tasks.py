@@ -7,7 +7,8 @@ function of asserts; its calls whose arguments are known without running it beco
 `base_input` (`harvest`). A test with none (inputs drawn at random) leaves `base_input`
 empty: the task's candidates are then scored without execution, which `check` says once
 on stderr.
-`plus_input` is never read from a task file.
+`plus_input` is never read from a task file. Rows are validated as `label`'s release rows
+are (`corpus.benchmarks.task_from_row`), and a task id may appear only once.
 """
 
 from __future__ import annotations
@@ -18,53 +19,38 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from auditor.corpus.benchmarks import BENCHMARKS, load_benchmark, read_jsonl
+from auditor.corpus.benchmarks import (
+    BENCHMARKS,
+    load_benchmark,
+    read_jsonl_numbered,
+    task_from_row,
+    tasks_by_id,
+    text_field,
+)
 from auditor.entrypoint import parameters
 from auditor.errors import InputError
 from auditor.execution.harvest import NoCalls, harvest
 from auditor.types import Task
 
 
-def _text(row: Mapping[str, Any], key: str, where: str) -> str:
-    value = row.get(key)
-    if not isinstance(value, str) or (key != "prompt" and not value):
-        raise InputError(f"{where}: field {key!r} missing or not a string")
-    return value
-
-
-def task_from_file_row(row: Mapping[str, Any], where: str) -> Task:
+def task_from_file_row(row: Mapping[str, Any], where: str, benchmark: str = "") -> Task:
     """One task-file row as a Task (plus_input empty; see the module docstring)."""
-    task_id = _text(row, "task_id", where)
-    entry = _text(row, "entry_point", where)
-    test = row.get("test") or ""
+    task_id = text_field(row, "task_id", where)
+    prompt = text_field(row, "prompt", where)
+    entry = text_field(row, "entry_point", where)
+    test = text_field(row, "test", where, required=False)
     base = row.get("base_input")
     if base is None:
-        if not isinstance(test, str) or not test:
+        if not test:
             raise InputError(f"{where}: task {task_id} has neither base_input nor test")
         try:
             found = harvest(test, ["candidate", entry], where=where,
-                            params=parameters(row.get("prompt") or "", entry)).inputs  # fmt: skip
+                            params=parameters(prompt, entry)).inputs  # fmt: skip
         except NoCalls:
             found = ()
         base = [list(args) for args in found]
-    if not isinstance(base, list) or not all(isinstance(a, list | tuple) for a in base):
-        raise InputError(f"{where}: task {task_id}: base_input is not a list of argument lists")
-    try:
-        atol = float(row.get("atol") or 0.0)
-    except (TypeError, ValueError):
-        raise InputError(f"{where}: task {task_id}: atol is not a number") from None
-    return Task(
-        task_id=task_id,
-        prompt=_text(row, "prompt", where),
-        entry_point=entry,
-        canonical_solution=str(row.get("canonical_solution") or ""),
-        base_input=tuple(base),
-        plus_input=(),
-        atol=atol,
-        test=test if isinstance(test, str) else "",
-        assertion=str(row.get("assertion") or ""),
-        benchmark=Path(where).name,
-    )
+    fields = {**row, "base_input": base, "plus_input": None}
+    return task_from_row(fields, benchmark, where, reference=False)
 
 
 def load_tasks(spec: str, data_dir: str | os.PathLike[str] | None = None) -> dict[str, Task]:
@@ -75,8 +61,9 @@ def load_tasks(spec: str, data_dir: str | os.PathLike[str] | None = None) -> dic
     if not path.is_file():
         known = ", ".join(BENCHMARKS)
         raise InputError(f"--tasks {spec}: neither a benchmark ({known}) nor a file")
-    rows = read_jsonl(path)
+    rows = read_jsonl_numbered(path)
     if not rows:
         raise InputError(f"{path}: no tasks")
-    tasks = [task_from_file_row(r, f"{path}:{k + 1}") for k, r in enumerate(rows)]
-    return {t.task_id: t for t in tasks}
+    return tasks_by_id(
+        path, ((n, task_from_file_row(r, f"{path}:{n}", path.name)) for n, r in rows)
+    )
