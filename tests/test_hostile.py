@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -144,6 +145,13 @@ def test_forged_verdicts(runner: LocalRunner, name: str, token: str) -> None:
     bad, good = run(runner, spec, payload(name, TOKEN=token), "def f(x):\n    return x + 1\n")
     contained(runner, bad, token)
     assert correct(good)  # the worker and its zygote survived
+
+
+def test_timer_off_under_the_wall_clock(token: str) -> None:
+    """The monitor's per-input cap holds in EvalPlus's wall-clock mode too."""
+    with LocalRunner(jobs=1, limits=replace(LIMITS, clock="wall")) as wall:
+        (bad,) = run(wall, task(token), payload("timer_off"))
+        contained(wall, bad, token)
 
 
 def test_huge_output_is_a_failure(runner: LocalRunner, token: str) -> None:
