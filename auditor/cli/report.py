@@ -154,10 +154,9 @@ def report_command(
     keep_false_negative_tasks: bool,
 ) -> int:
     """Reproduce the paper's analyses on labeled corpora (label OUTDIRs or labels.jsonl)."""
+    from auditor.io import check_writable
     from auditor.study.render import render_html, render_json, render_markdown
     from auditor.study.scores import read_scores
-
-    from auditor.io import check_writable
 
     costs = parse_costs(cost)
     if n_boot < 10:
