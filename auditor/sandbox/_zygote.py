@@ -661,7 +661,7 @@ class _Watch:
 
     def _item_cap(self) -> float:
         """The monitor's cap on the current input of a candidate (references run without a
-        per-input timer; probes have `item_wall`). None (inf) on a phase's first input: it
+        per-input timer; probes have `item_wall`). Unbounded (inf) on a phase's first input: it
         shares the program's load, which only the phase cap bounds, as in EvalPlus."""
         assert self.phase is not None
         limits = self.phase.get("limits", ())
