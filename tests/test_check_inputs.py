@@ -135,3 +135,22 @@ def test_deep_but_parseable_code_does_not_end_the_run(project: Path) -> None:
     assert rc in (0, 1) and "Traceback" not in err, err
     got = findings_by_path(doc)
     assert "src/good.py" in got and "src/deep.py" in got
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["check", "x.py", "--execute-budget", "abc"], "'--execute-budget': 'abc' is not a valid"),
+        (["check", "x.py", "--bogus"], "No such option '--bogus'"),
+        (["check"], "Missing argument 'PATHS...'"),
+        (["chek"], "No such command 'chek'"),
+    ],
+)
+def test_a_usage_error_is_one_line_and_exit_2(
+    argv: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from auditor.cli import main
+
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert said in err and "--help" in err and len(err.splitlines()) == 1, err

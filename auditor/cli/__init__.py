@@ -4,8 +4,9 @@ Each subcommand lives in its own module in this package, named after the command
 registers itself on `cli` when imported. Modules are imported lazily: running one command
 imports only its module, so `auditor check` never pays for scipy, libcst or pylint start-up
 that other commands need; listing commands (`--help`) imports them all.
-`main()` maps every `AuditorError` to its exit code with a one-line message, an interrupt
-to 130, and any other exception to exit 3 (set AUDITOR_DEBUG=1 for the traceback).
+`main()` maps every `AuditorError` and usage error to its exit code with a one-line
+message, an interrupt to 130, and any other exception to exit 3 (AUDITOR_DEBUG=1 for the
+traceback).
 """
 
 from __future__ import annotations
@@ -59,6 +60,18 @@ def cli() -> None:
     """Find false positives: generated code that passes its tests but is wrong."""
 
 
+# click >= 8.2 raises this for a group run without a command; older versions print the help.
+_NO_ARGS_IS_HELP: type[click.UsageError] | tuple[()] = getattr(
+    click.exceptions, "NoArgsIsHelpError", ()
+)
+
+
+def _usage_line(exc: click.UsageError) -> str:
+    """One line for a usage error: what was wrong, and where help is (not click's three)."""
+    path = exc.ctx.command_path if exc.ctx is not None else "auditor"
+    return f"{path}: error: {exc.format_message()} (see '{path} --help')"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code (never raises, never prints a traceback)."""
     try:
@@ -69,6 +82,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (click.exceptions.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
         click.echo("auditor: interrupted", err=True)
         return EXIT_INTERRUPTED
+    except _NO_ARGS_IS_HELP as exc:  # `auditor` alone: the help, as click shows it
+        exc.show()
+        return EXIT_USAGE
+    except click.UsageError as exc:
+        click.echo(_usage_line(exc), err=True)
+        return EXIT_USAGE
     except click.ClickException as exc:
         exc.show()
         return EXIT_USAGE
