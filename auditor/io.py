@@ -148,8 +148,9 @@ def read_bytes(path: str | os.PathLike[str], max_bytes: int | None = None) -> by
 
 
 def read_text(path: str | os.PathLike[str]) -> str:
-    """The UTF-8 text of a regular file, newlines translated as `Path.read_text` does."""
-    with io.TextIOWrapper(open_regular(path), encoding="utf-8") as fh:
+    """The UTF-8 text of a regular file, newlines translated as `Path.read_text` does and a
+    leading BOM skipped (as Python skips one in a source file, and `open_text` does)."""
+    with io.TextIOWrapper(open_regular(path), encoding="utf-8-sig") as fh:
         return fh.read()
 
 

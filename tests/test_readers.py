@@ -152,6 +152,17 @@ def test_gzip_samples_match_plain(tmp_path: Path, toy_tasks: dict[str, Task]) ->
         assert got.candidates == plain.candidates
 
 
+def test_files_saved_with_a_bom_and_joined_read_as_one(
+    tmp_path: Path, toy_tasks: dict[str, Task]
+) -> None:
+    """`cat a.jsonl b.jsonl` of files an editor saved with a BOM: a BOM opens a line."""
+    lines = (TOY / "samples.jsonl").read_bytes().splitlines(keepends=True)
+    joined = tmp_path / "joined.jsonl"
+    joined.write_bytes(b"".join(b"\xef\xbb\xbf" + line for line in lines) + b"\xef\xbb\xbf\n")
+    got = read_samples(joined, toy_tasks)
+    assert got.candidates == read_samples(TOY / "samples.jsonl", toy_tasks).candidates
+
+
 def test_humaneval_jsonl(toy_tasks: dict[str, Task]) -> None:
     s = read_samples(FIX / "humaneval_samples.jsonl", toy_tasks)
     assert [(c.task_id, c.sample_id) for c in s.candidates] == [
@@ -213,6 +224,16 @@ def test_evalplus_dir(toy_tasks: dict[str, Task]) -> None:
     leap = s.candidates[-1]
     assert "print(" in leap.raw  # type: ignore[operator]
     assert "print(" not in leap.code
+
+
+def test_a_bom_in_a_dir_sample_is_skipped(tmp_path: Path, toy_tasks: dict[str, Task]) -> None:
+    """A .py sample saved with a BOM reads as Python reads it, not as a syntax error."""
+    shutil.copytree(FIX / "evalplus_dir", tmp_path / "d")
+    plain = read_samples(tmp_path / "d", toy_tasks).candidates
+    file = tmp_path / "d" / "Toy_0" / "1.py"
+    file.write_bytes(b"\xef\xbb\xbf" + file.read_bytes())
+    with_bom = read_samples(tmp_path / "d", toy_tasks).candidates
+    assert [(c.raw, c.code) for c in with_bom] == [(c.raw, c.code) for c in plain]
 
 
 def test_eval_results_current(toy_tasks: dict[str, Task]) -> None:

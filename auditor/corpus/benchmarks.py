@@ -46,7 +46,8 @@ def read_jsonl_numbered(path: Path) -> list[tuple[int, dict[str, Any]]]:
     rows: list[tuple[int, dict[str, Any]]] = []
     try:
         with open_text(path) as fh:
-            for lineno, line in enumerate(fh, 1):
+            for lineno, text in enumerate(fh, 1):
+                line = text.removeprefix("\ufeff")  # files saved with a BOM, joined by `cat`
                 if not line.strip():
                     continue
                 try:
