@@ -24,10 +24,10 @@ SCHEMA_AS_SHOWN = "auditor.baseline/1"  # paths as shown, relative to the writer
 Key = tuple[str, str, str]
 
 
-def key_path(shown: str, root: Path) -> str:
-    """A result's path (as shown: relative to the cwd, or absolute) as a baseline key: the
-    resolved file relative to the directory `root`, in posix form."""
-    target = Path(shown).resolve()
+def key_path(shown: str, root: Path, cwd: Path | None = None) -> str:
+    """A result's path (as shown: relative to `cwd`, default the process's, or absolute) as
+    a baseline key: the resolved file relative to the directory `root`, in posix form."""
+    target = ((cwd or Path.cwd()) / shown).resolve()
     try:
         return Path(os.path.relpath(target, Path(root).resolve())).as_posix()
     except ValueError:  # on another drive (Windows): there is no relative path
@@ -47,14 +47,14 @@ class Baseline:
         relative to `root` (the directory the baseline is written to)."""
         keys: Counter[Key] = Counter()
         for r in run.results:
-            path = key_path(r.path, root)
+            path = key_path(r.path, root, run.cwd)
             keys.update((path, f.finding.code, f.line_text) for f in r.findings)
             if run.flagged(r):
                 keys[(path, RISK_CODE, r.entry_text)] += 1
         return cls(tuple(sorted(keys.items())), Path(root).resolve())
 
-    def _path(self, shown: str) -> str:
-        return shown if self.root is None else key_path(shown, self.root)
+    def _path(self, shown: str, cwd: Path | None) -> str:
+        return shown if self.root is None else key_path(shown, self.root, cwd)
 
     def apply(self, run: CheckRun) -> CheckRun:
         """`run` without the findings (and flagged risks) this baseline accepts."""
@@ -62,7 +62,7 @@ class Baseline:
         dropped = 0
         results = []
         for r in run.results:
-            path = self._path(r.path)
+            path = self._path(r.path, run.cwd)
             kept = []
             for f in r.findings:
                 key = (path, f.finding.code, f.line_text)

@@ -133,7 +133,8 @@ def check(
     gets its task's prompt and an unknown task id is an `InputError` naming its line."""
     if tasks is None and execution is not None:
         tasks = execution.tasks
-    pending = _pending(paths, config, (cwd or Path.cwd()).absolute(), tasks)
+    cwd = (cwd or Path.cwd()).absolute()
+    pending = _pending(paths, config, cwd, tasks)
     executed = {}
     if execution is not None:
         from auditor.execution.for_check import run_pending
@@ -169,4 +170,5 @@ def check(
         fail_on=config.fail_on,
         model=scores.model.describe() if scores.model is not None else None,
         rules_url=config.rules_url,
+        cwd=cwd,
     )

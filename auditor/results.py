@@ -10,6 +10,7 @@ The rule descriptions a run carries are `RuleInfo`s; their text is made by
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from auditor import __version__
 from auditor.errors import EXIT_FINDINGS, EXIT_OK
@@ -97,6 +98,7 @@ class CheckRun:
     rules_url: str = ""
     version: str = __version__
     baselined: int = 0
+    cwd: Path | None = None  # what the results' paths are shown relative to (None: the cwd)
 
     def flagged(self, result: CandidateResult) -> bool:
         """Whether a candidate's risk is at or over the threshold."""

@@ -308,6 +308,26 @@ def test_baseline_paths_are_relative_to_the_baseline_file(
     assert code == 0 and doc["summary"]["baselined"] == len(rows)
 
 
+def test_the_api_keys_a_baseline_by_the_run_s_cwd(
+    project: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`check(..., cwd=project)` from another directory: its shown paths are relative to
+    `project`, and a baseline written and applied from the run resolves them there."""
+    from auditor.baseline import Baseline
+    from auditor.check import check
+    from auditor.config import Config
+
+    monkeypatch.chdir(tmp_path_factory.mktemp("elsewhere"))
+    run = check([project / "src"], model=None, config=Config(), cwd=project)
+    assert {r.path for r in run.results} >= {"src/gamed.py"}
+    baseline = Baseline.from_json(
+        Baseline.from_run(run, project / "ci").to_json(), root=project / "ci"
+    )
+    assert ("../src/gamed.py", "AUD302") in {(p, c) for (p, c, _), _n in baseline.entries}
+    applied = baseline.apply(run)
+    assert applied.baselined > 0 and not any(r.findings for r in applied.results)
+
+
 def test_a_schema_1_baseline_still_matches_paths_as_shown(project: Path) -> None:
     """Baselines written before paths were relative to the file keep working as they did."""
     invoke("src", "--no-model", "--write-baseline", "ci/baseline.json")
