@@ -321,3 +321,18 @@ def test_committed_labels_join_shared_samples(shared_corpora: Path, name: str) -
     assert corpus.candidates is not None and len(corpus.candidates) == len(corpus.labels)
     assert corpus.tasks is not None
     assert all(lab.task_id in corpus.tasks for lab in corpus.labels)
+
+
+def test_a_named_benchmark_overrides_the_recorded_one(tmp_path: Path) -> None:
+    """Labels whose benchmark file moved load with `benchmark=` (features --benchmark)."""
+    gone = str(tmp_path / "moved" / "benchmark.jsonl")
+    out = _outdir(tmp_path, _toy_labels(), file=str(TOY / "samples.jsonl"), benchmark=gone)
+    with pytest.raises(InputError, match="benchmark file it records"):
+        load_labeled(out)
+    _check_joined(load_labeled(out, benchmark=str(TOY / "benchmark.jsonl")), _toy_labels())
+    from auditor.features.inputs import load_input
+
+    got = load_input(out, benchmark=str(TOY / "benchmark.jsonl"))
+    assert len(got.candidates) == len(_toy_labels()) and set(got.tasks) == {
+        f"Toy/{i}" for i in range(4)
+    }

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     "--benchmark",
     default="auto",
     show_default=True,
-    help="Benchmark of unlabeled samples: auto, humaneval+, humaneval+mini, mbpp+ or a file.",
+    help="Benchmark of the samples: auto, humaneval+, humaneval+mini, mbpp+ or a file "
+    "(auto: by task id, or the one labels record).",
 )
 @click.option("--data-dir", type=click.Path(path_type=Path), help="Corpus data directory.")
 @click.option("--jobs", type=click.IntRange(1), default=2, show_default=True)

@@ -290,11 +290,13 @@ def load_labeled(
     *,
     data_dir: str | os.PathLike[str] | None = None,
     samples: str | Path | None = None,
+    benchmark: str | None = None,
 ) -> LabeledCorpus:
     """A label OUTDIR (or its labels.jsonl) with its candidates and tasks when found.
 
     The samples are `samples` if given (then they must load), else the summary's
-    `samples` entry; `candidates` and `tasks` are None when neither is available.
+    `samples` entry; `candidates` and `tasks` are None when neither is available. The
+    tasks are `benchmark`'s if given (a name or file), else the benchmark the summary records.
     """
     p = Path(path)
     outdir = p if p.is_dir() else p.parent
@@ -307,8 +309,11 @@ def load_labeled(
     if sample_path is None:
         return LabeledCorpus(name, labels, None, None)
     task_ids = {label.task_id for label in labels}
-    benchmark = (summary or {}).get("benchmark")
-    benchmark = benchmark if isinstance(benchmark, str) else None
-    tasks = _load_tasks(benchmark, outdir, task_ids, data_dir)
+    if benchmark is not None:
+        tasks = load_benchmark(benchmark, data_dir)
+    else:
+        recorded = (summary or {}).get("benchmark")
+        recorded = recorded if isinstance(recorded, str) else None
+        tasks = _load_tasks(recorded, outdir, task_ids, data_dir)
     read = read_samples(sample_path, tasks)
     return LabeledCorpus(name, labels, _join(labels, read.candidates, str(outdir)), tasks)

@@ -67,7 +67,8 @@ def load_input(
         )
     if labels is not None or is_labels(source):
         label_path, samples = (labels, source) if labels is not None else (source, None)
-        corpus = load_labeled(label_path, data_dir=data_dir, samples=samples)
+        named = None if benchmark == "auto" else benchmark
+        corpus = load_labeled(label_path, data_dir=data_dir, samples=samples, benchmark=named)
         if corpus.candidates is None:
             raise InputError(
                 f"{label_path}: its samples were not found (pass the samples file as "
