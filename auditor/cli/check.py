@@ -140,7 +140,7 @@ def check_command(
 
     PATHS are .py files, directories (searched recursively) or samples JSONL files.
     Exit codes: 0 nothing over threshold, 1 findings or risk over threshold,
-    2 usage/config/input error, 3 internal error.
+    2 usage/config/input error, 3 internal error, 130 interrupted.
     """
     from auditor.baseline import Baseline, read_baseline
     from auditor.check import check
