@@ -8,6 +8,7 @@ and non-empty containers are "magic" values, the kind that only a test would sup
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import libcst as cst
@@ -823,6 +824,33 @@ _INTERPRETER_CALLS = frozenset(
 )  # fmt: skip
 _INTERPRETER_MODULES = frozenset({"ctypes", "_ctypes"})
 _ATTRIBUTE_CALLS = frozenset({"getattr", "setattr", "hasattr", "delattr"})
+# Modules whose attributes include the ones above: an attribute of one named at run time
+# (`getattr(sys, name)`, `vars(sys)[name]`) hides which one is read.
+_INTERPRETER_HOSTS = frozenset(
+    {"sys", "gc", "inspect", "threading", "builtins", *_INTERPRETER_MODULES}
+)
+_IMPORT_CALLS = frozenset({"__import__", "importlib.import_module"})
+_CODE_CALLS = frozenset({"eval", "exec", "compile"})
+_WORDS = sorted({*_INTERPRETER_ATTRS, *_INTERPRETER_CALLS, *_INTERPRETER_MODULES})
+_INTERPRETER_WORDS = re.compile(r"\b(?:" + "|".join(map(re.escape, _WORDS)) + r")\b")
+
+
+def _folded_str(node: cst.BaseExpression) -> str | None:
+    """The string an expression of string literals makes (`"_get" + "frame"`, implicit
+    concatenation, an f-string without fields), else None."""
+    if isinstance(node, cst.SimpleString | cst.ConcatenatedString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+        left, right = _folded_str(node.left), _folded_str(node.right)
+        return None if left is None or right is None else left + right
+    if isinstance(node, cst.FormattedString) and all(
+        isinstance(part, cst.FormattedStringText) for part in node.parts
+    ):
+        return "".join(
+            part.value for part in node.parts if isinstance(part, cst.FormattedStringText)
+        )
+    return None
 
 
 def _dotted(node: cst.BaseExpression) -> str | None:
@@ -840,10 +868,12 @@ class InspectsItsProcess(_GamingRule):
     """## What it does
     Checks for code that reaches into the interpreter running it: frames
     (`sys._getframe`, `inspect.currentframe`, `.f_back`, `.f_globals`, a traceback's or
-    generator's frame, also through `getattr` with the name as a string), code objects
-    (`__code__`, `co_code`), tracing hooks (`sys.settrace`), the garbage collector's view
-    of every object (`gc.get_objects`), `sys.modules`, or `ctypes` (the interpreter's C
-    API).
+    generator's frame), code objects (`__code__`, `co_code`), tracing hooks
+    (`sys.settrace`), the garbage collector's view of every object (`gc.get_objects`),
+    `sys.modules`, or `ctypes` (the interpreter's C API); also under an alias
+    (`import sys as s`), by a name in a string or built from strings (`getattr(sys,
+    "_get" + "frame")`, `__import__("sys")`, `eval("sys._getframe()")`), or by a name
+    computed at run time (`getattr(sys, name)`, `vars(sys)`, `__import__(name)`).
 
     ## Why is this bad?
     A function computing an answer from its arguments has no use for its caller's frame,
@@ -881,6 +911,10 @@ class InspectsItsProcess(_GamingRule):
         Valid("import inspect\n\ndef f(g):\n    return inspect.isfunction(g)\n"),
         Valid("def f(record):\n    return record.code + record.back\n"),
         Valid("def f(x):\n    return getattr(x, 'real', 0)\n"),
+        Valid("def f(x, name):\n    return getattr(x, name)\n"),
+        Valid("import sys as s\n\ndef f(x):\n    return s.maxsize - x\n"),
+        Valid("import math\n\ndef f(expr):\n    return eval(expr, {'sqrt': math.sqrt})\n"),
+        Valid("def f(x):\n    return __import__('math').sqrt(x)\n"),
     )
     INVALID = (
         Invalid("import sys\n\ndef f(x):\n    return sys._getframe(1).f_locals['y']\n", 4),
@@ -894,21 +928,51 @@ class InspectsItsProcess(_GamingRule):
         Invalid("from sys import settrace\n\ndef f(x):\n    return x\n", 1),
         Invalid("def f(x, g):\n    return getattr(g, 'gi_frame')\n", 2),
         Invalid("import ctypes\n\ndef f(x):\n    return x\n", 1),
+        Invalid("import sys as s\n\ndef f(x):\n    return s._getframe(1)\n", 4),
+        Invalid("import sys\n\ndef f(x):\n    return getattr(sys, '_get' + 'frame')(1)\n", 4),
+        Invalid("import sys\n\ndef f(x, n):\n    return getattr(sys, n)\n", 4),
+        Invalid("import inspect\n\ndef f(x):\n    return vars(inspect)\n", 4),
+        Invalid("import gc\n\ndef f(x):\n    return gc.__dict__\n", 4),
+        Invalid("def f(x):\n    return __import__('sys')._getframe(1)\n", 2),
+        Invalid("def f(x):\n    return __import__('ct' + 'ypes')\n", 2),
+        Invalid("def f(x, m):\n    return __import__(m)\n", 2),
+        Invalid(
+            "from importlib import import_module as im\n\ndef f(x):\n    return im('ctypes')\n", 4
+        ),
+        Invalid("import sys\n\ndef f(x):\n    return eval('sys._getframe(1)')\n", 4),
     )
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self._open = 0  # reported attribute chains being visited: one finding per chain
+        self._aliases: dict[str, str] = {}  # `import sys as s`: s -> sys
+
+    def _resolved(self, node: cst.BaseExpression) -> str | None:
+        """`a.b.c` for a chain of names with an imported alias read as its module, and
+        `__import__("sys").x` read as `sys.x`; else None."""
+        parts: list[str] = []
+        while isinstance(node, cst.Attribute):
+            parts.append(node.attr.value)
+            node = node.value
+        if isinstance(node, cst.Name):
+            head: str | None = self._aliases.get(node.value, node.value)
+        elif isinstance(node, cst.Call) and self._resolved(node.func) in _IMPORT_CALLS:
+            head = _folded_str(node.args[0].value) if node.args else None
+        else:
+            return None
+        return None if head is None else ".".join([head, *reversed(parts)])
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         if self._open:
             self._open += 1
             return
-        name = _dotted(node)
+        name = self._resolved(node)
         if node.attr.value in _INTERPRETER_ATTRS:
             self.report(node, f"reads '{node.attr.value}', a part of the running interpreter")
         elif name in _INTERPRETER_CALLS:
             self.report(node, f"uses '{name}', which reaches into the running interpreter")
+        elif node.attr.value == "__dict__" and self._resolved(node.value) in _INTERPRETER_HOSTS:
+            self.report(node, f"reads the namespace of '{self._resolved(node.value)}'")
         else:
             return
         self._open = 1
@@ -917,16 +981,40 @@ class InspectsItsProcess(_GamingRule):
         self._open = max(0, self._open - 1)
 
     def visit_Call(self, node: cst.Call) -> None:
-        """`getattr(x, "f_back")`: the same attributes, named by a string."""
-        name = _dotted(node.func)
-        if name not in _ATTRIBUTE_CALLS or len(node.args) < 2:
-            return
-        attr = node.args[1].value
-        if isinstance(attr, cst.SimpleString) and attr.evaluated_value in _INTERPRETER_ATTRS:
-            self.report(node, f"reads '{attr.evaluated_value}', a part of the running interpreter")
+        """Attributes named by a string (`getattr(x, "f_back")`, `getattr(sys, name)`),
+        `vars(sys)`, imports by name, and code strings naming the interpreter's parts."""
+        func = self._resolved(node.func)
+        args = [a.value for a in node.args]
+        message = None
+        if func in _ATTRIBUTE_CALLS and len(args) >= 2:
+            message = self._named_attribute(args[0], args[1])
+        elif func == "vars" and args and self._resolved(args[0]) in _INTERPRETER_HOSTS:
+            message = f"reads the namespace of '{self._resolved(args[0])}'"
+        elif func in _IMPORT_CALLS and args:
+            module = _folded_str(args[0])
+            if module is None:
+                message = "imports a module named at run time"
+            elif module.split(".")[0] in _INTERPRETER_MODULES:
+                message = f"imports '{module}', the interpreter's C API"
+        elif func in _CODE_CALLS and args:
+            found = _INTERPRETER_WORDS.search(_folded_str(args[0]) or "")
+            if found:
+                message = f"runs code naming '{found.group()}', a part of the running interpreter"
+        if message is not None:
+            self.report(node, message)
+
+    def _named_attribute(self, owner: cst.BaseExpression, attr: cst.BaseExpression) -> str | None:
+        host, name = self._resolved(owner), _folded_str(attr)
+        if name in _INTERPRETER_ATTRS or (host and f"{host}.{name}" in _INTERPRETER_CALLS):
+            return f"reads '{name}', a part of the running interpreter"
+        if name is None and host in _INTERPRETER_HOSTS:
+            return f"reads an attribute of '{host}' named at run time"
+        return None
 
     def visit_Import(self, node: cst.Import) -> None:
         for alias in node.names:
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                self._aliases[alias.asname.name.value] = alias.evaluated_name
             if alias.evaluated_name.split(".")[0] in _INTERPRETER_MODULES:
                 self.report(node, f"imports '{alias.evaluated_name}', the interpreter's C API")
                 return
@@ -940,6 +1028,9 @@ class InspectsItsProcess(_GamingRule):
             return
         for alias in node.names:
             name = f"{module}.{alias.evaluated_name}"
+            local = alias.asname.name if alias.asname is not None else alias.name
+            if isinstance(local, cst.Name):  # `from importlib import import_module as im`
+                self._aliases[local.value] = name
             if name in _INTERPRETER_CALLS:
                 self.report(node, f"imports '{name}', which reaches into the running interpreter")
                 return
