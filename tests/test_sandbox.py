@@ -430,6 +430,38 @@ def test_probe_outputs_cross_as_data(runner: LocalRunner) -> None:
     assert again.fingerprints == fps and len(again.times) == len(inputs)
 
 
+def test_probe_values_cross_as_plain_data_only() -> None:
+    """`ExecRunner.outputs`: each output's value after the sandbox's value format (plain
+    data; an object whose `__eq__` says yes to everything is no value), NO_OUTPUT for an
+    exception, a timeout, or past the worker's cap on the text one job sends back."""
+    from auditor.execution.runner import NO_OUTPUT, ExecRunner, Limits
+    from auditor.sandbox import _worker
+
+    code = (
+        "from collections import Counter\n"
+        "class Box:\n    __eq__ = lambda s, o: True\n"
+        "def f(x):\n"
+        "    if x == 1: raise ValueError\n"
+        "    if x == 3:\n        while True: pass\n"
+        "    if x == 4: return Box()\n"
+        "    if x == 5: return Counter('aab')\n"
+        "    return (x, [x], {x: b'x'})\n"
+    )
+    inputs, lim = [[0], [1], [3], [4], [5]], Limits(0.3, 3)
+    with ExecRunner(1) as run:
+        (got,) = run.outputs("harness", "t", "f", [(code, inputs)], lim)
+        assert got == ((0, [0], {0: b"x"}), NO_OUTPUT, NO_OUTPUT, NO_OUTPUT, {"a": 2, "b": 1})
+        (vec,) = run.run_each("harness", "t", "f", [(code, inputs)], lim)  # kept: not run again
+        assert (
+            run.programs_run == 1 and vec is not None and vec[1:3] == ("exc:ValueError", "timeout")
+        )
+    room = [12]  # bytes of output text left to send back in this job
+    frame = _worker.TIME.pack(0.01) + b'"' + b"y" * 8 + b'"'
+    assert _worker._probe_value(b"V", frame, room) == '"yyyyyyyy"' and room == [2]
+    assert _worker._probe_value(b"V", frame, room) is None and room == [2]
+    assert _worker._probe_value(b"E", _worker.TIME.pack(0.0) + b"x", [99]) is None
+
+
 # Loads of the program are counted on `sys` (it survives a fresh load in the same child):
 # the first load's calls are slow (1 ms of CPU each), the later loads' are instant or hang.
 _LOADS = (

@@ -8,14 +8,13 @@ import ast
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 from click.testing import CliRunner
 
 from auditor.cli import cli
 from auditor.execution.mutants import canaries, mutants, with_canaries
 from auditor.execution.runner import ExecRunner
-from auditor.execution.signals import COLUMNS, PROPERTY_TAMPER, ExecConfig, solo_rows, task_block
+from auditor.execution.signals import COLUMNS, ExecConfig, solo_rows, task_block
 from auditor.execution.solo import HUNG, code_map
 from auditor.parse import parse
 from auditor.rules import check_rules
@@ -133,28 +132,28 @@ def test_check_flags_a_forger_with_aud002(tmp_path: Path) -> None:
     assert cand["execution"]["tampered"] and cand["execution"]["verdict"] == "pass"
 
 
-def test_a_program_rewriting_its_broken_properties_is_caught() -> None:
-    """The lookup table that also makes the property harness's predicate say "holds" for
-    everything would report no broken property; the canary every output breaks shows it,
-    and its cluster's share is left unmeasured rather than believed."""
+def test_a_program_rewriting_its_broken_properties_changes_nothing() -> None:
+    """The lookup table that also makes a predicate in its process say "holds" for
+    everything: its outputs cross to the trusted side and are counted by a program without
+    any candidate code, so its cluster's share is the honest table's."""
     from tests.test_properties import GOOD, LOOP, TABLE, TASK
 
     forger = TABLE.replace(
         "def running_max(xs):\n",
         "import sys\n\ndef running_max(xs):\n"
-        "    g = sys._getframe(1).f_globals\n"
-        "    if '_aud_holds' in g:\n"
-        "        g['_aud_holds'] = lambda p, a, o: True\n",
+        "    for f in (sys._getframe(k) for k in range(1, 4)):\n"
+        "        if '_aud_holds' in f.f_globals:\n"
+        "            f.f_globals['_aud_holds'] = lambda p, a, o: True\n",
     )
     codes = [GOOD, LOOP, forger, TABLE]  # one run per output cluster: the forger's
     with ExecRunner(2) as run:
         block = task_block(run, TASK, codes, [True] * len(codes), ExecConfig())
         honest = task_block(run, TASK, [GOOD, LOOP, TABLE], [True] * 3, ExecConfig())
     shares = block.values[:, COLUMNS.index("exec.prop_violations")]
-    assert shares[:2].tolist() == [0.0, 0.0] and np.isnan(shares[2:]).all()
-    assert [PROPERTY_TAMPER in t for t in block.tampered] == [False, False, True, False]
-    assert honest.values[2, COLUMNS.index("exec.prop_violations")] > 0.5
-    assert not any(honest.tampered)
+    table = honest.values[2, COLUMNS.index("exec.prop_violations")]
+    assert shares[:2].tolist() == [0.0, 0.0] and table > 0.5
+    assert shares[2] == shares[3] == table
+    assert not any(block.tampered) and not any(honest.tampered)
 
 
 @pytest.mark.parametrize("name", sorted(FORGERS))

@@ -15,29 +15,28 @@ arguments and the output, so a cluster's members break the same ones).
                         every passer breaks says the weak tests were narrow, not that one
                         passer is wrong (NaN without peers)
 
-Everything runs in the sandbox: the library is part of a harness program, and only
-True/False/None and small counts cross back, decoded by fingerprinting the known vocabulary
-(as `auditor.execution.harness` does). The count comes from the program's own process, so
-it carries a canary: among the mined properties the program is asked about is one no
-output keeps (its type is `ellipsis`; never mined, since no weak output has it), so every
-answer counts it; a count of 0 is a rewritten count (`Violations.tampered`).
+The program's own process is asked nothing: its outputs on the kept inputs cross the
+sandbox's value format (`ExecRunner.outputs`: plain data only), and the predicates run on
+those values in a sandboxed program that holds no candidate code. Only counts and
+True/False come back from it, decoded by fingerprinting the known vocabulary (as
+`auditor.execution.harness` does). A program can change what it returns, never what is
+counted of it (before session 17 it counted its own breaks, which a canary guarded).
 """
 
 from __future__ import annotations
 
-import random
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from auditor.execution.consensus import Vector
 from auditor.execution.harvest import Harvest
-from auditor.execution.runner import ExecRunner, Limits
+from auditor.execution.runner import NO_OUTPUT, ExecRunner, Limits
 from auditor.sandbox._worker import fingerprint
 
-# The canary (session 15) changes no honest program's value: the schema stays (see harness).
+# Counting on the trusted side (session 17) changes no honest program's value (measured:
+# reports/execution/README.md), so the schema the packaged model was trained for stays.
 PROPERTIES_VERSION = "1"
 ENTRY = "__auditor_props__"
 COLUMNS = ("exec.prop_violations", "exec.prop_excess")
@@ -60,8 +59,7 @@ def _aud_seq(x):
 
 def _aud_library():
     P = {}
-    for T in ("bool", "int", "float", "str", "list", "tuple", "dict", "set", "NoneType",
-              "ellipsis"):
+    for T in ("bool", "int", "float", "str", "list", "tuple", "dict", "set", "NoneType"):
         P["type_" + T] = (lambda T: lambda a, o: type(o).__name__ == T)(T)
     P["nonneg"] = lambda a, o: o >= 0 if _aud_num(o) else None
     P["positive"] = lambda a, o: o > 0 if _aud_num(o) else None
@@ -127,32 +125,15 @@ def _aud_holds(p, args, out):
 """
 
 _QUERY = """
-_AUD_SOURCE = {source!r}
-_AUD_ENTRY = {entry!r}
 _AUD_MINED = {mined!r}
-_aud_fn = []
-_aud_outs = {{}}
-
-
-def _aud_call(args):
-    if not _aud_fn:
-        g = {{}}
-        exec(compile(_AUD_SOURCE, "<aud-candidate>", "exec"), g)
-        _aud_fn.append(g[_AUD_ENTRY])
-    return _aud_fn[0](*_aud_copy.deepcopy(args))
 
 
 def __auditor_props__(kind, *rest):
-    if kind == "holds":  # does property p hold on input i and the program's output on it
-        p, i, args = rest[0], rest[1], rest[2:]
-        if i not in _aud_outs:
-            _aud_outs[i] = _aud_call(args)
-        return _aud_holds(p, args, _aud_outs[i])
-    if kind == "value":  # does property p hold on an asserted (input, output) pair
+    if kind == "value":  # does property p hold on an (input, output) pair
         return _aud_holds(rest[0], rest[2:], rest[1])
-    if kind == "breaks":  # how many mined properties the program's output breaks
-        out = _aud_call(rest)
-        return sum(1 for p in _AUD_MINED if _aud_holds(p, rest, out) is False)
+    if kind == "count":  # how many mined properties an (input, output) pair breaks
+        out, args = rest[0], rest[1:]
+        return sum(1 for p in _AUD_MINED if _aud_holds(p, args, out) is False)
     raise ValueError(kind)
 """
 
@@ -164,15 +145,14 @@ def _names() -> tuple[str, ...]:
 
 
 NAMES = _names()
-CANARY = "type_ellipsis"  # broken by every plain-data output
 _TRUE = fingerprint(True)
-_COUNTS = {fingerprint(k): k for k in range(MAX_COUNT + 2)}
+_COUNTS = {fingerprint(k): k for k in range(MAX_COUNT + 1)}
 
 
-def program(code: str, entry_point: str, mined: Sequence[str] = ()) -> str:
-    """The harness program answering `ENTRY` queries for `code` (its `entry_point`)."""
-    query = _QUERY.format(source=code, entry=entry_point, mined=tuple(mined))
-    return PREDICATES + query
+def program(mined: Sequence[str] = ()) -> str:
+    """The program answering `ENTRY` queries about given (input, output) pairs: our
+    predicates and nothing of any candidate's."""
+    return PREDICATES + _QUERY.format(mined=tuple(mined))
 
 
 def mine(
@@ -184,20 +164,19 @@ def mine(
     limits: Limits | None = None,
 ) -> tuple[str, ...]:
     """The library's properties that apply to and hold on every weak pair: `pairs` of
-    (arguments, asserted output), or the `reference` (code, entry point, inputs)'s outputs.
-    Empty with fewer than MIN_PAIRS pairs."""
+    (arguments, asserted output), or the `reference` (code, entry point, inputs)'s outputs
+    (none when it has no plain output on one of them). Empty with fewer than MIN_PAIRS."""
     if reference is not None:
         code, entry, inputs = reference
-        queries = [["holds", p, i, *a] for p in NAMES for i, a in enumerate(inputs)]
-        n = len(inputs)
-    else:
-        code, entry = "", "_"
-        queries = [["value", p, out, *a] for p in NAMES for a, out in pairs]
-        n = len(pairs)
+        outs = run.outputs("harness", f"props:{task_id}", entry, [(code, inputs)], limits)[0]
+        if outs is None or any(o is NO_OUTPUT for o in outs):
+            return ()
+        pairs = list(zip(inputs, outs, strict=True))
+    n = len(pairs)
     if n < MIN_PAIRS:
         return ()
-    vec = run.run_each("harness", f"props:{task_id}", ENTRY, [(program(code, entry), queries)],
-                       limits)[0]  # fmt: skip
+    queries = [["value", p, out, *a] for p in NAMES for a, out in pairs]
+    vec = run.run_each("harness", f"props:{task_id}", ENTRY, [(program(), queries)], limits)[0]
     if vec is None:
         return ()
     return tuple(
@@ -214,22 +193,6 @@ def asserted_pairs(tests: Harvest) -> list[tuple[list[Any], Any]]:
     ]
 
 
-@dataclass(frozen=True)
-class Violations:
-    """Per code, the share of inputs on which its output breaks a mined property (NaN: not
-    measured), and whether the count its program reported skipped the canary (`tampered`,
-    for the program that ran; its cluster's shares are then NaN)."""
-
-    shares: np.ndarray
-    tampered: tuple[bool, ...]
-
-
-def _with_canary(mined: Sequence[str], seed: str) -> tuple[str, ...]:
-    """`mined` with CANARY at a place drawn from `seed` (not always last)."""
-    at = random.Random(f"canary/{seed}").randrange(len(mined) + 1)
-    return (*mined[:at], CANARY, *mined[at:])
-
-
 def violation_shares(
     run: ExecRunner,
     task_id: str,
@@ -239,32 +202,34 @@ def violation_shares(
     inputs: Sequence[Sequence[Any]],
     mined: Sequence[str],
     limits: Limits | None = None,
-) -> Violations:
+) -> np.ndarray:
     """Per code, the share of `inputs` on which its output breaks some `mined` property
-    (inputs on which it raised or timed out do not count); one run per distinct vector."""
+    (inputs on which it raised or timed out do not count; NaN: not measured). One run of
+    the program per distinct vector for its outputs, one of the predicates on them."""
     out = np.full(len(codes), np.nan)
-    tampered = [False] * len(codes)
     if not mined or not inputs:
-        return Violations(out, tuple(tampered))
+        return out
     first: dict[Vector, int] = {}
     for i, v in enumerate(vectors):
         if v is not None:
             first.setdefault(v, i)
-    queries = [["breaks", *a] for a in inputs]
-    asked = {i: _with_canary(mined, codes[i]) for i in first.values()}
-    progs = [(program(codes[i], entry_point, asked[i]), queries) for i in first.values()]
-    got = run.run_each("harness", f"props:{task_id}", ENTRY, progs, limits)
+    where = f"props:{task_id}"
+    outs = run.outputs("harness", where, entry_point, [(codes[i], inputs) for i in first.values()],
+                       limits)  # fmt: skip
+    asks = [
+        [["count", o, *a] for a, o in zip(inputs, got, strict=True) if o is not NO_OUTPUT]
+        for got in (o or [NO_OUTPUT] * len(inputs) for o in outs)
+    ]
+    counted = run.run_each("harness", where, ENTRY, [(program(mined), q) for q in asks], limits)
     share: dict[Vector, float] = {}
-    for (v, i), vec in zip(first.items(), got, strict=True):
+    for v, vec in zip(first, counted, strict=True):
         counts = [] if vec is None else [_COUNTS[f] for f in vec if f in _COUNTS]
-        if 0 in counts:  # the canary is broken on every input: the count was rewritten
-            tampered[i] = True
-        elif counts:
-            share[v] = float(np.mean([c > 1 for c in counts]))
+        if counts:
+            share[v] = float(np.mean([c > 0 for c in counts]))
     for i, v in enumerate(vectors):
         if v is not None and v in share:
             out[i] = share[v]
-    return Violations(out, tuple(tampered))
+    return out
 
 
 def excess(shares: np.ndarray, peers: Sequence[bool]) -> np.ndarray:

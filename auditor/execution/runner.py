@@ -26,6 +26,30 @@ Vector = tuple[str, ...]
 Times = tuple[float, ...]
 
 
+class _NoOutput:
+    """An input without an output value (see `ExecRunner.outputs`)."""
+
+    def __repr__(self) -> str:
+        return "NO_OUTPUT"
+
+
+NO_OUTPUT: Any = _NoOutput()
+
+
+def _decoded(text: str | None) -> Any:
+    """An output's value from the sandbox's value format (bounded, no pickle); NO_OUTPUT
+    for none, a malformed one or one that was not plain data."""
+    from auditor.sandbox import _codec
+
+    if text is None:
+        return NO_OUTPUT
+    try:
+        value = _codec.loads(text)
+    except ValueError:
+        return NO_OUTPUT
+    return NO_OUTPUT if isinstance(value, _codec.Opaque) else value
+
+
 @dataclass(frozen=True)
 class Limits:
     """Per-input and total time of one program's run (the sandbox's clock), and how many
@@ -61,6 +85,7 @@ class ExecRunner:
         self._cache: dict[tuple[str, str], Vector | None] = {}
         self._times: dict[tuple[str, str], Times] = {}
         self._cpu: dict[tuple[str, str], float] = {}
+        self._values: dict[tuple[str, str], tuple[str | None, ...] | None] = {}
         self.programs_run = 0
         self.seconds_in_sandbox = 0.0
 
@@ -97,34 +122,70 @@ class ExecRunner:
         limits: Limits | None = None,
     ) -> list[Vector | None]:
         """One vector per (code, its own inputs), all run in one parallel batch."""
+        keys = self._keys(dataset, task_id, entry_point, programs, limits)
+        self._run(task_id, dataset, entry_point, keys, programs, limits or Limits(), False)
+        return [self._cache.get(key) for key in keys]
+
+    def outputs(
+        self,
+        dataset: str,
+        task_id: str,
+        entry_point: str,
+        programs: Sequence[tuple[str, Sequence[Any]]],
+        limits: Limits | None = None,
+    ) -> list[tuple[Any, ...] | None]:
+        """Per (code, its own inputs), each input's output (NO_OUTPUT where it raised, timed
+        out, was not plain data or was past the sandbox's cap); None when the sandbox could
+        not run it. The values crossed the sandbox's value format: plain data only, for
+        checks the auditor makes itself on what a program returned."""
+        keys = self._keys(dataset, task_id, entry_point, programs, limits)
+        self._run(task_id, dataset, entry_point, keys, programs, limits or Limits(), True)
+        got = [self._values.get(key) for key in keys]
+        return [None if texts is None else tuple(map(_decoded, texts)) for texts in got]
+
+    def _run(
+        self,
+        task_id: str,
+        dataset: str,
+        entry_point: str,
+        keys: Sequence[tuple[str, str]],
+        programs: Sequence[tuple[str, Sequence[Any]]],
+        lim: Limits,
+        values: bool,
+    ) -> None:
+        """Run the programs whose results (with their `values`) are not kept yet."""
         from auditor.sandbox import ProbeJob
 
-        lim = limits or Limits()
-        keys = self._keys(dataset, task_id, entry_point, programs, lim)
+        kept = self._values if values else self._cache
         todo: dict[tuple[str, str], tuple[str, Sequence[Any]]] = {}
         for key, prog in zip(keys, programs, strict=True):
-            if key not in self._cache and key not in todo:
+            if key not in kept and key not in todo:
                 if prog[1]:
                     todo[key] = prog
                 else:
-                    self._cache[key], self._times[key] = (), ()
-        if todo:
-            order = list(todo)
-            jobs = [
-                ProbeJob(k, task_id, dataset, entry_point, code, tuple(inputs), **vars(lim))
-                for k, (code, inputs) in enumerate(todo.values())
-            ]
-            for res in self._local().probe(jobs):
-                n = len(jobs[res.job_id].inputs)
-                ok = res.error is None and len(res.fingerprints) == n
-                self._cache[order[res.job_id]] = tuple(res.fingerprints) if ok else None
-                if ok and len(res.times) == n:
-                    self._times[order[res.job_id]] = tuple(res.times)
-                if ok and math.isfinite(res.cpu_s):
-                    self._cpu[order[res.job_id]] = res.cpu_s
-                self.seconds_in_sandbox += res.runtime_s
-            self.programs_run += len(jobs)
-        return [self._cache.get(key) for key in keys]
+                    self._cache[key], self._times[key], self._values[key] = (), (), ()
+        if not todo:
+            return
+        order = list(todo)
+        jobs = [
+            ProbeJob(k, task_id, dataset, entry_point, code, tuple(inputs), **vars(lim),
+                     values=values)
+            for k, (code, inputs) in enumerate(todo.values())
+        ]  # fmt: skip
+        for res in self._local().probe(jobs):
+            self._keep(order[res.job_id], res, len(jobs[res.job_id].inputs), values)
+        self.programs_run += len(jobs)
+
+    def _keep(self, key: tuple[str, str], res: Any, n: int, values: bool) -> None:
+        ok = res.error is None and len(res.fingerprints) == n
+        self._cache[key] = tuple(res.fingerprints) if ok else None
+        if ok and len(res.times) == n:
+            self._times[key] = tuple(res.times)
+        if ok and math.isfinite(res.cpu_s):
+            self._cpu[key] = res.cpu_s
+        if values:
+            self._values[key] = tuple(res.values) if ok and len(res.values) == n else None
+        self.seconds_in_sandbox += res.runtime_s
 
     def times(
         self,

@@ -327,9 +327,6 @@ def _ask_again(
             tampered[i] = (*tampered[i], solo.HUNG)
 
 
-PROPERTY_TAMPER = "its count of broken properties left out one that every output breaks"
-
-
 @dataclass(frozen=True)
 class TaskBlock:
     """One task's execution: len(codes) x COLUMNS, the peer run, whether the solo signals
@@ -362,7 +359,7 @@ def task_block(
     block = peer_block(pr, peers, cfg)
     out[:, : len(PEER_COLUMNS)] = block[:, [consensus.COLUMNS.index(c) for c in PEER_COLUMNS]]
     props = [COLUMNS.index(c) for c in properties.COLUMNS]
-    out[:, props], rewrote = property_rows(run, task, codes, peers, pr, cfg, tests)
+    out[:, props] = property_rows(run, task, codes, peers, pr, cfg, tests)
     with_solo = solo_until is None or time.monotonic() < solo_until
     tampered: tuple[tuple[str, ...], ...] = ((),) * len(codes)
     if with_solo:
@@ -372,10 +369,7 @@ def task_block(
         for name, source in CLUSTER_OF.items():
             values = out[:, COLUMNS.index(source)]
             out[:, COLUMNS.index(name)] = cluster_means(pr.vectors, peers, values)
-    caught = [
-        (*t, *((PROPERTY_TAMPER,) if r else ())) for t, r in zip(tampered, rewrote, strict=True)
-    ]
-    return TaskBlock(out, pr, with_solo, tuple(caught))
+    return TaskBlock(out, pr, with_solo, tampered)
 
 
 def _mined(run: ExecRunner, task: Task, tests: Harvest | None, cfg: ExecConfig) -> tuple[str, ...]:
@@ -402,14 +396,13 @@ def property_rows(
     pr: PeerRun,
     cfg: ExecConfig,
     tests: Harvest | None = None,
-) -> tuple[np.ndarray, tuple[bool, ...]]:
-    """(len(codes) x properties.COLUMNS: the weak tests' properties broken on the kept
-    inputs, per code whether its program rewrote its count: `properties.Violations`)."""
+) -> np.ndarray:
+    """len(codes) x properties.COLUMNS: the weak tests' properties broken on the kept inputs."""
     mined = _mined(run, task, tests, cfg) if pr.inputs else ()
     inputs = decode_inputs(task, list(pr.inputs)) if mined else None
-    got = properties.violation_shares(run, task.task_id, task.entry_point, codes, pr.vectors,
-                                      inputs or [], mined, cfg.property_limits)  # fmt: skip
-    return np.column_stack([got.shares, properties.excess(got.shares, peers)]), got.tampered
+    shares = properties.violation_shares(run, task.task_id, task.entry_point, codes, pr.vectors,
+                                         inputs or [], mined, cfg.property_limits)  # fmt: skip
+    return np.column_stack([shares, properties.excess(shares, peers)])
 
 
 def task_features(

@@ -756,6 +756,21 @@ def _probe_fingerprint(kind: bytes, payload: bytes) -> str:
         return "exc:BadOutput"
 
 
+# Output text a probe asked for its values keeps per job (`ProbeJob.values`); outputs past it
+# come back as None, as an exception's do: the caller reads no more than this of them.
+VALUES_CAP = 4 << 20
+
+
+def _probe_value(kind: bytes, payload: bytes, room: list) -> str | None:
+    """The output's text in the codec's format (decoded by the caller) while `room[0]`
+    bytes are left; None for an exception, a timeout or past the cap."""
+    size = len(payload) - TIME.size
+    if kind != b"V" or size > room[0]:
+        return None
+    room[0] -= size
+    return payload[TIME.size :].decode("ascii", "replace")
+
+
 def probe_candidate(sandbox, probe: dict, cfg: dict) -> dict:
     """Run one program on the probe inputs; a fingerprint and a time per input.
 
@@ -763,7 +778,8 @@ def probe_candidate(sandbox, probe: dict, cfg: dict) -> dict:
     Inputs never reported get "timeout" when the child was stopped or finished early, and
     "died" when it died. Inputs the benchmark's decoding rejects are "exc:BadInput".
     Times (`_probe_time`, seconds in the probe's clock) are NaN for the inputs that timed
-    out, were never reported or were rejected by the decoding.
+    out, were never reported or were rejected by the decoding. With `values`, also each
+    output's text in the codec's format (`_probe_value`; None where there is no value).
     """
     inputs = _decode_probe_inputs(probe["dataset"], probe["task_id"], list(probe["inputs"]))
     good = [i for i, inp in enumerate(inputs) if inp is not None]
@@ -778,6 +794,8 @@ def probe_candidate(sandbox, probe: dict, cfg: dict) -> dict:
            "clock": probe["clock"], "phases": [phase]}  # fmt: skip
     got: list = []
     took: list = []
+    vals: list = []
+    room = [VALUES_CAP if probe.get("values") else 0]  # bytes of output text still kept
     finished = False
 
     def on_frame(kind: bytes, arg: int, payload: bytes, frames) -> None:
@@ -785,10 +803,12 @@ def probe_candidate(sandbox, probe: dict, cfg: dict) -> dict:
         if kind == b"L":
             got = ["exc:" + _safe_name(payload.decode("utf-8", "replace"))] * len(good)
             took.clear()
+            vals.clear()
             finished = True
         elif kind in (b"V", b"E", b"T") and arg == len(got) < len(good):
             got.append(_probe_fingerprint(kind, payload))
             took.append(_probe_time(kind, payload, per))
+            vals.append(_probe_value(kind, payload, room))
         elif kind == b"R" and len(took) == len(good):
             _least_times(took, payload, per)
         elif kind == b"D":
@@ -799,14 +819,17 @@ def probe_candidate(sandbox, probe: dict, cfg: dict) -> dict:
     rest = "timeout" if finished or summary.get("killed") else "died"
     got += [rest] * (len(good) - len(got))
     took += [math.nan] * (len(good) - len(took))  # an "L" frame: no input ran
+    vals += [None] * (len(good) - len(vals))
     fps, times = ["exc:BadInput"] * len(inputs), [math.nan] * len(inputs)
-    for i, fp, t in zip(good, got, took, strict=True):
-        fps[i], times[i] = fp, t
+    values: list = [None] * len(inputs)
+    for i, fp, t, v in zip(good, got, took, vals, strict=True):
+        fps[i], times[i], values[i] = fp, t, v
     crash = crash or summary.get("error", "")
     runtime = time.monotonic() - t0
     cpu = summary.get("cpu_s")
     cpu = float(cpu) if isinstance(cpu, int | float) and math.isfinite(cpu) else math.nan
-    return {"fingerprints": fps, "times": times, "runtime_s": runtime, "crash": crash, "cpu_s": cpu}
+    out = {"fingerprints": fps, "times": times, "runtime_s": runtime, "crash": crash, "cpu_s": cpu}
+    return out | ({"values": values} if probe.get("values") else {})
 
 
 # ---------------------------------------------------------------------------------------------

@@ -186,6 +186,9 @@ class ProbeJob:
     # same limit throughout). Hangs come in runs (a gcd by subtraction hangs on every zero):
     # a short leash makes each later one cheap; its output is "timeout" either way.
     after_timeout_s: float = 0.0
+    # Also send back each output's value (`ProbeResult.values`), for checks the auditor makes
+    # on what the program returned rather than trusting the program's process to make them.
+    values: bool = False
 
 
 @dataclass(frozen=True)
@@ -196,7 +199,9 @@ class ProbeResult:
     program can misreport only its own), NaN where it timed out or never reported; empty
     when the backend does not measure them. `cpu_s`: the CPU seconds the kernel accounted
     to the program's child over the whole job (its monitor's report, which the program
-    cannot touch); NaN when not measured."""
+    cannot touch); NaN when not measured. `values` (when the job asked for them): per input
+    the output in the sandbox's value format (`_codec`; read it with `output_value`), None
+    for an exception, a timeout or beyond the worker's cap."""
 
     job_id: int
     fingerprints: tuple[str, ...]
@@ -204,6 +209,7 @@ class ProbeResult:
     error: str | None = None  # the sandbox could not run this program
     times: tuple[float, ...] = ()
     cpu_s: float = math.nan
+    values: tuple[str | None, ...] = ()
 
 
 class Runner(Protocol):
@@ -597,6 +603,7 @@ class LocalRunner:
             error=res.get("crash") or None,
             times=tuple(float(t) for t in res.get("times", ())),
             cpu_s=float(res.get("cpu_s", math.nan)),
+            values=tuple(v if isinstance(v, str) else None for v in res.get("values", ())),
         )
 
     # -- threads ------------------------------------------------------------------------------
