@@ -5,17 +5,20 @@ layout, docstrings or the names of their local variables. `behaviour_key` maps s
 programs to one key, and programs with equal keys (for the same task) produce the same
 outputs on every input, so one run labels them all.
 
-The key is the program's AST with docstrings removed and, where it is safe, local names
-renamed in order of first appearance (alpha-equivalence). Renaming preserves behaviour
-unless a program can observe its own names, so it is skipped for any program that could:
+The key is the program's AST with docstrings removed and local names renamed in order of
+first appearance (alpha-equivalence), without positions (layout). That preserves
+behaviour unless a program can observe its own names, docstrings or line numbers, so a
+program that could is keyed on its AST as written, positions included:
 
 * introspection builtins (`locals`, `globals`, `vars`, `dir`, `eval`, `exec`, `getattr`,
-  ...), dunder attributes (`f.__code__`, `__doc__`, `__dict__`), introspective modules
-  (`inspect`, `sys`, `traceback`, ...);
+  `attrgetter`, ...), dunder names and attributes (`__doc__`, `__builtins__`,
+  `f.__code__`, `__dict__`) and strings naming one, the attributes of frames, code objects
+  and tracebacks (`gi_frame`, `f_lineno`: layout is not in the key either), introspective
+  modules (`inspect`, `sys`, `traceback`, `warnings`, `logging`, ...);
 * constructs that bind names through strings (`class` bodies, `global`/`nonlocal`,
   `match` captures, `except ... as e` whose message names variables, `**` in calls).
 
-Even then a name is kept as written when it is a builtin, a dunder, bound by `def`,
+When renaming, a name is kept as written when it is a builtin, a dunder, bound by `def`,
 `import` or a keyword argument, or appears as a word in a string constant (a
 `namedtuple` field list, a dict key matched against `**kwargs`). Parse failures key on the
 raw text.
@@ -45,11 +48,18 @@ _INTROSPECTION = frozenset(
         "breakpoint",
         "help",
         "super",
+        "attrgetter",
+        "methodcaller",
     }
 )
 _INTROSPECTIVE_MODULES = frozenset(
-    {"inspect", "sys", "traceback", "dis", "types", "ctypes", "gc", "builtins", "importlib", "ast"}
-)
+    {"inspect", "sys", "traceback", "dis", "types", "ctypes", "gc", "builtins", "importlib", "ast",
+     "warnings", "logging", "linecache", "pdb", "tracemalloc", "faulthandler"}
+)  # fmt: skip
+# Attributes of frames, generators, coroutines, code objects and tracebacks: line numbers,
+# names and docstrings the key does not keep.
+_RUNTIME_ATTR = re.compile(r"^(?:f|gi|cr|ag|co|tb)_")
+_DUNDER = re.compile(r"__\w+__")
 _NAME_BINDING_NODES: tuple[type[ast.AST], ...] = (
     ast.ClassDef,
     ast.Global,
@@ -66,15 +76,16 @@ def behaviour_key(code: str) -> str:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return code
     found = _scan(tree)
-    if found is not None:
-        mapping, nodes, holders = found
-        for node in nodes:
-            if isinstance(node, ast.Name):
-                node.id = mapping.get(node.id, node.id)
-            else:
-                node.arg = mapping.get(node.arg, node.arg)
-        for holder in holders:
-            holder.body = holder.body[1:]
+    if found is None:  # it may read its names, docstrings or line numbers: all count
+        return ast.dump(tree, include_attributes=True)
+    mapping, nodes, holders = found
+    for node in nodes:
+        if isinstance(node, ast.Name):
+            node.id = mapping.get(node.id, node.id)
+        else:
+            node.arg = mapping.get(node.arg, node.arg)
+    for holder in holders:
+        holder.body = holder.body[1:]
     return ast.dump(tree)
 
 
@@ -107,7 +118,7 @@ def _scan(
     docstrings: set[int] = set()
     for node in ast.walk(tree):  # breadth-first: a holder comes before its docstring
         if isinstance(node, ast.Name):
-            if node.id in _INTROSPECTION:
+            if node.id in _INTROSPECTION or _DUNDER.fullmatch(node.id):
                 return None
             if not isinstance(node.ctx, ast.Load):
                 bound.add(node.id)
@@ -119,6 +130,8 @@ def _scan(
             nodes.append(node)
         elif isinstance(node, ast.Constant):
             if isinstance(node.value, str) and id(node) not in docstrings:
+                if _DUNDER.search(node.value):  # `attrgetter("__doc__")` and the like
+                    return None
                 literal.update(_WORD.findall(node.value))
         elif isinstance(node, _NAME_BINDING_NODES) or (
             isinstance(node, ast.ExceptHandler) and node.name
@@ -128,7 +141,11 @@ def _scan(
             if node.arg is None:
                 return None
             literal.add(node.arg)
-        elif isinstance(node, ast.Attribute) and node.attr.startswith("__"):
+        elif isinstance(node, ast.Attribute) and (
+            node.attr.startswith("__")
+            or node.attr in _INTROSPECTION
+            or _RUNTIME_ATTR.match(node.attr)
+        ):
             return None
         elif isinstance(node, ast.Import | ast.ImportFrom):
             modules = [a.name for a in node.names] if isinstance(node, ast.Import) else []

@@ -85,6 +85,29 @@ OBSERVABLE = {
         "class C:\n    x = 1\ndef f(a):\n    return C.x\n",
         "class C:\n    y = 1\ndef f(a):\n    return C.x\n",
     ),
+    # red team, session 17: a wrong program shared a correct one's label
+    "module docstring read through __doc__": (
+        '"""0"""\ndef f(a):\n    return a + int(__doc__)\n',
+        '"""7"""\ndef f(a):\n    return a + int(__doc__)\n',
+    ),
+    "locals through __builtins__": (
+        "def f(a):\n    total = a\n    return len(list(__builtins__['locals']())[0])\n",
+        "def f(a):\n    t = a\n    return len(list(__builtins__['locals']())[0])\n",
+    ),
+    "a generator's line number": (
+        "def f(a):\n    g = (x for x in [a])\n    return g.gi_frame.f_lineno\n",
+        "def f(a):\n\n    g = (x for x in [a])\n    return g.gi_frame.f_lineno\n",
+    ),
+    "attrgetter of a dunder": (
+        'import operator\ndef f(a):\n    """1"""\n    return operator.attrgetter("__doc__")(f)\n',
+        'import operator\ndef f(a):\n    """2"""\n    return operator.attrgetter("__doc__")(f)\n',
+    ),
+    "recorded warnings carry line numbers": (
+        "import warnings\ndef f(a):\n    with warnings.catch_warnings(record=True) as w:\n"
+        "        warnings.warn('x')\n    return w[0].lineno\n",
+        "import warnings\ndef f(a):\n\n    with warnings.catch_warnings(record=True) as w:\n"
+        "        warnings.warn('x')\n    return w[0].lineno\n",
+    ),
 }
 
 
