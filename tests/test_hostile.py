@@ -206,6 +206,21 @@ def test_no_state_through_temp_dirs(single: LocalRunner, isolated: None, token: 
     contained(single, second, token)
 
 
+def test_no_state_through_the_network_namespace(
+    single: LocalRunner, isolated: None, token: str
+) -> None:
+    code = payload("plant_netns", TOKEN=token)
+    first, second = run(single, task(token), code, code)
+    contained(single, first, token)
+    contained(single, second, token)
+
+
+def test_no_user_namespace_inside_a_job(runner: LocalRunner, isolated: None, token: str) -> None:
+    """A nested user namespace would let a job mount an uncapped tmpfs (red team, s17)."""
+    (res,) = run(runner, task(token), payload("nested_userns", TOKEN=token))
+    contained(runner, res, token)
+
+
 def test_no_state_through_sysv_shm(single: LocalRunner, isolated: None, token: str) -> None:
     key = 0x5A000000 + secrets.randbelow(1 << 20)
     code = payload("sysv_shm", KEY=key, KEY6=token[-6:])

@@ -63,7 +63,7 @@ ITEM_FACTOR, ITEM_GRACE_S = 2.0, 0.5
 
 _LIBC = ctypes.CDLL(None, use_errno=True)
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID = 0x00020000, 0x10000000, 0x20000000
-CLONE_NEWIPC, CLONE_NEWNET = 0x08000000, 0x40000000
+CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWUTS = 0x08000000, 0x40000000, 0x04000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_KEEPCAPS = 1, 4, 8
 PR_CAPBSET_DROP, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 24, 36, 38
@@ -580,8 +580,13 @@ def _tree_cpu_seconds(pid: int, limit: int = 1024) -> float:
 
 
 def _enter_namespaces(uid: int, gid: int) -> None:
-    """New user (same ids), mount, PID and IPC namespaces; the next fork is PID 1."""
-    _check(_LIBC.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC), "unshare")
+    """New user (same ids), mount, PID, IPC, network and UTS namespaces; the next fork is
+    PID 1. Each job its own network namespace: socket state a job leaves behind (a port in
+    TIME_WAIT outlives its process) would otherwise carry bits to the zygote's next jobs.
+    No user namespace can be made inside: a nested one would give the job the right to
+    mount filesystems (an uncapped tmpfs: memory no rlimit counts)."""
+    flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWUTS
+    _check(_LIBC.unshare(flags), "unshare")
     for path, text in (
         ("/proc/self/uid_map", f"{uid} {uid} 1"),
         ("/proc/self/setgroups", "deny"),
@@ -589,6 +594,10 @@ def _enter_namespaces(uid: int, gid: int) -> None:
     ):
         with open(path, "w") as fh:
             fh.write(text)
+    # This namespace's own limit (kernel >= 4.9). Where /proc/sys is read-only it stays as
+    # it was: the job's memory is then bounded as the rlimits bound it (docs/SANDBOX.md).
+    with contextlib.suppress(OSError), open("/proc/sys/user/max_user_namespaces", "w") as fh:
+        fh.write("0")
 
 
 def _kill_descendants() -> None:
