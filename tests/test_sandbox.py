@@ -274,6 +274,23 @@ def test_float_tolerance_and_types(runner: LocalRunner) -> None:
     assert [outcome(r) for r in res] == [Outcome.PASS, Outcome.FAIL, Outcome.FAIL]
 
 
+def test_float_tolerance_needs_the_same_shape(runner: LocalRunner) -> None:
+    """`[[]]` broadcasts against `[x]` to an empty comparison that allclose calls close: a
+    constant passed every one-float task (red team, session 17); the right shape still does."""
+    spec = TaskSpec(
+        task_id="HumanEval/9003",
+        dataset="humaneval",
+        entry_point="g",
+        reference="def g(x):\n    return [x / 3]\n",
+        base_input=([1],),
+        plus_input=([2],),
+    )
+    close = "def g(x):\n    return [x * (1 / 3)]\n"
+    empty_inside = "def g(x):\n    return [[]]\n"
+    res = run(runner, spec, close, empty_inside)
+    assert [outcome(r) for r in res] == [Outcome.PASS, Outcome.FAIL]
+
+
 def test_mbpp_set_equality_and_input_decoding(runner: LocalRunner) -> None:
     # Mbpp/2 inputs arrive as tuples (EvalPlus's mbpp_deserialize_inputs) and compare as sets.
     spec = TaskSpec(

@@ -317,8 +317,12 @@ def _is_floats(x) -> bool:
 
 
 def _allclose(out, exp, atol) -> bool:
+    """EvalPlus's tolerance test, on arrays of one shape: numpy broadcasts [[]] against
+    [x] to an empty comparison, which allclose calls close (red team, session 17)."""
     import numpy as np
 
+    if np.shape(out) != np.shape(exp):
+        return False
     return bool(np.allclose(out, exp, rtol=1e-07, atol=atol))
 
 
