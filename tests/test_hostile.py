@@ -199,6 +199,14 @@ def test_host_files_untouched(runner: LocalRunner, name: str, token: str, host_f
 # -- state across candidates ---------------------------------------------------------------------
 
 
+def test_leaving_before_the_next_phase_fails_it(runner: LocalRunner, token: str) -> None:
+    """A passed base, then no plus phase: the program's doing, a failure (not `error`)."""
+    (res,) = run(runner, task(token), payload("vanish_before_plus", TOKEN=token))
+    contained(runner, res, token)
+    assert res.phases["base"].outcome is Outcome.PASS
+    assert res.phases["plus"].outcome is Outcome.FAIL and res.error is None
+
+
 def test_no_state_through_temp_dirs(single: LocalRunner, isolated: None, token: str) -> None:
     code = payload("plant_tmp", TOKEN=token)
     first, second = run(single, task(token), code, code)

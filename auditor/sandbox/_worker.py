@@ -35,6 +35,7 @@ A return value that is not plain data (see `_codec`) fails its input.
 import contextlib
 import ctypes
 import hashlib
+import itertools
 import json
 import math
 import os
@@ -507,7 +508,24 @@ def run_candidate(sandbox, task, code: str, phases: list, cfg: dict) -> dict:
             note = _died_note(summary)
             results[current.name] = {"outcome": FAIL, "n": 0, "fail_index": None, "note": note}
     crash = crash or summary.get("error", "")
+    if not crash:
+        _never_started(states, results, summary)
     return {"phases": results, "runtime_s": time.monotonic() - t0, "crash": crash}
+
+
+def _never_started(states: list, results: dict, summary: dict) -> None:
+    """The phase after one the child was told to go on from, when it never started: the
+    program ended its run (a false positive leaving before the plus phase would be
+    `error`, out of every count) or stalled before it (stopped by the monitor)."""
+    for before, phase in itertools.pairwise(states):
+        told = before.name in results and (
+            results[before.name]["outcome"] == PASS or before.name == "original"
+        )
+        if told and phase.name not in results:
+            outcome, note = (TIMEOUT, "cap") if summary.get("killed") else (FAIL, "ended")
+            results[phase.name] = {"outcome": outcome, "n": 0, "fail_index": None, "note": note}
+        if phase.name not in results:
+            return
 
 
 # ---------------------------------------------------------------------------------------------
