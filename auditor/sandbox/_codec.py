@@ -9,8 +9,10 @@ compare equal to (references return them: MBPP+'s Mbpp/88 returns a `Counter`). 
 else, subclasses of the plain types included, is "opaque": only its type name crosses, and
 the worker counts such an output as a failure (an object's `__eq__` is never consulted).
 
-Decoding untrusted text is bounded: the caller caps its size, JSON nesting is capped by the
-decoder's recursion guard, big ints are hex (linear to parse) and every error is a ValueError.
+Decoding untrusted text is bounded: the caller caps its size, the number of values in it is
+capped (MAX_VALUES: 32 MiB of `[],` decodes to 900 MiB of lists otherwise), JSON nesting
+is capped by the decoder's recursion guard, big ints are hex (linear to parse) and every
+error is a ValueError.
 This file is imported inside the sandbox (to encode outputs, decode inputs) and by the
 worker (to decode outputs): it must stay small and stdlib only.
 """
@@ -23,6 +25,9 @@ import sys
 from typing import Any
 
 MAX_DEPTH = 200
+# Values one text may hold (its commas, brackets and braces, strings' included): a list of
+# 4M ints is 150-250 MB decoded, far beyond any benchmark's output, far below the machine.
+MAX_VALUES = 4_000_000
 _NATIVE_INT_BITS = 9000  # json writes ints below this as decimal, larger ones as hex
 _HEX_CAP = 1 << 20  # hex digits of one big int the decoder accepts
 _SEP = (",", ":")
@@ -147,6 +152,8 @@ def loads(data: bytes | str) -> Any:
             if isinstance(data, str)
             else data.decode(json.detect_encoding(data), "surrogatepass")
         )
+        if text.count(",") + text.count("[") + text.count("{") > MAX_VALUES:
+            raise ValueError("too many values")
         return _DECODER.decode(text)
     except ValueError:
         raise

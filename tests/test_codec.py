@@ -1,0 +1,52 @@
+"""The sandbox's value format: what crosses, and that decoding untrusted text is bounded."""
+
+from __future__ import annotations
+
+import collections
+import math
+
+import pytest
+
+from auditor.sandbox import _codec
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        [1, 2.5, "x", None, True],
+        (1, (2, [3])),
+        {1: {"a", "b"}, (2, 3): frozenset({4})},
+        b"\x00\xff",
+        complex(1, -2),
+        10**5000,
+        [10**5000, 1],
+    ],
+    ids=["scalars", "tuples", "dicts-sets", "bytes", "complex", "big-int", "big-int-in-list"],
+)
+def test_plain_data_round_trips(value: object) -> None:
+    assert _codec.loads(_codec.dumps(value)) == value
+
+
+def test_special_floats_and_standard_dicts() -> None:
+    got = _codec.loads(_codec.dumps([math.inf, -0.0, collections.Counter("aab")]))
+    assert got[0] == math.inf and math.copysign(1, got[1]) < 0 and got[2] == {"a": 2, "b": 1}
+    assert type(got[2]) is dict
+
+
+def test_other_objects_cross_by_type_name_only() -> None:
+    class Box:
+        def __eq__(self, other: object) -> bool:
+            return True
+
+    got = _codec.loads(_codec.dumps([Box(), True]))
+    assert isinstance(got[0], _codec.Opaque) and got[0].name == "Box" and got[1] is True
+
+
+def test_decoding_is_bounded_by_the_number_of_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    """32 MiB of `[],` took the trusted worker to 900 MiB (red team, session 17)."""
+    monkeypatch.setattr(_codec, "MAX_VALUES", 1000)
+    assert _codec.loads("[" + ",".join(["[]"] * 400) + "]") == [[]] * 400
+    with pytest.raises(ValueError, match="too many values"):
+        _codec.loads("[" + ",".join(["[]"] * 600) + "]")
+    with pytest.raises(ValueError):
+        _codec.loads("[" * 100_000 + "]" * 100_000)  # nesting: the recursion guard
