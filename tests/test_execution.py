@@ -816,9 +816,9 @@ def f(x):
 
 def test_asserted_values_never_reach_the_candidate() -> None:
     """A candidate reading its caller's frames finds no expected value to return; tolerance
-    asserts accept within tol (and at most tol / CLOSE_STEPS beyond), nothing farther."""
+    asserts accept within tol, nothing farther."""
     from auditor.execution.harvest import harvest
-    from auditor.execution.verify import CLOSE_STEPS, by_asserts
+    from auditor.execution.verify import by_asserts
     from auditor.types import Outcome
 
     tests = harvest(
@@ -829,12 +829,30 @@ def test_asserted_values_never_reach_the_candidate() -> None:
         FRAME_READER,
         "def f(x):\n    return x * x\n",
         f"def f(x):\n    return x * x + {0.99 * tol} * (x == 3)\n",
-        f"def f(x):\n    return x * x - {(1 + 2 / CLOSE_STEPS) * tol} * (x == 3)\n",
+        f"def f(x):\n    return x * x - {1.001 * tol} * (x == 3)\n",
         "def f(x):\n    return x * x if x != 3 else float('nan')\n",
     ]
     with ExecRunner(2) as run:
         got = by_asserts(run, "t", "f", codes, tests)
     assert got == [Outcome.FAIL, Outcome.PASS, Outcome.PASS, Outcome.FAIL, Outcome.FAIL]
+
+
+def test_an_equality_on_a_float_is_exact() -> None:
+    """`assert f(x) == 2.3333333333333335` fails for 2.33333, as under pytest: a fingerprint
+    keeps 6 digits of a float, so equalities are judged on the value (red team, s17)."""
+    from auditor.execution.harvest import harvest
+    from auditor.execution.verify import by_asserts
+    from auditor.types import Outcome
+
+    tests = harvest("def test_f():\n    assert f([1.0, 2.0, 4.0]) == 2.3333333333333335\n", ["f"])
+    codes = [
+        "def f(xs):\n    return sum(xs) / len(xs)\n",
+        "def f(xs):\n    return int(sum(xs) / len(xs) * 1e5) / 1e5\n",
+        "def f(xs):\n    return [sum(xs) / len(xs)]\n",
+    ]
+    with ExecRunner(2) as run:
+        got = by_asserts(run, "t", "f", codes, tests)
+    assert got == [Outcome.PASS, Outcome.FAIL, Outcome.FAIL]
 
 
 def test_conversions_of_the_output_are_applied_before_comparing() -> None:

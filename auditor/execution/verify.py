@@ -9,31 +9,29 @@ Two sources of weak tests, never `plus_input`:
     each candidate runs on the asserted calls in the sandbox and the trusted side compares
     what comes back. The asserted values never enter the sandbox (a candidate can read
     anything in its own process, its caller's frame included): an equality is judged on
-    the output's fingerprint, a tolerance on the fingerprint of the output's bucket (its
-    floor in steps of CLOSE_STEPS-th of the tolerance), truthiness on the child's bool,
-    an expected exception on the raised class's name (builtin subclasses count).
+    the output's value as it crossed the sandbox's value format (`ExecRunner.outputs`;
+    exactly, as `==` is: a fingerprint keeps 6 digits of a float), a tolerance on the
+    output as a float, truthiness on the child's bool, an expected exception on the raised
+    class's name (builtin subclasses count). An output past the sandbox's cap on values
+    is judged on its fingerprint.
 """
 
 from __future__ import annotations
 
 import builtins
 import dataclasses
-import math
 from collections.abc import Sequence
 from typing import Any
 
 from auditor.execution.harvest import CONVERSIONS, Expect, Harvest
-from auditor.execution.runner import ExecRunner, Limits
+from auditor.execution.runner import NO_OUTPUT, ExecRunner, Limits
 from auditor.sandbox._worker import fingerprint
 from auditor.types import Outcome, Task
 
 EXPECT_ENTRY = "__auditor_expect__"
-# A tolerance assert is judged on floor(output / (tol / CLOSE_STEPS)): it accepts every output
-# within tol of the value, and none farther than tol + tol / CLOSE_STEPS.
-CLOSE_STEPS = 8
 _EXPECT_FN = """
 
-def __auditor_expect__(kind, step, via, *args):
+def __auditor_expect__(kind, via, *args):
     out = {entry}(*args)
     if via:
         out = {{{conversions}}}[via](out)
@@ -42,8 +40,7 @@ def __auditor_expect__(kind, step, via, *args):
     if kind == "falsy":
         return not out
     if kind == "close":
-        import math as _aud_math
-        return _aud_math.floor(float(out) / step) if step > 0 else float(out)
+        return float(out)
     return out
 """
 _TRUE = fingerprint(True)
@@ -64,10 +61,6 @@ def by_reference(run: ExecRunner, task: Task, codes: Sequence[str]) -> list[Outc
     return out
 
 
-def _step(expect: Expect) -> float:
-    return expect.tol / CLOSE_STEPS if expect.kind == "close" else 0.0
-
-
 def _raised(expected: str, fp: str) -> bool:
     """Whether "exc:NAME" is the expected exception or, for builtin exceptions, a subclass
     of it (a class of the candidate's own meets `Exception` alone)."""
@@ -84,23 +77,21 @@ def _raised(expected: str, fp: str) -> bool:
     return False
 
 
-def _met(expect: Expect, fp: str) -> bool:
-    """Whether the fingerprint the child sent back meets the assert (trusted side)."""
+def _met(expect: Expect, fp: str, value: Any) -> bool:
+    """Whether the output (its fingerprint, and its value when it crossed) meets the
+    assert (trusted side)."""
     if expect.kind == "raises":
         return _raised(str(expect.value), fp)
-    if expect.kind == "eq":
-        return fp == fingerprint(expect.value)
-    if expect.kind != "close":
+    if expect.kind not in ("eq", "close"):
         return fp == _TRUE
+    if value is NO_OUTPUT:  # raised, timed out, not plain data, or past the cap on values
+        return expect.kind == "eq" and fp.startswith("v:") and fp == fingerprint(expect.value)
     try:
-        value, step = float(expect.value), _step(expect)
-        if step <= 0:
-            return fp == fingerprint(value)
-        lo = math.floor((value - expect.tol) / step)
-        hi = math.floor((value + expect.tol) / step)
-    except (TypeError, ValueError, OverflowError):  # not a finite number
+        if expect.kind == "eq":
+            return bool(value == expect.value)
+        return abs(float(value) - float(expect.value)) <= expect.tol
+    except (TypeError, ValueError, OverflowError):  # not comparable: not equal
         return False
-    return hi - lo <= 4 * CLOSE_STEPS and fp in {fingerprint(k) for k in range(lo, hi + 1)}
 
 
 def by_asserts(
@@ -110,17 +101,21 @@ def by_asserts(
     checked = [(a, e) for a, e in zip(tests.inputs, tests.expected, strict=True) if e is not None]
     if not checked:
         return [Outcome.PASS] * len(codes)
-    queries: list[list[Any]] = [[e.kind, _step(e), e.via, *a] for a, e in checked]
+    queries: list[list[Any]] = [[e.kind, e.via, *a] for a, e in checked]
     conversions = ", ".join(f'"{n}": {n}' for n in CONVERSIONS)  # builtins, by name
-    programs = [c + _EXPECT_FN.format(entry=entry_point, conversions=conversions) for c in codes]
-    vecs = run.run("asserts", task_id, EXPECT_ENTRY, programs, queries, Limits(1.0, 10.0))
+    programs = [
+        (c + _EXPECT_FN.format(entry=entry_point, conversions=conversions), queries) for c in codes
+    ]
+    lim = Limits(1.0, 10.0)
+    values = run.outputs("asserts", task_id, EXPECT_ENTRY, programs, lim)
+    vecs = run.run_each("asserts", task_id, EXPECT_ENTRY, programs, lim)  # kept: no rerun
     out = []
-    for vec in vecs:
-        if vec is None:
+    for vec, vals in zip(vecs, values, strict=True):
+        if vec is None or vals is None:
             out.append(Outcome.ERROR)
         elif any(f == "timeout" for f in vec):
             out.append(Outcome.TIMEOUT)
         else:
-            ok = all(_met(e, f) for (_, e), f in zip(checked, vec, strict=True))
-            out.append(Outcome.PASS if ok else Outcome.FAIL)
+            met = (_met(e, f, v) for (_, e), f, v in zip(checked, vec, vals, strict=True))
+            out.append(Outcome.PASS if all(met) else Outcome.FAIL)
     return out
