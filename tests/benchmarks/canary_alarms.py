@@ -10,7 +10,7 @@ survival, missed lines and arms, mutants tried). Those move run to run with the 
 of slow tasks' mutants; rerunning the code of a commit before the canaries on the same
 tasks gives the comparison. About 1.5 min per 2,500 programs on 2 cores, plus the exec
 table when the cache is cold. With `--full`, every task's whole block runs (peers,
-amplified inputs, the properties' canary too: `signals.task_block`), as long as a cold
+amplified inputs, properties: `signals.task_block`), as long as a cold
 exec table.
 
     python -m tests.benchmarks.canary_alarms corpora/labels/codegen16b \\
