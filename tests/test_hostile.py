@@ -238,6 +238,19 @@ def test_no_state_through_sysv_shm(single: LocalRunner, isolated: None, token: s
     assert leftovers(token, key) == []
 
 
+def test_a_job_s_memory_is_capped_as_a_whole(token: str) -> None:
+    """1 GiB of memfds (no rlimit counts them) against a 512 MiB job: the memory cgroup of
+    its zygote stops it, where the kernel lets the worker make one (`memory_cap_bytes`)."""
+    limits = replace(LIMITS, memory_bytes=512 << 20)
+    with LocalRunner(jobs=1, limits=limits) as r:
+        if not r.isolation["memory_cap_bytes"]:
+            pytest.skip("no memory cgroup the worker may make here (docs/SANDBOX.md)")
+        assert r.isolation["memory_cap_bytes"] < 1 << 30
+        bad, good = run(r, task(token), payload("memfd_hog", TOKEN=token), "def f(x): return x+1")
+        contained(r, bad, token)
+        assert correct(good)
+
+
 def test_filling_shm_costs_only_its_own_label(runner: LocalRunner, token: str) -> None:
     bad, good = run(runner, task(token), payload("fill_shm", TOKEN=token), "def f(x): return x+1")
     contained(runner, bad, token)

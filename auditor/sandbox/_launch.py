@@ -5,6 +5,12 @@ Imported by the trusted worker script. Under bubblewrap the zygote sees, read-on
 project, home, /root, /etc) is absent. It gets private PID, IPC, network, UTS and user
 namespaces and no capabilities, and dies with the worker (`--die-with-parent`).
 
+Where the worker may make cgroups (cgroup v1's memory hierarchy, or v2 with the memory
+controller delegated to its cgroup), each zygote and everything it starts live in a memory
+cgroup of their own (`MemoryCgroup`), so that a job's memory is capped as a whole: the
+rlimits cap each process, and a job with many processes, memfds or tmpfs pages took more
+than the machine had. Elsewhere the zygote runs without one (`Zygote.memory_cap` is 0).
+
 When the worker runs as root, bubblewrap is started as nobody (so that the sandbox's
 processes are not root on the host, and RLIMIT_NPROC applies to them). Nobody may not be
 able to reach the interpreter (e.g. under /root, mode 700): the launcher first bind-mounts
@@ -14,6 +20,7 @@ private to the bubblewrap process, and bubblewrap binds them back to their real 
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import os
@@ -22,6 +29,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 from typing import Any
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -88,6 +96,82 @@ class Staging:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+_CGROUPS = "/sys/fs/cgroup"
+ZYGOTE_HEADROOM = 256 << 20
+
+
+def _memory_bases() -> list[tuple[str, str]]:
+    """(the worker's own memory cgroup directory, its limit file name) per hierarchy that
+    has one: cgroup v1's memory controller, then v2 when the memory controller is enabled
+    for the worker's cgroup's children."""
+    try:
+        with open("/proc/self/cgroup") as fh:
+            lines = fh.read().splitlines()
+    except OSError:
+        return []
+    bases = []
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        if "memory" in controllers.split(","):
+            bases.append((f"{_CGROUPS}/memory{path}", "memory.limit_in_bytes"))
+        elif controllers == "" and os.path.exists(f"{_CGROUPS}/cgroup.controllers"):
+            with (
+                contextlib.suppress(OSError),
+                open(f"{_CGROUPS}{path}/cgroup.subtree_control") as f,
+            ):
+                if "memory" in f.read().split():
+                    bases.append((f"{_CGROUPS}{path}", "memory.max"))
+    return bases
+
+
+class MemoryCgroup:
+    """A memory cgroup under the worker's own, holding one zygote and all it starts."""
+
+    def __init__(self, path: str, limit: int) -> None:
+        self.path, self.limit = path, limit
+
+    @classmethod
+    def make(cls, limit_bytes: int) -> MemoryCgroup | None:
+        """A new cgroup capped at `limit_bytes`, or None where none can be made."""
+        for base, limit_file in _memory_bases():
+            path = os.path.join(base, f"auditor-{os.getpid()}-{time.monotonic_ns()}")
+            try:
+                os.mkdir(path)
+            except OSError:
+                continue
+            try:
+                with open(os.path.join(path, limit_file), "w") as fh:
+                    fh.write(str(limit_bytes))
+                return cls(path, limit_bytes)
+            except OSError:
+                with contextlib.suppress(OSError):
+                    os.rmdir(path)
+        return None
+
+    def join(self) -> None:
+        """Move the calling process in (the child, before exec: all it starts follows)."""
+        with open(os.path.join(self.path, "cgroup.procs"), "w") as fh:
+            fh.write(str(os.getpid()))
+
+    def holds(self, pid: int) -> bool:
+        try:
+            with open(os.path.join(self.path, "cgroup.procs")) as fh:
+                return str(pid) in fh.read().split()
+        except OSError:
+            return False
+
+    def remove(self) -> None:
+        """Remove the cgroup once its last process is gone (killed processes linger briefly)."""
+        for _ in range(20):
+            try:
+                os.rmdir(self.path)
+                return
+            except FileNotFoundError:
+                return
+            except OSError:
+                time.sleep(0.05)
+
+
 def bwrap_argv(bwrap: str, cfg: dict[str, Any], staging: Staging | None, fd: int) -> list[str]:
     """The bubblewrap command line that starts a zygote talking on `fd`."""
     at = staging.where if staging is not None else (lambda p: p)
@@ -125,6 +209,9 @@ class Zygote:
         fd = theirs.fileno()
         self.staging: Staging | None = None
         self.tmp_root = ""
+        # the zygote's own memory: numpy and the scripts, well under the headroom
+        memory = cfg.get("memory_bytes")
+        self.cgroup = MemoryCgroup.make(int(memory) + ZYGOTE_HEADROOM) if memory else None
         preexec = None
         if sandboxed:
             bwrap = cfg.get("bwrap")
@@ -150,13 +237,16 @@ class Zygote:
                 env=dict(cfg["child_env"]),
                 cwd="/",
                 pass_fds=(fd,),
-                preexec_fn=preexec,
+                preexec_fn=self._joining(preexec),
             )
         except OSError:
             self.close_root()
+            self.drop_cgroup()
             raise
         finally:
             theirs.close()
+        if self.cgroup is not None and not self.cgroup.holds(self.proc.pid):
+            self.drop_cgroup()  # not ours to move processes into: no cap
         hello = dict(cfg, namespaces=sandboxed, worker_pid=os.getpid())
         try:
             socket.send_fds(self.ctl, [json.dumps(hello).encode()], [])
@@ -171,11 +261,35 @@ class Zygote:
             self.close()
             raise OSError(why)
         self.info: dict[str, Any] = json.loads(reply)
+        self.info["memory_cap"] = self.memory_cap
         if self.info.get("error"):
             self.close()
             raise OSError(self.info["error"])
         if self.proc.stderr is not None:
             self.proc.stderr.close()
+
+    @property
+    def memory_cap(self) -> int:
+        """Bytes the zygote and its jobs may hold together (0: no cgroup caps them)."""
+        return 0 if self.cgroup is None else self.cgroup.limit
+
+    def _joining(self, then: Any) -> Any:
+        """The child's pre-exec step: join the memory cgroup (if any), then `then`."""
+        cgroup = self.cgroup
+
+        def pre() -> None:
+            if cgroup is not None:
+                with contextlib.suppress(OSError):  # checked by `holds` after the start
+                    cgroup.join()
+            if then is not None:
+                then()
+
+        return pre
+
+    def drop_cgroup(self) -> None:
+        if self.cgroup is not None:
+            self.cgroup.remove()
+            self.cgroup = None
 
     def _as_nobody(self, cfg: dict[str, Any]) -> Any:
         staging, uid, gid = self.staging, cfg["uid"], cfg["gid"]
@@ -210,6 +324,7 @@ class Zygote:
         if self.staging is not None:
             self.staging.close()
         self.close_root()
+        self.drop_cgroup()
 
     def close_root(self) -> None:
         if self.tmp_root:

@@ -413,18 +413,20 @@ class LocalRunner:
     def isolation(self) -> dict[str, Any]:
         """How the children are confined, for the record (run.json / summary.json)."""
         info = self._workers[0].info
+        # bytes a job (with its zygote) may hold in all; 0: capped per process only
+        memory = {"memory_cap_bytes": int(info.get("memory_cap", 0))}
         if info["mode"] == "bwrap":
             return {
                 "mode": "bwrap",
                 "namespaces": ["user", "mount", "pid", "ipc", "net", "uts"],
                 "capabilities": "none",
-            }
+            } | memory
         return {
             "mode": "fallback",
             "reason": info["reason"],
             "network_namespace": info.get("netns", False),
             "drop_to_uid": info.get("drop_to"),
-        }
+        } | memory
 
     def __enter__(self) -> LocalRunner:
         return self
