@@ -88,6 +88,19 @@ def test_features_equal_local(local_ray: None, toy: tuple[list, dict[str, Task]]
     np.testing.assert_array_equal(on_ray.values, local.values)
 
 
+def test_output_values_cross_from_ray_as_from_local(local_ray: None) -> None:
+    """`ExecRunner.outputs` (asserted values, properties) reads the same values on Ray."""
+    from auditor.execution.runner import NO_OUTPUT, ExecRunner, Limits
+
+    code = "def f(x):\n    if x < 0:\n        raise ValueError\n    return (x, [x / 2], {x: 'a'})\n"
+    progs = [(code, [[1], [-1], [4]])]
+    with ExecRunner(1) as run:
+        local = run.outputs("harness", "t", "f", progs, Limits(1.0, 5.0))
+    with use_executor("ray"), ExecRunner(1) as run:
+        on_ray = run.outputs("harness", "t", "f", progs, Limits(1.0, 5.0))
+    assert on_ray == local == [((1, [0.5], {1: "a"}), NO_OUTPUT, (4, [2.0], {4: "a"}))]
+
+
 def _slow_task(task_id: str) -> TaskSpec:
     return TaskSpec(
         task_id, "humaneval", "slow", "def slow(x):\n    return x * 3\n", ([1], [2]), ([-1],)
