@@ -80,6 +80,8 @@ _NEWLINE = re.compile(r"\r\n|\r|\n")
 # A `removed` item as `_describe` writes it ("line 3: what", "lines 3-5: what").
 _SPAN_TEXT = re.compile(r"lines? (?P<first>\d+)(?:-(?P<last>\d+))?: (?P<what>.*)", re.S)
 _NO_CODE = "no code in the answer"
+# A REPL prompt: `>>> ` or `... ` (or the bare marker on an otherwise empty line).
+_PROMPT = re.compile(r"(?:>>>|\.\.\.)(?: |(?=\s*$))")
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _IMPORTS = (ast.Import, ast.ImportFrom)
 _ASSIGNS = (ast.Assign, ast.AnnAssign, ast.AugAssign)
@@ -288,6 +290,7 @@ class _Block:
     trunc: list[_Removal]
     binds: frozenset[str]
     defines: frozenset[str]  # bound by a definition or assignment, not by an import
+    transcript: bool = False  # a REPL transcript, its `>>> ` / `... ` prompts stripped
 
     @property
     def size(self) -> int:
@@ -342,14 +345,35 @@ def _parsed_blocks(blocks: Sequence[CodeBlock], entry_point: str | None) -> list
     """The blocks (bare code in pieces) that parse, at least after cutting their tails."""
     parsed: list[_Block] = []
     for b in blocks:
+        transcript = b.kind != "bare" and _is_transcript(b.code)
+        if transcript:
+            b = replace(b, code=_without_prompts(b.code))
         for piece, tree, source, trunc in _pieces(b, entry_point):
             if tree is not None and tree.body:
                 binds = frozenset(_top_binds(tree.body))
                 imported = {
                     n for s in tree.body if isinstance(s, _IMPORTS) for n in _facts(s).binds
                 }
-                parsed.append(_Block(piece, tree, source, trunc, binds, binds - imported))
+                defines = binds - imported
+                parsed.append(_Block(piece, tree, source, trunc, binds, defines, transcript))
     return parsed
+
+
+def _is_transcript(code: str) -> bool:
+    """Is a block a REPL session (`>>> def f(x):`), which never parses as it stands?"""
+    first = next((line for line in _split_lines(code) if line.strip()), "")
+    return first.startswith(">>>") and _PROMPT.match(first) is not None
+
+
+def _without_prompts(code: str) -> str:
+    """A REPL session as code: prompts stripped, as doctest does; output lines left blank
+    (the line count stays, so lines still map to the raw text)."""
+    out = []
+    for line in _split_lines(code):
+        m = _PROMPT.match(line)
+        body = line[m.end() :] if m else ""
+        out.append(body if body.strip() else line[len(line.rstrip("\r\n")) :])
+    return "".join(out)
 
 
 def _pieces(

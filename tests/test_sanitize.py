@@ -624,3 +624,20 @@ def _parses(code: str) -> bool:
     except (SyntaxError, ValueError):
         return False
     return True
+
+
+# -- which version of a chat answer counts ----------------------------------------------------
+
+F = "```"
+V1 = "def f(x):\n    y = x + 1\n    return y\n"  # a draft, longer than the answer
+V2 = "def f(x):\n    return x + 2\n"  # the final answer
+
+
+def test_repl_transcript_loses_its_prompts() -> None:
+    raw = f"{F}pycon\n>>> def f(x):\n...     return x + 2\n...\n>>> f(1)\n3\n{F}\n"
+    result = sanitize(raw, "f")
+    assert result.code == V2
+    _assert_lines_map_back(raw, result)
+    # Real code beats a session that defines the function too.
+    raw = f"{F}python\n{V2}{F}\n{F}pycon\n>>> def f(x):\n...     return 0\n{F}\n"
+    assert sanitize(raw, "f").code == V2
