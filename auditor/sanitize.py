@@ -416,21 +416,44 @@ def _trim_headings(source: str, trunc: list[_Removal]) -> tuple[str, list[_Remov
 
 
 def _choose(parsed: list[_Block], entry_point: str | None) -> tuple[_Block, bool]:
-    """The main block: the longest one defining the entry point, else the most definitions.
-
-    A Markdown block beats bare code: bare code next to a fence is most often the task's
-    prompt (a stub) that a chat answer's `completion` was appended to.
-    """
+    """The main block: the best one defining the entry point (`_rank`), else the one with
+    the most definitions."""
     if entry_point is not None:
         # `from solution import f` in a test block does not define f.
         definers = [p for p in parsed if entry_point in p.defines]
         if definers:
-            return max(definers, key=lambda p: (p.block.kind != "bare", p.size)), True
+            return max(definers, key=_rank), True
     main = max(parsed, key=lambda p: (sum(isinstance(s, _SCOPES) for s in p.tree.body), p.size))
     has_defs = any(isinstance(s, _SCOPES) for s in main.tree.body)
     return main, entry_point is None and has_defs
 
 
+def _rank(p: _Block) -> tuple[bool, bool, bool, int]:
+    """How a block defining the entry point ranks; the highest is the program.
+
+    Python code beats a block tagged as another language (a `js` version with the same
+    name); real code beats a REPL transcript; a Markdown block beats bare code, which next
+    to a fence is most often the task's prompt (a stub) a `completion` was appended to.
+    Then the last block wins: answers put drafts, the user's buggy code and "first
+    versions" before the final one ("that has a bug; fixed:").
+    """
+    return (
+        not _other_language(p.block.info),
+        not p.transcript,
+        p.block.kind != "bare",
+        p.block.first_line,
+    )
+
+
+def _other_language(info: str) -> bool:
+    """Does a fence's tag name a language other than Python (`python2`, `py` are Python;
+    no tag or a generic one such as `text` says nothing)?"""
+    tag = info.lower()
+    return not (tag in _GENERIC_TAGS or tag.startswith(("py", "ipython")) or tag == "sage")
+
+
+# Fence tags that name no language (models tag Python code with them too).
+_GENERIC_TAGS = frozenset({"", "text", "txt", "plain", "plaintext", "code", "none"})
 _BUILTINS = frozenset(dir(builtins))
 
 

@@ -633,6 +633,22 @@ V1 = "def f(x):\n    y = x + 1\n    return y\n"  # a draft, longer than the answ
 V2 = "def f(x):\n    return x + 2\n"  # the final answer
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        f"First version:\n\n{F}python\n{V1}{F}\n\nThat has a bug; fixed:\n\n{F}python\n{V2}{F}\n",
+        f"Your code:\n{F}\n{V1}{F}\nHere is the fix:\n{F}py\n{V2}{F}\n",
+        f"{F}python2\n{V1}print f(1)\n{F}\n\nIn Python 3:\n\n{F}python\n{V2}{F}\n",
+        f"{F}python\n{V2}{F}\n\nThe same in Mojo:\n\n{F}mojo\n{V1}{F}\n",
+    ],
+    ids=["fix-after-draft", "user-code-then-fix", "python2-then-python3", "other-language-last"],
+)
+def test_the_last_python_block_defining_the_entry_point_wins(raw: str) -> None:
+    result = sanitize(raw, "f")
+    assert result.code == V2
+    _assert_lines_map_back(raw, result)
+
+
 def test_repl_transcript_loses_its_prompts() -> None:
     raw = f"{F}pycon\n>>> def f(x):\n...     return x + 2\n...\n>>> f(1)\n3\n{F}\n"
     result = sanitize(raw, "f")
