@@ -43,7 +43,14 @@ import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
-from auditor.markdown import CodeBlock, code_blocks, has_fence, is_code_start, looks_like_code
+from auditor.markdown import (
+    CodeBlock,
+    code_blocks,
+    has_fence,
+    has_reasoning,
+    is_code_start,
+    looks_like_code,
+)
 from auditor.types import LineMap
 
 __all__ = ["CodeBlock", "LineMap", "Sanitized", "sanitize", "sanitize_completion"]
@@ -299,8 +306,23 @@ class _Block:
 
 
 def _from_blocks(code: str, entry_point: str | None) -> tuple[Sanitized, bool] | None:
-    """The program from the answer's code blocks, and whether it is good; None if no block."""
-    blocks = code_blocks(code)
+    """The program from the answer's code blocks, and whether it is good; None if no block.
+
+    Drafts in `<think>` reasoning are not the answer; they are read only when the code
+    outside gives no program (an answer cut off while reasoning).
+    """
+    found = _from_these_blocks(code, code_blocks(code), entry_point)
+    if (found is None or not found[1]) and has_reasoning(code):
+        drafts = _from_these_blocks(code, code_blocks(code, reasoning=True), entry_point)
+        if drafts is not None and (found is None or drafts[1]):
+            return drafts
+    return found
+
+
+def _from_these_blocks(
+    code: str, blocks: tuple[CodeBlock, ...], entry_point: str | None
+) -> tuple[Sanitized, bool] | None:
+    """The program from `blocks` of the answer `code`, and whether it is good."""
     parsed = _parsed_blocks(blocks, entry_point)
     if not parsed:
         return None

@@ -649,6 +649,24 @@ def test_the_last_python_block_defining_the_entry_point_wins(raw: str) -> None:
     _assert_lines_map_back(raw, result)
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        f"<think>\n{F}python\nimport math\n\n{V1}{F}\nno, wrong\n</think>\n\n{F}python\n{V2}{F}\n",
+        f"<think>\nFirst attempt:\n\n{F}python\n{V1}{F}\n</think>\n\n{F}python\n{V2}{F}\n",
+        f"Drafting.\n{F}python\n{V1}{F}\n</think>\n{F}python\n{V2}{F}\n",  # opening tag in the prompt
+        f"<details>\n{F}python\n{V1}{F}\n</details>\n\n{F}python\n{V2}{F}\n",
+        f"<think>\nLet me write it.\n{F}python\n{V2}{F}\n",  # cut off while reasoning
+    ],
+    ids=["fence-under-tag", "draft-in-think", "closing-tag-only", "html-tag", "unclosed-think"],
+)
+def test_reasoning_and_html_tags_do_not_misalign_fences(raw: str) -> None:
+    result = sanitize(raw, "f")
+    assert result.code == V2
+    assert [b.kind for b in result.extracted] == ["fenced"]
+    _assert_lines_map_back(raw, result)
+
+
 def test_repl_transcript_loses_its_prompts() -> None:
     raw = f"{F}pycon\n>>> def f(x):\n...     return x + 2\n...\n>>> f(1)\n3\n{F}\n"
     result = sanitize(raw, "f")
