@@ -11,13 +11,14 @@ outside fences (the sanitizer cuts it where it stops parsing, and looks for more
 
 Raw HTML is off: in CommonMark a line such as `<think>` opens an HTML block that swallows the
 fence under it, and every later fence pairs up wrongly. Reasoning in `<think>...</think>`
-(a reasoning model's drafts) is not part of the answer and is left out unless asked for.
+(a reasoning model's drafts) is not part of the answer and is left out unless asked for; a
+fence tagged `markdown` (a whole answer wrapped once more) is read for the blocks inside it.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 from markdown_it import MarkdownIt
@@ -43,6 +44,8 @@ _NEWLINE = re.compile(r"\r\n|\r|\n")
 _REASONING = re.compile(
     r"^[ \t]*<think>.*?(?:</think>|\Z)|\A(?:(?!<think>).)*?</think>", re.S | re.M
 )
+# Tags of a fence that wraps a Markdown answer (its fences are the answer's).
+_MARKDOWN_TAGS = frozenset({"markdown", "md"})
 
 
 @dataclass(frozen=True)
@@ -101,20 +104,27 @@ def _without_reasoning(text: str) -> str:
 
 
 def _blocks(text: str) -> tuple[CodeBlock, ...]:
-    """The blocks of `text`."""
+    """The blocks of `text`; those of a `markdown` fence are read inside it."""
     lines = _lines(text)
     fenced: list[CodeBlock] = []
     indented: list[CodeBlock] = []
+    wrappers: list[CodeBlock] = []
+    nested: list[CodeBlock] = []
     for tok in _parser().parse(text):
         block = _token_block(tok)
         if block is None:
             continue
-        (fenced if block.kind == "fenced" else indented).append(block)
-    outside = _outside(len(lines), fenced)
+        if block.kind == "fenced" and block.info.lower() in _MARKDOWN_TAGS:
+            wrappers.append(block)
+            nested += [_moved(b, block.first_line - 1) for b in _blocks(block.code)]
+        else:
+            (fenced if block.kind == "fenced" else indented).append(block)
+    outside = _outside(len(lines), fenced + wrappers)
     bare = [b for first, last in outside for b in _bare(lines, first, last)]
     # An indented block inside bare code is part of it (a function body after a blank line).
     indented = [b for b in indented if not any(_within(b, c) for c in bare)]
-    return tuple(sorted(fenced + indented + bare, key=lambda b: (b.first_line, b.kind)))
+    blocks = fenced + indented + bare + nested
+    return tuple(sorted(blocks, key=lambda b: (b.first_line, b.kind)))
 
 
 def _token_block(tok: Token) -> CodeBlock | None:
@@ -127,6 +137,10 @@ def _token_block(tok: Token) -> CodeBlock | None:
     kind = "fenced" if tok.type == "fence" else "indented"
     info = tok.info.strip().split(maxsplit=1)[0] if tok.info.strip() else ""
     return CodeBlock(kind, info, start + 1, start + n, content)
+
+
+def _moved(block: CodeBlock, lines: int) -> CodeBlock:
+    return replace(block, first_line=block.first_line + lines, last_line=block.last_line + lines)
 
 
 def _lines(text: str) -> list[str]:

@@ -667,6 +667,13 @@ def test_reasoning_and_html_tags_do_not_misalign_fences(raw: str) -> None:
     _assert_lines_map_back(raw, result)
 
 
+def test_answer_wrapped_in_a_markdown_fence_is_read_inside() -> None:
+    raw = f"````markdown\nHere it is:\n\n{F}python\n{V2}{F}\n````\n"
+    result = sanitize(raw, "f")
+    assert result.code == V2
+    assert [b.describe() for b in result.extracted] == ["lines 5-6: fenced code (python)"]
+
+
 def test_repl_transcript_loses_its_prompts() -> None:
     raw = f"{F}pycon\n>>> def f(x):\n...     return x + 2\n...\n>>> f(1)\n3\n{F}\n"
     result = sanitize(raw, "f")
