@@ -217,12 +217,16 @@ def _core(
     source: str,
     trunc: list[_Removal],
     entry_point: str | None,
+    last_wins: bool = False,
 ) -> _Core:
-    """Select and render the statements of a parsed (maybe truncated) `source` of `code`."""
+    """Select and render the statements of a parsed (maybe truncated) `source` of `code`.
+
+    `last_wins`: of a function defined twice, keep the last definition (see `_select`).
+    """
     if tree is None:
         return _Core(code, (), False, _identity(code))
     stmts = tree.body
-    keep, reasons = _select(stmts, entry_point)
+    keep, reasons = _select(stmts, entry_point, last_wins)
     removals = [
         (_first_line(s), s.end_lineno or s.lineno, reasons[i])
         for i, s in enumerate(stmts)
@@ -330,7 +334,10 @@ def _from_these_blocks(
         b for b in blocks if b.kind != "bare" and all(p.block != b for p in parsed)
     )
     main, good = _choose(parsed, entry_point)
-    core = _core(main.tree, main.block.code, main.source, main.trunc, entry_point)
+    # A Markdown block is code the answer shows as a whole: a function defined twice in
+    # it is a correction ("# fixed version"), and Python runs the last definition.
+    last_wins = main.block.kind != "bare"
+    core = _core(main.tree, main.block.code, main.source, main.trunc, entry_point, last_wins)
     helpers = _helpers(core, [p for p in parsed if p is not main])
     pieces = [(main.block, core.code, core.rows)]
     removals = [_shift(r, main.block) for r in core.removals]
@@ -638,21 +645,22 @@ class _Facts:
     uses: frozenset[str]
 
 
-def _select(stmts: Sequence[ast.stmt], entry_point: str | None) -> tuple[list[bool], list[str]]:
-    """Per statement: keep it?, and if not, why (a short description)."""
+def _select(
+    stmts: Sequence[ast.stmt], entry_point: str | None, last_wins: bool = False
+) -> tuple[list[bool], list[str]]:
+    """Per statement: keep it?, and if not, why (a short description).
+
+    Of a function or class defined twice, raw code keeps the first definition, as EvalPlus
+    does: what a base model writes after its answer is junk, often another program reusing
+    the name. With `last_wins` (a chat answer's block), the last one, which Python runs.
+    """
     facts = [_facts(s) for s in stmts]
     binders: dict[str, list[int]] = {}
-    redefined: set[int] = set()
-    seen_defs: set[str] = set()
     reasons = [_junk_reason(s, i) for i, s in enumerate(stmts)]
-    for i, (s, f) in enumerate(zip(stmts, facts, strict=True)):
-        if reasons[i] is not None:
+    redefined = _redefined(stmts, last_wins)
+    for i, f in enumerate(facts):
+        if reasons[i] is not None or i in redefined:
             continue  # junk binds nothing worth keeping (a main guard's `n = 5`, ...)
-        if isinstance(s, _SCOPES):
-            if s.name in seen_defs:
-                redefined.add(i)
-                continue
-            seen_defs.add(s.name)
         for name in f.binds:
             binders.setdefault(name, []).append(i)
 
@@ -680,8 +688,17 @@ def _select(stmts: Sequence[ast.stmt], entry_point: str | None) -> tuple[list[bo
                 todo.append(name)
     for i, s in enumerate(stmts):
         if not keep[i] and reasons[i] is None:
-            reasons[i] = _unused_reason(s, i in redefined)
+            reasons[i] = _unused_reason(s, i in redefined, last_wins)
     return keep, [r or "" for r in reasons]
+
+
+def _redefined(stmts: Sequence[ast.stmt], last_wins: bool) -> set[int]:
+    """Indices of the definitions another definition of the same name overrides."""
+    kept: dict[str, int] = {}
+    for i, s in enumerate(stmts):
+        if isinstance(s, _SCOPES) and (last_wins or s.name not in kept):
+            kept[s.name] = i
+    return {i for i, s in enumerate(stmts) if isinstance(s, _SCOPES) and kept[s.name] != i}
 
 
 def _facts(stmt: ast.stmt) -> _Facts:
@@ -786,11 +803,12 @@ def _dotted(node: ast.expr) -> str | None:
     return ".".join(reversed(parts))
 
 
-def _unused_reason(stmt: ast.stmt, redefinition: bool) -> str:
-    if isinstance(stmt, ast.ClassDef):
-        return f"{'redefinition of' if redefinition else 'unused'} class {stmt.name}"
-    if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
-        return f"{'redefinition of' if redefinition else 'unused'} function {stmt.name}"
+def _unused_reason(stmt: ast.stmt, redefined: bool, last_wins: bool) -> str:
+    if isinstance(stmt, _SCOPES):
+        what = f"{'class' if isinstance(stmt, ast.ClassDef) else 'function'} {stmt.name}"
+        if not redefined:
+            return f"unused {what}"
+        return f"{what}, defined again below" if last_wins else f"redefinition of {what}"
     if isinstance(stmt, _IMPORTS):
         names = sorted(a.asname or a.name for a in stmt.names)
         return "unused stdlib import after the entry point: " + ", ".join(names)

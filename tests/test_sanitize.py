@@ -649,6 +649,15 @@ def test_the_last_python_block_defining_the_entry_point_wins(raw: str) -> None:
     _assert_lines_map_back(raw, result)
 
 
+def test_redefinition_in_one_block_keeps_the_last_one() -> None:
+    raw = f"{F}python\n{V1}\n# corrected\n{V2}{F}\n"
+    result = sanitize(raw, "f")
+    assert result.code == "# corrected\n" + V2  # what Python runs
+    assert "lines 2-4: function f, defined again below" in result.removed
+    # Raw code keeps the first (EvalPlus's rule: what follows an answer is junk).
+    assert sanitize(V1 + "\n" + V2, "f").code == V1
+
+
 @pytest.mark.parametrize(
     "raw",
     [
