@@ -487,7 +487,12 @@ _BUILTINS = frozenset(dir(builtins))
 
 
 def _helpers(main: _Core, others: list[_Block]) -> list[tuple[_Block, list[bool]]]:
-    """Statements of other blocks that bind names the main program uses but lacks."""
+    """Statements of other blocks that bind names the main program uses but lacks.
+
+    A name no statement binds may come from a star import (`from itertools import *` in a
+    block of its own): then the other blocks' stdlib star imports are kept too (not
+    `from solution import *` in a test block: that module is the answer itself).
+    """
     if not others:
         return []
     bound = {n for s in main.kept for n in _facts(s).binds}
@@ -503,19 +508,36 @@ def _helpers(main: _Core, others: list[_Block]) -> list[tuple[_Block, list[bool]
             for name in names:
                 binders.setdefault(name, (bi, si))
     chosen: set[tuple[int, int]] = set()
+    unbound = False
     while todo:
         loc = binders.get(todo.pop())
+        unbound |= loc is None
         if loc is None or loc in chosen:
             continue
         chosen.add(loc)
         new = _facts(others[loc[0]].tree.body[loc[1]]).uses - seen
         seen.update(new)
         todo.extend(sorted(new))
+    if unbound:
+        chosen |= {
+            (bi, si)
+            for bi, p in enumerate(others)
+            for si, s in enumerate(p.tree.body)
+            if _stdlib_star_import(s)
+        }
     return [
         (p, [(bi, si) in chosen for si in range(len(p.tree.body))])
         for bi, p in enumerate(others)
         if any(b == bi for b, _ in chosen)
     ]
+
+
+def _stdlib_star_import(stmt: ast.stmt) -> bool:
+    return (
+        isinstance(stmt, ast.ImportFrom)
+        and any(a.name == "*" for a in stmt.names)
+        and _stdlib_only(stmt)
+    )
 
 
 def _shift(removal: _Removal, block: CodeBlock) -> _Removal:

@@ -676,6 +676,15 @@ def test_reasoning_and_html_tags_do_not_misalign_fences(raw: str) -> None:
     _assert_lines_map_back(raw, result)
 
 
+def test_star_import_in_its_own_block_is_kept_when_names_are_unbound() -> None:
+    use = "def f(x):\n    return list(combinations(x, 2))\n"
+    raw = f"{F}python\nfrom itertools import *\n{F}\n\n{F}python\n{use}{F}\n"
+    assert sanitize(raw, "f").code == "from itertools import *\n\n\n" + use
+    # The answer's own module in a test block is not an import the program needs.
+    raw = f"{F}python\n{use}{F}\n\n{F}python\nfrom solution import *\nassert f([1])\n{F}\n"
+    assert sanitize(raw, "f").code == use
+
+
 def test_answer_wrapped_in_a_markdown_fence_is_read_inside() -> None:
     raw = f"````markdown\nHere it is:\n\n{F}python\n{V2}{F}\n````\n"
     result = sanitize(raw, "f")
