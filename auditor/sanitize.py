@@ -40,7 +40,7 @@ import builtins
 import re
 import sys
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from auditor.markdown import (
@@ -163,7 +163,8 @@ def sanitize_completion(prompt: str, completion: str, entry_point: str | None) -
     only up to the prompt's stub, or the restated function is dropped as a redefinition, and
     the stub would pass for the program. When nothing of the completion survives that way,
     the answer is read alone: its program if it defines the entry point, its reason if it
-    holds no code; otherwise the joined result stands.
+    holds no code. An answer that is a body in a fence (no `def`) is the prompt plus that
+    body. Otherwise the joined result stands.
     """
     joined = prompt + completion
     result = sanitize(joined, entry_point)
@@ -175,7 +176,7 @@ def sanitize_completion(prompt: str, completion: str, entry_point: str | None) -
         return Sanitized(joined, (), False, LineMap.from_rows(_identity(joined)), reason=_NO_CODE)
     tree = _parse(alone.code)[0] if alone.parsed else None
     if tree is None or entry_point not in _top_binds(tree.body):
-        return result
+        return _fenced_body(prompt, completion, entry_point) or result
     return _after_prompt(alone, len(_NEWLINE.findall(prompt)))
 
 
@@ -184,29 +185,70 @@ def _only_prompt_kept(result: Sanitized, prompt: str, completion: str) -> bool:
     completion is not blank)?"""
     if result.extracted or not result.parsed or not completion.strip():
         return False
-    last = max((raw + n - 1 for _, raw, n in result.line_map.runs), default=0)
     # A prompt not ending in a newline shares its last line with the completion.
-    return last <= len(_NEWLINE.findall(prompt))
+    return _last_raw_line(result) <= len(_NEWLINE.findall(prompt))
+
+
+def _last_raw_line(result: Sanitized) -> int:
+    return max((raw + n - 1 for _, raw, n in result.line_map.runs), default=0)
 
 
 def _after_prompt(alone: Sanitized, lines: int) -> Sanitized:
     """`alone`, the sanitized completion, with its lines moved past the prompt's `lines`."""
+    prompt = (f"{_span(1, lines)}: the prompt (the answer restates the function)",) * (lines > 0)
+    moved = _relined(alone, lambda n: n + lines)
+    return replace(moved, removed=prompt + moved.removed)
+
+
+def _fenced_body(prompt: str, completion: str, entry_point: str | None) -> Sanitized | None:
+    """The prompt plus a body the answer gives in a Markdown block (the last one that
+    continues the prompt), as EvalPlus would run the body as a completion; None if none.
+
+    Joined as they stand, the fence line ends the prompt's function and the body is cut
+    as an unparsable tail, leaving the stub, which returns None.
+    """
+    if not prompt.endswith(("\n", "\r")):
+        return None
+    lines = len(_NEWLINE.findall(prompt))
+    for block in reversed(code_blocks(completion)):
+        if block.kind == "bare" or not block.code[:1].isspace():
+            continue  # bare code continues the prompt already; a body is indented
+        body = sanitize(prompt + block.code, entry_point)
+        if body.parsed and not body.extracted and _last_raw_line(body) > lines:
+            return _body_after_prompt(body, completion, block, lines)
+    return None
+
+
+def _body_after_prompt(body: Sanitized, completion: str, block: CodeBlock, lines: int) -> Sanitized:
+    """`body`, the sanitized prompt + `block`, with lines of `prompt + completion`."""
+    shift = block.first_line - 1
+    moved = _relined(body, lambda n: n if n <= lines else n + shift)
+    text = tuple(
+        f"{_span(a + lines, z + lines)}: text outside the code"
+        for a, z in _text_runs(completion, [block])
+    )
+    at = replace(block, first_line=block.first_line + lines, last_line=block.last_line + lines)
+    return replace(moved, removed=moved.removed + text, extracted=(at,))
+
+
+def _relined(result: Sanitized, raw: Callable[[int], int]) -> Sanitized:
+    """`result` with each raw line n moved to raw(n): in `removed`, the map and the blocks."""
 
     def moved(item: str) -> str:
         m = _SPAN_TEXT.match(item)
         if m is None:  # not written by _describe
             return item
-        first, last = int(m["first"]) + lines, int(m["last"] or m["first"]) + lines
+        first, last = raw(int(m["first"])), raw(int(m["last"] or m["first"]))
         return f"{_span(first, last)}: {m['what']}"
 
-    prompt = (f"{_span(1, lines)}: the prompt (the answer restates the function)",) * (lines > 0)
+    rows = [raw(result.raw_line(i)) for i in range(1, result.line_map.lines + 1)]
     return replace(
-        alone,
-        removed=prompt + tuple(moved(r) for r in alone.removed),
-        line_map=LineMap(tuple((a, raw + lines, n) for a, raw, n in alone.line_map.runs)),
+        result,
+        removed=tuple(moved(r) for r in result.removed),
+        line_map=LineMap.from_rows(rows),
         extracted=tuple(
-            replace(b, first_line=b.first_line + lines, last_line=b.last_line + lines)
-            for b in alone.extracted
+            replace(b, first_line=raw(b.first_line), last_line=raw(b.last_line))
+            for b in result.extracted
         ),
     )
 

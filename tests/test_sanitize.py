@@ -700,3 +700,20 @@ def test_repl_transcript_loses_its_prompts() -> None:
     # Real code beats a session that defines the function too.
     raw = f"{F}python\n{V2}{F}\n{F}pycon\n>>> def f(x):\n...     return 0\n{F}\n"
     assert sanitize(raw, "f").code == V2
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        f"{F}python\n    return a + b\n{F}\n",
+        f"The body:\n\n{F}python\n    total = a + b\n    return total\n{F}\n\nIt adds.\n",
+    ],
+    ids=["fence-only", "prose-around"],
+)
+def test_completion_with_a_fenced_body_is_the_prompt_plus_the_body(answer: str) -> None:
+    result = sanitize_completion(PROMPT, answer, "add")
+    body = answer.split(f"{F}python\n")[1].split(F)[0]
+    assert result.code == PROMPT + body
+    assert result.reason is None
+    assert len(result.extracted) == 1
+    _assert_lines_map_back(PROMPT + answer, result)
