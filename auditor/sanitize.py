@@ -407,9 +407,20 @@ def _from_these_blocks(
         parsed=parsed_ok,
         line_map=LineMap.from_rows(rows),
         extracted=tuple(piece[0] for piece in pieces),
-        reason=None if parsed_ok else "the extracted code does not parse as Python",
+        reason=_blocks_reason(out, parsed_ok, entry_point),
     )
     return result, good and parsed_ok
+
+
+def _blocks_reason(out: str, parsed: bool, entry_point: str | None) -> str | None:
+    """Why the program extracted from blocks is none: it does not parse, or nothing in the
+    blocks was worth keeping (a bare `return x` at column 0 parses, and is dropped)."""
+    if not parsed:
+        return "the extracted code does not parse as Python"
+    if out.strip():
+        return None
+    defines = f"; the answer defines no `{entry_point}`" if entry_point else ""
+    return "no code to keep" + defines
 
 
 def _parsed_blocks(blocks: Sequence[CodeBlock], entry_point: str | None) -> list[_Block]:

@@ -702,6 +702,12 @@ def test_repl_transcript_loses_its_prompts() -> None:
     assert sanitize(raw, "f").code == V2
 
 
+def test_body_at_column_zero_in_a_solution_says_why_there_is_no_program() -> None:
+    result = sanitize(f"Use this as the body:\n\n{F}python\nreturn x + 2\n{F}\n", "f")
+    assert result.code == ""
+    assert result.reason == "no code to keep; the answer defines no `f`"
+
+
 @pytest.mark.parametrize(
     "answer",
     [
