@@ -17,16 +17,20 @@ longest prefix that does (still defining the entry point when the original did);
 parses, the original comes back with `parsed=False`.
 
 Chat-style answers (Markdown and prose around the code) go through `auditor.markdown`: the
-block that defines the entry point is kept (the longest, if several do; with no entry point,
-the one with the most definitions), plus the imports and helpers it needs from the other
-blocks; the rest of the answer is recorded as removed. Input that parses as Python, or has
-no code fence and already yields the entry point, never takes that path, so plain code comes
-out byte for byte as before. `Sanitized.line_map` maps each line of the program back to the
-raw text, and `Sanitized.extracted` says which blocks it came from.
+block that defines the entry point is kept (the last one, if several do: answers put drafts
+and "first versions" before the final one; a block tagged as another language or a REPL
+session only when no Python block does; with no entry point, the one with the most
+definitions), plus the imports and helpers it needs from the other blocks; the rest of the
+answer is recorded as removed. Code in `<think>` reasoning counts only when the answer has
+no program outside it. Input that parses as Python, or has no code fence and already yields
+the entry point, never takes that path, so plain code comes out byte for byte as before.
+`Sanitized.line_map` maps each line of the program back to the raw text, and
+`Sanitized.extracted` says which blocks it came from.
 
 A `completion` is sanitized after its task's prompt (`sanitize_completion`): a body continues
 the prompt, but a chat answer restates the function, and joined to the prompt it would leave
-only the prompt's stub; such an answer is read on its own.
+only the prompt's stub; such an answer is read on its own, and a body it gives in a fence is
+read after the prompt.
 
 Only the stdlib `ast` is used for Python: it is several times faster than libcst and ~50k
 candidates must sanitize in seconds.
