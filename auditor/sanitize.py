@@ -186,8 +186,9 @@ def sanitize_completion(prompt: str, completion: str, entry_point: str | None) -
 
 def _only_prompt_kept(result: Sanitized, prompt: str, completion: str) -> bool:
     """Does the program of the joined text keep lines of the prompt only (and the
-    completion is not blank)?"""
-    if result.extracted or not result.parsed or not completion.strip():
+    completion is not blank)? Also when it was extracted as bare code (a prompt that
+    starts with blank lines, joined to a fenced answer)."""
+    if not result.parsed or not completion.strip() or not result.line_map.runs:
         return False
     # A prompt not ending in a newline shares its last line with the completion.
     return _last_raw_line(result) <= len(_NEWLINE.findall(prompt))

@@ -716,10 +716,13 @@ def test_body_at_column_zero_in_a_solution_says_why_there_is_no_program() -> Non
     ],
     ids=["fence-only", "prose-around"],
 )
-def test_completion_with_a_fenced_body_is_the_prompt_plus_the_body(answer: str) -> None:
-    result = sanitize_completion(PROMPT, answer, "add")
+@pytest.mark.parametrize(
+    "head", ["", "\n\nimport math\n\n\n"], ids=["def-first", "blank-lines-first"]
+)
+def test_completion_with_a_fenced_body_is_the_prompt_plus_the_body(answer: str, head: str) -> None:
+    result = sanitize_completion(head + PROMPT, answer, "add")
     body = answer.split(f"{F}python\n")[1].split(F)[0]
-    assert result.code == PROMPT + body
+    assert result.code == head + PROMPT + body
     assert result.reason is None
     assert len(result.extracted) == 1
-    _assert_lines_map_back(PROMPT + answer, result)
+    _assert_lines_map_back(head + PROMPT + answer, result)
