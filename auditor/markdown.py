@@ -8,23 +8,44 @@ came from; `auditor.sanitize` chooses among them. Fences and indented blocks are
 regexes. Code that is not in a block at all (a preamble line, then a bare `def`) is found as
 *bare* code: from a line that starts a definition or import to the end of its run of lines
 outside fences (the sanitizer cuts it where it stops parsing, and looks for more code after).
+
+Raw HTML is off: in CommonMark a line such as `<think>` opens an HTML block that swallows the
+fence under it, and every later fence pairs up wrongly. Reasoning in `<think>...</think>`
+(a reasoning model's drafts) is not part of the answer and is left out unless asked for; a
+fence tagged `markdown` (a whole answer wrapped once more) is read for the blocks inside it.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
-__all__ = ["CodeBlock", "code_blocks", "has_fence", "is_code_start", "looks_like_code"]
+__all__ = [
+    "CodeBlock",
+    "code_blocks",
+    "has_fence",
+    "has_reasoning",
+    "is_code_start",
+    "looks_like_code",
+]
 
 # A line that may open a fence (CommonMark: up to 3 spaces, possibly inside quotes/lists).
 _FENCE = re.compile(r"^[ \t>*+\-\d.)]*(?:```|~~~)", re.M)
 # A line that starts top-level code: where bare code after a chat preamble begins.
 _CODE_START = re.compile(r"(?:async[ \t]+def|def|class|import|from[ \t]+\S+[ \t]+import)\b|@\w")
 _NEWLINE = re.compile(r"\r\n|\r|\n")
+# Reasoning: `<think>` at a line start to `</think>` or the end (an answer cut off while
+# reasoning), or the start of the text to `</think>` (chat templates that put the opening
+# tag in the prompt).
+_REASONING = re.compile(
+    r"^[ \t]*<think>.*?(?:</think>|\Z)|\A(?:(?!<think>).)*?</think>", re.S | re.M
+)
+# Tags of a fence that wraps a Markdown answer (its fences are the answer's).
+_MARKDOWN_TAGS = frozenset({"markdown", "md"})
 
 
 @dataclass(frozen=True)
@@ -56,33 +77,70 @@ def has_fence(text: str) -> bool:
     return _FENCE.search(text) is not None
 
 
+def has_reasoning(text: str) -> bool:
+    """Does `text` hold `<think>` reasoning (which `code_blocks` leaves out by default)?"""
+    return _REASONING.search(text) is not None
+
+
 @cache
 def _parser() -> MarkdownIt:
-    return MarkdownIt("commonmark")
+    # No raw HTML: a tag line (`<think>`, `<details>`) would open an HTML block that
+    # swallows the fence below it. Chat answers hold code, not HTML.
+    return MarkdownIt("commonmark", {"html": False})
 
 
-def code_blocks(text: str) -> tuple[CodeBlock, ...]:
-    """Fenced, indented and bare code blocks of `text`, in raw-line order."""
+def code_blocks(text: str, *, reasoning: bool = False) -> tuple[CodeBlock, ...]:
+    """Fenced, indented and bare code blocks of `text`, in raw-line order.
+
+    Code inside `<think>` reasoning is left out unless `reasoning`: drafts there are not
+    the answer. The reasoning is cut out of its lines, so line numbers stay raw lines.
+    """
+    return _blocks(text if reasoning else _without_reasoning(text))
+
+
+def _without_reasoning(text: str) -> str:
+    """`text` with `<think>` reasoning removed, its line breaks kept."""
+    return _REASONING.sub(lambda m: "".join(_NEWLINE.findall(m.group())), text)
+
+
+def _blocks(text: str) -> tuple[CodeBlock, ...]:
+    """The blocks of `text`; those of a `markdown` fence are read inside it."""
     lines = _lines(text)
     fenced: list[CodeBlock] = []
     indented: list[CodeBlock] = []
+    wrappers: list[CodeBlock] = []
+    nested: list[CodeBlock] = []
     for tok in _parser().parse(text):
-        if tok.map is None or tok.type not in ("fence", "code_block"):
+        block = _token_block(tok)
+        if block is None:
             continue
-        start = tok.map[0] + (1 if tok.type == "fence" else 0)  # skip the opening fence line
-        content = tok.content
-        n = content.count("\n") + (0 if content.endswith("\n") else 1)
-        if not content.strip():
-            continue
-        kind = "fenced" if tok.type == "fence" else "indented"
-        info = tok.info.strip().split(maxsplit=1)[0] if tok.info.strip() else ""
-        block = CodeBlock(kind, info, start + 1, start + n, content)
-        (fenced if kind == "fenced" else indented).append(block)
-    outside = _outside(len(lines), fenced)
+        if block.kind == "fenced" and block.info.lower() in _MARKDOWN_TAGS:
+            wrappers.append(block)
+            nested += [_moved(b, block.first_line - 1) for b in _blocks(block.code)]
+        else:
+            (fenced if block.kind == "fenced" else indented).append(block)
+    outside = _outside(len(lines), fenced + wrappers)
     bare = [b for first, last in outside for b in _bare(lines, first, last)]
     # An indented block inside bare code is part of it (a function body after a blank line).
     indented = [b for b in indented if not any(_within(b, c) for c in bare)]
-    return tuple(sorted(fenced + indented + bare, key=lambda b: (b.first_line, b.kind)))
+    blocks = fenced + indented + bare + nested
+    return tuple(sorted(blocks, key=lambda b: (b.first_line, b.kind)))
+
+
+def _token_block(tok: Token) -> CodeBlock | None:
+    """The code block of a fence or indented-code token with code in it, else None."""
+    if tok.map is None or tok.type not in ("fence", "code_block") or not tok.content.strip():
+        return None
+    start = tok.map[0] + (1 if tok.type == "fence" else 0)  # skip the opening fence line
+    content = tok.content
+    n = content.count("\n") + (0 if content.endswith("\n") else 1)
+    kind = "fenced" if tok.type == "fence" else "indented"
+    info = tok.info.strip().split(maxsplit=1)[0] if tok.info.strip() else ""
+    return CodeBlock(kind, info, start + 1, start + n, content)
+
+
+def _moved(block: CodeBlock, lines: int) -> CodeBlock:
+    return replace(block, first_line=block.first_line + lines, last_line=block.last_line + lines)
 
 
 def _lines(text: str) -> list[str]:

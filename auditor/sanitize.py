@@ -17,16 +17,20 @@ longest prefix that does (still defining the entry point when the original did);
 parses, the original comes back with `parsed=False`.
 
 Chat-style answers (Markdown and prose around the code) go through `auditor.markdown`: the
-block that defines the entry point is kept (the longest, if several do; with no entry point,
-the one with the most definitions), plus the imports and helpers it needs from the other
-blocks; the rest of the answer is recorded as removed. Input that parses as Python, or has
-no code fence and already yields the entry point, never takes that path, so plain code comes
-out byte for byte as before. `Sanitized.line_map` maps each line of the program back to the
-raw text, and `Sanitized.extracted` says which blocks it came from.
+block that defines the entry point is kept (the last one, if several do: answers put drafts
+and "first versions" before the final one; a block tagged as another language or a REPL
+session only when no Python block does; with no entry point, the one with the most
+definitions), plus the imports and helpers it needs from the other blocks; the rest of the
+answer is recorded as removed. Code in `<think>` reasoning counts only when the answer has
+no program outside it. Input that parses as Python, or has no code fence and already yields
+the entry point, never takes that path, so plain code comes out byte for byte as before.
+`Sanitized.line_map` maps each line of the program back to the raw text, and
+`Sanitized.extracted` says which blocks it came from.
 
 A `completion` is sanitized after its task's prompt (`sanitize_completion`): a body continues
 the prompt, but a chat answer restates the function, and joined to the prompt it would leave
-only the prompt's stub; such an answer is read on its own.
+only the prompt's stub; such an answer is read on its own, and a body it gives in a fence is
+read after the prompt.
 
 Only the stdlib `ast` is used for Python: it is several times faster than libcst and ~50k
 candidates must sanitize in seconds.
@@ -40,10 +44,17 @@ import builtins
 import re
 import sys
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
-from auditor.markdown import CodeBlock, code_blocks, has_fence, is_code_start, looks_like_code
+from auditor.markdown import (
+    CodeBlock,
+    code_blocks,
+    has_fence,
+    has_reasoning,
+    is_code_start,
+    looks_like_code,
+)
 from auditor.types import LineMap
 
 __all__ = ["CodeBlock", "LineMap", "Sanitized", "sanitize", "sanitize_completion"]
@@ -80,6 +91,8 @@ _NEWLINE = re.compile(r"\r\n|\r|\n")
 # A `removed` item as `_describe` writes it ("line 3: what", "lines 3-5: what").
 _SPAN_TEXT = re.compile(r"lines? (?P<first>\d+)(?:-(?P<last>\d+))?: (?P<what>.*)", re.S)
 _NO_CODE = "no code in the answer"
+# A REPL prompt: `>>> ` or `... ` (or the bare marker on an otherwise empty line).
+_PROMPT = re.compile(r"(?:>>>|\.\.\.)(?: |(?=\s*$))")
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _IMPORTS = (ast.Import, ast.ImportFrom)
 _ASSIGNS = (ast.Assign, ast.AnnAssign, ast.AugAssign)
@@ -154,7 +167,8 @@ def sanitize_completion(prompt: str, completion: str, entry_point: str | None) -
     only up to the prompt's stub, or the restated function is dropped as a redefinition, and
     the stub would pass for the program. When nothing of the completion survives that way,
     the answer is read alone: its program if it defines the entry point, its reason if it
-    holds no code; otherwise the joined result stands.
+    holds no code. An answer that is a body in a fence (no `def`) is the prompt plus that
+    body. Otherwise the joined result stands.
     """
     joined = prompt + completion
     result = sanitize(joined, entry_point)
@@ -166,38 +180,80 @@ def sanitize_completion(prompt: str, completion: str, entry_point: str | None) -
         return Sanitized(joined, (), False, LineMap.from_rows(_identity(joined)), reason=_NO_CODE)
     tree = _parse(alone.code)[0] if alone.parsed else None
     if tree is None or entry_point not in _top_binds(tree.body):
-        return result
+        return _fenced_body(prompt, completion, entry_point) or result
     return _after_prompt(alone, len(_NEWLINE.findall(prompt)))
 
 
 def _only_prompt_kept(result: Sanitized, prompt: str, completion: str) -> bool:
     """Does the program of the joined text keep lines of the prompt only (and the
-    completion is not blank)?"""
-    if result.extracted or not result.parsed or not completion.strip():
+    completion is not blank)? Also when it was extracted as bare code (a prompt that
+    starts with blank lines, joined to a fenced answer)."""
+    if not result.parsed or not completion.strip() or not result.line_map.runs:
         return False
-    last = max((raw + n - 1 for _, raw, n in result.line_map.runs), default=0)
     # A prompt not ending in a newline shares its last line with the completion.
-    return last <= len(_NEWLINE.findall(prompt))
+    return _last_raw_line(result) <= len(_NEWLINE.findall(prompt))
+
+
+def _last_raw_line(result: Sanitized) -> int:
+    return max((raw + n - 1 for _, raw, n in result.line_map.runs), default=0)
 
 
 def _after_prompt(alone: Sanitized, lines: int) -> Sanitized:
     """`alone`, the sanitized completion, with its lines moved past the prompt's `lines`."""
+    prompt = (f"{_span(1, lines)}: the prompt (the answer restates the function)",) * (lines > 0)
+    moved = _relined(alone, lambda n: n + lines)
+    return replace(moved, removed=prompt + moved.removed)
+
+
+def _fenced_body(prompt: str, completion: str, entry_point: str | None) -> Sanitized | None:
+    """The prompt plus a body the answer gives in a Markdown block (the last one that
+    continues the prompt), as EvalPlus would run the body as a completion; None if none.
+
+    Joined as they stand, the fence line ends the prompt's function and the body is cut
+    as an unparsable tail, leaving the stub, which returns None.
+    """
+    if not prompt.endswith(("\n", "\r")):
+        return None
+    lines = len(_NEWLINE.findall(prompt))
+    for block in reversed(code_blocks(completion)):
+        if block.kind == "bare" or not block.code[:1].isspace():
+            continue  # bare code continues the prompt already; a body is indented
+        body = sanitize(prompt + block.code, entry_point)
+        if body.parsed and not body.extracted and _last_raw_line(body) > lines:
+            return _body_after_prompt(body, completion, block, lines)
+    return None
+
+
+def _body_after_prompt(body: Sanitized, completion: str, block: CodeBlock, lines: int) -> Sanitized:
+    """`body`, the sanitized prompt + `block`, with lines of `prompt + completion`."""
+    shift = block.first_line - 1
+    moved = _relined(body, lambda n: n if n <= lines else n + shift)
+    text = tuple(
+        f"{_span(a + lines, z + lines)}: text outside the code"
+        for a, z in _text_runs(completion, [block])
+    )
+    at = replace(block, first_line=block.first_line + lines, last_line=block.last_line + lines)
+    return replace(moved, removed=moved.removed + text, extracted=(at,))
+
+
+def _relined(result: Sanitized, raw: Callable[[int], int]) -> Sanitized:
+    """`result` with each raw line n moved to raw(n): in `removed`, the map and the blocks."""
 
     def moved(item: str) -> str:
         m = _SPAN_TEXT.match(item)
         if m is None:  # not written by _describe
             return item
-        first, last = int(m["first"]) + lines, int(m["last"] or m["first"]) + lines
+        first, last = raw(int(m["first"])), raw(int(m["last"] or m["first"]))
         return f"{_span(first, last)}: {m['what']}"
 
-    prompt = (f"{_span(1, lines)}: the prompt (the answer restates the function)",) * (lines > 0)
+    rows = [raw(result.raw_line(i)) for i in range(1, result.line_map.lines + 1)]
     return replace(
-        alone,
-        removed=prompt + tuple(moved(r) for r in alone.removed),
-        line_map=LineMap(tuple((a, raw + lines, n) for a, raw, n in alone.line_map.runs)),
+        result,
+        removed=tuple(moved(r) for r in result.removed),
+        line_map=LineMap.from_rows(rows),
         extracted=tuple(
-            replace(b, first_line=b.first_line + lines, last_line=b.last_line + lines)
-            for b in alone.extracted
+            replace(b, first_line=raw(b.first_line), last_line=raw(b.last_line))
+            for b in result.extracted
         ),
     )
 
@@ -208,12 +264,16 @@ def _core(
     source: str,
     trunc: list[_Removal],
     entry_point: str | None,
+    last_wins: bool = False,
 ) -> _Core:
-    """Select and render the statements of a parsed (maybe truncated) `source` of `code`."""
+    """Select and render the statements of a parsed (maybe truncated) `source` of `code`.
+
+    `last_wins`: of a function defined twice, keep the last definition (see `_select`).
+    """
     if tree is None:
         return _Core(code, (), False, _identity(code))
     stmts = tree.body
-    keep, reasons = _select(stmts, entry_point)
+    keep, reasons = _select(stmts, entry_point, last_wins)
     removals = [
         (_first_line(s), s.end_lineno or s.lineno, reasons[i])
         for i, s in enumerate(stmts)
@@ -288,6 +348,7 @@ class _Block:
     trunc: list[_Removal]
     binds: frozenset[str]
     defines: frozenset[str]  # bound by a definition or assignment, not by an import
+    transcript: bool = False  # a REPL transcript, its `>>> ` / `... ` prompts stripped
 
     @property
     def size(self) -> int:
@@ -296,8 +357,23 @@ class _Block:
 
 
 def _from_blocks(code: str, entry_point: str | None) -> tuple[Sanitized, bool] | None:
-    """The program from the answer's code blocks, and whether it is good; None if no block."""
-    blocks = code_blocks(code)
+    """The program from the answer's code blocks, and whether it is good; None if no block.
+
+    Drafts in `<think>` reasoning are not the answer; they are read only when the code
+    outside gives no program (an answer cut off while reasoning).
+    """
+    found = _from_these_blocks(code, code_blocks(code), entry_point)
+    if (found is None or not found[1]) and has_reasoning(code):
+        drafts = _from_these_blocks(code, code_blocks(code, reasoning=True), entry_point)
+        if drafts is not None and (found is None or drafts[1]):
+            return drafts
+    return found
+
+
+def _from_these_blocks(
+    code: str, blocks: tuple[CodeBlock, ...], entry_point: str | None
+) -> tuple[Sanitized, bool] | None:
+    """The program from `blocks` of the answer `code`, and whether it is good."""
     parsed = _parsed_blocks(blocks, entry_point)
     if not parsed:
         return None
@@ -305,7 +381,10 @@ def _from_blocks(code: str, entry_point: str | None) -> tuple[Sanitized, bool] |
         b for b in blocks if b.kind != "bare" and all(p.block != b for p in parsed)
     )
     main, good = _choose(parsed, entry_point)
-    core = _core(main.tree, main.block.code, main.source, main.trunc, entry_point)
+    # A Markdown block is code the answer shows as a whole: a function defined twice in
+    # it is a correction ("# fixed version"), and Python runs the last definition.
+    last_wins = main.block.kind != "bare"
+    core = _core(main.tree, main.block.code, main.source, main.trunc, entry_point, last_wins)
     helpers = _helpers(core, [p for p in parsed if p is not main])
     pieces = [(main.block, core.code, core.rows)]
     removals = [_shift(r, main.block) for r in core.removals]
@@ -333,23 +412,55 @@ def _from_blocks(code: str, entry_point: str | None) -> tuple[Sanitized, bool] |
         parsed=parsed_ok,
         line_map=LineMap.from_rows(rows),
         extracted=tuple(piece[0] for piece in pieces),
-        reason=None if parsed_ok else "the extracted code does not parse as Python",
+        reason=_blocks_reason(out, parsed_ok, entry_point),
     )
     return result, good and parsed_ok
+
+
+def _blocks_reason(out: str, parsed: bool, entry_point: str | None) -> str | None:
+    """Why the program extracted from blocks is none: it does not parse, or nothing in the
+    blocks was worth keeping (a bare `return x` at column 0 parses, and is dropped)."""
+    if not parsed:
+        return "the extracted code does not parse as Python"
+    if out.strip():
+        return None
+    defines = f"; the answer defines no `{entry_point}`" if entry_point else ""
+    return "no code to keep" + defines
 
 
 def _parsed_blocks(blocks: Sequence[CodeBlock], entry_point: str | None) -> list[_Block]:
     """The blocks (bare code in pieces) that parse, at least after cutting their tails."""
     parsed: list[_Block] = []
     for b in blocks:
+        transcript = b.kind != "bare" and _is_transcript(b.code)
+        if transcript:
+            b = replace(b, code=_without_prompts(b.code))
         for piece, tree, source, trunc in _pieces(b, entry_point):
             if tree is not None and tree.body:
                 binds = frozenset(_top_binds(tree.body))
                 imported = {
                     n for s in tree.body if isinstance(s, _IMPORTS) for n in _facts(s).binds
                 }
-                parsed.append(_Block(piece, tree, source, trunc, binds, binds - imported))
+                defines = binds - imported
+                parsed.append(_Block(piece, tree, source, trunc, binds, defines, transcript))
     return parsed
+
+
+def _is_transcript(code: str) -> bool:
+    """Is a block a REPL session (`>>> def f(x):`), which never parses as it stands?"""
+    first = next((line for line in _split_lines(code) if line.strip()), "")
+    return first.startswith(">>>") and _PROMPT.match(first) is not None
+
+
+def _without_prompts(code: str) -> str:
+    """A REPL session as code: prompts stripped, as doctest does; output lines left blank
+    (the line count stays, so lines still map to the raw text)."""
+    out = []
+    for line in _split_lines(code):
+        m = _PROMPT.match(line)
+        body = line[m.end() :] if m else ""
+        out.append(body if body.strip() else line[len(line.rstrip("\r\n")) :])
+    return "".join(out)
 
 
 def _pieces(
@@ -392,26 +503,54 @@ def _trim_headings(source: str, trunc: list[_Removal]) -> tuple[str, list[_Remov
 
 
 def _choose(parsed: list[_Block], entry_point: str | None) -> tuple[_Block, bool]:
-    """The main block: the longest one defining the entry point, else the most definitions.
-
-    A Markdown block beats bare code: bare code next to a fence is most often the task's
-    prompt (a stub) that a chat answer's `completion` was appended to.
-    """
+    """The main block: the best one defining the entry point (`_rank`), else the one with
+    the most definitions."""
     if entry_point is not None:
         # `from solution import f` in a test block does not define f.
         definers = [p for p in parsed if entry_point in p.defines]
         if definers:
-            return max(definers, key=lambda p: (p.block.kind != "bare", p.size)), True
+            return max(definers, key=_rank), True
     main = max(parsed, key=lambda p: (sum(isinstance(s, _SCOPES) for s in p.tree.body), p.size))
     has_defs = any(isinstance(s, _SCOPES) for s in main.tree.body)
     return main, entry_point is None and has_defs
 
 
+def _rank(p: _Block) -> tuple[bool, bool, bool, int]:
+    """How a block defining the entry point ranks; the highest is the program.
+
+    Python code beats a block tagged as another language (a `js` version with the same
+    name); real code beats a REPL transcript; a Markdown block beats bare code, which next
+    to a fence is most often the task's prompt (a stub) a `completion` was appended to.
+    Then the last block wins: answers put drafts, the user's buggy code and "first
+    versions" before the final one ("that has a bug; fixed:").
+    """
+    return (
+        not _other_language(p.block.info),
+        not p.transcript,
+        p.block.kind != "bare",
+        p.block.first_line,
+    )
+
+
+def _other_language(info: str) -> bool:
+    """Does a fence's tag name a language other than Python (`python2`, `py` are Python;
+    no tag or a generic one such as `text` says nothing)?"""
+    tag = info.lower()
+    return not (tag in _GENERIC_TAGS or tag.startswith(("py", "ipython")) or tag == "sage")
+
+
+# Fence tags that name no language (models tag Python code with them too).
+_GENERIC_TAGS = frozenset({"", "text", "txt", "plain", "plaintext", "code", "none"})
 _BUILTINS = frozenset(dir(builtins))
 
 
 def _helpers(main: _Core, others: list[_Block]) -> list[tuple[_Block, list[bool]]]:
-    """Statements of other blocks that bind names the main program uses but lacks."""
+    """Statements of other blocks that bind names the main program uses but lacks.
+
+    A name no statement binds may come from a star import (`from itertools import *` in a
+    block of its own): then the other blocks' stdlib star imports are kept too (not
+    `from solution import *` in a test block: that module is the answer itself).
+    """
     if not others:
         return []
     bound = {n for s in main.kept for n in _facts(s).binds}
@@ -427,19 +566,36 @@ def _helpers(main: _Core, others: list[_Block]) -> list[tuple[_Block, list[bool]
             for name in names:
                 binders.setdefault(name, (bi, si))
     chosen: set[tuple[int, int]] = set()
+    unbound = False
     while todo:
         loc = binders.get(todo.pop())
+        unbound |= loc is None
         if loc is None or loc in chosen:
             continue
         chosen.add(loc)
         new = _facts(others[loc[0]].tree.body[loc[1]]).uses - seen
         seen.update(new)
         todo.extend(sorted(new))
+    if unbound:
+        chosen |= {
+            (bi, si)
+            for bi, p in enumerate(others)
+            for si, s in enumerate(p.tree.body)
+            if _stdlib_star_import(s)
+        }
     return [
         (p, [(bi, si) in chosen for si in range(len(p.tree.body))])
         for bi, p in enumerate(others)
         if any(b == bi for b, _ in chosen)
     ]
+
+
+def _stdlib_star_import(stmt: ast.stmt) -> bool:
+    return (
+        isinstance(stmt, ast.ImportFrom)
+        and any(a.name == "*" for a in stmt.names)
+        and _stdlib_only(stmt)
+    )
 
 
 def _shift(removal: _Removal, block: CodeBlock) -> _Removal:
@@ -569,21 +725,22 @@ class _Facts:
     uses: frozenset[str]
 
 
-def _select(stmts: Sequence[ast.stmt], entry_point: str | None) -> tuple[list[bool], list[str]]:
-    """Per statement: keep it?, and if not, why (a short description)."""
+def _select(
+    stmts: Sequence[ast.stmt], entry_point: str | None, last_wins: bool = False
+) -> tuple[list[bool], list[str]]:
+    """Per statement: keep it?, and if not, why (a short description).
+
+    Of a function or class defined twice, raw code keeps the first definition, as EvalPlus
+    does: what a base model writes after its answer is junk, often another program reusing
+    the name. With `last_wins` (a chat answer's block), the last one, which Python runs.
+    """
     facts = [_facts(s) for s in stmts]
     binders: dict[str, list[int]] = {}
-    redefined: set[int] = set()
-    seen_defs: set[str] = set()
     reasons = [_junk_reason(s, i) for i, s in enumerate(stmts)]
-    for i, (s, f) in enumerate(zip(stmts, facts, strict=True)):
-        if reasons[i] is not None:
+    redefined = _redefined(stmts, last_wins)
+    for i, f in enumerate(facts):
+        if reasons[i] is not None or i in redefined:
             continue  # junk binds nothing worth keeping (a main guard's `n = 5`, ...)
-        if isinstance(s, _SCOPES):
-            if s.name in seen_defs:
-                redefined.add(i)
-                continue
-            seen_defs.add(s.name)
         for name in f.binds:
             binders.setdefault(name, []).append(i)
 
@@ -611,8 +768,17 @@ def _select(stmts: Sequence[ast.stmt], entry_point: str | None) -> tuple[list[bo
                 todo.append(name)
     for i, s in enumerate(stmts):
         if not keep[i] and reasons[i] is None:
-            reasons[i] = _unused_reason(s, i in redefined)
+            reasons[i] = _unused_reason(s, i in redefined, last_wins)
     return keep, [r or "" for r in reasons]
+
+
+def _redefined(stmts: Sequence[ast.stmt], last_wins: bool) -> set[int]:
+    """Indices of the definitions another definition of the same name overrides."""
+    kept: dict[str, int] = {}
+    for i, s in enumerate(stmts):
+        if isinstance(s, _SCOPES) and (last_wins or s.name not in kept):
+            kept[s.name] = i
+    return {i for i, s in enumerate(stmts) if isinstance(s, _SCOPES) and kept[s.name] != i}
 
 
 def _facts(stmt: ast.stmt) -> _Facts:
@@ -717,11 +883,12 @@ def _dotted(node: ast.expr) -> str | None:
     return ".".join(reversed(parts))
 
 
-def _unused_reason(stmt: ast.stmt, redefinition: bool) -> str:
-    if isinstance(stmt, ast.ClassDef):
-        return f"{'redefinition of' if redefinition else 'unused'} class {stmt.name}"
-    if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
-        return f"{'redefinition of' if redefinition else 'unused'} function {stmt.name}"
+def _unused_reason(stmt: ast.stmt, redefined: bool, last_wins: bool) -> str:
+    if isinstance(stmt, _SCOPES):
+        what = f"{'class' if isinstance(stmt, ast.ClassDef) else 'function'} {stmt.name}"
+        if not redefined:
+            return f"unused {what}"
+        return f"{what}, defined again below" if last_wins else f"redefinition of {what}"
     if isinstance(stmt, _IMPORTS):
         names = sorted(a.asname or a.name for a in stmt.names)
         return "unused stdlib import after the entry point: " + ", ".join(names)

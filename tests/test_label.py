@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import signal
@@ -756,3 +757,37 @@ def test_require_isolation_without_bubblewrap_is_one_line_exit_3(tmp_path: Path)
     assert loose.returncode == 0 and "sandbox without namespaces" in loose.stderr
     summary = json.loads((tmp_path / "loose" / "summary.json").read_text())
     assert summary["isolation"]["mode"] == "fallback"
+
+
+def test_cli_label_auto_reads_completions_by_task_id_prefix(tmp_path: Path) -> None:
+    """`--benchmark auto` on `completion` rows: the ids name HumanEval+ and MBPP+, so both
+    load; the ids are read before the prompts are known (it exited 2 instead)."""
+    rows = [json.loads(line) for line in (TOY / "benchmark.jsonl").read_text().splitlines()]
+    rename = {"Toy/0": "HumanEval/0", "Toy/2": "Mbpp/2"}
+    data = tmp_path / "data"
+    (data / "benchmarks").mkdir(parents=True)
+    releases = {"HumanEvalPlus-v0.1.10.jsonl.gz": rows[0], "MbppPlus-v0.2.0.jsonl.gz": rows[2]}
+    for name, row in releases.items():
+        text = json.dumps(row | {"task_id": rename[row["task_id"]]}) + "\n"
+        (data / "benchmarks" / name).write_bytes(gzip.compress(text.encode()))
+    samples = tmp_path / "completions.jsonl"
+    samples.write_text(
+        "".join(
+            json.dumps({"task_id": rename[r["task_id"]], "completion": r["canonical_solution"]})
+            + "\n"
+            for r in (rows[0], rows[2])
+        )
+    )
+    out = tmp_path / "o"
+    cmd = [sys.executable, "-m", "auditor", "label", str(samples), "--data-dir", str(data)]
+    res = subprocess.run(
+        [*cmd, "-o", str(out), "-q", "-j", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert res.returncode == 0, res.stderr
+    labels = {lb.task_id: lb.status for lb in read_labels(out)}
+    assert set(labels) == {"HumanEval/0", "Mbpp/2"}  # (this toy task is no real MBPP+ one)
+    assert labels["HumanEval/0"] is Status.CORRECT

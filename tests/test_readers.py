@@ -570,3 +570,10 @@ def test_repeated_programs_are_sanitized_once(
     assert calls[0][1] == "is_leap_year"
     assert s.candidates[0].code == s.candidates[1].code != s.candidates[2].code
     assert [c.sample_id for c in s.candidates] == ["0", "1", "2"]
+
+
+def test_completion_read_alone_when_neither_tasks_nor_sanitizing() -> None:
+    # How `--benchmark auto` learns the task ids before it has the prompts.
+    s = read_samples(FIX / "evalplus_samples.jsonl", sanitize=False)
+    assert [c.task_id for c in s.candidates] == ["Toy/0", "Toy/0", "Toy/0", "Toy/2"]
+    assert s.candidates[2].code == s.candidates[2].raw == "    return 0\n"

@@ -624,3 +624,105 @@ def _parses(code: str) -> bool:
     except (SyntaxError, ValueError):
         return False
     return True
+
+
+# -- which version of a chat answer counts ----------------------------------------------------
+
+F = "```"
+V1 = "def f(x):\n    y = x + 1\n    return y\n"  # a draft, longer than the answer
+V2 = "def f(x):\n    return x + 2\n"  # the final answer
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        f"First version:\n\n{F}python\n{V1}{F}\n\nThat has a bug; fixed:\n\n{F}python\n{V2}{F}\n",
+        f"Your code:\n{F}\n{V1}{F}\nHere is the fix:\n{F}py\n{V2}{F}\n",
+        f"{F}python2\n{V1}print f(1)\n{F}\n\nIn Python 3:\n\n{F}python\n{V2}{F}\n",
+        f"{F}python\n{V2}{F}\n\nThe same in Mojo:\n\n{F}mojo\n{V1}{F}\n",
+    ],
+    ids=["fix-after-draft", "user-code-then-fix", "python2-then-python3", "other-language-last"],
+)
+def test_the_last_python_block_defining_the_entry_point_wins(raw: str) -> None:
+    result = sanitize(raw, "f")
+    assert result.code == V2
+    _assert_lines_map_back(raw, result)
+
+
+def test_redefinition_in_one_block_keeps_the_last_one() -> None:
+    raw = f"{F}python\n{V1}\n# corrected\n{V2}{F}\n"
+    result = sanitize(raw, "f")
+    assert result.code == "# corrected\n" + V2  # what Python runs
+    assert "lines 2-4: function f, defined again below" in result.removed
+    # Raw code keeps the first (EvalPlus's rule: what follows an answer is junk).
+    assert sanitize(V1 + "\n" + V2, "f").code == V1
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        f"<think>\n{F}python\nimport math\n\n{V1}{F}\nno, wrong\n</think>\n\n{F}python\n{V2}{F}\n",
+        f"<think>\nFirst attempt:\n\n{F}python\n{V1}{F}\n</think>\n\n{F}python\n{V2}{F}\n",
+        f"Drafting.\n{F}python\n{V1}{F}\n</think>\n{F}python\n{V2}{F}\n",  # opening tag in the prompt
+        f"<details>\n{F}python\n{V1}{F}\n</details>\n\n{F}python\n{V2}{F}\n",
+        f"<think>\nLet me write it.\n{F}python\n{V2}{F}\n",  # cut off while reasoning
+    ],
+    ids=["fence-under-tag", "draft-in-think", "closing-tag-only", "html-tag", "unclosed-think"],
+)
+def test_reasoning_and_html_tags_do_not_misalign_fences(raw: str) -> None:
+    result = sanitize(raw, "f")
+    assert result.code == V2
+    assert [b.kind for b in result.extracted] == ["fenced"]
+    _assert_lines_map_back(raw, result)
+
+
+def test_star_import_in_its_own_block_is_kept_when_names_are_unbound() -> None:
+    use = "def f(x):\n    return list(combinations(x, 2))\n"
+    raw = f"{F}python\nfrom itertools import *\n{F}\n\n{F}python\n{use}{F}\n"
+    assert sanitize(raw, "f").code == "from itertools import *\n\n\n" + use
+    # The answer's own module in a test block is not an import the program needs.
+    raw = f"{F}python\n{use}{F}\n\n{F}python\nfrom solution import *\nassert f([1])\n{F}\n"
+    assert sanitize(raw, "f").code == use
+
+
+def test_answer_wrapped_in_a_markdown_fence_is_read_inside() -> None:
+    raw = f"````markdown\nHere it is:\n\n{F}python\n{V2}{F}\n````\n"
+    result = sanitize(raw, "f")
+    assert result.code == V2
+    assert [b.describe() for b in result.extracted] == ["lines 5-6: fenced code (python)"]
+
+
+def test_repl_transcript_loses_its_prompts() -> None:
+    raw = f"{F}pycon\n>>> def f(x):\n...     return x + 2\n...\n>>> f(1)\n3\n{F}\n"
+    result = sanitize(raw, "f")
+    assert result.code == V2
+    _assert_lines_map_back(raw, result)
+    # Real code beats a session that defines the function too.
+    raw = f"{F}python\n{V2}{F}\n{F}pycon\n>>> def f(x):\n...     return 0\n{F}\n"
+    assert sanitize(raw, "f").code == V2
+
+
+def test_body_at_column_zero_in_a_solution_says_why_there_is_no_program() -> None:
+    result = sanitize(f"Use this as the body:\n\n{F}python\nreturn x + 2\n{F}\n", "f")
+    assert result.code == ""
+    assert result.reason == "no code to keep; the answer defines no `f`"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        f"{F}python\n    return a + b\n{F}\n",
+        f"The body:\n\n{F}python\n    total = a + b\n    return total\n{F}\n\nIt adds.\n",
+    ],
+    ids=["fence-only", "prose-around"],
+)
+@pytest.mark.parametrize(
+    "head", ["", "\n\nimport math\n\n\n"], ids=["def-first", "blank-lines-first"]
+)
+def test_completion_with_a_fenced_body_is_the_prompt_plus_the_body(answer: str, head: str) -> None:
+    result = sanitize_completion(head + PROMPT, answer, "add")
+    body = answer.split(f"{F}python\n")[1].split(F)[0]
+    assert result.code == head + PROMPT + body
+    assert result.reason is None
+    assert len(result.extracted) == 1
+    _assert_lines_map_back(head + PROMPT + answer, result)

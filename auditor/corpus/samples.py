@@ -69,6 +69,8 @@ def _candidate(
     """A Candidate from a raw sample: prefix the prompt to a completion, then sanitize.
 
     `cache` (None: don't sanitize) memoizes by text, since sampled corpora repeat a lot.
+    Unsanitized and without tasks, a completion stands alone: reading task ids first (to
+    choose the benchmarks, `--benchmark auto`) needs no prompt.
     """
     task = None
     if tasks is not None:
@@ -77,13 +79,13 @@ def _candidate(
             raise InputError(f"{raw.where}: unknown task id {raw.task_id!r}")
     if raw.solution is not None:
         prompt, text = "", raw.solution
-    elif task is None:
+    elif task is None and cache is not None:
         raise InputError(
             f"{raw.where}: a `completion` needs its task's prompt; pass the benchmark "
             f"(tasks) or use full `solution` programs"
         )
     else:
-        prompt, text = task.prompt, raw.completion or ""
+        prompt, text = task.prompt if task else "", raw.completion or ""
     program = prompt + text
     if cache is None:
         return Candidate(
@@ -473,6 +475,8 @@ def read_samples(
 
     With `tasks`, every task id must be known and completions get their prompt; with
     `sanitize`, `Candidate.code` is the sanitized program and `Candidate.raw` the original.
+    A completion needs its prompt only to be sanitized: with neither `tasks` nor
+    `sanitize` it is read alone (enough to collect the task ids).
     """
     p = Path(path)
     if format is None:
