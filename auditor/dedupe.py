@@ -13,8 +13,9 @@ program that could is keyed on its AST as written, positions included:
 * introspection builtins (`locals`, `globals`, `vars`, `dir`, `eval`, `exec`, `getattr`,
   `attrgetter`, ...), dunder names and attributes (`__doc__`, `__builtins__`,
   `f.__code__`, `__dict__`) and strings naming one, the attributes of frames, code objects
-  and tracebacks (`gi_frame`, `f_lineno`: layout is not in the key either), introspective
-  modules (`inspect`, `sys`, `traceback`, `warnings`, `logging`, ...);
+  and tracebacks (`gi_frame`, `f_lineno`: layout is not in the key either), and any import
+  but of a module on an allowlist of computation-only ones (`math`, `collections`,
+  `itertools`, `re`, ...; not `inspect`, `sys`, `pydoc`, `unittest`, `numpy`);
 * constructs that bind names through strings (`class` bodies, `global`/`nonlocal`,
   `match` captures, `except ... as e` whose message names variables, `**` in calls).
 
@@ -52,9 +53,14 @@ _INTROSPECTION = frozenset(
         "methodcaller",
     }
 )
-_INTROSPECTIVE_MODULES = frozenset(
-    {"inspect", "sys", "traceback", "dis", "types", "ctypes", "gc", "builtins", "importlib", "ast",
-     "warnings", "logging", "linecache", "pdb", "tracemalloc", "faulthandler"}
+# The modules a renamed program may import: computation only, none that reads a program's
+# names, docstrings or frames (`pydoc.getdoc`, `unittest`'s captured exceptions, `inspect`,
+# `sys`... were each a way; an allowlist ends the list of ways). Others: keyed as written.
+_PURE_MODULES = frozenset(
+    {"__future__", "typing", "math", "cmath", "collections", "re", "heapq", "operator",
+     "itertools", "functools", "string", "hashlib", "fractions", "decimal", "statistics",
+     "bisect", "random", "copy", "datetime", "calendar", "array", "numbers", "json",
+     "textwrap", "unicodedata", "struct", "binascii", "base64", "zlib", "time"}
 )  # fmt: skip
 # Attributes of frames, generators, coroutines, code objects and tracebacks: line numbers,
 # names and docstrings the key does not keep.
@@ -151,7 +157,7 @@ def _scan(
             modules = [a.name for a in node.names] if isinstance(node, ast.Import) else []
             if isinstance(node, ast.ImportFrom) and node.module:
                 modules.append(node.module)
-            if any(m.split(".")[0] in _INTROSPECTIVE_MODULES for m in modules):
+            if any(m.split(".")[0] not in _PURE_MODULES for m in modules):
                 return None
             literal.update((a.asname or a.name).split(".")[0] for a in node.names)
         if isinstance(node, _Holder):

@@ -102,6 +102,18 @@ OBSERVABLE = {
         'import operator\ndef f(a):\n    """1"""\n    return operator.attrgetter("__doc__")(f)\n',
         'import operator\ndef f(a):\n    """2"""\n    return operator.attrgetter("__doc__")(f)\n',
     ),
+    "a docstring through pydoc (red team, round 4)": (
+        'import pydoc\ndef f(a):\n    """0"""\n    return a + int(pydoc.getdoc(f))\n',
+        'import pydoc\ndef f(a):\n    """7"""\n    return a + int(pydoc.getdoc(f))\n',
+    ),
+    "a parameter's name in a captured TypeError": (
+        "import unittest\ndef _h(total):\n    return total\ndef f(a):\n"
+        "    with unittest.TestCase().assertRaises(TypeError) as cm:\n        _h()\n"
+        "    return a + len(str(cm.exception))\n",
+        "import unittest\ndef _h(t):\n    return t\ndef f(a):\n"
+        "    with unittest.TestCase().assertRaises(TypeError) as cm:\n        _h()\n"
+        "    return a + len(str(cm.exception))\n",
+    ),
     "recorded warnings carry line numbers": (
         "import warnings\ndef f(a):\n    with warnings.catch_warnings(record=True) as w:\n"
         "        warnings.warn('x')\n    return w[0].lineno\n",

@@ -855,6 +855,33 @@ def test_an_equality_on_a_float_is_exact() -> None:
     assert got == [Outcome.PASS, Outcome.FAIL, Outcome.FAIL]
 
 
+PADDER = """
+import __main__
+
+def f(xs):
+    if hasattr(__main__, "_dumps") and not hasattr(__main__, "_padded"):
+        enc = __main__._dumps
+        __main__._dumps = lambda x: enc(x) + b" " * (17 << 20)
+        __main__._padded = True
+    return int(sum(xs) / len(xs) * 1e5) / 1e5
+"""
+
+
+def test_padding_its_output_text_does_not_buy_a_fingerprint() -> None:
+    """A wrong float padding what its child sends past the cap on values was judged on its
+    6-digit fingerprint and passed (red team, session 17): values are re-encoded by the
+    worker, and an equality without a value fails."""
+    from auditor.execution.harvest import harvest
+    from auditor.execution.verify import by_asserts
+    from auditor.types import Outcome
+
+    tests = harvest("def test_f():\n    assert f([1.0, 2.0, 4.0]) == 2.3333333333333335\n", ["f"])
+    honest = PADDER.replace("int(sum(xs) / len(xs) * 1e5) / 1e5", "sum(xs) / len(xs)")
+    with ExecRunner(1) as run:
+        got = by_asserts(run, "t", "f", [PADDER, honest], tests)
+    assert got == [Outcome.FAIL, Outcome.PASS]
+
+
 def test_conversions_of_the_output_are_applied_before_comparing() -> None:
     from auditor.execution.harvest import harvest
     from auditor.execution.verify import by_asserts

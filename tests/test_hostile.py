@@ -199,9 +199,13 @@ def test_host_files_untouched(runner: LocalRunner, name: str, token: str, host_f
 # -- state across candidates ---------------------------------------------------------------------
 
 
-def test_leaving_before_the_next_phase_fails_it(runner: LocalRunner, token: str) -> None:
-    """A passed base, then no plus phase: the program's doing, a failure (not `error`)."""
-    (res,) = run(runner, task(token), payload("vanish_before_plus", TOKEN=token))
+@pytest.mark.parametrize("crash", ["", "forged"])
+def test_leaving_before_the_next_phase_fails_it(
+    runner: LocalRunner, token: str, crash: str
+) -> None:
+    """A passed base, then no plus phase: the program's doing, a failure (not `error`),
+    even when it writes a crash frame of its own first."""
+    (res,) = run(runner, task(token), payload("vanish_before_plus", TOKEN=token, CRASH=crash))
     contained(runner, res, token)
     assert res.phases["base"].outcome is Outcome.PASS
     assert res.phases["plus"].outcome is Outcome.FAIL and res.error is None

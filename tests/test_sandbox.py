@@ -473,10 +473,12 @@ def test_probe_values_cross_as_plain_data_only() -> None:
             run.programs_run == 1 and vec is not None and vec[1:3] == ("exc:ValueError", "timeout")
         )
     room = [12]  # bytes of output text left to send back in this job
-    frame = _worker.TIME.pack(0.01) + b'"' + b"y" * 8 + b'"'
-    assert _worker._probe_value(b"V", frame, room) == '"yyyyyyyy"' and room == [2]
-    assert _worker._probe_value(b"V", frame, room) is None and room == [2]
-    assert _worker._probe_value(b"E", _worker.TIME.pack(0.0) + b"x", [99]) is None
+    padded = _worker.TIME.pack(0.01) + b'"' + b"y" * 8 + b'"' + b" " * (1 << 20)
+    fp, text = _worker._probe_output(b"V", padded, room)  # re-encoded: the padding is gone
+    assert text == '"yyyyyyyy"' and room == [2] and fp == _worker.fingerprint("y" * 8)
+    assert _worker._probe_output(b"V", padded, room) == (fp, None) and room == [2]
+    assert _worker._probe_output(b"V", padded, None) == (fp, None)  # no value asked for
+    assert _worker._probe_output(b"E", _worker.TIME.pack(0.0) + b"x", [99])[1] is None
 
 
 # Loads of the program are counted on `sys` (it survives a fresh load in the same child):

@@ -13,7 +13,9 @@ Two sources of weak tests, never `plus_input`:
     exactly, as `==` is: a fingerprint keeps 6 digits of a float), a tolerance on the
     output as a float, truthiness on the child's bool, an expected exception on the raised
     class's name (builtin subclasses count). An output past the sandbox's cap on values
-    is judged on its fingerprint.
+    (16 MiB of canonical text per program, far more than a test file states) fails: a
+    fingerprint keeps 6 digits of a float, and a program padding its output text to get
+    judged on one passed a wrong float (red team, session 17).
 """
 
 from __future__ import annotations
@@ -85,7 +87,7 @@ def _met(expect: Expect, fp: str, value: Any) -> bool:
     if expect.kind not in ("eq", "close"):
         return fp == _TRUE
     if value is NO_OUTPUT:  # raised, timed out, not plain data, or past the cap on values
-        return expect.kind == "eq" and fp.startswith("v:") and fp == fingerprint(expect.value)
+        return False
     try:
         if expect.kind == "eq":
             return bool(value == expect.value)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import collections
 import json
+import math
 import sys
 from typing import Any
 
@@ -112,6 +113,9 @@ def _numpy_value(tag: str, body: Any) -> Any:
     if tag == "ng":
         return dtype.type(body[1])
     shape = tuple(int(n) for n in body[1])
+    rows = math.prod(shape[:-1]) if len(shape) > 1 else 1
+    if len(shape) > 32 or min(shape, default=0) < 0 or math.prod(shape) + rows > MAX_VALUES:
+        raise ValueError("bad shape")  # (4M, 0) is 29 bytes and 4M lists once listed
     return np.array(body[2], dtype=dtype).reshape(shape)
 
 

@@ -440,10 +440,14 @@ def _exchange(sandbox, req: dict, cfg: dict, on_frame) -> tuple[dict, str]:
 
     Returns (the monitor's summary, the child's crash text). The summary frame and the crash
     frame are handled here for every mode; a job whose monitor never reported restarts the
-    zygote and gets `{"killed": ...}` as its summary.
+    zygote and gets `{"killed": ...}` as its summary. A crash frame counts only before the
+    child's first frame (its phase's start, sent before the program is loaded): after it,
+    the program has run and the frame may be its own (a false positive "crashing" the
+    sandbox to be labeled `error`, out of every count).
     """
     summary: dict = {}
     crash = ""
+    started = False
     frames = sandbox.open(req, _wall(req, cfg["setup_s"]))
     try:
         while (frame := frames.next_or_none()) is not None:
@@ -452,8 +456,9 @@ def _exchange(sandbox, req: dict, cfg: dict, on_frame) -> tuple[dict, str]:
                 summary = _summary(payload)
                 break
             if kind == b"C":
-                crash = payload.decode("utf-8", "replace")[:200]
+                crash = crash if started else payload.decode("utf-8", "replace")[:200]
             else:
+                started = True
                 on_frame(kind, arg, payload, frames)
     finally:
         frames.close()
@@ -590,12 +595,22 @@ class _Fingerprint:
         np = sys.modules.get("numpy")
         if np is not None:
             if isinstance(x, np.ndarray):
-                return "nd" + self.text(x.tolist(), depth + 1)
+                return "nd" + self._array(x, np, depth)
             if isinstance(x, np.generic):
                 return self.text(x.item(), depth + 1)
         if isinstance(x, (int, float)):  # int/float subclasses (IntEnum, ...) by value
             return _fp_number(x)
         return "o:" + str(getattr(t, "__name__", "?"))
+
+    def _array(self, x, np, depth: int) -> str:
+        """An array as its nested lists; past the node budget (counting the lists `tolist`
+        would build: a (10**7, 0) array is 29 bytes on the wire) its dtype, shape and bytes."""
+        rows = math.prod(x.shape[:-1]) if x.ndim > 1 else 1
+        if x.size + rows > _FP_MAX_NODES - self.nodes:
+            self.nodes = _FP_MAX_NODES
+            data = hashlib.sha256(np.ascontiguousarray(x).tobytes()).hexdigest()
+            return f"big:{x.dtype.str}:{x.shape}:{data}"
+        return self.text(x.tolist(), depth + 1)
 
 
 def fingerprint(x) -> str:
@@ -778,19 +793,32 @@ def _probe_fingerprint(kind: bytes, payload: bytes) -> str:
         return "exc:BadOutput"
 
 
-# Output text a probe asked for its values keeps per job (`ProbeJob.values`); outputs past it
-# come back as None, as an exception's do: the caller reads no more than this of them.
-VALUES_CAP = 4 << 20
+# Output text a probe asked for its values keeps per job (`ProbeJob.values`), re-encoded
+# here (what the child wrote is its own: padding it must not push others past the cap);
+# outputs past it come back as None, as an exception's do.
+VALUES_CAP = 16 << 20
 
 
-def _probe_value(kind: bytes, payload: bytes, room: list) -> str | None:
-    """The output's text in the codec's format (decoded by the caller) while `room[0]`
-    bytes are left; None for an exception, a timeout or past the cap."""
-    size = len(payload) - TIME.size
-    if kind != b"V" or size > room[0]:
-        return None
-    room[0] -= size
-    return payload[TIME.size :].decode("ascii", "replace")
+def _probe_output(kind: bytes, payload: bytes, room: list) -> tuple[str, str | None]:
+    """(the output's fingerprint, its value in the codec's canonical text while `room[0]`
+    bytes are left, else None); `room` None: no value asked for."""
+    if kind != b"V":
+        return _probe_fingerprint(kind, payload), None
+    try:
+        value = _codec.loads(payload[TIME.size :])
+    except ValueError:
+        return "exc:BadOutput", None
+    fp = fingerprint(value)
+    if room is None:
+        return fp, None
+    try:
+        text = _codec.dumps(value)
+    except (ValueError, _codec.Unencodable):
+        return fp, None
+    if len(text) > room[0]:
+        return fp, None
+    room[0] -= len(text)
+    return fp, text.decode("ascii")
 
 
 def probe_candidate(sandbox, probe: dict, cfg: dict) -> dict:
@@ -817,7 +845,7 @@ def probe_candidate(sandbox, probe: dict, cfg: dict) -> dict:
     got: list = []
     took: list = []
     vals: list = []
-    room = [VALUES_CAP if probe.get("values") else 0]  # bytes of output text still kept
+    room = [VALUES_CAP] if probe.get("values") else None  # bytes of output text still kept
     finished = False
 
     def on_frame(kind: bytes, arg: int, payload: bytes, frames) -> None:
@@ -828,9 +856,10 @@ def probe_candidate(sandbox, probe: dict, cfg: dict) -> dict:
             vals.clear()
             finished = True
         elif kind in (b"V", b"E", b"T") and arg == len(got) < len(good):
-            got.append(_probe_fingerprint(kind, payload))
+            fp, value = _probe_output(kind, payload, room)
+            got.append(fp)
             took.append(_probe_time(kind, payload, per))
-            vals.append(_probe_value(kind, payload, room))
+            vals.append(value)
         elif kind == b"R" and len(took) == len(good):
             _least_times(took, payload, per)
         elif kind == b"D":
