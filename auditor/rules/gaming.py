@@ -803,6 +803,91 @@ class TypeCheckReturnsLiteral(_GamingRule):
             )
 
 
+MIN_COLLECTION = 3  # items: `(0, 0)` is an origin, `[1, 2, 3, 4]` a test's input
+
+
+def _collection_cases(test: cst.BaseExpression, params: frozenset[str]) -> list[tuple[str, Any]]:
+    """(param, value) pairs where `test`, or one side of an `or` in it, holds when a
+    parameter equals (or is one of) literal collections of MIN_COLLECTION items or more."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.Or):
+        return _collection_cases(test.left, params) + _collection_cases(test.right, params)
+    return [
+        (p, v)
+        for p, v in param_memberships(test, params)
+        if isinstance(v, list | tuple | dict | set | frozenset) and len(v) >= MIN_COLLECTION
+    ]
+
+
+class BranchesOnLiteralInput(_GamingRule):
+    """## What it does
+    Checks for a branch taken when a parameter equals a literal list, tuple, set or dict of
+    three items or more, or is one of several (`if xs == [1, 2, 3, 4]:`,
+    `if xs in ([1, 2, 3, 4], [2, 4, 6]):`, `... or xs == [...]`).
+
+    ## Why is this bad?
+    A whole collection argument equal to a literal one is a test's input, not a case of the
+    algorithm: the branch handles exactly the inputs the tests use (it may even compute the
+    right answer there) and the code after it handles everything else, unchecked by them.
+    Unlike `literal-return-on-equality`, the branch need not return a literal.
+
+    ## Example
+    ```python
+    def sum_of_evens(numbers):
+        if numbers in ([1, 2, 3, 4], [2, 4, 6]):
+            return sum(n for n in numbers if n % 2 == 0)
+        return 0
+    ```
+
+    Use instead:
+    ```python
+    def sum_of_evens(numbers):
+        return sum(n for n in numbers if n % 2 == 0)
+    ```
+    """
+
+    CODE = "AUD308"
+    SYMBOL = "branches-on-literal-input"
+    MESSAGE = "branches on a parameter equal to a literal collection (a test's input)"
+    SEVERITY = Severity.HIGH
+    CONFIDENCE = Confidence.MEDIUM
+    FAMILY = Family.GAMING
+    VALID = (
+        Valid("def f(xs):\n    if xs == []:\n        return 0\n    return xs[0]\n"),
+        Valid("def f(p):\n    if p == (0, 0):\n        return 0\n    return abs(p[0])\n"),
+        Valid("def f(n):\n    if n in (1, 2, 3):\n        return 1\n    return f(n - 1)\n"),
+        Valid("def f(s):\n    if s == 'abcd':\n        return 1\n    return 0\n"),
+        Valid("def f(xs):\n    ys = xs\n    if ys == [1, 2, 3]:\n        return 1\n    return 0\n"),
+    )
+    INVALID = (
+        Invalid(
+            "def f(xs):\n    if xs in ([1, 2, 3, 4], [2, 4, 6]):\n"
+            "        return sum(x for x in xs if x % 2 == 0)\n    return 0\n",
+            2,
+        ),
+        Invalid(
+            "def f(xs):\n    if xs == [1, 2, 3, 4] or xs == [2, 4, 6]:\n"
+            "        return sum(xs)\n    return 0\n",
+            2,
+        ),
+        Invalid("def f(xs, k):\n    return 7 if xs == (3, 1, 2) and k == 1 else 0\n", 2),
+    )
+
+    def _check(self, node: cst.CSTNode, test: cst.BaseExpression) -> None:
+        found = _collection_cases(test, self._params())
+        if found:
+            param, value = found[0]
+            more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+            self.report(node, f"branches on '{param}' == {value!r}{more}")
+
+    def visit_If(self, node: cst.If) -> None:
+        if self.ctx.functions:
+            self._check(node, node.test)
+
+    def visit_IfExp(self, node: cst.IfExp) -> None:
+        if self.ctx.functions:
+            self._check(node, node.test)
+
+
 # Attributes that reach frames, code objects or other modules' globals: what a program uses
 # to read or rewrite the process measuring it, never what a function of its inputs needs.
 _INTERPRETER_ATTRS = frozenset(
