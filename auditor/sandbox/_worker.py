@@ -829,7 +829,8 @@ def probe_candidate(sandbox, probe: dict, cfg: dict) -> dict:
     "died" when it died. Inputs the benchmark's decoding rejects are "exc:BadInput".
     Times (`_probe_time`, seconds in the probe's clock) are NaN for the inputs that timed
     out, were never reported or were rejected by the decoding. With `values`, also each
-    output's text in the codec's format (`_probe_value`; None where there is no value).
+    output's canonical text in the codec's format (`_probe_output`; None where there is no
+    value).
     """
     inputs = _decode_probe_inputs(probe["dataset"], probe["task_id"], list(probe["inputs"]))
     good = [i for i, inp in enumerate(inputs) if inp is not None]
