@@ -123,7 +123,7 @@ class ExecRunner:
     ) -> list[Vector | None]:
         """One vector per (code, its own inputs), all run in one parallel batch."""
         keys = self._keys(dataset, task_id, entry_point, programs, limits)
-        self._run(task_id, dataset, entry_point, keys, programs, limits or Limits(), False)
+        self._run(dataset, task_id, entry_point, keys, programs, limits or Limits(), False)
         return [self._cache.get(key) for key in keys]
 
     def outputs(
@@ -139,14 +139,14 @@ class ExecRunner:
         not run it. The values crossed the sandbox's value format: plain data only, for
         checks the auditor makes itself on what a program returned."""
         keys = self._keys(dataset, task_id, entry_point, programs, limits)
-        self._run(task_id, dataset, entry_point, keys, programs, limits or Limits(), True)
+        self._run(dataset, task_id, entry_point, keys, programs, limits or Limits(), True)
         got = [self._values.get(key) for key in keys]
         return [None if texts is None else tuple(map(_decoded, texts)) for texts in got]
 
     def _run(
         self,
-        task_id: str,
         dataset: str,
+        task_id: str,
         entry_point: str,
         keys: Sequence[tuple[str, str]],
         programs: Sequence[tuple[str, Sequence[Any]]],

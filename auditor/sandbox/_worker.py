@@ -782,17 +782,6 @@ def _least_times(took: list, payload: bytes, limit: float) -> None:
             took[i] = min(took[i], min(max(again, 0.0), limit))
 
 
-def _probe_fingerprint(kind: bytes, payload: bytes) -> str:
-    if kind == b"T":
-        return "timeout"
-    if kind == b"E":
-        return "exc:" + _safe_name(_exc_name(payload))
-    try:
-        return fingerprint(_codec.loads(payload[TIME.size :]))
-    except ValueError:
-        return "exc:BadOutput"
-
-
 # Output text a probe asked for its values keeps per job (`ProbeJob.values`), re-encoded
 # here (what the child wrote is its own: padding it must not push others past the cap);
 # outputs past it come back as None, as an exception's do.
@@ -802,8 +791,10 @@ VALUES_CAP = 16 << 20
 def _probe_output(kind: bytes, payload: bytes, room: list) -> tuple[str, str | None]:
     """(the output's fingerprint, its value in the codec's canonical text while `room[0]`
     bytes are left, else None); `room` None: no value asked for."""
-    if kind != b"V":
-        return _probe_fingerprint(kind, payload), None
+    if kind == b"T":
+        return "timeout", None
+    if kind == b"E":
+        return "exc:" + _safe_name(_exc_name(payload)), None
     try:
         value = _codec.loads(payload[TIME.size :])
     except ValueError:
