@@ -87,6 +87,15 @@ class CandidateResult:
 
 
 @dataclass(frozen=True)
+class Pick:
+    """What best-of-n submits for one task of a samples file (None: nothing to submit)."""
+
+    task_id: str
+    result: CandidateResult | None
+    among: int  # the task's candidates that could be picked
+
+
+@dataclass(frozen=True)
 class CheckRun:
     """The aggregate the output formats render."""
 
@@ -124,6 +133,24 @@ class CheckRun:
     def exit_code(self) -> int:
         """0 when nothing is over a threshold, else 1."""
         return EXIT_FINDINGS if self.n_flagged or self.n_failing_findings else EXIT_OK
+
+    def picks(self) -> tuple[Pick, ...]:
+        """Per task of a samples file (first-seen order), the candidate to submit: one
+        without a failing finding if the task has any, then the lowest risk, then the first.
+        Candidates with no risk (failing the weak tests, unreadable) and AUD002's
+        tamperers are never picked: the re-rank that `curves --scores` measures."""
+        tasks: dict[str, list[CandidateResult]] = {}
+        for r in self.results:
+            if r.embedded:
+                tasks.setdefault(r.task_id, [])
+                if r.risk is not None and not (r.execution and r.execution.tampered):
+                    tasks[r.task_id].append(r)
+        return tuple(
+            Pick(t, min(rs, key=self._pick_key) if rs else None, len(rs)) for t, rs in tasks.items()
+        )
+
+    def _pick_key(self, r: CandidateResult) -> tuple[bool, float]:
+        return any(self.failing(f.finding) for f in r.findings), r.risk or 0.0
 
     def by_risk(self) -> tuple[CandidateResult, ...]:
         """Results riskiest first (unscored last), ties in input order."""

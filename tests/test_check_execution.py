@@ -326,6 +326,8 @@ def test_planted_false_positives_flagged_with_execution_not_without(tmp_path: Pa
         flagged[mode] = [c["flagged"] for c in doc["candidates"]]
         risk[mode] = [c["risk"] for c in doc["candidates"]]
     assert flagged["exec"] == [False] * 3 + [True] * 3
+    (pick,) = doc["picks"]  # best-of-n submits a correct one, chosen among all six
+    assert pick["among"] == 6 and int(pick["sample_id"]) < 3 and not pick["flagged"]
     assert min(risk["exec"][3:]) > max(risk["exec"][:3])  # and every planted one ranks above
     assert flagged["static"][3:] != [True] * 3  # static alone misses some of them
 

@@ -11,7 +11,14 @@ import pytest
 from auditor.errors import UsageError
 from auditor.output import OutputFormat, OutputSpec, parse_specs, render, sarif, write_outputs
 from auditor.output import github as gh
-from auditor.results import RISK_CODE, CandidateResult, CheckRun, ReportedFinding, RuleInfo
+from auditor.results import (
+    RISK_CODE,
+    CandidateResult,
+    CheckRun,
+    ExecutionInfo,
+    ReportedFinding,
+    RuleInfo,
+)
 from auditor.rules.catalogue import CHECK_RULES
 from auditor.types import Confidence, Finding, Severity
 
@@ -160,6 +167,48 @@ def test_markdown_table() -> None:
     rows = [line for line in out.splitlines() if line.startswith("| `")]
     assert rows[0].startswith("| `pkg/odd path,1.py` | 0.91 | yes |")
     assert len(rows) == 2  # the unscored candidate without findings is left out
+
+
+def _sample(
+    task: str, sid: str, risk: float | None, *found: Finding, execution: ExecutionInfo | None = None
+) -> CandidateResult:
+    reported = tuple(ReportedFinding(f) for f in found)
+    return CandidateResult(
+        "s.jsonl", task, sid, sid * 64, risk, findings=reported, embedded=True, execution=execution
+    )
+
+
+def test_picks_are_best_of_n_per_task_of_a_samples_file() -> None:
+    """Lowest risk without a failing finding; no risk (failing the tests) and tamperers
+    never picked; ties to the first; a task with nothing scored has no pick."""
+    tampered = ExecutionInfo("pass", "reference", ("weak-tests",), tampered=("clock",))
+    results = (
+        _sample("A", "0", 0.3),
+        _sample("A", "1", 0.1, _finding("AUD301", 2, Severity.HIGH)),
+        _sample("A", "2", None, _finding("AUD001", 1, Severity.HIGH)),
+        _sample("A", "3", 0.05, execution=tampered),
+        _sample("A", "4", 0.3),
+        _sample("B", "0", None, _finding("AUD001", 1, Severity.HIGH)),
+        _sample("C", "0", 0.7, _finding("AUD301", 2, Severity.HIGH)),
+        _sample("C", "1", 0.6, _finding("AUD301", 2, Severity.HIGH)),
+        *make_run().results,  # .py files: not a task of a samples file
+    )
+    run = CheckRun(results, make_run().rules, 0.5, Severity.HIGH, "m")
+    picks = {p.task_id: (p.result and p.result.sample_id, p.among) for p in run.picks()}
+    assert picks == {"A": ("0", 3), "B": (None, 0), "C": ("1", 2)}
+    doc = json.loads(render(OutputFormat.JSON, run).text)
+    assert [(p["task_id"], p["sample_id"], p["risk"], p["flagged"]) for p in doc["picks"]] == [
+        ("A", "0", 0.3, False),
+        ("B", None, None, False),
+        ("C", "1", 0.6, True),
+    ]
+    text = render(OutputFormat.TEXT, run).text
+    assert "  A: sample 0, risk 0.30, lowest of 3 scored" in text.splitlines()
+    assert "  B: nothing to submit" in text
+    md = render(OutputFormat.MARKDOWN, run).text
+    assert "| `C` | sample 1, risk 0.60, lowest of 2 scored |" in md.splitlines()
+    assert json.loads(render(OutputFormat.JSON, make_run()).text)["picks"] == []
+    assert "best of n" not in render(OutputFormat.TEXT, make_run()).text
 
 
 def test_github_caps_annotations_and_summarizes_rest() -> None:

@@ -6,7 +6,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from auditor.results import CandidateResult, CheckRun, ExecutionInfo
+    from auditor.results import CandidateResult, CheckRun, ExecutionInfo, Pick
     from auditor.types import Finding
 
 SCHEMA = "auditor.check/1"
@@ -55,6 +55,18 @@ def _execution(e: ExecutionInfo) -> dict[str, Any]:
     }
 
 
+def _pick(run: CheckRun, p: Pick) -> dict[str, Any]:
+    r = p.result
+    return {
+        "task_id": p.task_id,
+        "sample_id": None if r is None else r.sample_id,
+        "path": None if r is None else r.path,
+        "risk": None if r is None or r.risk is None else round(r.risk, 6),
+        "flagged": r is not None and run.flagged(r),
+        "among": p.among,
+    }
+
+
 def to_dict(run: CheckRun) -> dict[str, Any]:
     """The JSON document as a dict (candidates in input order)."""
     return {
@@ -75,6 +87,7 @@ def to_dict(run: CheckRun) -> dict[str, Any]:
             "exit_code": run.exit_code,
         },
         "candidates": [_candidate(run, r) for r in run.results],
+        "picks": [_pick(run, p) for p in run.picks()],
     }
 
 

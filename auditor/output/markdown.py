@@ -1,10 +1,11 @@
-"""Markdown report: a summary and one table row per candidate, riskiest first."""
+"""Markdown report: a summary, one table row per candidate, riskiest first, and the
+best-of-n pick per task of a samples file."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from auditor.output.text import summary_line
+from auditor.output.text import pick_text, summary_line
 
 if TYPE_CHECKING:
     from auditor.results import CheckRun
@@ -28,5 +29,10 @@ def render(run: CheckRun) -> str:
             )
             mark = "yes" if run.flagged(r) else ""
             out.append(f"| `{cell(name)}` | {risk} | {mark} | {found} |")
+        out.append("")
+    picks = run.picks()
+    if picks:
+        out += ["## Best of n", "", "| task | submit |", "|---|---|"]
+        out += [f"| `{cell(p.task_id)}` | {cell(pick_text(p))} |" for p in picks]
         out.append("")
     return "\n".join(out) + "\n"

@@ -1,11 +1,12 @@
-"""Plain-text report: the riskiest candidates first, each with its findings."""
+"""Plain-text report: the riskiest candidates first, each with its findings, then the
+best-of-n pick per task of a samples file."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from auditor.results import CandidateResult, CheckRun
+    from auditor.results import CandidateResult, CheckRun, Pick
 
 
 def _risk(run: CheckRun, r: CandidateResult) -> str:
@@ -36,6 +37,13 @@ def summary_line(run: CheckRun) -> str:
     return ", ".join(parts) + "."
 
 
+def pick_text(p: Pick) -> str:
+    """What best-of-n submits for one task, in a few words."""
+    if p.result is None:
+        return "nothing to submit (no candidate scored: all failed or were unreadable)"
+    return f"sample {p.result.sample_id}, risk {p.result.risk:.2f}, lowest of {p.among} scored"
+
+
 def render(run: CheckRun) -> str:
     """Readable summary, riskiest candidates first."""
     out: list[str] = []
@@ -46,6 +54,10 @@ def render(run: CheckRun) -> str:
         for rep in r.findings:
             f = rep.finding
             out.append(f"  {f.line}:{f.col}  {f.code} [{f.severity.value}] {f.symbol}: {f.message}")
+    picks = run.picks()
+    if picks:
+        out.append("best of n (per task, what to submit):")
+        out += [f"  {p.task_id}: {pick_text(p)}" for p in picks]
     model = f"model: {run.model}" if run.model else "model: none (findings only)"
     out.append(f"{summary_line(run)} ({model})")
     return "\n".join(out) + "\n"
