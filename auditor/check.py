@@ -37,7 +37,7 @@ def _pending(
     for file in iter_files([Path(p) for p in paths], config.exclude):
         display = display_path(file, cwd)
         if input_kind(file) is InputKind.SAMPLES:
-            pending.extend(sample_candidates(file, display, tasks))
+            pending.extend(sample_candidates(file, display, tasks, config.max_file_size))
         else:
             pending.append(python_candidate(read_source(file, display, config.max_file_size)))
     return pending

@@ -36,7 +36,7 @@ class Config:
     baseline: Path | None = None
     exclude: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
-    max_file_size: int = MAX_SOURCE_CHARS  # bytes; larger files get AUD910, not analysed
+    max_file_size: int = MAX_SOURCE_CHARS  # bytes, at most that; larger files get AUD910
     jobs: int = 2
     rules_url: str = ""  # base URL of the rules/ pages, for SARIF helpUri; "" = no links
     source: Path | None = None  # the pyproject.toml read, if any
@@ -113,8 +113,10 @@ def from_table(table: Mapping[str, Any], base: Path) -> Config:
 def _validate(cfg: Config) -> Config:
     if not 0.0 <= cfg.fail_on_risk <= 1.0:
         raise ConfigError(f"fail-on-risk must be within [0, 1], got {cfg.fail_on_risk}")
-    if cfg.max_file_size <= 0:
-        raise ConfigError("max-file-size must be positive")
+    if not 0 < cfg.max_file_size <= MAX_SOURCE_CHARS:  # past it nothing would be analysed
+        raise ConfigError(
+            f"max-file-size must be within [1, {MAX_SOURCE_CHARS}], got {cfg.max_file_size}"
+        )
     if cfg.jobs < 1:
         raise ConfigError("jobs must be at least 1")
     if cfg.rules_url:

@@ -128,12 +128,16 @@ def read_bounded(path: Path, max_bytes: int) -> tuple[bytes, int]:
     return b"".join(chunks), max(info.st_size, got)
 
 
-def _problem(path: Path, display: str, code: str, message: str) -> SourceFile:
-    from auditor.rules.catalogue import check_rule  # only for bad files: it imports the rules
+def problem_finding(code: str, message: str) -> Finding:
+    """The finding (at line 1) of an input `check` could not analyse: AUD910 or AUD911."""
+    from auditor.rules.catalogue import check_rule  # only for bad input: it imports the rules
 
     info = check_rule(code)
-    f = Finding(code, info.symbol, message, 1, 0, info.severity, Confidence.HIGH, "auditor")
-    return SourceFile(path, display, problem=f)
+    return Finding(code, info.symbol, message, 1, 0, info.severity, Confidence.HIGH, "auditor")
+
+
+def _problem(path: Path, display: str, code: str, message: str) -> SourceFile:
+    return SourceFile(path, display, problem=problem_finding(code, message))
 
 
 def read_source(path: Path, display: str, max_bytes: int) -> SourceFile:

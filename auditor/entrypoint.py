@@ -12,8 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from auditor.discover import SourceFile
+from auditor.config import MAX_SOURCE_CHARS
+from auditor.discover import SourceFile, problem_finding
 from auditor.parse import python_ast
+from auditor.results import TOO_LARGE_CODE
 from auditor.types import Candidate, Finding, Task
 
 NO_FUNCTION = "no top-level function to score"
@@ -110,18 +112,35 @@ def python_candidate(src: SourceFile) -> PendingCandidate:
 
 
 def sample_candidates(
-    path: Path, display: str, tasks: Mapping[str, Task] | None = None
+    path: Path,
+    display: str,
+    tasks: Mapping[str, Task] | None = None,
+    max_bytes: int = MAX_SOURCE_CHARS,
 ) -> list[PendingCandidate]:
-    """The candidates of a samples file (their syntax errors are notes, not findings). With
-    `tasks`, every task id must be known and a `completion` gets its task's prompt."""
+    """The candidates of a samples file (their syntax errors are notes, not findings; code
+    over `max_bytes` in UTF-8 is AUD910, as a file is). With `tasks`, every task id must be
+    known and a `completion` gets its task's prompt."""
     from auditor.corpus.samples import read_samples
 
     out = []
     for cand in read_samples(path, tasks).candidates:
-        entry = entry_point(cand.code)
         cand = replace(cand, path=display)
+        size = len(cand.code.encode("utf-8", "surrogatepass"))
+        if size > min(max_bytes, MAX_SOURCE_CHARS):  # as a .py file over it: not analysed
+            out.append(_too_large(cand, display, size, min(max_bytes, MAX_SOURCE_CHARS)))
+            continue
+        entry = entry_point(cand.code)
         scoreable = entry.error is None and entry.name is not None
         # A chat answer with no program says why ("no code in the answer"), not "syntax error".
         note = cand.reason or entry.error or (None if entry.name else NO_FUNCTION)
         out.append(PendingCandidate(cand, display, True, entry.line, scoreable, note))
     return out
+
+
+def _too_large(cand: Candidate, display: str, size: int, limit: int) -> PendingCandidate:
+    """A sample whose code the extractors would not analyse: AUD910 and no risk, never a
+    silent pass (padding must not buy an empty feature row)."""
+    note = f"code is {size:,} bytes, over the {limit:,}-byte limit; not analysed"
+    return PendingCandidate(
+        cand, display, True, 1, False, note, (problem_finding(TOO_LARGE_CODE, note),)
+    )

@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from auditor.cli import cli
 from auditor.discover import read_bounded, read_source
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -113,19 +115,44 @@ def test_read_bounded_reads_at_most_one_byte_over_the_limit(tmp_path: Path) -> N
 @pytest.mark.parametrize(
     ("text", "why"),
     [
-        ("-" * 100_000 + "1\n", "MemoryError in CPython's parser"),
-        ("(" * 100_000 + "\n", "too many nested parentheses"),
-        ("1" + "+1" * 100_000 + "\n", "RecursionError while building the AST"),
+        ("-" * 63_000 + "1\n", "MemoryError in CPython's parser"),
+        ("(" * 63_000 + "\n", "too many nested parentheses"),
+        ("1" + "+1" * 31_000 + "\n", "RecursionError while building the AST"),
     ],
     ids=["unary-minus", "parentheses", "plus-chain"],
 )
 def test_nesting_that_breaks_the_parser_is_a_finding_for_that_file(
     project: Path, text: str, why: str
 ) -> None:
-    # A size limit high enough that the parser, not the size check, meets the input.
-    (project / "pyproject.toml").write_text("[tool.auditor]\nmax-file-size = 10_000_000\n")
+    # Under the size limit, so the parser, not the size check, meets the input.
     (project / "src" / "deep.py").write_text(text)
     _assert_one_bad(project, "deep.py", "AUD901", "syntax error")
+
+
+@pytest.mark.parametrize("where", ["row", "file"])
+def test_code_over_the_size_limit_is_aud910_never_a_silent_pass(project: Path, where: str) -> None:
+    """Padding past what the extractors analyse must not buy an empty feature row and a low
+    risk: a samples row is AUD910 as a file is, and max-file-size cannot raise the limit."""
+    big = "def f(x):\n    return x\n" + "# pad\n" * 20_000
+    if where == "row":
+        rows = [
+            {"task_id": "T/0", "solution": big},
+            {"task_id": "T/0", "solution": "def f(x):\n    return x\n"},
+        ]
+        (project / "s.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+        rc, doc, err = run_check(project, "s.jsonl")
+        scored = CliRunner().invoke(cli, ["check", str(project / "s.jsonl"), "--format", "json"])
+        picked = json.loads(scored.stdout)
+        assert [c["risk"] is None for c in picked["candidates"]] == [True, False]
+        assert [p["sample_id"] for p in picked["picks"]] == ["1"]
+    else:
+        (project / "src" / "big.py").write_text(big)
+        rc, doc, err = run_check(project, "src/big.py")
+    assert rc == 1 and "Traceback" not in err, err
+    assert doc is not None and doc["candidates"][0]["findings"][0]["code"] == "AUD910"
+    (project / "pyproject.toml").write_text("[tool.auditor]\nmax-file-size = 1_000_000\n")
+    rc, doc, err = run_check(project, "src")
+    assert rc == 2 and "max-file-size must be within [1, 64000]" in err
 
 
 def test_deep_but_parseable_code_does_not_end_the_run(project: Path) -> None:

@@ -55,7 +55,8 @@ def test_pyproject_without_table_is_skipped(tmp_path: Path) -> None:
         ('fail-on = "severe"', "unknown severity"),
         ('ignore = "AUD101"', "list of strings"),
         ("exit-zero = 1", "true or false"),
-        ("max-file-size = 0", "positive"),
+        ("max-file-size = 0", "within"),
+        ("max-file-size = 64_001", "within"),
         ('rules-url = "rules/"', "http"),
     ],
 )

@@ -91,10 +91,12 @@ CHECK_RULES: tuple[RuleInfo, ...] = (
         TOO_LARGE_CODE,
         "source-too-large",
         "File too large to analyse",
-        "The file is larger than max-file-size ([tool.auditor], default 64,000 bytes) and was not "
-        "analysed, so it gets neither findings nor a risk.\n\n"
-        "Generated solutions are small; a file this large is usually data or a bundle. "
-        "Exclude it (--exclude) or raise max-file-size.",
+        "The file (or a samples row's code) is larger than auditor analyses (64,000 bytes, or "
+        "max-file-size in [tool.auditor] when set lower) and was not analysed, so it gets "
+        "neither findings nor a risk, and fails the run as a high finding.\n\n"
+        "Generated solutions are small (the largest in the shared corpora: 3.7 kB); code this "
+        "large is usually data, a bundle, or padding meant to starve the analysis. Review it "
+        "by hand, or exclude it (--exclude).",
         Severity.HIGH,
         documented=True,
     ),
