@@ -11,7 +11,7 @@ behaviour unless a program can observe its own names, docstrings or line numbers
 program that could is keyed on its AST as written, positions included:
 
 * introspection builtins (`locals`, `globals`, `vars`, `dir`, `eval`, `exec`, `getattr`,
-  `attrgetter`, ...), dunder names and attributes (`__doc__`, `__builtins__`,
+  `attrgetter`, `typing.get_type_hints`, ... however imported), dunder names and attributes (`__doc__`, `__builtins__`,
   `f.__code__`, `__dict__`) and strings naming one, the attributes of frames, code objects
   and tracebacks (`gi_frame`, `f_lineno`: layout is not in the key either), and any import
   but of a module on an allowlist of computation-only ones (`math`, `collections`,
@@ -51,6 +51,7 @@ _INTROSPECTION = frozenset(
         "super",
         "attrgetter",
         "methodcaller",
+        "get_type_hints",  # `typing`'s: a dict keyed by parameter names (red team, s18)
     }
 )
 # The modules a renamed program may import: computation only, none that reads a program's
@@ -158,6 +159,8 @@ def _scan(
             if isinstance(node, ast.ImportFrom) and node.module:
                 modules.append(node.module)
             if any(m.split(".")[0] not in _PURE_MODULES for m in modules):
+                return None
+            if any(a.name in _INTROSPECTION for a in node.names):  # `import ... as g`
                 return None
             literal.update((a.asname or a.name).split(".")[0] for a in node.names)
         if isinstance(node, _Holder):

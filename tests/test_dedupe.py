@@ -114,6 +114,18 @@ OBSERVABLE = {
         "    with unittest.TestCase().assertRaises(TypeError) as cm:\n        _h()\n"
         "    return a + len(str(cm.exception))\n",
     ),
+    "parameter names through typing.get_type_hints (red team, s18)": (
+        "import typing\ndef _h(total: int) -> int:\n    return 0\ndef f(a):\n"
+        "    return a + len(list(typing.get_type_hints(_h))[0])\n",
+        "import typing\ndef _h(t: int) -> int:\n    return 0\ndef f(a):\n"
+        "    return a + len(list(typing.get_type_hints(_h))[0])\n",
+    ),
+    "get_type_hints imported under another name": (
+        "from typing import get_type_hints as g\ndef _h(total: int) -> int:\n    return 0\n"
+        "def f(a):\n    return a + len(list(g(_h))[0])\n",
+        "from typing import get_type_hints as g\ndef _h(t: int) -> int:\n    return 0\n"
+        "def f(a):\n    return a + len(list(g(_h))[0])\n",
+    ),
     "recorded warnings carry line numbers": (
         "import warnings\ndef f(a):\n    with warnings.catch_warnings(record=True) as w:\n"
         "        warnings.warn('x')\n    return w[0].lineno\n",
