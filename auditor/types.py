@@ -192,18 +192,42 @@ class Label:
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> Label:
+        """A label row; a field of the wrong type, or a status its outcomes contradict, is a
+        ValueError (the readers turn it into one line naming the row)."""
         weak, strong = Outcome(d["weak_status"]), Outcome(d["strong_status"])
+        status = Status.from_outcomes(weak, strong)
+        if d.get("status") not in (None, status.value):
+            raise ValueError(f"status {d['status']!r} contradicts its outcomes ({status.value})")
         return cls(
-            task_id=str(d["task_id"]),
-            sample_id=str(d["sample_id"]),
-            solution_sha256=str(d["solution_sha256"]),
+            task_id=_field(d, "task_id", str),
+            sample_id=str(_field(d, "sample_id", (str, int))),  # EvalPlus writes ints
+            solution_sha256=_field(d, "solution_sha256", str),
             weak_status=weak,
             strong_status=strong,
-            status=Status(d.get("status") or Status.from_outcomes(weak, strong)),
-            first_fail=d.get("first_fail"),
-            runtime_s=float(d.get("runtime_s") or 0.0),
-            model=d.get("model"),
+            status=status,
+            first_fail=_field(d, "first_fail", (int, type(None)), None),
+            runtime_s=float(_field(d, "runtime_s", (int, float, type(None)), None) or 0.0),
+            model=_field(d, "model", (str, type(None)), None),
         )
+
+
+_MISSING = object()
+
+
+def _field(
+    d: Mapping[str, Any], key: str, types: type | tuple[type, ...], default: Any = _MISSING
+) -> Any:
+    """`d[key]` if it is one of `types` (bool is not an int here), else a ValueError."""
+    value = d[key] if default is _MISSING else d.get(key, default)
+    if isinstance(value, types) and not isinstance(value, bool):
+        return value
+    got = "null" if value is None else type(value).__name__
+    raise ValueError(f"{key} must be {_type_names(types)}, got {got}")
+
+
+def _type_names(types: type | tuple[type, ...]) -> str:
+    names = [t.__name__ for t in (types if isinstance(types, tuple) else (types,))]
+    return " or ".join("null" if n == "NoneType" else n for n in names)
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,15 @@ def test_read_labels_status_defaults_from_outcomes(tmp_path: Path) -> None:
     assert label.sample_id == "1"
 
 
+_ROW = {
+    "task_id": "T",
+    "sample_id": "0",
+    "solution_sha256": "x",
+    "weak_status": "pass",
+    "strong_status": "fail",
+}
+
+
 @pytest.mark.parametrize(
     ("line", "message"),
     [
@@ -113,6 +122,17 @@ def test_read_labels_status_defaults_from_outcomes(tmp_path: Path) -> None:
         (
             '{"task_id": "T", "sample_id": "0", "solution_sha256": "x", "weak_status": "ok", "strong_status": "pass"}',
             r"labels\.jsonl:2: bad label",
+        ),
+        *(  # wrong field types reached `report` as an internal error (review, s18)
+            (json.dumps(_ROW | bad), rf"labels\.jsonl:2: bad label \({why}")
+            for bad, why in [
+                ({"model": 5}, "model must be str or null, got int"),
+                ({"task_id": ["x"]}, "task_id must be str, got list"),
+                ({"solution_sha256": None}, "solution_sha256 must be str, got null"),
+                ({"first_fail": "3"}, "first_fail must be int or null, got str"),
+                ({"sample_id": True}, "sample_id must be str or int, got bool"),
+                ({"status": "correct"}, "status 'correct' contradicts its outcomes"),
+            ]
         ),
     ],
 )
