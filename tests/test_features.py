@@ -17,6 +17,7 @@ from auditor.features.base import Item
 from auditor.features.pylint_features import PylintExtractor
 from auditor.features.radon_features import RadonExtractor
 from auditor.features.ruff_features import FAMILIES, SELECT, RuffExtractor, family
+from auditor.features.table import sidecar
 from auditor.types import Candidate, Label, Outcome, Status, Task, sha256_text
 
 CODE = '''import math
@@ -405,6 +406,31 @@ def test_read_table_rejects_other_files(tmp_path: Path) -> None:
         features.read_table(bad)
     with pytest.raises(InputError):
         features.read_table(tmp_path / "missing.parquet")
+
+
+@pytest.mark.parametrize(
+    ("meta", "why"),
+    [
+        ("[]", "bad feature table metadata"),
+        ('{"has_labels": true}', "bad feature table metadata"),
+        ('{"schema_version": "1", "schema_hash": "x", "tool_versions": []}', "tool_versions"),
+        ("{", "unreadable feature table"),
+        (None, "describes another table"),  # the CSV rewritten after its sidecar
+    ],
+)
+def test_a_bad_csv_sidecar_is_one_input_error(tmp_path: Path, meta: str | None, why: str) -> None:
+    """Sidecars that are not what `write_table` wrote reached `report` as internal errors
+    (review, s18); a CSV whose sidecar describes an older table was read as it."""
+    from auditor.errors import InputError
+
+    table = features.extract([cand(CODE, sample="0")], use_cache=False, jobs=1)
+    path = features.write_table(table, tmp_path / "t.csv")
+    if meta is None:
+        path.write_text(path.read_text().replace(",0,", ",1,", 1))
+    else:
+        sidecar(path).write_text(meta)
+    with pytest.raises(InputError, match=why):
+        features.read_table(path)
 
 
 def test_schema_hash_changes_with_extractor_version(monkeypatch: pytest.MonkeyPatch) -> None:
