@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.errors import ConfigError
+from auditor.io import read_bytes
 from auditor.types import Severity
 
 # The one size limit on a candidate's source, in characters; a file on disk is compared in
@@ -22,6 +23,7 @@ from auditor.types import Severity
 # mark it failed. libcst's parser is superlinear in size (~4 s for 100 kB, ~17 s for
 # 300 kB) while real candidates are a few kB (the largest in the shared corpora: 3.7 kB).
 MAX_SOURCE_CHARS = 64_000
+_MAX_TOML_BYTES = 4 << 20  # a pyproject.toml (read through io: a FIFO must not hang)
 
 
 @dataclass(frozen=True)
@@ -147,8 +149,7 @@ def _auditor_table(path: Path) -> Any:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        return tomllib.loads(read_bytes(path, _MAX_TOML_BYTES).decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     except UnicodeDecodeError as exc:  # TOML is UTF-8; tomllib decodes before parsing

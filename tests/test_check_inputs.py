@@ -77,6 +77,24 @@ def test_a_fifo_named_on_the_command_line_is_a_finding(project: Path) -> None:
     assert [c for c, _ in got["pipe.py"]] == ["AUD911"] and "src/good.py" in got
 
 
+@pytest.mark.parametrize("option", ["--config", "--model"])
+def test_a_fifo_as_config_or_model_is_one_line_not_a_hang(project: Path, option: str) -> None:
+    """Files named by an option are read through `auditor.io` too (review, s18: these hung)."""
+    os.mkfifo(project / "pipe")
+    proc = subprocess.run(
+        [sys.executable, "-m", "auditor", "check", "src", option, "pipe"],
+        cwd=project,
+        env=dict(os.environ, PYTHONPATH=str(ROOT), XDG_CACHE_HOME=str(project / ".cache")),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert (
+        proc.returncode == 2 and proc.stderr == "auditor: error: pipe: a FIFO, not a regular file\n"
+    )
+
+
 def test_a_samples_fifo_is_one_line_and_exit_2(project: Path) -> None:
     os.mkfifo(project / "samples.jsonl")
     rc, doc, err = run_check(project, "samples.jsonl")

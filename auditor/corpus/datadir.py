@@ -24,7 +24,7 @@ from types import MappingProxyType
 from typing import IO, Any
 
 from auditor.errors import DataError
-from auditor.io import atomic_write, sha256_file
+from auditor.io import atomic_write, read_text, sha256_file
 
 ENV_VAR = "AUDITOR_DATA_DIR"
 MANIFEST = "MANIFEST.json"
@@ -123,7 +123,7 @@ def load_sources(path: str | os.PathLike[str] | None = None) -> Sources:
     """Read a sources registry (default: the packaged `auditor/data/sources.json`)."""
     path = Path(path) if path is not None else SOURCES_FILE
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = json.loads(read_text(path))
         if doc.get("schema") != SOURCES_SCHEMA:
             raise DataError(f"{path}: not a sources registry (schema {SOURCES_SCHEMA!r})")
         out: dict[str, DataSource] = {}

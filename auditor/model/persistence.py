@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from auditor.errors import ModelError
-from auditor.io import atomic_write
+from auditor.errors import InputError, ModelError
+from auditor.io import atomic_write, read_bytes
 from auditor.model.context import ALL_SETS, ContextClassifier, context_names
 from auditor.model.trained import MODEL_FORMAT, ModelMeta, TrainedModel
 
@@ -80,6 +80,9 @@ def save_model(model: TrainedModel, path: str | Path) -> None:
         data = buf.getvalue()
     atomic_write(path, data)
 
+
+# A model file is a few MB (the packaged one: 2.7 MB); the cap bounds what a wrong path reads.
+MAX_MODEL_BYTES = 256 << 20
 
 _MALFORMED = (
     zipfile.BadZipFile,
@@ -157,7 +160,9 @@ def load_model(
     predictions without importing scikit-learn (what `auditor check` needs)."""
     path = Path(path)
     try:
-        data = path.read_bytes()
+        data = read_bytes(path, MAX_MODEL_BYTES)  # through io: a FIFO must not hang
+    except InputError as exc:
+        raise ModelError(str(exc)) from None
     except OSError as exc:
         raise ModelError(f"{path}: cannot read model: {exc.strerror or exc}") from None
     found = _read_export(path, data) if predict_only else None
