@@ -12,23 +12,6 @@ from auditor.errors import UsageError
 _COLUMNS = ("code", "symbol", "family", "severity", "confidence", "message")
 
 
-def rule_rows() -> list[dict[str, str]]:
-    """One row per rule, in code order."""
-    from auditor.rules import RULES  # libcst: only when the command runs
-
-    return [
-        {
-            "code": r.CODE,
-            "symbol": r.SYMBOL,
-            "family": r.FAMILY.value,
-            "severity": r.SEVERITY.value,
-            "confidence": r.CONFIDENCE.value,
-            "message": r.MESSAGE,
-        }
-        for r in RULES.values()
-    ]
-
-
 def render_table(rows: list[dict[str, str]]) -> str:
     """Plain aligned text table with a header row."""
     widths = {c: max(len(c), *(len(r[c]) for r in rows)) for c in _COLUMNS[:-1]}
@@ -48,8 +31,10 @@ def rules_group() -> None:
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 def list_rules(fmt: str) -> None:
-    """Table of rules: code, symbol, family, severity, confidence, message."""
-    rows = rule_rows()
+    """Table of every code: the ones `check` emits itself, then the rules."""
+    from auditor.rules.catalogue import catalogue_rows  # libcst: only when the command runs
+
+    rows = catalogue_rows()
     click.echo(json.dumps(rows, indent=2) if fmt == "json" else render_table(rows))
 
 

@@ -194,17 +194,27 @@ def render_info_page(info: RuleInfo) -> str:
     )
 
 
-def render_index(rules: Mapping[str, type[Rule]]) -> str:
-    """The catalogue's README: a table of every code, check codes first, then the rules
-    grouped by family order."""
+def catalogue_rows(rules: Mapping[str, type[Rule]] = RULES) -> list[dict[str, str]]:
+    """Every code auditor reports, check codes first, then the rules in family order: code,
+    symbol, family, severity, confidence ("-" for check codes), message."""
     rows = [
-        f"| [{i.code}]({i.code}.md) | `{i.symbol}` | check | {i.severity.value} | - | {i.short} |"
+        {"code": i.code, "symbol": i.symbol, "family": "check", "severity": i.severity.value}
+        | {"confidence": "-", "message": i.short}
         for i in CHECK_RULES
     ]
-    rows += [
-        f"| [{r.CODE}]({r.CODE}.md) | `{r.SYMBOL}` | {r.FAMILY.value} | {r.SEVERITY.value} "
-        f"| {r.CONFIDENCE.value} | {r.MESSAGE} |"
+    return rows + [
+        {"code": r.CODE, "symbol": r.SYMBOL, "family": r.FAMILY.value}
+        | {"severity": r.SEVERITY.value, "confidence": r.CONFIDENCE.value, "message": r.MESSAGE}
         for r in rules.values()
+    ]
+
+
+def render_index(rules: Mapping[str, type[Rule]]) -> str:
+    """The catalogue's README: a table of every code (`catalogue_rows`)."""
+    rows = [
+        f"| [{r['code']}]({r['code']}.md) | `{r['symbol']}` | {r['family']} | {r['severity']} "
+        f"| {r['confidence']} | {r['message']} |"
+        for r in catalogue_rows(rules)
     ]
     return (
         f"# Rule catalogue\n\n{_GENERATED}\n\n"
