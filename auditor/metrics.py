@@ -4,11 +4,11 @@ the report."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import roc_auc_score
 
 THRESHOLDS = (0.3, 0.5, 0.7)
 
@@ -19,41 +19,40 @@ def within_task_auc(y: np.ndarray, score: np.ndarray, groups: np.ndarray) -> tup
     Only groups having both classes count (and rows with a finite score). Returns
     (nan, 0) when no group qualifies.
     """
-    y = np.asarray(y).astype(bool)
     score = np.asarray(score, dtype=np.float64)
-    groups = np.asarray(groups)
     if not (len(y) == len(score) == len(groups)):
         raise ValueError("y, score and groups must have the same length")
-    ok = np.isfinite(score)
-    y, score, groups = y[ok], score[ok], groups[ok]
-    order = np.argsort(groups, kind="stable")
-    y, score, groups = y[order], score[order], groups[order]
-    bounds = np.flatnonzero(groups[1:] != groups[:-1]) + 1 if len(groups) else np.array([], int)
-    aucs = []
-    for ys, ss in zip(np.split(y, bounds), np.split(score, bounds), strict=True):
-        if len(ys) and ys.any() and not ys.all():
-            aucs.append(float(roc_auc_score(ys, ss)))
-    if not aucs:
-        return float("nan"), 0
-    return float(np.mean(aucs)), len(aucs)
+    auc, used = within_task_auc_columns(y, score[:, None], groups)
+    return float(auc[0]), int(used[0])
 
 
 def within_task_auc_columns(
     y: np.ndarray, values: np.ndarray, groups: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """`within_task_auc` for every column of `values` at once.
+    """`within_task_auc` for every column of `values` at once: (mean AUC, groups used)."""
+    values = np.asarray(values, dtype=np.float64)
+    total = np.zeros(values.shape[1])
+    count = np.zeros(values.shape[1], dtype=np.int64)
+    for _, auc, ok in _group_column_aucs(y, values, groups):
+        total[ok] += auc[ok]
+        count[ok] += 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan), count
 
-    Per group, AUC = Mann-Whitney U / (n1 n0) from average ranks, which equals ROC-AUC;
-    ranking all columns of a group in one call avoids one sklearn call per group and column.
-    Non-finite cells are left out, as in `within_task_auc`. Returns (mean AUC, groups used).
+
+def _group_column_aucs(
+    y: np.ndarray, values: np.ndarray, groups: np.ndarray
+) -> Iterator[tuple[Any, np.ndarray, np.ndarray]]:
+    """Per group with both classes: (group, each column's ROC-AUC, where it is defined).
+
+    AUC = Mann-Whitney U / (n1 n0) from average ranks, which equals ROC-AUC; ranking all
+    columns of a group in one call avoids one sklearn call per group and column. Non-finite
+    cells are left out; a column is defined where its finite cells hold both classes.
     """
     from scipy.stats import rankdata
 
     y = np.asarray(y).astype(bool)
-    values = np.asarray(values, dtype=np.float64)
     groups = np.asarray(groups)
-    total = np.zeros(values.shape[1])
-    count = np.zeros(values.shape[1], dtype=np.int64)
     order = np.argsort(groups, kind="stable")
     bounds = np.flatnonzero(groups[order][1:] != groups[order][:-1]) + 1
     for rows in np.split(order, bounds) if len(order) else []:
@@ -66,14 +65,21 @@ def within_task_auc_columns(
         ranks = rankdata(np.where(finite, v, np.inf), axis=0)
         n1 = (finite & yy[:, None]).sum(0)
         n0 = (finite & ~yy[:, None]).sum(0)
-        ok = (n1 > 0) & (n0 > 0)
         r1 = np.where(finite & yy[:, None], ranks, 0.0).sum(0)
         with np.errstate(invalid="ignore", divide="ignore"):
             auc = (r1 - n1 * (n1 + 1) / 2) / (n1 * n0)
-        total[ok] += auc[ok]
-        count[ok] += 1
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(count > 0, total / np.maximum(count, 1), np.nan), count
+        yield groups[rows[0]], auc, (n1 > 0) & (n0 > 0)
+
+
+def rank_columns(
+    y: np.ndarray, values: np.ndarray, groups: np.ndarray, names: Sequence[str]
+) -> list[tuple[str, float, int]]:
+    """(column, within-task AUC, groups used) per column, strongest first: by |AUC - 0.5|,
+    then by name; columns with no AUC (nan) last. What `features --summary` and the
+    report's feature section both rank by."""
+    aucs, used = within_task_auc_columns(y, values, groups)
+    rows = [(str(n), float(a), int(k)) for n, a, k in zip(names, aucs, used, strict=True)]
+    return sorted(rows, key=lambda r: (math.isnan(r[1]), -abs(np.nan_to_num(r[1] - 0.5)), r[0]))
 
 
 Interval = tuple[float, float]
@@ -157,12 +163,9 @@ def score(
 
 
 def _group_aucs(y: np.ndarray, risk: np.ndarray, groups: np.ndarray) -> dict[Any, float]:
-    out = {}
-    for g in np.unique(groups):
-        m = groups == g
-        if y[m].any() and not y[m].all():
-            out[g] = float(roc_auc_score(y[m], risk[m]))
-    return out
+    """Each group's ROC-AUC (groups with both classes among finite risks)."""
+    risk = np.asarray(risk, dtype=np.float64)[:, None]
+    return {g: float(auc[0]) for g, auc, ok in _group_column_aucs(y, risk, groups) if ok[0]}
 
 
 def _pair_sums(y: np.ndarray, rank: np.ndarray, weight: np.ndarray) -> tuple[float, float]:

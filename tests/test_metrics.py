@@ -52,7 +52,20 @@ def test_length_mismatch_raises() -> None:
         within_task_auc(np.array([0, 1]), np.array([0.1]), np.array(["a", "a"]))
 
 
-def test_columns_at_once_match_one_column_at_a_time() -> None:
+def _sklearn_within(y: np.ndarray, score: np.ndarray, groups: np.ndarray) -> tuple[float, int]:
+    """The definition, one sklearn call per group: the oracle for the rank-based code."""
+    from sklearn.metrics import roc_auc_score
+
+    ok = np.isfinite(score)
+    aucs = [
+        roc_auc_score(y[ok & (groups == g)], score[ok & (groups == g)])
+        for g in np.unique(groups)
+        if len(set(y[ok & (groups == g)])) == 2
+    ]
+    return (float(np.mean(aucs)), len(aucs)) if aucs else (math.nan, 0)
+
+
+def test_columns_at_once_match_sklearn_per_group() -> None:
     from auditor.metrics import within_task_auc_columns
 
     rng = np.random.default_rng(4)
@@ -64,8 +77,20 @@ def test_columns_at_once_match_one_column_at_a_time() -> None:
     values[rng.random(values.shape) < 0.1] = np.nan
     auc, used = within_task_auc_columns(y, values, groups)
     for j in range(values.shape[1]):
-        one, n_groups = within_task_auc(y, values[:, j], groups)
-        assert auc[j] == pytest.approx(one) and used[j] == n_groups
+        want, n_groups = _sklearn_within(y, values[:, j], groups)
+        assert auc[j] == pytest.approx(want) and used[j] == n_groups
+        assert within_task_auc(y, values[:, j], groups) == pytest.approx((want, n_groups))
+
+
+def test_rank_columns_orders_by_distance_from_chance() -> None:
+    from auditor.metrics import rank_columns
+
+    y = np.array([0, 1, 0, 1])
+    groups = np.zeros(4)
+    values = np.column_stack([[1, 2, 1, 2], [2, 1, 1, 2], [2, 1, 2, 1], [np.nan] * 4])
+    ranked = rank_columns(y, values, groups, ["up", "flat", "down", "none"])
+    assert [(c, n) for c, _, n in ranked] == [("down", 1), ("up", 1), ("flat", 1), ("none", 0)]
+    assert [a for _, a, _ in ranked[:3]] == [0.0, 1.0, 0.5] and math.isnan(ranked[3][1])
 
 
 def test_weighted_auc_matches_sklearn() -> None:

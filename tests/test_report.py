@@ -494,28 +494,6 @@ def test_two_type_section_reproduces_worked_example(study) -> None:  # type: ign
     assert worked[6:] == ("keep sampling", "2", "1", "1")
 
 
-def test_within_task_auc_columns_matches_metrics() -> None:
-    from auditor.metrics import within_task_auc, within_task_auc_columns
-
-    rng = np.random.default_rng(3)
-    n = 300
-    groups = rng.integers(0, 25, n)
-    y = rng.random(n) < 0.3
-    values = np.column_stack(
-        [
-            rng.integers(0, 4, n).astype(float),  # many ties
-            rng.normal(size=n) + y,
-            np.where(rng.random(n) < 0.2, np.nan, rng.normal(size=n)),  # missing cells
-            np.zeros(n),
-        ]
-    )
-    aucs, counts = within_task_auc_columns(y, values, groups)
-    for j in range(values.shape[1]):
-        want, n_groups = within_task_auc(y, values[:, j], groups)
-        assert counts[j] == n_groups
-        assert math.isclose(aucs[j], want, abs_tol=1e-12), j
-
-
 # ------------------------------------------------------------------ curves
 
 

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from auditor.errors import UsageError
-from auditor.metrics import within_task_auc
+from auditor.metrics import rank_columns
 from auditor.types import FeatureTable, Status
 
 
@@ -24,7 +24,7 @@ class FeatureSignal:
 
 
 def feature_signals(table: FeatureTable) -> tuple[FeatureSignal, ...]:
-    """One entry per column, strongest first (by |auc - 0.5|; unmeasurable ones last).
+    """One entry per column, strongest first (`metrics.rank_columns`).
 
     Rows are the candidates that pass the weak tests; the positive class is a false
     positive. Higher AUC means larger values go with false positives.
@@ -35,15 +35,11 @@ def feature_signals(table: FeatureTable) -> tuple[FeatureSignal, ...]:
     passing = (status == Status.CORRECT.value) | (status == Status.FALSE_POSITIVE.value)
     y = status[passing] == Status.FALSE_POSITIVE.value
     groups = np.array([k[0] for k in table.keys])[passing]
-    out = []
-    for i, name in enumerate(table.columns):
-        auc, n = within_task_auc(y, table.values[passing, i], groups)
-        out.append(FeatureSignal(name, None if math.isnan(auc) else round(auc, 4), n))
-    return tuple(sorted(out, key=_strength))
-
-
-def _strength(s: FeatureSignal) -> tuple[float, str]:
-    return (-abs(s.within_task_auc - 0.5) if s.within_task_auc is not None else 1.0, s.feature)
+    ranked = rank_columns(y, table.values[passing], groups, table.columns)
+    return tuple(
+        FeatureSignal(name, None if math.isnan(auc) else round(auc, 4), n)
+        for name, auc, n in ranked
+    )
 
 
 def render_json(signals: Sequence[FeatureSignal]) -> str:

@@ -324,17 +324,14 @@ def feature_section(
     n_fp, n_ok = int(y.sum()), int((1 - y).sum())
     values = table.values[keep][sel]
     y, tasks = y[sel], tasks[sel]
-    from auditor.metrics import within_task_auc_columns  # scikit-learn: not at CLI start-up
+    from auditor.metrics import rank_columns  # scipy: not at CLI start-up
 
-    aucs, counts = within_task_auc_columns(y, values, tasks)
-    rows = []
-    for j, col in enumerate(table.columns):
-        x = values[:, j]
-        if len(x) == 0 or np.all(x == x[0]):
-            continue
-        if counts[j] >= min_groups and math.isfinite(aucs[j]):
-            rows.append(FeatureRow(col, float(aucs[j]), int(counts[j])))
-    rows.sort(key=lambda r: -abs(r.auc - 0.5))
+    varies = [len(x) > 0 and not np.all(x == x[0]) for x in values.T]
+    rows = [
+        FeatureRow(col, auc, n)
+        for col, auc, n in rank_columns(y, values, tasks, table.columns)
+        if varies[table.columns.index(col)] and n >= min_groups and math.isfinite(auc)
+    ]
     return FeatureSection(source, tuple(rows[:top]), n_fp, n_ok)
 
 
