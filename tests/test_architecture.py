@@ -1,4 +1,5 @@
-"""The package's import graph has no cycle, and the CI result model sits below the checker.
+"""The package's import graph has no cycle, follows docs/ARCHITECTURE.md's table of rooms, and
+the CI result model sits below the checker.
 
 The graph is read with `ast` from every `auditor/**/*.py` file, without importing anything.
 An edge A -> B is any import of B written in A: at module level, inside a function (a
@@ -12,6 +13,7 @@ a package that imports its own submodules would otherwise always look cyclic.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -103,6 +105,46 @@ def reachable(graph: Graph, start: str) -> set[str]:
 @pytest.fixture(scope="module")
 def graph() -> Graph:
     return import_graph(ROOT)
+
+
+def _room(module: str) -> str:
+    """auditor.a.b -> a (a package or module directly under auditor)."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def documented_rooms(doc: str) -> dict[str, set[str]]:
+    """Room -> the rooms it may import, from ARCHITECTURE.md's "may import" table."""
+    lines = doc[doc.index("| package / module | owns | may import |") :].splitlines()[2:]
+    rows = []
+    for line in lines:
+        if not line.startswith("|"):
+            break
+        first, _, allowed = (c.strip() for c in line.strip("|").split("|"))
+        rows.append(
+            ([n.rstrip("/").removesuffix(".py") for n in re.findall(r"`([^`]+)`", first)], allowed)
+        )
+    rooms: dict[str, set[str]] = {}
+    foundation = set(rows[-1][0])
+    for i, (names, allowed) in enumerate(rows):
+        below = {n for later, _ in rows[i + 1 :] for n in later}
+        may = below if allowed == "everything below" else set(re.findall(r"[a-z_]+", allowed))
+        may |= set(names) if "each other" in allowed else set()
+        for name in names:
+            rooms[name] = may | foundation
+    return rooms
+
+
+def test_every_import_is_one_the_architecture_table_allows(graph: Graph) -> None:
+    rooms = documented_rooms((ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8"))
+    bad = sorted(
+        f"{a} -> {b}"
+        for a, targets in graph.items()
+        for b in targets
+        if _room(a) in rooms and _room(b) not in ("", _room(a)) and _room(b) not in rooms[_room(a)]
+    )
+    unlisted = sorted({_room(m) for m in graph} - set(rooms) - {"", "__main__"})
+    assert not bad and not unlisted, (bad, unlisted)
 
 
 def test_the_package_has_no_import_cycle(graph: Graph) -> None:

@@ -194,8 +194,9 @@ def _config(
     exclude: tuple[str, ...],
     **overrides: Any,
 ) -> Config:
-    """The project's configuration (pyproject.toml / auditor.toml found from the first path,
-    or `config_file`) with the command line's options over it (`ignore`/`exclude` add)."""
+    """The project's configuration ([tool.auditor] of the pyproject.toml found from the
+    first path, or `config_file`) with the command line's options over it (`ignore` and
+    `exclude` add)."""
     from dataclasses import replace
 
     from auditor.config import load_config, parse_severity

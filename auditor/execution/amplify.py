@@ -36,7 +36,6 @@ from auditor.behavior.mutate import SIZE_CAP, input_key, probe_inputs, size
 from auditor.execution.domain import Shape, char_class, in_domain, infer_domain
 
 AMPLIFY_VERSION = "3"  # 2: wide inputs; 3: closed alphabets, equal lengths
-STRATEGIES = ("boundary", "typed", "mutation", "guided", "wide")
 
 
 @dataclass(frozen=True)

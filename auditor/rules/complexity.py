@@ -110,9 +110,6 @@ class TooComplexFunction(Rule):
         self._add()
 
 
-_BLOCKS = (cst.If, cst.For, cst.While, cst.With, cst.Try, cst.Match)
-
-
 class DeepNesting(Rule):
     """## What it does
     Checks for blocks (`if`, `for`, `while`, `with`, `try`, `match`) nested more than

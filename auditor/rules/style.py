@@ -384,7 +384,6 @@ _GOOGLE_HEADER = re.compile(r"(Args|Arguments|Parameters|Params|Keyword Args)\s*
 _NUMPY_HEADER = re.compile(r"Parameters\s*")
 _GOOGLE_ITEM = re.compile(r"\*{0,2}(\w+)\s*(\([^)]*\))?\s*:")
 _NUMPY_ITEM = re.compile(r"\*{0,2}(\w+)\s*(:.*)?")
-_SECTION = re.compile(r"[A-Z][A-Za-z ]*:\s*|[A-Z][A-Za-z ]*")
 
 
 def documented_params(doc: str) -> set[str]:
