@@ -77,6 +77,7 @@ class CandidateResult:
     entry_line: int = 1  # line of the entry point's `def`
     findings: tuple[ReportedFinding, ...] = ()
     embedded: bool = False  # inside a samples file: finding lines count within the candidate
+    row_line: int | None = None  # embedded: the samples file's line holding its row, if known
     note: str | None = None
     entry_text: str = ""  # normalized `def` line, the baseline key of the risk result
     risk_baselined: bool = False  # a flagged risk accepted by the baseline

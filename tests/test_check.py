@@ -346,10 +346,13 @@ def test_samples_jsonl_scored_per_candidate(project: Path, tiny_model: Path) -> 
         {"task_id": "Demo/0", "solution": GAMED.replace("count_primes", "running_total")},
         {"task_id": "Demo/1", "solution": GAMED},
     ]
-    (project / "samples.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    # a blank line: rows are known by their line in the file, not their position
+    lines = [json.dumps(rows[0]), "", *(json.dumps(r) for r in rows[1:])]
+    (project / "samples.jsonl").write_text("\n".join(lines) + "\n")
     _, doc = run_json("samples.jsonl", "--model", str(tiny_model))
     cands = doc["candidates"]
     assert [c["task_id"] for c in cands] == ["Demo/0", "Demo/0", "Demo/1"]
+    assert [c["row_line"] for c in cands] == [1, 3, 4]
     assert len({c["sample_id"] for c in cands[:2]}) == 2
     assert all(c["path"] == "samples.jsonl" and 0 <= c["risk"] <= 1 for c in cands)
     sarif = json.loads(invoke("samples.jsonl", "--model", str(tiny_model), "--format", "sarif")[1])
