@@ -86,6 +86,15 @@ class CandidateResult:
     extracted: tuple[str, ...] = ()
     execution: ExecutionInfo | None = None  # set when the candidate was executed
 
+    @property
+    def identity(self) -> tuple[str, str]:
+        """What tells this candidate apart from the others in its file, for baseline keys
+        and SARIF fingerprints: in a samples file, its task id and the sha256 of its code
+        (every candidate of a task shares its `def` line, and often its finding lines);
+        ("", "") for a .py file, whose path is enough and whose keys, by line text, survive
+        edits elsewhere in it."""
+        return (self.task_id, self.sha256) if self.embedded else ("", "")
+
 
 @dataclass(frozen=True)
 class Pick:
