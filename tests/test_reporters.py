@@ -275,6 +275,32 @@ def test_github_caps_annotations_and_summarizes_rest() -> None:
     assert len(table) == total - gh.MAX_ANNOTATIONS
 
 
+def test_github_annotates_every_failing_rule_of_a_samples_file_first() -> None:
+    """Trial: 32 flagged risks took the 10 annotations and none of 17 weak-test failures
+    (AUD001, high) got one. Failing items come first, rules of one severity take turns,
+    infos come last, each at its candidate's row; the rest is counted by severity."""
+    fails = _finding("AUD001", 1, Severity.HIGH)
+    info = _finding("AUD105", 3, Severity.INFO)
+    flagged = [_row(str(i), "a", 10 + i, info, risk=0.9 - i / 100) for i in range(15)]
+    failing = [_row(str(20 + i), "b", 30 + i, fails, risk=None) for i in range(5)]
+    run = CheckRun((*flagged, *failing), make_run().rules, 0.5, Severity.HIGH, "m")
+    rendered = render(OutputFormat.GITHUB, run)
+    cmds = [line for line in rendered.text.splitlines() if line.startswith("::")]
+    assert len(cmds) == gh.MAX_ANNOTATIONS and all(c.startswith("::error ") for c in cmds)
+    titles = [c.split("title=")[1].split("::")[0] for c in cmds]
+    assert (
+        titles.count("AUD001 sym-aud001") == 5 and titles.count("AUD000 false-positive-risk") == 5
+    )
+    assert "False-positive risk 0.90" in cmds[0]  # the highest risk first
+    first_fail = next(c for c in cmds if "AUD001" in c)
+    assert first_fail.startswith("::error file=s.jsonl,line=30,col=1,")
+    assert first_fail.endswith("::message for AUD001 [T/20, line 1 of the candidate]")
+    tail = rendered.text.splitlines()[-1]
+    assert "25 item(s) not annotated" in tail and "10 flagged risk(s), 15 info" in tail
+    assert rendered.step_summary is not None
+    assert "10 flagged risk(s), 15 info" in rendered.step_summary
+
+
 def test_github_escapes() -> None:
     assert gh._escape_data("a%b\nc") == "a%25b%0Ac"
     assert gh._escape_prop("a:b,c") == "a%3Ab%2Cc"
