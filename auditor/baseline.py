@@ -6,6 +6,11 @@ of a flagged candidate is keyed with code AUD000 and the text of its `def` line.
 the files' resolved paths relative to the baseline file's directory, so the same file
 matches whatever the cwd and however it was named (`check src/`, `check .`, an absolute
 path); schema-1 files, whose paths are as a run showed them, are still matched that way.
+
+A candidate in a samples file is also keyed by its task id and the sha256 of its code
+(`CandidateResult.identity`): all candidates of a task share their `def` line, so without
+it a baseline would accept any new candidate of the task. Schema-1 and -2 files have no
+such keys, so their entries for samples files match nothing now (never silently accept).
 """
 
 from __future__ import annotations
@@ -13,15 +18,50 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from auditor.errors import InputError
-from auditor.results import RISK_CODE, CheckRun
+from auditor.results import RISK_CODE, CandidateResult, CheckRun
 
-SCHEMA = "auditor.baseline/2"
+SCHEMA = "auditor.baseline/3"
+SCHEMA_BY_LINE = "auditor.baseline/2"  # samples candidates keyed by line text only
 SCHEMA_AS_SHOWN = "auditor.baseline/1"  # paths as shown, relative to the writer's cwd
-Key = tuple[str, str, str]
+SCHEMAS = (SCHEMA, SCHEMA_BY_LINE, SCHEMA_AS_SHOWN)
+
+
+@dataclass(frozen=True, order=True)
+class Key:
+    """One accepted occurrence: a finding's (or, with code AUD000, a flagged risk's)."""
+
+    path: str
+    code: str
+    line_text: str
+    task_id: str = ""  # with sha256: the candidate in a samples file; "" for a .py file
+    sha256: str = ""
+
+    def to_json(self, count: int) -> dict[str, str | int]:
+        row: dict[str, str | int] = {"path": self.path, "code": self.code}
+        row |= {"line_text": self.line_text, "count": count}
+        if self.sha256:  # a samples file's candidate
+            row |= {"task_id": self.task_id, "sha256": self.sha256}
+        return row
+
+    @classmethod
+    def from_json(cls, row: Mapping[str, Any]) -> Key:
+        """A row's key; rows written before schema 3 have no candidate identity."""
+        text = (str(row["path"]), str(row["code"]), str(row["line_text"]))
+        return cls(*text, str(row.get("task_id", "")), str(row.get("sha256", "")))
+
+
+def result_keys(r: CandidateResult, path: str) -> tuple[list[Key], Key]:
+    """The keys of a result's findings (in order) and of its risk, under baseline path
+    `path`."""
+    task_id, sha = r.identity
+    findings = [Key(path, f.finding.code, f.line_text, task_id, sha) for f in r.findings]
+    return findings, Key(path, RISK_CODE, r.entry_text, task_id, sha)
 
 
 def key_path(shown: str, root: Path, cwd: Path | None = None) -> str:
@@ -47,10 +87,10 @@ class Baseline:
         relative to `root` (the directory the baseline is written to)."""
         keys: Counter[Key] = Counter()
         for r in run.results:
-            path = key_path(r.path, root, run.cwd)
-            keys.update((path, f.finding.code, f.line_text) for f in r.findings)
+            findings, risk = result_keys(r, key_path(r.path, root, run.cwd))
+            keys.update(findings)
             if run.flagged(r):
-                keys[(path, RISK_CODE, r.entry_text)] += 1
+                keys[risk] += 1
         return cls(tuple(sorted(keys.items())), Path(root).resolve())
 
     def _path(self, shown: str, cwd: Path | None) -> str:
@@ -62,16 +102,14 @@ class Baseline:
         dropped = 0
         results = []
         for r in run.results:
-            path = self._path(r.path, run.cwd)
+            finding_keys, risk_key = result_keys(r, self._path(r.path, run.cwd))
             kept = []
-            for f in r.findings:
-                key = (path, f.finding.code, f.line_text)
+            for f, key in zip(r.findings, finding_keys, strict=True):
                 if left[key] > 0:
                     left[key] -= 1
                     dropped += 1
                 else:
                     kept.append(f)
-            risk_key = (path, RISK_CODE, r.entry_text)
             accepted = run.flagged(r) and left[risk_key] > 0
             if accepted:
                 left[risk_key] -= 1
@@ -81,7 +119,7 @@ class Baseline:
 
     def to_json(self) -> str:
         schema = SCHEMA if self.root is not None else SCHEMA_AS_SHOWN
-        rows = [{"path": p, "code": c, "line_text": t, "count": n} for (p, c, t), n in self.entries]
+        rows = [key.to_json(n) for key, n in self.entries]
         return json.dumps({"schema": schema, "findings": rows}, indent=2, sort_keys=True) + "\n"
 
     @classmethod
@@ -90,13 +128,11 @@ class Baseline:
         cwd)."""
         try:
             data = json.loads(text)
-            if data.get("schema") not in (SCHEMA, SCHEMA_AS_SHOWN):
+            if data.get("schema") not in SCHEMAS:
                 raise InputError(f"{source}: not an auditor baseline (schema {SCHEMA!r})")
             counts: Counter[Key] = Counter()
             for row in data["findings"]:
-                counts[(str(row["path"]), str(row["code"]), str(row["line_text"]))] += int(
-                    row.get("count", 1)
-                )
+                counts[Key.from_json(row)] += int(row.get("count", 1))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise InputError(f"{source}: malformed baseline: {exc}") from None
         as_shown = data["schema"] == SCHEMA_AS_SHOWN

@@ -110,6 +110,7 @@ def _result(i: int, it: PendingCandidate, scores: Scores, config: Config) -> Can
         findings=tuple(sorted(_reported(raw, shown, config), key=_finding_order)),
         extracted=cand.extracted,
         embedded=it.embedded,
+        row_line=cand.line if it.embedded else None,
         note=None if i in scores.risks or scores.model is None else it.note,
         entry_text=normalize_line(entry),
     )

@@ -77,6 +77,7 @@ class CandidateResult:
     entry_line: int = 1  # line of the entry point's `def`
     findings: tuple[ReportedFinding, ...] = ()
     embedded: bool = False  # inside a samples file: finding lines count within the candidate
+    row_line: int | None = None  # embedded: the samples file's line holding its row, if known
     note: str | None = None
     entry_text: str = ""  # normalized `def` line, the baseline key of the risk result
     risk_baselined: bool = False  # a flagged risk accepted by the baseline
@@ -84,6 +85,15 @@ class CandidateResult:
     # empty for plain code. Finding lines then count within the raw answer.
     extracted: tuple[str, ...] = ()
     execution: ExecutionInfo | None = None  # set when the candidate was executed
+
+    @property
+    def identity(self) -> tuple[str, str]:
+        """What tells this candidate apart from the others in its file, for baseline keys
+        and SARIF fingerprints: in a samples file, its task id and the sha256 of its code
+        (every candidate of a task shares its `def` line, and often its finding lines);
+        ("", "") for a .py file, whose path is enough and whose keys, by line text, survive
+        edits elsewhere in it."""
+        return (self.task_id, self.sha256) if self.embedded else ("", "")
 
 
 @dataclass(frozen=True)

@@ -157,6 +157,10 @@ class Candidate:
     line_map: LineMap | None = None
     extracted: tuple[str, ...] = ()
     reason: str | None = None
+    # The line of the samples file that holds this candidate's row (JSONL readers only), so
+    # reports can point at the row; None for .py files and candidates read from elsewhere.
+    # Where it was read is not what the candidate is: equality ignores it.
+    line: int | None = field(default=None, compare=False)
 
     @property
     def sha256(self) -> str:

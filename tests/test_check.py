@@ -323,7 +323,7 @@ def test_the_api_keys_a_baseline_by_the_run_s_cwd(
     baseline = Baseline.from_json(
         Baseline.from_run(run, project / "ci").to_json(), root=project / "ci"
     )
-    assert ("../src/gamed.py", "AUD302") in {(p, c) for (p, c, _), _n in baseline.entries}
+    assert ("../src/gamed.py", "AUD302") in {(k.path, k.code) for k, _n in baseline.entries}
     applied = baseline.apply(run)
     assert applied.baselined > 0 and not any(r.findings for r in applied.results)
 
@@ -340,16 +340,66 @@ def test_a_schema_1_baseline_still_matches_paths_as_shown(project: Path) -> None
     assert code == 0 and got["summary"]["baselined"] == len(old["findings"])
 
 
+PRIMES = GAMED.replace(
+    "{10: 4, 20: 8, 100: 25}[limit]",
+    "sum(all(n % d for d in range(2, n)) for n in range(2, limit))",
+)
+
+
+def _samples(project: Path, *solutions: str) -> None:
+    rows = [{"task_id": "Demo/1", "solution": s} for s in solutions]
+    (project / "samples.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
+def test_a_baseline_accepts_the_candidates_of_a_samples_file_by_content(
+    project: Path, tiny_model: Path
+) -> None:
+    """Every candidate of a task shares its `def` line (and often its finding lines): a
+    baseline accepts the candidates it was written for, by task id and code hash, wherever
+    their rows moved, and never a new candidate that lands in the same file."""
+    _samples(project, PRIMES, GAMED)
+    args = ("samples.jsonl", "--model", str(tiny_model), "--fail-on-risk", "0.0")
+    assert invoke(*args, "--write-baseline", "b.json")[0] == 1
+    code, doc = run_json(*args, "--baseline", "b.json")
+    assert code == 0 and doc["summary"]["flagged"] == 0
+    # regenerated: the gamed candidate replaced by another (same `def` and AUD302 lines)
+    other = GAMED.replace("Count the primes", "Count primes")
+    _samples(project, other, PRIMES)
+    code, doc = run_json(*args, "--baseline", "b.json")
+    new, moved = doc["candidates"]
+    assert new["flagged"] and "AUD302" in [f["code"] for f in new["findings"]]
+    assert moved["risk_baselined"] and not moved["flagged"]
+    assert code == 1
+
+
+def test_an_old_baseline_no_longer_accepts_samples_candidates(project: Path) -> None:
+    """A schema-2 baseline keyed a samples file's candidates by line text, which any other
+    candidate of the task matches: those entries match nothing now; a .py file's still do."""
+    _samples(project, GAMED)
+    assert invoke("src", "samples.jsonl", "--no-model", "--write-baseline", "b.json")[0] == 1
+    doc = json.loads((project / "b.json").read_text())
+    rows = [{k: row[k] for k in ("path", "code", "line_text", "count")} for row in doc["findings"]]
+    old = {"schema": "auditor.baseline/2", "findings": rows}
+    (project / "b.json").write_text(json.dumps(old))
+    code, got = run_json("src", "samples.jsonl", "--no-model", "--baseline", "b.json")
+    found = {c["path"]: [f["code"] for f in c["findings"]] for c in got["candidates"]}
+    assert found["src/gamed.py"] == [] and "AUD302" in found["samples.jsonl"]
+    assert code == 1
+
+
 def test_samples_jsonl_scored_per_candidate(project: Path, tiny_model: Path) -> None:
     rows = [
         {"task_id": "Demo/0", "solution": CLEAN},
         {"task_id": "Demo/0", "solution": GAMED.replace("count_primes", "running_total")},
         {"task_id": "Demo/1", "solution": GAMED},
     ]
-    (project / "samples.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    # a blank line: rows are known by their line in the file, not their position
+    lines = [json.dumps(rows[0]), "", *(json.dumps(r) for r in rows[1:])]
+    (project / "samples.jsonl").write_text("\n".join(lines) + "\n")
     _, doc = run_json("samples.jsonl", "--model", str(tiny_model))
     cands = doc["candidates"]
     assert [c["task_id"] for c in cands] == ["Demo/0", "Demo/0", "Demo/1"]
+    assert [c["row_line"] for c in cands] == [1, 3, 4]
     assert len({c["sample_id"] for c in cands[:2]}) == 2
     assert all(c["path"] == "samples.jsonl" and 0 <= c["risk"] <= 1 for c in cands)
     sarif = json.loads(invoke("samples.jsonl", "--model", str(tiny_model), "--format", "sarif")[1])

@@ -111,6 +111,7 @@ def test_evalplus_jsonl(toy_tasks: dict[str, Task]) -> None:
     keys = [(c.task_id, c.sample_id) for c in s.candidates]
     # Per-task counter by default; an explicit sample_id wins.
     assert keys == [("Toy/0", "0"), ("Toy/0", "1"), ("Toy/0", "2"), ("Toy/2", "7")]
+    assert [c.line for c in s.candidates] == [1, 2, 3, 4]  # each row's line in the file
     completion = s.candidates[2]
     assert completion.raw == toy_tasks["Toy/0"].prompt + "    return 0\n"
     assert "def sum_of_evens" in completion.code
@@ -262,6 +263,9 @@ def test_eval_results_legacy_joins_its_samples(toy_tasks: dict[str, Task]) -> No
     ]
     sibling = read_samples(FIX / "legacy" / "samples.jsonl", toy_tasks)
     assert s.candidates == sibling.candidates
+    # a row's line is one of the samples file, never of the results file read
+    assert [c.line for c in s.candidates] == [None] * 3
+    assert all(c.line for c in sibling.candidates)
 
 
 def test_eval_results_legacy_in_a_samples_dir(tmp_path: Path, toy_tasks: dict[str, Task]) -> None:

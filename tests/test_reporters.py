@@ -143,6 +143,55 @@ def test_sarif_fingerprint_survives_line_shift() -> None:
     assert sarif.line_hash("AUD301", "return x", 1) != sarif.line_hash("AUD302", "return x", 1)
 
 
+def _row(
+    sid: str, sha: str, row: int, *found: Finding, risk: float | None = 0.7
+) -> CandidateResult:
+    """A candidate of task T in samples file s.jsonl whose lines all read `def f(x):`."""
+    reported = tuple(ReportedFinding(f, "def f(x):") for f in found)
+    return CandidateResult(
+        "s.jsonl",
+        "T",
+        sid,
+        sha * 64,
+        risk,
+        1,
+        reported,
+        embedded=True,
+        row_line=row,
+        entry_text="def f(x):",
+    )
+
+
+def test_sarif_tells_the_candidates_of_a_samples_file_apart() -> None:
+    """Each result points at its candidate's row; fingerprints differ between candidates
+    that share every line's text (and between identical ones, by occurrence); a finding's
+    line inside the candidate is in its message."""
+    fails = _finding("AUD001", 1, Severity.HIGH)
+    results = (
+        _row("0", "a", 2),
+        _row("1", "b", 5),
+        _row("2", "b", 9),  # the same code as sample 1
+        _row("3", "c", 11, fails, risk=None),
+        _row("4", "d", 12, fails, risk=None),
+    )
+    run = CheckRun(results, make_run().rules, 0.5, Severity.HIGH, "m")
+    doc = json.loads(sarif.render(run))
+    jsonschema.Draft4Validator(SCHEMA).validate(doc)
+    res = doc["runs"][0]["results"]
+    lines = [r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in res]
+    assert lines == [2, 5, 9, 11, 12]
+    fps = [r["partialFingerprints"]["primaryLocationLineHash"] for r in res]
+    assert len(set(fps)) == len(fps)
+    assert [r["message"]["text"] for r in res[3:]] == [
+        f"sym-aud001: message for AUD001 [T/{sid}, line 1 of the candidate]" for sid in "34"
+    ]
+    assert res[3]["properties"]["rowLine"] == 11 and res[3]["properties"]["candidateLine"] == 1
+
+
+def test_sarif_fingerprints_of_py_files_are_unchanged() -> None:
+    assert sarif.line_hash("AUD301", "return x", 1) == "6eedce93ca4f0c88:1"
+
+
 def test_json_lists_every_candidate() -> None:
     doc = json.loads(render(OutputFormat.JSON, make_run()).text)
     assert doc["schema"] == "auditor.check/1"
@@ -224,6 +273,32 @@ def test_github_caps_annotations_and_summarizes_rest() -> None:
     assert rendered.step_summary is not None
     table = [line for line in rendered.step_summary.splitlines() if line.startswith("| `")]
     assert len(table) == total - gh.MAX_ANNOTATIONS
+
+
+def test_github_annotates_every_failing_rule_of_a_samples_file_first() -> None:
+    """Trial: 32 flagged risks took the 10 annotations and none of 17 weak-test failures
+    (AUD001, high) got one. Failing items come first, rules of one severity take turns,
+    infos come last, each at its candidate's row; the rest is counted by severity."""
+    fails = _finding("AUD001", 1, Severity.HIGH)
+    info = _finding("AUD105", 3, Severity.INFO)
+    flagged = [_row(str(i), "a", 10 + i, info, risk=0.9 - i / 100) for i in range(15)]
+    failing = [_row(str(20 + i), "b", 30 + i, fails, risk=None) for i in range(5)]
+    run = CheckRun((*flagged, *failing), make_run().rules, 0.5, Severity.HIGH, "m")
+    rendered = render(OutputFormat.GITHUB, run)
+    cmds = [line for line in rendered.text.splitlines() if line.startswith("::")]
+    assert len(cmds) == gh.MAX_ANNOTATIONS and all(c.startswith("::error ") for c in cmds)
+    titles = [c.split("title=")[1].split("::")[0] for c in cmds]
+    assert (
+        titles.count("AUD001 sym-aud001") == 5 and titles.count("AUD000 false-positive-risk") == 5
+    )
+    assert "False-positive risk 0.90" in cmds[0]  # the highest risk first
+    first_fail = next(c for c in cmds if "AUD001" in c)
+    assert first_fail.startswith("::error file=s.jsonl,line=30,col=1,")
+    assert first_fail.endswith("::message for AUD001 [T/20, line 1 of the candidate]")
+    tail = rendered.text.splitlines()[-1]
+    assert "25 item(s) not annotated" in tail and "10 flagged risk(s), 15 info" in tail
+    assert rendered.step_summary is not None
+    assert "10 flagged risk(s), 15 info" in rendered.step_summary
 
 
 def test_github_escapes() -> None:

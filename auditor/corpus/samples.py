@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ class _RawSample:
     completion: str | None = None
     path: str | None = None
     model: str | None = None
+    line: int | None = None  # the row's line in a JSONL file
 
 
 Reader = Callable[[Path, Mapping[str, Task] | None, bool], Samples]
@@ -89,7 +90,13 @@ def _candidate(
     program = prompt + text
     if cache is None:
         return Candidate(
-            raw.task_id, raw.sample_id, program, path=raw.path, model=raw.model, raw=program
+            raw.task_id,
+            raw.sample_id,
+            program,
+            path=raw.path,
+            model=raw.model,
+            raw=program,
+            line=raw.line,
         )
     key = (prompt, text, task.entry_point if task else None)
     clean = cache.get(key)
@@ -106,6 +113,7 @@ def _candidate(
         line_map=clean.line_map if clean.extracted else None,
         extracted=tuple(block.describe() for block in clean.extracted),
         reason=clean.reason,
+        line=raw.line,
     )
 
 
@@ -161,6 +169,7 @@ def _jsonl_samples(path: Path, *, completion_only: bool) -> list[_RawSample]:
                 solution=solution,
                 completion=completion,
                 model=model if isinstance(model, str) else None,
+                line=lineno,
             )
         )
     return raws
@@ -355,7 +364,8 @@ def _join_samples(
         have = len(by_task.get(task_id, ()))
         if have != n:
             raise InputError(f"{path}: {task_id} has {n} results but {have} samples")
-    return tuple(by_task[r.task_id][r.index] for r in results)
+    # Their rows are lines of the samples file, not of the results file they are read as.
+    return tuple(replace(by_task[r.task_id][r.index], line=None) for r in results)
 
 
 def _read_eval_results(path: Path, tasks: Mapping[str, Task] | None, sanitize: bool) -> Samples:

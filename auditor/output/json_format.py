@@ -35,6 +35,7 @@ def _candidate(run: CheckRun, r: CandidateResult) -> dict[str, Any]:
         "flagged": run.flagged(r),
         "risk_baselined": r.risk_baselined,
         "entry_line": r.entry_line,
+        "row_line": r.row_line,
         "note": r.note,
         "extracted": list(r.extracted),
         "findings": [_finding(x.finding) for x in r.findings],

@@ -4,6 +4,8 @@ Repo-relative URIs under the `SRCROOT` base id, one reportingDescriptor per rule
 help link to its `rules/<CODE>.md` page, `ruleId` + `ruleIndex` + a region on each result,
 `partialFingerprints.primaryLocationLineHash` from (code, normalized line text, occurrence),
 and the false-positive risk as a result of rule AUD000 with the probability in properties.
+A candidate of a samples file is located at its row of the file; its fingerprints also
+hash its task id and code, and a finding's line inside it is in the message.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from auditor.output.text import where_in_samples
 from auditor.results import RISK_CODE
 from auditor.types import Severity
 
@@ -49,15 +52,24 @@ def _descriptor(rule: RuleInfo, rules_url: str) -> dict[str, Any]:
     return d
 
 
-def line_hash(code: str, line_text: str, occurrence: int) -> str:
-    """A location-independent fingerprint: stable when lines move."""
-    digest = hashlib.sha256(f"{code}\0{line_text}".encode("utf-8", "surrogatepass")).hexdigest()
+def line_hash(
+    code: str, line_text: str, occurrence: int, identity: tuple[str, str] = ("", "")
+) -> str:
+    """A location-independent fingerprint: stable when lines move. `identity` (task id,
+    code hash) tells apart the candidates of a samples file, whose lines (the task's `def`
+    line, a test's failure at line 1) are shared; a .py file's is empty and left out."""
+    parts = (code, line_text, *identity) if any(identity) else (code, line_text)
+    digest = hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
     return f"{digest[:16]}:{occurrence}"
 
 
 def _location(r: CandidateResult, line: int, col: int) -> dict[str, Any]:
-    # Lines inside a samples file's candidate do not map to lines of the file itself.
-    start_line, start_col = (1, 1) if r.embedded else (max(1, line), max(1, col + 1))
+    # A samples file's candidate is at its row; lines inside it are not lines of the file
+    # (they are in the message and properties instead).
+    if r.embedded:
+        start_line, start_col = r.row_line or 1, 1
+    else:
+        start_line, start_col = max(1, line), max(1, col + 1)
     loc: dict[str, Any] = {
         "physicalLocation": {
             "artifactLocation": {"uri": quote(r.path), "uriBaseId": BASE_ID},
@@ -75,17 +87,20 @@ def _props(r: CandidateResult, line: int) -> dict[str, Any]:
     props: dict[str, Any] = {"taskId": r.task_id, "sampleId": r.sample_id, "sha256": r.sha256}
     if r.embedded:
         props["candidateLine"] = line
+        if r.row_line is not None:
+            props["rowLine"] = r.row_line
     return props
 
 
 def _results(run: CheckRun, index: dict[str, int]) -> list[dict[str, Any]]:
-    seen: Counter[tuple[str, str, str]] = Counter()
+    seen: Counter[tuple[str, tuple[str, str], str, str]] = Counter()
     out: list[dict[str, Any]] = []
 
     def fingerprint(r: CandidateResult, code: str, text: str) -> dict[str, str]:
-        key = (f"{r.path}#{r.sample_id}" if r.embedded else r.path, code, text)
+        # Identical results in one file (or one candidate) differ by occurrence.
+        key = (r.path, r.identity, code, text)
         seen[key] += 1
-        return {"primaryLocationLineHash": line_hash(code, text, seen[key])}
+        return {"primaryLocationLineHash": line_hash(code, text, seen[key], r.identity)}
 
     for r in run.results:
         if r.risk is not None:
@@ -116,7 +131,7 @@ def _results(run: CheckRun, index: dict[str, int]) -> list[dict[str, Any]]:
                     "ruleId": f.code,
                     "ruleIndex": index[f.code],
                     "level": LEVELS[f.severity],
-                    "message": {"text": f"{f.symbol}: {f.message}"},
+                    "message": {"text": f"{f.symbol}: {f.message}{where_in_samples(r, f.line)}"},
                     "locations": [_location(r, f.line, f.col)],
                     "partialFingerprints": fingerprint(r, f.code, rep.line_text),
                     "properties": _props(r, f.line)

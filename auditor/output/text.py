@@ -18,7 +18,17 @@ def _risk(run: CheckRun, r: CandidateResult) -> str:
 
 
 def _name(r: CandidateResult) -> str:
-    return f"{r.path} [{r.task_id}/{r.sample_id}]" if r.embedded else r.path
+    return f"{r.path}{where_in_samples(r)}"
+
+
+def where_in_samples(r: CandidateResult, line: int | None = None) -> str:
+    """ " [task/sample]" for a candidate of a samples file, with the finding's `line` inside
+    it when given (the file's own line is its row, so a line of the candidate must be said
+    in words); "" for a .py file."""
+    if not r.embedded:
+        return ""
+    inside = "" if line is None else f", line {line} of the candidate"
+    return f" [{r.task_id}/{r.sample_id}{inside}]"
 
 
 def summary_line(run: CheckRun) -> str:
