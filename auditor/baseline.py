@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.errors import InputError
+from auditor.io import read_text
 from auditor.results import RISK_CODE, CandidateResult, CheckRun
 
 SCHEMA = "auditor.baseline/3"
@@ -142,7 +143,7 @@ class Baseline:
 def read_baseline(path: Path) -> Baseline:
     """Load a baseline file; a missing or malformed file is an InputError."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_text(path)  # through io: a FIFO is an InputError, not a hang
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(
             f"{path}: cannot read baseline: {getattr(exc, 'strerror', None) or exc}"

@@ -77,7 +77,7 @@ def test_a_fifo_named_on_the_command_line_is_a_finding(project: Path) -> None:
     assert [c for c, _ in got["pipe.py"]] == ["AUD911"] and "src/good.py" in got
 
 
-@pytest.mark.parametrize("option", ["--config", "--model"])
+@pytest.mark.parametrize("option", ["--config", "--model", "--baseline"])
 def test_a_fifo_as_config_or_model_is_one_line_not_a_hang(project: Path, option: str) -> None:
     """Files named by an option are read through `auditor.io` too (review, s18: these hung)."""
     os.mkfifo(project / "pipe")
