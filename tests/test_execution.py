@@ -801,6 +801,26 @@ def test_verdicts_by_harvested_asserts() -> None:
     assert got == [Outcome.PASS, Outcome.FAIL, Outcome.TIMEOUT, Outcome.FAIL]
 
 
+def test_every_assert_on_one_call_is_judged() -> None:
+    """A shape assert first (`len(f(x)) == 3`) does not hide the value assert after it on
+    the same call (red team s18, A2): both are weak tests."""
+    from auditor.execution.harvest import Expect, harvest
+    from auditor.execution.verify import by_asserts
+    from auditor.types import Outcome
+
+    tests = harvest(
+        "def test_len():\n    assert len(f([1, 3, 2])) == 3\n"
+        "def test_values():\n    assert f([1, 3, 2]) == [1, 3, 3]\n    f([1, 3, 2])\n",
+        ["f"],
+    )
+    assert tests.expected == (Expect("eq", 3, via="len"), Expect("eq", [1, 3, 3]))
+    assert tests.calls() == (([1, 3, 2],),)
+    right = "def f(xs):\n    import itertools\n    return list(itertools.accumulate(xs, max))\n"
+    wrong = "def f(xs):\n    return list(xs)\n"
+    with ExecRunner(2) as run:
+        assert by_asserts(run, "t", "f", [right, wrong], tests) == [Outcome.PASS, Outcome.FAIL]
+
+
 FRAME_READER = """
 import sys
 def f(x):

@@ -76,7 +76,7 @@ def _tested_function(
         raise NoCalls(
             f"{tests}: no call to {names} whose arguments are known without running the tests"
         )
-    best = max(found, key=lambda n: (len(found[n].inputs), n in last))
+    best = max(found, key=lambda n: (len(found[n].calls()), n in last))
     return best, found[best]
 
 
@@ -91,7 +91,7 @@ def _tests_task(pending: Sequence[PendingCandidate], tests: Path) -> tuple[Task,
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{tests}: cannot read: {exc}") from None
     name, found = _tested_function(codes, last, source, tests)
-    task = Task(f"tests:{tests.name}", "", name, "", tuple(list(a) for a in found.inputs), ())
+    task = Task(f"tests:{tests.name}", "", name, "", tuple(list(a) for a in found.calls()), ())
     return task, found
 
 

@@ -111,7 +111,7 @@ def execute_task(
     t0 = time.monotonic()
     tests = _weak_asserts(task, tests)
     if tests is not None:
-        task = replace(task, base_input=tuple(list(a) for a in tests.inputs))
+        task = replace(task, base_input=tuple(list(a) for a in tests.calls()))
     verdicts, source = _verdicts(run, task, codes, tests)
     ok = [i for i, v in enumerate(verdicts) if v in (Outcome.PASS, None)]
     out = [

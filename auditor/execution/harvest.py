@@ -89,10 +89,17 @@ class Expect:
 
 @dataclass(frozen=True)
 class Harvest:
-    """Distinct argument lists, in order of appearance, with what is asserted (or None)."""
+    """The calls read, in order of first appearance: `inputs[i]` asserted `expected[i]`
+    (None: only called). A call asserted several ways (`len(f(x)) == 3`, then
+    `f(x) == [1, 3, 3]`) has one entry per distinct assert, all of them weak tests, so an
+    argument list can repeat (`calls()` lists each once)."""
 
     inputs: tuple[tuple[Any, ...], ...]
     expected: tuple[Expect | None, ...]
+
+    def calls(self) -> tuple[tuple[Any, ...], ...]:
+        """The distinct argument lists, in order (the weak inputs)."""
+        return tuple({repr(a): a for a in self.inputs}.values())
 
 
 class NoCalls(InputError):
@@ -485,19 +492,22 @@ def harvest(
             walker.block(parsed.module.body, {})
     except RecursionError:
         raise InputError(f"{where}: nested too deeply to read") from None
-    order: dict[str, int] = {}
-    inputs: list[tuple[Any, ...]] = []
-    expected: list[Expect | None] = []
-    for args, exp in walker.found:
-        text = repr(args)
-        if text not in order:
-            order[text] = len(inputs)
-            inputs.append(args)
-            expected.append(None)
-        if exp is not None and expected[order[text]] is None:
-            expected[order[text]] = exp
-    if not inputs:
+    if not walker.found:
         raise NoCalls(
             f"{where}: no call to {' or '.join(names)} whose arguments are known without running the tests"
         )
-    return Harvest(tuple(inputs), tuple(expected))
+    return _distinct(walker.found)
+
+
+def _distinct(found: Sequence[tuple[tuple[Any, ...], Expect | None]]) -> Harvest:
+    """Each argument list once per distinct assert on it (once with None when none
+    asserts), grouped in order of the list's first appearance."""
+    asserted: dict[str, tuple[tuple[Any, ...], dict[str, Expect]]] = {}
+    for args, exp in found:
+        entry = asserted.setdefault(repr(args), (args, {}))
+        if exp is not None:
+            entry[1].setdefault(repr(exp), exp)
+    rows: list[tuple[tuple[Any, ...], Expect | None]] = []
+    for args, exps in asserted.values():
+        rows += [(args, e) for e in exps.values()] or [(args, None)]
+    return Harvest(tuple(a for a, _ in rows), tuple(e for _, e in rows))

@@ -45,7 +45,7 @@ def task_from_file_row(row: Mapping[str, Any], where: str, benchmark: str = "") 
             raise InputError(f"{where}: task {task_id} has neither base_input nor test")
         try:
             found = harvest(test, ["candidate", entry], where=where,
-                            params=parameters(prompt, entry)).inputs  # fmt: skip
+                            params=parameters(prompt, entry)).calls()  # fmt: skip
         except NoCalls:
             found = ()
         base = [list(args) for args in found]
