@@ -189,6 +189,43 @@ def test_tests_pick_the_function_they_call(tmp_path: Path) -> None:
     assert doc["candidates"][0]["execution"]["function"] == "sum_to"  # not the last def
 
 
+DECOY_TESTS = """from cand import first_item, running_max
+
+
+def test_first():
+    assert first_item([7, 8]) == 7
+
+
+def test_max():
+    assert running_max([1, 3, 2]) == [1, 3, 3]
+    assert running_max([2, 1]) == [2, 2]
+"""
+RUNNING_MAX = {
+    "try": "try:\n    from fastlib import running_max\nexcept ImportError:\n"
+    "    def running_max(nums):\n        return list(nums)\n",
+    "lambda": "running_max = lambda nums: list(nums)\n",
+    "missing": "",
+    "right": "import itertools\nrunning_max = lambda nums: list(itertools.accumulate(nums, max))\n",
+}
+
+
+@pytest.mark.parametrize("define", list(RUNNING_MAX))
+def test_every_function_the_tests_call_is_judged(tmp_path: Path, define: str) -> None:
+    """A candidate does not choose what is tested (red team s18, A1): a function bound in a
+    `try`, by an assignment or a lambda is judged as a def is, and one it lacks fails."""
+    cand = tmp_path / "cand.py"
+    cand.write_text(RUNNING_MAX[define] + "\n\ndef first_item(xs):\n    return xs[0]\n")
+    tests = tmp_path / "test_lib.py"
+    tests.write_text(DECOY_TESTS)
+    code, doc = _json([str(cand), "--tests", str(tests)])
+    got = doc["candidates"][0]
+    ex, codes = got["execution"], [f["code"] for f in got["findings"]]
+    if define == "right":
+        assert code == 0 and ex["verdict"] == "pass" and ex["function"] == "running_max"
+    else:
+        assert code == 1 and ex["verdict"] == "fail" and "AUD001" in codes
+
+
 @pytest.mark.parametrize("execute", [True, False])
 def test_completions_get_their_prompt_with_tasks(tmp_path: Path, execute: bool) -> None:
     """EvalPlus/HumanEval `completion` rows (a body, or a chat answer in Markdown) are read

@@ -44,7 +44,7 @@ def task_from_file_row(row: Mapping[str, Any], where: str, benchmark: str = "") 
         if not test:
             raise InputError(f"{where}: task {task_id} has neither base_input nor test")
         try:
-            found = harvest(test, ["candidate", entry], where=where,
+            found = harvest(test, {"candidate": entry, entry: entry}, where=where,
                             params=parameters(prompt, entry)).calls()  # fmt: skip
         except NoCalls:
             found = ()
