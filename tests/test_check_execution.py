@@ -377,17 +377,23 @@ def test_execute_budget_skips_the_optional_signals(tmp_path: Path) -> None:
     assert "exec.mutant_survival" not in ex["features"]
 
 
-def test_tests_file_among_the_checked_files_is_not_a_candidate(
+def test_test_modules_among_the_checked_files_are_not_candidates(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """With --tests, a directory's files pytest collects (test_*.py, *_test.py, conftest.py)
+    are not scored (trial s18, item 15); the tests file named on its own is not either."""
     for k, name in enumerate(("closed", "loop", "table")):
         (tmp_path / f"cand{k}.py").write_text(CODES[name])
     tests = tmp_path / "test_sum.py"
     tests.write_text("def test_it():\n    assert sum_to(3) == 6\n    assert sum_to(5) == 15\n")
+    for other in ("test_other.py", "other_test.py", "conftest.py"):
+        (tmp_path / other).write_text("def helper(x):\n    return x\n")
     monkeypatch.chdir(tmp_path)
     _, doc = _json([".", "--tests", "test_sum.py"])
     by_path = {c["path"]: c for c in doc["candidates"]}
-    assert by_path["test_sum.py"]["execution"] is None
+    assert sorted(by_path) == ["cand0.py", "cand1.py", "cand2.py"]
+    _, doc = _json(["test_sum.py", "cand0.py", "--tests", "test_sum.py"])
+    assert doc["candidates"][0]["execution"] is None
     shares = [
         by_path[f"cand{k}.py"]["execution"]["features"]["exec.cluster_share"] for k in range(3)
     ]
