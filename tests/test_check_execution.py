@@ -144,11 +144,63 @@ def test_task_file_row_without_literal_calls_is_scored_statically(
     static = main(["check", str(samples), "--tasks", str(tasks), "--no-model", "--no-execute"])
     assert code == static  # the static findings alone decide
     assert len(err) == 1 and err[0].startswith(
-        "auditor: warning: toy/sum_to: no test input is known"
+        "auditor: warning: 7 of 7 executed candidate(s) not verified (toy/sum_to)"
     )
     for c in doc["candidates"]:
         assert c["execution"]["verdict"] is None and c["execution"]["weak_tests"] == "none"
+        assert c["note"].startswith("not verified")  # visible per candidate (trial s18, 16)
         assert not any(f["code"] == "AUD001" for f in c["findings"])
+
+
+def test_task_without_reference_or_test_is_unverified(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An EvalPlus-form task without `canonical_solution` gives no expected output: its
+    candidates get no verdict, a note, and one stderr line says how many (trial s18, 10)."""
+    task = {k: v for k, v in SUM_TASK.items() if k != "canonical_solution"}
+    tasks, samples = _files(tmp_path, task)
+    out = tmp_path / "out.json"
+    main(["check", str(samples), "--tasks", str(tasks), "--no-model", "--format", f"json:{out}"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "7 of 7 executed candidate(s) not verified (toy/sum_to)" in err[0]
+    for c in json.loads(out.read_text())["candidates"]:
+        assert c["execution"]["verdict"] is None
+        assert c["note"] == "not verified: its task gives no expected output"
+
+
+def test_asserts_not_judged_are_counted_and_none_judged_is_no_pass(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Expected values a helper returns are not known: those asserts are counted on stderr
+    and in the JSON, and with none judged the verdict is None, not pass (trial s18, 1)."""
+    cand = tmp_path / "cand.py"
+    cand.write_text(CODES["wrong"])
+    tests = tmp_path / "test_it.py"
+    helper = "def expected(n):\n    return {3: 6, 5: 15}[n]\n\n"
+    tests.write_text(
+        f"from cand import sum_to\n\n{helper}def test_it():\n    for n in [3, 5]:\n"
+        "        assert sum_to(n) == expected(n)\n    assert True, 'done'\n"
+    )
+    out = tmp_path / "out.json"
+    code = main(
+        ["check", str(cand), "--tests", str(tests), "--no-model", "--format", f"json:{out}"]
+    )
+    err = capsys.readouterr().err.strip().splitlines()
+    got = json.loads(out.read_text())["candidates"][0]
+    assert (
+        code == 0 and got["execution"]["verdict"] is None and got["note"].startswith("not verified")
+    )
+    assert got["execution"]["unjudged"] == 2  # `assert True` states nothing to judge
+    assert len(err) == 2 and "1 of 1 executed candidate(s) not verified" in err[0]
+    assert "2 assert(s) of the weak tests not judged" in err[1]
+    tests.write_text(tests.read_text() + "\n\ndef test_more():\n    assert sum_to(4) == 10\n")
+    code = main(
+        ["check", str(cand), "--tests", str(tests), "--no-model", "--format", f"json:{out}"]
+    )
+    err = capsys.readouterr().err.strip().splitlines()
+    got = json.loads(out.read_text())["candidates"][0]
+    assert code == 1 and got["execution"]["verdict"] == "fail" and got["execution"]["unjudged"] == 2
+    assert len(err) == 1 and "2 assert(s) of the weak tests not judged" in err[0]
 
 
 def test_check_one_file_with_harvested_tests(tmp_path: Path) -> None:

@@ -39,6 +39,12 @@ from auditor.results import (
 )
 from auditor.types import Confidence, Finding, Outcome, Severity, Task
 
+# The note of a candidate executed without a verdict, by where its weak tests came from.
+UNVERIFIED = {
+    "asserts": "not verified: no assert of its tests states a value known without running them",
+    "none": "not verified: its task gives no expected output",
+}
+
 
 @dataclass(frozen=True)
 class Execution:
@@ -200,6 +206,7 @@ def apply(
         static_risk=static,
         execution_risk=exec_risk,
         function=res.function,
+        unjudged=res.unjudged,
         tampered=res.tampered,
     )
     if not res.passed:
@@ -218,4 +225,5 @@ def apply(
         risk = 1.0 if scored else None
         return replace(result, risk=risk, note=note, findings=findings, execution=info)
     risk = exec_risk if exec_risk is not None else static
-    return replace(result, risk=risk, execution=info)
+    why = result.note if res.verdict is not None else UNVERIFIED.get(res.weak_tests)
+    return replace(result, risk=risk, note=why, execution=info)

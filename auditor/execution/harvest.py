@@ -74,6 +74,7 @@ MAX_TEST_CHARS = 1_000_000
 APPROX_REL, APPROX_ABS = 1e-6, 1e-12
 
 ABS = ("abs", "fabs", "math.fabs")
+CONSTANTS = ("True", "False", "None")
 # Builtins a test may apply to the output before comparing it (`sorted(f(x)) == [...]`).
 CONVERSIONS = ("tuple", "list", "sorted", "set", "frozenset", "str", "int", "float", "bool",
                "len", "abs", "round")  # fmt: skip
@@ -313,9 +314,15 @@ class _Walker:
                     self.block(body, dict(env), dict(results))
                 self._forget(stmt, env, results)  # what a suite may have rebound
 
-    def _judged(self, before: int) -> None:
-        """Count the assert just read as unjudged when it added no expectation after
-        `self.found[before]`."""
+    def _judged(self, before: int, test: cst.CSTNode | None = None) -> None:
+        """Count the assert just read (`test`: its condition) as unjudged when it added no
+        expectation after `self.found[before]`; `assert True, "..."` (constants only, as
+        HumanEval's tests end) states nothing to judge."""
+        if test is not None and not any(
+            isinstance(n, cst.Call) or (isinstance(n, cst.Name) and n.value not in CONSTANTS)
+            for n in self._subtree(test)
+        ):
+            return
         if all(e is None for _, e in self.found[before:]):
             self.unjudged += 1
 
@@ -332,7 +339,7 @@ class _Walker:
                 self._calls(test, env, None)
             else:
                 self._calls(test, env, found)
-            self._judged(before)
+            self._judged(before, test)
             return
         self._calls(node, env, None)
         self._forget(node, env, results)

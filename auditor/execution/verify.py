@@ -116,18 +116,19 @@ def _checks(tests: Harvest) -> list[tuple[list[Any], Expect]]:
 
 def by_asserts(
     run: ExecRunner, task_id: str, codes: Sequence[str], tests: Harvest
-) -> list[Outcome]:
-    """Weak-test outcome per code from the harvested asserts, on every function they call."""
+) -> list[Outcome | None]:
+    """Weak-test outcome per code from the harvested asserts, on every function they call
+    (None when no assert states an expectation known without running the tests)."""
     checked = _checks(tests)
     if not checked:
-        return [Outcome.PASS] * len(codes)
+        return [None] * len(codes)
     queries = [q for q, _ in checked]
     conversions = ", ".join(f'"{n}": {n}' for n in CONVERSIONS)  # builtins, by name
     programs = [(c + _EXPECT_FN.format(conversions=conversions), queries) for c in codes]
     lim = Limits(1.0, 10.0)
     values = run.outputs("asserts", task_id, EXPECT_ENTRY, programs, lim)
     vecs = run.run_each("asserts", task_id, EXPECT_ENTRY, programs, lim)  # kept: no rerun
-    out = []
+    out: list[Outcome | None] = []
     for vec, vals in zip(vecs, values, strict=True):
         if vec is None or vals is None:
             out.append(Outcome.ERROR)
