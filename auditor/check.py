@@ -16,7 +16,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from auditor.discover import InputKind, display_path, input_kind, iter_files, read_source
+from auditor.discover import (
+    PYTEST_FILES,
+    InputKind,
+    display_path,
+    input_kind,
+    iter_files,
+    read_source,
+)
 from auditor.entrypoint import PendingCandidate, python_candidate, sample_candidates
 from auditor.results import CandidateResult, CheckRun, ReportedFinding, normalize_line
 from auditor.scoring import ModelSource, Scores, score
@@ -30,11 +37,17 @@ __all__ = ["ModelSource", "check"]
 
 
 def _pending(
-    paths: Sequence[str | Path], config: Config, cwd: Path, tasks: Mapping[str, Task] | None
+    paths: Sequence[str | Path],
+    config: Config,
+    cwd: Path,
+    tasks: Mapping[str, Task] | None,
+    tests: bool = False,
 ) -> list[PendingCandidate]:
-    """Every candidate of `paths`, in input order."""
+    """Every candidate of `paths`, in input order; with `tests` (a tests file given), a
+    directory's files that pytest collects as tests are not candidates."""
     pending: list[PendingCandidate] = []
-    for file in iter_files([Path(p) for p in paths], config.exclude):
+    exclude = (*config.exclude, *(PYTEST_FILES if tests else ()))
+    for file in iter_files([Path(p) for p in paths], exclude):
         display = display_path(file, cwd)
         if input_kind(file) is InputKind.SAMPLES:
             pending.extend(sample_candidates(file, display, tasks, config.max_file_size))
@@ -135,7 +148,8 @@ def check(
     if tasks is None and execution is not None:
         tasks = execution.tasks
     cwd = (cwd or Path.cwd()).absolute()
-    pending = _pending(paths, config, cwd, tasks)
+    with_tests = execution is not None and execution.tests is not None
+    pending = _pending(paths, config, cwd, tasks, with_tests)
     executed = {}
     if execution is not None:
         from auditor.execution.for_check import run_pending

@@ -61,6 +61,11 @@ def input_kind(path: Path) -> InputKind | None:
     return None
 
 
+# The files pytest collects as tests (and its conftest): with `--tests`, a directory's own
+# test modules are not candidates.
+PYTEST_FILES = ("test_*.py", "*_test.py", "conftest.py")
+
+
 def _excluded(rel: str, patterns: Sequence[str]) -> bool:
     return any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(Path(rel).name, p) for p in patterns)
 

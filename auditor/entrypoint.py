@@ -76,12 +76,44 @@ def top_functions(code: str) -> tuple[str, ...]:
 
 
 def parameters(code: str, name: str) -> tuple[str, ...]:
-    """The positional parameter names of top-level function `name` in `code` (empty when
-    it is missing or the code does not parse)."""
-    for node in _functions(code):
+    """The positional parameter names of function `name` defined at module level in `code`
+    (its last `def`, in a `try` or `if` too; empty when there is none or the code does not
+    parse)."""
+    defs = [n for n in _module_level(code) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+    for node in reversed(defs):
         if node.name == name:
             return tuple(a.arg for a in [*node.args.posonlyargs, *node.args.args])
     return ()
+
+
+def module_names(code: str) -> frozenset[str]:
+    """Names `code` binds in its module's namespace: by a def, class, assignment or import
+    anywhere outside function and class bodies (inside `try`, `if`, `with`...)."""
+    out: set[str] = set()
+    for node in _module_level(code):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            out.add(node.name)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            out.add(node.id)
+        elif isinstance(node, ast.alias) and node.name != "*":
+            out.add((node.asname or node.name).split(".")[0])
+    return frozenset(out)
+
+
+def _module_level(code: str) -> list[ast.AST]:
+    """The nodes of `code` that run in its module's scope, in source order, with the defs
+    and classes themselves but not their bodies (none when it does not parse)."""
+    tree = python_ast(code)
+    if not isinstance(tree, ast.Module):
+        return []
+    out: list[ast.AST] = []
+    todo: list[ast.AST] = list(reversed(tree.body))
+    while todo:  # a stack, not recursion: deeply nested code parses
+        node = todo.pop()
+        out.append(node)
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            todo += reversed(list(ast.iter_child_nodes(node)))
+    return out
 
 
 def _syntax_finding(entry: EntryPoint) -> Finding:

@@ -61,7 +61,8 @@ class ExecutionInfo:
     features: tuple[tuple[str, float], ...] = ()  # exec.* values
     static_risk: float | None = None
     execution_risk: float | None = None
-    function: str = ""  # the function executed
+    function: str = ""  # the function the execution signals ran (the weak tests judge all)
+    unjudged: int = 0  # asserts of the weak tests not judged (a value not known statically)
     tampered: tuple[str, ...] = ()  # what the harness's canaries caught (AUD002)
 
 

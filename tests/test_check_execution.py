@@ -144,11 +144,63 @@ def test_task_file_row_without_literal_calls_is_scored_statically(
     static = main(["check", str(samples), "--tasks", str(tasks), "--no-model", "--no-execute"])
     assert code == static  # the static findings alone decide
     assert len(err) == 1 and err[0].startswith(
-        "auditor: warning: toy/sum_to: no test input is known"
+        "auditor: warning: 7 of 7 executed candidate(s) not verified (toy/sum_to)"
     )
     for c in doc["candidates"]:
         assert c["execution"]["verdict"] is None and c["execution"]["weak_tests"] == "none"
+        assert c["note"].startswith("not verified")  # visible per candidate (trial s18, 16)
         assert not any(f["code"] == "AUD001" for f in c["findings"])
+
+
+def test_task_without_reference_or_test_is_unverified(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An EvalPlus-form task without `canonical_solution` gives no expected output: its
+    candidates get no verdict, a note, and one stderr line says how many (trial s18, 10)."""
+    task = {k: v for k, v in SUM_TASK.items() if k != "canonical_solution"}
+    tasks, samples = _files(tmp_path, task)
+    out = tmp_path / "out.json"
+    main(["check", str(samples), "--tasks", str(tasks), "--no-model", "--format", f"json:{out}"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "7 of 7 executed candidate(s) not verified (toy/sum_to)" in err[0]
+    for c in json.loads(out.read_text())["candidates"]:
+        assert c["execution"]["verdict"] is None
+        assert c["note"] == "not verified: its task gives no expected output"
+
+
+def test_asserts_not_judged_are_counted_and_none_judged_is_no_pass(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Expected values a helper returns are not known: those asserts are counted on stderr
+    and in the JSON, and with none judged the verdict is None, not pass (trial s18, 1)."""
+    cand = tmp_path / "cand.py"
+    cand.write_text(CODES["wrong"])
+    tests = tmp_path / "test_it.py"
+    helper = "def expected(n):\n    return {3: 6, 5: 15}[n]\n\n"
+    tests.write_text(
+        f"from cand import sum_to\n\n{helper}def test_it():\n    for n in [3, 5]:\n"
+        "        assert sum_to(n) == expected(n)\n    assert True, 'done'\n"
+    )
+    out = tmp_path / "out.json"
+    code = main(
+        ["check", str(cand), "--tests", str(tests), "--no-model", "--format", f"json:{out}"]
+    )
+    err = capsys.readouterr().err.strip().splitlines()
+    got = json.loads(out.read_text())["candidates"][0]
+    assert (
+        code == 0 and got["execution"]["verdict"] is None and got["note"].startswith("not verified")
+    )
+    assert got["execution"]["unjudged"] == 2  # `assert True` states nothing to judge
+    assert len(err) == 2 and "1 of 1 executed candidate(s) not verified" in err[0]
+    assert "2 assert(s) of the weak tests not judged" in err[1]
+    tests.write_text(tests.read_text() + "\n\ndef test_more():\n    assert sum_to(4) == 10\n")
+    code = main(
+        ["check", str(cand), "--tests", str(tests), "--no-model", "--format", f"json:{out}"]
+    )
+    err = capsys.readouterr().err.strip().splitlines()
+    got = json.loads(out.read_text())["candidates"][0]
+    assert code == 1 and got["execution"]["verdict"] == "fail" and got["execution"]["unjudged"] == 2
+    assert len(err) == 1 and "2 assert(s) of the weak tests not judged" in err[0]
 
 
 def test_check_one_file_with_harvested_tests(tmp_path: Path) -> None:
@@ -187,6 +239,43 @@ def test_tests_pick_the_function_they_call(tmp_path: Path) -> None:
     code, doc = _json([str(cand), "--tests", str(tests)])
     assert doc["candidates"][0]["execution"]["verdict"] == "pass"
     assert doc["candidates"][0]["execution"]["function"] == "sum_to"  # not the last def
+
+
+DECOY_TESTS = """from cand import first_item, running_max
+
+
+def test_first():
+    assert first_item([7, 8]) == 7
+
+
+def test_max():
+    assert running_max([1, 3, 2]) == [1, 3, 3]
+    assert running_max([2, 1]) == [2, 2]
+"""
+RUNNING_MAX = {
+    "try": "try:\n    from fastlib import running_max\nexcept ImportError:\n"
+    "    def running_max(nums):\n        return list(nums)\n",
+    "lambda": "running_max = lambda nums: list(nums)\n",
+    "missing": "",
+    "right": "import itertools\nrunning_max = lambda nums: list(itertools.accumulate(nums, max))\n",
+}
+
+
+@pytest.mark.parametrize("define", list(RUNNING_MAX))
+def test_every_function_the_tests_call_is_judged(tmp_path: Path, define: str) -> None:
+    """A candidate does not choose what is tested (red team s18, A1): a function bound in a
+    `try`, by an assignment or a lambda is judged as a def is, and one it lacks fails."""
+    cand = tmp_path / "cand.py"
+    cand.write_text(RUNNING_MAX[define] + "\n\ndef first_item(xs):\n    return xs[0]\n")
+    tests = tmp_path / "test_lib.py"
+    tests.write_text(DECOY_TESTS)
+    code, doc = _json([str(cand), "--tests", str(tests)])
+    got = doc["candidates"][0]
+    ex, codes = got["execution"], [f["code"] for f in got["findings"]]
+    if define == "right":
+        assert code == 0 and ex["verdict"] == "pass" and ex["function"] == "running_max"
+    else:
+        assert code == 1 and ex["verdict"] == "fail" and "AUD001" in codes
 
 
 @pytest.mark.parametrize("execute", [True, False])
@@ -340,17 +429,23 @@ def test_execute_budget_skips_the_optional_signals(tmp_path: Path) -> None:
     assert "exec.mutant_survival" not in ex["features"]
 
 
-def test_tests_file_among_the_checked_files_is_not_a_candidate(
+def test_test_modules_among_the_checked_files_are_not_candidates(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """With --tests, a directory's files pytest collects (test_*.py, *_test.py, conftest.py)
+    are not scored (trial s18, item 15); the tests file named on its own is not either."""
     for k, name in enumerate(("closed", "loop", "table")):
         (tmp_path / f"cand{k}.py").write_text(CODES[name])
     tests = tmp_path / "test_sum.py"
     tests.write_text("def test_it():\n    assert sum_to(3) == 6\n    assert sum_to(5) == 15\n")
+    for other in ("test_other.py", "other_test.py", "conftest.py"):
+        (tmp_path / other).write_text("def helper(x):\n    return x\n")
     monkeypatch.chdir(tmp_path)
     _, doc = _json([".", "--tests", "test_sum.py"])
     by_path = {c["path"]: c for c in doc["candidates"]}
-    assert by_path["test_sum.py"]["execution"] is None
+    assert sorted(by_path) == ["cand0.py", "cand1.py", "cand2.py"]
+    _, doc = _json(["test_sum.py", "cand0.py", "--tests", "test_sum.py"])
+    assert doc["candidates"][0]["execution"] is None
     shares = [
         by_path[f"cand{k}.py"]["execution"]["features"]["exec.cluster_share"] for k in range(3)
     ]

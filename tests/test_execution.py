@@ -797,8 +797,28 @@ def test_verdicts_by_harvested_asserts() -> None:
         "def f(x):\n    raise ValueError\n",
     ]
     with ExecRunner(2) as run:
-        got = by_asserts(run, "t", "f", codes, tests)
+        got = by_asserts(run, "t", codes, tests)
     assert got == [Outcome.PASS, Outcome.FAIL, Outcome.TIMEOUT, Outcome.FAIL]
+
+
+def test_every_assert_on_one_call_is_judged() -> None:
+    """A shape assert first (`len(f(x)) == 3`) does not hide the value assert after it on
+    the same call (red team s18, A2): both are weak tests."""
+    from auditor.execution.harvest import Expect, harvest
+    from auditor.execution.verify import by_asserts
+    from auditor.types import Outcome
+
+    tests = harvest(
+        "def test_len():\n    assert len(f([1, 3, 2])) == 3\n"
+        "def test_values():\n    assert f([1, 3, 2]) == [1, 3, 3]\n    f([1, 3, 2])\n",
+        ["f"],
+    )
+    assert tests.expected == (Expect("eq", 3, via="len"), Expect("eq", [1, 3, 3]))
+    assert tests.calls() == (([1, 3, 2],),)
+    right = "def f(xs):\n    import itertools\n    return list(itertools.accumulate(xs, max))\n"
+    wrong = "def f(xs):\n    return list(xs)\n"
+    with ExecRunner(2) as run:
+        assert by_asserts(run, "t", [right, wrong], tests) == [Outcome.PASS, Outcome.FAIL]
 
 
 FRAME_READER = """
@@ -833,7 +853,7 @@ def test_asserted_values_never_reach_the_candidate() -> None:
         "def f(x):\n    return x * x if x != 3 else float('nan')\n",
     ]
     with ExecRunner(2) as run:
-        got = by_asserts(run, "t", "f", codes, tests)
+        got = by_asserts(run, "t", codes, tests)
     assert got == [Outcome.FAIL, Outcome.PASS, Outcome.PASS, Outcome.FAIL, Outcome.FAIL]
 
 
@@ -851,7 +871,7 @@ def test_an_equality_on_a_float_is_exact() -> None:
         "def f(xs):\n    return [sum(xs) / len(xs)]\n",
     ]
     with ExecRunner(2) as run:
-        got = by_asserts(run, "t", "f", codes, tests)
+        got = by_asserts(run, "t", codes, tests)
     assert got == [Outcome.PASS, Outcome.FAIL, Outcome.FAIL]
 
 
@@ -878,7 +898,7 @@ def test_padding_its_output_text_does_not_buy_a_fingerprint() -> None:
     tests = harvest("def test_f():\n    assert f([1.0, 2.0, 4.0]) == 2.3333333333333335\n", ["f"])
     honest = PADDER.replace("int(sum(xs) / len(xs) * 1e5) / 1e5", "sum(xs) / len(xs)")
     with ExecRunner(1) as run:
-        got = by_asserts(run, "t", "f", [PADDER, honest], tests)
+        got = by_asserts(run, "t", [PADDER, honest], tests)
     assert got == [Outcome.FAIL, Outcome.PASS]
 
 
@@ -892,7 +912,7 @@ def test_conversions_of_the_output_are_applied_before_comparing() -> None:
     codes = ["def f(x):\n    return sorted(x)\n", "def f(x):\n    return tuple(sorted(x))\n",
              "def f(x):\n    return x\n"]  # fmt: skip
     with ExecRunner(2) as run:
-        got = by_asserts(run, "t", "f", codes, tests)
+        got = by_asserts(run, "t", codes, tests)
     assert got == [Outcome.PASS, Outcome.PASS, Outcome.FAIL]
 
 
@@ -944,7 +964,7 @@ def test_raises_expectations_are_judged_on_the_exception_name() -> None:
     silent = "def f(x):\n    return 2\n"
     wrong_kind = right.replace("{}['x']", "int('?')")  # ValueError is no LookupError
     with ExecRunner(2) as run:
-        got = by_asserts(run, "t", "f", [right, silent, wrong_kind], tests)
+        got = by_asserts(run, "t", [right, silent, wrong_kind], tests)
     assert got == [Outcome.PASS, Outcome.FAIL, Outcome.FAIL]
 
 

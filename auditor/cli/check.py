@@ -174,7 +174,7 @@ def check_command(
         execution = _execution(tasks, tests_file, execute_budget, config.jobs)
     run = check(paths, model=model, config=config, execution=execution, tasks=tasks)
     if execution is not None:
-        _warn_unexecutable(tasks, {r.task_id for r in run.results})
+        _warn_unverified(run, tests_file)
     if write_baseline is not None:
         atomic_write(write_baseline, Baseline.from_run(run, write_baseline.parent).to_json())
     if accepted is not None:
@@ -237,18 +237,38 @@ def _tasks(tasks_spec: str | None, tests_file: Path | None, data_dir: Path | Non
     return load_tasks(tasks_spec, data_dir) if tasks_spec else None
 
 
-def _warn_unexecutable(tasks: Any, used: set[str]) -> None:
-    """One stderr line naming the checked tasks whose tests give no input to run."""
-    bare = sorted(
-        t.task_id for t in (tasks or {}).values() if not t.base_input and t.task_id in used
-    )
+def _warn_unverified(run: Any, tests_file: Path | None) -> None:
+    """Stderr lines, one each: how many executed candidates got no weak-test verdict (their
+    weak tests state no output known without running them, so no AUD001 is possible), and
+    how many asserts of the weak tests were not judged (of the tests file, or per task)."""
+    executed = [r for r in run.results if r.execution is not None]
+    bare = [r for r in executed if r.execution.verdict is None]
     if bare:
-        more = f" and {len(bare) - 3} more" if len(bare) > 3 else ""
+        where = str(tests_file) if tests_file is not None else _tasks_named(bare)
         click.echo(
-            f"auditor: warning: {', '.join(bare[:3])}{more}: no test input is known without"
-            " running the tests; their candidates are scored without execution",
+            f"auditor: warning: {len(bare)} of {len(executed)} executed candidate(s) not"
+            f" verified ({where}): their weak tests state no output known without running"
+            " them, so they get no verdict (JSON: execution.verdict null)",
             err=True,
         )
+    per_task = {r.task_id: r.execution.unjudged for r in executed if r.execution.unjudged}
+    if per_task:
+        # one tests file: the same asserts for every candidate, whatever its task id
+        n = max(per_task.values()) if tests_file is not None else sum(per_task.values())
+        where = str(tests_file) if tests_file is not None else _tasks_named(per_task)
+        click.echo(
+            f"auditor: warning: {n} assert(s) of the weak tests not judged ({where}): an"
+            " expected value or argument is not known without running the tests (a helper's"
+            " value, a random input)",
+            err=True,
+        )
+
+
+def _tasks_named(items: Any) -> str:
+    """The first three task ids of `items` (results, or task ids), and how many more."""
+    ids = list(dict.fromkeys(getattr(r, "task_id", r) for r in items))
+    more = f" and {len(ids) - 3} more" if len(ids) > 3 else ""
+    return ", ".join(ids[:3]) + more
 
 
 def _execution(tasks: Any, tests_file: Path | None, budget: float | None, jobs: int) -> Any:

@@ -15,15 +15,19 @@ its findings and no risk.
 
 from __future__ import annotations
 
+import ast
+import builtins
 import math
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from auditor.entrypoint import PendingCandidate, entry_point, parameters, top_functions
+from auditor.entrypoint import PendingCandidate, entry_point, module_names, parameters
 from auditor.errors import InputError, UsageError
 from auditor.execution.gate import ExecResult, execute
-from auditor.execution.harvest import Harvest, NoCalls, harvest
+from auditor.execution.harvest import Harvest, harvest
+from auditor.parse import python_ast
 from auditor.results import (
     FAILS_TESTS_CODE,
     FAILS_TESTS_SYMBOL,
@@ -34,6 +38,12 @@ from auditor.results import (
     ReportedFinding,
 )
 from auditor.types import Confidence, Finding, Outcome, Severity, Task
+
+# The note of a candidate executed without a verdict, by where its weak tests came from.
+UNVERIFIED = {
+    "asserts": "not verified: no assert of its tests states a value known without running them",
+    "none": "not verified: its task gives no expected output",
+}
 
 
 @dataclass(frozen=True)
@@ -56,32 +66,50 @@ def check_budget(budget_s: float | None) -> None:
         raise UsageError(f"execute-budget must be a finite number of seconds > 0, got {budget_s}")
 
 
-def _tested_function(
+def _tested_names(source: str, provided: frozenset[str]) -> dict[str, str]:
+    """The names the test module calls the candidates' functions by (-> each one's name in
+    the candidate): those it imports from a module that gives it one of `provided` (the
+    names the candidates bind) however the candidates define them, and the `provided` names
+    it neither binds itself, imports from elsewhere nor has as builtins (a test run with the
+    candidate pasted above it)."""
+    tree = python_ast(source)
+    if not isinstance(tree, ast.Module):
+        return {n: n for n in provided}  # `harvest` says why it does not parse
+    imports = {  # name bound -> (module, name in the module)
+        a.asname or a.name: ("." * node.level + (node.module or ""), a.name)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        for a in node.names
+    }
+    homes = {m for m, name in imports.values() if name in provided}
+    homes -= set(sys.stdlib_module_names)
+    own = module_names(source) - set(imports)
+    pasted = provided - own - set(imports) - set(dir(builtins))
+    return {
+        **{n: n for n in sorted(pasted)},
+        **{alias: name for alias, (m, name) in imports.items() if m in homes and name != "*"},
+    }
+
+
+def _tested_functions(
     codes: Sequence[str], last: set[str | None], source: str, tests: Path
 ) -> tuple[str, Harvest]:
-    """The top-level function every candidate defines that the tests call most (ties: the
-    candidates' entry points `last`, their last defs), with its harvest."""
-    shared = set.intersection(*(set(top_functions(c)) for c in codes))
-    if not shared:
-        raise InputError("--tests: the candidates share no top-level function to test")
-    found: dict[str, Harvest] = {}
-    for name in sorted(shared):
-        try:
-            params = parameters(codes[0], name)
-            found[name] = harvest(source, [name], where=str(tests), params=params)
-        except NoCalls:
-            continue
-    if not found:
-        names = " or ".join(sorted(shared))
-        raise NoCalls(
-            f"{tests}: no call to {names} whose arguments are known without running the tests"
-        )
-    best = max(found, key=lambda n: (len(found[n].inputs), n in last))
-    return best, found[best]
+    """The harvest of every function the tests call the candidates' by (`_tested_names`),
+    and the one they call on the most inputs (ties: the candidates' entry points `last`),
+    which the execution signals run."""
+    provided = frozenset[str]().union(*(module_names(c) for c in codes))
+    names = _tested_names(source, provided)
+    if not names:
+        raise InputError(f"{tests}: calls no function the candidates define")
+    params = {f: next((p for c in codes if (p := parameters(c, f))), ()) for f in names.values()}
+    found = harvest(source, names, where=str(tests), params=params)
+    counts = {f: len(found.of(f).calls()) for f in dict.fromkeys(found.functions)}
+    main = max(counts, key=lambda f: (counts[f], f in last))
+    return main, found
 
 
 def _tests_task(pending: Sequence[PendingCandidate], tests: Path) -> tuple[Task, Harvest]:
-    """One task for every candidate checked against `tests` (see `_tested_function`)."""
+    """One task for every candidate checked against `tests` (see `_tested_functions`)."""
     codes = [p.candidate.code for p in pending if p.scoreable]
     last = {entry_point(c).name for c in codes}
     if not codes or None in last:
@@ -90,9 +118,9 @@ def _tests_task(pending: Sequence[PendingCandidate], tests: Path) -> tuple[Task,
         source = tests.read_text(encoding="utf-8-sig")  # a BOM, as Python itself allows
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{tests}: cannot read: {exc}") from None
-    name, found = _tested_function(codes, last, source, tests)
-    task = Task(f"tests:{tests.name}", "", name, "", tuple(list(a) for a in found.inputs), ())
-    return task, found
+    name, found = _tested_functions(codes, last, source, tests)
+    inputs = tuple(list(a) for a in found.of(name).calls())
+    return Task(f"tests:{tests.name}", "", name, "", inputs, ()), found
 
 
 def _is_tests(p: PendingCandidate, tests: Path | None) -> bool:
@@ -178,6 +206,7 @@ def apply(
         static_risk=static,
         execution_risk=exec_risk,
         function=res.function,
+        unjudged=res.unjudged,
         tampered=res.tampered,
     )
     if not res.passed:
@@ -196,4 +225,5 @@ def apply(
         risk = 1.0 if scored else None
         return replace(result, risk=risk, note=note, findings=findings, execution=info)
     risk = exec_risk if exec_risk is not None else static
-    return replace(result, risk=risk, execution=info)
+    why = result.note if res.verdict is not None else UNVERIFIED.get(res.weak_tests)
+    return replace(result, risk=risk, note=why, execution=info)

@@ -47,7 +47,10 @@ class ExecResult:
 
     verdict: Outcome | None
     weak_tests: str
-    function: str = ""  # the function run (the entry point, or the one the tests call most)
+    # The function the execution signals ran: the entry point, or with a tests file the
+    # one the tests call most (the weak tests judge every function they call).
+    function: str = ""
+    unjudged: int = 0  # asserts of the weak tests not judged (`Harvest.unjudged`)
     features: Mapping[str, float] = field(default_factory=dict)
     signals: tuple[str, ...] = ()
     risk: float | None = None
@@ -82,14 +85,15 @@ def _weak_asserts(task: Task, tests: Harvest | None) -> Harvest | None:
     if tests is not None or task.canonical_solution or not (task.test and task.base_input):
         return tests
     params = parameters(task.prompt, task.entry_point)
-    return harvest(task.test, ["candidate", task.entry_point], where=task.task_id, params=params)
+    names = {"candidate": task.entry_point, task.entry_point: task.entry_point}
+    return harvest(task.test, names, where=task.task_id, params=params)
 
 
 def _verdicts(
     run: ExecRunner, task: Task, codes: Sequence[str], tests: Harvest | None
 ) -> tuple[list[Outcome | None], str]:
     if tests is not None:
-        return list(by_asserts(run, task.task_id, task.entry_point, codes, tests)), "asserts"
+        return list(by_asserts(run, task.task_id, codes, tests)), "asserts"
     if task.canonical_solution and task.base_input:
         return list(by_reference(run, task, codes)), "reference"
     return [None] * len(codes), "none"
@@ -110,20 +114,23 @@ def execute_task(
     cfg = cfg or ExecConfig()
     t0 = time.monotonic()
     tests = _weak_asserts(task, tests)
-    if tests is not None:
-        task = replace(task, base_input=tuple(list(a) for a in tests.inputs))
+    own = None if tests is None else tests.of(task.entry_point)  # the signals' function
+    if own is not None:
+        task = replace(task, base_input=tuple(list(a) for a in own.calls()))
     verdicts, source = _verdicts(run, task, codes, tests)
     ok = [i for i, v in enumerate(verdicts) if v in (Outcome.PASS, None)]
+    unjudged = 0 if tests is None else tests.unjudged
     out = [
-        ExecResult(v, source, task.entry_point, signals=("weak-tests",) if v else ())
+        ExecResult(v, source, task.entry_point, signals=("weak-tests",) if v else (),
+                   unjudged=unjudged)
         for v in verdicts
-    ]
+    ]  # fmt: skip
     if not ok or not task.base_input:
         return out
     solo_until = None if budget_s is None else t0 + budget_s / 2
     block = task_block(
         run, task, [codes[i] for i in ok], [True] * len(ok), cfg, solo_until=solo_until,
-        tests=tests,
+        tests=own,
     )  # fmt: skip
     for r, i in enumerate(ok):
         row, caught = block.values[r], block.tampered[r]

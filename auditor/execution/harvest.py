@@ -3,8 +3,9 @@
 `harvest(source, names)` reads an assert-based or pytest-style module (or a HumanEval
 `check(candidate)` function) with libcst and collects every call `NAME(args)` or
 `module.NAME(args)` (a module the test imports) whose arguments have a value without
-running anything, where NAME is one of `names` (the entry point, `candidate`); keyword
-arguments take their places from the entry point's `params`. An assert on such a call
+running anything, where NAME is one of `names` (the functions tested, each by the names
+the tests call it: a HumanEval test's `candidate` is the entry point); keyword arguments
+take their places from the function's `params`. An assert on such a call
 gives its expected output when it is one of
     assert f(x) == V          assert V == f(x)          assert f(x) is True / False / None
     assert f(x)               assert not f(x)           assert abs(f(x) - V) < TOL
@@ -14,7 +15,9 @@ or unittest's `self.assertEqual`, `assertTrue`, `assertFalse`, `assertIs`, `asse
 and `assertAlmostEqual` (`places` or `delta`), read as the assert each one means; and a
 call expected to raise: `with pytest.raises(E):` around one statement with one call,
 `self.assertRaises(E)` likewise, or `assertRaises(E, f, *args)` (judged on the exception's
-class name, `verify`).
+class name, `verify`). Every assert on a call is kept, not only the first
+(`len(f(x)) == 3` then `f(x) == [1, 3, 3]`), and asserts read without an expectation (a
+value a helper returns, an argument not known) are counted (`Harvest.unjudged`).
 
 Arguments and expected values are folded by `folding.evaluate`: literals, operators and a
 few pure builtins over literals (`3 * 19`, `str(x)`, `tuple([1, 3])`) and over the names
@@ -31,7 +34,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -71,6 +74,7 @@ MAX_TEST_CHARS = 1_000_000
 APPROX_REL, APPROX_ABS = 1e-6, 1e-12
 
 ABS = ("abs", "fabs", "math.fabs")
+CONSTANTS = ("True", "False", "None")
 # Builtins a test may apply to the output before comparing it (`sorted(f(x)) == [...]`).
 CONVERSIONS = ("tuple", "list", "sorted", "set", "frozenset", "str", "int", "float", "bool",
                "len", "abs", "round")  # fmt: skip
@@ -89,15 +93,40 @@ class Expect:
 
 @dataclass(frozen=True)
 class Harvest:
-    """Distinct argument lists, in order of appearance, with what is asserted (or None)."""
+    """The calls read, in order of first appearance: `inputs[i]` asserted `expected[i]`
+    (None: only called). A call asserted several ways (`len(f(x)) == 3`, then
+    `f(x) == [1, 3, 3]`) has one entry per distinct assert, all of them weak tests, so an
+    argument list can repeat (`calls()` lists each once)."""
 
     inputs: tuple[tuple[Any, ...], ...]
     expected: tuple[Expect | None, ...]
+    functions: tuple[str, ...]  # per entry, the function called (by its name in the candidate)
+    # Asserts read (each time a loop or parametrized test repeats one) that state nothing
+    # judged here: an expected value or an argument not known without running the tests.
+    unjudged: int = 0
+
+    def calls(self) -> tuple[tuple[Any, ...], ...]:
+        """The distinct argument lists, in order (the weak inputs)."""
+        return tuple({repr(a): a for a in self.inputs}.values())
+
+    def of(self, function: str) -> Harvest:
+        """The entries on one function."""
+        keep = [i for i, f in enumerate(self.functions) if f == function]
+        return Harvest(
+            tuple(self.inputs[i] for i in keep),
+            tuple(self.expected[i] for i in keep),
+            (function,) * len(keep),
+            self.unjudged,
+        )
 
 
 class NoCalls(InputError):
     """A test module that parses but has no call to the entry point whose arguments are
     known without running it."""
+
+
+# A call read: (the function called, its arguments in parameter order).
+_Call = tuple[str, tuple[Any, ...]]
 
 
 class _Bad(Exception):
@@ -117,13 +146,14 @@ class _Walker:
     """Reads statements in order, tracking the names bound to literals (see module doc)."""
 
     module: cst.Module
-    names: frozenset[str]
-    found: list[tuple[tuple[Any, ...], Expect | None]] = field(default_factory=list)
+    names: Mapping[str, str]  # a name the tests call -> the function it means
+    found: list[tuple[_Call, Expect | None]] = field(default_factory=list)
     modules: frozenset[str] = frozenset()  # names the test module imports
-    params: tuple[str, ...] = ()  # the entry point's parameters, for keyword arguments
+    params: Mapping[str, Sequence[str]] = field(default_factory=dict)  # for keyword arguments
     memo: dict[int, list[cst.CSTNode]] = field(default_factory=dict)
     fixtures: Env = field(default_factory=dict)  # pytest fixtures returning a value
     rows_left: int = MAX_ROWS
+    unjudged: int = 0  # asserts read that gave no expectation
 
     def _rows(self, rows: Sequence[Any] | None) -> Sequence[Any] | None:
         """`rows` within what is left of MAX_ROWS (None once it is spent)."""
@@ -134,21 +164,22 @@ class _Walker:
         return rows
 
     # -- calls and their expectations ------------------------------------------------------
-    def _args(self, call: cst.Call, env: Env) -> tuple[Any, ...] | None:
-        """The call's arguments in parameter order (None: not the entry point, a value not
-        known, `*args`, or keywords that do not fill the parameters after the positional
-        ones in order)."""
+    def _args(self, call: cst.Call, env: Env) -> _Call | None:
+        """The function called and its arguments in parameter order (None: not a tested
+        function, a value not known, `*args`, or keywords that do not fill the parameters
+        after the positional ones in order)."""
         if not self._is_candidate(call) or any(a.star for a in call.args):
             return None
+        function = self.names[dotted(call.func).split(".")[-1]]
         positional = [a.value for a in call.args if a.keyword is None]
         named = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
         if named:
-            rest = list(self.params[len(positional) :])
+            rest = list(self.params.get(function, ())[len(positional) :])
             if set(named) - set(rest) or any(p not in named for p in rest[: len(named)]):
                 return None
             positional += [named[p] for p in rest[: len(named)]]
         try:
-            return tuple(_literal(self.module, v, env) for v in positional)
+            return function, tuple(_literal(self.module, v, env) for v in positional)
         except _Bad:
             return None
 
@@ -283,8 +314,22 @@ class _Walker:
                     self.block(body, dict(env), dict(results))
                 self._forget(stmt, env, results)  # what a suite may have rebound
 
+    def _judged(self, before: int, test: cst.CSTNode | None = None) -> None:
+        """Count the assert just read (`test`: its condition) as unjudged when it added no
+        expectation after `self.found[before]`; `assert True, "..."` (constants only, as
+        HumanEval's tests end) states nothing to judge."""
+        if test is not None and not any(
+            isinstance(n, cst.Call) or (isinstance(n, cst.Name) and n.value not in CONSTANTS)
+            for n in self._subtree(test)
+        ):
+            return
+        if all(e is None for _, e in self.found[before:]):
+            self.unjudged += 1
+
     def small(self, node: cst.BaseSmallStatement, env: Env, results: Env) -> None:
+        before = len(self.found)
         if self._assert_raises_call(node, env):
+            self._judged(before)
             return
         test = node.test if isinstance(node, cst.Assert) else unittest_assert(node)
         if test is not None:
@@ -294,6 +339,7 @@ class _Walker:
                 self._calls(test, env, None)
             else:
                 self._calls(test, env, found)
+            self._judged(before, test)
             return
         self._calls(node, env, None)
         self._forget(node, env, results)
@@ -345,7 +391,9 @@ class _Walker:
         calls = self._candidate_calls(smalls[0]) if len(smalls) == 1 else []
         if len(calls) != 1:
             return False
+        before = len(self.found)
         self._calls(calls[0], env, (calls[0], Expect("raises", names[0])))
+        self._judged(before)
         return True
 
     def _assign(self, node: cst.Assign | cst.AnnAssign, env: Env, results: Env) -> None:
@@ -465,39 +513,50 @@ def _parsed(source: str) -> Parsed:
 
 
 def harvest(
-    source: str, names: Sequence[str], *, where: str = "tests", params: Sequence[str] = ()
+    source: str,
+    names: Sequence[str] | Mapping[str, str],
+    *,
+    where: str = "tests",
+    params: Sequence[str] | Mapping[str, Sequence[str]] = (),
 ) -> Harvest:
     """Inputs and expectations of calls to `names` in `source` (InputError if it does not
-    parse, NoCalls if no call is found). `params`, the entry point's parameter names, puts
-    keyword arguments in their places (`f(3, key=1)`)."""
+    parse, NoCalls if no call is found). `names` maps a name the tests call to the function
+    it means (HumanEval's `candidate` is the entry point); a sequence, each to itself.
+    `params`, a function's parameter names (by function; a sequence: every function's),
+    puts keyword arguments in their places (`f(3, key=1)`)."""
     parsed = _parsed(source)
     if parsed.module is None:
         line = f" (line {parsed.error_line})" if parsed.error_line else ""
         raise InputError(f"{where}: does not parse: {parsed.error}{line}")
+    called = dict(names) if isinstance(names, Mapping) else {n: n for n in names}
+    by_function = params if isinstance(params, Mapping) else dict.fromkeys(called.values(), params)
     walker = _Walker(
-        parsed.module,
-        frozenset(names),
-        modules=imported_names(parsed.module),
-        params=tuple(params),
+        parsed.module, called, modules=imported_names(parsed.module), params=by_function
     )
     try:
         with deep_recursion():
             walker.block(parsed.module.body, {})
     except RecursionError:
         raise InputError(f"{where}: nested too deeply to read") from None
-    order: dict[str, int] = {}
-    inputs: list[tuple[Any, ...]] = []
-    expected: list[Expect | None] = []
-    for args, exp in walker.found:
-        text = repr(args)
-        if text not in order:
-            order[text] = len(inputs)
-            inputs.append(args)
-            expected.append(None)
-        if exp is not None and expected[order[text]] is None:
-            expected[order[text]] = exp
-    if not inputs:
+    if not walker.found:
         raise NoCalls(
             f"{where}: no call to {' or '.join(names)} whose arguments are known without running the tests"
         )
-    return Harvest(tuple(inputs), tuple(expected))
+    return _distinct(walker.found, walker.unjudged)
+
+
+def _distinct(found: Sequence[tuple[_Call, Expect | None]], unjudged: int) -> Harvest:
+    """Each call once per distinct assert on it (once with None when none asserts),
+    grouped in order of the call's first appearance."""
+    asserted: dict[str, tuple[_Call, dict[str, Expect]]] = {}
+    for call, exp in found:
+        entry = asserted.setdefault(repr(call), (call, {}))
+        if exp is not None:
+            entry[1].setdefault(repr(exp), exp)
+    rows: list[tuple[_Call, Expect | None]] = []
+    for call, exps in asserted.values():
+        rows += [(call, e) for e in exps.values()] or [(call, None)]
+    return Harvest(
+        tuple(c[1] for c, _ in rows), tuple(e for _, e in rows), tuple(c[0] for c, _ in rows),
+        unjudged,
+    )  # fmt: skip

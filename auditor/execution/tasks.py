@@ -5,8 +5,8 @@ optional `atol` and `canonical_solution` (which then gives the expected outputs 
 `base_input`, and nothing else). HumanEval form: `test` holding a `check(candidate)`
 function of asserts; its calls whose arguments are known without running it become
 `base_input` (`harvest`). A test with none (inputs drawn at random) leaves `base_input`
-empty: the task's candidates are then scored without execution, which `check` says once
-on stderr.
+empty. A task with no expected output (neither reference nor test, or such a test) leaves
+its candidates without a verdict ("not verified"), which `check` counts on stderr.
 `plus_input` is never read from a task file. Rows are validated as `label`'s release rows
 are (`corpus.benchmarks.task_from_row`), and a task id may appear only once.
 """
@@ -44,8 +44,8 @@ def task_from_file_row(row: Mapping[str, Any], where: str, benchmark: str = "") 
         if not test:
             raise InputError(f"{where}: task {task_id} has neither base_input nor test")
         try:
-            found = harvest(test, ["candidate", entry], where=where,
-                            params=parameters(prompt, entry)).inputs  # fmt: skip
+            found = harvest(test, {"candidate": entry, entry: entry}, where=where,
+                            params=parameters(prompt, entry)).calls()  # fmt: skip
         except NoCalls:
             found = ()
         base = [list(args) for args in found]

@@ -31,10 +31,15 @@ from auditor.sandbox._worker import fingerprint
 from auditor.types import Outcome, Task
 
 EXPECT_ENTRY = "__auditor_expect__"
+# The function a test calls is looked up by name in the candidate's module, as the test's
+# import would: however the candidate binds it (a def in a `try`, an assignment, a lambda).
 _EXPECT_FN = """
 
-def __auditor_expect__(kind, via, *args):
-    out = {entry}(*args)
+def __auditor_expect__(name, kind, via, *args):
+    fn = globals().get(name)
+    if kind == "callable":
+        return callable(fn)
+    out = fn(*args)
     if via:
         out = {{{conversions}}}[via](out)
     if kind == "truthy":
@@ -96,22 +101,34 @@ def _met(expect: Expect, fp: str, value: Any) -> bool:
         return False
 
 
-def by_asserts(
-    run: ExecRunner, task_id: str, entry_point: str, codes: Sequence[str], tests: Harvest
-) -> list[Outcome]:
-    """Weak-test outcome per code from the harvested asserts (PASS when none asserts)."""
-    checked = [(a, e) for a, e in zip(tests.inputs, tests.expected, strict=True) if e is not None]
-    if not checked:
-        return [Outcome.PASS] * len(codes)
-    queries: list[list[Any]] = [[e.kind, e.via, *a] for a, e in checked]
-    conversions = ", ".join(f'"{n}": {n}' for n in CONVERSIONS)  # builtins, by name
-    programs = [
-        (c + _EXPECT_FN.format(entry=entry_point, conversions=conversions), queries) for c in codes
+def _checks(tests: Harvest) -> list[tuple[list[Any], Expect]]:
+    """(query, what it must meet) per assert, after one per function called asking that
+    the candidate has it as a callable (a missing one fails every assert on it)."""
+    rows = zip(tests.functions, tests.inputs, tests.expected, strict=True)
+    asserted = [(f, a, e) for f, a, e in rows if e is not None]
+    if not asserted:
+        return []
+    has: list[tuple[list[Any], Expect]] = [
+        ([f, "callable", ""], Expect("truthy")) for f in dict.fromkeys(tests.functions)
     ]
+    return has + [([f, e.kind, e.via, *a], e) for f, a, e in asserted]
+
+
+def by_asserts(
+    run: ExecRunner, task_id: str, codes: Sequence[str], tests: Harvest
+) -> list[Outcome | None]:
+    """Weak-test outcome per code from the harvested asserts, on every function they call
+    (None when no assert states an expectation known without running the tests)."""
+    checked = _checks(tests)
+    if not checked:
+        return [None] * len(codes)
+    queries = [q for q, _ in checked]
+    conversions = ", ".join(f'"{n}": {n}' for n in CONVERSIONS)  # builtins, by name
+    programs = [(c + _EXPECT_FN.format(conversions=conversions), queries) for c in codes]
     lim = Limits(1.0, 10.0)
     values = run.outputs("asserts", task_id, EXPECT_ENTRY, programs, lim)
     vecs = run.run_each("asserts", task_id, EXPECT_ENTRY, programs, lim)  # kept: no rerun
-    out = []
+    out: list[Outcome | None] = []
     for vec, vals in zip(vecs, values, strict=True):
         if vec is None or vals is None:
             out.append(Outcome.ERROR)

@@ -48,6 +48,7 @@ def _execution(e: ExecutionInfo) -> dict[str, Any]:
         "verdict": e.verdict,
         "weak_tests": e.weak_tests,
         "function": e.function or None,
+        "unjudged": e.unjudged,
         "signals": list(e.signals),
         "static_risk": None if e.static_risk is None else round(e.static_risk, 6),
         "execution_risk": None if e.execution_risk is None else round(e.execution_risk, 6),

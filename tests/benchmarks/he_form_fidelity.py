@@ -48,7 +48,7 @@ def main(argv: list[str]) -> int:
                 unread.append(task_id)
                 continue
             codes = [corpus.candidates[i].code for i in rows]  # type: ignore[index]
-            got = by_asserts(run, task_id, task.entry_point, codes, tests)
+            got = by_asserts(run, task_id, codes, tests)
             for i, verdict in zip(rows, got, strict=True):
                 key = (str(corpus.labels[i].weak_status.value), verdict.value)
                 pairs[key] += 1
