@@ -45,6 +45,20 @@ def _keys(inputs: Any) -> list[str]:
     return [input_key(list(i)) for i in inputs]
 
 
+def test_input_keys_are_total_and_exact() -> None:
+    """A value the sandbox's format carries has a key, and different values differ: repr
+    raises past 4300 digits and numpy's elides the middle of a long array (red team A5)."""
+    big = 2**20000
+    assert input_key([big]) != input_key([big + 1])
+    assert input_key({"s": {big}}) != input_key({"s": {big - 1}})
+    a = np.zeros(2000)
+    b = a.copy()
+    b[1000] = 1.0
+    assert input_key([a]) != input_key([b])
+    assert input_key(a) != input_key(a.astype(np.float32))  # the dtype counts
+    assert input_key([1, "a", (2,), {3: 4.5}]) == repr([1, "a", (2,), {3: 4.5}])  # unchanged
+
+
 # -- amplification -----------------------------------------------------------------------------
 @pytest.mark.parametrize("name", sorted(BASES))
 def test_amplify_deterministic_under_seed(name: str) -> None:
