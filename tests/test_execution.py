@@ -815,6 +815,32 @@ def test_verdicts_by_harvested_asserts() -> None:
     assert got == [Outcome.PASS, Outcome.FAIL, Outcome.TIMEOUT, Outcome.FAIL]
 
 
+def test_an_expected_exception_is_judged_by_its_builtin_class() -> None:
+    """`pytest.raises(ValueError)` is met by a subclass of the builtin and not by a class of
+    the program's own that is only named ValueError (red team, session 18, A8: judged by
+    name, the fake passed and the subclass got a false AUD001)."""
+    from auditor.execution.harvest import harvest
+    from auditor.execution.verify import by_asserts
+    from auditor.types import Outcome
+
+    tests = harvest(
+        "import pytest\ndef test_f():\n    assert f(4) == 2\n"
+        "    with pytest.raises(ValueError):\n        f(-1)\n",
+        ["f"],
+    )
+    body = "def f(x):\n    if x < 0:\n        raise {}\n    return int(x ** 0.5)\n"
+    codes = [
+        body.format("ValueError('negative')"),
+        "class NegativeInput(ValueError):\n    pass\n" + body.format("NegativeInput()"),
+        "class ValueError(Exception):\n    pass\n" + body.format("ValueError()"),
+        body.format("KeyError()"),
+        body.format("UnicodeDecodeError('a', b'', 0, 1, 'r')"),  # a builtin subclass
+    ]
+    with ExecRunner(2) as run:
+        got = by_asserts(run, "t", "f", codes, tests)
+    assert got == [Outcome.PASS, Outcome.PASS, Outcome.FAIL, Outcome.FAIL, Outcome.PASS]
+
+
 FRAME_READER = """
 import sys
 def f(x):
