@@ -45,6 +45,20 @@ def _keys(inputs: Any) -> list[str]:
     return [input_key(list(i)) for i in inputs]
 
 
+def test_input_keys_are_total_and_exact() -> None:
+    """A value the sandbox's format carries has a key, and different values differ: repr
+    raises past 4300 digits and numpy's elides the middle of a long array (red team A5)."""
+    big = 2**20000
+    assert input_key([big]) != input_key([big + 1])
+    assert input_key({"s": {big}}) != input_key({"s": {big - 1}})
+    a = np.zeros(2000)
+    b = a.copy()
+    b[1000] = 1.0
+    assert input_key([a]) != input_key([b])
+    assert input_key(a) != input_key(a.astype(np.float32))  # the dtype counts
+    assert input_key([1, "a", (2,), {3: 4.5}]) == repr([1, "a", (2,), {3: 4.5}])  # unchanged
+
+
 # -- amplification -----------------------------------------------------------------------------
 @pytest.mark.parametrize("name", sorted(BASES))
 def test_amplify_deterministic_under_seed(name: str) -> None:
@@ -819,6 +833,32 @@ def test_every_assert_on_one_call_is_judged() -> None:
     wrong = "def f(xs):\n    return list(xs)\n"
     with ExecRunner(2) as run:
         assert by_asserts(run, "t", [right, wrong], tests) == [Outcome.PASS, Outcome.FAIL]
+
+
+def test_an_expected_exception_is_judged_by_its_builtin_class() -> None:
+    """`pytest.raises(ValueError)` is met by a subclass of the builtin and not by a class of
+    the program's own that is only named ValueError (red team, session 18, A8: judged by
+    name, the fake passed and the subclass got a false AUD001)."""
+    from auditor.execution.harvest import harvest
+    from auditor.execution.verify import by_asserts
+    from auditor.types import Outcome
+
+    tests = harvest(
+        "import pytest\ndef test_f():\n    assert f(4) == 2\n"
+        "    with pytest.raises(ValueError):\n        f(-1)\n",
+        ["f"],
+    )
+    body = "def f(x):\n    if x < 0:\n        raise {}\n    return int(x ** 0.5)\n"
+    codes = [
+        body.format("ValueError('negative')"),
+        "class NegativeInput(ValueError):\n    pass\n" + body.format("NegativeInput()"),
+        "class ValueError(Exception):\n    pass\n" + body.format("ValueError()"),
+        body.format("KeyError()"),
+        body.format("UnicodeDecodeError('a', b'', 0, 1, 'r')"),  # a builtin subclass
+    ]
+    with ExecRunner(2) as run:
+        got = by_asserts(run, "t", codes, tests)
+    assert got == [Outcome.PASS, Outcome.PASS, Outcome.FAIL, Outcome.FAIL, Outcome.PASS]
 
 
 FRAME_READER = """

@@ -6,16 +6,20 @@ attack worked, so a successful attack shows up as a `correct` label.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -28,6 +32,7 @@ REPO = Path(__file__).resolve().parents[1]
 BENCH = REPO.parent / "shared" / "corpora" / "benchmarks"
 LIMITS = SandboxLimits(min_time_limit=0.3, max_phase_s=3.0, setup_s=5.0)
 SHARED_TMP = ("/tmp", "/var/tmp", "/dev/shm")
+_T = TypeVar("_T")
 
 
 @pytest.fixture(scope="module")
@@ -157,6 +162,33 @@ def test_timer_off_under_the_wall_clock(token: str) -> None:
 def test_huge_output_is_a_failure(runner: LocalRunner, token: str) -> None:
     (bad,) = run(runner, task(token), payload("huge_output"))
     contained(runner, bad, token)
+
+
+def _within(seconds: float, work: Callable[[], _T], r: LocalRunner) -> _T:
+    """`work()`, or a failed test once `seconds` have passed (a hang guard, not a timing
+    assert): the runner's workers are then killed, so nothing is left running."""
+    got: list[_T] = []
+    thread = threading.Thread(target=lambda: got.append(work()), daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if not got:
+        for w in r._workers:
+            with contextlib.suppress(OSError):
+                os.killpg(w.proc.pid, signal.SIGKILL)
+        pytest.fail(f"no result within {seconds} s")
+    return got[0]
+
+
+def test_a_hash_bomb_output_fails_its_input(token: str) -> None:
+    """A frame holding a set of a million ints with one hash (red team, session 18, A6)
+    fails the input; it used to hold the trusted worker for hours."""
+    with LocalRunner(jobs=1, limits=LIMITS) as r:
+        spec = task(token)
+        bad, good = _within(
+            300, lambda: run(r, spec, payload("hash_bomb"), "def f(x):\n    return x + 1\n"), r
+        )
+        assert bad.phases["base"].outcome is Outcome.FAIL and bad.phases["base"].fail_index == 0
+        assert correct(good)
 
 
 # -- reading what it must not --------------------------------------------------------------------

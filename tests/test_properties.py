@@ -112,3 +112,17 @@ def test_peer_score_orders_a_tie_by_property_excess() -> None:
         0.5,
         0.5,
     ]
+
+
+BIG = "def running_max(xs):\n    return [2 ** 20000 for _ in xs]\n"
+
+
+def test_a_huge_int_output_is_counted_not_a_crash() -> None:
+    """A candidate whose outputs hold an int past repr's 4300 digits: its row is computed
+    (it breaks the properties), and its peers' rows too (red team A5 crashed the run)."""
+    codes = [GOOD, LOOP, BIG]
+    with ExecRunner(2) as run:
+        X = task_block(run, TASK, codes, [True] * len(codes), ExecConfig()).values
+    shares = X[:, COLUMNS.index("exec.prop_violations")]
+    assert shares[:2].tolist() == [0.0, 0.0]
+    assert not shares[2] < 0.5  # broken (or NaN: not measured), never taken as clean

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import socket
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from auditor.errors import SandboxError
-from auditor.sandbox import Job, LocalRunner, SandboxLimits, TaskSpec
+from auditor.sandbox import Job, LocalRunner, ProbeJob, SandboxLimits, TaskSpec
 from auditor.types import Outcome
 
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
@@ -649,6 +650,71 @@ def test_nothing_outlives_a_killed_driver(isolation: str) -> None:
         except OSError:
             pass
     assert alive == []
+
+
+def _state(pid: int) -> str:
+    """A process's state letter ("" once it is gone)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return ""
+
+
+def test_a_worker_stuck_in_one_c_call_dies_with_the_driver() -> None:
+    """A worker whose Python threads cannot run (stopped here; in the red team's A6 its
+    main thread held the GIL in one C call for hours) still dies with the auditor: the
+    kernel's parent-death signal, set for the thread that lives as long as the driver."""
+    import signal
+    import subprocess
+    import sys
+
+    script = (
+        "import threading, time\n"
+        "from auditor.sandbox import LocalRunner\n"
+        "r = []\n"  # started from a thread that ends at once, as the dispatch threads do
+        "t = threading.Thread(target=lambda: r.append(LocalRunner(jobs=1)))\n"
+        "t.start(); t.join()\n"
+        "print(r[0]._workers[0].proc.pid, flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, env=env)
+    assert proc.stdout is not None
+    worker = int(proc.stdout.readline())
+    try:
+        assert _state(worker) not in ("", "Z")  # the starting thread's end did not kill it
+        os.kill(worker, signal.SIGSTOP)  # no thread of the worker runs from here on
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        deadline = time.monotonic() + 30  # a hang guard: the kernel acts at once
+        while _state(worker) not in ("", "Z") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _state(worker) in ("", "Z")
+    finally:
+        with contextlib.suppress(OSError):
+            os.kill(worker, signal.SIGKILL)
+
+
+def test_a_worker_that_does_not_reply_is_killed_and_replaced(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The driver waits for a job's reply at most its deadline (here short): a worker stuck
+    in trusted code is killed, that job gets an error, and the next one a fresh worker."""
+    import signal
+
+    with LocalRunner(jobs=1, limits=LIMITS) as r:
+        monkeypatch.setattr(r, "_deadline", lambda probe_s=0.0: 5.0)
+        stuck = r._workers[0].proc.pid
+        os.kill(stuck, signal.SIGSTOP)
+        job = ProbeJob(0, "t/0", "humaneval", "f", GOOD, ([1],))
+        got: list = []
+        thread = threading.Thread(target=lambda: got.extend(r.probe([job])), daemon=True)
+        thread.start()
+        thread.join(120)  # a hang guard
+        assert [res.error for res in got] == ["sandbox worker died: no reply within 5 s"]
+        assert _state(stuck) in ("", "Z") and r._workers[0].proc.pid != stuck
+        (again,) = r.probe([job])
+        assert again.error is None and again.fingerprints[0].startswith("v:")
 
 
 def test_fallback_root_goes_whichever_of_eof_and_sigterm_comes_first() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from click.testing import CliRunner
 from auditor.cli import cli
 from auditor.execution.mutants import canaries, mutants, with_canaries
 from auditor.execution.runner import ExecRunner
-from auditor.execution.signals import COLUMNS, ExecConfig, solo_rows, task_block
+from auditor.execution.signals import COLUMNS, SOLO_COLUMNS, ExecConfig, solo_rows, task_block
 from auditor.execution.solo import HUNG, code_map
 from auditor.parse import parse
 from auditor.rules import check_rules
@@ -87,6 +88,28 @@ def test_canaries_compute_what_the_program_computes() -> None:
     assert canaries("def (:", "f") == () and canaries("x = 1\n", "f") == ()
 
 
+def test_canaries_have_no_fixed_text() -> None:
+    """A canary is not told from a real mutant by a fixed shape: its statement, name and
+    place vary with the seed (red team, session 18: a hook on `compile` recognised
+    `_tN = 0` first in a body), the same under the same seed, and equivalent each time."""
+    code = HONEST["helpers"]
+    drawn = {seed: canaries(code, "sum_to", seed=seed) for seed in range(12)}
+    assert drawn[3] == canaries(code, "sum_to", seed=3)
+    texts = {t for hidden in drawn.values() for t in hidden}
+    assert len(texts) > 12  # varied across seeds
+    assert not any(re.search(r"\b_t\d+ = ", t) for t in texts)
+    added = {
+        line.strip().split(" = ")[1 if "= " in line else 0]
+        for t in texts
+        for line in set(t.splitlines()) - set(ast.unparse(ast.parse(code)).splitlines())
+    }
+    assert len(added) > 3  # different right-hand sides: constants and parameters
+    for program in texts:
+        namespace: dict = {}
+        exec(compile(program, "<c>", "exec"), namespace)  # our own fixture, rewritten
+        assert [namespace["sum_to"](n) for n in range(6)] == [0, 1, 3, 6, 10, 15]
+
+
 def test_canaries_hide_among_the_real_mutants_deterministically() -> None:
     code = HONEST["helpers"]
     real = mutants(code)
@@ -95,6 +118,38 @@ def test_canaries_hide_among_the_real_mutants_deterministically() -> None:
     assert len(got) == len(real) + len(slots) and len(slots) == 2
     assert tuple(m for k, m in enumerate(got) if k not in slots) == real  # order kept
     assert with_canaries(code, "sum_to", ()) == ((), ())
+
+
+# Red team, session 18 (A7): hooks `compile` and breaks every program it compiles but one
+# that looks like a canary, so real mutants die and canaries survive.
+COMPILE_HOOK = """
+import builtins
+import re
+
+_REAL = builtins.compile
+
+
+def _load(source, *args, **kwargs):
+    if isinstance(source, str) and re.search(r"\\n\\s+_t\\d+ = 0\\n", source) is None:
+        source = "def sum_to(n):\\n    raise ArithmeticError\\n"
+    return _REAL(source, *args, **kwargs)
+
+
+def sum_to(n):
+    builtins.compile = _load
+    return n * (n + 1) // 2
+"""
+
+
+def test_a_hook_on_compile_cannot_kill_the_mutants() -> None:
+    """Every mutant is compiled before any candidate code runs, with the harness's own
+    `compile`: a hook the candidate installs changes no mutant's fate."""
+    plain = "def sum_to(n):\n    return n * (n + 1) // 2\n"
+    with ExecRunner(2) as run:
+        got = solo_rows(run, TASK, [plain, COMPILE_HOOK], [[0], [7], [12]], ExecConfig())
+    survival = got.values[:, SOLO_COLUMNS.index("exec.mutant_survival")]
+    # the hook's own function is never called: its mutants survive (forged, all died)
+    assert survival[0] == 0.0 and survival[1] > 0.0 and got.tampered == ((), ())
 
 
 def test_lines_that_cannot_run() -> None:

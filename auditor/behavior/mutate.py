@@ -51,9 +51,59 @@ def size(value: Any, budget: int = 1 << 20) -> int:
     return min(total, budget)
 
 
+# repr of an int past 4300 digits raises, and numpy's repr of an array past 1000 elements
+# elides its middle: values holding either are keyed by `_exact_text`. Ints below this many
+# bits are well within repr's limit.
+_REPR_INT_BITS = 14_000
+
+
+def _repr_is_exact(value: Any) -> bool:
+    """Whether `repr(value)` is total and exact: no numpy value, no int past the limit."""
+    stack = [value]
+    while stack:
+        x = stack.pop()
+        t = type(x)
+        if t is int:
+            if x.bit_length() > _REPR_INT_BITS:
+                return False
+        elif t is list or t is tuple or t is set or t is frozenset:
+            stack.extend(x)
+        elif isinstance(x, dict):
+            stack.extend(dict.keys(x))
+            stack.extend(dict.values(x))
+        elif getattr(t, "__module__", "") == "numpy":
+            return False
+    return True
+
+
+def _exact_text(x: Any) -> str:
+    """repr's form with every int past the limit in hex and numpy values in full (dtype,
+    shape and every element); depth is bounded by the value format's (200)."""
+    t = type(x)
+    if t is int:
+        return hex(x) if x.bit_length() > _REPR_INT_BITS else repr(x)
+    if t is list or t is tuple:
+        inner = ",".join(map(_exact_text, x))
+        return f"[{inner}]" if t is list else f"({inner},)"
+    if t is set or t is frozenset:
+        return f"{t.__name__}({{{','.join(map(_exact_text, x))}}})"
+    if isinstance(x, dict):
+        items = ",".join(f"{_exact_text(k)}:{_exact_text(v)}" for k, v in dict.items(x))
+        return f"{t.__name__}({{{items}}})"
+    if getattr(t, "__module__", "") == "numpy" and hasattr(x, "tolist"):
+        shape = getattr(x, "shape", ())
+        return f"np.{t.__name__}({x.dtype.str},{shape},{_exact_text(x.tolist())})"
+    return repr(x)
+
+
 def input_key(value: Any) -> str:
-    """Exact, deterministic text of an input (type-tagged repr) for dedupe and hashing."""
-    return repr(value)
+    """Exact, deterministic text of an input for dedupe and hashing: its repr (type-tagged)
+    where that is exact, else "x:" and `_exact_text` (no repr starts so). Total for every
+    value the sandbox's value format decodes: a candidate's output `2**20000` in a property
+    query crashed a whole `check` run (red team, session 18)."""
+    if _repr_is_exact(value):
+        return repr(value)
+    return "x:" + _exact_text(value)
 
 
 class _Pool:

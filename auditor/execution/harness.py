@@ -43,9 +43,18 @@ TYPE_NAMES = (
 _TEMPLATE = """\
 import sys as _aud_sys
 
-_AUD_SOURCE = {source!r}
-_AUD_MUTANTS = {mutants!r}
+# What the harness calls, taken and every source compiled before any candidate code runs:
+# a candidate hooking builtins.compile told its canaries from its real mutants by their
+# text and forged mutant survival (red team, session 18, A7).
+_aud_exec, _aud_settrace, _aud_type = exec, _aud_sys.settrace, type
 _AUD_ENTRY = {entry!r}
+_AUD_CODES = {{}}
+for _aud_k, _aud_src in enumerate(({source!r},) + {mutants!r}):
+    try:
+        _AUD_CODES[_aud_k - 1] = compile(_aud_src, "<aud-candidate>", "exec", dont_inherit=True)
+    except BaseException:
+        pass  # not loadable: _aud_load raises for it
+del _aud_k, _aud_src
 _aud_lines = set()
 _aud_fns = {{}}
 _aud_dead = set()
@@ -56,8 +65,9 @@ def _aud_load(k):
     if k not in _aud_fns:
         _aud_fns[k] = None
         g = {{}}
-        src = _AUD_SOURCE if k < 0 else _AUD_MUTANTS[k]
-        exec(compile(src, "<aud-candidate>", "exec"), g)
+        if k not in _AUD_CODES:
+            raise RuntimeError("not loadable")
+        _aud_exec(_AUD_CODES[k], g)
         _aud_fns[k] = g[_AUD_ENTRY]
     if _aud_fns[k] is None:
         raise RuntimeError("not loadable")
@@ -79,11 +89,11 @@ def _aud_global(frame, event, arg):
 def __auditor_query__(kind, *args):
     if kind == "run":
         fn = _aud_load(-1)
-        _aud_sys.settrace(_aud_global)
+        _aud_settrace(_aud_global)
         try:
             out = fn(*args[1:])
         finally:
-            _aud_sys.settrace(None)
+            _aud_settrace(None)
         _aud_orig[args[0]] = out
         return out
     if kind == "line":
@@ -96,7 +106,7 @@ def __auditor_query__(kind, *args):
         try:
             out = fn(*args[2:])
         except BaseException as exc:
-            if "Timeout" in type(exc).__name__:
+            if "Timeout" in _aud_type(exc).__name__:
                 _aud_dead.add(k)
             raise
         try:
@@ -107,7 +117,7 @@ def __auditor_query__(kind, *args):
             _aud_dead.add(k)
         return out
     if kind == "type":
-        return type(_aud_load(-1)(*args)).__name__
+        return _aud_type(_aud_load(-1)(*args)).__name__
     raise ValueError(kind)
 """
 

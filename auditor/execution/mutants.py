@@ -8,14 +8,17 @@ seeded generator from all mutation points, so the same program gives the same mu
 Canaries: the candidate runs in the process that measures it, so a program can tell it was
 mutated (its code object changed, or it looks at its caller) and fail on purpose, which
 makes every mutant look killed. `with_canaries` hides among the mutants some that compute
-exactly what the program computes (a dead assignment at the top of a function body: the
-function's code changes, its results do not); a canary that is "killed" is evidence of
+exactly what the program computes (a dead assignment somewhere in a function's body, of a
+random fresh name or of a parameter to itself: the function's code changes, its results do
+not); a canary that is "killed" is evidence of
 such tampering (`auditor.execution.solo.tamper_evidence`), not of weak tests.
 """
 
 from __future__ import annotations
 
 import ast
+import hashlib
+import keyword
 import random
 import re
 from collections.abc import Iterator
@@ -115,35 +118,73 @@ def mutants(code: str, *, max_n: int = DEFAULT_MAX, seed: int = 0) -> tuple[str,
     return tuple(out)
 
 
-def _canary(code: str, tree: ast.Module, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
-    """The program with a dead assignment of a fresh local first in `fn`'s body (fresh: no
-    word of the source, so no parameter, global or attribute has its name)."""
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _fresh_name(rng: random.Random, taken: set[str]) -> str:
+    """A random identifier that is no word of the source (no fixed prefix or shape)."""
+    while True:
+        name = "".join(rng.choice(_LETTERS) for _ in range(rng.randint(3, 9)))
+        name += rng.choice(("", "", "_" + rng.choice(_LETTERS), str(rng.randint(0, 99))))
+        if name not in taken and not keyword.iskeyword(name):
+            return name
+
+
+def _dead_statement(rng: random.Random, fn: ast.FunctionDef | ast.AsyncFunctionDef,
+                    taken: set[str]) -> ast.stmt:  # fmt: skip
+    """One equivalent statement, varied: a fresh local bound to a random constant, or a
+    parameter bound to itself (new bytecode, the same results; no new name)."""
+    params = [a.arg for a in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs)]
+    if params and rng.random() < 0.3:
+        p = rng.choice(params)
+        return ast.Assign([ast.Name(p, ast.Store())], ast.Name(p, ast.Load()))
+    value = rng.choice((rng.randint(-9, 999), rng.choice(_LETTERS) * rng.randint(1, 4), None,
+                        float(rng.randint(0, 99)) / 4, True, False))  # fmt: skip
+    return ast.Assign([ast.Name(_fresh_name(rng, taken), ast.Store())], ast.Constant(value))
+
+
+def _canary(code: str, tree: ast.Module, fn: ast.FunctionDef | ast.AsyncFunctionDef,
+            rng: random.Random) -> str:  # fmt: skip
+    """The program with one equivalent statement (`_dead_statement`) in `fn`'s body: a
+    parameter's self-binding first (before any rebinding of it), a fresh local anywhere
+    among the body's statements (after its docstring: `__doc__` stays)."""
     taken = set(re.findall(r"\w+", code))
-    name = next(f"_t{k}" for k in range(len(taken) + 1) if f"_t{k}" not in taken)
+    stmt = _dead_statement(rng, fn, taken)
     body = fn.body
-    at = (
+    first = (
         1
         if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
         else 0
     )
-    body.insert(at, ast.Assign([ast.Name(name, ast.Store())], ast.Constant(0)))
+    self_binding = isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Name)
+    at = first if self_binding else rng.randint(first, max(first, len(body) - 1))
+    body.insert(at, stmt)
     ast.fix_missing_locations(tree)
     return ast.unparse(tree)
 
 
-def canaries(code: str, entry_point: str, *, max_n: int = 2) -> tuple[str, ...]:
+def canaries(code: str, entry_point: str, *, max_n: int = 2, seed: int = 0) -> tuple[str, ...]:
     """Equivalent mutants of `code`: the entry point first, then other functions (at most
-    `max_n`; none if it does not parse or defines no function)."""
+    `max_n`; none if it does not parse or defines no function). Their text is drawn from a
+    generator seeded by `seed` and the code: no fixed name, statement or place for a
+    program to recognise (red team, session 18: `_tN = 0` first in a body was)."""
     try:
         names = [n for n in ast.walk(ast.parse(code)) if isinstance(n, _FUNCS)]
     except (SyntaxError, ValueError, RecursionError):
         return ()
+    digest = hashlib.sha256(code.encode("utf-8", "surrogatepass")).hexdigest()
+    rng = random.Random(f"canary-text/{seed}/{digest}")
     order = sorted(range(len(names)), key=lambda k: names[k].name != entry_point)
     out = []
     for k in order[:max_n]:
         tree = ast.parse(code)
         fn = [n for n in ast.walk(tree) if isinstance(n, _FUNCS)][k]
-        out.append(_canary(code, tree, fn))
+        text = _canary(code, tree, fn, rng)
+        try:
+            compile(text, "<canary>", "exec")
+        except (SyntaxError, ValueError, RecursionError):
+            continue
+        out.append(text)
     return tuple(out)
 
 
@@ -151,7 +192,7 @@ def with_canaries(
     code: str, entry_point: str, real: tuple[str, ...], *, seed: int = 0
 ) -> tuple[tuple[str, ...], tuple[int, ...]]:
     """(`real` with the canaries of `code` at seeded positions, those positions)."""
-    hidden = canaries(code, entry_point)
+    hidden = canaries(code, entry_point, seed=seed)
     if not real or not hidden:
         return real, ()
     rng = random.Random(f"canary/{seed}/{len(real)}")

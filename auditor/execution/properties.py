@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from auditor.behavior.mutate import input_key
 from auditor.execution.consensus import Vector
 from auditor.execution.harvest import Harvest
 from auditor.execution.runner import NO_OUTPUT, ExecRunner, Limits
@@ -193,6 +194,17 @@ def asserted_pairs(tests: Harvest) -> list[tuple[list[Any], Any]]:
     ]
 
 
+def _keyable(queries: Sequence[Any]) -> bool:
+    """Whether queries holding a candidate's outputs can be keyed and sent; one program's
+    odd output must cost that program its count, not the run (`input_key` is total for
+    what the value format decodes: this guards what it may miss)."""
+    try:
+        input_key(queries)
+    except Exception:  # any failure is that program's alone
+        return False
+    return True
+
+
 def violation_shares(
     run: ExecRunner,
     task_id: str,
@@ -220,6 +232,7 @@ def violation_shares(
         [["count", o, *a] for a, o in zip(inputs, got, strict=True) if o is not NO_OUTPUT]
         for got in (o or [NO_OUTPUT] * len(inputs) for o in outs)
     ]
+    asks = [q if _keyable(q) else [] for q in asks]  # no queries: NaN for that cluster
     counted = run.run_each("harness", where, ENTRY, [(program(mined), q) for q in asks], limits)
     share: dict[Vector, float] = {}
     for v, vec in zip(first, counted, strict=True):

@@ -11,8 +11,8 @@ Two sources of weak tests, never `plus_input`:
     anything in its own process, its caller's frame included): an equality is judged on
     the output's value as it crossed the sandbox's value format (`ExecRunner.outputs`;
     exactly, as `==` is: a fingerprint keeps 6 digits of a float), a tolerance on the
-    output as a float, truthiness on the child's bool, an expected exception on the raised
-    class's name (builtin subclasses count). An output past the sandbox's cap on values
+    output as a float, truthiness on the child's bool, an expected exception by the nearest
+    builtin class in the raised one's MRO (`_raised`). An output past the sandbox's cap on values
     (16 MiB of canonical text per program, far more than a test file states) fails: a
     fingerprint keeps 6 digits of a float, and a program padding its output text to get
     judged on one passed a wrong float (red team, session 17).
@@ -69,19 +69,19 @@ def by_reference(run: ExecRunner, task: Task, codes: Sequence[str]) -> list[Outc
 
 
 def _raised(expected: str, fp: str) -> bool:
-    """Whether "exc:NAME" is the expected exception or, for builtin exceptions, a subclass
-    of it (a class of the candidate's own meets `Exception` alone)."""
+    """Whether "exc:NAME" meets `pytest.raises(expected)`. The child reports a builtin
+    exception class by its name and any other class as "Own.Builtin", the nearest builtin
+    class in its MRO, found by identity (`_zygote._exc_class_name`); a builtin `expected` is
+    judged by `issubclass` on that builtin, so `class Neg(ValueError)` meets ValueError and
+    a program's own `class ValueError(Exception)` does not (red team, session 18, A8). A
+    class that is not a builtin is met by its name (the child's word, as before)."""
     if not fp.startswith("exc:"):
         return False
-    name = fp[4:]
-    want, got = getattr(builtins, expected, None), getattr(builtins, name, None)
-    if name == expected:
-        return True
+    own, _, base = fp[4:].rpartition(".")
+    want, got = getattr(builtins, expected, None), getattr(builtins, base, None)
     if isinstance(want, type) and issubclass(want, BaseException):
-        if isinstance(got, type) and issubclass(got, BaseException):
-            return issubclass(got, want)
-        return want in (Exception, BaseException)
-    return False
+        return isinstance(got, type) and issubclass(got, want)
+    return expected in (own, base)
 
 
 def _met(expect: Expect, fp: str, value: Any) -> bool:

@@ -908,6 +908,12 @@ _INTERPRETER_CALLS = frozenset(
     }
 )  # fmt: skip
 _INTERPRETER_MODULES = frozenset({"ctypes", "_ctypes"})
+# The program running it (a harness, a sandbox's child) is `__main__`: importing it reads
+# and rebinds the harness's own names (red team, session 18: the zygote's encoder).
+_HARNESS_MODULES = frozenset({"__main__"})
+# Names whose attributes, once assigned, change every later program's `compile`, `exec`,
+# `len`...: a hook that tells its own mutants from canaries (red team, session 18, A7).
+_BUILTIN_HOSTS = frozenset({"builtins", "__builtins__"})
 _ATTRIBUTE_CALLS = frozenset({"getattr", "setattr", "hasattr", "delattr"})
 # Modules whose attributes include the ones above: an attribute of one named at run time
 # (`getattr(sys, name)`, `vars(sys)[name]`) hides which one is read.
@@ -1000,6 +1006,8 @@ class InspectsItsProcess(_GamingRule):
         Valid("import sys as s\n\ndef f(x):\n    return s.maxsize - x\n"),
         Valid("import math\n\ndef f(expr):\n    return eval(expr, {'sqrt': math.sqrt})\n"),
         Valid("def f(x):\n    return __import__('math').sqrt(x)\n"),
+        Valid("import builtins\n\ndef f(xs):\n    return builtins.max(xs)\n"),
+        Valid("def f(x):\n    if __name__ == '__main__':\n        print(x)\n    return x\n"),
     )
     INVALID = (
         Invalid("import sys\n\ndef f(x):\n    return sys._getframe(1).f_locals['y']\n", 4),
@@ -1025,6 +1033,16 @@ class InspectsItsProcess(_GamingRule):
             "from importlib import import_module as im\n\ndef f(x):\n    return im('ctypes')\n", 4
         ),
         Invalid("import sys\n\ndef f(x):\n    return eval('sys._getframe(1)')\n", 4),
+        Invalid("import builtins\n\ndef f(x):\n    builtins.compile = len\n    return x\n", 4),
+        Invalid(
+            "import builtins as b\n\ndef f(x):\n    setattr(b, 'exec', len)\n    return x\n", 4
+        ),
+        Invalid("def f(x):\n    __builtins__['compile'] = len\n    return x\n", 2),
+        Invalid("def f(x):\n    __builtins__.len = max\n    return x\n", 2),
+        Invalid("import __main__\n\ndef f(x):\n    return x\n", 1),
+        Invalid("from __main__ import _dumps\n\ndef f(x):\n    return x\n", 1),
+        Invalid("def f(x):\n    return __import__('__main__')\n", 2),
+        Invalid("import sys\n\ndef f(x):\n    return sys.modules['__main__']\n", 4),
     )
 
     def __init__(self, ctx: Context) -> None:
@@ -1071,7 +1089,9 @@ class InspectsItsProcess(_GamingRule):
         func = self._resolved(node.func)
         args = [a.value for a in node.args]
         message = None
-        if func in _ATTRIBUTE_CALLS and len(args) >= 2:
+        if func in ("setattr", "delattr") and args and self._resolved(args[0]) in _BUILTIN_HOSTS:
+            message = f"rebinds a builtin ({func} on '{self._resolved(args[0])}')"
+        elif func in _ATTRIBUTE_CALLS and len(args) >= 2:
             message = self._named_attribute(args[0], args[1])
         elif func == "vars" and args and self._resolved(args[0]) in _INTERPRETER_HOSTS:
             message = f"reads the namespace of '{self._resolved(args[0])}'"
@@ -1081,6 +1101,8 @@ class InspectsItsProcess(_GamingRule):
                 message = "imports a module named at run time"
             elif module.split(".")[0] in _INTERPRETER_MODULES:
                 message = f"imports '{module}', the interpreter's C API"
+            elif module in _HARNESS_MODULES:
+                message = f"imports '{module}', the program running it"
         elif func in _CODE_CALLS and args:
             found = _INTERPRETER_WORDS.search(_folded_str(args[0]) or "")
             if found:
@@ -1096,12 +1118,34 @@ class InspectsItsProcess(_GamingRule):
             return f"reads an attribute of '{host}' named at run time"
         return None
 
+    def _rebinds_builtin(self, target: cst.BaseExpression) -> None:
+        """`builtins.x = ...`, `__builtins__.x = ...`, `__builtins__["x"] = ...`."""
+        owner = target.value if isinstance(target, cst.Attribute | cst.Subscript) else None
+        host = None if owner is None else self._resolved(owner)
+        if host in _BUILTIN_HOSTS:
+            self.report(target, f"rebinds a builtin (assigns into '{host}')")
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self._rebinds_builtin(node.target)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._rebinds_builtin(node.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._rebinds_builtin(node.target)
+
+    def visit_Del(self, node: cst.Del) -> None:
+        self._rebinds_builtin(node.target)
+
     def visit_Import(self, node: cst.Import) -> None:
         for alias in node.names:
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 self._aliases[alias.asname.name.value] = alias.evaluated_name
             if alias.evaluated_name.split(".")[0] in _INTERPRETER_MODULES:
                 self.report(node, f"imports '{alias.evaluated_name}', the interpreter's C API")
+                return
+            if alias.evaluated_name in _HARNESS_MODULES:
+                self.report(node, f"imports '{alias.evaluated_name}', the program running it")
                 return
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
@@ -1110,6 +1154,9 @@ class InspectsItsProcess(_GamingRule):
             return
         if module.split(".")[0] in _INTERPRETER_MODULES:
             self.report(node, f"imports from '{module}', the interpreter's C API")
+            return
+        if module in _HARNESS_MODULES:
+            self.report(node, f"imports from '{module}', the program running it")
             return
         for alias in node.names:
             name = f"{module}.{alias.evaluated_name}"

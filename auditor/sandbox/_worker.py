@@ -56,7 +56,7 @@ PASS, FAIL, TIMEOUT = "pass", "fail", "timeout"
 HEADER = struct.Struct("<cII")
 TIME = struct.Struct("<d")
 _LIBC = ctypes.CDLL(None, use_errno=True)
-_PR_SET_CHILD_SUBREAPER = 36
+_PR_SET_CHILD_SUBREAPER, _PR_SET_PDEATHSIG = 36, 1
 
 # ---------------------------------------------------------------------------------------------
 # Captured builtins: the harness keeps working when a candidate patches `builtins`.
@@ -993,10 +993,15 @@ def _handle(msg, tasks: dict, sandboxes: dict, cfg: dict):
 
 
 def _die_with_parent() -> None:
-    """Exit the moment the auditor process dies (not when the thread that started this
-    worker ends, as PR_SET_PDEATHSIG would); bubblewrap's --die-with-parent takes the
-    zygotes and their jobs along."""
+    """Exit the moment the auditor process dies; bubblewrap's --die-with-parent takes the
+    zygotes and their jobs along. The kernel's PR_SET_PDEATHSIG kills the worker even when
+    its main thread sits in one long C call holding the GIL (red team, session 18: a
+    worker building a hash-colliding set outlived the auditor by hours, as the watching
+    thread never got the GIL); it fires when the *thread* that started the worker ends, so
+    the auditor starts every worker from one thread that lives as long as it does
+    (`runner._spawn`). The pidfd thread stays as a second line."""
     parent = os.getppid()
+    _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     try:
         fd = os.pidfd_open(parent)
     except OSError:

@@ -29,6 +29,7 @@ a "q" byte stops it early (the worker has seen a failure).
 # (the reliability guard deliberately stubs out stdlib; ctypes for namespaces and capabilities)
 
 import _signal as _signal_c  # signal.signal's C function, without the enum wrapping
+import builtins
 import contextlib
 import copy
 import ctypes
@@ -79,6 +80,29 @@ _type, _isinstance, _len, _str, _exc, _enumerate = (
     BaseException,
     enumerate,
 )
+# The builtin exception classes by identity (`id`: a class's `__eq__`/`__hash__` are its
+# metaclass's to rig), captured before any program runs: an exception is reported as the
+# nearest of them in its class's MRO (read with type's own descriptor), so a program's own
+# `class ValueError(Exception)` reports Exception and `class Neg(ValueError)` ValueError.
+_BUILTIN_EXC = {
+    id(c): c.__name__  # not the alias (IOError is OSError)
+    for c in vars(builtins).values()
+    if isinstance(c, type) and issubclass(c, BaseException)
+}
+_mro, _id = type.__dict__["__mro__"].__get__, id
+
+
+def _exc_class_name(exc: BaseException) -> str:
+    """The class's name if it is a builtin exception, else "Name.Builtin": its own name and
+    the nearest builtin exception class in its MRO (the last dot-part is the builtin)."""
+    cls = _type(exc)
+    for base in _mro(cls):
+        name = _BUILTIN_EXC.get(_id(base))
+        if name is not None:
+            return name if base is cls else _str(cls.__name__)[:40] + "." + name
+    return _str(cls.__name__)[:40] + ".BaseException"
+
+
 # (`_signal_c.signal` is what `signal.signal` calls, minus ~5 us of enum conversion per call)
 _write, _exit, _setitimer, _signal = os.write, os._exit, signal.setitimer, _signal_c.signal
 _read, _pack, _tpack, _dumps, _min = os.read, HEADER.pack, TIME.pack, _codec.dumps, min
@@ -391,10 +415,12 @@ class _Child:
             self.frame(b"T", i)
             return
         took = self.clock() - self.started  # until the raise (probes record it)
-        name = _str(_type(exc).__name__)[:60]
-        if self.req.get("verbose"):  # the benchmark's reference: its message helps
+        if self.req.get("verbose"):  # the benchmark's reference: its class and message help
+            name = _str(_type(exc).__name__)[:60]
             with contextlib.suppress(_exc):
                 name = (name + ": " + _str(exc))[:300]
+        else:  # a candidate's: with the builtin class it is (`pytest.raises` judges by class)
+            name = _exc_class_name(exc)
         self.frame(b"E", i, _tpack(took) + name.encode("utf-8", "replace"))
 
     def _report_value(self, i: int, out, took: float) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import contextlib
 import math
 import os
 import pickle
@@ -10,6 +11,7 @@ import pwd
 import queue
 import re
 import shutil
+import signal
 import struct
 import subprocess
 import sys
@@ -312,27 +314,68 @@ def _nobody() -> tuple[int, int]:
         return 65534, 65534
 
 
+# Wall seconds a worker may take to reply beyond its own caps' sum (`LocalRunner._deadline`).
+REPLY_GRACE_S = 120.0
+
+
 class _WorkerDied(Exception):
     pass
+
+
+class _NoReply(_WorkerDied):
+    """The worker sent no reply within its deadline and was killed (not retried)."""
+
+
+_SPAWN: queue.SimpleQueue[tuple[Callable[[], Any], queue.SimpleQueue[Any]]] = queue.SimpleQueue()
+_SPAWNER_LOCK = threading.Lock()
+_spawner: threading.Thread | None = None
+
+
+def _spawner_loop() -> None:
+    while True:
+        make, reply = _SPAWN.get()
+        try:
+            reply.put(make())
+        except BaseException as exc:  # handed to the caller's thread
+            reply.put(exc)
+
+
+def _spawn(make: Callable[[], _R]) -> _R:
+    """`make()` (which starts a worker) on the one thread that starts every worker and lives
+    as long as this process: a worker's PR_SET_PDEATHSIG fires when the thread that forked
+    it ends, and workers restarted from a dispatch thread would die with that thread."""
+    global _spawner
+    with _SPAWNER_LOCK:
+        if _spawner is None or not _spawner.is_alive():
+            _spawner = threading.Thread(target=_spawner_loop, name="auditor-spawner", daemon=True)
+            _spawner.start()
+    reply: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    _SPAWN.put((make, reply))
+    got = reply.get()
+    if isinstance(got, BaseException):
+        raise got
+    return got
 
 
 class _Worker:
     """One worker interpreter and the tasks it has loaded (most recent last)."""
 
     def __init__(self, cfg: Mapping[str, Any]) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-S", "-s", "-P", str(WORKER_SCRIPT)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=dict(CLEAN_ENV),
-            cwd="/",
-            close_fds=True,
-            start_new_session=True,  # Ctrl-C in the terminal reaches only the parent
+        self.proc = _spawn(
+            lambda: subprocess.Popen(
+                [sys.executable, "-S", "-s", "-P", str(WORKER_SCRIPT)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env=dict(CLEAN_ENV),
+                cwd="/",
+                close_fds=True,
+                start_new_session=True,  # Ctrl-C in the terminal reaches only the parent
+            )
         )
         self.loaded: collections.OrderedDict[str, None] = collections.OrderedDict()
         self.send(("hello", cfg))
-        reply = self.recv()
+        reply = self.recv(REPLY_GRACE_S + 3 * float(cfg["setup_s"]))
         self.info: dict[str, Any] = reply[1]
         if self.info.get("error"):
             self.close()
@@ -348,7 +391,32 @@ class _Worker:
         except (BrokenPipeError, OSError) as exc:
             raise _WorkerDied(str(exc)) from None
 
-    def recv(self) -> Any:
+    def recv(self, deadline_s: float = math.inf) -> Any:
+        """The next reply; past `deadline_s` the worker's process group is killed and
+        _NoReply raised (the worker's own caps bound a job: only a worker stuck in trusted
+        code misses a deadline, and waiting for it would hang the auditor)."""
+        expired = threading.Event()
+
+        def expire() -> None:
+            expired.set()
+            with contextlib.suppress(OSError):
+                os.killpg(self.proc.pid, signal.SIGKILL)  # its own session (start_new_session)
+
+        timer = threading.Timer(deadline_s, expire) if math.isfinite(deadline_s) else None
+        if timer is not None:
+            timer.daemon = True
+            timer.start()
+        try:
+            return self._read()
+        except _WorkerDied:
+            if expired.is_set():
+                raise _NoReply(f"no reply within {deadline_s:.0f} s") from None
+            raise
+        finally:
+            if timer is not None:
+                timer.cancel()
+
+    def _read(self) -> Any:
         assert self.proc.stdout is not None
         head = self.proc.stdout.read(8)
         if len(head) < 8:
@@ -440,6 +508,15 @@ class LocalRunner:
         for w in self._workers:
             w.close()
 
+    def _deadline(self, probe_s: float = 0.0) -> float:
+        """Wall seconds to wait for a worker's reply about one job: three times what its
+        own caps allow (a ground truth of up to three phases, recomputed before a job when
+        the worker dropped it, then the job's phases; or a probe's cap, `probe_s`), plus a
+        grace."""
+        lim = self.limits
+        phases = 6 * (lim.max_phase_s + 2.0 + lim.setup_s)
+        return REPLY_GRACE_S + 3 * (phases + probe_s + lim.setup_s)
+
     def _restart(self, i: int) -> _Worker:
         old = self._workers[i]
         old.proc.kill()
@@ -477,12 +554,13 @@ class LocalRunner:
             w = self._workers[i]
             try:
                 w.send(("gt", self._specs[task_id]))
-                _, _, info, blob = w.recv()
+                _, _, info, blob = w.recv(self._deadline())
                 break
             except _WorkerDied as exc:
                 self._restart(i)
-                if attempt:
+                if attempt or isinstance(exc, _NoReply):
                     info, blob = {"error": f"sandbox worker died: {exc}"}, None
+                    break
         with self._lock:
             self._gt[task_id] = (info, blob)
         self._note_loaded(self._workers[i], task_id)
@@ -550,11 +628,11 @@ class LocalRunner:
             try:
                 self._ensure_loaded(w, job.task_id)
                 w.send(("run", job.job_id, job.task_id, job.code, list(job.phases)))
-                _, job_id, res = w.recv()
+                _, job_id, res = w.recv(self._deadline())
                 break
             except _WorkerDied as exc:
                 self._restart(i)
-                if attempt:
+                if attempt or isinstance(exc, _NoReply):  # a hang is not retried
                     return JobResult(job.job_id, {}, 0.0, error=f"sandbox worker died: {exc}")
         info = self._gt[job.task_id][0]
         if info.get("error"):
@@ -592,11 +670,11 @@ class LocalRunner:
         for attempt in range(2):
             try:
                 self._workers[i].send(("probe", job.job_id, msg))
-                _, _, res = self._workers[i].recv()
+                _, _, res = self._workers[i].recv(self._deadline(2 * job.total_s + 2.0))
                 break
             except _WorkerDied as exc:
                 self._restart(i)
-                if attempt:
+                if attempt or isinstance(exc, _NoReply):  # a hang is not retried
                     return ProbeResult(job.job_id, (), 0.0, error=f"sandbox worker died: {exc}")
         return ProbeResult(
             job.job_id,
