@@ -208,6 +208,71 @@ CASES: list[tuple[str, str, str | None, str, tuple[str, ...]]] = [
         ("line 3: print call",),
     ),
     (
+        "store-through-subscript-kept",  # red team A0: the program reads what it stored
+        '_cache = {}\n_cache["bias"] = 1\n\ndef f(xs):\n    return sum(xs) + _cache["bias"]\n',
+        "f",
+        '_cache = {}\n_cache["bias"] = 1\n\ndef f(xs):\n    return sum(xs) + _cache["bias"]\n',
+        (),
+    ),
+    (
+        "changes-to-used-objects-kept",
+        "L = []\nL.append(3)\nd = {}\nd['k'] = 0\nd['k'] += 1\nclass O:\n    pass\no = O()\n"
+        "o.x = 1\ndef f():\n    return L, d, o.x\nres = []\nres.append(f())\n",
+        "f",
+        "L = []\nL.append(3)\nd = {}\nd['k'] = 0\nd['k'] += 1\nclass O:\n    pass\no = O()\n"
+        "o.x = 1\ndef f():\n    return L, d, o.x\n",
+        ("line 12: unused assignment to res", "line 13: top-level call to res.append"),
+    ),
+    (
+        "table-filled-by-a-loop-kept",
+        "T = [0] * 9\nfor i in range(9):\n    T[i] = i * i\ndef f(i):\n    return T[i]\n"
+        "for i in range(3):\n    print(f(i))\n",
+        "f",
+        "T = [0] * 9\nfor i in range(9):\n    T[i] = i * i\ndef f(i):\n    return T[i]\n",
+        ("lines 6-7: top-level for loop",),
+    ),
+    (
+        "interpreter-state-kept",  # the program relies on it without naming `sys`
+        "def f(n):\n    return n if n < 1 else f(n - 1)\nimport sys\nsys.setrecursionlimit(10 ** 6)\n"
+        "from sys import set_int_max_str_digits\nset_int_max_str_digits(0)\nprint(f(5))\n",
+        "f",
+        "def f(n):\n    return n if n < 1 else f(n - 1)\nimport sys\nsys.setrecursionlimit(10 ** 6)\n"
+        "from sys import set_int_max_str_digits\nset_int_max_str_digits(0)\n",
+        ("line 7: print call",),
+    ),
+    (
+        "module-state-kept-when-used",
+        "import random\nimport math\ndef f():\n    return random.random() + math.pi\n"
+        "random.seed(1)\nmath.sqrt(2)\n",
+        "f",
+        "import random\nimport math\ndef f():\n    return random.random() + math.pi\n"
+        "random.seed(1)\n",
+        ("line 6: top-level call to math.sqrt",),
+    ),
+    (
+        "state-behind-a-call-kept",
+        "from decimal import Decimal, getcontext\ngetcontext().prec = 50\n"
+        "def f():\n    return Decimal(1) / 3\n",
+        "f",
+        "from decimal import Decimal, getcontext\ngetcontext().prec = 50\n"
+        "def f():\n    return Decimal(1) / 3\n",
+        (),
+    ),
+    (
+        "call-on-an-unbound-name-dropped",  # test code using a module it never imported
+        "def f(t):\n    return re.sub('a', 'b', t)\nt = 'aa'\nre.sub('a', '-', t)\n",
+        "f",
+        "def f(t):\n    return re.sub('a', 'b', t)\n",
+        ("line 3: unused assignment to t", "line 4: top-level call to re.sub"),
+    ),
+    (
+        "changes-kept-without-entry-point",
+        "L = []\nL.append(1)\nM = []\nprint(L)\nundefined.append(2)\n",
+        None,
+        "L = []\nL.append(1)\nM = []\n",
+        ("line 4: print call", "line 5: top-level call to undefined.append"),
+    ),
+    (
         "crlf-line-endings",
         "def f():\r\n    return 1\r\n\r\nprint(f())\r\n",
         "f",
