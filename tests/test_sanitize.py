@@ -741,6 +741,36 @@ def test_reasoning_and_html_tags_do_not_misalign_fences(raw: str) -> None:
     _assert_lines_map_back(raw, result)
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        f"Here:\n\n{F}python\n{V2}{F}\n\nDone.\n\n<!--\n{F}python\n{V1}{F}\n-->\n",
+        f"<!-- draft:\n{F}python\n{V1}{F}\n-->\n{F}python\n{V2}{F}\n",
+        f"> <!--\n> {F}python\n> {V1.replace(chr(10), chr(10) + '> ')}{F}\n> -->\n\n{F}python\n{V2}{F}\n",
+        f"{F}python\n{V2}{F}\n<!-- never closed\n{F}python\n{V1}{F}\n",
+        "".join(f"<!-- {i} -->\n" for i in range(40))
+        + f"{F}python\n{V2}{F}\n<!--\n{F}\n{V1}{F}\n-->\n",
+    ],
+    ids=["after-the-answer", "before-the-answer", "in-a-quote", "unclosed", "many-comments"],
+)
+def test_code_in_an_html_comment_is_not_the_answer(raw: str) -> None:
+    # Red team A4: rendered Markdown shows nothing of a comment; the visible block is judged.
+    result = sanitize(raw, "f")
+    assert result.code == V2
+    assert [b.kind for b in result.extracted] == ["fenced"]
+    _assert_lines_map_back(raw, result)
+
+
+def test_comment_markers_in_code_stay_code() -> None:
+    code = 'S = "<!--"\ndef f(x):\n    return S + "-->"\n'
+    raw = f"{F}python\n{code}{F}\n\nIt returns `S`. -->\n\n<!-- a note -->\n"
+    result = sanitize(raw, "f")
+    assert result.code == code
+    # A closed comment whose `<!--` is in a fence hides nothing after the fence.
+    raw = f"{F}html\n<!-- x\n{F}\n\n{F}python\n{V2}{F}\n\n-->\n"
+    assert sanitize(raw, "f").code == V2
+
+
 def test_star_import_in_its_own_block_is_kept_when_names_are_unbound() -> None:
     use = "def f(x):\n    return list(combinations(x, 2))\n"
     raw = f"{F}python\nfrom itertools import *\n{F}\n\n{F}python\n{use}{F}\n"
