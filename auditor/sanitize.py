@@ -174,7 +174,8 @@ def sanitize_completion(prompt: str, completion: str, entry_point: str | None) -
     the stub would pass for the program. When nothing of the completion survives that way,
     the answer is read alone: its program if it defines the entry point, its reason if it
     holds no code. An answer that is a body in a fence (no `def`) is the prompt plus that
-    body. Otherwise the joined result stands.
+    body; one whose code defines no entry point (a renamed function) and that does not join
+    the prompt into a program is no program, and says so. Otherwise the joined result stands.
     """
     joined = prompt + completion
     result = sanitize(joined, entry_point)
@@ -182,12 +183,20 @@ def sanitize_completion(prompt: str, completion: str, entry_point: str | None) -
         return result
     alone = sanitize(completion, entry_point)
     if alone.reason == _NO_CODE and not _parses(joined):
-        # nothing invented: the raw text, and why it is no program
-        return Sanitized(joined, (), False, LineMap.from_rows(_identity(joined)), reason=_NO_CODE)
+        return _no_program(joined, _NO_CODE)
     tree = _parse(alone.code)[0] if alone.parsed else None
     if tree is None or entry_point not in _top_binds(tree.body):
-        return _fenced_body(prompt, completion, entry_point) or result
+        body = _fenced_body(prompt, completion, entry_point)
+        if body is None and tree is not None and not _parses(joined):
+            # Code, but not the function asked for (renamed): the prompt's stub is no answer.
+            return _no_program(joined, f"no code to keep; the answer defines no `{entry_point}`")
+        return body or result
     return _after_prompt(alone, len(_NEWLINE.findall(prompt)))
+
+
+def _no_program(joined: str, reason: str) -> Sanitized:
+    """Nothing invented: the raw text, and why it is no program."""
+    return Sanitized(joined, (), False, LineMap.from_rows(_identity(joined)), reason=reason)
 
 
 def _only_prompt_kept(result: Sanitized, prompt: str, completion: str) -> bool:
@@ -196,8 +205,11 @@ def _only_prompt_kept(result: Sanitized, prompt: str, completion: str) -> bool:
     starts with blank lines, joined to a fenced answer)."""
     if not result.parsed or not completion.strip() or not result.line_map.runs:
         return False
-    # A prompt not ending in a newline shares its last line with the completion.
-    return _last_raw_line(result) <= len(_NEWLINE.findall(prompt))
+    # A prompt not ending in a newline shares its last line with the completion. Blank
+    # lines do not count: `<think>` reasoning, cut out, leaves its line breaks.
+    lines = result.code.splitlines()
+    last = next((n for n in range(len(lines), 0, -1) if lines[n - 1].strip()), 0)
+    return result.raw_line(last) <= len(_NEWLINE.findall(prompt)) if last else True
 
 
 def _last_raw_line(result: Sanitized) -> int:

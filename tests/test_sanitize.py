@@ -622,6 +622,32 @@ def test_completion_without_code_gets_the_reason() -> None:
 
 
 @pytest.mark.parametrize(
+    "answer",
+    [
+        "<think>\nSimple:\n```python\ndef add(a, b):\n    return a + b\n```\nDone",
+        "<think>\nSimple:\n```python\ndef add(a, b):\n    return a + b\n```\n</think>\n",
+        "<think>\nSimple:\ndef add(a, b):\n    return a + b\n\nDone",
+    ],
+    ids=["unclosed", "closed", "bare"],
+)
+def test_completion_whose_code_is_all_in_reasoning_is_read_from_it(answer: str) -> None:
+    # Trial 9: the blank lines the reasoning leaves made the prompt's stub pass for the
+    # answer ("empty body"), though code in `<think>` counts when there is none outside.
+    result = sanitize_completion(PROMPT, answer, "add")
+    assert result.code == "def add(a, b):\n    return a + b\n"
+    assert result.reason is None
+
+
+def test_completion_defining_another_function_says_so() -> None:
+    # Trial 11: a renamed function left the prompt's stub as the program ("empty body").
+    answer = "Here you go:\n\n```python\ndef plus(a, b):\n    return a + b\n```\n"
+    result = sanitize_completion(PROMPT, answer, "add")
+    assert result.reason == "no code to keep; the answer defines no `add`"
+    assert not result.parsed
+    assert result.code == PROMPT + answer  # nothing invented
+
+
+@pytest.mark.parametrize(
     "completion",
     [
         "    return a + b\n",
