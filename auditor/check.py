@@ -87,6 +87,19 @@ def _reported(
     return out
 
 
+def _explained(findings: Iterable[Finding], cand: Candidate) -> list[Finding]:
+    """The findings, a syntax error of an answer with no program saying why (the
+    sanitizer's reason, "no code in the answer"), not what the parser says of its prose."""
+    if cand.reason is None:
+        return list(findings)
+    from auditor.rules.internal import SyntaxErrorRule  # only for answers with no program
+
+    return [
+        replace(f, message=f"no program: {cand.reason}") if f.code == SyntaxErrorRule.CODE else f
+        for f in findings
+    ]
+
+
 def _on_raw_lines(findings: Iterable[Finding], cand: Candidate) -> list[Finding]:
     """Findings moved from program lines to the lines of the raw answer the user sees
     (chat answers: the program was extracted from Markdown; plain code maps to itself)."""
@@ -110,7 +123,8 @@ def _result(i: int, it: PendingCandidate, scores: Scores, config: Config) -> Can
     """One candidate's result from its static findings and its risk (before execution)."""
     cand = it.candidate
     lines = cand.code.splitlines()
-    raw = _on_raw_lines((*it.problems, *scores.findings.get(cand.sha256, ())), cand)
+    found = _explained((*it.problems, *scores.findings.get(cand.sha256, ())), cand)
+    raw = _on_raw_lines(found, cand)
     shown = (cand.raw or cand.code).splitlines() if cand.line_map else lines
     entry = lines[it.entry_line - 1] if 0 < it.entry_line <= len(lines) else ""
     return CandidateResult(

@@ -11,7 +11,8 @@ outside fences (the sanitizer cuts it where it stops parsing, and looks for more
 
 Raw HTML is off: in CommonMark a line such as `<think>` opens an HTML block that swallows the
 fence under it, and every later fence pairs up wrongly. Reasoning in `<think>...</think>`
-(a reasoning model's drafts) is not part of the answer and is left out unless asked for; a
+(a reasoning model's drafts) is not part of the answer and is left out unless asked for. An
+HTML comment `<!-- ... -->` outside code is left out always: rendered, it shows nothing. A
 fence tagged `markdown` (a whole answer wrapped once more) is read for the blocks inside it.
 """
 
@@ -44,6 +45,11 @@ _NEWLINE = re.compile(r"\r\n|\r|\n")
 _REASONING = re.compile(
     r"^[ \t]*<think>.*?(?:</think>|\Z)|\A(?:(?!<think>).)*?</think>", re.S | re.M
 )
+# An HTML comment: closed, or never closed when it opens a line (then an HTML block to the
+# end; in a paragraph an unclosed `<!--` is shown as text).
+_COMMENT = re.compile(r"<!--.*?-->|^[ \t>*+\-\d.)]*(?P<open><!--(?!.*?-->).*)", re.S | re.M)
+# Re-parses after comments holding fences; past this many, the blocks found last stand.
+_MAX_REPARSES = 32
 # Tags of a fence that wraps a Markdown answer (its fences are the answer's).
 _MARKDOWN_TAGS = frozenset({"markdown", "md"})
 
@@ -95,12 +101,59 @@ def code_blocks(text: str, *, reasoning: bool = False) -> tuple[CodeBlock, ...]:
     Code inside `<think>` reasoning is left out unless `reasoning`: drafts there are not
     the answer. The reasoning is cut out of its lines, so line numbers stay raw lines.
     """
-    return _blocks(text if reasoning else _without_reasoning(text))
+    return _blocks(_without_comments(text if reasoning else _without_reasoning(text)))
 
 
 def _without_reasoning(text: str) -> str:
     """`text` with `<think>` reasoning removed, its line breaks kept."""
     return _REASONING.sub(lambda m: "".join(_NEWLINE.findall(m.group())), text)
+
+
+def _without_comments(text: str) -> str:
+    """`text` with HTML comments outside code removed, their line breaks kept.
+
+    Rendered Markdown (chat UIs, GitHub) shows nothing of `<!-- ... -->`, so a fence in
+    one is no code the reader sees. In a fence or an indented block `<!--` is code text. A
+    comment holding a fence line may have paired with a later fence, so the blocks are
+    found again after it. A comment never closed runs to the end when it opens a line (an
+    HTML block), else it is text.
+    """
+    code = _code_lines(text)
+    start = 0
+    parses = 0
+    while (span := _comment_after(text, start, code)) is not None:
+        start, end = span
+        hidden = text[start:end]
+        text = text[:start] + "".join(_NEWLINE.findall(hidden)) + text[end:]
+        if has_fence(hidden) and parses < _MAX_REPARSES:
+            code = _code_lines(text)  # line numbers are unchanged, so `start` still holds
+            parses += 1
+    return text
+
+
+def _comment_after(text: str, start: int, code: set[int]) -> tuple[int, int] | None:
+    """The span of the first HTML comment at or after `start` whose `<!--` is on no line of
+    `code`, or None."""
+    while (m := _COMMENT.search(text, start)) is not None:
+        begin = m.start("open") if m["open"] is not None else m.start()
+        if text.count("\n", 0, begin) not in code:
+            return begin, m.end()
+        start = begin + 1  # `<!--` in code: a comment may still open inside the match
+    return None
+
+
+def _code_lines(text: str) -> set[int]:
+    """0-based lines of fenced (with their fence lines) and indented code blocks.
+
+    Counted on `\n`, as `_comment_after` counts: markdown-it reads `\r` line ends as
+    `\n` too, and a stray lone `\r` only shifts which lines count as code.
+    """
+    return {
+        i
+        for tok in _parser().parse(text)
+        if tok.map is not None and tok.type in ("fence", "code_block")
+        for i in range(tok.map[0], tok.map[1])
+    }
 
 
 def _blocks(text: str) -> tuple[CodeBlock, ...]:

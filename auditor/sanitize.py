@@ -8,6 +8,10 @@ programs. `sanitize` keeps:
   an import that may fail is part of the program's behaviour, and EvalPlus keeps them all;
 - the entry point and the top-level functions, classes, constants and other statements
   it (transitively) references by a free name;
+- the statements that change an object it so references (`x[k] = v`, `x.a = v`,
+  `x[k] += 1`, `x.append(v)`, a loop filling a table) or the interpreter
+  (`sys.setrecursionlimit(n)`): they are part of the program as written, though EvalPlus's
+  sanitizer (imports, definitions and assignments to plain names only) drops them;
 - a module docstring.
 
 Everything else at top level is dropped and recorded in `Sanitized.removed`. Kept statements
@@ -99,6 +103,8 @@ _ASSIGNS = (ast.Assign, ast.AnnAssign, ast.AugAssign)
 # Compound statements kept in keep-all mode when they bind a name (try/except imports, ...).
 _BINDING_BLOCKS = (ast.If, ast.Try, ast.TryStar, ast.With, ast.AsyncWith, ast.Match)
 _DOCTEST_RUNNERS = frozenset({"testmod", "run_docstring_examples"})
+_MAIN_GUARD = "`if __name__ == '__main__'` block"
+_LOCAL_SCOPES = (*_SCOPES, ast.Lambda)
 _KIND_WORDS: dict[type[ast.stmt], str] = {
     ast.For: "for loop",
     ast.AsyncFor: "async for loop",
@@ -168,7 +174,8 @@ def sanitize_completion(prompt: str, completion: str, entry_point: str | None) -
     the stub would pass for the program. When nothing of the completion survives that way,
     the answer is read alone: its program if it defines the entry point, its reason if it
     holds no code. An answer that is a body in a fence (no `def`) is the prompt plus that
-    body. Otherwise the joined result stands.
+    body; one whose code defines no entry point (a renamed function) and that does not join
+    the prompt into a program is no program, and says so. Otherwise the joined result stands.
     """
     joined = prompt + completion
     result = sanitize(joined, entry_point)
@@ -176,12 +183,20 @@ def sanitize_completion(prompt: str, completion: str, entry_point: str | None) -
         return result
     alone = sanitize(completion, entry_point)
     if alone.reason == _NO_CODE and not _parses(joined):
-        # nothing invented: the raw text, and why it is no program
-        return Sanitized(joined, (), False, LineMap.from_rows(_identity(joined)), reason=_NO_CODE)
+        return _no_program(joined, _NO_CODE)
     tree = _parse(alone.code)[0] if alone.parsed else None
     if tree is None or entry_point not in _top_binds(tree.body):
-        return _fenced_body(prompt, completion, entry_point) or result
+        body = _fenced_body(prompt, completion, entry_point)
+        if body is None and tree is not None and not _parses(joined):
+            # Code, but not the function asked for (renamed): the prompt's stub is no answer.
+            return _no_program(joined, f"no code to keep; the answer defines no `{entry_point}`")
+        return body or result
     return _after_prompt(alone, len(_NEWLINE.findall(prompt)))
+
+
+def _no_program(joined: str, reason: str) -> Sanitized:
+    """Nothing invented: the raw text, and why it is no program."""
+    return Sanitized(joined, (), False, LineMap.from_rows(_identity(joined)), reason=reason)
 
 
 def _only_prompt_kept(result: Sanitized, prompt: str, completion: str) -> bool:
@@ -190,8 +205,11 @@ def _only_prompt_kept(result: Sanitized, prompt: str, completion: str) -> bool:
     starts with blank lines, joined to a fenced answer)."""
     if not result.parsed or not completion.strip() or not result.line_map.runs:
         return False
-    # A prompt not ending in a newline shares its last line with the completion.
-    return _last_raw_line(result) <= len(_NEWLINE.findall(prompt))
+    # A prompt not ending in a newline shares its last line with the completion. Blank
+    # lines do not count: `<think>` reasoning, cut out, leaves its line breaks.
+    lines = result.code.splitlines()
+    last = next((n for n in range(len(lines), 0, -1) if lines[n - 1].strip()), 0)
+    return result.raw_line(last) <= len(_NEWLINE.findall(prompt)) if last else True
 
 
 def _last_raw_line(result: Sanitized) -> int:
@@ -743,9 +761,13 @@ def _select(
             continue  # junk binds nothing worth keeping (a main guard's `n = 5`, ...)
         for name in f.binds:
             binders.setdefault(name, []).append(i)
+    acts = _actions(stmts, reasons)
 
     if entry_point is None or entry_point not in binders:
         keep = [r is None for r in reasons]
+        bound = {n for i, f in enumerate(facts) if keep[i] for n in f.binds}
+        for i, a in enumerate(acts):
+            keep[i] = keep[i] or a.state or bool(a.names & bound)
         return keep, [r or "" for r in reasons]
 
     keep = [False] * len(stmts)
@@ -756,8 +778,17 @@ def _select(
         keep[i] = isinstance(s, _IMPORTS) and (i < entry_at or not _stdlib_only(s))
     if reasons[0] is None and _is_docstring(stmts[0]):
         keep[0] = True
+    # A statement acting on a name binds it too: the program reads what it stored.
+    for i, a in enumerate(acts):
+        for name in a.names:
+            binders.setdefault(name, []).append(i)
     todo = [entry_point]
     reached = {entry_point}
+    for i, a in enumerate(acts):
+        if a.state:  # interpreter state the program relies on without naming it
+            keep[i] = True
+            todo += sorted(facts[i].uses - reached)
+            reached |= facts[i].uses
     while todo:
         for i in binders.get(todo.pop(), ()):
             if keep[i]:
@@ -824,6 +855,84 @@ def _facts(stmt: ast.stmt) -> _Facts:
     return _Facts(binds=frozenset(stores), uses=frozenset(loads))
 
 
+@dataclass(frozen=True)
+class _Action:
+    """What a top-level statement does besides binding names: the names whose objects it
+    changes (`x[k] = v`, `x.a = v`, `x[k] += 1`, `x.append(v)`), and whether it changes
+    interpreter state (`sys.setrecursionlimit(n)`)."""
+
+    names: frozenset[str] = frozenset()
+    state: bool = False
+
+
+# Calls that change the interpreter for the whole program, which never names them again.
+_STATE_CALLS = frozenset({"setrecursionlimit", "set_int_max_str_digits"})
+# Calls on a module that change the module's state (other module calls leave it as it was:
+# `asyncio.run(main())`, `unittest.main()`, `sys.exit()` are a script's junk).
+_MODULE_STATE_CALLS = frozenset({"seed", "setrecursionlimit", "set_int_max_str_digits"})
+_NO_ACTION = _Action()
+
+
+def _actions(stmts: Sequence[ast.stmt], reasons: Sequence[str | None]) -> list[_Action]:
+    """Per statement, what it changes (see `_Action`); nothing for a statement that never
+    runs in the program or only checks (asserts, main guards, doctest runners)."""
+    modules = {n for s in stmts if isinstance(s, _IMPORTS) for n in _alias_names(s.names)}
+    values = {n for s in stmts if not isinstance(s, _IMPORTS) for n in _facts(s).binds}
+    return [
+        _NO_ACTION
+        if isinstance(s, _SCOPES + _IMPORTS + (ast.Assert,))
+        or reasons[i] == _MAIN_GUARD
+        or reasons[i] == "doctest runner"
+        else _action(s, modules, values - modules)
+        for i, s in enumerate(stmts)
+    ]
+
+
+def _action(stmt: ast.stmt, modules: set[str], values: set[str]) -> _Action:
+    """What `stmt` changes, outside the functions, classes and lambdas it defines.
+
+    A method call counts on a value the module binds (a call on a name nothing binds
+    fails as written, as test code calling `re.sub` with no `import re` would), or on a
+    module when it sets the module's state (`random.seed(0)`)."""
+    names: set[str] = set()
+    state = False
+    todo: list[ast.AST] = [stmt]
+    while todo:
+        node = todo.pop()
+        todo += (c for c in ast.iter_child_nodes(node) if not isinstance(c, _LOCAL_SCOPES))
+        if isinstance(node, ast.Attribute | ast.Subscript) and type(node.ctx) is not ast.Load:
+            root, through_call = _receiver(node.value)
+            state |= through_call  # `getcontext().prec = 50`: state behind a function
+            names.update(root)
+        elif isinstance(node, ast.Call):
+            func = node.func
+            called = func.attr if isinstance(func, ast.Attribute) else _dotted(func)
+            state |= called in _STATE_CALLS
+        elif isinstance(node, ast.Expr) and _is_method_call(node.value):
+            # A method called for its effect (`x.append(v)`); its value would be assigned.
+            func = node.value.func  # type: ignore[attr-defined]
+            root, _ = _receiver(func.value)
+            if root and (
+                root[0] in values or (root[0] in modules and func.attr in _MODULE_STATE_CALLS)
+            ):
+                names.update(root)
+    return _Action(frozenset(names), state) if names or state else _NO_ACTION
+
+
+def _is_method_call(node: ast.expr) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+
+
+def _receiver(node: ast.expr) -> tuple[tuple[str, ...], bool]:
+    """The name an attribute/subscript/call chain starts from (none if it starts elsewhere),
+    and whether the chain goes through a call."""
+    through_call = False
+    while isinstance(node, ast.Attribute | ast.Subscript | ast.Call):
+        through_call |= isinstance(node, ast.Call)
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return ((node.id,) if isinstance(node, ast.Name) else ()), through_call
+
+
 def _stdlib_only(stmt: ast.Import | ast.ImportFrom) -> bool:
     if isinstance(stmt, ast.ImportFrom):
         modules = [stmt.module or ""] if stmt.level == 0 else [""]
@@ -845,7 +954,7 @@ def _junk_reason(stmt: ast.stmt, index: int) -> str | None:
     if isinstance(stmt, ast.Assert):
         return "assert statement"
     if isinstance(stmt, ast.If) and _is_main_guard(stmt.test):
-        return "`if __name__ == '__main__'` block"
+        return _MAIN_GUARD
     if isinstance(stmt, _SCOPES + _IMPORTS + _ASSIGNS):
         return None
     if isinstance(stmt, _BINDING_BLOCKS) and _facts(stmt).binds:

@@ -426,6 +426,10 @@ def test_chat_answers_are_scored_on_raw_lines(project: Path, tiny_model: Path) -
         (f["code"], f["line"]) for f in plain["findings"]
     ]
     assert empty["risk"] is None and empty["note"] == "no code in the answer"
+    # Trial 11: the finding says why there is no program, not what the parser says of prose.
+    assert [(f["code"], f["message"]) for f in empty["findings"]] == [
+        ("AUD901", "no program: no code in the answer")
+    ]
 
 
 @pytest.mark.parametrize("fmt", ["json", "sarif", "text", "markdown", "github"])

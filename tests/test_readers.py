@@ -178,17 +178,38 @@ def test_humaneval_jsonl(toy_tasks: dict[str, Task]) -> None:
     assert "assert count_vowels(" not in truncated.code
 
 
-def test_humaneval_jsonl_requires_completion(tmp_path: Path, toy_tasks: dict[str, Task]) -> None:
-    path = tmp_path / "s.jsonl"
-    path.write_text(json.dumps({"task_id": "Toy/0", "solution": "x = 1\n"}) + "\n")
-    with pytest.raises(InputError, match=r"s\.jsonl:1: `completion` is missing or null"):
-        read_samples(path, toy_tasks, format="humaneval-jsonl")
+@pytest.mark.parametrize("first", ["completion", "solution"])
+def test_rows_mix_solution_and_completion(
+    tmp_path: Path, toy_tasks: dict[str, Task], first: str
+) -> None:
+    # Trial 8: the format was sniffed from the first row, and its reader refused the other
+    # kind of row ("`completion` is missing") in a file whose first row is a completion.
+    program = "def sum_of_evens(numbers):\n    return 0\n"
+    rows = {
+        "completion": {"task_id": "Toy/0", "completion": "    return 0\n"},
+        "solution": {"task_id": "Toy/0", "solution": program},
+    }
+    second = "solution" if first == "completion" else "completion"
+    path = _write_jsonl(tmp_path / "s.jsonl", [json.dumps(rows[first]), json.dumps(rows[second])])
+    cands = {c.sample_id: c for c in read_samples(path, toy_tasks).candidates}
+    by_kind = {first: cands["0"], second: cands["1"]}
+    assert by_kind["solution"].raw == program
+    assert by_kind["completion"].raw == toy_tasks["Toy/0"].prompt + "    return 0\n"
+
+
+def test_row_with_both_solution_and_completion_is_refused(tmp_path: Path) -> None:
+    row = {"task_id": "Toy/0", "completion": "    return 0\n", "solution": "x = 1\n"}
+    path = _write_jsonl(tmp_path / "s.jsonl", [json.dumps(row)])
+    with pytest.raises(InputError, match=r"s\.jsonl:1: both `solution` and `completion` are given"):
+        read_samples(path)
 
 
 def test_null_completion_is_not_called_a_missing_field(tmp_path: Path) -> None:
     path = tmp_path / "s.jsonl"
     path.write_text(json.dumps({"task_id": "Toy/0", "completion": None}) + "\n")
-    with pytest.raises(InputError, match=r"s\.jsonl:1: `completion` is missing or null"):
+    with pytest.raises(
+        InputError, match=r"s\.jsonl:1: `solution` or `completion` is missing or null"
+    ):
         read_samples(path)
 
 

@@ -208,6 +208,71 @@ CASES: list[tuple[str, str, str | None, str, tuple[str, ...]]] = [
         ("line 3: print call",),
     ),
     (
+        "store-through-subscript-kept",  # red team A0: the program reads what it stored
+        '_cache = {}\n_cache["bias"] = 1\n\ndef f(xs):\n    return sum(xs) + _cache["bias"]\n',
+        "f",
+        '_cache = {}\n_cache["bias"] = 1\n\ndef f(xs):\n    return sum(xs) + _cache["bias"]\n',
+        (),
+    ),
+    (
+        "changes-to-used-objects-kept",
+        "L = []\nL.append(3)\nd = {}\nd['k'] = 0\nd['k'] += 1\nclass O:\n    pass\no = O()\n"
+        "o.x = 1\ndef f():\n    return L, d, o.x\nres = []\nres.append(f())\n",
+        "f",
+        "L = []\nL.append(3)\nd = {}\nd['k'] = 0\nd['k'] += 1\nclass O:\n    pass\no = O()\n"
+        "o.x = 1\ndef f():\n    return L, d, o.x\n",
+        ("line 12: unused assignment to res", "line 13: top-level call to res.append"),
+    ),
+    (
+        "table-filled-by-a-loop-kept",
+        "T = [0] * 9\nfor i in range(9):\n    T[i] = i * i\ndef f(i):\n    return T[i]\n"
+        "for i in range(3):\n    print(f(i))\n",
+        "f",
+        "T = [0] * 9\nfor i in range(9):\n    T[i] = i * i\ndef f(i):\n    return T[i]\n",
+        ("lines 6-7: top-level for loop",),
+    ),
+    (
+        "interpreter-state-kept",  # the program relies on it without naming `sys`
+        "def f(n):\n    return n if n < 1 else f(n - 1)\nimport sys\nsys.setrecursionlimit(10 ** 6)\n"
+        "from sys import set_int_max_str_digits\nset_int_max_str_digits(0)\nprint(f(5))\n",
+        "f",
+        "def f(n):\n    return n if n < 1 else f(n - 1)\nimport sys\nsys.setrecursionlimit(10 ** 6)\n"
+        "from sys import set_int_max_str_digits\nset_int_max_str_digits(0)\n",
+        ("line 7: print call",),
+    ),
+    (
+        "module-state-kept-when-used",
+        "import random\nimport math\ndef f():\n    return random.random() + math.pi\n"
+        "random.seed(1)\nmath.sqrt(2)\n",
+        "f",
+        "import random\nimport math\ndef f():\n    return random.random() + math.pi\n"
+        "random.seed(1)\n",
+        ("line 6: top-level call to math.sqrt",),
+    ),
+    (
+        "state-behind-a-call-kept",
+        "from decimal import Decimal, getcontext\ngetcontext().prec = 50\n"
+        "def f():\n    return Decimal(1) / 3\n",
+        "f",
+        "from decimal import Decimal, getcontext\ngetcontext().prec = 50\n"
+        "def f():\n    return Decimal(1) / 3\n",
+        (),
+    ),
+    (
+        "call-on-an-unbound-name-dropped",  # test code using a module it never imported
+        "def f(t):\n    return re.sub('a', 'b', t)\nt = 'aa'\nre.sub('a', '-', t)\n",
+        "f",
+        "def f(t):\n    return re.sub('a', 'b', t)\n",
+        ("line 3: unused assignment to t", "line 4: top-level call to re.sub"),
+    ),
+    (
+        "changes-kept-without-entry-point",
+        "L = []\nL.append(1)\nM = []\nprint(L)\nundefined.append(2)\n",
+        None,
+        "L = []\nL.append(1)\nM = []\n",
+        ("line 4: print call", "line 5: top-level call to undefined.append"),
+    ),
+    (
         "crlf-line-endings",
         "def f():\r\n    return 1\r\n\r\nprint(f())\r\n",
         "f",
@@ -557,6 +622,32 @@ def test_completion_without_code_gets_the_reason() -> None:
 
 
 @pytest.mark.parametrize(
+    "answer",
+    [
+        "<think>\nSimple:\n```python\ndef add(a, b):\n    return a + b\n```\nDone",
+        "<think>\nSimple:\n```python\ndef add(a, b):\n    return a + b\n```\n</think>\n",
+        "<think>\nSimple:\ndef add(a, b):\n    return a + b\n\nDone",
+    ],
+    ids=["unclosed", "closed", "bare"],
+)
+def test_completion_whose_code_is_all_in_reasoning_is_read_from_it(answer: str) -> None:
+    # Trial 9: the blank lines the reasoning leaves made the prompt's stub pass for the
+    # answer ("empty body"), though code in `<think>` counts when there is none outside.
+    result = sanitize_completion(PROMPT, answer, "add")
+    assert result.code == "def add(a, b):\n    return a + b\n"
+    assert result.reason is None
+
+
+def test_completion_defining_another_function_says_so() -> None:
+    # Trial 11: a renamed function left the prompt's stub as the program ("empty body").
+    answer = "Here you go:\n\n```python\ndef plus(a, b):\n    return a + b\n```\n"
+    result = sanitize_completion(PROMPT, answer, "add")
+    assert result.reason == "no code to keep; the answer defines no `add`"
+    assert not result.parsed
+    assert result.code == PROMPT + answer  # nothing invented
+
+
+@pytest.mark.parametrize(
     "completion",
     [
         "    return a + b\n",
@@ -674,6 +765,36 @@ def test_reasoning_and_html_tags_do_not_misalign_fences(raw: str) -> None:
     assert result.code == V2
     assert [b.kind for b in result.extracted] == ["fenced"]
     _assert_lines_map_back(raw, result)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        f"Here:\n\n{F}python\n{V2}{F}\n\nDone.\n\n<!--\n{F}python\n{V1}{F}\n-->\n",
+        f"<!-- draft:\n{F}python\n{V1}{F}\n-->\n{F}python\n{V2}{F}\n",
+        f"> <!--\n> {F}python\n> {V1.replace(chr(10), chr(10) + '> ')}{F}\n> -->\n\n{F}python\n{V2}{F}\n",
+        f"{F}python\n{V2}{F}\n<!-- never closed\n{F}python\n{V1}{F}\n",
+        "".join(f"<!-- {i} -->\n" for i in range(40))
+        + f"{F}python\n{V2}{F}\n<!--\n{F}\n{V1}{F}\n-->\n",
+    ],
+    ids=["after-the-answer", "before-the-answer", "in-a-quote", "unclosed", "many-comments"],
+)
+def test_code_in_an_html_comment_is_not_the_answer(raw: str) -> None:
+    # Red team A4: rendered Markdown shows nothing of a comment; the visible block is judged.
+    result = sanitize(raw, "f")
+    assert result.code == V2
+    assert [b.kind for b in result.extracted] == ["fenced"]
+    _assert_lines_map_back(raw, result)
+
+
+def test_comment_markers_in_code_stay_code() -> None:
+    code = 'S = "<!--"\ndef f(x):\n    return S + "-->"\n'
+    raw = f"{F}python\n{code}{F}\n\nIt returns `S`. -->\n\n<!-- a note -->\n"
+    result = sanitize(raw, "f")
+    assert result.code == code
+    # A closed comment whose `<!--` is in a fence hides nothing after the fence.
+    raw = f"{F}html\n<!-- x\n{F}\n\n{F}python\n{V2}{F}\n\n-->\n"
+    assert sanitize(raw, "f").code == V2
 
 
 def test_star_import_in_its_own_block_is_kept_when_names_are_unbound() -> None:

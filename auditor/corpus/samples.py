@@ -140,8 +140,12 @@ def _text_field(row: Mapping[str, Any], key: str, where: str) -> str | None:
     return value
 
 
-def _jsonl_samples(path: Path, *, completion_only: bool) -> list[_RawSample]:
-    """Raw samples of a samples JSONL; sample ids default to a per-task counter."""
+def _jsonl_samples(path: Path) -> list[_RawSample]:
+    """Raw samples of a samples JSONL; sample ids default to a per-task counter.
+
+    Each row gives a `solution` or a `completion`, whatever the other rows give: a file
+    mixing both is read row by row (its format is sniffed from the first row only).
+    """
     rows = read_jsonl_numbered(path)
     if not rows:
         raise InputError(f"{path}: empty samples file")
@@ -152,11 +156,15 @@ def _jsonl_samples(path: Path, *, completion_only: bool) -> list[_RawSample]:
         task_id = row.get("task_id")
         if not isinstance(task_id, str) or not task_id:
             raise InputError(f"{where}: missing or non-string `task_id`")
-        solution = None if completion_only else _text_field(row, "solution", where)
+        solution = _text_field(row, "solution", where)
         completion = _text_field(row, "completion", where)
         if solution is None and completion is None:
-            wanted = "`completion`" if completion_only else "`solution` or `completion`"
-            raise InputError(f"{where}: {wanted} is missing or null")
+            raise InputError(f"{where}: `solution` or `completion` is missing or null")
+        if solution is not None and completion is not None:
+            raise InputError(
+                f"{where}: both `solution` and `completion` are given; give one (a whole "
+                f"program, or what follows the task's prompt)"
+            )
         index = counters.get(task_id, 0)
         counters[task_id] = index + 1
         sample_id = row.get("sample_id")
@@ -179,12 +187,12 @@ def _jsonl_samples(path: Path, *, completion_only: bool) -> list[_RawSample]:
 
 
 def _read_evalplus_jsonl(path: Path, tasks: Mapping[str, Task] | None, sanitize: bool) -> Samples:
-    raws = _jsonl_samples(path, completion_only=False)
+    raws = _jsonl_samples(path)
     return Samples(_candidates(raws, tasks, sanitize), None, str(path), "evalplus-jsonl")
 
 
 def _read_humaneval_jsonl(path: Path, tasks: Mapping[str, Task] | None, sanitize: bool) -> Samples:
-    raws = _jsonl_samples(path, completion_only=True)
+    raws = _jsonl_samples(path)
     return Samples(_candidates(raws, tasks, sanitize), None, str(path), "humaneval-jsonl")
 
 
