@@ -343,5 +343,5 @@ def test_train_text_without_cv_prints_no_cv_header() -> None:
     assert "Nested CV" not in render_text(summary)
     summary["cv"] = {"peers": {"nested": {}, "chosen": ["logreg"]}}
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("auditor.cli.evaluate.scores_line", lambda name, sc: f"  {name}")
+        mp.setattr("auditor.study.score_text.scores_line", lambda name, sc: f"  {name}")
         assert "Nested CV" in render_text(summary)

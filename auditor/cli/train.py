@@ -58,7 +58,7 @@ def _default(opts: Mapping[str, Any]) -> str:
 def render_text(summary: Mapping[str, Any]) -> str:
     """The training summary as text: per feature set, the nested-CV model row first (within-
     task AUC with its interval and task count), then the baselines on the same folds."""
-    from auditor.cli.evaluate import scores_line, view_lines
+    from auditor.study.score_text import scores_line, view_lines
 
     out = [f"model {summary['model']}: families {summary['families']}"]
     nested = {name: cv for name, cv in summary["cv"].items() if "nested" in cv}
