@@ -578,6 +578,19 @@ def test_cli_features_says_a_py_source_is_not_supported(
     assert "cand.py: a .py file is not a features SOURCE" in err and "malformed" not in err
 
 
+def test_cli_features_auto_without_benchmark_ids_says_pass_benchmark(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--benchmark auto` on ids of no HumanEval+/MBPP+ task: the message `label` gives, with
+    its hint (it was "unknown task id 'Toy/0'")."""
+    samples = Path(__file__).resolve().parents[1] / "corpora" / "toy" / "samples.jsonl"
+    out = tmp_path / "t.csv"
+    assert main(["features", str(samples), "-o", str(out), "--no-behavior", "--no-cache"]) == 2
+    err = capsys.readouterr().err
+    assert f"{samples}: no HumanEval+/MBPP+ task ids; pass --benchmark" in err, err
+    assert "unknown task id" not in err and not out.exists()
+
+
 @pytest.mark.integration
 def test_real_candidates_batch_independent(shared_corpora: Path) -> None:
     """On real CodeGen-16B candidates: every row extracted, and pylint/ruff values of a
