@@ -421,6 +421,48 @@ def test_findings_merge_sources_sorted() -> None:
     assert [(f.line, f.col) for f in found] == sorted((f.line, f.col) for f in found)
 
 
+def test_findings_of_chosen_sources_only() -> None:
+    c = cand(RUFF_CODE)
+    found = features.findings([c], use_cache=False, jobs=1, sources=("rules",))[c.sha256]
+    assert {f.source for f in found} <= {"rules"}
+    with pytest.raises(ValueError, match="no findings from ast"):
+        features.findings([c], use_cache=False, jobs=1, sources=("ast",))
+
+
+def test_style_codes_come_from_the_cached_rules_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`report`'s style codes: the rules extractor's findings, cached; a program the rule
+    engine fails on gets no codes instead of sinking the report."""
+    from auditor.parse import parse
+    from auditor.rules import check_rules
+    from auditor.study.style import finding_codes
+
+    good, bad, rejected = (
+        cand(RUFF_CODE, "T/0"),
+        cand(RUFF_CODE.replace("def f", "def g"), "T/1"),
+        cand("x"),
+    )
+    labels = [
+        label(good, Outcome.PASS, Outcome.PASS),
+        label(bad, Outcome.PASS, Outcome.FAIL),
+        label(rejected, Outcome.FAIL, Outcome.FAIL),
+    ]
+    expected = frozenset(f.code for f in check_rules(parse(RUFF_CODE)))
+    assert expected  # and the same for `bad` but for the crash
+
+    def flaky(parsed, **kw):  # type: ignore[no-untyped-def]
+        if "def g" in parsed.code:
+            raise RuntimeError("rule crash")
+        return check_rules(parsed, **kw)
+
+    monkeypatch.setattr("auditor.rules.check_rules", flaky)
+    codes = finding_codes(labels, [good, bad, rejected], jobs=1, cache_dir=tmp_path)
+    assert codes == [expected, frozenset(), frozenset()]
+    monkeypatch.setattr("auditor.rules.check_rules", lambda *a, **k: 1 / 0)  # cache hits only
+    assert finding_codes(labels, [good, bad, rejected], jobs=1, cache_dir=tmp_path) == codes
+
+
 # --------------------------------------------------------------------------- CLI
 
 

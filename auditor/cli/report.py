@@ -35,9 +35,7 @@ def _parse_scores(items: Sequence[str], names: Sequence[str]) -> dict[str, Path]
     return out
 
 
-def _load(
-    path: Path, *, style: bool, data_dir: str | None, notes: list[str]
-) -> tuple[StudyInput, dict[str, str] | None]:
+def _load(path: Path, *, style: bool, data_dir: str | None, notes: list[str]) -> StudyInput:
     """Labels, and candidates when the style comparison is wanted and the samples are found."""
     from auditor.corpus.labels import load_labeled, read_labels
 
@@ -57,13 +55,11 @@ def _load(
         labels = read_labels(path)
     models = Counter(lb.model for lb in labels if lb.model)
     model = models.most_common(1)[0][0] if models else None
-    eps = {t: task.entry_point for t, task in tasks.items()} if tasks else None
-    return StudyInput(name, labels, candidates, tasks, None, model), eps
+    return StudyInput(name, labels, candidates, tasks, None, model)
 
 
 def _style_codes(
     inputs: Sequence[StudyInput],
-    entry_points: Sequence[dict[str, str] | None],
     jobs: int,
     notes: list[str],
 ) -> tuple[dict[str, list[frozenset[str]]] | None, dict[str, str] | None]:
@@ -78,8 +74,8 @@ def _style_codes(
         notes.append(f"Style comparison skipped: the rules are unavailable ({exc}).")
         return None, None
     codes = {
-        inp.name: finding_codes(inp.labels, inp.candidates, eps, jobs=jobs)
-        for inp, eps in zip(inputs, entry_points, strict=True)
+        inp.name: finding_codes(inp.labels, inp.candidates, inp.tasks, jobs=jobs)
+        for inp in inputs
         if inp.candidates is not None
     }
     return codes, groups
@@ -163,17 +159,17 @@ def report_command(
         raise UsageError("--n-boot must be at least 10")
     notes: list[str] = []
     loaded = [_load(p, style=style, data_dir=data_dir, notes=notes) for p in labels]
-    names = [inp.name for inp, _ in loaded]
+    names = [inp.name for inp in loaded]
     if len(set(names)) != len(names):
         raise UsageError(f"corpus names must differ (got {', '.join(names)})")
     score_files = _parse_scores(scores, names)
     inputs = []
-    for inp, _ in loaded:
+    for inp in loaded:
         s = read_scores(score_files[inp.name]) if inp.name in score_files else None
         inputs.append(StudyInput(inp.name, inp.labels, inp.candidates, inp.tasks, s, inp.model))
 
     check_writable(out_dir / "report.md")  # before the analyses, not after them
-    style_codes, groups = _style_codes(inputs, [eps for _, eps in loaded], jobs, notes)
+    style_codes, groups = _style_codes(inputs, jobs, notes)
     tables = []
     if feature_tables:
         from auditor.features import read_table
