@@ -38,6 +38,8 @@ _EXPORTS: dict[str, str] = {
     "within_task_auc": "auditor.metrics",
     # classifier
     "train": "auditor.model",
+    "TrainOptions": "auditor.model",
+    "TrainResult": "auditor.model",
     "evaluate": "auditor.model",
     "load_model": "auditor.model",
     "save_model": "auditor.model",
@@ -52,6 +54,8 @@ _EXPORTS: dict[str, str] = {
     "threshold_sweep": "auditor.resampling",
     "rerank_curves": "auditor.resampling",
     "build_study": "auditor.study.analysis",
+    "report": "auditor.study.report",
+    "ReportOptions": "auditor.study.report",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -83,9 +87,17 @@ if TYPE_CHECKING:  # give type checkers and IDEs the real signatures
     from auditor.features import extract, findings, read_table, write_table
     from auditor.label import label
     from auditor.metrics import within_task_auc
-    from auditor.model import evaluate, load_model, save_model, train
+    from auditor.model import (
+        TrainOptions,
+        TrainResult,
+        evaluate,
+        load_model,
+        save_model,
+        train,
+    )
     from auditor.parse import parse
     from auditor.resampling import curves, rerank_curves, summarize_corpus, threshold_sweep
     from auditor.rules import check_rules
     from auditor.sanitize import sanitize
     from auditor.study.analysis import build_study
+    from auditor.study.report import ReportOptions, report

@@ -447,6 +447,48 @@ def test_findings_merge_sources_sorted() -> None:
     assert [(f.line, f.col) for f in found] == sorted((f.line, f.col) for f in found)
 
 
+def test_findings_of_chosen_sources_only() -> None:
+    c = cand(RUFF_CODE)
+    found = features.findings([c], use_cache=False, jobs=1, sources=("rules",))[c.sha256]
+    assert {f.source for f in found} <= {"rules"}
+    with pytest.raises(ValueError, match="no findings from ast"):
+        features.findings([c], use_cache=False, jobs=1, sources=("ast",))
+
+
+def test_style_codes_come_from_the_cached_rules_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`report`'s style codes: the rules extractor's findings, cached; a program the rule
+    engine fails on gets no codes instead of sinking the report."""
+    from auditor.parse import parse
+    from auditor.rules import check_rules
+    from auditor.study.style import finding_codes
+
+    good, bad, rejected = (
+        cand(RUFF_CODE, "T/0"),
+        cand(RUFF_CODE.replace("def f", "def g"), "T/1"),
+        cand("x"),
+    )
+    labels = [
+        label(good, Outcome.PASS, Outcome.PASS),
+        label(bad, Outcome.PASS, Outcome.FAIL),
+        label(rejected, Outcome.FAIL, Outcome.FAIL),
+    ]
+    expected = frozenset(f.code for f in check_rules(parse(RUFF_CODE)))
+    assert expected  # and the same for `bad` but for the crash
+
+    def flaky(parsed, **kw):  # type: ignore[no-untyped-def]
+        if "def g" in parsed.code:
+            raise RuntimeError("rule crash")
+        return check_rules(parsed, **kw)
+
+    monkeypatch.setattr("auditor.rules.check_rules", flaky)
+    codes = finding_codes(labels, [good, bad, rejected], jobs=1, cache_dir=tmp_path)
+    assert codes == [expected, frozenset(), frozenset()]
+    monkeypatch.setattr("auditor.rules.check_rules", lambda *a, **k: 1 / 0)  # cache hits only
+    assert finding_codes(labels, [good, bad, rejected], jobs=1, cache_dir=tmp_path) == codes
+
+
 # --------------------------------------------------------------------------- CLI
 
 
@@ -602,6 +644,19 @@ def test_cli_features_says_a_py_source_is_not_supported(
     assert main(["features", str(src), "-o", str(tmp_path / "t.csv")]) == 2
     err = capsys.readouterr().err
     assert "cand.py: a .py file is not a features SOURCE" in err and "malformed" not in err
+
+
+def test_cli_features_auto_without_benchmark_ids_says_pass_benchmark(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--benchmark auto` on ids of no HumanEval+/MBPP+ task: the message `label` gives, with
+    its hint (it was "unknown task id 'Toy/0'")."""
+    samples = Path(__file__).resolve().parents[1] / "corpora" / "toy" / "samples.jsonl"
+    out = tmp_path / "t.csv"
+    assert main(["features", str(samples), "-o", str(out), "--no-behavior", "--no-cache"]) == 2
+    err = capsys.readouterr().err
+    assert f"{samples}: no HumanEval+/MBPP+ task ids; pass --benchmark" in err, err
+    assert "unknown task id" not in err and not out.exists()
 
 
 @pytest.mark.integration

@@ -315,8 +315,7 @@ def test_train_cli_refuses_an_output_before_training(
     def no_work(*a: object, **k: object) -> None:
         raise AssertionError("work started")
 
-    monkeypatch.setattr(M, "corpus_table", no_work)
-    monkeypatch.setattr(M, "train_tables", no_work)
+    monkeypatch.setattr(M, "train", no_work)  # the one API call behind the command
     monkeypatch.chdir(tmp_path)
     (tmp_path / "blocker").write_text("")
     assert main(["train", str(toy_outdir), *args, "-q"]) == 2
@@ -336,6 +335,27 @@ def test_train_cli_cache_dir_under_a_regular_file(
     assert "Not a directory" in err and "internal error" not in err
 
 
+def test_train_command_is_the_api_call(
+    toy_outdir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`auditor train` writes what `api.train` returns: the model and the card."""
+    from auditor import api
+    from auditor.cli import main
+
+    args = ["-o", str(tmp_path / "m.skops"), "--no-cv", "--family", "logreg", "--jobs", "1"]
+    card = tmp_path / "card.md"
+    assert main(["train", str(toy_outdir), *args, "--card", str(card), "-q"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    opts = api.TrainOptions(families=("logreg",), cv=False, jobs=1, card_command="x")
+    result = api.train([toy_outdir], opts)
+    assert isinstance(result, api.TrainResult) and result.cross == ()
+    assert dict(result.model.meta.families) == summary["families"]
+    assert result.model.meta.cv == summary["cv"]
+    command = card.read_text().split("$ ", 1)[1].split("\n", 1)[0]
+    assert command.startswith("auditor train ") and "--no-cv" in command
+    assert result.card == card.read_text().replace(command, "x")
+
+
 def test_train_text_without_cv_prints_no_cv_header() -> None:
     from auditor.cli.train import render_text
 
@@ -343,5 +363,5 @@ def test_train_text_without_cv_prints_no_cv_header() -> None:
     assert "Nested CV" not in render_text(summary)
     summary["cv"] = {"peers": {"nested": {}, "chosen": ["logreg"]}}
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("auditor.cli.evaluate.scores_line", lambda name, sc: f"  {name}")
+        mp.setattr("auditor.study.score_text.scores_line", lambda name, sc: f"  {name}")
         assert "Nested CV" in render_text(summary)

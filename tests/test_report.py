@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from auditor.errors import InputError
 from auditor.resampling import TaskCounts, summarize_corpus
 from auditor.study.analysis import StudyInput, build_study, feature_section, style_rows
 from auditor.study.figures import make_figures
@@ -257,6 +258,24 @@ def test_report_cli_writes_all_outputs(tmp_path: Path, capsys: pytest.CaptureFix
     assert doc["corpora"][0]["auditor"] is not None and doc["corpora"][1]["auditor"] is None
 
 
+def test_report_command_writes_what_the_api_returns(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from auditor import api
+    from auditor.cli import main
+
+    a = _write(tmp_path / "alpha", _labels(1))
+    b = _write(tmp_path / "beta", _labels(2))
+    out = tmp_path / "out"
+    assert main(["report", str(a), str(b), "-o", str(out), "--n-boot", "20", "--no-html"]) == 0
+    files = api.report([a, b], api.ReportOptions(n_boot=20, html=False))
+    written = {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert written == {k: v.encode() if isinstance(v, str) else v for k, v in files.items()}
+    assert f"wrote {len(files)} files" in capsys.readouterr().out
+    with pytest.raises(InputError, match="corpus names must differ"):
+        api.report([a, a])
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -293,12 +312,11 @@ def test_report_cli_refuses_its_output_before_the_analyses(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from auditor.cli import main
-    from auditor.cli import report as report_cli
 
     def analyses(*args: object, **kwargs: object) -> None:
         raise AssertionError("the analyses ran before the output was checked")
 
-    monkeypatch.setattr(report_cli, "build_study", analyses)
+    monkeypatch.setattr("auditor.study.report.report", analyses)
     a = _write(tmp_path / "alpha", _labels(1))
     (tmp_path / "file").write_text("x")
     assert main(["report", str(a), "-o", str(tmp_path / "file" / "out")]) == 2

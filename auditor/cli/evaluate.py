@@ -9,7 +9,6 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import json
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,31 +16,7 @@ import click
 
 from auditor.cli import cli
 from auditor.cli._options import executor_options
-from auditor.study.card import fmt, fmt_ci
-
-
-def scores_line(label: str, sc: Mapping[str, Any]) -> str:
-    """One row of scores, within-task AUC first (with its interval and task count)."""
-    if not sc.get("n_candidates"):
-        return f"  {label:<14} n/a (no rows scored)"
-    return (
-        f"  {label:<14} within-task {fmt(sc['within_task_auc'])}{fmt_ci(sc.get('within_task_ci'))}"
-        f" over {sc['n_tasks']} tasks; pooled ROC-AUC {fmt(sc['roc_auc'])}"
-        f"{fmt_ci(sc.get('roc_auc_ci'))}, {sc['n_candidates']} candidates,"
-        f" {sc.get('n_task_ids', 'n/a')} task ids"
-    )
-
-
-def view_lines(name: str, view: Mapping[str, Any], benchmark_only: bool = False) -> list[str]:
-    """A view's model row, its baselines, and the seen/unseen split."""
-    tag = " (benchmark-only: needs the reference and weak inputs)" if benchmark_only else ""
-    out = [f"{name}{tag}:", scores_line("model", view["model"])]
-    out += [scores_line(b, sc) for b, sc in view["baselines"].items()]
-    for part, sub in view.get("by_overlap", {}).items():
-        out.append(f"  tasks {part} in training:")
-        out += ["  " + scores_line("model", sub["model"])]
-        out += ["  " + scores_line(b, sc) for b, sc in sub["baselines"].items()]
-    return out
+from auditor.study.score_text import fmt, scores_line, view_lines
 
 
 def render_text(doc: dict[str, Any]) -> str:

@@ -9,7 +9,7 @@ import click
 
 from auditor.cli import cli
 from auditor.cli._options import executor_options
-from auditor.corpus.benchmarks import BENCHMARKS, load_benchmark, load_benchmarks_for
+from auditor.corpus.benchmarks import BENCHMARKS
 from auditor.corpus.datadir import resolve_data_dir
 from auditor.errors import InputError
 from auditor.label import WEAK_TESTS, SamplesRef, label
@@ -99,16 +99,10 @@ def label_command(
     require_isolation: bool,
 ) -> int:
     """Label SAMPLES: weak/strong status of every candidate, run in a sandbox."""
-    from auditor.corpus.samples import read_samples
+    from auditor.corpus.samples import read_samples, tasks_for_samples
 
     path = resolve_samples(samples, data_dir)
-    if benchmark == "auto":
-        ids = {c.task_id for c in read_samples(path, None, sanitize=False).candidates}
-        tasks = load_benchmarks_for(ids, data_dir)
-        if not tasks or not any(t in tasks for t in ids):
-            raise InputError(f"{path}: no HumanEval+/MBPP+ task ids; pass --benchmark")
-    else:
-        tasks = load_benchmark(benchmark, data_dir)
+    tasks = tasks_for_samples(path, benchmark, data_dir)
     cands = read_samples(path, tasks).candidates
     run = label(
         cands,

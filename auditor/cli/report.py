@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
 import click
 
 from auditor.cli import cli
-from auditor.errors import InputError, UsageError
+from auditor.errors import UsageError
 from auditor.resampling import parse_costs
-from auditor.study.analysis import StudyInput, build_study
-
-
-def _corpus_name(path: Path) -> str:
-    p = path if path.is_dir() else path.parent
-    return p.resolve().name
 
 
 def _parse_scores(items: Sequence[str], names: Sequence[str]) -> dict[str, Path]:
@@ -33,56 +26,6 @@ def _parse_scores(items: Sequence[str], names: Sequence[str]) -> dict[str, Path]
             raise UsageError(f"--scores {item}: no corpus named {name!r} (have {', '.join(names)})")
         out[name] = Path(file)
     return out
-
-
-def _load(
-    path: Path, *, style: bool, data_dir: str | None, notes: list[str]
-) -> tuple[StudyInput, dict[str, str] | None]:
-    """Labels, and candidates when the style comparison is wanted and the samples are found."""
-    from auditor.corpus.labels import load_labeled, read_labels
-
-    name = _corpus_name(path)
-    candidates = None
-    tasks = None
-    if style:
-        try:
-            corpus = load_labeled(path, data_dir=data_dir)
-            labels, candidates, tasks = corpus.labels, corpus.candidates, corpus.tasks
-            if candidates is None:
-                notes.append(f"{name}: samples not found, so no style comparison for it.")
-        except InputError as exc:
-            notes.append(f"{name}: no style comparison ({exc}).")
-            labels = read_labels(path)
-    else:
-        labels = read_labels(path)
-    models = Counter(lb.model for lb in labels if lb.model)
-    model = models.most_common(1)[0][0] if models else None
-    eps = {t: task.entry_point for t, task in tasks.items()} if tasks else None
-    return StudyInput(name, labels, candidates, tasks, None, model), eps
-
-
-def _style_codes(
-    inputs: Sequence[StudyInput],
-    entry_points: Sequence[dict[str, str] | None],
-    jobs: int,
-    notes: list[str],
-) -> tuple[dict[str, list[frozenset[str]]] | None, dict[str, str] | None]:
-    """Finding codes per corpus with candidates, and the rule families to compare."""
-    if not any(inp.candidates is not None for inp in inputs):
-        return None, None
-    try:
-        from auditor.study.style import finding_codes, style_groups
-
-        groups = style_groups()
-    except (ImportError, AttributeError) as exc:
-        notes.append(f"Style comparison skipped: the rules are unavailable ({exc}).")
-        return None, None
-    codes = {
-        inp.name: finding_codes(inp.labels, inp.candidates, eps, jobs=jobs)
-        for inp, eps in zip(inputs, entry_points, strict=True)
-        if inp.candidates is not None
-    }
-    return codes, groups
 
 
 def write_report(out_dir: Path, files: dict[str, str | bytes]) -> None:
@@ -155,51 +98,29 @@ def report_command(
 ) -> int:
     """Reproduce the paper's analyses on labeled corpora (label OUTDIRs or labels.jsonl)."""
     from auditor.io import check_writable
-    from auditor.study.render import render_html, render_json, render_markdown
-    from auditor.study.scores import read_scores
+    from auditor.study.report import ReportOptions, corpus_names, report
 
     costs = parse_costs(cost)
     if n_boot < 10:
         raise UsageError("--n-boot must be at least 10")
-    notes: list[str] = []
-    loaded = [_load(p, style=style, data_dir=data_dir, notes=notes) for p in labels]
-    names = [inp.name for inp, _ in loaded]
-    if len(set(names)) != len(names):
-        raise UsageError(f"corpus names must differ (got {', '.join(names)})")
-    score_files = _parse_scores(scores, names)
-    inputs = []
-    for inp, _ in loaded:
-        s = read_scores(score_files[inp.name]) if inp.name in score_files else None
-        inputs.append(StudyInput(inp.name, inp.labels, inp.candidates, inp.tasks, s, inp.model))
-
+    score_files = _parse_scores(scores, corpus_names(labels))
     check_writable(out_dir / "report.md")  # before the analyses, not after them
-    style_codes, groups = _style_codes(inputs, [eps for _, eps in loaded], jobs, notes)
-    tables = []
-    if feature_tables:
-        from auditor.features import read_table
-
-        tables = [(p.name.split(".")[0], read_table(p)) for p in feature_tables]
-
-    study = build_study(
-        inputs,
-        costs=costs,
-        seed=seed,
-        n_boot=n_boot,
-        k_max=k_max,
-        style_codes=style_codes,
-        style_groups=groups,
-        features=tables,
-        notes=notes,
-        exclude_false_negatives=not keep_false_negative_tasks,
+    files = report(
+        labels,
+        ReportOptions(
+            costs=costs,
+            k_max=k_max,
+            seed=seed,
+            n_boot=n_boot,
+            style=style,
+            html=html,
+            exclude_false_negatives=not keep_false_negative_tasks,
+            scores=score_files,
+            features=feature_tables,
+            data_dir=data_dir,
+            jobs=jobs,
+        ),
     )
-    from auditor.study.figures import make_figures
-
-    figures = make_figures(study)
-    files: dict[str, str | bytes] = {f"figures/{n}": b for n, b in figures.items()}
-    files["report.md"] = render_markdown(study, {n: f"figures/{n}" for n in figures})
-    files["report.json"] = render_json(study)
-    if html:
-        files["index.html"] = render_html(study, figures)
     write_report(out_dir, files)
     click.echo(f"wrote {len(files)} files to {os.fspath(out_dir)}")
     return 0

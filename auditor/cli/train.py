@@ -13,7 +13,7 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ import click
 
 from auditor.cli import cli
 from auditor.cli._options import executor_options
+from auditor.model.context import default_cv_sets
 
 
 def _command(labels: tuple[Path, ...], output: Path, opts: dict[str, Any]) -> str:
@@ -46,19 +47,15 @@ def _command(labels: tuple[Path, ...], output: Path, opts: dict[str, Any]) -> st
     )
 
 
-DEFAULT_SETS = "task,peers,solo"
-EXEC_DEFAULT_SETS = "task,peers,solo,exec-peers,exec-solo"
-
-
 def _default(opts: Mapping[str, Any]) -> str:
     """The --cv-sets default: every set the training table has."""
-    return EXEC_DEFAULT_SETS if opts["execute"] else DEFAULT_SETS
+    return ",".join(default_cv_sets(opts["execute"]))
 
 
 def render_text(summary: Mapping[str, Any]) -> str:
     """The training summary as text: per feature set, the nested-CV model row first (within-
     task AUC with its interval and task count), then the baselines on the same folds."""
-    from auditor.cli.evaluate import scores_line, view_lines
+    from auditor.study.score_text import scores_line, view_lines
 
     out = [f"model {summary['model']}: families {summary['families']}"]
     nested = {name: cv for name, cv in summary["cv"].items() if "nested" in cv}
@@ -78,31 +75,6 @@ def render_text(summary: Mapping[str, Any]) -> str:
         for vname, view in row.get("views", {}).items():
             out += ["  " + line for line in view_lines(vname, view, view["benchmark_only"])]
     return "\n".join(out) + "\n"
-
-
-def _load(
-    labels: tuple[Path, ...], opts: dict[str, Any], progress: Callable[[str], None]
-) -> tuple[list[Any], list[tuple[str, Any]], dict[str, Any]]:
-    """The labeled corpora, their training tables and (with --as-check) their check views."""
-    from auditor.corpus.labels import load_labeled
-    from auditor.model import check_view, corpus_table
-
-    corpora = [load_labeled(p, data_dir=opts["data_dir"]) for p in labels]
-    tables, views = [], {}
-    for c in corpora:
-        progress(f"extracting features of {c.name}")
-        table = corpus_table(
-            c,
-            cache_dir=opts["cache_dir"],
-            jobs=opts["jobs"],
-            execute=opts["execute"],
-            progress=progress,
-        )
-        tables.append((c.name, table))
-        if opts["as_check"]:
-            progress(f"extracting features of {c.name} as check reads its samples file")
-            views[c.name] = check_view(c, cache_dir=opts["cache_dir"], jobs=opts["jobs"])
-    return corpora, tables, views
 
 
 @cli.command("train")
@@ -130,8 +102,8 @@ def _load(
 @click.option(
     "--cv-sets",
     default=None,
-    help=f"Feature sets to cross-validate (comma separated) [default: {DEFAULT_SETS}; "
-    f"with --execute: {EXEC_DEFAULT_SETS}].",
+    help=f"Feature sets to cross-validate (comma separated) [default: "
+    f"{','.join(default_cv_sets(False))}; with --execute: {','.join(default_cv_sets(True))}].",
 )
 @click.option(
     "--folds", type=click.IntRange(2), default=5, show_default=True, help="Outer GroupKFold folds."
@@ -178,16 +150,7 @@ def train_command(labels: tuple[Path, ...], output: Path, **opts: Any) -> int:
     the CV metrics (JSON, or text with --format text).
     """
     from auditor.io import atomic_write, check_writable
-    from auditor.model import (
-        FAMILIES,
-        cross_corpus,
-        evaluate_data,
-        save_model,
-        stack_tables,
-        stack_views,
-        train_tables,
-    )
-    from auditor.study.card import render_card
+    from auditor.model import FAMILIES, TrainOptions, save_model, train
 
     def progress(msg: str) -> None:
         if not opts["quiet"]:
@@ -197,35 +160,33 @@ def train_command(labels: tuple[Path, ...], output: Path, **opts: Any) -> int:
         if out is not None:
             check_writable(out)
     opts["cv_sets"] = opts["cv_sets"] or _default(opts)
-    corpora, tables, views = _load(labels, opts, progress)
-    fams = opts["families"] or tuple(FAMILIES)
-    cv_sets = opts["cv_sets"]
-    model = train_tables(
-        corpora,
-        tables,
-        families=fams,
-        cv=() if opts["no_cv"] else tuple(x.strip() for x in cv_sets.split(",") if x.strip()),
-        outer=opts["folds"],
-        inner=opts["inner"],
-        view=stack_views(list(views.values())) if views else None,
+    result = train(
+        labels,
+        TrainOptions(
+            families=opts["families"] or tuple(FAMILIES),
+            cv=not opts["no_cv"],
+            cv_sets=tuple(x.strip() for x in opts["cv_sets"].split(",") if x.strip()),
+            outer=opts["folds"],
+            inner=opts["inner"],
+            as_check=opts["as_check"],
+            execute=opts["execute"],
+            cross_model=opts["cross_model"],
+            card_command=None if opts["card"] is None else _command(labels, output, opts),
+            data_dir=opts["data_dir"],
+            cache_dir=opts["cache_dir"],
+            jobs=opts["jobs"],
+        ),
         progress=progress,
     )
+    model = result.model
     save_model(model, output)
-    cross = (
-        cross_corpus(tables, families=fams, inner=opts["inner"], views=views, progress=progress)
-        if opts["cross_model"]
-        else []
-    )
-    if opts["card"] is not None:
-        ev = evaluate_data(model, stack_tables(tables), importance=15)
-        importance = ev.to_json()["permutation_importance"]
-        text = render_card(model.meta.to_json(), cross, importance, _command(labels, output, opts))
-        atomic_write(opts["card"], text)
+    if result.card is not None:
+        atomic_write(opts["card"], result.card)
     summary = {
         "model": str(output),
         "families": dict(model.meta.families),
         "cv": model.meta.cv,
-        "cross_model": cross,
+        "cross_model": result.cross,
     }
     if opts["fmt"] == "text":
         click.echo(render_text(summary), nl=False)

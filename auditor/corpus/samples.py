@@ -8,13 +8,14 @@ which is read as already-labeled input.
 from __future__ import annotations
 
 import json
+import os
 import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from auditor.corpus.benchmarks import read_jsonl_numbered
+from auditor.corpus.benchmarks import load_benchmark, load_benchmarks_for, read_jsonl_numbered
 from auditor.errors import InputError
 from auditor.io import open_text, read_text, require_regular
 from auditor.sanitize import Sanitized, sanitize_completion
@@ -511,3 +512,18 @@ def read_samples(
     if not p.is_dir():
         require_regular(p)
     return reader.read(p, tasks, sanitize)
+
+
+def tasks_for_samples(
+    path: str | Path, benchmark: str, data_dir: str | os.PathLike[str] | None = None
+) -> dict[str, Task]:
+    """The tasks of a samples file: the named `benchmark`, or with "auto" the HumanEval+ and
+    MBPP+ tasks its task ids need (an error when it has none of theirs)."""
+    if benchmark != "auto":
+        return load_benchmark(benchmark, data_dir)
+    # Task ids first (no prompt needed for that), then the benchmarks covering them.
+    ids = {c.task_id for c in read_samples(path, None, sanitize=False).candidates}
+    tasks = load_benchmarks_for(ids, data_dir)
+    if not tasks or not any(t in tasks for t in ids):
+        raise InputError(f"{path}: no HumanEval+/MBPP+ task ids; pass --benchmark")
+    return tasks

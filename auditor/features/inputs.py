@@ -8,9 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from auditor.corpus.benchmarks import load_benchmark, load_benchmarks_for
 from auditor.corpus.labels import LABELS_FILE, load_labeled
-from auditor.corpus.samples import read_samples
+from auditor.corpus.samples import read_samples, tasks_for_samples
 from auditor.errors import InputError
 from auditor.io import open_text
 from auditor.types import Candidate, Label, Task
@@ -42,16 +41,6 @@ def is_labels(path: Path) -> bool:
     return False
 
 
-def _tasks(
-    benchmark: str, samples: Path, data_dir: str | os.PathLike[str] | None
-) -> dict[str, Task]:
-    if benchmark != "auto":
-        return load_benchmark(benchmark, data_dir)
-    # Task ids first (no prompt needed for that), then the benchmarks covering them.
-    ids = {c.task_id for c in read_samples(samples, None, sanitize=False).candidates}
-    return load_benchmarks_for(ids, data_dir)
-
-
 def load_input(
     source: Path,
     *,
@@ -75,6 +64,6 @@ def load_input(
                 "SOURCE with --labels, or set --data-dir)"
             )
         return FeatureInput(corpus.candidates, corpus.labels, corpus.tasks)
-    tasks = _tasks(benchmark, source, data_dir)
+    tasks = tasks_for_samples(source, benchmark, data_dir)
     read = read_samples(source, tasks)
     return FeatureInput(read.candidates, read.labels, tasks)

@@ -333,13 +333,18 @@ def findings(
     cache_dir: Path | None = None,
     use_cache: bool = True,
     jobs: int = 2,
+    sources: Sequence[str] = FINDING_SOURCES,
 ) -> dict[str, tuple[Finding, ...]]:
-    """sha256 -> rules, ruff and pylint findings sorted by (line, col, code)."""
+    """sha256 -> findings of `sources` (default: rules, ruff and pylint) sorted by (line, col,
+    code); an item a source failed on has none of its findings."""
+    unknown = set(sources) - set(FINDING_SOURCES)
+    if unknown:
+        raise ValueError(f"no findings from {', '.join(sorted(unknown))}")
     items, _ = _items(candidates, tasks)
     with _open_cache(cache_dir, use_cache) as cache:
-        results = compute(items, FINDING_SOURCES, cache=cache, jobs=jobs)
+        results = compute(items, sources, cache=cache, jobs=jobs)
     out: dict[str, tuple[Finding, ...]] = {}
     for it in items:
-        found = [f for name in FINDING_SOURCES for f in results[name][it.key].findings]
+        found = [f for name in sources for f in results[name][it.key].findings]
         out[it.sha256] = tuple(sorted(found, key=lambda f: (f.line, f.col, f.code)))
     return out

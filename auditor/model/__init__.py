@@ -8,7 +8,8 @@ the positive class is false_positive. Rooms:
 - `families`: the estimator pipelines (logistic regression, gradient boosting);
 - `data`: labeled corpora as one training matrix, and as `check` reads them (`CheckView`);
 - `baselines`: random, the same-task prior and the best single feature, beside every model row;
-- `selection`: grouped folds, nested cross-validation, calibrated fitting (`fit`, `train`);
+- `selection`: grouped folds, nested cross-validation, calibrated fitting (`fit`);
+- `training`: `train`, the whole recipe (tables, CV report, fit, cross-model rows, card);
 - `evaluation`: metrics of a trained model on labeled data, cross-model rows;
 - `trained`: `TrainedModel` (risk scoring) and its metadata;
 - `persistence` and `compiled`: skops files with a numpy export for scikit-learn-free loading.
@@ -22,7 +23,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from auditor.model.context import SETS, feature_sets, has_task, with_task_context
+from auditor.model.context import SETS, default_cv_sets, feature_sets, has_task, with_task_context
 from auditor.model.data import (
     CheckView,
     TrainingData,
@@ -41,8 +42,10 @@ _LAZY = {
     "cross_validate": "selection",
     "fit": "selection",
     "group_splits": "selection",
-    "train": "selection",
     "train_tables": "selection",
+    "TrainOptions": "training",
+    "TrainResult": "training",
+    "train": "training",
     "Evaluation": "evaluation",
     "cross_corpus": "evaluation",
     "evaluate": "evaluation",
@@ -70,6 +73,7 @@ __all__ = [
     "stack_views",
     "corpus_digest",
     "corpus_table",
+    "default_cv_sets",
     "default_model_path",
     "feature_sets",
     "has_task",

@@ -60,6 +60,11 @@ EXEC_SCORE = "exec.peer_score"  # the fixed peer score (`auditor.execution.table
 # context changed the columns a saved model indexes into: MODEL_FORMAT 2.)
 
 
+def default_cv_sets(execute: bool) -> tuple[str, ...]:
+    """The sets `train` cross-validates by default: every set its table has."""
+    return ALL_SETS if execute else SETS
+
+
 def context_base(columns: Sequence[str]) -> list[int]:
     """Columns whose per-task mean and std describe the task's candidates as a whole."""
     return [

@@ -18,15 +18,12 @@ from auditor.model.data import (
     CheckView,
     TrainingData,
     corpus_digest,
-    corpus_table,
     stack_tables,
 )
 from auditor.model.families import FAMILIES, calibrated, family, single_threaded
 from auditor.model.trained import MODEL_FORMAT, ModelMeta, TrainedModel
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from auditor.corpus.labels import LabeledCorpus
     from auditor.types import FeatureTable
 
@@ -338,28 +335,6 @@ def fit(
     return TrainedModel(estimators, meta)
 
 
-def train(
-    corpora: Sequence[LabeledCorpus],
-    *,
-    families: Sequence[str] = tuple(FAMILIES),
-    cv: bool = True,
-    cache_dir: Path | None = None,
-    jobs: int = 2,
-    execute: bool = False,
-    progress: Callable[[str], None] | None = None,
-) -> TrainedModel:
-    """Train on the weak-passing candidates of `corpora` (positive = false positive); with
-    `execute`, also on their execution signals (the exec feature sets)."""
-    tables = [
-        (
-            c.name,
-            corpus_table(c, cache_dir=cache_dir, jobs=jobs, execute=execute, progress=progress),
-        )
-        for c in corpora
-    ]
-    return train_tables(corpora, tables, families=families, cv=cv, progress=progress)
-
-
 def train_tables(
     corpora: Sequence[LabeledCorpus],
     tables: Sequence[tuple[str, FeatureTable]],
@@ -371,7 +346,7 @@ def train_tables(
     view: CheckView | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> TrainedModel:
-    """`train` on already extracted per-corpus tables."""
+    """Train on already extracted per-corpus tables (`training.train` extracts them)."""
     data = stack_tables(tables)
     info = [
         {

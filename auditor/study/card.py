@@ -5,34 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from auditor.study.score_text import HEADER, fmt, scores_row
 
-def fmt(x: Any) -> str:
-    """A JSON number for text output: 3 decimals, n/a for null."""
-    return "n/a" if x is None else f"{x:.3f}" if isinstance(x, float) else str(x)
-
-
-def fmt_ci(pair: Any) -> str:
-    """` [lo, hi]` of an interval, or nothing when it is missing."""
-    return f" [{fmt(pair[0])}, {fmt(pair[1])}]" if pair and None not in pair else ""
-
-
-def _scores_row(label: str, sc: Mapping[str, Any]) -> str:
-    """Within-task AUC (interval, tasks) first, then pooled AUC (interval) and counts."""
-    if not sc.get("n_candidates"):
-        return f"| {label} | n/a | 0 | n/a | n/a | n/a | 0 | 0 |"
-    return (
-        f"| {label} | {fmt(sc['within_task_auc'])}{fmt_ci(sc.get('within_task_ci'))} "
-        f"| {sc['n_tasks']} | {fmt(sc['roc_auc'])}{fmt_ci(sc.get('roc_auc_ci'))} "
-        f"| {fmt(sc['pr_auc'])} | {fmt(sc['base_rate'])} | {sc['n_candidates']} "
-        f"| {sc.get('n_task_ids', 'n/a')} |"
-    )
-
-
-HEADER = (
-    "| | within-task ROC-AUC [95% CI] | tasks (both classes) | pooled ROC-AUC [95% CI] "
-    "| PR-AUC | base rate | candidates | task ids |\n"
-    "|---|---:|---:|---:|---:|---:|---:|---:|"
-)
 BASELINE_NAMES = {
     "random": "baseline: random",
     "task_prior": "baseline: same-task prior",
@@ -52,8 +26,8 @@ def _with_baselines(
     label: str, model: Mapping[str, Any], baselines: Mapping[str, Any]
 ) -> list[str]:
     return [
-        _scores_row(label, model),
-        *(_scores_row(BASELINE_NAMES.get(b, b), sc) for b, sc in baselines.items()),
+        scores_row(label, model),
+        *(scores_row(BASELINE_NAMES.get(b, b), sc) for b, sc in baselines.items()),
     ]
 
 
@@ -210,11 +184,11 @@ def _cv(meta: Mapping[str, Any]) -> list[str]:
         ]
         out += _with_baselines("**nested selection**", cv["nested"], cv.get("baselines", {}))
         if cv.get("as_check"):
-            out.append(_scores_row("nested, scored as `check` builds it", cv["as_check"]))
+            out.append(scores_row("nested, scored as `check` builds it", cv["as_check"]))
         for fam, sc in sorted(cv["families"].items()):
-            out.append(_scores_row(f"`{fam}`", sc))
+            out.append(scores_row(f"`{fam}`", sc))
         for corpus, sc in sorted(cv.get("per_corpus", {}).items()):
-            out.append(_scores_row(f"nested, {corpus}", sc))
+            out.append(scores_row(f"nested, {corpus}", sc))
         if cv.get("best_features"):
             out += [
                 "",

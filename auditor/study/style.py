@@ -1,16 +1,17 @@
 """Finding codes of candidates for the style comparison (H4's rules, one pass per program).
 
-Resampled candidates repeat a lot, so each distinct program (by sha256) is checked once;
-only the candidates that pass the weak tests are needed (FP, correct and weak pass are all
-subsets of them).
+Resampled candidates repeat a lot, so each distinct program (by sha256) is checked once, from
+the feature cache when `features` or `train` already ran the rules on it; only the
+candidates that pass the weak tests are needed (FP, correct and weak pass are all subsets
+of them).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
-from auditor.types import Candidate, Label, Outcome
+from auditor.types import Candidate, Label, Outcome, Task
 
 
 def style_groups() -> dict[str, str]:
@@ -29,35 +30,27 @@ def style_groups() -> dict[str, str]:
     return groups
 
 
-def _codes(item: tuple[str, str | None]) -> frozenset[str]:
-    from auditor.parse import parse
-    from auditor.rules import check_rules
-
-    code, entry_point = item
-    return frozenset(f.code for f in check_rules(parse(code), entry_point=entry_point))
-
-
 def finding_codes(
     labels: Sequence[Label],
     candidates: Sequence[Candidate],
-    entry_points: dict[str, str] | None = None,
+    tasks: Mapping[str, Task] | None = None,
     *,
     jobs: int = 2,
+    cache_dir: Path | None = None,
 ) -> list[frozenset[str]]:
-    """Codes found in each weak-passing candidate (empty for the others)."""
-    eps = entry_points or {}
-    todo: dict[str, tuple[str, str | None]] = {}
+    """Rule codes found in each weak-passing candidate (empty for the others), through the
+    feature runner: its cache, its pool and its per-program failure isolation."""
+    from auditor.features import findings
+
+    # One candidate per program, the first weak-passer's (its task gives the entry point).
+    weak: dict[str, Candidate] = {}
     for label, cand in zip(labels, candidates, strict=True):
         if label.weak_status is Outcome.PASS:
-            todo.setdefault(cand.sha256, (cand.code, eps.get(cand.task_id)))
-    keys = list(todo)
-    items = [todo[k] for k in keys]
-    if jobs > 1 and len(items) > 50:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            found = list(pool.map(_codes, items, chunksize=32))
-    else:
-        found = [_codes(it) for it in items]
-    by_sha = dict(zip(keys, found, strict=True))
+            weak.setdefault(cand.sha256, cand)
+    found = findings(
+        list(weak.values()), tasks=tasks, cache_dir=cache_dir, jobs=jobs, sources=("rules",)
+    )
+    by_sha = {sha: frozenset(f.code for f in fs) for sha, fs in found.items()}
     return [
         by_sha[c.sha256] if lb.weak_status is Outcome.PASS else frozenset()
         for lb, c in zip(labels, candidates, strict=True)
