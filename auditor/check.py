@@ -112,6 +112,18 @@ def _on_raw_lines(findings: Iterable[Finding], cand: Candidate) -> list[Finding]
     ]
 
 
+def _off_the_prompt(findings: Iterable[Finding], cand: Candidate, entry: int) -> list[Finding]:
+    """The findings but those on the task's prompt (a completion row's imports, docstring
+    and helpers: the benchmark wrote them, not the candidate). The entry point's `def`
+    line stays: findings on the whole function sit there; so do the internal AUD9xx (a
+    syntax error, unreadable input). Raw-answer lines."""
+    return [
+        f
+        for f in findings
+        if f.line > cand.prompt_lines or f.line == entry or f.code.startswith("AUD9")
+    ]
+
+
 def _raw_line(cand: Candidate, line: int) -> int:
     """`line` of the program as a line of the raw answer (itself for plain code)."""
     if cand.line_map is None or not 0 < line <= cand.line_map.lines:
@@ -124,7 +136,7 @@ def _result(i: int, it: PendingCandidate, scores: Scores, config: Config) -> Can
     cand = it.candidate
     lines = cand.code.splitlines()
     found = _explained((*it.problems, *scores.findings.get(cand.sha256, ())), cand)
-    raw = _on_raw_lines(found, cand)
+    raw = _off_the_prompt(_on_raw_lines(found, cand), cand, _raw_line(cand, it.entry_line))
     shown = (cand.raw or cand.code).splitlines() if cand.line_map else lines
     entry = lines[it.entry_line - 1] if 0 < it.entry_line <= len(lines) else ""
     return CandidateResult(

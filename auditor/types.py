@@ -161,6 +161,9 @@ class Candidate:
     # reports can point at the row; None for .py files and candidates read from elsewhere.
     # Where it was read is not what the candidate is: equality ignores it.
     line: int | None = field(default=None, compare=False)
+    # Lines at the top of `raw` that are the task's prompt (a `completion` row: the
+    # signature, docstring, imports and helpers the benchmark wrote), not the candidate's.
+    prompt_lines: int = field(default=0, compare=False)
 
     @property
     def sha256(self) -> str:

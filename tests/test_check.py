@@ -477,3 +477,30 @@ def test_integration_files() -> None:
     assert any(u.startswith("github/codeql-action/upload-sarif@") for u in uses)
     run = next(s["run"] for s in action["runs"]["steps"] if s.get("id") == "check")
     assert "auditor check" in run and "sarif:" in run and "--format github" in run
+
+
+def test_findings_on_a_completion_s_prompt_are_not_the_candidate_s(tmp_path: Path) -> None:
+    """A completion row's prompt (imports, docstring, helpers) was written by the
+    benchmark: its line-level findings are not reported (user trial s18: line-too-long on
+    the prompt's docstring); the body's are, and so are findings on the `def` line."""
+    long = "x" * 90
+    task = {
+        "task_id": "T/0",
+        "prompt": f'import os\n\ndef f(n):\n    """{long}"""\n',
+        "entry_point": "f",
+        "base_input": [[1]],
+        "canonical_solution": "    return n\n",
+    }
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text(json.dumps(task) + "\n")
+    samples = tmp_path / "s.jsonl"
+    body = f"    y = '{long}'\n    return n\n"
+    samples.write_text(json.dumps({"task_id": "T/0", "completion": body}) + "\n")
+    res = CliRunner().invoke(
+        cli, ["check", str(samples), "--tasks", str(tasks), "--no-execute", "--no-model",
+              "--format", "json", "--fail-on", "none"]
+    )  # fmt: skip
+    (cand,) = json.loads(res.stdout)["candidates"]
+    lines = {(f["line"], f["code"]) for f in cand["findings"]}
+    assert not {line for line, _ in lines} & {1, 2, 4}, lines  # the prompt's (def: line 3)
+    assert (5, "ruff:E501") in lines  # the candidate's own long line

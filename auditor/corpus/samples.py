@@ -115,6 +115,7 @@ def _candidate(
         extracted=tuple(block.describe() for block in clean.extracted),
         reason=clean.reason,
         line=raw.line,
+        prompt_lines=prompt.count("\n"),
     )
 
 
