@@ -4,6 +4,11 @@
     samples = api.read_samples("samples.jsonl", api.load_benchmark("humaneval+"))
     run = api.label(samples.candidates, tasks, out_dir="out/")
 
+    # best-of-n: the packaged model, execution against the tasks' weak tests
+    tasks = api.load_tasks("tasks.jsonl")
+    run = api.check(["samples.jsonl"], execution=api.Execution(tasks=tasks))
+    chosen = {p.task_id: p.result for p in run.picks()}
+
 Names resolve lazily (PEP 562), so `import auditor.api` stays cheap and the CLI's start-up
 time does not pay for scikit-learn or pylint until a command needs them.
 """
@@ -45,6 +50,9 @@ _EXPORTS: dict[str, str] = {
     "save_model": "auditor.model",
     # the CI gate
     "check": "auditor.check",
+    "Config": "auditor.config",
+    "load_config": "auditor.config",
+    "model_loader": "auditor.model",
     "Execution": "auditor.execution.for_check",
     "load_tasks": "auditor.execution.tasks",
     "harvest": "auditor.execution.harvest",
@@ -76,6 +84,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # give type checkers and IDEs the real signatures
     from auditor.check import check
+    from auditor.config import Config, load_config
     from auditor.corpus.benchmarks import load_benchmark
     from auditor.corpus.datadir import fetch, resolve_data_dir
     from auditor.corpus.labels import load_labeled, read_labels
@@ -92,6 +101,7 @@ if TYPE_CHECKING:  # give type checkers and IDEs the real signatures
         TrainResult,
         evaluate,
         load_model,
+        model_loader,
         save_model,
         train,
     )

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from auditor.discover import (
     PYTEST_FILES,
@@ -158,19 +158,29 @@ def _result(i: int, it: PendingCandidate, scores: Scores, config: Config) -> Can
 def check(
     paths: Sequence[str | Path],
     *,
-    model: ModelSource,
-    config: Config,
+    model: ModelSource | Literal["packaged"] = "packaged",
+    config: Config | None = None,
     cwd: Path | None = None,
     execution: Execution | None = None,
     tasks: Mapping[str, Task] | None = None,
 ) -> CheckRun:
     """Check `paths` and return the run (no output is written here).
 
-    `model` is a loaded model, a loader (called while the features are extracted, so the two
-    overlap), or None to report findings only. With `execution`, candidates also run
-    against the given tasks or tests (`auditor.execution.for_check`). The samples files'
-    rows are read against `tasks` (default: the execution's), so that a `completion`
-    gets its task's prompt and an unknown task id is an `InputError` naming its line."""
+    `model` is the packaged model (the default), a loaded model, a loader (called while the
+    features are extracted, so the two overlap: `model.model_loader`), or None to report
+    findings only; `config` defaults to `Config()`, what the CLI uses with no
+    pyproject. With `execution`, candidates also run against the given tasks or tests
+    (`auditor.execution.for_check`). The samples files' rows are read against `tasks`
+    (default: the execution's), so that a `completion` gets its task's prompt and an
+    unknown task id is an `InputError` naming its line."""
+    if isinstance(model, str):
+        from auditor.model import model_loader
+
+        model = model_loader()
+    if config is None:
+        from auditor.config import Config
+
+        config = Config()
     if tasks is None and execution is not None:
         tasks = execution.tasks
     cwd = (cwd or Path.cwd()).absolute()

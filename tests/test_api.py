@@ -26,3 +26,21 @@ def test_importing_api_does_not_import_heavy_libraries() -> None:
     code = "import sys, auditor.api; print(sorted(m for m in ('sklearn', 'pylint', 'matplotlib') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_check_defaults_to_the_packaged_model_and_config() -> None:
+    """A best-of-n loop needs no Config or model path (user trial s18): the defaults are
+    the CLI's, and the picks are the lowest-risk passers."""
+    from pathlib import Path
+
+    from auditor import api
+
+    toy = Path(__file__).resolve().parents[1] / "corpora" / "toy"
+    run = api.check([toy / "samples.jsonl"], tasks=api.load_tasks(str(toy / "benchmark.jsonl")))
+    assert run.model and run.fail_on_risk == api.Config().fail_on_risk
+    for pick in run.picks():
+        assert pick.result is not None and pick.result.risk is not None
+        same_task = [
+            r.risk for r in run.results if r.task_id == pick.task_id and r.risk is not None
+        ]
+        assert pick.result.risk == min(same_task)

@@ -8,9 +8,7 @@ import os
 # threads make small fits and predictions several times slower on a busy machine.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import functools
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +20,6 @@ from auditor.types import Severity
 
 if TYPE_CHECKING:
     from auditor.config import Config
-    from auditor.model import TrainedModel
 
 SEVERITIES = [*(s.value for s in Severity), "none"]
 
@@ -145,6 +142,7 @@ def check_command(
     from auditor.baseline import Baseline, read_baseline
     from auditor.check import check
     from auditor.io import atomic_write
+    from auditor.model import model_loader
     from auditor.output import parse_specs, write_outputs
 
     specs = parse_specs(formats)
@@ -167,7 +165,7 @@ def check_command(
         rules_url=rules_url,
     )
     accepted = read_baseline(config.baseline) if config.baseline is not None else None
-    model = None if no_model else _model_loader(config.model)
+    model = None if no_model else model_loader(config.model)
     tasks = _tasks(tasks_spec, tests_file, data_dir)
     execution = None
     if not no_execute and (tasks or tests_file):
@@ -209,19 +207,6 @@ def _config(
         **overrides,
     )
     return config if fail_on is None else replace(config, fail_on=parse_severity(fail_on))
-
-
-def _model_loader(path: Path | None) -> Callable[[], TrainedModel]:
-    """Loads the model when called (`check` calls it while it extracts features, so the two
-    overlap): `path`, else the packaged default model."""
-    from auditor.errors import ModelError
-    from auditor.model import default_model_path, load_model
-
-    if path is None:
-        path = default_model_path()
-        if not path.exists():
-            raise ModelError("no packaged default model; pass --model MODEL or --no-model")
-    return functools.partial(load_model, path, predict_only=True)
 
 
 def _tasks(tasks_spec: str | None, tests_file: Path | None, data_dir: Path | None) -> Any:

@@ -34,7 +34,13 @@ from auditor.model.data import (
     stack_views,
 )
 from auditor.model.families import FAMILIES
-from auditor.model.persistence import TRUSTED_TYPES, default_model_path, load_model, save_model
+from auditor.model.persistence import (
+    TRUSTED_TYPES,
+    default_model_path,
+    load_model,
+    model_loader,
+    save_model,
+)
 from auditor.model.trained import MIN_PEERS, MODEL_FORMAT, ModelMeta, TrainedModel
 
 _LAZY = {
@@ -78,6 +84,7 @@ __all__ = [
     "feature_sets",
     "has_task",
     "load_model",
+    "model_loader",
     "save_model",
     "stack_tables",
     "with_task_context",

@@ -9,11 +9,12 @@ written for other columns is refused with its format named, never scored.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import logging
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,16 @@ TRUSTED_TYPES: tuple[str, ...] = (
 def default_model_path() -> Path:
     """The packaged pretrained model."""
     return Path(__file__).resolve().parent.parent / "data" / "default_model.skops"
+
+
+def model_loader(path: str | Path | None = None) -> Callable[[], TrainedModel]:
+    """A loader of `path`'s model for `check` (it calls it while features are extracted, so
+    the two overlap), else of the packaged default; predict-only (the numpy export)."""
+    if path is None:
+        path = default_model_path()
+        if not path.exists():
+            raise ModelError("no packaged default model; pass --model MODEL or --no-model")
+    return functools.partial(load_model, path, predict_only=True)
 
 
 def save_model(model: TrainedModel, path: str | Path) -> None:
