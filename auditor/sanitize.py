@@ -48,7 +48,7 @@ import builtins
 import re
 import sys
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from auditor.markdown import (
@@ -878,22 +878,46 @@ def _actions(stmts: Sequence[ast.stmt], reasons: Sequence[str | None]) -> list[_
     runs in the program or only checks (asserts, main guards, doctest runners)."""
     modules = {n for s in stmts if isinstance(s, _IMPORTS) for n in _alias_names(s.names)}
     values = {n for s in stmts if not isinstance(s, _IMPORTS) for n in _facts(s).binds}
+    data = {n for s in stmts if isinstance(s, _ASSIGNS) for n in _facts(s).binds}
+    globals_of = {
+        s.name: frozenset(n for g in ast.walk(s) if isinstance(g, ast.Global) for n in g.names)
+        for s in stmts
+        if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
     return [
         _NO_ACTION
         if isinstance(s, _SCOPES + _IMPORTS + (ast.Assert,))
         or reasons[i] == _MAIN_GUARD
         or reasons[i] == "doctest runner"
-        else _action(s, modules, values - modules)
+        else _action(s, modules, values - modules, _Callees(globals_of, data - modules))
         for i, s in enumerate(stmts)
     ]
 
 
-def _action(stmt: ast.stmt, modules: set[str], values: set[str]) -> _Action:
+@dataclass(frozen=True)
+class _Callees:
+    """What a call to one of the module's own functions may change: the globals it
+    declares (`global x`), and the data objects (bound by assignment) it is handed."""
+
+    globals_of: Mapping[str, frozenset[str]]
+    data: set[str]
+
+    def changed_by(self, call: ast.Call) -> set[str]:
+        if not isinstance(call.func, ast.Name) or call.func.id not in self.globals_of:
+            return set()
+        args = [*call.args, *(k.value for k in call.keywords)]
+        handed = {a.id for a in args if isinstance(a, ast.Name) and a.id in self.data}
+        return set(self.globals_of[call.func.id]) | handed
+
+
+def _action(stmt: ast.stmt, modules: set[str], values: set[str], callees: _Callees) -> _Action:
     """What `stmt` changes, outside the functions, classes and lambdas it defines.
 
     A method call counts on a value the module binds (a call on a name nothing binds
     fails as written, as test code calling `re.sub` with no `import re` would), or on a
-    module when it sets the module's state (`random.seed(0)`)."""
+    module when it sets the module's state (`random.seed(0)`); a call of the module's own
+    function on the globals it declares and the data it is handed (`_init()` setting a
+    `global`, `_fill(TABLE)`: red team s18, after A0)."""
     names: set[str] = set()
     state = False
     todo: list[ast.AST] = [stmt]
@@ -908,6 +932,7 @@ def _action(stmt: ast.stmt, modules: set[str], values: set[str]) -> _Action:
             func = node.func
             called = func.attr if isinstance(func, ast.Attribute) else _dotted(func)
             state |= called in _STATE_CALLS
+            names |= callees.changed_by(node)
         elif isinstance(node, ast.Expr) and _is_method_call(node.value):
             # A method called for its effect (`x.append(v)`); its value would be assigned.
             func = node.value.func  # type: ignore[attr-defined]

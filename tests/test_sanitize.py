@@ -259,6 +259,29 @@ CASES: list[tuple[str, str, str | None, str, tuple[str, ...]]] = [
         (),
     ),
     (
+        "own-function-setting-a-global-kept",  # after A0: the call changes what f reads
+        "_bias = 0\ndef _init():\n    global _bias\n    _bias = 1\n_init()\n"
+        "def f(x):\n    return x + _bias\n",
+        "f",
+        "_bias = 0\ndef _init():\n    global _bias\n    _bias = 1\n_init()\n"
+        "def f(x):\n    return x + _bias\n",
+        (),
+    ),
+    (
+        "own-function-filling-a-table-kept",
+        "T = {}\ndef _fill(t):\n    t[1] = 2\n_fill(T)\ndef f(x):\n    return T.get(x, 0)\n",
+        "f",
+        "T = {}\ndef _fill(t):\n    t[1] = 2\n_fill(T)\ndef f(x):\n    return T.get(x, 0)\n",
+        (),
+    ),
+    (
+        "a-check-of-the-entry-point-still-dropped",  # handed a function, not data
+        "def f(x):\n    return x\ndef check(candidate):\n    assert candidate(1) == 2\ncheck(f)\n",
+        "f",
+        "def f(x):\n    return x\n",
+        ("lines 3-4: unused function check", "line 5: top-level call to check"),
+    ),
+    (
         "call-on-an-unbound-name-dropped",  # test code using a module it never imported
         "def f(t):\n    return re.sub('a', 'b', t)\nt = 'aa'\nre.sub('a', '-', t)\n",
         "f",
