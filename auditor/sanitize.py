@@ -879,35 +879,53 @@ def _actions(stmts: Sequence[ast.stmt], reasons: Sequence[str | None]) -> list[_
     modules = {n for s in stmts if isinstance(s, _IMPORTS) for n in _alias_names(s.names)}
     values = {n for s in stmts if not isinstance(s, _IMPORTS) for n in _facts(s).binds}
     data = {n for s in stmts if isinstance(s, _ASSIGNS) for n in _facts(s).binds}
-    globals_of = {
-        s.name: frozenset(n for g in ast.walk(s) if isinstance(g, ast.Global) for n in g.names)
+    reach = {
+        s.name: _changed_inside(s) & (data | _declared_global(s))
         for s in stmts
-        if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)
+        if isinstance(s, _SCOPES)
     }
     return [
         _NO_ACTION
         if isinstance(s, _SCOPES + _IMPORTS + (ast.Assert,))
         or reasons[i] == _MAIN_GUARD
         or reasons[i] == "doctest runner"
-        else _action(s, modules, values - modules, _Callees(globals_of, data - modules))
+        else _action(s, modules, values - modules, _Callees(reach, data - modules))
         for i, s in enumerate(stmts)
     ]
 
 
+def _declared_global(scope: ast.stmt) -> frozenset[str]:
+    return frozenset(n for g in ast.walk(scope) if isinstance(g, ast.Global) for n in g.names)
+
+
+def _changed_inside(scope: ast.stmt) -> frozenset[str]:
+    """Names a def or class changes when run: its `global` names, and the names whose
+    objects it stores into or calls a method of for its effect (`T[k] = v`, `L.append(v)`)."""
+    names = set(_declared_global(scope))
+    for node in ast.walk(scope):
+        if isinstance(node, ast.Attribute | ast.Subscript) and type(node.ctx) is not ast.Load:
+            names.update(_receiver(node.value)[0])
+        elif isinstance(node, ast.Expr) and _is_method_call(node.value):
+            names.update(_receiver(node.value.func.value)[0])  # type: ignore[attr-defined]
+    return frozenset(names)
+
+
 @dataclass(frozen=True)
 class _Callees:
-    """What a call to one of the module's own functions may change: the globals it
-    declares (`global x`), and the data objects (bound by assignment) it is handed."""
+    """What a call to one of the module's own functions or classes may change: the
+    globals it declares (`global x`), the data objects (bound by assignment) it changes
+    (`_changed_inside`), and those it is handed. A test function that only calls the entry
+    point changes none."""
 
-    globals_of: Mapping[str, frozenset[str]]
+    reach: Mapping[str, frozenset[str]]
     data: set[str]
 
     def changed_by(self, call: ast.Call) -> set[str]:
-        if not isinstance(call.func, ast.Name) or call.func.id not in self.globals_of:
+        if not isinstance(call.func, ast.Name) or call.func.id not in self.reach:
             return set()
         args = [*call.args, *(k.value for k in call.keywords)]
         handed = {a.id for a in args if isinstance(a, ast.Name) and a.id in self.data}
-        return set(self.globals_of[call.func.id]) | handed
+        return set(self.reach[call.func.id]) | handed
 
 
 def _action(stmt: ast.stmt, modules: set[str], values: set[str], callees: _Callees) -> _Action:
@@ -916,8 +934,9 @@ def _action(stmt: ast.stmt, modules: set[str], values: set[str], callees: _Calle
     A method call counts on a value the module binds (a call on a name nothing binds
     fails as written, as test code calling `re.sub` with no `import re` would), or on a
     module when it sets the module's state (`random.seed(0)`); a call of the module's own
-    function on the globals it declares and the data it is handed (`_init()` setting a
-    `global`, `_fill(TABLE)`: red team s18, after A0)."""
+    function or class on the globals it declares and the data it reads or is handed
+    (`_init()` setting a `global` or a table's item, `_fill(TABLE)`: red team s18, after
+    A0)."""
     names: set[str] = set()
     state = False
     todo: list[ast.AST] = [stmt]

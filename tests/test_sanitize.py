@@ -275,6 +275,15 @@ CASES: list[tuple[str, str, str | None, str, tuple[str, ...]]] = [
         (),
     ),
     (
+        "own-function-and-class-changing-read-data-kept",
+        "T = {}\nL = []\ndef _init():\n    T[1] = 2\nclass _Setup:\n    def __init__(self):\n"
+        "        L.append(3)\n_init()\n_Setup()\ndef f(x):\n    return T.get(x, 0) + len(L)\n",
+        "f",
+        "T = {}\nL = []\ndef _init():\n    T[1] = 2\nclass _Setup:\n    def __init__(self):\n"
+        "        L.append(3)\n_init()\n_Setup()\ndef f(x):\n    return T.get(x, 0) + len(L)\n",
+        (),
+    ),
+    (
         "a-check-of-the-entry-point-still-dropped",  # handed a function, not data
         "def f(x):\n    return x\ndef check(candidate):\n    assert candidate(1) == 2\ncheck(f)\n",
         "f",
