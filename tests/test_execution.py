@@ -684,8 +684,8 @@ def test_harvest_reads_unittest_assertions() -> None:
         ((4,), Expect("eq", 16)),
         ((5,), Expect("truthy")),
         ((0,), Expect("falsy")),
-        ((None,), Expect("eq", None)),
-        ((7,), Expect("eq", True)),
+        ((None,), Expect("is", None)),  # assertIsNone: identity, as unittest judges it
+        ((7,), Expect("is", True)),  # assertIs: identity
         ((1.5,), Expect("close", 2.25, 0.5e-7)),
         ((2.5,), Expect("close", 6.25, 0.5e-2)),
         ((3.5,), Expect("close", 12.25, 0.1)),
@@ -833,6 +833,36 @@ def test_every_assert_on_one_call_is_judged() -> None:
     wrong = "def f(xs):\n    return list(xs)\n"
     with ExecRunner(2) as run:
         assert by_asserts(run, "t", [right, wrong], tests) == [Outcome.PASS, Outcome.FAIL]
+
+
+def test_is_true_is_identity_and_the_candidate_cannot_shadow_the_checks() -> None:
+    """`assert f(x) is True` fails on 1 (B3); a module-level `def bool` / `def sorted` does
+    not change the conversions the checks apply, and the candidate cannot see the checking
+    function (red team s18, B2 and B5)."""
+    from auditor.execution.harvest import harvest
+    from auditor.execution.verify import by_asserts
+    from auditor.types import Outcome
+
+    tests = harvest(
+        "def test_f():\n    assert f(1) is True\n    assert f(0) is False\n"
+        "    assert g([2, 1]) == [1, 2]\n    assert sorted(g([3, 1])) == [1, 3]\n"
+        "    assert g([5])\n",
+        ["f", "g"],
+    )
+    right = "def f(x):\n    return x > 0\ndef g(xs):\n    return sorted(xs)\n"
+    ints = "def f(x):\n    return int(x > 0)\ndef g(xs):\n    return sorted(xs)\n"
+    shadow = (
+        "def f(x):\n    return x > 0\ndef g(xs):\n    return [] if len(xs) == 1 else [1, xs[0]]\n"
+        "def bool(v):\n    return True\ndef sorted(v):\n    return [1, 3]\n"
+    )
+    sees = (
+        "def f(x):\n    return x > 0\n"
+        "def g(xs):\n    return __import__('builtins').sorted(xs)"
+        " if '__auditor_expect__' in globals() else xs\n"
+    )
+    with ExecRunner(2) as run:
+        got = by_asserts(run, "t", [right, ints, shadow, sees], tests)
+    assert got == [Outcome.PASS, Outcome.FAIL, Outcome.FAIL, Outcome.FAIL]
 
 
 def test_an_expected_exception_is_judged_by_its_builtin_class() -> None:

@@ -82,13 +82,18 @@ CONVERSIONS = ("tuple", "list", "sorted", "set", "frozenset", "str", "int", "flo
 
 @dataclass(frozen=True)
 class Expect:
-    """What a weak test asserts about one call: kind eq | truthy | falsy | close | raises
-    (`value`: the exception's class name)."""
+    """What a weak test asserts about one call: kind eq | is (`is True`, `is None`: the
+    value itself) | truthy | falsy | close | raises (`value`: the exception's class name)."""
 
     kind: str
     value: Any = None
     tol: float = 0.0
     via: str = ""  # a conversion of the output first (`tuple(f(x)) == ...`): CONVERSIONS
+
+
+def _is_singleton(expect: Expect) -> bool:
+    """An `eq` expectation of True, False or None, which `is` judges by identity."""
+    return expect.kind == "eq" and any(expect.value is v for v in (True, False, None))
 
 
 @dataclass(frozen=True)
@@ -227,7 +232,12 @@ class _Walker:
             for side, other in ((left, right), (right, left)):
                 found = self._target(side, results)
                 if found is not None:
-                    return found[0], replace(self._equal_to(other, env), via=found[1])
+                    expect = replace(self._equal_to(other, env), via=found[1])
+                    if isinstance(op, cst.Is):  # identity: `is True` fails on 1
+                        if not _is_singleton(expect):
+                            raise _Bad  # another object's identity cannot cross: unjudged
+                        expect = replace(expect, kind="is")
+                    return found[0], expect
         if isinstance(op, cst.LessThan | cst.LessThanEqual) and dotted_call(left) in ABS:
             assert isinstance(left, cst.Call)
             inner = left.args[0].value if len(left.args) == 1 else None

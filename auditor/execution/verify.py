@@ -31,23 +31,31 @@ from auditor.sandbox._worker import fingerprint
 from auditor.types import Outcome, Task
 
 EXPECT_ENTRY = "__auditor_expect__"
-# The function a test calls is looked up by name in the candidate's module, as the test's
+# The candidate runs in a namespace of its own, after the builtins the checks apply are
+# taken: a module-level `def sorted` or a patched `builtins.bool` cannot change a conversion,
+# and `__auditor_expect__` is not among the names the candidate can see (red team s18, B2
+# and B5). The function a test calls is looked up by name in that namespace, as the test's
 # import would: however the candidate binds it (a def in a `try`, an assignment, a lambda).
-_EXPECT_FN = """
+_EXPECT_PROGRAM = """\
+_aud_conv = {{{conversions}}}
+_aud_bool, _aud_float, _aud_callable, _aud_exec = bool, float, callable, exec
+_aud_g = {{}}
+_aud_exec(compile({source!r}, "<aud-candidate>", "exec", dont_inherit=True), _aud_g)
+
 
 def __auditor_expect__(name, kind, via, *args):
-    fn = globals().get(name)
+    fn = _aud_g.get(name)
     if kind == "callable":
-        return callable(fn)
+        return _aud_callable(fn)
     out = fn(*args)
     if via:
-        out = {{{conversions}}}[via](out)
+        out = _aud_conv[via](out)
     if kind == "truthy":
-        return bool(out)
+        return _aud_bool(out)
     if kind == "falsy":
         return not out
     if kind == "close":
-        return float(out)
+        return _aud_float(out)
     return out
 """
 _TRUE = fingerprint(True)
@@ -89,6 +97,8 @@ def _met(expect: Expect, fp: str, value: Any) -> bool:
     assert (trusted side)."""
     if expect.kind == "raises":
         return _raised(str(expect.value), fp)
+    if expect.kind == "is":  # decoded True, False and None are the singletons themselves
+        return value is expect.value
     if expect.kind not in ("eq", "close"):
         return fp == _TRUE
     if value is NO_OUTPUT:  # raised, timed out, not plain data, or past the cap on values
@@ -124,7 +134,7 @@ def by_asserts(
         return [None] * len(codes)
     queries = [q for q, _ in checked]
     conversions = ", ".join(f'"{n}": {n}' for n in CONVERSIONS)  # builtins, by name
-    programs = [(c + _EXPECT_FN.format(conversions=conversions), queries) for c in codes]
+    programs = [(_EXPECT_PROGRAM.format(conversions=conversions, source=c), queries) for c in codes]
     lim = Limits(1.0, 10.0)
     values = run.outputs("asserts", task_id, EXPECT_ENTRY, programs, lim)
     vecs = run.run_each("asserts", task_id, EXPECT_ENTRY, programs, lim)  # kept: no rerun
