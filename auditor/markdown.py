@@ -45,9 +45,11 @@ _NEWLINE = re.compile(r"\r\n|\r|\n")
 _REASONING = re.compile(
     r"^[ \t]*<think>.*?(?:</think>|\Z)|\A(?:(?!<think>).)*?</think>", re.S | re.M
 )
-# An HTML comment: closed, or never closed when it opens a line (then an HTML block to the
-# end; in a paragraph an unclosed `<!--` is shown as text).
-_COMMENT = re.compile(r"<!--.*?-->|^[ \t>*+\-\d.)]*(?P<open><!--(?!.*?-->).*)", re.S | re.M)
+# An HTML comment that opens a line (after quote or list markers): an HTML block, to its
+# `-->` or, never closed, to the end. Only these can hide a fence: blocks are found before
+# inline HTML, so a fence line interrupts a paragraph's inline comment, and a `<!--` in a
+# code span or after a backslash is text (red team s18, B4: those cut out visible code).
+_COMMENT = re.compile(r"^[ \t>*+\-\d.)]*(?P<open><!--(?:.*?-->|(?!.*?-->).*))", re.S | re.M)
 # Re-parses after comments holding fences; past this many, the blocks found last stand.
 _MAX_REPARSES = 32
 # Tags of a fence that wraps a Markdown answer (its fences are the answer's).
@@ -115,8 +117,8 @@ def _without_comments(text: str) -> str:
     Rendered Markdown (chat UIs, GitHub) shows nothing of `<!-- ... -->`, so a fence in
     one is no code the reader sees. In a fence or an indented block `<!--` is code text. A
     comment holding a fence line may have paired with a later fence, so the blocks are
-    found again after it. A comment never closed runs to the end when it opens a line (an
-    HTML block), else it is text.
+    found again after it. Only a comment opening a line counts (`_COMMENT`); one never
+    closed runs to the end.
     """
     code = _code_lines(text)
     start = 0
@@ -135,7 +137,7 @@ def _comment_after(text: str, start: int, code: set[int]) -> tuple[int, int] | N
     """The span of the first HTML comment at or after `start` whose `<!--` is on no line of
     `code`, or None."""
     while (m := _COMMENT.search(text, start)) is not None:
-        begin = m.start("open") if m["open"] is not None else m.start()
+        begin = m.start("open")
         if text.count("\n", 0, begin) not in code:
             return begin, m.end()
         start = begin + 1  # `<!--` in code: a comment may still open inside the match

@@ -819,6 +819,18 @@ def test_code_in_an_html_comment_is_not_the_answer(raw: str) -> None:
     _assert_lines_map_back(raw, result)
 
 
+@pytest.mark.parametrize(
+    "marker",
+    ["note the `<!--` marker is HTML", "a version \\<!-- better -- below", "it is <!-- not"],
+    ids=["code-span", "escaped", "mid-line-unclosed"],
+)
+def test_a_comment_marker_that_opens_no_line_hides_nothing(marker: str) -> None:
+    """Red team s18, B4: a `<!--` in a code span, escaped, or mid-line before a later `-->`
+    is text when rendered; the visible last block is the answer."""
+    raw = f"First:\n\n{F}python\n{V1}{F}\n\nFinal ({marker}):\n\n{F}python\n{V2}{F}\n\nflow --> sum.\n"
+    assert sanitize(raw, "f").code == V2
+
+
 def test_comment_markers_in_code_stay_code() -> None:
     code = 'S = "<!--"\ndef f(x):\n    return S + "-->"\n'
     raw = f"{F}python\n{code}{F}\n\nIt returns `S`. -->\n\n<!-- a note -->\n"
