@@ -199,3 +199,13 @@ def test_a_usage_error_is_one_line_and_exit_2(
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert said in err and "--help" in err and len(err.splitlines()) == 1, err
+
+
+def test_an_answer_too_large_to_sanitize_is_aud910_without_reading_it(project: Path) -> None:
+    """Red team s18, B9: a 6 MB row took a minute of sanitizing and passed with no AUD910
+    (the limit was checked on the sanitized code). Past 4x the limit it is not read."""
+    row = {"task_id": "T/0", "solution": "def f(x):\n    return x\n" + "print(1)\n" * 30_000}
+    (project / "s.jsonl").write_text(json.dumps(row) + "\n")
+    rc, doc, err = run_check(project, "s.jsonl")
+    assert rc == 1 and doc is not None, err
+    assert doc["candidates"][0]["findings"][0]["code"] == "AUD910"

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from auditor.config import MAX_SOURCE_CHARS
 from auditor.corpus.benchmarks import load_benchmark, load_benchmarks_for, read_jsonl_numbered
 from auditor.errors import InputError
 from auditor.io import open_text, read_text, require_regular
@@ -63,6 +64,10 @@ class SampleReader:
 
 
 _SanitizeCache = dict[tuple[str, str, str | None], Sanitized]  # (prompt, text, entry)
+# Sanitizing costs ~10 s of CPU per MB of answer (red team s18, B9: a 6 MB row took 64 s);
+# an answer this large is kept as written, so `check` reports it over the size limit
+# (AUD910) and `label` runs it as written.
+MAX_ANSWER_CHARS = 4 * MAX_SOURCE_CHARS
 
 
 def _candidate(
@@ -89,7 +94,7 @@ def _candidate(
     else:
         prompt, text = task.prompt if task else "", raw.completion or ""
     program = prompt + text
-    if cache is None:
+    if cache is None or len(program) > MAX_ANSWER_CHARS:  # too large to read: as written
         return Candidate(
             raw.task_id,
             raw.sample_id,
