@@ -254,6 +254,10 @@ def test_picks_are_best_of_n_per_task_of_a_samples_file() -> None:
     text = render(OutputFormat.TEXT, run).text
     assert "  A: sample 0, risk 0.30, lowest of 3 scored" in text.splitlines()
     assert "  B: nothing to submit" in text
+    unverified = ExecutionInfo(None, "none", ("static",))
+    lone = CheckRun((_sample("D", "0", 0.2, execution=unverified),), run.rules, 0.5, None, "m")
+    assert "not verified by the weak tests" in render(OutputFormat.TEXT, lone).text
+    assert json.loads(render(OutputFormat.JSON, lone).text)["picks"][0]["verdict"] is None
     md = render(OutputFormat.MARKDOWN, run).text
     assert "| `C` | sample 1, risk 0.60, lowest of 2 scored |" in md.splitlines()
     assert json.loads(render(OutputFormat.JSON, make_run()).text)["picks"] == []

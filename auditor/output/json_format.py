@@ -65,6 +65,7 @@ def _pick(run: CheckRun, p: Pick) -> dict[str, Any]:
         "path": None if r is None else r.path,
         "risk": None if r is None or r.risk is None else round(r.risk, 6),
         "flagged": r is not None and run.flagged(r),
+        "verdict": None if r is None or r.execution is None else r.execution.verdict,
         "among": p.among,
     }
 

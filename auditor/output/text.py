@@ -51,7 +51,12 @@ def pick_text(p: Pick) -> str:
     """What best-of-n submits for one task, in a few words."""
     if p.result is None:
         return "nothing to submit (no candidate scored: all failed or were unreadable)"
-    return f"sample {p.result.sample_id}, risk {p.result.risk:.2f}, lowest of {p.among} scored"
+    e = p.result.execution
+    unverified = ", not verified by the weak tests" if e is not None and e.verdict is None else ""
+    return (
+        f"sample {p.result.sample_id}, risk {p.result.risk:.2f}, lowest of {p.among} scored"
+        + unverified
+    )
 
 
 def render(run: CheckRun) -> str:
