@@ -642,14 +642,7 @@ def test_nothing_outlives_a_killed_driver(isolation: str) -> None:
     ):
         time.sleep(0.1)
     assert not any(root.exists() for root in roots)
-    alive = []
-    for p in tree:
-        try:
-            if Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
-                alive.append(p)
-        except OSError:
-            pass
-    assert alive == []
+    assert [p for p in tree if _state(p) not in ("", "Z")] == []
 
 
 def _state(pid: int) -> str:
