@@ -12,9 +12,13 @@ programs. `sanitize` keeps:
   `x[k] += 1`, `x.append(v)`, a loop filling a table) or the interpreter
   (`sys.setrecursionlimit(n)`): they are part of the program as written, though EvalPlus's
   sanitizer (imports, definitions and assignments to plain names only) drops them;
+- every other statement that `auditor.inert` cannot prove inert, or that rebinds a name the
+  kept program reads: what looks like junk may change the program (`builtins.sum = ...`, a
+  decorator of an unused function, `exec(...)`; red team s18, B1);
 - a module docstring.
 
-Everything else at top level is dropped and recorded in `Sanitized.removed`. Kept statements
+Everything else at top level (prints, asserts, test calls, main guards: junk that provably
+changes nothing) is dropped and recorded in `Sanitized.removed`. Kept statements
 keep their original text (comments and formatting inside them survive), so style features
 still see the candidate as written. Code that does not parse is cut back line by line to the
 longest prefix that does (still defining the entry point when the original did); if nothing
@@ -51,6 +55,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from auditor.inert import Inertness, free_loads, free_stores, is_main_guard
 from auditor.markdown import (
     CodeBlock,
     code_blocks,
@@ -768,6 +773,8 @@ def _select(
         bound = {n for i, f in enumerate(facts) if keep[i] for n in f.binds}
         for i, a in enumerate(acts):
             keep[i] = keep[i] or a.state or bool(a.names & bound)
+        reached = {n for i, f in enumerate(facts) if keep[i] for n in f.uses}
+        _keep_effects(stmts, keep, reasons, redefined, _Reach(facts, binders, reached))
         return keep, [r or "" for r in reasons]
 
     keep = [False] * len(stmts)
@@ -782,25 +789,66 @@ def _select(
     for i, a in enumerate(acts):
         for name in a.names:
             binders.setdefault(name, []).append(i)
+    reach = _Reach(facts, binders, set())
     todo = [entry_point]
-    reached = {entry_point}
     for i, a in enumerate(acts):
         if a.state:  # interpreter state the program relies on without naming it
             keep[i] = True
-            todo += sorted(facts[i].uses - reached)
-            reached |= facts[i].uses
-    while todo:
-        for i in binders.get(todo.pop(), ()):
-            if keep[i]:
-                continue
-            keep[i] = True
-            for name in facts[i].uses - reached:
-                reached.add(name)
-                todo.append(name)
+            todo += facts[i].uses
+    reach.spread(todo, keep)
+    _keep_effects(stmts, keep, reasons, redefined, reach)
     for i, s in enumerate(stmts):
         if not keep[i] and reasons[i] is None:
             reasons[i] = _unused_reason(s, i in redefined, last_wins)
     return keep, [r or "" for r in reasons]
+
+
+@dataclass
+class _Reach:
+    """The module-level names the kept program reads, and the statements binding each."""
+
+    facts: Sequence[_Facts]
+    binders: dict[str, list[int]]
+    reached: set[str]
+
+    def spread(self, names: Iterable[str], keep: list[bool]) -> None:
+        """Mark `names` read: keep their binders and, in turn, what those read."""
+        todo = [n for n in names if n not in self.reached]
+        self.reached.update(todo)
+        while todo:
+            for i in self.binders.get(todo.pop(), ()):
+                if keep[i]:
+                    continue
+                keep[i] = True
+                for name in self.facts[i].uses - self.reached:
+                    self.reached.add(name)
+                    todo.append(name)
+
+
+def _keep_effects(
+    stmts: Sequence[ast.stmt],
+    keep: list[bool],
+    reasons: Sequence[str | None],
+    redefined: set[int],
+    reach: _Reach,
+) -> None:
+    """Also keep every statement that is not provably inert (`auditor.inert`) or that binds
+    a name the kept program reads (a loop rebinding the entry point): what looks like junk
+    may change the program (red team s18, B1). A main guard's body never runs; a redefined
+    function stays dropped, as EvalPlus drops it."""
+    inert = Inertness(stmts)
+    changed = True
+    while changed:
+        changed = False
+        # Junk may not be handed what the kept program reads or binds (it may change it).
+        bound = {n for i, f in enumerate(reach.facts) if keep[i] for n in f.binds}
+        held = frozenset(reach.reached | bound)
+        for i, s in enumerate(stmts):
+            if keep[i] or i in redefined or reasons[i] == _MAIN_GUARD:
+                continue
+            if reach.facts[i].binds & reach.reached or not inert.statement(s, held):
+                keep[i] = changed = True
+                reach.spread(reach.facts[i].uses, keep)
 
 
 def _redefined(stmts: Sequence[ast.stmt], last_wins: bool) -> set[int]:
@@ -849,10 +897,15 @@ def _facts(stmt: ast.stmt) -> _Facts:
             for n in ast.walk(t)
             if isinstance(n, ast.Name) and type(n.ctx) is ast.Store
         }
-        if isinstance(stmt, ast.AugAssign):
-            loads |= binds
-        return _Facts(binds=frozenset(binds), uses=frozenset(loads))
-    return _Facts(binds=frozenset(stores), uses=frozenset(loads))
+        uses = free_loads(stmt) | (binds if isinstance(stmt, ast.AugAssign) else set())
+        return _Facts(binds=frozenset(binds), uses=frozenset(uses))
+    # Comprehension variables are their own; a loop's body reads its target's value.
+    binds = free_stores(stmt)
+    if isinstance(stmt, ast.For | ast.AsyncFor):
+        target = free_stores(stmt.target)
+        inner = {n for s in (*stmt.body, *stmt.orelse) for n in free_loads(s)} - target
+        return _Facts(frozenset(binds), frozenset(free_loads(stmt.iter) | inner))
+    return _Facts(binds=frozenset(binds), uses=frozenset(free_loads(stmt)))
 
 
 @dataclass(frozen=True)
@@ -997,7 +1050,7 @@ def _junk_reason(stmt: ast.stmt, index: int) -> str | None:
         return _expr_reason(stmt.value)
     if isinstance(stmt, ast.Assert):
         return "assert statement"
-    if isinstance(stmt, ast.If) and _is_main_guard(stmt.test):
+    if isinstance(stmt, ast.If) and is_main_guard(stmt.test) and not stmt.orelse:
         return _MAIN_GUARD
     if isinstance(stmt, _SCOPES + _IMPORTS + _ASSIGNS):
         return None
@@ -1056,15 +1109,6 @@ def _is_docstring(stmt: ast.stmt) -> bool:
         isinstance(stmt, ast.Expr)
         and isinstance(stmt.value, ast.Constant)
         and isinstance(stmt.value.value, str)
-    )
-
-
-def _is_main_guard(test: ast.expr) -> bool:
-    if not (isinstance(test, ast.Compare) and len(test.comparators) == 1):
-        return False
-    sides = (test.left, test.comparators[0])
-    return any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides) and any(
-        isinstance(s, ast.Constant) and s.value == "__main__" for s in sides
     )
 
 

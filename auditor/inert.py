@@ -1,0 +1,665 @@
+"""Which top-level statements of a module cannot change what the rest of it does.
+
+The sanitizer drops the junk a model writes around its answer (prints, test calls, asserts,
+loops printing results, unused helpers) and judges the rest. Dropping is safe only when the
+dropped statement cannot change the kept program: a hostile candidate hides its effect in
+code that looks like junk (`builtins.sum = ...`, a decorator of an unused function, a class
+body, `exec(...)`, `globals().update(...)`, a loop rebinding the entry point; red team s18,
+B1). `Inertness` answers conservatively: a statement is inert only when every call it makes
+is to a known side-effect-free builtin, a function of a side-effect-free stdlib module, or
+one of the module's own functions and classes whose code provably changes nothing outside
+the call; when it stores into no object it does not create; and when it reaches no
+interpreter internals (dunders, frames, `globals()`). Anything it cannot prove is not inert,
+so the sanitizer keeps it and the program is judged as written.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import doctest
+import functools
+from collections.abc import Container, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+__all__ = ["Inertness"]
+
+# Builtins that change nothing (beyond calling what they are given, checked separately).
+_PURE_BUILTINS = frozenset(
+    {
+        "abs", "all", "any", "ascii", "bin", "bool", "bytearray", "bytes", "callable", "chr",
+        "classmethod", "complex", "dict", "divmod", "enumerate", "filter", "float", "format",
+        "frozenset", "hash", "hex", "id", "int", "isinstance", "issubclass", "len", "list",
+        "map", "max", "min", "object", "oct", "ord", "pow", "print", "property", "range",
+        "repr", "reversed", "round", "set", "slice", "sorted", "staticmethod", "str", "sum",
+        "super", "tuple", "type", "zip",
+        "help",  # prints documentation (interactive help ends at the empty stdin)
+        # Reads standard input: a script's `n = int(input())` can only raise when judged
+        # (stdin is empty), and raising is no change the program could rely on.
+        "input",
+        "exit", "quit",  # raise SystemExit: see `input`
+    }
+)  # fmt: skip
+# Builtins that reach the interpreter, its namespaces or the outside world.
+_UNSAFE_BUILTINS = frozenset(
+    {
+        "__build_class__", "__import__", "breakpoint", "compile", "delattr", "eval", "exec",
+        "getattr", "globals", "iter", "locals", "memoryview", "next", "open", "setattr",
+        "vars",
+    }
+)  # fmt: skip
+# Stdlib modules whose functions change no state the program can see.
+_PURE_MODULES = frozenset(
+    {
+        "abc", "bisect", "cmath", "collections", "copy", "dataclasses", "enum", "fractions",
+        "functools", "hashlib", "heapq", "itertools", "json", "math", "numbers", "operator",
+        "re", "statistics", "string", "textwrap", "typing", "unicodedata",
+    }
+)  # fmt: skip
+# Methods that only read their receiver, whatever it is.
+_READING_METHODS = frozenset(
+    {
+        "capitalize", "casefold", "center", "copy", "count", "decode", "encode", "endswith",
+        "find", "format", "get", "index", "isalnum", "isalpha", "isdecimal", "isdigit",
+        "islower", "isnumeric", "isspace", "istitle", "isupper", "items", "join", "keys",
+        "ljust", "lower", "lstrip", "partition", "match", "search", "fullmatch", "findall",
+        "finditer", "sub", "subn", "replace", "rfind", "rindex", "rjust",
+        "rpartition", "rsplit", "rstrip", "split", "splitlines", "startswith", "strip",
+        "swapcase", "title", "upper", "values", "zfill",
+    }
+)  # fmt: skip
+# Methods of builtin types that change their object (taken as values, they still do).
+_CHANGING_METHODS = frozenset(
+    {
+        "add", "append", "clear", "discard", "extend", "insert", "pop", "popitem", "remove",
+        "reverse", "setdefault", "sort", "update", "appendleft", "extendleft", "popleft",
+        "rotate", "write", "writelines", "send", "throw", "close",
+    }
+)  # fmt: skip
+_NO_EFFECT = (
+    ast.Pass, ast.Break, ast.Continue, ast.Import, ast.ImportFrom, ast.Raise, ast.Return,
+    ast.Global, ast.Nonlocal,
+)  # fmt: skip
+# Dunders a program may read or call without reaching the interpreter's internals.
+_PLAIN_DUNDERS = frozenset({"__init__", "__name__", "__doc__", "__len__", "__str__", "__repr__"})
+_FRAME_PREFIXES = ("f_", "gi_", "cr_", "ag_", "tb_")
+_DOCTEST_RUNNERS = frozenset({"testmod", "run_docstring_examples"})
+# Functions of other stdlib modules that change nothing the program sees.
+_PURE_CALLS = frozenset({("asyncio", "run"), ("asyncio", "sleep"), ("asyncio", "gather")})
+
+
+class Inertness:
+    """Answers "can this top-level statement be dropped without changing the program?"."""
+
+    def __init__(self, stmts: Sequence[ast.stmt]) -> None:
+        self._own: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef]] = {}
+        self._modules: dict[str, str] = {}  # name -> the stdlib module it names or came from
+        self._data: dict[str, list[ast.stmt]] = {}  # other module-level names -> binders
+        for stmt in stmts:
+            self._scan(stmt)
+        for name in self._own.keys() & (self._data.keys() | self._modules.keys()):
+            del self._own[name]  # rebound: what a call of it runs is not known here
+        self._verdicts: dict[int, int] = {}  # id(def node) -> its `effect`
+
+    # --- the module's names -----------------------------------------------------------
+
+    def _scan(self, stmt: ast.stmt) -> None:
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            self._own.setdefault(stmt.name, []).append(stmt)
+            return
+        if isinstance(stmt, ast.Import | ast.ImportFrom):
+            self._modules.update(_imported(stmt))
+            return
+        for node in _walk_here(stmt):
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+                self._data.setdefault(node.id, []).append(stmt)
+            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                self._data.setdefault(node.name, []).append(stmt)  # defined conditionally
+            elif isinstance(node, ast.Import | ast.ImportFrom):
+                for name in _imported(node):
+                    self._data.setdefault(name, []).append(stmt)
+
+    # --- statements ---------------------------------------------------------------------
+
+    def statement(self, stmt: ast.stmt, reached: frozenset[str] = frozenset()) -> bool:
+        """Can `stmt`, run at module level, change nothing the rest of the module sees,
+        `reached` being the module-level names the kept program reads? (Names it binds are
+        the caller's business: it keeps a statement binding a name the program reads.)"""
+        expr = functools.partial(self.expr, reached=reached)
+        block = functools.partial(self.block, reached=reached)
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+            return all(expr(e) for e in _definition_time(stmt))
+        if isinstance(stmt, ast.ClassDef):
+            heads = [*stmt.decorator_list, *stmt.bases, *(k.value for k in stmt.keywords)]
+            return all(expr(e) for e in heads) and block(stmt.body)
+        if isinstance(stmt, ast.Expr):
+            return expr(stmt.value) or self._runner(stmt.value, reached)
+        if isinstance(stmt, ast.Assert):
+            return expr(stmt.test) and (stmt.msg is None or expr(stmt.msg))
+        if isinstance(stmt, ast.Assign | ast.AnnAssign | ast.AugAssign):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            annotation = stmt.annotation if isinstance(stmt, ast.AnnAssign) else None
+            return (
+                all(_names_only(t) for t in targets)
+                and (stmt.value is None or expr(stmt.value))
+                and (annotation is None or expr(annotation))
+            )
+        if isinstance(stmt, ast.For):
+            parts = (stmt.body, stmt.orelse)
+            return _names_only(stmt.target) and expr(stmt.iter) and all(map(block, parts))
+        if isinstance(stmt, ast.While | ast.If):
+            # The body of a main guard never runs when the program is imported or judged.
+            body = [] if isinstance(stmt, ast.If) and is_main_guard(stmt.test) else stmt.body
+            return expr(stmt.test) and block(body) and block(stmt.orelse)
+        if isinstance(stmt, ast.Try | ast.TryStar):
+            return all(map(block, (stmt.body, stmt.orelse, stmt.finalbody))) and all(
+                (h.type is None or expr(h.type)) and block(h.body) for h in stmt.handlers
+            )
+        if isinstance(stmt, ast.Delete):
+            return all(isinstance(t, ast.Name) for t in stmt.targets)
+        # Raising is no change the program could rely on (EvalPlus drops such junk too); a
+        # top-level `return` does not even compile.
+        return isinstance(stmt, _NO_EFFECT)
+
+    def block(self, stmts: Sequence[ast.stmt], reached: frozenset[str] = frozenset()) -> bool:
+        return all(self.statement(s, reached) for s in stmts)
+
+    def _runner(self, value: ast.expr, reached: frozenset[str]) -> bool:
+        """`doctest.testmod()` (it tests `__main__`, not this module) and `unittest.main()`
+        (the tests of `__main__`, then exit) are a script's junk that cannot reach the
+        program; other doctest runners run its examples, inert only if they are."""
+        if not isinstance(value, ast.Call):
+            return False
+        func = value.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            source, name = self._modules.get(func.value.id), func.attr
+        elif isinstance(func, ast.Name):
+            source, name = self._modules.get(func.id), func.id
+        else:
+            return False
+        if source == "unittest" and name == "main":
+            return True
+        if source != "doctest" or name not in _DOCTEST_RUNNERS:
+            return False
+        if name == "testmod" and not value.args and not value.keywords:
+            return True
+        args = [*value.args, *(k.value for k in value.keywords)]
+        return all(self.expr(a, reached=reached) for a in args) and self._examples_inert()
+
+    def _examples_inert(self) -> bool:
+        parser = doctest.DocTestParser()
+        for defs in self._own.values():
+            for node in defs:
+                for example in parser.get_examples(ast.get_docstring(node, clean=False) or ""):
+                    try:
+                        tree = ast.parse(example.source)
+                    except SyntaxError:
+                        continue  # an example that does not parse runs nothing
+                    if not self.block(tree.body):
+                        return False
+        return True
+
+    # --- expressions --------------------------------------------------------------------
+
+    def expr(self, node: ast.expr, reached: frozenset[str] = frozenset()) -> bool:
+        """Can evaluating `node` at module level change nothing the rest of the module
+        sees? `reached`: the module-level names the kept program reads."""
+        called = {id(n.func) for n in ast.walk(node) if isinstance(n, ast.Call)}
+        return all(self._expr_node(n, names, reached, called) for n, names in _with_scopes(node))
+
+    def _expr_node(
+        self, node: ast.AST, local: frozenset[str], reached: frozenset[str], called: set[int]
+    ) -> bool:
+        if isinstance(node, ast.NamedExpr | ast.Await | ast.Yield | ast.YieldFrom):
+            return False
+        if isinstance(node, ast.Attribute):
+            return _plain_attribute(node.attr) and not _bound_method(node, reached, called)
+        if isinstance(node, ast.Name) and node.id not in local:
+            # An instance of a class with effects may run them in any operator or method.
+            clean = node.id not in self._data or self._classes_clean()
+            return clean and self._reads_safely(node.id)
+        if isinstance(node, ast.Call):
+            return self._call(node, reached)
+        return True
+
+    def _call(self, call: ast.Call, reached: frozenset[str]) -> bool:
+        """A call at module level (its callee's name and arguments are checked as read).
+        `reached`: the data the kept program reads or binds, which nothing may be handed
+        (a callee may change it, or call what it holds)."""
+        func = call.func
+        args = [*call.args, *(k.value for k in call.keywords)]
+        if isinstance(func, ast.Name) and self._builtin(func.id):
+            # `map(f, rows)` with an own `f` changing what it is handed changes `rows`.
+            changing = any(self._changes_args(n) for a in args for n in ast.walk(a))
+            return func.id in _PURE_BUILTINS and not (changing and self._hands(args, reached))
+        if isinstance(func, ast.Name) and func.id in self._own:
+            # It may change what it is handed, or call it: nothing out of the program's
+            # data then (a fresh `[3, 1, 2]` is the junk's own).
+            if any(self.effect(d) for d in self._own[func.id]):
+                return not self._hands(args, reached)
+            return not self._hands(args, {n for n in reached if not self._fresh(n)})
+        if isinstance(func, ast.Name):
+            # a function of a side-effect free module; or a name nothing binds (NameError)
+            return (self._pure_module(func.id) and not _loads_any(args, reached)) or not (
+                self._bound(func.id)
+            )
+        if not isinstance(func, ast.Attribute):
+            return False  # calling what an expression computes: unknown
+        root = func.value.id if isinstance(func.value, ast.Name) else None
+        if root is not None and (self._pure_module(root) or root in self._own):
+            return not self._hands(args, reached)  # `math.gcd(a, b)`, `Cls.of(x)`
+        if (self._modules.get(root or "", ""), func.attr) in _PURE_CALLS:
+            return not self._hands(args, reached)
+        if func.attr in _READING_METHODS or (root is not None and not self._bound(root)):
+            return True
+        # A method of an object the junk made itself (`res = []; res.append(f(1))`).
+        return root is not None and root not in reached and self._fresh(root)
+
+    def _changes_args(self, node: ast.AST) -> bool:
+        return isinstance(node, ast.Name) and any(
+            self.effect(d) == ARGS for d in self._own.get(node.id, ())
+        )
+
+    def _hands(self, args: Sequence[ast.expr], held: Container[str]) -> bool:
+        """Do `args` hand a callee module data in `held`? (Own functions and classes are
+        checked where their names are read.)"""
+        return _loads_any(args, {n for n in self._data if n in held})
+
+    def _bound(self, name: str) -> bool:
+        return (
+            name in self._own
+            or name in self._data
+            or name in self._modules
+            or (hasattr(builtins, name))
+        )
+
+    def _fresh(self, name: str) -> bool:
+        """Is module data `name` bound only to values built from literals, side-effect
+        free builtins and modules (`res = []`, `for i in range(3)`)? Nothing else holds
+        them, and they hold no callable."""
+        binders = self._data.get(name, [])
+        return all(
+            isinstance(b, ast.Assign | ast.For)
+            and self._from_literals(b.value if isinstance(b, ast.Assign) else b.iter)
+            for b in binders
+        )
+
+    def _from_literals(self, value: ast.expr) -> bool:
+        for node in ast.walk(value):
+            if isinstance(node, ast.Name) and not (
+                (self._builtin(node.id) and node.id in _PURE_BUILTINS) or self._pure_module(node.id)
+            ):
+                return False
+            if isinstance(node, ast.Lambda | ast.NamedExpr):
+                return False
+        return True
+
+    def _classes_clean(self) -> bool:
+        classes = [d for defs in self._own.values() for d in defs if isinstance(d, ast.ClassDef)]
+        return all(self.effect(c) == PURE for c in classes)
+
+    def _pure_module(self, name: str) -> bool:
+        return self._modules.get(name, "") in _PURE_MODULES
+
+    def _builtin(self, name: str) -> bool:
+        """A builtin name the module does not rebind."""
+        rebound = name in self._own or name in self._modules or name in self._data
+        return hasattr(builtins, name) and not rebound
+
+    def _reads_safely(self, name: str) -> bool:
+        """A module-level name code may read without effect: its own side-effect free
+        functions and classes, modules, data, builtins reaching nothing."""
+        if name in self._own:
+            return all(self.effect(d) < ANY for d in self._own[name])
+        if name in self._modules or name in self._data:
+            return True  # what a function does with it is checked where it calls or stores
+        if name.startswith("__") and name.endswith("__"):
+            return name in _PLAIN_DUNDERS  # `__builtins__`, `__loader__`, ...
+        return not self._builtin(name) or name not in _UNSAFE_BUILTINS
+
+    # --- the module's own functions and classes -----------------------------------------
+
+    def effect(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> int:
+        """What calling `node` (or any method of it) may change: `PURE` (nothing it did
+        not create), `ARGS` (also what it is handed), `ANY`. Recursion is assumed pure
+        while it is being decided."""
+        key = id(node)
+        if key not in self._verdicts:
+            self._verdicts[key] = PURE
+            self._verdicts[key] = self._decide(node)
+        return self._verdicts[key]
+
+    def _decide(self, scope: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> int:
+        local = _locals(scope)
+        imports = {
+            name: module
+            for n in ast.walk(scope)
+            if isinstance(n, ast.Import | ast.ImportFrom)
+            for name, module in _imported(n).items()
+        }
+        params = {a.arg for a in ast.walk(scope) if isinstance(a, ast.arg)} - _selves(scope)
+        data = {n for n in free_loads(scope) - local if n in self._data}
+        held = _Held(_tainted(scope, params), _tainted(scope, data), frozenset(params))
+        called = {id(n.func) for n in ast.walk(scope) if isinstance(n, ast.Call)}
+        level = PURE
+        for node in ast.walk(scope):
+            if isinstance(node, ast.Global | ast.Nonlocal):
+                return ANY
+            if isinstance(node, ast.Attribute) and not _plain_attribute(node.attr):
+                return ANY
+            if isinstance(node, ast.Attribute | ast.Subscript) and not isinstance(
+                node.ctx, ast.Load
+            ):
+                root = _root(node.value)
+                here = ANY if root not in local or root in imports else held.of(root)
+            elif isinstance(node, ast.Attribute) and _bound_method(node, held.any, called):
+                here = held.of(_root(node.value))
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                here = PURE if node.id in local else self._read_effect(node.id, id(node) in called)
+            elif isinstance(node, ast.Call):
+                here = self._inner_call(node, held, imports)
+            else:
+                here = PURE
+            level = max(level, here)
+            if level == ANY:
+                return ANY
+        return level
+
+    def _read_effect(self, name: str, as_callee: bool) -> int:
+        """Reading a module-level name inside a function: an own function that changes
+        what it is handed, read as a value (`map(f, rows)`), may be handed anything."""
+        if not self._reads_safely(name):
+            return ANY
+        changes_args = name in self._own and any(self.effect(d) for d in self._own[name])
+        return ANY if changes_args and not as_callee else PURE
+
+    def _inner_call(self, call: ast.Call, held: _Held, imports: dict[str, str]) -> int:
+        """What a call inside a function may change (`x.append(v)` on its own list:
+        nothing; `heapq.heappush(param, x)`: what it is handed)."""
+        func = call.func
+        handed = held.handed([*call.args, *(k.value for k in call.keywords)])
+        if isinstance(func, ast.Name):
+            if func.id in self._own:
+                return handed if max(self.effect(d) for d in self._own[func.id]) else PURE
+            if func.id in held.params:
+                return max(handed, ARGS if handed else PURE)  # it may change what it gets
+            return ANY if func.id in held.any else PURE
+        if _is_type_of(func):  # `type(a)(x)`: a class, whose methods are checked here
+            return PURE if self._classes_clean() else ANY
+        if not isinstance(func, ast.Attribute):
+            return ANY
+        root = _root(func.value)
+        if root in imports or root in self._modules:
+            module = imports.get(root or "", self._modules.get(root or "", ""))
+            pure = module in _PURE_MODULES or (module, func.attr) in _PURE_CALLS
+            return handed if pure else ANY
+        if root in self._own or (root == "super" and self._builtin("super")):
+            return PURE  # `Cls.helper(x)`, `super().__init__()`: checked where read
+        if func.attr in _READING_METHODS and (root not in held.any or self._classes_clean()):
+            return PURE
+        if root is not None and root not in held.any:
+            # `out.append(row)` on its own list changes neither: builtin types' methods
+            # never change their arguments (a class of the module's own might).
+            return PURE if self._classes_clean() else handed
+        return max(handed, held.of(root))
+
+
+PURE, ARGS, ANY = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class _Held:
+    """The names inside a function that may hold objects it did not create: from its
+    parameters (`params` themselves included) or from module data."""
+
+    from_params: frozenset[str]
+    from_data: frozenset[str]
+    params: frozenset[str]
+
+    @property
+    def any(self) -> frozenset[str]:
+        return self.from_params | self.from_data
+
+    def of(self, root: str | None) -> int:
+        """What changing the object `root` names changes."""
+        if root in self.from_data or root is None:
+            return ANY
+        return ARGS if root in self.from_params else PURE
+
+    def handed(self, args: Sequence[ast.expr]) -> int:
+        """What handing `args` to a callee that changes them changes."""
+        if _loads_any(args, self.from_data):
+            return ANY
+        return ARGS if _loads_any(args, self.from_params) else PURE
+
+
+def _tainted(scope: ast.AST, roots: Iterable[str]) -> frozenset[str]:
+    """`roots` and the locals of `scope` bound to (a part of) what they hold (`row =
+    grid[i]`, `for row in grid`)."""
+    names = set(roots)
+    bindings = list(_bindings(scope))
+    grown = True
+    while grown:
+        grown = False
+        for targets, value in bindings:
+            if _aliases(value, names):
+                new = {
+                    n.id
+                    for t in targets
+                    for n in ast.walk(t)
+                    if isinstance(n, ast.Name)
+                    and isinstance(n.ctx, ast.Store)
+                    and n.id not in names
+                }
+                names |= new
+                grown |= bool(new)
+    return frozenset(names)
+
+
+def is_main_guard(test: ast.expr) -> bool:
+    """`__name__ == "__main__"` (either way round): its body never runs when the program is
+    imported or judged."""
+    if not (
+        isinstance(test, ast.Compare)
+        and len(test.comparators) == 1
+        and isinstance(test.ops[0], ast.Eq)
+    ):
+        return False
+    sides = (test.left, test.comparators[0])
+    return any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides) and any(
+        isinstance(s, ast.Constant) and s.value == "__main__" for s in sides
+    )
+
+
+def _definition_time(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[ast.expr]:
+    """What defining `fn` evaluates: decorators, defaults and annotations."""
+    yield from fn.decorator_list
+    args = fn.args
+    yield from args.defaults
+    yield from (d for d in args.kw_defaults if d is not None)
+    every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+    yield from (a.annotation for a in every if a is not None and a.annotation is not None)
+    if fn.returns is not None:
+        yield fn.returns
+
+
+def free_loads(node: ast.AST) -> set[str]:
+    """Names `node` reads from the module: not those comprehensions and lambdas bind."""
+    return {
+        n.id
+        for n, local in _with_scopes(node)
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id not in local
+    }
+
+
+def free_stores(node: ast.AST) -> set[str]:
+    """Module-level names `node` binds by plain assignment, loop, `with`, `except`, `del`
+    or a walrus (not those a comprehension binds), and the functions, classes and imports
+    it defines."""
+    names = set()
+    for n, local in _with_scopes(node):
+        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load) and n.id not in local:
+            names.add(n.id)
+        elif isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(n.name)
+        elif isinstance(n, ast.Import | ast.ImportFrom):
+            names.update(_imported(n))
+        elif isinstance(n, ast.ExceptHandler | ast.MatchAs | ast.MatchStar) and n.name:
+            names.add(n.name)
+    return names
+
+
+def _with_scopes(node: ast.AST) -> Iterator[tuple[ast.AST, frozenset[str]]]:
+    """Every node under `node` with the names comprehensions and lambdas bind around it."""
+    todo: list[tuple[ast.AST, frozenset[str]]] = [(node, frozenset())]
+    while todo:
+        here, names = todo.pop()
+        yield here, names
+        if isinstance(
+            here, ast.Lambda | ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp
+        ):
+            names = names | _locals(here)
+        todo.extend((c, names) for c in ast.iter_child_nodes(here))
+
+
+def _locals(scope: ast.AST) -> frozenset[str]:
+    """Names bound inside `scope` (over-approximating nested scopes): parameters, stores,
+    comprehension targets, handler names, nested definitions, imports."""
+    names: set[str] = set()
+    for node in ast.walk(scope):
+        if isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            names.add(node.id)
+        elif isinstance(
+            node, ast.ExceptHandler | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+        ):
+            if node.name and node is not scope:
+                names.add(node.name)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names.update(a.asname or a.name.partition(".")[0] for a in node.names)
+    return frozenset(names)
+
+
+def _selves(scope: ast.AST) -> set[str]:
+    """The first parameter of each method (not a classmethod or staticmethod) defined in a
+    class under `scope`: the instance the class call creates."""
+    names = set()
+    for cls in (n for n in ast.walk(scope) if isinstance(n, ast.ClassDef)):
+        for fn in cls.body:
+            if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef) or not fn.args.args:
+                continue
+            decorators = {d.id for d in fn.decorator_list if isinstance(d, ast.Name)}
+            if not decorators & {"classmethod", "staticmethod"}:
+                names.add(fn.args.args[0].arg)
+    return names
+
+
+def _bindings(scope: ast.AST) -> Iterator[tuple[list[ast.expr], ast.expr]]:
+    """(targets, value) of every binding inside `scope` that may alias its value."""
+    for node in ast.walk(scope):
+        if isinstance(node, ast.Assign):
+            yield node.targets, node.value
+        elif isinstance(node, ast.AnnAssign | ast.AugAssign | ast.NamedExpr) and node.value:
+            yield [node.target], node.value
+        elif isinstance(node, ast.For | ast.AsyncFor | ast.comprehension):
+            yield [node.target], node.iter
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            yield [node.optional_vars], node.context_expr
+
+
+# Calls whose result shares nothing with their arguments.
+_FRESH_CALLS = frozenset(
+    {"abs", "bin", "bool", "chr", "float", "hash", "hex", "int", "len", "oct", "ord", "range",
+     "repr", "round", "str"}
+)  # fmt: skip
+
+
+def _aliases(value: ast.expr, foreign: set[str]) -> bool:
+    """May `value` be (a part of) an object named in `foreign`? (Over-approximated: any
+    expression reading one, but a number, string or comparison computed from it.)"""
+    if isinstance(value, ast.Name):
+        return value.id in foreign
+    if isinstance(value, ast.Constant | ast.Compare | ast.JoinedStr):
+        return False
+    if isinstance(value, ast.Call):
+        func = value.func
+        if isinstance(func, ast.Name) and func.id in _FRESH_CALLS:
+            return False
+        if isinstance(func, ast.Attribute) and func.attr in _READING_METHODS - {"get"}:
+            return False  # strings, counts, views of keys: nothing to change through
+    return any(_aliases(c, foreign) for c in ast.iter_child_nodes(value) if isinstance(c, ast.expr))
+
+
+def _is_type_of(func: ast.expr) -> bool:
+    return (
+        isinstance(func, ast.Call)
+        and isinstance(func.func, ast.Name)
+        and func.func.id == "type"
+        and len(func.args) == 1
+    )
+
+
+def _bound_method(node: ast.AST, holders: Container[str], called: Container[int]) -> bool:
+    """`h.append` taken as a value (not called here) from an object in `holders`: calling
+    it later changes `h` out of sight."""
+    return (
+        isinstance(node, ast.Attribute)
+        and isinstance(node.ctx, ast.Load)
+        and id(node) not in called
+        and node.attr in _CHANGING_METHODS
+        and _root(node.value) in holders
+    )
+
+
+def _loads(node: ast.AST, names: Container[str]) -> bool:
+    return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(node))
+
+
+def _loads_any(nodes: Iterable[ast.AST], names: Container[str]) -> bool:
+    return any(_loads(n, names) for n in nodes)
+
+
+def _imported(stmt: ast.Import | ast.ImportFrom) -> dict[str, str]:
+    """Names an import binds -> the top-level module each comes from ("" if relative)."""
+    if isinstance(stmt, ast.ImportFrom):
+        module = "" if stmt.level else (stmt.module or "").partition(".")[0]
+        return {a.asname or a.name: module for a in stmt.names if a.name != "*"}
+    return {a.asname or a.name.partition(".")[0]: a.name.partition(".")[0] for a in stmt.names}
+
+
+def _walk_here(stmt: ast.stmt) -> Iterator[ast.AST]:
+    """The nodes of a top-level statement outside the functions and classes it defines."""
+    todo: list[ast.AST] = [stmt]
+    while todo:
+        node = todo.pop()
+        yield node
+        if node is stmt or not isinstance(
+            node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda
+        ):
+            todo.extend(ast.iter_child_nodes(node))
+
+
+def _names_only(target: ast.expr) -> bool:
+    """A target binding plain names only (no attribute or item stores)."""
+    if isinstance(target, ast.Name):
+        return True
+    if isinstance(target, ast.Starred):
+        return _names_only(target.value)
+    if isinstance(target, ast.Tuple | ast.List):
+        return all(_names_only(e) for e in target.elts)
+    return False
+
+
+def _plain_attribute(attr: str) -> bool:
+    """Not a way into the interpreter: a dunder outside a few plain ones, or a frame's."""
+    if attr.startswith("__") and attr.endswith("__"):
+        return attr in _PLAIN_DUNDERS
+    return not attr.startswith(_FRAME_PREFIXES)
+
+
+def _root(node: ast.expr) -> str | None:
+    """The name an attribute/subscript/call chain starts from."""
+    while isinstance(node, ast.Attribute | ast.Subscript | ast.Call):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else None

@@ -1,0 +1,102 @@
+"""The sanitizer drops only junk that cannot change the program (`auditor.inert`).
+
+Each hostile case hides an effect on the entry point in code that looks like junk (red team
+s18, B1): before, the sanitizer dropped it and a wrong program was judged as a right one.
+The judged program must behave as the program as written: both run in a fresh interpreter
+(they patch builtins) and the entry point's answers are compared.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from auditor.sanitize import sanitize
+
+F = "def f(xs):\n    return sum(xs) + len(xs)\n"
+
+# (id, definition, junk after it): each junk changes what `f([1, 2, 3])` returns.
+TABLE = "T = [1]\ndef f(xs):\n    return sum(xs) * T[0] + len(T)\n"
+HOSTILE = [
+    ("builtins-patched", F, "import builtins\nbuiltins.sum = lambda xs: 0\n"),
+    (
+        "decorator-of-an-unused-function",
+        F,
+        "import builtins\ndef deco(g):\n    builtins.len = lambda xs: 100\n    return g\n"
+        "@deco\ndef unused():\n    pass\n",
+    ),
+    ("class-body", F, "class Unused:\n    import builtins\n    builtins.sum = max\n"),
+    (
+        "init-subclass",
+        TABLE,
+        "class Base:\n    def __init_subclass__(cls):\n        T[0] = 7\n"
+        "class Sub(Base):\n    pass\n",
+    ),
+    ("loop-rebinds-the-entry-point", F, "for f in [lambda xs: -1]:\n    pass\n"),
+    ("walrus-in-print", F, "print(f := lambda xs: -1)\n"),
+    ("exec", F, "exec('import builtins; builtins.sum = min')\n"),
+    ("globals-update", F, "globals().update(f=lambda xs: -1)\n"),
+    ("sys-modules", F, "import sys\nsys.modules['builtins'].len = lambda xs: 50\n"),
+    ("not-main-guard", F, "import builtins\nif __name__ != '__main__':\n    builtins.sum = min\n"),
+    ("alias-of-a-table", TABLE, "def fill():\n    t = T\n    t[0] = 5\nfill()\n"),
+    ("map-with-a-mutator", TABLE, "def grow(v):\n    T.append(v)\nlist(map(grow, [1, 2]))\n"),
+    ("handed-a-mutator", TABLE, "def call(g):\n    g(2)\ncall(T.append)\n"),
+    ("heapq-on-data", TABLE, "import heapq\nheapq.heappush(T, -3)\n"),
+    ("attribute-on-the-function", "def f(xs):\n    return sum(xs) + getattr(f, 'bias', 0)\n",
+     "setattr(f, 'bias', 5)\n"),
+    ("mutating-own-function", TABLE, "def twice(t):\n    t.extend(t)\ntwice(T)\n"),
+]  # fmt: skip
+
+# (id, definition, junk after it, what the removal says): base-model junk changing nothing.
+SORTS = "def f(xs):\n    xs.sort()\n    return xs\n"
+JUNK = [
+    ("print-call", F, "print(f([1, 2]))\n", "print call"),
+    ("assert", F, "assert f([1]) == 2\n", "assert statement"),
+    ("test-function", F, "def check(c):\n    assert c([1]) == 2\ncheck(f)\n", "check"),
+    ("loop-printing", F, "for i in range(3):\n    print(f([i]))\n", "for loop"),
+    ("doctest", F, "import doctest\ndoctest.testmod()\n", "doctest"),
+    ("unittest-main", F, "import unittest\nunittest.main()\n", "unittest.main"),
+    ("input", F, "n = int(input())\n", "unused assignment to n"),
+    ("fresh-list", F, "res = []\nres.append(f([1]))\n", "res.append"),
+    ("sorting-a-fresh-argument", SORTS, "lst = [3, 1]\nprint(f(lst))\n", "print call"),
+    ("main-guard", F, "if __name__ == '__main__':\n    import builtins\n    builtins.sum = min\n",
+     "__main__"),
+    ("exit", F, "exit()\n", "exit"),
+]  # fmt: skip
+
+
+def _answer(program: str) -> str:
+    """`f([1, 2, 3])` of `program`, run in a fresh interpreter as a module would be."""
+    runner = textwrap.dedent(
+        """
+        import sys
+        g = {"__name__": "candidate"}
+        exec(compile(sys.stdin.read(), "candidate", "exec"), g)
+        print(repr(g["f"]([1, 2, 3])))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", runner], input=program, capture_output=True, text=True, timeout=30
+    )
+    return done.stdout.strip().splitlines()[-1] if done.returncode == 0 else "crash"
+
+
+@pytest.mark.parametrize(
+    ("definition", "junk"), [c[1:] for c in HOSTILE], ids=[c[0] for c in HOSTILE]
+)
+def test_junk_that_changes_the_program_is_kept(definition: str, junk: str) -> None:
+    program = definition + junk
+    assert _answer(program) != _answer(definition)  # the case really changes `f`
+    assert _answer(sanitize(program, "f").code) == _answer(program)
+
+
+@pytest.mark.parametrize(
+    ("definition", "junk", "what"), [c[1:] for c in JUNK], ids=[c[0] for c in JUNK]
+)
+def test_junk_that_changes_nothing_is_dropped(definition: str, junk: str, what: str) -> None:
+    result = sanitize(definition + junk, "f")
+    assert any(what in r for r in result.removed), result.removed
+    assert result.code == definition
