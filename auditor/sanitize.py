@@ -174,9 +174,8 @@ def sanitize_completion(prompt: str, completion: str, entry_point: str | None) -
     """Sanitize `prompt + completion`; lines refer to that text.
 
     A body continues the prompt, so the two are sanitized together, as EvalPlus joins them.
-    A chat answer restates the whole function (after prose, or not): joined, the text parses
-    only up to the prompt's stub, or the restated function is dropped as a redefinition, and
-    the stub would pass for the program. When nothing of the completion survives that way,
+    A chat answer restates the whole function (after prose, or not): joined, the text may
+    parse only up to the prompt's stub, and the stub would pass for the program. When nothing of the completion survives that way,
     the answer is read alone: its program if it defines the entry point, its reason if it
     holds no code. An answer that is a body in a fence (no `def`) is the prompt plus that
     body; one whose code defines no entry point (a renamed function) and that does not join
@@ -287,16 +286,12 @@ def _core(
     source: str,
     trunc: list[_Removal],
     entry_point: str | None,
-    last_wins: bool = False,
 ) -> _Core:
-    """Select and render the statements of a parsed (maybe truncated) `source` of `code`.
-
-    `last_wins`: of a function defined twice, keep the last definition (see `_select`).
-    """
+    """Select and render the statements of a parsed (maybe truncated) `source` of `code`."""
     if tree is None:
         return _Core(code, (), False, _identity(code))
     stmts = tree.body
-    keep, reasons = _select(stmts, entry_point, last_wins)
+    keep, reasons = _select(stmts, entry_point)
     removals = [
         (_first_line(s), s.end_lineno or s.lineno, reasons[i])
         for i, s in enumerate(stmts)
@@ -406,8 +401,7 @@ def _from_these_blocks(
     main, good = _choose(parsed, entry_point)
     # A Markdown block is code the answer shows as a whole: a function defined twice in
     # it is a correction ("# fixed version"), and Python runs the last definition.
-    last_wins = main.block.kind != "bare"
-    core = _core(main.tree, main.block.code, main.source, main.trunc, entry_point, last_wins)
+    core = _core(main.tree, main.block.code, main.source, main.trunc, entry_point)
     helpers = _helpers(core, [p for p in parsed if p is not main])
     pieces = [(main.block, core.code, core.rows)]
     removals = [_shift(r, main.block) for r in core.removals]
@@ -748,19 +742,18 @@ class _Facts:
     uses: frozenset[str]
 
 
-def _select(
-    stmts: Sequence[ast.stmt], entry_point: str | None, last_wins: bool = False
-) -> tuple[list[bool], list[str]]:
+def _select(stmts: Sequence[ast.stmt], entry_point: str | None) -> tuple[list[bool], list[str]]:
     """Per statement: keep it?, and if not, why (a short description).
 
-    Of a function or class defined twice, raw code keeps the first definition, as EvalPlus
-    does: what a base model writes after its answer is junk, often another program reusing
-    the name. With `last_wins` (a chat answer's block), the last one, which Python runs.
+    Of a function or class defined twice, the last definition is kept: Python runs it.
+    (EvalPlus keeps the first, taking what a base model writes after its answer for junk;
+    but then a later `def` of the entry point was a wrong program judged by its right draft.)
+    Earlier drafts go unless defining them does something.
     """
     facts = [_facts(s) for s in stmts]
     binders: dict[str, list[int]] = {}
     reasons = [_junk_reason(s, i) for i, s in enumerate(stmts)]
-    redefined = _redefined(stmts, last_wins)
+    redefined = _redefined(stmts)
     for i, f in enumerate(facts):
         if reasons[i] is not None or i in redefined:
             continue  # junk binds nothing worth keeping (a main guard's `n = 5`, ...)
@@ -799,7 +792,7 @@ def _select(
     _keep_effects(stmts, keep, reasons, redefined, reach)
     for i, s in enumerate(stmts):
         if not keep[i] and reasons[i] is None:
-            reasons[i] = _unused_reason(s, i in redefined, last_wins)
+            reasons[i] = _unused_reason(s, i in redefined)
     return keep, [r or "" for r in reasons]
 
 
@@ -829,13 +822,14 @@ def _keep_effects(
     stmts: Sequence[ast.stmt],
     keep: list[bool],
     reasons: Sequence[str | None],
-    redefined: set[int],
+    overridden: set[int],
     reach: _Reach,
 ) -> None:
     """Also keep every statement that is not provably inert (`auditor.inert`) or that binds
-    a name the kept program reads (a loop rebinding the entry point): what looks like junk
-    may change the program (red team s18, B1). A main guard's body never runs; a redefined
-    function stays dropped, as EvalPlus drops it."""
+    a name the kept program reads (a loop rebinding the entry point, a later `def` of it,
+    which is what Python runs): what looks like junk may change the program (red team s18,
+    B1). A main guard's body never runs; an `overridden` draft, which the last definition
+    replaces, goes unless defining it does something."""
     inert = Inertness(stmts)
     changed = True
     while changed:
@@ -844,18 +838,19 @@ def _keep_effects(
         bound = {n for i, f in enumerate(reach.facts) if keep[i] for n in f.binds}
         held = frozenset(reach.reached | bound)
         for i, s in enumerate(stmts):
-            if keep[i] or i in redefined or reasons[i] == _MAIN_GUARD:
+            if keep[i] or reasons[i] == _MAIN_GUARD:
                 continue
-            if reach.facts[i].binds & reach.reached or not inert.statement(s, held):
+            rebinds = i not in overridden and reach.facts[i].binds & reach.reached
+            if rebinds or not inert.statement(s, held):
                 keep[i] = changed = True
                 reach.spread(reach.facts[i].uses, keep)
 
 
-def _redefined(stmts: Sequence[ast.stmt], last_wins: bool) -> set[int]:
+def _redefined(stmts: Sequence[ast.stmt]) -> set[int]:
     """Indices of the definitions another definition of the same name overrides."""
     kept: dict[str, int] = {}
     for i, s in enumerate(stmts):
-        if isinstance(s, _SCOPES) and (last_wins or s.name not in kept):
+        if isinstance(s, _SCOPES):
             kept[s.name] = i
     return {i for i, s in enumerate(stmts) if isinstance(s, _SCOPES) and kept[s.name] != i}
 
@@ -1089,12 +1084,12 @@ def _dotted(node: ast.expr) -> str | None:
     return ".".join(reversed(parts))
 
 
-def _unused_reason(stmt: ast.stmt, redefined: bool, last_wins: bool) -> str:
+def _unused_reason(stmt: ast.stmt, redefined: bool) -> str:
     if isinstance(stmt, _SCOPES):
         what = f"{'class' if isinstance(stmt, ast.ClassDef) else 'function'} {stmt.name}"
         if not redefined:
             return f"unused {what}"
-        return f"{what}, defined again below" if last_wins else f"redefinition of {what}"
+        return f"{what}, defined again below"
     if isinstance(stmt, _IMPORTS):
         names = sorted(a.asname or a.name for a in stmt.names)
         return "unused stdlib import after the entry point: " + ", ".join(names)

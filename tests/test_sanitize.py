@@ -151,11 +151,11 @@ CASES: list[tuple[str, str, str | None, str, tuple[str, ...]]] = [
         ("line 7: top-level call to asyncio.run",),
     ),
     (
-        "redefinition-first-wins",
+        "redefinition-last-wins",  # what Python runs (EvalPlus keeps the first)
         "def f(x):\n    return x + 1\n\ndef f(x):\n    return x - 1\n",
         "f",
-        "def f(x):\n    return x + 1\n",
-        ("lines 4-5: redefinition of function f",),
+        "def f(x):\n    return x - 1\n",
+        ("lines 1-2: function f, defined again below",),
     ),
     (
         "stray-string-and-name",
@@ -641,7 +641,7 @@ def test_completion_restating_the_function_is_not_dropped_as_a_redefinition() ->
     answer = "def add(a, b):\n    return a + b\n"
     result = sanitize_completion(PROMPT, answer, "add")
     assert result.code == answer  # as Python runs prompt + completion: the later def wins
-    assert result.removed == ("lines 1-2: the prompt (the answer restates the function)",)
+    assert result.removed == ("lines 1-2: function add, defined again below",)
     assert result.raw_line(1) == 3
 
 
@@ -776,8 +776,8 @@ def test_redefinition_in_one_block_keeps_the_last_one() -> None:
     result = sanitize(raw, "f")
     assert result.code == "# corrected\n" + V2  # what Python runs
     assert "lines 2-4: function f, defined again below" in result.removed
-    # Raw code keeps the first (EvalPlus's rule: what follows an answer is junk).
-    assert sanitize(V1 + "\n" + V2, "f").code == V1
+    # Raw code too (EvalPlus keeps the first: a wrong later def was judged by its draft).
+    assert sanitize(V1 + "\n" + V2, "f").code == V2
 
 
 @pytest.mark.parametrize(
