@@ -85,7 +85,10 @@ _PLAIN_DUNDERS = frozenset({"__init__", "__name__", "__doc__", "__len__", "__str
 _FRAME_PREFIXES = ("f_", "gi_", "cr_", "ag_", "tb_")
 _DOCTEST_RUNNERS = frozenset({"testmod", "run_docstring_examples"})
 # Functions of other stdlib modules that change nothing the program sees.
-_PURE_CALLS = frozenset({("asyncio", "run"), ("asyncio", "sleep"), ("asyncio", "gather")})
+# (`sys.exit` raises: see `input`).
+_PURE_CALLS = frozenset(
+    {("asyncio", "run"), ("asyncio", "sleep"), ("asyncio", "gather"), ("sys", "exit")}
+)
 
 
 class Inertness:
@@ -240,7 +243,7 @@ class Inertness:
             return not self._hands(args, {n for n in reached if not self._fresh(n)})
         if isinstance(func, ast.Name):
             # a function of a side-effect free module; or a name nothing binds (NameError)
-            return (self._pure_module(func.id) and not _loads_any(args, reached)) or not (
+            return (self._pure_module(func.id) and not self._hands(args, reached)) or not (
                 self._bound(func.id)
             )
         if not isinstance(func, ast.Attribute):
@@ -266,12 +269,8 @@ class Inertness:
         return _loads_any(args, {n for n in self._data if n in held})
 
     def _bound(self, name: str) -> bool:
-        return (
-            name in self._own
-            or name in self._data
-            or name in self._modules
-            or (hasattr(builtins, name))
-        )
+        known = name in self._own or name in self._data or name in self._modules
+        return known or hasattr(builtins, name)
 
     def _fresh(self, name: str) -> bool:
         """Is module data `name` bound only to values built from literals, side-effect
@@ -285,14 +284,12 @@ class Inertness:
         )
 
     def _from_literals(self, value: ast.expr) -> bool:
-        for node in ast.walk(value):
-            if isinstance(node, ast.Name) and not (
-                (self._builtin(node.id) and node.id in _PURE_BUILTINS) or self._pure_module(node.id)
-            ):
-                return False
-            if isinstance(node, ast.Lambda | ast.NamedExpr):
-                return False
-        return True
+        if any(isinstance(n, ast.Lambda | ast.NamedExpr) for n in ast.walk(value)):
+            return False
+        return all(
+            (self._builtin(n) and n in _PURE_BUILTINS) or self._pure_module(n)
+            for n in free_loads(value)
+        )
 
     def _classes_clean(self) -> bool:
         classes = [d for defs in self._own.values() for d in defs if isinstance(d, ast.ClassDef)]

@@ -65,6 +65,13 @@ JUNK = [
     ("main-guard", F, "if __name__ == '__main__':\n    import builtins\n    builtins.sum = min\n",
      "__main__"),
     ("exit", F, "exit()\n", "exit"),
+    ("sys-exit", F, "import sys\nsys.exit(0)\n", "sys.exit"),
+    (
+        "comprehension-built-argument",
+        SORTS,
+        "lst = [int(x) for x in '3 1'.split()]\nprint(f(lst))\n",
+        "print call",
+    ),
 ]  # fmt: skip
 
 
