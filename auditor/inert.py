@@ -276,8 +276,8 @@ class Inertness:
         """Is module data `name` bound only to values built from literals, side-effect
         free builtins and modules (`res = []`, `for i in range(3)`)? Nothing else holds
         them, and they hold no callable."""
-        binders = self._data.get(name, [])
-        return all(
+        binders = self._data.get(name)
+        return binders is not None and all(
             isinstance(b, ast.Assign | ast.For)
             and self._from_literals(b.value if isinstance(b, ast.Assign) else b.iter)
             for b in binders

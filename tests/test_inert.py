@@ -22,6 +22,7 @@ F = "def f(xs):\n    return sum(xs) + len(xs)\n"
 TABLE = "T = [1]\ndef f(xs):\n    return sum(xs) * T[0] + len(T)\n"
 HOSTILE = [
     ("builtins-patched", F, "import builtins\nbuiltins.sum = lambda xs: 0\n"),
+    ("module-method", F, "import builtins\nbuiltins.setattr(builtins, 'sum', min)\n"),
     (
         "decorator-of-an-unused-function",
         F,
