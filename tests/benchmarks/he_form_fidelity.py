@@ -50,7 +50,7 @@ def main(argv: list[str]) -> int:
             codes = [corpus.candidates[i].code for i in rows]  # type: ignore[index]
             got = by_asserts(run, task_id, codes, tests)
             for i, verdict in zip(rows, got, strict=True):
-                key = (str(corpus.labels[i].weak_status.value), verdict.value)
+                key = (str(corpus.labels[i].weak_status.value), str(verdict.outcome))
                 pairs[key] += 1
                 if key[0] != key[1]:
                     where[(task_id, *key)] += 1
