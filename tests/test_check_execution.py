@@ -207,8 +207,8 @@ def test_a_correct_candidate_passes_whatever_standard_type_it_returns(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A namedtuple passes `== (1, 2)` as under pytest (until session 19: AUD001, B7); an
-    output with an `==` of its own is not judged: counted per candidate, and with no assert
-    judged the candidate is not verified, never passed on its word."""
+    output with an `==` of its own is not judged: counted per candidate, which is then not
+    verified, never passed on its word."""
     (tmp_path / "nt.py").write_text(
         "from collections import namedtuple\nP = namedtuple('P', 'x y')\n"
         "def f(a):\n    return P(a, a + 1)\n"
@@ -231,13 +231,13 @@ def test_a_correct_candidate_passes_whatever_standard_type_it_returns(
     got = {Path(c["path"]).name: c for c in json.loads(out.read_text())["candidates"]}
     assert code == 0 and got["nt.py"]["execution"]["verdict"] == "pass"
     assert got["nt.py"]["execution"]["unjudged"] == 0
-    assert got["some.py"]["execution"]["verdict"] == "pass"
+    assert got["some.py"]["execution"]["verdict"] is None  # one assert judged, one not
     assert got["some.py"]["execution"]["unjudged"] == 1
     own = got["own.py"]
     assert own["execution"]["verdict"] is None and own["execution"]["unjudged"] == 2
     assert own["note"].startswith("not verified")
     assert all(f["code"] != "AUD001" for f in own["findings"])
-    assert len(err) == 2 and "1 of 3 executed candidate(s) not verified" in err[0]
+    assert len(err) == 2 and "2 of 3 executed candidate(s) not verified" in err[0]
     assert "2 assert(s) of the weak tests not judged" in err[1] and "`==` of its own" in err[1]
     samples = tmp_path / "samples.jsonl"  # one task id: the most any candidate left unjudged
     rows = [own_eq + "def f(a):\n    return V(a)\n", (tmp_path / "some.py").read_text()]

@@ -1098,7 +1098,7 @@ RETURN_TYPES = {
          "def f(n):\n    return V(n)\n", None, 2),  # False under pytest; not judged here
     ]),
     "always-equal": ("f(3) == (3,)\n    assert g(1) == 2", [
-        (YES + "def f(n):\n    return Yes()\ndef g(n):\n    return 2\n", PASS, 1),
+        (YES + "def f(n):\n    return Yes()\ndef g(n):\n    return 2\n", None, 1),
         (YES + "def f(n):\n    return Yes()\ndef g(n):\n    return 3\n", FAIL, 1),
         (YES + "def f(n):\n    return [Yes()]\ndef g(n):\n    return Yes()\n", FAIL, 1),
         (YES + "def f(n):\n    return (Yes(), Yes())\ndef g(n):\n    return 2\n", FAIL, 0),
@@ -1112,7 +1112,7 @@ RETURN_TYPES = {
     ]),
     "its-word-moves-an-assert-to-unjudged-at-most": ("f(3) == (3,)\n    assert g(1) == 2", [
         ("import _codec\n_codec._carried = lambda *a: {'u': 'x'}\n"
-         "def f(n):\n    return object()\ndef g(n):\n    return 2\n", PASS, 1),
+         "def f(n):\n    return object()\ndef g(n):\n    return 2\n", None, 1),
         ("import _codec\n_codec._carried = lambda *a: {'fr': [1, 0]}\n"
          "def f(n):\n    return object()\ndef g(n):\n    return 2\n", FAIL, 0),  # malformed
     ]),
@@ -1127,8 +1127,10 @@ RETURN_TYPES = {
 def test_an_output_is_judged_as_pytest_compares_it() -> None:
     """A correct candidate passes whatever standard type it returns and a wrong one fails,
     as under pytest; an output with an `==` of its own leaves its assert unjudged, never
-    passed on its word (`Yes() == (3,)` passes under pytest: another assert decides),
-    unless the assert fails whatever that `==` says (`[Yes()] == (3,)`)."""
+    passed on its word (`Yes() == (3,)` passes under pytest), unless the assert fails
+    whatever that `==` says (`[Yes()] == (3,)`), and the candidate gets no outcome unless
+    another assert fails: a program may claim such an output for any assert it cannot
+    answer, and so pass on the one it can (last but one row)."""
     from auditor.execution.harvest import harvest
     from auditor.execution.verify import by_asserts
 

@@ -224,8 +224,8 @@ def _tasks(tasks_spec: str | None, tests_file: Path | None, data_dir: Path | Non
 
 def _warn_unverified(run: Any, tests_file: Path | None) -> None:
     """Stderr lines, one each: how many executed candidates got no weak-test verdict (their
-    weak tests state no output known without running them, or none of their outputs could
-    be judged, each having an `==` of its own; no AUD001 is possible), and how many asserts
+    weak tests state no output known without running them, or an output of theirs with an
+    `==` of its own left an assert unjudged; no AUD001 is possible), and how many asserts
     of the weak tests were not judged (of the tests file, or per task: the most any one
     candidate left unjudged)."""
     executed = [r for r in run.results if r.execution is not None]
@@ -235,8 +235,8 @@ def _warn_unverified(run: Any, tests_file: Path | None) -> None:
         click.echo(
             f"auditor: warning: {len(bare)} of {len(executed)} executed candidate(s) not"
             f" verified ({where}): their weak tests state no output known without running"
-            " them, or none that could be judged, so they get no verdict (JSON:"
-            " execution.verdict null)",
+            " them, or an output with an `==` of its own left an assert unjudged, so they"
+            " get no verdict (JSON: execution.verdict null)",
             err=True,
         )
     per_task: dict[str, int] = {}

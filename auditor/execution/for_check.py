@@ -41,8 +41,8 @@ from auditor.types import Confidence, Finding, Outcome, Severity, Task
 
 # The note of a candidate executed without a verdict, by where its weak tests came from.
 UNVERIFIED = {
-    "asserts": "not verified: no assert of its tests could be judged (a value not known"
-    " without running them, or an output with an `==` of its own)",
+    "asserts": "not verified: no assert of its tests states a value known without running"
+    " them, or an output with an `==` of its own left one unjudged",
     "none": "not verified: its task gives no expected output",
 }
 

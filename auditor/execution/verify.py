@@ -22,8 +22,10 @@ namedtuple as its tuple, a `Fraction`, a `Decimal` or a dict's keys view as itse
 session 19 each crossed as its type name and a correct candidate got AUD001). `==` is then
 Python's on objects built on this side, never the candidate's; an output holding an object
 with an `==` of its own (a dataclass, a class defining `__eq__`) leaves that assert
-unjudged (`AssertVerdict.unjudged`), neither passed nor failed, as an expected value a
-helper returns does.
+unjudged (`AssertVerdict.unjudged`), neither passed nor failed, unless it fails with that
+object standing for equal (`_equal`). Unlike an expected value a helper returns, which the
+test chooses, such an output is the program's choice: a candidate with one is not verified
+(no outcome) unless another assert fails, never passed.
 """
 
 from __future__ import annotations
@@ -215,13 +217,15 @@ def _checks(tests: Harvest) -> list[tuple[list[Any], Expect]]:
 def _verdict(
     checked: Sequence[tuple[list[Any], Expect]], met: Sequence[bool | None]
 ) -> AssertVerdict:
-    """Fail when a check failed, else pass when an assert passed, else no outcome (every
-    assert unjudged); the callable checks count only when they fail."""
+    """Fail when a check failed, else no outcome when an assert was not judged, else pass.
+    What leaves an assert unjudged is the candidate's own output (an `==` of its own, which
+    a program may claim for any output), so it never comes with a pass: a program knowing
+    one answer would pass by claiming an `==` of its own for the others."""
     asserts = [m for (query, _), m in zip(checked, met, strict=True) if query[1] != "callable"]
     unjudged = sum(m is None for m in asserts)
     if any(m is False for m in met):
         return AssertVerdict(Outcome.FAIL, unjudged)
-    return AssertVerdict(Outcome.PASS if any(m is True for m in asserts) else None, unjudged)
+    return AssertVerdict(None if unjudged else Outcome.PASS, unjudged)
 
 
 def by_asserts(
