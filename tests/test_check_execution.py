@@ -203,6 +203,50 @@ def test_asserts_not_judged_are_counted_and_none_judged_is_no_pass(
     assert len(err) == 1 and "2 assert(s) of the weak tests not judged" in err[0]
 
 
+def test_a_correct_candidate_passes_whatever_standard_type_it_returns(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A namedtuple passes `== (1, 2)` as under pytest (until session 19: AUD001, B7); an
+    output with an `==` of its own is not judged: counted per candidate, which is then not
+    verified, never passed on its word."""
+    (tmp_path / "nt.py").write_text(
+        "from collections import namedtuple\nP = namedtuple('P', 'x y')\n"
+        "def f(a):\n    return P(a, a + 1)\n"
+    )
+    own_eq = (
+        "class V:\n    def __init__(self, a):\n        self.a = a\n"
+        "    def __eq__(self, other):\n        return other == (self.a, self.a + 1)\n"
+    )
+    (tmp_path / "own.py").write_text(own_eq + "def f(a):\n    return V(a)\n")
+    (tmp_path / "some.py").write_text(
+        own_eq + "def f(a):\n    return V(a) if a == 1 else (a, a + 1)\n"
+    )
+    tests = tmp_path / "test_f.py"
+    tests.write_text("from cand import f\n\ndef test_f():\n    assert f(1) == (1, 2)\n"
+                     "    assert f(2) == (2, 3)\n")  # fmt: skip
+    out = tmp_path / "out.json"
+    args = ["check", str(tmp_path), "--tests", str(tests), "--no-model", "--format", f"json:{out}"]
+    code = main(args)
+    err = capsys.readouterr().err.strip().splitlines()
+    got = {Path(c["path"]).name: c for c in json.loads(out.read_text())["candidates"]}
+    assert code == 0 and got["nt.py"]["execution"]["verdict"] == "pass"
+    assert got["nt.py"]["execution"]["unjudged"] == 0
+    assert got["some.py"]["execution"]["verdict"] is None  # one assert judged, one not
+    assert got["some.py"]["execution"]["unjudged"] == 1
+    own = got["own.py"]
+    assert own["execution"]["verdict"] is None and own["execution"]["unjudged"] == 2
+    assert own["note"].startswith("not verified")
+    assert all(f["code"] != "AUD001" for f in own["findings"])
+    assert len(err) == 2 and "2 of 3 executed candidate(s) not verified" in err[0]
+    assert "2 assert(s) of the weak tests not judged" in err[1] and "`==` of its own" in err[1]
+    samples = tmp_path / "samples.jsonl"  # one task id: the most any candidate left unjudged
+    rows = [own_eq + "def f(a):\n    return V(a)\n", (tmp_path / "some.py").read_text()]
+    samples.write_text("".join(json.dumps({"task_id": "t", "solution": r}) + "\n" for r in rows))
+    main(["check", str(samples), "--tests", str(tests), "--no-model", "--format", f"json:{out}"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and "2 assert(s) of the weak tests not judged" in err[1]
+
+
 def test_check_one_file_with_harvested_tests(tmp_path: Path) -> None:
     cand = tmp_path / "cand.py"
     cand.write_text(CODES["loop"])

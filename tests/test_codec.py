@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import collections
+import dataclasses
+import datetime
+import decimal
+import enum
+import fractions
 import json
 import math
 
@@ -92,3 +97,165 @@ def test_a_big_array_is_fingerprinted_by_its_bytes_within_the_budget() -> None:
     assert _Fingerprint().text(np.arange(4)) == "nd[0,1,2,3]"
     assert fingerprint(wide) != fingerprint(np.zeros((3_000_001, 0)))
     assert fingerprint(np.arange(4)) == fingerprint(np.arange(4)) != fingerprint(np.arange(5))
+
+
+# -- Carry: an output crossing as what `==` sees of it (check --tests, session 19) -------------
+Point = collections.namedtuple("Point", "x y")
+
+
+class Level(enum.IntEnum):
+    LOW = 1
+
+
+class Colour(enum.Enum):
+    RED = 1
+
+
+class Row(tuple):  # keeps tuple's == and hash
+    pass
+
+
+class AnyRow(tuple):
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    __hash__ = tuple.__hash__
+
+
+class OddHash(tuple):
+    def __hash__(self) -> int:
+        return 7
+
+
+class Tally(collections.Counter):  # Counter's == against a plain dict is dict's
+    pass
+
+
+@dataclasses.dataclass
+class Pair:
+    a: int
+
+
+class AlwaysEqual:
+    def __eq__(self, other: object) -> bool:
+        return True
+
+
+def _carried(value: object) -> object:
+    """`value` as the trusted side sees it inside a Carry, after the worker re-encoded it."""
+    got = _codec.loads(_codec.dumps(_codec.loads(_codec.dumps(_codec.Carry(value)))))
+    assert isinstance(got, _codec.Carry)
+    return got.value
+
+
+@pytest.mark.parametrize(
+    ("value", "seen"),
+    [
+        (Point(1, 2), (1, 2)),
+        ([Point(1, [Level.LOW])], [(1, [1])]),
+        ({Point(1, 2): Level.LOW}, {(1, 2): 1}),
+        (Row((1,)), (1,)),
+        (Tally("aab"), {"a": 2, "b": 1}),
+        (fractions.Fraction(1, 3), fractions.Fraction(1, 3)),
+        (decimal.Decimal("1.10"), decimal.Decimal("1.1")),
+        ({1: 2, 3: 4}.keys(), {1, 3}),
+        ({1: [2]}.items(), {1: [2]}.items()),
+        (collections.OrderedDict(b=1, a=2).keys(), {"a", "b"}),
+    ],
+    ids=[
+        "namedtuple",
+        "nested",
+        "keys",
+        "tuple-subclass",
+        "counter-subclass",
+        "fraction",
+        "decimal",
+        "dict-keys",
+        "dict-items",
+        "odict-keys",
+    ],
+)
+def test_a_carried_value_crosses_as_what_eq_sees(value: object, seen: object) -> None:
+    got = _carried(value)
+    assert got == seen and seen == got
+    plain = (tuple, list, dict, fractions.Fraction, decimal.Decimal)
+    assert type(got) in (*plain, type({}.keys()), type({}.items()))
+
+
+@pytest.mark.parametrize(
+    ("value", "cls"),
+    [
+        (AnyRow(), _codec.OpaqueEq),
+        (OddHash(), _codec.OpaqueEq),
+        (Pair(1), _codec.OpaqueEq),
+        (AlwaysEqual(), _codec.OpaqueEq),
+        (Colour.RED, _codec.Opaque),
+        ((i for i in range(3)), _codec.Opaque),
+        ({1: 2}.values(), _codec.Opaque),
+        (collections.deque([1]), _codec.Opaque),
+        (range(3), _codec.Opaque),
+        (datetime.date(2020, 1, 2), _codec.Opaque),
+        (fractions.Fraction(2**5000 + 1, 3**3000), _codec.OpaqueEq),  # too costly to build
+    ],
+    ids=[
+        "eq-of-its-own",
+        "hash-of-its-own",
+        "dataclass",
+        "always-equal",
+        "enum",
+        "generator",
+        "dict-values",
+        "deque",
+        "range",
+        "date",
+        "huge-fraction",
+    ],
+)
+def test_what_carry_cannot_cross_stays_opaque(value: object, cls: type) -> None:
+    """Objects whose `==` is identity or False against plain data stay `Opaque` (they equal
+    no expected value); an `==` of their own is `OpaqueEq`, not known on this side."""
+    got = _carried([value])
+    assert isinstance(got, list) and type(got[0]) is cls
+
+
+def test_outside_a_carry_nothing_changes() -> None:
+    """The benchmark's outputs and the fingerprints still see these types as opaque."""
+    from auditor.sandbox._worker import _codec as codec  # the worker's own import of it
+    from auditor.sandbox._worker import fingerprint
+
+    for value in (Point(1, 2), fractions.Fraction(1, 2), {1: 2}.keys(), Level.LOW, Row()):
+        got = _codec.loads(_codec.dumps(value))
+        assert type(got) is _codec.Opaque and got.name == type(value).__name__
+    assert fingerprint(codec.OpaqueEq("Pair")) == fingerprint(codec.Opaque("Pair"))
+    assert fingerprint(codec.Carry((1, 2))) == fingerprint((1, 2))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"fr": [1, 0]}',
+        '{"fr": [1.5, 2]}',
+        '{"fr": [true, 2]}',
+        '{"fr": [1]}',
+        '{"dm": 3}',
+        '{"dm": "x1"}',
+        '{"dk": [[1]]}',
+        '{"di": [[1]]}',
+        '{"zz": 1}',
+    ],
+)
+def test_malformed_carried_tags_are_value_errors(text: str) -> None:
+    with pytest.raises(ValueError):
+        _codec.loads(text)
+
+
+def test_decoding_carried_values_is_bounded() -> None:
+    """Keys whose hashes collide are refused, as a set's are; a Fraction too costly to
+    normalize (a gcd of two 4M-bit ints takes minutes) or a Decimal too long is not judged."""
+    keys = [k * P61 for k in range(5000)]
+    for tag, body in (("dk", keys), ("di", [[k, 0] for k in keys])):
+        with pytest.raises(ValueError, match="colliding"):
+            _codec.loads(json.dumps({tag: body}))
+    big = {"h": hex(3**2_000_000)}
+    assert type(_codec.loads(json.dumps({"fr": [big, big]}))) is _codec.OpaqueEq
+    assert type(_codec.loads(json.dumps({"dm": "1" * (2 << 20)}))) is _codec.OpaqueEq

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -781,6 +781,13 @@ def test_harvest_bad_input_is_one_input_error(source: str, message: str) -> None
 
 
 # -- weak-test verdicts ------------------------------------------------------------------------
+def _outcomes(run: ExecRunner, codes: Sequence[str], tests: Any) -> list[Any]:
+    """Each code's outcome on the harvested asserts `tests` (`verify.by_asserts`)."""
+    from auditor.execution.verify import by_asserts
+
+    return [v.outcome for v in by_asserts(run, "t", codes, tests)]
+
+
 def test_verdicts_by_reference_never_read_plus_input() -> None:
     from auditor.execution.verify import by_reference
     from auditor.types import Outcome
@@ -796,7 +803,6 @@ def test_verdicts_by_reference_never_read_plus_input() -> None:
 
 def test_verdicts_by_harvested_asserts() -> None:
     from auditor.execution.harvest import harvest
-    from auditor.execution.verify import by_asserts
     from auditor.types import Outcome
 
     tests = harvest(
@@ -811,7 +817,7 @@ def test_verdicts_by_harvested_asserts() -> None:
         "def f(x):\n    raise ValueError\n",
     ]
     with ExecRunner(2) as run:
-        got = by_asserts(run, "t", codes, tests)
+        got = _outcomes(run, codes, tests)
     assert got == [Outcome.PASS, Outcome.FAIL, Outcome.TIMEOUT, Outcome.FAIL]
 
 
@@ -819,7 +825,6 @@ def test_every_assert_on_one_call_is_judged() -> None:
     """A shape assert first (`len(f(x)) == 3`) does not hide the value assert after it on
     the same call (red team s18, A2): both are weak tests."""
     from auditor.execution.harvest import Expect, harvest
-    from auditor.execution.verify import by_asserts
     from auditor.types import Outcome
 
     tests = harvest(
@@ -832,7 +837,7 @@ def test_every_assert_on_one_call_is_judged() -> None:
     right = "def f(xs):\n    import itertools\n    return list(itertools.accumulate(xs, max))\n"
     wrong = "def f(xs):\n    return list(xs)\n"
     with ExecRunner(2) as run:
-        assert by_asserts(run, "t", [right, wrong], tests) == [Outcome.PASS, Outcome.FAIL]
+        assert _outcomes(run, [right, wrong], tests) == [Outcome.PASS, Outcome.FAIL]
 
 
 def test_is_true_is_identity_and_the_candidate_cannot_shadow_the_checks() -> None:
@@ -840,7 +845,6 @@ def test_is_true_is_identity_and_the_candidate_cannot_shadow_the_checks() -> Non
     not change the conversions the checks apply, and the candidate cannot see the checking
     function (red team s18, B2 and B5)."""
     from auditor.execution.harvest import harvest
-    from auditor.execution.verify import by_asserts
     from auditor.types import Outcome
 
     tests = harvest(
@@ -861,7 +865,7 @@ def test_is_true_is_identity_and_the_candidate_cannot_shadow_the_checks() -> Non
         " if '__auditor_expect__' in globals() else xs\n"
     )
     with ExecRunner(2) as run:
-        got = by_asserts(run, "t", [right, ints, shadow, sees], tests)
+        got = _outcomes(run, [right, ints, shadow, sees], tests)
     assert got == [Outcome.PASS, Outcome.FAIL, Outcome.FAIL, Outcome.FAIL]
 
 
@@ -870,7 +874,6 @@ def test_an_expected_exception_is_judged_by_its_builtin_class() -> None:
     the program's own that is only named ValueError (red team, session 18, A8: judged by
     name, the fake passed and the subclass got a false AUD001)."""
     from auditor.execution.harvest import harvest
-    from auditor.execution.verify import by_asserts
     from auditor.types import Outcome
 
     tests = harvest(
@@ -887,7 +890,7 @@ def test_an_expected_exception_is_judged_by_its_builtin_class() -> None:
         body.format("UnicodeDecodeError('a', b'', 0, 1, 'r')"),  # a builtin subclass
     ]
     with ExecRunner(2) as run:
-        got = by_asserts(run, "t", codes, tests)
+        got = _outcomes(run, codes, tests)
     assert got == [Outcome.PASS, Outcome.PASS, Outcome.FAIL, Outcome.FAIL, Outcome.PASS]
 
 
@@ -908,7 +911,6 @@ def test_asserted_values_never_reach_the_candidate() -> None:
     """A candidate reading its caller's frames finds no expected value to return; tolerance
     asserts accept within tol, nothing farther."""
     from auditor.execution.harvest import harvest
-    from auditor.execution.verify import by_asserts
     from auditor.types import Outcome
 
     tests = harvest(
@@ -923,7 +925,7 @@ def test_asserted_values_never_reach_the_candidate() -> None:
         "def f(x):\n    return x * x if x != 3 else float('nan')\n",
     ]
     with ExecRunner(2) as run:
-        got = by_asserts(run, "t", codes, tests)
+        got = _outcomes(run, codes, tests)
     assert got == [Outcome.FAIL, Outcome.PASS, Outcome.PASS, Outcome.FAIL, Outcome.FAIL]
 
 
@@ -931,7 +933,6 @@ def test_an_equality_on_a_float_is_exact() -> None:
     """`assert f(x) == 2.3333333333333335` fails for 2.33333, as under pytest: a fingerprint
     keeps 6 digits of a float, so equalities are judged on the value (red team, s17)."""
     from auditor.execution.harvest import harvest
-    from auditor.execution.verify import by_asserts
     from auditor.types import Outcome
 
     tests = harvest("def test_f():\n    assert f([1.0, 2.0, 4.0]) == 2.3333333333333335\n", ["f"])
@@ -941,7 +942,7 @@ def test_an_equality_on_a_float_is_exact() -> None:
         "def f(xs):\n    return [sum(xs) / len(xs)]\n",
     ]
     with ExecRunner(2) as run:
-        got = by_asserts(run, "t", codes, tests)
+        got = _outcomes(run, codes, tests)
     assert got == [Outcome.PASS, Outcome.FAIL, Outcome.FAIL]
 
 
@@ -962,19 +963,17 @@ def test_padding_its_output_text_does_not_buy_a_fingerprint() -> None:
     6-digit fingerprint and passed (red team, session 17): values are re-encoded by the
     worker, and an equality without a value fails."""
     from auditor.execution.harvest import harvest
-    from auditor.execution.verify import by_asserts
     from auditor.types import Outcome
 
     tests = harvest("def test_f():\n    assert f([1.0, 2.0, 4.0]) == 2.3333333333333335\n", ["f"])
     honest = PADDER.replace("int(sum(xs) / len(xs) * 1e5) / 1e5", "sum(xs) / len(xs)")
     with ExecRunner(1) as run:
-        got = by_asserts(run, "t", [PADDER, honest], tests)
+        got = _outcomes(run, [PADDER, honest], tests)
     assert got == [Outcome.FAIL, Outcome.PASS]
 
 
 def test_conversions_of_the_output_are_applied_before_comparing() -> None:
     from auditor.execution.harvest import harvest
-    from auditor.execution.verify import by_asserts
     from auditor.types import Outcome
 
     tests = harvest("def test_f():\n    assert tuple(f([3, 1])) == tuple([1, 3])\n"
@@ -982,7 +981,7 @@ def test_conversions_of_the_output_are_applied_before_comparing() -> None:
     codes = ["def f(x):\n    return sorted(x)\n", "def f(x):\n    return tuple(sorted(x))\n",
              "def f(x):\n    return x\n"]  # fmt: skip
     with ExecRunner(2) as run:
-        got = by_asserts(run, "t", codes, tests)
+        got = _outcomes(run, codes, tests)
     assert got == [Outcome.PASS, Outcome.PASS, Outcome.FAIL]
 
 
@@ -1012,7 +1011,6 @@ def test_raises_expectations_are_judged_on_the_exception_name() -> None:
     builtin exception or a subclass (a class of the candidate's own meets Exception only);
     returning, or raising something else, fails."""
     from auditor.execution.harvest import Expect, harvest
-    from auditor.execution.verify import by_asserts
     from auditor.types import Outcome
 
     tests = harvest(RAISES_SRC, ["f"])
@@ -1034,8 +1032,117 @@ def test_raises_expectations_are_judged_on_the_exception_name() -> None:
     silent = "def f(x):\n    return 2\n"
     wrong_kind = right.replace("{}['x']", "int('?')")  # ValueError is no LookupError
     with ExecRunner(2) as run:
-        got = by_asserts(run, "t", [right, silent, wrong_kind], tests)
+        got = _outcomes(run, [right, silent, wrong_kind], tests)
     assert got == [Outcome.PASS, Outcome.FAIL, Outcome.FAIL]
+
+
+NT = "from collections import namedtuple\nP = namedtuple('P', 'x y')\n"
+FR, DEC = "from fractions import Fraction\n", "from decimal import Decimal\n"
+YES = "class Yes:\n    def __eq__(self, other):\n        return True\n    __hash__ = None\n"
+PASS, FAIL = "pass", "fail"
+# Per return type: the asserts, and candidates with the outcome pytest gives them and the
+# asserts not judged (an `==` of the object's own; None: none judged). Until session 19 a
+# type that is not plain data crossed as its name only, and a correct candidate failed (B7).
+RETURN_TYPES = {
+    "namedtuple": ("f(1) == (1, 2)", [
+        (NT + "def f(a):\n    return P(a, a + 1)\n", PASS, 0),
+        (NT + "def f(a):\n    return P(a, a)\n", FAIL, 0),
+    ]),
+    "namedtuple-is-no-list": ("f(1) == [1, 2]", [(NT + "def f(a):\n    return P(a, 2)\n", FAIL, 0)]),
+    "nested-namedtuple": ("f(1) == [(1, 1)]", [(NT + "def f(a):\n    return [P(a, a)]\n", PASS, 0)]),
+    "fraction": ("f(1) == 0.5\n    assert f(4) == 2", [
+        (FR + "def f(a):\n    return Fraction(a, 2)\n", PASS, 0),
+        (FR + "def f(a):\n    return Fraction(a, 3)\n", FAIL, 0),
+    ]),
+    "fraction-is-exact": ("f(1) == 0.3333333333333333",
+                          [(FR + "def f(a):\n    return Fraction(a, 3)\n", FAIL, 0)]),
+    "decimal": ("f(2) == 0.5\n    assert f(8) == 2", [
+        (DEC + "def f(a):\n    return Decimal(a) / 4\n", PASS, 0),
+        (DEC + "def f(a):\n    return Decimal(a) / 3\n", FAIL, 0),
+        (DEC + "def f(a):\n    return Decimal('sNaN')\n", FAIL, 0),  # == raises under pytest
+    ]),
+    "dict-keys": ("f({1: 2, 3: 4}) == {1, 3}", [
+        ("def f(d):\n    return d.keys()\n", PASS, 0),
+        ("def f(d):\n    return d.values()\n", FAIL, 0),  # a values view equals only itself
+    ]),
+    "dict-keys-are-no-list": ("f({1: 2, 3: 4}) == [1, 3]",
+                              [("def f(d):\n    return d.keys()\n", FAIL, 0)]),
+    "dict-items": ("f({1: 2}) == {(1, 2)}", [
+        ("def f(d):\n    return d.items()\n", PASS, 0),
+        ("def f(d):\n    return {k: v + 1 for k, v in d.items()}.items()\n", FAIL, 0),
+    ]),
+    "generator": ("f(3) == [0, 1, 4]", [("def f(n):\n    return (i * i for i in range(n))\n", FAIL, 0)]),
+    "generator-listed": ("list(f(3)) == [0, 1, 4]",
+                         [("def f(n):\n    return (i * i for i in range(n))\n", PASS, 0)]),
+    "int-enum": ("f(0) == 1", [
+        ("import enum\nclass C(enum.IntEnum):\n    A = 1\ndef f(x):\n    return C.A\n", PASS, 0),
+        ("import enum\nclass C(enum.Enum):\n    A = 1\ndef f(x):\n    return C.A\n", FAIL, 0),
+    ]),
+    "subclasses": ("f(3) == (3,)\n    assert g('a') == {'a': 1}", [
+        ("class T(tuple):\n    def __iter__(self):\n        raise ValueError\n"
+         "def f(n):\n    return T((n,))\nfrom collections import Counter\n"
+         "class C(Counter):\n    pass\ndef g(s):\n    return C(s)\n", PASS, 0),
+    ]),
+    "date": ("f(2020) == '2020-01-02'", [
+        ("import datetime\ndef f(y):\n    return datetime.date(y, 1, 2)\n", FAIL, 0),
+    ]),
+    "deque": ("f([1]) == [1]\n    assert list(f([2])) == [2]", [
+        ("import collections\ndef f(xs):\n    return collections.deque(xs)\n", FAIL, 0),
+        ("import collections\ndef f(xs):\n    return list(collections.deque(xs))\n", PASS, 0),
+    ]),
+    "eq-of-its-own": ("f(3) == (3,)\n    assert f(4) == (4,)", [
+        ("class V:\n    def __init__(self, x):\n        self.x = x\n"
+         "    def __eq__(self, other):\n        return other == (self.x,)\n"
+         "def f(n):\n    return V(n)\n", None, 2),
+        ("import dataclasses\n@dataclasses.dataclass\nclass V:\n    x: int\n"
+         "def f(n):\n    return V(n)\n", None, 2),  # False under pytest; not judged here
+    ]),
+    "always-equal": ("f(3) == (3,)\n    assert g(1) == 2", [
+        (YES + "def f(n):\n    return Yes()\ndef g(n):\n    return 2\n", None, 1),
+        (YES + "def f(n):\n    return Yes()\ndef g(n):\n    return 3\n", FAIL, 1),
+        (YES + "def f(n):\n    return [Yes()]\ndef g(n):\n    return Yes()\n", FAIL, 1),
+        (YES + "def f(n):\n    return (Yes(), Yes())\ndef g(n):\n    return 2\n", FAIL, 0),
+        (YES + "def f(n):\n    return (Yes(),)\ndef g(n):\n    return Yes()\n", None, 2),
+        ("class T(tuple):\n    def __eq__(self, other):\n        return True\n"
+         "    __hash__ = tuple.__hash__\nclass I(int):\n    def __eq__(self, other):\n"
+         "        return True\n    __hash__ = int.__hash__\n"
+         "def f(n):\n    return T()\ndef g(n):\n    return I(0)\n", None, 2),
+        ("def f(n):\n    return __import__('_codec').Carry((3,))\ndef g(n):\n    return 2\n",
+         FAIL, 0),  # a Carry of its own claims nothing: it equals only itself
+    ]),
+    "its-word-moves-an-assert-to-unjudged-at-most": ("f(3) == (3,)\n    assert g(1) == 2", [
+        ("import _codec\n_codec._carried = lambda *a: {'u': 'x'}\n"
+         "def f(n):\n    return object()\ndef g(n):\n    return 2\n", None, 1),
+        ("import _codec\n_codec._carried = lambda *a: {'fr': [1, 0]}\n"
+         "def f(n):\n    return object()\ndef g(n):\n    return 2\n", FAIL, 0),  # malformed
+    ]),
+    "eq-of-its-own-in-a-dict-or-set": ("f(1) == {'a': 1}\n    assert g(1) == {1}", [
+        (YES + "def f(n):\n    return {'a': Yes()}\nclass H(Yes):\n    def __hash__(self):\n        return 1\n"
+         "def g(n):\n    return {H()}\n", None, 2),
+        (YES + "def f(n):\n    return {'b': Yes()}\ndef g(n):\n    return {1}\n", FAIL, 0),
+    ]),
+}  # fmt: skip
+
+
+def test_an_output_is_judged_as_pytest_compares_it() -> None:
+    """A correct candidate passes whatever standard type it returns and a wrong one fails,
+    as under pytest; an output with an `==` of its own leaves its assert unjudged, never
+    passed on its word (`Yes() == (3,)` passes under pytest), unless the assert fails
+    whatever that `==` says (`[Yes()] == (3,)`), and the candidate gets no outcome unless
+    another assert fails: a program may claim such an output for any assert it cannot
+    answer, and so pass on the one it can (last but one row)."""
+    from auditor.execution.harvest import harvest
+    from auditor.execution.verify import by_asserts
+
+    got, want = {}, {}
+    with ExecRunner(2) as run:
+        for kind, (asserts, cases) in RETURN_TYPES.items():
+            tests = harvest(f"def test_it():\n    assert {asserts}\n", ["f", "g"])
+            assert tests.unjudged == 0
+            verdicts = by_asserts(run, "t", [code for code, _, _ in cases], tests)
+            got[kind] = [(v.outcome and str(v.outcome), v.unjudged) for v in verdicts]
+            want[kind] = [(outcome, unjudged) for _, outcome, unjudged in cases]
+    assert got == want
 
 
 def test_cluster_means_average_over_the_output_cluster() -> None:

@@ -224,8 +224,10 @@ def _tasks(tasks_spec: str | None, tests_file: Path | None, data_dir: Path | Non
 
 def _warn_unverified(run: Any, tests_file: Path | None) -> None:
     """Stderr lines, one each: how many executed candidates got no weak-test verdict (their
-    weak tests state no output known without running them, so no AUD001 is possible), and
-    how many asserts of the weak tests were not judged (of the tests file, or per task)."""
+    weak tests state no output known without running them, or an output of theirs with an
+    `==` of its own left an assert unjudged; no AUD001 is possible), and how many asserts
+    of the weak tests were not judged (of the tests file, or per task: the most any one
+    candidate left unjudged)."""
     executed = [r for r in run.results if r.execution is not None]
     bare = [r for r in executed if r.execution.verdict is None]
     if bare:
@@ -233,10 +235,14 @@ def _warn_unverified(run: Any, tests_file: Path | None) -> None:
         click.echo(
             f"auditor: warning: {len(bare)} of {len(executed)} executed candidate(s) not"
             f" verified ({where}): their weak tests state no output known without running"
-            " them, so they get no verdict (JSON: execution.verdict null)",
+            " them, or an output with an `==` of its own left an assert unjudged, so they"
+            " get no verdict (JSON: execution.verdict null)",
             err=True,
         )
-    per_task = {r.task_id: r.execution.unjudged for r in executed if r.execution.unjudged}
+    per_task: dict[str, int] = {}
+    for r in executed:
+        if r.execution.unjudged:
+            per_task[r.task_id] = max(per_task.get(r.task_id, 0), r.execution.unjudged)
     if per_task:
         # one tests file: the same asserts for every candidate, whatever its task id
         n = max(per_task.values()) if tests_file is not None else sum(per_task.values())
@@ -244,7 +250,8 @@ def _warn_unverified(run: Any, tests_file: Path | None) -> None:
         click.echo(
             f"auditor: warning: {n} assert(s) of the weak tests not judged ({where}): an"
             " expected value or argument is not known without running the tests (a helper's"
-            " value, a random input)",
+            " value, a random input), or an output has an `==` of its own (JSON:"
+            " execution.unjudged, per candidate)",
             err=True,
         )
 

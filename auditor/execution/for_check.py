@@ -41,7 +41,8 @@ from auditor.types import Confidence, Finding, Outcome, Severity, Task
 
 # The note of a candidate executed without a verdict, by where its weak tests came from.
 UNVERIFIED = {
-    "asserts": "not verified: no assert of its tests states a value known without running them",
+    "asserts": "not verified: no assert of its tests states a value known without running"
+    " them, or an output with an `==` of its own left one unjudged",
     "none": "not verified: its task gives no expected output",
 }
 

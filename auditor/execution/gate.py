@@ -50,7 +50,9 @@ class ExecResult:
     # The function the execution signals ran: the entry point, or with a tests file the
     # one the tests call most (the weak tests judge every function they call).
     function: str = ""
-    unjudged: int = 0  # asserts of the weak tests not judged (`Harvest.unjudged`)
+    # Asserts of the weak tests not judged: `Harvest.unjudged`, and those on an output with
+    # an `==` of its own (`verify.AssertVerdict`).
+    unjudged: int = 0
     features: Mapping[str, float] = field(default_factory=dict)
     signals: tuple[str, ...] = ()
     risk: float | None = None
@@ -91,12 +93,14 @@ def _weak_asserts(task: Task, tests: Harvest | None) -> Harvest | None:
 
 def _verdicts(
     run: ExecRunner, task: Task, codes: Sequence[str], tests: Harvest | None
-) -> tuple[list[Outcome | None], str]:
+) -> tuple[list[Outcome | None], list[int], str]:
+    """Per code, its weak-test outcome and the asserts not judged; where the tests came from."""
     if tests is not None:
-        return list(by_asserts(run, task.task_id, codes, tests)), "asserts"
+        got = by_asserts(run, task.task_id, codes, tests)
+        return [g.outcome for g in got], [tests.unjudged + g.unjudged for g in got], "asserts"
     if task.canonical_solution and task.base_input:
-        return list(by_reference(run, task, codes)), "reference"
-    return [None] * len(codes), "none"
+        return list(by_reference(run, task, codes)), [0] * len(codes), "reference"
+    return [None] * len(codes), [0] * len(codes), "none"
 
 
 def execute_task(
@@ -117,14 +121,12 @@ def execute_task(
     own = None if tests is None else tests.of(task.entry_point)  # the signals' function
     if own is not None:
         task = replace(task, base_input=tuple(list(a) for a in own.calls()))
-    verdicts, source = _verdicts(run, task, codes, tests)
+    verdicts, unjudged, source = _verdicts(run, task, codes, tests)
     ok = [i for i, v in enumerate(verdicts) if v in (Outcome.PASS, None)]
-    unjudged = 0 if tests is None else tests.unjudged
     out = [
-        ExecResult(v, source, task.entry_point, signals=("weak-tests",) if v else (),
-                   unjudged=unjudged)
-        for v in verdicts
-    ]  # fmt: skip
+        ExecResult(v, source, task.entry_point, signals=("weak-tests",) if v else (), unjudged=u)
+        for v, u in zip(verdicts, unjudged, strict=True)
+    ]
     if not ok or not task.base_input:
         return out
     solo_until = None if budget_s is None else t0 + budget_s / 2

@@ -16,17 +16,28 @@ Two sources of weak tests, never `plus_input`:
     (16 MiB of canonical text per program, far more than a test file states) fails: a
     fingerprint keeps 6 digits of a float, and a program padding its output text to get
     judged on one passed a wrong float (red team, session 17).
+
+An equality's output crosses inside a `_codec.Carry`, as what Python's `==` sees of it: a
+namedtuple as its tuple, a `Fraction`, a `Decimal` or a dict's keys view as itself (until
+session 19 each crossed as its type name and a correct candidate got AUD001). `==` is then
+Python's on objects built on this side, never the candidate's; an output holding an object
+with an `==` of its own (a dataclass, a class defining `__eq__`) leaves that assert
+unjudged (`AssertVerdict.unjudged`), neither passed nor failed, unless it fails with that
+object standing for equal (`_equal`). Unlike an expected value a helper returns, which the
+test chooses, such an output is the program's choice: a candidate with one is not verified
+(no outcome) unless another assert fails, never passed.
 """
 
 from __future__ import annotations
 
 import builtins
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import ItemsView, KeysView, Sequence
 from typing import Any
 
 from auditor.execution.harvest import CONVERSIONS, Expect, Harvest
 from auditor.execution.runner import NO_OUTPUT, ExecRunner, Limits
+from auditor.sandbox._codec import Carry, OpaqueEq
 from auditor.sandbox._worker import fingerprint
 from auditor.types import Outcome, Task
 
@@ -36,7 +47,9 @@ EXPECT_ENTRY = "__auditor_expect__"
 # and `__auditor_expect__` is not among the names the candidate can see (red team s18, B2
 # and B5). The function a test calls is looked up by name in that namespace, as the test's
 # import would: however the candidate binds it (a def in a `try`, an assignment, a lambda).
+# An equality's output goes back inside a `Carry` (the module docstring).
 _EXPECT_PROGRAM = """\
+from _codec import Carry as _aud_carry
 _aud_conv = {{{conversions}}}
 _aud_bool, _aud_float, _aud_callable, _aud_exec = bool, float, callable, exec
 _aud_g = {{}}
@@ -56,9 +69,21 @@ def __auditor_expect__(name, kind, via, *args):
         return not out
     if kind == "close":
         return _aud_float(out)
+    if kind == "eq":
+        return _aud_carry(out)
     return out
 """
 _TRUE = fingerprint(True)
+_CONTAINERS = (list, tuple, set, frozenset, KeysView, ItemsView)
+
+
+@dataclasses.dataclass(frozen=True)
+class AssertVerdict:
+    """A candidate's outcome on the harvested asserts (None: no assert judged) and how many
+    of its asserts were not judged (an `==` on an output with an `==` of its own)."""
+
+    outcome: Outcome | None
+    unjudged: int = 0
 
 
 def by_reference(run: ExecRunner, task: Task, codes: Sequence[str]) -> list[Outcome]:
@@ -92,9 +117,74 @@ def _raised(expected: str, fp: str) -> bool:
     return expected in (own, base)
 
 
-def _met(expect: Expect, fp: str, value: Any) -> bool:
+def _holds_own_eq(value: Any) -> bool:
+    """Whether a decoded output holds an object whose `==` is its own (`OpaqueEq`)."""
+    todo = [value]
+    while todo:
+        v = todo.pop()
+        if type(v) is OpaqueEq:
+            return True
+        if isinstance(v, dict):
+            todo += [*v.keys(), *v.values()]
+        elif isinstance(v, _CONTAINERS):
+            todo += v
+    return False
+
+
+class _AnyEq:
+    """Stands for an object with an `==` of its own: equal to anything, its most lenient
+    answer, so a comparison that fails even so fails whatever that `==` says (or raises)."""
+
+    __slots__ = ()
+    __hash__ = None  # type: ignore[assignment]  # never where it would be hashed
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    def __ne__(self, other: object) -> bool:
+        return False
+
+
+class _Hashed(Exception):
+    """An object with an `==` of its own where it is hashed: no stand-in answers as it would."""
+
+
+def _lenient(value: Any) -> Any:
+    """`value` with each `OpaqueEq` in a list, a tuple or a dict's value replaced by an
+    `_AnyEq` (_Hashed: one is a set's element, a dict's key or in a dict's view)."""
+    t = type(value)
+    if t is OpaqueEq:
+        return _AnyEq()
+    if t is list or t is tuple:
+        return t(_lenient(v) for v in value)
+    if t is dict:
+        if _holds_own_eq(list(value)):
+            raise _Hashed
+        return {k: _lenient(v) for k, v in value.items()}
+    if isinstance(value, _CONTAINERS) and _holds_own_eq(value):
+        raise _Hashed
+    return value
+
+
+def _equal(value: Any, expected: Any) -> bool | None:
+    """Python's `output == expected` on the output as built on this side. An output holding
+    objects with an `==` of their own is compared with each standing for equal (`_AnyEq`):
+    False then is False whatever they say, True is not known (None)."""
+    if isinstance(value, Carry):
+        value = value.value
+    known = not _holds_own_eq(value)
+    try:
+        same = bool((value if known else _lenient(value)) == expected)
+    except (_Hashed, RecursionError):
+        return None
+    except (TypeError, ValueError, ArithmeticError):  # raises under pytest too: a failure
+        return False
+    return same if known or not same else None
+
+
+def _met(expect: Expect, fp: str, value: Any) -> bool | None:
     """Whether the output (its fingerprint, and its value when it crossed) meets the
-    assert (trusted side)."""
+    assert (trusted side); None when that is not known (`_equal`)."""
     if expect.kind == "raises":
         return _raised(str(expect.value), fp)
     if expect.kind == "is":  # decoded True, False and None are the singletons themselves
@@ -103,9 +193,9 @@ def _met(expect: Expect, fp: str, value: Any) -> bool:
         return fp == _TRUE
     if value is NO_OUTPUT:  # raised, timed out, not plain data, or past the cap on values
         return False
+    if expect.kind == "eq":
+        return _equal(value, expect.value)
     try:
-        if expect.kind == "eq":
-            return bool(value == expect.value)
         return abs(float(value) - float(expect.value)) <= expect.tol
     except (TypeError, ValueError, OverflowError):  # not comparable: not equal
         return False
@@ -124,27 +214,42 @@ def _checks(tests: Harvest) -> list[tuple[list[Any], Expect]]:
     return has + [([f, e.kind, e.via, *a], e) for f, a, e in asserted]
 
 
+def _verdict(
+    checked: Sequence[tuple[list[Any], Expect]], met: Sequence[bool | None]
+) -> AssertVerdict:
+    """Fail when a check failed, else no outcome when an assert was not judged, else pass.
+    What leaves an assert unjudged is the candidate's own output (an `==` of its own, which
+    a program may claim for any output), so it never comes with a pass: a program knowing
+    one answer would pass by claiming an `==` of its own for the others."""
+    asserts = [m for (query, _), m in zip(checked, met, strict=True) if query[1] != "callable"]
+    unjudged = sum(m is None for m in asserts)
+    if any(m is False for m in met):
+        return AssertVerdict(Outcome.FAIL, unjudged)
+    return AssertVerdict(None if unjudged else Outcome.PASS, unjudged)
+
+
 def by_asserts(
     run: ExecRunner, task_id: str, codes: Sequence[str], tests: Harvest
-) -> list[Outcome | None]:
-    """Weak-test outcome per code from the harvested asserts, on every function they call
-    (None when no assert states an expectation known without running the tests)."""
+) -> list[AssertVerdict]:
+    """Weak-test verdict per code from the harvested asserts, on every function they call
+    (no outcome when no assert states an expectation known without running the tests, or
+    none of the candidate's could be judged)."""
     checked = _checks(tests)
     if not checked:
-        return [None] * len(codes)
+        return [AssertVerdict(None)] * len(codes)
     queries = [q for q, _ in checked]
     conversions = ", ".join(f'"{n}": {n}' for n in CONVERSIONS)  # builtins, by name
     programs = [(_EXPECT_PROGRAM.format(conversions=conversions, source=c), queries) for c in codes]
     lim = Limits(1.0, 10.0)
     values = run.outputs("asserts", task_id, EXPECT_ENTRY, programs, lim)
     vecs = run.run_each("asserts", task_id, EXPECT_ENTRY, programs, lim)  # kept: no rerun
-    out: list[Outcome | None] = []
+    out: list[AssertVerdict] = []
     for vec, vals in zip(vecs, values, strict=True):
         if vec is None or vals is None:
-            out.append(Outcome.ERROR)
+            out.append(AssertVerdict(Outcome.ERROR))
         elif any(f == "timeout" for f in vec):
-            out.append(Outcome.TIMEOUT)
+            out.append(AssertVerdict(Outcome.TIMEOUT))
         else:
-            met = (_met(e, f, v) for (_, e), f, v in zip(checked, vec, vals, strict=True))
-            out.append(Outcome.PASS if all(met) else Outcome.FAIL)
+            met = [_met(e, f, v) for (_, e), f, v in zip(checked, vec, vals, strict=True)]
+            out.append(_verdict(checked, met))
     return out

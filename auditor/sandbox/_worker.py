@@ -590,8 +590,10 @@ class _Fingerprint:
                 self.text(k, depth + 1) + ":" + self.text(v, depth + 1) for k, v in x.items()
             )
             return "d{" + ",".join(items) + "}"
-        if t is _codec.Opaque:
+        if isinstance(x, _codec.Opaque):
             return "o:" + x.name
+        if t is _codec.Carry:
+            return self.text(x.value, depth + 1)
         np = sys.modules.get("numpy")
         if np is not None:
             if isinstance(x, np.ndarray):

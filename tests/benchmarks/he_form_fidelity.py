@@ -21,6 +21,7 @@ from pathlib import Path
 
 from auditor.corpus.benchmarks import load_benchmark
 from auditor.corpus.labels import load_labeled
+from auditor.entrypoint import parameters
 from auditor.execution.harvest import NoCalls, harvest
 from auditor.execution.runner import ExecRunner
 from auditor.execution.verify import by_asserts
@@ -42,15 +43,17 @@ def main(argv: list[str]) -> int:
     with ExecRunner(2) as run:
         for task_id, rows in by_task.items():
             task = tasks[task_id]
-            try:
-                tests = harvest(task.test, ["candidate", task.entry_point], where=task_id)
+            names = {"candidate": task.entry_point, task.entry_point: task.entry_point}
+            params = parameters(task.prompt, task.entry_point)
+            try:  # as the gate reads a HumanEval-form task (`gate._weak_asserts`)
+                tests = harvest(task.test, names, where=task_id, params=params)
             except NoCalls:
                 unread.append(task_id)
                 continue
             codes = [corpus.candidates[i].code for i in rows]  # type: ignore[index]
             got = by_asserts(run, task_id, codes, tests)
             for i, verdict in zip(rows, got, strict=True):
-                key = (str(corpus.labels[i].weak_status.value), verdict.value)
+                key = (str(corpus.labels[i].weak_status.value), str(verdict.outcome))
                 pairs[key] += 1
                 if key[0] != key[1]:
                     where[(task_id, *key)] += 1
