@@ -17,6 +17,7 @@ import pytest
 from auditor.errors import SandboxError
 from auditor.sandbox import Job, LocalRunner, ProbeJob, SandboxLimits, TaskSpec
 from auditor.types import Outcome
+from tests.processes import state
 
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
 
@@ -642,15 +643,7 @@ def test_nothing_outlives_a_killed_driver(isolation: str) -> None:
     ):
         time.sleep(0.1)
     assert not any(root.exists() for root in roots)
-    assert [p for p in tree if _state(p) not in ("", "Z")] == []
-
-
-def _state(pid: int) -> str:
-    """A process's state letter ("" once it is gone)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return ""
+    assert [p for p in tree if state(p) not in ("", "Z")] == []
 
 
 def test_a_worker_stuck_in_one_c_call_dies_with_the_driver() -> None:
@@ -675,14 +668,14 @@ def test_a_worker_stuck_in_one_c_call_dies_with_the_driver() -> None:
     assert proc.stdout is not None
     worker = int(proc.stdout.readline())
     try:
-        assert _state(worker) not in ("", "Z")  # the starting thread's end did not kill it
+        assert state(worker) not in ("", "Z")  # the starting thread's end did not kill it
         os.kill(worker, signal.SIGSTOP)  # no thread of the worker runs from here on
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         deadline = time.monotonic() + 30  # a hang guard: the kernel acts at once
-        while _state(worker) not in ("", "Z") and time.monotonic() < deadline:
+        while state(worker) not in ("", "Z") and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert _state(worker) in ("", "Z")
+        assert state(worker) in ("", "Z")
     finally:
         with contextlib.suppress(OSError):
             os.kill(worker, signal.SIGKILL)
@@ -705,7 +698,7 @@ def test_a_worker_that_does_not_reply_is_killed_and_replaced(
         thread.start()
         thread.join(120)  # a hang guard
         assert [res.error for res in got] == ["sandbox worker died: no reply within 5 s"]
-        assert _state(stuck) in ("", "Z") and r._workers[0].proc.pid != stuck
+        assert state(stuck) in ("", "Z") and r._workers[0].proc.pid != stuck
         (again,) = r.probe([job])
         assert again.error is None and again.fingerprints[0].startswith("v:")
 
