@@ -689,7 +689,7 @@ def test_a_worker_that_does_not_reply_is_killed_and_replaced(
     import signal
 
     with LocalRunner(jobs=1, limits=LIMITS) as r:
-        monkeypatch.setattr(r, "_deadline", lambda probe_s=0.0: 5.0)
+        monkeypatch.setattr(r, "_deadline", lambda probe=None: 5.0)
         stuck = r._workers[0].proc.pid
         os.kill(stuck, signal.SIGSTOP)
         job = ProbeJob(0, "t/0", "humaneval", "f", GOOD, ([1],))

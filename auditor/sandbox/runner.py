@@ -314,8 +314,24 @@ def _nobody() -> tuple[int, int]:
         return 65534, 65534
 
 
-# Wall seconds a worker may take to reply beyond its own caps' sum (`LocalRunner._deadline`).
+# Wall seconds a worker may take to reply beyond its own caps' sum (`reply_deadline`).
 REPLY_GRACE_S = 120.0
+
+
+def start_deadline(limits: SandboxLimits) -> float:
+    """Wall seconds to wait for a new worker's hello (its zygotes start under the setup cap)."""
+    return REPLY_GRACE_S + 3 * limits.setup_s
+
+
+def reply_deadline(limits: SandboxLimits, probe: ProbeJob | None = None) -> float:
+    """Wall seconds to wait for a worker's reply about one job: three times what its own
+    caps allow (a ground truth of up to three phases, recomputed before a job when the
+    worker dropped it, then the job's phases; or the probe's cap), plus a grace. Only a
+    worker stuck in trusted code misses it (`LocalRunner`; `RayRunner` bounds a partition's
+    silence by it)."""
+    phases = 6 * (limits.max_phase_s + 2.0 + limits.setup_s)
+    probe_s = 2 * probe.total_s + 2.0 if probe is not None else 0.0
+    return REPLY_GRACE_S + 3 * (phases + probe_s + limits.setup_s)
 
 
 class _WorkerDied(Exception):
@@ -360,7 +376,7 @@ def _spawn(make: Callable[[], _R]) -> _R:
 class _Worker:
     """One worker interpreter and the tasks it has loaded (most recent last)."""
 
-    def __init__(self, cfg: Mapping[str, Any]) -> None:
+    def __init__(self, cfg: Mapping[str, Any], hello_s: float) -> None:
         self.proc = _spawn(
             lambda: subprocess.Popen(
                 [sys.executable, "-S", "-s", "-P", str(WORKER_SCRIPT)],
@@ -375,7 +391,7 @@ class _Worker:
         )
         self.loaded: collections.OrderedDict[str, None] = collections.OrderedDict()
         self.send(("hello", cfg))
-        reply = self.recv(REPLY_GRACE_S + 3 * float(cfg["setup_s"]))
+        reply = self.recv(hello_s)
         self.info: dict[str, Any] = reply[1]
         if self.info.get("error"):
             self.close()
@@ -466,7 +482,7 @@ class LocalRunner:
         self._gt: dict[str, tuple[dict[str, Any], bytes | None]] = {}
         self._lock = threading.Lock()
         try:
-            self._workers = [_Worker(self._cfg) for _ in range(self.n)]
+            self._workers = [_Worker(self._cfg, start_deadline(self.limits)) for _ in range(self.n)]
         except (OSError, _WorkerDied) as exc:
             raise SandboxError(f"cannot start sandbox workers: {exc}") from None
         info = self._workers[0].info
@@ -508,20 +524,15 @@ class LocalRunner:
         for w in self._workers:
             w.close()
 
-    def _deadline(self, probe_s: float = 0.0) -> float:
-        """Wall seconds to wait for a worker's reply about one job: three times what its
-        own caps allow (a ground truth of up to three phases, recomputed before a job when
-        the worker dropped it, then the job's phases; or a probe's cap, `probe_s`), plus a
-        grace."""
-        lim = self.limits
-        phases = 6 * (lim.max_phase_s + 2.0 + lim.setup_s)
-        return REPLY_GRACE_S + 3 * (phases + probe_s + lim.setup_s)
+    def _deadline(self, probe: ProbeJob | None = None) -> float:
+        """Wall seconds to wait for a worker's reply about one job (`reply_deadline`)."""
+        return reply_deadline(self.limits, probe)
 
     def _restart(self, i: int) -> _Worker:
         old = self._workers[i]
         old.proc.kill()
         old.proc.wait()
-        self._workers[i] = _Worker(self._cfg)
+        self._workers[i] = _Worker(self._cfg, start_deadline(self.limits))
         return self._workers[i]
 
     # -- ground truth -------------------------------------------------------------------------
@@ -670,7 +681,7 @@ class LocalRunner:
         for attempt in range(2):
             try:
                 self._workers[i].send(("probe", job.job_id, msg))
-                _, _, res = self._workers[i].recv(self._deadline(2 * job.total_s + 2.0))
+                _, _, res = self._workers[i].recv(self._deadline(job))
                 break
             except _WorkerDied as exc:
                 self._restart(i)
