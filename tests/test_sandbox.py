@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from auditor.errors import SandboxError
-from auditor.sandbox import Job, LocalRunner, ProbeJob, SandboxLimits, TaskSpec
+from auditor.sandbox import GroundTruth, Job, LocalRunner, ProbeJob, SandboxLimits, TaskSpec
 from auditor.types import Outcome
 from tests.processes import state
 
@@ -354,6 +354,35 @@ def test_reference_time_scales_limits(runner: LocalRunner) -> None:
     assert gt.limits["base"] == (LIMITS.min_time_limit,)
     t = gt.times["plus"][0]
     assert gt.limits["plus"][0] == pytest.approx(max(LIMITS.min_time_limit, 4 * t))
+
+
+def test_a_task_registered_again_with_another_spec_is_judged_by_it() -> None:
+    """A runner reused for a benchmark that has a task of the same id judges by the new
+    reference (it judged by the old expected outputs, which its workers had loaded)."""
+    other = replace(INC, reference="def f(x):\n    return x + 2\n")
+    with LocalRunner(jobs=1, limits=LIMITS) as r:
+        for spec, want in ((INC, Outcome.PASS), (other, Outcome.FAIL), (INC, Outcome.PASS)):
+            r.register([spec])
+            assert [outcome(res) for res in r.run([Job(0, spec.task_id, GOOD)])] == [want]
+
+
+def test_adopted_ground_truth_sets_the_limits() -> None:
+    """A task's jobs are judged by the limits of ground truth adopted from elsewhere (as
+    `RayRunner` sends a task's to each of its partitions), not by times measured again."""
+    spec = TaskSpec("HumanEval/9010", "humaneval", "f", "def f(x):\n    return x\n", ([1],), ())
+    burn = (  # 0.5 s of CPU: over the measured limit (0.3 s), under the adopted one
+        "def f(x):\n    import time\n    t = time.thread_time()\n"
+        "    while time.thread_time() - t < 0.5:\n        pass\n    return x\n"
+    )
+    slow = GroundTruth(spec.task_id, {"base": (1.0,), "plus": ()}, {"base": (4.0,), "plus": ()})
+    with LocalRunner(jobs=1, limits=LIMITS) as r:
+        r.register([spec])
+        r.adopt(slow)
+        (res,) = r.run([Job(0, spec.task_id, burn)])
+        assert r.ground_truth(spec.task_id) == slow
+    assert res.phases["base"].outcome is Outcome.PASS, res
+    with LocalRunner(jobs=1, limits=LIMITS) as r:  # measured here, for contrast
+        assert [outcome(res) for res in run(r, spec, burn)] == [Outcome.TIMEOUT]
 
 
 def test_run_computes_missing_ground_truth_first() -> None:

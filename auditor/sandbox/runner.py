@@ -537,9 +537,40 @@ class LocalRunner:
 
     # -- ground truth -------------------------------------------------------------------------
     def register(self, specs: Sequence[TaskSpec]) -> None:
-        """Make tasks known; `run` computes their ground truth when first needed."""
+        """Make tasks known; `run` computes their ground truth when first needed. A task
+        registered again with another spec drops what was known of the old one (its
+        workers judged by the old expected outputs)."""
         for spec in specs:
-            self._specs[spec.task_id] = spec.wire(self.limits)
+            wired = spec.wire(self.limits)
+            if self._specs.get(spec.task_id, wired) != wired:
+                self._unload(spec.task_id)
+                self._gt.pop(spec.task_id, None)
+            self._specs[spec.task_id] = wired
+
+    def adopt(self, gt: GroundTruth) -> None:
+        """Judge a registered task's jobs by ground truth computed by another runner: its
+        reference times, hence its limits, so that every job of a task meets the same
+        limits wherever it runs (`RayRunner` sends it with the task's later partitions).
+        The expected outputs are computed again as a worker needs them. Not during a run."""
+        if gt.task_id in self._gt and self.ground_truth(gt.task_id) == gt:
+            return
+        info = {
+            "times": {k: list(v) for k, v in gt.times.items()},
+            "limits": {k: list(v) for k, v in gt.limits.items()},
+            "error": gt.error,
+            "original_error": gt.original_error,
+        }
+        self._unload(gt.task_id)
+        with self._lock:
+            self._gt[gt.task_id] = (info, None)
+
+    def _unload(self, task_id: str) -> None:
+        """Every worker forgets the task (it loads it again when next needed)."""
+        for w in self._workers:
+            if task_id in w.loaded:
+                del w.loaded[task_id]
+                with contextlib.suppress(_WorkerDied):  # restarted, with nothing loaded
+                    w.send(("drop", task_id))
 
     def prepare(self, specs: Sequence[TaskSpec]) -> dict[str, GroundTruth]:
         """Compute expected outputs and reference timings now, spread over the workers."""
@@ -634,6 +665,9 @@ class LocalRunner:
         return self._dispatch(len(jobs), step)
 
     def _run_one(self, i: int, job: Job) -> JobResult:
+        info = self._gt[job.task_id][0]
+        if info.get("error"):  # a broken reference: no worker needed to say so
+            return JobResult(job.job_id, {}, 0.0, error=info["error"])
         for attempt in range(2):
             w = self._workers[i]
             try:
@@ -645,9 +679,6 @@ class LocalRunner:
                 self._restart(i)
                 if attempt or isinstance(exc, _NoReply):  # a hang is not retried
                     return JobResult(job.job_id, {}, 0.0, error=f"sandbox worker died: {exc}")
-        info = self._gt[job.task_id][0]
-        if info.get("error"):
-            return JobResult(job_id, {}, 0.0, error=info["error"])
         phases = {
             name: PhaseResult(
                 outcome=Outcome(p["outcome"]),
