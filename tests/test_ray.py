@@ -7,11 +7,13 @@ dirs) driven by `auditor` subprocesses, torn down by the fixture.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,8 +29,10 @@ from auditor.corpus.samples import read_samples  # noqa: E402
 from auditor.executors import use_executor  # noqa: E402
 from auditor.label import label  # noqa: E402
 from auditor.sandbox import Job, SandboxLimits, TaskSpec  # noqa: E402
-from auditor.sandbox.ray_runner import RayRunner  # noqa: E402
+from auditor.sandbox.ray_runner import _REMOTE, RayRunner  # noqa: E402
 from auditor.types import Outcome, Task  # noqa: E402
+from tests import ray_faults  # noqa: E402
+from tests.processes import alive_after  # noqa: E402
 from tests.ray_cluster import Cluster, local_cluster, ray_env, wait_for_nodes  # noqa: E402
 
 pytestmark = pytest.mark.ray
@@ -148,6 +152,74 @@ def test_killed_worker_partition_is_retried(local_ray: None) -> None:
         assert runner.resubmitted >= 1
         assert runner.ground_truth("Slow/1").error is None
     assert sorted(got) == list(range(24))  # every result exactly once
+
+
+def _faulty(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Label partitions fail on the cues of `tests.ray_faults`."""
+    faulty = ray.remote(max_retries=0)(ray_faults.label_partition)
+    monkeypatch.setitem(_REMOTE, ("label", True), faulty)
+
+
+def _right(res: object, job_id: int) -> bool:
+    plus = res.phases["plus"].outcome  # type: ignore[attr-defined]
+    return plus is (Outcome.PASS if job_id % 2 == 0 else Outcome.FAIL)
+
+
+def test_a_job_its_partition_dies_on_gets_an_error_and_the_run_goes_on(
+    local_ray: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As locally a job whose worker dies twice: a job in flight in two lost partitions
+    gets an error result; a partition lost `retries + 1` times before any job ran gives its
+    jobs (and its task's ground truth) one. The run goes on (it stopped: SandboxError)."""
+    _faulty(monkeypatch)
+    doomed = f"Slow/{ray_faults.DOOMED}"
+    jobs = [_slow_job(i, "Slow/0") for i in range(5)] + [_slow_job(5, doomed)]
+    jobs[2] = Job(2, "Slow/0", _slow_job(2, "", sleep=0.5).code + ray_faults.EXIT + "\n")
+    with RayRunner(jobs=2, limits=FAST, retries=1) as runner:
+        runner.register([_slow_task("Slow/0"), _slow_task(doomed)])
+        got = {res.job_id: res for res in runner.run(jobs)}
+        assert runner.ground_truth(doomed).error == got[5].error
+        assert runner.resubmitted == 3  # job 2's partition twice, the doomed one once
+    died = {i: res.error for i, res in got.items() if res.error}
+    assert sorted(died) == [2, 5] and sorted(got) == list(range(6))
+    assert all(why.startswith("Ray worker died: ") for why in died.values()), died
+    assert all(_right(got[i], i) for i in (0, 1, 3, 4))
+
+
+def test_a_silent_partition_is_killed_and_its_job_gets_an_error(
+    local_ray: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """As locally a worker that does not reply: a partition whose process sends nothing for
+    longer than its bound (short here) has that process killed on its node, its sandbox
+    workers die with it, the job in flight gets an error result (not retried) and the
+    others are labeled (the driver waited for ever)."""
+    _faulty(monkeypatch)
+    monkeypatch.setattr(RayRunner, "_silence_s", lambda self, jobs: 15.0)
+    stopped = tmp_path / "stopped"
+    jobs = [_slow_job(i, "Slow/0") for i in range(5)]
+    jobs[2] = Job(2, "Slow/0", f"{_slow_job(2, '', sleep=0.5).code}{ray_faults.STOP}{stopped}\n")
+    got: dict[int, object] = {}
+
+    def label() -> None:
+        with RayRunner(jobs=1, limits=FAST) as runner:
+            runner.register([_slow_task("Slow/0")])
+            got.update((res.job_id, res) for res in runner.run(jobs))
+
+    thread = threading.Thread(target=label, daemon=True)
+    thread.start()
+    thread.join(240)  # a hang guard
+    pids = [int(p) for p in stopped.read_text().split()] if stopped.exists() else []
+    try:
+        assert not thread.is_alive(), "the driver waits for a stopped partition"
+        assert sorted(got) == list(range(5))
+        assert got[2].error == "Ray worker died: no reply within 15 s"  # type: ignore[attr-defined]
+        assert all(_right(got[i], i) for i in (0, 1, 3, 4))
+        assert len(pids) >= 2  # the partition's process and its sandbox worker
+        assert alive_after(pids, 30) == []
+    finally:
+        for pid in pids:  # (left stopped only when the test fails)
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
 
 
 # -- a two-node cluster on localhost --------------------------------------------------------

@@ -234,6 +234,13 @@ class Runner(Protocol):
 _NOTHING: Any = object()  # a unit of work that yields no result (ground truth)
 
 
+@dataclass(frozen=True)
+class _Mark:
+    """A job went to its worker (`LocalRunner._dispatch`)."""
+
+    job_id: int
+
+
 class _Schedule:
     """What a free worker does next: compute a missing ground truth first (so weights are
     known early), else a job of the ready task with the largest reference time (so the pool
@@ -578,7 +585,7 @@ class LocalRunner:
         todo = collections.deque(s.task_id for s in specs)
         lock = threading.Lock()
 
-        def step(i: int) -> Any:
+        def step(i: int, mark: Callable[[int], None]) -> Any:
             with lock:
                 if not todo:
                     return None
@@ -633,8 +640,11 @@ class LocalRunner:
         self._note_loaded(w, task_id)
 
     # -- candidates ---------------------------------------------------------------------------
-    def run(self, jobs: Sequence[Job]) -> Iterator[JobResult]:
-        """Results in completion order, for jobs of registered tasks (see `_Schedule`)."""
+    def run(
+        self, jobs: Sequence[Job], started: Callable[[int], None] | None = None
+    ) -> Iterator[JobResult]:
+        """Results in completion order, for jobs of registered tasks (see `_Schedule`).
+        `started(job_id)` is called as each job goes to its worker (see `_dispatch`)."""
         unknown = sorted({j.task_id for j in jobs} - set(self._specs))
         if unknown:
             raise SandboxError(f"task {unknown[0]} was not registered with the runner")
@@ -645,7 +655,7 @@ class LocalRunner:
 
         schedule = _Schedule(jobs, set(self._gt), weight)
 
-        def step(i: int) -> JobResult | None:
+        def step(i: int, mark: Callable[[int], None]) -> JobResult | None:
             item = schedule.take()
             if item is None:
                 return None
@@ -657,12 +667,13 @@ class LocalRunner:
                     schedule.computed(what)
                     return _NOTHING
                 assert isinstance(what, Job)
+                mark(what.job_id)
                 return self._run_one(i, what)
             except BaseException:
                 schedule.stop()  # or the other workers would wait for this ground truth
                 raise
 
-        return self._dispatch(len(jobs), step)
+        return self._dispatch(len(jobs), step, started)
 
     def _run_one(self, i: int, job: Job) -> JobResult:
         info = self._gt[job.task_id][0]
@@ -692,19 +703,23 @@ class LocalRunner:
         return JobResult(job_id, phases, float(res["runtime_s"]), error=crash)
 
     # -- probes -------------------------------------------------------------------------------
-    def probe(self, jobs: Sequence[ProbeJob]) -> Iterator[ProbeResult]:
-        """Output fingerprints of programs on inputs, in completion order (no `prepare`)."""
+    def probe(
+        self, jobs: Sequence[ProbeJob], started: Callable[[int], None] | None = None
+    ) -> Iterator[ProbeResult]:
+        """Output fingerprints of programs on inputs, in completion order (no `prepare`);
+        `started` as for `run`."""
         pending = collections.deque(jobs)
         lock = threading.Lock()
 
-        def step(i: int) -> ProbeResult | None:
+        def step(i: int, mark: Callable[[int], None]) -> ProbeResult | None:
             with lock:
                 if not pending:
                     return None
                 job = pending.popleft()
+            mark(job.job_id)
             return self._probe_one(i, job)
 
-        return self._dispatch(len(jobs), step)
+        return self._dispatch(len(jobs), step, started)
 
     def _probe_one(self, i: int, job: ProbeJob) -> ProbeResult:
         # shallow: `asdict` would deep-copy every input, the parent's largest cost per job
@@ -729,13 +744,25 @@ class LocalRunner:
         )
 
     # -- threads ------------------------------------------------------------------------------
-    def _dispatch(self, n: int, step: Callable[[int], _R | None]) -> Iterator[_R]:
-        """Call `step(worker_index)` on the worker threads until it returns None; yield the
-        `n` results it returns (`_NOTHING` is work without a result) as they come."""
+    def _dispatch(
+        self,
+        n: int,
+        step: Callable[[int, Callable[[int], None]], _R | None],
+        started: Callable[[int], None] | None = None,
+    ) -> Iterator[_R]:
+        """Call `step(worker_index, mark)` on the worker threads until it returns None;
+        yield the `n` results it returns (`_NOTHING` is work without a result) as they
+        come. A step calls `mark(job_id)` as it hands a job to its worker: `started(job_id)`
+        is then called in the caller's thread, after the results that worker gave before
+        (so a caller that relays both tells exactly which jobs are in flight)."""
         out: queue.SimpleQueue[Any] = queue.SimpleQueue()
 
+        def mark(job_id: int) -> None:
+            if started is not None:
+                out.put(_Mark(job_id))
+
         def loop(i: int) -> None:
-            while (item := step(i)) is not None:
+            while (item := step(i, mark)) is not None:
                 if item is not _NOTHING:
                     out.put(item)
 
@@ -748,10 +775,16 @@ class LocalRunner:
         threads = [threading.Thread(target=guarded, args=(i,), daemon=True) for i in range(self.n)]
         for t in threads:
             t.start()
-        for _ in range(n):
+        got = 0
+        while got < n:
             item = out.get()
             if isinstance(item, BaseException):
                 raise SandboxError(f"sandbox failed: {item}") from item
+            if isinstance(item, _Mark):
+                assert started is not None
+                started(item.job_id)
+                continue
+            got += 1
             yield item
         for t in threads:
             t.join()
