@@ -139,10 +139,13 @@ def test_killed_worker_partition_is_retried(local_ray: None) -> None:
     jobs = [_slow_job(i, f"Slow/{i // 12}") for i in range(24)]
     got: list[int] = []
     killed: list[int] = []
+    first: dict[str, object] = {}  # each task's ground truth when its first result came
     with RayRunner(jobs=2, limits=FAST) as runner:
         runner.register(specs)
         for res in runner.run(jobs):
             got.append(res.job_id)
+            task_id = f"Slow/{res.job_id // 12}"
+            first.setdefault(task_id, runner.ground_truth(task_id))
             plus = res.phases["plus"].outcome
             assert plus is (Outcome.PASS if res.job_id % 2 == 0 else Outcome.FAIL), res
             if len(got) == 3 and not killed:
@@ -151,6 +154,8 @@ def test_killed_worker_partition_is_retried(local_ray: None) -> None:
                 os.kill(killed[0], signal.SIGKILL)
         assert runner.resubmitted >= 1
         assert runner.ground_truth("Slow/1").error is None
+        # the resubmitted jobs met the limits the first partition's did
+        assert {t: runner.ground_truth(t) for t in first} == first
     assert sorted(got) == list(range(24))  # every result exactly once
 
 

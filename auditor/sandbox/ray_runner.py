@@ -150,15 +150,23 @@ def _announced(results: Callable[[Callable[[int], None]], Iterator[_R]]) -> Iter
 
 
 def label_partition(
-    spec: TaskSpec, jobs: Sequence[Job], limits: SandboxLimits, workers: int
+    spec: TaskSpec,
+    jobs: Sequence[Job],
+    limits: SandboxLimits,
+    workers: int,
+    known: GroundTruth | None = None,
 ) -> Iterator[Any]:
-    """(Ray task) Where it runs, the header with the task's ground truth, then each job's
-    start mark and result."""
+    """(Ray task) Where it runs, the header with the task's ground truth (computed here,
+    unless the driver `known` it from an earlier partition), then each job's start mark
+    and result."""
     yield _process()
     runner = _node_runner(limits, workers)
     runner.register([spec])
-    gt = runner.prepare([spec])[spec.task_id]
-    yield _Header(dict(runner.isolation), gt)
+    if known is None:
+        known = runner.prepare([spec])[spec.task_id]
+    else:
+        runner.adopt(known)
+    yield _Header(dict(runner.isolation), known)
     yield from _announced(lambda started: runner.run(jobs, started))
 
 
@@ -382,8 +390,8 @@ class RayRunner:
         spec = self._specs[task_id]
         remote = _REMOTE["label", self.streaming].options(**self._placement)
 
-        def submit(todo: list[Job]) -> Any:
-            return remote.remote(spec, todo, self.limits, self.workers)
+        def submit(todo: list[Job]) -> Any:  # a task's jobs all meet its first ground truth
+            return remote.remote(spec, todo, self.limits, self.workers, self._gt.get(task_id))
 
         def failed(job_id: int, why: str) -> JobResult:
             return JobResult(job_id, {}, 0.0, error=why)
