@@ -32,7 +32,7 @@ from auditor.sandbox import Job, SandboxLimits, TaskSpec  # noqa: E402
 from auditor.sandbox.ray_runner import _REMOTE, RayRunner  # noqa: E402
 from auditor.types import Outcome, Task  # noqa: E402
 from tests import ray_faults  # noqa: E402
-from tests.processes import alive_after  # noqa: E402
+from tests.processes import alive_after, children  # noqa: E402
 from tests.ray_cluster import Cluster, local_cluster, ray_env, wait_for_nodes  # noqa: E402
 
 pytestmark = pytest.mark.ray
@@ -105,6 +105,25 @@ def test_output_values_cross_from_ray_as_from_local(local_ray: None) -> None:
     assert on_ray == local == [((1, [0.5], {1: "a"}), NO_OUTPUT, (4, [2.0], {4: "a"}))]
 
 
+def test_candidates_on_ray_run_in_the_sandbox_as_locally(local_ray: None) -> None:
+    """A candidate on a Ray node runs where it does locally: under bubblewrap it is PID 1 of
+    a namespace of its own (neither the Ray worker nor the driver), with no network."""
+    from auditor.execution.runner import ExecRunner, Limits
+
+    code = (
+        "def f(x):\n    import os, socket\n    try:\n"
+        "        socket.create_connection(('1.1.1.1', 53), timeout=1)\n"
+        "        net = True\n    except OSError:\n        net = False\n"
+        "    return (os.getpid() == 1, net)\n"
+    )
+    with ExecRunner(1) as run:
+        local = run.outputs("harness", "t", "f", [(code, [[0]])], Limits(2.0, 5.0))
+        bwrap = run.sandbox.isolation["mode"] == "bwrap"
+    with use_executor("ray"), ExecRunner(1) as run:
+        on_ray = run.outputs("harness", "t", "f", [(code, [[0]])], Limits(2.0, 5.0))
+    assert on_ray == local == [((bwrap, False),)]
+
+
 def _slow_task(task_id: str) -> TaskSpec:
     return TaskSpec(
         task_id, "humaneval", "slow", "def slow(x):\n    return x * 3\n", ([1], [2]), ([-1],)
@@ -121,6 +140,9 @@ def _slow_job(job_id: int, task_id: str, sleep: float = 0.1) -> Job:
     return Job(job_id, task_id, "def slow(x):\n" + body)
 
 
+_PARTITION = b"ray::label_partition"  # a label partition's process title
+
+
 def _partition_pids() -> list[int]:
     """Ray worker processes running a partition now (Ray titles them `ray::<function>`)."""
     pids = []
@@ -129,7 +151,7 @@ def _partition_pids() -> list[int]:
             cmd = Path(f"/proc/{entry}/cmdline").read_bytes()
         except OSError:
             continue
-        if entry.isdigit() and cmd.startswith(b"ray::label_partition"):
+        if entry.isdigit() and cmd.startswith(_PARTITION):
             pids.append(int(entry))
     return pids
 
@@ -151,12 +173,14 @@ def test_killed_worker_partition_is_retried(local_ray: None) -> None:
             if len(got) == 3 and not killed:
                 killed = _partition_pids()[:1]
                 assert killed, "no running partition to kill"
+                sandbox = children(killed[0])
                 os.kill(killed[0], signal.SIGKILL)
         assert runner.resubmitted >= 1
         assert runner.ground_truth("Slow/1").error is None
         # the resubmitted jobs met the limits the first partition's did
         assert {t: runner.ground_truth(t) for t in first} == first
     assert sorted(got) == list(range(24))  # every result exactly once
+    assert sandbox and alive_after(sandbox, 30) == []  # they died with the partition
 
 
 def _faulty(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -293,7 +317,7 @@ def test_two_node_cluster(tmp_path: Path) -> None:
     with local_cluster([1, 1]) as cluster:
         wait_for_nodes(cluster.address, 2)
         _both_nodes_label_right(cluster.address, tmp_path / "a")
-        _killed_driver_resumes(cluster.address, tmp_path / "b")
+        _killed_driver_resumes(cluster, tmp_path / "b")
         _killed_node_is_replaced(cluster, tmp_path / "c")
 
 
@@ -315,16 +339,21 @@ def _both_nodes_label_right(address: str, tmp: Path) -> None:
     assert len(out["nodes"]) == 2  # partitions ran on both nodes
 
 
-def _killed_driver_resumes(address: str, tmp: Path) -> None:
+def _killed_driver_resumes(cluster: Cluster, tmp: Path) -> None:
+    """The driver is killed mid-run: Ray ends its partitions, whose sandbox workers die with
+    them; the same command again keeps the labels written and runs the rest."""
     tmp.mkdir()
     n = 40
     samples, bench = _slow_corpus(tmp, n)
     out = tmp / "out"
-    cmd = _label_cli(address, samples, bench, out)
+    cmd = _label_cli(cluster.address, samples, bench, out)
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, env=ray_env())
     _wait_lines(out / "labels.jsonl", 5, proc)
+    partitions = [p for i in range(len(cluster.nodes)) for p in cluster.running(i, _PARTITION)]
+    sandbox = [child for p in partitions for child in children(p)]
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    assert sandbox and alive_after([*partitions, *sandbox], 30) == []
     before = (out / "labels.jsonl").read_bytes().splitlines()
     assert 5 <= len(before) < n
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=ray_env())
@@ -346,7 +375,7 @@ def _killed_node_is_replaced(cluster: Cluster, tmp: Path) -> None:
     cmd = _label_cli(cluster.address, samples, bench, out)
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env=ray_env())
     deadline = time.monotonic() + 120
-    while not cluster.running(1, b"ray::label_partition"):
+    while not cluster.running(1, _PARTITION):
         assert time.monotonic() < deadline and proc.poll() is None, "node 1 got no partition"
         time.sleep(0.05)
     _wait_lines(out / "labels.jsonl", 1, proc)
