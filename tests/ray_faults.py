@@ -9,13 +9,17 @@ fault would, while a job is in flight (its start mark sent, its result not):
   children's (the sandbox workers) to `<path>` and stops itself (SIGSTOP: a process that
   never answers again);
 * a task whose id ends in `DOOMED`: the process exits as it starts, on every attempt.
+
+`from_other_version` stands for a node with another auditor: `version` says which ("old":
+one from before partitions said first where they run).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,3 +49,17 @@ def label_partition(
         if isinstance(item, JobResult):
             _fault(code[item.job_id])
         yield item
+
+
+def from_other_version(version: str) -> Callable[..., Iterator[Any]]:
+    """`ray_runner.label_partition` as a node with auditor `version` would run it."""
+
+    def label_partition(spec: TaskSpec, jobs: Sequence[Job], *args: Any) -> Iterator[Any]:
+        for item in ray_runner.label_partition(spec, jobs, *args):
+            if isinstance(item, ray_runner._Process):
+                if version == "old":
+                    continue
+                item = dataclasses.replace(item, version=version)
+            yield item
+
+    return label_partition

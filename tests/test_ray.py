@@ -26,6 +26,7 @@ ray = pytest.importorskip("ray")
 from auditor import features  # noqa: E402
 from auditor.corpus.benchmarks import load_benchmark  # noqa: E402
 from auditor.corpus.samples import read_samples  # noqa: E402
+from auditor.errors import SandboxError  # noqa: E402
 from auditor.executors import use_executor  # noqa: E402
 from auditor.label import label  # noqa: E402
 from auditor.sandbox import Job, SandboxLimits, TaskSpec  # noqa: E402
@@ -249,6 +250,25 @@ def test_a_silent_partition_is_killed_and_its_job_gets_an_error(
         for pid in pids:  # (left stopped only when the test fails)
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize(
+    ("version", "said"),
+    [("0.0.1", "runs auditor 0.0.1, this driver"), ("old", "runs an older auditor")],
+)
+def test_a_node_with_another_version_stops_the_run_with_one_line(
+    local_ray: None, monkeypatch: pytest.MonkeyPatch, version: str, said: str
+) -> None:
+    other = ray.remote(max_retries=0)(ray_faults.from_other_version(version))
+    monkeypatch.setitem(_REMOTE, ("label", True), other)
+    with RayRunner(jobs=1, limits=FAST) as runner:
+        runner.register([_slow_task("Slow/0")])
+        with pytest.raises(SandboxError) as err:
+            list(runner.run([_slow_job(0, "Slow/0")]))
+    assert said in str(err.value) and str(err.value).endswith(
+        "install the same auditor version on every node"
+    )
+    assert "\n" not in str(err.value)
 
 
 # -- a two-node cluster on localhost --------------------------------------------------------

@@ -295,6 +295,7 @@ def _short(why: BaseException | str) -> str:
 
 
 _DONE: Any = object()  # a partition finished (put on the results queue)
+_OTHER_VERSION = "install the same auditor version on every node"
 
 
 class RayRunner:
@@ -319,7 +320,7 @@ class RayRunner:
         cpus = int(ray.cluster_resources().get("CPU", 1))
         self.slots = max(1, jobs or cpus // self.workers)
         self.nodes: dict[str, NodeInfo] = {}  # node id -> info, of every node that ran work
-        self.resubmitted = 0  # partitions sent again after a worker or node died
+        self.resubmitted = 0  # partitions sent again after their process died or hung
         self._specs: dict[str, TaskSpec] = {}
         self._gt: dict[str, GroundTruth] = {}
         self._lock = threading.Lock()
@@ -510,6 +511,8 @@ class RayRunner:
             for item in _items(attempt.handle, part.silence_s, stop):
                 if isinstance(item, _Process):
                     attempt.process = self._check_version(item)
+                elif attempt.process is None:  # an auditor from before the `_Process` item
+                    raise SandboxError(f"a Ray node runs an older auditor: {_OTHER_VERSION}")
                 elif isinstance(item, _Header):
                     self._note(attempt, item)
                 elif isinstance(item, _Started):
@@ -531,7 +534,7 @@ class RayRunner:
         if process.version != __version__:
             raise SandboxError(
                 f"Ray node {process.node_id[:12]} runs auditor {process.version}, "
-                f"this driver {__version__}: install the same version on every node"
+                f"this driver {__version__}: {_OTHER_VERSION}"
             )
         return process
 
