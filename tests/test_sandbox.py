@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from auditor.errors import SandboxError
-from auditor.sandbox import Job, LocalRunner, ProbeJob, SandboxLimits, TaskSpec
+from auditor.sandbox import GroundTruth, Job, LocalRunner, ProbeJob, SandboxLimits, TaskSpec
 from auditor.types import Outcome
+from tests.processes import state
 
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
 
@@ -355,6 +356,35 @@ def test_reference_time_scales_limits(runner: LocalRunner) -> None:
     assert gt.limits["plus"][0] == pytest.approx(max(LIMITS.min_time_limit, 4 * t))
 
 
+def test_a_task_registered_again_with_another_spec_is_judged_by_it() -> None:
+    """A runner reused for a benchmark that has a task of the same id judges by the new
+    reference (it judged by the old expected outputs, which its workers had loaded)."""
+    other = replace(INC, reference="def f(x):\n    return x + 2\n")
+    with LocalRunner(jobs=1, limits=LIMITS) as r:
+        for spec, want in ((INC, Outcome.PASS), (other, Outcome.FAIL), (INC, Outcome.PASS)):
+            r.register([spec])
+            assert [outcome(res) for res in r.run([Job(0, spec.task_id, GOOD)])] == [want]
+
+
+def test_adopted_ground_truth_sets_the_limits() -> None:
+    """A task's jobs are judged by the limits of ground truth adopted from elsewhere (as
+    `RayRunner` sends a task's to each of its partitions), not by times measured again."""
+    spec = TaskSpec("HumanEval/9010", "humaneval", "f", "def f(x):\n    return x\n", ([1],), ())
+    burn = (  # 0.5 s of CPU: over the measured limit (0.3 s), under the adopted one
+        "def f(x):\n    import time\n    t = time.thread_time()\n"
+        "    while time.thread_time() - t < 0.5:\n        pass\n    return x\n"
+    )
+    slow = GroundTruth(spec.task_id, {"base": (1.0,), "plus": ()}, {"base": (4.0,), "plus": ()})
+    with LocalRunner(jobs=1, limits=LIMITS) as r:
+        r.register([spec])
+        r.adopt(slow)
+        (res,) = r.run([Job(0, spec.task_id, burn)])
+        assert r.ground_truth(spec.task_id) == slow
+    assert res.phases["base"].outcome is Outcome.PASS, res
+    with LocalRunner(jobs=1, limits=LIMITS) as r:  # measured here, for contrast
+        assert [outcome(res) for res in run(r, spec, burn)] == [Outcome.TIMEOUT]
+
+
 def test_run_computes_missing_ground_truth_first() -> None:
     slow = TaskSpec(
         task_id="HumanEval/9002",
@@ -642,15 +672,7 @@ def test_nothing_outlives_a_killed_driver(isolation: str) -> None:
     ):
         time.sleep(0.1)
     assert not any(root.exists() for root in roots)
-    assert [p for p in tree if _state(p) not in ("", "Z")] == []
-
-
-def _state(pid: int) -> str:
-    """A process's state letter ("" once it is gone)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return ""
+    assert [p for p in tree if state(p) not in ("", "Z")] == []
 
 
 def test_a_worker_stuck_in_one_c_call_dies_with_the_driver() -> None:
@@ -675,14 +697,14 @@ def test_a_worker_stuck_in_one_c_call_dies_with_the_driver() -> None:
     assert proc.stdout is not None
     worker = int(proc.stdout.readline())
     try:
-        assert _state(worker) not in ("", "Z")  # the starting thread's end did not kill it
+        assert state(worker) not in ("", "Z")  # the starting thread's end did not kill it
         os.kill(worker, signal.SIGSTOP)  # no thread of the worker runs from here on
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         deadline = time.monotonic() + 30  # a hang guard: the kernel acts at once
-        while _state(worker) not in ("", "Z") and time.monotonic() < deadline:
+        while state(worker) not in ("", "Z") and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert _state(worker) in ("", "Z")
+        assert state(worker) in ("", "Z")
     finally:
         with contextlib.suppress(OSError):
             os.kill(worker, signal.SIGKILL)
@@ -696,7 +718,7 @@ def test_a_worker_that_does_not_reply_is_killed_and_replaced(
     import signal
 
     with LocalRunner(jobs=1, limits=LIMITS) as r:
-        monkeypatch.setattr(r, "_deadline", lambda probe_s=0.0: 5.0)
+        monkeypatch.setattr(r, "_deadline", lambda probe=None: 5.0)
         stuck = r._workers[0].proc.pid
         os.kill(stuck, signal.SIGSTOP)
         job = ProbeJob(0, "t/0", "humaneval", "f", GOOD, ([1],))
@@ -705,7 +727,7 @@ def test_a_worker_that_does_not_reply_is_killed_and_replaced(
         thread.start()
         thread.join(120)  # a hang guard
         assert [res.error for res in got] == ["sandbox worker died: no reply within 5 s"]
-        assert _state(stuck) in ("", "Z") and r._workers[0].proc.pid != stuck
+        assert state(stuck) in ("", "Z") and r._workers[0].proc.pid != stuck
         (again,) = r.probe([job])
         assert again.error is None and again.fingerprints[0].startswith("v:")
 

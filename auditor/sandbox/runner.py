@@ -234,6 +234,13 @@ class Runner(Protocol):
 _NOTHING: Any = object()  # a unit of work that yields no result (ground truth)
 
 
+@dataclass(frozen=True)
+class _Mark:
+    """A job went to its worker (`LocalRunner._dispatch`)."""
+
+    job_id: int
+
+
 class _Schedule:
     """What a free worker does next: compute a missing ground truth first (so weights are
     known early), else a job of the ready task with the largest reference time (so the pool
@@ -314,8 +321,24 @@ def _nobody() -> tuple[int, int]:
         return 65534, 65534
 
 
-# Wall seconds a worker may take to reply beyond its own caps' sum (`LocalRunner._deadline`).
+# Wall seconds a worker may take to reply beyond its own caps' sum (`reply_deadline`).
 REPLY_GRACE_S = 120.0
+
+
+def start_deadline(limits: SandboxLimits) -> float:
+    """Wall seconds to wait for a new worker's hello (its zygotes start under the setup cap)."""
+    return REPLY_GRACE_S + 3 * limits.setup_s
+
+
+def reply_deadline(limits: SandboxLimits, probe: ProbeJob | None = None) -> float:
+    """Wall seconds to wait for a worker's reply about one job: three times what its own
+    caps allow (a ground truth of up to three phases, recomputed before a job when the
+    worker dropped it, then the job's phases; or the probe's cap), plus a grace. Only a
+    worker stuck in trusted code misses it (`LocalRunner`; `RayRunner` bounds a partition's
+    silence by it)."""
+    phases = 6 * (limits.max_phase_s + 2.0 + limits.setup_s)
+    probe_s = 2 * probe.total_s + 2.0 if probe is not None else 0.0
+    return REPLY_GRACE_S + 3 * (phases + probe_s + limits.setup_s)
 
 
 class _WorkerDied(Exception):
@@ -360,7 +383,7 @@ def _spawn(make: Callable[[], _R]) -> _R:
 class _Worker:
     """One worker interpreter and the tasks it has loaded (most recent last)."""
 
-    def __init__(self, cfg: Mapping[str, Any]) -> None:
+    def __init__(self, cfg: Mapping[str, Any], hello_s: float) -> None:
         self.proc = _spawn(
             lambda: subprocess.Popen(
                 [sys.executable, "-S", "-s", "-P", str(WORKER_SCRIPT)],
@@ -375,7 +398,7 @@ class _Worker:
         )
         self.loaded: collections.OrderedDict[str, None] = collections.OrderedDict()
         self.send(("hello", cfg))
-        reply = self.recv(REPLY_GRACE_S + 3 * float(cfg["setup_s"]))
+        reply = self.recv(hello_s)
         self.info: dict[str, Any] = reply[1]
         if self.info.get("error"):
             self.close()
@@ -466,7 +489,7 @@ class LocalRunner:
         self._gt: dict[str, tuple[dict[str, Any], bytes | None]] = {}
         self._lock = threading.Lock()
         try:
-            self._workers = [_Worker(self._cfg) for _ in range(self.n)]
+            self._workers = [_Worker(self._cfg, start_deadline(self.limits)) for _ in range(self.n)]
         except (OSError, _WorkerDied) as exc:
             raise SandboxError(f"cannot start sandbox workers: {exc}") from None
         info = self._workers[0].info
@@ -508,27 +531,53 @@ class LocalRunner:
         for w in self._workers:
             w.close()
 
-    def _deadline(self, probe_s: float = 0.0) -> float:
-        """Wall seconds to wait for a worker's reply about one job: three times what its
-        own caps allow (a ground truth of up to three phases, recomputed before a job when
-        the worker dropped it, then the job's phases; or a probe's cap, `probe_s`), plus a
-        grace."""
-        lim = self.limits
-        phases = 6 * (lim.max_phase_s + 2.0 + lim.setup_s)
-        return REPLY_GRACE_S + 3 * (phases + probe_s + lim.setup_s)
+    def _deadline(self, probe: ProbeJob | None = None) -> float:
+        """Wall seconds to wait for a worker's reply about one job (`reply_deadline`)."""
+        return reply_deadline(self.limits, probe)
 
     def _restart(self, i: int) -> _Worker:
         old = self._workers[i]
         old.proc.kill()
         old.proc.wait()
-        self._workers[i] = _Worker(self._cfg)
+        self._workers[i] = _Worker(self._cfg, start_deadline(self.limits))
         return self._workers[i]
 
     # -- ground truth -------------------------------------------------------------------------
     def register(self, specs: Sequence[TaskSpec]) -> None:
-        """Make tasks known; `run` computes their ground truth when first needed."""
+        """Make tasks known; `run` computes their ground truth when first needed. A task
+        registered again with another spec drops what was known of the old one (its
+        workers judged by the old expected outputs)."""
         for spec in specs:
-            self._specs[spec.task_id] = spec.wire(self.limits)
+            wired = spec.wire(self.limits)
+            if self._specs.get(spec.task_id, wired) != wired:
+                self._unload(spec.task_id)
+                self._gt.pop(spec.task_id, None)
+            self._specs[spec.task_id] = wired
+
+    def adopt(self, gt: GroundTruth) -> None:
+        """Judge a registered task's jobs by ground truth computed by another runner: its
+        reference times, hence its limits, so that every job of a task meets the same
+        limits wherever it runs (`RayRunner` sends it with the task's later partitions).
+        The expected outputs are computed again as a worker needs them. Not during a run."""
+        if gt.task_id in self._gt and self.ground_truth(gt.task_id) == gt:
+            return
+        info = {
+            "times": {k: list(v) for k, v in gt.times.items()},
+            "limits": {k: list(v) for k, v in gt.limits.items()},
+            "error": gt.error,
+            "original_error": gt.original_error,
+        }
+        self._unload(gt.task_id)
+        with self._lock:
+            self._gt[gt.task_id] = (info, None)
+
+    def _unload(self, task_id: str) -> None:
+        """Every worker forgets the task (it loads it again when next needed)."""
+        for w in self._workers:
+            if task_id in w.loaded:
+                del w.loaded[task_id]
+                with contextlib.suppress(_WorkerDied):  # restarted, with nothing loaded
+                    w.send(("drop", task_id))
 
     def prepare(self, specs: Sequence[TaskSpec]) -> dict[str, GroundTruth]:
         """Compute expected outputs and reference timings now, spread over the workers."""
@@ -536,7 +585,7 @@ class LocalRunner:
         todo = collections.deque(s.task_id for s in specs)
         lock = threading.Lock()
 
-        def step(i: int) -> Any:
+        def step(i: int, mark: Callable[[int], None]) -> Any:
             with lock:
                 if not todo:
                     return None
@@ -591,8 +640,11 @@ class LocalRunner:
         self._note_loaded(w, task_id)
 
     # -- candidates ---------------------------------------------------------------------------
-    def run(self, jobs: Sequence[Job]) -> Iterator[JobResult]:
-        """Results in completion order, for jobs of registered tasks (see `_Schedule`)."""
+    def run(
+        self, jobs: Sequence[Job], started: Callable[[int], None] | None = None
+    ) -> Iterator[JobResult]:
+        """Results in completion order, for jobs of registered tasks (see `_Schedule`).
+        `started(job_id)` is called as each job goes to its worker (see `_dispatch`)."""
         unknown = sorted({j.task_id for j in jobs} - set(self._specs))
         if unknown:
             raise SandboxError(f"task {unknown[0]} was not registered with the runner")
@@ -603,7 +655,7 @@ class LocalRunner:
 
         schedule = _Schedule(jobs, set(self._gt), weight)
 
-        def step(i: int) -> JobResult | None:
+        def step(i: int, mark: Callable[[int], None]) -> JobResult | None:
             item = schedule.take()
             if item is None:
                 return None
@@ -615,14 +667,18 @@ class LocalRunner:
                     schedule.computed(what)
                     return _NOTHING
                 assert isinstance(what, Job)
+                mark(what.job_id)
                 return self._run_one(i, what)
             except BaseException:
                 schedule.stop()  # or the other workers would wait for this ground truth
                 raise
 
-        return self._dispatch(len(jobs), step)
+        return self._dispatch(len(jobs), step, started)
 
     def _run_one(self, i: int, job: Job) -> JobResult:
+        info = self._gt[job.task_id][0]
+        if info.get("error"):  # a broken reference: no worker needed to say so
+            return JobResult(job.job_id, {}, 0.0, error=info["error"])
         for attempt in range(2):
             w = self._workers[i]
             try:
@@ -634,9 +690,6 @@ class LocalRunner:
                 self._restart(i)
                 if attempt or isinstance(exc, _NoReply):  # a hang is not retried
                     return JobResult(job.job_id, {}, 0.0, error=f"sandbox worker died: {exc}")
-        info = self._gt[job.task_id][0]
-        if info.get("error"):
-            return JobResult(job_id, {}, 0.0, error=info["error"])
         phases = {
             name: PhaseResult(
                 outcome=Outcome(p["outcome"]),
@@ -650,19 +703,23 @@ class LocalRunner:
         return JobResult(job_id, phases, float(res["runtime_s"]), error=crash)
 
     # -- probes -------------------------------------------------------------------------------
-    def probe(self, jobs: Sequence[ProbeJob]) -> Iterator[ProbeResult]:
-        """Output fingerprints of programs on inputs, in completion order (no `prepare`)."""
+    def probe(
+        self, jobs: Sequence[ProbeJob], started: Callable[[int], None] | None = None
+    ) -> Iterator[ProbeResult]:
+        """Output fingerprints of programs on inputs, in completion order (no `prepare`);
+        `started` as for `run`."""
         pending = collections.deque(jobs)
         lock = threading.Lock()
 
-        def step(i: int) -> ProbeResult | None:
+        def step(i: int, mark: Callable[[int], None]) -> ProbeResult | None:
             with lock:
                 if not pending:
                     return None
                 job = pending.popleft()
+            mark(job.job_id)
             return self._probe_one(i, job)
 
-        return self._dispatch(len(jobs), step)
+        return self._dispatch(len(jobs), step, started)
 
     def _probe_one(self, i: int, job: ProbeJob) -> ProbeResult:
         # shallow: `asdict` would deep-copy every input, the parent's largest cost per job
@@ -670,7 +727,7 @@ class LocalRunner:
         for attempt in range(2):
             try:
                 self._workers[i].send(("probe", job.job_id, msg))
-                _, _, res = self._workers[i].recv(self._deadline(2 * job.total_s + 2.0))
+                _, _, res = self._workers[i].recv(self._deadline(job))
                 break
             except _WorkerDied as exc:
                 self._restart(i)
@@ -687,13 +744,25 @@ class LocalRunner:
         )
 
     # -- threads ------------------------------------------------------------------------------
-    def _dispatch(self, n: int, step: Callable[[int], _R | None]) -> Iterator[_R]:
-        """Call `step(worker_index)` on the worker threads until it returns None; yield the
-        `n` results it returns (`_NOTHING` is work without a result) as they come."""
+    def _dispatch(
+        self,
+        n: int,
+        step: Callable[[int, Callable[[int], None]], _R | None],
+        started: Callable[[int], None] | None = None,
+    ) -> Iterator[_R]:
+        """Call `step(worker_index, mark)` on the worker threads until it returns None;
+        yield the `n` results it returns (`_NOTHING` is work without a result) as they
+        come. A step calls `mark(job_id)` as it hands a job to its worker: `started(job_id)`
+        is then called in the caller's thread, after the results that worker gave before
+        (so a caller that relays both tells exactly which jobs are in flight)."""
         out: queue.SimpleQueue[Any] = queue.SimpleQueue()
 
+        def mark(job_id: int) -> None:
+            if started is not None:
+                out.put(_Mark(job_id))
+
         def loop(i: int) -> None:
-            while (item := step(i)) is not None:
+            while (item := step(i, mark)) is not None:
                 if item is not _NOTHING:
                     out.put(item)
 
@@ -706,10 +775,16 @@ class LocalRunner:
         threads = [threading.Thread(target=guarded, args=(i,), daemon=True) for i in range(self.n)]
         for t in threads:
             t.start()
-        for _ in range(n):
+        got = 0
+        while got < n:
             item = out.get()
             if isinstance(item, BaseException):
                 raise SandboxError(f"sandbox failed: {item}") from item
+            if isinstance(item, _Mark):
+                assert started is not None
+                started(item.job_id)
+                continue
+            got += 1
             yield item
         for t in threads:
             t.join()
