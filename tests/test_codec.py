@@ -75,9 +75,19 @@ def test_keys_whose_hashes_collide_are_refused_before_hashing_into_a_table(tag: 
 def test_array_shapes_are_bounded_like_values() -> None:
     """A (10**7, 0) array is 29 bytes on the wire and 10**7 lists once listed (round 4)."""
     assert _codec.loads('{"nd": ["<f8", [2, 0], []]}').shape == (2, 0)
-    for shape in ([10**7, 0], [-1, 0], [1] * 40):
+    for shape in ([10**7, 0], [-1, 0], [1] * 40, [10**3, 10**3, 10**3, 0, 1]):
         with pytest.raises(ValueError):
             _codec.loads(json.dumps({"nd": ["<f8", shape, []]}))
+
+
+def test_every_list_an_array_would_list_counts() -> None:
+    """A zero anywhere but first holds nothing, yet `tolist` makes one list per index of
+    the dimensions before it: 36 bytes of (10**3, 10**3, 10**3, 0, 1) were 10**9 lists in
+    the trusted worker's fingerprint (red team s19)."""
+    assert _codec.listed_size((2, 3)) == 6 + 1 + 2
+    assert _codec.listed_size((10, 0)) == 0 + 1 + 10
+    assert _codec.listed_size((10**3, 10**3, 10**3, 0, 1)) > 10**9
+    assert _codec.listed_size(()) == 1
 
 
 def test_a_big_array_is_fingerprinted_by_its_bytes_within_the_budget() -> None:
@@ -89,6 +99,8 @@ def test_a_big_array_is_fingerprinted_by_its_bytes_within_the_budget() -> None:
 
     wide = np.zeros((3_000_000, 0))
     assert _Fingerprint().text(wide).startswith("ndbig:<f8:(3000000, 0):")
+    hollow = np.zeros((200, 200, 200, 0, 1))  # 8 million empty lists once listed
+    assert _Fingerprint().text(hollow).startswith("ndbig:<f8:(200, 200, 200, 0, 1):")
     assert _Fingerprint().text(np.arange(4)) == "nd[0,1,2,3]"
     assert fingerprint(wide) != fingerprint(np.zeros((3_000_001, 0)))
     assert fingerprint(np.arange(4)) == fingerprint(np.arange(4)) != fingerprint(np.arange(5))

@@ -107,6 +107,17 @@ def dumps(x: Any) -> bytes:
     return text.encode("ascii")
 
 
+def listed_size(shape: tuple[int, ...]) -> int:
+    """Values plus the lists `tolist` builds for an array of `shape`: one per index of
+    every leading prefix of it, so a zero anywhere but first still lists the dimensions
+    before it ((10**3, 10**3, 10**3, 0, 1) holds nothing and lists 10**9 empty lists)."""
+    total, prefix = math.prod(shape), 1
+    for n in shape:
+        total += prefix  # the lists of this depth: one per index of the dimensions before
+        prefix *= n
+    return total
+
+
 def _numpy_value(tag: str, body: Any) -> Any:
     import numpy as np  # only the worker decodes numpy values
 
@@ -116,8 +127,7 @@ def _numpy_value(tag: str, body: Any) -> Any:
     if tag == "ng":
         return dtype.type(body[1])
     shape = tuple(int(n) for n in body[1])
-    rows = math.prod(shape[:-1]) if len(shape) > 1 else 1
-    if len(shape) > 32 or min(shape, default=0) < 0 or math.prod(shape) + rows > MAX_VALUES:
+    if len(shape) > 32 or min(shape, default=0) < 0 or listed_size(shape) > MAX_VALUES:
         raise ValueError("bad shape")  # (4M, 0) is 29 bytes and 4M lists once listed
     return np.array(body[2], dtype=dtype).reshape(shape)
 

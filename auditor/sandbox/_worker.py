@@ -604,9 +604,9 @@ class _Fingerprint:
 
     def _array(self, x, np, depth: int) -> str:
         """An array as its nested lists; past the node budget (counting the lists `tolist`
-        would build: a (10**7, 0) array is 29 bytes on the wire) its dtype, shape and bytes."""
-        rows = math.prod(x.shape[:-1]) if x.ndim > 1 else 1
-        if x.size + rows > _FP_MAX_NODES - self.nodes:
+        would build, `_codec.listed_size`: a (10**7, 0) array is 29 bytes on the wire, and
+        so is (10**3, 10**3, 10**3, 0, 1), 10**9 lists) its dtype, shape and bytes."""
+        if _codec.listed_size(x.shape) > _FP_MAX_NODES - self.nodes:
             self.nodes = _FP_MAX_NODES
             data = hashlib.sha256(np.ascontiguousarray(x).tobytes()).hexdigest()
             return f"big:{x.dtype.str}:{x.shape}:{data}"
