@@ -336,8 +336,8 @@ def _mbpp_match(entry_point: str, out, exp, inp, atol, exact_match: bool) -> boo
         return exact_match or abs(out - _surface_Area(*inp)) <= atol
     if entry_point == "digit_distance_nums":  # Mbpp/558
         return exact_match or out == _digit_distance_nums(*inp)
-    if entry_point in MBPP_OUTPUT_SET_EQ_TASKS:
-        return set(out) == set(exp)
+    if entry_point in MBPP_OUTPUT_SET_EQ_TASKS:  # a list's hashes were never checked
+        return set(_codec.hashed(list(out))) == set(_codec.hashed(list(exp)))
     if entry_point in MBPP_OUTPUT_NOT_NONE_TASKS:
         if isinstance(out, bool):
             return out == exp
