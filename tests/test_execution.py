@@ -525,7 +525,7 @@ def test_harvest_inputs_and_literal_expectations() -> None:
     assert got.expected == (
         Expect("eq", [1, 2]),
         Expect("eq", []),
-        Expect("close", 1.5, 1e-6),
+        Expect("close", 1.5, 1e-6, op="<"),
         Expect("truthy"),
         Expect("falsy"),
         None,
@@ -611,7 +611,7 @@ def test_harvest_follows_literal_bindings() -> None:
     eq = {x: Expect("eq", y) for x, y in [(3, 9), (4, 16), (1, 1), (2, 4), (7, 49), (10, 100),
                                            (11, 121), (21, 441), (33, 1089)]}  # fmt: skip
     assert {k: pairs[(k,)] for k in eq} == eq
-    assert pairs[(8,)] == Expect("close", 64.0, 64.0 * APPROX_REL)
+    assert pairs[(8,)] == Expect("close", 64.0, 64.0 * APPROX_REL, op="approx")
     assert pairs[(5,)] is None and pairs[(12,)] is None and pairs[(13,)] is None
     assert pairs[(20,)] is None  # a call in an if's test: an input, nothing asserted
     seen = (20, 21, 33, *range(1, 14))
@@ -813,6 +813,34 @@ def test_verdicts_by_harvested_asserts() -> None:
     with ExecRunner(2) as run:
         got = by_asserts(run, "t", codes, tests)
     assert got == [Outcome.PASS, Outcome.FAIL, Outcome.TIMEOUT, Outcome.FAIL]
+
+
+def test_a_tolerance_is_judged_on_a_number_with_the_assert_s_operator() -> None:
+    """`abs(f(x) - V) < T` fails on the bound itself, and a tolerance assert is met by a
+    number only: a str "1.5" passed through `float(out)` in the child, where the test's
+    own `f(x) - V` raises (red team s19, T1 and T2); approx still takes ints and bools."""
+    from auditor.execution.harvest import harvest
+    from auditor.execution.verify import by_asserts
+    from auditor.types import Outcome
+
+    tests = harvest(
+        "import pytest\nfrom math import inf\n"
+        "def test_f():\n    assert abs(f(4) - 2.0) < 0.5\n    assert f(2) == pytest.approx(1.0)\n"
+        "    assert abs(f(6) - 3.0) <= 0.5\n",
+        ["f"],
+    )
+    codes = [
+        "def f(x):\n    return x / 2\n",
+        "def f(x):\n    return x / 2 + 0.5\n",  # 2.5 for 4: exactly the bound of `< 0.5`
+        "def f(x):\n    return str(x / 2)\n",
+        "def f(x):\n    return (x / 2).hex().encode()\n",
+        "def f(x):\n    return True if x == 2 else x // 2\n",
+        "def f(x):\n    return [x / 2]\n",
+    ]
+    with ExecRunner(2) as run:
+        got = by_asserts(run, "t", codes, tests)
+    assert got == [Outcome.PASS, Outcome.FAIL, Outcome.FAIL, Outcome.FAIL, Outcome.PASS,
+                   Outcome.FAIL]  # fmt: skip
 
 
 def test_every_assert_on_one_call_is_judged() -> None:

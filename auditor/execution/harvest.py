@@ -83,12 +83,17 @@ CONVERSIONS = ("tuple", "list", "sorted", "set", "frozenset", "str", "int", "flo
 @dataclass(frozen=True)
 class Expect:
     """What a weak test asserts about one call: kind eq | is (`is True`, `is None`: the
-    value itself) | truthy | falsy | close | raises (`value`: the exception's class name)."""
+    value itself) | truthy | falsy | close | raises (`value`: the exception's class name).
+
+    A `close` output is a number within `tol` of `value`: `op` "<" (`abs(f(x) - V) < T`
+    holds only strictly), "<=" (`<= T`, assertAlmostEqual) or "approx" (pytest.approx:
+    equal, or within `tol`)."""
 
     kind: str
     value: Any = None
     tol: float = 0.0
     via: str = ""  # a conversion of the output first (`tuple(f(x)) == ...`): CONVERSIONS
+    op: str = "<="
 
 
 def _is_singleton(expect: Expect) -> bool:
@@ -249,7 +254,8 @@ class _Walker:
                         if not isinstance(tol, int | float) or isinstance(tol, bool):
                             raise _Bad
                         value = _literal(self.module, lit, env)
-                        return found[0], Expect("close", value, float(tol), via=found[1])
+                        op_text = "<" if isinstance(op, cst.LessThan) else "<="
+                        return found[0], Expect("close", value, float(tol), found[1], op_text)
         return None
 
     def _target(self, node: cst.BaseExpression, results: Env) -> tuple[Any, str] | None:
@@ -281,7 +287,7 @@ class _Walker:
             value = _literal(self.module, node.args[0].value, env)
             if not isinstance(value, int | float) or isinstance(value, bool):
                 raise _Bad
-            return Expect("close", value, max(APPROX_REL * abs(value), APPROX_ABS))
+            return Expect("close", value, max(APPROX_REL * abs(value), APPROX_ABS), op="approx")
         return Expect("eq", _literal(self.module, node, env))
 
     def _forget(self, node: cst.CSTNode, env: Env, results: Env) -> None:
