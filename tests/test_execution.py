@@ -732,6 +732,67 @@ def test_harvest_a_tolerance_that_is_no_number_states_nothing() -> None:
     assert got.inputs == ((1,),) and got.expected == (None,)
 
 
+def test_harvest_never_judges_a_value_the_test_no_longer_holds() -> None:
+    """Tests run once the whole module has run: a constant rebound after the test, declared
+    `global` and set by a fixture, or changed by a function is not the value asserted; a
+    result variable a statement changes (`r.reverse()`), aliases or hands on is no longer
+    the call's output. Each such assert is not judged and is counted (red team s19, T4,
+    T5: a wrong candidate returning the stale value passed)."""
+    from auditor.execution.harvest import Expect, harvest
+
+    src = (
+        "import pytest\nfrom sol import f\n"
+        "MAX = 5\nLIMITS = [1]\nKEEP = 7\nOFFSET = 0\n"
+        "def test_max():\n    assert f(1) == MAX\n    assert f(2) == KEEP\n"
+        "def test_limits():\n    assert f(3) == LIMITS\n"
+        "def test_offset():\n    assert f(4) == OFFSET\n"
+        "@pytest.fixture(autouse=True)\ndef setup():\n    global OFFSET\n    OFFSET = 1\n"
+        "def helper():\n    LIMITS.append(2)\n"
+        "def test_results():\n    r = f(5)\n    r.reverse()\n    assert r == [1, 2]\n"
+        "    s = f(6)\n    t = s\n    t.pop()\n    assert s == [3]\n"
+        "    u = f(7)\n    normalize(u)\n    assert u == [4]\n"
+        "    v = f(8)\n    assert v == [5]\n"
+        "MAX = 6\n"
+    )
+    got = harvest(src, ["f"])
+    judged = {a: e for a, e in zip(got.inputs, got.expected, strict=True) if e is not None}
+    assert judged == {(2,): Expect("eq", 7), (8,): Expect("eq", [5])}
+    assert got.unjudged == 6
+
+
+def test_harvest_counts_the_checks_it_does_not_read() -> None:
+    """A raises block's message (`match=`, assertRaisesRegex's pattern), a tuple of
+    exceptions, and assertion helpers other than the ones read (assertIn, assertNotEqual,
+    assertCountEqual, numpy's assert_allclose...) are asserts not judged: before, a wrong
+    message or an unread assert passed with nothing counted (red team s19, T3)."""
+    from auditor.execution.harvest import Expect, harvest
+
+    src = (
+        "import pytest, unittest\nimport numpy as np\nfrom sol import f\n"
+        "def test_raises():\n"
+        "    with pytest.raises(ValueError, match='negative'):\n        f(-1)\n"
+        "    with pytest.raises((ValueError, TypeError)):\n        f(-2)\n"
+        "    with pytest.raises(KeyError):\n        f(-3)\n"
+        "    np.testing.assert_allclose(f(4), [1.0])\n"
+        "class T(unittest.TestCase):\n"
+        "    def test_more(self):\n"
+        "        with self.assertRaisesRegex(ValueError, 'neg'):\n            f(-4)\n"
+        "        self.assertRaisesRegex(TypeError, 'bad', f, 'x')\n"
+        "        self.assertIn(f(5), [1, 2])\n        self.assertNotEqual(f(6), 0)\n"
+        "        self.assertCountEqual(f(7), [1, 2])\n        self.assertEqual(f(8), 3)\n"
+    )
+    got = harvest(src, ["f"])
+    judged = {a: e for a, e in zip(got.inputs, got.expected, strict=True) if e is not None}
+    assert judged == {
+        (-1,): Expect("raises", "ValueError"),
+        (-3,): Expect("raises", "KeyError"),
+        (-4,): Expect("raises", "ValueError"),
+        ("x",): Expect("raises", "TypeError"),
+        (8,): Expect("eq", 3),
+    }
+    assert got.unjudged == 8  # 3 messages, the tuple, allclose, assertIn, NotEqual, CountEqual
+
+
 def test_harvest_caps_nested_loops() -> None:
     from auditor.execution.harvest import MAX_ROWS, harvest
 

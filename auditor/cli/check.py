@@ -244,7 +244,8 @@ def _warn_unverified(run: Any, tests_file: Path | None) -> None:
         click.echo(
             f"auditor: warning: {n} assert(s) of the weak tests not judged ({where}): an"
             " expected value or argument is not known without running the tests (a helper's"
-            " value, a random input)",
+            " value, a random input, a value a later statement changes) or the check is not"
+            " read (a message pattern, assertIn and the like)",
             err=True,
         )
 
