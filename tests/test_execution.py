@@ -1226,3 +1226,30 @@ def test_amplify_property_in_domain_and_deterministic(base: list[list[Any]], see
     domain = infer_domain(base)
     assert all(in_domain(x, domain) for x in got.inputs)
     assert not set(_keys(got.inputs)) & set(_keys(base))
+
+
+class _Pilots:
+    """An ExecRunner stand-in: each program's vector on the pilot inputs, by its code."""
+
+    def __init__(self, vectors: dict[str, tuple[str, ...]]) -> None:
+        self.vectors = vectors
+
+    def run(self, *args: Any) -> list[tuple[str, ...] | None]:
+        return [self.vectors[code] for code in args[3]]
+
+
+def test_one_pilot_s_hangs_drop_no_input() -> None:
+    """A wrong program first among the passers that hung on every generated input had them
+    all dropped before the main run: the task had no consensus, the program and a wrong
+    peer went unflagged (red team s19). An input is dropped when most pilots hang on it."""
+    from auditor.execution.signals import _pilot
+
+    ok, hang = ("v:1",) * 3, ("timeout",) * 3
+    codes = ["hostile", "a", "b", "c", "d"]
+    task = Task("toy/t", "", "t", "", ([1],), ())
+    vectors = {"hostile": hang, "a": ok, "b": ok, "c": ok, "d": ok}
+    got = _pilot(_Pilots(vectors), task, codes, [True] * 5, ExecConfig(), [[1], [2], [3]])
+    assert got == [0, 1, 2]
+    vectors |= {"a": ("v:1", "timeout", "v:1"), "b": ("v:1", "died", "v:1")}
+    got = _pilot(_Pilots(vectors), task, codes, [True] * 5, ExecConfig(), [[1], [2], [3]])
+    assert got == [0, 2]
