@@ -1,7 +1,10 @@
 """Which files `check` reads, and reading one of them safely.
 
-Directories are expanded recursively (sorted, hidden directories skipped, symlinked
-directories not followed). Reading never trusts the file: only regular files are read
+Directories are expanded recursively (sorted, hidden directories skipped, symlinks not
+followed: a `.py` link in a pull request to a file outside it, a `.env` or a key, had
+its text quoted in the findings; a link's target inside the tree is checked under its own
+path). A path named on the command line is the user's choice and is followed. Reading
+never trusts the file: only regular files are read
 (a FIFO or a device behind a `.py` symlink would hang or never end), at most
 `max_bytes + 1` bytes are read, and binary, non-UTF-8, oversized or unreadable files
 become a finding (AUD910/AUD911) instead of an exception.
@@ -82,9 +85,10 @@ def _stat_or_fail(path: Path) -> os.stat_result:
 
 
 def iter_files(paths: Sequence[Path], exclude: Sequence[str] = ()) -> Iterator[Path]:
-    """Expand directories (recursively, sorted, skipping hidden dirs; symlinked dirs are not
-    followed, so loops cannot recur). Explicit paths must exist and be readable kinds; an
-    explicit samples file must be a regular file (it is read whole)."""
+    """Expand directories (recursively, sorted, skipping hidden dirs; symlinks are not
+    followed, so loops cannot recur and nothing outside the tree is read). Explicit paths
+    must exist and be readable kinds; an explicit samples file must be a regular file (it
+    is read whole)."""
     for path in paths:
         info = _stat_or_fail(path)
         if stat.S_ISDIR(info.st_mode):
@@ -92,8 +96,10 @@ def iter_files(paths: Sequence[Path], exclude: Sequence[str] = ()) -> Iterator[P
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(files):
                     file = Path(root) / name
-                    if input_kind(file) is InputKind.PYTHON and not _excluded(
-                        file.as_posix(), exclude
+                    if (
+                        input_kind(file) is InputKind.PYTHON
+                        and not file.is_symlink()
+                        and not _excluded(file.as_posix(), exclude)
                     ):
                         yield file
             continue

@@ -12,8 +12,10 @@ outside fences (the sanitizer cuts it where it stops parsing, and looks for more
 Raw HTML is off: in CommonMark a line such as `<think>` opens an HTML block that swallows the
 fence under it, and every later fence pairs up wrongly. Reasoning in `<think>...</think>`
 (a reasoning model's drafts) is not part of the answer and is left out unless asked for. An
-HTML comment `<!-- ... -->` outside code is left out always: rendered, it shows nothing. A
-fence tagged `markdown` (a whole answer wrapped once more) is read for the blocks inside it.
+HTML comment `<!-- ... -->` outside code is left out always: rendered, it shows nothing; so
+is a link reference definition (`[x]: <> "..."`, its title over several lines), which no
+block shows. A `<think>` line inside a code block is code. A fence tagged `markdown` (a
+whole answer wrapped once more) is read for the blocks inside it.
 """
 
 from __future__ import annotations
@@ -107,8 +109,23 @@ def code_blocks(text: str, *, reasoning: bool = False) -> tuple[CodeBlock, ...]:
 
 
 def _without_reasoning(text: str) -> str:
-    """`text` with `<think>` reasoning removed, its line breaks kept."""
-    return _REASONING.sub(lambda m: "".join(_NEWLINE.findall(m.group())), text)
+    """`text` with `<think>` reasoning removed, its line breaks kept.
+
+    A `<think>` line inside a fenced or indented block is code the reader sees (a string,
+    a docstring), not reasoning: cut there, a visible final block vanished and an earlier
+    draft was judged (red team s19)."""
+    code: set[int] | None = None
+    out: list[str] = []
+    done = pos = 0
+    while (m := _REASONING.search(text, pos)) is not None:
+        if m.group().lstrip(" \t").startswith("<think>"):
+            code = _code_lines(text) if code is None else code
+            if text.count("\n", 0, m.start()) in code:  # a line of code: read on
+                pos = text.find("\n", m.start()) + 1 or len(text)
+                continue
+        out += [text[done : m.start()], *_NEWLINE.findall(m.group())]
+        done = pos = m.end()
+    return "".join([*out, text[done:]])
 
 
 def _without_comments(text: str) -> str:
@@ -165,7 +182,8 @@ def _blocks(text: str) -> tuple[CodeBlock, ...]:
     indented: list[CodeBlock] = []
     wrappers: list[CodeBlock] = []
     nested: list[CodeBlock] = []
-    for tok in _parser().parse(text):
+    tokens = _parser().parse(text)
+    for tok in tokens:
         block = _token_block(tok)
         if block is None:
             continue
@@ -174,7 +192,7 @@ def _blocks(text: str) -> tuple[CodeBlock, ...]:
             nested += [_moved(b, block.first_line - 1) for b in _blocks(block.code)]
         else:
             (fenced if block.kind == "fenced" else indented).append(block)
-    outside = _outside(len(lines), fenced + wrappers)
+    outside = _outside(len(lines), fenced + wrappers, _hidden(lines, tokens))
     bare = [b for first, last in outside for b in _bare(lines, first, last)]
     # An indented block inside bare code is part of it (a function body after a blank line).
     indented = [b for b in indented if not any(_within(b, c) for c in bare)]
@@ -213,9 +231,20 @@ def _within(inner: CodeBlock, outer: CodeBlock) -> bool:
     return outer.first_line <= inner.first_line and inner.last_line <= outer.last_line
 
 
-def _outside(n_lines: int, fenced: list[CodeBlock]) -> list[tuple[int, int]]:
-    """Runs of raw lines (1-based, inclusive) outside fenced blocks and their fence lines."""
+def _hidden(lines: list[str], tokens: list[Token]) -> set[int]:
+    """Raw lines (1-based) with text that no block of the rendered answer shows: link
+    reference definitions (`[x]: <> "..."`), whose title may run over many lines. Bare
+    code there was judged, while the reader saw nothing (red team s19)."""
+    shown = {i for tok in tokens if tok.map is not None for i in range(*tok.map)}
+    return {i + 1 for i, line in enumerate(lines) if line.strip() and i not in shown}
+
+
+def _outside(n_lines: int, fenced: list[CodeBlock], hidden: set[int]) -> list[tuple[int, int]]:
+    """Runs of raw lines (1-based, inclusive) outside fenced blocks and their fence lines,
+    and not `hidden`."""
     taken = [False] * (n_lines + 2)
+    for i in hidden:
+        taken[i] = True
     for b in fenced:
         for i in range(b.first_line - 1, min(b.last_line + 1, n_lines) + 1):
             taken[i] = True  # the content and the two fence lines

@@ -28,8 +28,9 @@ Chat-style answers (Markdown and prose around the code) go through `auditor.mark
 block that defines the entry point is kept (the last one, if several do: answers put drafts
 and "first versions" before the final one; a block tagged as another language or a REPL
 session only when no Python block does; with no entry point, the one with the most
-definitions), plus the imports and helpers it needs from the other blocks; the rest of the
-answer is recorded as removed. Code in `<think>` reasoning counts only when the answer has
+definitions), plus the imports and helpers it needs from the other blocks (the last block
+binding each name, as Python runs the answer's blocks in order); the rest of the answer is
+recorded as removed. Code in `<think>` reasoning counts only when the answer has
 no program outside it. Input that parses as Python, or has no code fence and already yields
 the entry point, never takes that path, so plain code comes out byte for byte as before.
 `Sanitized.line_map` maps each line of the program back to the raw text, and
@@ -581,7 +582,7 @@ def _helpers(main: _Core, others: list[_Block]) -> list[tuple[_Block, list[bool]
             if names & bound:
                 continue  # another version of something the main block defines
             for name in names:
-                binders.setdefault(name, (bi, si))
+                binders[name] = (bi, si)  # the last one, as for the entry point
     chosen: set[tuple[int, int]] = set()
     unbound = False
     while todo:

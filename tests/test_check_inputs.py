@@ -55,8 +55,8 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _assert_one_bad(project: Path, name: str, code: str, words: str) -> None:
-    rc, doc, err = run_check(project, "src")
+def _assert_one_bad(project: Path, name: str, code: str, words: str, *named: str) -> None:
+    rc, doc, err = run_check(project, *named, "src")
     assert "Traceback" not in err and rc == 1, (rc, err)
     got = findings_by_path(doc)
     assert "src/good.py" in got  # the run went on past the bad file
@@ -103,8 +103,22 @@ def test_a_samples_fifo_is_one_line_and_exit_2(project: Path) -> None:
 
 
 def test_a_symlink_to_dev_zero_is_a_finding_not_endless_reading(project: Path) -> None:
-    os.symlink("/dev/zero", project / "src" / "zero.py")
-    _assert_one_bad(project, "zero.py", "AUD911", "not a regular file")
+    os.symlink("/dev/zero", project / "src" / "zero.py")  # named: links are followed
+    _assert_one_bad(project, "zero.py", "AUD911", "not a regular file", "src/zero.py")
+
+
+def test_a_directory_s_symlinks_are_not_followed(project: Path, tmp_path: Path) -> None:
+    """A pull request's `leak.py -> ~/.env` had the file's secrets quoted in the findings
+    (pylint's "Undefined variable 'hunter2'"); a link's target inside the tree is checked
+    under its own path (red team s19)."""
+    secret = tmp_path / "secret.env"
+    secret.write_text("DB_PASSWORD=hunter2\n")
+    os.symlink(secret, project / "src" / "leak.py")
+    os.symlink("good.py", project / "src" / "alias.py")
+    _, doc, err = run_check(project, "src")
+    assert "Traceback" not in err and "hunter2" not in json.dumps(doc), err
+    got = findings_by_path(doc)
+    assert "src/good.py" in got and "src/leak.py" not in got and "src/alias.py" not in got
 
 
 def test_the_read_is_capped_even_when_the_size_on_disk_is_zero(project: Path) -> None:
@@ -112,7 +126,7 @@ def test_the_read_is_capped_even_when_the_size_on_disk_is_zero(project: Path) ->
     assert os.stat("/proc/self/maps").st_size == 0
     os.symlink("/proc/self/maps", project / "src" / "maps.py")
     (project / "pyproject.toml").write_text("[tool.auditor]\nmax-file-size = 10\n")
-    rc, doc, err = run_check(project, "src")
+    rc, doc, err = run_check(project, "src/maps.py", "src")
     assert rc == 1 and "Traceback" not in err, err
     got = findings_by_path(doc)
     assert [c for c, _ in got["src/maps.py"]] == ["AUD910"]

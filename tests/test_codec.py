@@ -77,12 +77,48 @@ def test_keys_whose_hashes_collide_are_refused_before_hashing_into_a_table(tag: 
         _codec.loads('{"s": [[1], [2]]}')  # unhashable
 
 
+def test_keys_sharing_hashes_a_few_dozen_ways_pass() -> None:
+    """The powers of two below 2**1000 hash to 61 values, 16 keys each: a correct output
+    such as `{2**k for k in range(1000)}` was refused (red team s19)."""
+    powers = {2**k for k in range(1000)}
+    assert _codec.loads(_codec.dumps(powers)) == powers
+    assert _codec.loads(_codec.dumps(dict.fromkeys(powers, 1))) == dict.fromkeys(powers, 1)
+
+
+def test_repeated_keys_cost_one_comparison_each() -> None:
+    """A list may repeat a value any number of times (a set built from it stays cheap);
+    distinct values sharing a hash may not (red team s19, D2: MBPP+'s set-equality oracle
+    built `set(out)` from a candidate's list of k * (2**61 - 1) in the trusted worker)."""
+    assert _codec.hashed([5] * 100_000 + [(1, 2)] * 1000) is not None
+    with pytest.raises(ValueError, match="colliding"):
+        _codec.hashed([k * P61 for k in range(5000)])
+
+
+def test_the_set_equality_oracle_refuses_colliding_outputs() -> None:
+    from auditor.sandbox._worker import _mbpp_match
+
+    bomb = [k * P61 for k in range(20_000)]  # 10 s in one C call before
+    with pytest.raises(ValueError, match="colliding"):
+        _mbpp_match("similar_elements", bomb, (1, 2), ([1, 2], [2, 1]), 0.0, False)
+    assert _mbpp_match("similar_elements", [2, 1, 1, 2] * 5000, (1, 2), ([1], [2]), 0.0, False)
+
+
 def test_array_shapes_are_bounded_like_values() -> None:
     """A (10**7, 0) array is 29 bytes on the wire and 10**7 lists once listed (round 4)."""
     assert _codec.loads('{"nd": ["<f8", [2, 0], []]}').shape == (2, 0)
-    for shape in ([10**7, 0], [-1, 0], [1] * 40):
+    for shape in ([10**7, 0], [-1, 0], [1] * 40, [10**3, 10**3, 10**3, 0, 1]):
         with pytest.raises(ValueError):
             _codec.loads(json.dumps({"nd": ["<f8", shape, []]}))
+
+
+def test_every_list_an_array_would_list_counts() -> None:
+    """A zero anywhere but first holds nothing, yet `tolist` makes one list per index of
+    the dimensions before it: 36 bytes of (10**3, 10**3, 10**3, 0, 1) were 10**9 lists in
+    the trusted worker's fingerprint (red team s19)."""
+    assert _codec.listed_size((2, 3)) == 6 + 1 + 2
+    assert _codec.listed_size((10, 0)) == 0 + 1 + 10
+    assert _codec.listed_size((10**3, 10**3, 10**3, 0, 1)) > 10**9
+    assert _codec.listed_size(()) == 1
 
 
 def test_a_big_array_is_fingerprinted_by_its_bytes_within_the_budget() -> None:
@@ -94,6 +130,8 @@ def test_a_big_array_is_fingerprinted_by_its_bytes_within_the_budget() -> None:
 
     wide = np.zeros((3_000_000, 0))
     assert _Fingerprint().text(wide).startswith("ndbig:<f8:(3000000, 0):")
+    hollow = np.zeros((200, 200, 200, 0, 1))  # 8 million empty lists once listed
+    assert _Fingerprint().text(hollow).startswith("ndbig:<f8:(200, 200, 200, 0, 1):")
     assert _Fingerprint().text(np.arange(4)) == "nd[0,1,2,3]"
     assert fingerprint(wide) != fingerprint(np.zeros((3_000_001, 0)))
     assert fingerprint(np.arange(4)) == fingerprint(np.arange(4)) != fingerprint(np.arange(5))

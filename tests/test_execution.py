@@ -525,7 +525,7 @@ def test_harvest_inputs_and_literal_expectations() -> None:
     assert got.expected == (
         Expect("eq", [1, 2]),
         Expect("eq", []),
-        Expect("close", 1.5, 1e-6),
+        Expect("close", 1.5, 1e-6, op="<"),
         Expect("truthy"),
         Expect("falsy"),
         None,
@@ -611,7 +611,7 @@ def test_harvest_follows_literal_bindings() -> None:
     eq = {x: Expect("eq", y) for x, y in [(3, 9), (4, 16), (1, 1), (2, 4), (7, 49), (10, 100),
                                            (11, 121), (21, 441), (33, 1089)]}  # fmt: skip
     assert {k: pairs[(k,)] for k in eq} == eq
-    assert pairs[(8,)] == Expect("close", 64.0, 64.0 * APPROX_REL)
+    assert pairs[(8,)] == Expect("close", 64.0, 64.0 * APPROX_REL, op="approx")
     assert pairs[(5,)] is None and pairs[(12,)] is None and pairs[(13,)] is None
     assert pairs[(20,)] is None  # a call in an if's test: an input, nothing asserted
     seen = (20, 21, 33, *range(1, 14))
@@ -732,6 +732,67 @@ def test_harvest_a_tolerance_that_is_no_number_states_nothing() -> None:
     assert got.inputs == ((1,),) and got.expected == (None,)
 
 
+def test_harvest_never_judges_a_value_the_test_no_longer_holds() -> None:
+    """Tests run once the whole module has run: a constant rebound after the test, declared
+    `global` and set by a fixture, or changed by a function is not the value asserted; a
+    result variable a statement changes (`r.reverse()`), aliases or hands on is no longer
+    the call's output. Each such assert is not judged and is counted (red team s19, T4,
+    T5: a wrong candidate returning the stale value passed)."""
+    from auditor.execution.harvest import Expect, harvest
+
+    src = (
+        "import pytest\nfrom sol import f\n"
+        "MAX = 5\nLIMITS = [1]\nKEEP = 7\nOFFSET = 0\n"
+        "def test_max():\n    assert f(1) == MAX\n    assert f(2) == KEEP\n"
+        "def test_limits():\n    assert f(3) == LIMITS\n"
+        "def test_offset():\n    assert f(4) == OFFSET\n"
+        "@pytest.fixture(autouse=True)\ndef setup():\n    global OFFSET\n    OFFSET = 1\n"
+        "def helper():\n    LIMITS.append(2)\n"
+        "def test_results():\n    r = f(5)\n    r.reverse()\n    assert r == [1, 2]\n"
+        "    s = f(6)\n    t = s\n    t.pop()\n    assert s == [3]\n"
+        "    u = f(7)\n    normalize(u)\n    assert u == [4]\n"
+        "    v = f(8)\n    assert v == [5]\n"
+        "MAX = 6\n"
+    )
+    got = harvest(src, ["f"])
+    judged = {a: e for a, e in zip(got.inputs, got.expected, strict=True) if e is not None}
+    assert judged == {(2,): Expect("eq", 7), (8,): Expect("eq", [5])}
+    assert got.unjudged == 6
+
+
+def test_harvest_counts_the_checks_it_does_not_read() -> None:
+    """A raises block's message (`match=`, assertRaisesRegex's pattern), a tuple of
+    exceptions, and assertion helpers other than the ones read (assertIn, assertNotEqual,
+    assertCountEqual, numpy's assert_allclose...) are asserts not judged: before, a wrong
+    message or an unread assert passed with nothing counted (red team s19, T3)."""
+    from auditor.execution.harvest import Expect, harvest
+
+    src = (
+        "import pytest, unittest\nimport numpy as np\nfrom sol import f\n"
+        "def test_raises():\n"
+        "    with pytest.raises(ValueError, match='negative'):\n        f(-1)\n"
+        "    with pytest.raises((ValueError, TypeError)):\n        f(-2)\n"
+        "    with pytest.raises(KeyError):\n        f(-3)\n"
+        "    np.testing.assert_allclose(f(4), [1.0])\n"
+        "class T(unittest.TestCase):\n"
+        "    def test_more(self):\n"
+        "        with self.assertRaisesRegex(ValueError, 'neg'):\n            f(-4)\n"
+        "        self.assertRaisesRegex(TypeError, 'bad', f, 'x')\n"
+        "        self.assertIn(f(5), [1, 2])\n        self.assertNotEqual(f(6), 0)\n"
+        "        self.assertCountEqual(f(7), [1, 2])\n        self.assertEqual(f(8), 3)\n"
+    )
+    got = harvest(src, ["f"])
+    judged = {a: e for a, e in zip(got.inputs, got.expected, strict=True) if e is not None}
+    assert judged == {
+        (-1,): Expect("raises", "ValueError"),
+        (-3,): Expect("raises", "KeyError"),
+        (-4,): Expect("raises", "ValueError"),
+        ("x",): Expect("raises", "TypeError"),
+        (8,): Expect("eq", 3),
+    }
+    assert got.unjudged == 8  # 3 messages, the tuple, allclose, assertIn, NotEqual, CountEqual
+
+
 def test_harvest_caps_nested_loops() -> None:
     from auditor.execution.harvest import MAX_ROWS, harvest
 
@@ -819,6 +880,34 @@ def test_verdicts_by_harvested_asserts() -> None:
     with ExecRunner(2) as run:
         got = _outcomes(run, codes, tests)
     assert got == [Outcome.PASS, Outcome.FAIL, Outcome.TIMEOUT, Outcome.FAIL]
+
+
+def test_a_tolerance_is_judged_on_a_number_with_the_assert_s_operator() -> None:
+    """`abs(f(x) - V) < T` fails on the bound itself, and a tolerance assert is met by a
+    number only: a str "1.5" passed through `float(out)` in the child, where the test's
+    own `f(x) - V` raises (red team s19, T1 and T2); approx still takes ints and bools."""
+    from auditor.execution.harvest import harvest
+    from auditor.execution.verify import by_asserts
+    from auditor.types import Outcome
+
+    tests = harvest(
+        "import pytest\nfrom math import inf\n"
+        "def test_f():\n    assert abs(f(4) - 2.0) < 0.5\n    assert f(2) == pytest.approx(1.0)\n"
+        "    assert abs(f(6) - 3.0) <= 0.5\n",
+        ["f"],
+    )
+    codes = [
+        "def f(x):\n    return x / 2\n",
+        "def f(x):\n    return x / 2 + 0.5\n",  # 2.5 for 4: exactly the bound of `< 0.5`
+        "def f(x):\n    return str(x / 2)\n",
+        "def f(x):\n    return (x / 2).hex().encode()\n",
+        "def f(x):\n    return True if x == 2 else x // 2\n",
+        "def f(x):\n    return [x / 2]\n",
+    ]
+    with ExecRunner(2) as run:
+        got = by_asserts(run, "t", codes, tests)
+    assert got == [Outcome.PASS, Outcome.FAIL, Outcome.FAIL, Outcome.FAIL, Outcome.PASS,
+                   Outcome.FAIL]  # fmt: skip
 
 
 def test_every_assert_on_one_call_is_judged() -> None:
@@ -1244,3 +1333,30 @@ def test_amplify_property_in_domain_and_deterministic(base: list[list[Any]], see
     domain = infer_domain(base)
     assert all(in_domain(x, domain) for x in got.inputs)
     assert not set(_keys(got.inputs)) & set(_keys(base))
+
+
+class _Pilots:
+    """An ExecRunner stand-in: each program's vector on the pilot inputs, by its code."""
+
+    def __init__(self, vectors: dict[str, tuple[str, ...]]) -> None:
+        self.vectors = vectors
+
+    def run(self, *args: Any) -> list[tuple[str, ...] | None]:
+        return [self.vectors[code] for code in args[3]]
+
+
+def test_one_pilot_s_hangs_drop_no_input() -> None:
+    """A wrong program first among the passers that hung on every generated input had them
+    all dropped before the main run: the task had no consensus, the program and a wrong
+    peer went unflagged (red team s19). An input is dropped when most pilots hang on it."""
+    from auditor.execution.signals import _pilot
+
+    ok, hang = ("v:1",) * 3, ("timeout",) * 3
+    codes = ["hostile", "a", "b", "c", "d"]
+    task = Task("toy/t", "", "t", "", ([1],), ())
+    vectors = {"hostile": hang, "a": ok, "b": ok, "c": ok, "d": ok}
+    got = _pilot(_Pilots(vectors), task, codes, [True] * 5, ExecConfig(), [[1], [2], [3]])
+    assert got == [0, 1, 2]
+    vectors |= {"a": ("v:1", "timeout", "v:1"), "b": ("v:1", "died", "v:1")}
+    got = _pilot(_Pilots(vectors), task, codes, [True] * 5, ExecConfig(), [[1], [2], [3]])
+    assert got == [0, 2]

@@ -840,6 +840,42 @@ def test_comment_markers_in_code_stay_code() -> None:
     assert sanitize(raw, "f").code == V2
 
 
+def test_think_tags_in_code_are_code() -> None:
+    """A `<think>` line in a string or docstring of a block is code the reader sees: cut as
+    reasoning (to a `</think>` in a later string), the visible final block vanished and
+    the draft before it was judged (red team s19, C1)."""
+    final = "TAGS = '''\n<think>\n'''\n" + V2 + 'END = "</think>"\n'
+    raw = f"First:\n{F}python\n{V1}{F}\n\nFinal:\n{F}python\n{final}{F}\n"
+    result = sanitize(raw, "f")
+    assert result.code == V2
+    _assert_lines_map_back(raw, result)
+    # reasoning before the answer is still left out
+    raw = f"<think>\n{F}python\n{V1}{F}\n</think>\n{F}python\n{final}{F}\n"
+    assert sanitize(raw, "f").code == V2
+
+
+def test_a_link_reference_definition_shows_no_code() -> None:
+    """A link reference definition renders as nothing, and its title may run over lines:
+    the bare code in it supplied a helper the reader never saw (red team s19, C3)."""
+    hidden = "def helper(x):\n    return x + 1\n"
+    shown = "def helper(x):\n    return x - 1\n"
+    use = "def f(x):\n    return helper(x)\n"
+    raw = f'[note]: <> "\n{hidden}"\n\n{F}python\n{shown}{F}\n\n{F}python\n{use}{F}\n'
+    assert sanitize(raw, "f").code == shown + "\n\n" + use
+    assert not sanitize(f'Use it:\n\n[x]: /url "\n{hidden}"\n', "helper").parsed
+
+
+def test_a_helper_defined_in_several_blocks_is_the_last_one() -> None:
+    """As for the entry point, the last block defining a helper is the one used: a "fixed
+    helper" block after a first try was ignored, and the first try judged (red team s19,
+    C2)."""
+    first = "def helper(x):\n    return x + 1\n"
+    fixed = "def helper(x):\n    return x - 1\n"
+    use = "def f(x):\n    return helper(x)\n"
+    raw = f"{F}python\n{first}{F}\nFixed:\n{F}python\n{fixed}{F}\n\n{F}python\n{use}{F}\n"
+    assert sanitize(raw, "f").code == fixed + "\n\n" + use
+
+
 def test_star_import_in_its_own_block_is_kept_when_names_are_unbound() -> None:
     use = "def f(x):\n    return list(combinations(x, 2))\n"
     raw = f"{F}python\nfrom itertools import *\n{F}\n\n{F}python\n{use}{F}\n"

@@ -17,7 +17,8 @@ call expected to raise: `with pytest.raises(E):` around one statement with one c
 `self.assertRaises(E)` likewise, or `assertRaises(E, f, *args)` (judged on the exception's
 class name, `verify`). Every assert on a call is kept, not only the first
 (`len(f(x)) == 3` then `f(x) == [1, 3, 3]`), and asserts read without an expectation (a
-value a helper returns, an argument not known) are counted (`Harvest.unjudged`).
+value a helper returns, an argument not known, a raises block's message, an assertion
+helper not read such as `assertIn`) are counted (`Harvest.unjudged`).
 
 Arguments and expected values are folded by `folding.evaluate`: literals, operators and a
 few pure builtins over literals (`3 * 19`, `str(x)`, `tuple([1, 3])`) and over the names
@@ -25,7 +26,10 @@ bound to such values where the binding is plain to read: an assignment (`data = 
 module constants included), the variables of a `for` over a value or a `range`, the
 arguments of `pytest.mark.parametrize` (each row, the first MAX_UNROLL of them), and the
 parameters named after a `pytest.fixture` whose body is `return V`. A name a later
-statement may rebind (in a branch, by `del`, by a list method) is forgotten. Calls with
+statement may rebind (in a branch, by `del`, by a list method) is forgotten, and so is a
+result variable a later statement mentions; a function body does not see the module
+names rebound or changed anywhere after (`syntax.late_changed`): tests run once the
+whole module has run. Calls with
 other arguments are skipped; their assert then checks nothing here. Nothing in the module
 is executed, so a value computed at run time (`random`, a helper) is not followed.
 """
@@ -45,6 +49,7 @@ from auditor.execution.folding import NotConstant, evaluate
 from auditor.execution.syntax import (
     RAISES,
     Env,
+    assertion_call,
     bind,
     decorator_callee,
     dotted,
@@ -52,10 +57,13 @@ from auditor.execution.syntax import (
     exception_name,
     heads,
     imported_names,
+    late_changed,
+    message_args,
     nodes,
     raises_name,
     rebound,
     single_positional,
+    states_message,
     suites,
     target_names,
     unittest_assert,
@@ -83,12 +91,17 @@ CONVERSIONS = ("tuple", "list", "sorted", "set", "frozenset", "str", "int", "flo
 @dataclass(frozen=True)
 class Expect:
     """What a weak test asserts about one call: kind eq | is (`is True`, `is None`: the
-    value itself) | truthy | falsy | close | raises (`value`: the exception's class name)."""
+    value itself) | truthy | falsy | close | raises (`value`: the exception's class name).
+
+    A `close` output is a number within `tol` of `value`: `op` "<" (`abs(f(x) - V) < T`
+    holds only strictly), "<=" (`<= T`, assertAlmostEqual) or "approx" (pytest.approx:
+    equal, or within `tol`)."""
 
     kind: str
     value: Any = None
     tol: float = 0.0
     via: str = ""  # a conversion of the output first (`tuple(f(x)) == ...`): CONVERSIONS
+    op: str = "<="
 
 
 def _is_singleton(expect: Expect) -> bool:
@@ -159,6 +172,9 @@ class _Walker:
     fixtures: Env = field(default_factory=dict)  # pytest fixtures returning a value
     rows_left: int = MAX_ROWS
     unjudged: int = 0  # asserts read that gave no expectation
+    # Module names a function body does not take from its definition's bindings
+    # (`syntax.late_changed`: rebound or changed later, before any test runs).
+    late: frozenset[str] = frozenset()
 
     def _rows(self, rows: Sequence[Any] | None) -> Sequence[Any] | None:
         """`rows` within what is left of MAX_ROWS (None once it is spent)."""
@@ -249,7 +265,8 @@ class _Walker:
                         if not isinstance(tol, int | float) or isinstance(tol, bool):
                             raise _Bad
                         value = _literal(self.module, lit, env)
-                        return found[0], Expect("close", value, float(tol), via=found[1])
+                        op_text = "<" if isinstance(op, cst.LessThan) else "<="
+                        return found[0], Expect("close", value, float(tol), found[1], op_text)
         return None
 
     def _target(self, node: cst.BaseExpression, results: Env) -> tuple[Any, str] | None:
@@ -281,14 +298,18 @@ class _Walker:
             value = _literal(self.module, node.args[0].value, env)
             if not isinstance(value, int | float) or isinstance(value, bool):
                 raise _Bad
-            return Expect("close", value, max(APPROX_REL * abs(value), APPROX_ABS))
+            return Expect("close", value, max(APPROX_REL * abs(value), APPROX_ABS), op="approx")
         return Expect("eq", _literal(self.module, node, env))
 
     def _forget(self, node: cst.CSTNode, env: Env, results: Env) -> None:
         """Drop the bindings `node` may change: names it assigns or deletes (an element or
-        attribute store changes its base, `rebound`), and mutable values whose methods it
-        calls (`data.append(4)`). What a helper does to an argument is not seen."""
-        for name in rebound(self._subtree(node), env):
+        attribute store changes its base, `rebound`), mutable values whose methods it
+        calls (`data.append(4)`), and any result variable it mentions (`r.reverse()`, an
+        alias, a helper handed it: an assert after it no longer reads the call's output;
+        red team s19). What a helper does to a literal argument is not seen."""
+        below = self._subtree(node)
+        held = {n.value for n in below if isinstance(n, cst.Name) and n.value in results}
+        for name in rebound(below, env) | held:
             env.pop(name, None)
             results.pop(name, None)
 
@@ -307,11 +328,11 @@ class _Walker:
                 self._calls(stmt.iter, env, None)
                 self.loop(stmt, env)
                 self._forget(stmt, env, results)
-            elif isinstance(stmt, cst.FunctionDef) and self._fixture(stmt, env):
+            elif isinstance(stmt, cst.FunctionDef) and self._fixture(stmt, self._body_env(env)):
                 continue
             elif isinstance(stmt, cst.FunctionDef):
                 params = target_names(stmt.params)
-                outer = {k: v for k, v in env.items() if k not in params}
+                outer = {k: v for k, v in self._body_env(env).items() if k not in params}
                 outer.update({k: v for k, v in self.fixtures.items() if k in params})
                 for row in self._rows(_parametrized(self.module, stmt, env)) or [{}]:
                     self.block(stmt.body.body, {**outer, **row})
@@ -323,6 +344,12 @@ class _Walker:
                 for body in suites(stmt):
                     self.block(body, dict(env), dict(results))
                 self._forget(stmt, env, results)  # what a suite may have rebound
+
+    def _body_env(self, env: Env) -> Env:
+        """The bindings a function body sees: its definition's, less the names the module
+        rebinds or changes after it (a test runs once the whole module has run: `X = 5`,
+        a test reading X, then `X = 6` asserts 6; red team s19)."""
+        return {k: v for k, v in env.items() if k not in self.late}
 
     def _judged(self, before: int, test: cst.CSTNode | None = None) -> None:
         """Count the assert just read (`test`: its condition) as unjudged when it added no
@@ -351,26 +378,34 @@ class _Walker:
                 self._calls(test, env, found)
             self._judged(before, test)
             return
+        helper = assertion_call(node)
+        if helper is not None:  # an assertion not read (assertIn, assert_allclose...)
+            self._calls(node, env, None)
+            self._judged(before, helper)
+            return
         self._calls(node, env, None)
         self._forget(node, env, results)
         if isinstance(node, cst.Assign | cst.AnnAssign):
             self._assign(node, env, results)
 
     def _assert_raises_call(self, node: cst.BaseSmallStatement, env: Env) -> bool:
-        """`self.assertRaises(E, f, *args)` / `pytest.raises(E, f, *args)`: f(*args) raises E."""
+        """`self.assertRaises(E, f, *args)` / `pytest.raises(E, f, *args)`: f(*args) raises E
+        (`assertRaisesRegex(E, P, f, *args)` too: its pattern is an assert not judged)."""
         call = node.value if isinstance(node, cst.Expr) else None
         if not isinstance(call, cst.Call) or dotted_call(call).split(".")[-1] not in RAISES:
             return False
         pos = [a for a in call.args if a.keyword is None and not a.star]
-        if len(pos) < 2 or len(pos) != len(call.args):
+        at = 1 + message_args(call)  # the function's place
+        if len(pos) < at + 1 or len(pos) != len(call.args):
             return False
-        name, fn = exception_name(pos[0].value), pos[1].value
+        name, fn = exception_name(pos[0].value), pos[at].value
         if not name or not (isinstance(fn, cst.Name | cst.Attribute)):
             return False
-        as_call = cst.Call(fn, list(pos[2:]))
+        as_call = cst.Call(fn, list(pos[at + 1 :]))
         args = self._args(as_call, env)
         if args is not None:
             self.found.append((args, Expect("raises", name)))
+            self.unjudged += message_args(call)
         return True
 
     def _fixture(self, fn: cst.FunctionDef, env: Env) -> bool:
@@ -392,18 +427,28 @@ class _Walker:
 
     def _raising(self, node: cst.With, env: Env) -> bool:
         """`with pytest.raises(E):` (or `self.assertRaises(E)`) around one statement with
-        one call to the entry point: that call is expected to raise E. False otherwise."""
-        names = [raises_name(item.item) for item in node.items]
-        body = node.body.body
-        if len(names) != 1 or not names[0] or len(body) != 1:
+        one call to the entry point: that call is expected to raise E. False otherwise;
+        a raises block not read so, and the message a read one also asserts (`match=`,
+        assertRaisesRegex's pattern), are asserts not judged (`unjudged`)."""
+        items = [item.item for item in node.items]
+        raising = [i for i in items if dotted_call(i).split(".")[-1] in RAISES]
+        if not raising:
             return False
-        smalls = body[0].body if isinstance(body[0], cst.SimpleStatementLine) else body
+        body = node.body.body
+        smalls = (
+            body[0].body
+            if len(body) == 1 and isinstance(body[0], cst.SimpleStatementLine)
+            else body
+        )
         calls = self._candidate_calls(smalls[0]) if len(smalls) == 1 else []
-        if len(calls) != 1:
+        name = raises_name(items[0]) if len(items) == 1 else ""
+        if not name or len(calls) != 1:
+            self.unjudged += 1  # (a, b) of exceptions, several items or statements
             return False
         before = len(self.found)
-        self._calls(calls[0], env, (calls[0], Expect("raises", names[0])))
+        self._calls(calls[0], env, (calls[0], Expect("raises", name)))
         self._judged(before)
+        self.unjudged += states_message(items[0])
         return True
 
     def _assign(self, node: cst.Assign | cst.AnnAssign, env: Env, results: Env) -> None:
@@ -541,7 +586,11 @@ def harvest(
     called = dict(names) if isinstance(names, Mapping) else {n: n for n in names}
     by_function = params if isinstance(params, Mapping) else dict.fromkeys(called.values(), params)
     walker = _Walker(
-        parsed.module, called, modules=imported_names(parsed.module), params=by_function
+        parsed.module,
+        called,
+        modules=imported_names(parsed.module),
+        params=by_function,
+        late=late_changed(parsed.module),
     )
     try:
         with deep_recursion():

@@ -130,16 +130,19 @@ def _pilot(
     cfg: ExecConfig,
     inputs: Sequence[Any],
 ) -> list[int]:
-    """Inputs on which none of a few pilot peers timed out: the rest are dropped before every
-    program pays the per-input limit on them (a hang of a few is then not seen: speed first)."""
+    """Inputs on which at most half of a few pilot peers timed out: the rest are dropped
+    before every program pays the per-input limit on them (a hang of a few is then not
+    seen: speed first). One pilot's hangs drop nothing: a wrong program first in the
+    samples file hanging on every generated input took the whole task's consensus away,
+    its own evidence and every peer's (red team s19); it now pays its limit on them."""
     pilots = [c for c, p in zip(codes, peers, strict=True) if p][: cfg.pilots]
     if len(codes) <= cfg.pilots or not pilots:  # as cheap to run them all
         return list(range(len(inputs)))
     ds = dataset_of(task)
     # the main run's limits: when no input is dropped, the pilots' runs are reused from the cache
-    vecs = run.run(ds, task.task_id, task.entry_point, pilots, inputs, cfg.limits)
-    slow = {j for v in vecs if v is not None for j, f in enumerate(v) if f in ("timeout", "died")}
-    return [j for j in range(len(inputs)) if j not in slow]
+    vecs = [v for v in run.run(ds, task.task_id, task.entry_point, pilots, inputs, cfg.limits) if v]
+    slow = [sum(v[j] in ("timeout", "died") for v in vecs) for j in range(len(inputs))]
+    return [j for j in range(len(inputs)) if 2 * slow[j] <= len(vecs)]
 
 
 def peer_outputs(

@@ -101,7 +101,9 @@ def unittest_assert(node: cst.BaseSmallStatement) -> cst.BaseExpression | None:
     return None
 
 
-RAISES = ("raises", "assertRaises")
+# Calls that assert an exception; the `_MATCHING` ones also its message, by a pattern.
+_MATCHING = ("assertRaisesRegex", "assertRaisesRegexp")
+RAISES = ("raises", "assertRaises", *_MATCHING)
 
 
 def exception_name(node: cst.BaseExpression) -> str:
@@ -110,11 +112,36 @@ def exception_name(node: cst.BaseExpression) -> str:
 
 
 def raises_name(node: cst.BaseExpression) -> str:
-    """E of `pytest.raises(E)` / `raises(E)` / `self.assertRaises(E)` ('' otherwise)."""
+    """E of `pytest.raises(E)` / `raises(E, match=P)` / `self.assertRaises(E)` /
+    `self.assertRaisesRegex(E, P)` ('' otherwise)."""
     if not (isinstance(node, cst.Call) and dotted_call(node).split(".")[-1] in RAISES):
         return ""
     pos = [a.value for a in node.args if a.keyword is None and not a.star]
-    return exception_name(pos[0]) if len(pos) == 1 else ""
+    return exception_name(pos[0]) if len(pos) == 1 + message_args(node) else ""
+
+
+def message_args(call: cst.Call) -> int:
+    """Positional arguments of a raises call that state the message (assertRaisesRegex's
+    pattern: 1, else 0)."""
+    return 1 if dotted_call(call).split(".")[-1] in _MATCHING else 0
+
+
+def states_message(call: cst.BaseExpression) -> bool:
+    """Does a raises call also assert the exception's message (`match=`, a pattern)?"""
+    return isinstance(call, cst.Call) and bool(
+        message_args(call)
+        or any(a.keyword is not None and a.keyword.value == "match" for a in call.args)
+    )
+
+
+def assertion_call(node: cst.BaseSmallStatement) -> cst.Call | None:
+    """The call of a statement that calls an assertion helper (`self.assertIn(...)`,
+    `np.testing.assert_allclose(...)`, a raises call), else None."""
+    call = node.value if isinstance(node, cst.Expr) else None
+    if not isinstance(call, cst.Call):
+        return None
+    name = dotted_call(call).split(".")[-1]
+    return call if name.startswith("assert") or name in RAISES else None
 
 
 _TARGETED = (cst.AssignTarget, cst.AnnAssign, cst.AugAssign, cst.For, cst.CompFor, cst.NamedExpr,
@@ -143,6 +170,57 @@ def rebound(nodes: Sequence[cst.CSTNode], env: Env) -> set[str]:
             base = n.func.value
             if isinstance(base, cst.Name) and isinstance(env.get(base.value), list | dict | set):
                 out.add(base.value)
+    return out
+
+
+def late_changed(module: cst.Module) -> frozenset[str]:
+    """Module names a function body may not find as they were bound when it was defined:
+    tests run after the whole module, so a name that module-level statements bind or
+    change more than once (`X = 5` ... `X = 6`, `X.append(6)`), that a function declares
+    `global`, or whose value a function changes (`X[k] = v`, `X.append(v)`) may hold
+    another value by then."""
+    counts: dict[str, int] = {}
+    for stmt in module.body:
+        for name in _bases(_own_nodes(stmt), plain=True):
+            counts[name] = counts.get(name, 0) + 1
+    out = {name for name, n in counts.items() if n > 1}
+    for node in nodes(module):
+        if isinstance(node, cst.Global):
+            out.update(item.name.value for item in node.names)
+        elif isinstance(node, cst.FunctionDef | cst.Lambda):
+            out |= _bases(nodes(node.body), plain=False)
+    return frozenset(out)
+
+
+def _own_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """`node` and its descendants, without the bodies of the functions and classes in it
+    (their `def`/`class` nodes, which bind a name, are kept)."""
+    yield node
+    if isinstance(node, cst.FunctionDef | cst.ClassDef | cst.Lambda):
+        return
+    for child in node.children:
+        yield from _own_nodes(child)
+
+
+def _bases(found: Iterator[cst.CSTNode], *, plain: bool) -> set[str]:
+    """Names the nodes store into or call a method of: the head of every element or
+    attribute target (`a[i] = v` -> a) and method call (`a.append(v)` -> a); with `plain`,
+    every name a target binds too (`a = v`)."""
+    out: set[str] = set()
+    for n in found:
+        if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute):
+            head = dotted(n.func.value).split(".")[0]
+            out.update([head] if head else [])
+        for target in store_targets(n):
+            if plain:
+                out |= target_names(target)
+            else:
+                out.update(
+                    head
+                    for t in nodes(target)
+                    if isinstance(t, cst.Subscript | cst.Attribute)
+                    and (head := dotted(t.value).split(".")[0])
+                )
     return out
 
 

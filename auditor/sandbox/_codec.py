@@ -43,9 +43,10 @@ MAX_VALUES = 4_000_000
 _NATIVE_INT_BITS = 9000  # json writes ints below this as decimal, larger ones as hex
 _HEX_CAP = 1 << 20  # hex digits of one big int the decoder accepts
 _SEP = (",", ":")
-# Cost a set's, frozenset's or dict's keys may have in equal hashes (`_hashed`): a few
-# colliding pairs pass (hash(-1) == hash(-2)), a group of 1000 does not.
-_HASH_COST, _HASH_SLACK = 2, 10_000
+# Comparisons of keys with equal hashes a set, frozenset or dict may cost per key
+# (`hashed`): colliding groups of a few dozen pass (hash(-1) == hash(-2); the powers of two
+# below 2**3000 hash to 61 values), a group of thousands does not.
+_HASH_COST, _HASH_SLACK = 32, 10_000
 _SCALARS = frozenset({int, float, str, bool, type(None)})
 # Taken before any program runs (a program may rebind the module's names); their items are
 # read with dict's own method, whatever the class was patched with.
@@ -203,6 +204,17 @@ def dumps(x: Any) -> bytes:
     return text.encode("ascii")
 
 
+def listed_size(shape: tuple[int, ...]) -> int:
+    """Values plus the lists `tolist` builds for an array of `shape`: one per index of
+    every leading prefix of it, so a zero anywhere but first still lists the dimensions
+    before it ((10**3, 10**3, 10**3, 0, 1) holds nothing and lists 10**9 empty lists)."""
+    total, prefix = math.prod(shape), 1
+    for n in shape:
+        total += prefix  # the lists of this depth: one per index of the dimensions before
+        prefix *= n
+    return total
+
+
 def _numpy_value(tag: str, body: Any) -> Any:
     import numpy as np  # only the worker decodes numpy values
 
@@ -212,23 +224,36 @@ def _numpy_value(tag: str, body: Any) -> Any:
     if tag == "ng":
         return dtype.type(body[1])
     shape = tuple(int(n) for n in body[1])
-    rows = math.prod(shape[:-1]) if len(shape) > 1 else 1
-    if len(shape) > 32 or min(shape, default=0) < 0 or math.prod(shape) + rows > MAX_VALUES:
+    if len(shape) > 32 or min(shape, default=0) < 0 or listed_size(shape) > MAX_VALUES:
         raise ValueError("bad shape")  # (4M, 0) is 29 bytes and 4M lists once listed
     return np.array(body[2], dtype=dtype).reshape(shape)
 
 
-def _hashed(keys: Any) -> Any:
-    """`keys` once their hashes are checked to spread: building a set or dict costs the sum
-    of the squares of its groups of equal hashes (each key is compared with every earlier
-    one of its group), so `{0, P, 2P, ...}` (P = 2**61 - 1: every hash 0) took hours in one
-    C call for 25 MB (red team, session 18). Counting the groups is linear: the hashes are
-    ints, and distinct ints' hashes collide at most 8 ways in 64 bits."""
+def hashed(keys: Any) -> Any:
+    """`keys` once a hash table of them is known to be cheap to build. The table compares
+    each key with the distinct keys of equal hash before it, so `{0, P, 2P, ...}` (P =
+    2**61 - 1: every hash 0) took hours in one C call for 25 MB (red team, session 18).
+    Those comparisons are made here first, within a budget linear in the number of keys;
+    equal keys (a list's repeats, for a set built from one) cost one each. The groups are
+    found in linear time: the hashes are ints, and distinct ints' hashes collide at most 8
+    ways in 64 bits."""
     if not isinstance(keys, list):
         raise ValueError("bad container")
-    groups = collections.Counter(map(hash, keys))  # TypeError (unhashable) -> ValueError
-    if sum(g * g for g in groups.values()) > _HASH_COST * len(keys) + _HASH_SLACK:
-        raise ValueError("colliding hashes")
+    budget = _HASH_COST * len(keys) + _HASH_SLACK
+    sizes = collections.Counter(map(hash, keys))  # TypeError (unhashable) -> ValueError
+    if sum(g * (g - 1) // 2 for g in sizes.values()) <= budget:
+        return keys  # cheap even if no two keys of a group were equal
+    groups: dict[int, list[Any]] = {}
+    for key in keys:
+        same = groups.setdefault(hash(key), [])
+        for other in same:
+            budget -= 1
+            if other is key or other == key:
+                break
+        else:
+            same.append(key)
+        if budget < 0:
+            raise ValueError("colliding hashes")
     return keys
 
 
@@ -239,13 +264,13 @@ def _hook(obj: dict[str, Any]) -> Any:
     if tag == "t":
         return tuple(body)
     if tag == "s":
-        return set(_hashed(body))
+        return set(hashed(body))
     if tag == "f":
-        return frozenset(_hashed(body))
+        return frozenset(hashed(body))
     if tag == "d":
         if not isinstance(body, list) or any(type(kv) is not list or len(kv) != 2 for kv in body):
             raise ValueError("bad dict")
-        _hashed([k for k, _ in body])
+        hashed([k for k, _ in body])
         return {k: v for k, v in body}
     if tag == "b":
         return bytes.fromhex(body)
@@ -271,7 +296,7 @@ def _hook(obj: dict[str, Any]) -> Any:
 def _carried_value(tag: str, body: Any) -> Any:
     """A value of a standard type that crossed inside a `Carry`, built on this side."""
     if tag == "dk":
-        return dict.fromkeys(_hashed(body)).keys()
+        return dict.fromkeys(hashed(body)).keys()
     if tag == "di":
         return _hook({"d": body}).items()
     if tag == "fr":

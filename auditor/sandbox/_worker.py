@@ -336,8 +336,8 @@ def _mbpp_match(entry_point: str, out, exp, inp, atol, exact_match: bool) -> boo
         return exact_match or abs(out - _surface_Area(*inp)) <= atol
     if entry_point == "digit_distance_nums":  # Mbpp/558
         return exact_match or out == _digit_distance_nums(*inp)
-    if entry_point in MBPP_OUTPUT_SET_EQ_TASKS:
-        return set(out) == set(exp)
+    if entry_point in MBPP_OUTPUT_SET_EQ_TASKS:  # a list's hashes were never checked
+        return set(_codec.hashed(list(out))) == set(_codec.hashed(list(exp)))
     if entry_point in MBPP_OUTPUT_NOT_NONE_TASKS:
         if isinstance(out, bool):
             return out == exp
@@ -606,9 +606,9 @@ class _Fingerprint:
 
     def _array(self, x, np, depth: int) -> str:
         """An array as its nested lists; past the node budget (counting the lists `tolist`
-        would build: a (10**7, 0) array is 29 bytes on the wire) its dtype, shape and bytes."""
-        rows = math.prod(x.shape[:-1]) if x.ndim > 1 else 1
-        if x.size + rows > _FP_MAX_NODES - self.nodes:
+        would build, `_codec.listed_size`: a (10**7, 0) array is 29 bytes on the wire, and
+        so is (10**3, 10**3, 10**3, 0, 1), 10**9 lists) its dtype, shape and bytes."""
+        if _codec.listed_size(x.shape) > _FP_MAX_NODES - self.nodes:
             self.nodes = _FP_MAX_NODES
             data = hashlib.sha256(np.ascontiguousarray(x).tobytes()).hexdigest()
             return f"big:{x.dtype.str}:{x.shape}:{data}"
