@@ -77,18 +77,37 @@ _CHANGING_METHODS = frozenset(
     }
 )  # fmt: skip
 _NO_EFFECT = (
-    ast.Pass, ast.Break, ast.Continue, ast.Import, ast.ImportFrom, ast.Raise, ast.Return,
-    ast.Global, ast.Nonlocal,
+    ast.Pass, ast.Break, ast.Continue, ast.Import, ast.ImportFrom, ast.Return, ast.Global,
+    ast.Nonlocal,
 )  # fmt: skip
 # Dunders a program may read or call without reaching the interpreter's internals.
 _PLAIN_DUNDERS = frozenset({"__init__", "__name__", "__doc__", "__len__", "__str__", "__repr__"})
 _FRAME_PREFIXES = ("f_", "gi_", "cr_", "ag_", "tb_")
 _DOCTEST_RUNNERS = frozenset({"testmod", "run_docstring_examples"})
-# Functions of other stdlib modules that change nothing the program sees.
-# (`sys.exit` raises: see `input`).
+# Functions of other stdlib modules that change nothing the program sees (a script's junk
+# times, waits, reads its environment, gets a logger).
 _PURE_CALLS = frozenset(
-    {("asyncio", "run"), ("asyncio", "sleep"), ("asyncio", "gather"), ("sys", "exit")}
-)
+    {
+        ("asyncio", "run"), ("asyncio", "sleep"), ("asyncio", "gather"), ("time", "sleep"),
+        ("time", "time"), ("time", "perf_counter"), ("time", "process_time"),
+        ("os", "getenv"), ("logging", "getLogger"), ("dis", "dis"),
+        ("sys", "exit"),  # raises: see `input`
+    }
+)  # fmt: skip
+# Functions of the side-effect free modules that change what they are handed (a heap, a
+# sorted list, the class or function they decorate) or run code (string annotations); so
+# do their private names and `register` of an abstract class (`numbers.Number.register`).
+_CHANGING_CALLS = frozenset(
+    {
+        "heappush", "heappop", "heapify", "heapreplace", "heappushpop", "insort",
+        "insort_left", "insort_right", "setitem", "delitem", "iadd", "iand", "iconcat",
+        "ifloordiv", "ilshift", "imatmul", "imod", "imul", "ior", "ipow", "irshift", "isub",
+        "itruediv", "ixor", "update_wrapper", "total_ordering", "dataclass", "final",
+        "no_type_check", "runtime_checkable", "overload", "clear_overloads",
+        "get_type_hints", "abstractmethod", "update_abstractmethods", "register",
+    }
+)  # fmt: skip
+_EVALUATING_CALLS = frozenset({"get_type_hints"})  # evaluates string annotations
 
 
 class Inertness:
@@ -97,6 +116,7 @@ class Inertness:
     def __init__(self, stmts: Sequence[ast.stmt]) -> None:
         self._own: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef]] = {}
         self._modules: dict[str, str] = {}  # name -> the stdlib module it names or came from
+        self._origins: dict[str, str] = {}  # name -> what `from m import n as name` imported
         self._data: dict[str, list[ast.stmt]] = {}  # other module-level names -> binders
         for stmt in stmts:
             self._scan(stmt)
@@ -112,6 +132,7 @@ class Inertness:
             return
         if isinstance(stmt, ast.Import | ast.ImportFrom):
             self._modules.update(_imported(stmt))
+            self._origins.update(_origins(stmt))
             return
         for node in _walk_here(stmt):
             if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
@@ -133,6 +154,9 @@ class Inertness:
         if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
             return all(expr(e) for e in _definition_time(stmt))
         if isinstance(stmt, ast.ClassDef):
+            # `global` in a class body makes its bindings the module's
+            if any(isinstance(n, ast.Global) for n in _walk_here(stmt)):
+                return False
             heads = [*stmt.decorator_list, *stmt.bases, *(k.value for k in stmt.keywords)]
             return all(expr(e) for e in heads) and block(stmt.body)
         if isinstance(stmt, ast.Expr):
@@ -160,6 +184,8 @@ class Inertness:
             )
         if isinstance(stmt, ast.Delete):
             return all(isinstance(t, ast.Name) for t in stmt.targets)
+        if isinstance(stmt, ast.Raise):
+            return all(expr(e) for e in (stmt.exc, stmt.cause) if e is not None)
         # Raising is no change the program could rely on (EvalPlus drops such junk too); a
         # top-level `return` does not even compile.
         return isinstance(stmt, _NO_EFFECT)
@@ -222,15 +248,18 @@ class Inertness:
             clean = node.id not in self._data or self._classes_clean()
             return clean and self._reads_safely(node.id)
         if isinstance(node, ast.Call):
-            return self._call(node, reached)
+            return self._call(node, reached, local)
         return True
 
-    def _call(self, call: ast.Call, reached: frozenset[str]) -> bool:
+    def _call(self, call: ast.Call, reached: frozenset[str], local: frozenset[str]) -> bool:
         """A call at module level (its callee's name and arguments are checked as read).
         `reached`: the data the kept program reads or binds, which nothing may be handed
-        (a callee may change it, or call what it holds)."""
+        (a callee may change it, or call what it holds); `local`: the names lambdas and
+        comprehensions bind around it, which may be anything."""
         func = call.func
         args = [*call.args, *(k.value for k in call.keywords)]
+        if isinstance(func, ast.Name) and func.id in local:
+            return False
         if isinstance(func, ast.Name) and self._builtin(func.id):
             # `map(f, rows)` with an own `f` changing what it is handed changes `rows`.
             changing = any(self._changes_args(n) for a in args for n in ast.walk(a))
@@ -243,20 +272,33 @@ class Inertness:
             return not self._hands(args, {n for n in reached if not self._fresh(n)})
         if isinstance(func, ast.Name):
             # a function of a side-effect free module; or a name nothing binds (NameError)
-            return (self._pure_module(func.id) and not self._hands(args, reached)) or not (
-                self._bound(func.id)
-            )
+            if self._pure_module(func.id):
+                return self._module_call(self._origins.get(func.id, func.id), args, reached)
+            return not self._bound(func.id)
         if not isinstance(func, ast.Attribute):
             return False  # calling what an expression computes: unknown
         root = func.value.id if isinstance(func.value, ast.Name) else None
-        if root is not None and (self._pure_module(root) or root in self._own):
-            return not self._hands(args, reached)  # `math.gcd(a, b)`, `Cls.of(x)`
+        if root in local:
+            return func.attr in _READING_METHODS
+        if root is not None and self._pure_module(root):
+            return self._module_call(func.attr, args, reached)  # `math.gcd(a, b)`
+        if root in self._own:
+            return not self._hands(args, reached)  # `Cls.of(x)`
         if (self._modules.get(root or "", ""), func.attr) in _PURE_CALLS:
             return not self._hands(args, reached)
         if func.attr in _READING_METHODS or (root is not None and not self._bound(root)):
             return True
         # A method of an object the junk made itself (`res = []; res.append(f(1))`).
         return root is not None and root not in reached and self._fresh(root)
+
+    def _module_call(self, name: str, args: Sequence[ast.expr], reached: Container[str]) -> bool:
+        """`name` of a side-effect free module called with `args`: one that changes what
+        it is handed may be handed only the junk's own data."""
+        if name in _EVALUATING_CALLS:
+            return False
+        if _changes_handed(name):
+            return not self._hands_shared(args, reached)
+        return not self._hands(args, reached)
 
     def _changes_args(self, node: ast.AST) -> bool:
         return isinstance(node, ast.Name) and any(
@@ -267,6 +309,20 @@ class Inertness:
         """Do `args` hand a callee module data in `held`? (Own functions and classes are
         checked where their names are read.)"""
         return _loads_any(args, {n for n in self._data if n in held})
+
+    def _hands_shared(self, args: Sequence[ast.expr], held: Container[str]) -> bool:
+        """Do `args` hand a callee anything but the junk's own fresh data: data in `held`
+        or that may be shared with it (`U = T`), the module's functions and classes, a
+        module (`dataclasses.builtins`)?"""
+        return _loads_any(args, {n for n in self._names() if self._shared(n, held)})
+
+    def _shared(self, name: str, held: Container[str]) -> bool:
+        if name in self._data:
+            return name in held or not self._fresh(name)
+        return name in self._own or name in self._modules
+
+    def _names(self) -> set[str]:
+        return self._data.keys() | self._own.keys() | self._modules.keys()
 
     def _bound(self, name: str) -> bool:
         known = name in self._own or name in self._data or name in self._modules
@@ -328,12 +384,9 @@ class Inertness:
 
     def _decide(self, scope: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> int:
         local = _locals(scope)
-        imports = {
-            name: module
-            for n in ast.walk(scope)
-            if isinstance(n, ast.Import | ast.ImportFrom)
-            for name, module in _imported(n).items()
-        }
+        inner = [n for n in ast.walk(scope) if isinstance(n, ast.Import | ast.ImportFrom)]
+        imports = {name: module for n in inner for name, module in _imported(n).items()}
+        origins = self._origins | {k: v for n in inner for k, v in _origins(n).items()}
         params = {a.arg for a in ast.walk(scope) if isinstance(a, ast.arg)} - _selves(scope)
         data = {n for n in free_loads(scope) - local if n in self._data}
         held = _Held(_tainted(scope, params), _tainted(scope, data), frozenset(params))
@@ -354,13 +407,26 @@ class Inertness:
             elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
                 here = PURE if node.id in local else self._read_effect(node.id, id(node) in called)
             elif isinstance(node, ast.Call):
-                here = self._inner_call(node, held, imports)
+                here = self._inner_call(node, held, imports, origins)
             else:
                 here = PURE
             level = max(level, here)
             if level == ANY:
                 return ANY
         return level
+
+    def _module_effect(
+        self, module: str, name: str, args: Sequence[ast.expr], handed: int, imports: Iterable[str]
+    ) -> int:
+        """What calling function `name` of stdlib `module` with `args` inside a function may
+        change (`name` "": the module itself). One that changes what it is handed may
+        change the module's functions, classes or modules, or what they return."""
+        if (module, name) in _PURE_CALLS:
+            return handed
+        if module not in _PURE_MODULES or name in _EVALUATING_CALLS:
+            return ANY
+        shared = {*self._own, *self._modules, *imports}
+        return ANY if _changes_handed(name) and _loads_any(args, shared) else handed
 
     def _read_effect(self, name: str, as_callee: bool) -> int:
         """Reading a module-level name inside a function: an own function that changes
@@ -370,16 +436,23 @@ class Inertness:
         changes_args = name in self._own and any(self.effect(d) for d in self._own[name])
         return ANY if changes_args and not as_callee else PURE
 
-    def _inner_call(self, call: ast.Call, held: _Held, imports: dict[str, str]) -> int:
+    def _inner_call(
+        self, call: ast.Call, held: _Held, imports: dict[str, str], origins: dict[str, str]
+    ) -> int:
         """What a call inside a function may change (`x.append(v)` on its own list:
         nothing; `heapq.heappush(param, x)`: what it is handed)."""
         func = call.func
-        handed = held.handed([*call.args, *(k.value for k in call.keywords)])
+        args = [*call.args, *(k.value for k in call.keywords)]
+        handed = held.handed(args)
         if isinstance(func, ast.Name):
             if func.id in self._own:
                 return handed if max(self.effect(d) for d in self._own[func.id]) else PURE
             if func.id in held.params:
                 return max(handed, ARGS if handed else PURE)  # it may change what it gets
+            if func.id in imports or func.id in self._modules:  # `from heapq import heappush`
+                module = imports.get(func.id, self._modules.get(func.id, ""))
+                name = origins.get(func.id, "")
+                return self._module_effect(module, name, args, handed, imports)
             return ANY if func.id in held.any else PURE
         if _is_type_of(func):  # `type(a)(x)`: a class, whose methods are checked here
             return PURE if self._classes_clean() else ANY
@@ -388,8 +461,10 @@ class Inertness:
         root = _root(func.value)
         if root in imports or root in self._modules:
             module = imports.get(root or "", self._modules.get(root or "", ""))
-            pure = module in _PURE_MODULES or (module, func.attr) in _PURE_CALLS
-            return handed if pure else ANY
+            # `math.gcd(a, b)`, `re.compile(p).sub(...)` (a fresh object's method), not
+            # `numbers.Number.register(list)` (an object of the module's)
+            deep = isinstance(func.value, ast.Attribute) and func.attr not in _READING_METHODS
+            return ANY if deep else self._module_effect(module, func.attr, args, handed, imports)
         if root in self._own or (root == "super" and self._builtin("super")):
             return PURE  # `Cls.helper(x)`, `super().__init__()`: checked where read
         if func.attr in _READING_METHODS and (root not in held.any or self._classes_clean()):
@@ -625,6 +700,13 @@ def _imported(stmt: ast.Import | ast.ImportFrom) -> dict[str, str]:
     return {a.asname or a.name.partition(".")[0]: a.name.partition(".")[0] for a in stmt.names}
 
 
+def _origins(stmt: ast.Import | ast.ImportFrom) -> dict[str, str]:
+    """Names `from m import n as a` binds -> the name each had in its module."""
+    if isinstance(stmt, ast.Import):
+        return {}
+    return {a.asname or a.name: a.name for a in stmt.names if a.name != "*"}
+
+
 def _walk_here(stmt: ast.stmt) -> Iterator[ast.AST]:
     """The nodes of a top-level statement outside the functions and classes it defines."""
     todo: list[ast.AST] = [stmt]
@@ -646,6 +728,11 @@ def _names_only(target: ast.expr) -> bool:
     if isinstance(target, ast.Tuple | ast.List):
         return all(_names_only(e) for e in target.elts)
     return False
+
+
+def _changes_handed(name: str) -> bool:
+    """Does the function `name` of a side-effect free module change what it is handed?"""
+    return name in _CHANGING_CALLS or name.startswith("_") or not name
 
 
 def _plain_attribute(attr: str) -> bool:

@@ -49,6 +49,33 @@ HOSTILE = [
     ("attribute-on-the-function", "def f(xs):\n    return sum(xs) + getattr(f, 'bias', 0)\n",
      "setattr(f, 'bias', 5)\n"),
     ("mutating-own-function", TABLE, "def twice(t):\n    t.extend(t)\ntwice(T)\n"),
+    # red team s19: calls of objects the analysis took for the junk's own
+    ("function-of-an-unsafe-module", F, "import builtins\nbuiltins.setattr(builtins, 'sum', min)\n"),
+    ("method-of-a-builtin-type", TABLE, "list.append(T, 5)\n"),
+    ("method-of-a-lambda-parameter", TABLE, "list(map(lambda t: t.append(5), [T]))\n"),
+    ("lambda-parameter-called", F,
+     "import builtins\nlist(map(lambda g: g('import builtins; builtins.sum = min'), [builtins.exec]))\n"),
+    ("raised-expression", F,
+     "try:\n    raise exec('import builtins; builtins.sum = min')\nexcept TypeError:\n    pass\n"),
+    ("global-in-a-class-body", F, "class K:\n    global f\n    f = lambda xs: -1\n"),
+    # functions of side-effect free modules that change what they are handed, or run code
+    ("heap-the-entry-point-returns", "T = [1, 2]\ndef f(xs):\n    return T\n",
+     "import heapq\nheapq.heappush(f([]), 0)\n"),
+    ("heap-in-a-function", "T = [1, 2]\ndef f(xs):\n    return T\n",
+     "from heapq import heappush\ndef g():\n    heappush(f([]), 0)\ng()\n"),
+    ("update-wrapper-on-builtins", F,
+     "import functools, dataclasses\nclass H:\n    sum = min\n"
+     "functools.update_wrapper(dataclasses.builtins, H)\n"),
+    ("dataclass-of-a-used-class",
+     "class P:\n    def __init__(self, v):\n        self.v = v\ndef f(xs):\n    return P(1) == P(1)\n",
+     "import dataclasses\ndataclasses.dataclass(P)\n"),
+    ("type-hints-evaluate-strings", F,
+     "import typing\ndef g(x: \"exec('import builtins; builtins.sum = min')\"):\n    pass\n"
+     "typing.get_type_hints(g)\n"),
+    ("abstract-class-register", "import numbers\ndef f(xs):\n    return isinstance(xs, numbers.Number)\n",
+     "def g():\n    numbers.Number.register(list)\ng()\n"),
+    ("imported-builtin-in-a-function", F,
+     "import builtins\nfrom builtins import setattr as put\ndef g():\n    put(builtins, 'sum', min)\ng()\n"),
 ]  # fmt: skip
 
 # (id, definition, junk after it, what the removal says): base-model junk changing nothing.
