@@ -218,6 +218,35 @@ def test_evaluate_data_reports_everything(trained: M.TrainedModel) -> None:
     assert [r["threshold"] for r in ev["thresholds"]] == [0.3, 0.5, 0.7]
 
 
+def test_importance_permutes_only_the_columns_that_vary(
+    trained: M.TrainedModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A column with one value over the rows permutes into itself (a drop of exactly 0, never
+    listed): it is not permuted, and the listed drops are those of permuting every column."""
+    from sklearn import inspection
+
+    from auditor.model import evaluation
+
+    data = synthetic(seed=7)
+    data.X[:, COLUMNS.index("ruff.b")] = 1.0  # constant, and so its task mean and std
+    data.X[:, COLUMNS.index("radon.c")] = np.nan  # one value too
+    widths: list[int] = []
+    real = inspection.permutation_importance
+
+    def spy(estimator: object, X: np.ndarray, *args: object, **kwargs: object) -> object:
+        widths.append(X.shape[1])
+        return real(estimator, X, *args, **kwargs)
+
+    monkeypatch.setattr(inspection, "permutation_importance", spy)
+    got = M.evaluate_data(trained, data, importance=50).importance
+    n_context = len(trained.estimators["task"][0].names)
+    assert widths == [n_context - 6]  # not the 2 columns, nor their 4 task statistics
+    monkeypatch.setattr(evaluation, "_varies", lambda X: np.ones(X.shape[1], dtype=bool))
+    every = M.evaluate_data(trained, data, importance=50).importance
+    assert widths[1:] == [n_context]
+    assert got == every and len(got) >= 3
+
+
 def test_train_and_evaluate_cli_on_the_toy_corpus(toy_outdir: Path, tmp_path: Path) -> None:
     from click.testing import CliRunner
 

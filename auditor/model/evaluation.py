@@ -207,8 +207,6 @@ def _importance(
 ) -> tuple[tuple[str, float, float], ...]:
     """Permutation importance (drop in ROC-AUC) of the `task` estimator on a row sample
     (task context is computed on all rows first, then rows are sampled)."""
-    from sklearn.inspection import permutation_importance
-
     name = next((n for n in SETS if n in model.estimators), None)
     if len(np.unique(data.y)) < 2 or name is None:
         return ()
@@ -218,19 +216,55 @@ def _importance(
     Xc, names = context.transform(with_batch(X, data.batches)), context.names
     rng = np.random.default_rng(SEED)
     rows = np.sort(rng.choice(len(data.y), size=min(max_rows, len(data.y)), replace=False))
+    drops = _drops(calibrated_part(est), Xc[rows], data.y[rows])
+    order = sorted((c for c in drops if drops[c][0] != 0), key=lambda c: -drops[c][0])[:top]
+    return tuple((names[c], *drops[c]) for c in order)
+
+
+def _drops(estimator: Any, X: np.ndarray, y: np.ndarray) -> dict[int, tuple[float, float]]:
+    """Column -> mean and std of the drop in ROC-AUC when it is permuted (3 times).
+
+    A column with one value over the rows permutes into itself: its drop is exactly 0, so
+    only the others are permuted (on a small corpus most context columns are constant, and
+    each permutation costs a prediction). sklearn shuffles every column from the same seed,
+    so each one's drops are what permuting all of them would give."""
+    from sklearn.inspection import permutation_importance
+
+    moving = np.flatnonzero(_varies(X))
+    if not moving.size:
+        return {}
     res = permutation_importance(
-        calibrated_part(est),
-        Xc[rows],
-        data.y[rows],
+        _embedded(estimator, X, moving),
+        X[:, moving],
+        y,
         scoring="roc_auc",
         n_repeats=3,
         random_state=SEED,
         n_jobs=1,
     )
-    order = [i for i in np.argsort(-res.importances_mean) if res.importances_mean[i] != 0][:top]
-    return tuple(
-        (names[i], float(res.importances_mean[i]), float(res.importances_std[i])) for i in order
-    )
+    means, stds = res.importances_mean, res.importances_std
+    return {int(c): (float(m), float(s)) for c, m, s in zip(moving, means, stds, strict=True)}
+
+
+def _varies(values: np.ndarray) -> np.ndarray:
+    """Per column: does it hold more than one value (NaN counting as one)?"""
+    first = values[:1]
+    same = (values == first) | (np.isnan(values) & np.isnan(first))
+    return ~same.all(axis=0)
+
+
+def _embedded(estimator: Any, X: np.ndarray, columns: np.ndarray) -> Any:
+    """`estimator` fed `X` with its `columns` replaced by the input's (a classifier for
+    sklearn's scorers: the pipeline takes its tags and classes from its last step)."""
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    def fill(part: np.ndarray) -> np.ndarray:
+        out = X.copy()
+        out[:, columns] = part
+        return out
+
+    return Pipeline([("fill", FunctionTransformer(fill)), ("model", estimator)])
 
 
 def evaluate(
