@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -365,24 +366,43 @@ def test_train_cli_cache_dir_under_a_regular_file(
 
 
 def test_train_command_is_the_api_call(
-    toy_outdir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    toy_outdir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """`auditor train` writes what `api.train` returns: the model and the card."""
+    """`auditor train` makes one `api.train` call, with the options its flags say, and writes
+    what that call returns: the model and the card. (One training: the same call with the
+    same options returns the same, which is what training twice used to show.)"""
+    from dataclasses import replace
+
     from auditor import api
     from auditor.cli import main
 
-    args = ["-o", str(tmp_path / "m.skops"), "--no-cv", "--family", "logreg", "--jobs", "1"]
-    card = tmp_path / "card.md"
+    calls: list[tuple[object, api.TrainOptions, api.TrainResult]] = []
+    real = M.train
+
+    def spy(corpora: Any, opts: api.TrainOptions, **kwargs: Any) -> api.TrainResult:
+        result = real(corpora, opts, **kwargs)
+        calls.append((corpora, opts, result))
+        return result
+
+    monkeypatch.setattr(M, "train", spy)  # the one API call behind the command
+    model_path, card = tmp_path / "m.skops", tmp_path / "card.md"
+    args = ["-o", str(model_path), "--no-cv", "--family", "logreg", "--jobs", "1"]
     assert main(["train", str(toy_outdir), *args, "--card", str(card), "-q"]) == 0
     summary = json.loads(capsys.readouterr().out)
-    opts = api.TrainOptions(families=("logreg",), cv=False, jobs=1, card_command="x")
-    result = api.train([toy_outdir], opts)
+    [(corpora, opts, result)] = calls
+    assert list(corpora) == [toy_outdir]
+    command = card.read_text().split("$ ", 1)[1].split("\n", 1)[0]
+    assert command.startswith("auditor train ") and "--no-cv" in command
+    expected = api.TrainOptions(families=("logreg",), cv=False, jobs=1, card_command=command)
+    assert replace(opts, cv_sets=None) == expected  # cv_sets are not read without cv
     assert isinstance(result, api.TrainResult) and result.cross == ()
     assert dict(result.model.meta.families) == summary["families"]
     assert result.model.meta.cv == summary["cv"]
-    command = card.read_text().split("$ ", 1)[1].split("\n", 1)[0]
-    assert command.startswith("auditor train ") and "--no-cv" in command
-    assert result.card == card.read_text().replace(command, "x")
+    assert result.card == card.read_text()
+    assert M.load_model(model_path).meta == result.model.meta
 
 
 def test_train_text_without_cv_prints_no_cv_header() -> None:
