@@ -905,7 +905,7 @@ def test_a_tolerance_is_judged_on_a_number_with_the_assert_s_operator() -> None:
         "def f(x):\n    return [x / 2]\n",
     ]
     with ExecRunner(2) as run:
-        got = by_asserts(run, "t", codes, tests)
+        got = [v.outcome for v in by_asserts(run, "t", codes, tests)]
     assert got == [Outcome.PASS, Outcome.FAIL, Outcome.FAIL, Outcome.FAIL, Outcome.PASS,
                    Outcome.FAIL]  # fmt: skip
 
