@@ -50,11 +50,13 @@ HOSTILE = [
      "setattr(f, 'bias', 5)\n"),
     ("mutating-own-function", TABLE, "def twice(t):\n    t.extend(t)\ntwice(T)\n"),
     # red team s19: calls of objects the analysis took for the junk's own
-    ("function-of-an-unsafe-module", F, "import builtins\nbuiltins.setattr(builtins, 'sum', min)\n"),
+    ("function-of-an-unsafe-module", F,
+     "import builtins\nbuiltins.setattr(builtins, 'sum', min)\n"),
     ("method-of-a-builtin-type", TABLE, "list.append(T, 5)\n"),
     ("method-of-a-lambda-parameter", TABLE, "list(map(lambda t: t.append(5), [T]))\n"),
     ("lambda-parameter-called", F,
-     "import builtins\nlist(map(lambda g: g('import builtins; builtins.sum = min'), [builtins.exec]))\n"),
+     "import builtins\n"
+     "list(map(lambda g: g('import builtins; builtins.sum = min'), [builtins.exec]))\n"),
     ("raised-expression", F,
      "try:\n    raise exec('import builtins; builtins.sum = min')\nexcept TypeError:\n    pass\n"),
     ("global-in-a-class-body", F, "class K:\n    global f\n    f = lambda xs: -1\n"),
@@ -67,15 +69,58 @@ HOSTILE = [
      "import functools, dataclasses\nclass H:\n    sum = min\n"
      "functools.update_wrapper(dataclasses.builtins, H)\n"),
     ("dataclass-of-a-used-class",
-     "class P:\n    def __init__(self, v):\n        self.v = v\ndef f(xs):\n    return P(1) == P(1)\n",
+     "class P:\n    def __init__(self, v):\n        self.v = v\n"
+     "def f(xs):\n    return P(1) == P(1)\n",
      "import dataclasses\ndataclasses.dataclass(P)\n"),
     ("type-hints-evaluate-strings", F,
      "import typing\ndef g(x: \"exec('import builtins; builtins.sum = min')\"):\n    pass\n"
      "typing.get_type_hints(g)\n"),
-    ("abstract-class-register", "import numbers\ndef f(xs):\n    return isinstance(xs, numbers.Number)\n",
+    ("abstract-class-register",
+     "import numbers\ndef f(xs):\n    return isinstance(xs, numbers.Number)\n",
      "def g():\n    numbers.Number.register(list)\ng()\n"),
     ("imported-builtin-in-a-function", F,
-     "import builtins\nfrom builtins import setattr as put\ndef g():\n    put(builtins, 'sum', min)\ng()\n"),
+     "import builtins\nfrom builtins import setattr as put\n"
+     "def g():\n    put(builtins, 'sum', min)\ng()\n"),
+    ("object-of-a-pure-module", F,
+     "from dataclasses import builtins as b\nb.exec('import builtins; builtins.sum = min')\n"),
+    ("object-of-a-pure-module-bound", F,
+     "import dataclasses\nb = dataclasses.builtins\n"
+     "b.exec('import builtins; builtins.sum = min')\n"),
+    # functions changing module objects by ways the analysis did not follow
+    ("default-argument", TABLE, "def g(t=T):\n    t.append(5)\ng()\n"),
+    ("augmented-assignment-in-a-function", TABLE, "def g():\n    t = T\n    t += [5]\ng()\n"),
+    ("local-callee", TABLE, "def g():\n    h = list.append\n    h(T, 5)\ng()\n"),
+    ("local-module-object", F,
+     "import builtins\ndef g():\n    b = builtins\n    b.setattr(b, 'sum', min)\ng()\n"),
+    ("local-object-of-a-pure-module", F,
+     "import dataclasses\ndef g():\n    b = dataclasses.builtins\n"
+     "    b.exec('import builtins; builtins.sum = min')\ng()\n"),
+    ("method-of-a-builtin-type-in-a-function", TABLE, "def g():\n    list.append(T, 5)\ng()\n"),
+    ("nested-function-handed-data", TABLE,
+     "def g():\n    def inner(x):\n        x.append(5)\n    inner(T)\ng()\n"),
+    ("lambda-handed-data", TABLE, "def g():\n    list(map(lambda t: t.append(5), [T]))\ng()\n"),
+    ("data-kept-in-a-local-dict", TABLE,
+     "def g():\n    box = {}\n    box['t'] = T\n    box['t'].append(5)\ng()\n"),
+    ("data-kept-in-an-instance", TABLE,
+     "class K:\n    def __init__(self):\n        self.t = T\n    def add(self):\n"
+     "        self.t.append(5)\ndef g():\n    K().add()\ng()\n"),
+    ("data-a-function-returns", TABLE,
+     "def get():\n    return T\ndef g():\n    get().append(5)\ng()\n"),
+    ("data-in-a-class-attribute", TABLE,
+     "class K:\n    t = T\ndef g():\n    x = K.t\n    x.append(5)\ng()\n"),
+    ("values-of-a-dict", "T = {'a': [1]}\ndef f(xs):\n    return sum(xs) + len(T['a'])\n",
+     "def g():\n    for k, v in T.items():\n        v.append(5)\ng()\n"),
+    ("shallow-copy", "T = [[1]]\ndef f(xs):\n    return sum(xs) + len(T[0])\n",
+     "def g():\n    c = T.copy()\n    c[0].append(5)\ng()\n"),
+    ("part-a-builtin-returns", "T = [[1]]\ndef f(xs):\n    return sum(xs) + len(T[0])\n",
+     "def g():\n    min(T).append(5)\ng()\n"),
+    # classes: their instances' methods may be handed anything (hooks, operators)
+    ("init-subclass-changes-the-subclass", TABLE,
+     "class P:\n    items = T\n    def __init_subclass__(cls):\n        cls.items.append(5)\n"
+     "class J(P):\n    pass\n"),
+    ("set-name-changes-the-owner", TABLE,
+     "class P:\n    items = T\nclass D:\n    def __set_name__(self, owner, name):\n"
+     "        owner.items.append(5)\nclass J(P):\n    d = D()\n"),
 ]  # fmt: skip
 
 # (id, definition, junk after it, what the removal says): base-model junk changing nothing.
