@@ -160,8 +160,9 @@ class Inertness:
         if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
             return all(expr(e) for e in _definition_time(stmt))
         if isinstance(stmt, ast.ClassDef):
-            # `global` in a class body makes its bindings the module's
-            if any(isinstance(n, ast.Global) for n in _walk_here(stmt)):
+            # `global` in a class body makes its bindings the module's; `items += [5]`
+            # extends what a class attribute holds
+            if any(isinstance(n, ast.Global | ast.AugAssign) for n in _walk_here(stmt)):
                 return False
             heads = [*stmt.decorator_list, *stmt.bases, *(k.value for k in stmt.keywords)]
             return all(expr(e) for e in heads) and block(stmt.body)
@@ -169,6 +170,8 @@ class Inertness:
             return expr(stmt.value) or self._runner(stmt.value, reached)
         if isinstance(stmt, ast.Assert):
             return expr(stmt.test) and (stmt.msg is None or expr(stmt.msg))
+        if isinstance(stmt, ast.AugAssign) and not self._accumulates(stmt, reached):
+            return False
         if isinstance(stmt, ast.Assign | ast.AnnAssign | ast.AugAssign):
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
             annotation = stmt.annotation if isinstance(stmt, ast.AnnAssign) else None
@@ -199,6 +202,31 @@ class Inertness:
     def block(self, stmts: Sequence[ast.stmt], reached: frozenset[str] = frozenset()) -> bool:
         return all(self.statement(s, reached) for s in stmts)
 
+    def _accumulates(self, stmt: ast.AugAssign, held: Container[str]) -> bool:
+        """`n += v` extends the object `n` names if it is a list: inert on the junk's own
+        (`count += 1`, `total += f(x)`), not on what the program may hold (`u = T; u +=
+        [5]`), nor when `v` may make `n` name that (an own `__radd__` returning `T`)."""
+        name = stmt.target.id if isinstance(stmt.target, ast.Name) else ""
+        if name in held or name not in self._data:
+            return False
+        for value, augmented in self._values(name):
+            if value is None or not (augmented or self._from_literals(value, held)):
+                return False
+            if augmented and self._may_give(value, {name}):
+                return False
+        return True
+
+    def _may_give(self, value: ast.expr, seen: set[str]) -> bool:
+        """May `value` be what an own function or class hands out (`__radd__` may return
+        what it likes), read directly or through module data?"""
+        for name in free_loads(value) - seen:
+            seen.add(name)
+            if self._gives(name):
+                return True
+            if any(v is None or self._may_give(v, seen) for v, _ in self._values(name)):
+                return True
+        return False
+
     def _runner(self, value: ast.expr, reached: frozenset[str]) -> bool:
         """`doctest.testmod()` (it tests `__main__`, not this module) and `unittest.main()`
         (the tests of `__main__`, then exit) are a script's junk that cannot reach the
@@ -212,26 +240,36 @@ class Inertness:
             source, name = self._modules.get(func.id), func.id
         else:
             return False
+        args = [*value.args, *(k.value for k in value.keywords)]
+        keywords = {k.arg for k in value.keywords}
+        if not all(self.expr(a, reached=reached) for a in args):
+            return False  # `unittest.main(testRunner=Runner)`
         if source == "unittest" and name == "main":
-            return True
+            return not value.args and "module" not in keywords
         if source != "doctest" or name not in _DOCTEST_RUNNERS:
             return False
-        if name == "testmod" and not value.args and not value.keywords:
-            return True
-        args = [*value.args, *(k.value for k in value.keywords)]
-        return all(self.expr(a, reached=reached) for a in args) and self._examples_inert()
+        if name == "testmod":  # `testmod(m)`: every docstring of `m`, and its `__test__`
+            return not value.args and not keywords & {"m", "globs", "extraglobs"}
+        # `run_docstring_examples(f, globs)`: the examples of `f`, with the names of `globs`
+        tested = [*value.args, *(k.value for k in value.keywords if k.arg == "f")][:1]
+        globs = [*value.args[1:2], *(k.value for k in value.keywords if k.arg == "globs")]
+        fresh = all(self._from_literals(g, reached) for g in globs)
+        return fresh and all(self._examples_inert(t, reached) for t in tested)
 
-    def _examples_inert(self) -> bool:
+    def _examples_inert(self, tested: ast.expr, reached: frozenset[str]) -> bool:
+        """Are the examples in the docstring of `tested`, an own function or class, inert
+        (their names taken for the module's)?"""
+        if not isinstance(tested, ast.Name) or tested.id not in self._own:
+            return False
         parser = doctest.DocTestParser()
-        for defs in self._own.values():
-            for node in defs:
-                for example in parser.get_examples(ast.get_docstring(node, clean=False) or ""):
-                    try:
-                        tree = ast.parse(example.source)
-                    except SyntaxError:
-                        continue  # an example that does not parse runs nothing
-                    if not self.block(tree.body):
-                        return False
+        for node in self._own[tested.id]:
+            for example in parser.get_examples(ast.get_docstring(node, clean=False) or ""):
+                try:
+                    tree = ast.parse(example.source)
+                except SyntaxError:
+                    continue  # an example that does not parse runs nothing
+                if not self.block(tree.body, reached):
+                    return False
         return True
 
     # --- expressions --------------------------------------------------------------------
@@ -269,12 +307,13 @@ class Inertness:
         if isinstance(func, ast.Name) and self._builtin(func.id):
             # `map(f, rows)` with an own `f` changing what it is handed changes `rows`.
             changing = any(self._changes_args(n) for a in args for n in ast.walk(a))
-            return func.id in _PURE_BUILTINS and not (changing and self._hands(args, reached))
+            shared = {n for n in self._data if self._shared(n, reached)}  # `u = T`
+            return func.id in _PURE_BUILTINS and not (changing and _loads_any(args, shared))
         if isinstance(func, ast.Name) and func.id in self._own:
             # It may change what it is handed, or call it: nothing out of the program's
             # data then (a fresh `[3, 1, 2]` is the junk's own).
             if any(self.effect(d) for d in self._own[func.id]):
-                return not self._hands(args, reached)
+                return not self._hands_shared(args, reached)
             return not self._hands(args, {n for n in reached if not self._fresh(n)})
         if isinstance(func, ast.Name):
             # a function of a side-effect free module; or a name nothing binds (NameError)
@@ -295,7 +334,7 @@ class Inertness:
         if func.attr in _READING_METHODS or (root is not None and not self._bound(root)):
             return True
         # A method of an object the junk made itself (`res = []; res.append(f(1))`).
-        return root is not None and root not in reached and self._fresh(root)
+        return root is not None and root not in reached and self._fresh(root, reached)
 
     def _module_call(self, name: str, args: Sequence[ast.expr], reached: Container[str]) -> bool:
         """`name` of a side-effect free module called with `args`: one that changes what
@@ -324,7 +363,7 @@ class Inertness:
 
     def _shared(self, name: str, held: Container[str]) -> bool:
         if name in self._data:
-            return name in held or not self._fresh(name)
+            return name in held or not self._fresh(name, held)
         return name in self._own or name in self._modules
 
     def _names(self) -> set[str]:
@@ -334,28 +373,52 @@ class Inertness:
         known = name in self._own or name in self._data or name in self._modules
         return known or hasattr(builtins, name)
 
-    def _fresh(self, name: str) -> bool:
+    def _fresh(
+        self, name: str, held: Container[str] = (), seen: frozenset[str] = frozenset()
+    ) -> bool:
         """Is module data `name` bound only to values built from literals, side-effect
-        free builtins and modules (`res = []`, `for i in range(3)`)? Nothing else holds
-        them, and they hold no callable."""
-        binders = self._data.get(name)
-        return binders is not None and all(
-            isinstance(b, ast.Assign | ast.For)
-            and self._from_literals(b.value if isinstance(b, ast.Assign) else b.iter)
-            for b in binders
+        free builtins and modules, and other such data not in `held` (`res = []`, `for i in
+        range(3)`, `n += 1`, `for case in cases`)? Nothing else holds them, and they hold
+        no callable."""
+        values = [v for v, _ in self._values(name)]
+        seen |= {name}
+        return bool(values) and all(
+            v is not None and self._from_literals(v, held, seen) for v in values
         )
 
-    def _from_literals(self, value: ast.expr) -> bool:
+    def _values(self, name: str) -> Iterator[tuple[ast.expr | None, bool]]:
+        """What each binding of module data `name` binds it to (or iterates over), and
+        whether it is an augmented assignment; None for a binding of another kind."""
+        for stmt in self._data.get(name, []):
+            found = False
+            for targets, value in _bindings(stmt):
+                if name in _stored(targets):
+                    found = True
+                    yield value, False
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.AugAssign) and name in _stored([node.target]):
+                    found = True
+                    yield node.value, True
+            if not found:
+                yield None, False
+
+    def _from_literals(
+        self, value: ast.expr, held: Container[str] = (), seen: frozenset[str] = frozenset()
+    ) -> bool:
         if any(isinstance(n, ast.Lambda | ast.NamedExpr) for n in ast.walk(value)):
             return False
         pure = {n: m for n, m in self._modules.items() if self._pure_module(n)}
         objects = [_attribute_of(n, pure) for n in ast.walk(value)]
         if any(o is not None and _stdlib_object(*o) for o in objects):
             return False  # `dataclasses.builtins`
-        return all(
-            (self._builtin(n) and n in _PURE_BUILTINS) or self._pure_module(n)
-            for n in free_loads(value)
-        )
+        return all(self._literal_name(n, held, seen) for n in free_loads(value))
+
+    def _literal_name(self, name: str, held: Container[str], seen: frozenset[str]) -> bool:
+        if self._builtin(name):
+            return name in _PURE_BUILTINS
+        if name in self._data:
+            return name not in held and name not in seen and self._fresh(name, held, seen)
+        return self._pure_module(name)
 
     def _classes_clean(self) -> bool:
         classes = [d for defs in self._own.values() for d in defs if isinstance(d, ast.ClassDef)]

@@ -86,6 +86,23 @@ HOSTILE = [
     ("object-of-a-pure-module-bound", F,
      "import dataclasses\nb = dataclasses.builtins\n"
      "b.exec('import builtins; builtins.sum = min')\n"),
+    # junk's names that may be the program's objects (module-level aliases)
+    ("alias-handed-to-a-heap-function", TABLE, "import heapq\nU = T\nheapq.heappush(U, -3)\n"),
+    ("alias-sorted-by-a-changing-key", "T = [[1]]\ndef f(xs):\n    return sum(xs) + len(T[0])\n",
+     "def g(r):\n    r.append(1)\n    return 0\nU = T\nsorted(U, key=g)\n"),
+    ("augmented-assignment-on-an-alias", TABLE, "U = T\nU += [5]\n"),
+    ("augmented-assignment-in-a-loop", TABLE, "for t in [T]:\n    t += [5]\n"),
+    ("augmented-assignment-in-a-class-body", TABLE, "class K:\n    items = T\n    items += [5]\n"),
+    ("radd-returning-data", TABLE,
+     "class K:\n    def __radd__(self, other):\n        return T\nU = 0\nU += K()\nU += [5]\n"),
+    ("doctest-examples-with-globals",
+     "T = [1]\ndef f(xs):\n    \"\"\"\n    >>> X.append(5)\n    \"\"\"\n"
+     "    return sum(xs) * T[0] + len(T)\n",
+     "import doctest\ndoctest.run_docstring_examples(f, {'X': T})\n"),
+    ("unittest-with-its-own-runner", TABLE,
+     "import unittest\nclass R:\n    def __init__(self, **kw):\n        T.append(5)\n"
+     "    def run(self, test):\n        return None\n"
+     "unittest.main(testRunner=R, exit=False, argv=['x'])\n"),
     # functions changing module objects by ways the analysis did not follow
     ("default-argument", TABLE, "def g(t=T):\n    t.append(5)\ng()\n"),
     ("augmented-assignment-in-a-function", TABLE, "def g():\n    t = T\n    t += [5]\ng()\n"),
