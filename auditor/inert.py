@@ -288,9 +288,11 @@ class Inertness:
         if isinstance(node, ast.Attribute):
             return _plain_attribute(node.attr) and not _bound_method(node, reached, called)
         if isinstance(node, ast.Name) and node.id not in local:
-            # An instance of a class with effects may run them in any operator or method.
+            # An instance of a class with effects may run them in any operator or method;
+            # an iterator the program holds is used up by whatever iterates it.
             clean = node.id not in self._data or self._classes_clean()
-            return clean and self._reads_safely(node.id)
+            settled = node.id not in reached or node.id not in self._data or self._plain(node.id)
+            return clean and settled and self._reads_safely(node.id)
         if isinstance(node, ast.Call):
             return self._call(node, reached, local)
         return True
@@ -419,6 +421,78 @@ class Inertness:
         if name in self._data:
             return name not in held and name not in seen and self._fresh(name, held, seen)
         return self._pure_module(name)
+
+    def _plain(self, name: str, seen: frozenset[str] = frozenset()) -> bool:
+        """Is module data `name` bound only to values reading cannot change: no iterator
+        (`(x for x in xs)`, `map(...)`, `iter(...)`, `sys.stdin`), no instance of the
+        module's own classes (whose methods may change it), nothing an own function
+        returns?"""
+        values = [v for v, _ in self._values(name)]
+        seen |= {name}
+        return bool(values) and all(v is not None and self._plain_value(v, seen) for v in values)
+
+    def _plain_value(self, value: ast.expr, seen: frozenset[str]) -> bool:
+        pure = {n: m for n, m in self._modules.items() if self._pure_module(n)}
+        data = set()
+        for node, local in _with_scopes(value):
+            if isinstance(node, _LAZY_NODES):
+                return False
+            if isinstance(node, ast.Call) and not self._plain_call(node.func, pure, local):
+                return False
+            if isinstance(node, ast.Attribute) and not self._plain_attribute(node, pure, local):
+                return False
+            if isinstance(node, ast.Name) and node.id not in local and node.id in self._data:
+                data.add(node.id)
+        return all(n not in seen and self._plain(n, seen) for n in data)
+
+    def _plain_attribute(
+        self, node: ast.Attribute, pure: Mapping[str, str], local: Container[str]
+    ) -> bool:
+        """Not an attribute of another module (`sys.stdin`) or of an own function or class
+        (`Cls.items`), which may hold anything."""
+        root = _root(node.value)
+        if root is None or root in local or root in pure:
+            return True
+        return root not in self._modules and root not in self._own
+
+    def _plain_call(self, func: ast.expr, pure: Mapping[str, str], local: Container[str]) -> bool:
+        """Does calling `func` give a value reading cannot change (`len(x)`, `s.split()`,
+        `math.sqrt(x)`, not `zip(a, b)`, `itertools.count()`, `gen()`)?"""
+        if isinstance(func, ast.Name) and func.id not in local:
+            if self._builtin(func.id):
+                return func.id in _PURE_BUILTINS and func.id not in _LAZY_BUILTINS
+            if func.id in self._own:
+                return all(self._settled(d) for d in self._own[func.id])
+            return func.id in pure and _plain_result(pure[func.id], self._origins.get(func.id))
+        if isinstance(func, ast.Attribute):
+            found = _attribute_of(func, pure)
+            if found is not None:
+                return _plain_result(*found)
+            return func.attr in _READING_METHODS and func.attr != "finditer"
+        return False
+
+    def _settled(self, node: _Scope) -> bool:
+        """Is `node` a class whose instances do not change once made: no method but
+        `__init__` stores into its instance or calls a method of it, no `__next__`, no base
+        but `object` or such a class, no metaclass, decorators only of side-effect free
+        modules (`@dataclass`)?"""
+        if not isinstance(node, ast.ClassDef) or node.keywords or self.effect(node) != PURE:
+            return False
+        bases = [b.id if isinstance(b, ast.Name) else "" for b in node.bases]
+        if any(b != "object" and not all(map(self._settled, self._own.get(b, []))) for b in bases):
+            return False
+        if not all(self._pure_module(_root(d) or "") for d in node.decorator_list):
+            return False
+        methods = [
+            fn
+            for fn in node.body
+            if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef) and fn.args.args
+        ]
+        return not any(
+            fn.name == "__next__" or _changes(fn, fn.args.args[0].arg)
+            for fn in methods
+            if fn.name != "__init__"
+        )
 
     def _classes_clean(self) -> bool:
         classes = [d for defs in self._own.values() for d in defs if isinstance(d, ast.ClassDef)]
@@ -586,8 +660,8 @@ class Inertness:
     def _read_effect(self, name: str, as_callee: bool) -> int:
         """Reading a module-level name inside a function: an own function that changes
         what it is handed, read as a value (`map(f, rows)`), may be handed anything."""
-        if not self._reads_safely(name):
-            return ANY
+        if not self._reads_safely(name) or (name in self._data and not self._plain(name)):
+            return ANY  # `for x in ITEMS` uses up the iterator ITEMS may be
         changes_args = name in self._own and any(self.effect(d) for d in self._own[name])
         return ANY if changes_args and not as_callee else PURE
 
@@ -742,6 +816,22 @@ def _keeps_nothing(func: ast.expr, fresh: Mapping[str, str]) -> bool:
         and func.value.id in fresh
         and not _changes_handed(func.attr)
     )
+
+
+def _changes(scope: ast.AST, name: str) -> bool:
+    """Does `scope` store into, or call a method other than a reading one of, what `name`
+    names (`self.n += 1`, `self.items.append(x)`)?"""
+    for node in ast.walk(scope):
+        changed: ast.expr | None
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            changed = node.func if node.func.attr not in _READING_METHODS else None
+        elif isinstance(node, ast.Attribute | ast.Subscript):
+            changed = node if not isinstance(node.ctx, ast.Load) else None
+        else:
+            changed = None
+        if changed is not None and _root(changed) == name:
+            return True
+    return False
 
 
 def _chain_names(obj: ast.expr) -> set[str]:
@@ -921,6 +1011,9 @@ def _stores(scope: ast.AST, fresh: Mapping[str, str]) -> Iterator[tuple[str, ast
 
 # Methods whose result shares nothing with their receiver (not `get`, `items`, `copy`...).
 _STRING_METHODS = _READING_METHODS - {"copy", "get", "items", "values"}
+# Builtins and nodes whose value is an iterator (reading it uses it up).
+_LAZY_BUILTINS = frozenset({"map", "filter", "zip", "enumerate", "reversed", "iter", "input"})
+_LAZY_NODES = (ast.GeneratorExp, ast.Lambda, ast.Yield, ast.YieldFrom, ast.Await, ast.NamedExpr)
 # Calls whose result shares nothing with their arguments.
 _FRESH_CALLS = frozenset(
     {"abs", "bin", "bool", "chr", "float", "hash", "hex", "int", "len", "oct", "ord", "range",
@@ -1033,6 +1126,11 @@ def _stdlib_object(module: str, name: str) -> bool:
         return True
     constant = isinstance(value, int | float | complex | str | bytes | tuple | frozenset)
     return isinstance(value, types.ModuleType) or not (callable(value) or constant)
+
+
+def _plain_result(module: str, name: str | None) -> bool:
+    """Is what function `name` of side-effect free `module` returns no iterator?"""
+    return module != "itertools" and name not in ("finditer", "merge", None)
 
 
 def _changes_handed(name: str) -> bool:

@@ -20,6 +20,11 @@ F = "def f(xs):\n    return sum(xs) + len(xs)\n"
 
 # (id, definition, junk after it): each junk changes what `f([1, 2, 3])` returns.
 TABLE = "T = [1]\ndef f(xs):\n    return sum(xs) * T[0] + len(T)\n"
+GEN = "G = (x for x in [10, 20])\ndef f(xs):\n    return sum(xs) + next(G, 0)\n"
+COUNTER = (
+    "class C:\n    def __init__(self):\n        self.n = 0\n    def __repr__(self):\n"
+    "        self.n += 1\n        return 'C'\nc = C()\ndef f(xs):\n    return sum(xs) + c.n\n"
+)
 HOSTILE = [
     ("builtins-patched", F, "import builtins\nbuiltins.sum = lambda xs: 0\n"),
     ("module-method", F, "import builtins\nbuiltins.setattr(builtins, 'sum', min)\n"),
@@ -131,6 +136,20 @@ HOSTILE = [
      "def g():\n    c = T.copy()\n    c[0].append(5)\ng()\n"),
     ("part-a-builtin-returns", "T = [[1]]\ndef f(xs):\n    return sum(xs) + len(T[0])\n",
      "def g():\n    min(T).append(5)\ng()\n"),
+    # reading what the program holds may change it: an iterator, an instance of a class
+    ("iterator-used-up", GEN, "list(G)\n"),
+    ("iterator-used-up-by-a-loop", GEN, "for _ in G:\n    pass\n"),
+    ("map-unpacked", "M = map(int, '12')\ndef f(xs):\n    return sum(xs) + next(M, 0)\n",
+     "print(*M)\n"),
+    ("entry-point-using-up-an-iterator",
+     "G = iter([10, 20])\ndef f(xs):\n    for g in G:\n        return sum(xs) + g\n    return 0\n",
+     "print(f([1]))\n"),
+    ("generator-of-an-own-function",
+     "def gen():\n    yield 10\n    yield 20\nG = gen()\n"
+     "def f(xs):\n    for g in G:\n        return sum(xs) + g\n    return 0\n",
+     "print(f([1]))\n"),
+    ("instance-changed-by-repr", COUNTER, "print(c)\n"),
+    ("instance-changed-by-repr-in-a-function", COUNTER, "def show():\n    print(c)\nshow()\n"),
     # classes: their instances' methods may be handed anything (hooks, operators)
     ("init-subclass-changes-the-subclass", TABLE,
      "class P:\n    items = T\n    def __init_subclass__(cls):\n        cls.items.append(5)\n"
@@ -162,6 +181,16 @@ JUNK = [
         "lst = [int(x) for x in '3 1'.split()]\nprint(f(lst))\n",
         "print call",
     ),
+    ("reading-a-table", TABLE, "print(T)\n", "print call"),
+    ("entry-point-reading-a-table", TABLE, "print(f([1]))\n", "print call"),
+    ("summing-loop", F, "n = 0\nfor i in range(3):\n    n += f([i])\nprint(n)\n", "for loop"),
+    ("test-cases-loop", SORTS,
+     "cases = [([2, 1], [1, 2])]\nfor given, wanted in cases:\n    assert f(given) == wanted\n",
+     "for loop"),
+    ("logger", F, "import logging\nlog = logging.getLogger(__name__)\n", "assignment to log"),
+    ("entry-point-reading-an-instance",
+     "class P:\n    def __init__(self, v):\n        self.v = v\np = P(2)\n"
+     "def f(xs):\n    return sum(xs) * p.v\n", "print(f([1]))\n", "print call"),
 ]  # fmt: skip
 
 
