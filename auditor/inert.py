@@ -111,9 +111,12 @@ _CHANGING_CALLS = frozenset(
         "itruediv", "ixor", "update_wrapper", "total_ordering", "dataclass", "final",
         "no_type_check", "runtime_checkable", "overload", "clear_overloads",
         "get_type_hints", "abstractmethod", "update_abstractmethods", "register",
+        "deepcopy", "dump",  # the memo; the file written
     }
 )  # fmt: skip
 _EVALUATING_CALLS = frozenset({"get_type_hints"})  # evaluates string annotations
+# Functions of those modules that make a callable calling what they are handed.
+_CALLERS = frozenset({"partial", "methodcaller"})
 
 
 class Inertness:
@@ -158,14 +161,16 @@ class Inertness:
         expr = functools.partial(self.expr, reached=reached)
         block = functools.partial(self.block, reached=reached)
         if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
-            return all(expr(e) for e in _definition_time(stmt))
+            decorated = all(self._decorates(d, reached) for d in stmt.decorator_list)
+            return decorated and all(expr(e) for e in _definition_time(stmt))
         if isinstance(stmt, ast.ClassDef):
             # `global` in a class body makes its bindings the module's; `items += [5]`
             # extends what a class attribute holds
             if any(isinstance(n, ast.Global | ast.AugAssign) for n in _walk_here(stmt)):
                 return False
             heads = [*stmt.decorator_list, *stmt.bases, *(k.value for k in stmt.keywords)]
-            return all(expr(e) for e in heads) and block(stmt.body)
+            decorated = all(self._decorates(d, reached) for d in stmt.decorator_list)
+            return decorated and all(expr(e) for e in heads) and block(stmt.body)
         if isinstance(stmt, ast.Expr):
             return expr(stmt.value) or self._runner(stmt.value, reached)
         if isinstance(stmt, ast.Assert):
@@ -201,6 +206,22 @@ class Inertness:
 
     def block(self, stmts: Sequence[ast.stmt], reached: frozenset[str] = frozenset()) -> bool:
         return all(self.statement(s, reached) for s in stmts)
+
+    def _decorates(self, decorator: ast.expr, reached: frozenset[str]) -> bool:
+        """Calling `decorator` with the function or class being defined (fresh) is inert:
+        `@staticmethod`, `@lru_cache(None)`, `@dataclass`, an own decorator; not
+        `@rows.append`, `@partial(heappush, rows)`."""
+        if not isinstance(decorator, ast.Call):
+            fresh = ast.Call(decorator, [ast.Constant(None)], [])
+            return self._call(fresh, reached, frozenset())
+        func = decorator.func  # it makes the decorator: an own function, `lru_cache`
+        if isinstance(func, ast.Name):
+            if func.id in self._own:
+                return True
+            return self._pure_module(func.id) and self._origins.get(func.id) not in _CALLERS
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            return self._pure_module(func.value.id) and func.attr not in _CALLERS
+        return False
 
     def _accumulates(self, stmt: ast.AugAssign, held: Container[str]) -> bool:
         """`n += v` extends the object `n` names if it is a list: inert on the junk's own
@@ -286,7 +307,11 @@ class Inertness:
         if isinstance(node, ast.NamedExpr | ast.Await | ast.Yield | ast.YieldFrom):
             return False
         if isinstance(node, ast.Attribute):
-            return _plain_attribute(node.attr) and not _bound_method(node, reached, called)
+            root = _root(node.value) or ""
+            shared = root in reached or (root in self._data and self._shared(root, reached))
+            return _plain_attribute(node.attr) and not (
+                shared and _bound_method(node, {root}, called)  # `map(rows.append, xs)`
+            )
         if isinstance(node, ast.Name) and node.id not in local:
             # An instance of a class with effects may run them in any operator or method;
             # an iterator the program holds is used up by whatever iterates it.
@@ -308,9 +333,7 @@ class Inertness:
             return False
         if isinstance(func, ast.Name) and self._builtin(func.id):
             # `map(f, rows)` with an own `f` changing what it is handed changes `rows`.
-            changing = any(self._changes_args(n) for a in args for n in ast.walk(a))
-            shared = {n for n in self._data if self._shared(n, reached)}  # `u = T`
-            return func.id in _PURE_BUILTINS and not (changing and _loads_any(args, shared))
+            return func.id in _PURE_BUILTINS and not self._calls_back(args, reached)
         if isinstance(func, ast.Name) and func.id in self._own:
             # It may change what it is handed, or call it: nothing out of the program's
             # data then (a fresh `[3, 1, 2]` is the junk's own).
@@ -345,12 +368,43 @@ class Inertness:
             return False
         if _changes_handed(name):
             return not self._hands_shared(args, reached)
-        return not self._hands(args, reached)
+        return not self._hands(args, reached) and not self._calls_back(args, reached)
 
-    def _changes_args(self, node: ast.AST) -> bool:
-        return isinstance(node, ast.Name) and any(
-            self.effect(d) == ARGS for d in self._own.get(node.id, ())
-        )
+    def _calls_back(self, args: Sequence[ast.expr], reached: Container[str]) -> bool:
+        """Are `args` handed a callee that calls them back (`map`, `sorted(key=)`,
+        `functools.reduce`) with something that changes what it is handed, and data
+        that may be shared with the program (`map(list.append, [T], [5])`)?"""
+        changer = any(self._changer(n, frozenset()) for a in args for n in ast.walk(a))
+        shared = {n for n in self._data if self._shared(n, reached)}  # `u = T`
+        return changer and _loads_any(args, shared)
+
+    def _changer(self, node: ast.AST, seen: frozenset[str]) -> bool:
+        """Is `node` a callable that changes what it is handed: an own function that does,
+        a builtin type's or a side-effect free module's function that does
+        (`list.append`, `heapq.heappush`), what `operator.methodcaller` or
+        `functools.partial` make, or module data bound to one?"""
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else ""
+            if not self._pure_module(_root(func) or "") or not node.args:
+                return False
+            return name == "methodcaller" or (
+                name == "partial" and self._changer(node.args[0], seen)
+            )
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            root = node.value.id
+            if self._builtin(root) or self._pure_module(root):
+                return node.attr in _CHANGING_METHODS or _changes_handed(node.attr)
+            return False
+        if not isinstance(node, ast.Name) or node.id in seen:
+            return False
+        if node.id in self._own:
+            return any(self.effect(d) == ARGS for d in self._own[node.id])
+        if node.id in self._origins and self._pure_module(node.id):
+            return _changes_handed(self._origins[node.id])
+        values = [v for v, _ in self._values(node.id) if v is not None]
+        inner = (n for v in values for n in _walk_outside_calls(v))
+        return any(self._changer(n, seen | {node.id}) for n in inner)
 
     def _hands(self, args: Sequence[ast.expr], held: Container[str]) -> bool:
         """Do `args` hand a callee module data in `held`? (Own functions and classes are
@@ -577,6 +631,8 @@ class Inertness:
                 here = held.of(node.target.id)  # `rows += [r]` extends the list `rows` names
             elif isinstance(node, ast.Attribute) and _bound_method(node, holders, called):
                 here = held.of_object(node.value)
+            elif id(node) not in called and self._changer(node, frozenset(local)):
+                here = ANY  # `map(list.append, rows, xs)`: it may be handed anything
             elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
                 if node.id in nested and id(node) not in called:
                     here = ANY if self.effect(nested[node.id]) else PURE  # `map(inner, rows)`
@@ -622,6 +678,7 @@ class Inertness:
             for n in free
             if n in self._data or self._gives(n) or (n in every and module_object(n))
         }
+        module |= _kept_defaults(scope)  # `def f(x, seen=[])`: one list for every call
         fresh = {n: m for n, m in every.items() if m in _PURE_MODULES and n not in origins}
         from_params, holding_params = _tainted(scope, params, fresh)
         from_data, holding_data = _tainted(scope, module, fresh)
@@ -640,7 +697,7 @@ class Inertness:
             outputs.append(scope.body)
         if isinstance(scope, ast.ClassDef):
             kept = _selves(scope) | {n for s in scope.body for n in free_stores(s)}
-            if kept & module:
+            if kept & module or any(_class_object(s) for s in scope.body):
                 return True
         return any(_aliases(v, module, held.fresh) for v in outputs)
 
@@ -834,6 +891,39 @@ def _changes(scope: ast.AST, name: str) -> bool:
     return False
 
 
+def _immutable(value: ast.expr) -> bool:
+    """A constant, or a tuple or arithmetic of constants (`10 ** 9 + 7`)."""
+    if isinstance(value, ast.Tuple):
+        return all(map(_immutable, value.elts))
+    if isinstance(value, ast.UnaryOp):
+        return _immutable(value.operand)
+    if isinstance(value, ast.BinOp):
+        return _immutable(value.left) and _immutable(value.right)
+    return isinstance(value, ast.Constant)
+
+
+def _class_object(stmt: ast.stmt) -> bool:
+    """Does a statement of a class body bind a class attribute to a module object: any
+    but a method or a constant (`items = []`, `class Inner`)?"""
+    if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.Pass | ast.Expr):
+        return False
+    if isinstance(stmt, ast.Assign | ast.AnnAssign):
+        return stmt.value is not None and not _immutable(stmt.value)
+    return True
+
+
+def _kept_defaults(scope: ast.AST) -> set[str]:
+    """The parameters under `scope` whose default is an object every call shares
+    (`seen=[]`), not a constant."""
+    return {
+        arg.arg
+        for node in ast.walk(scope)
+        if isinstance(node, ast.arguments)
+        for arg, default in _defaults(node)
+        if not _immutable(default)
+    }
+
+
 def _chain_names(obj: ast.expr) -> set[str]:
     """The names an attribute/subscript/call chain starts from or hands its calls."""
     names = set()
@@ -970,14 +1060,17 @@ def _bindings(scope: ast.AST) -> Iterator[tuple[list[ast.expr], ast.expr]]:
         elif isinstance(node, ast.withitem) and node.optional_vars is not None:
             yield [node.optional_vars], node.context_expr
         elif isinstance(node, ast.arguments):
-            positional = [*node.posonlyargs, *node.args][::-1]
-            pairs = [
-                *zip(positional, node.defaults[::-1], strict=False),
-                *zip(node.kwonlyargs, node.kw_defaults, strict=True),
-            ]
-            for arg, default in pairs:
-                if default is not None:
-                    yield [ast.Name(arg.arg, ast.Store())], default
+            for arg, default in _defaults(node):
+                yield [ast.Name(arg.arg, ast.Store())], default
+
+
+def _defaults(node: ast.arguments) -> Iterator[tuple[ast.arg, ast.expr]]:
+    """Each parameter with a default, and its default."""
+    positional = [*node.posonlyargs, *node.args][::-1]
+    yield from zip(positional, node.defaults[::-1], strict=False)
+    for arg, default in zip(node.kwonlyargs, node.kw_defaults, strict=True):
+        if default is not None:
+            yield arg, default
 
 
 def _stores(scope: ast.AST, fresh: Mapping[str, str]) -> Iterator[tuple[str, ast.expr]]:
@@ -1088,6 +1181,15 @@ def _origins(stmt: ast.Import | ast.ImportFrom) -> dict[str, str]:
     if isinstance(stmt, ast.Import):
         return {}
     return {a.asname or a.name: a.name for a in stmt.names if a.name != "*"}
+
+
+def _walk_outside_calls(node: ast.AST) -> Iterator[ast.AST]:
+    """The nodes under `node`, but not the callees and arguments of its calls (what a
+    call returns is what the callee's analysis decides)."""
+    yield node
+    if not isinstance(node, ast.Call):
+        for child in ast.iter_child_nodes(node):
+            yield from _walk_outside_calls(child)
 
 
 def _walk_here(stmt: ast.stmt) -> Iterator[ast.AST]:

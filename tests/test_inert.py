@@ -25,6 +25,7 @@ COUNTER = (
     "class C:\n    def __init__(self):\n        self.n = 0\n    def __repr__(self):\n"
     "        self.n += 1\n        return 'C'\nc = C()\ndef f(xs):\n    return sum(xs) + c.n\n"
 )
+KLASS = "class K:\n    items = [1]\ndef f(xs):\n    return sum(xs) * K.items[0] + len(K.items)\n"
 HOSTILE = [
     ("builtins-patched", F, "import builtins\nbuiltins.sum = lambda xs: 0\n"),
     ("module-method", F, "import builtins\nbuiltins.setattr(builtins, 'sum', min)\n"),
@@ -108,6 +109,29 @@ HOSTILE = [
      "import unittest\nclass R:\n    def __init__(self, **kw):\n        T.append(5)\n"
      "    def run(self, test):\n        return None\n"
      "unittest.main(testRunner=R, exit=False, argv=['x'])\n"),
+    # callables that change what they are handed, called by what they are handed to
+    ("decorator-a-bound-method", TABLE, "U = T\n@U.append\ndef g():\n    pass\n"),
+    ("decorator-a-partial", TABLE,
+     "import functools\nU = T\n@functools.partial(list.append, U)\ndef g():\n    pass\n"),
+    ("bound-method-of-an-alias-mapped", TABLE, "U = T\nlist(map(U.append, [5]))\n"),
+    ("builtin-method-mapped", TABLE, "list(map(list.append, [T], [5]))\n"),
+    ("module-function-mapped", TABLE, "import heapq\nlist(map(heapq.heappush, [T], [-5]))\n"),
+    ("methodcaller-mapped", TABLE,
+     "import operator\nlist(map(operator.methodcaller('append', 5), [T]))\n"),
+    ("reduce-with-a-changing-callback", TABLE,
+     "import functools\ndef g(a, b):\n    a.append(5)\n    return a\nU = T\n"
+     "functools.reduce(g, [U, 1])\n"),
+    ("deepcopy-memo", "D = {}\ndef f(xs):\n    return sum(xs) + len(D)\n",
+     "import copy\nU = D\ncopy.deepcopy([1], U)\n"),
+    # objects every call or instance shares: defaults, class attributes
+    ("mutable-default-of-the-entry-point",
+     "def f(xs, seen=[]):\n    seen.extend(xs)\n    return len(seen)\n", "print(f([1]))\n"),
+    ("mutable-default-of-a-helper",
+     "def h(x, acc=[]):\n    acc.append(x)\n    return len(acc)\n"
+     "def f(xs):\n    return sum(xs) + h(0)\n",
+     "print(h(1))\n"),
+    ("class-attribute-changed-in-a-function", KLASS, "def g():\n    K.items.append(5)\ng()\n"),
+    ("class-attribute-through-an-instance", KLASS, "def g():\n    K().items.append(5)\ng()\n"),
     # functions changing module objects by ways the analysis did not follow
     ("default-argument", TABLE, "def g(t=T):\n    t.append(5)\ng()\n"),
     ("augmented-assignment-in-a-function", TABLE, "def g():\n    t = T\n    t += [5]\ng()\n"),
