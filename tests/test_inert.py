@@ -20,6 +20,12 @@ F = "def f(xs):\n    return sum(xs) + len(xs)\n"
 
 # (id, definition, junk after it): each junk changes what `f([1, 2, 3])` returns.
 TABLE = "T = [1]\ndef f(xs):\n    return sum(xs) * T[0] + len(T)\n"
+GEN = "G = (x for x in [10, 20])\ndef f(xs):\n    return sum(xs) + next(G, 0)\n"
+COUNTER = (
+    "class C:\n    def __init__(self):\n        self.n = 0\n    def __repr__(self):\n"
+    "        self.n += 1\n        return 'C'\nc = C()\ndef f(xs):\n    return sum(xs) + c.n\n"
+)
+KLASS = "class K:\n    items = [1]\ndef f(xs):\n    return sum(xs) * K.items[0] + len(K.items)\n"
 HOSTILE = [
     ("builtins-patched", F, "import builtins\nbuiltins.sum = lambda xs: 0\n"),
     ("module-method", F, "import builtins\nbuiltins.setattr(builtins, 'sum', min)\n"),
@@ -50,11 +56,13 @@ HOSTILE = [
      "setattr(f, 'bias', 5)\n"),
     ("mutating-own-function", TABLE, "def twice(t):\n    t.extend(t)\ntwice(T)\n"),
     # red team s19: calls of objects the analysis took for the junk's own
-    ("function-of-an-unsafe-module", F, "import builtins\nbuiltins.setattr(builtins, 'sum', min)\n"),
+    ("function-of-an-unsafe-module", F,
+     "import builtins\nbuiltins.setattr(builtins, 'sum', min)\n"),
     ("method-of-a-builtin-type", TABLE, "list.append(T, 5)\n"),
     ("method-of-a-lambda-parameter", TABLE, "list(map(lambda t: t.append(5), [T]))\n"),
     ("lambda-parameter-called", F,
-     "import builtins\nlist(map(lambda g: g('import builtins; builtins.sum = min'), [builtins.exec]))\n"),
+     "import builtins\n"
+     "list(map(lambda g: g('import builtins; builtins.sum = min'), [builtins.exec]))\n"),
     ("raised-expression", F,
      "try:\n    raise exec('import builtins; builtins.sum = min')\nexcept TypeError:\n    pass\n"),
     ("global-in-a-class-body", F, "class K:\n    global f\n    f = lambda xs: -1\n"),
@@ -67,15 +75,112 @@ HOSTILE = [
      "import functools, dataclasses\nclass H:\n    sum = min\n"
      "functools.update_wrapper(dataclasses.builtins, H)\n"),
     ("dataclass-of-a-used-class",
-     "class P:\n    def __init__(self, v):\n        self.v = v\ndef f(xs):\n    return P(1) == P(1)\n",
+     "class P:\n    def __init__(self, v):\n        self.v = v\n"
+     "def f(xs):\n    return P(1) == P(1)\n",
      "import dataclasses\ndataclasses.dataclass(P)\n"),
     ("type-hints-evaluate-strings", F,
      "import typing\ndef g(x: \"exec('import builtins; builtins.sum = min')\"):\n    pass\n"
      "typing.get_type_hints(g)\n"),
-    ("abstract-class-register", "import numbers\ndef f(xs):\n    return isinstance(xs, numbers.Number)\n",
+    ("abstract-class-register",
+     "import numbers\ndef f(xs):\n    return isinstance(xs, numbers.Number)\n",
      "def g():\n    numbers.Number.register(list)\ng()\n"),
     ("imported-builtin-in-a-function", F,
-     "import builtins\nfrom builtins import setattr as put\ndef g():\n    put(builtins, 'sum', min)\ng()\n"),
+     "import builtins\nfrom builtins import setattr as put\n"
+     "def g():\n    put(builtins, 'sum', min)\ng()\n"),
+    ("object-of-a-pure-module", F,
+     "from dataclasses import builtins as b\nb.exec('import builtins; builtins.sum = min')\n"),
+    ("object-of-a-pure-module-bound", F,
+     "import dataclasses\nb = dataclasses.builtins\n"
+     "b.exec('import builtins; builtins.sum = min')\n"),
+    # junk's names that may be the program's objects (module-level aliases)
+    ("alias-handed-to-a-heap-function", TABLE, "import heapq\nU = T\nheapq.heappush(U, -3)\n"),
+    ("alias-sorted-by-a-changing-key", "T = [[1]]\ndef f(xs):\n    return sum(xs) + len(T[0])\n",
+     "def g(r):\n    r.append(1)\n    return 0\nU = T\nsorted(U, key=g)\n"),
+    ("augmented-assignment-on-an-alias", TABLE, "U = T\nU += [5]\n"),
+    ("augmented-assignment-in-a-loop", TABLE, "for t in [T]:\n    t += [5]\n"),
+    ("augmented-assignment-in-a-class-body", TABLE, "class K:\n    items = T\n    items += [5]\n"),
+    ("radd-returning-data", TABLE,
+     "class K:\n    def __radd__(self, other):\n        return T\nU = 0\nU += K()\nU += [5]\n"),
+    ("doctest-examples-with-globals",
+     "T = [1]\ndef f(xs):\n    \"\"\"\n    >>> X.append(5)\n    \"\"\"\n"
+     "    return sum(xs) * T[0] + len(T)\n",
+     "import doctest\ndoctest.run_docstring_examples(f, {'X': T})\n"),
+    ("unittest-with-its-own-runner", TABLE,
+     "import unittest\nclass R:\n    def __init__(self, **kw):\n        T.append(5)\n"
+     "    def run(self, test):\n        return None\n"
+     "unittest.main(testRunner=R, exit=False, argv=['x'])\n"),
+    # callables that change what they are handed, called by what they are handed to
+    ("decorator-a-bound-method", TABLE, "U = T\n@U.append\ndef g():\n    pass\n"),
+    ("decorator-a-partial", TABLE,
+     "import functools\nU = T\n@functools.partial(list.append, U)\ndef g():\n    pass\n"),
+    ("bound-method-of-an-alias-mapped", TABLE, "U = T\nlist(map(U.append, [5]))\n"),
+    ("builtin-method-mapped", TABLE, "list(map(list.append, [T], [5]))\n"),
+    ("module-function-mapped", TABLE, "import heapq\nlist(map(heapq.heappush, [T], [-5]))\n"),
+    ("methodcaller-mapped", TABLE,
+     "import operator\nlist(map(operator.methodcaller('append', 5), [T]))\n"),
+    ("reduce-with-a-changing-callback", TABLE,
+     "import functools\ndef g(a, b):\n    a.append(5)\n    return a\nU = T\n"
+     "functools.reduce(g, [U, 1])\n"),
+    ("deepcopy-memo", "D = {}\ndef f(xs):\n    return sum(xs) + len(D)\n",
+     "import copy\nU = D\ncopy.deepcopy([1], U)\n"),
+    # objects every call or instance shares: defaults, class attributes
+    ("mutable-default-of-the-entry-point",
+     "def f(xs, seen=[]):\n    seen.extend(xs)\n    return len(seen)\n", "print(f([1]))\n"),
+    ("mutable-default-of-a-helper",
+     "def h(x, acc=[]):\n    acc.append(x)\n    return len(acc)\n"
+     "def f(xs):\n    return sum(xs) + h(0)\n",
+     "print(h(1))\n"),
+    ("class-attribute-changed-in-a-function", KLASS, "def g():\n    K.items.append(5)\ng()\n"),
+    ("class-attribute-through-an-instance", KLASS, "def g():\n    K().items.append(5)\ng()\n"),
+    # functions changing module objects by ways the analysis did not follow
+    ("default-argument", TABLE, "def g(t=T):\n    t.append(5)\ng()\n"),
+    ("augmented-assignment-in-a-function", TABLE, "def g():\n    t = T\n    t += [5]\ng()\n"),
+    ("local-callee", TABLE, "def g():\n    h = list.append\n    h(T, 5)\ng()\n"),
+    ("local-module-object", F,
+     "import builtins\ndef g():\n    b = builtins\n    b.setattr(b, 'sum', min)\ng()\n"),
+    ("local-object-of-a-pure-module", F,
+     "import dataclasses\ndef g():\n    b = dataclasses.builtins\n"
+     "    b.exec('import builtins; builtins.sum = min')\ng()\n"),
+    ("method-of-a-builtin-type-in-a-function", TABLE, "def g():\n    list.append(T, 5)\ng()\n"),
+    ("nested-function-handed-data", TABLE,
+     "def g():\n    def inner(x):\n        x.append(5)\n    inner(T)\ng()\n"),
+    ("lambda-handed-data", TABLE, "def g():\n    list(map(lambda t: t.append(5), [T]))\ng()\n"),
+    ("data-kept-in-a-local-dict", TABLE,
+     "def g():\n    box = {}\n    box['t'] = T\n    box['t'].append(5)\ng()\n"),
+    ("data-kept-in-an-instance", TABLE,
+     "class K:\n    def __init__(self):\n        self.t = T\n    def add(self):\n"
+     "        self.t.append(5)\ndef g():\n    K().add()\ng()\n"),
+    ("data-a-function-returns", TABLE,
+     "def get():\n    return T\ndef g():\n    get().append(5)\ng()\n"),
+    ("data-in-a-class-attribute", TABLE,
+     "class K:\n    t = T\ndef g():\n    x = K.t\n    x.append(5)\ng()\n"),
+    ("values-of-a-dict", "T = {'a': [1]}\ndef f(xs):\n    return sum(xs) + len(T['a'])\n",
+     "def g():\n    for k, v in T.items():\n        v.append(5)\ng()\n"),
+    ("shallow-copy", "T = [[1]]\ndef f(xs):\n    return sum(xs) + len(T[0])\n",
+     "def g():\n    c = T.copy()\n    c[0].append(5)\ng()\n"),
+    ("part-a-builtin-returns", "T = [[1]]\ndef f(xs):\n    return sum(xs) + len(T[0])\n",
+     "def g():\n    min(T).append(5)\ng()\n"),
+    # reading what the program holds may change it: an iterator, an instance of a class
+    ("iterator-used-up", GEN, "list(G)\n"),
+    ("iterator-used-up-by-a-loop", GEN, "for _ in G:\n    pass\n"),
+    ("map-unpacked", "M = map(int, '12')\ndef f(xs):\n    return sum(xs) + next(M, 0)\n",
+     "print(*M)\n"),
+    ("entry-point-using-up-an-iterator",
+     "G = iter([10, 20])\ndef f(xs):\n    for g in G:\n        return sum(xs) + g\n    return 0\n",
+     "print(f([1]))\n"),
+    ("generator-of-an-own-function",
+     "def gen():\n    yield 10\n    yield 20\nG = gen()\n"
+     "def f(xs):\n    for g in G:\n        return sum(xs) + g\n    return 0\n",
+     "print(f([1]))\n"),
+    ("instance-changed-by-repr", COUNTER, "print(c)\n"),
+    ("instance-changed-by-repr-in-a-function", COUNTER, "def show():\n    print(c)\nshow()\n"),
+    # classes: their instances' methods may be handed anything (hooks, operators)
+    ("init-subclass-changes-the-subclass", TABLE,
+     "class P:\n    items = T\n    def __init_subclass__(cls):\n        cls.items.append(5)\n"
+     "class J(P):\n    pass\n"),
+    ("set-name-changes-the-owner", TABLE,
+     "class P:\n    items = T\nclass D:\n    def __set_name__(self, owner, name):\n"
+     "        owner.items.append(5)\nclass J(P):\n    d = D()\n"),
 ]  # fmt: skip
 
 # (id, definition, junk after it, what the removal says): base-model junk changing nothing.
@@ -100,6 +205,16 @@ JUNK = [
         "lst = [int(x) for x in '3 1'.split()]\nprint(f(lst))\n",
         "print call",
     ),
+    ("reading-a-table", TABLE, "print(T)\n", "print call"),
+    ("entry-point-reading-a-table", TABLE, "print(f([1]))\n", "print call"),
+    ("summing-loop", F, "n = 0\nfor i in range(3):\n    n += f([i])\nprint(n)\n", "for loop"),
+    ("test-cases-loop", SORTS,
+     "cases = [([2, 1], [1, 2])]\nfor given, wanted in cases:\n    assert f(given) == wanted\n",
+     "for loop"),
+    ("logger", F, "import logging\nlog = logging.getLogger(__name__)\n", "assignment to log"),
+    ("entry-point-reading-an-instance",
+     "class P:\n    def __init__(self, v):\n        self.v = v\np = P(2)\n"
+     "def f(xs):\n    return sum(xs) * p.v\n", "print(f([1]))\n", "print call"),
 ]  # fmt: skip
 
 
