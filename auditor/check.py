@@ -222,4 +222,5 @@ def check(
         model=scores.model.describe() if scores.model is not None else None,
         rules_url=config.rules_url,
         cwd=cwd,
+        fail_on_unverified=config.fail_on_unverified,
     )

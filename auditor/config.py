@@ -33,6 +33,7 @@ class Config:
     fail_on_risk: float = 0.5
     fail_on: Severity | None = Severity.HIGH  # None: findings never fail the run
     exit_zero: bool = False
+    fail_on_unverified: bool = False  # executed but not fully judged fails the run
     honor_suppressions: bool = False
     model: Path | None = None
     baseline: Path | None = None
@@ -93,7 +94,7 @@ def from_table(table: Mapping[str, Any], base: Path) -> Config:
                 cfg["fail_on_risk"] = _number(key, value, float)
             case "fail-on":
                 cfg["fail_on"] = parse_severity(value)
-            case "exit-zero" | "honor-suppressions":
+            case "exit-zero" | "honor-suppressions" | "fail-on-unverified":
                 cfg[key.replace("-", "_")] = _bool(key, value)
             case "model" | "baseline":
                 if not isinstance(value, str):

@@ -119,6 +119,7 @@ class CheckRun:
     version: str = __version__
     baselined: int = 0
     cwd: Path | None = None  # what the results' paths are shown relative to (None: the cwd)
+    fail_on_unverified: bool = False
 
     def flagged(self, result: CandidateResult) -> bool:
         """Whether a candidate's risk is at or over the threshold."""
@@ -132,6 +133,17 @@ class CheckRun:
         """Whether a finding is at or above the failing severity."""
         return self.fail_on is not None and finding.severity.rank >= self.fail_on.rank
 
+    @staticmethod
+    def unverified(result: CandidateResult) -> bool:
+        """Whether a candidate was executed and passed without every assert of its weak
+        tests judged (no verdict, or asserts left unjudged), so its pass is not proof."""
+        e = result.execution
+        return e is not None and (e.verdict is None or (e.verdict == "pass" and e.unjudged > 0))
+
+    @property
+    def n_unverified(self) -> int:
+        return sum(1 for r in self.results if self.unverified(r))
+
     @property
     def n_flagged(self) -> int:
         return sum(1 for r in self.results if self.flagged(r))
@@ -142,8 +154,11 @@ class CheckRun:
 
     @property
     def exit_code(self) -> int:
-        """0 when nothing is over a threshold, else 1."""
-        return EXIT_FINDINGS if self.n_flagged or self.n_failing_findings else EXIT_OK
+        """0 when nothing is over a threshold (nor, with `fail_on_unverified`, a candidate
+        unverified), else 1."""
+        unverified = self.fail_on_unverified and self.n_unverified
+        failed = self.n_flagged or self.n_failing_findings or unverified
+        return EXIT_FINDINGS if failed else EXIT_OK
 
     def picks(self) -> tuple[Pick, ...]:
         """Per task of a samples file (first-seen order), the candidate to submit: one

@@ -203,6 +203,37 @@ def test_asserts_not_judged_are_counted_and_none_judged_is_no_pass(
     assert len(err) == 1 and "2 assert(s) of the weak tests not judged" in err[0]
 
 
+def test_fail_on_unverified_fails_a_pass_with_asserts_left_unjudged(tmp_path: Path) -> None:
+    """A pass with asserts of the tests left unjudged is a pass by default (counted); with
+    `--fail-on-unverified` (or `fail-on-unverified = true`) it fails the run, and a fully
+    judged pass still does not (red team s19, T3-T5: a CI gate wanting proof)."""
+    cand = tmp_path / "cand.py"
+    cand.write_text(CODES["loop"])
+    tests = tmp_path / "test_it.py"
+    judged = "def test_judged():\n    assert sum_to(4) == 10\n"
+    tests.write_text(
+        f"from cand import sum_to\n\n{judged}\ndef expected(n):\n    return n * (n + 1) // 2\n\n"
+        "def test_helper():\n    assert sum_to(3) == expected(3)\n"
+    )
+    args = [str(cand), "--tests", str(tests)]
+    code, doc = _json(args)
+    ex = doc["candidates"][0]["execution"]
+    assert code == 0 and ex["verdict"] == "pass" and ex["unjudged"] == 1
+    assert doc["summary"]["unverified"] == 1 and not doc["thresholds"]["fail_on_unverified"]
+    code, doc = _json([*args, "--fail-on-unverified"])
+    assert (
+        code == 1 and doc["summary"]["exit_code"] == 1 and doc["thresholds"]["fail_on_unverified"]
+    )
+    (tmp_path / "pyproject.toml").write_text("[tool.auditor]\nfail-on-unverified = true\n")
+    assert _json(args)[0] == 1
+    tests.write_text(f"from cand import sum_to\n\n{judged}")
+    code, doc = _json(args)
+    assert code == 0 and doc["summary"]["unverified"] == 0  # every assert judged
+    cand.write_text(CODES["wrong"])  # a failing candidate fails as before, once
+    code, doc = _json(args)
+    assert code == 1 and doc["summary"]["unverified"] == 0
+
+
 def test_a_correct_candidate_passes_whatever_standard_type_it_returns(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

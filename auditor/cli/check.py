@@ -57,6 +57,12 @@ SEVERITIES = [*(s.value for s in Severity), "none"]
     help="Exit 0 even when something is over a threshold.",
 )
 @click.option(
+    "--fail-on-unverified",
+    is_flag=True,
+    default=None,
+    help="Fail when an executed candidate passes without every assert of its tests judged.",
+)
+@click.option(
     "--honor-suppressions/--ignore-suppressions",
     default=None,
     help="Let noqa / pylint: disable / auditor: ignore comments silence findings [ignore].",
@@ -119,6 +125,7 @@ def check_command(
     fail_on_risk: float | None,
     fail_on: str | None,
     exit_zero: bool | None,
+    fail_on_unverified: bool | None,
     honor_suppressions: bool | None,
     baseline: Path | None,
     write_baseline: Path | None,
@@ -157,6 +164,7 @@ def check_command(
         model=model_path,
         fail_on_risk=fail_on_risk,
         exit_zero=exit_zero,
+        fail_on_unverified=fail_on_unverified,
         honor_suppressions=honor_suppressions,
         baseline=baseline,
         ignore=ignore,

@@ -79,6 +79,7 @@ def to_dict(run: CheckRun) -> dict[str, Any]:
         "thresholds": {
             "fail_on_risk": run.fail_on_risk,
             "fail_on": None if run.fail_on is None else run.fail_on.value,
+            "fail_on_unverified": run.fail_on_unverified,
         },
         "summary": {
             "candidates": len(run.results),
@@ -86,6 +87,7 @@ def to_dict(run: CheckRun) -> dict[str, Any]:
             "flagged": run.n_flagged,
             "findings": sum(len(r.findings) for r in run.results),
             "failing_findings": run.n_failing_findings,
+            "unverified": run.n_unverified,
             "baselined": run.baselined,
             "exit_code": run.exit_code,
         },

@@ -42,6 +42,9 @@ def summary_line(run: CheckRun) -> str:
     ]
     if run.fail_on is not None:
         parts.append(f"{run.n_failing_findings} at or above {run.fail_on.value}")
+    if run.n_unverified:
+        fails = " (failing)" if run.fail_on_unverified else ""
+        parts.append(f"{run.n_unverified} executed but not fully verified{fails}")
     if run.baselined:
         parts.append(f"{run.baselined} baselined")
     return ", ".join(parts) + "."
