@@ -32,7 +32,10 @@ definitions), plus the imports and helpers it needs from the other blocks (the l
 binding each name, as Python runs the answer's blocks in order); the rest of the answer is
 recorded as removed. Code in `<think>` reasoning counts only when the answer has
 no program outside it. Input that parses as Python, or has no code fence and already yields
-the entry point, never takes that path, so plain code comes out byte for byte as before.
+the entry point, never takes that path, so plain code comes out byte for byte as before;
+but an answer that parses and whose Markdown shows the entry point defined elsewhere than
+where Python defines it (a fence in a module-level string, red team s19, C4) is refused as
+ambiguous: no program, and a reason (`_two_programs`).
 `Sanitized.line_map` maps each line of the program back to the raw text, and
 `Sanitized.extracted` says which blocks it came from.
 
@@ -50,6 +53,7 @@ from __future__ import annotations
 import ast
 import bisect
 import builtins
+import functools
 import re
 import sys
 import warnings
@@ -157,7 +161,10 @@ def sanitize(code: str, entry_point: str | None) -> Sanitized:
     tree, source, trunc = _parse_or_truncate(code, entry_point)
     plain = _core(tree, code, source, trunc, entry_point)
     fenced = has_fence(code)
-    if plain.whole or (not fenced and _good(plain, entry_point)):
+    if plain.whole:
+        why = _two_programs(code, plain, entry_point)
+        return _finish(plain, code) if why is None else _refused(why)
+    if not fenced and _good(plain, entry_point):
         return _finish(plain, code)
     found = _from_blocks(code, entry_point)
     if found is not None:
@@ -169,6 +176,72 @@ def sanitize(code: str, entry_point: str | None) -> Sanitized:
         if (good and not same) or (fenced and not plain_good):
             return result
     return _finish(plain, code)
+
+
+def _refused(reason: str) -> Sanitized:
+    """No program, and why: code that neither reading of the answer would run."""
+    return Sanitized("", (), False, reason=reason)
+
+
+def _two_programs(code: str, plain: _Core, entry_point: str | None) -> str | None:
+    """Why `code`, which parses as Python, is two answers in one; None if it is not.
+
+    Run as Python, `code` defines the entry point (with None: its last top-level function,
+    which `check` scores) where its plain program does. Rendered as Markdown (a chat UI,
+    an extractor of the answer's code block), it may show a code block defining it
+    elsewhere: a fence or an indented block inside a string, which Python never runs, or
+    code nested in an `if`, which a later `def` replaces (red team s19, C4). Judging either
+    reading would pass a program that the other reader does not see, so the answer is
+    refused. Only text with a second line that may bind the name is read as Markdown:
+    parsing all plain code with markdown-it would cost more than sanitizing it.
+    """
+    name = entry_point or next(
+        (
+            s.name
+            for s in reversed(plain.kept)
+            if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)
+        ),
+        None,
+    )
+    if name is None or code.count(name) < 2 or len(_binding(name).findall(code)) < 2:
+        return None
+    python = _binder_line(plain.kept, name)
+    if python is None:
+        return None
+    found = _from_blocks(code, name)
+    if found is None or not found[1] or found[0].extracted[0].kind == "bare":
+        return None  # no code block the reader takes for the answer: bare code is prose
+    shown = found[0]
+    tree = _parse(shown.code)[0]
+    line = _binder_line(tree.body, name) if tree is not None else None
+    if line is None or shown.raw_line(line) == python:
+        return None
+    return (
+        f"ambiguous answer: run as Python it defines `{name}` on line {python}, but the "
+        f"code block it shows as Markdown defines `{name}` on line {shown.raw_line(line)}"
+    )
+
+
+def _binder_line(stmts: Sequence[ast.stmt], name: str) -> int | None:
+    """The line of the last top-level statement binding `name` (a `def` line, not its
+    decorators), or None."""
+    return next((s.lineno for s in reversed(stmts) if name in _facts(s).binds), None)
+
+
+@functools.lru_cache(maxsize=1024)  # entry points; any function's name with None
+def _binding(name: str) -> re.Pattern[str]:
+    """Lines that may bind `name` as Python, also in a Markdown quote, list or REPL session:
+    a `def`/`class`, an assignment (augmented, annotated, to a tuple), a `for` target, an
+    `as` name, a walrus, an import. Loose on purpose: a false match only costs a Markdown parse."""
+    n = re.escape(name)
+    pre = r"^[ \t>*+\-\d.)]*(?:(?:>>>|\.\.\.)[ \t]*)?"
+    eq = r"(?<![=!<>])=(?!=)"
+    return re.compile(
+        rf"{pre}(?:(?:async[ \t]+)?def|class)[ \t]+{n}\b|{pre}for\b[^\n]*?\b{n}\b[^\n]*?\bin\b"
+        rf"|\b{n}[ \t]*(?:(?:[-+*/%&|^@]|//|\*\*|<<|>>)?=(?!=)|[,)\]][^=\n]*?{eq}|:[^=\n]*?{eq})"
+        rf"|\bas[ \t]+{n}\b|\b{n}[ \t]*:=|\bimport\b[^\n#]*\b{n}\b",
+        re.M,
+    )
 
 
 def sanitize_completion(prompt: str, completion: str, entry_point: str | None) -> Sanitized:
