@@ -459,6 +459,18 @@ def test_answers_with_no_program_fail_check(project: Path) -> None:
     assert body_found == [("AUD901", "high", "no program: no code to keep")]
 
 
+def test_trojan_source_fails_check(project: Path) -> None:
+    """Bidirectional control characters (CVE-2021-42574) in a string or a comment are a high
+    finding (red team s19, S2: ruff's PLE2502 was reported at low severity, and passed)."""
+    lines = {"s": '    s = "user\u202e \u2066# admin\u2069 \u2066"', "c": "    # \u2067x"}
+    for name, line in lines.items():
+        (project / f"{name}.py").write_text(f"def f(user):\n{line}\n    return user\n")
+        code, doc = run_json(f"{name}.py", "--no-model")
+        assert code == 1
+        found = [(f["code"], f["severity"], f["line"]) for f in doc["candidates"][0]["findings"]]
+        assert ("ruff:PLE2502", "high", 2) in found
+
+
 @pytest.mark.parametrize("fmt", ["json", "sarif", "text", "markdown", "github"])
 def test_output_is_deterministic(project: Path, tiny_model: Path, fmt: str) -> None:
     args = ("src", "--model", str(tiny_model), "--format", fmt)
