@@ -188,12 +188,14 @@ def _two_programs(code: str, plain: _Core, entry_point: str | None) -> str | Non
 
     Run as Python, `code` defines the entry point (with None: its last top-level function,
     which `check` scores) where its plain program does. Rendered as Markdown (a chat UI,
-    an extractor of the answer's code block), it may show a code block defining it
-    elsewhere: a fence or an indented block inside a string, which Python never runs, or
-    code nested in an `if`, which a later `def` replaces (red team s19, C4). Judging either
-    reading would pass a program that the other reader does not see, so the answer is
-    refused. Only text with a second line that may bind the name is read as Markdown:
-    parsing all plain code with markdown-it would cost more than sanitizing it.
+    an extractor of the answer's code block), it may show a code block (fenced or indented,
+    any tag, a REPL session) defining it elsewhere: inside a string, which Python never
+    runs, or outside the statement that binds it last (code nested in an `if` that a later
+    `def` replaces). Judging either reading would pass a program that the other reader does
+    not see (red team s19, C4), so the answer is refused. A block inside the binding
+    statement's own code (a fallback `def` in `try`/`except`) is the same program. Only
+    text with a second line that may bind the name is read as Markdown: parsing all plain
+    code with markdown-it would cost more than sanitizing it.
     """
     name = entry_point or next(
         (
@@ -205,21 +207,29 @@ def _two_programs(code: str, plain: _Core, entry_point: str | None) -> str | Non
     )
     if name is None or code.count(name) < 2 or len(_binding(name).findall(code)) < 2:
         return None
-    python = _binder_line(plain.kept, name)
-    if python is None:
+    binder = next((s for s in reversed(plain.kept) if name in _facts(s).binds), None)
+    if binder is None:
         return None
-    found = _from_blocks(code, name)
-    if found is None or not found[1] or found[0].extracted[0].kind == "bare":
-        return None  # no code block the reader takes for the answer: bare code is prose
-    shown = found[0]
-    tree = _parse(shown.code)[0]
-    line = _binder_line(tree.body, name) if tree is not None else None
-    if line is None or shown.raw_line(line) == python:
-        return None
-    return (
-        f"ambiguous answer: run as Python it defines `{name}` on line {python}, but the "
-        f"code block it shows as Markdown defines `{name}` on line {shown.raw_line(line)}"
-    )
+    strings = [
+        (n.lineno, n.end_lineno or n.lineno)
+        for s in plain.kept
+        for n in ast.walk(s)
+        if isinstance(n, ast.JoinedStr)
+        or (isinstance(n, ast.Constant) and isinstance(n.value, str | bytes))
+    ]
+    for p in _parsed_blocks(code_blocks(code), name):
+        line = _binder_line(p.tree.body, name) if p.block.kind != "bare" else None
+        if line is None or name not in p.defines:
+            continue
+        shown = p.block.first_line + line - 1  # a block's line i is raw line first_line + i
+        inside = binder.lineno <= shown <= (binder.end_lineno or binder.lineno)
+        if shown != binder.lineno and (not inside or any(a <= shown <= z for a, z in strings)):
+            return (
+                f"ambiguous answer: run as Python it defines `{name}` on line "
+                f"{binder.lineno}, but a code block it shows as Markdown defines `{name}` "
+                f"on line {shown}"
+            )
+    return None
 
 
 def _binder_line(stmts: Sequence[ast.stmt], name: str) -> int | None:
@@ -232,14 +242,14 @@ def _binder_line(stmts: Sequence[ast.stmt], name: str) -> int | None:
 def _binding(name: str) -> re.Pattern[str]:
     """Lines that may bind `name` as Python, also in a Markdown quote, list or REPL session:
     a `def`/`class`, an assignment (augmented, annotated, to a tuple), a `for` target, an
-    `as` name, a walrus, an import. Loose on purpose: a false match only costs a Markdown parse."""
+    `as` name, a walrus, an import, a `case` capture. Loose on purpose: a false match only costs a Markdown parse."""
     n = re.escape(name)
     pre = r"^[ \t>*+\-\d.)]*(?:(?:>>>|\.\.\.)[ \t]*)?"
     eq = r"(?<![=!<>])=(?!=)"
     return re.compile(
         rf"{pre}(?:(?:async[ \t]+)?def|class)[ \t]+{n}\b|{pre}for\b[^\n]*?\b{n}\b[^\n]*?\bin\b"
         rf"|\b{n}[ \t]*(?:(?:[-+*/%&|^@]|//|\*\*|<<|>>)?=(?!=)|[,)\]][^=\n]*?{eq}|:[^=\n]*?{eq})"
-        rf"|\bas[ \t]+{n}\b|\b{n}[ \t]*:=|\bimport\b[^\n#]*\b{n}\b",
+        rf"|\bas[ \t]+{n}\b|\b{n}[ \t]*:=|\b(?:import|case)\b[^\n#]*\b{n}\b",
         re.M,
     )
 

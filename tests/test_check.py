@@ -452,7 +452,7 @@ def test_answers_with_no_program_fail_check(project: Path) -> None:
         (
             "AUD901",
             "high",
-            "no program: ambiguous answer: run as Python it defines `f` on line 9, but the "
+            "no program: ambiguous answer: run as Python it defines `f` on line 9, but a "
             "code block it shows as Markdown defines `f` on line 5",
         )
     ]

@@ -948,6 +948,11 @@ _INDENTED = "    def f(x):\n        return x - 1\n"
         f"r'''\n> {F}python\n> {_SHOWN.replace(chr(10) + '    ', chr(10) + '>     ')}> {F}\n'''\n{_RUN}",
         f"if True:\n\n{_INDENTED}{_RUN}",  # shown as code, replaced by the later def
         f'"""\n{F}python\n{_SHOWN}{F}\n"""\nfrom operator import pos as f\n',  # imported
+        f"r'''\n{F}javascript\n{_SHOWN}{F}\n'''\n{_RUN}",  # any tag: the reader sees code
+        f"r'''\n{F}pycon\n>>> def f(x):\n...     return x - 1\n{F}\n'''\n{_RUN}",  # a session
+        # In the run function's own docstring, a fence at column 0 is a fence.
+        f'def f(x):\n    """\n{F}python\n{_SHOWN}{F}\n"""\n    return x + 1\n',
+        f"if True:\n\n    match lambda x: x - 1:\n        case f:\n            pass\n{_RUN}",
     ],
     ids=[
         "raw-string",
@@ -959,6 +964,10 @@ _INDENTED = "    def f(x):\n        return x - 1\n"
         "quote",
         "if",
         "import",
+        "other-language",
+        "session",
+        "own-docstring",
+        "case",
     ],
 )
 def test_answer_python_and_markdown_read_differently_is_refused(answer: str) -> None:
@@ -994,8 +1003,12 @@ def test_answer_python_and_markdown_read_differently_is_refused(answer: str) -> 
         (f'"""Tools.\n\n{F}python\nprint(f(1))\n{F}\n"""\n{_RUN}', None),
         # A draft then the final version, both plain code: Python's last one.
         (f"{_SHOWN}\n\n{_RUN}", _RUN),
+        # A fallback in `try`: an indented block for Markdown, the statement binding `f`.
+        (f"try:\n    from m import f\nexcept ImportError:\n\n{_INDENTED}", None),
+        # A session in the module docstring that only calls `f`.
+        (f'"""Tools.\n\n{F}pycon\n>>> f(1)\n2\n>>> g = f\n{F}\n"""\n{_RUN}', None),
     ],
-    ids=["docstring-fence", "inline-backticks", "usage-example", "drafts"],
+    ids=["docstring-fence", "inline-backticks", "usage-example", "drafts", "try", "session"],
 )
 def test_plain_code_with_fences_in_strings_stays_plain(code: str, kept: str | None) -> None:
     result = sanitize(code, "f")
