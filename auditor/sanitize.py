@@ -205,7 +205,7 @@ def _two_programs(code: str, plain: _Core, entry_point: str | None) -> str | Non
         ),
         None,
     )
-    if name is None or code.count(name) < 2 or len(_binding(name).findall(code)) < 2:
+    if name is None or code.count(name) < 2 or not _binds_twice(code, name):
         return None
     binder = next((s for s in reversed(plain.kept) if name in _facts(s).binds), None)
     if binder is None:
@@ -236,6 +236,28 @@ def _binder_line(stmts: Sequence[ast.stmt], name: str) -> int | None:
     """The line of the last top-level statement binding `name` (a `def` line, not its
     decorators), or None."""
     return next((s.lineno for s in reversed(stmts) if name in _facts(s).binds), None)
+
+
+def _binds_twice(code: str, name: str) -> bool:
+    """Do two lines of `code` that mention `name` look as if they bind it (`_binding`)?
+    Only those lines are matched: the pattern run over all of a text cost as much as a
+    twentieth of sanitizing it."""
+    pattern = _binding(name)
+    found = 0
+    start = 0
+    while (at := code.find(name, start)) >= 0:
+        begin = code.rfind("\n", 0, at) + 1
+        end = code.find("\n", at)
+        end = len(code) if end < 0 else end
+        after = code[at + len(name) : end].lstrip()
+        if after.startswith("("):  # a call (most mentions), or a `def f(`, `class f(`
+            found += code[begin:at].split()[-1:] in (["def"], ["class"])
+        else:
+            found += pattern.search(code, begin, end) is not None
+        if found == 2:
+            return True
+        start = end + 1
+    return False
 
 
 @functools.lru_cache(maxsize=1024)  # entry points; any function's name with None
