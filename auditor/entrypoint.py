@@ -125,6 +125,13 @@ def _syntax_finding(entry: EntryPoint) -> Finding:
     )
 
 
+def _no_program(reason: str) -> Finding:
+    """AUD901 for a sample the sanitizer found no program in, though its code parses."""
+    from auditor.rules.internal import SyntaxErrorRule as Rule  # only for such samples
+
+    return Finding(Rule.CODE, Rule.SYMBOL, reason, 1, 0, Rule.SEVERITY, Rule.CONFIDENCE)
+
+
 def python_candidate(src: SourceFile) -> PendingCandidate:
     """The candidate of one Python file (one that could not be read carries its problem)."""
     text = src.text or ""
@@ -165,7 +172,10 @@ def sample_candidates(
         scoreable = entry.error is None and entry.name is not None
         # A chat answer with no program says why ("no code in the answer"), not "syntax error".
         note = cand.reason or entry.error or (None if entry.name else NO_FUNCTION)
-        out.append(PendingCandidate(cand, display, True, entry.line, scoreable, note))
+        # An empty program (nothing to keep, or an answer refused as ambiguous) parses, so
+        # no rule reports it; it must not pass as a clean candidate all the same.
+        problems = (_no_program(cand.reason),) if cand.reason and entry.error is None else ()
+        out.append(PendingCandidate(cand, display, True, entry.line, scoreable, note, problems))
     return out
 
 

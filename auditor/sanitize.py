@@ -32,7 +32,10 @@ definitions), plus the imports and helpers it needs from the other blocks (the l
 binding each name, as Python runs the answer's blocks in order); the rest of the answer is
 recorded as removed. Code in `<think>` reasoning counts only when the answer has
 no program outside it. Input that parses as Python, or has no code fence and already yields
-the entry point, never takes that path, so plain code comes out byte for byte as before.
+the entry point, never takes that path, so plain code comes out byte for byte as before;
+but an answer that parses and whose Markdown shows the entry point defined elsewhere than
+where Python defines it (a fence in a module-level string, red team s19, C4) is refused as
+ambiguous: no program, and a reason (`_two_programs`).
 `Sanitized.line_map` maps each line of the program back to the raw text, and
 `Sanitized.extracted` says which blocks it came from.
 
@@ -50,6 +53,7 @@ from __future__ import annotations
 import ast
 import bisect
 import builtins
+import functools
 import re
 import sys
 import warnings
@@ -157,7 +161,10 @@ def sanitize(code: str, entry_point: str | None) -> Sanitized:
     tree, source, trunc = _parse_or_truncate(code, entry_point)
     plain = _core(tree, code, source, trunc, entry_point)
     fenced = has_fence(code)
-    if plain.whole or (not fenced and _good(plain, entry_point)):
+    if plain.whole:
+        why = _two_programs(code, plain, entry_point)
+        return _finish(plain, code) if why is None else _refused(why)
+    if not fenced and _good(plain, entry_point):
         return _finish(plain, code)
     found = _from_blocks(code, entry_point)
     if found is not None:
@@ -169,6 +176,104 @@ def sanitize(code: str, entry_point: str | None) -> Sanitized:
         if (good and not same) or (fenced and not plain_good):
             return result
     return _finish(plain, code)
+
+
+def _refused(reason: str) -> Sanitized:
+    """No program, and why: code that neither reading of the answer would run."""
+    return Sanitized("", (), False, reason=reason)
+
+
+def _two_programs(code: str, plain: _Core, entry_point: str | None) -> str | None:
+    """Why `code`, which parses as Python, is two answers in one; None if it is not.
+
+    Run as Python, `code` defines the entry point (with None: its last top-level function,
+    which `check` scores) where its plain program does. Rendered as Markdown (a chat UI,
+    an extractor of the answer's code block), it may show a code block (fenced or indented,
+    any tag, a REPL session) defining it elsewhere: inside a string, which Python never
+    runs, or outside the statement that binds it last (code nested in an `if` that a later
+    `def` replaces). Judging either reading would pass a program that the other reader does
+    not see (red team s19, C4), so the answer is refused. A block inside the binding
+    statement's own code (a fallback `def` in `try`/`except`) is the same program. Only
+    text with a second line that may bind the name is read as Markdown: parsing all plain
+    code with markdown-it would cost more than sanitizing it.
+    """
+    name = entry_point or next(
+        (
+            s.name
+            for s in reversed(plain.kept)
+            if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)
+        ),
+        None,
+    )
+    if name is None or code.count(name) < 2 or not _binds_twice(code, name):
+        return None
+    binder = next((s for s in reversed(plain.kept) if name in _facts(s).binds), None)
+    if binder is None:
+        return None
+    strings = [
+        (n.lineno, n.end_lineno or n.lineno)
+        for s in plain.kept
+        for n in ast.walk(s)
+        if isinstance(n, ast.JoinedStr)
+        or (isinstance(n, ast.Constant) and isinstance(n.value, str | bytes))
+    ]
+    for p in _parsed_blocks(code_blocks(code), name):
+        line = _binder_line(p.tree.body, name) if p.block.kind != "bare" else None
+        if line is None or name not in p.defines:
+            continue
+        shown = p.block.first_line + line - 1  # a block's line i is raw line first_line + i
+        inside = binder.lineno <= shown <= (binder.end_lineno or binder.lineno)
+        if shown != binder.lineno and (not inside or any(a <= shown <= z for a, z in strings)):
+            return (
+                f"ambiguous answer: run as Python it defines `{name}` on line "
+                f"{binder.lineno}, but a code block it shows as Markdown defines `{name}` "
+                f"on line {shown}"
+            )
+    return None
+
+
+def _binder_line(stmts: Sequence[ast.stmt], name: str) -> int | None:
+    """The line of the last top-level statement binding `name` (a `def` line, not its
+    decorators), or None."""
+    return next((s.lineno for s in reversed(stmts) if name in _facts(s).binds), None)
+
+
+def _binds_twice(code: str, name: str) -> bool:
+    """Do two lines of `code` that mention `name` look as if they bind it (`_binding`)?
+    Only those lines are matched: the pattern run over all of a text cost as much as a
+    twentieth of sanitizing it."""
+    pattern = _binding(name)
+    found = 0
+    start = 0
+    while (at := code.find(name, start)) >= 0:
+        begin = code.rfind("\n", 0, at) + 1
+        end = code.find("\n", at)
+        end = len(code) if end < 0 else end
+        after = code[at + len(name) : end].lstrip()
+        if after.startswith("("):  # a call (most mentions), or a `def f(`, `class f(`
+            found += code[begin:at].split()[-1:] in (["def"], ["class"])
+        else:
+            found += pattern.search(code, begin, end) is not None
+        if found == 2:
+            return True
+        start = end + 1
+    return False
+
+
+@functools.lru_cache(maxsize=1024)  # entry points; any function's name with None
+def _binding(name: str) -> re.Pattern[str]:
+    """Lines that may bind `name` as Python, also in a Markdown quote, list or REPL session:
+    a `def`/`class`, an assignment (augmented, annotated, to a tuple), a `for` target, an
+    `as` name, a walrus, an import, a `case` capture. Loose on purpose: a false match only costs a Markdown parse."""
+    n = re.escape(name)
+    pre = r"^[ \t>*+\-\d.)]*(?:(?:>>>|\.\.\.)[ \t]*)?"
+    eq = r"(?<![=!<>])=(?!=)"
+    return re.compile(
+        rf"{pre}(?:(?:async[ \t]+)?def|class)[ \t]+{n}\b|{pre}for\b[^\n]*?\b{n}\b[^\n]*?\bin\b"
+        rf"|\b{n}[ \t]*(?:(?:[-+*/%&|^@]|//|\*\*|<<|>>)?=(?!=)|[,)\]][^=\n]*?{eq}|:[^=\n]*?{eq})"
+        rf"|\bas[ \t]+{n}\b|\b{n}[ \t]*:=|\b(?:import|case)\b[^\n#]*\b{n}\b",
+        re.M,
+    )
 
 
 def sanitize_completion(prompt: str, completion: str, entry_point: str | None) -> Sanitized:

@@ -431,6 +431,46 @@ def test_chat_answers_are_scored_on_raw_lines(project: Path, tiny_model: Path) -
     ]
 
 
+def test_answers_with_no_program_fail_check(project: Path) -> None:
+    """An answer refused as ambiguous (it parses as Python, which runs one `def`, while its
+    rendered Markdown shows another; red team s19, C4) or with nothing to keep has an empty
+    program: it parses, so no rule saw it, and it passed as a clean candidate."""
+    fence = "`" * 3
+    two = (
+        f"r'''\nHere is the solution:\n\n{fence}python\ndef f(x):\n    return x - 1\n"
+        f"{fence}\n'''\ndef f(x):\n    return x + 1\n"
+    )
+    body = f"Use this body:\n\n{fence}python\nreturn x\n{fence}\n"
+    rows = [{"task_id": "Demo/0", "solution": two}, {"task_id": "Demo/1", "solution": body}]
+    (project / "samples.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    code, doc = run_json("samples.jsonl", "--no-model")
+    assert code == 1  # a high finding, with the default fail-on
+    two_found, body_found = (
+        [(f["code"], f["severity"], f["message"]) for f in c["findings"]] for c in doc["candidates"]
+    )
+    assert two_found == [
+        (
+            "AUD901",
+            "high",
+            "no program: ambiguous answer: run as Python it defines `f` on line 9, but a "
+            "code block it shows as Markdown defines `f` on line 5",
+        )
+    ]
+    assert body_found == [("AUD901", "high", "no program: no code to keep")]
+
+
+def test_trojan_source_fails_check(project: Path) -> None:
+    """Bidirectional control characters (CVE-2021-42574) in a string or a comment are a high
+    finding (red team s19, S2: ruff's PLE2502 was reported at low severity, and passed)."""
+    lines = {"s": '    s = "user\u202e \u2066# admin\u2069 \u2066"', "c": "    # \u2067x"}
+    for name, line in lines.items():
+        (project / f"{name}.py").write_text(f"def f(user):\n{line}\n    return user\n")
+        code, doc = run_json(f"{name}.py", "--no-model")
+        assert code == 1
+        found = [(f["code"], f["severity"], f["line"]) for f in doc["candidates"][0]["findings"]]
+        assert ("ruff:PLE2502", "high", 2) in found
+
+
 @pytest.mark.parametrize("fmt", ["json", "sarif", "text", "markdown", "github"])
 def test_output_is_deterministic(project: Path, tiny_model: Path, fmt: str) -> None:
     args = ("src", "--model", str(tiny_model), "--format", fmt)

@@ -18,7 +18,7 @@ from auditor.features.pylint_features import PylintExtractor
 from auditor.features.radon_features import RadonExtractor
 from auditor.features.ruff_features import FAMILIES, SELECT, RuffExtractor, family
 from auditor.features.table import sidecar
-from auditor.types import Candidate, Label, Outcome, Status, Task, sha256_text
+from auditor.types import Candidate, Label, Outcome, Severity, Status, Task, sha256_text
 
 CODE = '''import math
 
@@ -134,6 +134,22 @@ def test_ruff_counts_families_and_ignores_noqa() -> None:
     lines = {(fd.code, fd.line) for fd in x.findings}
     assert {("ruff:F841", 2), ("ruff:T201", 3), ("ruff:PLR2004", 4)} <= lines
     assert f["ruff.total"] == sum(f[f"ruff.{fam}"] for fam in FAMILIES) == 3
+
+
+# Trojan Source (CVE-2021-42574): each bidirectional control character, in a string and in
+# a comment.
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+@pytest.mark.parametrize("char", list(BIDI))
+def test_bidi_control_characters_are_high_findings_counted_as_before(char: str) -> None:
+    # Red team s19, S2: reported at low severity, so `check` (fail-on high) passed them.
+    code = f'def f(x):\n    s = "a{char}b"  # c{char}d\n    return s\n'
+    x = RuffExtractor().extract([item(code)])[0]
+    bidi = [fd for fd in x.findings if fd.code == "ruff:PLE2502"]
+    assert [(fd.line, fd.severity) for fd in bidi] == [(2, Severity.HIGH)]
+    assert x.features["ruff.PLE"] == 1  # counted once, as before: the columns are unchanged
+    assert all(fd.severity is Severity.LOW for fd in x.findings if fd not in bidi)
 
 
 def test_ruff_select_is_pinned_codes() -> None:

@@ -791,3 +791,22 @@ def test_cli_label_auto_reads_completions_by_task_id_prefix(tmp_path: Path) -> N
     labels = {lb.task_id: lb.status for lb in read_labels(out)}
     assert set(labels) == {"HumanEval/0", "Mbpp/2"}  # (this toy task is no real MBPP+ one)
     assert labels["HumanEval/0"] is Status.CORRECT
+
+
+def test_answer_refused_as_ambiguous_is_never_correct(
+    tmp_path: Path, toy_tasks: dict[str, Task]
+) -> None:
+    """Red team s19, C4: the answer parses as Python, which runs a correct `def`, while
+    the code block its Markdown shows is wrong. It was labelled correct on the program the
+    reader never sees; now there is no program to pass."""
+    fence = "`" * 3
+    shown = "def sum_of_evens(numbers):\n    return sum(numbers)\n"
+    run_ = "def sum_of_evens(numbers):\n    return sum(n for n in numbers if n % 2 == 0)\n"
+    answer = f"r'''\nHere is the solution:\n\n{fence}python\n{shown}{fence}\n'''\n{run_}"
+    samples = tmp_path / "s.jsonl"
+    rows = [{"task_id": "Toy/0", "solution": s} for s in (answer, run_)]
+    samples.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    cands = read_samples(samples, toy_tasks).candidates
+    assert cands[0].code == "" and (cands[0].reason or "").startswith("ambiguous answer")
+    run = label(cands, toy_tasks, jobs=1, limits=FAST)
+    assert [lb.status for lb in run.labels] == [Status.REJECTED, Status.CORRECT]

@@ -926,3 +926,91 @@ def test_completion_with_a_fenced_body_is_the_prompt_plus_the_body(answer: str, 
     assert result.reason is None
     assert len(result.extracted) == 1
     _assert_lines_map_back(head + PROMPT + answer, result)
+
+
+# --- an answer that is two programs: Python runs one, Markdown shows another (C4) -----------
+
+_SHOWN = "def f(x):\n    return x - 1\n"  # what the rendered answer's code block holds
+_RUN = "def f(x):\n    return x + 1\n"  # what Python runs
+_INDENTED = "    def f(x):\n        return x - 1\n"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        # The red team's shape: prose and a fence in a module-level raw string, a bare def.
+        f"r'''\nHere is the solution:\n\n{F}python\n{_SHOWN}{F}\n'''\n{_RUN}",
+        f'"""\nHere is the solution:\n\n{F}python\n{_SHOWN}{F}\n"""\n{_RUN}',
+        f"notes = r'''\nHere is the solution:\n\n{F}python\n{_SHOWN}{F}\n'''  # notes\n{_RUN}",
+        f"r'''\n~~~\n{_SHOWN}~~~\n'''\n{_RUN}",
+        f"{_RUN}x = '''\n{F}python\n{_SHOWN}{F}\n'''\n",  # the run def first
+        f"r'''\nHere is the solution:\n\n{_INDENTED}'''\n{_RUN}",  # an indented code block
+        f"r'''\n> {F}python\n> {_SHOWN.replace(chr(10) + '    ', chr(10) + '>     ')}> {F}\n'''\n{_RUN}",
+        f"if True:\n\n{_INDENTED}{_RUN}",  # shown as code, replaced by the later def
+        f'"""\n{F}python\n{_SHOWN}{F}\n"""\nfrom operator import pos as f\n',  # imported
+        f"r'''\n{F}javascript\n{_SHOWN}{F}\n'''\n{_RUN}",  # any tag: the reader sees code
+        f"r'''\n{F}pycon\n>>> def f(x):\n...     return x - 1\n{F}\n'''\n{_RUN}",  # a session
+        # In the run function's own docstring, a fence at column 0 is a fence.
+        f'def f(x):\n    """\n{F}python\n{_SHOWN}{F}\n"""\n    return x + 1\n',
+        f"if True:\n\n    match lambda x: x - 1:\n        case f:\n            pass\n{_RUN}",
+    ],
+    ids=[
+        "raw-string",
+        "double-quotes",
+        "assigned",
+        "tildes",
+        "run-first",
+        "indented",
+        "quote",
+        "if",
+        "import",
+        "other-language",
+        "session",
+        "own-docstring",
+        "case",
+    ],
+)
+def test_answer_python_and_markdown_read_differently_is_refused(answer: str) -> None:
+    # Red team s19, C4: the text parses, so it was judged as plain code (x + 1), while the
+    # only code block a chat UI renders is x - 1. Neither reading is judged.
+    # `check` without tasks reads the last top-level function, when there is one.
+    defs = [s for s in ast.parse(answer).body if isinstance(s, ast.FunctionDef)]
+    for entry in ("f", None) if defs else ("f",):
+        result = sanitize(answer, entry)
+        assert (result.code, result.parsed, result.extracted) == ("", False, ())
+        assert result.reason is not None and result.reason.startswith("ambiguous answer: ")
+        assert "defines `f` on line" in result.reason
+    # Joined to a prompt, as a completion row is read, the refusal stands.
+    joined = sanitize_completion("", answer, "f")
+    assert joined.code == "" and joined.reason == sanitize(answer, "f").reason
+
+
+@pytest.mark.parametrize(
+    ("code", "kept"),
+    [
+        # A fenced example in a function docstring is indented: no fence for Markdown.
+        (
+            f'def f(x):\n    """Add one.\n\n    {F}python\n    def f(x):\n        return x + 1\n'
+            f'    {F}\n    """\n    return x + 1\n',
+            None,
+        ),
+        # A string holding ``` not at a line start; a second line binding `f`.
+        (
+            f"{_RUN}\n\nDOC = 'use f like this: {F}f(1){F}'\nf = f\n",
+            f"{_RUN}f = f\n",
+        ),
+        # A module docstring whose code block is only a usage example.
+        (f'"""Tools.\n\n{F}python\nprint(f(1))\n{F}\n"""\n{_RUN}', None),
+        # A draft then the final version, both plain code: Python's last one.
+        (f"{_SHOWN}\n\n{_RUN}", _RUN),
+        # A fallback in `try`: an indented block for Markdown, the statement binding `f`.
+        (f"try:\n    from m import f\nexcept ImportError:\n\n{_INDENTED}", None),
+        # A session in the module docstring that only calls `f`.
+        (f'"""Tools.\n\n{F}pycon\n>>> f(1)\n2\n>>> g = f\n{F}\n"""\n{_RUN}', None),
+    ],
+    ids=["docstring-fence", "inline-backticks", "usage-example", "drafts", "try", "session"],
+)
+def test_plain_code_with_fences_in_strings_stays_plain(code: str, kept: str | None) -> None:
+    result = sanitize(code, "f")
+    assert result.reason is None and result.parsed and result.extracted == ()
+    assert result.code == (code if kept is None else kept)  # as before: the plain reading

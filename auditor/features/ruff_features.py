@@ -588,6 +588,16 @@ PINNED: tuple[str, ...] = (
     "A001",  # builtin-variable-shadowing
 )
 
+# Codes whose findings are no style signal but code that misleads its reader: `check`
+# fails on them by default (`fail-on = "high"`). Only the finding's severity changes; the
+# feature columns count them as before, so the model's schema stays. PLE2502
+# (bidirectional-unicode): Trojan Source, CVE-2021-42574, control characters U+202A-U+202E,
+# U+2066-U+2069 (and U+200F, U+061C) anywhere, strings and comments too, make the code a
+# reviewer sees differ from the code that runs (red team s19, S2).
+_SEVERITY: Mapping[str, Severity] = {"PLE2502": Severity.HIGH}
+# Bump when the findings change for the same ruff: the cache keys extractions by it.
+_FINDINGS_VERSION = "2"
+
 _BY_LENGTH = sorted(FAMILIES, key=len, reverse=True)
 
 
@@ -644,7 +654,8 @@ class RuffExtractor:
 
     @property
     def fingerprint(self) -> str:
-        return ruff_version()
+        # Not `version`: that one is part of the model's schema hash (see _SEVERITY).
+        return f"{ruff_version()}+findings{_FINDINGS_VERSION}"
 
     columns: tuple[str, ...] = (
         "ruff.total",
@@ -688,8 +699,8 @@ class RuffExtractor:
                     message=str(d.get("message") or ""),
                     line=line,
                     col=col,
-                    severity=Severity.LOW,
-                    confidence=Confidence.MEDIUM,
+                    severity=_SEVERITY.get(code, Severity.LOW),
+                    confidence=Confidence.HIGH if code in _SEVERITY else Confidence.MEDIUM,
                     source="ruff",
                 )
             )

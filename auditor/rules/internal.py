@@ -9,7 +9,10 @@ from auditor.types import Confidence, Severity
 class SyntaxErrorRule(Rule):
     """## What it does
     Reports a candidate that does not parse: a syntax or indentation error, a non-UTF-8
-    byte, or nesting too deep to analyse. No other rule runs on it.
+    byte, or nesting too deep to analyse. No other rule runs on it. A raw answer in
+    which the sanitizer found no program gets it too, its message saying why ("no
+    program: no code in the answer", "no code to keep", or "ambiguous answer": the text
+    runs as Python with one definition of the function while its Markdown shows another).
 
     ## Why is this bad?
     Code that does not parse cannot pass any test, and if it came from a sanitizer the
