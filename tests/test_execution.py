@@ -183,6 +183,7 @@ def test_generated_lists_of_lists_keep_the_contract(base: list[list[Any]]) -> No
     assert all(in_domain(x, dom) for x in got.inputs)
     typed = [x[0] for x, o in zip(got.inputs, got.origin, strict=True) if o == "typed"]
     assert len(typed) == Budget().typed and len({len(m) for m in typed}) > 2  # sizes vary
+    assert got.origin.count("mutation") == Budget().mutation  # enough mutations keep it
     transposed = [list(c) for c in zip(*base[1][0], strict=True)]
     assert [transposed] in list(boundary_inputs(base, dom)) and in_domain([transposed], dom)
     assert any(not in_domain(x, dom) for x in wide("t", base))  # what breaks it goes wide

@@ -293,6 +293,11 @@ def _spread(items: list[tuple[Any, ...]], n: int, rng: random.Random) -> list[tu
     return [items[k] for k in keep]
 
 
+def _has_grid(shape: Shape) -> bool:
+    """Whether a rectangular list of lists sits at `shape` or inside it."""
+    return shape.rectangular or any(map(_has_grid, shape.items))
+
+
 def amplify(
     task_id: str,
     base_inputs: Sequence[Any],
@@ -316,7 +321,10 @@ def amplify(
     seen = {input_key(s) for s in base} | {input_key(list(s)) for s in bound}
     typed = _take(typed_inputs(domain, _rng(task_id, "typed", seed)), budget.typed, domain, seen,
                   budget.typed * 20)  # fmt: skip
-    mutated = probe_inputs(f"{task_id}#{seed}", base, budget.mutation * 2)
+    # a mutation that adds or drops one cell leaves a grid, so grids look at more of them
+    # (a longer stream starts with the shorter one: the first ones stay)
+    tries = budget.mutation * (8 if any(map(_has_grid, domain)) else 2)
+    mutated = probe_inputs(f"{task_id}#{seed}", base, tries)
     mut = _take(iter(mutated), budget.mutation, domain, seen, len(mutated))
     inputs = bound + typed + mut
     origin = ["boundary"] * len(bound) + ["typed"] * len(typed) + ["mutation"] * len(mut)
