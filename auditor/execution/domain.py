@@ -19,10 +19,11 @@ element by element, two strings XORed bit by bit) keep it: unequal lengths break
 contract, not the program. And a list of lists whose rows had one length in every weak
 value (a grid, a list of pairs) stays rectangular, one whose rows were as many as their
 length (a determinant, a path in an N x N grid, a magic-square test) stays square, at any
-list position (`MATRIX_SEEDS`): a ragged or oblong grid is where correct programs raise
-or stop early at different places. On the shared corpora this decides the implied domain
-of HumanEval/129 and Mbpp/721 (square), HumanEval/115 and Mbpp/780 (rectangular);
-reports/execution/README.md has what it changed there.
+list position, given 4 such values (`MATRIX_SEEDS`; three hand-written grids of one shape
+were often chance): a ragged or oblong grid is where correct programs raise or stop early
+at different places. On the shared corpora this decides the implied domain of HumanEval/129
+and Mbpp/721 (square), HumanEval/115 and Mbpp/780 (rectangular); reports/execution/README.md
+has what it changed there (nothing measurable: one of them has weak passers).
 """
 
 from __future__ import annotations
