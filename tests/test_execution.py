@@ -26,7 +26,13 @@ from auditor.execution.amplify import (
 from auditor.execution.domain import Shape, in_domain, infer_domain
 from auditor.execution.mutants import mutants
 from auditor.execution.runner import ExecRunner
-from auditor.execution.signals import COLUMNS, ExecConfig, peer_score, task_features
+from auditor.execution.signals import (
+    COLUMNS,
+    SCORE_INPUTS,
+    ExecConfig,
+    peer_score,
+    task_features,
+)
 from auditor.execution.solo import code_map
 from auditor.types import Task
 
@@ -124,6 +130,63 @@ def test_arguments_of_one_length_keep_it() -> None:
     # two weak inputs of equal lengths could be chance; a length and an int never tie
     assert in_domain([[1], [2, 3]], infer_domain(base[:2]))
     assert not infer_domain([[[1, 2], 2], [[3], 1], [[4, 5, 6], 3]])[0].same_len
+
+
+GRIDS = [
+    [[[1, 2], [3, 4]]],
+    [[[1, 2, 3], [4, 5, 6], [7, 8, 9]]],
+    [[[2, 0, 0, 0]] * 4],
+    [[[5, 1], [1, 5]]],
+]
+OBLONG = [
+    [[[1, 2, 3], [4, 5, 6]]],
+    [[[1, 2], [3, 4], [5, 6]]],
+    [[[0, 1, 2, 3]] * 2],
+    [[[7, 8, 9]] * 4],
+]
+
+
+def test_lists_of_lists_keep_rectangular_and_square_shapes() -> None:
+    square, oblong = infer_domain(GRIDS)[0], infer_domain(OBLONG)[0]
+    assert square.rectangular and square.square
+    assert oblong.rectangular and not oblong.square
+    assert not infer_domain([*OBLONG, [[[1], [2, 3]]]])[0].rectangular  # one ragged breaks it
+    assert not infer_domain(GRIDS[:3])[0].rectangular  # three could be chance
+    # one row, no rows and empty rows show nothing; [[]] is one row of none, not square
+    shows_nothing = [[[[1, 2, 3]]], [[]], [[[], []]]]
+    assert not infer_domain([*GRIDS[:3], *shows_nothing])[0].rectangular
+    with_empty = infer_domain([*GRIDS, [[[]]]])[0]
+    assert with_empty.rectangular and not with_empty.square
+    assert not infer_domain([[[1, 2]], [[3, 4]], [[5, 6]]])[0].rectangular  # not rows at all
+    # nested positions: a list of grids (of different sizes: the list itself is ragged)
+    nested = infer_domain([[[g[0], [[1]]]] for g in GRIDS])[0]
+    assert nested.items[0].square and not nested.rectangular
+
+
+def test_the_domain_keeps_lists_of_lists_rectangular_or_square() -> None:
+    square, oblong = infer_domain(GRIDS), infer_domain(OBLONG)
+    assert in_domain([[[1, 2, 3]] * 3], square) and in_domain([[[7]]], square)
+    assert not in_domain([[[1, 2, 3]] * 2], square)  # oblong
+    assert not in_domain([[[1, 2], [3]]], square) and not in_domain([[[]]], square)
+    assert in_domain([[[1, 2, 3]] * 2], oblong) and in_domain([[[1, 2]] * 4], oblong)
+    assert not in_domain([[[1, 2], [3, 4, 5]]], oblong)
+    nested = infer_domain([[[g[0], [[1]]]] for g in GRIDS])
+    assert in_domain([[[[1, 2], [3, 4]], [[5]]]], nested)
+    assert not in_domain([[[[1, 2], [3, 4]], [[5, 6]]]], nested)
+
+
+@pytest.mark.parametrize("base", [GRIDS, OBLONG], ids=["square", "oblong"])
+def test_generated_lists_of_lists_keep_the_contract(base: list[list[Any]]) -> None:
+    dom = infer_domain(base)
+    got = amplify("t", base)
+    assert _keys(got.inputs) == _keys(amplify("t", base).inputs)
+    assert all(in_domain(x, dom) for x in got.inputs)
+    typed = [x[0] for x, o in zip(got.inputs, got.origin, strict=True) if o == "typed"]
+    assert len(typed) == Budget().typed and len({len(m) for m in typed}) > 2  # sizes vary
+    assert got.origin.count("mutation") == Budget().mutation  # enough mutations keep it
+    transposed = [list(c) for c in zip(*base[1][0], strict=True)]
+    assert [transposed] in list(boundary_inputs(base, dom)) and in_domain([transposed], dom)
+    assert any(not in_domain(x, dom) for x in wide("t", base))  # what breaks it goes wide
 
 
 def test_draws_do_not_move_with_the_strategies_version(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -358,6 +421,45 @@ def test_correct_programs_agree_where_the_weak_strings_close_their_alphabet() ->
         got = task_features(run, task, codes, [True] * len(codes))
     share = got[:, COLUMNS.index("exec.cluster_share")]
     assert (share[:4] == 0.75).all() and share[4] == 0.0  # only the wrong one is apart
+
+
+TRACE = "def trace(m: list[list[int]]) -> int:\n    pass\n"
+# Right on square matrices (all the weak tests show); on an oblong or ragged one the first
+# two raise or stop early where the others do not, so they split there.
+TRACE_CORRECT = (
+    "def trace(m):\n    return sum(m[i][i] for i in range(len(m)))\n",
+    "def trace(m):\n    t = 0\n    for i, row in enumerate(m):\n        t += row[i]\n    return t\n",
+    "def trace(m):\n    return sum(m[i][i] for i in range(len(m[0]))) if m else 0\n",
+    "def trace(m):\n    return sum(x for i, r in enumerate(m) for j, x in enumerate(r) if i == j)\n",
+)
+# Looks the weak inputs up by their first row: right on them, 0 elsewhere.
+TRACE_WRONG = "def trace(m):\n    return {(1, 2): 5, (1, 2, 3): 15, (2, 0, 0, 0): 8, (5, 1): 10}.get(tuple(m[0]), 0)\n"
+
+
+def _trace_scores() -> tuple[np.ndarray, np.ndarray]:
+    task = Task("toy/trace", TRACE, "trace", "", tuple(GRIDS), ())
+    codes = [*TRACE_CORRECT, TRACE_WRONG]
+    with ExecRunner(2) as run:
+        got = task_features(run, task, codes, [True] * len(codes))
+    return got[:, COLUMNS.index("exec.cluster_share")], peer_score(
+        *(got[:, COLUMNS.index(c)] for c in SCORE_INPUTS)
+    )
+
+
+def test_correct_programs_agree_where_the_weak_matrices_are_square(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import auditor.execution.domain as domain
+
+    monkeypatch.setattr(domain, "MATRIX_SEEDS", 10**6)  # as before: any list of lists
+    share, score = _trace_scores()
+    assert share[:4].max() < 0.75  # the correct ones split on oblong and ragged inputs
+    assert share[:4].min() == share[4] == 0.0  # one is as alone as the wrong one
+    assert score[4] - score[:4].max() < 0.5  # ranked below it by the tie-breaks only
+    monkeypatch.undo()
+    share, score = _trace_scores()
+    assert (share[:4] == 0.75).all() and share[4] == 0.0  # only the wrong one is apart
+    assert score[4] - score[:4].max() > 0.5
 
 
 def test_mistake_outside_the_domain_shows_in_wide_share_only() -> None:

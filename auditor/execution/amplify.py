@@ -35,7 +35,8 @@ from typing import Any
 from auditor.behavior.mutate import SIZE_CAP, input_key, probe_inputs, size
 from auditor.execution.domain import Shape, char_class, in_domain, infer_domain
 
-AMPLIFY_VERSION = "3"  # 2: wide inputs; 3: closed alphabets, equal lengths
+# 2: wide inputs; 3: closed alphabets, equal lengths; 4: rectangular / square lists of lists
+AMPLIFY_VERSION = "4"
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,21 @@ def _special_sequences(like: Sequence[Any]) -> list[list[Any]]:
     return out
 
 
+def _special_grids(like: list[Any]) -> list[list[Any]]:
+    """Edits of a rectangular list of lists that keep it so (and square ones square): the
+    transpose, the rows mirrored, the last row and column dropped or repeated, one cell; the
+    row edits of `_special_sequences` would make a square one oblong."""
+    rows = [list(r) for r in like]
+    if not rows or not rows[0]:
+        return []
+    transposed = [list(c) for c in zip(*rows, strict=True)]
+    shrunk = [r[:-1] for r in rows[:-1]]  # n-1 x n-1
+    grown = [[*r, r[-1]] for r in [*rows, rows[-1]]]  # n+1 x n+1
+    narrower, wider = [r[:-1] for r in rows], [[*r, r[-1]] for r in rows]  # oblong if square
+    return [transposed, [r[::-1] for r in rows], rows[::-1], [[rows[0][0]]], shrunk, grown,
+            narrower, wider]  # fmt: skip
+
+
 def specials(shape: Shape, like: Any) -> list[Any]:
     """Special values of `like`'s type, built from `like` (a value seen at that position)."""
     if (
@@ -101,7 +117,7 @@ def specials(shape: Shape, like: Any) -> list[Any]:
     if isinstance(like, str):
         return _special_strings(like)
     if isinstance(like, list):
-        return _special_sequences(like)
+        return _special_sequences(like) + (_special_grids(like) if shape.rectangular else [])
     if isinstance(like, set | frozenset):
         return [type(like)(s) for s in ([], list(like)[:1])]
     if isinstance(like, dict):
@@ -135,6 +151,8 @@ def draw(shape: Shape, rng: random.Random, depth: int = 0, length: int | None = 
         return "".join(rng.choice(alphabet) for _ in range(n))
     if kind == "tuple" and shape.items and depth < 5:
         return tuple(draw(s, rng, depth + 1) for s in shape.items)
+    if shape.rectangular and shape.items and depth < 5:
+        return _draw_grid(shape, rng, depth, length)
     if kind in ("list", "set", "dict") and shape.items and depth < 5:
         lo, hi = shape.len_range()
         n = rng.randint(lo, min(hi, 30)) if length is None else length
@@ -144,6 +162,18 @@ def draw(shape: Shape, rng: random.Random, depth: int = 0, length: int | None = 
         items = [draw(shape.items[0], rng, depth + 1) for _ in range(n)]
         return items if kind == "list" else set(items)
     return None
+
+
+def _draw_grid(shape: Shape, rng: random.Random, depth: int, length: int | None) -> list[Any]:
+    """A rectangular list of lists inside `shape` (square where it is square): every row
+    drawn at one length, within both the row count's and the row length's ranges."""
+    row = shape.items[0]
+    (lo, hi), (row_lo, row_hi) = shape.len_range(), row.len_range()
+    if shape.square:  # as many rows as a row may be long
+        lo, hi = max(lo, row_lo), min(hi, row_hi)
+    n = rng.randint(lo, max(lo, min(hi, 30))) if length is None else length
+    cols = n if shape.square else rng.randint(row_lo, min(row_hi, 30))
+    return [draw(row, rng, depth + 1, length=cols) for _ in range(n)]
 
 
 _ALPHABETS = {
@@ -263,6 +293,11 @@ def _spread(items: list[tuple[Any, ...]], n: int, rng: random.Random) -> list[tu
     return [items[k] for k in keep]
 
 
+def _has_grid(shape: Shape) -> bool:
+    """Whether a rectangular list of lists sits at `shape` or inside it."""
+    return shape.rectangular or any(map(_has_grid, shape.items))
+
+
 def amplify(
     task_id: str,
     base_inputs: Sequence[Any],
@@ -286,7 +321,10 @@ def amplify(
     seen = {input_key(s) for s in base} | {input_key(list(s)) for s in bound}
     typed = _take(typed_inputs(domain, _rng(task_id, "typed", seed)), budget.typed, domain, seen,
                   budget.typed * 20)  # fmt: skip
-    mutated = probe_inputs(f"{task_id}#{seed}", base, budget.mutation * 2)
+    # a mutation that adds or drops one cell leaves a grid, so grids look at more of them
+    # (a longer stream starts with the shorter one: the first ones stay)
+    tries = budget.mutation * (8 if any(map(_has_grid, domain)) else 2)
+    mutated = probe_inputs(f"{task_id}#{seed}", base, tries)
     mut = _take(iter(mutated), budget.mutation, domain, seen, len(mutated))
     inputs = bound + typed + mut
     origin = ["boundary"] * len(bound) + ["typed"] * len(typed) + ["mutation"] * len(mut)

@@ -16,7 +16,14 @@ and correct programs split on it (one raises, another skips the character), whic
 consensus would read as a wrong minority.
 Likewise arguments that have the same length in every weak input (two lists compared
 element by element, two strings XORed bit by bit) keep it: unequal lengths break the
-contract, not the program.
+contract, not the program. And a list of lists whose rows had one length in every weak
+value (a grid, a list of pairs) stays rectangular, one whose rows were as many as their
+length (a determinant, a path in an N x N grid, a magic-square test) stays square, at any
+list position, given 4 such values (`MATRIX_SEEDS`; three hand-written grids of one shape
+were often chance): a ragged or oblong grid is where correct programs raise or stop early
+at different places. On the shared corpora this decides the implied domain of HumanEval/129
+and Mbpp/721 (square), HumanEval/115 and Mbpp/780 (rectangular); reports/execution/README.md
+has what it changed there (nothing measurable: one of them has weak passers).
 """
 
 from __future__ import annotations
@@ -42,6 +49,15 @@ CLOSED_EVIDENCE = 4
 CLOSABLE = frozenset({"punct", "digit", "space"})
 # Arguments of equal length in this many weak inputs or more keep it (two could be chance).
 SAME_LEN_SEEDS = 3
+# A list of lists is rectangular (square) where this many values seen at its position had two
+# or more non-empty rows, all of one length (as many as the rows), and none broke it; a
+# single row or empty rows show nothing (one row is trivially rectangular). Four, one more
+# than SAME_LEN_SEEDS: hand-written examples copy one shape, so three grids are often
+# chance. Of the 20 MBPP+ tasks with 3 weak grids, all rectangular, the strong tests of 10
+# hold ragged grids, and of the 5 square ones all hold oblong grids (a program that differs
+# there is a false positive by the labels); the 4 tasks with 4 or more (HumanEval/115, /129,
+# Mbpp/721, /780) keep the contract in every strong test (reports/execution/README.md).
+MATRIX_SEEDS = 4
 
 
 @dataclass(frozen=True)
@@ -64,6 +80,10 @@ class Shape:
     n_chars: int = 0  # how many characters were seen in strings
     # top-level arguments only: the other arguments whose length this one's always equalled
     same_len: tuple[int, ...] = ()
+    # lists of lists: how many values showed all rows of one length (as many as the rows),
+    # or -1 once one did not (`tally`; see `rectangular`)
+    n_rect: int = 0
+    n_square: int = 0
 
     @cached_property
     def closed(self) -> frozenset[str]:
@@ -81,6 +101,16 @@ class Shape:
         """Whether a string at this position may hold `ch`."""
         cls = char_class(ch)
         return cls in self.chars and (cls not in self.closed or ch in self.symbols)
+
+    @property
+    def rectangular(self) -> bool:
+        """A list whose rows must all have one length (MATRIX_SEEDS)."""
+        return self.kind == "list" and self.n_rect >= MATRIX_SEEDS
+
+    @property
+    def square(self) -> bool:
+        """A list of as many rows as each row has elements (MATRIX_SEEDS)."""
+        return self.kind == "list" and self.n_square >= MATRIX_SEEDS
 
     @property
     def natural(self) -> bool:
@@ -154,8 +184,30 @@ def shape_of(value: Any, depth: int = 0) -> Shape:
             items = (keys, vals)
         elif value:
             items = (join_all([shape_of(v, depth + 1) for v in value]),)
-        return Shape(kind, len(value), len(value), items)
+        rect, square = _grid(value) if kind == "list" else (0, 0)
+        return Shape(kind, len(value), len(value), items, n_rect=rect, n_square=square)
     return Shape(kind)
+
+
+def _grid(value: list[Any]) -> tuple[int, int]:
+    """(rectangular, square) evidence of one list: 1 if it has two or more non-empty rows of
+    one length (as many as the rows), 0 if it shows nothing (no rows, one row, only empty
+    rows), -1 if it breaks it (an element that is no list, rows of different lengths; for
+    square, a row count other than the row length: `[[]]` is one row of none)."""
+    if not all(isinstance(r, list) for r in value):
+        return -1, -1
+    lengths = {len(r) for r in value}
+    if len(lengths) > 1:
+        return -1, -1
+    if not value:
+        return 0, 0
+    shown = int(len(value) >= 2 and lengths != {0})
+    return shown, shown if lengths == {len(value)} else -1
+
+
+def tally(a: int, b: int) -> int:
+    """Evidence joined: counts add up, one counter-example (-1) breaks it for good."""
+    return -1 if a < 0 or b < 0 else a + b
 
 
 def _join_items(a: Shape, b: Shape) -> tuple[Shape, ...]:
@@ -188,6 +240,8 @@ def join(a: Shape, b: Shape) -> Shape:
         a.n + b.n,
         a.symbols | b.symbols,
         a.n_chars + b.n_chars,
+        n_rect=tally(a.n_rect, b.n_rect),
+        n_square=tally(a.n_square, b.n_square),
     )
 
 
@@ -244,7 +298,15 @@ def fits(value: Any, shape: Shape, depth: int = 0) -> bool:
         return False
     if kind == "str":
         return all(shape.allows(c) for c in value)
-    return _items_fit(value, shape, depth)
+    return _grid_fits(value, shape) and _items_fit(value, shape, depth)
+
+
+def _grid_fits(value: Any, shape: Shape) -> bool:
+    """Rows of one length where the shape is rectangular, as many as the rows where square."""
+    if not shape.rectangular or not value:
+        return True
+    lengths = {_length(r) for r in value}
+    return len(lengths) == 1 and (not shape.square or lengths == {len(value)})
 
 
 def _items_fit(value: Any, shape: Shape, depth: int) -> bool:
