@@ -60,7 +60,7 @@ SEVERITIES = [*(s.value for s in Severity), "none"]
     "--fail-on-unverified",
     is_flag=True,
     default=None,
-    help="Fail when an executed candidate passes without every assert of its tests judged.",
+    help="Fail when an executed candidate gets no verdict, or passes with asserts unjudged.",
 )
 @click.option(
     "--honor-suppressions/--ignore-suppressions",
