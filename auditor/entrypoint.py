@@ -116,20 +116,16 @@ def _module_level(code: str) -> list[ast.AST]:
     return out
 
 
+def _aud901(message: str, line: int = 1) -> Finding:
+    """AUD901: code that does not parse, or a sample the sanitizer found no program in."""
+    from auditor.rules.internal import SyntaxErrorRule as Rule  # only for such code
+
+    return Finding(Rule.CODE, Rule.SYMBOL, message, line, 0, Rule.SEVERITY, Rule.CONFIDENCE)
+
+
 def _syntax_finding(entry: EntryPoint) -> Finding:
-    from auditor.rules.internal import SyntaxErrorRule as Rule  # only for code that fails
-
     assert entry.error is not None
-    return Finding(
-        Rule.CODE, Rule.SYMBOL, entry.error, entry.error_line, 0, Rule.SEVERITY, Rule.CONFIDENCE
-    )
-
-
-def _no_program(reason: str) -> Finding:
-    """AUD901 for a sample the sanitizer found no program in, though its code parses."""
-    from auditor.rules.internal import SyntaxErrorRule as Rule  # only for such samples
-
-    return Finding(Rule.CODE, Rule.SYMBOL, reason, 1, 0, Rule.SEVERITY, Rule.CONFIDENCE)
+    return _aud901(entry.error, entry.error_line)
 
 
 def python_candidate(src: SourceFile) -> PendingCandidate:
@@ -174,7 +170,7 @@ def sample_candidates(
         note = cand.reason or entry.error or (None if entry.name else NO_FUNCTION)
         # An empty program (nothing to keep, or an answer refused as ambiguous) parses, so
         # no rule reports it; it must not pass as a clean candidate all the same.
-        problems = (_no_program(cand.reason),) if cand.reason and entry.error is None else ()
+        problems = (_aud901(cand.reason),) if cand.reason and entry.error is None else ()
         out.append(PendingCandidate(cand, display, True, entry.line, scoreable, note, problems))
     return out
 

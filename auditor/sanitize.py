@@ -207,7 +207,7 @@ def _two_programs(code: str, plain: _Core, entry_point: str | None) -> str | Non
     )
     if name is None or code.count(name) < 2 or not _binds_twice(code, name):
         return None
-    binder = next((s for s in reversed(plain.kept) if name in _facts(s).binds), None)
+    binder = _last_binder(plain.kept, name)
     if binder is None:
         return None
     strings = [
@@ -218,10 +218,10 @@ def _two_programs(code: str, plain: _Core, entry_point: str | None) -> str | Non
         or (isinstance(n, ast.Constant) and isinstance(n.value, str | bytes))
     ]
     for p in _parsed_blocks(code_blocks(code), name):
-        line = _binder_line(p.tree.body, name) if p.block.kind != "bare" else None
-        if line is None or name not in p.defines:
+        shows = _last_binder(p.tree.body, name) if p.block.kind != "bare" else None
+        if shows is None or name not in p.defines:
             continue
-        shown = p.block.first_line + line - 1  # a block's line i is raw line first_line + i
+        shown = p.block.first_line + shows.lineno - 1  # a block's line i is raw line first_line + i
         inside = binder.lineno <= shown <= (binder.end_lineno or binder.lineno)
         if shown != binder.lineno and (not inside or any(a <= shown <= z for a, z in strings)):
             return (
@@ -232,10 +232,10 @@ def _two_programs(code: str, plain: _Core, entry_point: str | None) -> str | Non
     return None
 
 
-def _binder_line(stmts: Sequence[ast.stmt], name: str) -> int | None:
-    """The line of the last top-level statement binding `name` (a `def` line, not its
+def _last_binder(stmts: Sequence[ast.stmt], name: str) -> ast.stmt | None:
+    """The last of `stmts` binding `name` (its `lineno` is a `def` line, not its
     decorators), or None."""
-    return next((s.lineno for s in reversed(stmts) if name in _facts(s).binds), None)
+    return next((s for s in reversed(stmts) if name in _facts(s).binds), None)
 
 
 def _binds_twice(code: str, name: str) -> bool:
