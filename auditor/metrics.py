@@ -200,6 +200,24 @@ def pooled_auc(y: np.ndarray, risk: np.ndarray, folds: np.ndarray | None = None)
     return weighted_auc(y, rank, np.ones(len(rank)), folds)
 
 
+def heaviest_task(
+    y: np.ndarray, risk: np.ndarray, tasks: np.ndarray, folds: np.ndarray | None = None
+) -> tuple[Any, float]:
+    """The task whose removal moves the pooled ROC-AUC (`pooled_auc`) most, and the pooled
+    AUC without it (a jackknife over tasks). Pooled AUC counts pairs, so one task with many
+    false positives that all look safe -- most of its passers sharing one mistake, which no
+    consensus sees -- can carry much of what a pooled figure misses."""
+    y = np.asarray(y).astype(bool)
+    rank = np.unique(np.asarray(risk, dtype=np.float64), return_inverse=True)[1].ravel()
+    full = weighted_auc(y, rank, np.ones(len(rank)), folds)
+    best: tuple[Any, float] = (None, full)
+    for task in np.unique(tasks):
+        auc = weighted_auc(y, rank, (tasks != task).astype(float), folds)
+        if abs(auc - full) > abs(best[1] - full):
+            best = (task, auc)
+    return best
+
+
 def task_bootstrap(
     y: np.ndarray,
     risk: np.ndarray,

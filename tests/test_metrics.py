@@ -149,3 +149,26 @@ def test_bootstrap_resamples_tasks_and_brackets_the_estimate() -> None:
     # a score that only knows the task has no within-task signal at all
     flat = score(y, np.repeat(rng.random(30), 20), groups, tasks)
     assert flat.within_task_auc == pytest.approx(0.5)
+
+
+def test_heaviest_task_is_the_one_whose_removal_moves_pooled_auc_most() -> None:
+    """Ten tasks ranked well, and one whose many false positives all score as safe as its
+    few correct ones (a shared mistake): it is found, and pooled AUC without it is higher."""
+    from auditor.metrics import heaviest_task, pooled_auc
+
+    rng = np.random.default_rng(3)
+    tasks = np.repeat([f"t{i}" for i in range(10)], 40)
+    y = rng.random(400) < 0.2
+    s = rng.random(400) * 0.5 + 0.5 * y  # separated, not perfectly
+    shared_y, shared_s = np.arange(60) < 55, np.full(60, 0.05)  # 55 wrong, all "safe"
+    tasks, y, s = (np.concatenate([tasks, np.repeat(["shared"], 60)]),
+                   np.concatenate([y, shared_y]), np.concatenate([s, shared_s]))  # fmt: skip
+    task, without = heaviest_task(y, s, tasks)
+    assert task == "shared"
+    keep = tasks != "shared"
+    assert without == pytest.approx(pooled_auc(y[keep], s[keep]))
+    assert without > pooled_auc(y, s) + 0.1
+    folds = np.arange(len(y)) % 2  # with folds: the pairs one fold's model scored
+    assert heaviest_task(y, s, tasks, folds)[1] == pytest.approx(
+        pooled_auc(y[keep], s[keep], folds[keep])
+    )

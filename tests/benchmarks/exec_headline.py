@@ -17,7 +17,8 @@ unseen tasks; the best single feature chosen on the training folds).
 
 Within-task ROC-AUC (groups: one corpus's passers of one task) leads, with a 95% bootstrap
 interval over task ids, then pooled ROC-AUC (over the pairs inside one fold, which one model
-scored: `metrics.pooled_auc`); each `exec.*` signal alone beside (direction
+scored: `metrics.pooled_auc`) and without the one task whose removal moves it most
+(`metrics.heaviest_task`); each `exec.*` signal alone beside (direction
 fixed beforehand, `bench_execution.SIGNS`). Then, per corpus, the ceiling (mean over tasks
 of P(correct | accepted)) with `check` as a second verifier: accept a weak-passer iff its
 out-of-fold risk is below a threshold; the best ceiling that rejects at most 10% of the
@@ -41,7 +42,7 @@ from sklearn.model_selection import GroupKFold
 from auditor.corpus.labels import load_labeled
 from auditor.execution.signals import SCORE_INPUTS, peer_score
 from auditor.io import atomic_write
-from auditor.metrics import pooled_auc, task_bootstrap, within_task_auc
+from auditor.metrics import heaviest_task, pooled_auc, task_bootstrap, within_task_auc
 from auditor.model import corpus_table, stack_tables
 from auditor.model.baselines import baseline_scores, fit_baselines
 from auditor.model.context import context_names, feature_sets
@@ -106,6 +107,7 @@ def auc_row(
     y, s, groups, tasks, folds = y[ok], s[ok], groups[ok], tasks[ok], folds[ok]
     within, n = within_task_auc(y, s, groups)
     w_ci, p_ci = task_bootstrap(y, s, groups, tasks, n_boot=500, folds=folds)
+    heavy, without = heaviest_task(y, s, tasks, folds)
     return {
         "within": round(within, 3),
         "within_ci": [round(w_ci[0], 3), round(w_ci[1], 3)],
@@ -114,6 +116,8 @@ def auc_row(
         "pooled_ci": [round(p_ci[0], 3), round(p_ci[1], 3)],
         "rows": len(y),
         "task_ids": len(set(tasks)),
+        "heaviest_task": str(heavy),
+        "pooled_without_it": round(without, 3),
     }
 
 
@@ -226,7 +230,8 @@ def render(result: Mapping[str, Any]) -> str:
         out.append(
             f"{name:<20} {a['within']:.3f} [{a['within_ci'][0]:.3f}, {a['within_ci'][1]:.3f}]"
             f"   {a['groups']:>6} {a['pooled']:.3f} [{a['pooled_ci'][0]:.3f}, "
-            f"{a['pooled_ci'][1]:.3f}]"
+            f"{a['pooled_ci'][1]:.3f}]; {a['pooled_without_it']:.3f} without "
+            f"{a['heaviest_task']}"
         )
     out.append("each execution signal alone (all corpora):")
     for name, a in result["signals"].items():
