@@ -48,6 +48,9 @@ CLOSED_EVIDENCE = 4
 # upper-case vowels that caught false positives of a consonant counter (HumanEval/117).
 CLOSABLE = frozenset({"punct", "digit", "space"})
 # Arguments of equal length in this many weak inputs or more keep it (two could be chance).
+# Three is chance about half the time (10 of 22 such tasks break the tie in their strong
+# tests), but a chance tie only sends unequal lengths to the wide inputs, while a real one
+# dropped splits correct programs (reports/execution/README.md, session 21).
 SAME_LEN_SEEDS = 3
 # A list of lists is rectangular (square) where this many values seen at its position had two
 # or more non-empty rows, all of one length (as many as the rows), and none broke it; a
