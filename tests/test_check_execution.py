@@ -384,6 +384,9 @@ def test_completions_get_their_prompt_with_tasks(tmp_path: Path, execute: bool) 
         ("tests-too-deep", "too many nested parentheses"),  # libcst alone would segfault
         ("no-entry-point", "no candidate defines a top-level function"),
         ("no-such-tasks", "neither a benchmark"),
+        # A task file's broken reference is the file's fault, not every candidate's AUD001.
+        ("reference-raises", "task toy/sum_to: its reference fails on base inputs"),
+        ("reference-no-parse", "task toy/sum_to: its reference fails on base inputs"),
     ],
 )
 def test_bad_input_is_one_line_exit_2(
@@ -409,6 +412,10 @@ def test_bad_input_is_one_line_exit_2(
     elif setup == "no-entry-point":
         cand.write_text("x = 1\n")
         args = [str(cand), "--tests", str(tests)]
+    elif setup.startswith("reference-"):
+        body = "    raise ValueError(n)\n" if setup == "reference-raises" else "    return (\n"
+        tasks.write_text(json.dumps({**SUM_TASK, "canonical_solution": body}) + "\n")
+        args = [str(samples), "--tasks", str(tasks)]
     else:
         args = [str(samples), "--tasks", str(tmp_path / "missing.jsonl")]
     code = main(["check", *args, "--no-model"])
