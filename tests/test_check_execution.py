@@ -425,6 +425,26 @@ def test_bad_input_is_one_line_exit_2(
     assert len(lines) == 1 and message in lines[0] and "Traceback" not in err
 
 
+@pytest.mark.parametrize("code", ["def sum_to(n):\n    return n +\n", b"def sum_to(n):\x00\n"])
+def test_candidate_that_cannot_be_read_with_tests_is_its_finding(
+    tmp_path: Path, code: str | bytes
+) -> None:
+    """A candidate that does not parse (or is not text) is AUD901/AUD911 and exit 1, as
+    without --tests, not an exit-2 "no candidate defines a function" that hides why."""
+    cand = tmp_path / "cand.py"
+    if isinstance(code, bytes):
+        cand.write_bytes(code)
+    else:
+        cand.write_text(code)
+    tests = tmp_path / "t.py"
+    tests.write_text("def test():\n    assert sum_to(3) == 6\n")
+    code_, doc = _json([str(cand), "--tests", str(tests)])
+    assert code_ == 1
+    (got,) = doc["candidates"]
+    assert [f["code"] for f in got["findings"]] in (["AUD901"], ["AUD911"])
+    assert got["execution"] is None
+
+
 @pytest.mark.parametrize("budget", ["nan", "inf", "-1", "0"])
 @pytest.mark.parametrize("execute", [True, False])
 def test_bad_execute_budget_is_one_line_exit_2(
