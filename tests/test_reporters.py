@@ -264,6 +264,17 @@ def test_picks_are_best_of_n_per_task_of_a_samples_file() -> None:
     assert "best of n" not in render(OutputFormat.TEXT, make_run()).text
 
 
+def test_no_picks_without_a_model() -> None:
+    """With --no-model nothing is ranked, so there is no best-of-n pick: the text must not
+    say every candidate "failed or was unreadable" when they simply were not scored."""
+    results = (_sample("A", "0", None), _sample("A", "1", None))
+    run = CheckRun(results, make_run().rules, 0.5, Severity.HIGH, None)
+    assert run.picks() == ()
+    assert "best of n" not in render(OutputFormat.TEXT, run).text
+    assert "failed or were unreadable" not in render(OutputFormat.MARKDOWN, run).text
+    assert json.loads(render(OutputFormat.JSON, run).text)["picks"] == []
+
+
 def test_github_caps_annotations_and_summarizes_rest() -> None:
     run = make_run(n_extra=15)
     rendered = render(OutputFormat.GITHUB, run)
