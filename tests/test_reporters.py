@@ -340,6 +340,9 @@ def test_output_specs() -> None:
         parse_specs(["json", "text"])
     with pytest.raises(UsageError, match="missing file"):
         OutputSpec.parse("sarif:")
+    # Two outputs to one file: the second would silently overwrite the first.
+    with pytest.raises(UsageError, match=r"o\.json: two --format outputs"):
+        parse_specs(["json:o.json", "sarif:./o.json"])
 
 
 def test_write_outputs_files_and_step_summary(tmp_path: Path) -> None:

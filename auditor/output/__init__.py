@@ -82,10 +82,14 @@ class OutputSpec:
 
 
 def parse_specs(specs: Sequence[str]) -> tuple[OutputSpec, ...]:
-    """Parse several `--format` options; at most one may write to stdout."""
+    """Parse several `--format` options; at most one may write to stdout, or to one file."""
     parsed = tuple(OutputSpec.parse(s) for s in specs) or (OutputSpec(OutputFormat.TEXT),)
     if sum(1 for s in parsed if s.file is None) > 1:
         raise UsageError("only one --format may write to stdout; give the others a FILE")
+    files = [s.file.resolve() for s in parsed if s.file is not None]
+    twice = next((f for i, f in enumerate(files) if f in files[:i]), None)
+    if twice is not None:
+        raise UsageError(f"{twice}: two --format outputs would write this file; give each its own")
     return parsed
 
 
