@@ -54,6 +54,9 @@ def read_jsonl_numbered(path: Path) -> list[tuple[int, dict[str, Any]]]:
                     row = json.loads(line)
                 except json.JSONDecodeError as exc:
                     raise InputError(f"{path}:{lineno}: malformed JSON: {exc.msg}") from None
+                except (ValueError, RecursionError) as exc:  # past Python's limits
+                    why = str(exc).partition(";")[0]  # a digit count, or the depth
+                    raise InputError(f"{path}:{lineno}: malformed JSON: {why}") from None
                 if not isinstance(row, dict):
                     raise InputError(f"{path}:{lineno}: expected a JSON object")
                 rows.append((lineno, row))
