@@ -443,6 +443,15 @@ def test_json_past_pythons_limits_is_one_line_exit_2(
     assert len(err) == 1 and f"s.jsonl:{row}: malformed JSON" in err[0], err
 
 
+def test_malformed_json_line_says_where_in_the_line(tmp_path: Path) -> None:
+    """Python's messages end in "at" and expect a position: a line cut mid-string (a
+    writer killed mid-row) said "malformed JSON: Invalid control character at"."""
+    path = _write_jsonl(tmp_path / "s.jsonl", [GOOD, '{"task_id": "Toy/0", "solution": "de'])
+    with pytest.raises(InputError) as exc:
+        read_samples(path)
+    assert _one_line(exc).endswith("malformed JSON: Invalid control character at column 37")
+
+
 def test_malformed_eval_results(tmp_path: Path) -> None:
     path = tmp_path / "eval_results.json"
     path.write_text('{"eval": {"Toy/0": [\n{"solution": }]}}')
