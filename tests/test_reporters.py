@@ -357,3 +357,18 @@ def test_write_outputs_files_and_step_summary(tmp_path: Path) -> None:
     assert stdout.getvalue().startswith("::error")
     assert summary.read_text().startswith("before\n## auditor check")
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_unwritable_step_summary_is_one_line_exit_2(tmp_path: Path) -> None:
+    """$GITHUB_STEP_SUMMARY naming a directory or a missing one (a stale variable outside
+    Actions) is an output error naming the file, as any other, not an internal error."""
+    import io
+
+    from auditor.errors import InputError
+
+    for where in (tmp_path, tmp_path / "missing" / "summary.md"):
+        with pytest.raises(InputError, match="cannot write GITHUB_STEP_SUMMARY"):
+            write_outputs(
+                parse_specs(["github"]), make_run(), stdout=io.StringIO(),
+                env={"GITHUB_STEP_SUMMARY": str(where)},
+            )  # fmt: skip

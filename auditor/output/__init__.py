@@ -15,7 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, assert_never
 
-from auditor.errors import UsageError
+from auditor.errors import InputError, UsageError
 from auditor.io import atomic_write
 
 if TYPE_CHECKING:
@@ -111,5 +111,11 @@ def write_outputs(
         summary_file = env.get("GITHUB_STEP_SUMMARY")
         if out.step_summary and summary_file:
             # GitHub concatenates what every step appends to this file.
-            with open(summary_file, "a", encoding="utf-8") as fh:
-                fh.write(out.step_summary)
+            try:
+                with open(summary_file, "a", encoding="utf-8") as fh:
+                    fh.write(out.step_summary)
+            except OSError as exc:
+                why = exc.strerror or exc
+                raise InputError(
+                    f"cannot write GITHUB_STEP_SUMMARY {summary_file}: {why}"
+                ) from None
