@@ -428,3 +428,17 @@ def test_unknown_train_option_fails_before_any_work() -> None:
     with pytest.raises(InputError, match="unknown model family: forest"):
         api.TrainOptions(families=("forest",))
     api.TrainOptions(cv_sets=("exec-peers",), execute=True)  # every known set is accepted
+
+
+def test_selection_score_without_any_auc_is_nan_without_a_warning() -> None:
+    """Too few rows for either AUC: NaN, quietly (numpy's "Mean of empty slice" warnings
+    came before `train`'s one-line error on a tiny corpus)."""
+    import warnings
+
+    from auditor.model.selection import _selection_score
+
+    data = synthetic()
+    n = len(data.y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isnan(_selection_score(data, (np.full(n, np.nan), np.zeros(n, dtype=int))))
