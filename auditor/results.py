@@ -164,7 +164,10 @@ class CheckRun:
         """Per task of a samples file (first-seen order), the candidate to submit: one
         without a failing finding if the task has any, then the lowest risk, then the first.
         Candidates with no risk (failing the weak tests, unreadable) and AUD002's
-        tamperers are never picked: the re-rank that `curves --scores` measures."""
+        tamperers are never picked: the re-rank that `curves --scores` measures. Without a
+        model (`--no-model`) nothing is ranked, so there is no pick to report."""
+        if self.model is None:
+            return ()
         tasks: dict[str, list[CandidateResult]] = {}
         for r in self.results:
             if r.embedded:

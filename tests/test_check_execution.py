@@ -384,6 +384,9 @@ def test_completions_get_their_prompt_with_tasks(tmp_path: Path, execute: bool) 
         ("tests-too-deep", "too many nested parentheses"),  # libcst alone would segfault
         ("no-entry-point", "no candidate defines a top-level function"),
         ("no-such-tasks", "neither a benchmark"),
+        # A task file's broken reference is the file's fault, not every candidate's AUD001.
+        ("reference-raises", "task toy/sum_to: its reference fails on base inputs"),
+        ("reference-no-parse", "task toy/sum_to: its reference fails on base inputs"),
     ],
 )
 def test_bad_input_is_one_line_exit_2(
@@ -409,6 +412,10 @@ def test_bad_input_is_one_line_exit_2(
     elif setup == "no-entry-point":
         cand.write_text("x = 1\n")
         args = [str(cand), "--tests", str(tests)]
+    elif setup.startswith("reference-"):
+        body = "    raise ValueError(n)\n" if setup == "reference-raises" else "    return (\n"
+        tasks.write_text(json.dumps({**SUM_TASK, "canonical_solution": body}) + "\n")
+        args = [str(samples), "--tasks", str(tasks)]
     else:
         args = [str(samples), "--tasks", str(tmp_path / "missing.jsonl")]
     code = main(["check", *args, "--no-model"])
@@ -416,6 +423,26 @@ def test_bad_input_is_one_line_exit_2(
     assert code == 2
     lines = err.strip().splitlines()
     assert len(lines) == 1 and message in lines[0] and "Traceback" not in err
+
+
+@pytest.mark.parametrize("code", ["def sum_to(n):\n    return n +\n", b"def sum_to(n):\x00\n"])
+def test_candidate_that_cannot_be_read_with_tests_is_its_finding(
+    tmp_path: Path, code: str | bytes
+) -> None:
+    """A candidate that does not parse (or is not text) is AUD901/AUD911 and exit 1, as
+    without --tests, not an exit-2 "no candidate defines a function" that hides why."""
+    cand = tmp_path / "cand.py"
+    if isinstance(code, bytes):
+        cand.write_bytes(code)
+    else:
+        cand.write_text(code)
+    tests = tmp_path / "t.py"
+    tests.write_text("def test():\n    assert sum_to(3) == 6\n")
+    code_, doc = _json([str(cand), "--tests", str(tests)])
+    assert code_ == 1
+    (got,) = doc["candidates"]
+    assert [f["code"] for f in got["findings"]] in (["AUD901"], ["AUD911"])
+    assert got["execution"] is None
 
 
 @pytest.mark.parametrize("budget", ["nan", "inf", "-1", "0"])

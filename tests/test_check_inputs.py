@@ -223,3 +223,14 @@ def test_an_answer_too_large_to_sanitize_is_aud910_without_reading_it(project: P
     rc, doc, err = run_check(project, "s.jsonl")
     assert rc == 1 and doc is not None, err
     assert doc["candidates"][0]["findings"][0]["code"] == "AUD910"
+
+
+def test_model_and_no_model_flags_conflict(project: Path) -> None:
+    """`--no-model --model M` silently ignored M; flags that contradict are exit 2. (A
+    `model` in [tool.auditor] is a default, which --no-model overrides: no conflict.)"""
+    rc, doc, err = run_check(project, "src/good.py", "--model", "m.skops")
+    assert rc == 2 and doc is None
+    assert err.strip().splitlines() == ["auditor: error: --model and --no-model: give one of them"]
+    (project / "pyproject.toml").write_text('[tool.auditor]\nmodel = "m.skops"\n')
+    rc, doc, err = run_check(project, "src/good.py")
+    assert rc == 0 and doc is not None, err

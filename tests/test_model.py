@@ -414,3 +414,31 @@ def test_train_text_without_cv_prints_no_cv_header() -> None:
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr("auditor.study.score_text.scores_line", lambda name, sc: f"  {name}")
         assert "Nested CV" in render_text(summary)
+
+
+def test_unknown_train_option_fails_before_any_work() -> None:
+    """A typo in --cv-sets or --family is refused when the options are made, not after
+    the feature extraction it would have wasted (`auditor train` printed "extracting
+    features" first)."""
+    from auditor import api
+    from auditor.errors import InputError
+
+    with pytest.raises(InputError, match=r"unknown feature set\(s\): nope"):
+        api.TrainOptions(cv_sets=("peers", "nope"))
+    with pytest.raises(InputError, match="unknown model family: forest"):
+        api.TrainOptions(families=("forest",))
+    api.TrainOptions(cv_sets=("exec-peers",), execute=True)  # every known set is accepted
+
+
+def test_selection_score_without_any_auc_is_nan_without_a_warning() -> None:
+    """Too few rows for either AUC: NaN, quietly (numpy's "Mean of empty slice" warnings
+    came before `train`'s one-line error on a tiny corpus)."""
+    import warnings
+
+    from auditor.model.selection import _selection_score
+
+    data = synthetic()
+    n = len(data.y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isnan(_selection_score(data, (np.full(n, np.nan), np.zeros(n, dtype=int))))

@@ -406,3 +406,18 @@ def _killed_node_is_replaced(cluster: Cluster, tmp: Path) -> None:
     rows = _labels_of(out)
     assert sorted(r["sample_id"] for r in rows) == sorted(str(i) for i in range(n))
     assert {r["sample_id"]: r["status"] for r in rows} == _want(n)
+
+
+@pytest.mark.parametrize("scheme", ["", "ray://"])
+def test_unreachable_address_is_one_line_exit_2_not_a_hang(tmp_path: Path, scheme: str) -> None:
+    """A wrong --address (nothing listening there) fails in seconds with one line; Ray's own
+    connect retried for good (10 minutes and counting, session 21)."""
+    from tests.ray_cluster import _free_port
+
+    address = f"{scheme}127.0.0.1:{_free_port()}"
+    cmd = [sys.executable, "-m", "auditor", "check", str(TOY / "samples.jsonl"), "--no-model"]
+    cmd += ["--tasks", str(TOY / "benchmark.jsonl"), "--executor", "ray", "--address", address]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=ray_env())
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2, done.stderr
+    assert len(lines) == 1 and f"cannot start or reach Ray at {address}" in lines[0], lines

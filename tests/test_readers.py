@@ -421,6 +421,37 @@ def test_malformed_json_line_names_file_and_line(
         read_samples(path, toy_tasks, format=fmt)
 
 
+@pytest.mark.parametrize(
+    "bad",
+    ['{"sample_id": 1' + "0" * 5000 + "}", '{"x": ' + "[" * 100_000],
+    ids=["long-int", "deep"],
+)
+@pytest.mark.parametrize("row", [1, 2])
+@pytest.mark.parametrize("command", ["check", "curves"])
+def test_json_past_pythons_limits_is_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], bad: str, row: int, command: str
+) -> None:
+    """A number past Python's int digit limit, or nesting past its recursion limit, is
+    malformed input naming its line (exit 2), not an internal error (exit 3)."""
+    from auditor.cli import main
+
+    lines = [GOOD, bad] if row == 2 else [bad, GOOD]
+    path = _write_jsonl(tmp_path / "s.jsonl", lines)
+    code = main([command, str(path), *(["--no-model"] if command == "check" else [])])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1 and f"s.jsonl:{row}: malformed JSON" in err[0], err
+
+
+def test_malformed_json_line_says_where_in_the_line(tmp_path: Path) -> None:
+    """Python's messages end in "at" and expect a position: a line cut mid-string (a
+    writer killed mid-row) said "malformed JSON: Invalid control character at"."""
+    path = _write_jsonl(tmp_path / "s.jsonl", [GOOD, '{"task_id": "Toy/0", "solution": "de'])
+    with pytest.raises(InputError) as exc:
+        read_samples(path)
+    assert _one_line(exc).endswith("malformed JSON: Invalid control character at column 37")
+
+
 def test_malformed_eval_results(tmp_path: Path) -> None:
     path = tmp_path / "eval_results.json"
     path.write_text('{"eval": {"Toy/0": [\n{"solution": }]}}')

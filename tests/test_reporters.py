@@ -264,6 +264,17 @@ def test_picks_are_best_of_n_per_task_of_a_samples_file() -> None:
     assert "best of n" not in render(OutputFormat.TEXT, make_run()).text
 
 
+def test_no_picks_without_a_model() -> None:
+    """With --no-model nothing is ranked, so there is no best-of-n pick: the text must not
+    say every candidate "failed or was unreadable" when they simply were not scored."""
+    results = (_sample("A", "0", None), _sample("A", "1", None))
+    run = CheckRun(results, make_run().rules, 0.5, Severity.HIGH, None)
+    assert run.picks() == ()
+    assert "best of n" not in render(OutputFormat.TEXT, run).text
+    assert "failed or were unreadable" not in render(OutputFormat.MARKDOWN, run).text
+    assert json.loads(render(OutputFormat.JSON, run).text)["picks"] == []
+
+
 def test_github_caps_annotations_and_summarizes_rest() -> None:
     run = make_run(n_extra=15)
     rendered = render(OutputFormat.GITHUB, run)
@@ -329,6 +340,9 @@ def test_output_specs() -> None:
         parse_specs(["json", "text"])
     with pytest.raises(UsageError, match="missing file"):
         OutputSpec.parse("sarif:")
+    # Two outputs to one file: the second would silently overwrite the first.
+    with pytest.raises(UsageError, match=r"o\.json: two --format outputs"):
+        parse_specs(["json:o.json", "sarif:./o.json"])
 
 
 def test_write_outputs_files_and_step_summary(tmp_path: Path) -> None:
@@ -343,3 +357,18 @@ def test_write_outputs_files_and_step_summary(tmp_path: Path) -> None:
     assert stdout.getvalue().startswith("::error")
     assert summary.read_text().startswith("before\n## auditor check")
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_unwritable_step_summary_is_one_line_exit_2(tmp_path: Path) -> None:
+    """$GITHUB_STEP_SUMMARY naming a directory or a missing one (a stale variable outside
+    Actions) is an output error naming the file, as any other, not an internal error."""
+    import io
+
+    from auditor.errors import InputError
+
+    for where in (tmp_path, tmp_path / "missing" / "summary.md"):
+        with pytest.raises(InputError, match="cannot write GITHUB_STEP_SUMMARY"):
+            write_outputs(
+                parse_specs(["github"]), make_run(), stdout=io.StringIO(),
+                env={"GITHUB_STEP_SUMMARY": str(where)},
+            )  # fmt: skip

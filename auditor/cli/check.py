@@ -153,6 +153,10 @@ def check_command(
     from auditor.output import parse_specs, write_outputs
 
     specs = parse_specs(formats)
+    if no_model and model_path is not None:
+        from auditor.errors import UsageError
+
+        raise UsageError("--model and --no-model: give one of them")
     if execute_budget is not None:  # before any input is read, and with --no-execute too
         from auditor.execution.for_check import check_budget
 

@@ -53,7 +53,12 @@ def read_jsonl_numbered(path: Path) -> list[tuple[int, dict[str, Any]]]:
                 try:
                     row = json.loads(line)
                 except json.JSONDecodeError as exc:
-                    raise InputError(f"{path}:{lineno}: malformed JSON: {exc.msg}") from None
+                    # Python's messages end in "at", expecting the position.
+                    why = f"{exc.msg.removesuffix(' at')} at column {exc.colno}"
+                    raise InputError(f"{path}:{lineno}: malformed JSON: {why}") from None
+                except (ValueError, RecursionError) as exc:  # past Python's limits
+                    why = str(exc).partition(";")[0]  # a digit count, or the depth
+                    raise InputError(f"{path}:{lineno}: malformed JSON: {why}") from None
                 if not isinstance(row, dict):
                     raise InputError(f"{path}:{lineno}: expected a JSON object")
                 rows.append((lineno, row))

@@ -422,8 +422,8 @@ def _first_json_row(path: Path) -> dict[str, Any] | None:
                 if line.strip():
                     row = json.loads(line)
                     return row if isinstance(row, dict) else None
-    except (OSError, EOFError, zlib.error, UnicodeDecodeError, ValueError):
-        return None
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError, ValueError, RecursionError):
+        return None  # the reader says why, naming the line
     return None
 
 

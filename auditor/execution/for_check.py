@@ -132,7 +132,13 @@ def _is_tests(p: PendingCandidate, tests: Path | None) -> bool:
 def run_pending(pending: Sequence[PendingCandidate], ex: Execution) -> dict[int, ExecResult]:
     """Outcome per index of `pending` for the candidates that could be executed."""
     todo = [i for i, p in enumerate(pending) if p.scoreable and not _is_tests(p, ex.tests)]
-    if not todo and ex.tests is not None:
+    # Candidates that do not parse or cannot be read are their own findings (AUD901, AUD911):
+    # only when none is, "nothing to test" is the input's fault.
+    if (
+        not todo
+        and ex.tests is not None
+        and not any(p.problems for p in pending if not _is_tests(p, ex.tests))
+    ):
         raise InputError(f"--tests {ex.tests}: no candidate defines a top-level function to test")
     if not todo:
         return {}

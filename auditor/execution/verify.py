@@ -36,6 +36,7 @@ import numbers
 from collections.abc import ItemsView, KeysView, Sequence
 from typing import Any
 
+from auditor.errors import InputError, SandboxError
 from auditor.execution.harvest import CONVERSIONS, Expect, Harvest
 from auditor.execution.runner import NO_OUTPUT, ExecRunner, Limits
 from auditor.sandbox._codec import Carry, OpaqueEq
@@ -86,7 +87,12 @@ class AssertVerdict:
 
 
 def by_reference(run: ExecRunner, task: Task, codes: Sequence[str]) -> list[Outcome]:
-    """Weak-test outcome per code: base_input against the reference (plus_input emptied)."""
+    """Weak-test outcome per code: base_input against the reference (plus_input emptied).
+
+    A reference that fails on its own base inputs (raises, does not parse, times out) is
+    the task file's fault: an `InputError` naming the task, not AUD001 for every candidate
+    (which would blame them and hide the cause); a sandbox that could not run it is a
+    `SandboxError`."""
     from auditor.sandbox import Job
     from auditor.sandbox.spec import task_spec
 
@@ -94,6 +100,9 @@ def by_reference(run: ExecRunner, task: Task, codes: Sequence[str]) -> list[Outc
     out = [Outcome.ERROR] * len(codes)
     run.sandbox.register([spec])
     for res in run.sandbox.run([Job(i, task.task_id, c, ("base",)) for i, c in enumerate(codes)]):
+        if res.error is not None and res.error.startswith("reference "):
+            broken = SandboxError if res.error.startswith("reference sandbox:") else InputError
+            raise broken(f"task {task.task_id}: its {res.error}")
         phase = res.phases.get("base")
         if res.error is None and phase is not None:
             out[res.job_id] = phase.outcome

@@ -36,7 +36,7 @@ def is_labels(path: Path) -> bool:
                 if line.strip():
                     row = json.loads(line)
                     return isinstance(row, dict) and "solution_sha256" in row and "status" in row
-    except (OSError, ValueError, EOFError, InputError):
+    except (OSError, ValueError, RecursionError, EOFError, InputError):
         return False
     return False
 

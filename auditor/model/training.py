@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from auditor.model.context import default_cv_sets
+from auditor.errors import InputError
+from auditor.model.context import ALL_SETS, default_cv_sets
 from auditor.model.data import check_view, corpus_table, stack_tables, stack_views
 from auditor.model.evaluation import cross_corpus, evaluate_data
 from auditor.model.families import FAMILIES
@@ -44,6 +45,15 @@ class TrainOptions:
     data_dir: str | os.PathLike[str] | None = None  # where corpora given as paths find samples
     cache_dir: Path | None = None  # feature cache
     jobs: int = 2
+
+    def __post_init__(self) -> None:
+        # A typo fails now, not after the feature extraction it would waste.
+        unknown = set(self.families) - set(FAMILIES)
+        if unknown:
+            raise InputError(f"unknown model family: {', '.join(sorted(unknown))}")
+        unknown = set(self.cv_sets or ()) - set(ALL_SETS)
+        if unknown:
+            raise InputError(f"unknown feature set(s): {', '.join(sorted(unknown))}")
 
     def report_sets(self) -> tuple[str, ...]:
         """The feature sets the nested CV report covers (none without `cv`)."""

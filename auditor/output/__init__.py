@@ -15,7 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, assert_never
 
-from auditor.errors import UsageError
+from auditor.errors import InputError, UsageError
 from auditor.io import atomic_write
 
 if TYPE_CHECKING:
@@ -82,10 +82,14 @@ class OutputSpec:
 
 
 def parse_specs(specs: Sequence[str]) -> tuple[OutputSpec, ...]:
-    """Parse several `--format` options; at most one may write to stdout."""
+    """Parse several `--format` options; at most one may write to stdout, or to one file."""
     parsed = tuple(OutputSpec.parse(s) for s in specs) or (OutputSpec(OutputFormat.TEXT),)
     if sum(1 for s in parsed if s.file is None) > 1:
         raise UsageError("only one --format may write to stdout; give the others a FILE")
+    files = [s.file.resolve() for s in parsed if s.file is not None]
+    twice = next((f for i, f in enumerate(files) if f in files[:i]), None)
+    if twice is not None:
+        raise UsageError(f"{twice}: two --format outputs would write this file; give each its own")
     return parsed
 
 
@@ -107,5 +111,11 @@ def write_outputs(
         summary_file = env.get("GITHUB_STEP_SUMMARY")
         if out.step_summary and summary_file:
             # GitHub concatenates what every step appends to this file.
-            with open(summary_file, "a", encoding="utf-8") as fh:
-                fh.write(out.step_summary)
+            try:
+                with open(summary_file, "a", encoding="utf-8") as fh:
+                    fh.write(out.step_summary)
+            except OSError as exc:
+                why = exc.strerror or exc
+                raise InputError(
+                    f"cannot write GITHUB_STEP_SUMMARY {summary_file}: {why}"
+                ) from None

@@ -31,6 +31,7 @@ import math
 import os
 import queue
 import signal
+import socket
 import sys
 import threading
 import time
@@ -230,13 +231,30 @@ def connect(address: str | None, cpus: int | None) -> bool:
         opts.update(num_cpus=cpus or os.cpu_count() or 1, include_dashboard=False)
     else:
         opts["address"] = address
+    where = address or os.environ.get("RAY_ADDRESS") or "a new local cluster"
     try:
+        _reachable(address or os.environ.get("RAY_ADDRESS") or "auto")
         ray.init(**opts)
     except (ConnectionError, RuntimeError, ValueError) as exc:
-        where = address or os.environ.get("RAY_ADDRESS") or "a new local cluster"
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UsageError(f"cannot start or reach Ray at {where}: {first}") from None
     return True
+
+
+_CONNECT_S = 10.0  # for a TCP connection to a cluster's address
+
+
+def _reachable(address: str) -> None:
+    """ConnectionError unless something accepts a TCP connection at a HOST:PORT or
+    ray://HOST:PORT `address` ("auto" is Ray's to resolve). Ray's own connect retries an
+    address nothing listens on for good: a mistyped --address hung the run, never failed."""
+    if address == "auto":
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    try:
+        socket.create_connection((host, int(port)), timeout=_CONNECT_S).close()
+    except (OSError, ValueError) as exc:
+        raise ConnectionError(f"nothing accepts connections there ({exc})") from None
 
 
 @dataclass
