@@ -143,6 +143,18 @@ def test_exit_codes(project: Path) -> None:
     assert invoke("src/gamed.py", "--no-model", "--fail-on", "none")[0] == 0
 
 
+def test_an_empty_folder_passes_with_a_warning(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A gate on a folder a failed generation step left empty says nothing was checked."""
+    (project / "empty").mkdir()
+    assert main(["check", "empty", "--no-model"]) == 0
+    err = capsys.readouterr().err
+    assert err == "auditor: warning: no candidates found: nothing was checked\n"
+    assert main(["check", "src/clean.py", "--no-model"]) == 0
+    assert "no candidates" not in capsys.readouterr().err
+
+
 def test_risk_threshold_fails_the_run(project: Path, tiny_model: Path) -> None:
     code, doc = run_json("src/clean.py", "--model", str(tiny_model), "--fail-on-risk", "0.0")
     assert doc["candidates"][0]["flagged"] and code == 1

@@ -183,6 +183,8 @@ def check_command(
     if not no_execute and (tasks or tests_file):
         execution = _execution(tasks, tests_file, execute_budget, config.jobs)
     run = check(paths, model=model, config=config, execution=execution, tasks=tasks)
+    if not run.results:  # a gate on a folder a failed generation step left empty
+        click.echo("auditor: warning: no candidates found: nothing was checked", err=True)
     if execution is not None:
         _warn_unverified(run, tests_file)
     if write_baseline is not None:
