@@ -1,7 +1,8 @@
 """Errors that map to documented exit codes.
 
 Exit codes: 0 clean, 1 findings or risk over threshold, 2 usage/config/input error,
-3 internal error, 130 interrupted (128 + SIGINT, what shells report for Ctrl-C). Every
+3 internal error, 130 interrupted (128 + SIGINT, what shells report for Ctrl-C), 143
+terminated (128 + SIGTERM: a cancelled CI job, met as Ctrl-C is). Every
 error the user can cause is an `AuditorError` subclass with a one-line message; anything
 else is a bug and exits 3.
 """
@@ -13,6 +14,7 @@ EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
 
 
 class AuditorError(Exception):

@@ -5,8 +5,8 @@ registers itself on `cli` when imported. Modules are imported lazily: running on
 imports only its module, so `auditor check` never pays for scipy, libcst or pylint start-up
 that other commands need; listing commands (`--help`) imports them all.
 `main()` maps every `AuditorError` and usage error to its exit code with a one-line
-message, an interrupt to 130, and any other exception to exit 3 (AUDITOR_DEBUG=1 for the
-traceback).
+message, an interrupt to 130 (SIGTERM, which CI sends a cancelled job, to 143, after the
+same clean-up), and any other exception to exit 3 (AUDITOR_DEBUG=1 for the traceback).
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from __future__ import annotations
 import importlib
 import os
 import pkgutil
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Sequence
 from functools import cache
@@ -22,7 +24,13 @@ from functools import cache
 import click
 
 from auditor import __version__
-from auditor.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, AuditorError
+from auditor.errors import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    EXIT_USAGE,
+    AuditorError,
+)
 
 
 @cache
@@ -72,14 +80,37 @@ def _usage_line(exc: click.UsageError) -> str:
     return f"{path}: error: {exc.format_message()} (see '{path} --help')"
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C would be, so that it unwinds as an interrupt does (the
+    runners close, their sandbox workers die, what was written stays)."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code (never raises, never prints a traceback)."""
+    on_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if on_main else None
+    try:
+        return _run(argv)
+    finally:
+        if on_main:  # None: a handler not set from Python, i.e. the default
+            signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    """`main` without the signal handler."""
     try:
         rv = cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
     except AuditorError as exc:
         click.echo(f"auditor: error: {exc}", err=True)
         return exc.exit_code
-    except (click.exceptions.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+    except (click.exceptions.Abort, KeyboardInterrupt) as exc:  # click turns Ctrl-C into Abort
+        if isinstance(exc, _Terminated) or isinstance(exc.__cause__, _Terminated):
+            click.echo("auditor: terminated", err=True)
+            return EXIT_TERMINATED
         click.echo("auditor: interrupted", err=True)
         return EXIT_INTERRUPTED
     except _NO_ARGS_IS_HELP as exc:  # `auditor` alone: the help, as click shows it
