@@ -380,6 +380,7 @@ def test_completions_get_their_prompt_with_tasks(tmp_path: Path, execute: bool) 
     [
         ("unknown-task", "unknown task id 'toy/other'"),
         ("tests-no-parse", "does not parse"),
+        ("tests-a-directory", "a directory, not a test module"),
         ("tests-no-call", "no call to sum_to"),
         ("tests-too-deep", "too many nested parentheses"),  # libcst alone would segfault
         ("no-entry-point", "no candidate defines a top-level function"),
@@ -403,6 +404,8 @@ def test_bad_input_is_one_line_exit_2(
     elif setup == "tests-no-parse":
         tests.write_text("def test(:\n")
         args = [str(cand), "--tests", str(tests)]
+    elif setup == "tests-a-directory":
+        args = [str(cand), "--tests", str(tmp_path)]
     elif setup == "tests-too-deep":
         tests.write_text("def test():\n    assert sum_to(" + "[" * 5000 + "]" * 5000 + ") == 0\n")
         args = [str(cand), "--tests", str(tests)]

@@ -232,7 +232,8 @@ def _tasks(tasks_spec: str | None, tests_file: Path | None, data_dir: Path | Non
     if tasks_spec and tests_file:
         raise UsageError("--tasks and --tests: give one of them")
     if tests_file is not None and not tests_file.is_file():
-        raise UsageError(f"--tests {tests_file}: no such file")
+        why = "a directory, not a test module" if tests_file.is_dir() else "no such file"
+        raise UsageError(f"--tests {tests_file}: {why}")
     return load_tasks(tasks_spec, data_dir) if tasks_spec else None
 
 
