@@ -17,7 +17,10 @@ program that could is keyed on its AST as written, positions included:
   but of a module on an allowlist of computation-only ones (`math`, `collections`,
   `itertools`, `re`, ...; not `inspect`, `sys`, `pydoc`, `unittest`, `numpy`);
 * constructs that bind names through strings (`class` bodies, `global`/`nonlocal`,
-  `match` captures, `except ... as e` whose message names variables, `**` in calls).
+  `match` captures, `except ... as e` whose message names variables, `**` in calls), and
+  `from m import *`, which binds names the tree does not show: a name the program binds
+  elsewhere (a lambda's parameter) was renamed where it meant the module's (`e` and `pi`
+  of `math` got one key, and a wrong program the label of a right one: red team s21).
 
 When renaming, a name is kept as written when it is a builtin, a dunder, bound by `def`,
 `import` or a keyword argument, or appears as a word in a string constant (a
@@ -161,6 +164,8 @@ def _scan(
             if any(m.split(".")[0] not in _PURE_MODULES for m in modules):
                 return None
             if any(a.name in _INTROSPECTION for a in node.names):  # `import ... as g`
+                return None
+            if any(a.name == "*" for a in node.names):  # binds names the tree does not show
                 return None
             literal.update((a.asname or a.name).split(".")[0] for a in node.names)
         if isinstance(node, _Holder):
