@@ -165,7 +165,8 @@ def sanitize(code: str, entry_point: str | None) -> Sanitized:
         why = _two_programs(code, plain, entry_point)
         return _finish(plain, code) if why is None else _refused(why)
     if not fenced and _good(plain, entry_point):
-        return _finish(plain, code)
+        why = _shown_after_cut(code, plain, trunc, entry_point)
+        return _finish(plain, code) if why is None else _refused(why)
     found = _from_blocks(code, entry_point)
     if found is not None:
         result, good = found
@@ -234,6 +235,32 @@ def _two_programs(code: str, plain: _Core, entry_point: str | None) -> str | Non
                 f"ambiguous answer: run as Python it defines `{name}` on line "
                 f"{binder.lineno}, but a code block it shows as Markdown defines `{name}` "
                 f"on line {shown}"
+            )
+    return None
+
+
+def _shown_after_cut(
+    code: str, plain: _Core, trunc: Sequence[_Removal], entry_point: str | None
+) -> str | None:
+    """Why `code`, whose plain program is the prefix before an unparsable line, is two
+    answers in one; None if it is not. After the cut, Markdown may show an indented code
+    block defining the entry point (after a line of prose: "Final answer:"), which the
+    reader takes for the answer while the bare code before it is judged (red team s21;
+    bare code takes in the indented blocks inside it, so `code_blocks` did not show it)."""
+    binder = _last_binder(plain.kept, entry_point) if entry_point and trunc else None
+    if binder is None or entry_point is None:
+        return None
+    cut = trunc[0][0]
+    rest = "".join(_split_lines(code)[cut - 1 :])
+    if entry_point not in rest or not _binds_elsewhere(rest, entry_point, 0):
+        return None
+    for p in _parsed_blocks(code_blocks(code, bare=False), entry_point):
+        shows = _last_binder(p.tree.body, entry_point)
+        if p.block.first_line >= cut and shows is not None and entry_point in p.defines:
+            shown = p.block.first_line + shows.lineno - 1
+            return (
+                f"ambiguous answer: its code defines `{entry_point}` on line {binder.lineno}, "
+                f"but a code block it shows after prose defines `{entry_point}` on line {shown}"
             )
     return None
 

@@ -999,6 +999,19 @@ def test_answer_python_and_markdown_read_differently_is_refused(answer: str) -> 
     assert joined.code == "" and joined.reason == sanitize(answer, "f").reason
 
 
+def test_bare_code_then_prose_then_an_indented_block_is_refused() -> None:
+    # Red team s21: no fence, and the text does not parse (a line of prose), so the bare
+    # code before the prose was judged (x + 1); rendered, that code is a paragraph and the
+    # only code block is the indented one after "Final answer:" (x - 1).
+    answer = f"{_RUN}That was a draft. Final answer:\n\n{_INDENTED}"
+    result = sanitize(answer, "f")
+    assert (result.code, result.parsed) == ("", False)
+    assert result.reason is not None and result.reason.startswith("ambiguous answer: ")
+    # An indented block after the prose that defines another name leaves the code as it was.
+    other = answer.replace("    def f(x):", "    def g(x):")
+    assert sanitize(other, "f").code == _RUN
+
+
 @pytest.mark.parametrize(
     ("code", "kept"),
     [
