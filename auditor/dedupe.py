@@ -17,12 +17,17 @@ program that could is keyed on its AST as written, positions included:
   but of a module on an allowlist of computation-only ones (`math`, `collections`,
   `itertools`, `re`, ...; not `inspect`, `sys`, `pydoc`, `unittest`, `numpy`);
 * constructs that bind names through strings (`class` bodies, `global`/`nonlocal`,
-  `match` captures, `except ... as e` whose message names variables, `**` in calls).
+  `match` captures, `except ... as e` whose message names variables, `**` in calls), and
+  `from m import *`, which binds names the tree does not show: a name the program binds
+  elsewhere (a lambda's parameter) was renamed where it meant the module's (`e` and `pi`
+  of `math` got one key, and a wrong program the label of a right one: red team s21).
 
 When renaming, a name is kept as written when it is a builtin, a dunder, bound by `def`,
-`import` or a keyword argument, or appears as a word in a string constant (a
-`namedtuple` field list, a dict key matched against `**kwargs`). Parse failures key on the
-raw text.
+`import` or a keyword argument, bound at module level (the module's interface: a harness
+looks its entry point up by name, however it is bound; `add = lambda ...` and `h = lambda
+...` swapped between two programs got one key, red team s21), or appears as a word in a
+string constant (a `namedtuple` field list, a dict key matched against `**kwargs`). Parse
+failures key on the raw text.
 """
 
 from __future__ import annotations
@@ -97,6 +102,25 @@ def behaviour_key(code: str) -> str:
 
 
 _Holder = ast.Module | ast.FunctionDef | ast.AsyncFunctionDef
+_SCOPED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+
+
+def _module_names(tree: ast.Module) -> set[str]:
+    """Names a statement binds at module level (over-approximated: a comprehension's own
+    variables count too), outside the bodies of functions and lambdas; their defaults,
+    decorators and annotations run at module level."""
+    names: set[str] = set()
+    todo: list[ast.AST] = list(tree.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            names.add(node.id)
+        for field, value in ast.iter_fields(node):
+            if field == "body" and isinstance(node, _SCOPED):
+                continue
+            todo += [v for v in (value if isinstance(value, list) else [value])
+                     if isinstance(v, ast.AST)]  # fmt: skip
+    return names
 
 
 def _docstring(node: ast.AST) -> ast.Constant | None:
@@ -162,6 +186,8 @@ def _scan(
                 return None
             if any(a.name in _INTROSPECTION for a in node.names):  # `import ... as g`
                 return None
+            if any(a.name == "*" for a in node.names):  # binds names the tree does not show
+                return None
             literal.update((a.asname or a.name).split(".")[0] for a in node.names)
         if isinstance(node, _Holder):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -170,7 +196,7 @@ def _scan(
             if doc is not None:
                 docstrings.add(id(doc))
                 holders.append(node)
-    keep = literal | _BUILTINS
+    keep = literal | _BUILTINS | _module_names(tree)
     mapping: dict[str, str] = {}
     for name in order:
         if name in bound and name not in keep and not name.startswith("__"):

@@ -22,6 +22,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from auditor.errors import InputError
+from auditor.io import declared_reading
 from auditor.results import TOO_LARGE_CODE, UNREADABLE_CODE
 from auditor.types import Confidence, Finding
 
@@ -153,7 +154,8 @@ def _problem(path: Path, display: str, code: str, message: str) -> SourceFile:
 
 def read_source(path: Path, display: str, max_bytes: int) -> SourceFile:
     """Read one Python file, turning binary, non-UTF-8, oversized, unreadable or non-regular
-    files into a finding instead of an exception."""
+    files (and those Python would decode otherwise, `declared_reading`) into a finding
+    instead of an exception."""
     try:
         data, size = read_bounded(path, max_bytes)
     except _NotRegular:
@@ -180,4 +182,7 @@ def read_source(path: Path, display: str, max_bytes: int) -> SourceFile:
             UNREADABLE_CODE,
             f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); not analysed",
         )
+    other = declared_reading(data, text)
+    if other is not None:
+        return _problem(path, display, UNREADABLE_CODE, other)
     return SourceFile(path, display, text=text)

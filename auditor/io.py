@@ -5,6 +5,7 @@ Atomic writes: readers never see half a file, and a failed write leaves none.
 
 from __future__ import annotations
 
+import codecs
 import errno
 import gzip
 import hashlib
@@ -12,6 +13,7 @@ import io
 import os
 import stat
 import tempfile
+import tokenize
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -203,3 +205,28 @@ def open_text(path: str | os.PathLike[str]) -> TextIO:
     except BaseException:
         raw.close()
         raise
+
+
+def declared_reading(data: bytes, text: str) -> str | None:
+    """Why Python reads other text from `data` than its UTF-8 reading `text`, or None.
+
+    A coding cookie naming another codec (`# -*- coding: utf-7 -*-`) is what Python decodes
+    a file with when it imports or runs it, while `check` judges the UTF-8 text: under
+    UTF-7 a comment's `#+AAo-` is a line break, so code the checker read as a comment ran
+    (red team s21: a wrong function passed `check --tests` and failed pytest). A cookie
+    under which the bytes read the same (ASCII declared as latin-1) changes nothing."""
+    try:
+        declared, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:  # an unknown codec, or a cookie against the BOM
+        return f"Python cannot read it: {exc.msg}; not analysed"
+    if codecs.lookup(declared).name in ("utf-8", "utf-8-sig"):
+        return None
+    try:
+        same = data.decode(declared) == text
+    except UnicodeDecodeError:
+        same = False
+    if same:
+        return None
+    return (
+        f"declares coding {declared}, under which Python reads other text than UTF-8; not analysed"
+    )

@@ -99,13 +99,15 @@ def _parser() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False})
 
 
-def code_blocks(text: str, *, reasoning: bool = False) -> tuple[CodeBlock, ...]:
+def code_blocks(text: str, *, reasoning: bool = False, bare: bool = True) -> tuple[CodeBlock, ...]:
     """Fenced, indented and bare code blocks of `text`, in raw-line order.
 
     Code inside `<think>` reasoning is left out unless `reasoning`: drafts there are not
     the answer. The reasoning is cut out of its lines, so line numbers stay raw lines.
+    Without `bare`, only the blocks a renderer shows as code: no bare code, and every
+    indented block (bare code otherwise takes in those inside it, as function bodies).
     """
-    return _blocks(_without_comments(text if reasoning else _without_reasoning(text)))
+    return _blocks(_without_comments(text if reasoning else _without_reasoning(text)), bare)
 
 
 def _without_reasoning(text: str) -> str:
@@ -175,7 +177,7 @@ def _code_lines(text: str) -> set[int]:
     }
 
 
-def _blocks(text: str) -> tuple[CodeBlock, ...]:
+def _blocks(text: str, bare: bool = True) -> tuple[CodeBlock, ...]:
     """The blocks of `text`; those of a `markdown` fence are read inside it."""
     lines = _lines(text)
     fenced: list[CodeBlock] = []
@@ -189,14 +191,16 @@ def _blocks(text: str) -> tuple[CodeBlock, ...]:
             continue
         if block.kind == "fenced" and block.info.lower() in _MARKDOWN_TAGS:
             wrappers.append(block)
-            nested += [_moved(b, block.first_line - 1) for b in _blocks(block.code)]
+            nested += [_moved(b, block.first_line - 1) for b in _blocks(block.code, bare)]
         else:
             (fenced if block.kind == "fenced" else indented).append(block)
+    if not bare:
+        return tuple(sorted(fenced + indented + nested, key=lambda b: (b.first_line, b.kind)))
     outside = _outside(len(lines), fenced + wrappers, _hidden(lines, tokens))
-    bare = [b for first, last in outside for b in _bare(lines, first, last)]
+    plain = [b for first, last in outside for b in _bare(lines, first, last)]
     # An indented block inside bare code is part of it (a function body after a blank line).
-    indented = [b for b in indented if not any(_within(b, c) for c in bare)]
-    blocks = fenced + indented + bare + nested
+    indented = [b for b in indented if not any(_within(b, c) for c in plain)]
+    blocks = fenced + indented + plain + nested
     return tuple(sorted(blocks, key=lambda b: (b.first_line, b.kind)))
 
 

@@ -165,7 +165,8 @@ def sanitize(code: str, entry_point: str | None) -> Sanitized:
         why = _two_programs(code, plain, entry_point)
         return _finish(plain, code) if why is None else _refused(why)
     if not fenced and _good(plain, entry_point):
-        return _finish(plain, code)
+        why = _shown_after_cut(code, plain, trunc, entry_point)
+        return _finish(plain, code) if why is None else _refused(why)
     found = _from_blocks(code, entry_point)
     if found is not None:
         result, good = found
@@ -193,9 +194,12 @@ def _two_programs(code: str, plain: _Core, entry_point: str | None) -> str | Non
     runs, or outside the statement that binds it last (code nested in an `if` that a later
     `def` replaces). Judging either reading would pass a program that the other reader does
     not see (red team s19, C4), so the answer is refused. A block inside the binding
-    statement's own code (a fallback `def` in `try`/`except`) is the same program. Only
-    text with a second line that may bind the name is read as Markdown: parsing all plain
-    code with markdown-it would cost more than sanitizing it.
+    statement's own code is the same program only when it shows the one place there that
+    binds the name other than by an import (a fallback `def` in `try`/`except ImportError`):
+    a block showing one branch of an `if`/`else` or a `try` whose other branch defines the
+    name too, or a method of a class of that name, is not what Python runs (red team s21).
+    Only text with a second line that may bind the name is read as Markdown: parsing all
+    plain code with markdown-it would cost more than sanitizing it.
     """
     name = entry_point or next(
         (
@@ -205,11 +209,12 @@ def _two_programs(code: str, plain: _Core, entry_point: str | None) -> str | Non
         ),
         None,
     )
-    if name is None or code.count(name) < 2 or not _binds_twice(code, name):
+    if name is None or code.count(name) < 2:
         return None
     binder = _last_binder(plain.kept, name)
-    if binder is None:
+    if binder is None or not _binds_elsewhere(code, name, binder.lineno):
         return None
+    sites = _sites(binder, name)
     strings = [
         (n.lineno, n.end_lineno or n.lineno)
         for s in plain.kept
@@ -222,12 +227,40 @@ def _two_programs(code: str, plain: _Core, entry_point: str | None) -> str | Non
         if shows is None or name not in p.defines:
             continue
         shown = p.block.first_line + shows.lineno - 1  # a block's line i is raw line first_line + i
-        inside = binder.lineno <= shown <= (binder.end_lineno or binder.lineno)
-        if shown != binder.lineno and (not inside or any(a <= shown <= z for a, z in strings)):
+        same = shown in {s.lineno for s in sites} and all(
+            isinstance(s, _IMPORTS) for s in sites if s.lineno != shown
+        )
+        if not same or (shown != binder.lineno and any(a <= shown <= z for a, z in strings)):
             return (
                 f"ambiguous answer: run as Python it defines `{name}` on line "
                 f"{binder.lineno}, but a code block it shows as Markdown defines `{name}` "
                 f"on line {shown}"
+            )
+    return None
+
+
+def _shown_after_cut(
+    code: str, plain: _Core, trunc: Sequence[_Removal], entry_point: str | None
+) -> str | None:
+    """Why `code`, whose plain program is the prefix before an unparsable line, is two
+    answers in one; None if it is not. After the cut, Markdown may show an indented code
+    block defining the entry point (after a line of prose: "Final answer:"), which the
+    reader takes for the answer while the bare code before it is judged (red team s21;
+    bare code takes in the indented blocks inside it, so `code_blocks` did not show it)."""
+    binder = _last_binder(plain.kept, entry_point) if entry_point and trunc else None
+    if binder is None or entry_point is None:
+        return None
+    cut = trunc[0][0]
+    rest = "".join(_split_lines(code)[cut - 1 :])
+    if entry_point not in rest or not _binds_elsewhere(rest, entry_point, 0):
+        return None
+    for p in _parsed_blocks(code_blocks(code, bare=False), entry_point):
+        shows = _last_binder(p.tree.body, entry_point)
+        if p.block.first_line >= cut and shows is not None and entry_point in p.defines:
+            shown = p.block.first_line + shows.lineno - 1
+            return (
+                f"ambiguous answer: its code defines `{entry_point}` on line {binder.lineno}, "
+                f"but a code block it shows after prose defines `{entry_point}` on line {shown}"
             )
     return None
 
@@ -238,26 +271,81 @@ def _last_binder(stmts: Sequence[ast.stmt], name: str) -> ast.stmt | None:
     return next((s for s in reversed(stmts) if name in _facts(s).binds), None)
 
 
-def _binds_twice(code: str, name: str) -> bool:
-    """Do two lines of `code` that mention `name` look as if they bind it (`_binding`)?
-    Only those lines are matched: the pattern run over all of a text cost as much as a
-    twentieth of sanitizing it."""
+# Statements whose bodies hold statements that run as part of them (not a def's or a class's).
+_COMPOUND = (
+    ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try, ast.TryStar,
+    ast.Match,
+)  # fmt: skip
+
+
+def _sites(stmt: ast.stmt, name: str) -> list[ast.stmt]:
+    """The statements that may bind `name` when `stmt` runs: `stmt` itself, or for a
+    compound statement (`if`, `try`, `with`, a loop, `match`) those in its bodies, not in a
+    `def` or `class` (whose nested `def` of the name is a local or a method), and the
+    statement itself when its header binds it (a loop target, an `as` name, a walrus)."""
+    if not isinstance(stmt, _COMPOUND):
+        return [stmt] if name in _facts(stmt).binds else []
+    sites: list[ast.stmt] = []
+    todo: list[ast.AST] = [stmt]
+    while todo:
+        for child in ast.iter_child_nodes(todo.pop()):
+            if isinstance(child, ast.stmt):
+                sites += _sites(child, name)
+                continue
+            if _stores(child) == name and stmt not in sites:
+                sites.append(stmt)
+            todo.append(child)
+    return sites
+
+
+def _stores(node: ast.AST) -> str | None:
+    """The name a node of a statement's header binds, if any."""
+    if isinstance(node, ast.Name):
+        return node.id if isinstance(node.ctx, ast.Store) else None
+    if isinstance(node, ast.ExceptHandler | ast.MatchAs | ast.MatchStar):
+        return node.name
+    return node.rest if isinstance(node, ast.MatchMapping) else None
+
+
+def _binds_elsewhere(code: str, name: str, line: int) -> bool:
+    """Does a line of `code` that mentions `name`, other than `line` (where Python binds
+    it), look as if it binds it (`_binding`)? Only those lines are matched: the pattern run
+    over all of a text cost as much as a twentieth of sanitizing it. A line is read with the
+    lines a backslash joins to it (`def \\` then `f(x):` is one `def`), and a lone carriage
+    return ends a line, as for Python and CommonMark. (Red team s21: Python's own binding
+    was also matched, and a `def \\`, a tuple target over two lines or lone carriage returns
+    hid it, so an answer showing another definition was never read as Markdown.)"""
+    if "\r" in code:
+        code = code.replace("\r\n", "\n").replace("\r", "\n")
     pattern = _binding(name)
-    found = 0
     start = 0
     while (at := code.find(name, start)) >= 0:
         begin = code.rfind("\n", 0, at) + 1
         end = code.find("\n", at)
         end = len(code) if end < 0 else end
-        after = code[at + len(name) : end].lstrip()
-        if after.startswith("("):  # a call (most mentions), or a `def f(`, `class f(`
-            found += code[begin:at].split()[-1:] in (["def"], ["class"])
-        else:
-            found += pattern.search(code, begin, end) is not None
-        if found == 2:
+        while begin > 1 and code[begin - 2] == "\\":  # a continued line: from its start
+            begin = code.rfind("\n", 0, begin - 1) + 1
+        while end < len(code) and code[end - 1 : end] == "\\":  # continued: to its end
+            more = code.find("\n", end + 1)
+            end = len(code) if more < 0 else more
+        first = code.count("\n", 0, begin) + 1
+        python = first <= line <= first + code.count("\n", begin, end)
+        if not python and _may_bind(code[begin:end], at - begin, name, pattern):
             return True
         start = end + 1
     return False
+
+
+def _may_bind(line: str, at: int, name: str, pattern: re.Pattern[str]) -> bool:
+    """Whether `line` (a logical line, mentioning `name` first at `at`) may bind `name`."""
+    if "\\\n" in line:  # the backslashes' lines one by one, and joined
+        joined = line.replace("\\\n", " ")
+        return any(_may_bind(part, part.find(name), name, pattern) for part in line.split("\n")
+                   if name in part) or _may_bind(joined, joined.find(name), name, pattern)  # fmt: skip
+    after = line[at + len(name) :].lstrip()
+    if after.startswith("("):  # a call (most mentions), or a `def f(`, `class f(`
+        return line[:at].split()[-1:] in (["def"], ["class"])
+    return pattern.search(line) is not None
 
 
 @functools.lru_cache(maxsize=1024)  # entry points; any function's name with None

@@ -104,6 +104,21 @@ def test_a_utf8_bom_is_accepted_in_every_input(tmp_path: Path, bom_in: str) -> N
     assert len(verdicts) == (1 if bom_in == "tests" else len(CODES))
 
 
+def test_a_tests_file_python_reads_otherwise_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Red team s21: under its UTF-7 cookie pytest runs an assert the UTF-8 text comments
+    out; its asserts are not harvested from a reading pytest does not make."""
+    cand, tests = tmp_path / "cand.py", tmp_path / "test_cand.py"
+    cand.write_text(CODES["loop"])
+    tests.write_bytes(
+        b"# coding: utf-7\nfrom cand import sum_to\n\ndef test_it():\n"
+        b"    #+AAo-    assert sum_to(3) == 7\n    assert sum_to(3) == 6\n"
+    )
+    code = main(["check", str(cand), "--tests", str(tests), "--no-model"])
+    assert code == 2 and "declares coding utf-7" in capsys.readouterr().err
+
+
 def test_no_execute_is_static_only(tmp_path: Path) -> None:
     tasks, samples = _files(tmp_path)
     _, doc = _json([str(samples), "--tasks", str(tasks), "--no-execute"])

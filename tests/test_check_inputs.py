@@ -144,6 +144,44 @@ def test_read_bounded_reads_at_most_one_byte_over_the_limit(tmp_path: Path) -> N
     assert "100,000 bytes" in src.problem.message
 
 
+# Under UTF-7, Python reads the comment's `+AAo-` as a line break: `y = -y` runs.
+_UTF7 = b"# -*- coding: utf-7 -*-\ndef add(x, y):\n    #+AAo-    y = -y\n    return sum((x, y))\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (_UTF7, "declares coding utf-7, under which Python reads other text"),
+        (b"# coding: cp1252\ns = '\xc3\xa9'\n", "declares coding cp1252"),
+        (b"# coding: no-such-codec\nx = 1\n", "Python cannot read it: unknown encoding"),
+    ],
+    ids=["utf-7", "cp1252", "unknown"],
+)
+def test_a_file_python_reads_otherwise_is_not_analysed(
+    tmp_path: Path, data: bytes, words: str
+) -> None:
+    """Red team s21: `check` judged the UTF-8 text of a file declaring UTF-7, which Python
+    imports as another program (a wrong `add` passed `check --tests`, failed pytest)."""
+    path = tmp_path / "cand.py"
+    path.write_bytes(data)
+    src = read_source(path, "cand.py", 64_000)
+    assert src.text is None and src.problem is not None and src.problem.code == "AUD911"
+    assert words in src.problem.message
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"# -*- coding: latin-1 -*-\nx = 'abc'\n", b"# coding: utf8\nx = '\xc3\xa9'\n",
+     b"\xef\xbb\xbf# coding: utf-8\nx = 1\n"],
+    ids=["ascii-as-latin-1", "utf8-spelled", "bom"],
+)  # fmt: skip
+def test_a_coding_cookie_that_reads_the_same_changes_nothing(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "cand.py"
+    path.write_bytes(data)
+    src = read_source(path, "cand.py", 64_000)
+    assert src.problem is None and src.text == data.decode("utf-8-sig")
+
+
 @pytest.mark.parametrize(
     ("text", "why"),
     [

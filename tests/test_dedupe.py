@@ -126,6 +126,17 @@ OBSERVABLE = {
         "from typing import get_type_hints as g\ndef _h(t: int) -> int:\n    return 0\n"
         "def f(a):\n    return a + len(list(g(_h))[0])\n",
     ),
+    # red team s21: the star import binds `e` and `pi`; the lambda's parameter made each
+    # a renamed name, so math.e and math.pi got one key (a wrong add labeled correct)
+    "names a star import binds": (
+        "from math import *\ndef f(a):\n    g = lambda e: e\n    return a + floor(e)\n",
+        "from math import *\ndef f(a):\n    g = lambda pi: pi\n    return a + floor(pi)\n",
+    ),
+    # red team s21: the harness calls `add` by name, bound by an assignment (renamed)
+    "module-level names swapped": (
+        "add = lambda x, y: x + y if h else 0\nh = lambda x, y: add(x, -y)\n",
+        "h = lambda x, y: x + y if add else 0\nadd = lambda x, y: h(x, -y)\n",
+    ),
     "recorded warnings carry line numbers": (
         "import warnings\ndef f(a):\n    with warnings.catch_warnings(record=True) as w:\n"
         "        warnings.warn('x')\n    return w[0].lineno\n",

@@ -204,6 +204,19 @@ def test_row_with_both_solution_and_completion_is_refused(tmp_path: Path) -> Non
         read_samples(path)
 
 
+@pytest.mark.parametrize("field", ["sample_id", "solution", "model"])
+def test_a_lone_surrogate_is_an_input_error(tmp_path: Path, field: str) -> None:
+    # Red team s21: "\ud800" in a sample_id stopped check and label with an internal error
+    # (exit 3) when they wrote their report; a surrogate pair is text and reads as before.
+    row = {"task_id": "Toy/0", "sample_id": "a", "solution": "x = 1\n", field: "\ud800"}
+    path = _write_jsonl(tmp_path / "s.jsonl", [json.dumps(row)])
+    with pytest.raises(InputError, match=r"s\.jsonl:1: a string holds a lone surrogate"):
+        read_samples(path)
+    row[field] = "\ud83d\ude00"  # one character, U+1F600
+    path = _write_jsonl(tmp_path / "s.jsonl", [json.dumps(row)])
+    assert read_samples(path).candidates
+
+
 def test_null_completion_is_not_called_a_missing_field(tmp_path: Path) -> None:
     path = tmp_path / "s.jsonl"
     path.write_text(json.dumps({"task_id": "Toy/0", "completion": None}) + "\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import jsonschema
@@ -209,6 +210,17 @@ def test_text_riskiest_first() -> None:
     assert lines[0].startswith("pkg/odd path,1.py") and "FLAGGED" in lines[0]
     assert out.index("pkg/safe.py") > out.index("pkg/odd path,1.py")
     assert "1 at or over risk 0.50" in lines[-1]
+
+
+def test_text_shows_control_characters_as_escapes() -> None:
+    # Red team s21: a samples file's sample_id moved the terminal's cursor and erased lines.
+    run = make_run()
+    odd = replace(run.results[1], sample_id="a\x1b[1A\x1b[2K\r\u202eb\nc", embedded=True)
+    lines = render(OutputFormat.TEXT, replace(run, results=(odd,))).text.splitlines()
+    assert (
+        lines[0] == "pkg/odd path,1.py [odd/a\\x1b[1A\\x1b[2K\\r\\u202eb\\nc]  risk 0.91  FLAGGED"
+    )
+    assert not any(c in "".join(lines) for c in "\x1b\r\u202e")
 
 
 def test_markdown_table() -> None:

@@ -953,6 +953,15 @@ _INDENTED = "    def f(x):\n        return x - 1\n"
         # In the run function's own docstring, a fence at column 0 is a fence.
         f'def f(x):\n    """\n{F}python\n{_SHOWN}{F}\n"""\n    return x + 1\n',
         f"if True:\n\n    match lambda x: x - 1:\n        case f:\n            pass\n{_RUN}",
+        # Red team s21: the run def's name on a backslash-continued line, a tuple target
+        # over two lines, lone carriage returns: the precheck saw one binding line only.
+        f"r'''\n{F}python\n{_SHOWN}{F}\n'''\ndef \\\n{_RUN[4:]}",
+        f"r'''\n{F}python\n{_SHOWN}{F}\n'''\n(f,\n _) = (lambda x: x + 1, 0)\n",
+        f"r'''\n{F}python\n{_SHOWN}{F}\n'''\n{_RUN}".replace("\n", "\r"),
+        # Red team s21: the block shows one branch, Python may run the other's def.
+        f"if False:\n\n{_INDENTED}else:\n    {_RUN.replace(chr(10) + '    ', chr(10) + '        ')}",
+        f"try:\n\n{_INDENTED}    raise ImportError\nexcept ImportError:\n"
+        f"    {_RUN.replace(chr(10) + '    ', chr(10) + '        ')}",
     ],
     ids=[
         "raw-string",
@@ -968,6 +977,11 @@ _INDENTED = "    def f(x):\n        return x - 1\n"
         "session",
         "own-docstring",
         "case",
+        "backslash",
+        "tuple-over-lines",
+        "carriage-returns",
+        "if-else",
+        "try-except",
     ],
 )
 def test_answer_python_and_markdown_read_differently_is_refused(answer: str) -> None:
@@ -983,6 +997,19 @@ def test_answer_python_and_markdown_read_differently_is_refused(answer: str) -> 
     # Joined to a prompt, as a completion row is read, the refusal stands.
     joined = sanitize_completion("", answer, "f")
     assert joined.code == "" and joined.reason == sanitize(answer, "f").reason
+
+
+def test_bare_code_then_prose_then_an_indented_block_is_refused() -> None:
+    # Red team s21: no fence, and the text does not parse (a line of prose), so the bare
+    # code before the prose was judged (x + 1); rendered, that code is a paragraph and the
+    # only code block is the indented one after "Final answer:" (x - 1).
+    answer = f"{_RUN}That was a draft. Final answer:\n\n{_INDENTED}"
+    result = sanitize(answer, "f")
+    assert (result.code, result.parsed) == ("", False)
+    assert result.reason is not None and result.reason.startswith("ambiguous answer: ")
+    # An indented block after the prose that defines another name leaves the code as it was.
+    other = answer.replace("    def f(x):", "    def g(x):")
+    assert sanitize(other, "f").code == _RUN
 
 
 @pytest.mark.parametrize(
@@ -1007,8 +1034,20 @@ def test_answer_python_and_markdown_read_differently_is_refused(answer: str) -> 
         (f"try:\n    from m import f\nexcept ImportError:\n\n{_INDENTED}", None),
         # A session in the module docstring that only calls `f`.
         (f'"""Tools.\n\n{F}pycon\n>>> f(1)\n2\n>>> g = f\n{F}\n"""\n{_RUN}', None),
+        # A continued `def` line, and lone carriage returns, with a usage example.
+        (f'"""Tools.\n\n{F}python\nprint(f(1))\n{F}\n"""\ndef \\\n{_RUN[4:]}', None),
+        (f'"""Tools.\r\r{F}python\rprint(f(1))\r{F}\r"""\r{_RUN}'.replace("\n", "\r"), None),
     ],
-    ids=["docstring-fence", "inline-backticks", "usage-example", "drafts", "try", "session"],
+    ids=[
+        "docstring-fence",
+        "inline-backticks",
+        "usage-example",
+        "drafts",
+        "try",
+        "session",
+        "backslash",
+        "carriage-returns",
+    ],
 )
 def test_plain_code_with_fences_in_strings_stays_plain(code: str, kept: str | None) -> None:
     result = sanitize(code, "f")

@@ -61,12 +61,28 @@ def read_jsonl_numbered(path: Path) -> list[tuple[int, dict[str, Any]]]:
                     raise InputError(f"{path}:{lineno}: malformed JSON: {why}") from None
                 if not isinstance(row, dict):
                     raise InputError(f"{path}:{lineno}: expected a JSON object")
+                if "\\u" in line and not is_text(row):
+                    raise InputError(
+                        f"{path}:{lineno}: a string holds a lone surrogate (a \\ud800-\\udfff "
+                        f"escape not in a pair), which is not text"
+                    )
                 rows.append((lineno, row))
     except (OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
         if isinstance(exc, FileNotFoundError):
             raise InputError(f"{path}: no such file") from None
         raise InputError(f"{path}: unreadable ({type(exc).__name__}: {exc})") from None
     return rows
+
+
+def is_text(row: Any) -> bool:
+    """Whether every string of a parsed JSON value is text: JSON escapes may write a lone surrogate,
+    which no file, terminal or report can encode (red team s21: a `sample_id` of "\\ud800"
+    stopped `check` and `label` with an internal error when they wrote their output)."""
+    try:
+        json.dumps(row, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def text_field(row: Mapping[str, Any], key: str, where: str, *, required: bool = True) -> str:

@@ -16,7 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from auditor.config import MAX_SOURCE_CHARS
-from auditor.corpus.benchmarks import load_benchmark, load_benchmarks_for, read_jsonl_numbered
+from auditor.corpus.benchmarks import (
+    is_text,
+    load_benchmark,
+    load_benchmarks_for,
+    read_jsonl_numbered,
+)
 from auditor.errors import InputError
 from auditor.io import open_text, read_text, require_regular
 from auditor.sanitize import Sanitized, sanitize_completion
@@ -257,7 +262,10 @@ def _load_json(path: Path) -> Any:
             text = fh.read()
         if not text.strip():
             raise InputError(f"{path}: empty file")
-        return json.loads(text)
+        doc = json.loads(text)
+        if "\\u" in text and not is_text(doc):
+            raise InputError(f"{path}: a string holds a lone surrogate, which is not text")
+        return doc
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except json.JSONDecodeError as exc:

@@ -3,10 +3,22 @@ best-of-n pick per task of a samples file."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from auditor.results import CandidateResult, CheckRun, Pick
+
+
+# Characters a terminal acts on instead of showing (C0 and C1 controls but the tab; the
+# bidirectional controls, which reorder what follows): written out as escapes. A samples
+# file's `sample_id` "\x1b[1A\x1b[2K" erased the report line above it (red team s21).
+_HIDDEN = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(line: str) -> str:
+    """`line` with the characters a terminal would act on written as escapes."""
+    return _HIDDEN.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), line)
 
 
 def _risk(run: CheckRun, r: CandidateResult) -> str:
@@ -78,4 +90,4 @@ def render(run: CheckRun) -> str:
         out += [f"  {p.task_id}: {pick_text(p)}" for p in picks]
     model = f"model: {run.model}" if run.model else "model: none (findings only)"
     out.append(f"{summary_line(run)} ({model})")
-    return "\n".join(out) + "\n"
+    return "".join(visible(line) + "\n" for line in out)

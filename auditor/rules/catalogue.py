@@ -105,7 +105,9 @@ CHECK_RULES: tuple[RuleInfo, ...] = (
         "unreadable-source",
         "File is not readable UTF-8 text",
         "The file is binary, not UTF-8, or could not be read, and was not analysed, so it "
-        "gets neither findings nor a risk.\n\n"
+        "gets neither findings nor a risk. So is a file whose coding comment names another "
+        "codec under which Python reads other text (`# coding: utf-7` makes a comment's "
+        "`+AAo-` a line break: the code Python runs is not the code checked).\n\n"
         "Python source is UTF-8 by default (PEP 3120). Re-encode the file, or exclude it "
         "(--exclude) when it is not source code.",
         Severity.HIGH,
