@@ -2,7 +2,10 @@
 
 A baseline is a multiset of (path, code, normalized line text): it survives line shifts,
 and two identical findings on identical lines need two entries. The false-positive risk
-of a flagged candidate is keyed with code AUD000 and the text of its `def` line. Paths are
+of a flagged candidate is keyed with code AUD000, the text of its `def` line and the sha256
+of its code: the risk is the whole candidate's, so a baseline accepts it for that code only
+(keyed by the `def` line alone, a flagged function once accepted stayed accepted whatever
+its body became: red team s21). Paths are
 the files' resolved paths relative to the baseline file's directory, so the same file
 matches whatever the cwd and however it was named (`check src/`, `check .`, an absolute
 path); schema-1 files, whose paths are as a run showed them, are still matched that way.
@@ -10,7 +13,9 @@ path); schema-1 files, whose paths are as a run showed them, are still matched t
 A candidate in a samples file is also keyed by its task id and the sha256 of its code
 (`CandidateResult.identity`): all candidates of a task share their `def` line, so without
 it a baseline would accept any new candidate of the task. Schema-1 and -2 files have no
-such keys, so their entries for samples files match nothing now (never silently accept).
+such keys, so their entries for samples files match nothing now (never silently accept);
+schema-3 files keyed a `.py` file's risk by its `def` line only, so those risk entries match
+nothing now either (their findings still do).
 """
 
 from __future__ import annotations
@@ -27,10 +32,11 @@ from auditor.errors import InputError
 from auditor.io import read_text
 from auditor.results import RISK_CODE, CandidateResult, CheckRun
 
-SCHEMA = "auditor.baseline/3"
+SCHEMA = "auditor.baseline/4"
+SCHEMA_PY_RISK_BY_LINE = "auditor.baseline/3"  # a .py file's risk keyed by its def line only
 SCHEMA_BY_LINE = "auditor.baseline/2"  # samples candidates keyed by line text only
 SCHEMA_AS_SHOWN = "auditor.baseline/1"  # paths as shown, relative to the writer's cwd
-SCHEMAS = (SCHEMA, SCHEMA_BY_LINE, SCHEMA_AS_SHOWN)
+SCHEMAS = (SCHEMA, SCHEMA_PY_RISK_BY_LINE, SCHEMA_BY_LINE, SCHEMA_AS_SHOWN)
 
 
 @dataclass(frozen=True, order=True)
@@ -59,10 +65,10 @@ class Key:
 
 def result_keys(r: CandidateResult, path: str) -> tuple[list[Key], Key]:
     """The keys of a result's findings (in order) and of its risk, under baseline path
-    `path`."""
+    `path`. The risk is keyed on the candidate's code in a .py file too (module docstring)."""
     task_id, sha = r.identity
     findings = [Key(path, f.finding.code, f.line_text, task_id, sha) for f in r.findings]
-    return findings, Key(path, RISK_CODE, r.entry_text, task_id, sha)
+    return findings, Key(path, RISK_CODE, r.entry_text, task_id, sha or r.sha256)
 
 
 def key_path(shown: str, root: Path, cwd: Path | None = None) -> str:

@@ -383,6 +383,33 @@ def test_a_baseline_accepts_the_candidates_of_a_samples_file_by_content(
     assert code == 1
 
 
+def test_a_baseline_accepts_a_py_file_s_risk_for_its_code_only(
+    project: Path, tiny_model: Path
+) -> None:
+    """A flagged function accepted once stays accepted through a line shift of its findings,
+    but not once its body changes: the risk was its code's (red team s21)."""
+    args = ("src/gamed.py", "--model", str(tiny_model), "--fail-on-risk", "0.0")
+    assert invoke(*args, "--write-baseline", "b.json")[0] == 1
+    rows = json.loads((project / "b.json").read_text())["findings"]
+    risk = next(r for r in rows if r["code"] == "AUD000")
+    assert risk["sha256"] and risk["task_id"] == ""
+    code, doc = run_json(*args, "--baseline", "b.json")
+    assert code == 0 and doc["candidates"][0]["risk_baselined"]
+    gamed = project / "src" / "gamed.py"
+    gamed.write_text(GAMED.replace("Count the primes", "Count primes"))  # the code changes
+    code, doc = run_json(*args, "--baseline", "b.json")
+    got = doc["candidates"][0]
+    assert code == 1 and got["flagged"] and not got["risk_baselined"]
+    assert "AUD302" not in [f["code"] for f in got["findings"]]  # its lines did not change
+    # a schema-3 baseline keyed the risk by the `def` line alone: that entry matches nothing
+    old = [{k: v for k, v in r.items() if r["code"] != "AUD000" or k not in ("sha256", "task_id")}
+           for r in rows]  # fmt: skip
+    gamed.write_text(GAMED)
+    (project / "b.json").write_text(json.dumps({"schema": "auditor.baseline/3", "findings": old}))
+    code, doc = run_json(*args, "--baseline", "b.json")
+    assert code == 1 and not doc["candidates"][0]["risk_baselined"]
+
+
 def test_an_old_baseline_no_longer_accepts_samples_candidates(project: Path) -> None:
     """A schema-2 baseline keyed a samples file's candidates by line text, which any other
     candidate of the task matches: those entries match nothing now; a .py file's still do."""
