@@ -155,6 +155,18 @@ def test_an_empty_folder_passes_with_a_warning(
     assert "no candidates" not in capsys.readouterr().err
 
 
+def test_an_ignored_code_no_rule_has_is_named(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A typo in --ignore silences nothing: one warning names it; prefixes of real codes
+    and other tools' codes pass quietly."""
+    assert main(["check", "src/gamed.py", "--no-model", "--ignore", "AUD3O2"]) == 1
+    assert capsys.readouterr().err == "auditor: warning: ignore: no rule has the code AUD3O2\n"
+    for fine in ("AUD302", "AUD3", "ruff:E501", "C0103"):
+        main(["check", "src/gamed.py", "--no-model", "--ignore", fine])
+        assert "warning" not in capsys.readouterr().err
+
+
 def test_risk_threshold_fails_the_run(project: Path, tiny_model: Path) -> None:
     code, doc = run_json("src/clean.py", "--model", str(tiny_model), "--fail-on-risk", "0.0")
     assert doc["candidates"][0]["flagged"] and code == 1

@@ -19,6 +19,8 @@ from auditor.cli._options import executor_options
 from auditor.types import Severity
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from auditor.config import Config
 
 SEVERITIES = [*(s.value for s in Severity), "none"]
@@ -185,6 +187,7 @@ def check_command(
     run = check(paths, model=model, config=config, execution=execution, tasks=tasks)
     if not run.results:  # a gate on a folder a failed generation step left empty
         click.echo("auditor: warning: no candidates found: nothing was checked", err=True)
+    _warn_unknown_codes(config.ignore)
     if execution is not None:
         _warn_unverified(run, tests_file)
     if write_baseline is not None:
@@ -235,6 +238,16 @@ def _tasks(tasks_spec: str | None, tests_file: Path | None, data_dir: Path | Non
         why = "a directory, not a test module" if tests_file.is_dir() else "no such file"
         raise UsageError(f"--tests {tests_file}: {why}")
     return load_tasks(tasks_spec, data_dir) if tasks_spec else None
+
+
+def _warn_unknown_codes(ignore: Sequence[str]) -> None:
+    """One stderr line naming the auditor codes of --ignore (or `ignore`) that match no
+    rule: a typo there silences nothing, which the run would not otherwise show."""
+    from auditor.rules.catalogue import unknown_codes
+
+    unknown = unknown_codes(ignore)
+    if unknown:
+        click.echo(f"auditor: warning: ignore: no rule has the code {', '.join(unknown)}", err=True)
 
 
 def _warn_unverified(run: Any, tests_file: Path | None) -> None:

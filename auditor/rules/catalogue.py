@@ -116,6 +116,15 @@ CHECK_RULES: tuple[RuleInfo, ...] = (
 )
 
 
+def unknown_codes(patterns: Iterable[str]) -> list[str]:
+    """The auditor codes or prefixes (`AUD...`) among `patterns` that no rule's code starts
+    with: a typo in `--ignore` silenced nothing. Other tools' codes (ruff's, pylint's) are
+    open-ended and not judged."""
+    codes = [*RULES, *(i.code for i in CHECK_RULES)]
+    return [p for p in patterns
+            if p.upper().startswith("AUD") and not any(c.startswith(p) for c in codes)]  # fmt: skip
+
+
 def check_rule(code: str) -> RuleInfo:
     """The RuleInfo of a code that `check` emits itself (KeyError if it is not one)."""
     for info in CHECK_RULES:
