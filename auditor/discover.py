@@ -22,7 +22,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from auditor.errors import InputError
-from auditor.io import declared_reading
+from auditor.io import RESAVE, UnreadableSource, python_source_text
 from auditor.results import TOO_LARGE_CODE, UNREADABLE_CODE
 from auditor.types import Confidence, Finding
 
@@ -153,9 +153,9 @@ def _problem(path: Path, display: str, code: str, message: str) -> SourceFile:
 
 
 def read_source(path: Path, display: str, max_bytes: int) -> SourceFile:
-    """Read one Python file, turning binary, non-UTF-8, oversized, unreadable or non-regular
-    files (and those Python would decode otherwise, `declared_reading`) into a finding
-    instead of an exception."""
+    """Read one Python file as the text Python reads (`python_source_text`: UTF-8, or the
+    codec its coding cookie declares), turning binary, undecodable, oversized, unreadable or
+    non-regular files into a finding instead of an exception."""
     try:
         data, size = read_bounded(path, max_bytes)
     except _NotRegular:
@@ -174,15 +174,7 @@ def read_source(path: Path, display: str, max_bytes: int) -> SourceFile:
             path, display, UNREADABLE_CODE, "binary file (contains NUL bytes); not analysed"
         )
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return _problem(
-            path,
-            display,
-            UNREADABLE_CODE,
-            f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); not analysed",
-        )
-    other = declared_reading(data, text)
-    if other is not None:
-        return _problem(path, display, UNREADABLE_CODE, other)
+        text = python_source_text(data)
+    except UnreadableSource as exc:
+        return _problem(path, display, UNREADABLE_CODE, f"{exc}; not analysed ({RESAVE})")
     return SourceFile(path, display, text=text)

@@ -11,6 +11,7 @@ import gzip
 import hashlib
 import io
 import os
+import re
 import stat
 import tempfile
 import tokenize
@@ -207,26 +208,113 @@ def open_text(path: str | os.PathLike[str]) -> TextIO:
         raise
 
 
-def declared_reading(data: bytes, text: str) -> str | None:
-    """Why Python reads other text from `data` than its UTF-8 reading `text`, or None.
+class UnreadableSource(ValueError):
+    """Python source `check` does not analyse; the message (one line) says why."""
 
-    A coding cookie naming another codec (`# -*- coding: utf-7 -*-`) is what Python decodes
-    a file with when it imports or runs it, while `check` judges the UTF-8 text: under
-    UTF-7 a comment's `#+AAo-` is a line break, so code the checker read as a comment ran
-    (red team s21: a wrong function passed `check --tests` and failed pytest). A cookie
-    under which the bytes read the same (ASCII declared as latin-1) changes nothing."""
+
+# What to do with source that is not read (AUD911's page says it too): a coding line left
+# naming another codec would make the UTF-8 text read otherwise.
+RESAVE = "save it as UTF-8, with no coding line naming another codec"
+_NON_ASCII_TEXT = re.compile("[^\x00-\x7f]+")
+_NON_ASCII_BYTES = re.compile(b"[^\x00-\x7f]+")
+
+
+def _declared(data: bytes) -> str:
+    """The codec Python decodes source `data` with (PEP 263: a BOM or coding cookie, else
+    UTF-8), by its normal name; a cookie Python refuses is UnreadableSource."""
     try:
         declared, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError as exc:  # an unknown codec, or a cookie against the BOM
-        return f"Python cannot read it: {exc.msg}; not analysed"
-    if codecs.lookup(declared).name in ("utf-8", "utf-8-sig"):
-        return None
+    except SyntaxError as exc:  # an unknown codec, a cookie against the BOM, no cookie
+        raise UnreadableSource(f"Python cannot read it: {exc.msg}") from None
+    name = codecs.lookup(declared).name
+    try:
+        b"#".decode(name)  # not b"": bytes.decode returns "" before looking at the codec
+    except LookupError:  # bytes to bytes (hex, zlib, rot13): Python refuses it too
+        raise UnreadableSource(f"Python cannot read it: encoding problem: {name}") from None
+    except UnicodeError:  # a text codec that reads "#" otherwise (utf-16): judged later
+        pass
+    return name
+
+
+def python_source_text(data: bytes) -> str:
+    """The text Python reads from the source bytes `data`: the one text every consumer of a
+    `check` candidate (ruff, pylint, radon, libcst, the sandbox) is given.
+
+    UTF-8, as Python reads it by default, and what editors and reviewers show. A file that
+    is not UTF-8 is read with the codec its coding cookie declares (`# -*- coding: latin-1
+    -*-`), as Python reads it (`tokenize.open`), when that reading is unambiguous: every
+    ASCII byte reads as itself and no other byte as ASCII (latin-1, cp1252 and the other
+    8-bit codecs), so what any viewer shows of the code's structure is what runs; only the
+    non-ASCII characters depend on the codec. Not analysed (UnreadableSource):
+    - a UTF-8 file whose cookie makes Python read other text (red team s21: under
+      `# coding: utf-7` a comment's `#+AAo-` is a line break, so code the checker read as a
+      comment ran; a wrong function passed `check --tests` and failed pytest). A cookie
+      under which the bytes read the same (ASCII declared as latin-1) changes nothing;
+    - a file that is neither UTF-8 nor text of the codec it declares (Python refuses it);
+    - a codec that reads bytes beyond ASCII as ASCII characters, or the reverse (shift_jis's
+      second bytes include `\\`): a viewer not honouring the cookie shows other code."""
+    try:
+        text = data.decode("utf-8-sig")  # a BOM, as Python itself allows
+    except UnicodeDecodeError as exc:
+        return _declared_text(data, exc)
+    declared = _declared(data)
+    if declared in ("utf-8", "utf-8-sig"):
+        return text
     try:
         same = data.decode(declared) == text
-    except UnicodeDecodeError:
+    except UnicodeError:  # not text of that codec (punycode fails otherwise than bytes do)
         same = False
-    if same:
+    if not same:
+        raise UnreadableSource(
+            f"declares coding {declared}, under which Python reads other text than UTF-8"
+        )
+    return text
+
+
+def _declared_text(data: bytes, utf8: UnicodeDecodeError) -> str:
+    """The text of source `data` that is not UTF-8, read with its declared codec."""
+    start = utf8.start + (len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0)
+    where = f"not UTF-8 text (byte 0x{data[start]:02x} at offset {start})"
+    try:
+        declared = _declared(data)
+    except UnreadableSource as exc:
+        raise UnreadableSource(f"{where}; {exc}") from None
+    if declared in ("utf-8", "utf-8-sig"):
+        raise UnreadableSource(f"{where} and declares no other coding (PEP 263)")
+    try:
+        text = data.decode(declared)
+    except UnicodeDecodeError as exc:
+        raise UnreadableSource(
+            f"{where}, nor {declared} text as it declares "
+            f"(byte 0x{data[exc.start]:02x} at offset {exc.start})"
+        ) from None
+    except UnicodeError as exc:  # a codec that cannot decode source (utf-16: odd length)
+        raise UnreadableSource(f"{where}, nor {declared} text as it declares ({exc})") from None
+    if _NON_ASCII_TEXT.sub("\x80", text) != _NON_ASCII_BYTES.sub(b"\x80", data).decode("latin-1"):
+        raise UnreadableSource(
+            f"declares coding {declared}, under which bytes beyond ASCII read as ASCII "
+            f"characters or the reverse"
+        )
+    return text
+
+
+def python_source_bytes(text: str) -> bytes | None:
+    """Bytes from which Python reads `text` as source (see `python_source_text`): its UTF-8,
+    or under a coding cookie naming another codec, `text` in that codec. None when that
+    codec cannot write `text` (a program given as a string, under a cookie it contradicts).
+
+    For a tool that reads a file and honours the cookie (pylint): the UTF-8 of a text
+    declaring latin-1 is other text to it (`é` reads as `Ã©`), where ruff reads UTF-8 only."""
+    data = text.encode("utf-8")
+    try:
+        declared = _declared(data)
+    except UnreadableSource:
         return None
-    return (
-        f"declares coding {declared}, under which Python reads other text than UTF-8; not analysed"
-    )
+    if declared in ("utf-8", "utf-8-sig"):
+        return data
+    try:
+        data = text.encode(declared)
+        same = data.decode(declared) == text and _declared(data) == declared
+    except (UnicodeError, UnreadableSource):
+        return None
+    return data if same else None

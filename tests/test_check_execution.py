@@ -119,6 +119,25 @@ def test_a_tests_file_python_reads_otherwise_is_refused(
     assert code == 2 and "declares coding utf-7" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("latin_1", ["candidate", "tests", "both"])
+def test_files_in_the_codec_they_declare_run_as_python_reads_them(
+    tmp_path: Path, latin_1: str
+) -> None:
+    """QA s21: a latin-1 candidate was AUD911, a latin-1 tests file exit 2. The sandbox runs
+    the text Python reads and the asserts are those pytest reads: `'caf\\xe9'` is `café`."""
+    cand, tests = tmp_path / "cand.py", tmp_path / "test_cand.py"
+    program = "def greet(name):\n    return 'caf\u00e9 ' + name\n"
+    test = "from cand import greet\n\ndef test_it():\n    assert greet('x') == 'caf\u00e9 x'\n"
+    cookie = "# -*- coding: latin-1 -*-\n"
+    for path, text, side in ((cand, program, "candidate"), (tests, test, "tests")):
+        coded = latin_1 in (side, "both")
+        path.write_bytes((cookie + text).encode("latin-1") if coded else text.encode())
+    code, doc = _json([str(cand), "--tests", str(tests)])
+    (got,) = doc["candidates"]
+    assert code == 0 and got["execution"]["verdict"] == "pass"
+    assert not {"AUD001", "AUD911"} & {f["code"] for f in got["findings"]}
+
+
 def test_no_execute_is_static_only(tmp_path: Path) -> None:
     tasks, samples = _files(tmp_path)
     _, doc = _json([str(samples), "--tasks", str(tasks), "--no-execute"])
@@ -400,6 +419,7 @@ def test_completions_get_their_prompt_with_tasks(tmp_path: Path, execute: bool) 
         ("tests-too-deep", "too many nested parentheses"),  # libcst alone would segfault
         ("no-entry-point", "no candidate defines a top-level function"),
         ("no-such-tasks", "neither a benchmark"),
+        ("sample-id-list", "samples.jsonl:1: `sample_id` must be a string or an integer, got list"),
         # A task file's broken reference is the file's fault, not every candidate's AUD001.
         ("reference-raises", "task toy/sum_to: its reference fails on base inputs"),
         ("reference-no-parse", "task toy/sum_to: its reference fails on base inputs"),
@@ -415,6 +435,9 @@ def test_bad_input_is_one_line_exit_2(
     tests.write_text("def test():\n    assert sum_to(3) == 6\n")
     if setup == "unknown-task":
         samples.write_text(json.dumps({"task_id": "toy/other", "solution": CODES["loop"]}) + "\n")
+        args = [str(samples), "--tasks", str(tasks)]
+    elif setup == "sample-id-list":
+        samples.write_text(json.dumps({"sample_id": [1], "task_id": "toy/sum_to", "solution": "x"}))
         args = [str(samples), "--tasks", str(tasks)]
     elif setup == "tests-no-parse":
         tests.write_text("def test(:\n")

@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import tokenize
 from pathlib import Path
 from typing import Any
 
@@ -154,8 +155,10 @@ _UTF7 = b"# -*- coding: utf-7 -*-\ndef add(x, y):\n    #+AAo-    y = -y\n    ret
         (_UTF7, "declares coding utf-7, under which Python reads other text"),
         (b"# coding: cp1252\ns = '\xc3\xa9'\n", "declares coding cp1252"),
         (b"# coding: no-such-codec\nx = 1\n", "Python cannot read it: unknown encoding"),
+        # A bytes-to-bytes codec, which Python refuses, was an internal error (exit 3).
+        (b"# coding: hex\nx = 1\n", "Python cannot read it: encoding problem: hex"),
     ],
-    ids=["utf-7", "cp1252", "unknown"],
+    ids=["utf-7", "cp1252", "unknown", "bytes-codec"],
 )
 def test_a_file_python_reads_otherwise_is_not_analysed(
     tmp_path: Path, data: bytes, words: str
@@ -180,6 +183,64 @@ def test_a_coding_cookie_that_reads_the_same_changes_nothing(tmp_path: Path, dat
     path.write_bytes(data)
     src = read_source(path, "cand.py", 64_000)
     assert src.problem is None and src.text == data.decode("utf-8-sig")
+
+
+@pytest.mark.parametrize(
+    ("data", "text"),
+    [
+        (b"# -*- coding: latin-1 -*-\ns = 'caf\xe9'\n", "# -*- coding: latin-1 -*-\ns = 'caf\u00e9'\n"),
+        (b"#!/usr/bin/env python\n# coding: cp1252\ns = '\x80'\n",
+         "#!/usr/bin/env python\n# coding: cp1252\ns = '\u20ac'\n"),
+        (b"# coding: euc-jp\ns = '\xa4\xa2'\n", "# coding: euc-jp\ns = '\u3042'\n"),
+    ],
+    ids=["latin-1", "cp1252-line-2", "euc-jp"],
+)  # fmt: skip
+def test_a_file_in_the_codec_it_declares_is_read_as_python_reads_it(
+    tmp_path: Path, data: bytes, text: str
+) -> None:
+    """QA s21: a valid latin-1 file (PEP 263 cookie) was AUD911. Not UTF-8, it has one
+    reading, its codec's, in which every ASCII byte is itself: analysed as that text."""
+    path = tmp_path / "cand.py"
+    path.write_bytes(data)
+    src = read_source(path, "cand.py", 64_000)
+    assert src.problem is None and src.text == text
+    with tokenize.open(path) as fh:  # what Python reads
+        assert fh.read() == text
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (b"x = 1\ns = 'caf\xe9'\n", "not UTF-8 text (byte 0xe9 at offset 14) and declares no other"),
+        (b"\xef\xbb\xbfx = 1\ns = '\xe9'\n", "not UTF-8 text (byte 0xe9 at offset 14)"),
+        (b"# coding: cp1252\ns = '\x81'\n", "nor cp1252 text as it declares (byte 0x81 at offset 22)"),
+        (b"# coding: shift_jis\ns = '\x83\\'\n", "beyond ASCII read as ASCII characters"),
+    ],
+    ids=["no-cookie", "bom-offset", "undefined-in-cp1252", "shift_jis-backslash"],
+)  # fmt: skip
+def test_a_file_not_read_says_what_to_do(tmp_path: Path, data: bytes, words: str) -> None:
+    """Not UTF-8 nor text of its declared codec (Python refuses it too), or a codec that
+    reads a byte beyond ASCII as `\\` (shift_jis: a viewer ignoring the cookie shows a
+    string closing elsewhere): AUD911, saying which byte and to save the file as UTF-8."""
+    path = tmp_path / "cand.py"
+    path.write_bytes(data)
+    src = read_source(path, "cand.py", 64_000)
+    assert src.text is None and src.problem is not None and src.problem.code == "AUD911"
+    assert words in src.problem.message and "(save it as UTF-8" in src.problem.message
+
+
+def test_check_analyses_a_latin_1_file_as_python_reads_it(tmp_path: Path) -> None:
+    """QA s21: end to end, a latin-1 file is checked (no AUD911, exit 0), and every tool
+    reads the text Python reads: pylint, which honours the cookie, is given latin-1 bytes
+    (given their UTF-8 it read `cafÃ©`, a syntax error), ruff UTF-8 (it reads no other)."""
+    (tmp_path / "cand.py").write_bytes(
+        b"# -*- coding: latin-1 -*-\ndef caf\xe9(x):\n    return caf\xe9 == caf\xe9\n"
+    )
+    rc, doc, err = run_check(tmp_path, "cand.py", "--fail-on", "high")
+    assert rc == 0 and doc is not None, err
+    (cand,) = doc["candidates"]
+    said = {f["source"]: f["message"] for f in cand["findings"] if "caf\u00e9" in f["message"]}
+    assert set(said) == {"rules", "ruff", "pylint"}, cand["findings"]
 
 
 @pytest.mark.parametrize(

@@ -182,6 +182,19 @@ def test_pylint_counts_and_ignores_pragmas() -> None:
     }
 
 
+def test_pylint_reads_the_text_under_its_coding_cookie() -> None:
+    """pylint decodes a file by its cookie: a text declaring latin-1 is written in latin-1
+    (its UTF-8 read `cafÃ©`, a syntax error); one its codec cannot write (a program given as
+    a string) has no file pylint reads it from, and fails rather than be read otherwise."""
+    code = "# -*- coding: latin-1 -*-\ndef caf\u00e9(x):\n    return caf\u00e9 == caf\u00e9\n"
+    x = PylintExtractor().extract([item(code)])[0]
+    assert not x.failed
+    assert [f.message for f in x.findings if f.symbol == "comparison-with-itself"] == [
+        "Redundant comparison - caf\u00e9 == caf\u00e9"
+    ]
+    assert PylintExtractor().extract([item("# coding: latin-1\ns = '\u20ac'\n")])[0].failed
+
+
 def test_suppression_comments_are_counted_not_honoured() -> None:
     code = "x = 1  # noqa: F841\ny = 2  # pylint: disable=invalid-name\nz = 3  # type: ignore\n"
     x = runner.run_batch("rules", [item(code)])[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import math
 import os
 import shutil
 import time
@@ -569,12 +570,37 @@ def test_bad_utf8_in_dir_sample(tmp_path: Path) -> None:
         ({"solution": "x = 1\n"}, r"s\.jsonl:1: missing or non-string `task_id`"),
         ({"task_id": "Toy/2"}, r"s\.jsonl:1: `solution` or `completion` is missing or null"),
         ({"task_id": "Toy/2", "solution": ["a"]}, r"s\.jsonl:1: `solution` must be a string"),
+        # QA s21: str() made these ids "[1]", "{}", "True", "nan", "inf" and "1.5".
+        *(
+            (
+                {"task_id": "Toy/2", "solution": "x = 1\n", "sample_id": bad},
+                rf"s\.jsonl:1: `sample_id` must be a string or an integer, got {kind}$",
+            )
+            for bad, kind in [
+                ([1], "list"),
+                ({}, "dict"),
+                (True, "bool"),
+                (math.nan, "float"),
+                (math.inf, "float"),
+                (1.5, "float"),
+            ]
+        ),
     ],
 )
 def test_bad_rows(tmp_path: Path, row: dict[str, object], message: str) -> None:
     path = _write_jsonl(tmp_path / "s.jsonl", [json.dumps(row)])
     with pytest.raises(InputError, match=message):
         read_samples(path)
+
+
+def test_sample_ids_are_strings_or_integers_and_default_to_the_row_index(tmp_path: Path) -> None:
+    """An integer id (EvalPlus writes them) is its digits; a missing or null one is the row's
+    index among its task's rows, counting every row of the task."""
+    rows = [{"task_id": "Toy/2", "solution": "x = 1\n"} | extra for extra in (
+        {"sample_id": 7}, {"sample_id": "a"}, {"sample_id": None}, {},
+    )]  # fmt: skip
+    path = _write_jsonl(tmp_path / "s.jsonl", [json.dumps(r) for r in rows])
+    assert [c.sample_id for c in read_samples(path).candidates] == ["7", "a", "2", "3"]
 
 
 def test_json_line_that_is_not_an_object(tmp_path: Path) -> None:

@@ -152,8 +152,22 @@ def _text_field(row: Mapping[str, Any], key: str, where: str) -> str | None:
     return value
 
 
+def _sample_id(row: Mapping[str, Any], index: int, where: str) -> str:
+    """A row's `sample_id` as text: a string, or an integer as EvalPlus writes them; missing
+    or null, `index` (the row's among its task's rows). Any other value is an input error:
+    `str()` made `[1]` an id "[1]" and NaN one "nan", which no user meant."""
+    value = row.get("sample_id")
+    if value is None:
+        return str(index)
+    if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+        return str(value)
+    raise InputError(
+        f"{where}: `sample_id` must be a string or an integer, got {type(value).__name__}"
+    )
+
+
 def _jsonl_samples(path: Path) -> list[_RawSample]:
-    """Raw samples of a samples JSONL; sample ids default to a per-task counter.
+    """Raw samples of a samples JSONL; sample ids default to a per-task counter (`_sample_id`).
 
     Each row gives a `solution` or a `completion`, whatever the other rows give: a file
     mixing both is read row by row (its format is sniffed from the first row only).
@@ -179,12 +193,11 @@ def _jsonl_samples(path: Path) -> list[_RawSample]:
             )
         index = counters.get(task_id, 0)
         counters[task_id] = index + 1
-        sample_id = row.get("sample_id")
         model = row.get("model")
         raws.append(
             _RawSample(
                 task_id=task_id,
-                sample_id=str(index if sample_id is None else sample_id),
+                sample_id=_sample_id(row, index, where),
                 where=where,
                 solution=solution,
                 completion=completion,

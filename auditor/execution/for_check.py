@@ -27,7 +27,7 @@ from auditor.entrypoint import PendingCandidate, entry_point, module_names, para
 from auditor.errors import InputError, UsageError
 from auditor.execution.gate import ExecResult, execute
 from auditor.execution.harvest import Harvest, harvest
-from auditor.io import declared_reading
+from auditor.io import RESAVE, UnreadableSource, python_source_text
 from auditor.parse import python_ast
 from auditor.results import (
     FAILS_TESTS_CODE,
@@ -117,13 +117,11 @@ def _tests_task(pending: Sequence[PendingCandidate], tests: Path) -> tuple[Task,
     if not codes or None in last:
         raise InputError(f"{tests}: no candidate defines a top-level function to test")
     try:
-        data = tests.read_bytes()
-        source = data.decode("utf-8-sig")  # a BOM, as Python itself allows
-    except (OSError, UnicodeDecodeError) as exc:
+        source = python_source_text(tests.read_bytes())  # the asserts pytest reads
+    except OSError as exc:
         raise InputError(f"{tests}: cannot read: {exc}") from None
-    other = declared_reading(data, source)  # pytest would read other asserts
-    if other is not None:
-        raise InputError(f"{tests}: {other}")
+    except UnreadableSource as exc:
+        raise InputError(f"{tests}: {exc} ({RESAVE})") from None
     name, found = _tested_functions(codes, last, source, tests)
     inputs = tuple(list(a) for a in found.of(name).calls())
     return Task(f"tests:{tests.name}", "", name, "", inputs, ()), found

@@ -22,7 +22,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from auditor.features.base import Extraction, Item
+from auditor.features.base import FAILED, Extraction, Item
+from auditor.io import python_source_bytes
 from auditor.types import Confidence, Finding, Severity
 
 # Pinned messages (pylint 4.x symbols). Each is both enabled and a column.
@@ -190,8 +191,14 @@ class PylintExtractor:
         with tempfile.TemporaryDirectory(prefix="auditor-pylint-") as tmp:
             paths: dict[str, str] = {}
             for item in batch:
+                # pylint decodes a file by its coding cookie, as Python does: write the
+                # bytes it reads `item.text` from, or nothing when there are none.
+                data = python_source_bytes(item.text)
+                if data is None:
+                    results[item.sha256] = FAILED
+                    continue
                 path = Path(tmp) / f"m_{item.sha256}.py"
-                path.write_text(item.text, encoding="utf-8")
+                path.write_bytes(data)
                 paths[item.sha256] = str(path)
             messages, stats = _run_pylint(sorted(set(paths.values()))) if paths else ([], {})
         by_module: dict[str, list[Any]] = {}

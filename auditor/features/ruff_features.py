@@ -666,6 +666,8 @@ class RuffExtractor:
     def extract(self, batch: Sequence[Item]) -> list[Extraction]:
         with tempfile.TemporaryDirectory(prefix="auditor-ruff-") as tmp:
             for item in batch:
+                # UTF-8 whatever the coding cookie says: ruff reads no other encoding (and
+                # ignores cookies), unlike pylint (see `python_source_bytes`).
                 (Path(tmp) / f"{item.sha256}.py").write_text(item.text, encoding="utf-8")
             diagnostics = run_ruff(Path(tmp))
         by_sha: dict[str, list[dict[str, object]]] = {}

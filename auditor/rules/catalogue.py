@@ -103,13 +103,19 @@ CHECK_RULES: tuple[RuleInfo, ...] = (
     RuleInfo(
         UNREADABLE_CODE,
         "unreadable-source",
-        "File is not readable UTF-8 text",
-        "The file is binary, not UTF-8, or could not be read, and was not analysed, so it "
-        "gets neither findings nor a risk. So is a file whose coding comment names another "
-        "codec under which Python reads other text (`# coding: utf-7` makes a comment's "
-        "`+AAo-` a line break: the code Python runs is not the code checked).\n\n"
-        "Python source is UTF-8 by default (PEP 3120). Re-encode the file, or exclude it "
-        "(--exclude) when it is not source code.",
+        "File is not readable Python source text",
+        "The file is binary, not text Python reads, or could not be read, and was not "
+        "analysed, so it gets neither findings nor a risk. A file that is not UTF-8 is read "
+        "as Python reads it, with the codec its coding comment declares (PEP 263: `# -*- "
+        "coding: latin-1 -*-`, cp1252, any codec that reads each ASCII byte as itself and "
+        "no other byte as ASCII); without one, or when its bytes are not text of that codec "
+        "(Python refuses it too), it is this finding. So is a UTF-8 file whose coding comment "
+        "names another codec under which Python reads other text (`# coding: utf-7` makes a "
+        "comment's `+AAo-` a line break: the code Python runs is not the code reviewers "
+        "read), and one declaring a codec that reads bytes beyond ASCII as ASCII (shift_jis: "
+        "a second byte can be `\\`).\n\n"
+        "Python source is UTF-8 by default (PEP 3120). Save the file as UTF-8, with no coding "
+        "comment naming another codec, or exclude it (--exclude) when it is not source code.",
         Severity.HIGH,
         documented=True,
     ),
