@@ -24,6 +24,12 @@ of P(correct | accepted)) with `check` as a second verifier: accept a weak-passe
 out-of-fold risk is below a threshold; the best ceiling that rejects at most 10% of the
 correct passers, and the exact re-rank ceiling (submit the lowest-risk passer of k draws).
 With --scores-dir, every out-of-fold score per corpus for `auditor curves --scores`.
+
+With --unseen-models, every score is computed a second time with each corpus's held-out
+tasks scored by models fitted on the other corpora only (the other tasks of the other
+models): what `check` does for a model and tasks it has never seen. `exec-peers` is one
+fixed score under a monotone calibration, so its within-task ranking cannot change; the
+static and single-candidate sets, fitted on many columns, can learn a model's style.
 """
 
 from __future__ import annotations
@@ -58,21 +64,32 @@ MAX_CORRECT_LOST = 0.10
 TIE_BREAK = 0.1  # the weight of mutant survival in the transparent score, reused a priori
 
 
-def out_of_fold(data: TrainingData, splits: Sequence[Any], inner: int) -> dict[str, np.ndarray]:
-    """Out-of-fold risk of each feature set, and the baselines of `exec-peers`."""
+def out_of_fold(
+    data: TrainingData, splits: Sequence[Any], inner: int, unseen_models: bool = False
+) -> dict[str, np.ndarray]:
+    """Out-of-fold risk of each feature set, and the baselines of `exec-peers`. With
+    `unseen_models`, each corpus's held-out rows are scored by a model fitted without that
+    corpus too (the other models' samples of the other tasks): a model and tasks never seen."""
     baselines = ("random", "task_prior", "best_feature")
     out = {name: np.full(len(data.y), np.nan) for name in (*SETS, *baselines)}
     X = data.inputs()
     sets = feature_sets(context_names(data.columns))
     for k, (tr, te) in enumerate(splits):
-        print(f"fold {k + 1}/{len(splits)}: fitting on {len(tr)} rows", file=sys.stderr, flush=True)
-        model = fit(data.take(tr), families=("hgb",), cv=False, inner=inner, sets=SETS)
-        for name in SETS:
-            out[name][te] = model.estimators[name].predict_proba(X[te])[:, 1]
-        base = fit_baselines(data.take(tr), {"exec-peers": sets["exec-peers"]})
-        got = baseline_scores(base, data.take(te), "exec-peers")
-        for name in baselines:
-            out[name][te] = got[name]
+        held = [
+            (tr[data.corpus[tr] != c], te[data.corpus[te] == c]) for c in sorted(set(data.corpus))
+        ]
+        for fit_rows, rows in held if unseen_models else [(tr, te)]:
+            if len(rows) == 0:  # a corpus without the fold's tasks
+                continue
+            print(f"fold {k + 1}/{len(splits)}: fitting on {len(fit_rows)} rows, scoring "
+                  f"{len(rows)}", file=sys.stderr, flush=True)  # fmt: skip
+            model = fit(data.take(fit_rows), families=("hgb",), cv=False, inner=inner, sets=SETS)
+            for name in SETS:
+                out[name][rows] = model.estimators[name].predict_proba(X[rows])[:, 1]
+            base = fit_baselines(data.take(fit_rows), {"exec-peers": sets["exec-peers"]})
+            got = baseline_scores(base, data.take(rows), "exec-peers")
+            for name in baselines:
+                out[name][rows] = got[name]
     return out
 
 
@@ -121,6 +138,22 @@ def auc_row(
     }
 
 
+def auc_table(
+    data: TrainingData, scores: Mapping[str, np.ndarray], fold: np.ndarray
+) -> dict[str, dict[str, Any]]:
+    """Per score, its AUC row over every corpus ("all") and over each corpus alone."""
+    groups, tasks = data.batches.astype(str), data.task_ids.astype(str)
+    subsets = {"all": np.ones(len(data.y), dtype=bool)}
+    subsets |= {str(c): data.corpus == c for c in dict.fromkeys(data.corpus.tolist())}
+    return {
+        name: {
+            key: auc_row(data.y[m], s[m], groups[m], tasks[m], fold[m])
+            for key, m in subsets.items()
+        }
+        for name, s in scores.items()
+    }
+
+
 def second_verifier(labels: Sequence[Label], risk: Mapping[tuple[str, str], float]) -> dict:
     """Ceiling without the auditor, the best one rejecting <= 10% of correct passers, the
     share rejected there, and the re-rank ceiling."""
@@ -148,6 +181,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--inner", type=int, default=2)
     ap.add_argument("--json", type=Path, help="write every number here")
     ap.add_argument(
+        "--unseen-models",
+        action="store_true",
+        help="also score each corpus by models fitted without it (unseen model and tasks)",
+    )
+    ap.add_argument(
         "--scores-dir",
         type=Path,
         help="write <corpus>.<score>.csv (task_id, sample_id, risk) for `auditor curves --scores`",
@@ -167,15 +205,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     groups, tasks = data.batches.astype(str), data.task_ids.astype(str)
     result: dict[str, Any] = {"rows": len(data.y), "false_positives": int(data.y.sum())}
-    result["auc"] = {
-        name: {"all": auc_row(data.y, s, groups, tasks, fold)}
-        | {
-            c.name: auc_row(data.y[m], s[m], groups[m], tasks[m], fold[m])
-            for c in corpora
-            for m in [data.corpus == c.name]
-        }
-        for name, s in scores.items()
-    }
+    result["auc"] = auc_table(data, scores, fold)
+    if args.unseen_models:
+        unseen = out_of_fold(data, splits, args.inner, unseen_models=True)
+        result["unseen_models"] = auc_table(data, unseen, fold)
     result["signals"] = {
         name: auc_row(data.y, s, groups, tasks, fold) for name, s in signals.items()
     }
@@ -194,6 +227,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "peers",
             )
         }
+        if args.unseen_models:  # the same ranking; a threshold sees another calibration
+            by_sample = _risk_by_sample(keys, unseen["exec-peers"][m])
+            result["second_verifier"][name]["exec-peers, unseen model"] = second_verifier(
+                c.labels, by_sample
+            )
         if args.scores_dir:
             for s, risk in scores.items():
                 write_scores(
@@ -218,21 +256,25 @@ def write_scores(path: Path, risk: Mapping[tuple[str, str], float]) -> None:
     atomic_write(path, "\n".join(rows) + "\n")
 
 
+def _auc_line(name: str, a: Mapping[str, Any]) -> str:
+    if "within" not in a:
+        return f"{name:<20} (no score on unseen tasks)"
+    return (
+        f"{name:<20} {a['within']:.3f} [{a['within_ci'][0]:.3f}, {a['within_ci'][1]:.3f}]"
+        f"   {a['groups']:>6} {a['pooled']:.3f} [{a['pooled_ci'][0]:.3f}, "
+        f"{a['pooled_ci'][1]:.3f}]; {a['pooled_without_it']:.3f} without "
+        f"{a['heaviest_task']}"
+    )
+
+
 def render(result: Mapping[str, Any]) -> str:
     """The tables as text: AUCs per score, then the second-verifier ceilings per corpus."""
     out = [f"{result['rows']} weak-passers, {result['false_positives']} false positives"]
     out.append(f"{'score':<20} {'within [95% CI]':<24} {'groups':>6} {'pooled [95% CI]':<24}")
-    for name, per in result["auc"].items():
-        a = per["all"]
-        if "within" not in a:
-            out.append(f"{name:<20} (no score on unseen tasks)")
-            continue
-        out.append(
-            f"{name:<20} {a['within']:.3f} [{a['within_ci'][0]:.3f}, {a['within_ci'][1]:.3f}]"
-            f"   {a['groups']:>6} {a['pooled']:.3f} [{a['pooled_ci'][0]:.3f}, "
-            f"{a['pooled_ci'][1]:.3f}]; {a['pooled_without_it']:.3f} without "
-            f"{a['heaviest_task']}"
-        )
+    out += [_auc_line(name, per["all"]) for name, per in result["auc"].items()]
+    if "unseen_models" in result:
+        out.append("unseen models and tasks (each corpus scored by models fitted without it):")
+        out += [_auc_line(name, per["all"]) for name, per in result["unseen_models"].items()]
     out.append("each execution signal alone (all corpora):")
     for name, a in result["signals"].items():
         if "within" in a:
