@@ -318,7 +318,8 @@ def _binds_elsewhere(code: str, name: str, line: int) -> bool:
     """Does a line of `code` that mentions `name`, other than `line` (where Python binds
     it), look as if it binds it (`_binding`)? Only those lines are matched: the pattern run
     over all of a text cost as much as a twentieth of sanitizing it. A line is read with the
-    lines a backslash joins to it (`def \\` then `f(x):` is one `def`), and a lone carriage
+    lines a backslash joins to it (`def \\` then `f(x):` is one `def`) or, when it may be part
+    of a target list, the lines brackets join to it (`_target_end`), and a lone carriage
     return ends a line, as for Python and CommonMark. (Red team s21: Python's own binding
     was also matched, and a `def \\`, a tuple target over two lines or lone carriage returns
     hid it, so an answer showing another definition was never read as Markdown.)"""
@@ -337,10 +338,56 @@ def _binds_elsewhere(code: str, name: str, line: int) -> bool:
             end = len(code) if more < 0 else more
         first = code.count("\n", 0, begin) + 1
         python = first <= line <= first + code.count("\n", begin, end)
-        if not python and _may_bind(code[begin:end], at - begin, name, pattern):
+        whole = _target_end(code, begin, at, at + len(name), end)
+        text = code[begin:end] if whole == end else _joined(code[begin:whole])
+        if not python and _may_bind(text, at - begin, name, pattern):
             return True
         start = end + 1
     return False
+
+
+# The rest of a line after a name in a target list that may go on over lines (`(f,` then
+# `_) = ...`): names, commas, brackets, dots, stars; not a call.
+_TARGET_LINE = re.compile(r"[\w \t,()\[\].*]*")
+_TARGET_REST = re.compile(r"(?![ \t]*\()" + _TARGET_LINE.pattern)
+_TARGET_HEAD = re.compile(r"[ \t(\[,*]*")  # what may come before a name starting such a line
+_MAX_TARGET_LINES = 16
+_WORD = re.compile(r"\w")
+
+
+def _target_end(code: str, begin: int, at: int, after: int, end: int) -> int:
+    """Where a target list that the name on `at`..`after` (a whole word, on the line
+    `begin`..`end`) may be in ends: `end`, or the end of the lines it takes. Brackets join
+    lines for Python: `(f,` then `_) = (g, 0)` binds `f` on a line with no `=` (red team
+    s21). A line may be such a part when the rest after the name holds only what a target
+    does, and the line leaves a bracket open (or closes one it did not open), ends with a
+    comma, or starts with the name; the target list goes on over lines like it, and one
+    more (which holds the `=` or the `in`). Loose, as `_binding` is: a line too many only
+    costs a Markdown parse."""
+    rest = code[after:end]
+    word = (at == 0 or _WORD.match(code, at - 1) is None) and _WORD.match(code, after) is None
+    if not word or _TARGET_REST.fullmatch(rest) is None:  # `f` in `from`; not a target
+        return end
+    line = code[begin:end]
+    unbalanced = sum(map(line.count, "([{")) != sum(map(line.count, ")]}"))
+    first = _TARGET_HEAD.fullmatch(code, begin, at) is not None
+    if not (unbalanced or first or rest.rstrip().endswith(",")):
+        return end
+    for _ in range(_MAX_TARGET_LINES):
+        if end >= len(code):
+            break
+        nxt = code.find("\n", end + 1)
+        nxt = len(code) if nxt < 0 else nxt
+        more = _TARGET_LINE.fullmatch(code, end + 1, nxt) is not None
+        end = nxt
+        if not more:
+            break
+    return end
+
+
+def _joined(lines: str) -> str:
+    """Physical lines as one logical line, each character where it was."""
+    return lines.replace("\\\n", "  ").replace("\n", " ")
 
 
 def _may_bind(line: str, at: int, name: str, pattern: re.Pattern[str]) -> bool:

@@ -968,6 +968,9 @@ _INDENTED = "    def f(x):\n        return x - 1\n"
         f"class f:\n\n{_INDENTED}    def __new__(cls, x):\n        return x + 1\n",
         f"class f:\n    n = 1\n\n{_INDENTED}    def __new__(cls, x):\n        return x + 1\n",
         f"{_RUN}\n{_INDENTED}",
+        # Red team s21: the shown block binds `f` through a target list over lines.
+        f"r'''\n{F}python\n(f,\n _) = (lambda x: x - 1, 0)\n{F}\n'''\n{_RUN}",
+        f"r'''\n{F}python\n[\n    f,\n] = [lambda x: x - 1]\n{F}\n'''\n{_RUN}",
     ],
     ids=[
         "raw-string",
@@ -991,6 +994,8 @@ _INDENTED = "    def f(x):\n        return x - 1\n"
         "class",
         "class-line-first",
         "dead-nested-def",
+        "shown-tuple-over-lines",
+        "shown-list-over-lines",
     ],
 )
 def test_answer_python_and_markdown_read_differently_is_refused(answer: str) -> None:
@@ -1115,6 +1120,8 @@ def test_indented_bodies_in_bare_code_stay_as_they_were(
         # A continued `def` line, and lone carriage returns, with a usage example.
         (f'"""Tools.\n\n{F}python\nprint(f(1))\n{F}\n"""\ndef \\\n{_RUN[4:]}', None),
         (f'"""Tools.\r\r{F}python\rprint(f(1))\r{F}\r"""\r{_RUN}'.replace("\n", "\r"), None),
+        # A call over lines in a usage example: read as Markdown, and nothing binds `f`.
+        (f'"""Tools.\n\n{F}python\nprint(f,\n      f(1))\n{F}\n"""\n{_RUN}', None),
     ],
     ids=[
         "docstring-fence",
@@ -1125,6 +1132,7 @@ def test_indented_bodies_in_bare_code_stay_as_they_were(
         "session",
         "backslash",
         "carriage-returns",
+        "call-over-lines",
     ],
 )
 def test_plain_code_with_fences_in_strings_stays_plain(code: str, kept: str | None) -> None:
