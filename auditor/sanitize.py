@@ -350,7 +350,6 @@ def _binds_elsewhere(code: str, name: str, line: int) -> bool:
 # `_) = ...`): names, commas, brackets, dots, stars; not a call.
 _TARGET_LINE = re.compile(r"[\w \t,()\[\].*]*")
 _TARGET_REST = re.compile(r"(?![ \t]*\()" + _TARGET_LINE.pattern)
-_TARGET_HEAD = re.compile(r"[ \t(\[,*]*")  # what may come before a name starting such a line
 _MAX_TARGET_LINES = 16
 _WORD = re.compile(r"\w")
 
@@ -361,7 +360,8 @@ def _target_end(code: str, begin: int, at: int, after: int, end: int) -> int:
     lines for Python: `(f,` then `_) = (g, 0)` binds `f` on a line with no `=` (red team
     s21). A line may be such a part when the rest after the name holds only what a target
     does, and the line leaves a bracket open (or closes one it did not open), ends with a
-    comma, or starts with the name; the target list goes on over lines like it, and one
+    comma, or holds only what a target does before the name too (`(` then ` a, f` then
+    `) = ...`); the target list goes on over lines like it, and one
     more (which holds the `=` or the `in`). Loose, as `_binding` is: a line too many only
     costs a Markdown parse."""
     rest = code[after:end]
@@ -370,8 +370,8 @@ def _target_end(code: str, begin: int, at: int, after: int, end: int) -> int:
         return end
     line = code[begin:end]
     unbalanced = sum(map(line.count, "([{")) != sum(map(line.count, ")]}"))
-    first = _TARGET_HEAD.fullmatch(code, begin, at) is not None
-    if not (unbalanced or first or rest.rstrip().endswith(",")):
+    head = _TARGET_LINE.fullmatch(code, begin, at) is not None
+    if not (unbalanced or head or rest.rstrip().endswith(",")):
         return end
     for _ in range(_MAX_TARGET_LINES):
         if end >= len(code):

@@ -971,6 +971,7 @@ _INDENTED = "    def f(x):\n        return x - 1\n"
         # Red team s21: the shown block binds `f` through a target list over lines.
         f"r'''\n{F}python\n(f,\n _) = (lambda x: x - 1, 0)\n{F}\n'''\n{_RUN}",
         f"r'''\n{F}python\n[\n    f,\n] = [lambda x: x - 1]\n{F}\n'''\n{_RUN}",
+        f"r'''\n{F}python\n(\n    _, f\n) = (0, lambda x: x - 1)\n{F}\n'''\n{_RUN}",
     ],
     ids=[
         "raw-string",
@@ -996,6 +997,7 @@ _INDENTED = "    def f(x):\n        return x - 1\n"
         "dead-nested-def",
         "shown-tuple-over-lines",
         "shown-list-over-lines",
+        "shown-name-inside-lines",
     ],
 )
 def test_answer_python_and_markdown_read_differently_is_refused(answer: str) -> None:
