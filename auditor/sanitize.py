@@ -34,8 +34,10 @@ recorded as removed. Code in `<think>` reasoning counts only when the answer has
 no program outside it. Input that parses as Python, or has no code fence and already yields
 the entry point, never takes that path, so plain code comes out byte for byte as before;
 but an answer that parses and whose Markdown shows the entry point defined elsewhere than
-where Python defines it (a fence in a module-level string, red team s19, C4) is refused as
-ambiguous: no program, and a reason (`_two_programs`).
+where Python defines it (a fence in a module-level string, red team s19, C4; an indented
+block that bare code takes in as a body, such as a method, red team s21) is refused as
+ambiguous: no program, and a reason (`_two_programs`). So is bare code, cut before prose or
+read among blocks, whose lines show such a block.
 `Sanitized.line_map` maps each line of the program back to the raw text, and
 `Sanitized.extracted` says which blocks it came from.
 
@@ -161,11 +163,9 @@ def sanitize(code: str, entry_point: str | None) -> Sanitized:
     tree, source, trunc = _parse_or_truncate(code, entry_point)
     plain = _core(tree, code, source, trunc, entry_point)
     fenced = has_fence(code)
-    if plain.whole:
-        why = _two_programs(code, plain, entry_point)
-        return _finish(plain, code) if why is None else _refused(why)
-    if not fenced and _good(plain, entry_point):
-        why = _shown_after_cut(code, plain, trunc, entry_point)
+    if plain.whole or (not fenced and _good(plain, entry_point)):
+        lines = None if plain.whole else (1, len(_split_lines(code)))
+        why = _two_programs(code, plain.kept, entry_point, lines)
         return _finish(plain, code) if why is None else _refused(why)
     found = _from_blocks(code, entry_point)
     if found is not None:
@@ -173,7 +173,12 @@ def sanitize(code: str, entry_point: str | None) -> Sanitized:
         plain_good = _good(plain, entry_point)
         # Bare code that reads as the plain program (code, then a stray fence) keeps the
         # plain record, so such raw completions come out exactly as before.
-        same = plain_good and result.code == plain.code and result.extracted[0].kind == "bare"
+        same = (
+            plain_good
+            and result.code == plain.code
+            and bool(result.extracted)  # not a refusal
+            and result.extracted[0].kind == "bare"
+        )
         if (good and not same) or (fenced and not plain_good):
             return result
     return _finish(plain, code)
@@ -184,85 +189,87 @@ def _refused(reason: str) -> Sanitized:
     return Sanitized("", (), False, reason=reason)
 
 
-def _two_programs(code: str, plain: _Core, entry_point: str | None) -> str | None:
-    """Why `code`, which parses as Python, is two answers in one; None if it is not.
+def _two_programs(
+    code: str,
+    kept: Sequence[ast.stmt],
+    entry_point: str | None,
+    lines: tuple[int, int] | None = None,
+) -> str | None:
+    """Why `code` is two answers in one; None if it is not.
 
-    Run as Python, `code` defines the entry point (with None: its last top-level function,
-    which `check` scores) where its plain program does. Rendered as Markdown (a chat UI,
-    an extractor of the answer's code block), it may show a code block (fenced or indented,
-    any tag, a REPL session) defining it elsewhere: inside a string, which Python never
-    runs, or outside the statement that binds it last (code nested in an `if` that a later
-    `def` replaces). Judging either reading would pass a program that the other reader does
-    not see (red team s19, C4), so the answer is refused. A block inside the binding
-    statement's own code is the same program only when it shows the one place there that
-    binds the name other than by an import (a fallback `def` in `try`/`except ImportError`):
-    a block showing one branch of an `if`/`else` or a `try` whose other branch defines the
-    name too, or a method of a class of that name, is not what Python runs (red team s21).
-    Only text with a second line that may bind the name is read as Markdown: parsing all
-    plain code with markdown-it would cost more than sanitizing it.
+    `kept` are the top-level statements of the program judged: of the whole text, which
+    parses as Python (`lines` None), or of bare code on raw lines `lines` (first, last),
+    cut where it stops parsing (line 1 of `kept` is raw line `first`). That program defines
+    the entry point (with None: its last top-level function, which `check` scores) at some
+    line. Rendered as Markdown (a chat UI, an extractor of the answer's code block), the
+    answer may show a code block (fenced or indented, any tag, a REPL session) defining it
+    elsewhere: inside a string, which Python never runs; outside the statement that binds
+    it last (code nested in an `if` that a later `def` replaces); after the cut, below a
+    line of prose ("Final answer:"); or as a method or a nested function (`class f:`, a
+    blank line, an indented `def f`), an indented block that bare code takes in as a body
+    but a renderer shows as code on its own. Judging either reading would pass a program
+    that the other reader does not see (red team s19, C4; s21, C7; s22), so the answer is
+    refused. A block inside the binding statement's own code is the same program only
+    when it shows the one place there that binds the name other than by an import (a
+    fallback `def` in `try`/`except ImportError`): a block showing one branch of an
+    `if`/`else` or a `try` whose other branch defines the name too is not what Python runs
+    (red team s21). Only text with a second line that may bind the name is read as
+    Markdown: parsing all plain code with markdown-it would cost more than sanitizing it.
     """
     name = entry_point or next(
-        (
-            s.name
-            for s in reversed(plain.kept)
-            if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)
-        ),
+        (s.name for s in reversed(kept) if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)),
         None,
     )
     if name is None or code.count(name) < 2:
         return None
-    binder = _last_binder(plain.kept, name)
-    if binder is None or not _binds_elsewhere(code, name, binder.lineno):
+    binder = _last_binder(kept, name)
+    first, last = lines or (1, None)
+    if binder is None or not _binds_elsewhere(code, name, first + binder.lineno - 1):
         return None
-    sites = _sites(binder, name)
-    strings = [
-        (n.lineno, n.end_lineno or n.lineno)
-        for s in plain.kept
+    sites = {first + s.lineno - 1: isinstance(s, _IMPORTS) for s in _sites(binder, name)}
+    bound = first + binder.lineno - 1
+    strings = _string_lines(kept, first)
+    for p in _parsed_blocks(code_blocks(code, bare=False), name):
+        inside = first <= p.block.first_line and (last is None or p.block.last_line <= last)
+        shows = _last_binder(p.tree.body, name) if inside else None
+        if shows is None or name not in p.defines:
+            continue
+        shown = p.block.first_line + shows.lineno - 1  # a block's line i is raw line first_line + i
+        same = shown in sites and all(imported for at, imported in sites.items() if at != shown)
+        if same and not (shown != bound and any(a <= shown <= z for a, z in strings)):
+            continue
+        if p.block.kind != "indented" or _a_program(p.tree):
+            how = "run as Python it defines" if lines is None else "its code defines"
+            return (
+                f"ambiguous answer: {how} `{name}` on line {bound}, but a code block it "
+                f"shows as Markdown defines `{name}` on line {shown}"
+            )
+    return None
+
+
+def _string_lines(stmts: Sequence[ast.stmt], first: int) -> list[tuple[int, int]]:
+    """The raw lines (first, last) of each string in `stmts`, whose line 1 is raw `first`."""
+    return [
+        (first + n.lineno - 1, first + (n.end_lineno or n.lineno) - 1)
+        for s in stmts
         for n in ast.walk(s)
         if isinstance(n, ast.JoinedStr)
         or (isinstance(n, ast.Constant) and isinstance(n.value, str | bytes))
     ]
-    for p in _parsed_blocks(code_blocks(code), name):
-        shows = _last_binder(p.tree.body, name) if p.block.kind != "bare" else None
-        if shows is None or name not in p.defines:
-            continue
-        shown = p.block.first_line + shows.lineno - 1  # a block's line i is raw line first_line + i
-        same = shown in {s.lineno for s in sites} and all(
-            isinstance(s, _IMPORTS) for s in sites if s.lineno != shown
-        )
-        if not same or (shown != binder.lineno and any(a <= shown <= z for a, z in strings)):
-            return (
-                f"ambiguous answer: run as Python it defines `{name}` on line "
-                f"{binder.lineno}, but a code block it shows as Markdown defines `{name}` "
-                f"on line {shown}"
-            )
-    return None
 
 
-def _shown_after_cut(
-    code: str, plain: _Core, trunc: Sequence[_Removal], entry_point: str | None
-) -> str | None:
-    """Why `code`, whose plain program is the prefix before an unparsable line, is two
-    answers in one; None if it is not. After the cut, Markdown may show an indented code
-    block defining the entry point (after a line of prose: "Final answer:"), which the
-    reader takes for the answer while the bare code before it is judged (red team s21;
-    bare code takes in the indented blocks inside it, so `code_blocks` did not show it)."""
-    binder = _last_binder(plain.kept, entry_point) if entry_point and trunc else None
-    if binder is None or entry_point is None:
-        return None
-    cut = trunc[0][0]
-    rest = "".join(_split_lines(code)[cut - 1 :])
-    if entry_point not in rest or not _binds_elsewhere(rest, entry_point, 0):
-        return None
-    for p in _parsed_blocks(code_blocks(code, bare=False), entry_point):
-        shows = _last_binder(p.tree.body, entry_point)
-        if p.block.first_line >= cut and shows is not None and entry_point in p.defines:
-            shown = p.block.first_line + shows.lineno - 1
-            return (
-                f"ambiguous answer: its code defines `{entry_point}` on line {binder.lineno}, "
-                f"but a code block it shows after prose defines `{entry_point}` on line {shown}"
-            )
-    return None
+def _a_program(tree: ast.Module) -> bool:
+    """Does Python run `tree` as a module? Lines of a function's body after a blank line
+    are an indented block too, often binding a local of the function's name (`longest =
+    strings[0]`), and with a `return` at their top they are no program a reader could
+    take for the answer."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(tree, "<block>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
 
 
 def _last_binder(stmts: Sequence[ast.stmt], name: str) -> ast.stmt | None:
@@ -311,7 +318,8 @@ def _binds_elsewhere(code: str, name: str, line: int) -> bool:
     """Does a line of `code` that mentions `name`, other than `line` (where Python binds
     it), look as if it binds it (`_binding`)? Only those lines are matched: the pattern run
     over all of a text cost as much as a twentieth of sanitizing it. A line is read with the
-    lines a backslash joins to it (`def \\` then `f(x):` is one `def`), and a lone carriage
+    lines a backslash joins to it (`def \\` then `f(x):` is one `def`) or, when it may be part
+    of a target list, the lines brackets join to it (`_target_end`), and a lone carriage
     return ends a line, as for Python and CommonMark. (Red team s21: Python's own binding
     was also matched, and a `def \\`, a tuple target over two lines or lone carriage returns
     hid it, so an answer showing another definition was never read as Markdown.)"""
@@ -330,10 +338,56 @@ def _binds_elsewhere(code: str, name: str, line: int) -> bool:
             end = len(code) if more < 0 else more
         first = code.count("\n", 0, begin) + 1
         python = first <= line <= first + code.count("\n", begin, end)
-        if not python and _may_bind(code[begin:end], at - begin, name, pattern):
+        whole = _target_end(code, begin, at, at + len(name), end)
+        text = code[begin:end] if whole == end else _joined(code[begin:whole])
+        if not python and _may_bind(text, at - begin, name, pattern):
             return True
         start = end + 1
     return False
+
+
+# The rest of a line after a name in a target list that may go on over lines (`(f,` then
+# `_) = ...`): names, commas, brackets, dots, stars; not a call.
+_TARGET_LINE = re.compile(r"[\w \t,()\[\].*]*")
+_TARGET_REST = re.compile(r"(?![ \t]*\()" + _TARGET_LINE.pattern)
+_MAX_TARGET_LINES = 16
+_WORD = re.compile(r"\w")
+
+
+def _target_end(code: str, begin: int, at: int, after: int, end: int) -> int:
+    """Where a target list that the name on `at`..`after` (a whole word, on the line
+    `begin`..`end`) may be in ends: `end`, or the end of the lines it takes. Brackets join
+    lines for Python: `(f,` then `_) = (g, 0)` binds `f` on a line with no `=` (red team
+    s21). A line may be such a part when the rest after the name holds only what a target
+    does, and the line leaves a bracket open (or closes one it did not open), ends with a
+    comma, or holds only what a target does before the name too (`(` then ` a, f` then
+    `) = ...`); the target list goes on over lines like it, and one
+    more (which holds the `=` or the `in`). Loose, as `_binding` is: a line too many only
+    costs a Markdown parse."""
+    rest = code[after:end]
+    word = (at == 0 or _WORD.match(code, at - 1) is None) and _WORD.match(code, after) is None
+    if not word or _TARGET_REST.fullmatch(rest) is None:  # `f` in `from`; not a target
+        return end
+    line = code[begin:end]
+    unbalanced = sum(map(line.count, "([{")) != sum(map(line.count, ")]}"))
+    head = _TARGET_LINE.fullmatch(code, begin, at) is not None
+    if not (unbalanced or head or rest.rstrip().endswith(",")):
+        return end
+    for _ in range(_MAX_TARGET_LINES):
+        if end >= len(code):
+            break
+        nxt = code.find("\n", end + 1)
+        nxt = len(code) if nxt < 0 else nxt
+        more = _TARGET_LINE.fullmatch(code, end + 1, nxt) is not None
+        end = nxt
+        if not more:
+            break
+    return end
+
+
+def _joined(lines: str) -> str:
+    """Physical lines as one logical line, each character where it was."""
+    return lines.replace("\\\n", "  ").replace("\n", " ")
 
 
 def _may_bind(line: str, at: int, name: str, pattern: re.Pattern[str]) -> bool:
@@ -589,13 +643,17 @@ def _from_these_blocks(
     parsed = _parsed_blocks(blocks, entry_point)
     if not parsed:
         return None
-    blocks = tuple(p.block for p in parsed) + tuple(
-        b for b in blocks if b.kind != "bare" and all(p.block != b for p in parsed)
-    )
     main, good = _choose(parsed, entry_point)
     # A Markdown block is code the answer shows as a whole: a function defined twice in
     # it is a correction ("# fixed version"), and Python runs the last definition.
     core = _core(main.tree, main.block.code, main.source, main.trunc, entry_point)
+    if main.block.kind == "bare":  # rendered, its indented blocks are code on their own
+        why = _two_programs(code, core.kept, entry_point, _run(main.block, blocks))
+        if why is not None:
+            return _refused(why), True
+    blocks = tuple(p.block for p in parsed) + tuple(
+        b for b in blocks if b.kind != "bare" and all(p.block != b for p in parsed)
+    )
     helpers = _helpers(core, [p for p in parsed if p is not main])
     pieces = [(main.block, core.code, core.rows)]
     removals = [_shift(r, main.block) for r in core.removals]
@@ -626,6 +684,20 @@ def _from_these_blocks(
         reason=_blocks_reason(out, parsed_ok, entry_point),
     )
     return result, good and parsed_ok
+
+
+def _run(piece: CodeBlock, blocks: Sequence[CodeBlock]) -> tuple[int, int]:
+    """The raw lines from bare code `piece` to the end of the bare block (the run of lines
+    outside fences) it was cut from: what is read after it may show another definition."""
+    end = next(
+        (
+            b.last_line
+            for b in blocks
+            if b.kind == "bare" and b.first_line <= piece.first_line <= b.last_line
+        ),
+        piece.last_line,
+    )
+    return piece.first_line, end
 
 
 def _blocks_reason(out: str, parsed: bool, entry_point: str | None) -> str | None:

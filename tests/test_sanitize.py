@@ -962,6 +962,16 @@ _INDENTED = "    def f(x):\n        return x - 1\n"
         f"if False:\n\n{_INDENTED}else:\n    {_RUN.replace(chr(10) + '    ', chr(10) + '        ')}",
         f"try:\n\n{_INDENTED}    raise ImportError\nexcept ImportError:\n"
         f"    {_RUN.replace(chr(10) + '    ', chr(10) + '        ')}",
+        # Red team s21/s22: an indented block in bare code is shown as code on its own: a
+        # method `f` of `class f` (whose `__new__` Python runs), with or without a class
+        # line before the blank, or a nested `def f` after the `return` (dead code).
+        f"class f:\n\n{_INDENTED}    def __new__(cls, x):\n        return x + 1\n",
+        f"class f:\n    n = 1\n\n{_INDENTED}    def __new__(cls, x):\n        return x + 1\n",
+        f"{_RUN}\n{_INDENTED}",
+        # Red team s21: the shown block binds `f` through a target list over lines.
+        f"r'''\n{F}python\n(f,\n _) = (lambda x: x - 1, 0)\n{F}\n'''\n{_RUN}",
+        f"r'''\n{F}python\n[\n    f,\n] = [lambda x: x - 1]\n{F}\n'''\n{_RUN}",
+        f"r'''\n{F}python\n(\n    _, f\n) = (0, lambda x: x - 1)\n{F}\n'''\n{_RUN}",
     ],
     ids=[
         "raw-string",
@@ -982,6 +992,12 @@ _INDENTED = "    def f(x):\n        return x - 1\n"
         "carriage-returns",
         "if-else",
         "try-except",
+        "class",
+        "class-line-first",
+        "dead-nested-def",
+        "shown-tuple-over-lines",
+        "shown-list-over-lines",
+        "shown-name-inside-lines",
     ],
 )
 def test_answer_python_and_markdown_read_differently_is_refused(answer: str) -> None:
@@ -1012,6 +1028,75 @@ def test_bare_code_then_prose_then_an_indented_block_is_refused() -> None:
     assert sanitize(other, "f").code == _RUN
 
 
+_CLASS = f"class f:\n\n{_INDENTED}    def __new__(cls, x):\n        return x + 1\n"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        f"Here is the solution:\n\n{_CLASS}",  # read through the blocks
+        f"{_CLASS}\nIt returns x + 1.\n",  # cut before the prose
+        f"Here is the solution:\n\n{_CLASS}\nUse it so:\n\n{F}python\nprint(f(1))\n{F}\n",
+        f"A draft:\n{_RUN}That was a draft. Final answer:\n\n{_INDENTED}",
+        # C4 shapes with a line of prose after them: the text no longer parses.
+        f"r'''\nHere is the solution:\n\n{_INDENTED}'''\n{_RUN}Hope this helps!\n",
+        f"if True:\n\n{_INDENTED}{_RUN}Hope this helps!\n",
+    ],
+    ids=["prose-first", "prose-after", "usage-fence", "c7-prose-first", "string", "if"],
+)
+def test_an_indented_block_in_bare_code_is_shown_on_its_own(answer: str) -> None:
+    # Red team s21/s22: bare code takes in the indented blocks inside it (a function's
+    # body after a blank line), so the answer was judged as the class (x + 1) while the
+    # only code block a renderer shows is the method (x - 1); and the C4 check ran on text
+    # that parses as a whole and, for bare code cut before prose, on blocks after the cut.
+    result = sanitize(answer, "f")
+    assert (result.code, result.parsed, result.extracted) == ("", False, ())
+    assert result.reason is not None and result.reason.startswith("ambiguous answer: ")
+    assert "a code block it shows as Markdown defines `f` on line" in result.reason
+
+
+_BODY = "def f(xs):\n    if not xs:\n        return None\n\n    f = xs[0]\n    return f\n"
+_SOLUTION = (
+    "class Solution:\n    def g(self, x):\n        return x\n\n"
+    "    def h(self, x):\n        return self.g(x) + 1\n\n\ndef f(x):\n    return Solution().h(x)\n"
+)
+
+
+_FALLBACK = "try:\n    from m import f\nexcept ImportError:\n\n    def f(x):\n        return x\n"
+
+
+@pytest.mark.parametrize(
+    ("code", "program"),
+    [
+        (_BODY, _BODY),  # a body binding a local of the function's name: no program alone
+        (_SOLUTION, _SOLUTION),
+        ("def f(x):\n\n    def g(y):\n        return y + 1\n    return g(x)\n", None),
+        # No `f` to judge, with prose around it no program; the fallback's indented block.
+        ("class Solution:\n\n    def f(self, x):\n        return x + 1\n", ""),
+        (_FALLBACK, "def f(x):\n    return x\n"),
+    ],
+    ids=["local-of-the-name", "solution-class", "nested-helper", "method-only", "fallback"],
+)
+@pytest.mark.parametrize(
+    "wrap",
+    ["{}", "Here is the solution:\n\n{}", "{}\nIt returns the value.\n"],
+    ids=["plain", "prose-first", "prose-after"],
+)
+def test_indented_bodies_in_bare_code_stay_as_they_were(
+    code: str, program: str | None, wrap: str
+) -> None:
+    # As before the indented blocks inside bare code were read as shown (red team s22).
+    result = sanitize(wrap.format(code), "f")
+    if wrap == "{}":
+        assert (result.code, result.reason) == (code, None)
+    elif program == "":
+        assert (result.parsed, result.extracted) == (False, ())
+        assert (result.reason or "").startswith("does not parse as Python")
+    else:
+        assert result.reason is None
+        assert result.code.rstrip("\n") == (program or code).rstrip("\n")
+
+
 @pytest.mark.parametrize(
     ("code", "kept"),
     [
@@ -1037,6 +1122,8 @@ def test_bare_code_then_prose_then_an_indented_block_is_refused() -> None:
         # A continued `def` line, and lone carriage returns, with a usage example.
         (f'"""Tools.\n\n{F}python\nprint(f(1))\n{F}\n"""\ndef \\\n{_RUN[4:]}', None),
         (f'"""Tools.\r\r{F}python\rprint(f(1))\r{F}\r"""\r{_RUN}'.replace("\n", "\r"), None),
+        # A call over lines in a usage example: read as Markdown, and nothing binds `f`.
+        (f'"""Tools.\n\n{F}python\nprint(f,\n      f(1))\n{F}\n"""\n{_RUN}', None),
     ],
     ids=[
         "docstring-fence",
@@ -1047,6 +1134,7 @@ def test_bare_code_then_prose_then_an_indented_block_is_refused() -> None:
         "session",
         "backslash",
         "carriage-returns",
+        "call-over-lines",
     ],
 )
 def test_plain_code_with_fences_in_strings_stays_plain(code: str, kept: str | None) -> None:
