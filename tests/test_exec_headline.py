@@ -63,3 +63,5 @@ def test_unseen_models_never_fit_on_the_scored_corpus_or_task(monkeypatch) -> No
         assert not set(rows.task_ids) & set(data.task_ids[te])
         scored = (unseen["exec-peers"] == k + 1) & (corpus == "abc"[k % 3])
         assert scored.sum() == (corpus[te] == "abc"[k % 3]).sum() > 0
+    ids = eh.scored_by(data, eh.fold_ids(len(data.y), splits))
+    assert len(set(ids)) == 15 and all(len(set(corpus[ids == i])) == 1 for i in set(ids))

@@ -27,7 +27,8 @@ With --scores-dir, every out-of-fold score per corpus for `auditor curves --scor
 
 With --unseen-models, every score is computed a second time with each corpus's held-out
 tasks scored by models fitted on the other corpora only (the other tasks of the other
-models): what `check` does for a model and tasks it has never seen. `exec-peers` is one
+models): what `check` does for a model and tasks it has never seen. Its pooled AUC over
+every corpus counts pairs within one corpus only (one model scored them). `exec-peers` is one
 fixed score under a monotone calibration, so its within-task ranking cannot change; the
 static and single-candidate sets, fitted on many columns, can learn a model's style.
 """
@@ -154,6 +155,14 @@ def auc_table(
     }
 
 
+def scored_by(data: TrainingData, fold: np.ndarray) -> np.ndarray:
+    """Under unseen models, which model scored each row: its fold's, one per corpus. Pooled
+    AUC counts only pairs one model scored (`metrics.pooled_auc`), so across corpora it
+    does not compare calibrations that no deployed model mixes."""
+    _, corpus = np.unique(data.corpus.astype(str), return_inverse=True)
+    return fold * (int(corpus.max()) + 1) + corpus
+
+
 def second_verifier(labels: Sequence[Label], risk: Mapping[tuple[str, str], float]) -> dict:
     """Ceiling without the auditor, the best one rejecting <= 10% of correct passers, the
     share rejected there, and the re-rank ceiling."""
@@ -206,9 +215,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     groups, tasks = data.batches.astype(str), data.task_ids.astype(str)
     result: dict[str, Any] = {"rows": len(data.y), "false_positives": int(data.y.sum())}
     result["auc"] = auc_table(data, scores, fold)
+    unseen = None
     if args.unseen_models:
         unseen = out_of_fold(data, splits, args.inner, unseen_models=True)
-        result["unseen_models"] = auc_table(data, unseen, fold)
+        result["unseen_models"] = auc_table(data, unseen, scored_by(data, fold))
     result["signals"] = {
         name: auc_row(data.y, s, groups, tasks, fold) for name, s in signals.items()
     }
@@ -227,13 +237,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "peers",
             )
         }
-        if args.unseen_models:  # the same ranking; a threshold sees another calibration
+        if unseen is not None:  # the same ranking; a threshold sees another calibration
             by_sample = _risk_by_sample(keys, unseen["exec-peers"][m])
             result["second_verifier"][name]["exec-peers, unseen model"] = second_verifier(
                 c.labels, by_sample
             )
         if args.scores_dir:
-            for s, risk in scores.items():
+            named = scores | {f"unseen-model.{s}": r for s, r in (unseen or {}).items()}
+            for s, risk in named.items():
                 write_scores(
                     args.scores_dir / f"{name}.{s.replace(' ', '')}.csv",
                     _risk_by_sample(keys, risk[m]),
