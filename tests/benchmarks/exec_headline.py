@@ -218,7 +218,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     unseen = None
     if args.unseen_models:
         unseen = out_of_fold(data, splits, args.inner, unseen_models=True)
-        result["unseen_models"] = auc_table(data, unseen, scored_by(data, fold))
+        # pairs one model scored: within a corpus in both, so the two read on the same pairs
+        by = scored_by(data, fold)
+        result["unseen_models"] = {
+            "seen": auc_table(data, {n: scores[n] for n in unseen}, by),
+            "unseen": auc_table(data, unseen, by),
+        }
     result["signals"] = {
         name: auc_row(data.y, s, groups, tasks, fold) for name, s in signals.items()
     }
@@ -284,8 +289,10 @@ def render(result: Mapping[str, Any]) -> str:
     out.append(f"{'score':<20} {'within [95% CI]':<24} {'groups':>6} {'pooled [95% CI]':<24}")
     out += [_auc_line(name, per["all"]) for name, per in result["auc"].items()]
     if "unseen_models" in result:
-        out.append("unseen models and tasks (each corpus scored by models fitted without it):")
-        out += [_auc_line(name, per["all"]) for name, per in result["unseen_models"].items()]
+        out.append("pairs within one corpus: models fitted with it -> without it (unseen model):")
+        seen, unseen = result["unseen_models"]["seen"], result["unseen_models"]["unseen"]
+        for name, per in unseen.items():
+            out += [_auc_line(name, seen[name]["all"]), _auc_line("  -> unseen", per["all"])]
     out.append("each execution signal alone (all corpora):")
     for name, a in result["signals"].items():
         if "within" in a:
