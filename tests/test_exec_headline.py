@@ -17,6 +17,8 @@ def test_auc_row_names_the_heaviest_task_and_render_prints_it() -> None:
     result = {"rows": len(y), "false_positives": int(y.sum()), "auc": {"toy": {"all": row}},
               "signals": {}, "second_verifier": {}}  # fmt: skip
     assert f"{row['pooled_without_it']:.3f} without t3" in render(result)
+    result["unseen_models"] = {"seen": {"toy": {"all": row}}, "unseen": {"toy": {"all": row}}}
+    assert render(result).count(f"{row['within']:.3f} [") == 3  # the run, seen, unseen
 
 
 def test_unseen_models_never_fit_on_the_scored_corpus_or_task(monkeypatch) -> None:
