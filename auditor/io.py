@@ -221,9 +221,14 @@ _NON_ASCII_BYTES = re.compile(b"[^\x00-\x7f]+")
 
 def _declared(data: bytes) -> str:
     """The codec Python decodes source `data` with (PEP 263: a BOM or coding cookie, else
-    UTF-8), by its normal name; a cookie Python refuses is UnreadableSource."""
+    UTF-8), by its normal name; a cookie Python refuses is UnreadableSource.
+
+    Python's tokenizer ends a line at a lone `\\r` too, before it looks for the cookie, where
+    `tokenize.detect_encoding` splits at `\\n` only: `\\r# coding: utf-7` is line 2's cookie
+    to Python, a blank first line and no cookie to `tokenize` (red team s22)."""
+    lines = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     try:
-        declared, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        declared, _ = tokenize.detect_encoding(io.BytesIO(lines).readline)
     except SyntaxError as exc:  # an unknown codec, a cookie against the BOM, no cookie
         raise UnreadableSource(f"Python cannot read it: {exc.msg}") from None
     name = codecs.lookup(declared).name

@@ -157,8 +157,11 @@ _UTF7 = b"# -*- coding: utf-7 -*-\ndef add(x, y):\n    #+AAo-    y = -y\n    ret
         (b"# coding: no-such-codec\nx = 1\n", "Python cannot read it: unknown encoding"),
         # A bytes-to-bytes codec, which Python refuses, was an internal error (exit 3).
         (b"# coding: hex\nx = 1\n", "Python cannot read it: encoding problem: hex"),
+        # Red team s22: a lone \r ends Python's line 1 (not tokenize's): line 2's cookie.
+        (b"\r" + _UTF7.replace(b"\n", b"\r"), "declares coding utf-7"),
+        (b"\r" + _UTF7, "declares coding utf-7"),
     ],
-    ids=["utf-7", "cp1252", "unknown", "bytes-codec"],
+    ids=["utf-7", "cp1252", "unknown", "bytes-codec", "cr-line-ends", "cr-first-line"],
 )
 def test_a_file_python_reads_otherwise_is_not_analysed(
     tmp_path: Path, data: bytes, words: str
