@@ -238,7 +238,7 @@ def _two_programs(
         same = shown in sites and all(imported for at, imported in sites.items() if at != shown)
         if same and not (shown != bound and any(a <= shown <= z for a, z in strings)):
             continue
-        if p.block.kind != "indented" or _a_program(p.tree):
+        if p.block.kind != "indented" or _a_program(p.tree) or _a_definition(shows, name):
             how = "run as Python it defines" if lines is None else "its code defines"
             return (
                 f"ambiguous answer: {how} `{name}` on line {bound}, but a code block it "
@@ -270,6 +270,19 @@ def _a_program(tree: ast.Module) -> bool:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return True
+
+
+def _a_definition(stmt: ast.stmt, name: str) -> bool:
+    """Does `stmt` show `name` defined as a function or class (a `def`, a `class`, a
+    lambda), what a reader takes for the answer whether or not its block runs alone? A
+    stray `return add` after the shown `def add` made the block no program, and the
+    answer passed on the hidden one (red team s22); the honest block that runs not alone
+    binds a local of the function's name (`longest = strings[0]`)."""
+    return any(
+        isinstance(site, _SCOPES)
+        or (isinstance(site, ast.Assign | ast.AnnAssign) and isinstance(site.value, ast.Lambda))
+        for site in _sites(stmt, name)
+    )
 
 
 def _last_binder(stmts: Sequence[ast.stmt], name: str) -> ast.stmt | None:

@@ -972,6 +972,10 @@ _INDENTED = "    def f(x):\n        return x - 1\n"
         f"r'''\n{F}python\n(f,\n _) = (lambda x: x - 1, 0)\n{F}\n'''\n{_RUN}",
         f"r'''\n{F}python\n[\n    f,\n] = [lambda x: x - 1]\n{F}\n'''\n{_RUN}",
         f"r'''\n{F}python\n(\n    _, f\n) = (0, lambda x: x - 1)\n{F}\n'''\n{_RUN}",
+        # Red team s22: the shown block runs not alone (a stray `return`), yet it shows
+        # `def f` (or a lambda) as the answer.
+        f"{_RUN}\n{_INDENTED}    return f\n",
+        f"{_RUN}\n    f = lambda x: x - 1\n    return f\n",
     ],
     ids=[
         "raw-string",
@@ -998,6 +1002,8 @@ _INDENTED = "    def f(x):\n        return x - 1\n"
         "shown-tuple-over-lines",
         "shown-list-over-lines",
         "shown-name-inside-lines",
+        "shown-def-then-return",
+        "shown-lambda-then-return",
     ],
 )
 def test_answer_python_and_markdown_read_differently_is_refused(answer: str) -> None:
@@ -1023,6 +1029,9 @@ def test_bare_code_then_prose_then_an_indented_block_is_refused() -> None:
     result = sanitize(answer, "f")
     assert (result.code, result.parsed) == ("", False)
     assert result.reason is not None and result.reason.startswith("ambiguous answer: ")
+    # Red team s22: so is one that does not run alone (a stray `return` after the `def`).
+    stray = f"{answer}    return f\n"
+    assert sanitize(stray, "f").reason == result.reason
     # An indented block after the prose that defines another name leaves the code as it was.
     other = answer.replace("    def f(x):", "    def g(x):")
     assert sanitize(other, "f").code == _RUN
