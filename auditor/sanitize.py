@@ -229,7 +229,7 @@ def _two_programs(
     sites = {first + s.lineno - 1: isinstance(s, _IMPORTS) for s in _sites(binder, name)}
     bound = first + binder.lineno - 1
     strings = _string_lines(kept, first)
-    for p in _parsed_blocks(code_blocks(code, bare=False), name):
+    for p in _parsed_blocks(_as_read(code_blocks(code, bare=False)), name):
         inside = first <= p.block.first_line and (last is None or p.block.last_line <= last)
         shows = _last_binder(p.tree.body, name) if inside else None
         if shows is None or name not in p.defines:
@@ -245,6 +245,23 @@ def _two_programs(
                 f"shows as Markdown defines `{name}` on line {shown}"
             )
     return None
+
+
+def _as_read(blocks: Sequence[CodeBlock]) -> list[CodeBlock]:
+    """`blocks` with the indentation of each one's first line taken off the lines that
+    start with it: a reader takes a shown block that opens indented (in a fence, or past
+    an indented block's four spaces) for the code it holds, which as it stands does not
+    parse and was passed over (red team s22). The lines stay where they were."""
+    return [replace(b, code=_dedented(b.code)) for b in blocks]
+
+
+def _dedented(code: str) -> str:
+    lines = _split_lines(code)
+    first = next((line for line in lines if line.strip()), "")
+    indent = first[: len(first) - len(first.lstrip(" \t"))]
+    if not indent:
+        return code
+    return "".join(line[len(indent) :] if line.startswith(indent) else line for line in lines)
 
 
 def _string_lines(stmts: Sequence[ast.stmt], first: int) -> list[tuple[int, int]]:

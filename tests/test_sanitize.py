@@ -972,10 +972,16 @@ _INDENTED = "    def f(x):\n        return x - 1\n"
         f"r'''\n{F}python\n(f,\n _) = (lambda x: x - 1, 0)\n{F}\n'''\n{_RUN}",
         f"r'''\n{F}python\n[\n    f,\n] = [lambda x: x - 1]\n{F}\n'''\n{_RUN}",
         f"r'''\n{F}python\n(\n    _, f\n) = (0, lambda x: x - 1)\n{F}\n'''\n{_RUN}",
-        # Red team s22: the shown block runs not alone (a stray `return`), yet it shows
-        # `def f` (or a lambda) as the answer.
+        # Red team s22: the shown block runs not alone (a stray `return`, `break`), yet it
+        # shows `def f` (or a lambda) as the answer; or it opens indented (in a fence, or
+        # past the four spaces), which as it stands does not parse.
         f"{_RUN}\n{_INDENTED}    return f\n",
         f"{_RUN}\n    f = lambda x: x - 1\n    return f\n",
+        "def f(x):\n    for _ in (0,):\n        return x + 1\n\n"
+        "        def f(x):\n            return x - 1\n        break\n",
+        f"r'''\n{F}python\n{_INDENTED}{F}\n'''\n{_RUN}",
+        "def f(x):\n    if x:\n        return x + 1\n\n"
+        "        def f(x):\n            return x - 1\n    return 1\n",
     ],
     ids=[
         "raw-string",
@@ -1004,6 +1010,9 @@ _INDENTED = "    def f(x):\n        return x - 1\n"
         "shown-name-inside-lines",
         "shown-def-then-return",
         "shown-lambda-then-return",
+        "shown-def-then-break",
+        "shown-fence-indented",
+        "shown-indented-past-four",
     ],
 )
 def test_answer_python_and_markdown_read_differently_is_refused(answer: str) -> None:
