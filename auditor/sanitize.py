@@ -232,7 +232,7 @@ def _two_programs(
     for p in _parsed_blocks(_as_read(code_blocks(code, bare=False)), name):
         inside = first <= p.block.first_line and (last is None or p.block.last_line <= last)
         shows = _last_binder(p.tree.body, name) if inside else None
-        if shows is None or name not in p.defines:
+        if shows is None or (name not in p.defines and not _renamed(p.tree.body, name)):
             continue
         shown = p.block.first_line + shows.lineno - 1  # a block's line i is raw line first_line + i
         same = shown in sites and all(imported for at, imported in sites.items() if at != shown)
@@ -289,15 +289,30 @@ def _a_program(tree: ast.Module) -> bool:
     return True
 
 
+def _renamed(stmts: Sequence[ast.stmt], name: str) -> bool:
+    """Does one of `stmts` import something of another name as `name` (`from operator
+    import sub as add`)? A block showing that defines the name as much as a `def` does
+    (red team s22); one importing `name` itself (`from solution import add`, a usage
+    example) shows no other program."""
+    return any(
+        alias.asname == name and alias.name.rpartition(".")[2] != name
+        for s in stmts
+        if isinstance(s, _IMPORTS)
+        for alias in s.names
+    )
+
+
 def _a_definition(stmt: ast.stmt, name: str) -> bool:
     """Does `stmt` show `name` defined as a function or class (a `def`, a `class`, a
-    lambda), what a reader takes for the answer whether or not its block runs alone? A
-    stray `return add` after the shown `def add` made the block no program, and the
-    answer passed on the hidden one (red team s22); the honest block that runs not alone
-    binds a local of the function's name (`longest = strings[0]`)."""
+    lambda, another name imported as it: `_renamed`), what a reader takes for the answer
+    whether or not its block runs alone? A stray `return add` after the shown `def add`
+    made the block no program, and the answer passed on the hidden one (red team s22);
+    the honest block that runs not alone binds a local of the function's name (`longest =
+    strings[0]`)."""
     return any(
         isinstance(site, _SCOPES)
         or (isinstance(site, ast.Assign | ast.AnnAssign) and isinstance(site.value, ast.Lambda))
+        or _renamed([site], name)
         for site in _sites(stmt, name)
     )
 

@@ -982,6 +982,9 @@ _INDENTED = "    def f(x):\n        return x - 1\n"
         f"r'''\n{F}python\n{_INDENTED}{F}\n'''\n{_RUN}",
         "def f(x):\n    if x:\n        return x + 1\n\n"
         "        def f(x):\n            return x - 1\n    return 1\n",
+        # Red team s22: the shown block imports another function as `f`.
+        f"r'''\n{F}python\nfrom operator import sub as f\n{F}\n'''\n{_RUN}",
+        f"{_RUN}\n    from operator import neg as f\n    return f\n",
     ],
     ids=[
         "raw-string",
@@ -1013,6 +1016,8 @@ _INDENTED = "    def f(x):\n        return x - 1\n"
         "shown-def-then-break",
         "shown-fence-indented",
         "shown-indented-past-four",
+        "shown-import-as",
+        "shown-import-as-then-return",
     ],
 )
 def test_answer_python_and_markdown_read_differently_is_refused(answer: str) -> None:
@@ -1142,6 +1147,9 @@ def test_indented_bodies_in_bare_code_stay_as_they_were(
         (f'"""Tools.\r\r{F}python\rprint(f(1))\r{F}\r"""\r{_RUN}'.replace("\n", "\r"), None),
         # A call over lines in a usage example: read as Markdown, and nothing binds `f`.
         (f'"""Tools.\n\n{F}python\nprint(f,\n      f(1))\n{F}\n"""\n{_RUN}', None),
+        # A usage example importing `f` itself, and one that indents it (red team s22).
+        (f'"""Tools.\n\n{F}python\nfrom tools import f\nprint(f(1))\n{F}\n"""\n{_RUN}', None),
+        (f'"""Tools.\n\n{F}python\n    print(f(1))\n{F}\n"""\n{_RUN}', None),
     ],
     ids=[
         "docstring-fence",
@@ -1153,6 +1161,8 @@ def test_indented_bodies_in_bare_code_stay_as_they_were(
         "backslash",
         "carriage-returns",
         "call-over-lines",
+        "usage-import",
+        "usage-indented",
     ],
 )
 def test_plain_code_with_fences_in_strings_stays_plain(code: str, kept: str | None) -> None:
