@@ -229,7 +229,7 @@ def _two_programs(
     sites = {first + s.lineno - 1: isinstance(s, _IMPORTS) for s in _sites(binder, name)}
     bound = first + binder.lineno - 1
     strings = _string_lines(kept, first)
-    for p in _parsed_blocks(_as_read(code_blocks(code, bare=False)), name):
+    for p in _shown_blocks(code, name):
         inside = first <= p.block.first_line and (last is None or p.block.last_line <= last)
         shows = _last_binder(p.tree.body, name) if inside else None
         if shows is None or (name not in p.defines and not _renamed(p.tree.body, name)):
@@ -247,12 +247,24 @@ def _two_programs(
     return None
 
 
-def _as_read(blocks: Sequence[CodeBlock]) -> list[CodeBlock]:
-    """`blocks` with the indentation of each one's first line taken off the lines that
-    start with it: a reader takes a shown block that opens indented (in a fence, or past
-    an indented block's four spaces) for the code it holds, which as it stands does not
-    parse and was passed over (red team s22). The lines stay where they were."""
-    return [replace(b, code=_dedented(b.code)) for b in blocks]
+def _shown_blocks(code: str, name: str) -> list[_Block]:
+    """The code blocks a renderer shows in `code`, parsed as a reader reads them: without
+    the indentation a block opens with (in a fence, or past an indented block's four
+    spaces), and a fence's past a line that does not parse (`$ cat solution.py`, a line
+    of prose), as bare code is read. As they stand such blocks do not parse, and an
+    answer showing only a wrong `def` in one was judged on the hidden right one (red team
+    s22). An indented block is not read past such a line: in a function's docstring it
+    is the docstring's own text (a fence line, then the function as an example). The
+    lines stay where they were."""
+    parsed: list[_Block] = []
+    for b in code_blocks(code, bare=False):
+        b = replace(b, code=_dedented(b.code))
+        if b.kind in ("bare", "indented") or _is_transcript(b.code) or _parses(b.code):
+            parsed += _parsed_blocks([b], name)
+            continue
+        for p in _parsed_blocks([replace(b, kind="bare")], name):
+            parsed.append(replace(p, block=replace(p.block, kind=b.kind)))
+    return parsed
 
 
 def _dedented(code: str) -> str:

@@ -985,6 +985,9 @@ _INDENTED = "    def f(x):\n        return x - 1\n"
         # Red team s22: the shown block imports another function as `f`.
         f"r'''\n{F}python\nfrom operator import sub as f\n{F}\n'''\n{_RUN}",
         f"{_RUN}\n    from operator import neg as f\n    return f\n",
+        # Red team s22: the shown block opens with a line that does not parse.
+        f"r'''\n{F}\n$ cat solution.py\n{_SHOWN}{F}\n'''\n{_RUN}",
+        f"r'''\n{F}python\nfrom typing import List,\n{_SHOWN}{F}\n'''\n{_RUN}",
     ],
     ids=[
         "raw-string",
@@ -1018,6 +1021,8 @@ _INDENTED = "    def f(x):\n        return x - 1\n"
         "shown-indented-past-four",
         "shown-import-as",
         "shown-import-as-then-return",
+        "shown-after-a-shell-line",
+        "shown-after-a-broken-line",
     ],
 )
 def test_answer_python_and_markdown_read_differently_is_refused(answer: str) -> None:
