@@ -221,9 +221,19 @@ _NON_ASCII_BYTES = re.compile(b"[^\x00-\x7f]+")
 
 def _declared(data: bytes) -> str:
     """The codec Python decodes source `data` with (PEP 263: a BOM or coding cookie, else
-    UTF-8), by its normal name; a cookie Python refuses is UnreadableSource."""
+    UTF-8), by its normal name; a cookie Python refuses is UnreadableSource.
+
+    Python's tokenizer ends a line at a lone `\\r` too, before it looks for the cookie, where
+    `tokenize.detect_encoding` splits at `\\n` only: `\\r# coding: utf-7` is line 2's cookie
+    to Python, a blank first line and no cookie to `tokenize` (red team s22). And Python
+    looks for it in the bytes, where `tokenize` first decodes the line as UTF-8: a latin-1
+    file whose coding line says `(c) Jos\xe9` was refused; a byte beyond ASCII is no part
+    of a cookie either way, so it is looked at as `?`."""
+    lines = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    bom = codecs.BOM_UTF8 if lines.startswith(codecs.BOM_UTF8) else b""
+    lines = bom + _NON_ASCII_BYTES.sub(lambda m: b"?" * len(m.group()), lines[len(bom) :])
     try:
-        declared, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        declared, _ = tokenize.detect_encoding(io.BytesIO(lines).readline)
     except SyntaxError as exc:  # an unknown codec, a cookie against the BOM, no cookie
         raise UnreadableSource(f"Python cannot read it: {exc.msg}") from None
     name = codecs.lookup(declared).name

@@ -229,22 +229,51 @@ def _two_programs(
     sites = {first + s.lineno - 1: isinstance(s, _IMPORTS) for s in _sites(binder, name)}
     bound = first + binder.lineno - 1
     strings = _string_lines(kept, first)
-    for p in _parsed_blocks(code_blocks(code, bare=False), name):
+    for p in _shown_blocks(code, name):
         inside = first <= p.block.first_line and (last is None or p.block.last_line <= last)
         shows = _last_binder(p.tree.body, name) if inside else None
-        if shows is None or name not in p.defines:
+        if shows is None or (name not in p.defines and not _renamed(p.tree.body, name)):
             continue
         shown = p.block.first_line + shows.lineno - 1  # a block's line i is raw line first_line + i
         same = shown in sites and all(imported for at, imported in sites.items() if at != shown)
         if same and not (shown != bound and any(a <= shown <= z for a, z in strings)):
             continue
-        if p.block.kind != "indented" or _a_program(p.tree):
+        if p.block.kind != "indented" or _a_program(p.tree) or _a_definition(shows, name):
             how = "run as Python it defines" if lines is None else "its code defines"
             return (
                 f"ambiguous answer: {how} `{name}` on line {bound}, but a code block it "
                 f"shows as Markdown defines `{name}` on line {shown}"
             )
     return None
+
+
+def _shown_blocks(code: str, name: str) -> list[_Block]:
+    """The code blocks a renderer shows in `code`, parsed as a reader reads them: without
+    the indentation a block opens with (in a fence, or past an indented block's four
+    spaces), and a fence's past a line that does not parse (`$ cat solution.py`, a line
+    of prose), as bare code is read. As they stand such blocks do not parse, and an
+    answer showing only a wrong `def` in one was judged on the hidden right one (red team
+    s22). An indented block is not read past such a line: in a function's docstring it
+    is the docstring's own text (a fence line, then the function as an example). The
+    lines stay where they were."""
+    parsed: list[_Block] = []
+    for b in code_blocks(code, bare=False):
+        b = replace(b, code=_dedented(b.code))
+        if b.kind in ("bare", "indented") or _is_transcript(b.code) or _parses(b.code):
+            parsed += _parsed_blocks([b], name)
+            continue
+        for p in _parsed_blocks([replace(b, kind="bare")], name):
+            parsed.append(replace(p, block=replace(p.block, kind=b.kind)))
+    return parsed
+
+
+def _dedented(code: str) -> str:
+    lines = _split_lines(code)
+    first = next((line for line in lines if line.strip()), "")
+    indent = first[: len(first) - len(first.lstrip(" \t"))]
+    if not indent:
+        return code
+    return "".join(line[len(indent) :] if line.startswith(indent) else line for line in lines)
 
 
 def _string_lines(stmts: Sequence[ast.stmt], first: int) -> list[tuple[int, int]]:
@@ -270,6 +299,34 @@ def _a_program(tree: ast.Module) -> bool:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return True
+
+
+def _renamed(stmts: Sequence[ast.stmt], name: str) -> bool:
+    """Does one of `stmts` import something of another name as `name` (`from operator
+    import sub as add`)? A block showing that defines the name as much as a `def` does
+    (red team s22); one importing `name` itself (`from solution import add`, a usage
+    example) shows no other program."""
+    return any(
+        alias.asname == name and alias.name.rpartition(".")[2] != name
+        for s in stmts
+        if isinstance(s, _IMPORTS)
+        for alias in s.names
+    )
+
+
+def _a_definition(stmt: ast.stmt, name: str) -> bool:
+    """Does `stmt` show `name` defined as a function or class (a `def`, a `class`, a
+    lambda, another name imported as it: `_renamed`), what a reader takes for the answer
+    whether or not its block runs alone? A stray `return add` after the shown `def add`
+    made the block no program, and the answer passed on the hidden one (red team s22);
+    the honest block that runs not alone binds a local of the function's name (`longest =
+    strings[0]`)."""
+    return any(
+        isinstance(site, _SCOPES)
+        or (isinstance(site, ast.Assign | ast.AnnAssign) and isinstance(site.value, ast.Lambda))
+        or _renamed([site], name)
+        for site in _sites(stmt, name)
+    )
 
 
 def _last_binder(stmts: Sequence[ast.stmt], name: str) -> ast.stmt | None:

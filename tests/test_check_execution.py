@@ -119,6 +119,30 @@ def test_a_tests_file_python_reads_otherwise_is_refused(
     assert code == 2 and "declares coding utf-7" in capsys.readouterr().err
 
 
+def test_a_cookie_after_a_lone_carriage_return_is_the_one_python_reads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Red team s22: Python ends a line at a lone `\\r` before it looks for the cookie,
+    `tokenize` does not; a file opening with `\\r# coding: utf-7` was read as UTF-8, and a
+    wrong candidate (its `y = -y` a comment to UTF-8) passed where pytest failed it."""
+    cand, tests = tmp_path / "cand.py", tmp_path / "test_cand.py"
+    cand.write_bytes(
+        b"\r# -*- coding: utf-7 -*-\rdef add(x, y):\r    #+AAo-    y = -y\r    return sum((x, y))\r"
+    )
+    tests.write_text("from cand import add\n\ndef test_it():\n    assert add(2, 3) == 5\n")
+    code, doc = _json([str(cand), "--tests", str(tests)])
+    (got,) = doc["candidates"]
+    assert code == 1 and got["execution"] is None
+    assert [f["code"] for f in got["findings"]] == ["AUD911"]
+    tests.write_bytes(
+        b"\r# coding: utf-7\rfrom cand import add\r\rdef test_it():\r"
+        b"    #+AAo-    assert add(2, 3) == 6\r    assert add(2, 3) == 5\r"
+    )
+    cand.write_text("def add(x, y):\n    return x + y\n")
+    code = main(["check", str(cand), "--tests", str(tests), "--no-model"])
+    assert code == 2 and "declares coding utf-7" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("latin_1", ["candidate", "tests", "both"])
 def test_files_in_the_codec_they_declare_run_as_python_reads_them(
     tmp_path: Path, latin_1: str

@@ -7,11 +7,11 @@ reported, that the bad one is one finding, and that nothing is a traceback (exit
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
 import sys
-import tokenize
 from pathlib import Path
 from typing import Any
 
@@ -157,8 +157,11 @@ _UTF7 = b"# -*- coding: utf-7 -*-\ndef add(x, y):\n    #+AAo-    y = -y\n    ret
         (b"# coding: no-such-codec\nx = 1\n", "Python cannot read it: unknown encoding"),
         # A bytes-to-bytes codec, which Python refuses, was an internal error (exit 3).
         (b"# coding: hex\nx = 1\n", "Python cannot read it: encoding problem: hex"),
+        # Red team s22: a lone \r ends Python's line 1 (not tokenize's): line 2's cookie.
+        (b"\r" + _UTF7.replace(b"\n", b"\r"), "declares coding utf-7"),
+        (b"\r" + _UTF7, "declares coding utf-7"),
     ],
-    ids=["utf-7", "cp1252", "unknown", "bytes-codec"],
+    ids=["utf-7", "cp1252", "unknown", "bytes-codec", "cr-line-ends", "cr-first-line"],
 )
 def test_a_file_python_reads_otherwise_is_not_analysed(
     tmp_path: Path, data: bytes, words: str
@@ -192,8 +195,12 @@ def test_a_coding_cookie_that_reads_the_same_changes_nothing(tmp_path: Path, dat
         (b"#!/usr/bin/env python\n# coding: cp1252\ns = '\x80'\n",
          "#!/usr/bin/env python\n# coding: cp1252\ns = '\u20ac'\n"),
         (b"# coding: euc-jp\ns = '\xa4\xa2'\n", "# coding: euc-jp\ns = '\u3042'\n"),
+        # Red team s22: bytes beyond ASCII on the coding line, or on a line 1 before it.
+        (b"# -*- coding: latin-1 -*- (c) Jos\xe9\ns = '\xe9'\n",
+         "# -*- coding: latin-1 -*- (c) Jos\u00e9\ns = '\u00e9'\n"),
+        (b"# Jos\xe9\n# coding: latin-1\ns = '\xe9'\n", "# Jos\u00e9\n# coding: latin-1\ns = '\u00e9'\n"),
     ],
-    ids=["latin-1", "cp1252-line-2", "euc-jp"],
+    ids=["latin-1", "cp1252-line-2", "euc-jp", "on-the-coding-line", "before-the-coding-line"],
 )  # fmt: skip
 def test_a_file_in_the_codec_it_declares_is_read_as_python_reads_it(
     tmp_path: Path, data: bytes, text: str
@@ -204,8 +211,9 @@ def test_a_file_in_the_codec_it_declares_is_read_as_python_reads_it(
     path.write_bytes(data)
     src = read_source(path, "cand.py", 64_000)
     assert src.problem is None and src.text == text
-    with tokenize.open(path) as fh:  # what Python reads
-        assert fh.read() == text
+    # What Python reads: its own tokenizer on the bytes (`tokenize.open` is not it: it
+    # splits lines at \n only and refuses bytes beyond ASCII around the coding line).
+    assert ast.dump(ast.parse(data)) == ast.dump(ast.parse(text))
 
 
 @pytest.mark.parametrize(

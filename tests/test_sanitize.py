@@ -972,6 +972,22 @@ _INDENTED = "    def f(x):\n        return x - 1\n"
         f"r'''\n{F}python\n(f,\n _) = (lambda x: x - 1, 0)\n{F}\n'''\n{_RUN}",
         f"r'''\n{F}python\n[\n    f,\n] = [lambda x: x - 1]\n{F}\n'''\n{_RUN}",
         f"r'''\n{F}python\n(\n    _, f\n) = (0, lambda x: x - 1)\n{F}\n'''\n{_RUN}",
+        # Red team s22: the shown block runs not alone (a stray `return`, `break`), yet it
+        # shows `def f` (or a lambda) as the answer; or it opens indented (in a fence, or
+        # past the four spaces), which as it stands does not parse.
+        f"{_RUN}\n{_INDENTED}    return f\n",
+        f"{_RUN}\n    f = lambda x: x - 1\n    return f\n",
+        "def f(x):\n    for _ in (0,):\n        return x + 1\n\n"
+        "        def f(x):\n            return x - 1\n        break\n",
+        f"r'''\n{F}python\n{_INDENTED}{F}\n'''\n{_RUN}",
+        "def f(x):\n    if x:\n        return x + 1\n\n"
+        "        def f(x):\n            return x - 1\n    return 1\n",
+        # Red team s22: the shown block imports another function as `f`.
+        f"r'''\n{F}python\nfrom operator import sub as f\n{F}\n'''\n{_RUN}",
+        f"{_RUN}\n    from operator import neg as f\n    return f\n",
+        # Red team s22: the shown block opens with a line that does not parse.
+        f"r'''\n{F}\n$ cat solution.py\n{_SHOWN}{F}\n'''\n{_RUN}",
+        f"r'''\n{F}python\nfrom typing import List,\n{_SHOWN}{F}\n'''\n{_RUN}",
     ],
     ids=[
         "raw-string",
@@ -998,6 +1014,15 @@ _INDENTED = "    def f(x):\n        return x - 1\n"
         "shown-tuple-over-lines",
         "shown-list-over-lines",
         "shown-name-inside-lines",
+        "shown-def-then-return",
+        "shown-lambda-then-return",
+        "shown-def-then-break",
+        "shown-fence-indented",
+        "shown-indented-past-four",
+        "shown-import-as",
+        "shown-import-as-then-return",
+        "shown-after-a-shell-line",
+        "shown-after-a-broken-line",
     ],
 )
 def test_answer_python_and_markdown_read_differently_is_refused(answer: str) -> None:
@@ -1023,6 +1048,9 @@ def test_bare_code_then_prose_then_an_indented_block_is_refused() -> None:
     result = sanitize(answer, "f")
     assert (result.code, result.parsed) == ("", False)
     assert result.reason is not None and result.reason.startswith("ambiguous answer: ")
+    # Red team s22: so is one that does not run alone (a stray `return` after the `def`).
+    stray = f"{answer}    return f\n"
+    assert sanitize(stray, "f").reason == result.reason
     # An indented block after the prose that defines another name leaves the code as it was.
     other = answer.replace("    def f(x):", "    def g(x):")
     assert sanitize(other, "f").code == _RUN
@@ -1124,6 +1152,9 @@ def test_indented_bodies_in_bare_code_stay_as_they_were(
         (f'"""Tools.\r\r{F}python\rprint(f(1))\r{F}\r"""\r{_RUN}'.replace("\n", "\r"), None),
         # A call over lines in a usage example: read as Markdown, and nothing binds `f`.
         (f'"""Tools.\n\n{F}python\nprint(f,\n      f(1))\n{F}\n"""\n{_RUN}', None),
+        # A usage example importing `f` itself, and one that indents it (red team s22).
+        (f'"""Tools.\n\n{F}python\nfrom tools import f\nprint(f(1))\n{F}\n"""\n{_RUN}', None),
+        (f'"""Tools.\n\n{F}python\n    print(f(1))\n{F}\n"""\n{_RUN}', None),
     ],
     ids=[
         "docstring-fence",
@@ -1135,6 +1166,8 @@ def test_indented_bodies_in_bare_code_stay_as_they_were(
         "backslash",
         "carriage-returns",
         "call-over-lines",
+        "usage-import",
+        "usage-indented",
     ],
 )
 def test_plain_code_with_fences_in_strings_stays_plain(code: str, kept: str | None) -> None:
