@@ -35,8 +35,7 @@ def test_unseen_models_never_fit_on_the_scored_corpus_or_task(monkeypatch) -> No
     fitted = []
 
     class Model:
-        def __init__(self, rows: TrainingData) -> None:
-            self.rows = rows
+        def __init__(self) -> None:
             self.estimators = {n: self for n in eh.SETS}
 
         def predict_proba(self, X: np.ndarray) -> np.ndarray:
@@ -44,7 +43,7 @@ def test_unseen_models_never_fit_on_the_scored_corpus_or_task(monkeypatch) -> No
 
     def fake_fit(rows: TrainingData, **_: object) -> Model:
         fitted.append(rows)
-        return Model(rows)
+        return Model()
 
     monkeypatch.setattr(eh, "fit", fake_fit)
     monkeypatch.setattr(eh, "feature_sets", lambda _: {"exec-peers": [0]})

@@ -76,10 +76,12 @@ def out_of_fold(
     X = data.inputs()
     sets = feature_sets(context_names(data.columns))
     for k, (tr, te) in enumerate(splits):
-        held = [
-            (tr[data.corpus[tr] != c], te[data.corpus[te] == c]) for c in sorted(set(data.corpus))
-        ]
-        for fit_rows, rows in held if unseen_models else [(tr, te)]:
+        held = (
+            [(tr[data.corpus[tr] != c], te[data.corpus[te] == c]) for c in sorted(set(data.corpus))]
+            if unseen_models
+            else [(tr, te)]
+        )
+        for fit_rows, rows in held:
             if len(rows) == 0:  # a corpus without the fold's tasks
                 continue
             print(f"fold {k + 1}/{len(splits)}: fitting on {len(fit_rows)} rows, scoring "
