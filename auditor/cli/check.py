@@ -118,6 +118,13 @@ SEVERITIES = [*(s.value for s in Severity), "none"]
     help="Time per task for execution; past half of it, guided inputs and single-candidate "
     "signals are skipped.",
 )
+@click.option(
+    "--exec-cache",
+    type=click.Path(path_type=Path),
+    metavar="DIR",
+    help="With --tasks: keep each task's execution results in DIR as it finishes; a rerun "
+    "with the same candidates, tasks and settings reuses them (an interrupted run resumes).",
+)
 @click.option("--data-dir", type=click.Path(path_type=Path), help="Where humaneval+/mbpp+ live.")
 def check_command(
     paths: tuple[Path, ...],
@@ -140,13 +147,14 @@ def check_command(
     tests_file: Path | None,
     no_execute: bool,
     execute_budget: float | None,
+    exec_cache: Path | None,
     data_dir: Path | None,
 ) -> int:
     """Flag candidates that likely pass their tests but are wrong.
 
     PATHS are .py files, directories (searched recursively) or samples JSONL files.
     Exit codes: 0 nothing over threshold, 1 findings or risk over threshold,
-    2 usage/config/input error, 3 internal error, 130 interrupted.
+    2 usage/config/input error, 3 internal error, 130 interrupted, 143 terminated.
     """
     from auditor.baseline import Baseline, read_baseline
     from auditor.check import check
@@ -183,7 +191,7 @@ def check_command(
     tasks = _tasks(tasks_spec, tests_file, data_dir)
     execution = None
     if not no_execute and (tasks or tests_file):
-        execution = _execution(tasks, tests_file, execute_budget, config.jobs)
+        execution = _execution(tasks, tests_file, execute_budget, config.jobs, exec_cache)
     run = check(paths, model=model, config=config, execution=execution, tasks=tasks)
     if not run.results:  # a gate on a folder a failed generation step left empty
         click.echo("auditor: warning: no candidates found: nothing was checked", err=True)
@@ -292,8 +300,10 @@ def _tasks_named(items: Any) -> str:
     return ", ".join(ids[:3]) + more
 
 
-def _execution(tasks: Any, tests_file: Path | None, budget: float | None, jobs: int) -> Any:
+def _execution(
+    tasks: Any, tests_file: Path | None, budget: float | None, jobs: int, cache: Path | None
+) -> Any:
     """The execution request of --tasks / --tests."""
     from auditor.execution.for_check import Execution
 
-    return Execution(tasks=tasks, tests=tests_file, budget_s=budget, jobs=jobs)
+    return Execution(tasks=tasks, tests=tests_file, budget_s=budget, jobs=jobs, cache_dir=cache)

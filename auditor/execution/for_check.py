@@ -27,6 +27,7 @@ from auditor.entrypoint import PendingCandidate, entry_point, module_names, para
 from auditor.errors import InputError, UsageError
 from auditor.execution.gate import ExecResult, execute
 from auditor.execution.harvest import Harvest, harvest
+from auditor.execution.task_store import TaskStore
 from auditor.io import RESAVE, UnreadableSource, python_source_text
 from auditor.parse import python_ast
 from auditor.results import (
@@ -56,9 +57,13 @@ class Execution:
     tests: Path | None = None
     budget_s: float | None = None  # per task; solo signals are skipped once half is spent
     jobs: int = 2
+    # Where each task's results are kept as it finishes (`task_store`): a rerun resumes.
+    cache_dir: Path | None = None
 
     def __post_init__(self) -> None:
         check_budget(self.budget_s)
+        if self.cache_dir is not None and self.tests is not None:
+            raise UsageError("--exec-cache keeps the results of --tasks runs, not of --tests")
 
 
 def check_budget(budget_s: float | None) -> None:
@@ -156,7 +161,8 @@ def run_pending(pending: Sequence[PendingCandidate], ex: Execution) -> dict[int,
         more = f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else ""
         raise InputError(f"--tasks: unknown task id {unknown[0]!r}{more}")
     cands = [pending[i].candidate for i in todo]
-    got = execute(cands, tasks, budget_s=ex.budget_s, jobs=ex.jobs)
+    with TaskStore(ex.cache_dir) as store:
+        got = execute(cands, tasks, budget_s=ex.budget_s, jobs=ex.jobs, store=store)
     return dict(zip(todo, got, strict=True))
 
 

@@ -17,6 +17,7 @@ import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 import numpy as np
 
@@ -153,6 +154,23 @@ def _result(
     return replace(base, features=features, signals=signals, risk=risk, tampered=tampered)
 
 
+class ResultStore(Protocol):
+    """Where `execute` keeps each finished task's results (`task_store.TaskStore`)."""
+
+    def get(
+        self, task: Task, codes: Sequence[str], cfg: ExecConfig, budget_s: float | None
+    ) -> list[ExecResult] | None: ...
+
+    def put(
+        self,
+        task: Task,
+        codes: Sequence[str],
+        cfg: ExecConfig,
+        budget_s: float | None,
+        results: Sequence[ExecResult],
+    ) -> None: ...
+
+
 def execute(
     candidates: Sequence[Candidate],
     tasks: Mapping[str, Task],
@@ -161,16 +179,24 @@ def execute(
     budget_s: float | None = None,
     jobs: int = 2,
     cfg: ExecConfig | None = None,
+    store: ResultStore | None = None,
 ) -> list[ExecResult]:
-    """ExecResults in candidate order; every candidate's task must be in `tasks`."""
+    """ExecResults in candidate order; every candidate's task must be in `tasks`. With a
+    `store`, a task it holds for the same candidates is not run, and each task run is put
+    there as soon as it is done (an interrupted run resumes)."""
+    cfg = cfg or ExecConfig()
     by_task: dict[str, list[int]] = {}
     for i, c in enumerate(candidates):
         by_task.setdefault(c.task_id, []).append(i)
     out: list[ExecResult | None] = [None] * len(candidates)
-    with ExecRunner(jobs) as run:
+    with ExecRunner(jobs) as run:  # the sandbox starts only when a task is run
         for task_id, rows in by_task.items():
-            codes = [candidates[i].code for i in rows]
-            got = execute_task(run, tasks[task_id], codes, tests=tests, cfg=cfg, budget_s=budget_s)
+            task, codes = tasks[task_id], [candidates[i].code for i in rows]
+            got = store.get(task, codes, cfg, budget_s) if store is not None else None
+            if got is None:
+                got = execute_task(run, task, codes, tests=tests, cfg=cfg, budget_s=budget_s)
+                if store is not None:
+                    store.put(task, codes, cfg, budget_s, got)
             for i, res in zip(rows, got, strict=True):
                 out[i] = res
     return [r for r in out if r is not None]
