@@ -16,7 +16,6 @@ import datetime as _dt
 import hashlib
 import json
 import os
-import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +39,7 @@ from auditor.dedupe import behaviour_key
 from auditor.errors import InputError
 from auditor.executors import make_runner
 from auditor.io import atomic_write, read_text, require_regular, sha256_file
+from auditor.progress import progress_bar
 from auditor.resampling import TaskCounts
 from auditor.resampling import ceiling as resampling_ceiling
 from auditor.sandbox import Job, JobResult, Runner, SandboxLimits
@@ -459,7 +459,7 @@ def _run_recorded(
 ) -> RunOutcome:
     """`run_plan`, each result going to OUTDIR's labels.jsonl, the progress bar and `sinks`."""
     appender = LabelAppender(out / LABELS_FILE) if out is not None else None
-    bar = _progress(plan.n_candidates, progress)
+    bar = progress_bar(plan.n_candidates, "sample", progress)
 
     def on_rows(batch: list[LabelRow]) -> None:
         if appender is not None:
@@ -641,11 +641,3 @@ def eval_results(
         "weak_tests": weak.name,
         "eval": out,
     }
-
-
-def _progress(total: int, enabled: bool) -> Any:
-    if not enabled or not sys.stderr.isatty():
-        return None
-    from tqdm import tqdm
-
-    return tqdm(total=total, unit="sample", file=sys.stderr, smoothing=0.1, dynamic_ncols=True)

@@ -3,7 +3,9 @@ so a rerun reports the same without running them again and an interrupted run re
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -231,3 +233,18 @@ def test_a_bad_exec_cache_is_one_line_exit_2(
     assert main(["check", *args]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and ("--exec-cache" in err[0] or "cache directory" in err[0]), err
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_a_bar_counts_the_tasks_on_a_terminal_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, terminal: bool
+) -> None:
+    err = _Terminal() if terminal else io.StringIO()
+    monkeypatch.setattr(sys, "stderr", err)
+    assert main(["check", *_files(tmp_path), "--format", "json:" + str(tmp_path / "o.json")]) == 1
+    assert ("2/2" in err.getvalue() and "task" in err.getvalue()) == terminal, err.getvalue()

@@ -306,4 +306,6 @@ def _execution(
     """The execution request of --tasks / --tests."""
     from auditor.execution.for_check import Execution
 
-    return Execution(tasks=tasks, tests=tests_file, budget_s=budget, jobs=jobs, cache_dir=cache)
+    return Execution(
+        tasks=tasks, tests=tests_file, budget_s=budget, jobs=jobs, cache_dir=cache, progress=True
+    )

@@ -30,6 +30,7 @@ from auditor.execution.harvest import Harvest, harvest
 from auditor.execution.task_store import TaskStore
 from auditor.io import RESAVE, UnreadableSource, python_source_text
 from auditor.parse import python_ast
+from auditor.progress import progress_bar
 from auditor.results import (
     FAILS_TESTS_CODE,
     FAILS_TESTS_SYMBOL,
@@ -59,6 +60,7 @@ class Execution:
     jobs: int = 2
     # Where each task's results are kept as it finishes (`task_store`): a rerun resumes.
     cache_dir: Path | None = None
+    progress: bool = False  # a bar over the tasks on stderr, when it is a terminal
 
     def __post_init__(self) -> None:
         check_budget(self.budget_s)
@@ -161,8 +163,15 @@ def run_pending(pending: Sequence[PendingCandidate], ex: Execution) -> dict[int,
         more = f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else ""
         raise InputError(f"--tasks: unknown task id {unknown[0]!r}{more}")
     cands = [pending[i].candidate for i in todo]
-    with TaskStore(ex.cache_dir) as store:
-        got = execute(cands, tasks, budget_s=ex.budget_s, jobs=ex.jobs, store=store)
+    n_tasks = len({c.task_id for c in cands})
+    bar = progress_bar(n_tasks, "task", ex.progress and n_tasks > 1)
+    try:
+        with TaskStore(ex.cache_dir) as store:
+            tick = bar.update if bar is not None else None
+            got = execute(cands, tasks, budget_s=ex.budget_s, jobs=ex.jobs, store=store, done=tick)
+    finally:
+        if bar is not None:
+            bar.close()
     return dict(zip(todo, got, strict=True))
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -180,10 +180,12 @@ def execute(
     jobs: int = 2,
     cfg: ExecConfig | None = None,
     store: ResultStore | None = None,
+    done: Callable[[], object] | None = None,
 ) -> list[ExecResult]:
     """ExecResults in candidate order; every candidate's task must be in `tasks`. With a
     `store`, a task it holds for the same candidates is not run, and each task run is put
-    there as soon as it is done (an interrupted run resumes)."""
+    there as soon as it is done (an interrupted run resumes). `done` is called after each
+    task (a progress bar's tick)."""
     cfg = cfg or ExecConfig()
     by_task: dict[str, list[int]] = {}
     for i, c in enumerate(candidates):
@@ -199,4 +201,6 @@ def execute(
                     store.put(task, codes, cfg, budget_s, got)
             for i, res in zip(rows, got, strict=True):
                 out[i] = res
+            if done is not None:
+                done()
     return [r for r in out if r is not None]
