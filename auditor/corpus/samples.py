@@ -23,7 +23,7 @@ from auditor.corpus.benchmarks import (
     read_jsonl_numbered,
 )
 from auditor.errors import InputError
-from auditor.io import open_text, read_text, require_regular
+from auditor.io import NEWLINE, open_text, read_text, require_regular
 from auditor.sanitize import Sanitized, sanitize_completion
 from auditor.types import Candidate, Label, Outcome, Status, Task
 
@@ -125,7 +125,7 @@ def _candidate(
         extracted=tuple(block.describe() for block in clean.extracted),
         reason=clean.reason,
         line=raw.line,
-        prompt_lines=prompt.count("\n"),
+        prompt_lines=len(NEWLINE.findall(prompt)),
     )
 
 
