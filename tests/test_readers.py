@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import gzip
 import json
 import math
@@ -558,10 +559,31 @@ def test_gzip_corruption(tmp_path: Path, name: str, fmt: str | None) -> None:
 
 
 def test_bad_utf8_in_dir_sample(tmp_path: Path) -> None:
+    """Neither UTF-8 nor declaring another codec: one line naming the file, saying which
+    byte and what to do, as `check` says of a .py file (it said `unreadable
+    (UnicodeDecodeError)`)."""
     (tmp_path / "Toy_0").mkdir()
     (tmp_path / "Toy_0" / "0.py").write_bytes(b"x = '\xff'\n")
-    with pytest.raises(InputError, match=r"0\.py: unreadable"):
+    with pytest.raises(InputError) as exc:
         read_samples(tmp_path)
+    assert _one_line(exc) == (
+        f"{tmp_path / 'Toy_0' / '0.py'}: not UTF-8 text (byte 0xff at offset 5) and declares "
+        f"no other coding (PEP 263) (save it as UTF-8, with no coding line naming another codec)"
+    )
+
+
+def test_a_dir_sample_in_the_codec_it_declares_is_read_as_python_reads_it(
+    tmp_path: Path,
+) -> None:
+    """A latin-1 sample with its coding cookie is read as Python (and `check`) reads it,
+    not refused as not UTF-8; its line ends read as `\\n`, as before and as EvalPlus reads
+    the file."""
+    (tmp_path / "Toy_0").mkdir()
+    data = b"# -*- coding: latin-1 -*-\r\ndef f(x):\r\n    return 'caf\xe9'\n"
+    (tmp_path / "Toy_0" / "0.py").write_bytes(data)
+    (cand,) = read_samples(tmp_path).candidates
+    assert cand.raw == "# -*- coding: latin-1 -*-\ndef f(x):\n    return 'caf\u00e9'\n"
+    assert ast.dump(ast.parse(data)) == ast.dump(ast.parse(cand.raw))
 
 
 @pytest.mark.parametrize(
