@@ -7,6 +7,7 @@ import gzip
 import json
 import math
 import os
+import re
 import shutil
 import time
 from collections import Counter
@@ -607,6 +608,14 @@ def test_a_dir_sample_in_the_codec_it_declares_is_read_as_python_reads_it(
                 (1.5, "float"),
             ]
         ),
+        # s23: a blank id keys nothing a user can find (baselines, reports, SARIF).
+        *(
+            (
+                {"task_id": "Toy/2", "solution": "x = 1\n", "sample_id": blank},
+                rf"s\.jsonl:1: `sample_id` must not be blank, got {re.escape(repr(blank))}$",
+            )
+            for blank in ["", " ", "\t"]
+        ),
     ],
 )
 def test_bad_rows(tmp_path: Path, row: dict[str, object], message: str) -> None:
@@ -623,6 +632,17 @@ def test_sample_ids_are_strings_or_integers_and_default_to_the_row_index(tmp_pat
     )]  # fmt: skip
     path = _write_jsonl(tmp_path / "s.jsonl", [json.dumps(r) for r in rows])
     assert [c.sample_id for c in read_samples(path).candidates] == ["7", "a", "2", "3"]
+
+
+def test_a_dir_sample_named_blank_is_refused(tmp_path: Path) -> None:
+    """A directory sample's id is its file's name: ` .py` would be a blank id."""
+    (tmp_path / "Toy_0").mkdir()
+    (tmp_path / "Toy_0" / " .py").write_text("x = 1\n")
+    with pytest.raises(InputError) as exc:
+        read_samples(tmp_path)
+    assert (
+        _one_line(exc) == f"{tmp_path / 'Toy_0' / ' .py'}: `sample_id` must not be blank, got ' '"
+    )
 
 
 def test_json_line_that_is_not_an_object(tmp_path: Path) -> None:

@@ -140,11 +140,15 @@ def _candidate(
 def _candidates(
     raws: Iterable[_RawSample], tasks: Mapping[str, Task] | None, sanitize: bool
 ) -> tuple[Candidate, ...]:
-    """Candidates in input order; a repeated (task id, sample id) is an input error."""
+    """Candidates in input order; a blank sample id (every reader's: a row's `sample_id`,
+    a file's name) or a repeated (task id, sample id) is an input error: ids key baselines,
+    labels, reports and SARIF, where "" or " " names no sample a user can find."""
     seen: set[tuple[str, str]] = set()
     out: list[Candidate] = []
     cache: _SanitizeCache | None = {} if sanitize else None
     for raw in raws:
+        if not raw.sample_id.strip():
+            raise InputError(f"{raw.where}: `sample_id` must not be blank, got {raw.sample_id!r}")
         key = (raw.task_id, raw.sample_id)
         if key in seen:
             raise InputError(f"{raw.where}: duplicate sample {raw.task_id} #{raw.sample_id}")
