@@ -25,6 +25,7 @@ from auditor.discover import (
     read_source,
 )
 from auditor.entrypoint import PendingCandidate, python_candidate, sample_candidates
+from auditor.io import source_lines
 from auditor.results import CandidateResult, CheckRun, ReportedFinding, normalize_line
 from auditor.scoring import ModelSource, Scores, score
 from auditor.types import Candidate, Finding, Task
@@ -134,10 +135,10 @@ def _raw_line(cand: Candidate, line: int) -> int:
 def _result(i: int, it: PendingCandidate, scores: Scores, config: Config) -> CandidateResult:
     """One candidate's result from its static findings and its risk (before execution)."""
     cand = it.candidate
-    lines = cand.code.splitlines()
+    lines = source_lines(cand.code)
     found = _explained((*it.problems, *scores.findings.get(cand.sha256, ())), cand)
     raw = _off_the_prompt(_on_raw_lines(found, cand), cand, _raw_line(cand, it.entry_line))
-    shown = (cand.raw or cand.code).splitlines() if cand.line_map else lines
+    shown = source_lines(cand.raw or cand.code) if cand.line_map else lines
     entry = lines[it.entry_line - 1] if 0 < it.entry_line <= len(lines) else ""
     return CandidateResult(
         path=it.display,

@@ -1,4 +1,5 @@
-"""File I/O shared by every module: atomic writes, file hashing, gzip-or-plain text reading.
+"""File I/O shared by every module: atomic writes, file hashing, gzip-or-plain text reading,
+and Python source as Python reads it (its text, its lines).
 
 Atomic writes: readers never see half a file, and a failed write leaves none.
 """
@@ -306,6 +307,27 @@ def _declared_text(data: bytes, utf8: UnicodeDecodeError) -> str:
             f"characters or the reverse"
         )
     return text
+
+
+# Where Python ends a source line: its tokenizer (hence ast line numbers), ruff, pylint,
+# editors and markdown-it break at \r\n, \r and \n only. `str.splitlines()` also breaks at
+# \v, \f, \x1c-\x1e, U+0085 (latin-1's byte 0x85), U+2028 and U+2029, which are characters
+# of a line to Python: a finding's line would not be the line its suppression comment or
+# baseline key is read from.
+NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+def source_lines(text: str, keepends: bool = False) -> list[str]:
+    """The lines of source `text` as Python numbers them (line n is item n - 1): what
+    `str.splitlines(keepends)` gives, but broken at `NEWLINE` only. As there, a line end at
+    the end of `text` starts no further line."""
+    if keepends:
+        starts = [0, *(m.end() for m in NEWLINE.finditer(text))]
+        return [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=True) if a < b]
+    lines = NEWLINE.split(text)
+    if not lines[-1]:
+        lines.pop()
+    return lines
 
 
 def python_source_bytes(text: str) -> bytes | None:

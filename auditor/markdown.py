@@ -27,6 +27,8 @@ from functools import cache
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from auditor.io import NEWLINE
+
 __all__ = [
     "CodeBlock",
     "code_blocks",
@@ -40,7 +42,6 @@ __all__ = [
 _FENCE = re.compile(r"^[ \t>*+\-\d.)]*(?:```|~~~)", re.M)
 # A line that starts top-level code: where bare code after a chat preamble begins.
 _CODE_START = re.compile(r"(?:async[ \t]+def|def|class|import|from[ \t]+\S+[ \t]+import)\b|@\w")
-_NEWLINE = re.compile(r"\r\n|\r|\n")
 # Reasoning: `<think>` at a line start to `</think>` or the end (an answer cut off while
 # reasoning), or the start of the text to `</think>` (chat templates that put the opening
 # tag in the prompt).
@@ -125,7 +126,7 @@ def _without_reasoning(text: str) -> str:
             if text.count("\n", 0, m.start()) in code:  # a line of code: read on
                 pos = text.find("\n", m.start()) + 1 or len(text)
                 continue
-        out += [text[done : m.start()], *_NEWLINE.findall(m.group())]
+        out += [text[done : m.start()], *NEWLINE.findall(m.group())]
         done = pos = m.end()
     return "".join([*out, text[done:]])
 
@@ -145,7 +146,7 @@ def _without_comments(text: str) -> str:
     while (span := _comment_after(text, start, code)) is not None:
         start, end = span
         hidden = text[start:end]
-        text = text[:start] + "".join(_NEWLINE.findall(hidden)) + text[end:]
+        text = text[:start] + "".join(NEWLINE.findall(hidden)) + text[end:]
         if has_fence(hidden) and parses < _MAX_REPARSES:
             code = _code_lines(text)  # line numbers are unchanged, so `start` still holds
             parses += 1
@@ -224,7 +225,7 @@ def _lines(text: str) -> list[str]:
     """Lines with their endings, split where the tokenizer and markdown-it count lines."""
     out: list[str] = []
     pos = 0
-    for m in _NEWLINE.finditer(text):
+    for m in NEWLINE.finditer(text):
         out.append(text[pos : m.end()])
         pos = m.end()
     out.append(text[pos:])  # the last line, maybe empty: markdown-it counts it too

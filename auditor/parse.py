@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from auditor.config import MAX_SOURCE_CHARS
+from auditor.io import source_lines
 
 if TYPE_CHECKING:  # libcst.metadata is imported lazily: it is slow and warns on import
     from libcst.metadata import CodeRange, MetadataWrapper
@@ -62,8 +63,8 @@ class Parsed:
 
     @cached_property
     def lines(self) -> tuple[str, ...]:
-        """Source lines without their line endings."""
-        return tuple(self.code.splitlines())
+        """Source lines without their line endings, numbered as Python numbers them."""
+        return tuple(source_lines(self.code))
 
     @cached_property
     def wrapper(self) -> MetadataWrapper | None:

@@ -63,6 +63,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from auditor.inert import Inertness, free_loads, free_stores, is_main_guard
+from auditor.io import NEWLINE, source_lines
 from auditor.markdown import (
     CodeBlock,
     code_blocks,
@@ -103,7 +104,6 @@ _MAX_TRUNCATIONS = 256
 # Each piece of bare code re-parses the rest of its run: bound them too (code and prose
 # alternating thousands of times is no chat answer).
 _MAX_PIECES = 32
-_NEWLINE = re.compile(r"\r\n|\r|\n")
 # A `removed` item as `_describe` writes it ("line 3: what", "lines 3-5: what").
 _SPAN_TEXT = re.compile(r"lines? (?P<first>\d+)(?:-(?P<last>\d+))?: (?P<what>.*)", re.S)
 _NO_CODE = "no code in the answer"
@@ -164,7 +164,7 @@ def sanitize(code: str, entry_point: str | None) -> Sanitized:
     plain = _core(tree, code, source, trunc, entry_point)
     fenced = has_fence(code)
     if plain.whole or (not fenced and _good(plain, entry_point)):
-        lines = None if plain.whole else (1, len(_split_lines(code)))
+        lines = None if plain.whole else (1, len(source_lines(code, keepends=True)))
         why = _two_programs(code, plain.kept, entry_point, lines)
         return _finish(plain, code) if why is None else _refused(why)
     found = _from_blocks(code, entry_point)
@@ -268,7 +268,7 @@ def _shown_blocks(code: str, name: str) -> list[_Block]:
 
 
 def _dedented(code: str) -> str:
-    lines = _split_lines(code)
+    lines = source_lines(code, keepends=True)
     first = next((line for line in lines if line.strip()), "")
     indent = first[: len(first) - len(first.lstrip(" \t"))]
     if not indent:
@@ -500,7 +500,7 @@ def sanitize_completion(prompt: str, completion: str, entry_point: str | None) -
             # Code, but not the function asked for (renamed): the prompt's stub is no answer.
             return _no_program(joined, f"no code to keep; the answer defines no `{entry_point}`")
         return body or result
-    return _after_prompt(alone, len(_NEWLINE.findall(prompt)))
+    return _after_prompt(alone, len(NEWLINE.findall(prompt)))
 
 
 def _no_program(joined: str, reason: str) -> Sanitized:
@@ -516,9 +516,9 @@ def _only_prompt_kept(result: Sanitized, prompt: str, completion: str) -> bool:
         return False
     # A prompt not ending in a newline shares its last line with the completion. Blank
     # lines do not count: `<think>` reasoning, cut out, leaves its line breaks.
-    lines = result.code.splitlines()
+    lines = source_lines(result.code)
     last = next((n for n in range(len(lines), 0, -1) if lines[n - 1].strip()), 0)
-    return result.raw_line(last) <= len(_NEWLINE.findall(prompt)) if last else True
+    return result.raw_line(last) <= len(NEWLINE.findall(prompt)) if last else True
 
 
 def _last_raw_line(result: Sanitized) -> int:
@@ -541,7 +541,7 @@ def _fenced_body(prompt: str, completion: str, entry_point: str | None) -> Sanit
     """
     if not prompt.endswith(("\n", "\r")):
         return None
-    lines = len(_NEWLINE.findall(prompt))
+    lines = len(NEWLINE.findall(prompt))
     for block in reversed(code_blocks(completion)):
         if block.kind == "bare" or not block.code[:1].isspace():
             continue  # bare code continues the prompt already; a body is indented
@@ -628,9 +628,9 @@ def _describe(removal: _Removal) -> str:
 
 
 def _identity(code: str) -> range:
-    """Lines 1..n of `code`, counted as `_split_lines` counts them."""
+    """Lines 1..n of `code`, counted as `source_lines` counts them."""
     if "\r" in code:
-        return range(1, len(_split_lines(code)) + 1)
+        return range(1, len(source_lines(code, keepends=True)) + 1)
     return range(1, code.count("\n") + (bool(code) and not code.endswith("\n")) + 1)
 
 
@@ -652,7 +652,7 @@ def _unparsable_reason(code: str) -> str:
         return "empty answer"
     if has_fence(code):
         return "no code block parses as Python"
-    if not any(looks_like_code(line) for line in _split_lines(code)):
+    if not any(looks_like_code(line) for line in source_lines(code, keepends=True)):
         return _NO_CODE
     _, err_line = _parse(code)
     return "does not parse as Python" + (f" (line {err_line})" if err_line else "")
@@ -676,7 +676,7 @@ class _Block:
     @property
     def size(self) -> int:
         """Non-blank lines, the length EvalPlus compares candidate code by."""
-        return sum(1 for line in _split_lines(self.source) if line.strip())
+        return sum(1 for line in source_lines(self.source, keepends=True) if line.strip())
 
 
 def _from_blocks(code: str, entry_point: str | None) -> tuple[Sanitized, bool] | None:
@@ -788,7 +788,7 @@ def _parsed_blocks(blocks: Sequence[CodeBlock], entry_point: str | None) -> list
 
 def _is_transcript(code: str) -> bool:
     """Is a block a REPL session (`>>> def f(x):`), which never parses as it stands?"""
-    first = next((line for line in _split_lines(code) if line.strip()), "")
+    first = next((line for line in source_lines(code, keepends=True) if line.strip()), "")
     return first.startswith(">>>") and _PROMPT.match(first) is not None
 
 
@@ -796,7 +796,7 @@ def _without_prompts(code: str) -> str:
     """A REPL session as code: prompts stripped, as doctest does; output lines left blank
     (the line count stays, so lines still map to the raw text)."""
     out = []
-    for line in _split_lines(code):
+    for line in source_lines(code, keepends=True):
         m = _PROMPT.match(line)
         body = line[m.end() :] if m else ""
         out.append(body if body.strip() else line[len(line.rstrip("\r\n")) :])
@@ -818,7 +818,7 @@ def _pieces(
         tree, source, trunc = _parse_or_truncate(block.code, None)
         if trunc:
             source, trunc = _trim_headings(source, trunc)
-        lines = _split_lines(block.code)
+        lines = source_lines(block.code, keepends=True)
         cut = trunc[0][0] if trunc else (len(lines) + 1 if tree is not None else 2)
         nxt = next((i for i in range(cut, len(lines) + 1) if is_code_start(lines[i - 1])), None)
         if tree is not None:
@@ -833,7 +833,7 @@ def _pieces(
 
 def _trim_headings(source: str, trunc: list[_Removal]) -> tuple[str, list[_Removal]]:
     """Bare code cut before prose: `## Explanation` above the prose is Markdown, not a comment."""
-    lines = _split_lines(source)
+    lines = source_lines(source, keepends=True)
     headings = False
     while lines and (not lines[-1].strip() or lines[-1].startswith("#")):
         headings |= lines.pop().startswith("#")
@@ -945,7 +945,7 @@ def _shift(removal: _Removal, block: CodeBlock) -> _Removal:
 
 def _text_runs(code: str, blocks: Sequence[CodeBlock]) -> list[tuple[int, int]]:
     """Runs of non-blank raw lines outside every code block (prose, fence lines)."""
-    lines = _split_lines(code)
+    lines = source_lines(code, keepends=True)
     inside = [False] * (len(lines) + 1)
     for b in blocks:
         for i in range(b.first_line, min(b.last_line, len(lines)) + 1):
@@ -972,7 +972,7 @@ def _join(pieces: Sequence[tuple[CodeBlock, str, Sequence[int]]]) -> tuple[str, 
     for block, text, rel in pieces:
         if out:
             tail = out[len(out.rstrip("\r\n")) :]
-            ends = len(_NEWLINE.findall(tail))  # 1: the line ends; 2: one blank line; ...
+            ends = len(NEWLINE.findall(tail))  # 1: the line ends; 2: one blank line; ...
             added = max(0, 3 - ends)
             out += "\n" * added
             rows += [rows[-1]] * (added - (1 if ends == 0 else 0))
@@ -1012,7 +1012,7 @@ def _parse_or_truncate(
     tree, err_line = _parse(code)
     if tree is not None:
         return tree, code, []
-    lines = _split_lines(code)
+    lines = source_lines(code, keepends=True)
     n = len(lines)
     # When the original defines the entry point, a prefix without it is no repair.
     floor = 0
@@ -1042,18 +1042,6 @@ def _defines(tree: ast.Module, entry_point: str | None, required: bool) -> bool:
         isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef) and s.name == entry_point
         for s in tree.body
     )
-
-
-def _split_lines(code: str) -> list[str]:
-    """Lines with their endings, split exactly where the tokenizer counts lines."""
-    out: list[str] = []
-    pos = 0
-    for m in _NEWLINE.finditer(code):
-        out.append(code[pos : m.end()])
-        pos = m.end()
-    if pos < len(code):
-        out.append(code[pos:])
-    return out
 
 
 # --- what to keep ---------------------------------------------------------------------------
@@ -1451,7 +1439,7 @@ def _render(
     blank lines and the comment block directly above the following kept statement stay.
     Also returns the source line of each output line.
     """
-    lines = _split_lines(source)
+    lines = source_lines(source, keepends=True)
     starts = [0]
     for line in lines:
         starts.append(starts[-1] + len(line))
@@ -1484,7 +1472,7 @@ def _render(
     prev_end = 0
     for i, ((begin, end), kept) in enumerate(zip(spans, keep, strict=True)):
         gap = source[prev_end:begin]
-        m = _NEWLINE.search(gap) if i else None
+        m = NEWLINE.search(gap) if i else None
         head, nl, body = (gap[: m.start()], m.group(), gap[m.end() :]) if m else ("", "", gap)
         if i and prev_kept:
             emit(head + nl, prev_end)  # the rest of the kept statement's line (a comment)
@@ -1513,7 +1501,7 @@ def _rows(pieces: Sequence[tuple[str, int]], starts: Sequence[int]) -> tuple[int
             at_start = True
             continue
         line_starts = [0] if at_start else []
-        line_starts += [m.end() for m in _NEWLINE.finditer(text) if m.end() < len(text)]
+        line_starts += [m.end() for m in NEWLINE.finditer(text) if m.end() < len(text)]
         rows += [bisect.bisect_right(starts, at + p) for p in line_starts]
         at_start = text.endswith(("\n", "\r"))
     return tuple(rows)
@@ -1521,8 +1509,8 @@ def _rows(pieces: Sequence[tuple[str, int]], starts: Sequence[int]) -> tuple[int
 
 def _attached(body: str, after_code: bool) -> str:
     """From the text above a kept statement, its blank-line separation and comment block."""
-    lines = _split_lines(body)
-    indent = lines.pop() if lines and not _NEWLINE.search(lines[-1]) else ""
+    lines = source_lines(body, keepends=True)
+    indent = lines.pop() if lines and not NEWLINE.search(lines[-1]) else ""
     comments: list[str] = []
     while lines and lines[-1].lstrip().startswith("#"):
         comments.insert(0, lines.pop())

@@ -569,14 +569,19 @@ def test_integration_files() -> None:
     assert "auditor check" in run and "sarif:" in run and "--format github" in run
 
 
-def test_findings_on_a_completion_s_prompt_are_not_the_candidate_s(tmp_path: Path) -> None:
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\r"], ids=["LF", "CRLF", "CR"])
+def test_findings_on_a_completion_s_prompt_are_not_the_candidate_s(
+    tmp_path: Path, end: str
+) -> None:
     """A completion row's prompt (imports, docstring, helpers) was written by the
     benchmark: its line-level findings are not reported (user trial s18: line-too-long on
-    the prompt's docstring); the body's are, and so are findings on the `def` line."""
+    the prompt's docstring); the body's are, and so are findings on the `def` line. Its
+    lines are counted as Python counts them: a prompt ending its lines in `\\r` alone had
+    none (`count("\\n")`), so its findings were the candidate's."""
     long = "x" * 90
     task = {
         "task_id": "T/0",
-        "prompt": f'import os\n\ndef f(n):\n    """{long}"""\n',
+        "prompt": f'import os{end}{end}def f(n):{end}    """{long}"""{end}',
         "entry_point": "f",
         "base_input": [[1]],
         "canonical_solution": "    return n\n",
@@ -584,7 +589,7 @@ def test_findings_on_a_completion_s_prompt_are_not_the_candidate_s(tmp_path: Pat
     tasks = tmp_path / "tasks.jsonl"
     tasks.write_text(json.dumps(task) + "\n")
     samples = tmp_path / "s.jsonl"
-    body = f"    y = '{long}'\n    return n\n"
+    body = f"    y = '{long}'{end}    return n{end}"
     samples.write_text(json.dumps({"task_id": "T/0", "completion": body}) + "\n")
     res = CliRunner().invoke(
         cli, ["check", str(samples), "--tasks", str(tasks), "--no-execute", "--no-model",

@@ -444,6 +444,7 @@ def test_completions_get_their_prompt_with_tasks(tmp_path: Path, execute: bool) 
         ("no-entry-point", "no candidate defines a top-level function"),
         ("no-such-tasks", "neither a benchmark"),
         ("sample-id-list", "samples.jsonl:1: `sample_id` must be a string or an integer, got list"),
+        ("sample-id-blank", "samples.jsonl:1: `sample_id` must not be blank, got ''"),
         # A task file's broken reference is the file's fault, not every candidate's AUD001.
         ("reference-raises", "task toy/sum_to: its reference fails on base inputs"),
         ("reference-no-parse", "task toy/sum_to: its reference fails on base inputs"),
@@ -462,6 +463,9 @@ def test_bad_input_is_one_line_exit_2(
         args = [str(samples), "--tasks", str(tasks)]
     elif setup == "sample-id-list":
         samples.write_text(json.dumps({"sample_id": [1], "task_id": "toy/sum_to", "solution": "x"}))
+        args = [str(samples), "--tasks", str(tasks)]
+    elif setup == "sample-id-blank":
+        samples.write_text(json.dumps({"sample_id": "", "task_id": "toy/sum_to", "solution": "x"}))
         args = [str(samples), "--tasks", str(tasks)]
     elif setup == "tests-no-parse":
         tests.write_text("def test(:\n")

@@ -251,6 +251,47 @@ def test_check_analyses_a_latin_1_file_as_python_reads_it(tmp_path: Path) -> Non
     assert set(said) == {"rules", "ruff", "pylint"}, cand["findings"]
 
 
+# A character `str.splitlines()` ends a line at and Python does not, in a string on line 1;
+# the suppression comment of line 1 is not f's, and g's is on g's line. Read by
+# `splitlines()`, every line after it was the next Python line's neighbour: f's missing
+# docstring was silenced by line 1's comment and g's reported.
+SHIFTED = (
+    "S = 'a{char}b'  # auditor: ignore[AUD105]\n"
+    "def f(x):\n"
+    "    return x\n"
+    "def g(y):  # auditor: ignore[AUD105]\n"
+    "    return y\n"
+)
+SHIFTING = {"U+2028": "\u2028", "U+0085": "\x85", "form-feed": "\f", "U+001E": "\x1e"}
+
+
+@pytest.mark.parametrize("char", SHIFTING.values(), ids=SHIFTING.keys())
+def test_suppressions_and_baseline_keys_are_on_the_lines_python_numbers(
+    tmp_path: Path, char: str
+) -> None:
+    (tmp_path / "cand.py").write_text(SHIFTED.format(char=char), encoding="utf-8")
+    _, doc, err = run_check(tmp_path, "cand.py", "--honor-suppressions")
+    assert doc is not None, err
+    (cand,) = doc["candidates"]
+    assert [f["line"] for f in cand["findings"] if f["code"] == "AUD105"] == [2]
+    run_check(tmp_path, "cand.py", "--write-baseline", "baseline.json")
+    rows = json.loads((tmp_path / "baseline.json").read_text())["findings"]
+    assert sorted(r["line_text"] for r in rows if r["code"] == "AUD105") == [
+        "def f(x):",
+        "def g(y): # auditor: ignore[AUD105]",
+    ]
+
+
+def test_a_latin_1_byte_0x85_ends_no_line(tmp_path: Path) -> None:
+    """Latin-1's byte 0x85 reads as U+0085 (NEL), which Python keeps inside its line."""
+    data = b"# coding: latin-1\n" + SHIFTED.format(char="\x85").encode("latin-1")
+    (tmp_path / "cand.py").write_bytes(data)
+    _, doc, err = run_check(tmp_path, "cand.py", "--honor-suppressions")
+    assert doc is not None, err
+    (cand,) = doc["candidates"]
+    assert [f["line"] for f in cand["findings"] if f["code"] == "AUD105"] == [3]
+
+
 @pytest.mark.parametrize(
     ("text", "why"),
     [

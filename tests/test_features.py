@@ -195,6 +195,25 @@ def test_pylint_reads_the_text_under_its_coding_cookie() -> None:
     assert PylintExtractor().extract([item("# coding: latin-1\ns = '\u20ac'\n")])[0].failed
 
 
+def test_pylint_rows_cached_before_the_coding_cookie_fix_are_not_served(tmp_path: Path) -> None:
+    """Before session 22 pylint was given a latin-1 text's UTF-8 and read it otherwise (a
+    syntax error: failed). Rows cached then, under the key of that pylint and astroid, are
+    recomputed, not served."""
+    from importlib import metadata
+    from platform import python_version
+
+    from auditor.features.base import FAILED
+    from auditor.features.cache import FeatureCache
+
+    code = "# -*- coding: latin-1 -*-\ndef caf\u00e9(x):\n    return caf\u00e9 == caf\u00e9\n"
+    it = item(code)
+    tools = f"{metadata.version('pylint')}+astroid{metadata.version('astroid')}"
+    cache = FeatureCache(tmp_path)
+    cache.put("pylint", f"{PylintExtractor.version}|{tools}|py{python_version()}", {it.key: FAILED})
+    got = runner.compute([it], ["pylint"], cache=cache, jobs=1)["pylint"][it.key]
+    assert not got.failed and any(f.symbol == "comparison-with-itself" for f in got.findings)
+
+
 def test_suppression_comments_are_counted_not_honoured() -> None:
     code = "x = 1  # noqa: F841\ny = 2  # pylint: disable=invalid-name\nz = 3  # type: ignore\n"
     x = runner.run_batch("rules", [item(code)])[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from auditor.io import (
     read_text,
     require_regular,
     sha256_file,
+    source_lines,
 )
 
 
@@ -113,3 +115,24 @@ def test_read_bytes_cap_holds_while_reading(tmp_path: Path) -> None:
         read_bytes(tmp_path / "f", max_bytes=9)
     (tmp_path / "crlf").write_bytes(b"a\r\nb\n")
     assert read_text(tmp_path / "crlf") == "a\nb\n"  # as Path.read_text
+
+
+# What `str.splitlines()` breaks at and Python does not: \v, \f, \x1c-\x1e, U+0085 (latin-1's
+# byte 0x85), U+2028, U+2029.
+NOT_PYTHON_LINE_ENDS = "\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+
+
+@pytest.mark.parametrize("char", list(NOT_PYTHON_LINE_ENDS))
+def test_source_lines_are_the_lines_python_numbers(char: str) -> None:
+    text = f"s = 'a{char}b'\r\nt = 1\rdef f():\n    return 1\n"
+    lines = source_lines(text)
+    assert lines == [f"s = 'a{char}b'", "t = 1", "def f():", "    return 1"]
+    assert [n.lineno for n in ast.parse(text).body] == [1, 2, 3]  # Python's numbers
+    assert "".join(source_lines(text, keepends=True)) == text
+    assert len(source_lines(text, keepends=True)) == len(lines)
+
+
+@pytest.mark.parametrize("text", ["", "a", "a\n", "a\n\n", "\n", "a\r\nb\rc\nd", "\r\n\r\n"])
+def test_source_lines_split_as_splitlines_where_python_agrees(text: str) -> None:
+    assert source_lines(text) == text.splitlines()
+    assert source_lines(text, keepends=True) == text.splitlines(keepends=True)

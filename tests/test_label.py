@@ -634,6 +634,18 @@ def test_fifo_and_device_inputs_are_refused(tmp_path: Path) -> None:
     _one_line_exit_2(_label_cli(samples, "--benchmark", bench, "-o", str(labels_fifo)), "FIFO")
 
 
+def test_a_dir_sample_python_cannot_read_is_one_line(tmp_path: Path) -> None:
+    """A samples directory's N.py is read as `check` reads a .py file; one that is not
+    UTF-8 and declares no other codec is one line naming it, exit 2."""
+    (tmp_path / "dir" / "Toy_0").mkdir(parents=True)
+    (tmp_path / "dir" / "Toy_0" / "0.py").write_bytes(b"def f(x):\n    return 'caf\xe9'\n")
+    res = _label_cli(
+        str(tmp_path / "dir"), "--benchmark", str(TOY / "benchmark.jsonl"), "-o", str(tmp_path)
+    )
+    _one_line_exit_2(res, "0.py: not UTF-8 text (byte 0xe9 at offset 25)")
+    assert "(save it as UTF-8" in res.stderr
+
+
 @pytest.mark.parametrize(
     ("option", "value", "needle"),
     [

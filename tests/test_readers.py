@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import gzip
 import json
 import math
 import os
+import re
 import shutil
 import time
 from collections import Counter
@@ -558,10 +560,31 @@ def test_gzip_corruption(tmp_path: Path, name: str, fmt: str | None) -> None:
 
 
 def test_bad_utf8_in_dir_sample(tmp_path: Path) -> None:
+    """Neither UTF-8 nor declaring another codec: one line naming the file, saying which
+    byte and what to do, as `check` says of a .py file (it said `unreadable
+    (UnicodeDecodeError)`)."""
     (tmp_path / "Toy_0").mkdir()
     (tmp_path / "Toy_0" / "0.py").write_bytes(b"x = '\xff'\n")
-    with pytest.raises(InputError, match=r"0\.py: unreadable"):
+    with pytest.raises(InputError) as exc:
         read_samples(tmp_path)
+    assert _one_line(exc) == (
+        f"{tmp_path / 'Toy_0' / '0.py'}: not UTF-8 text (byte 0xff at offset 5) and declares "
+        f"no other coding (PEP 263) (save it as UTF-8, with no coding line naming another codec)"
+    )
+
+
+def test_a_dir_sample_in_the_codec_it_declares_is_read_as_python_reads_it(
+    tmp_path: Path,
+) -> None:
+    """A latin-1 sample with its coding cookie is read as Python (and `check`) reads it,
+    not refused as not UTF-8; its line ends read as `\\n`, as before and as EvalPlus reads
+    the file."""
+    (tmp_path / "Toy_0").mkdir()
+    data = b"# -*- coding: latin-1 -*-\r\ndef f(x):\r\n    return 'caf\xe9'\n"
+    (tmp_path / "Toy_0" / "0.py").write_bytes(data)
+    (cand,) = read_samples(tmp_path).candidates
+    assert cand.raw == "# -*- coding: latin-1 -*-\ndef f(x):\n    return 'caf\u00e9'\n"
+    assert ast.dump(ast.parse(data)) == ast.dump(ast.parse(cand.raw))
 
 
 @pytest.mark.parametrize(
@@ -585,6 +608,14 @@ def test_bad_utf8_in_dir_sample(tmp_path: Path) -> None:
                 (1.5, "float"),
             ]
         ),
+        # s23: a blank id keys nothing a user can find (baselines, reports, SARIF).
+        *(
+            (
+                {"task_id": "Toy/2", "solution": "x = 1\n", "sample_id": blank},
+                rf"s\.jsonl:1: `sample_id` must not be blank, got {re.escape(repr(blank))}$",
+            )
+            for blank in ["", " ", "\t"]
+        ),
     ],
 )
 def test_bad_rows(tmp_path: Path, row: dict[str, object], message: str) -> None:
@@ -601,6 +632,17 @@ def test_sample_ids_are_strings_or_integers_and_default_to_the_row_index(tmp_pat
     )]  # fmt: skip
     path = _write_jsonl(tmp_path / "s.jsonl", [json.dumps(r) for r in rows])
     assert [c.sample_id for c in read_samples(path).candidates] == ["7", "a", "2", "3"]
+
+
+def test_a_dir_sample_named_blank_is_refused(tmp_path: Path) -> None:
+    """A directory sample's id is its file's name: ` .py` would be a blank id."""
+    (tmp_path / "Toy_0").mkdir()
+    (tmp_path / "Toy_0" / " .py").write_text("x = 1\n")
+    with pytest.raises(InputError) as exc:
+        read_samples(tmp_path)
+    assert (
+        _one_line(exc) == f"{tmp_path / 'Toy_0' / ' .py'}: `sample_id` must not be blank, got ' '"
+    )
 
 
 def test_json_line_that_is_not_an_object(tmp_path: Path) -> None:

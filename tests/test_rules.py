@@ -209,6 +209,16 @@ def test_suppressions_are_ignored_by_default_and_honoured_on_request() -> None:
     assert count_suppressions(parse("def f(:\n    pass  # noqa\n")) == 1
 
 
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\r"], ids=["LF", "CRLF", "CR"])
+def test_comments_are_on_the_lines_python_numbers(end: str) -> None:
+    """Comment findings (AUD410 TODO, AUD411 suppression) are numbered by line ends at
+    `\\r\\n`, `\\r` or `\\n`, as Python numbers lines: a file ending its lines in `\\r`
+    alone had them all on line 1."""
+    code = end.join(["def f(x):", "    # TODO fix", "    y = 1  # noqa", "    return x + y", ""])
+    found = sorted((f.code, f.line) for f in check_rules(parse(code)) if f.code >= "AUD4")
+    assert found == [("AUD410", 2), ("AUD411", 3)]
+
+
 def test_camel_case_config_flips_naming() -> None:
     code = "def f(someValue, other_value):\n    return someValue + other_value\n"
     snake = {f.message for f in check_rules(parse(code)) if f.code == "AUD101"}

@@ -160,6 +160,19 @@ def test_lines_that_cannot_run() -> None:
     assert not set(cmap.unrun) & set(cmap.lines)
 
 
+@pytest.mark.parametrize("char", ["\u2028", "\x85", "\f"], ids=["U+2028", "U+0085", "form-feed"])
+def test_a_character_python_keeps_in_its_line_moves_no_canary(char: str) -> None:
+    """`str.splitlines()` ends a line at these and Python does not: numbered by it, the
+    blank line's canary (4) sat on `return total` (5), which runs, and an honest program
+    was caught tampering (AUD002, risk 1)."""
+    code = (
+        f"def sum_to(n):\n    sep = 'a{char}b'\n    total = n * (n + 1) // 2\n\n    return total\n"
+    )
+    cmap = code_map(code)
+    assert cmap is not None and cmap.unrun == (1, 4, 6)
+    assert _tampered([code]) == ((),)
+
+
 def test_honest_programs_are_never_caught() -> None:
     assert _tampered(list(HONEST.values())) == ((),) * len(HONEST)
 

@@ -23,7 +23,15 @@ from auditor.corpus.benchmarks import (
     read_jsonl_numbered,
 )
 from auditor.errors import InputError
-from auditor.io import open_text, read_text, require_regular
+from auditor.io import (
+    NEWLINE,
+    RESAVE,
+    UnreadableSource,
+    open_text,
+    python_source_text,
+    read_bytes,
+    require_regular,
+)
 from auditor.sanitize import Sanitized, sanitize_completion
 from auditor.types import Candidate, Label, Outcome, Status, Task
 
@@ -125,18 +133,22 @@ def _candidate(
         extracted=tuple(block.describe() for block in clean.extracted),
         reason=clean.reason,
         line=raw.line,
-        prompt_lines=prompt.count("\n"),
+        prompt_lines=len(NEWLINE.findall(prompt)),
     )
 
 
 def _candidates(
     raws: Iterable[_RawSample], tasks: Mapping[str, Task] | None, sanitize: bool
 ) -> tuple[Candidate, ...]:
-    """Candidates in input order; a repeated (task id, sample id) is an input error."""
+    """Candidates in input order; a blank sample id (every reader's: a row's `sample_id`,
+    a file's name) or a repeated (task id, sample id) is an input error: ids key baselines,
+    labels, reports and SARIF, where "" or " " names no sample a user can find."""
     seen: set[tuple[str, str]] = set()
     out: list[Candidate] = []
     cache: _SanitizeCache | None = {} if sanitize else None
     for raw in raws:
+        if not raw.sample_id.strip():
+            raise InputError(f"{raw.where}: `sample_id` must not be blank, got {raw.sample_id!r}")
         key = (raw.task_id, raw.sample_id)
         if key in seen:
             raise InputError(f"{raw.where}: duplicate sample {raw.task_id} #{raw.sample_id}")
@@ -226,16 +238,26 @@ def _sample_order(path: Path) -> tuple[int, int | str]:
     return (0, int(path.stem)) if path.stem.isdigit() else (1, path.stem)
 
 
+def _sample_text(file: Path) -> str:
+    """The program of a sample file: the text Python reads (`python_source_text`, as
+    `check` reads a .py file: UTF-8, or the codec its coding cookie declares), its line
+    ends read as `\\n`, as EvalPlus reads the file (text mode) and Python compiles it."""
+    try:
+        text = python_source_text(read_bytes(file))
+    except OSError as exc:
+        raise InputError(f"{file}: cannot read: {exc.strerror or exc}") from None
+    except UnreadableSource as exc:
+        raise InputError(f"{file}: {exc} ({RESAVE})") from None
+    return NEWLINE.sub("\n", text)
+
+
 def _dir_samples(root: Path) -> list[_RawSample]:
     """Raw samples of an EvalPlus directory: TASK_ID/N.py with `_` standing for `/`."""
     raws: list[_RawSample] = []
     for task_dir in sorted(p for p in root.iterdir() if p.is_dir()):
         task_id = task_dir.name.replace("_", "/")
         for file in sorted(task_dir.glob("*.py"), key=_sample_order):
-            try:
-                text = read_text(file)
-            except (OSError, UnicodeDecodeError) as exc:
-                raise InputError(f"{file}: unreadable ({type(exc).__name__})") from None
+            text = _sample_text(file)
             raws.append(_RawSample(task_id, file.stem, str(file), solution=text, path=str(file)))
     if not raws:
         raise InputError(f"{root}: no samples (expected TASK_ID/N.py files)")

@@ -25,6 +25,7 @@ import numpy as np
 
 from auditor.behavior.agreement import is_crash
 from auditor.execution.harness import decode_bool, decode_type
+from auditor.io import source_lines
 
 COLUMNS: tuple[str, ...] = (
     "exec.missed_lines",
@@ -68,7 +69,7 @@ def _def_lines(tree: ast.Module) -> set[int]:
 def _unrun(code: str, tree: ast.Module) -> tuple[int, ...]:
     """Lines no call can report run: the last blank or comment-only line before the last
     statement, the `def` lines of `_def_lines`, and the line after the end."""
-    text = code.splitlines()
+    text = source_lines(code)
     quiet = [k + 1 for k, t in enumerate(text) if not t.strip() or t.lstrip().startswith("#")]
     last = max((k + 1 for k, t in enumerate(text) if t.strip()), default=0)
     inside = [n for n in quiet if n < last]

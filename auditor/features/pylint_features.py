@@ -168,6 +168,12 @@ def score(stats: dict[str, int], fatal: bool) -> float:
     return max(0.0, 10.0 - bad / statements * 10.0)
 
 
+# Bump when the findings change for the same pylint and astroid: the cache keys extractions
+# by it (as the ruff extractor's). 2: a text under a non-UTF-8 coding cookie is written in
+# its codec (`python_source_bytes`, session 22); before, pylint read its UTF-8 otherwise.
+_FINDINGS_VERSION = "2"
+
+
 class PylintExtractor:
     """Per-category and per-symbol counts, score and findings from one run per batch."""
 
@@ -176,7 +182,9 @@ class PylintExtractor:
 
     @property
     def fingerprint(self) -> str:
-        return f"{metadata.version('pylint')}+astroid{metadata.version('astroid')}"
+        # Not `version`: that one is part of the model's schema hash.
+        pylint, astroid = metadata.version("pylint"), metadata.version("astroid")
+        return f"{pylint}+astroid{astroid}+findings{_FINDINGS_VERSION}"
 
     columns: tuple[str, ...] = (
         "pylint.total",

@@ -102,7 +102,11 @@ class LineIndex:
         if self._comments is None:
             out: list[Span] = []
             try:
-                for tok in tokenize.generate_tokens(io.StringIO(self.code).readline):
+                # Universal newlines: a line ends at \r\n, \r or \n, where Python ends
+                # one (`auditor.io.NEWLINE`); read as is, a file ending its lines in \r
+                # alone was one line, and every comment on line 1.
+                lines = io.StringIO(self.code, newline=None)
+                for tok in tokenize.generate_tokens(lines.readline):
                     if tok.type == tokenize.COMMENT:
                         out.append((tok.start[0], tok.start[1], tok.start[0]))
             except (tokenize.TokenError, SyntaxError):
