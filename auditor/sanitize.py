@@ -238,7 +238,14 @@ def _two_programs(
         same = shown in sites and all(imported for at, imported in sites.items() if at != shown)
         if same and not (shown != bound and any(a <= shown <= z for a, z in strings)):
             continue
-        if p.block.kind != "indented" or _a_program(p.tree) or _a_definition(shows, name):
+        if (
+            p.block.kind != "indented"
+            or _a_program(p.tree)
+            or _a_definition(shows, name)
+            or not _runs_in(
+                binder, [p.block.first_line - first + s.lineno for s in _sites(shows, name)]
+            )
+        ):
             how = "run as Python it defines" if lines is None else "its code defines"
             return (
                 f"ambiguous answer: {how} `{name}` on line {bound}, but a code block it "
@@ -299,6 +306,46 @@ def _a_program(tree: ast.Module) -> bool:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return True
+
+
+# Statements after which the rest of their body never runs.
+_ENDS = (ast.Return, ast.Raise, ast.Break, ast.Continue)
+
+
+def _runs_in(binder: ast.stmt, lines: Sequence[int]) -> bool:
+    """Are the statements on `lines` (lines of `binder`'s numbering) code that the function
+    `binder` runs, not after a `return`, `raise`, `break` or `continue` of their own body or
+    an enclosing one? A body fragment binding a local of the function's name (`longest =
+    strings[0]`) is the function's own code; the same shape after the `return` is dead
+    code showing another value (`add = operator.sub`; red team s22, O1). Dead as Python's
+    compiler sees it, not as the values may make it (`if x == x: return ...`)."""
+    if not isinstance(binder, ast.FunctionDef | ast.AsyncFunctionDef):
+        return False
+    return all(_live(binder.body, line) for line in lines)
+
+
+def _live(body: Sequence[ast.stmt], line: int) -> bool:
+    """Is a statement starting on `line` in `body` (or nested in one of its statements)
+    reached?"""
+    for stmt in body:
+        if stmt.lineno <= line <= (stmt.end_lineno or stmt.lineno):
+            if stmt.lineno == line:
+                return True
+            return any(_live(inner, line) for inner in _bodies(stmt))
+        if isinstance(stmt, _ENDS):
+            return False
+    return False
+
+
+def _bodies(stmt: ast.stmt) -> Iterator[list[ast.stmt]]:
+    """The statement lists nested in `stmt` (bodies, `else`, handlers, cases)."""
+    for _, value in ast.iter_fields(stmt):
+        if not isinstance(value, list) or not value:
+            continue
+        if isinstance(value[0], ast.stmt):
+            yield value
+        elif isinstance(value[0], ast.ExceptHandler | ast.match_case):
+            yield from (part.body for part in value)
 
 
 def _renamed(stmts: Sequence[ast.stmt], name: str) -> bool:

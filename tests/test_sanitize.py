@@ -988,6 +988,11 @@ _INDENTED = "    def f(x):\n        return x - 1\n"
         # Red team s22: the shown block opens with a line that does not parse.
         f"r'''\n{F}\n$ cat solution.py\n{_SHOWN}{F}\n'''\n{_RUN}",
         f"r'''\n{F}python\nfrom typing import List,\n{_SHOWN}{F}\n'''\n{_RUN}",
+        # Red team s22, O1: a body fragment after a `return` (dead code) binds `f` by a
+        # plain assignment; the honest fragment (`longest = strings[0]`) is live code.
+        f"import operator\n{_RUN}\n    f = operator.sub\n    return f\n",
+        f"{_RUN}\n    f = x - 1\n    return f\n",
+        "def f(x):\n    for _ in (0,):\n        continue\n\n        f = x - 1\n    return x + 1\n",
     ],
     ids=[
         "raw-string",
@@ -1023,6 +1028,9 @@ _INDENTED = "    def f(x):\n        return x - 1\n"
         "shown-import-as-then-return",
         "shown-after-a-shell-line",
         "shown-after-a-broken-line",
+        "shown-assignment-after-return",
+        "shown-value-after-return",
+        "shown-assignment-after-continue",
     ],
 )
 def test_answer_python_and_markdown_read_differently_is_refused(answer: str) -> None:
@@ -1090,6 +1098,10 @@ _SOLUTION = (
 )
 
 
+_LOOP = (
+    "def f(xs):\n    f = 0\n    for x in xs:\n        if not x:\n            break\n\n"
+    "        f += x\n        continue\n    return f\n"
+)
 _FALLBACK = "try:\n    from m import f\nexcept ImportError:\n\n    def f(x):\n        return x\n"
 
 
@@ -1102,8 +1114,9 @@ _FALLBACK = "try:\n    from m import f\nexcept ImportError:\n\n    def f(x):\n  
         # No `f` to judge, with prose around it no program; the fallback's indented block.
         ("class Solution:\n\n    def f(self, x):\n        return x + 1\n", ""),
         (_FALLBACK, "def f(x):\n    return x\n"),
+        (_LOOP, _LOOP),  # a local of the name in a loop, after a nested `break`: live code
     ],
-    ids=["local-of-the-name", "solution-class", "nested-helper", "method-only", "fallback"],
+    ids=["local-of-the-name", "solution-class", "nested-helper", "method-only", "fallback", "loop"],
 )
 @pytest.mark.parametrize(
     "wrap",
