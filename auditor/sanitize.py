@@ -55,6 +55,7 @@ from __future__ import annotations
 import ast
 import bisect
 import builtins
+import copy
 import functools
 import re
 import sys
@@ -213,7 +214,9 @@ def _two_programs(
     when it shows the one place there that binds the name other than by an import (a
     fallback `def` in `try`/`except ImportError`): a block showing one branch of an
     `if`/`else` or a `try` whose other branch defines the name too is not what Python runs
-    (red team s21). Only text with a second line that may bind the name is read as
+    (red team s21). A block showing the very definition judged (the same `def`, docstrings
+    and dead code aside, and no helper shown otherwise) is the same program wherever it
+    stands (`_same_definitions`). Only text with a second line that may bind the name is read as
     Markdown: parsing all plain code with markdown-it would cost more than sanitizing it.
     """
     name = entry_point or next(
@@ -237,6 +240,8 @@ def _two_programs(
         shown = p.block.first_line + shows.lineno - 1  # a block's line i is raw line first_line + i
         same = shown in sites and all(imported for at, imported in sites.items() if at != shown)
         if same and not (shown != bound and any(a <= shown <= z for a, z in strings)):
+            continue
+        if _same_definitions(p.tree.body, kept, name):
             continue
         if (
             p.block.kind != "indented"
@@ -272,6 +277,42 @@ def _shown_blocks(code: str, name: str) -> list[_Block]:
         for p in _parsed_blocks([replace(b, kind="bare")], name):
             parsed.append(replace(p, block=replace(p.block, kind=b.kind)))
     return parsed
+
+
+def _same_definitions(shown: Sequence[ast.stmt], kept: Sequence[ast.stmt], name: str) -> bool:
+    """Does a block's code (`shown`) define `name` as the judged program (`kept`) does,
+    the same `def` or `class` but for docstrings and layout, and bind every other name
+    the program binds as it does? Then it shows the program judged, wherever it stands: a
+    function as its own docstring's example, a dead copy of it after its `return` (s23).
+    A helper shown otherwise (`def g`) would make the same `def` another program."""
+    shows = _last_binder(shown, name)
+    runs = _last_binder(kept, name)
+    if shows is None or runs is None:
+        return False
+    sites = _sites(shows, name) + [s for s in _sites(runs, name) if not isinstance(s, _IMPORTS)]
+    if not all(isinstance(s, _SCOPES) for s in sites) or len({_layout_free(s) for s in sites}) != 1:
+        return False
+    judged = {n: s for s in kept for n in _facts(s).binds}
+    return all(
+        n not in judged or _layout_free(s) == _layout_free(judged[n])
+        for s in shown
+        for n in _facts(s).binds
+    )
+
+
+def _layout_free(stmt: ast.stmt) -> str:
+    """`stmt` as its syntax tree, without positions, docstrings and dead code (what follows
+    a `return`, `raise`, `break` or `continue` in its body, such as that dead copy)."""
+    stmt = copy.deepcopy(stmt)
+    for node in ast.walk(stmt):
+        for part, value in ast.iter_fields(node):
+            if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
+                end = next((i for i, s in enumerate(value) if isinstance(s, _ENDS)), len(value))
+                setattr(node, part, value[: end + 1])
+        body = getattr(node, "body", None)
+        if isinstance(node, _SCOPES) and body and _is_docstring(body[0]):
+            node.body = body[1:]
+    return ast.dump(stmt)
 
 
 def _dedented(code: str) -> str:

@@ -993,6 +993,9 @@ _INDENTED = "    def f(x):\n        return x - 1\n"
         f"import operator\n{_RUN}\n    f = operator.sub\n    return f\n",
         f"{_RUN}\n    f = x - 1\n    return f\n",
         "def f(x):\n    for _ in (0,):\n        continue\n\n        f = x - 1\n    return x + 1\n",
+        # The very `def f` run, shown with a helper that is not the one run.
+        f"r'''\n{F}python\ndef g(x):\n    return x - 1\n\n\ndef f(x):\n    return g(x)\n{F}\n'''\n"
+        "def g(x):\n    return x + 1\n\n\ndef f(x):\n    return g(x)\n",
     ],
     ids=[
         "raw-string",
@@ -1031,6 +1034,7 @@ _INDENTED = "    def f(x):\n        return x - 1\n"
         "shown-assignment-after-return",
         "shown-value-after-return",
         "shown-assignment-after-continue",
+        "shown-same-def-other-helper",
     ],
 )
 def test_answer_python_and_markdown_read_differently_is_refused(answer: str) -> None:
@@ -1168,6 +1172,15 @@ def test_indented_bodies_in_bare_code_stay_as_they_were(
         # A usage example importing `f` itself, and one that indents it (red team s22).
         (f'"""Tools.\n\n{F}python\nfrom tools import f\nprint(f(1))\n{F}\n"""\n{_RUN}', None),
         (f'"""Tools.\n\n{F}python\n    print(f(1))\n{F}\n"""\n{_RUN}', None),
+        # The function itself as its docstring's example, its docstring aside (s23, O2),
+        # and a dead copy of it after its `return` (an indented block the same as it).
+        (
+            'def f(x):\n    """Add one.\n\n    Example:\n    def f(x):\n        return x + 1\n'
+            '    """\n    return x + 1\n',
+            None,
+        ),
+        (f"{_RUN}\n\n    def f(x):\n        return x + 1\n", None),
+        (f'"""Tools.\n\n{F}python\n{_RUN}{F}\n"""\n{_RUN}', None),  # the module's own copy
     ],
     ids=[
         "docstring-fence",
@@ -1181,6 +1194,9 @@ def test_indented_bodies_in_bare_code_stay_as_they_were(
         "call-over-lines",
         "usage-import",
         "usage-indented",
+        "docstring-example",
+        "dead-copy",
+        "docstring-copy",
     ],
 )
 def test_plain_code_with_fences_in_strings_stays_plain(code: str, kept: str | None) -> None:
