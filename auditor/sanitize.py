@@ -262,16 +262,15 @@ def _two_programs(
 def _shown_blocks(code: str, name: str) -> list[_Block]:
     """The code blocks a renderer shows in `code`, parsed as a reader reads them: without
     the indentation a block opens with (in a fence, or past an indented block's four
-    spaces), and a fence's past a line that does not parse (`$ cat solution.py`, a line
-    of prose), as bare code is read. As they stand such blocks do not parse, and an
-    answer showing only a wrong `def` in one was judged on the hidden right one (red team
-    s22). An indented block is not read past such a line: in a function's docstring it
-    is the docstring's own text (a fence line, then the function as an example). The
-    lines stay where they were."""
+    spaces), and past a line that does not parse (`$ cat solution.py`, a line of prose,
+    a docstring's `Example:`), as bare code is read. As they stand such blocks do not
+    parse, and an answer showing only a wrong `def` in one was judged on the hidden right
+    one (red team s22, C11 and O2). A function shown as its docstring's example is the
+    same program (`_same_definitions`). The lines stay where they were."""
     parsed: list[_Block] = []
     for b in code_blocks(code, bare=False):
         b = replace(b, code=_dedented(b.code))
-        if b.kind in ("bare", "indented") or _is_transcript(b.code) or _parses(b.code):
+        if b.kind == "bare" or _is_transcript(b.code) or _parses(b.code):
             parsed += _parsed_blocks([b], name)
             continue
         for p in _parsed_blocks([replace(b, kind="bare")], name):

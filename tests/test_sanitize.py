@@ -1081,8 +1081,21 @@ _CLASS = f"class f:\n\n{_INDENTED}    def __new__(cls, x):\n        return x + 1
         # C4 shapes with a line of prose after them: the text no longer parses.
         f"r'''\nHere is the solution:\n\n{_INDENTED}'''\n{_RUN}Hope this helps!\n",
         f"if True:\n\n{_INDENTED}{_RUN}Hope this helps!\n",
+        # Red team s22, O2: the indented block opens with a line that does not parse.
+        f"{_RUN}\n    from typing import List,\n{_INDENTED}",
+        # Its text in the run function's docstring: a wrong function as the example.
+        f'def f(x):\n    """Add one.\n\n    Example:\n{_INDENTED}    """\n    return x + 1\n',
     ],
-    ids=["prose-first", "prose-after", "usage-fence", "c7-prose-first", "string", "if"],
+    ids=[
+        "prose-first",
+        "prose-after",
+        "usage-fence",
+        "c7-prose-first",
+        "string",
+        "if",
+        "broken-first-line",
+        "docstring-example",
+    ],
 )
 def test_an_indented_block_in_bare_code_is_shown_on_its_own(answer: str) -> None:
     # Red team s21/s22: bare code takes in the indented blocks inside it (a function's
