@@ -862,6 +862,8 @@ def _parsed_blocks(blocks: Sequence[CodeBlock], entry_point: str | None) -> list
         transcript = b.kind != "bare" and _is_transcript(b.code)
         if transcript:
             b = replace(b, code=_without_prompts(b.code))
+        elif b.kind == "fenced":
+            b = replace(b, code=_unindented(b.code))
         for piece, tree, source, trunc in _pieces(b, entry_point):
             if tree is not None and tree.body:
                 binds = frozenset(_top_binds(tree.body))
@@ -871,6 +873,17 @@ def _parsed_blocks(blocks: Sequence[CodeBlock], entry_point: str | None) -> list
                 defines = binds - imported
                 parsed.append(_Block(piece, tree, source, trunc, binds, defines, transcript))
     return parsed
+
+
+def _unindented(code: str) -> str:
+    """A fence's code indented as a whole (`    def f(x):` under the fence line) without
+    that indentation, as a reader takes it and the C4 check reads it; other code as it
+    is. As it stands it does not parse, and an honest answer gave no program (red team
+    s22, O3). Code that parses as it stands (an indented comment first) is left alone."""
+    first = next((line for line in _split_lines(code) if line.strip()), "")
+    if not first[:1].isspace() or first.lstrip().startswith("#") or _parses(code):
+        return code
+    return _dedented(code)
 
 
 def _is_transcript(code: str) -> bool:

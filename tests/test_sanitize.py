@@ -548,6 +548,21 @@ def test_fenced_answer_gives_exactly_the_fenced_program() -> None:
     assert [result.raw_line(i) for i in (1, 7)] == [4, 10]
 
 
+@pytest.mark.parametrize("indent", ["    ", "\t", "  "])
+def test_a_fence_indented_as_a_whole_gives_its_program(indent: str) -> None:
+    # Red team s22, O3: the only fence holds code indented as a whole; it gave no program
+    # ("no code block parses as Python"). Read as the C4 check reads shown blocks.
+    body = "".join(indent + line for line in CLEAN.splitlines(keepends=True))
+    raw = f"Here is the code:\n\n```python\n{body}```\n\nIt averages `xs`.\n"
+    result = sanitize(raw, "mean")
+    assert (result.code, result.reason) == (CLEAN, None)
+    assert [b.describe() for b in result.extracted] == ["lines 4-10: fenced code (python)"]
+    assert [result.raw_line(i) for i in (1, 7)] == [4, 10]
+    # A fence whose code parses as it stands is taken as it stands: a leading comment.
+    commented = f"```python\n    # the mean\n{CLEAN}```\n"
+    assert sanitize(commented, "mean").code == f"    # the mean\n{CLEAN}"
+
+
 @pytest.mark.parametrize(
     ("raw", "reason"),
     [
