@@ -759,6 +759,7 @@ class _Block:
     binds: frozenset[str]
     defines: frozenset[str]  # bound by a definition or assignment, not by an import
     transcript: bool = False  # a REPL transcript, its `>>> ` / `... ` prompts stripped
+    unindented: bool = False  # a fence's code read without the indentation it opens with
 
     @property
     def size(self) -> int:
@@ -862,7 +863,8 @@ def _parsed_blocks(blocks: Sequence[CodeBlock], entry_point: str | None) -> list
         transcript = b.kind != "bare" and _is_transcript(b.code)
         if transcript:
             b = replace(b, code=_without_prompts(b.code))
-        elif b.kind == "fenced":
+        unindented = b.kind == "fenced" and not transcript and _unindented(b.code) != b.code
+        if unindented:
             b = replace(b, code=_unindented(b.code))
         for piece, tree, source, trunc in _pieces(b, entry_point):
             if tree is not None and tree.body:
@@ -871,7 +873,9 @@ def _parsed_blocks(blocks: Sequence[CodeBlock], entry_point: str | None) -> list
                     n for s in tree.body if isinstance(s, _IMPORTS) for n in _facts(s).binds
                 }
                 defines = binds - imported
-                parsed.append(_Block(piece, tree, source, trunc, binds, defines, transcript))
+                parsed.append(
+                    _Block(piece, tree, source, trunc, binds, defines, transcript, unindented)
+                )
     return parsed
 
 
@@ -944,29 +948,34 @@ def _trim_headings(source: str, trunc: list[_Removal]) -> tuple[str, list[_Remov
 
 def _choose(parsed: list[_Block], entry_point: str | None) -> tuple[_Block, bool]:
     """The main block: the best one defining the entry point (`_rank`), else the one with
-    the most definitions."""
+    the most definitions (of those read as they stand, if any)."""
     if entry_point is not None:
         # `from solution import f` in a test block does not define f.
         definers = [p for p in parsed if entry_point in p.defines]
         if definers:
             return max(definers, key=_rank), True
-    main = max(parsed, key=lambda p: (sum(isinstance(s, _SCOPES) for s in p.tree.body), p.size))
+    main = max(
+        parsed,
+        key=lambda p: (not p.unindented, sum(isinstance(s, _SCOPES) for s in p.tree.body), p.size),
+    )
     has_defs = any(isinstance(s, _SCOPES) for s in main.tree.body)
     return main, entry_point is None and has_defs
 
 
-def _rank(p: _Block) -> tuple[bool, bool, bool, int]:
+def _rank(p: _Block) -> tuple[bool, bool, bool, bool, int]:
     """How a block defining the entry point ranks; the highest is the program.
 
     Python code beats a block tagged as another language (a `js` version with the same
-    name); real code beats a REPL transcript; a Markdown block beats bare code, which next
-    to a fence is most often the task's prompt (a stub) a `completion` was appended to.
-    Then the last block wins: answers put drafts, the user's buggy code and "first
+    name); real code beats a REPL transcript, and code as it stands beats a fence's read
+    without its indentation (an excerpt: `    def f(self, x):`, a method); a Markdown
+    block beats bare code, which next to a fence is most often the task's prompt (a stub)
+    a `completion` was appended to. Then the last block wins: answers put drafts, the user's buggy code and "first
     versions" before the final one ("that has a bug; fixed:").
     """
     return (
         not _other_language(p.block.info),
         not p.transcript,
+        not p.unindented,
         p.block.kind != "bare",
         p.block.first_line,
     )

@@ -563,6 +563,18 @@ def test_a_fence_indented_as_a_whole_gives_its_program(indent: str) -> None:
     assert sanitize(commented, "mean").code == f"    # the mean\n{CLEAN}"
 
 
+@pytest.mark.parametrize("entry", ["f", None])
+def test_an_indented_excerpt_after_the_answer_is_not_the_program(entry: str | None) -> None:
+    # An indented fence after the answer is an excerpt (the function as a method): read
+    # without its indentation it defines `f` too, but code as it stands ranks first.
+    run = "def f(x):\n    return x + 1\n"
+    method = "    def f(self, x):\n        return x + 1\n"
+    raw = f"```python\n{run}```\n\nIn a class it would be:\n\n```python\n{method}```\n"
+    result = sanitize(raw, entry)
+    assert (result.code, result.reason) == (run, None)
+    assert [b.describe() for b in result.extracted] == ["lines 2-3: fenced code (python)"]
+
+
 @pytest.mark.parametrize(
     ("raw", "reason"),
     [
