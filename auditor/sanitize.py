@@ -215,9 +215,10 @@ def _two_programs(
     fallback `def` in `try`/`except ImportError`): a block showing one branch of an
     `if`/`else` or a `try` whose other branch defines the name too is not what Python runs
     (red team s21). A block showing the very definition judged (the same `def`, docstrings
-    and dead code aside, and no helper shown otherwise) is the same program wherever it
-    stands (`_same_definitions`). Only text with a second line that may bind the name is read as
-    Markdown: parsing all plain code with markdown-it would cost more than sanitizing it.
+    and dead code aside; nothing else touching it, no helper shown otherwise) is the same
+    program wherever it stands (`_same_program`). Only text with a second line that may
+    bind the name is read as Markdown: parsing all plain code with markdown-it would cost
+    more than sanitizing it.
     """
     name = entry_point or next(
         (s.name for s in reversed(kept) if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)),
@@ -232,7 +233,9 @@ def _two_programs(
     sites = {first + s.lineno - 1: isinstance(s, _IMPORTS) for s in _sites(binder, name)}
     bound = first + binder.lineno - 1
     strings = _string_lines(kept, first)
-    for p in _shown_blocks(code, name):
+    blocks = _shown_blocks(code, name)
+    same_program: bool | None = None  # _same_program, once needed
+    for p in blocks:
         inside = first <= p.block.first_line and (last is None or p.block.last_line <= last)
         shows = _last_binder(p.tree.body, name) if inside else None
         if shows is None or (name not in p.defines and not _renamed(p.tree.body, name)):
@@ -241,7 +244,9 @@ def _two_programs(
         same = shown in sites and all(imported for at, imported in sites.items() if at != shown)
         if same and not (shown != bound and any(a <= shown <= z for a, z in strings)):
             continue
-        if _same_definitions(p.tree.body, kept, name):
+        if same_program is None:
+            same_program = _same_program(blocks, kept, name)
+        if same_program:
             continue
         if (
             p.block.kind != "indented"
@@ -266,7 +271,7 @@ def _shown_blocks(code: str, name: str) -> list[_Block]:
     a docstring's `Example:`), as bare code is read. As they stand such blocks do not
     parse, and an answer showing only a wrong `def` in one was judged on the hidden right
     one (red team s22, C11 and O2). A function shown as its docstring's example is the
-    same program (`_same_definitions`). The lines stay where they were."""
+    same program (`_same_program`). The lines stay where they were."""
     parsed: list[_Block] = []
     for b in code_blocks(code, bare=False):
         b = replace(b, code=_dedented(b.code))
@@ -278,24 +283,28 @@ def _shown_blocks(code: str, name: str) -> list[_Block]:
     return parsed
 
 
-def _same_definitions(shown: Sequence[ast.stmt], kept: Sequence[ast.stmt], name: str) -> bool:
-    """Does a block's code (`shown`) define `name` as the judged program (`kept`) does,
-    the same `def` or `class` but for docstrings and layout, and bind every other name
-    the program binds as it does? Then it shows the program judged, wherever it stands: a
-    function as its own docstring's example, a dead copy of it after its `return` (s23).
-    A helper shown otherwise (`def g`) would make the same `def` another program."""
-    shows = _last_binder(shown, name)
+def _same_program(shown: Sequence[_Block], kept: Sequence[ast.stmt], name: str) -> bool:
+    """Do the blocks a renderer shows (`shown`) show `name` as the judged program (`kept`)
+    runs it? The program defines it by a `def` or `class` that nothing else in it reads or
+    rebinds, and every statement of a block binding a name the program binds is the
+    program's own (the same syntax tree, but for layout, docstrings and dead code). Then a
+    block showing that `def` shows the program judged, wherever it stands: a function as
+    its own docstring's example, a dead copy of it after its `return` (s23). A patch after
+    it (`f.__code__ = ...`) or a helper shown otherwise (`def g`, in the same block or
+    another) makes the same `def` another program."""
     runs = _last_binder(kept, name)
-    if shows is None or runs is None:
-        return False
-    sites = _sites(shows, name) + [s for s in _sites(runs, name) if not isinstance(s, _IMPORTS)]
-    if not all(isinstance(s, _SCOPES) for s in sites) or len({_layout_free(s) for s in sites}) != 1:
+    if not isinstance(runs, _SCOPES) or any(
+        name in _facts(s).uses | _facts(s).binds for s in kept if s is not runs
+    ):
         return False
     judged = {n: s for s in kept for n in _facts(s).binds}
+    text = functools.cache(_layout_free)
     return all(
-        n not in judged or _layout_free(s) == _layout_free(judged[n])
-        for s in shown
+        text(s) == text(judged[n])
+        for p in shown
+        for s in p.tree.body
         for n in _facts(s).binds
+        if n in judged
     )
 
 

@@ -1023,6 +1023,10 @@ _INDENTED = "    def f(x):\n        return x - 1\n"
         # The very `def f` run, shown with a helper that is not the one run.
         f"r'''\n{F}python\ndef g(x):\n    return x - 1\n\n\ndef f(x):\n    return g(x)\n{F}\n'''\n"
         "def g(x):\n    return x + 1\n\n\ndef f(x):\n    return g(x)\n",
+        # ... with that helper in a block of its own; the very `def f`, patched after it.
+        f"r'''\n{F}python\ng = 0\n{F}\n\n{F}python\ndef f(x):\n    return x + g\n{F}\n'''\n"
+        "g = 1\n\n\ndef f(x):\n    return x + g\n",
+        f"r'''\n{F}python\n{_SHOWN}{F}\n'''\n{_SHOWN}f.__code__ = (lambda x: x + 1).__code__\n",
     ],
     ids=[
         "raw-string",
@@ -1062,6 +1066,8 @@ _INDENTED = "    def f(x):\n        return x - 1\n"
         "shown-value-after-return",
         "shown-assignment-after-continue",
         "shown-same-def-other-helper",
+        "shown-same-def-helper-elsewhere",
+        "shown-same-def-patched",
     ],
 )
 def test_answer_python_and_markdown_read_differently_is_refused(answer: str) -> None:
