@@ -872,9 +872,9 @@ def _parsed_blocks(blocks: Sequence[CodeBlock], entry_point: str | None) -> list
         transcript = b.kind != "bare" and _is_transcript(b.code)
         if transcript:
             b = replace(b, code=_without_prompts(b.code))
-        unindented = b.kind == "fenced" and not transcript and _unindented(b.code) != b.code
-        if unindented:
-            b = replace(b, code=_unindented(b.code))
+        code = _unindented(b.code) if b.kind == "fenced" and not transcript else b.code
+        unindented = code != b.code
+        b = replace(b, code=code) if unindented else b
         for piece, tree, source, trunc in _pieces(b, entry_point):
             if tree is not None and tree.body:
                 binds = frozenset(_top_binds(tree.body))
