@@ -55,6 +55,7 @@ from __future__ import annotations
 import ast
 import bisect
 import builtins
+import copy
 import functools
 import re
 import sys
@@ -213,8 +214,11 @@ def _two_programs(
     when it shows the one place there that binds the name other than by an import (a
     fallback `def` in `try`/`except ImportError`): a block showing one branch of an
     `if`/`else` or a `try` whose other branch defines the name too is not what Python runs
-    (red team s21). Only text with a second line that may bind the name is read as
-    Markdown: parsing all plain code with markdown-it would cost more than sanitizing it.
+    (red team s21). A block showing the very definition judged (the same `def`, docstrings
+    and dead code aside; nothing else touching it, no helper shown otherwise) is the same
+    program wherever it stands (`_same_program`). Only text with a second line that may
+    bind the name is read as Markdown: parsing all plain code with markdown-it would cost
+    more than sanitizing it.
     """
     name = entry_point or next(
         (s.name for s in reversed(kept) if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)),
@@ -229,7 +233,9 @@ def _two_programs(
     sites = {first + s.lineno - 1: isinstance(s, _IMPORTS) for s in _sites(binder, name)}
     bound = first + binder.lineno - 1
     strings = _string_lines(kept, first)
-    for p in _shown_blocks(code, name):
+    blocks = _shown_blocks(code, name)
+    same_program: bool | None = None  # _same_program, once needed
+    for p in blocks:
         inside = first <= p.block.first_line and (last is None or p.block.last_line <= last)
         shows = _last_binder(p.tree.body, name) if inside else None
         if shows is None or (name not in p.defines and not _renamed(p.tree.body, name)):
@@ -238,7 +244,18 @@ def _two_programs(
         same = shown in sites and all(imported for at, imported in sites.items() if at != shown)
         if same and not (shown != bound and any(a <= shown <= z for a, z in strings)):
             continue
-        if p.block.kind != "indented" or _a_program(p.tree) or _a_definition(shows, name):
+        if same_program is None:
+            same_program = _same_program(blocks, kept, name)
+        if same_program:
+            continue
+        if (
+            p.block.kind != "indented"
+            or _a_program(p.tree)
+            or _a_definition(shows, name)
+            or not _runs_in(
+                binder, [p.block.first_line - first + s.lineno for s in _sites(shows, name)]
+            )
+        ):
             how = "run as Python it defines" if lines is None else "its code defines"
             return (
                 f"ambiguous answer: {how} `{name}` on line {bound}, but a code block it "
@@ -250,21 +267,60 @@ def _two_programs(
 def _shown_blocks(code: str, name: str) -> list[_Block]:
     """The code blocks a renderer shows in `code`, parsed as a reader reads them: without
     the indentation a block opens with (in a fence, or past an indented block's four
-    spaces), and a fence's past a line that does not parse (`$ cat solution.py`, a line
-    of prose), as bare code is read. As they stand such blocks do not parse, and an
-    answer showing only a wrong `def` in one was judged on the hidden right one (red team
-    s22). An indented block is not read past such a line: in a function's docstring it
-    is the docstring's own text (a fence line, then the function as an example). The
-    lines stay where they were."""
+    spaces), and past a line that does not parse (`$ cat solution.py`, a line of prose,
+    a docstring's `Example:`), as bare code is read. As they stand such blocks do not
+    parse, and an answer showing only a wrong `def` in one was judged on the hidden right
+    one (red team s22, C11 and O2). A function shown as its docstring's example is the
+    same program (`_same_program`). The lines stay where they were."""
     parsed: list[_Block] = []
     for b in code_blocks(code, bare=False):
         b = replace(b, code=_dedented(b.code))
-        if b.kind in ("bare", "indented") or _is_transcript(b.code) or _parses(b.code):
+        if b.kind == "bare" or _is_transcript(b.code) or _parses(b.code):
             parsed += _parsed_blocks([b], name)
             continue
         for p in _parsed_blocks([replace(b, kind="bare")], name):
             parsed.append(replace(p, block=replace(p.block, kind=b.kind)))
     return parsed
+
+
+def _same_program(shown: Sequence[_Block], kept: Sequence[ast.stmt], name: str) -> bool:
+    """Do the blocks a renderer shows (`shown`) show `name` as the judged program (`kept`)
+    runs it? The program defines it by a `def` or `class` that nothing else in it reads or
+    rebinds, and every statement of a block binding a name the program binds is the
+    program's own (the same syntax tree, but for layout, docstrings and dead code). Then a
+    block showing that `def` shows the program judged, wherever it stands: a function as
+    its own docstring's example, a dead copy of it after its `return` (s23). A patch after
+    it (`f.__code__ = ...`) or a helper shown otherwise (`def g`, in the same block or
+    another) makes the same `def` another program."""
+    runs = _last_binder(kept, name)
+    if not isinstance(runs, _SCOPES) or any(
+        name in _facts(s).uses | _facts(s).binds for s in kept if s is not runs
+    ):
+        return False
+    judged = {n: s for s in kept for n in _facts(s).binds}
+    text = functools.cache(_layout_free)
+    return all(
+        text(s) == text(judged[n])
+        for p in shown
+        for s in p.tree.body
+        for n in _facts(s).binds
+        if n in judged
+    )
+
+
+def _layout_free(stmt: ast.stmt) -> str:
+    """`stmt` as its syntax tree, without positions, docstrings and dead code (what follows
+    a `return`, `raise`, `break` or `continue` in its body, such as that dead copy)."""
+    stmt = copy.deepcopy(stmt)
+    for node in ast.walk(stmt):
+        for part, value in ast.iter_fields(node):
+            if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
+                end = next((i for i, s in enumerate(value) if isinstance(s, _ENDS)), len(value))
+                setattr(node, part, value[: end + 1])
+        body = getattr(node, "body", None)
+        if isinstance(node, _SCOPES) and body and _is_docstring(body[0]):
+            node.body = body[1:]
+    return ast.dump(stmt)
 
 
 def _dedented(code: str) -> str:
@@ -299,6 +355,46 @@ def _a_program(tree: ast.Module) -> bool:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return True
+
+
+# Statements after which the rest of their body never runs.
+_ENDS = (ast.Return, ast.Raise, ast.Break, ast.Continue)
+
+
+def _runs_in(binder: ast.stmt, lines: Sequence[int]) -> bool:
+    """Are the statements on `lines` (lines of `binder`'s numbering) code that the function
+    `binder` runs, not after a `return`, `raise`, `break` or `continue` of their own body or
+    an enclosing one? A body fragment binding a local of the function's name (`longest =
+    strings[0]`) is the function's own code; the same shape after the `return` is dead
+    code showing another value (`add = operator.sub`; red team s22, O1). Dead as Python's
+    compiler sees it, not as the values may make it (`if x == x: return ...`)."""
+    if not isinstance(binder, ast.FunctionDef | ast.AsyncFunctionDef):
+        return False
+    return all(_live(binder.body, line) for line in lines)
+
+
+def _live(body: Sequence[ast.stmt], line: int) -> bool:
+    """Is a statement starting on `line` in `body` (or nested in one of its statements)
+    reached?"""
+    for stmt in body:
+        if stmt.lineno <= line <= (stmt.end_lineno or stmt.lineno):
+            if stmt.lineno == line:
+                return True
+            return any(_live(inner, line) for inner in _bodies(stmt))
+        if isinstance(stmt, _ENDS):
+            return False
+    return False
+
+
+def _bodies(stmt: ast.stmt) -> Iterator[list[ast.stmt]]:
+    """The statement lists nested in `stmt` (bodies, `else`, handlers, cases)."""
+    for _, value in ast.iter_fields(stmt):
+        if not isinstance(value, list) or not value:
+            continue
+        if isinstance(value[0], ast.stmt):
+            yield value
+        elif isinstance(value[0], ast.ExceptHandler | ast.match_case):
+            yield from (part.body for part in value)
 
 
 def _renamed(stmts: Sequence[ast.stmt], name: str) -> bool:
@@ -672,6 +768,7 @@ class _Block:
     binds: frozenset[str]
     defines: frozenset[str]  # bound by a definition or assignment, not by an import
     transcript: bool = False  # a REPL transcript, its `>>> ` / `... ` prompts stripped
+    unindented: bool = False  # a fence's code read without the indentation it opens with
 
     @property
     def size(self) -> int:
@@ -775,6 +872,9 @@ def _parsed_blocks(blocks: Sequence[CodeBlock], entry_point: str | None) -> list
         transcript = b.kind != "bare" and _is_transcript(b.code)
         if transcript:
             b = replace(b, code=_without_prompts(b.code))
+        code = _unindented(b.code) if b.kind == "fenced" and not transcript else b.code
+        unindented = code != b.code
+        b = replace(b, code=code) if unindented else b
         for piece, tree, source, trunc in _pieces(b, entry_point):
             if tree is not None and tree.body:
                 binds = frozenset(_top_binds(tree.body))
@@ -782,8 +882,21 @@ def _parsed_blocks(blocks: Sequence[CodeBlock], entry_point: str | None) -> list
                     n for s in tree.body if isinstance(s, _IMPORTS) for n in _facts(s).binds
                 }
                 defines = binds - imported
-                parsed.append(_Block(piece, tree, source, trunc, binds, defines, transcript))
+                parsed.append(
+                    _Block(piece, tree, source, trunc, binds, defines, transcript, unindented)
+                )
     return parsed
+
+
+def _unindented(code: str) -> str:
+    """A fence's code indented as a whole (`    def f(x):` under the fence line) without
+    that indentation, as a reader takes it and the C4 check reads it; other code as it
+    is. As it stands it does not parse, and an honest answer gave no program (red team
+    s22, O3). Code that parses as it stands (an indented comment first) is left alone."""
+    first = next((line for line in _split_lines(code) if line.strip()), "")
+    if not first[:1].isspace() or first.lstrip().startswith("#") or _parses(code):
+        return code
+    return _dedented(code)
 
 
 def _is_transcript(code: str) -> bool:
@@ -844,29 +957,34 @@ def _trim_headings(source: str, trunc: list[_Removal]) -> tuple[str, list[_Remov
 
 def _choose(parsed: list[_Block], entry_point: str | None) -> tuple[_Block, bool]:
     """The main block: the best one defining the entry point (`_rank`), else the one with
-    the most definitions."""
+    the most definitions (of those read as they stand, if any)."""
     if entry_point is not None:
         # `from solution import f` in a test block does not define f.
         definers = [p for p in parsed if entry_point in p.defines]
         if definers:
             return max(definers, key=_rank), True
-    main = max(parsed, key=lambda p: (sum(isinstance(s, _SCOPES) for s in p.tree.body), p.size))
+    main = max(
+        parsed,
+        key=lambda p: (not p.unindented, sum(isinstance(s, _SCOPES) for s in p.tree.body), p.size),
+    )
     has_defs = any(isinstance(s, _SCOPES) for s in main.tree.body)
     return main, entry_point is None and has_defs
 
 
-def _rank(p: _Block) -> tuple[bool, bool, bool, int]:
+def _rank(p: _Block) -> tuple[bool, bool, bool, bool, int]:
     """How a block defining the entry point ranks; the highest is the program.
 
     Python code beats a block tagged as another language (a `js` version with the same
-    name); real code beats a REPL transcript; a Markdown block beats bare code, which next
-    to a fence is most often the task's prompt (a stub) a `completion` was appended to.
-    Then the last block wins: answers put drafts, the user's buggy code and "first
+    name); real code beats a REPL transcript, and code as it stands beats a fence's read
+    without its indentation (an excerpt: `    def f(self, x):`, a method); a Markdown
+    block beats bare code, which next to a fence is most often the task's prompt (a stub)
+    a `completion` was appended to. Then the last block wins: answers put drafts, the user's buggy code and "first
     versions" before the final one ("that has a bug; fixed:").
     """
     return (
         not _other_language(p.block.info),
         not p.transcript,
+        not p.unindented,
         p.block.kind != "bare",
         p.block.first_line,
     )

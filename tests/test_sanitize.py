@@ -548,6 +548,33 @@ def test_fenced_answer_gives_exactly_the_fenced_program() -> None:
     assert [result.raw_line(i) for i in (1, 7)] == [4, 10]
 
 
+@pytest.mark.parametrize("indent", ["    ", "\t", "  "])
+def test_a_fence_indented_as_a_whole_gives_its_program(indent: str) -> None:
+    # Red team s22, O3: the only fence holds code indented as a whole; it gave no program
+    # ("no code block parses as Python"). Read as the C4 check reads shown blocks.
+    body = "".join(indent + line for line in CLEAN.splitlines(keepends=True))
+    raw = f"Here is the code:\n\n```python\n{body}```\n\nIt averages `xs`.\n"
+    result = sanitize(raw, "mean")
+    assert (result.code, result.reason) == (CLEAN, None)
+    assert [b.describe() for b in result.extracted] == ["lines 4-10: fenced code (python)"]
+    assert [result.raw_line(i) for i in (1, 7)] == [4, 10]
+    # A fence whose code parses as it stands is taken as it stands: a leading comment.
+    commented = f"```python\n    # the mean\n{CLEAN}```\n"
+    assert sanitize(commented, "mean").code == f"    # the mean\n{CLEAN}"
+
+
+@pytest.mark.parametrize("entry", ["f", None])
+def test_an_indented_excerpt_after_the_answer_is_not_the_program(entry: str | None) -> None:
+    # An indented fence after the answer is an excerpt (the function as a method): read
+    # without its indentation it defines `f` too, but code as it stands ranks first.
+    run = "def f(x):\n    return x + 1\n"
+    method = "    def f(self, x):\n        return x + 1\n"
+    raw = f"```python\n{run}```\n\nIn a class it would be:\n\n```python\n{method}```\n"
+    result = sanitize(raw, entry)
+    assert (result.code, result.reason) == (run, None)
+    assert [b.describe() for b in result.extracted] == ["lines 2-3: fenced code (python)"]
+
+
 @pytest.mark.parametrize(
     ("raw", "reason"),
     [
@@ -988,6 +1015,18 @@ _INDENTED = "    def f(x):\n        return x - 1\n"
         # Red team s22: the shown block opens with a line that does not parse.
         f"r'''\n{F}\n$ cat solution.py\n{_SHOWN}{F}\n'''\n{_RUN}",
         f"r'''\n{F}python\nfrom typing import List,\n{_SHOWN}{F}\n'''\n{_RUN}",
+        # Red team s22, O1: a body fragment after a `return` (dead code) binds `f` by a
+        # plain assignment; the honest fragment (`longest = strings[0]`) is live code.
+        f"import operator\n{_RUN}\n    f = operator.sub\n    return f\n",
+        f"{_RUN}\n    f = x - 1\n    return f\n",
+        "def f(x):\n    for _ in (0,):\n        continue\n\n        f = x - 1\n    return x + 1\n",
+        # The very `def f` run, shown with a helper that is not the one run.
+        f"r'''\n{F}python\ndef g(x):\n    return x - 1\n\n\ndef f(x):\n    return g(x)\n{F}\n'''\n"
+        "def g(x):\n    return x + 1\n\n\ndef f(x):\n    return g(x)\n",
+        # ... with that helper in a block of its own; the very `def f`, patched after it.
+        f"r'''\n{F}python\ng = 0\n{F}\n\n{F}python\ndef f(x):\n    return x + g\n{F}\n'''\n"
+        "g = 1\n\n\ndef f(x):\n    return x + g\n",
+        f"r'''\n{F}python\n{_SHOWN}{F}\n'''\n{_SHOWN}f.__code__ = (lambda x: x + 1).__code__\n",
     ],
     ids=[
         "raw-string",
@@ -1023,6 +1062,12 @@ _INDENTED = "    def f(x):\n        return x - 1\n"
         "shown-import-as-then-return",
         "shown-after-a-shell-line",
         "shown-after-a-broken-line",
+        "shown-assignment-after-return",
+        "shown-value-after-return",
+        "shown-assignment-after-continue",
+        "shown-same-def-other-helper",
+        "shown-same-def-helper-elsewhere",
+        "shown-same-def-patched",
     ],
 )
 def test_answer_python_and_markdown_read_differently_is_refused(answer: str) -> None:
@@ -1069,8 +1114,21 @@ _CLASS = f"class f:\n\n{_INDENTED}    def __new__(cls, x):\n        return x + 1
         # C4 shapes with a line of prose after them: the text no longer parses.
         f"r'''\nHere is the solution:\n\n{_INDENTED}'''\n{_RUN}Hope this helps!\n",
         f"if True:\n\n{_INDENTED}{_RUN}Hope this helps!\n",
+        # Red team s22, O2: the indented block opens with a line that does not parse.
+        f"{_RUN}\n    from typing import List,\n{_INDENTED}",
+        # Its text in the run function's docstring: a wrong function as the example.
+        f'def f(x):\n    """Add one.\n\n    Example:\n{_INDENTED}    """\n    return x + 1\n',
     ],
-    ids=["prose-first", "prose-after", "usage-fence", "c7-prose-first", "string", "if"],
+    ids=[
+        "prose-first",
+        "prose-after",
+        "usage-fence",
+        "c7-prose-first",
+        "string",
+        "if",
+        "broken-first-line",
+        "docstring-example",
+    ],
 )
 def test_an_indented_block_in_bare_code_is_shown_on_its_own(answer: str) -> None:
     # Red team s21/s22: bare code takes in the indented blocks inside it (a function's
@@ -1090,6 +1148,10 @@ _SOLUTION = (
 )
 
 
+_LOOP = (
+    "def f(xs):\n    f = 0\n    for x in xs:\n        if not x:\n            break\n\n"
+    "        f += x\n        continue\n    return f\n"
+)
 _FALLBACK = "try:\n    from m import f\nexcept ImportError:\n\n    def f(x):\n        return x\n"
 
 
@@ -1102,8 +1164,9 @@ _FALLBACK = "try:\n    from m import f\nexcept ImportError:\n\n    def f(x):\n  
         # No `f` to judge, with prose around it no program; the fallback's indented block.
         ("class Solution:\n\n    def f(self, x):\n        return x + 1\n", ""),
         (_FALLBACK, "def f(x):\n    return x\n"),
+        (_LOOP, _LOOP),  # a local of the name in a loop, after a nested `break`: live code
     ],
-    ids=["local-of-the-name", "solution-class", "nested-helper", "method-only", "fallback"],
+    ids=["local-of-the-name", "solution-class", "nested-helper", "method-only", "fallback", "loop"],
 )
 @pytest.mark.parametrize(
     "wrap",
@@ -1155,6 +1218,15 @@ def test_indented_bodies_in_bare_code_stay_as_they_were(
         # A usage example importing `f` itself, and one that indents it (red team s22).
         (f'"""Tools.\n\n{F}python\nfrom tools import f\nprint(f(1))\n{F}\n"""\n{_RUN}', None),
         (f'"""Tools.\n\n{F}python\n    print(f(1))\n{F}\n"""\n{_RUN}', None),
+        # The function itself as its docstring's example, its docstring aside (s23, O2),
+        # and a dead copy of it after its `return` (an indented block the same as it).
+        (
+            'def f(x):\n    """Add one.\n\n    Example:\n    def f(x):\n        return x + 1\n'
+            '    """\n    return x + 1\n',
+            None,
+        ),
+        (f"{_RUN}\n\n    def f(x):\n        return x + 1\n", None),
+        (f'"""Tools.\n\n{F}python\n{_RUN}{F}\n"""\n{_RUN}', None),  # the module's own copy
     ],
     ids=[
         "docstring-fence",
@@ -1168,6 +1240,9 @@ def test_indented_bodies_in_bare_code_stay_as_they_were(
         "call-over-lines",
         "usage-import",
         "usage-indented",
+        "docstring-example",
+        "dead-copy",
+        "docstring-copy",
     ],
 )
 def test_plain_code_with_fences_in_strings_stays_plain(code: str, kept: str | None) -> None:
