@@ -130,19 +130,38 @@ def _pilot(
     cfg: ExecConfig,
     inputs: Sequence[Any],
 ) -> list[int]:
-    """Inputs on which at most half of a few pilot peers timed out: the rest are dropped
-    before every program pays the per-input limit on them (a hang of a few is then not
-    seen: speed first). One pilot's hangs drop nothing: a wrong program first in the
-    samples file hanging on every generated input took the whole task's consensus away,
-    its own evidence and every peer's (red team s19); it now pays its limit on them."""
-    pilots = [c for c, p in zip(codes, peers, strict=True) if p][: cfg.pilots]
-    if len(codes) <= cfg.pilots or not pilots:  # as cheap to run them all
+    """Inputs on which at most half of the peers hang (time out or die): the rest are
+    dropped before the main run, where every program would pay its per-input limit on them.
+
+    A few pilot peers run first, on every input; what most of them answer is kept. An
+    input most pilots hang on is dropped only when most of ALL the peers hang on it: the
+    others run on the still undecided inputs in groups of `cfg.pilots`, until each input is
+    decided (a majority either way is reached) or every peer has run. Pilots alone decided
+    until session 23: three wrong programs first in the samples file (3 of the 4 pilots, 3
+    of 10 peers) hanging exactly where they are wrong -- gcd by subtraction on gcd(0, x) --
+    had those inputs dropped and joined the correct cluster (red team s23, A1; s19 had the
+    same with one pilot)."""
+    order = [i for i, p in enumerate(peers) if p]
+    if len(codes) <= cfg.pilots or not order:  # as cheap to run them all
         return list(range(len(inputs)))
     ds = dataset_of(task)
-    # the main run's limits: when no input is dropped, the pilots' runs are reused from the cache
-    vecs = [v for v in run.run(ds, task.task_id, task.entry_point, pilots, inputs, cfg.limits) if v]
-    slow = [sum(v[j] in ("timeout", "died") for v in vecs) for j in range(len(inputs))]
-    return [j for j in range(len(inputs)) if 2 * slow[j] <= len(vecs)]
+    slow, ran = [0] * len(inputs), [0] * len(inputs)
+    todo = list(range(len(inputs)))
+    for start in range(0, len(order), cfg.pilots):
+        group = [codes[i] for i in order[start : start + cfg.pilots]]
+        # the pilots get the main run's inputs and limits: when none is dropped, the main
+        # run reuses their runs from the cache
+        got = run.run(ds, task.task_id, task.entry_point, group, [inputs[j] for j in todo],
+                      cfg.limits)  # fmt: skip
+        for v in (v for v in got if v is not None):
+            for k, j in enumerate(todo):
+                slow[j] += v[k] in ("timeout", "died")
+                ran[j] += 1
+        left = len(order) - start - len(group)  # peers not run yet
+        todo = [j for j in todo if 2 * slow[j] > ran[j] and 2 * slow[j] <= ran[j] + left]
+        if not todo:
+            break
+    return [j for j in range(len(inputs)) if 2 * slow[j] <= ran[j]]
 
 
 def peer_outputs(
