@@ -1471,21 +1471,30 @@ def test_one_pilot_s_hangs_drop_no_input() -> None:
 def test_most_pilots_hanging_drop_no_input_most_peers_answer() -> None:
     """Three wrong programs first among ten passers (3 of the 4 pilots) hanging exactly on
     the inputs where they are wrong had those inputs dropped, and joined the correct
-    cluster unflagged (red team s23, A1: gcd by subtraction on gcd(0, x)). An input most
-    pilots hang on is dropped only when most of all the peers do; the others run only on
-    such inputs, and no longer than it takes to decide each one."""
+    cluster unflagged (red team s23, A1: gcd by subtraction on gcd(0, x)). Such an input is
+    now dropped when a second group spread over the file hangs on it too, and where the two
+    disagree, when most of all the peers do; the others run only on such inputs."""
     from auditor.execution.signals import _pilot
 
     wrong, right = ("v:1", "timeout", "timeout", "v:1"), ("v:1",) * 4
     codes = ["w1", "w2", "w3", *(f"r{k}" for k in range(7))]
-    vectors = {c: wrong if c.startswith("w") else right for c in codes}
     task = Task("toy/t", "", "t", "", ([1],), ())
     inputs = [[1], [2], [3], [4]]
-    run = _Pilots(vectors)
-    assert _pilot(run, task, codes, [True] * 10, ExecConfig(), inputs) == [0, 1, 2, 3]
-    assert run.calls[0] == codes[:4]  # the pilots on every input, then the others
-    # most of all the peers hang (6 of 10): dropped, decided once the 6th hang is seen
-    vectors |= {c: wrong for c in ("r1", "r2", "r3")}
-    run = _Pilots(vectors)
-    assert _pilot(run, task, codes, [True] * 10, ExecConfig(), inputs) == [0, 3]
-    assert run.calls == [codes[:4], codes[4:8]]
+
+    def pilot(hanging: set[str]) -> tuple[list[int], list[list[str]]]:
+        run = _Pilots({c: wrong if c in hanging else right for c in codes})
+        return _pilot(run, task, codes, [True] * 10, ExecConfig(), inputs), run.calls
+
+    second = ["r1", "r3", "r4", "r6"]  # spread over the six peers after the pilots
+    assert pilot({"w1", "w2", "w3"}) == ([0, 1, 2, 3], [codes[:4], second])
+    # all hang but one (an input too slow for nearly everyone): the second group agrees
+    assert pilot(set(codes) - {"r0"}) == ([0, 3], [codes[:4], second])
+    # the groups disagree (2 of the second 4 hang): most of all the peers decide, 6 of 10
+    assert pilot({"w1", "w2", "w3", "r1", "r3", "r2"}) == (
+        [0, 3],
+        [codes[:4], second, ["r2", "r5"]],
+    )
+    assert pilot({"w1", "w2", "w3", "r1", "r3"}) == (
+        [0, 1, 2, 3],
+        [codes[:4], second, ["r2", "r5"]],
+    )
