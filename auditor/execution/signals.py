@@ -138,8 +138,9 @@ def _pilot(
     kept. An input most pilots hang on is dropped when most of a second group hangs on it
     too, as many peers spread over the rest of the file; where the two groups disagree,
     the other peers run on it, group by group, until most of ALL the peers are seen to
-    hang on it or not. Those runs only tell hangs from answers: no timing passes, and the
-    per-input limit a program gets once it has timed out. The pilots alone decided until
+    hang on it or not. Those runs only tell hangs from answers (the main run's limits, no
+    timing passes; a shorter limit would count a slowish right program as hanging where a
+    wrong one chose to hang on the inputs slow for everyone). The pilots alone decided until
     session 23: three wrong programs first in the samples file (3 of the 4 pilots, 3 of 10
     peers) hanging exactly where they are wrong -- gcd by subtraction on gcd(0, x) -- had
     those inputs dropped and joined the correct cluster (red team s23, A1; s19 had the same
@@ -148,8 +149,7 @@ def _pilot(
     if len(codes) <= cfg.pilots or not order:  # as cheap to run them all
         return list(range(len(inputs)))
     ds = dataset_of(task)
-    confirm = replace(cfg.limits, per_input_s=cfg.limits.after_timeout_s or cfg.limits.per_input_s,
-                      repeats=0)  # fmt: skip
+    confirm = replace(cfg.limits, repeats=0)  # the main run's limits, no timing passes
     slow, ran = [0] * len(inputs), [0] * len(inputs)
     todo = list(range(len(inputs)))
     seen = 0
