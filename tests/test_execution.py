@@ -1438,13 +1438,17 @@ def test_amplify_property_in_domain_and_deterministic(base: list[list[Any]], see
 
 
 class _Pilots:
-    """An ExecRunner stand-in: each program's vector on the pilot inputs, by its code."""
+    """An ExecRunner stand-in: each program's vector on the inputs [1], [2], ... by its code
+    (input [k] answers its k-th entry); the programs it ran, per call."""
 
     def __init__(self, vectors: dict[str, tuple[str, ...]]) -> None:
         self.vectors = vectors
+        self.calls: list[list[str]] = []
 
     def run(self, *args: Any) -> list[tuple[str, ...] | None]:
-        return [self.vectors[code] for code in args[3]]
+        codes, inputs = args[3], args[4]
+        self.calls.append(list(codes))
+        return [tuple(self.vectors[code][inp[0] - 1] for inp in inputs) for code in codes]
 
 
 def test_one_pilot_s_hangs_drop_no_input() -> None:
@@ -1462,3 +1466,35 @@ def test_one_pilot_s_hangs_drop_no_input() -> None:
     vectors |= {"a": ("v:1", "timeout", "v:1"), "b": ("v:1", "died", "v:1")}
     got = _pilot(_Pilots(vectors), task, codes, [True] * 5, ExecConfig(), [[1], [2], [3]])
     assert got == [0, 2]
+
+
+def test_most_pilots_hanging_drop_no_input_most_peers_answer() -> None:
+    """Three wrong programs first among ten passers (3 of the 4 pilots) hanging exactly on
+    the inputs where they are wrong had those inputs dropped, and joined the correct
+    cluster unflagged (red team s23, A1: gcd by subtraction on gcd(0, x)). Such an input is
+    now dropped when a second group spread over the file hangs on it too, and where the two
+    disagree, when most of all the peers do; the others run only on such inputs."""
+    from auditor.execution.signals import _pilot
+
+    wrong, right = ("v:1", "timeout", "timeout", "v:1"), ("v:1",) * 4
+    codes = ["w1", "w2", "w3", *(f"r{k}" for k in range(7))]
+    task = Task("toy/t", "", "t", "", ([1],), ())
+    inputs = [[1], [2], [3], [4]]
+
+    def pilot(hanging: set[str]) -> tuple[list[int], list[list[str]]]:
+        run = _Pilots({c: wrong if c in hanging else right for c in codes})
+        return _pilot(run, task, codes, [True] * 10, ExecConfig(), inputs), run.calls
+
+    second = ["r1", "r3", "r4", "r6"]  # spread over the six peers after the pilots
+    assert pilot({"w1", "w2", "w3"}) == ([0, 1, 2, 3], [codes[:4], second])
+    # all hang but one (an input too slow for nearly everyone): the second group agrees
+    assert pilot(set(codes) - {"r0"}) == ([0, 3], [codes[:4], second])
+    # the groups disagree (2 of the second 4 hang): most of all the peers decide, 6 of 10
+    assert pilot({"w1", "w2", "w3", "r1", "r3", "r2"}) == (
+        [0, 3],
+        [codes[:4], second, ["r2", "r5"]],
+    )
+    assert pilot({"w1", "w2", "w3", "r1", "r3"}) == (
+        [0, 1, 2, 3],
+        [codes[:4], second, ["r2", "r5"]],
+    )

@@ -126,3 +126,41 @@ def test_a_huge_int_output_is_counted_not_a_crash() -> None:
     shares = X[:, COLUMNS.index("exec.prop_violations")]
     assert shares[:2].tolist() == [0.0, 0.0]
     assert not shares[2] < 0.5  # broken (or NaN: not measured), never taken as clean
+
+
+# Right in a run with timing passes (the consensus run), wrong in any other probe run (the
+# properties' run of its cluster's outputs): it looks for the sandbox's phase in its frames.
+POISON = (
+    "import sys\n\n"
+    "def running_max(xs):\n"
+    "    f = sys._getframe(1)\n"
+    "    while f is not None:\n"
+    "        phase = f.f_locals.get('phase')\n"
+    "        if isinstance(phase, dict) and phase.get('name') == 'probe':\n"
+    "            if not phase.get('repeats'):\n"
+    "                return [-1 for _ in xs]\n"
+    "            break\n"
+    "        f = f.f_back\n"
+    "    return [max(xs[: i + 1]) for i in range(len(xs))]\n"
+)
+
+
+def test_a_cluster_is_not_judged_on_outputs_its_vector_does_not_show() -> None:
+    """The properties were counted on a rerun of the cluster's first member, trusting its
+    outputs to be the cluster's: a member returning other outputs when run without timing
+    passes had every right peer counted as breaking the properties (prop_excess 1), and a
+    wrong cluster was picked (red team s23, A6). A member whose rerun does not give the
+    cluster's vector is passed over for the next one."""
+    codes = [POISON, GOOD, LOOP, TABLE]
+    cfg = ExecConfig()
+    with ExecRunner(2) as run:
+        X = task_block(run, TASK, codes, [True] * len(codes), cfg).values
+        # the poisoner does what it says: right with timing passes, -1 without
+        inputs = [[[3, 1, 2]], [[4, 9]]]
+        timed = run.run("humaneval", TASK.task_id, TASK.entry_point, [POISON, GOOD], inputs,
+                        cfg.limits)  # fmt: skip
+        told = run.outputs("harness", "poison", TASK.entry_point, [(POISON, inputs)],
+                           cfg.property_limits)  # fmt: skip
+    assert timed[0] == timed[1] and told == [([-1, -1, -1], [-1, -1])]
+    shares = X[:, COLUMNS.index("exec.prop_violations")]
+    assert shares[:3].tolist() == [0.0, 0.0, 0.0] and shares[3] > 0.5

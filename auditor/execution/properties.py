@@ -217,25 +217,40 @@ def violation_shares(
 ) -> np.ndarray:
     """Per code, the share of `inputs` on which its output breaks some `mined` property
     (inputs on which it raised or timed out do not count; NaN: not measured). One run of
-    the program per distinct vector for its outputs, one of the predicates on them."""
+    one program per distinct vector for its outputs, one of the predicates on them.
+
+    That run must give the cluster's vector again (its fingerprints, from the same run as
+    the values): a program can tell it is run without timing passes and return other
+    outputs there, and the first member of the right cluster returning -1 in that run had
+    the whole cluster counted as breaking the properties, so a wrong cluster was picked
+    (red team s23, A6). A member whose run differs is passed over for the next one."""
     out = np.full(len(codes), np.nan)
     if not mined or not inputs:
         return out
-    first: dict[Vector, int] = {}
+    members: dict[Vector, list[int]] = {}
     for i, v in enumerate(vectors):
         if v is not None:
-            first.setdefault(v, i)
+            members.setdefault(v, []).append(i)
     where = f"props:{task_id}"
-    outs = run.outputs("harness", where, entry_point, [(codes[i], inputs) for i in first.values()],
-                       limits)  # fmt: skip
+    told: dict[Vector, tuple[Any, ...]] = {}  # per vector, outputs that reproduce it
+    for k in range(max((len(m) for m in members.values()), default=0)):
+        ask = [v for v, m in members.items() if v not in told and k < len(m)]
+        if not ask:
+            break
+        progs = [(codes[members[v][k]], inputs) for v in ask]
+        outs = run.outputs("harness", where, entry_point, progs, limits)
+        again = run.vectors("harness", where, entry_point, progs, limits)
+        told |= {
+            v: o for v, o, fp in zip(ask, outs, again, strict=True) if o is not None and fp == v
+        }
     asks = [
         [["count", o, *a] for a, o in zip(inputs, got, strict=True) if o is not NO_OUTPUT]
-        for got in (o or [NO_OUTPUT] * len(inputs) for o in outs)
+        for got in told.values()
     ]
     asks = [q if _keyable(q) else [] for q in asks]  # no queries: NaN for that cluster
     counted = run.run_each("harness", where, ENTRY, [(program(mined), q) for q in asks], limits)
     share: dict[Vector, float] = {}
-    for v, vec in zip(first, counted, strict=True):
+    for v, vec in zip(told, counted, strict=True):
         counts = [] if vec is None else [_COUNTS[f] for f in vec if f in _COUNTS]
         if counts:
             share[v] = float(np.mean([c > 0 for c in counts]))

@@ -187,6 +187,20 @@ class ExecRunner:
             self._values[key] = tuple(res.values) if ok and len(res.values) == n else None
         self.seconds_in_sandbox += res.runtime_s
 
+    def vectors(
+        self,
+        dataset: str,
+        task_id: str,
+        entry_point: str,
+        programs: Sequence[tuple[str, Sequence[Any]]],
+        limits: Limits | None = None,
+    ) -> list[Vector | None]:
+        """Per (code, its own inputs), the fingerprints of its last run on them under these
+        limits (after `outputs`, that run's: the values' own fingerprints); None if it was
+        not run or the sandbox could not run it. Runs nothing."""
+        keys = self._keys(dataset, task_id, entry_point, programs, limits)
+        return [self._cache.get(key) for key in keys]
+
     def times(
         self,
         dataset: str,

@@ -13,8 +13,8 @@ used: never `plus_input`, never a reference's output on a generated input.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 import numpy as np
@@ -130,19 +130,65 @@ def _pilot(
     cfg: ExecConfig,
     inputs: Sequence[Any],
 ) -> list[int]:
-    """Inputs on which at most half of a few pilot peers timed out: the rest are dropped
-    before every program pays the per-input limit on them (a hang of a few is then not
-    seen: speed first). One pilot's hangs drop nothing: a wrong program first in the
-    samples file hanging on every generated input took the whole task's consensus away,
-    its own evidence and every peer's (red team s19); it now pays its limit on them."""
-    pilots = [c for c, p in zip(codes, peers, strict=True) if p][: cfg.pilots]
-    if len(codes) <= cfg.pilots or not pilots:  # as cheap to run them all
+    """Inputs on which at most half of the peers hang (time out or die), as far as it takes
+    to tell: the rest are dropped before the main run, where every program would pay its
+    per-input limit on them.
+
+    The first `cfg.pilots` peers run first, on every input; what most of them answer is
+    kept. An input most pilots hang on is dropped when most of a second group hangs on it
+    too, as many peers spread over the rest of the file; where the two groups disagree,
+    the other peers run on it, group by group, until most of ALL the peers are seen to
+    hang on it or not. Those runs only tell hangs from answers (the main run's limits, no
+    timing passes; a shorter limit would count a slowish right program as hanging where a
+    wrong one chose to hang on the inputs slow for everyone). The pilots alone decided until
+    session 23: three wrong programs first in the samples file (3 of the 4 pilots, 3 of 10
+    peers) hanging exactly where they are wrong -- gcd by subtraction on gcd(0, x) -- had
+    those inputs dropped and joined the correct cluster (red team s23, A1; s19 had the same
+    with one pilot)."""
+    order = [i for i, p in enumerate(peers) if p]
+    if len(codes) <= cfg.pilots or not order:  # as cheap to run them all
         return list(range(len(inputs)))
     ds = dataset_of(task)
-    # the main run's limits: when no input is dropped, the pilots' runs are reused from the cache
-    vecs = [v for v in run.run(ds, task.task_id, task.entry_point, pilots, inputs, cfg.limits) if v]
-    slow = [sum(v[j] in ("timeout", "died") for v in vecs) for j in range(len(inputs))]
-    return [j for j in range(len(inputs)) if 2 * slow[j] <= len(vecs)]
+    confirm = replace(cfg.limits, repeats=0)  # the main run's limits, no timing passes
+    slow, ran = [0] * len(inputs), [0] * len(inputs)
+    todo = list(range(len(inputs)))
+    seen = 0
+    for k, group in enumerate(_pilot_groups(order, cfg.pilots)):
+        # the pilots get the main run's inputs and limits: when none is dropped, the main
+        # run reuses their runs from the cache
+        got = run.run(ds, task.task_id, task.entry_point, [codes[i] for i in group],
+                      [inputs[j] for j in todo], cfg.limits if k == 0 else confirm)  # fmt: skip
+        vecs = [v for v in got if v is not None]
+        hung = [sum(v[n] in ("timeout", "died") for v in vecs) for n in range(len(todo))]
+        for n, j in enumerate(todo):
+            slow[j], ran[j] = slow[j] + hung[n], ran[j] + len(vecs)
+        seen += len(group)
+        left = len(order) - seen  # peers not run yet
+        todo = [
+            j
+            for n, j in enumerate(todo)
+            if 2 * slow[j] > ran[j]  # most so far hang on it
+            and 2 * slow[j] <= ran[j] + left  # but not yet most of all the peers
+            and not (k == 1 and 2 * hung[n] > len(vecs))  # the second group agreed
+        ]
+        if not todo:
+            break
+    return [j for j in range(len(inputs)) if 2 * slow[j] <= ran[j]]
+
+
+def _pilot_groups(order: Sequence[int], size: int) -> Iterator[list[int]]:
+    """The pilots (the first `size` of `order`), then `size` of the others spread over the
+    rest of the file, then the others in order, `size` at a time."""
+    pilots, rest = list(order[:size]), list(order[size:])
+    yield pilots
+    if not rest:
+        return
+    step = (len(rest) - 1) / max(1, size - 1)
+    second = sorted({rest[round(k * step)] for k in range(min(size, len(rest)))})
+    yield second
+    others = [i for i in rest if i not in set(second)]
+    for start in range(0, len(others), size):
+        yield others[start : start + size]
 
 
 def peer_outputs(

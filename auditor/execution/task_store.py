@@ -30,8 +30,11 @@ from auditor.types import Outcome, Task
 
 EXTRACTOR = "check-exec"
 # Bump when `gate.execute_task` (verdicts, which signals run, the risk) changes what it
-# returns for the same inputs; the exec schema covers the signals themselves.
-GATE_VERSION = "1"
+# returns for the same inputs; the exec schema covers the signals themselves, except where
+# a change must keep the packaged model's exec schema: 2, the pilots' drops confirmed by a
+# second group of peers (`signals._pilot`) and the properties counted only on a rerun that
+# gives its cluster's vector (`properties.violation_shares`), red team s23.
+GATE_VERSION = "2"
 VERSION = f"{SCHEMA_VERSION}|gate{GATE_VERSION}|{__version__}"
 
 
