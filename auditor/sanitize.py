@@ -893,7 +893,7 @@ def _unindented(code: str) -> str:
     that indentation, as a reader takes it and the C4 check reads it; other code as it
     is. As it stands it does not parse, and an honest answer gave no program (red team
     s22, O3). Code that parses as it stands (an indented comment first) is left alone."""
-    first = next((line for line in _split_lines(code) if line.strip()), "")
+    first = next((line for line in source_lines(code, keepends=True) if line.strip()), "")
     if not first[:1].isspace() or first.lstrip().startswith("#") or _parses(code):
         return code
     return _dedented(code)
