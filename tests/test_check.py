@@ -599,3 +599,12 @@ def test_findings_on_a_completion_s_prompt_are_not_the_candidate_s(
     lines = {(f["line"], f["code"]) for f in cand["findings"]}
     assert not {line for line, _ in lines} & {1, 2, 4}, lines  # the prompt's (def: line 3)
     assert (5, "ruff:E501") in lines  # the candidate's own long line
+
+
+def test_a_file_mixing_crlf_and_lf_is_read(tmp_path: Path) -> None:
+    """Python compiles it; libcst 1.0 did not (pyproject's floor is the release that does)."""
+    path = tmp_path / "mixed.py"
+    path.write_bytes(b"def f(x):\r\n    return x + 1\n\n\ndef g(y):\n    return y\r\n")
+    result = CliRunner().invoke(cli, ["check", str(path), "--no-model", "--format", "json"])
+    codes = [f["code"] for c in json.loads(result.stdout)["candidates"] for f in c["findings"]]
+    assert codes and "AUD901" not in codes, codes
