@@ -104,6 +104,9 @@ class Pick:
     task_id: str
     result: CandidateResult | None
     among: int  # the task's candidates that could be picked
+    # Others of them ranked exactly as the pick (same risk, same failing-finding status): the
+    # file's order chose among them, which a sample can choose to be.
+    tied: int = 0
 
 
 @dataclass(frozen=True)
@@ -174,9 +177,14 @@ class CheckRun:
                 tasks.setdefault(r.task_id, [])
                 if r.risk is not None and not (r.execution and r.execution.tampered):
                     tasks[r.task_id].append(r)
-        return tuple(
-            Pick(t, min(rs, key=self._pick_key) if rs else None, len(rs)) for t, rs in tasks.items()
-        )
+        return tuple(self._pick(t, rs) for t, rs in tasks.items())
+
+    def _pick(self, task_id: str, candidates: list[CandidateResult]) -> Pick:
+        if not candidates:
+            return Pick(task_id, None, 0)
+        best = min(candidates, key=self._pick_key)
+        tied = sum(self._pick_key(r) == self._pick_key(best) for r in candidates) - 1
+        return Pick(task_id, best, len(candidates), tied)
 
     def _pick_key(self, r: CandidateResult) -> tuple[bool, float]:
         return any(self.failing(f.finding) for f in r.findings), r.risk or 0.0

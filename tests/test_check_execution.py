@@ -592,12 +592,54 @@ def test_planted_false_positives_flagged_with_execution_not_without(tmp_path: Pa
     assert flagged["static"][3:] != [True] * 3  # static alone misses some of them
 
 
-def test_execute_budget_skips_the_optional_signals(tmp_path: Path) -> None:
-    tasks, samples = _files(tmp_path)
-    _, doc = _json([str(samples), "--tasks", str(tasks), "--execute-budget", "0.001"])
-    ex = doc["candidates"][0]["execution"]
-    assert ex["verdict"] == "pass" and ex["signals"] == ["weak-tests", "consensus"]
-    assert "exec.mutant_survival" not in ex["features"]
+EVENS_PROMPT = 'def sum_of_evens(numbers: list) -> int:\n    """Sum of the even integers."""\n'
+EVENS_TASK = {
+    "task_id": "toy/evens",
+    "prompt": EVENS_PROMPT,
+    "entry_point": "sum_of_evens",
+    "canonical_solution": "    return sum(n for n in numbers if n % 2 == 0)\n",
+    "base_input": [[[1, 2, 3, 4]], [[2, 4, 6]], [[0, 5, 8, 11, 14]], [[7]]],
+}
+EVENS = {
+    # Wrong only on lists longer than 40, which no generated input reaches: its outputs are
+    # the right programs' everywhere; only its surviving mutants tell it apart.
+    "long": "    if len(numbers) > 40:\n        return sum(numbers) // 2\n"
+    "    return sum(n for n in numbers if n % 2 == 0)\n",
+    "right0": "    return sum(n for n in numbers if n % 2 == 0)\n",
+    "right1": "    t = 0\n    for n in numbers:\n        if n % 2 == 0:\n            t += n\n    return t\n",
+    "right2": "    return sum(filter(lambda n: n % 2 == 0, numbers))\n",
+    "table": "    return {(1, 2, 3, 4): 6, (2, 4, 6): 12, (0, 5, 8, 11, 14): 22}.get(tuple(numbers), 0)\n",
+}
+
+
+def test_past_half_the_budget_the_solo_signals_run_for_the_contenders(tmp_path: Path) -> None:
+    """Red team s23 A3: past half of --execute-budget the solo signals ran for nobody, so
+    `long`, first in the file, tied the right programs and was submitted (hanging samples
+    can push any task there). Now they still run for the candidates the pick could choose,
+    so the pick is one the run without a budget could make; `table`, far behind, is not
+    measured."""
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text(json.dumps(EVENS_TASK) + "\n")
+    samples = tmp_path / "samples.jsonl"
+    rows = [
+        {"task_id": "toy/evens", "sample_id": k, "solution": EVENS_PROMPT + body}
+        for k, body in EVENS.items()
+    ]
+    samples.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    picked, solo = {}, {}
+    for budget in ([], ["--execute-budget", "0.001"]):
+        args = ["check", str(samples), "--tasks", str(tasks), "--format", "json", *budget]
+        doc = json.loads(CliRunner().invoke(cli, args).stdout)
+        (pick,) = doc["picks"]
+        picked[bool(budget)] = pick["sample_id"]
+        solo[bool(budget)] = {
+            c["sample_id"]: "solo" in c["execution"]["signals"] for c in doc["candidates"]
+        }
+    # The right programs differ only by `exec.slowdown` (timing noise), `long` by its
+    # surviving mutants too (0.5 against 0), which outweighs that noise.
+    assert picked[True].startswith("right") and picked[False].startswith("right")
+    assert solo[False] == dict.fromkeys(EVENS, True)
+    assert solo[True] == {**dict.fromkeys(EVENS, True), "table": False}
 
 
 def test_test_modules_among_the_checked_files_are_not_candidates(

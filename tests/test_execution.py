@@ -29,7 +29,9 @@ from auditor.execution.runner import ExecRunner
 from auditor.execution.signals import (
     COLUMNS,
     SCORE_INPUTS,
+    SURVIVAL_WEIGHT,
     ExecConfig,
+    contenders,
     peer_score,
     task_features,
 )
@@ -385,6 +387,40 @@ def test_peer_score_ranks_wide_disagreement_inside_a_cluster() -> None:
     assert got[1] > got[0]  # same in-domain cluster; the second disagrees outside
     assert peer_score(share, survival, None, np.array([np.nan, 1.0])).tolist() == [0.5, 0.5]
     assert got[1] - got[0] < 0.5  # never outweighs half a cluster of in-domain agreement
+
+
+_UNIT = st.floats(0.0, 1.0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(_UNIT, _UNIT, st.floats(-4.0, 8.0) | st.just(math.nan), _UNIT, _UNIT),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_the_contenders_hold_the_pick_of_a_full_run(rows: list[tuple[float, ...]]) -> None:
+    """Measuring survival only for `contenders` (the rest count 0.5, as missing) gives the
+    lowest score that measuring it for every row gives, on a contender."""
+    values = np.full((len(rows), len(COLUMNS)), np.nan)
+    for name, col in zip(SCORE_INPUTS, zip(*rows, strict=True), strict=True):
+        values[:, COLUMNS.index(name)] = col
+    survival = values[:, COLUMNS.index("exec.mutant_survival")].copy()
+    values[:, COLUMNS.index("exec.mutant_survival")] = np.nan  # not measured yet
+    chosen = contenders(values)
+    measured = np.where(np.isin(np.arange(len(rows)), chosen), survival, np.nan)
+
+    def score(surv: np.ndarray) -> np.ndarray:
+        cols = [values[:, COLUMNS.index(c)] for c in SCORE_INPUTS]
+        return peer_score(cols[0], surv, *cols[2:])
+
+    full, partial = score(survival), score(measured)
+    assert int(np.argmin(partial)) in chosen
+    assert partial.min() == pytest.approx(full.min())
+    # every row left out scores more than SURVIVAL_WEIGHT above the lowest
+    left = np.setdiff1d(np.arange(len(rows)), chosen)
+    assert (score(np.full(len(rows), np.nan))[left] > full.min() + SURVIVAL_WEIGHT / 2).all()
 
 
 RUNNING_MAX = "def running_max(xs: list[int]) -> list[int]:\n    pass\n"

@@ -241,7 +241,7 @@ def _sample(
 
 def test_picks_are_best_of_n_per_task_of_a_samples_file() -> None:
     """Lowest risk without a failing finding; no risk (failing the tests) and tamperers
-    never picked; ties to the first; a task with nothing scored has no pick."""
+    never picked; ties to the first, and said; a task with nothing scored has no pick."""
     tampered = ExecutionInfo("pass", "reference", ("weak-tests",), tampered=("clock",))
     results = (
         _sample("A", "0", 0.3),
@@ -258,13 +258,16 @@ def test_picks_are_best_of_n_per_task_of_a_samples_file() -> None:
     picks = {p.task_id: (p.result and p.result.sample_id, p.among) for p in run.picks()}
     assert picks == {"A": ("0", 3), "B": (None, 0), "C": ("1", 2)}
     doc = json.loads(render(OutputFormat.JSON, run).text)
-    assert [(p["task_id"], p["sample_id"], p["risk"], p["flagged"]) for p in doc["picks"]] == [
-        ("A", "0", 0.3, False),
-        ("B", None, None, False),
-        ("C", "1", 0.6, True),
+    assert [
+        (p["task_id"], p["sample_id"], p["risk"], p["flagged"], p["tied"]) for p in doc["picks"]
+    ] == [
+        ("A", "0", 0.3, False, 1),  # sample 4 has the same risk and no failing finding
+        ("B", None, None, False, 0),
+        ("C", "1", 0.6, True, 0),
     ]
     text = render(OutputFormat.TEXT, run).text
-    assert "  A: sample 0, risk 0.30, lowest of 3 scored" in text.splitlines()
+    tie = ", tied with 1 other (the first in the file is submitted)"
+    assert f"  A: sample 0, risk 0.30, lowest of 3 scored{tie}" in text.splitlines()
     assert "  B: nothing to submit" in text
     unverified = ExecutionInfo(None, "none", ("static",))
     lone = CheckRun((_sample("D", "0", 0.2, execution=unverified),), run.rules, 0.5, None, "m")

@@ -115,8 +115,8 @@ SEVERITIES = [*(s.value for s in Severity), "none"]
     "--execute-budget",
     type=float,  # range checked by `check_budget`: one line, for API callers too
     metavar="SECONDS",
-    help="Time per task for execution; past half of it, guided inputs and single-candidate "
-    "signals are skipped.",
+    help="Time per task for execution; past half of it, guided inputs are skipped and "
+    "single-candidate signals run only for the candidates best-of-n could still submit.",
 )
 @click.option(
     "--exec-cache",

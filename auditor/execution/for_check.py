@@ -56,7 +56,7 @@ class Execution:
 
     tasks: Mapping[str, Task] | None = None
     tests: Path | None = None
-    budget_s: float | None = None  # per task; solo signals are skipped once half is spent
+    budget_s: float | None = None  # per task; past half, solo signals for the contenders only
     jobs: int = 2
     # Where each task's results are kept as it finishes (`task_store`): a rerun resumes.
     cache_dir: Path | None = None

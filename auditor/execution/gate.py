@@ -113,9 +113,10 @@ def execute_task(
     cfg: ExecConfig | None = None,
     budget_s: float | None = None,
 ) -> list[ExecResult]:
-    """ExecResults of one task's candidates. With `budget_s`, the guided round and the solo
-    signals run only within the first half of it (verdicts and the first consensus round
-    always run; each program's own time limits bound them)."""
+    """ExecResults of one task's candidates. With `budget_s`, the guided round runs only
+    within the first half of it, and past that half the solo signals run only for the
+    candidates the pick could still choose (`signals.contenders`); verdicts and the first
+    consensus round always run (each program's own time limits bound them)."""
     cfg = cfg or ExecConfig()
     t0 = time.monotonic()
     tests = _weak_asserts(task, tests)
@@ -137,7 +138,7 @@ def execute_task(
     )  # fmt: skip
     for r, i in enumerate(ok):
         row, caught = block.values[r], block.tampered[r]
-        out[i] = _result(out[i], row, len(ok) > 1, block.with_solo, caught)
+        out[i] = _result(out[i], row, len(ok) > 1, block.with_solo[r], caught)
     return out
 
 

@@ -378,12 +378,12 @@ def _ask_again(
 
 @dataclass(frozen=True)
 class TaskBlock:
-    """One task's execution: len(codes) x COLUMNS, the peer run, whether the solo signals
-    ran, and per code what its canaries caught (empty tuples when the solo signals did not run)."""
+    """One task's execution: len(codes) x COLUMNS, the peer run, per code whether its solo
+    signals ran, and per code what its canaries caught (empty where they did not run)."""
 
     values: np.ndarray
     peer_run: PeerRun
-    with_solo: bool
+    with_solo: tuple[bool, ...]
     tampered: tuple[tuple[str, ...], ...]
 
 
@@ -399,9 +399,10 @@ def task_block(
 ) -> TaskBlock:
     """The TaskBlock of one task's candidates.
 
-    The guided round and the solo signals run only while `solo_until` (a `time.monotonic()`
-    deadline) has not passed. `tests`: the harvested asserts when they are the weak tests
-    (else the task's reference gives their expected outputs, `property_rows`)."""
+    The guided round runs only while `solo_until` (a `time.monotonic()` deadline) has not
+    passed; past it the solo signals run only for the `contenders` (the candidates the
+    peer score could still pick). `tests`: the harvested asserts when they are the weak
+    tests (else the task's reference gives their expected outputs, `property_rows`)."""
     cfg = cfg or ExecConfig()
     out = np.full((len(codes), len(COLUMNS)), np.nan)
     pr = peer_outputs(run, task, codes, peers, cfg, until=solo_until)
@@ -409,16 +410,52 @@ def task_block(
     out[:, : len(PEER_COLUMNS)] = block[:, [consensus.COLUMNS.index(c) for c in PEER_COLUMNS]]
     props = [COLUMNS.index(c) for c in properties.COLUMNS]
     out[:, props] = property_rows(run, task, codes, peers, pr, cfg, tests)
-    with_solo = solo_until is None or time.monotonic() < solo_until
-    tampered: tuple[tuple[str, ...], ...] = ((),) * len(codes)
-    if with_solo:
-        end = len(PEER_COLUMNS) + len(SOLO_COLUMNS)
-        got = solo_rows(run, task, codes, pr.inputs, cfg)
-        out[:, len(PEER_COLUMNS) : end], tampered = got.values, got.tampered
-        for name, source in CLUSTER_OF.items():
-            values = out[:, COLUMNS.index(source)]
-            out[:, COLUMNS.index(name)] = cluster_means(pr.vectors, peers, values)
-    return TaskBlock(out, pr, with_solo, tampered)
+    late = solo_until is not None and time.monotonic() >= solo_until
+    chosen = contenders(out) if late else list(range(len(codes)))
+    tampered = _solo_into(out, run, task, [codes[i] for i in chosen], chosen, pr, peers, cfg)
+    return TaskBlock(out, pr, tuple(i in set(chosen) for i in range(len(codes))), tampered)
+
+
+def _solo_into(
+    out: np.ndarray,
+    run: ExecRunner,
+    task: Task,
+    codes: Sequence[str],
+    rows: Sequence[int],
+    pr: PeerRun,
+    peers: Sequence[bool],
+    cfg: ExecConfig,
+) -> tuple[tuple[str, ...], ...]:
+    """Run the solo signals of `codes` (rows `rows` of `out`), write their columns and the
+    cluster means into `out`; per row of `out`, what its canaries caught."""
+    tampered: list[tuple[str, ...]] = [()] * len(out)
+    if not rows:
+        return tuple(tampered)
+    got = solo_rows(run, task, codes, pr.inputs, cfg)
+    cols = [COLUMNS.index(c) for c in SOLO_COLUMNS]
+    out[np.ix_(list(rows), cols)] = got.values
+    for r, caught in zip(rows, got.tampered, strict=True):
+        tampered[r] = caught
+    for name, source in CLUSTER_OF.items():
+        values = out[:, COLUMNS.index(source)]
+        out[:, COLUMNS.index(name)] = cluster_means(pr.vectors, peers, values)
+    return tuple(tampered)
+
+
+def contenders(values: np.ndarray) -> list[int]:
+    """Rows (of len(codes) x COLUMNS, solo columns not yet measured) that the peer score could
+    still rank lowest once their mutant survival is known: those within SURVIVAL_WEIGHT of
+    the lowest score. Survival moves a score by at most half that either way from the 0.5 a
+    missing one counts as, so any other row scores above every contender's best case, with
+    or without its own survival: the pick among all rows is the same as if every row had
+    been measured. Empty when no row has peers (no score)."""
+    score = peer_score(*(values[:, COLUMNS.index(c)] for c in SCORE_INPUTS))
+    finite = np.isfinite(score)
+    if not finite.any():
+        return []
+    # 1e-9: float rounding must not drop a row tied at the edge.
+    edge = float(score[finite].min()) + SURVIVAL_WEIGHT + 1e-9
+    return [int(i) for i in np.flatnonzero(finite) if score[i] <= edge]
 
 
 def _mined(run: ExecRunner, task: Task, tests: Harvest | None, cfg: ExecConfig) -> tuple[str, ...]:

@@ -33,8 +33,9 @@ EXTRACTOR = "check-exec"
 # returns for the same inputs; the exec schema covers the signals themselves, except where
 # a change must keep the packaged model's exec schema: 2, the pilots' drops confirmed by a
 # second group of peers (`signals._pilot`) and the properties counted only on a rerun that
-# gives its cluster's vector (`properties.violation_shares`), red team s23.
-GATE_VERSION = "2"
+# gives its cluster's vector (`properties.violation_shares`), red team s23; 3, past half the
+# budget the solo signals run for the contenders instead of for nobody.
+GATE_VERSION = "3"
 VERSION = f"{SCHEMA_VERSION}|gate{GATE_VERSION}|{__version__}"
 
 

@@ -67,6 +67,7 @@ def _pick(run: CheckRun, p: Pick) -> dict[str, Any]:
         "flagged": r is not None and run.flagged(r),
         "verdict": None if r is None or r.execution is None else r.execution.verdict,
         "among": p.among,
+        "tied": p.tied,
     }
 
 

@@ -68,8 +68,11 @@ def pick_text(p: Pick) -> str:
         return "nothing to submit (no candidate scored: all failed or were unreadable)"
     e = p.result.execution
     unverified = ", not verified by the weak tests" if e is not None and e.verdict is None else ""
+    others = f"{p.tied} other" + ("s" if p.tied > 1 else "")
+    tied = f", tied with {others} (the first in the file is submitted)" if p.tied else ""
     return (
         f"sample {p.result.sample_id}, risk {p.result.risk:.2f}, lowest of {p.among} scored"
+        + tied
         + unverified
     )
 
