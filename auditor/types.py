@@ -206,8 +206,8 @@ class Label:
         if d.get("status") not in (None, status.value):
             raise ValueError(f"status {d['status']!r} contradicts its outcomes ({status.value})")
         return cls(
-            task_id=_field(d, "task_id", str),
-            sample_id=str(_field(d, "sample_id", (str, int))),  # EvalPlus writes ints
+            task_id=_key_field(d, "task_id"),
+            sample_id=_key_field(d, "sample_id"),
             solution_sha256=_field(d, "solution_sha256", str),
             weak_status=weak,
             strong_status=strong,
@@ -230,6 +230,15 @@ def _field(
         return value
     got = "null" if value is None else type(value).__name__
     raise ValueError(f"{key} must be {_type_names(types)}, got {got}")
+
+
+def _key_field(d: Mapping[str, Any], key: str) -> str:
+    """`task_id` or `sample_id` as a string (EvalPlus writes integer sample ids); a blank
+    one is a ValueError, as in every samples reader: ids key labels to samples and reports."""
+    value = str(_field(d, key, str if key == "task_id" else (str, int)))
+    if not value.strip():
+        raise ValueError(f"{key} must not be blank, got {value!r}")
+    return value
 
 
 def _type_names(types: type | tuple[type, ...]) -> str:

@@ -131,6 +131,8 @@ _ROW = {
                 ({"solution_sha256": None}, "solution_sha256 must be str, got null"),
                 ({"first_fail": "3"}, "first_fail must be int or null, got str"),
                 ({"sample_id": True}, "sample_id must be str or int, got bool"),
+                ({"sample_id": " "}, "sample_id must not be blank, got ' '"),
+                ({"task_id": ""}, "task_id must not be blank, got ''"),
                 ({"status": "correct"}, "status 'correct' contradicts its outcomes"),
             ]
         ),
