@@ -663,3 +663,36 @@ def test_test_modules_among_the_checked_files_are_not_candidates(
         by_path[f"cand{k}.py"]["execution"]["features"]["exec.cluster_share"] for k in range(3)
     ]
     assert shares == [0.5, 0.5, 0.0]  # the special-cased one is alone
+
+
+@pytest.mark.parametrize("mode", ["tasks", "tests"])
+def test_the_exec_seed_reaches_the_signals_and_stays_out_of_the_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    """Generated inputs are a function of the task and the seed: `--exec-seed` (or
+    AUDITOR_EXEC_SEED, for a CI secret) picks it, and no output format shows it."""
+    from auditor.execution import gate
+
+    seen: list[int] = []
+    real = gate.execute_task
+
+    def spy(*args: object, **kwargs: object) -> object:
+        seen.append(kwargs["cfg"].seed)  # type: ignore[attr-defined]
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(gate, "execute_task", spy)
+    tasks, samples = _files(tmp_path)
+    args = [str(samples), "--tasks", str(tasks)]
+    if mode == "tests":
+        (tmp_path / "closed.py").write_text(CODES["closed"])
+        (tmp_path / "test_sum.py").write_text("def test():\n    assert sum_to(3) == 6\n")
+        args = [str(tmp_path / "closed.py"), "--tests", str(tmp_path / "test_sum.py")]
+    check = ["check", *args, "--no-model", "--format", "json"]
+    for how, env in ((["--exec-seed", "918273"], {}), ([], {"AUDITOR_EXEC_SEED": "918273"})):
+        res = CliRunner().invoke(cli, [*check, *how], env=env)
+        assert res.exit_code in (0, 1) and "918273" not in res.stdout
+    assert seen == [918273, 918273]
+    CliRunner().invoke(cli, check, env={"AUDITOR_EXEC_SEED": None})
+    assert seen[-1] == 0
+    res = CliRunner().invoke(cli, [*check, "--exec-seed", "x"])
+    assert res.exit_code == 2 and "--exec-seed" in res.output

@@ -119,6 +119,15 @@ SEVERITIES = [*(s.value for s in Severity), "none"]
     "single-candidate signals run only for the candidates best-of-n could still submit.",
 )
 @click.option(
+    "--exec-seed",
+    type=int,
+    envvar="AUDITOR_EXEC_SEED",
+    show_envvar=True,
+    metavar="N",
+    help="Seed of the generated inputs and sampled mutants (default 0). They are drawn from "
+    "the task and this seed, so whoever knows both can compute them: keep it secret in CI.",
+)
+@click.option(
     "--exec-cache",
     type=click.Path(path_type=Path),
     metavar="DIR",
@@ -147,6 +156,7 @@ def check_command(
     tests_file: Path | None,
     no_execute: bool,
     execute_budget: float | None,
+    exec_seed: int | None,
     exec_cache: Path | None,
     data_dir: Path | None,
 ) -> int:
@@ -191,7 +201,9 @@ def check_command(
     tasks = _tasks(tasks_spec, tests_file, data_dir)
     execution = None
     if not no_execute and (tasks or tests_file):
-        execution = _execution(tasks, tests_file, execute_budget, config.jobs, exec_cache)
+        execution = _execution(
+            tasks, tests_file, execute_budget, config.jobs, exec_cache, exec_seed or 0
+        )
     run = check(paths, model=model, config=config, execution=execution, tasks=tasks)
     if not run.results:  # a gate on a folder a failed generation step left empty
         click.echo("auditor: warning: no candidates found: nothing was checked", err=True)
@@ -301,11 +313,22 @@ def _tasks_named(items: Any) -> str:
 
 
 def _execution(
-    tasks: Any, tests_file: Path | None, budget: float | None, jobs: int, cache: Path | None
+    tasks: Any,
+    tests_file: Path | None,
+    budget: float | None,
+    jobs: int,
+    cache: Path | None,
+    seed: int,
 ) -> Any:
     """The execution request of --tasks / --tests."""
     from auditor.execution.for_check import Execution
 
     return Execution(
-        tasks=tasks, tests=tests_file, budget_s=budget, jobs=jobs, cache_dir=cache, progress=True
+        tasks=tasks,
+        tests=tests_file,
+        budget_s=budget,
+        jobs=jobs,
+        cache_dir=cache,
+        progress=True,
+        seed=seed,
     )

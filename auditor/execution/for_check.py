@@ -27,6 +27,7 @@ from auditor.entrypoint import PendingCandidate, entry_point, module_names, para
 from auditor.errors import InputError, UsageError
 from auditor.execution.gate import ExecResult, execute
 from auditor.execution.harvest import Harvest, harvest
+from auditor.execution.signals import ExecConfig
 from auditor.execution.task_store import TaskStore
 from auditor.io import RESAVE, UnreadableSource, python_source_text
 from auditor.parse import python_ast
@@ -61,6 +62,9 @@ class Execution:
     # Where each task's results are kept as it finishes (`task_store`): a rerun resumes.
     cache_dir: Path | None = None
     progress: bool = False  # a bar over the tasks on stderr, when it is a terminal
+    # Of the generated inputs and sampled mutants (`ExecConfig.seed`): they are a function of
+    # the task and the seed, so a candidate written knowing both could special-case them.
+    seed: int = 0
 
     def __post_init__(self) -> None:
         check_budget(self.budget_s)
@@ -152,10 +156,13 @@ def run_pending(pending: Sequence[PendingCandidate], ex: Execution) -> dict[int,
         raise InputError(f"--tests {ex.tests}: no candidate defines a top-level function to test")
     if not todo:
         return {}
+    cfg = ExecConfig(seed=ex.seed)
     if ex.tests is not None:
         task, found = _tests_task([pending[i] for i in todo], ex.tests)
         cands = [replace(pending[i].candidate, task_id=task.task_id) for i in todo]
-        got = execute(cands, {task.task_id: task}, tests=found, budget_s=ex.budget_s, jobs=ex.jobs)
+        got = execute(
+            cands, {task.task_id: task}, tests=found, budget_s=ex.budget_s, jobs=ex.jobs, cfg=cfg
+        )
         return dict(zip(todo, got, strict=True))
     tasks = ex.tasks or {}
     unknown = sorted({pending[i].candidate.task_id for i in todo} - set(tasks))
@@ -168,7 +175,9 @@ def run_pending(pending: Sequence[PendingCandidate], ex: Execution) -> dict[int,
     try:
         with TaskStore(ex.cache_dir) as store:
             tick = bar.update if bar is not None else None
-            got = execute(cands, tasks, budget_s=ex.budget_s, jobs=ex.jobs, store=store, done=tick)
+            got = execute(
+                cands, tasks, budget_s=ex.budget_s, jobs=ex.jobs, cfg=cfg, store=store, done=tick
+            )
     finally:
         if bar is not None:
             bar.close()
