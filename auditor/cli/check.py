@@ -199,11 +199,8 @@ def check_command(
     accepted = read_baseline(config.baseline) if config.baseline is not None else None
     model = None if no_model else model_loader(config.model)
     tasks = _tasks(tasks_spec, tests_file, data_dir)
-    execution = None
-    if not no_execute and (tasks or tests_file):
-        execution = _execution(
-            tasks, tests_file, execute_budget, config.jobs, exec_cache, exec_seed or 0
-        )
+    wanted = {"budget_s": execute_budget, "cache_dir": exec_cache, "seed": exec_seed or 0}
+    execution = None if no_execute else _execution(tasks, tests_file, config.jobs, **wanted)
     run = check(paths, model=model, config=config, execution=execution, tasks=tasks)
     if not run.results:  # a gate on a folder a failed generation step left empty
         click.echo("auditor: warning: no candidates found: nothing was checked", err=True)
@@ -312,23 +309,11 @@ def _tasks_named(items: Any) -> str:
     return ", ".join(ids[:3]) + more
 
 
-def _execution(
-    tasks: Any,
-    tests_file: Path | None,
-    budget: float | None,
-    jobs: int,
-    cache: Path | None,
-    seed: int,
-) -> Any:
-    """The execution request of --tasks / --tests."""
+def _execution(tasks: Any, tests_file: Path | None, jobs: int, **wanted: Any) -> Any:
+    """The execution request of --tasks / --tests (None without either); `wanted`: the
+    `Execution` fields the options set."""
     from auditor.execution.for_check import Execution
 
-    return Execution(
-        tasks=tasks,
-        tests=tests_file,
-        budget_s=budget,
-        jobs=jobs,
-        cache_dir=cache,
-        progress=True,
-        seed=seed,
-    )
+    if not (tasks or tests_file):
+        return None
+    return Execution(tasks=tasks, tests=tests_file, jobs=jobs, progress=True, **wanted)
