@@ -35,6 +35,8 @@ from __future__ import annotations
 import ast
 import builtins
 import re
+from collections.abc import Callable
+from typing import Any
 
 _BUILTINS = frozenset(dir(builtins))
 _INTROSPECTION = frozenset(
@@ -141,65 +143,113 @@ def _scan(
     """(canonical names of the renamable identifiers, the nodes naming identifiers, the
     nodes with a docstring), or None if the program could observe its own names (then
     neither names nor docstrings are touched). One pass over the tree."""
-    bound: set[str] = set()
-    literal: set[str] = set()
-    order: list[str] = []
-    nodes: list[ast.Name | ast.arg] = []
-    holders: list[_Holder] = []
-    docstrings: set[int] = set()
-    for node in ast.walk(tree):  # breadth-first: a holder comes before its docstring
-        if isinstance(node, ast.Name):
-            if node.id in _INTROSPECTION or _DUNDER.fullmatch(node.id):
-                return None
-            if not isinstance(node.ctx, ast.Load):
-                bound.add(node.id)
-            order.append(node.id)
-            nodes.append(node)
-        elif isinstance(node, ast.arg):
-            bound.add(node.arg)
-            order.append(node.arg)
-            nodes.append(node)
-        elif isinstance(node, ast.Constant):
-            if isinstance(node.value, str) and id(node) not in docstrings:
-                if _DUNDER.search(node.value):  # `attrgetter("__doc__")` and the like
-                    return None
-                literal.update(_WORD.findall(node.value))
-        elif isinstance(node, _NAME_BINDING_NODES) or (
-            isinstance(node, ast.ExceptHandler) and node.name
-        ):
-            return None
-        elif isinstance(node, ast.keyword):
-            if node.arg is None:
-                return None
-            literal.add(node.arg)
-        elif isinstance(node, ast.Attribute) and (
-            node.attr.startswith("__")
-            or node.attr in _INTROSPECTION
-            or _RUNTIME_ATTR.match(node.attr)
-        ):
-            return None
-        elif isinstance(node, ast.Import | ast.ImportFrom):
-            modules = [a.name for a in node.names] if isinstance(node, ast.Import) else []
-            if isinstance(node, ast.ImportFrom) and node.module:
-                modules.append(node.module)
-            if any(m.split(".")[0] not in _PURE_MODULES for m in modules):
-                return None
-            if any(a.name in _INTROSPECTION for a in node.names):  # `import ... as g`
-                return None
-            if any(a.name == "*" for a in node.names):  # binds names the tree does not show
-                return None
-            literal.update((a.asname or a.name).split(".")[0] for a in node.names)
-        if isinstance(node, _Holder):
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                literal.add(node.name)
-            doc = _docstring(node)
-            if doc is not None:
-                docstrings.add(id(doc))
-                holders.append(node)
-    keep = literal | _BUILTINS | _module_names(tree)
+    scan = _Scan()
+    # breadth-first: a holder comes before its docstring
+    if not all(scan.visit(node) for node in ast.walk(tree)):
+        return None
+    keep = scan.literal | _BUILTINS | _module_names(tree)
     mapping: dict[str, str] = {}
-    for name in order:
-        if name in bound and name not in keep and not name.startswith("__"):
+    for name in scan.order:
+        if name in scan.bound and name not in keep and not name.startswith("__"):
             # NUL cannot occur in an identifier, so a new name never meets a kept one
             mapping.setdefault(name, f"\0{len(mapping)}")
-    return mapping, nodes, holders
+    return mapping, scan.nodes, scan.holders
+
+
+class _Scan:
+    """What `_scan` collects: the names bound, the words that must keep their names (in
+    strings, keywords, imports, `def`s), every identifier in order with its node, and the
+    docstrings."""
+
+    def __init__(self) -> None:
+        self.bound: set[str] = set()
+        self.literal: set[str] = set()
+        self.order: list[str] = []
+        self.nodes: list[ast.Name | ast.arg] = []
+        self.holders: list[_Holder] = []
+        self.docstrings: set[int] = set()
+
+    def visit(self, node: ast.AST) -> bool:
+        """Record `node`; False if it lets the program observe its own names."""
+        visit = _VISITS.get(type(node))
+        if visit is not None and not visit(self, node):
+            return False
+        if isinstance(node, _Holder):
+            self._hold(node)
+        return True
+
+    def _name(self, node: ast.Name) -> bool:
+        if node.id in _INTROSPECTION or _DUNDER.fullmatch(node.id):
+            return False
+        if not isinstance(node.ctx, ast.Load):
+            self.bound.add(node.id)
+        self.order.append(node.id)
+        self.nodes.append(node)
+        return True
+
+    def _arg(self, node: ast.arg) -> bool:
+        self.bound.add(node.arg)
+        self.order.append(node.arg)
+        self.nodes.append(node)
+        return True
+
+    def _constant(self, node: ast.Constant) -> bool:
+        if isinstance(node.value, str) and id(node) not in self.docstrings:
+            if _DUNDER.search(node.value):  # `attrgetter("__doc__")` and the like
+                return False
+            self.literal.update(_WORD.findall(node.value))
+        return True
+
+    def _keyword(self, node: ast.keyword) -> bool:
+        if node.arg is None:
+            return False
+        self.literal.add(node.arg)
+        return True
+
+    def _import(self, node: ast.Import | ast.ImportFrom) -> bool:
+        if not _imports_purely(node):
+            return False
+        self.literal.update((a.asname or a.name).split(".")[0] for a in node.names)
+        return True
+
+    def _hold(self, node: _Holder) -> None:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            self.literal.add(node.name)
+        doc = _docstring(node)
+        if doc is not None:
+            self.docstrings.add(id(doc))
+            self.holders.append(node)
+
+
+def _imports_purely(node: ast.Import | ast.ImportFrom) -> bool:
+    """Does `node` import only allowlisted modules, and neither an introspection builtin
+    (`import ... as g`) nor `*` (which binds names the tree does not show)?"""
+    modules = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+    if isinstance(node, ast.ImportFrom) and node.module:
+        modules.append(node.module)
+    if any(m.split(".")[0] not in _PURE_MODULES for m in modules):
+        return False
+    return not any(a.name in _INTROSPECTION or a.name == "*" for a in node.names)
+
+
+def _plain_attribute(node: ast.Attribute) -> bool:
+    """An attribute naming no dunder, introspection function or frame part."""
+    return not (
+        node.attr.startswith("__") or node.attr in _INTROSPECTION or _RUNTIME_ATTR.match(node.attr)
+    )
+
+
+# What `_Scan.visit` does per node type (the types `ast.parse` makes, exactly): False
+# from one means the program may observe its names.
+_VISITS: dict[type[ast.AST], Callable[[_Scan, Any], bool]] = {
+    ast.Name: _Scan._name,
+    ast.arg: _Scan._arg,
+    ast.Constant: _Scan._constant,
+    ast.keyword: _Scan._keyword,
+    ast.Import: _Scan._import,
+    ast.ImportFrom: _Scan._import,
+    # constructs that bind names through strings
+    **dict.fromkeys(_NAME_BINDING_NODES, lambda _, node: False),
+    ast.ExceptHandler: lambda _, node: not node.name,  # `except ... as e`
+    ast.Attribute: lambda _, node: _plain_attribute(node),
+}

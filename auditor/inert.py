@@ -21,8 +21,9 @@ import doctest
 import functools
 import importlib
 import types
-from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 __all__ = ["Inertness"]
 
@@ -158,51 +159,85 @@ class Inertness:
         """Can `stmt`, run at module level, change nothing the rest of the module sees,
         `reached` being the module-level names the kept program reads? (Names it binds are
         the caller's business: it keeps a statement binding a name the program reads.)"""
-        expr = functools.partial(self.expr, reached=reached)
-        block = functools.partial(self.block, reached=reached)
-        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
-            decorated = all(self._decorates(d, reached) for d in stmt.decorator_list)
-            return decorated and all(expr(e) for e in _definition_time(stmt))
-        if isinstance(stmt, ast.ClassDef):
-            # `global` in a class body makes its bindings the module's; `items += [5]`
-            # extends what a class attribute holds
-            if any(isinstance(n, ast.Global | ast.AugAssign) for n in _walk_here(stmt)):
-                return False
-            heads = [*stmt.decorator_list, *stmt.bases, *(k.value for k in stmt.keywords)]
-            decorated = all(self._decorates(d, reached) for d in stmt.decorator_list)
-            return decorated and all(expr(e) for e in heads) and block(stmt.body)
-        if isinstance(stmt, ast.Expr):
-            return expr(stmt.value) or self._runner(stmt.value, reached)
-        if isinstance(stmt, ast.Assert):
-            return expr(stmt.test) and (stmt.msg is None or expr(stmt.msg))
-        if isinstance(stmt, ast.AugAssign) and not self._accumulates(stmt, reached):
-            return False
-        if isinstance(stmt, ast.Assign | ast.AnnAssign | ast.AugAssign):
-            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-            annotation = stmt.annotation if isinstance(stmt, ast.AnnAssign) else None
-            return (
-                all(_names_only(t) for t in targets)
-                and (stmt.value is None or expr(stmt.value))
-                and (annotation is None or expr(annotation))
-            )
-        if isinstance(stmt, ast.For):
-            parts = (stmt.body, stmt.orelse)
-            return _names_only(stmt.target) and expr(stmt.iter) and all(map(block, parts))
-        if isinstance(stmt, ast.While | ast.If):
-            # The body of a main guard never runs when the program is imported or judged.
-            body = [] if isinstance(stmt, ast.If) and is_main_guard(stmt.test) else stmt.body
-            return expr(stmt.test) and block(body) and block(stmt.orelse)
-        if isinstance(stmt, ast.Try | ast.TryStar):
-            return all(map(block, (stmt.body, stmt.orelse, stmt.finalbody))) and all(
-                (h.type is None or expr(h.type)) and block(h.body) for h in stmt.handlers
-            )
-        if isinstance(stmt, ast.Delete):
-            return all(isinstance(t, ast.Name) for t in stmt.targets)
-        if isinstance(stmt, ast.Raise):
-            return all(expr(e) for e in (stmt.exc, stmt.cause) if e is not None)
+        judge = _STATEMENTS.get(type(stmt))
+        if judge is not None:
+            return judge(self, stmt, reached)
         # Raising is no change the program could rely on (EvalPlus drops such junk too); a
         # top-level `return` does not even compile.
         return isinstance(stmt, _NO_EFFECT)
+
+    def _definition(
+        self, stmt: ast.FunctionDef | ast.AsyncFunctionDef, reached: frozenset[str]
+    ) -> bool:
+        """A `def` runs its decorators, defaults and annotations (not its body)."""
+        decorated = all(self._decorates(d, reached) for d in stmt.decorator_list)
+        return decorated and all(self.expr(e, reached) for e in _definition_time(stmt))
+
+    def _class(self, stmt: ast.ClassDef, reached: frozenset[str]) -> bool:
+        """A `class` runs its decorators, bases, keywords and body."""
+        # `global` in a class body makes its bindings the module's; `items += [5]`
+        # extends what a class attribute holds
+        if any(isinstance(n, ast.Global | ast.AugAssign) for n in _walk_here(stmt)):
+            return False
+        heads = [*stmt.decorator_list, *stmt.bases, *(k.value for k in stmt.keywords)]
+        decorated = all(self._decorates(d, reached) for d in stmt.decorator_list)
+        return (
+            decorated
+            and all(self.expr(e, reached) for e in heads)
+            and self.block(stmt.body, reached)
+        )
+
+    def _expression(self, stmt: ast.Expr, reached: frozenset[str]) -> bool:
+        """An inert expression, or a test runner that cannot reach the program."""
+        return self.expr(stmt.value, reached) or self._runner(stmt.value, reached)
+
+    def _assert(self, stmt: ast.Assert, reached: frozenset[str]) -> bool:
+        return self.expr(stmt.test, reached) and (stmt.msg is None or self.expr(stmt.msg, reached))
+
+    def _assign(
+        self, stmt: ast.Assign | ast.AnnAssign | ast.AugAssign, reached: frozenset[str]
+    ) -> bool:
+        """A store into names only, of an inert value (`n += v`: see `_accumulates`)."""
+        if isinstance(stmt, ast.AugAssign) and not self._accumulates(stmt, reached):
+            return False
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        annotation = stmt.annotation if isinstance(stmt, ast.AnnAssign) else None
+        return (
+            all(_names_only(t) for t in targets)
+            and (stmt.value is None or self.expr(stmt.value, reached))
+            and (annotation is None or self.expr(annotation, reached))
+        )
+
+    def _for(self, stmt: ast.For, reached: frozenset[str]) -> bool:
+        parts = (stmt.body, stmt.orelse)
+        return (
+            _names_only(stmt.target)
+            and self.expr(stmt.iter, reached)
+            and all(self.block(p, reached) for p in parts)
+        )
+
+    def _branch(self, stmt: ast.While | ast.If, reached: frozenset[str]) -> bool:
+        # The body of a main guard never runs when the program is imported or judged.
+        body = [] if isinstance(stmt, ast.If) and is_main_guard(stmt.test) else stmt.body
+        return (
+            self.expr(stmt.test, reached)
+            and self.block(body, reached)
+            and self.block(stmt.orelse, reached)
+        )
+
+    def _try(self, stmt: ast.Try | ast.TryStar, reached: frozenset[str]) -> bool:
+        parts = (stmt.body, stmt.orelse, stmt.finalbody)
+        return all(self.block(p, reached) for p in parts) and all(
+            (h.type is None or self.expr(h.type, reached)) and self.block(h.body, reached)
+            for h in stmt.handlers
+        )
+
+    def _delete(self, stmt: ast.Delete, reached: frozenset[str]) -> bool:
+        """`del name` unbinds a name (the caller's business); `del x[k]` changes `x`."""
+        return all(isinstance(t, ast.Name) for t in stmt.targets)
+
+    def _raise(self, stmt: ast.Raise, reached: frozenset[str]) -> bool:
+        return all(self.expr(e, reached) for e in (stmt.exc, stmt.cause) if e is not None)
 
     def block(self, stmts: Sequence[ast.stmt], reached: frozenset[str] = frozenset()) -> bool:
         return all(self.statement(s, reached) for s in stmts)
@@ -603,6 +638,18 @@ class Inertness:
         return self._verdicts[key]
 
     def _decide(self, scope: _Scope) -> tuple[int, bool]:
+        inside = self._inside(scope)
+        level = PURE
+        for node in ast.walk(scope):
+            level = max(level, self._node_effect(node, inside))
+            if level == ANY:
+                return ANY, True
+        if isinstance(scope, ast.ClassDef) and level == ARGS:
+            return ANY, True
+        return level, self._hands_out(scope, inside.held)
+
+    def _inside(self, scope: _Scope) -> _Inside:
+        """What deciding `scope` needs to know of its names."""
         local = _locals(scope)
         inner = [n for n in ast.walk(scope) if isinstance(n, ast.Import | ast.ImportFrom)]
         imports = {name: module for n in inner for name, module in _imported(n).items()}
@@ -614,44 +661,40 @@ class Inertness:
             for n in ast.walk(scope)
             if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n is not scope
         }
-        called = {id(n.func) for n in ast.walk(scope) if isinstance(n, ast.Call)}
+        called = frozenset(id(n.func) for n in ast.walk(scope) if isinstance(n, ast.Call))
         holders = held.any | held.holding
-        level = PURE
-        for node in ast.walk(scope):
-            if isinstance(node, ast.Global | ast.Nonlocal):
-                return ANY, True
-            if isinstance(node, ast.Attribute) and not _plain_attribute(node.attr):
-                return ANY, True
-            if isinstance(node, ast.Attribute | ast.Subscript) and not isinstance(
-                node.ctx, ast.Load
-            ):
-                root = _root(node.value)
-                here = ANY if root not in local or root in imports else held.of_object(node.value)
-            elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
-                here = held.of(node.target.id)  # `rows += [r]` extends the list `rows` names
-            elif isinstance(node, ast.Attribute) and _bound_method(node, holders, called):
-                here = held.of_object(node.value)
-            elif id(node) not in called and self._changer(node, frozenset(local)):
-                here = ANY  # `map(list.append, rows, xs)`: it may be handed anything
-            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-                if node.id in nested and id(node) not in called:
-                    here = ANY if self.effect(nested[node.id]) else PURE  # `map(inner, rows)`
-                elif node.id in local:
-                    here = PURE
-                else:
-                    here = self._read_effect(node.id, id(node) in called)
-            elif isinstance(node, ast.Lambda) and node is not scope:
-                here = ANY if self.effect(node) else PURE  # handed to what calls it
-            elif isinstance(node, ast.Call):
-                here = self._inner_call(node, held, local, imports, origins)
-            else:
-                here = PURE
-            level = max(level, here)
-            if level == ANY:
-                return ANY, True
-        if isinstance(scope, ast.ClassDef) and level == ARGS:
-            return ANY, True
-        return level, self._hands_out(scope, held)
+        return _Inside(scope, local, imports, origins, held, nested, called, holders)
+
+    def _node_effect(self, node: ast.AST, inside: _Inside) -> int:
+        """What `node`, a part of the function or class being decided, may change."""
+        if isinstance(node, ast.Global | ast.Nonlocal):
+            return ANY
+        if isinstance(node, ast.Attribute) and not _plain_attribute(node.attr):
+            return ANY
+        if isinstance(node, ast.Attribute | ast.Subscript) and not isinstance(node.ctx, ast.Load):
+            return inside.stored(node)
+        if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            return inside.held.of(node.target.id)  # `rows += [r]` extends the list `rows` names
+        if isinstance(node, ast.Attribute) and _bound_method(node, inside.holders, inside.called):
+            return inside.held.of_object(node.value)
+        if id(node) not in inside.called and self._changer(node, frozenset(inside.local)):
+            return ANY  # `map(list.append, rows, xs)`: it may be handed anything
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            return self._load_effect(node, inside)
+        if isinstance(node, ast.Lambda) and node is not inside.scope:
+            return ANY if self.effect(node) else PURE  # handed to what calls it
+        if isinstance(node, ast.Call):
+            return self._inner_call(node, inside)
+        return PURE
+
+    def _load_effect(self, node: ast.Name, inside: _Inside) -> int:
+        """What reading `node` inside the function or class being decided may change."""
+        as_callee = id(node) in inside.called
+        if node.id in inside.nested and not as_callee:
+            return ANY if self.effect(inside.nested[node.id]) else PURE  # `map(inner, rows)`
+        if node.id in inside.local:
+            return PURE
+        return self._read_effect(node.id, as_callee)
 
     def _held(
         self,
@@ -722,38 +765,47 @@ class Inertness:
         changes_args = name in self._own and any(self.effect(d) for d in self._own[name])
         return ANY if changes_args and not as_callee else PURE
 
-    def _inner_call(
-        self,
-        call: ast.Call,
-        held: _Held,
-        local: Container[str],
-        imports: Mapping[str, str],
-        origins: Mapping[str, str],
-    ) -> int:
+    def _inner_call(self, call: ast.Call, inside: _Inside) -> int:
         """What a call inside a function may change (`x.append(v)` on its own list:
         nothing; `heapq.heappush(param, x)`: what it is handed)."""
         func = call.func
         args = [*call.args, *(k.value for k in call.keywords)]
-        handed = held.handed(args)
+        handed = inside.held.handed(args)
         if isinstance(func, ast.Name):
-            if func.id in held.params:
-                return max(handed, ARGS if handed else PURE)  # it may change what it gets
-            if func.id in imports or (func.id in self._modules and func.id not in local):
-                module = imports.get(func.id, self._modules.get(func.id, ""))
-                name = origins.get(func.id, "")  # `from heapq import heappush`
-                return self._module_effect(module, name, args, handed, imports)
-            if func.id in self._own and func.id not in local:
-                return handed if max(self.effect(d) for d in self._own[func.id]) else PURE
-            if func.id in local:  # a nested function, a lambda, a callable it was given
-                return ANY if func.id in held.any else handed
-            return ANY if func.id in held.any else PURE
+            return self._inner_name_call(func.id, args, handed, inside)
         if _is_type_of(func):  # `type(a)(x)`: a class, whose methods are checked here
             return PURE if self._classes_clean() else ANY
         if not isinstance(func, ast.Attribute):
             return ANY
+        return self._inner_method_call(func, args, handed, inside)
+
+    def _inner_name_call(
+        self, name: str, args: Sequence[ast.expr], handed: int, inside: _Inside
+    ) -> int:
+        """What calling `name` inside a function may change, `handed` being what
+        changing `args` changes."""
+        held, local, imports = inside.held, inside.local, inside.imports
+        if name in held.params:
+            return max(handed, ARGS if handed else PURE)  # it may change what it gets
+        if name in imports or (name in self._modules and name not in local):
+            module = imports.get(name, self._modules.get(name, ""))
+            origin = inside.origins.get(name, "")  # `from heapq import heappush`
+            return self._module_effect(module, origin, args, handed, imports)
+        if name in self._own and name not in local:
+            return handed if max(self.effect(d) for d in self._own[name]) else PURE
+        if name in local:  # a nested function, a lambda, a callable it was given
+            return ANY if name in held.any else handed
+        return ANY if name in held.any else PURE
+
+    def _inner_method_call(
+        self, func: ast.Attribute, args: Sequence[ast.expr], handed: int, inside: _Inside
+    ) -> int:
+        """What calling method `func` inside a function may change, `handed` being what
+        changing `args` changes."""
+        held, local, imports = inside.held, inside.local, inside.imports
         root = _root(func.value)
         if root in imports or (root in self._modules and root not in local):
-            module = self._module(root or "", imports, origins)
+            module = self._module(root or "", imports, inside.origins)
             # `math.gcd(a, b)`, `re.compile(p).sub(...)` (a fresh object's method), not
             # `numbers.Number.register(list)` (an object of the module's)
             deep = isinstance(func.value, ast.Attribute) and func.attr not in _READING_METHODS
@@ -778,6 +830,26 @@ class Inertness:
 
 
 PURE, ARGS, ANY = 0, 1, 2
+
+# How `Inertness.statement` judges a statement, by its exact type (`ast.parse` makes no
+# subclasses); any other statement is inert only if it is one of `_NO_EFFECT`.
+_STATEMENTS: Mapping[type[ast.stmt], Callable[[Inertness, Any, frozenset[str]], bool]] = {
+    ast.FunctionDef: Inertness._definition,
+    ast.AsyncFunctionDef: Inertness._definition,
+    ast.ClassDef: Inertness._class,
+    ast.Expr: Inertness._expression,
+    ast.Assert: Inertness._assert,
+    ast.Assign: Inertness._assign,
+    ast.AnnAssign: Inertness._assign,
+    ast.AugAssign: Inertness._assign,
+    ast.For: Inertness._for,
+    ast.While: Inertness._branch,
+    ast.If: Inertness._branch,
+    ast.Try: Inertness._try,
+    ast.TryStar: Inertness._try,
+    ast.Delete: Inertness._delete,
+    ast.Raise: Inertness._raise,
+}
 
 
 @dataclass(frozen=True)
@@ -826,6 +898,29 @@ class _Held:
             return ANY
         theirs = self.from_params | self.holding_params
         return ARGS if any(_aliases(a, theirs, self.fresh) for a in args) else PURE
+
+
+@dataclass(frozen=True)
+class _Inside:
+    """What deciding one function or class (`scope`) knows of its names: those it binds
+    (`local`), its imports (`origins`: with the module's), what they may be or hold
+    (`held`), its nested functions, and the ids of the callees of its calls (`called`)."""
+
+    scope: _Scope
+    local: frozenset[str]
+    imports: Mapping[str, str]
+    origins: Mapping[str, str]
+    held: _Held
+    nested: Mapping[str, ast.FunctionDef | ast.AsyncFunctionDef]
+    called: frozenset[int]
+    holders: frozenset[str]  # what may hold an object it did not create (`held`)
+
+    def stored(self, target: ast.Attribute | ast.Subscript) -> int:
+        """What storing into `target` (`x.a = v`, `x[k] = v`, `del x[k]`) changes."""
+        root = _root(target.value)
+        if root not in self.local or root in self.imports:
+            return ANY
+        return self.held.of_object(target.value)
 
 
 def _tainted(

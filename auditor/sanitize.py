@@ -231,37 +231,71 @@ def _two_programs(
     if binder is None or not _binds_elsewhere(code, name, first + binder.lineno - 1):
         return None
     sites = {first + s.lineno - 1: isinstance(s, _IMPORTS) for s in _sites(binder, name)}
-    bound = first + binder.lineno - 1
-    strings = _string_lines(kept, first)
+    judged = _Judged(name, binder, first, last, sites, _string_lines(kept, first))
     blocks = _shown_blocks(code, name)
-    same_program: bool | None = None  # _same_program, once needed
+    same_program = functools.cache(lambda: _same_program(blocks, kept, name))  # once needed
     for p in blocks:
-        inside = first <= p.block.first_line and (last is None or p.block.last_line <= last)
-        shows = _last_binder(p.tree.body, name) if inside else None
-        if shows is None or (name not in p.defines and not _renamed(p.tree.body, name)):
+        shows = judged.shown_by(p)
+        if shows is None:
             continue
         shown = p.block.first_line + shows.lineno - 1  # a block's line i is raw line first_line + i
-        same = shown in sites and all(imported for at, imported in sites.items() if at != shown)
-        if same and not (shown != bound and any(a <= shown <= z for a, z in strings)):
+        if judged.binds_at(shown) or same_program() or not judged.apart(p, shows):
             continue
-        if same_program is None:
-            same_program = _same_program(blocks, kept, name)
-        if same_program:
-            continue
-        if (
-            p.block.kind != "indented"
-            or _a_program(p.tree)
-            or _a_definition(shows, name)
-            or not _runs_in(
-                binder, [p.block.first_line - first + s.lineno for s in _sites(shows, name)]
-            )
-        ):
-            how = "run as Python it defines" if lines is None else "its code defines"
-            return (
-                f"ambiguous answer: {how} `{name}` on line {bound}, but a code block it "
-                f"shows as Markdown defines `{name}` on line {shown}"
-            )
+        how = "run as Python it defines" if lines is None else "its code defines"
+        return (
+            f"ambiguous answer: {how} `{name}` on line {judged.bound}, but a code block it "
+            f"shows as Markdown defines `{name}` on line {shown}"
+        )
     return None
+
+
+@dataclass(frozen=True)
+class _Judged:
+    """The program `_two_programs` judges: the statement binding `name` last (`binder`),
+    its raw lines `first` to `last` (None: to the end), the raw lines of the statements
+    in `binder` that bind `name` (`sites`: True for an import), and its string literals'
+    raw line ranges (`strings`)."""
+
+    name: str
+    binder: ast.stmt
+    first: int
+    last: int | None
+    sites: Mapping[int, bool]
+    strings: Sequence[tuple[int, int]]
+
+    @property
+    def bound(self) -> int:
+        """The raw line of `binder`."""
+        return self.first + self.binder.lineno - 1
+
+    def shown_by(self, p: _Block) -> ast.stmt | None:
+        """The statement of block `p`, shown within the program's lines, binding the
+        name last (by a definition or assignment, or renaming it); None if none does."""
+        block = p.block
+        inside = self.first <= block.first_line and (
+            self.last is None or block.last_line <= self.last
+        )
+        shows = _last_binder(p.tree.body, self.name) if inside else None
+        if shows is None or (self.name not in p.defines and not _renamed(p.tree.body, self.name)):
+            return None
+        return shows
+
+    def binds_at(self, shown: int) -> bool:
+        """Is raw line `shown` the one place in `binder` that binds the name other than by
+        an import (a fallback `def` in `try`/`except ImportError`), and not inside a
+        string literal (unless it is the binder's own line)?"""
+        sites = self.sites
+        same = shown in sites and all(imported for at, imported in sites.items() if at != shown)
+        return same and not (shown != self.bound and any(a <= shown <= z for a, z in self.strings))
+
+    def apart(self, p: _Block, shows: ast.stmt) -> bool:
+        """Is block `p`, showing the name bound by `shows`, a program a renderer shows on
+        its own: not an indented block bare code takes in as the body that runs there
+        (a method, a nested function)?"""
+        if p.block.kind != "indented" or _a_program(p.tree) or _a_definition(shows, self.name):
+            return True
+        lines = [p.block.first_line - self.first + s.lineno for s in _sites(shows, self.name)]
+        return not _runs_in(self.binder, lines)
 
 
 def _shown_blocks(code: str, name: str) -> list[_Block]:
@@ -1180,49 +1214,88 @@ def _select(stmts: Sequence[ast.stmt], entry_point: str | None) -> tuple[list[bo
     Earlier drafts go unless defining them does something.
     """
     facts = [_facts(s) for s in stmts]
-    binders: dict[str, list[int]] = {}
     reasons = [_junk_reason(s, i) for i, s in enumerate(stmts)]
     redefined = _redefined(stmts)
+    binders = _binders(facts, reasons, redefined)
+    acts = _actions(stmts, reasons)
+    module = _Module(stmts, facts, reasons, redefined, binders, acts)
+    if entry_point is None or entry_point not in binders:
+        keep = module.keep_all()
+    else:
+        keep = module.keep_for(entry_point)
+    return keep, [r or "" for r in reasons]
+
+
+def _binders(
+    facts: Sequence[_Facts], reasons: Sequence[str | None], redefined: set[int]
+) -> dict[str, list[int]]:
+    """Per name, the statements binding it, in order; junk binds nothing worth keeping (a
+    main guard's `n = 5`, ...), nor does a draft a later definition overrides."""
+    binders: dict[str, list[int]] = {}
     for i, f in enumerate(facts):
         if reasons[i] is not None or i in redefined:
-            continue  # junk binds nothing worth keeping (a main guard's `n = 5`, ...)
+            continue
         for name in f.binds:
             binders.setdefault(name, []).append(i)
-    acts = _actions(stmts, reasons)
+    return binders
 
-    if entry_point is None or entry_point not in binders:
-        keep = [r is None for r in reasons]
-        bound = {n for i, f in enumerate(facts) if keep[i] for n in f.binds}
-        for i, a in enumerate(acts):
+
+@dataclass
+class _Module:
+    """The top-level statements and what `_select` knows of them; `reasons` (why a
+    statement goes, None while it may stay) and `binders` are completed in place."""
+
+    stmts: Sequence[ast.stmt]
+    facts: Sequence[_Facts]
+    reasons: list[str | None]
+    redefined: set[int]
+    binders: dict[str, list[int]]
+    acts: Sequence[_Action]
+
+    def keep_all(self) -> list[bool]:
+        """Without the entry point: every statement but junk, what changes the names
+        they bind, what changes interpreter state, and what is not provably inert."""
+        keep = [r is None for r in self.reasons]
+        bound = {n for i, f in enumerate(self.facts) if keep[i] for n in f.binds}
+        for i, a in enumerate(self.acts):
             keep[i] = keep[i] or a.state or bool(a.names & bound)
-        reached = {n for i, f in enumerate(facts) if keep[i] for n in f.uses}
-        _keep_effects(stmts, keep, reasons, redefined, _Reach(facts, binders, reached))
-        return keep, [r or "" for r in reasons]
+        reached = {n for i, f in enumerate(self.facts) if keep[i] for n in f.uses}
+        reach = _Reach(self.facts, self.binders, reached)
+        _keep_effects(self.stmts, keep, self.reasons, self.redefined, reach)
+        return keep
 
-    keep = [False] * len(stmts)
-    entry_at = binders[entry_point][0]
-    for i, s in enumerate(stmts):
-        # An import that may fail is part of the program's behaviour (and EvalPlus keeps
-        # every import); only an unused stdlib import after the entry point is junk.
-        keep[i] = isinstance(s, _IMPORTS) and (i < entry_at or not _stdlib_only(s))
-    if reasons[0] is None and _is_docstring(stmts[0]):
-        keep[0] = True
-    # A statement acting on a name binds it too: the program reads what it stored.
-    for i, a in enumerate(acts):
-        for name in a.names:
-            binders.setdefault(name, []).append(i)
-    reach = _Reach(facts, binders, set())
-    todo = [entry_point]
-    for i, a in enumerate(acts):
-        if a.state:  # interpreter state the program relies on without naming it
-            keep[i] = True
-            todo += facts[i].uses
-    reach.spread(todo, keep)
-    _keep_effects(stmts, keep, reasons, redefined, reach)
-    for i, s in enumerate(stmts):
-        if not keep[i] and reasons[i] is None:
-            reasons[i] = _unused_reason(s, i in redefined)
-    return keep, [r or "" for r in reasons]
+    def keep_for(self, entry_point: str) -> list[bool]:
+        """With the entry point: what it reads, in turn, from where each name is bound or
+        acted on; the imports it may need; what changes interpreter state; and what is
+        not provably inert. The others get the reason they go."""
+        keep = self._kept_heads(self.binders[entry_point][0])
+        # A statement acting on a name binds it too: the program reads what it stored.
+        for i, a in enumerate(self.acts):
+            for name in a.names:
+                self.binders.setdefault(name, []).append(i)
+        reach = _Reach(self.facts, self.binders, set())
+        todo = [entry_point]
+        for i, a in enumerate(self.acts):
+            if a.state:  # interpreter state the program relies on without naming it
+                keep[i] = True
+                todo += self.facts[i].uses
+        reach.spread(todo, keep)
+        _keep_effects(self.stmts, keep, self.reasons, self.redefined, reach)
+        for i, s in enumerate(self.stmts):
+            if not keep[i] and self.reasons[i] is None:
+                self.reasons[i] = _unused_reason(s, i in self.redefined)
+        return keep
+
+    def _kept_heads(self, entry_at: int) -> list[bool]:
+        """The imports the program may need, and the module docstring."""
+        keep = [False] * len(self.stmts)
+        for i, s in enumerate(self.stmts):
+            # An import that may fail is part of the program's behaviour (and EvalPlus keeps
+            # every import); only an unused stdlib import after the entry point is junk.
+            keep[i] = isinstance(s, _IMPORTS) and (i < entry_at or not _stdlib_only(s))
+        if self.reasons[0] is None and _is_docstring(self.stmts[0]):
+            keep[0] = True
+        return keep
 
 
 @dataclass

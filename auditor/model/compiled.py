@@ -18,7 +18,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -144,6 +144,17 @@ def _trees(clf: Any) -> Trees:
     )
 
 
+@dataclass
+class _Parts:
+    """What the pipeline steps read so far set (each at most once, in pipeline order)."""
+
+    columns: np.ndarray | None = None
+    fill: np.ndarray | None = None
+    mean: np.ndarray | None = None
+    scale: np.ndarray | None = None
+    head: Trees | Linear | None = None
+
+
 def _member(cal: Any) -> Member:
     if len(cal.calibrators) != 1 or _kind(cal.calibrators[0]) != "_SigmoidCalibration":
         raise NotExportable("calibration other than a binary sigmoid")
@@ -152,43 +163,84 @@ def _member(cal: Any) -> Member:
     steps = list(cal.estimator.steps) if _kind(cal.estimator) == "Pipeline" else []
     if not steps:
         raise NotExportable("not a pipeline")
-    columns: np.ndarray | None = None
-    fill = mean = scale = None
-    head: Trees | Linear | None = None
+    parts = _Parts()
     for i, (_, step) in enumerate(steps):
-        kind, last = _kind(step), i == len(steps) - 1
-        if kind == "ColumnTransformer" and columns is None:
-            (_, how, cols), *rest = step.transformers_
-            # fitted "passthrough" is an identity FunctionTransformer
-            identity = how == "passthrough" or (
-                _kind(how) == "FunctionTransformer" and how.func is None
-            )
-            if not identity or any(t[1] != "drop" for t in rest):
-                raise NotExportable("column transformer other than one passthrough")
-            columns = np.asarray(cols, dtype=np.int32)
-        elif kind == "VarianceThreshold" and columns is not None and fill is None:
-            columns = columns[step.get_support()]
-        elif kind == "SimpleImputer" and columns is not None and fill is None:
-            if not (isinstance(step.missing_values, float) and np.isnan(step.missing_values)):
-                raise NotExportable("imputer for values other than NaN")
-            if len(step.statistics_) != len(columns) or step.add_indicator:
-                raise NotExportable("imputer that changes the columns")
-            fill = np.asarray(step.statistics_, dtype=np.float64)
-        elif kind == "StandardScaler" and mean is None:
-            if not (step.with_mean and step.with_std):
-                raise NotExportable("partial scaler")
-            mean = np.asarray(step.mean_, dtype=np.float64)
-            scale = np.asarray(step.scale_, dtype=np.float64)
-        elif kind == "HistGradientBoostingClassifier" and last:
-            head = _trees(step)
-        elif kind == "LogisticRegression" and last and step.coef_.shape[0] == 1:
-            head = Linear(np.asarray(step.coef_[0], dtype=np.float64), float(step.intercept_[0]))
-        else:
-            raise NotExportable(f"pipeline step {kind}")
-    if columns is None or head is None:
+        _read_step(parts, step, last=i == len(steps) - 1)
+    if parts.columns is None or parts.head is None:
         raise NotExportable("pipeline without column selection or classifier")
     sig = cal.calibrators[0]
-    return Member(columns, fill, mean, scale, head, float(sig.a_), float(sig.b_))
+    return Member(
+        parts.columns, parts.fill, parts.mean, parts.scale, parts.head, float(sig.a_), float(sig.b_)
+    )
+
+
+def _read_step(parts: _Parts, step: Any, last: bool) -> None:
+    """Record what one pipeline step does in `parts`; NotExportable for a step out of
+    place (a second column selection, a selection after imputation, a head before the
+    end) or of another kind."""
+    kind = _kind(step)
+    if kind not in _STEPS or not _STEPS[kind][1](parts, last, step):
+        raise NotExportable(f"pipeline step {kind}")
+    _STEPS[kind][0](parts, step)
+
+
+def _read_columns(parts: _Parts, step: Any) -> None:
+    (_, how, cols), *rest = step.transformers_
+    # fitted "passthrough" is an identity FunctionTransformer
+    identity = how == "passthrough" or (_kind(how) == "FunctionTransformer" and how.func is None)
+    if not identity or any(t[1] != "drop" for t in rest):
+        raise NotExportable("column transformer other than one passthrough")
+    parts.columns = np.asarray(cols, dtype=np.int32)
+
+
+def _read_variance(parts: _Parts, step: Any) -> None:
+    assert parts.columns is not None  # checked by its place in `_STEPS`
+    parts.columns = parts.columns[step.get_support()]
+
+
+def _read_imputer(parts: _Parts, step: Any) -> None:
+    if not (isinstance(step.missing_values, float) and np.isnan(step.missing_values)):
+        raise NotExportable("imputer for values other than NaN")
+    assert parts.columns is not None  # checked by its place in `_STEPS`
+    if len(step.statistics_) != len(parts.columns) or step.add_indicator:
+        raise NotExportable("imputer that changes the columns")
+    parts.fill = np.asarray(step.statistics_, dtype=np.float64)
+
+
+def _read_scaler(parts: _Parts, step: Any) -> None:
+    if not (step.with_mean and step.with_std):
+        raise NotExportable("partial scaler")
+    parts.mean = np.asarray(step.mean_, dtype=np.float64)
+    parts.scale = np.asarray(step.scale_, dtype=np.float64)
+
+
+def _read_trees(parts: _Parts, step: Any) -> None:
+    parts.head = _trees(step)
+
+
+def _read_linear(parts: _Parts, step: Any) -> None:
+    parts.head = Linear(np.asarray(step.coef_[0], dtype=np.float64), float(step.intercept_[0]))
+
+
+def _selected(parts: _Parts, last: bool, step: Any) -> bool:
+    """Columns chosen and none imputed yet (the statistics are per selected column)."""
+    return parts.columns is not None and parts.fill is None
+
+
+_Reads = Callable[[_Parts, Any], None]
+_Fits = Callable[[_Parts, bool, Any], bool]
+# Per step kind: how to read it, and whether it may stand where it stands.
+_STEPS: Mapping[str, tuple[_Reads, _Fits]] = {
+    "ColumnTransformer": (_read_columns, lambda parts, last, step: parts.columns is None),
+    "VarianceThreshold": (_read_variance, _selected),
+    "SimpleImputer": (_read_imputer, _selected),
+    "StandardScaler": (_read_scaler, lambda parts, last, step: parts.mean is None),
+    "HistGradientBoostingClassifier": (_read_trees, lambda parts, last, step: last),
+    "LogisticRegression": (
+        _read_linear,
+        lambda parts, last, step: last and step.coef_.shape[0] == 1,
+    ),
+}
 
 
 def export(estimator: Any) -> CompiledClassifier:
@@ -301,22 +353,29 @@ def validate(compiled: Mapping[str, CompiledClassifier], width: int) -> None:
 
 
 def _validate_member(m: Member, width: int) -> None:
-    cols = m.columns
-    if not (isinstance(cols, np.ndarray) and cols.ndim == 1 and cols.dtype.kind in "iu"):
-        raise ValueError("columns")
-    if len(cols) and (cols.min() < 0 or cols.max() >= width):
-        raise ValueError("columns out of range")
-    k = len(cols)
+    _validate_columns(m.columns, width)
+    k = len(m.columns)
     for arr in (m.fill, m.mean, m.scale):
         if arr is not None and not (isinstance(arr, np.ndarray) and arr.shape == (k,)):
             raise ValueError("statistics")
     if not all(isinstance(v, float) for v in (m.a, m.b)):
         raise ValueError("sigmoid")
-    head = m.head
-    if isinstance(head, Linear):
-        if not (isinstance(head.coef, np.ndarray) and head.coef.shape == (k,)):
+    if isinstance(m.head, Linear):
+        if not (isinstance(m.head.coef, np.ndarray) and m.head.coef.shape == (k,)):
             raise ValueError("coefficients")
         return
+    _validate_trees(m.head, k)
+
+
+def _validate_columns(cols: Any, width: int) -> None:
+    if not (isinstance(cols, np.ndarray) and cols.ndim == 1 and cols.dtype.kind in "iu"):
+        raise ValueError("columns")
+    if len(cols) and (cols.min() < 0 or cols.max() >= width):
+        raise ValueError("columns out of range")
+
+
+def _validate_trees(head: Trees, k: int) -> None:
+    """Raise ValueError unless `head` is trees over `k` columns whose every walk ends."""
     n = len(head.value)
     arrays = (head.feature, head.threshold, head.missing_left, head.left, head.right, head.leaf)
     if any(not isinstance(a, np.ndarray) or a.shape != (n,) for a in arrays):
