@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from pathlib import Path
 
 import jsonschema
@@ -567,6 +568,46 @@ def test_integration_files() -> None:
     assert any(u.startswith("github/codeql-action/upload-sarif@") for u in uses)
     run = next(s["run"] for s in action["runs"]["steps"] if s.get("id") == "check")
     assert "auditor check" in run and "sarif:" in run and "--format github" in run
+
+
+def _action_step(step: dict, inputs: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """A composite step's script and env with `${{ inputs.X }}` filled in and every other
+    expression (github.*) empty, as a runner without those contexts would see them."""
+    import re
+
+    expr = re.compile(r"\$\{\{\s*([\w.-]+)\s*\}\}")
+
+    def fill(text: str) -> str:
+        return expr.sub(lambda m: inputs.get(m[1].removeprefix("inputs."), ""), str(text))
+
+    return fill(step["run"]), {k: fill(v) for k, v in step.get("env", {}).items()}
+
+
+def test_the_action_passes_its_inputs_to_check(tmp_path: Path) -> None:
+    """The Action's check step gives `auditor check` its paths and options, --tasks and
+    --tests when asked, the exec seed through the environment only (a secret stays off
+    command lines and logs), and reports the exit code."""
+    yaml = pytest.importorskip("yaml")
+    action = yaml.safe_load((REPO / "action.yml").read_text())
+    inputs = {k: str(v.get("default", "")) for k, v in action["inputs"].items()}
+    inputs |= {"paths": "gen/ more/", "tasks": "tasks.jsonl", "exec-seed": "424242"}
+    step = next(s for s in action["runs"]["steps"] if s.get("id") == "check")
+    script, env = _action_step(step, inputs)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "auditor"  # records what it was given, exits as on findings
+    fake.write_text(
+        '#!/bin/sh\nprintf "%s\\n" "$@" > args.txt\necho "$AUDITOR_EXEC_SEED" > seed\nexit 1\n'
+    )
+    fake.chmod(0o755)
+    out = tmp_path / "github_output"
+    env |= {"PATH": f"{bin_dir}:{os.environ['PATH']}", "GITHUB_OUTPUT": str(out)}
+    subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, check=True)
+    args = (tmp_path / "args.txt").read_text().splitlines()
+    assert args[:3] == ["check", "gen/", "more/"]
+    assert args[args.index("--tasks") + 1] == "tasks.jsonl" and "--tests" not in args
+    assert "424242" not in " ".join(args) and (tmp_path / "seed").read_text() == "424242\n"
+    assert out.read_text() == "exit-code=1\n"
 
 
 @pytest.mark.parametrize("end", ["\n", "\r\n", "\r"], ids=["LF", "CRLF", "CR"])
