@@ -413,7 +413,8 @@ def task_block(
     late = solo_until is not None and time.monotonic() >= solo_until
     chosen = contenders(out) if late else list(range(len(codes)))
     tampered = _solo_into(out, run, task, [codes[i] for i in chosen], chosen, pr, peers, cfg)
-    return TaskBlock(out, pr, tuple(i in set(chosen) for i in range(len(codes))), tampered)
+    measured = set(chosen)
+    return TaskBlock(out, pr, tuple(i in measured for i in range(len(codes))), tampered)
 
 
 def _solo_into(
@@ -448,7 +449,8 @@ def contenders(values: np.ndarray) -> list[int]:
     the lowest score. Survival moves a score by at most half that either way from the 0.5 a
     missing one counts as, so any other row scores above every contender's best case, with
     or without its own survival: the pick among all rows is the same as if every row had
-    been measured. Empty when no row has peers (no score)."""
+    been measured (unless every contender is barred from the pick: a tamperer, or one with
+    a failing finding). Empty when no row has peers (no score)."""
     score = peer_score(*(values[:, COLUMNS.index(c)] for c in SCORE_INPUTS))
     finite = np.isfinite(score)
     if not finite.any():
