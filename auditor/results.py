@@ -104,8 +104,9 @@ class Pick:
     task_id: str
     result: CandidateResult | None
     among: int  # the task's candidates that could be picked
-    # Others of them ranked exactly as the pick (same risk, same failing-finding status): the
-    # file's order chose among them, which a sample can choose to be.
+    # Other programs among them ranked exactly as the pick (same risk, same failing-finding
+    # status, other code): the file's order chose among them, which a sample can choose to be.
+    # Copies of the pick's own code are not counted: whichever is submitted, it is the same.
     tied: int = 0
 
 
@@ -183,8 +184,8 @@ class CheckRun:
         if not candidates:
             return Pick(task_id, None, 0)
         best = min(candidates, key=self._pick_key)
-        tied = sum(self._pick_key(r) == self._pick_key(best) for r in candidates) - 1
-        return Pick(task_id, best, len(candidates), tied)
+        same = {r.sha256 for r in candidates if self._pick_key(r) == self._pick_key(best)}
+        return Pick(task_id, best, len(candidates), len(same - {best.sha256}))
 
     def _pick_key(self, r: CandidateResult) -> tuple[bool, float]:
         return any(self.failing(f.finding) for f in r.findings), r.risk or 0.0

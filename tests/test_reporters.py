@@ -249,6 +249,7 @@ def test_picks_are_best_of_n_per_task_of_a_samples_file() -> None:
         _sample("A", "2", None, _finding("AUD001", 1, Severity.HIGH)),
         _sample("A", "3", 0.05, execution=tampered),
         _sample("A", "4", 0.3),
+        replace(_sample("A", "5", 0.3), sha256="0" * 64),  # a copy of sample 0's code
         _sample("B", "0", None, _finding("AUD001", 1, Severity.HIGH)),
         _sample("C", "0", 0.7, _finding("AUD301", 2, Severity.HIGH)),
         _sample("C", "1", 0.6, _finding("AUD301", 2, Severity.HIGH)),
@@ -256,18 +257,18 @@ def test_picks_are_best_of_n_per_task_of_a_samples_file() -> None:
     )
     run = CheckRun(results, make_run().rules, 0.5, Severity.HIGH, "m")
     picks = {p.task_id: (p.result and p.result.sample_id, p.among) for p in run.picks()}
-    assert picks == {"A": ("0", 3), "B": (None, 0), "C": ("1", 2)}
+    assert picks == {"A": ("0", 4), "B": (None, 0), "C": ("1", 2)}
     doc = json.loads(render(OutputFormat.JSON, run).text)
     assert [
         (p["task_id"], p["sample_id"], p["risk"], p["flagged"], p["tied"]) for p in doc["picks"]
     ] == [
-        ("A", "0", 0.3, False, 1),  # sample 4 has the same risk and no failing finding
+        ("A", "0", 0.3, False, 1),  # sample 4 (other code) ties; 5 is 0's code again
         ("B", None, None, False, 0),
         ("C", "1", 0.6, True, 0),
     ]
     text = render(OutputFormat.TEXT, run).text
     tie = ", tied with 1 other (the first in the file is submitted)"
-    assert f"  A: sample 0, risk 0.30, lowest of 3 scored{tie}" in text.splitlines()
+    assert f"  A: sample 0, risk 0.30, lowest of 4 scored{tie}" in text.splitlines()
     assert "  B: nothing to submit" in text
     unverified = ExecutionInfo(None, "none", ("static",))
     lone = CheckRun((_sample("D", "0", 0.2, execution=unverified),), run.rules, 0.5, None, "m")
