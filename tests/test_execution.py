@@ -1048,6 +1048,53 @@ def test_a_tolerance_is_judged_on_a_number_with_the_assert_s_operator() -> None:
                    Outcome.FAIL]  # fmt: skip
 
 
+def test_approx_with_rel_or_abs_and_math_isclose_are_judged_as_they_would_run() -> None:
+    """`pytest.approx(V, rel=, abs=)` takes pytest's tolerance (abs alone is the tolerance,
+    else the larger of rel x |V| and abs) and `math.isclose(f(x), V, rel_tol=, abs_tol=)`
+    is judged by math.isclose itself (QA s24: both were left unjudged, so float tests gave
+    "not verified"); a test module's own `isclose` and `nan_ok=` stay unjudged."""
+    from auditor.execution.harvest import Expect, harvest
+    from auditor.execution.verify import by_asserts
+    from auditor.types import Outcome
+
+    src = (
+        "import math as m\nimport pytest\nfrom math import isclose as near\n"
+        "def test_f():\n"
+        "    assert f(100) == pytest.approx(50.0, rel=1e-2)\n"
+        "    assert f(2) == pytest.approx(1.0, abs=0.1)\n"
+        "    assert f(4) == pytest.approx(2.0, rel=0.0, abs=0.25)\n"
+        "    assert m.isclose(f(10), 5.0, rel_tol=1e-3)\n"
+        "    assert near(1.5, f(3), abs_tol=0.05)\n"
+        "    assert f(6) == pytest.approx(3.0, nan_ok=True)\n"
+    )
+    tests = harvest(src, ["f"])
+    assert tests.expected == (
+        Expect("close", 50.0, 0.5, op="approx"),
+        Expect("close", 1.0, 0.1, op="approx"),
+        Expect("close", 2.0, 0.25, op="approx"),
+        Expect("close", 5.0, 0.0, op="isclose", rel=1e-3),
+        Expect("close", 1.5, 0.05, op="isclose", rel=1e-9),
+        None,
+    )
+    assert tests.unjudged == 1
+    own = harvest("def isclose(a, b):\n    return True\ndef t():\n    assert isclose(f(1), 2)\n",
+                  ["f"])  # fmt: skip
+    assert own.expected == (None,) and own.unjudged == 1
+    off = {  # how far each program is off at one input, right elsewhere
+        "right": "0",
+        "rel 1e-2 of 50 (0.5)": "0.4 if x == 100 else 0",
+        "past abs=0.1": "0.2 if x == 2 else 0",
+        "past rel_tol 1e-3 of 5": "0.006 if x == 10 else 0",
+        "within abs_tol 0.05": "0.04 if x == 3 else 0",
+        "past abs_tol 0.05": "0.06 if x == 3 else 0",
+        "complex": "0j",  # math.isclose refuses a complex, as the test would have
+    }
+    codes = [f"def f(x):\n    return x / 2 + ({d})\n" for d in off.values()]
+    with ExecRunner(2) as run:
+        got = [v.outcome is Outcome.PASS for v in by_asserts(run, "t", codes, tests)]
+    assert got == [True, True, False, False, True, False, False]
+
+
 def test_every_assert_on_one_call_is_judged() -> None:
     """A shape assert first (`len(f(x)) == 3`) does not hide the value assert after it on
     the same call (red team s18, A2): both are weak tests."""

@@ -38,9 +38,10 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 import libcst as cst
 
@@ -80,6 +81,8 @@ MAX_ROWS = 400
 MAX_TEST_CHARS = 1_000_000
 # pytest.approx's default tolerance (relative 1e-6, absolute 1e-12).
 APPROX_REL, APPROX_ABS = 1e-6, 1e-12
+# math.isclose's defaults (rel_tol, abs_tol).
+ISCLOSE_REL, ISCLOSE_ABS = 1e-9, 0.0
 
 ABS = ("abs", "fabs", "math.fabs")
 CONSTANTS = ("True", "False", "None")
@@ -94,14 +97,16 @@ class Expect:
     value itself) | truthy | falsy | close | raises (`value`: the exception's class name).
 
     A `close` output is a number within `tol` of `value`: `op` "<" (`abs(f(x) - V) < T`
-    holds only strictly), "<=" (`<= T`, assertAlmostEqual) or "approx" (pytest.approx:
-    equal, or within `tol`)."""
+    holds only strictly), "<=" (`<= T`, assertAlmostEqual), "approx" (pytest.approx:
+    equal, or within `tol`) or "isclose" (`math.isclose`: `tol` its `abs_tol`, `rel` its
+    `rel_tol`, relative to the larger of the two numbers)."""
 
     kind: str
     value: Any = None
     tol: float = 0.0
     via: str = ""  # a conversion of the output first (`tuple(f(x)) == ...`): CONVERSIONS
     op: str = "<="
+    rel: float = 0.0
 
 
 def _is_singleton(expect: Expect) -> bool:
@@ -175,6 +180,7 @@ class _Walker:
     # Module names a function body does not take from its definition's bindings
     # (`syntax.late_changed`: rebound or changed later, before any test runs).
     late: frozenset[str] = frozenset()
+    isclose: frozenset[str] = frozenset()  # what the module calls math.isclose (`isclose_names`)
 
     def _rows(self, rows: Sequence[Any] | None) -> Sequence[Any] | None:
         """`rows` within what is left of MAX_ROWS (None once it is spent)."""
@@ -225,6 +231,8 @@ class _Walker:
     def _expectation(self, test: cst.BaseExpression, env: Env, results: Env) -> Any:
         """(the call or the result variable's args, Expect) of a supported assert, or None."""
         try:
+            if isinstance(test, cst.Call) and dotted_call(test) in self.isclose:
+                return self._isclose(test, env, results)
             if isinstance(test, cst.Call):
                 return test, Expect("truthy")
             if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
@@ -291,15 +299,55 @@ class _Walker:
         return isinstance(func, cst.Name) and func.value in self.names
 
     def _equal_to(self, node: cst.BaseExpression, env: Env) -> Expect:
-        """`== LIT`, or `== approx(LIT)` (pytest's default tolerance) for a number."""
+        """`== LIT`, or `== approx(LIT[, rel=R][, abs=A])` for a number: pytest's tolerance
+        (`abs` alone is the tolerance; else the larger of `rel` x |LIT| and `abs`, their
+        defaults APPROX_REL and APPROX_ABS)."""
         if isinstance(node, cst.Call) and dotted_call(node).split(".")[-1] == "approx":
-            if len(node.args) != 1 or node.args[0].keyword is not None:
-                raise _Bad
-            value = _literal(self.module, node.args[0].value, env)
-            if not isinstance(value, int | float) or isinstance(value, bool):
-                raise _Bad
-            return Expect("close", value, max(APPROX_REL * abs(value), APPROX_ABS), op="approx")
+            (arg,), named = self._numeric_args(node, 1, ("rel", "abs"), env)
+            value = self._number(arg, env)
+            if named.get("rel") is None and named.get("abs") is not None:
+                return Expect("close", value, named["abs"], op="approx")
+            rel = APPROX_REL if named.get("rel") is None else named["rel"]
+            tol = max(rel * abs(value), APPROX_ABS if named.get("abs") is None else named["abs"])
+            return Expect("close", value, tol, op="approx")
         return Expect("eq", _literal(self.module, node, env))
+
+    def _isclose(self, call: cst.Call, env: Env, results: Env) -> Any:
+        """`math.isclose(f(x), V[, rel_tol=R][, abs_tol=A])` (either order): the call and
+        its `isclose` expectation, or None when neither side is a call of the candidate's."""
+        (a, b), named = self._numeric_args(call, 2, ("rel_tol", "abs_tol"), env)
+        for side, other in ((a, b), (b, a)):
+            found = self._target(side, results)
+            if found is not None:
+                rel, tol = named.get("rel_tol"), named.get("abs_tol")
+                return found[0], Expect(
+                    "close", self._number(other, env), ISCLOSE_ABS if tol is None else tol,
+                    found[1], "isclose", ISCLOSE_REL if rel is None else rel,
+                )  # fmt: skip
+        return None
+
+    def _numeric_args(
+        self, call: cst.Call, n: int, keywords: tuple[str, ...], env: Env
+    ) -> tuple[list[cst.BaseExpression], dict[str, float]]:
+        """A tolerance call's `n` positional argument nodes and its keyword tolerances
+        (numbers >= 0, finite); anything else (`nan_ok=`, `*args`) is not judged (`_Bad`)."""
+        positional = [a.value for a in call.args if a.keyword is None and not a.star]
+        named = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+        if len(positional) != n or len(positional) + len(named) != len(call.args):
+            raise _Bad
+        if set(named) - set(keywords):
+            raise _Bad
+        tolerances = {k: self._number(v, env) for k, v in named.items()}
+        if any(not (math.isfinite(t) and t >= 0) for t in tolerances.values()):
+            raise _Bad
+        return positional, {k: float(t) for k, t in tolerances.items()}
+
+    def _number(self, node: cst.BaseExpression, env: Env) -> float:
+        """The literal int or float `node` holds (not a bool), else `_Bad`."""
+        value = _literal(self.module, node, env)
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise _Bad
+        return value
 
     def _forget(self, node: cst.CSTNode, env: Env, results: Env) -> None:
         """Drop the bindings `node` may change: names it assigns or deletes (an element or
@@ -591,6 +639,7 @@ def harvest(
         modules=imported_names(parsed.module),
         params=by_function,
         late=late_changed(parsed.module),
+        isclose=isclose_names(parsed.module),
     )
     try:
         with deep_recursion():
@@ -602,6 +651,35 @@ def harvest(
             f"{where}: no call to {' or '.join(names)} whose arguments are known without running the tests"
         )
     return _distinct(walker.found, walker.unjudged)
+
+
+def isclose_names(module: cst.Module) -> frozenset[str]:
+    """The dotted names `module` calls `math.isclose` by: `M.isclose` for `import math [as
+    M]`, `N` for `from math import isclose [as N]` (a bare `isclose` of its own is not it)."""
+    out = set()
+    for node in nodes(module):
+        if isinstance(node, cst.Import):
+            out |= {f"{_bound(a, 'math')}.isclose" for a in node.names if dotted(a.name) == "math"}
+        elif _from_math(node):
+            assert isinstance(node, cst.ImportFrom) and not isinstance(node.names, cst.ImportStar)
+            out |= {_bound(a, "isclose") for a in node.names if dotted(a.name) == "isclose"}
+    return frozenset(out)
+
+
+def _from_math(node: cst.CSTNode) -> bool:
+    """`from math import NAMES` (not `*`, not a relative import)."""
+    return (
+        isinstance(node, cst.ImportFrom)
+        and not isinstance(node.names, cst.ImportStar)
+        and node.module is not None
+        and dotted(node.module) == "math"
+        and not node.relative
+    )
+
+
+def _bound(alias: cst.ImportAlias, name: str) -> str:
+    """The name an import alias binds: its `as` name, else `name`."""
+    return dotted(cast(cst.BaseExpression, alias.asname.name)) if alias.asname else name
 
 
 def _distinct(found: Sequence[tuple[_Call, Expect | None]], unjudged: int) -> Harvest:
