@@ -382,3 +382,37 @@ def test_model_and_no_model_flags_conflict(project: Path) -> None:
     (project / "pyproject.toml").write_text('[tool.auditor]\nmodel = "m.skops"\n')
     rc, doc, err = run_check(project, "src/good.py")
     assert rc == 0 and doc is not None, err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check", ""],
+        ["check", "x.py", "--exec-cache", ""],
+        ["check", "x.py", "--baseline", ""],
+        ["check", "x.py", "--tasks", ""],
+        ["label", "s.jsonl", "-o", ""],
+        ["features", "s.jsonl", "-o", ""],
+        ["train", "l", "-o", ""],
+        ["report", "l", "-o", ""],
+    ],
+    ids=lambda a: " ".join(repr(x) if x == "" else x for x in a),
+)
+def test_an_empty_path_is_a_usage_error(
+    argv: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """An empty argument (`check "$DIR"` with DIR unset) meant the current directory: `check`
+    checked the whole cwd (or nothing, exit 0), `label -o ""` wrote its files there and
+    `--tasks ""` ran no execution at all; it is one line and exit 2 before anything runs."""
+    from auditor.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    for name in ("x.py", "s.jsonl", "l"):
+        (tmp_path / name).write_text("")
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "empty path" in err and len(err.splitlines()) == 1, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["l", "s.jsonl", "x.py"]

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from auditor.cli import cli
-from auditor.cli._options import executor_options
+from auditor.cli._options import executor_options, path_type
 from auditor.types import Severity
 
 if TYPE_CHECKING:
@@ -27,11 +27,11 @@ SEVERITIES = [*(s.value for s in Severity), "none"]
 
 
 @cli.command("check")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=path_type())
 @click.option(
     "--model",
     "model_path",
-    type=click.Path(path_type=Path),
+    type=path_type(),
     help="Model file (default: the packaged model).",
 )
 @click.option("--no-model", is_flag=True, help="Findings only; do not score risk.")
@@ -71,12 +71,12 @@ SEVERITIES = [*(s.value for s in Severity), "none"]
 )
 @click.option(
     "--baseline",
-    type=click.Path(path_type=Path),
+    type=path_type(),
     help="Accept the findings recorded in this baseline file.",
 )
 @click.option(
     "--write-baseline",
-    type=click.Path(path_type=Path),
+    type=path_type(),
     help="Record the current findings into this baseline file.",
 )
 @click.option(
@@ -88,7 +88,7 @@ SEVERITIES = [*(s.value for s in Severity), "none"]
 @click.option(
     "--config",
     "config_file",
-    type=click.Path(path_type=Path),
+    type=path_type(),
     help="pyproject.toml to read [tool.auditor] from.",
 )
 @click.option("--jobs", type=click.IntRange(1), help="Worker processes for feature extraction [2].")
@@ -107,7 +107,7 @@ SEVERITIES = [*(s.value for s in Severity), "none"]
 @click.option(
     "--tests",
     "tests_file",
-    type=click.Path(path_type=Path),
+    type=path_type(),
     help="Run the candidates against this test module (asserts, pytest or unittest style).",
 )
 @click.option("--no-execute", is_flag=True, help="Static scoring only, even with tasks/tests.")
@@ -120,12 +120,12 @@ SEVERITIES = [*(s.value for s in Severity), "none"]
 )
 @click.option(
     "--exec-cache",
-    type=click.Path(path_type=Path),
+    type=path_type(),
     metavar="DIR",
     help="With --tasks: keep each task's execution results in DIR as it finishes; a rerun "
     "with the same candidates, tasks and settings reuses them (an interrupted run resumes).",
 )
-@click.option("--data-dir", type=click.Path(path_type=Path), help="Where humaneval+/mbpp+ live.")
+@click.option("--data-dir", type=path_type(), help="Where humaneval+/mbpp+ live.")
 def check_command(
     paths: tuple[Path, ...],
     model_path: Path | None,
@@ -240,6 +240,8 @@ def _tasks(tasks_spec: str | None, tests_file: Path | None, data_dir: Path | Non
     from auditor.errors import UsageError
     from auditor.execution.tasks import load_tasks
 
+    if tasks_spec == "":  # not "no tasks": a CI line's unset variable would skip execution
+        raise UsageError("--tasks: an empty path or name (an unset variable?)")
     if tasks_spec and tests_file:
         raise UsageError("--tasks and --tests: give one of them")
     if tests_file is not None and not tests_file.is_file():

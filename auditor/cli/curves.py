@@ -7,15 +7,16 @@ from pathlib import Path
 import click
 
 from auditor.cli import cli
+from auditor.cli._options import path_type
 from auditor.resampling import parse_costs, parse_thresholds
 from auditor.study.curves import CurvesFormat, compute, render
 
 
 @cli.command("curves")
-@click.argument("labels", type=click.Path(exists=True, path_type=Path))
+@click.argument("labels", type=path_type(exists=True))
 @click.option(
     "--scores",
-    type=click.Path(exists=True, path_type=Path),
+    type=path_type(exists=True),
     default=None,
     help="Risk scores for the auditor: JSONL or CSV of task_id, sample_id, risk, "
     "or the JSON of `auditor check`.",

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from auditor.cli import cli
-from auditor.cli._options import executor_options
+from auditor.cli._options import executor_options, path_type
 from auditor.corpus.benchmarks import BENCHMARKS
 from auditor.corpus.datadir import resolve_data_dir
 from auditor.errors import InputError
@@ -72,7 +72,14 @@ def _parsed(kind: type[int] | type[float]) -> Callable[..., int | float | None]:
     help="Sandbox workers, 1..512 [default: CPUs].",
 )
 @executor_options
-@click.option("-o", "--output", "out_dir", required=True, help="Output directory (resumable).")
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=path_type(),
+    required=True,
+    help="Output directory (resumable).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option(
     "--min-time-limit",
@@ -93,7 +100,7 @@ def label_command(
     weak_tests: str,
     data_dir: str | None,
     jobs: int | None,
-    out_dir: str,
+    out_dir: Path,
     quiet: bool,
     min_time_limit: float,
     require_isolation: bool,
