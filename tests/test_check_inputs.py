@@ -416,3 +416,15 @@ def test_an_empty_path_is_a_usage_error(
     err = capsys.readouterr().err
     assert "empty path" in err and len(err.splitlines()) == 1, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["l", "s.jsonl", "x.py"]
+
+
+@pytest.mark.parametrize(
+    "other", [[], ["--no-execute"], ["--tests", "t.py"], ["--tests", "t.py", "--no-execute"]]
+)
+def test_exec_cache_without_a_tasks_run_is_a_usage_error(project: Path, other: list[str]) -> None:
+    """`--exec-cache` keeps --tasks runs' results only; without them (no --tasks, or
+    --no-execute) it was silently ignored, though with --tests alone it was exit 2."""
+    (project / "t.py").write_text("def test():\n    assert total([1]) == 1\n")
+    rc, doc, err = run_check(project, "src/good.py", "--exec-cache", "c", *other)
+    assert rc == 2 and doc is None and len(err.strip().splitlines()) == 1, err
+    assert "--exec-cache" in err and not (project / "c").exists()

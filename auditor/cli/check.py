@@ -167,6 +167,7 @@ def check_command(
         from auditor.errors import UsageError
 
         raise UsageError("--model and --no-model: give one of them")
+    _check_exec_cache(exec_cache, tasks_spec, tests_file, no_execute)
     if execute_budget is not None:  # before any input is read, and with --no-execute too
         from auditor.execution.for_check import check_budget
 
@@ -232,6 +233,23 @@ def _config(
         **overrides,
     )
     return config if fail_on is None else replace(config, fail_on=parse_severity(fail_on))
+
+
+def _check_exec_cache(
+    exec_cache: Path | None, tasks_spec: str | None, tests_file: Path | None, no_execute: bool
+) -> None:
+    """UsageError when --exec-cache would keep nothing: a run that executes no --tasks
+    (the option was silently ignored, as if the cache were being filled)."""
+    from auditor.errors import UsageError
+
+    if exec_cache is None:
+        return
+    if no_execute:
+        raise UsageError("--exec-cache and --no-execute: give one of them")
+    if tests_file is not None:
+        raise UsageError("--exec-cache keeps the results of --tasks runs, not of --tests")
+    if tasks_spec is None:
+        raise UsageError("--exec-cache keeps the results of --tasks runs: give --tasks")
 
 
 def _tasks(tasks_spec: str | None, tests_file: Path | None, data_dir: Path | None) -> Any:
