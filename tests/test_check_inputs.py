@@ -428,3 +428,32 @@ def test_exec_cache_without_a_tasks_run_is_a_usage_error(project: Path, other: l
     rc, doc, err = run_check(project, "src/good.py", "--exec-cache", "c", *other)
     assert rc == 2 and doc is None and len(err.strip().splitlines()) == 1, err
     assert "--exec-cache" in err and not (project / "c").exists()
+
+
+@pytest.mark.parametrize(
+    "option", ["--format=json:{bad}", "--format=sarif:{bad}", "--write-baseline={bad}"]
+)
+@pytest.mark.parametrize("bad", ["/proc/auditor-qa/out", "{tmp}"])
+def test_an_output_that_cannot_be_written_fails_before_the_run(
+    option: str,
+    bad: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A --format FILE or --write-baseline FILE that cannot be written was found only when
+    written, after the whole run (an hour of --tasks execution thrown away), and after the
+    other outputs were written; it is one line and exit 2 before anything is checked."""
+    import auditor.check
+    from auditor.cli import main
+
+    (tmp_path / "good.py").write_text(GOOD)
+    monkeypatch.setattr(auditor.check, "check", lambda *a, **k: pytest.fail("the run started"))
+    arg = option.format(bad=bad.format(tmp=tmp_path))
+    out = tmp_path / "o.json"
+    assert (
+        main(["check", str(tmp_path / "good.py"), "--no-model", arg, f"--format=json:{out}"]) == 2
+    )
+    err = capsys.readouterr().err
+    assert "cannot write" in err and len(err.splitlines()) == 1, err
+    assert not out.exists()

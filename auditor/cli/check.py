@@ -187,6 +187,7 @@ def check_command(
         jobs=jobs,
         rules_url=rules_url,
     )
+    _check_outputs(specs, write_baseline)
     accepted = read_baseline(config.baseline) if config.baseline is not None else None
     model = None if no_model else model_loader(config.model)
     tasks = _tasks(tasks_spec, tests_file, data_dir)
@@ -233,6 +234,16 @@ def _config(
         **overrides,
     )
     return config if fail_on is None else replace(config, fail_on=parse_severity(fail_on))
+
+
+def _check_outputs(specs: Sequence[Any], write_baseline: Path | None) -> None:
+    """InputError now for an output file that could not be written at the end (a directory,
+    no permission): found then, it threw the whole run away, other outputs written."""
+    from auditor.io import check_writable
+
+    for path in (*(s.file for s in specs), write_baseline):
+        if path is not None:
+            check_writable(path)
 
 
 def _check_exec_cache(
