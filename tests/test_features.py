@@ -782,7 +782,11 @@ def test_sigterm_ends_a_pool_worker_and_its_batch_cleans_up(tmp_path: Path, in_b
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("payload", ["{oops", "[1, 2]", '{"f": {}}', '{"f": {"a": "x"}, "x": []}'])
+@pytest.mark.parametrize(
+    "payload",
+    ["{oops", "[1, 2]", '{"f": {}}', '{"f": {"a": "x"}, "x": []}', "[" * 100_000],
+    ids=lambda p: p[:20],
+)
 def test_a_damaged_cache_entry_is_computed_again(tmp_path: Path, payload: str) -> None:
     """A row whose payload does not decode is a miss (computed again and replaced), not an
     internal error that stops every run reading the cache."""

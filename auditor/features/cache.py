@@ -64,7 +64,7 @@ def _decode(payload: str) -> Extraction | None:
     again and replaced, never an error that stops every run reading the cache)."""
     try:
         return _decode_valid(payload)
-    except (ValueError, TypeError, KeyError, AttributeError):  # JSONDecodeError is a ValueError
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
         return None
 
 
