@@ -66,7 +66,9 @@ def write_report(out_dir: Path, files: dict[str, str | bytes]) -> None:
     help="Comma-separated false-positive cost ratios.",
 )
 @click.option("--k-max", type=int, default=None, help="Largest k (default: the largest pool).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed.")
+@click.option(
+    "--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Bootstrap seed."
+)
 @click.option("--n-boot", type=int, default=1000, show_default=True, help="Bootstrap replicates.")
 @click.option(
     "--style/--no-style",
