@@ -60,6 +60,10 @@ def curves_command(
 
     costs = parse_costs(cost)
     risk_thresholds = parse_thresholds(thresholds) if thresholds else None
+    if risk_thresholds is not None and scores is None:  # they cut risks; without any, unused
+        from auditor.errors import UsageError
+
+        raise UsageError("--thresholds needs --scores (the risks they are thresholds of)")
     run = compute(
         read_labels(labels),
         costs,
