@@ -463,6 +463,8 @@ def test_completions_get_their_prompt_with_tasks(tmp_path: Path, execute: bool) 
     ("setup", "message"),
     [
         ("unknown-task", "unknown task id 'toy/other'"),
+        # an EvalPlus samples directory (toy_sum_to/0.py): its .py files' ids are their names
+        ("py-file-task", "0.py: no task '0' (a .py file's task id is its name"),
         ("tests-no-parse", "does not parse"),
         ("tests-a-directory", "a directory, not a test module"),
         ("tests-no-call", "no call to sum_to"),
@@ -487,6 +489,10 @@ def test_bad_input_is_one_line_exit_2(
     if setup == "unknown-task":
         samples.write_text(json.dumps({"task_id": "toy/other", "solution": CODES["loop"]}) + "\n")
         args = [str(samples), "--tasks", str(tasks)]
+    elif setup == "py-file-task":
+        (tmp_path / "toy_sum_to").mkdir()
+        (tmp_path / "toy_sum_to" / "0.py").write_text(CODES["loop"])
+        args = [str(tmp_path / "toy_sum_to"), "--tasks", str(tasks)]
     elif setup == "sample-id-list":
         samples.write_text(json.dumps({"sample_id": [1], "task_id": "toy/sum_to", "solution": "x"}))
         args = [str(samples), "--tasks", str(tasks)]

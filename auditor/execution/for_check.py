@@ -164,6 +164,23 @@ def _is_tests(p: PendingCandidate, tests: Path | None) -> bool:
     return tests is not None and not p.embedded and Path(p.display).resolve() == tests.resolve()
 
 
+def _check_known(tasks: Mapping[str, Task], pending: Sequence[PendingCandidate]) -> None:
+    """InputError naming the first task id --tasks lacks; for a .py file, which gets its
+    name as its id (an EvalPlus samples directory's `0.py`), naming the file too."""
+    unknown = sorted({p.candidate.task_id for p in pending} - set(tasks))
+    if not unknown:
+        return
+    file = next((p for p in pending if not p.embedded and p.candidate.task_id in unknown), None)
+    if file is None:
+        more = f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else ""
+        raise InputError(f"--tasks: unknown task id {unknown[0]!r}{more}")
+    also = f"; {len(unknown) - 1} more unknown" if len(unknown) > 1 else ""
+    raise InputError(
+        f"--tasks: {file.display}: no task {file.candidate.task_id!r} (a .py file's task id is"
+        f" its name; best-of-n reads a samples JSONL, `label` a samples directory too){also}"
+    )
+
+
 def run_pending(pending: Sequence[PendingCandidate], ex: Execution) -> dict[int, ExecResult]:
     """Outcome per index of `pending` for the candidates that could be executed."""
     todo = [i for i, p in enumerate(pending) if p.scoreable and not _is_tests(p, ex.tests)]
@@ -183,10 +200,7 @@ def run_pending(pending: Sequence[PendingCandidate], ex: Execution) -> dict[int,
         got = execute(cands, {task.task_id: task}, tests=found, budget_s=ex.budget_s, jobs=ex.jobs)
         return dict(zip(todo, got, strict=True))
     tasks = ex.tasks or {}
-    unknown = sorted({pending[i].candidate.task_id for i in todo} - set(tasks))
-    if unknown:
-        more = f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else ""
-        raise InputError(f"--tasks: unknown task id {unknown[0]!r}{more}")
+    _check_known(tasks, [pending[i] for i in todo])
     cands = [pending[i].candidate for i in todo]
     n_tasks = len({c.task_id for c in cands})
     bar = progress_bar(n_tasks, "task", ex.progress and n_tasks > 1)
