@@ -457,3 +457,27 @@ def test_an_output_that_cannot_be_written_fails_before_the_run(
     err = capsys.readouterr().err
     assert "cannot write" in err and len(err.splitlines()) == 1, err
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "named",
+    [
+        ["src/good.py", "src/good.py"],
+        ["src", "src/good.py"],
+        ["src/good.py", "./src/../src/good.py"],
+        ["src", "link.py"],
+        ["s.jsonl", "s.jsonl"],
+        ["s.jsonl", "./s.jsonl"],
+    ],
+    ids=lambda n: " ".join(n),
+)
+def test_a_file_named_twice_is_checked_once(project: Path, named: list[str]) -> None:
+    """A path given twice, or a file inside a directory also given, was checked twice: a
+    finding reported twice, and in a samples file every candidate its own peer (the
+    consensus, and so the risks, changed by how the command line was written)."""
+    (project / "link.py").symlink_to(project / "src" / "good.py")
+    row = {"task_id": "T/0", "sample_id": 0, "solution": GOOD}
+    (project / "s.jsonl").write_text(json.dumps(row) + "\n")
+    rc, doc, err = run_check(project, *named)
+    assert rc == 0 and doc is not None, err
+    assert len(doc["candidates"]) == 1, [c["path"] for c in doc["candidates"]]
