@@ -392,6 +392,7 @@ def test_model_and_no_model_flags_conflict(project: Path) -> None:
         ["check", "x.py", "--baseline", ""],
         ["check", "x.py", "--tasks", ""],
         ["label", "s.jsonl", "-o", ""],
+        ["label", "", "-o", "out"],
         ["features", "s.jsonl", "-o", ""],
         ["train", "l", "-o", ""],
         ["report", "l", "-o", ""],

@@ -18,6 +18,8 @@ from auditor.sandbox import SandboxLimits
 
 def resolve_samples(samples: str, data_dir: str | None) -> Path:
     """A samples path as given, else a file of the data directory (relpath or samples/NAME)."""
+    if not samples:  # Path("") is the cwd
+        raise InputError("SAMPLES: an empty path (an unset variable?)")
     p = Path(samples)
     if p.exists():
         return p
