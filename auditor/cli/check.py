@@ -167,11 +167,7 @@ def check_command(
         from auditor.errors import UsageError
 
         raise UsageError("--model and --no-model: give one of them")
-    _check_exec_cache(exec_cache, tasks_spec, tests_file, no_execute)
-    if execute_budget is not None:  # before any input is read, and with --no-execute too
-        from auditor.execution.for_check import check_budget
-
-        check_budget(execute_budget)
+    _check_execution_options(execute_budget, exec_cache, tasks_spec, tests_file, no_execute)
     config = _config(
         paths,
         config_file,
@@ -246,13 +242,20 @@ def _check_outputs(specs: Sequence[Any], write_baseline: Path | None) -> None:
             check_writable(path)
 
 
-def _check_exec_cache(
-    exec_cache: Path | None, tasks_spec: str | None, tests_file: Path | None, no_execute: bool
+def _check_execution_options(
+    budget: float | None,
+    exec_cache: Path | None,
+    tasks_spec: str | None,
+    tests_file: Path | None,
+    no_execute: bool,
 ) -> None:
-    """UsageError when --exec-cache would keep nothing: a run that executes no --tasks
-    (the option was silently ignored, as if the cache were being filled)."""
+    """UsageError, before any input is read, for a bad --execute-budget (with --no-execute
+    too) or an --exec-cache that would keep nothing: a run that executes no --tasks (the
+    option was silently ignored, as if the cache were being filled)."""
     from auditor.errors import UsageError
+    from auditor.execution.for_check import check_budget
 
+    check_budget(budget)
     if exec_cache is None:
         return
     if no_execute:
