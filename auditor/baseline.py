@@ -133,17 +133,38 @@ class Baseline:
     def from_json(cls, text: str, source: str = "baseline", root: Path | None = None) -> Baseline:
         """A baseline whose paths are relative to `root`, its file's directory (default: the
         cwd)."""
+        data = _document(text, source)
         try:
-            data = json.loads(text)
-            if data.get("schema") not in SCHEMAS:
-                raise InputError(f"{source}: not an auditor baseline (schema {SCHEMA!r})")
             counts: Counter[Key] = Counter()
             for row in data["findings"]:
+                if not isinstance(row, dict):
+                    raise TypeError(f"a finding is not a JSON object: {row!r:.40}")
                 counts[Key.from_json(row)] += int(row.get("count", 1))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise InputError(f"{source}: malformed baseline: {exc}") from None
         as_shown = data["schema"] == SCHEMA_AS_SHOWN
         return cls(tuple(sorted(counts.items())), None if as_shown else (root or Path()).resolve())
+
+
+def _document(text: str, source: str) -> dict[str, Any]:
+    """The baseline's JSON object, of a schema this version reads, with a findings list
+    (InputError naming what the file holds otherwise)."""
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as exc:  # past the digit or nesting limits too
+        raise InputError(f"{source}: malformed baseline: {exc}") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{source}: malformed baseline: not a JSON object")
+    schema = data.get("schema")
+    if schema not in SCHEMAS:
+        found = "no schema" if schema is None else f"schema {schema!r:.60}"
+        raise InputError(
+            f"{source}: not an auditor baseline ({found}; this version reads "
+            f"{SCHEMA_AS_SHOWN} to {SCHEMA})"
+        )
+    if not isinstance(data.get("findings"), list):
+        raise InputError(f"{source}: malformed baseline: 'findings' is not a list")
+    return data
 
 
 def read_baseline(path: Path) -> Baseline:

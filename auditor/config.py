@@ -99,6 +99,8 @@ def from_table(table: Mapping[str, Any], base: Path) -> Config:
             case "model" | "baseline":
                 if not isinstance(value, str):
                     raise ConfigError(f"{key}: expected a path string")
+                if not value:  # `base / ""` is the config's directory
+                    raise ConfigError(f"{key}: an empty path")
                 cfg[key] = base / value
             case "exclude" | "ignore":
                 cfg[key] = _str_tuple(key, value)
@@ -153,6 +155,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         return tomllib.loads(read_bytes(path, _MAX_TOML_BYTES).decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except RecursionError:  # tomllib parses nested arrays and tables recursively
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
     except UnicodeDecodeError as exc:  # TOML is UTF-8; tomllib decodes before parsing
         raise ConfigError(f"{path}: invalid TOML: not UTF-8 (byte {exc.start})") from None
     except OSError as exc:

@@ -86,6 +86,18 @@ def _stat_or_fail(path: Path) -> os.stat_result:
 
 
 def iter_files(paths: Sequence[Path], exclude: Sequence[str] = ()) -> Iterator[Path]:
+    """Every file once (`_iter_named`), under the first path it was reached by: a file
+    named twice, or inside a directory also named, would be reported twice, and in a
+    samples file every candidate would be its own peer."""
+    seen: set[Path] = set()
+    for path in _iter_named(paths, exclude):
+        real = path.resolve()
+        if real not in seen:
+            seen.add(real)
+            yield path
+
+
+def _iter_named(paths: Sequence[Path], exclude: Sequence[str]) -> Iterator[Path]:
     """Expand directories (recursively, sorted, skipping hidden dirs; symlinks are not
     followed, so loops cannot recur and nothing outside the tree is read). Explicit paths
     must exist and be readable kinds; an explicit samples file must be a regular file (it

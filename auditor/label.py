@@ -407,10 +407,13 @@ def _check_resumable(out: Path, previous: Mapping[str, Any], config: Mapping[str
     """
     settings = {k: v for k, v in config.items() if k not in ("benchmark", "samples")}
     before = {k: v for k, v in previous.items() if k not in ("benchmark", "samples")}
-    if before != settings or not _same_benchmark(previous.get("benchmark"), config, out):
+    differ = [k for k in dict.fromkeys([*before, *settings]) if before.get(k) != settings.get(k)]
+    if not _same_benchmark(previous.get("benchmark"), config, out):
+        differ.append("benchmark")
+    if differ:
+        said = ", ".join(f"{k} {previous.get(k)!r} there, {config.get(k)!r} here" for k in differ)
         raise InputError(
-            f"{out} holds labels from a different configuration "
-            f"({previous.get('weak_tests')}, {previous.get('benchmark')}); "
+            f"{out} holds labels from a different configuration ({said}); "
             "use a fresh output directory"
         )
     # older OUTDIRs record their samples in summary.json only

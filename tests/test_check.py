@@ -649,3 +649,28 @@ def test_a_file_mixing_crlf_and_lf_is_read(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["check", str(path), "--no-model", "--format", "json"])
     codes = [f["code"] for c in json.loads(result.stdout)["candidates"] for f in c["findings"]]
     assert codes and "AUD901" not in codes, codes
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ('{"schema": "auditor.baseline/9", "findings": []}', "schema 'auditor.baseline/9'"),
+        ("{}", "no schema"),
+        ("[]", "not a JSON object"),
+        ("7", "not a JSON object"),
+        ('{"schema": "auditor.baseline/4", "findings": {}}', "'findings' is not a list"),
+        ('{"schema": "auditor.baseline/4", "findings": [7]}', "not a JSON object"),
+        ("[" * 100_000, "malformed baseline"),
+    ],
+    ids=lambda x: x[:30],
+)
+def test_a_baseline_not_read_says_what_the_file_holds(text: str, said: str) -> None:
+    """The message named the schema this version writes as if it were the file's, an
+    array leaked Python's "'list' object has no attribute 'get'", and nesting past the
+    recursion limit was an internal error (exit 3)."""
+    from auditor.baseline import Baseline
+    from auditor.errors import InputError
+
+    with pytest.raises(InputError) as err:
+        Baseline.from_json(text, "b.json")
+    assert said in str(err.value) and "attribute" not in str(err.value), err.value

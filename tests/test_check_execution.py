@@ -411,6 +411,32 @@ def test_every_function_the_tests_call_is_judged(tmp_path: Path, define: str) ->
         assert code == 1 and ex["verdict"] == "fail" and "AUD001" in codes
 
 
+@pytest.mark.parametrize(
+    "tests",
+    [
+        "from cand import running_max\n\ndef test_max():\n    assert running_max([2, 1]) == [2, 2]\n",
+        "import cand\n\ndef test_max():\n    assert cand.running_max([2, 1]) == [2, 2]\n",
+        "import cand as c\n\ndef test_max():\n    assert c.running_max([2, 1]) == [2, 2]\n",
+    ],
+    ids=["from-import", "import", "import-as"],
+)
+def test_a_function_the_tests_import_from_the_candidate_s_module_is_judged(
+    tmp_path: Path, tests: str
+) -> None:
+    """The tests import from `cand` the one function `cand.py` lacks: that module is the
+    candidate's by its file name, so it fails its asserts (AUD001, exit 1) as when the tests
+    also import a function it has; it was exit 2, 'no call to first_item whose arguments
+    are known', naming what the tests never call."""
+    cand = tmp_path / "cand.py"
+    cand.write_text("import math\n\n\ndef first_item(xs):\n    return xs[0]\n")
+    (tmp_path / "test_cand.py").write_text(tests)
+    code, doc = _json([str(cand), "--tests", str(tmp_path / "test_cand.py")])
+    got = doc["candidates"][0]
+    assert code == 1 and got["execution"]["verdict"] == "fail", doc
+    assert got["execution"]["function"] == "running_max"
+    assert "AUD001" in [f["code"] for f in got["findings"]]
+
+
 @pytest.mark.parametrize("execute", [True, False])
 def test_completions_get_their_prompt_with_tasks(tmp_path: Path, execute: bool) -> None:
     """EvalPlus/HumanEval `completion` rows (a body, or a chat answer in Markdown) are read
@@ -437,6 +463,8 @@ def test_completions_get_their_prompt_with_tasks(tmp_path: Path, execute: bool) 
     ("setup", "message"),
     [
         ("unknown-task", "unknown task id 'toy/other'"),
+        # an EvalPlus samples directory (toy_sum_to/0.py): its .py files' ids are their names
+        ("py-file-task", "0.py: no task '0' (a .py file's task id is its name"),
         ("tests-no-parse", "does not parse"),
         ("tests-a-directory", "a directory, not a test module"),
         ("tests-no-call", "no call to sum_to"),
@@ -461,6 +489,10 @@ def test_bad_input_is_one_line_exit_2(
     if setup == "unknown-task":
         samples.write_text(json.dumps({"task_id": "toy/other", "solution": CODES["loop"]}) + "\n")
         args = [str(samples), "--tasks", str(tasks)]
+    elif setup == "py-file-task":
+        (tmp_path / "toy_sum_to").mkdir()
+        (tmp_path / "toy_sum_to" / "0.py").write_text(CODES["loop"])
+        args = [str(tmp_path / "toy_sum_to"), "--tasks", str(tasks)]
     elif setup == "sample-id-list":
         samples.write_text(json.dumps({"sample_id": [1], "task_id": "toy/sum_to", "solution": "x"}))
         args = [str(samples), "--tasks", str(tasks)]

@@ -382,3 +382,103 @@ def test_model_and_no_model_flags_conflict(project: Path) -> None:
     (project / "pyproject.toml").write_text('[tool.auditor]\nmodel = "m.skops"\n')
     rc, doc, err = run_check(project, "src/good.py")
     assert rc == 0 and doc is not None, err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check", ""],
+        ["check", "x.py", "--exec-cache", ""],
+        ["check", "x.py", "--baseline", ""],
+        ["check", "x.py", "--tasks", ""],
+        ["label", "s.jsonl", "-o", ""],
+        ["label", "", "-o", "out"],
+        ["features", "s.jsonl", "-o", ""],
+        ["train", "l", "-o", ""],
+        ["report", "l", "-o", ""],
+    ],
+    ids=lambda a: " ".join(repr(x) if x == "" else x for x in a),
+)
+def test_an_empty_path_is_a_usage_error(
+    argv: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """An empty argument (`check "$DIR"` with DIR unset) meant the current directory: `check`
+    checked the whole cwd (or nothing, exit 0), `label -o ""` wrote its files there and
+    `--tasks ""` ran no execution at all; it is one line and exit 2 before anything runs."""
+    from auditor.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    for name in ("x.py", "s.jsonl", "l"):
+        (tmp_path / name).write_text("")
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "empty path" in err and len(err.splitlines()) == 1, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["l", "s.jsonl", "x.py"]
+
+
+@pytest.mark.parametrize(
+    "other", [[], ["--no-execute"], ["--tests", "t.py"], ["--tests", "t.py", "--no-execute"]]
+)
+def test_exec_cache_without_a_tasks_run_is_a_usage_error(project: Path, other: list[str]) -> None:
+    """`--exec-cache` keeps --tasks runs' results only; without them (no --tasks, or
+    --no-execute) it was silently ignored, though with --tests alone it was exit 2."""
+    (project / "t.py").write_text("def test():\n    assert total([1]) == 1\n")
+    rc, doc, err = run_check(project, "src/good.py", "--exec-cache", "c", *other)
+    assert rc == 2 and doc is None and len(err.strip().splitlines()) == 1, err
+    assert "--exec-cache" in err and not (project / "c").exists()
+
+
+@pytest.mark.parametrize(
+    "option", ["--format=json:{bad}", "--format=sarif:{bad}", "--write-baseline={bad}"]
+)
+@pytest.mark.parametrize("bad", ["/proc/auditor-qa/out", "{tmp}"])
+def test_an_output_that_cannot_be_written_fails_before_the_run(
+    option: str,
+    bad: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A --format FILE or --write-baseline FILE that cannot be written was found only when
+    written, after the whole run (an hour of --tasks execution thrown away), and after the
+    other outputs were written; it is one line and exit 2 before anything is checked."""
+    import auditor.check
+    from auditor.cli import main
+
+    (tmp_path / "good.py").write_text(GOOD)
+    monkeypatch.setattr(auditor.check, "check", lambda *a, **k: pytest.fail("the run started"))
+    arg = option.format(bad=bad.format(tmp=tmp_path))
+    out = tmp_path / "o.json"
+    assert (
+        main(["check", str(tmp_path / "good.py"), "--no-model", arg, f"--format=json:{out}"]) == 2
+    )
+    err = capsys.readouterr().err
+    assert "cannot write" in err and len(err.splitlines()) == 1, err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "named",
+    [
+        ["src/good.py", "src/good.py"],
+        ["src", "src/good.py"],
+        ["src/good.py", "./src/../src/good.py"],
+        ["src", "link.py"],
+        ["s.jsonl", "s.jsonl"],
+        ["s.jsonl", "./s.jsonl"],
+    ],
+    ids=lambda n: " ".join(n),
+)
+def test_a_file_named_twice_is_checked_once(project: Path, named: list[str]) -> None:
+    """A path given twice, or a file inside a directory also given, was checked twice: a
+    finding reported twice, and in a samples file every candidate its own peer (the
+    consensus, and so the risks, changed by how the command line was written)."""
+    (project / "link.py").symlink_to(project / "src" / "good.py")
+    row = {"task_id": "T/0", "sample_id": 0, "solution": GOOD}
+    (project / "s.jsonl").write_text(json.dumps(row) + "\n")
+    rc, doc, err = run_check(project, *named)
+    assert rc == 0 and doc is not None, err
+    assert len(doc["candidates"]) == 1, [c["path"] for c in doc["candidates"]]

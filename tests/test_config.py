@@ -58,7 +58,11 @@ def test_pyproject_without_table_is_skipped(tmp_path: Path) -> None:
         ("max-file-size = 0", "within"),
         ("max-file-size = 64_001", "within"),
         ('rules-url = "rules/"', "http"),
+        ('model = ""', "model: an empty path"),  # was the config's directory
+        ('baseline = ""', "baseline: an empty path"),
+        ("x = " + "[" * 5000 + "]" * 5000, "invalid TOML: nested too deeply"),  # was exit 3
     ],
+    ids=lambda x: x[:30],
 )
 def test_bad_values_are_config_errors(tmp_path: Path, body: str, message: str) -> None:
     _pyproject(tmp_path, f"[tool.auditor]\n{body}\n")

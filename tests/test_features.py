@@ -780,3 +780,47 @@ def test_sigterm_ends_a_pool_worker_and_its_batch_cleans_up(tmp_path: Path, in_b
     child.join(10)
     assert child.exitcode == 128 + signal.SIGTERM
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "payload",
+    ["{oops", "[1, 2]", '{"f": {}}', '{"f": {"a": "x"}, "x": []}', "[" * 100_000],
+    ids=lambda p: p[:20],
+)
+def test_a_damaged_cache_entry_is_computed_again(tmp_path: Path, payload: str) -> None:
+    """A row whose payload does not decode is a miss (computed again and replaced), not an
+    internal error that stops every run reading the cache."""
+    import sqlite3
+
+    from auditor.features.base import Extraction
+    from auditor.features.cache import FeatureCache
+
+    with FeatureCache(tmp_path) as cache:
+        cache.put("ast", "1", {"k": Extraction(features={"a": 1.0}), "j": Extraction()})
+    with sqlite3.connect(tmp_path / "extractions.sqlite3") as db:
+        db.execute("UPDATE extraction SET payload=? WHERE key='k'", (payload,))
+    with FeatureCache(tmp_path) as cache:
+        assert set(cache.get("ast", "1", ["k", "j"])) == {"j"}
+        cache.put("ast", "1", {"k": Extraction(features={"a": 2.0})})
+        assert cache.get("ast", "1", ["k"])["k"].features == {"a": 2.0}
+
+
+def test_a_cache_damaged_past_its_header_is_an_input_error(tmp_path: Path) -> None:
+    """sqlite opens a file whose first page is sound; a page damaged further on fails the
+    first query, which is the same one line as a damaged header (exit 2), not exit 3."""
+    from auditor.errors import InputError
+    from auditor.features.base import Extraction
+    from auditor.features.cache import FeatureCache
+
+    with FeatureCache(tmp_path) as cache:
+        cache.put("ast", "1", {f"k{i}": Extraction(aux={"x": "y" * 500}) for i in range(40)})
+    db = tmp_path / "extractions.sqlite3"
+    data = bytearray(db.read_bytes())
+    for i in range(4096 + 100, len(data), 7):
+        data[i] = 0xAB
+    db.write_bytes(bytes(data))
+    with FeatureCache(tmp_path) as cache:
+        with pytest.raises(InputError, match=r"cannot use cache directory .*malformed"):
+            cache.get("ast", "1", ["k1"])
+        with pytest.raises(InputError, match=r"cannot use cache directory .*malformed"):
+            cache.put("ast", "1", {"k1": Extraction()})

@@ -377,6 +377,27 @@ def test_resume_refuses_other_configuration(tmp_path: Path, toy_tasks: dict[str,
         label(cands, toy_tasks, out_dir=tmp_path, limits=FAST, jobs=1, weak_tests="original")
 
 
+def test_resume_refusal_names_the_setting_that_differs(
+    tmp_path: Path, toy_tasks: dict[str, Task]
+) -> None:
+    """The message gave the recorded weak tests and benchmark whatever differed, so a
+    --min-time-limit change read "(evalplus-base, auto)", the very settings given again."""
+    from dataclasses import replace
+
+    cands = [Candidate("Toy/0", "0", toy_tasks["Toy/0"].reference)]
+    label(cands, toy_tasks, out_dir=tmp_path, limits=FAST, jobs=1)
+    slower = replace(FAST, min_time_limit=FAST.min_time_limit + 1)
+    with pytest.raises(InputError) as err:
+        label(cands, toy_tasks, out_dir=tmp_path, limits=slower, jobs=1)
+    said = str(err.value)
+    assert f"min_time_limit {FAST.min_time_limit} there, {slower.min_time_limit} here" in said
+    assert "evalplus-base" not in said
+    with pytest.raises(InputError, match="weak_tests 'evalplus-base' there, 'original' here"):
+        label(cands, toy_tasks, out_dir=tmp_path, limits=FAST, jobs=1, weak_tests="original")
+    with pytest.raises(InputError, match="benchmark '' there, 'humaneval\\+' here"):
+        label(cands, toy_tasks, out_dir=tmp_path, limits=FAST, jobs=1, benchmark="humaneval+")
+
+
 def test_benchmark_file_is_recorded_resolved_and_resumes_by_file(
     tmp_path: Path, toy_tasks: dict[str, Task], monkeypatch: pytest.MonkeyPatch
 ) -> None:

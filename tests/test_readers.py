@@ -532,6 +532,16 @@ def test_empty_dir(tmp_path: Path) -> None:
     _one_line(exc)
 
 
+def test_a_samples_directory_nested_by_the_id_s_slash_says_the_layout(tmp_path: Path) -> None:
+    """`HumanEval/0/0.py` (the id's `/` as a directory) was 'no samples (expected
+    TASK_ID/N.py files)', which that layout seems to be; the message says `_` stands for `/`."""
+    (tmp_path / "Toy" / "0").mkdir(parents=True)
+    (tmp_path / "Toy" / "0" / "0.py").write_text("def f():\n    return 1\n")
+    with pytest.raises(InputError, match=r"`_` for `/` in the id: Toy_0/0\.py") as exc:
+        read_samples(tmp_path)
+    _one_line(exc)
+
+
 def test_empty_eval_results(tmp_path: Path) -> None:
     path = tmp_path / "eval_results.json"
     path.write_text(json.dumps({"eval": {}}))

@@ -285,6 +285,7 @@ def test_report_command_writes_what_the_api_returns(
         (["--n-boot", "2"], "--n-boot must be at least 10"),
         (["--jobs", "0"], "'--jobs': 0 is not in the range x>=1"),
         (["--jobs", "-1"], "'--jobs': -1 is not in the range x>=1"),
+        (["--seed", "-1"], "'--seed': -1 is not in the range x>=0"),  # was exit 3 (numpy)
     ],
 )
 def test_report_cli_usage_errors(

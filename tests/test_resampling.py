@@ -537,6 +537,7 @@ def test_curves_cli_with_scores_csv_and_text(
         (["--thresholds", "inf"], "threshold 'inf' must be"),
         (["--thresholds", "2"], "threshold '2' must be"),
         (["--thresholds", "x"], "threshold 'x' is not a number"),
+        (["--thresholds", "0.5"], "--thresholds needs --scores"),  # was silently ignored
     ],
 )
 def test_curves_cli_bad_input(

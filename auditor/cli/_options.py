@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -12,6 +13,21 @@ from auditor.executors import EXECUTORS, Executor, activate
 F = TypeVar("F", bound=Callable[..., Any])
 
 _KEY = "auditor.executor"
+
+
+class _Path(click.Path):
+    """`click.Path` that refuses an empty argument: `Path("")` is the current directory, so
+    `check "$DIR"` with DIR unset checked the whole cwd and `label -o ""` wrote there."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not value:
+            self.fail("an empty path (an unset variable?)", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+def path_type(*, exists: bool = False, file_okay: bool = True) -> click.Path:
+    """Every command's path argument and option type (a `pathlib.Path`, never empty)."""
+    return _Path(exists=exists, file_okay=file_okay, path_type=Path)
 
 
 def _collect(ctx: click.Context, param: click.Parameter, value: str | None) -> None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from auditor.cli import cli
-from auditor.cli._options import executor_options
+from auditor.cli._options import executor_options, path_type
 from auditor.types import Severity
 
 if TYPE_CHECKING:
@@ -27,11 +27,11 @@ SEVERITIES = [*(s.value for s in Severity), "none"]
 
 
 @cli.command("check")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=path_type())
 @click.option(
     "--model",
     "model_path",
-    type=click.Path(path_type=Path),
+    type=path_type(),
     help="Model file (default: the packaged model).",
 )
 @click.option("--no-model", is_flag=True, help="Findings only; do not score risk.")
@@ -71,12 +71,12 @@ SEVERITIES = [*(s.value for s in Severity), "none"]
 )
 @click.option(
     "--baseline",
-    type=click.Path(path_type=Path),
+    type=path_type(),
     help="Accept the findings recorded in this baseline file.",
 )
 @click.option(
     "--write-baseline",
-    type=click.Path(path_type=Path),
+    type=path_type(),
     help="Record the current findings into this baseline file.",
 )
 @click.option(
@@ -88,7 +88,7 @@ SEVERITIES = [*(s.value for s in Severity), "none"]
 @click.option(
     "--config",
     "config_file",
-    type=click.Path(path_type=Path),
+    type=path_type(),
     help="pyproject.toml to read [tool.auditor] from.",
 )
 @click.option("--jobs", type=click.IntRange(1), help="Worker processes for feature extraction [2].")
@@ -107,7 +107,7 @@ SEVERITIES = [*(s.value for s in Severity), "none"]
 @click.option(
     "--tests",
     "tests_file",
-    type=click.Path(path_type=Path),
+    type=path_type(),
     help="Run the candidates against this test module (asserts, pytest or unittest style).",
 )
 @click.option("--no-execute", is_flag=True, help="Static scoring only, even with tasks/tests.")
@@ -129,12 +129,12 @@ SEVERITIES = [*(s.value for s in Severity), "none"]
 )
 @click.option(
     "--exec-cache",
-    type=click.Path(path_type=Path),
+    type=path_type(),
     metavar="DIR",
     help="With --tasks: keep each task's execution results in DIR as it finishes; a rerun "
     "with the same candidates, tasks and settings reuses them (an interrupted run resumes).",
 )
-@click.option("--data-dir", type=click.Path(path_type=Path), help="Where humaneval+/mbpp+ live.")
+@click.option("--data-dir", type=path_type(), help="Where humaneval+/mbpp+ live.")
 def check_command(
     paths: tuple[Path, ...],
     model_path: Path | None,
@@ -177,10 +177,7 @@ def check_command(
         from auditor.errors import UsageError
 
         raise UsageError("--model and --no-model: give one of them")
-    if execute_budget is not None:  # before any input is read, and with --no-execute too
-        from auditor.execution.for_check import check_budget
-
-        check_budget(execute_budget)
+    _check_execution_options(execute_budget, exec_cache, tasks_spec, tests_file, no_execute)
     config = _config(
         paths,
         config_file,
@@ -196,6 +193,7 @@ def check_command(
         jobs=jobs,
         rules_url=rules_url,
     )
+    _check_outputs(specs, write_baseline)
     accepted = read_baseline(config.baseline) if config.baseline is not None else None
     model = None if no_model else model_loader(config.model)
     tasks = _tasks(tasks_spec, tests_file, data_dir)
@@ -243,12 +241,48 @@ def _config(
     return config if fail_on is None else replace(config, fail_on=parse_severity(fail_on))
 
 
+def _check_outputs(specs: Sequence[Any], write_baseline: Path | None) -> None:
+    """InputError now for an output file that could not be written at the end (a directory,
+    no permission): found then, it threw the whole run away, other outputs written."""
+    from auditor.io import check_writable
+
+    for path in (*(s.file for s in specs), write_baseline):
+        if path is not None:
+            check_writable(path)
+
+
+def _check_execution_options(
+    budget: float | None,
+    exec_cache: Path | None,
+    tasks_spec: str | None,
+    tests_file: Path | None,
+    no_execute: bool,
+) -> None:
+    """UsageError, before any input is read, for a bad --execute-budget (with --no-execute
+    too) or an --exec-cache that would keep nothing: a run that executes no --tasks (the
+    option was silently ignored, as if the cache were being filled)."""
+    from auditor.errors import UsageError
+    from auditor.execution.for_check import check_budget
+
+    check_budget(budget)
+    if exec_cache is None:
+        return
+    if no_execute:
+        raise UsageError("--exec-cache and --no-execute: give one of them")
+    if tests_file is not None:
+        raise UsageError("--exec-cache keeps the results of --tasks runs, not of --tests")
+    if tasks_spec is None:
+        raise UsageError("--exec-cache keeps the results of --tasks runs: give --tasks")
+
+
 def _tasks(tasks_spec: str | None, tests_file: Path | None, data_dir: Path | None) -> Any:
     """The tasks of --tasks, or None (bad input: a UsageError or InputError, exit 2). They
     are read even with --no-execute: a samples file's completions need their prompts."""
     from auditor.errors import UsageError
     from auditor.execution.tasks import load_tasks
 
+    if tasks_spec == "":  # not "no tasks": a CI line's unset variable would skip execution
+        raise UsageError("--tasks: an empty path or name (an unset variable?)")
     if tasks_spec and tests_file:
         raise UsageError("--tasks and --tests: give one of them")
     if tests_file is not None and not tests_file.is_file():

@@ -7,15 +7,16 @@ from pathlib import Path
 import click
 
 from auditor.cli import cli
+from auditor.cli._options import path_type
 from auditor.resampling import parse_costs, parse_thresholds
 from auditor.study.curves import CurvesFormat, compute, render
 
 
 @cli.command("curves")
-@click.argument("labels", type=click.Path(exists=True, path_type=Path))
+@click.argument("labels", type=path_type(exists=True))
 @click.option(
     "--scores",
-    type=click.Path(exists=True, path_type=Path),
+    type=path_type(exists=True),
     default=None,
     help="Risk scores for the auditor: JSONL or CSV of task_id, sample_id, risk, "
     "or the JSON of `auditor check`.",
@@ -59,6 +60,10 @@ def curves_command(
 
     costs = parse_costs(cost)
     risk_thresholds = parse_thresholds(thresholds) if thresholds else None
+    if risk_thresholds is not None and scores is None:  # they cut risks; without any, unused
+        from auditor.errors import UsageError
+
+        raise UsageError("--thresholds needs --scores (the risks they are thresholds of)")
     run = compute(
         read_labels(labels),
         costs,

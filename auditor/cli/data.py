@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from auditor.cli import cli
+from auditor.cli._options import path_type
 from auditor.corpus.benchmarks import BENCHMARKS
 from auditor.corpus.datadir import (
     Action,
@@ -29,7 +30,7 @@ from auditor.errors import UsageError
 
 DATA_DIR_OPTION = click.option(
     "--data-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=path_type(file_okay=False),
     default=None,
     help="Data directory (default: $AUDITOR_DATA_DIR, then the user cache).",
 )

@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from auditor.cli import cli
-from auditor.cli._options import executor_options
+from auditor.cli._options import executor_options, path_type
 from auditor.study.score_text import fmt, scores_line, view_lines
 
 
@@ -59,14 +59,14 @@ def render_text(doc: dict[str, Any]) -> str:
 
 
 @cli.command("evaluate")
-@click.argument("model_path", metavar="MODEL", type=click.Path(path_type=Path))
-@click.argument("labels", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("model_path", metavar="MODEL", type=path_type())
+@click.argument("labels", nargs=-1, required=True, type=path_type())
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 @click.option(
     "--data-dir",
-    type=click.Path(path_type=Path),
+    type=path_type(),
     help="Data directory with the samples and benchmarks.",
 )
 @click.option(
@@ -87,7 +87,7 @@ def render_text(doc: dict[str, Any]) -> str:
     help="Also compute the execution signals (exec.* columns, cached) for the exec sets.",
 )
 @executor_options
-@click.option("--cache-dir", type=click.Path(path_type=Path), help="Feature cache directory.")
+@click.option("--cache-dir", type=path_type(), help="Feature cache directory.")
 @click.option("--jobs", type=click.IntRange(1), default=2, show_default=True)
 def evaluate_command(
     model_path: Path,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from auditor.cli import cli
-from auditor.cli._options import executor_options
+from auditor.cli._options import executor_options, path_type
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -17,10 +17,10 @@ if TYPE_CHECKING:
 
 
 @cli.command("features")
-@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@click.argument("source", type=path_type(exists=True))
 @click.option(
     "--labels",
-    type=click.Path(exists=True, path_type=Path),
+    type=path_type(exists=True),
     help="Labels (labels.jsonl or label OUTDIR) for a SOURCE samples file.",
 )
 @click.option(
@@ -30,16 +30,16 @@ if TYPE_CHECKING:
     help="Benchmark of the samples: auto, humaneval+, humaneval+mini, mbpp+ or a file "
     "(auto: by task id, or the one labels record).",
 )
-@click.option("--data-dir", type=click.Path(path_type=Path), help="Corpus data directory.")
+@click.option("--data-dir", type=path_type(), help="Corpus data directory.")
 @click.option("--jobs", type=click.IntRange(1), default=2, show_default=True)
 @executor_options
-@click.option("--cache-dir", type=click.Path(path_type=Path), help="Feature cache directory.")
+@click.option("--cache-dir", type=path_type(), help="Feature cache directory.")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the feature cache.")
 @click.option(
     "-o",
     "--output",
     required=True,
-    type=click.Path(path_type=Path),
+    type=path_type(),
     help="Table (.parquet or .csv).",
 )
 @click.option(

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from auditor.cli import cli
-from auditor.cli._options import executor_options
+from auditor.cli._options import executor_options, path_type
 from auditor.corpus.benchmarks import BENCHMARKS
 from auditor.corpus.datadir import resolve_data_dir
 from auditor.errors import InputError
@@ -18,6 +18,8 @@ from auditor.sandbox import SandboxLimits
 
 def resolve_samples(samples: str, data_dir: str | None) -> Path:
     """A samples path as given, else a file of the data directory (relpath or samples/NAME)."""
+    if not samples:  # Path("") is the cwd
+        raise InputError("SAMPLES: an empty path (an unset variable?)")
     p = Path(samples)
     if p.exists():
         return p
@@ -72,7 +74,14 @@ def _parsed(kind: type[int] | type[float]) -> Callable[..., int | float | None]:
     help="Sandbox workers, 1..512 [default: CPUs].",
 )
 @executor_options
-@click.option("-o", "--output", "out_dir", required=True, help="Output directory (resumable).")
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=path_type(),
+    required=True,
+    help="Output directory (resumable).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option(
     "--min-time-limit",
@@ -93,7 +102,7 @@ def label_command(
     weak_tests: str,
     data_dir: str | None,
     jobs: int | None,
-    out_dir: str,
+    out_dir: Path,
     quiet: bool,
     min_time_limit: float,
     require_isolation: bool,

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from auditor.cli import cli
+from auditor.cli._options import path_type
 from auditor.errors import UsageError
 from auditor.resampling import parse_costs
 
@@ -37,13 +38,13 @@ def write_report(out_dir: Path, files: dict[str, str | bytes]) -> None:
 
 
 @cli.command("report")
-@click.argument("labels", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("labels", nargs=-1, required=True, type=path_type(exists=True))
 @click.option(
     "-o",
     "--output",
     "out_dir",
     required=True,
-    type=click.Path(path_type=Path),
+    type=path_type(),
     help="Directory to write index.html, report.md, report.json and figures/ to.",
 )
 @click.option(
@@ -55,7 +56,7 @@ def write_report(out_dir: Path, files: dict[str, str | bytes]) -> None:
     "--features",
     "feature_tables",
     multiple=True,
-    type=click.Path(exists=True, path_type=Path),
+    type=path_type(exists=True),
     help="Feature table(s) with labels, as `auditor features` writes them.",
 )
 @click.option(
@@ -65,7 +66,9 @@ def write_report(out_dir: Path, files: dict[str, str | bytes]) -> None:
     help="Comma-separated false-positive cost ratios.",
 )
 @click.option("--k-max", type=int, default=None, help="Largest k (default: the largest pool).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed.")
+@click.option(
+    "--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Bootstrap seed."
+)
 @click.option("--n-boot", type=int, default=1000, show_default=True, help="Bootstrap replicates.")
 @click.option(
     "--style/--no-style",

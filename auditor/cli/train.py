@@ -20,7 +20,7 @@ from typing import Any
 import click
 
 from auditor.cli import cli
-from auditor.cli._options import executor_options
+from auditor.cli._options import executor_options, path_type
 from auditor.model.context import default_cv_sets
 
 
@@ -78,17 +78,17 @@ def render_text(summary: Mapping[str, Any]) -> str:
 
 
 @cli.command("train")
-@click.argument("labels", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("labels", nargs=-1, required=True, type=path_type())
 @click.option(
     "-o",
     "--output",
     required=True,
-    type=click.Path(path_type=Path),
+    type=path_type(),
     help="Model file to write (.skops).",
 )
 @click.option(
     "--data-dir",
-    type=click.Path(path_type=Path),
+    type=path_type(),
     help="Data directory with the samples and benchmarks.",
 )
 @click.option(
@@ -132,13 +132,11 @@ def render_text(summary: Mapping[str, Any]) -> str:
     "exec-peers and exec-solo sets `check` uses with --tasks / --tests.",
 )
 @executor_options
-@click.option(
-    "--card", type=click.Path(path_type=Path), help="Write the model card (Markdown) here."
-)
+@click.option("--card", type=path_type(), help="Write the model card (Markdown) here.")
 @click.option(
     "--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True
 )
-@click.option("--cache-dir", type=click.Path(path_type=Path), help="Feature cache directory.")
+@click.option("--cache-dir", type=path_type(), help="Feature cache directory.")
 @click.option("--jobs", type=click.IntRange(1), default=2, show_default=True)
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
 def train_command(labels: tuple[Path, ...], output: Path, **opts: Any) -> int:

@@ -260,8 +260,19 @@ def _dir_samples(root: Path) -> list[_RawSample]:
             text = _sample_text(file)
             raws.append(_RawSample(task_id, file.stem, str(file), solution=text, path=str(file)))
     if not raws:
-        raise InputError(f"{root}: no samples (expected TASK_ID/N.py files)")
+        raise InputError(
+            f"{root}: no samples (expected TASK_ID/N.py files, `_` for `/` in the id: "
+            f"{_layout_example(root)})"
+        )
     return raws
+
+
+def _layout_example(root: Path) -> str:
+    """What a file of `root` laid out by the id's `/` (Toy/0/0.py) is to be (Toy_0/0.py)."""
+    nested = next(root.glob("*/*/*.py"), None)  # the first found: no full scan
+    if nested is None:
+        return "HumanEval_0/0.py"
+    return f"{nested.parent.parent.name}_{nested.parent.name}/{nested.name}"
 
 
 def _read_evalplus_dir(path: Path, tasks: Mapping[str, Task] | None, sanitize: bool) -> Samples:

@@ -79,12 +79,15 @@ def check_budget(budget_s: float | None) -> None:
         raise UsageError(f"execute-budget must be a finite number of seconds > 0, got {budget_s}")
 
 
-def _tested_names(source: str, provided: frozenset[str]) -> dict[str, str]:
+def _tested_names(
+    source: str, provided: frozenset[str], files: frozenset[str] = frozenset()
+) -> dict[str, str]:
     """The names the test module calls the candidates' functions by (-> each one's name in
-    the candidate): those it imports from a module that gives it one of `provided` (the
-    names the candidates bind) however the candidates define them, and the `provided` names
-    it neither binds itself, imports from elsewhere nor has as builtins (a test run with the
-    candidate pasted above it)."""
+    the candidate): those it imports from the candidates' module, however the candidates
+    define them (or lack them), and the `provided` names it neither binds itself, imports
+    from elsewhere nor has as builtins (a test run with the candidate pasted above it). The
+    candidates' module gives the test one of `provided` (the names the candidates bind), or
+    is named as a candidate's file is (`files`: `from cand import f` for cand.py)."""
     tree = python_ast(source)
     if not isinstance(tree, ast.Module):
         return {n: n for n in provided}  # `harvest` says why it does not parse
@@ -94,24 +97,45 @@ def _tested_names(source: str, provided: frozenset[str]) -> dict[str, str]:
         if isinstance(node, ast.ImportFrom)
         for a in node.names
     }
-    homes = {m for m, name in imports.values() if name in provided}
+    homes = {m for m, name in imports.values() if name in provided or m in files}
     homes -= set(sys.stdlib_module_names)
     own = module_names(source) - set(imports)
     pasted = provided - own - set(imports) - set(dir(builtins))
     return {
         **{n: n for n in sorted(pasted)},
+        **{n: n for n in sorted(_called_on_modules(tree, files - set(sys.stdlib_module_names)))},
         **{alias: name for alias, (m, name) in imports.items() if m in homes and name != "*"},
     }
 
 
+def _called_on_modules(tree: ast.Module, files: frozenset[str] | set[str]) -> set[str]:
+    """The `f` of every `m.f(...)` where `m` is a module of `files` the test imports
+    (`import cand`, `import cand as m`)."""
+    aliases = {
+        a.asname or a.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for a in node.names
+        if a.name in files
+    }
+    return {
+        node.func.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id in aliases
+    }
+
+
 def _tested_functions(
-    codes: Sequence[str], last: set[str | None], source: str, tests: Path
+    codes: Sequence[str], last: set[str | None], source: str, tests: Path, files: frozenset[str]
 ) -> tuple[str, Harvest]:
     """The harvest of every function the tests call the candidates' by (`_tested_names`),
     and the one they call on the most inputs (ties: the candidates' entry points `last`),
     which the execution signals run."""
     provided = frozenset[str]().union(*(module_names(c) for c in codes))
-    names = _tested_names(source, provided)
+    names = _tested_names(source, provided, files)
     if not names:
         raise InputError(f"{tests}: calls no function the candidates define")
     params = {f: next((p for c in codes if (p := parameters(c, f))), ()) for f in names.values()}
@@ -133,7 +157,8 @@ def _tests_task(pending: Sequence[PendingCandidate], tests: Path) -> tuple[Task,
         raise InputError(f"{tests}: cannot read: {exc}") from None
     except UnreadableSource as exc:
         raise InputError(f"{tests}: {exc} ({RESAVE})") from None
-    name, found = _tested_functions(codes, last, source, tests)
+    files = frozenset(Path(p.display).stem for p in pending if p.scoreable and not p.embedded)
+    name, found = _tested_functions(codes, last, source, tests, files)
     inputs = tuple(list(a) for a in found.of(name).calls())
     return Task(f"tests:{tests.name}", "", name, "", inputs, ()), found
 
@@ -141,6 +166,23 @@ def _tests_task(pending: Sequence[PendingCandidate], tests: Path) -> tuple[Task,
 def _is_tests(p: PendingCandidate, tests: Path | None) -> bool:
     """The tests file itself, when it sits among the checked files, is not a candidate."""
     return tests is not None and not p.embedded and Path(p.display).resolve() == tests.resolve()
+
+
+def _check_known(tasks: Mapping[str, Task], pending: Sequence[PendingCandidate]) -> None:
+    """InputError naming the first task id --tasks lacks; for a .py file, which gets its
+    name as its id (an EvalPlus samples directory's `0.py`), naming the file too."""
+    unknown = sorted({p.candidate.task_id for p in pending} - set(tasks))
+    if not unknown:
+        return
+    file = next((p for p in pending if not p.embedded and p.candidate.task_id in unknown), None)
+    if file is None:
+        more = f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else ""
+        raise InputError(f"--tasks: unknown task id {unknown[0]!r}{more}")
+    also = f"; {len(unknown) - 1} more unknown" if len(unknown) > 1 else ""
+    raise InputError(
+        f"--tasks: {file.display}: no task {file.candidate.task_id!r} (a .py file's task id is"
+        f" its name; best-of-n reads a samples JSONL, `label` a samples directory too){also}"
+    )
 
 
 def run_pending(pending: Sequence[PendingCandidate], ex: Execution) -> dict[int, ExecResult]:
@@ -165,10 +207,7 @@ def run_pending(pending: Sequence[PendingCandidate], ex: Execution) -> dict[int,
         )
         return dict(zip(todo, got, strict=True))
     tasks = ex.tasks or {}
-    unknown = sorted({pending[i].candidate.task_id for i in todo} - set(tasks))
-    if unknown:
-        more = f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else ""
-        raise InputError(f"--tasks: unknown task id {unknown[0]!r}{more}")
+    _check_known(tasks, [pending[i] for i in todo])
     cands = [pending[i].candidate for i in todo]
     n_tasks = len({c.task_id for c in cands})
     bar = progress_bar(n_tasks, "task", ex.progress and n_tasks > 1)

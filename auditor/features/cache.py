@@ -59,7 +59,16 @@ def _encode(x: Extraction) -> str:
     )
 
 
-def _decode(payload: str) -> Extraction:
+def _decode(payload: str) -> Extraction | None:
+    """The extraction a row holds, or None when it is damaged (then it is a miss: computed
+    again and replaced, never an error that stops every run reading the cache)."""
+    try:
+        return _decode_valid(payload)
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        return None
+
+
+def _decode_valid(payload: str) -> Extraction:
     d = json.loads(payload)
     findings = tuple(
         Finding(
@@ -94,9 +103,15 @@ def _open_db(directory: Path) -> sqlite3.Connection:
     except (OSError, sqlite3.Error) as exc:
         if db is not None:
             db.close()
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-        raise InputError(f"cannot use cache directory {directory}: {reason}") from None
+        raise _unusable(directory, exc) from None
     return db
+
+
+def _unusable(directory: Path, exc: OSError | sqlite3.Error) -> InputError:
+    """The one line for a cache directory that cannot hold the database, or whose database
+    is damaged (sqlite may find that only at a query past the first page)."""
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+    return InputError(f"cannot use cache directory {directory}: {reason}")
 
 
 class FeatureCache:
@@ -115,14 +130,22 @@ class FeatureCache:
         unique = list(dict.fromkeys(keys))
         for i in range(0, len(unique), 500):
             chunk = unique[i : i + 500]
-            rows = self._db.execute(
+            for key, payload in self._query(
                 "SELECT key, payload FROM extraction WHERE extractor=? AND version=? "
                 f"AND key IN ({','.join('?' * len(chunk))})",
                 (extractor, version, *chunk),
-            )
-            for key, payload in rows:
-                found[key] = _decode(payload)
+            ):
+                if (x := _decode(payload)) is not None:
+                    found[key] = x
         return found
+
+    def _query(self, sql: str, params: Sequence[str]) -> list[Any]:
+        """The rows of one SELECT (a damaged database: `_unusable`)."""
+        assert self._db is not None and self.directory is not None
+        try:
+            return self._db.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise _unusable(self.directory, exc) from None
 
     def put(self, extractor: str, version: str, results: Mapping[str, Extraction]) -> None:
         if self._db is None or not results:
@@ -130,8 +153,12 @@ class FeatureCache:
         rows: Iterable[tuple[str, str, str, str]] = (
             (extractor, version, key, _encode(x)) for key, x in results.items()
         )
-        with self._db:
-            self._db.executemany("INSERT OR REPLACE INTO extraction VALUES (?, ?, ?, ?)", rows)
+        try:
+            with self._db:
+                self._db.executemany("INSERT OR REPLACE INTO extraction VALUES (?, ?, ?, ?)", rows)
+        except sqlite3.Error as exc:
+            assert self.directory is not None
+            raise _unusable(self.directory, exc) from None
 
     def close(self) -> None:
         if self._db is not None:
