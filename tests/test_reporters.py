@@ -276,6 +276,8 @@ def test_picks_are_best_of_n_per_task_of_a_samples_file() -> None:
     assert json.loads(render(OutputFormat.JSON, lone).text)["picks"][0]["verdict"] is None
     md = render(OutputFormat.MARKDOWN, run).text
     assert "| `C` | sample 1, risk 0.60, lowest of 2 scored |" in md.splitlines()
+    summary = render(OutputFormat.GITHUB, run).step_summary or ""  # the job summary too (QA s24)
+    assert md[md.index("## Best of n") :] in summary
     assert json.loads(render(OutputFormat.JSON, make_run()).text)["picks"] == []
     assert "best of n" not in render(OutputFormat.TEXT, make_run()).text
 

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from auditor.output.markdown import cell
+from auditor.output.markdown import cell, picks_table
 from auditor.output.text import summary_line, where_in_samples
 from auditor.results import RISK_CODE
 from auditor.types import Severity
@@ -141,7 +141,8 @@ def render(run: CheckRun) -> str:
 
 
 def render_summary(run: CheckRun) -> str:
-    """Markdown for the job summary: the result and the items beyond the annotation cap."""
+    """Markdown for the job summary: the result, the items beyond the annotation cap and
+    what best-of-n submits per task of a samples file."""
     out = ["## auditor check", "", summary_line(run), ""]
     rest = collect(run)[MAX_ANNOTATIONS:]
     if rest:
@@ -155,4 +156,5 @@ def render_summary(run: CheckRun) -> str:
             f"| `{cell(a.path)}` | {a.line} | {cell(a.title)} | {cell(a.message)} |" for a in rest
         ]
         out.append("")
+    out += picks_table(run)  # a samples file's best-of-n picks, as the Markdown report has
     return "\n".join(out) + "\n"

@@ -30,9 +30,14 @@ def render(run: CheckRun) -> str:
             mark = "yes" if run.flagged(r) else ""
             out.append(f"| `{cell(name)}` | {risk} | {mark} | {found} |")
         out.append("")
-    picks = run.picks()
-    if picks:
-        out += ["## Best of n", "", "| task | submit |", "|---|---|"]
-        out += [f"| `{cell(p.task_id)}` | {cell(pick_text(p))} |" for p in picks]
-        out.append("")
+    out += picks_table(run)
     return "\n".join(out) + "\n"
+
+
+def picks_table(run: CheckRun) -> list[str]:
+    """Lines of the "Best of n" section: what best-of-n submits per task (none without picks)."""
+    picks = run.picks()
+    if not picks:
+        return []
+    rows = [f"| `{cell(p.task_id)}` | {cell(pick_text(p))} |" for p in picks]
+    return ["## Best of n", "", "| task | submit |", "|---|---|", *rows, ""]
