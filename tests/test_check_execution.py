@@ -470,6 +470,7 @@ def test_completions_get_their_prompt_with_tasks(tmp_path: Path, execute: bool) 
         ("tests-no-call", "no call to sum_to"),
         ("tests-too-deep", "too many nested parentheses"),  # libcst alone would segfault
         ("no-entry-point", "no candidate defines a top-level function"),
+        ("only-the-tests", "the tests file is the only file given"),
         ("no-such-tasks", "neither a benchmark"),
         ("sample-id-list", "samples.jsonl:1: `sample_id` must be a string or an integer, got list"),
         ("sample-id-blank", "samples.jsonl:1: `sample_id` must not be blank, got ''"),
@@ -513,6 +514,8 @@ def test_bad_input_is_one_line_exit_2(
     elif setup == "no-entry-point":
         cand.write_text("x = 1\n")
         args = [str(cand), "--tests", str(tests)]
+    elif setup == "only-the-tests":
+        args = [str(tests), "--tests", str(tests)]
     elif setup.startswith("reference-"):
         body = "    raise ValueError(n)\n" if setup == "reference-raises" else "    return (\n"
         tasks.write_text(json.dumps({**SUM_TASK, "canonical_solution": body}) + "\n")

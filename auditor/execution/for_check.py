@@ -185,6 +185,13 @@ def _check_known(tasks: Mapping[str, Task], pending: Sequence[PendingCandidate])
     )
 
 
+def _nothing_to_test(pending: Sequence[PendingCandidate], tests: Path) -> str:
+    """Why --tests found no candidate: only the tests file was given, or nothing defines one."""
+    if pending and all(_is_tests(p, tests) for p in pending):
+        return "the tests file is the only file given: name the candidates' files too"
+    return "no candidate defines a top-level function to test"
+
+
 def run_pending(pending: Sequence[PendingCandidate], ex: Execution) -> dict[int, ExecResult]:
     """Outcome per index of `pending` for the candidates that could be executed."""
     todo = [i for i, p in enumerate(pending) if p.scoreable and not _is_tests(p, ex.tests)]
@@ -195,7 +202,7 @@ def run_pending(pending: Sequence[PendingCandidate], ex: Execution) -> dict[int,
         and ex.tests is not None
         and not any(p.problems for p in pending if not _is_tests(p, ex.tests))
     ):
-        raise InputError(f"--tests {ex.tests}: no candidate defines a top-level function to test")
+        raise InputError(f"--tests {ex.tests}: {_nothing_to_test(pending, ex.tests)}")
     if not todo:
         return {}
     cfg = ExecConfig(seed=ex.seed)
