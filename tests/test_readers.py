@@ -724,3 +724,20 @@ def test_completion_read_alone_when_neither_tasks_nor_sanitizing() -> None:
     s = read_samples(FIX / "evalplus_samples.jsonl", sanitize=False)
     assert [c.task_id for c in s.candidates] == ["Toy/0", "Toy/0", "Toy/0", "Toy/2"]
     assert s.candidates[2].code == s.candidates[2].raw == "    return 0\n"
+
+
+@pytest.mark.parametrize("command", ["check", "curves"])
+def test_a_pretty_printed_json_document_is_named_as_such(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    """A JSON document over several lines (a pretty-printed row, a summary.json given to
+    `curves`) where JSON Lines are read said "1: malformed JSON: Expecting property name..."
+    (QA s24)."""
+    from auditor.cli import main
+
+    path = tmp_path / "rows.jsonl"
+    path.write_text(json.dumps({"task_id": "Toy/0", "solution": "def f(): pass"}, indent=2))
+    code = main([command, str(path), *(["--no-model"] if command == "check" else [])])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1, err
+    assert "one JSON document over several lines, not JSON Lines" in err[0]

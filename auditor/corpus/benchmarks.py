@@ -38,6 +38,21 @@ BENCHMARKS: Mapping[str, BenchmarkSpec] = {
 }
 
 
+_MAX_DOCUMENT_BYTES = 64 << 20  # a pretty-printed file looked at whole, for the message only
+
+
+def _one_document(path: Path) -> bool:
+    """Whether `path` (its first row unreadable as JSON Lines) is one JSON document, e.g. a
+    pretty-printed summary.json given where rows are read."""
+    try:
+        if not path.is_file() or path.stat().st_size > _MAX_DOCUMENT_BYTES:  # a FIFO would block
+            return False
+        with open_text(path) as fh:
+            return isinstance(json.loads(fh.read()), dict | list)
+    except (OSError, EOFError, zlib.error, ValueError, RecursionError):
+        return False
+
+
 def read_jsonl_numbered(path: Path) -> list[tuple[int, dict[str, Any]]]:
     """(line number, row) pairs of a JSONL file, plain or gzip; blank lines skipped.
 
@@ -53,6 +68,11 @@ def read_jsonl_numbered(path: Path) -> list[tuple[int, dict[str, Any]]]:
                 try:
                     row = json.loads(line)
                 except json.JSONDecodeError as exc:
+                    if not rows and _one_document(path):
+                        raise InputError(
+                            f"{path}: one JSON document over several lines, not JSON Lines "
+                            "(one object per line)"
+                        ) from None
                     # Python's messages end in "at", expecting the position.
                     why = f"{exc.msg.removesuffix(' at')} at column {exc.colno}"
                     raise InputError(f"{path}:{lineno}: malformed JSON: {why}") from None
