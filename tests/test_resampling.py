@@ -612,3 +612,15 @@ def test_first_pass_buckets_certain_pass(replacement: bool) -> None:
     assert np.allclose(bk.mass, [2, 0, 0, 0])
     assert np.isclose(bk.fp_rate[0], (0 + 3 / 4) / 2)
     assert np.all(np.isnan(bk.fp_rate[1:]))
+
+
+def test_curves_text_keeps_huge_utilities_short(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A cost ratio of 1e308 printed 300-digit utilities (QA s24): past the column's width
+    they are in exponent notation, and ordinary ones keep 4 decimals."""
+    _write_labels(tmp_path / "labels.jsonl", [(6, 4, 2), (4, 2, 1)])
+    code, out, _ = _run_cli(["curves", str(tmp_path / "labels.jsonl"), "--cost", "1e308,1"], capsys)
+    rows = [line.split() for line in out.splitlines() if line.strip()[:1].isdigit()]
+    assert code == 0 and rows and max(len(r[-1]) for r in rows) <= len("-2.917e+307")
+    assert any("e+" in r[-1] for r in rows) and any(len(r[-1].split(".")[-1]) == 4 for r in rows)

@@ -155,6 +155,13 @@ def _show_ks(k: np.ndarray, extra: Sequence[int]) -> list[int]:
     return sorted(p for p in pts if 1 <= p <= kmax)
 
 
+def _utility_cell(value: float) -> str:
+    """A utility in the table's 9 columns: 4 decimals, or 4 significant digits once that
+    would be wider (a cost ratio of 1e308 gave 300-digit utilities)."""
+    fixed = f"{value:>9.4f}"
+    return fixed if len(fixed) <= 9 else f"{value:>9.3e}"
+
+
 def _kopt_text(k: int, rising: bool) -> str:
     return f"{k} (still rising)" if rising else ("0 (abstain)" if k == 0 else str(k))
 
@@ -175,7 +182,7 @@ def render_text(run: CurvesRun) -> str:
             j = k - 1
             lines.append(
                 f"  {k:>5} {cv.accuracy[j]:>9.4f} {cv.coverage[j]:>9.4f} "
-                f"{cv.fp_share[j]:>9.4f} {cv.utility[i, j]:>9.4f}"
+                f"{cv.fp_share[j]:>9.4f} {_utility_cell(cv.utility[i, j])}"
             )
         lines.append("")
     if run.sweep is not None and run.rerank is not None:
