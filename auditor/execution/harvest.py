@@ -81,6 +81,10 @@ MAX_ROWS = 400
 MAX_TEST_CHARS = 1_000_000
 # pytest.approx's default tolerance (relative 1e-6, absolute 1e-12).
 APPROX_REL, APPROX_ABS = 1e-6, 1e-12
+# An ordering assert's operator, as written with the call on the left (`0 < f(x)` is `>`).
+ORDERS = {cst.LessThan: "<", cst.LessThanEqual: "<=", cst.GreaterThan: ">",
+          cst.GreaterThanEqual: ">="}  # fmt: skip
+_FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
 # math.isclose's defaults (rel_tol, abs_tol).
 ISCLOSE_REL, ISCLOSE_ABS = 1e-9, 0.0
 
@@ -94,7 +98,8 @@ CONVERSIONS = ("tuple", "list", "sorted", "set", "frozenset", "str", "int", "flo
 @dataclass(frozen=True)
 class Expect:
     """What a weak test asserts about one call: kind eq | is (`is True`, `is None`: the
-    value itself) | truthy | falsy | close | raises (`value`: the exception's class name).
+    value itself) | truthy | falsy | close | order (`f(x) OP value`, `op` one of ORDERS) |
+    raises (`value`: the exception's class name).
 
     A `close` output is a number within `tol` of `value`: `op` "<" (`abs(f(x) - V) < T`
     holds only strictly), "<=" (`<= T`, assertAlmostEqual), "approx" (pytest.approx:
@@ -275,6 +280,27 @@ class _Walker:
                         value = _literal(self.module, lit, env)
                         op_text = "<" if isinstance(op, cst.LessThan) else "<="
                         return found[0], Expect("close", value, float(tol), found[1], op_text)
+        return self._ordered(op, left, right, env, results)
+
+    def _ordered(
+        self,
+        op: cst.BaseCompOp,
+        left: cst.BaseExpression,
+        right: cst.BaseExpression,
+        env: Env,
+        results: Env,
+    ) -> Any:
+        """`f(x) < V`, `V <= f(x)`...: the call and its `order` expectation, or None."""
+        order = ORDERS.get(type(op))
+        if order is None:
+            return None
+        for side, other, flip in ((left, right, False), (right, left, True)):
+            found = self._target(side, results)
+            if found is not None:
+                value = _literal(self.module, other, env)
+                return found[0], Expect(
+                    "order", value, via=found[1], op=_FLIPPED[order] if flip else order
+                )
         return None
 
     def _target(self, node: cst.BaseExpression, results: Env) -> tuple[Any, str] | None:

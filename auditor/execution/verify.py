@@ -34,6 +34,7 @@ import builtins
 import dataclasses
 import math
 import numbers
+import operator
 from collections.abc import ItemsView, KeysView, Sequence
 from typing import Any
 
@@ -75,6 +76,7 @@ def __auditor_expect__(name, kind, via, *args):
     return out
 """
 _TRUE = fingerprint(True)
+_ORDERS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 _CONTAINERS = (list, tuple, set, frozenset, KeysView, ItemsView)
 
 
@@ -198,15 +200,17 @@ def _met(expect: Expect, fp: str, value: Any) -> bool | None:
         return _raised(str(expect.value), fp)
     if expect.kind == "is":  # decoded True, False and None are the singletons themselves
         return value is expect.value
-    if expect.kind not in ("eq", "close"):
+    if expect.kind not in ("eq", "close", "order"):
         return fp == _TRUE
     if value is NO_OUTPUT:  # raised, timed out, not plain data, or past the cap on values
         return False
     if expect.kind == "eq":
         return _equal(value, expect.value)
     try:
+        if expect.kind == "order":  # plain data on both sides: Python's own ordering
+            return _ORDERS[expect.op](value, expect.value) is True
         return _close(value, expect)
-    except (TypeError, ValueError, OverflowError):  # not comparable: not equal
+    except (TypeError, ValueError, OverflowError):  # not comparable: the test would raise
         return False
 
 
