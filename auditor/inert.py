@@ -289,26 +289,42 @@ class Inertness:
         program; other doctest runners run its examples, inert only if they are."""
         if not isinstance(value, ast.Call):
             return False
-        func = value.func
-        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
-            source, name = self._modules.get(func.value.id), func.attr
-        elif isinstance(func, ast.Name):
-            source, name = self._modules.get(func.id), func.id
-        else:
+        callee = self._runner_callee(value.func)
+        if callee is None:
             return False
         args = [*value.args, *(k.value for k in value.keywords)]
-        keywords = {k.arg for k in value.keywords}
         if not all(self.expr(a, reached=reached) for a in args):
             return False  # `unittest.main(testRunner=Runner)`
+        return self._runs_apart(value, *callee, reached)
+
+    def _runner_callee(self, func: ast.expr) -> tuple[str | None, str] | None:
+        """The module a called name came from (if imported) and the function's name, for
+        `m.f(...)` and `f(...)`; None for any other callee (`x.y.f()`, `fs[0]()`)."""
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            return self._modules.get(func.value.id), func.attr
+        if isinstance(func, ast.Name):
+            return self._modules.get(func.id), func.id
+        return None
+
+    def _runs_apart(
+        self, call: ast.Call, source: str | None, name: str, reached: frozenset[str]
+    ) -> bool:
+        """Is `call` (of `name` from `source`, its arguments inert) a test runner that
+        cannot reach the program, or only through examples that are inert?"""
+        keywords = {k.arg for k in call.keywords}
         if source == "unittest" and name == "main":
-            return not value.args and "module" not in keywords
+            return not call.args and "module" not in keywords
         if source != "doctest" or name not in _DOCTEST_RUNNERS:
             return False
         if name == "testmod":  # `testmod(m)`: every docstring of `m`, and its `__test__`
-            return not value.args and not keywords & {"m", "globs", "extraglobs"}
-        # `run_docstring_examples(f, globs)`: the examples of `f`, with the names of `globs`
-        tested = [*value.args, *(k.value for k in value.keywords if k.arg == "f")][:1]
-        globs = [*value.args[1:2], *(k.value for k in value.keywords if k.arg == "globs")]
+            return not call.args and not keywords & {"m", "globs", "extraglobs"}
+        return self._docstring_examples_inert(call, reached)
+
+    def _docstring_examples_inert(self, call: ast.Call, reached: frozenset[str]) -> bool:
+        """`run_docstring_examples(f, globs)`: the examples of `f`, with the names of
+        `globs` (which must be the junk's own fresh data)."""
+        tested = [*call.args, *(k.value for k in call.keywords if k.arg == "f")][:1]
+        globs = [*call.args[1:2], *(k.value for k in call.keywords if k.arg == "globs")]
         fresh = all(self._from_literals(g, reached) for g in globs)
         return fresh and all(self._examples_inert(t, reached) for t in tested)
 
@@ -364,37 +380,61 @@ class Inertness:
         comprehensions bind around it, which may be anything."""
         func = call.func
         args = [*call.args, *(k.value for k in call.keywords)]
-        if isinstance(func, ast.Name) and func.id in local:
-            return False
-        if isinstance(func, ast.Name) and self._builtin(func.id):
-            # `map(f, rows)` with an own `f` changing what it is handed changes `rows`.
-            return func.id in _PURE_BUILTINS and not self._calls_back(args, reached)
-        if isinstance(func, ast.Name) and func.id in self._own:
-            # It may change what it is handed, or call it: nothing out of the program's
-            # data then (a fresh `[3, 1, 2]` is the junk's own).
-            if any(self.effect(d) for d in self._own[func.id]):
-                return not self._hands_shared(args, reached)
-            return not self._hands(args, {n for n in reached if not self._fresh(n)})
         if isinstance(func, ast.Name):
-            # a function of a side-effect free module; or a name nothing binds (NameError)
-            if self._pure_module(func.id):
-                return self._module_call(self._origins.get(func.id, func.id), args, reached)
-            return not self._bound(func.id)
+            return self._name_call(func.id, args, reached, local)
         if not isinstance(func, ast.Attribute):
             return False  # calling what an expression computes: unknown
-        root = func.value.id if isinstance(func.value, ast.Name) else None
-        if root in local:
+        if not isinstance(func.value, ast.Name):
+            # A method of what an expression computes (`" ".join(xs)`, `f(x).copy()`):
+            # only one that reads its receiver is known.
             return func.attr in _READING_METHODS
-        if root is not None and self._pure_module(root):
-            return self._module_call(func.attr, args, reached)  # `math.gcd(a, b)`
+        return self._method_call(func.value.id, func.attr, args, reached, local)
+
+    def _name_call(
+        self, name: str, args: list[ast.expr], reached: frozenset[str], local: frozenset[str]
+    ) -> bool:
+        """`name(*args)` at module level (see `_call`)."""
+        if name in local:
+            return False
+        if self._builtin(name):
+            # `map(f, rows)` with an own `f` changing what it is handed changes `rows`.
+            return name in _PURE_BUILTINS and not self._calls_back(args, reached)
+        if name in self._own:
+            return self._own_call(name, args, reached)
+        # a function of a side-effect free module; or a name nothing binds (NameError)
+        if self._pure_module(name):
+            return self._module_call(self._origins.get(name, name), args, reached)
+        return not self._bound(name)
+
+    def _own_call(self, name: str, args: list[ast.expr], reached: frozenset[str]) -> bool:
+        """A call of the module's own function or class `name`: it may change what it is
+        handed, or call it; nothing out of the program's data then (a fresh `[3, 1, 2]` is
+        the junk's own)."""
+        if any(self.effect(d) for d in self._own[name]):
+            return not self._hands_shared(args, reached)
+        return not self._hands(args, {n for n in reached if not self._fresh(n)})
+
+    def _method_call(
+        self,
+        root: str,
+        attr: str,
+        args: list[ast.expr],
+        reached: frozenset[str],
+        local: frozenset[str],
+    ) -> bool:
+        """`root.attr(*args)` at module level (see `_call`)."""
+        if root in local:
+            return attr in _READING_METHODS
+        if self._pure_module(root):
+            return self._module_call(attr, args, reached)  # `math.gcd(a, b)`
         if root in self._own:
             return not self._hands(args, reached)  # `Cls.of(x)`
-        if (self._modules.get(root or "", ""), func.attr) in _PURE_CALLS:
+        if (self._modules.get(root, ""), attr) in _PURE_CALLS:
             return not self._hands(args, reached)
-        if func.attr in _READING_METHODS or (root is not None and not self._bound(root)):
+        if attr in _READING_METHODS or not self._bound(root):
             return True
         # A method of an object the junk made itself (`res = []; res.append(f(1))`).
-        return root is not None and root not in reached and self._fresh(root, reached)
+        return root not in reached and self._fresh(root, reached)
 
     def _module_call(self, name: str, args: Sequence[ast.expr], reached: Container[str]) -> bool:
         """`name` of a side-effect free module called with `args`: one that changes what
@@ -419,27 +459,42 @@ class Inertness:
         (`list.append`, `heapq.heappush`), what `operator.methodcaller` or
         `functools.partial` make, or module data bound to one?"""
         if isinstance(node, ast.Call):
-            func = node.func
-            name = func.attr if isinstance(func, ast.Attribute) else ""
-            if not self._pure_module(_root(func) or "") or not node.args:
-                return False
-            return name == "methodcaller" or (
-                name == "partial" and self._changer(node.args[0], seen)
-            )
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-            root = node.value.id
-            if self._builtin(root) or self._pure_module(root):
-                return node.attr in _CHANGING_METHODS or _changes_handed(node.attr)
-            return False
+            return self._makes_changer(node, seen)
+        if isinstance(node, ast.Attribute):
+            return self._changing_method(node)
         if not isinstance(node, ast.Name) or node.id in seen:
+            return False  # a name already followed: its other bindings decide
+        return self._changing_name(node.id, seen)
+
+    def _makes_changer(self, call: ast.Call, seen: frozenset[str]) -> bool:
+        """`operator.methodcaller(...)` (it may call a changing method), or
+        `functools.partial(f, ...)` of a changer `f`."""
+        func = call.func
+        name = func.attr if isinstance(func, ast.Attribute) else ""
+        if not self._pure_module(_root(func) or "") or not call.args:
             return False
-        if node.id in self._own:
-            return any(self.effect(d) == ARGS for d in self._own[node.id])
-        if node.id in self._origins and self._pure_module(node.id):
-            return _changes_handed(self._origins[node.id])
-        values = [v for v, _ in self._values(node.id) if v is not None]
+        return name == "methodcaller" or (name == "partial" and self._changer(call.args[0], seen))
+
+    def _changing_method(self, node: ast.Attribute) -> bool:
+        """`list.append`, `heapq.heappush`: a builtin type's or a side-effect free module's
+        function that changes what it is handed."""
+        if not isinstance(node.value, ast.Name):
+            return False
+        root = node.value.id
+        if self._builtin(root) or self._pure_module(root):
+            return node.attr in _CHANGING_METHODS or _changes_handed(node.attr)
+        return False
+
+    def _changing_name(self, name: str, seen: frozenset[str]) -> bool:
+        """An own function changing its arguments, a changing function imported from a
+        side-effect free module, or module data bound to a changer."""
+        if name in self._own:
+            return any(self.effect(d) == ARGS for d in self._own[name])
+        if name in self._origins and self._pure_module(name):
+            return _changes_handed(self._origins[name])
+        values = [v for v, _ in self._values(name) if v is not None]
         inner = (n for v in values for n in _walk_outside_calls(v))
-        return any(self._changer(n, seen | {node.id}) for n in inner)
+        return any(self._changer(n, seen | {name}) for n in inner)
 
     def _hands(self, args: Sequence[ast.expr], held: Container[str]) -> bool:
         """Do `args` hand a callee module data in `held`? (Own functions and classes are

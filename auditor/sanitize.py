@@ -62,6 +62,7 @@ import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from auditor.inert import Inertness, free_loads, free_stores, is_main_guard
 from auditor.io import NEWLINE, source_lines
@@ -839,28 +840,58 @@ def _from_these_blocks(
         why = _two_programs(code, core.kept, entry_point, _run(main.block, blocks))
         if why is not None:
             return _refused(why), True
-    blocks = tuple(p.block for p in parsed) + tuple(
-        b for b in blocks if b.kind != "bare" and all(p.block != b for p in parsed)
-    )
+    blocks = _answer_blocks(parsed, blocks)
     helpers = _helpers(core, [p for p in parsed if p is not main])
-    pieces = [(main.block, core.code, core.rows)]
+    pieces: list[_Piece] = [(main.block, core.code, core.rows)]
     removals = [_shift(r, main.block) for r in core.removals]
     for p, keep in helpers:
         text, rel = _render(p.source, p.tree.body, keep)
         pieces.append((p.block, text, rel))
-        removals += [
-            _shift((_first_line(s), s.end_lineno or s.lineno, "not needed by the program"), p.block)
-            for s, k in zip(p.tree.body, keep, strict=True)
-            if not k
-        ]
-        removals += [_shift(r, p.block) for r in p.trunc]
-    used = {piece[0] for piece in pieces}
-    removals += [
+        removals += _helper_removals(p, keep)
+    removals += _left_out(code, blocks, {piece[0] for piece in pieces})
+    return _joined_pieces(pieces, removals, entry_point, good)
+
+
+# A block's code as it goes into the program, and the raw line of each of its lines.
+_Piece = tuple[CodeBlock, str, Sequence[int]]
+
+
+def _answer_blocks(parsed: Sequence[_Block], blocks: Sequence[CodeBlock]) -> tuple[CodeBlock, ...]:
+    """The blocks the answer shows as code: those that parse, then the fenced ones that do
+    not (bare code that does not parse is prose, not a block left out)."""
+    return tuple(p.block for p in parsed) + tuple(
+        b for b in blocks if b.kind != "bare" and all(p.block != b for p in parsed)
+    )
+
+
+def _helper_removals(helper: _Block, keep: Sequence[bool]) -> list[_Removal]:
+    """What a helper block loses: the statements the program does not need, and the tail
+    cut off so that it parses (in raw lines)."""
+    removals = [
+        _shift(
+            (_first_line(s), s.end_lineno or s.lineno, "not needed by the program"), helper.block
+        )
+        for s, k in zip(helper.tree.body, keep, strict=True)
+        if not k
+    ]
+    return removals + [_shift(r, helper.block) for r in helper.trunc]
+
+
+def _left_out(code: str, blocks: Sequence[CodeBlock], used: set[CodeBlock]) -> list[_Removal]:
+    """The shown blocks the program does not use, then the text outside every block."""
+    removals = [
         (b.first_line, b.last_line, f"{b.kind} code block not used")
         for b in blocks
         if b not in used
     ]
-    removals += [(a, z, "text outside the code") for a, z in _text_runs(code, blocks)]
+    return removals + [(a, z, "text outside the code") for a, z in _text_runs(code, blocks)]
+
+
+def _joined_pieces(
+    pieces: Sequence[_Piece], removals: Sequence[_Removal], entry_point: str | None, good: bool
+) -> tuple[Sanitized, bool]:
+    """The pieces joined in raw order as the program, and whether it is good (the chosen
+    block was, and the joined program parses)."""
     out, rows = _join(sorted(pieces, key=lambda piece: piece[0].first_line))
     parsed_ok = _parses(out)
     result = Sanitized(
@@ -1049,15 +1080,41 @@ def _helpers(main: _Core, others: list[_Block]) -> list[tuple[_Block, list[bool]
     seen = set(bound) | _BUILTINS
     todo = sorted({n for s in main.kept for n in _facts(s).uses} - seen)
     seen.update(todo)
-    binders: dict[str, tuple[int, int]] = {}
+    chosen, unbound = _needed(others, _other_binders(others, bound), todo, seen)
+    if unbound:
+        chosen |= _stdlib_star_imports(others)
+    return [
+        (p, [(bi, si) in chosen for si in range(len(p.tree.body))])
+        for bi, p in enumerate(others)
+        if any(b == bi for b, _ in chosen)
+    ]
+
+
+# A statement of another block: (index of the block, index of the statement in it).
+_Where = tuple[int, int]
+
+
+def _other_binders(others: Sequence[_Block], bound: set[str]) -> dict[str, _Where]:
+    """Per name, the last statement of the other blocks binding it (the last one, as for
+    the entry point); junk binds nothing, nor does another version of a statement binding
+    what the main block defines."""
+    binders: dict[str, _Where] = {}
     for bi, p in enumerate(others):
         for si, s in enumerate(p.tree.body):
             names = _facts(s).binds if _junk_reason(s, si) is None else frozenset()
             if names & bound:
                 continue  # another version of something the main block defines
             for name in names:
-                binders[name] = (bi, si)  # the last one, as for the entry point
-    chosen: set[tuple[int, int]] = set()
+                binders[name] = (bi, si)
+    return binders
+
+
+def _needed(
+    others: Sequence[_Block], binders: Mapping[str, _Where], todo: list[str], seen: set[str]
+) -> tuple[set[_Where], bool]:
+    """The statements binding the names in `todo` and, in turn, the names they use that
+    are not in `seen` (both are used up); and whether some name has no binder."""
+    chosen: set[_Where] = set()
     unbound = False
     while todo:
         loc = binders.get(todo.pop())
@@ -1068,18 +1125,18 @@ def _helpers(main: _Core, others: list[_Block]) -> list[tuple[_Block, list[bool]
         new = _facts(others[loc[0]].tree.body[loc[1]]).uses - seen
         seen.update(new)
         todo.extend(sorted(new))
-    if unbound:
-        chosen |= {
-            (bi, si)
-            for bi, p in enumerate(others)
-            for si, s in enumerate(p.tree.body)
-            if _stdlib_star_import(s)
-        }
-    return [
-        (p, [(bi, si) in chosen for si in range(len(p.tree.body))])
+    return chosen, unbound
+
+
+def _stdlib_star_imports(others: Sequence[_Block]) -> set[_Where]:
+    """The star imports of stdlib modules in the other blocks (where a name nothing binds
+    may come from)."""
+    return {
+        (bi, si)
         for bi, p in enumerate(others)
-        if any(b == bi for b, _ in chosen)
-    ]
+        for si, s in enumerate(p.tree.body)
+        if _stdlib_star_import(s)
+    }
 
 
 def _stdlib_star_import(stmt: ast.stmt) -> bool:
@@ -1359,43 +1416,12 @@ def _redefined(stmts: Sequence[ast.stmt]) -> set[int]:
 
 def _facts(stmt: ast.stmt) -> _Facts:
     """Names a top-level statement binds at module level, and free names it uses."""
-    loads: set[str] = set()
-    stores: set[str] = set()
-    declared_global: set[str] = set()
-    for node in ast.walk(stmt):
-        t = type(node)
-        if t is ast.Name:
-            (loads if type(node.ctx) is ast.Load else stores).add(node.id)  # type: ignore[attr-defined]
-        elif t is ast.arg:
-            stores.add(node.arg)  # type: ignore[attr-defined]
-        elif t in _SCOPES:
-            stores.add(node.name)  # type: ignore[attr-defined]
-        elif t in _IMPORTS:
-            stores.update(_alias_names(node.names))  # type: ignore[attr-defined]
-        elif t is ast.ExceptHandler or t is ast.MatchAs or t is ast.MatchStar:
-            if node.name:  # type: ignore[attr-defined]
-                stores.add(node.name)  # type: ignore[attr-defined]
-        elif t is ast.MatchMapping:
-            if node.rest:  # type: ignore[attr-defined]
-                stores.add(node.rest)  # type: ignore[attr-defined]
-        elif t is ast.Global:
-            declared_global.update(node.names)  # type: ignore[attr-defined]
     if isinstance(stmt, _SCOPES):
-        # Names bound anywhere inside are local (over-approximating nested scopes).
-        uses = (loads - stores) | declared_global
-        return _Facts(binds=frozenset({stmt.name}), uses=frozenset(uses))
+        return _Facts(binds=frozenset({stmt.name}), uses=frozenset(_scope_uses(stmt)))
     if isinstance(stmt, _IMPORTS):
         return _Facts(binds=frozenset(_alias_names(stmt.names)), uses=frozenset())
-    if isinstance(stmt, ast.Assign | ast.AnnAssign | ast.AugAssign):
-        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-        binds = {
-            n.id
-            for t in targets
-            for n in ast.walk(t)
-            if isinstance(n, ast.Name) and type(n.ctx) is ast.Store
-        }
-        uses = free_loads(stmt) | (binds if isinstance(stmt, ast.AugAssign) else set())
-        return _Facts(binds=frozenset(binds), uses=frozenset(uses))
+    if isinstance(stmt, _ASSIGNS):
+        return _assignment_facts(stmt)
     # Comprehension variables are their own; a loop's body reads its target's value.
     binds = free_stores(stmt)
     if isinstance(stmt, ast.For | ast.AsyncFor):
@@ -1403,6 +1429,54 @@ def _facts(stmt: ast.stmt) -> _Facts:
         inner = {n for s in (*stmt.body, *stmt.orelse) for n in free_loads(s)} - target
         return _Facts(frozenset(binds), frozenset(free_loads(stmt.iter) | inner))
     return _Facts(binds=frozenset(binds), uses=frozenset(free_loads(stmt)))
+
+
+def _scope_uses(scope: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> set[str]:
+    """The free names a definition uses: those it loads and binds nowhere inside (names
+    bound anywhere inside are local, over-approximating nested scopes), and those it
+    declares global (a store into one changes the module's name)."""
+    loads: set[str] = set()
+    stores: set[str] = set()
+    declared_global: set[str] = set()
+    for node in ast.walk(scope):
+        t = type(node)  # exact types, looked up rather than isinstance: this runs per node
+        if t is ast.Name:
+            (loads if type(node.ctx) is ast.Load else stores).add(node.id)  # type: ignore[attr-defined]
+        elif t is ast.Global:
+            declared_global.update(node.names)  # type: ignore[attr-defined]
+        else:
+            stored = _BINDERS_INSIDE.get(t)
+            if stored is not None:
+                stores.update(stored(node))
+    return (loads - stores) | declared_global
+
+
+# Per node type other than `Name`, the names a node of it binds in its scope.
+_BINDERS_INSIDE: dict[type[ast.AST], Callable[[Any], Iterable[str]]] = {
+    ast.arg: lambda node: (node.arg,),
+    **dict.fromkeys(_SCOPES, lambda node: (node.name,)),
+    **dict.fromkeys(_IMPORTS, lambda node: _alias_names(node.names)),
+    # `except E as e`, `case [*rest]`, `case x`: the name is optional
+    **dict.fromkeys(
+        (ast.ExceptHandler, ast.MatchAs, ast.MatchStar),
+        lambda node: (node.name,) if node.name else (),
+    ),
+    ast.MatchMapping: lambda node: (node.rest,) if node.rest else (),  # `case {**rest}`
+}
+
+
+def _assignment_facts(stmt: ast.Assign | ast.AnnAssign | ast.AugAssign) -> _Facts:
+    """An assignment binds the names it stores into (not `x[k]`, `x.a`), and uses what it
+    reads; `n += v` also reads `n`."""
+    targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+    binds = {
+        n.id
+        for t in targets
+        for n in ast.walk(t)
+        if isinstance(n, ast.Name) and type(n.ctx) is ast.Store
+    }
+    uses = free_loads(stmt) | (binds if isinstance(stmt, ast.AugAssign) else set())
+    return _Facts(binds=frozenset(binds), uses=frozenset(uses))
 
 
 @dataclass(frozen=True)

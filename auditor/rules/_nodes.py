@@ -43,36 +43,52 @@ def literal_value(expr: cst.BaseExpression | None) -> Any:
     if isinstance(expr, cst.Name):
         return _NAMED_CONSTANTS.get(expr.value, _MISSING)
     if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus | cst.Plus):
-        inner = literal_value(expr.expression)
-        if isinstance(inner, int | float | complex) and not isinstance(inner, bool):
-            return -inner if isinstance(expr.operator, cst.Minus) else inner
-        return _MISSING
+        return _signed(expr.operator, literal_value(expr.expression))
     if isinstance(expr, cst.List | cst.Tuple | cst.Set):
-        items = []
-        for el in expr.elements:
-            if not isinstance(el, cst.Element):
-                return _MISSING
-            v = literal_value(el.value)
-            if v is _MISSING:
-                return _MISSING
-            items.append(v)
-        if isinstance(expr, cst.List):
-            return items
-        return tuple(items) if isinstance(expr, cst.Tuple) else _freeze_set(items)
+        return _collection(expr)
     if isinstance(expr, cst.Dict):
-        out: dict[Any, Any] = {}
-        for item in expr.elements:
-            if not isinstance(item, cst.DictElement):
-                return _MISSING
-            k, v = literal_value(item.key), literal_value(item.value)
-            if k is _MISSING or v is _MISSING:
-                return _MISSING
-            try:
-                out[k] = v
-            except TypeError:  # unhashable key such as a list: not a usable table
-                return _MISSING
-        return out
+        return _dict(expr)
     return _MISSING
+
+
+def _signed(operator: cst.BaseUnaryOp, inner: Any) -> Any:
+    """`-x` / `+x` of a literal number `inner` (not a bool: `-True` is no literal)."""
+    if isinstance(inner, int | float | complex) and not isinstance(inner, bool):
+        return -inner if isinstance(operator, cst.Minus) else inner
+    return _MISSING
+
+
+def _collection(expr: cst.List | cst.Tuple | cst.Set) -> Any:
+    """A list, tuple or (frozen) set of literals; `_MISSING` if an element is starred
+    (`[*xs]`) or not a literal."""
+    items = []
+    for el in expr.elements:
+        if not isinstance(el, cst.Element):
+            return _MISSING
+        v = literal_value(el.value)
+        if v is _MISSING:
+            return _MISSING
+        items.append(v)
+    if isinstance(expr, cst.List):
+        return items
+    return tuple(items) if isinstance(expr, cst.Tuple) else _freeze_set(items)
+
+
+def _dict(expr: cst.Dict) -> Any:
+    """A dict of literal keys and values; `_MISSING` for `{**d}`, a key or value that is not
+    a literal, or an unhashable key."""
+    out: dict[Any, Any] = {}
+    for item in expr.elements:
+        if not isinstance(item, cst.DictElement):
+            return _MISSING
+        k, v = literal_value(item.key), literal_value(item.value)
+        if k is _MISSING or v is _MISSING:
+            return _MISSING
+        try:
+            out[k] = v
+        except TypeError:  # unhashable key such as a list: not a usable table
+            return _MISSING
+    return out
 
 
 def _freeze_set(items: list[Any]) -> Any:

@@ -9,6 +9,7 @@ and non-empty containers are "magic" values, the kind that only a test would sup
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import libcst as cst
@@ -701,34 +702,52 @@ def _type_or_len_test(
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         test = test.expression
     if isinstance(test, cst.Call) and isinstance(test.func, cst.Name):
-        if test.func.value == "isinstance" and test.args:
-            arg = test.args[0].value
-            if isinstance(arg, cst.Name) and arg.value in params:
-                return ("isinstance", arg.value, None)
-        return None
+        return _isinstance_test(test.func.value, test.args, params)
     if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
         return None
-    target = test.comparisons[0]
-    left = test.left
+    checked = _len_or_type_of(test.left, params)
+    if checked is None:
+        return None
+    return _compared(*checked, test.comparisons[0])
+
+
+def _compared(func: str, param: str, target: cst.ComparisonTarget) -> tuple[str, str, Any] | None:
+    """`type(p)` compared by (in)equality or identity; `len(p) ==` a literal int."""
+    if func == "type" and isinstance(
+        target.operator, cst.Equal | cst.NotEqual | cst.Is | cst.IsNot
+    ):
+        return ("type", param, None)
+    if func == "len" and isinstance(target.operator, cst.Equal):
+        value = literal_value(target.comparator)
+        if isinstance(value, int) and not isinstance(value, bool):  # `len(xs) == True`: no length
+            return ("len", param, value)
+    return None
+
+
+def _isinstance_test(
+    func: str, args: Sequence[cst.Arg], params: frozenset[str]
+) -> tuple[str, str, Any] | None:
+    """`isinstance(p, ...)` of a parameter `p` (any other call of a name is no test)."""
+    if func == "isinstance" and args:
+        arg = args[0].value
+        if isinstance(arg, cst.Name) and arg.value in params:
+            return ("isinstance", arg.value, None)
+    return None
+
+
+def _len_or_type_of(left: cst.BaseExpression, params: frozenset[str]) -> tuple[str, str] | None:
+    """("len"|"type", p) for `len(p)` or `type(p)` of a parameter `p`."""
     if not (
         isinstance(left, cst.Call)
         and isinstance(left.func, cst.Name)
         and left.func.value in {"len", "type"}
         and len(left.args) == 1
-        and isinstance(left.args[0].value, cst.Name)
-        and left.args[0].value.value in params
     ):
         return None
-    param = left.args[0].value.value
-    if left.func.value == "type" and isinstance(
-        target.operator, cst.Equal | cst.NotEqual | cst.Is | cst.IsNot
-    ):
-        return ("type", param, None)
-    if left.func.value == "len" and isinstance(target.operator, cst.Equal):
-        value = literal_value(target.comparator)
-        if isinstance(value, int) and not isinstance(value, bool):
-            return ("len", param, value)
-    return None
+    arg = left.args[0].value
+    if not isinstance(arg, cst.Name) or arg.value not in params:
+        return None
+    return left.func.value, arg.value
 
 
 class TypeCheckReturnsLiteral(_GamingRule):

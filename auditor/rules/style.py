@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import libcst as cst
 
@@ -392,46 +393,71 @@ def documented_params(doc: str) -> set[str]:
     lines = doc.expandtabs().splitlines()
     i = 0
     while i < len(lines):
-        stripped = lines[i].strip()
-        indent = len(lines[i]) - len(lines[i].lstrip())
-        numpy = (
-            _NUMPY_HEADER.fullmatch(stripped)
-            and i + 1 < len(lines)
-            and set(lines[i + 1].strip()) == {"-"}
-        )
-        if _GOOGLE_HEADER.fullmatch(stripped) or numpy:
-            j = i + (2 if numpy else 1)
-            item_indent: int | None = None
-            while j < len(lines):
-                text = lines[j]
-                if not text.strip():
-                    if numpy:
-                        j += 1
-                        continue
-                    break
-                ind = len(text) - len(text.lstrip())
-                if ind < indent or (ind == indent and not numpy):
-                    break
-                if (
-                    numpy
-                    and ind == indent
-                    and j + 1 < len(lines)
-                    and set(lines[j + 1].strip()) == {"-"}
-                ):
-                    break  # the next section's header
-                if item_indent is None:
-                    item_indent = ind
-                if ind == item_indent:
-                    m = (_NUMPY_ITEM if numpy else _GOOGLE_ITEM).fullmatch(text.strip())
-                    if m is None and not numpy:
-                        m = _GOOGLE_ITEM.match(text.strip())
-                    if m:
-                        found.add(m.group(1))
-                j += 1
-            i = j
-            continue
-        i += 1
+        numpy = _numpy_header(lines, i)
+        if numpy or _GOOGLE_HEADER.fullmatch(lines[i].strip()):
+            i = _read_section(lines, i, numpy, found)
+        else:
+            i += 1
     return found
+
+
+def _numpy_header(lines: Sequence[str], i: int) -> bool:
+    """Is line `i` a NumPy `Parameters` header (underlined with dashes)?"""
+    return _NUMPY_HEADER.fullmatch(lines[i].strip()) is not None and _underline(lines, i + 1)
+
+
+def _underline(lines: Sequence[str], i: int) -> bool:
+    """Is there a line `i`, and only dashes on it?"""
+    return i < len(lines) and set(lines[i].strip()) == {"-"}
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _read_section(lines: Sequence[str], header: int, numpy: bool, found: set[str]) -> int:
+    """Add the parameter names of the section under line `header` to `found`; the index of
+    the first line after the section. Items are the lines at the first item's indentation
+    (deeper lines describe them); a Google section ends at its first blank line, a NumPy
+    one at the next underlined header."""
+    indent = _indent(lines[header])
+    j = header + (2 if numpy else 1)
+    item_indent: int | None = None
+    while j < len(lines):
+        text = lines[j]
+        if not text.strip():
+            if numpy:
+                j += 1
+                continue
+            break
+        ind = _indent(text)
+        if _section_ends(lines, j, ind, indent, numpy):
+            break
+        if item_indent is None:
+            item_indent = ind
+        if ind == item_indent:
+            name = _item_name(text.strip(), numpy)
+            if name is not None:
+                found.add(name)
+        j += 1
+    return j
+
+
+def _section_ends(lines: Sequence[str], j: int, ind: int, indent: int, numpy: bool) -> bool:
+    """Does the non-blank line `j` (indented `ind`) end a section whose header is indented
+    `indent`: less indented, as indented in Google style, or the next NumPy header?"""
+    if ind < indent or (ind == indent and not numpy):
+        return True
+    return numpy and ind == indent and _underline(lines, j + 1)
+
+
+def _item_name(item: str, numpy: bool) -> str | None:
+    """The parameter an item line names (`x (int): ...`, `x : int`); a Google item may go
+    on after its colon on the same line."""
+    m = (_NUMPY_ITEM if numpy else _GOOGLE_ITEM).fullmatch(item)
+    if m is None and not numpy:
+        m = _GOOGLE_ITEM.match(item)
+    return m.group(1) if m else None
 
 
 class StaleDocstring(Rule):
