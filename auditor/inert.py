@@ -335,7 +335,11 @@ class Inertness:
             return False
         parser = doctest.DocTestParser()
         for node in self._own[tested.id]:
-            for example in parser.get_examples(ast.get_docstring(node, clean=False) or ""):
+            try:
+                examples = parser.get_examples(ast.get_docstring(node, clean=False) or "")
+            except ValueError:  # doctest refuses the docstring: the runner raises, as here
+                return False
+            for example in examples:
                 try:
                     tree = ast.parse(example.source)
                 except SyntaxError:

@@ -250,3 +250,14 @@ def test_junk_that_changes_nothing_is_dropped(definition: str, junk: str, what: 
     result = sanitize(definition + junk, "f")
     assert any(what in r for r in result.removed), result.removed
     assert result.code == definition
+
+
+def test_a_doctest_runner_over_a_malformed_docstring_is_kept() -> None:
+    """doctest refuses a docstring whose example lacks the blank after `...`: the runner
+    raises when the program is loaded, so it is kept, and sanitizing does not crash
+    (refactor s24: a ValueError escaped `sanitize`)."""
+    program = (
+        'import doctest\ndef f(x):\n    """Twice.\n\n    >>> f("abc\n    ...def")\n    """\n'
+        "    return 2 * x\ndoctest.run_docstring_examples(f, {})\n"
+    )
+    assert sanitize(program, "f").code == program
