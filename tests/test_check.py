@@ -570,15 +570,25 @@ def test_integration_files() -> None:
     assert "auditor check" in run and "sarif:" in run and "--format github" in run
 
 
-def _action_step(step: dict, inputs: dict[str, str]) -> tuple[str, dict[str, str]]:
-    """A composite step's script and env with `${{ inputs.X }}` filled in and every other
-    expression (github.*) empty, as a runner without those contexts would see them."""
+def _action_step(
+    step: dict, inputs: dict[str, str], env: dict[str, str] | None = None
+) -> tuple[str, dict[str, str]]:
+    """A composite step's script and env with `${{ inputs.X }}`, `${{ env.X }}` and their
+    `a || b` filled in as the runner does, every other context (github.*) empty."""
     import re
 
-    expr = re.compile(r"\$\{\{\s*([\w.-]+)\s*\}\}")
+    expr = re.compile(r"\$\{\{(.*?)\}\}")
+    contexts = {"inputs": inputs, "env": env or {}}
+
+    def value(name: str) -> str:
+        context, _, key = name.strip().partition(".")
+        return contexts.get(context, {}).get(key, "")
+
+    def first_set(match: re.Match[str]) -> str:
+        return next((v for v in map(value, match[1].split("||")) if v), "")
 
     def fill(text: str) -> str:
-        return expr.sub(lambda m: inputs.get(m[1].removeprefix("inputs."), ""), str(text))
+        return expr.sub(first_set, str(text))
 
     return fill(step["run"]), {k: fill(v) for k, v in step.get("env", {}).items()}
 
@@ -592,7 +602,9 @@ def test_the_action_passes_its_inputs_to_check(tmp_path: Path) -> None:
     inputs = {k: str(v.get("default", "")) for k, v in action["inputs"].items()}
     inputs |= {"paths": "gen/ more/", "tasks": "tasks.jsonl", "exec-seed": "424242"}
     step = next(s for s in action["runs"]["steps"] if s.get("id") == "check")
-    script, env = _action_step(step, inputs)
+    no_input = _action_step(step, {**inputs, "exec-seed": ""}, {"AUDITOR_EXEC_SEED": "77"})[1]
+    assert no_input["AUDITOR_EXEC_SEED"] == "77"  # the job's variable when the input is empty
+    script, env = _action_step(step, inputs, {"AUDITOR_EXEC_SEED": "77"})
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     fake = bin_dir / "auditor"  # records what it was given, exits as on findings
