@@ -1098,9 +1098,10 @@ def test_approx_with_rel_or_abs_and_math_isclose_are_judged_as_they_would_run() 
 
 
 def test_ordering_asserts_are_judged_with_python_s_ordering() -> None:
-    """`f(x) > V`, `V <= f(x)`, `len(f(x)) < N` are judged on the trusted side with Python's
-    own ordering of the output as it crossed (QA s24: counted unjudged); an output the test
-    could not order (a list against an int, an exception) fails, as the test would."""
+    """`f(x) > V`, `V <= f(x)`, `len(f(x)) < N` and chains of them (`0 < f(x) <= 10`) are
+    judged on the trusted side with Python's own ordering of the output as it crossed (QA
+    s24: counted unjudged); an output the test could not order (a list against an int, an
+    exception) fails, as the test would."""
     from auditor.execution.harvest import Expect, harvest
     from auditor.execution.verify import by_asserts
     from auditor.types import Outcome
@@ -1108,6 +1109,7 @@ def test_ordering_asserts_are_judged_with_python_s_ordering() -> None:
     src = (
         "def test_f():\n    assert f(3) > 0\n    assert 10 >= f(4)\n"
         "    assert len(f('ab')) < 3\n    assert f(-1) <= -0.5\n"
+        "    assert 0 < f(5) <= 10\n    assert 0 < f(6) < g(1)\n"
     )
     tests = harvest(src, ["f"])
     assert tests.expected == (
@@ -1115,18 +1117,22 @@ def test_ordering_asserts_are_judged_with_python_s_ordering() -> None:
         Expect("order", 10, op="<="),
         Expect("order", 3, via="len", op="<"),
         Expect("order", -0.5, op="<="),
+        Expect("order", 0, op=">"),  # a chain is its links, each judged
+        Expect("order", 10, op="<="),
+        None,  # a link not known without running the tests: the chain is not judged
     )
-    assert tests.unjudged == 0
+    assert tests.unjudged == 1
     codes = {
         "right": "def f(x):\n    return x * 2 if not isinstance(x, str) else x\n",
         "too big at 4": "def f(x):\n    return x * 3 if not isinstance(x, str) else x\n",
+        "too big at 5": "def f(x):\n    return x * 3 if x == 5 else x * 2 if x != 'ab' else x\n",
         "long string": "def f(x):\n    return x * 2\n",  # 'abab': len 4
         "a list": "def f(x):\n    return [x]\n",
         "raises": "def f(x):\n    raise ValueError(x)\n",
     }
     with ExecRunner(2) as run:
         got = [v.outcome is Outcome.PASS for v in by_asserts(run, "t", list(codes.values()), tests)]
-    assert got == [True, False, False, False, False]
+    assert got == [True, False, False, False, False, False]
 
 
 def test_every_assert_on_one_call_is_judged() -> None:

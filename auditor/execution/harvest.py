@@ -437,6 +437,13 @@ class _Walker:
         if all(e is None for _, e in self.found[before:]):
             self.unjudged += 1
 
+    def _judged_parts(self, test: cst.BaseExpression, env: Env, results: Env) -> list[Any]:
+        """The expectations (`_expectation`, None: not judged) of an assert's test: a
+        chained comparison (`0 < f(x) < 4`) gives one per link (`0 < f(x)`, `f(x) < 4`)
+        when every link states something judged, else None, as any assert left unread."""
+        found = [self._expectation(link, env, results) for link in _links(test)]
+        return [None] if len(found) > 1 and None in found else found
+
     def small(self, node: cst.BaseSmallStatement, env: Env, results: Env) -> None:
         before = len(self.found)
         if self._assert_raises_call(node, env):
@@ -444,12 +451,14 @@ class _Walker:
             return
         test = node.test if isinstance(node, cst.Assert) else unittest_assert(node)
         if test is not None:
-            found = self._expectation(test, env, results)
-            if found is not None and isinstance(found[0], tuple):
-                self.found.append((found[0], found[1]))
-                self._calls(test, env, None)
-            else:
-                self._calls(test, env, found)
+            # The calls are looked up in `test` itself: a link is a new node, and `_subtree`
+            # keys its memo by id (a freed link's id may come back for another node).
+            for found in self._judged_parts(test, env, results):
+                if found is not None and isinstance(found[0], tuple):
+                    self.found.append((found[0], found[1]))
+                    self._calls(test, env, None)
+                else:
+                    self._calls(test, env, found)
             self._judged(before, test)
             return
         helper = assertion_call(node)
@@ -677,6 +686,18 @@ def harvest(
             f"{where}: no call to {' or '.join(names)} whose arguments are known without running the tests"
         )
     return _distinct(walker.found, walker.unjudged)
+
+
+def _links(test: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """A chained comparison's links as comparisons of their own (`a < b < c`: `a < b`,
+    `b < c`, what Python evaluates, `b` once); any other test as it is."""
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) < 2:
+        return [test]
+    lefts = [test.left, *(c.comparator for c in test.comparisons[:-1])]
+    return [
+        cst.Comparison(left, [cst.ComparisonTarget(c.operator, c.comparator)])
+        for left, c in zip(lefts, test.comparisons, strict=True)
+    ]
 
 
 def isclose_names(module: cst.Module) -> frozenset[str]:
