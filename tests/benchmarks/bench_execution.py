@@ -32,6 +32,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from auditor.corpus.labels import load_labeled
+from auditor.dedupe import behaviour_key
 from auditor.execution.consensus import COLUMNS as CONSENSUS_COLUMNS
 from auditor.execution.consensus import consensus_features
 from auditor.execution.runner import ExecRunner
@@ -99,7 +100,7 @@ def corpus_rows(name: str, args: argparse.Namespace, run: ExecRunner) -> dict[st
             by_task.setdefault(lb.task_id, []).append(i)
     tasks = [t for t in by_task if not args.only or t in args.only][: args.max_tasks or None]
     cfg = ExecConfig()
-    feats, ys, groups, ids, vectors, wides = [], [], [], [], [], []
+    feats, ys, groups, ids, vectors, wides, programs = [], [], [], [], [], [], []
     timing = {"peer_s": 0.0, "peer_programs": 0, "solo_s": 0.0, "solo_programs": 0, "unique": 0}
     for t in tasks:
         rows = by_task[t]
@@ -142,6 +143,8 @@ def corpus_rows(name: str, args: argparse.Namespace, run: ExecRunner) -> dict[st
         ids += [corpus.labels[i].sample_id for i in rows]
         vectors += row_vecs
         wides += row_wide
+        key = {sha: behaviour_key(code) for sha, code in codes.items()}
+        programs += [key[corpus.candidates[i].sha256] for i in rows]
         print(
             f"{name} {t}: {len(uniq)} programs, {len(pr.inputs)} inputs, {took:.1f} s",
             file=sys.stderr,
@@ -153,6 +156,7 @@ def corpus_rows(name: str, args: argparse.Namespace, run: ExecRunner) -> dict[st
         "ids": ids,
         "vectors": vectors,  # per row, its output vector on the kept inputs (None: not run)
         "wide": wides,  # per row, its outputs on the kept wide inputs (`PeerRun.wide`)
+        "programs": programs,  # per row, its program's `dedupe.behaviour_key`
         "timing": timing,
         "tasks": len(tasks),
     }

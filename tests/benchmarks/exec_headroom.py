@@ -20,19 +20,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from sklearn.metrics import roc_auc_score
 
 from auditor.corpus.labels import load_labeled
 from auditor.execution.consensus import shares
 from auditor.execution.runner import ExecRunner
 from auditor.execution.signals import COLUMNS, SLOWDOWN_WEIGHT
 from auditor.io import atomic_write
-from auditor.metrics import within_task_auc
+from auditor.metrics import within_task_auc, within_task_auc_columns
 from tests.benchmarks.bench_execution import corpus_options, corpus_rows
 
 
@@ -80,6 +82,88 @@ def loo_share(clusters: np.ndarray, groups: np.ndarray) -> np.ndarray:
     return out
 
 
+SHRINK = 8.0  # pseudo-votes of `shrunk` (1, 2, 4, 16 and 32 measured alike, session 25)
+N_BOOT = 1000
+
+
+def program_shares(clusters: np.ndarray, programs: Sequence[str], groups: np.ndarray) -> np.ndarray:
+    """Per row with a vector, among the OTHER distinct programs of its group, the share
+    giving its output cluster (a program run twice with two outcomes counts in both); the
+    sample share (`loo_share`) where its group has no other program."""
+    out = loo_share(clusters, groups)
+    for g in set(groups):
+        rows = [i for i in np.flatnonzero(groups == g) if clusters[i]]
+        outputs: dict[str, set[str]] = {}
+        for i in rows:
+            outputs.setdefault(programs[i], set()).add(clusters[i])
+        votes = Counter(c for cs in outputs.values() for c in cs)
+        if len(outputs) > 1:
+            for i in rows:
+                own = clusters[i] in outputs[programs[i]]
+                out[i] = (votes[clusters[i]] - own) / (len(outputs) - 1)
+    return out
+
+
+def shrunk(share: np.ndarray, clusters: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """`share` over n other peers as (share * n + SHRINK / 2) / (n + SHRINK)."""
+    has = clusters != ""
+    sizes = Counter(groups[has])
+    n = np.array([sizes[g] - 1 for g in groups], dtype=float)
+    return (share * n + SHRINK / 2) / (n + SHRINK)
+
+
+def paired_within(
+    y: np.ndarray, a: np.ndarray, b: np.ndarray, groups: np.ndarray, seed: int = 0
+) -> tuple[float, float, float]:
+    """Mean over task groups of within-task AUC(a) - AUC(b), and a 95% percentile interval
+    when the groups are drawn with replacement."""
+    both = np.column_stack([a, b])
+    diffs = []
+    for g in np.unique(groups):
+        m = groups == g
+        auc, used = within_task_auc_columns(y[m], both[m], groups[m])
+        if used[0]:
+            diffs.append(auc[0] - auc[1])
+    d = np.array(diffs)
+    if not len(d):
+        return math.nan, math.nan, math.nan
+    rng = np.random.default_rng(seed)
+    boot = d[rng.integers(0, len(d), (N_BOOT, len(d)))].mean(axis=1)
+    lo, hi = np.percentile(boot, [2.5, 97.5])
+    return float(d.mean()), float(lo), float(hi)
+
+
+def variants(
+    y: np.ndarray,
+    groups: np.ndarray,
+    clusters: np.ndarray,
+    programs: Sequence[str],
+    slow: np.ndarray,
+) -> dict[str, dict[str, float]]:
+    """Within-task AUC, its paired difference from the sample share and pooled AUC of each
+    way to count the votes (module doc), with the timing tie-break."""
+    sample = loo_share(clusters, groups)
+    program = program_shares(clusters, programs, groups)
+    shares_by = {
+        "sample share": sample,
+        "program share": program,
+        "half": (sample + program) / 2,
+        "shrunk": shrunk(sample, clusters, groups),
+    }
+    base = 1 - sample + SLOWDOWN_WEIGHT * slow
+    out = {}
+    for name, share in shares_by.items():
+        score = 1 - share + SLOWDOWN_WEIGHT * slow
+        m = np.isfinite(score)
+        diff, lo, hi = paired_within(y[m], score[m], base[m], groups[m])
+        out[name] = {
+            "within": round(within_task_auc(y, score, groups)[0], 4),
+            "diff": round(diff, 4), "diff_lo": round(lo, 4), "diff_hi": round(hi, 4),
+            "pooled": round(float(roc_auc_score(y[m], score[m])), 4),
+        }  # fmt: skip
+    return out
+
+
 def summarize(
     d: dict[str, Any], strong: dict[int, str], joined_wide: bool = False
 ) -> dict[str, Any]:
@@ -102,6 +186,7 @@ def summarize(
         return round(within_task_auc(y, s, g)[0], 3)
 
     return {
+        "variants": variants(y, g, clusters, d["programs"], slow),
         "false_positives": int(fp.sum()),
         "where": split,
         "mixed_by_strong_status": dict(mixed_status),
@@ -128,6 +213,7 @@ def joined(data: dict[str, dict[str, Any]]) -> dict[str, Any]:
         "groups": np.concatenate([[f"{n}:{t}" for t in d["groups"]] for n, d in data.items()]),
         "vectors": [v for d in data.values() for v in d["vectors"]],
         "wide": [w for d in data.values() for w in d["wide"]],
+        "programs": [p for d in data.values() for p in d["programs"]],
         "X": np.vstack([d["X"] for d in data.values()]),
     }
 
@@ -139,6 +225,12 @@ def render(res: dict[str, Any]) -> str:
         aucs = "  ".join(f"{k} {v:.3f}" for k, v in r["within_task"].items())
         lines.append(f"{name:26s} {r['false_positives']:5d} {w['blind']:6d} {w['mixed']:6d} "
                      f"{w['separable']:6d}  {aucs}")  # fmt: skip
+    lines.append("\nvotes counted (+ slowdown): within-task, paired difference from the sample")
+    lines.append("share [95% interval over task groups], pooled")
+    for name, r in res.items():
+        for v, a in r["variants"].items():
+            lines.append(f"{name:26s} {v:14s} {a['within']:.4f} {a['diff']:+.4f} "
+                         f"[{a['diff_lo']:+.4f}, {a['diff_hi']:+.4f}]  {a['pooled']:.4f}")  # fmt: skip
     return "\n".join(lines)
 
 
