@@ -794,6 +794,48 @@ def test_harvest_forgets_names_a_statement_may_rebind() -> None:
     assert got.inputs == ((3,),) and got.expected == (Expect("eq", 9),)
 
 
+LOOPED_SRC = """
+CASES = {3: 9, 4: 16}
+XS = [5, 6]
+YS = [25, 36]
+
+def test_items():
+    for x, y in CASES.items():
+        assert sq(x) == y
+    for x in CASES.keys():
+        assert sq(x) > 0
+
+def test_zip_enumerate():
+    for x, y in zip(XS, YS):
+        assert sq(x) == y
+    for i, y in enumerate([1, 4], start=1):
+        assert sq(i) == y
+    for i, (x, y) in enumerate(zip(XS, YS)):
+        assert sq(x + i) == y
+
+def test_not_known(rows):
+    for x, y in zip(rows, YS):
+        assert sq(x) == y
+    for x, y in enumerate(XS, 1, 2):
+        assert sq(x) == y
+"""
+
+
+def test_harvest_follows_loops_over_items_zip_and_enumerate() -> None:
+    """`for x, y in CASES.items()` (a read-only method leaves CASES bound), `zip` and
+    `enumerate` over known values are unrolled as literal loops; over anything else their
+    asserts are counted unjudged."""
+    from auditor.execution.harvest import Expect, harvest
+
+    got = harvest(LOOPED_SRC, ["sq"])
+    pairs = set(zip(got.inputs, got.expected, strict=True))
+    positive = Expect("order", 0, op=">")
+    assert pairs == {((3,), Expect("eq", 9)), ((4,), Expect("eq", 16)), ((3,), positive),
+                     ((4,), positive), ((5,), Expect("eq", 25)), ((6,), Expect("eq", 36)),
+                     ((1,), Expect("eq", 1)), ((2,), Expect("eq", 4)), ((7,), Expect("eq", 36))}  # fmt: skip
+    assert got.unjudged == 2
+
+
 UNITTEST_SRC = """
 import unittest
 from mod import sq

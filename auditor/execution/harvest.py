@@ -23,7 +23,8 @@ helper not read such as `assertIn`) are counted (`Harvest.unjudged`).
 Arguments and expected values are folded by `folding.evaluate`: literals, operators and a
 few pure builtins over literals (`3 * 19`, `str(x)`, `tuple([1, 3])`) and over the names
 bound to such values where the binding is plain to read: an assignment (`data = [3, 1, 2]`,
-module constants included), the variables of a `for` over a value or a `range`, the
+module constants included), the variables of a `for` over a value, a `range`, a dict's
+`items()` or `zip`/`enumerate` of such values, the
 arguments of `pytest.mark.parametrize` (each row, the first MAX_UNROLL of them), and the
 parameters named after a `pytest.fixture` whose body is `return V`. A name a later
 statement may rebind (in a branch, by `del`, by a list method) is forgotten, and so is a
@@ -571,8 +572,12 @@ class _Walker:
 
 
 def _iteration(module: cst.Module, it: cst.BaseExpression, env: Env) -> list[Any] | None:
-    """The values a `for` runs over: a literal collection or `range` of literals (else None)."""
+    """The values a `for` runs over: a literal collection or `range` of literals, a dict's
+    `items()`, `keys()` or `values()`, or `zip`/`enumerate` over such values (else None)."""
     try:
+        zipped = _zipped(module, it, env)
+        if zipped is not None:
+            return zipped
         if dotted_call(it) == "range":
             assert isinstance(it, cst.Call)
             if not 1 <= len(it.args) <= 3 or any(a.keyword or a.star for a in it.args):
@@ -589,6 +594,39 @@ def _iteration(module: cst.Module, it: cst.BaseExpression, env: Env) -> list[Any
     if isinstance(value, dict):
         return list(value)
     return None
+
+
+_VIEWS = {"items": dict.items, "keys": dict.keys, "values": dict.values}
+
+
+def _zipped(module: cst.Module, it: cst.BaseExpression, env: Env) -> list[Any] | None:
+    """`D.items()` (keys, values) of a dict value; `zip(a, b...)` and `enumerate(a[, n])`
+    of values `_iteration` reads, as tuples (None: another expression; `_Bad`: a value not
+    known). Tests loop over their cases this way (`for n, want in CASES.items():`)."""
+    if not isinstance(it, cst.Call) or any(a.star for a in it.args):
+        return None
+    func = it.func
+    if isinstance(func, cst.Attribute) and func.attr.value in _VIEWS and not it.args:
+        table = _literal(module, func.value, env)
+        if not isinstance(table, dict):
+            raise _Bad
+        return list(_VIEWS[func.attr.value](table))
+    name = dotted_call(it)
+    if name not in ("zip", "enumerate"):
+        return None
+    named = {a.keyword.value: a.value for a in it.args if a.keyword is not None}
+    positional = [a.value for a in it.args if a.keyword is None]
+    if name == "zip":
+        columns = [_iteration(module, a, env) for a in positional]
+        if not columns or set(named) - {"strict"} or any(c is None for c in columns):
+            raise _Bad
+        return list(zip(*cast(list[list[Any]], columns), strict=False))
+    start = [*positional[1:], *named.values()]
+    first = _literal(module, start[0], env) if start else 0
+    column = _iteration(module, positional[0], env) if positional else None
+    if column is None or len(start) > 1 or set(named) - {"start"} or not isinstance(first, int):
+        raise _Bad
+    return list(enumerate(column, first))
 
 
 def _parametrized(module: cst.Module, fn: cst.FunctionDef, env: Env) -> list[Env]:

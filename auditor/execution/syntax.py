@@ -159,6 +159,19 @@ def store_targets(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         yield node.asname.name if node.asname is not None else node.name
 
 
+# Methods of the plain values a test binds (list, dict, set, str...) that change nothing: a
+# test reading its table (`for n, want in CASES.items():`) leaves it bound.
+READ_ONLY = frozenset(
+    ("items", "keys", "values", "get", "copy", "count", "index", "union", "intersection",
+     "difference", "symmetric_difference", "issubset", "issuperset", "isdisjoint")
+)  # fmt: skip
+
+
+def _changes(call: cst.Call) -> bool:
+    """Whether a method call may change its base (any method but the READ_ONLY ones)."""
+    return isinstance(call.func, cst.Attribute) and call.func.attr.value not in READ_ONLY
+
+
 def rebound(nodes: Sequence[cst.CSTNode], env: Env) -> set[str]:
     """Names a statement (its `nodes`) may rebind: every name in a target (`a[i] = ...` changes `a`; `i` goes
     too, which only forgets more), and a bound list, dict or set whose method it calls."""
@@ -166,7 +179,8 @@ def rebound(nodes: Sequence[cst.CSTNode], env: Env) -> set[str]:
     for n in nodes:
         for target in store_targets(n):
             out.update(target_names(target))
-        if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute):
+        if isinstance(n, cst.Call) and _changes(n):
+            assert isinstance(n.func, cst.Attribute)
             base = n.func.value
             if isinstance(base, cst.Name) and isinstance(env.get(base.value), list | dict | set):
                 out.add(base.value)
@@ -208,7 +222,8 @@ def _bases(found: Iterator[cst.CSTNode], *, plain: bool) -> set[str]:
     every name a target binds too (`a = v`)."""
     out: set[str] = set()
     for n in found:
-        if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute):
+        if isinstance(n, cst.Call) and _changes(n):
+            assert isinstance(n.func, cst.Attribute)
             head = dotted(n.func.value).split(".")[0]
             out.update([head] if head else [])
         for target in store_targets(n):
