@@ -857,6 +857,68 @@ class TestSq(unittest.TestCase):
 """
 
 
+SETUP_SRC = """
+import unittest
+from mod import sq
+
+class TestSq(unittest.TestCase):
+    def setUp(self):
+        self.x = 3
+        self.y = self.x + 1
+        self.grown = [1]
+        self.grown.append(2)
+        self.later = 5
+        self.unknown = make()
+
+    def test_fixtures(self):
+        self.assertEqual(sq(self.x), 9)
+        assert sq(self.y) == 16
+        assert sq(self.grown) == 0
+        assert sq(self.unknown) == 0
+        assert sq("self.x") == 1
+
+    def test_rebinds(self):
+        self.later = 6
+        assert sq(self.later) == 36
+
+class TestOther:
+    def test_no_setup(self):
+        assert sq(self.x) == 0
+
+    class Inner:
+        def test_nested(self):
+            assert sq(self.x) == 0
+
+class TestPytestStyle:
+    def setup_method(self, method):
+        self.z = 7
+
+    def test_z(self):
+        assert sq(self.z) == 49
+
+class TestSuper(TestSq):
+    def setUp(self):
+        self.x = 8
+        super().setUp()
+
+    def test_x(self):
+        assert sq(self.x) == 9
+"""
+
+
+def test_harvest_reads_a_classs_setup_attributes() -> None:
+    """`self.X = V` in setUp/setup_method is read by the class's tests (unittest runs a
+    fresh setUp per test); an attribute changed anywhere in the class, not known, or of
+    another class (no setUp of its own, a nested class) is not."""
+    from auditor.execution.harvest import Expect, harvest
+
+    got = harvest(SETUP_SRC, ["sq"])
+    pairs = set(zip(got.inputs, got.expected, strict=True))
+    assert pairs == {((3,), Expect("eq", 9)), ((4,), Expect("eq", 16)),
+                     (("self.x",), Expect("eq", 1)), ((7,), Expect("eq", 49))}  # fmt: skip
+    assert got.unjudged == 6
+
+
 def test_harvest_reads_unittest_assertions() -> None:
     from auditor.execution.harvest import Expect, harvest
 

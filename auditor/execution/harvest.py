@@ -26,7 +26,8 @@ bound to such values where the binding is plain to read: an assignment (`data = 
 module constants included), the variables of a `for` over a value, a `range`, a dict's
 `items()` or `zip`/`enumerate` of such values, the
 arguments of `pytest.mark.parametrize` (each row, the first MAX_UNROLL of them), and the
-parameters named after a `pytest.fixture` whose body is `return V`. A name a later
+parameters named after a `pytest.fixture` whose body is `return V`, and a test class's
+`self.x = V` in its setUp or setup_method (`_Walker._setup`). A name a later
 statement may rebind (in a branch, by `del`, by a list method) is forgotten, and so is a
 result variable a later statement mentions; a function body does not see the module
 names rebound or changed anywhere after (`syntax.late_changed`): tests run once the
@@ -37,6 +38,8 @@ is executed, so a value computed at run time (`random`, a helper) is not followe
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import functools
 import itertools
 import math
@@ -50,6 +53,8 @@ from auditor.errors import InputError
 from auditor.execution.folding import NotConstant, evaluate
 from auditor.execution.syntax import (
     RAISES,
+    SELF,
+    SETUPS,
     Env,
     assertion_call,
     bind,
@@ -64,6 +69,8 @@ from auditor.execution.syntax import (
     nodes,
     raises_name,
     rebound,
+    self_attribute,
+    self_changed,
     single_positional,
     states_message,
     suites,
@@ -162,8 +169,21 @@ class _Bad(Exception):
     """A node without a value known before running (see `folding`)."""
 
 
+class _SelfNames(cst.CSTTransformer):
+    """`self.X` as the name SELF + X its value is bound under (`_Walker._setup`)."""
+
+    def leave_Attribute(
+        self, original_node: cst.Attribute, updated_node: cst.Attribute
+    ) -> cst.BaseExpression:
+        name = self_attribute(original_node)
+        return cst.Name(SELF + name) if name else updated_node
+
+
 def _literal(module: cst.Module, node: cst.CSTNode, env: Env) -> Any:
-    """The value of `node` folded over the names bound in `env` (`folding`; else _Bad)."""
+    """The value of `node` folded over the names bound in `env` (`folding`; else _Bad);
+    `self.X` reads a class's fixture attribute, when `env` binds one."""
+    if any(k.startswith(SELF) for k in env):
+        node = cast(cst.CSTNode, node.visit(_SelfNames()))
     try:
         return evaluate(module.code_for_node(node).strip(), env)
     except (NotConstant, RecursionError):  # RecursionError: nesting too deep to print
@@ -384,7 +404,8 @@ class _Walker:
         red team s19). What a helper does to a literal argument is not seen."""
         below = self._subtree(node)
         held = {n.value for n in below if isinstance(n, cst.Name) and n.value in results}
-        for name in rebound(below, env) | held:
+        fixtures = {SELF + name for name in self_changed(below)}
+        for name in rebound(below, env) | held | fixtures:
             env.pop(name, None)
             results.pop(name, None)
 
@@ -411,6 +432,11 @@ class _Walker:
                 outer.update({k: v for k, v in self.fixtures.items() if k in params})
                 for row in self._rows(_parametrized(self.module, stmt, env)) or [{}]:
                     self.block(stmt.body.body, {**outer, **row})
+            elif isinstance(stmt, cst.ClassDef):
+                for head in heads(stmt):
+                    self._calls(head, env, None)
+                self.block(stmt.body.body, self._setup(stmt, env), dict(results))
+                self._forget(stmt, env, results)
             elif isinstance(stmt, cst.With) and self._raising(stmt, env):
                 self._forget(stmt, env, results)
             else:  # class bodies, if/while/with/try: their suites see the bindings so far
@@ -419,6 +445,41 @@ class _Walker:
                 for body in suites(stmt):
                     self.block(body, dict(env), dict(results))
                 self._forget(stmt, env, results)  # what a suite may have rebound
+
+    def _setup(self, cls: cst.ClassDef, env: Env) -> Env:
+        """The bindings a class's methods see: `env`'s (not an outer class's fixtures) and
+        each `self.X = V` statement of its setUp/setup_method (V known; tests run each on a
+        fresh setUp), under SELF + X, less an attribute stored twice or changed anywhere
+        in the class (`self.data.append(4)`), and those set before another statement that
+        calls something (`super().setUp()` may set them again). An inherited setUp is not
+        read."""
+        outer = {k: v for k, v in env.items() if not k.startswith(SELF)}
+        out = dict(outer)
+        stores = collections.Counter(self_changed(self._subtree(cls.body)))
+        for fn in cls.body.body:
+            if not (isinstance(fn, cst.FunctionDef) and fn.name.value in SETUPS):
+                continue
+            for line in fn.body.body:
+                for small in line.body if isinstance(line, cst.SimpleStatementLine) else [line]:
+                    name = self_attribute(small.targets[0].target) if (
+                        isinstance(small, cst.Assign) and len(small.targets) == 1
+                    ) else ""  # fmt: skip
+                    if not name and self._calls_any(small):
+                        out = dict(outer)
+                    elif name and stores[name] == 1:
+                        assert isinstance(small, cst.Assign)
+                        with contextlib.suppress(_Bad):
+                            out[SELF + name] = _literal(self.module, small.value, out)
+        return out
+
+    def _calls_any(self, node: cst.CSTNode) -> bool:
+        """Whether a statement calls anything that may set a fixture attribute: any call
+        but a method of one (`self.data.append(4)` changes only `data`: `self_changed`)."""
+        return any(
+            isinstance(n, cst.Call)
+            and not (isinstance(n.func, cst.Attribute) and self_attribute(n.func.value))
+            for n in self._subtree(node)
+        )
 
     def _body_env(self, env: Env) -> Env:
         """The bindings a function body sees: its definition's, less the names the module

@@ -187,6 +187,35 @@ def rebound(nodes: Sequence[cst.CSTNode], env: Env) -> set[str]:
     return out
 
 
+# The name a fixture attribute `self.X` is bound under (not an identifier a test can write).
+SELF = "__self_"
+# The methods unittest and pytest run before each test of a class, which set its fixtures.
+SETUPS = ("setUp", "setup_method")
+
+
+def self_attribute(node: cst.CSTNode) -> str:
+    """X of `self.X` ('' for anything else)."""
+    if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
+        return node.attr.value if node.value.value == "self" else ""
+    return ""
+
+
+def self_changed(found: Sequence[cst.CSTNode] | Iterator[cst.CSTNode]) -> list[str]:
+    """The attributes `self.X` the nodes store into (`self.X = v`, `self.X[i] = v`, each
+    time) or call a changing method of (`self.X.append(v)`)."""
+    out: list[str] = []
+    for n in found:
+        for target in store_targets(n):
+            out.extend(a for a in map(self_attribute, nodes(target)) if a)
+        if isinstance(n, cst.Call) and _changes(n):
+            assert isinstance(n.func, cst.Attribute)
+            head = n.func.value
+            while isinstance(head, cst.Attribute | cst.Subscript) and not self_attribute(head):
+                head = head.value
+            out.extend([self_attribute(head)] if self_attribute(head) else [])
+    return out
+
+
 def late_changed(module: cst.Module) -> frozenset[str]:
     """Module names a function body may not find as they were bound when it was defined:
     tests run after the whole module, so a name that module-level statements bind or

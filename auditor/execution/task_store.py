@@ -36,7 +36,8 @@ EXTRACTOR = "check-exec"
 # gives its cluster's vector (`properties.violation_shares`), red team s23; 3, past half the
 # budget the solo signals run for the contenders instead of for nobody, and a HumanEval-form
 # test's `math.isclose`, `approx(rel=, abs=)` and ordering (`f(x) > V`) asserts are judged;
-# 4, a test's loops over `D.items()`, `zip` and `enumerate` are followed (QA s25).
+# 4, a test's loops over `D.items()`, `zip` and `enumerate` and a test class's setUp
+# attributes (`self.x = V`) are followed (QA s25).
 GATE_VERSION = "4"
 VERSION = f"{SCHEMA_VERSION}|gate{GATE_VERSION}|{__version__}"
 
