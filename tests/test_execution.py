@@ -857,6 +857,37 @@ class TestSq(unittest.TestCase):
 """
 
 
+INDIRECT_SRC = """
+import pytest
+
+@pytest.fixture
+def value(request):
+    return request.param * 2
+
+@pytest.mark.parametrize("value, expected", [(1, 4), (3, 36)], indirect=["value"])
+def test_some(value, expected):
+    assert sq(value) == expected
+
+@pytest.mark.parametrize("value", [5], indirect=True)
+def test_all(value):
+    assert sq(value) == 100
+
+@pytest.mark.parametrize("x, expected", [(7, 49)], indirect=False)
+def test_none(x, expected):
+    assert sq(x) == expected
+"""
+
+
+def test_harvest_leaves_indirect_parametrize_arguments_unbound() -> None:
+    """An argument parametrize hands to a fixture (`indirect=`) is the fixture's value,
+    not the row's: its asserts are unjudged, never judged on the row (sq(1) == 4)."""
+    from auditor.execution.harvest import Expect, harvest
+
+    got = harvest(INDIRECT_SRC, ["sq"])
+    assert list(zip(got.inputs, got.expected, strict=True)) == [((7,), Expect("eq", 49))]
+    assert got.unjudged == 3
+
+
 SETUP_SRC = """
 import unittest
 from mod import sq

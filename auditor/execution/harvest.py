@@ -723,7 +723,24 @@ def _parametrize_rows(module: cst.Module, call: cst.Call, env: Env) -> list[Env]
             out.append({names[0]: row})
         elif isinstance(row, list | tuple) and len(row) == len(names):
             out.append(dict(zip(names, row, strict=True)))
-    return out
+    indirect = _indirect(module, call, names, env)
+    return [{k: v for k, v in row.items() if k not in indirect} for row in out]
+
+
+def _indirect(module: cst.Module, call: cst.Call, names: list[str], env: Env) -> set[str]:
+    """The argnames parametrize hands to fixtures (`indirect=True` or a list of names),
+    whose values the test sees only as the fixture makes them: not bound (all of them
+    when `indirect=` is not read)."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == "indirect":
+            try:
+                value = _literal(module, arg.value, env)
+            except _Bad:
+                return set(names)
+            if isinstance(value, list | tuple):
+                return {n for n in value if isinstance(n, str)}
+            return set(names) if value else set()
+    return set()
 
 
 def _param_values(module: cst.Module, node: cst.BaseExpression, env: Env) -> list[Any] | None:

@@ -37,7 +37,8 @@ EXTRACTOR = "check-exec"
 # budget the solo signals run for the contenders instead of for nobody, and a HumanEval-form
 # test's `math.isclose`, `approx(rel=, abs=)` and ordering (`f(x) > V`) asserts are judged;
 # 4, a test's loops over `D.items()`, `zip` and `enumerate` and a test class's setUp
-# attributes (`self.x = V`) are followed (QA s25).
+# attributes (`self.x = V`) are followed, and `indirect=` parametrize arguments are not
+# taken as the test's values (QA s25).
 GATE_VERSION = "4"
 VERSION = f"{SCHEMA_VERSION}|gate{GATE_VERSION}|{__version__}"
 
