@@ -888,6 +888,83 @@ def test_harvest_leaves_indirect_parametrize_arguments_unbound() -> None:
     assert got.unjudged == 3
 
 
+FLOW_SRC = """
+import pytest
+import unittest
+
+def test_branches():
+    for x in [-2, 0, 3]:
+        if x > 0:
+            assert sign(x) == 1
+        elif x < 0:
+            assert sign(x) == -1
+        else:
+            assert sign(x) == 0
+
+def test_skipped_rows():
+    for x, y in [(5, 1), (7, None), (-9, -1), (0, 99)]:
+        if y is None:
+            continue
+        if x == 0:
+            break
+        assert sign(x) == y
+
+def test_unknown(flag):
+    r = sign(11)
+    if r is not None:
+        assert r == 1
+    if flag:
+        return
+    assert sign(12) == 1
+
+def test_sure_exit():
+    pytest.skip("later")
+    assert sign(13) == 99
+
+@pytest.mark.xfail(reason="known bug")
+def test_xfail():
+    assert sign(14) == 99
+
+@pytest.mark.parametrize("x, y", [(15, 1), pytest.param(16, 99, marks=pytest.mark.xfail),
+                                  pytest.param(17, 99, marks=[pytest.mark.skip])])
+def test_rows(x, y):
+    assert sign(x) == y
+
+class T(unittest.TestCase):
+    @unittest.skip("todo")
+    def test_u(self):
+        self.assertEqual(sign(18), 99)
+
+    def test_sub(self):
+        for x, y in [(19, None), (20, 1)]:
+            with self.subTest(x=x):
+                if y is None:
+                    continue
+                self.assertEqual(sign(x), y)
+
+if __name__ == "__main__":
+    assert sign(21) == 1
+"""
+
+
+def test_harvest_judges_only_asserts_that_run() -> None:
+    """A branch whose test is known is the one read (`if x > 0` over known rows); rows a
+    known `continue`/`break` skips, a test marked skip/xfail and a pytest.param row so
+    marked are not judged; past a branch not known to be taken, or inside one, asserts
+    are counted unjudged (they may not run); a script's `__main__` checks run."""
+    from auditor.execution.harvest import Expect, harvest
+
+    got = harvest(FLOW_SRC, ["sign"])
+    pairs = set(zip(got.inputs, got.expected, strict=True))
+    assert {p for p in pairs if p[1] is not None} == {
+        ((-2,), Expect("eq", -1)), ((0,), Expect("eq", 0)), ((3,), Expect("eq", 1)),
+        ((5,), Expect("eq", 1)), ((-9,), Expect("eq", -1)), ((15,), Expect("eq", 1)),
+        ((20,), Expect("eq", 1)), ((21,), Expect("eq", 1)),
+    }  # fmt: skip
+    # `r == 1` under `if r is not None`, `sign(12)` past `if flag: return`, xfail, skip
+    assert got.unjudged == 4
+
+
 SETUP_SRC = """
 import unittest
 from mod import sq

@@ -31,7 +31,10 @@ parameters named after a `pytest.fixture` whose body is `return V`, and a test c
 statement may rebind (in a branch, by `del`, by a list method) is forgotten, and so is a
 result variable a later statement mentions; a function body does not see the module
 names rebound or changed anywhere after (`syntax.late_changed`): tests run once the
-whole module has run. Calls with
+whole module has run. Only asserts that run are judged: an `if` whose test folds is read
+down its branch, and `continue`/`break`/`return`/`pytest.skip()` where they stand; a test
+marked skip or xfail, a branch not known to be taken and what follows a statement that may
+leave the block are read muted (asserts counted unjudged). Calls with
 other arguments are skipped; their assert then checks nothing here. Nothing in the module
 is executed, so a value computed at run time (`random`, a helper) is not followed.
 """
@@ -43,7 +46,7 @@ import contextlib
 import functools
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
@@ -62,11 +65,14 @@ from auditor.execution.syntax import (
     dotted,
     dotted_call,
     exception_name,
+    exit_kind,
     heads,
     imported_names,
     late_changed,
+    marked_not_run,
     message_args,
     nodes,
+    not_run,
     raises_name,
     rebound,
     self_attribute,
@@ -207,6 +213,9 @@ class _Walker:
     # (`syntax.late_changed`: rebound or changed later, before any test runs).
     late: frozenset[str] = frozenset()
     isclose: frozenset[str] = frozenset()  # what the module calls math.isclose (`isclose_names`)
+    # Reading statements that may not run (a skipped test, a branch not known to be taken):
+    # their asserts are counted unjudged, their calls kept as inputs only.
+    muted: bool = False
 
     def _rows(self, rows: Sequence[Any] | None) -> Sequence[Any] | None:
         """`rows` within what is left of MAX_ROWS (None once it is spent)."""
@@ -410,41 +419,108 @@ class _Walker:
             results.pop(name, None)
 
     # -- statements ------------------------------------------------------------------------
-    def block(self, stmts: Sequence[cst.CSTNode], env: Env, results: Env | None = None) -> None:
+    def block(
+        self, stmts: Sequence[cst.CSTNode], env: Env, results: Env | None = None
+    ) -> str | None:
         """Statements in order; `env` (names -> literal values) and `results` (names -> the
-        args of the entry-point call they hold) are updated by assignments as they come."""
+        args of the entry-point call they hold) are updated by assignments as they come.
+        Returns how the block may be left early (`_leave`); past a statement that may leave
+        it, the rest is read muted (its asserts unjudged: they may not run)."""
         results = {} if results is None else results
-        for stmt in stmts:
-            if isinstance(stmt, cst.SimpleStatementLine):
-                for small in stmt.body:
-                    self.small(small, env, results)
-            elif isinstance(stmt, cst.BaseSmallStatement):
-                self.small(stmt, env, results)
-            elif isinstance(stmt, cst.For):
-                self._calls(stmt.iter, env, None)
-                self.loop(stmt, env)
-                self._forget(stmt, env, results)
-            elif isinstance(stmt, cst.FunctionDef) and self._fixture(stmt, self._body_env(env)):
-                continue
-            elif isinstance(stmt, cst.FunctionDef):
-                params = target_names(stmt.params)
-                outer = {k: v for k, v in self._body_env(env).items() if k not in params}
-                outer.update({k: v for k, v in self.fixtures.items() if k in params})
-                for row in self._rows(_parametrized(self.module, stmt, env)) or [{}]:
-                    self.block(stmt.body.body, {**outer, **row})
-            elif isinstance(stmt, cst.ClassDef):
-                for head in heads(stmt):
-                    self._calls(head, env, None)
+        muted, maybe = self.muted, None
+        try:
+            for stmt in stmts:
+                left = self._statement(stmt, env, results)
+                if left is not None and not left.startswith(MAYBE):
+                    return left
+                if left is not None:
+                    self.muted = True
+                    maybe = _strongest(maybe, left)
+            return maybe
+        finally:
+            self.muted = muted
+
+    def _statement(self, stmt: cst.CSTNode, env: Env, results: Env) -> str | None:
+        """Read one statement (see `block`); how it leaves the block, if it may."""
+        if isinstance(stmt, cst.SimpleStatementLine | cst.BaseSmallStatement):
+            smalls = stmt.body if isinstance(stmt, cst.SimpleStatementLine) else [stmt]
+            for small in smalls:
+                if exit_kind(small) is not None:
+                    self._calls(small, env, None)
+                    return exit_kind(small)
+                self.small(small, env, results)
+        elif isinstance(stmt, cst.For):
+            self._calls(stmt.iter, env, None)
+            left = self.loop(stmt, env)
+            self._forget(stmt, env, results)
+            return left
+        elif isinstance(stmt, cst.FunctionDef):
+            self._function(stmt, env)
+        elif isinstance(stmt, cst.ClassDef):
+            for head in heads(stmt):
+                self._calls(head, env, None)
+            with self._muted(not_run(stmt)):
                 self.block(stmt.body.body, self._setup(stmt, env), dict(results))
-                self._forget(stmt, env, results)
-            elif isinstance(stmt, cst.With) and self._raising(stmt, env):
-                self._forget(stmt, env, results)
-            else:  # class bodies, if/while/with/try: their suites see the bindings so far
-                for head in heads(stmt):
-                    self._calls(head, env, None)
-                for body in suites(stmt):
-                    self.block(body, dict(env), dict(results))
-                self._forget(stmt, env, results)  # what a suite may have rebound
+            self._forget(stmt, env, results)
+        elif isinstance(stmt, cst.If):
+            left = self._if(stmt, env, results)
+            self._forget(stmt, env, results)  # what a branch may have rebound
+            return left
+        elif isinstance(stmt, cst.With) and self._raising(stmt, env):
+            self._forget(stmt, env, results)
+        else:  # while/with/try: their suites see the bindings so far
+            for head in heads(stmt):
+                self._calls(head, env, None)
+            left = None
+            for body in suites(stmt):
+                left = _strongest(left, self.block(body, dict(env), dict(results)))
+            self._forget(stmt, env, results)  # what a suite may have rebound
+            return _leave(stmt, left)
+        return None
+
+    def _function(self, fn: cst.FunctionDef, env: Env) -> None:
+        """A function's body, once per parametrize row (a fixture returning a value is
+        bound instead); a test marked skip or xfail is read muted."""
+        if self._fixture(fn, self._body_env(env)):
+            return
+        params = target_names(fn.params)
+        outer = {k: v for k, v in self._body_env(env).items() if k not in params}
+        outer.update({k: v for k, v in self.fixtures.items() if k in params})
+        with self._muted(not_run(fn)):
+            for row in self._rows(_parametrized(self.module, fn, env)) or [{}]:
+                self.block(fn.body.body, {**outer, **row})
+
+    def _if(self, node: cst.If, env: Env, results: Env) -> str | None:
+        """The branch an `if` takes when its test is known (`x > 0` in a loop over known
+        values), else every branch muted: an assert there may not run."""
+        self._calls(node.test, env, None)
+        try:
+            taken: bool | None = bool(_literal(self.module, node.test, env))
+        except _Bad:
+            taken = True if _is_main(node.test) else None
+        if taken:
+            return self.block(node.body.body, dict(env), dict(results))
+        left = None
+        if taken is None:
+            with self._muted(True):
+                left = _maybe(self.block(node.body.body, dict(env), dict(results)))
+        if isinstance(node.orelse, cst.If):
+            other = self._if(node.orelse, dict(env), dict(results))
+        elif node.orelse is not None:
+            other = self.block(node.orelse.body.body, dict(env), dict(results))
+        else:
+            return left
+        return other if taken is not None else _strongest(left, _maybe(other))
+
+    @contextlib.contextmanager
+    def _muted(self, on: bool) -> Iterator[None]:
+        """Read muted while inside (when `on`): asserts are counted, not judged."""
+        before = self.muted
+        self.muted = before or on
+        try:
+            yield
+        finally:
+            self.muted = before
 
     def _setup(self, cls: cst.ClassDef, env: Env) -> Env:
         """The bindings a class's methods see: `env`'s (not an outer class's fixtures) and
@@ -508,6 +584,11 @@ class _Walker:
 
     def small(self, node: cst.BaseSmallStatement, env: Env, results: Env) -> None:
         before = len(self.found)
+        stated = node.test if isinstance(node, cst.Assert) else assertion_call(node)
+        if self.muted and stated is not None:  # an assert that may not run: unjudged
+            self._calls(node, env, None)
+            self._judged(before, stated)
+            return
         if self._assert_raises_call(node, env):
             self._judged(before)
             return
@@ -579,6 +660,9 @@ class _Walker:
         raising = [i for i in items if dotted_call(i).split(".")[-1] in RAISES]
         if not raising:
             return False
+        if self.muted:  # may not run: its calls are inputs only
+            self.unjudged += 1
+            return False
         body = node.body.body
         smalls = (
             body[0].body
@@ -617,19 +701,65 @@ class _Walker:
             return
         env.update(got or {})
 
-    def loop(self, node: cst.For, env: Env) -> None:
+    def loop(self, node: cst.For, env: Env) -> str | None:
+        """A `for`'s body once per known row (else once, muted past what may leave it); a
+        row that breaks ends the rows, one that may break or return mutes the rest."""
         names = target_names(node.target)
         inner = {k: v for k, v in env.items() if k not in names}
         rows = self._rows(_iteration(self.module, node.iter, env))
-        if rows is None:
-            self.block(node.body.body, inner)
-        else:
-            for value in rows:
+        left = None
+        with self._muted(False):
+            if rows is None:
+                left = _maybe(self.block(node.body.body, inner))
+            for value in rows or ():
                 bound = bind(node.target, value)
-                if bound is not None:
-                    self.block(node.body.body, {**inner, **bound})
-        if node.orelse is not None:
-            self.block(node.orelse.body.body, dict(inner))
+                got = self.block(node.body.body, {**inner, **bound}) if bound is not None else None
+                if got in ("break", "return"):
+                    left = got
+                    break
+                if got in (MAYBE + "break", MAYBE + "return"):
+                    left = _strongest(left, got)
+                    self.muted = True  # later rows may not run
+        if node.orelse is not None and left != "break":
+            left = _strongest(left, self.block(node.orelse.body.body, dict(inner)))
+        return _leave(node, left)
+
+
+# How a block may be left early: "continue", "break" or "return" surely (`exit_kind`), or
+# MAYBE + one of them (under a test not known, in a `try`...); the rest of it is then muted.
+MAYBE = "maybe-"
+_STRENGTH = ("continue", "break", "return")
+
+
+def _strongest(a: str | None, b: str | None) -> str | None:
+    """Of two ways a block may be left, the one that skips most (sure beats maybe)."""
+
+    def rank(x: str | None) -> tuple[bool, int]:
+        if x is None:
+            return (False, -1)
+        return (not x.startswith(MAYBE), _STRENGTH.index(x.removeprefix(MAYBE)))
+
+    return max(a, b, key=rank)
+
+
+def _maybe(left: str | None) -> str | None:
+    """A way of leaving that may not happen (a branch not known to be taken)."""
+    return None if left is None else MAYBE + left.removeprefix(MAYBE)
+
+
+def _leave(stmt: cst.CSTNode, left: str | None) -> str | None:
+    """How a compound statement leaves its enclosing block, given how its suites may:
+    a loop consumes its own break/continue; a `with` body runs, so its exits are sure;
+    anything else (try, while) may not reach them."""
+    if isinstance(stmt, cst.For | cst.While) and left is not None:
+        left = None if left.removeprefix(MAYBE) in ("continue", "break") else left
+        return left if isinstance(stmt, cst.For) else _maybe(left)
+    return left if isinstance(stmt, cst.With) else _maybe(left)
+
+
+def _is_main(test: cst.BaseExpression) -> bool:
+    """`__name__ == "__main__"`: a script's checks, which run when it is run."""
+    return isinstance(test, cst.Comparison) and "__name__" in cst.Module([]).code_for_node(test)
 
 
 def _iteration(module: cst.Module, it: cst.BaseExpression, env: Env) -> list[Any] | None:
@@ -752,6 +882,8 @@ def _param_values(module: cst.Module, node: cst.BaseExpression, env: Env) -> lis
     for elem in node.elements:
         v = elem.value
         if isinstance(v, cst.Call) and dotted_call(v).split(".")[-1] == "param":
+            if marked_not_run(v):  # a skipped or xfail row states nothing
+                continue
             out.append(tuple(_literal(module, a.value, env) for a in v.args if a.keyword is None))
         else:
             out.append(_literal(module, v, env))

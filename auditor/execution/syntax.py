@@ -308,6 +308,47 @@ def single_positional(node: cst.BaseExpression) -> bool:
     )
 
 
+# Calls that end a test where they stand: (a skip, a declared failure), as `return` does.
+_STOPS = ("skip", "skipTest", "xfail", "fail")
+# Markers under which a test is not run, or not expected to pass: its asserts state nothing.
+_NOT_RUN = ("skip", "skipif", "xfail", "skipIf", "skipUnless", "expectedFailure")
+
+
+def exit_kind(node: cst.BaseSmallStatement) -> str | None:
+    """ "continue", "break" or "return" (also `raise`, `pytest.skip(...)`, `self.skipTest`,
+    `pytest.fail`) for a statement that leaves its block; else None."""
+    if isinstance(node, cst.Continue | cst.Break):
+        return "continue" if isinstance(node, cst.Continue) else "break"
+    if isinstance(node, cst.Return | cst.Raise):
+        return "return"
+    call = node.value if isinstance(node, cst.Expr) else None
+    name = dotted_call(call) if isinstance(call, cst.Call) else ""
+    head, _, last = name.rpartition(".")
+    return "return" if head in ("pytest", "self") and last in _STOPS else None
+
+
+def not_run(node: cst.FunctionDef | cst.ClassDef) -> bool:
+    """Whether a test (or a class of them) is marked skip, skipif, xfail or
+    expectedFailure (`@pytest.mark.xfail(...)`, `@unittest.skip("...")`)."""
+    return any(
+        dotted(decorator_callee(d.decorator)).split(".")[-1] in _NOT_RUN for d in node.decorators
+    )
+
+
+def marked_not_run(node: cst.Call) -> bool:
+    """Whether a `pytest.param(..., marks=...)` row carries a skip or xfail mark."""
+    return any(
+        a.keyword is not None
+        and a.keyword.value == "marks"
+        and any(
+            dotted(decorator_callee(n)).split(".")[-1] in _NOT_RUN
+            for n in nodes(a.value)
+            if isinstance(n, cst.Attribute | cst.Call)
+        )
+        for a in node.args
+    )
+
+
 def decorator_callee(node: cst.BaseExpression) -> cst.BaseExpression:
     """`pytest.fixture` of `@pytest.fixture` and of `@pytest.fixture(scope=...)`."""
     return node.func if isinstance(node, cst.Call) else node
