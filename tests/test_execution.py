@@ -1347,6 +1347,41 @@ def test_ordering_asserts_are_judged_with_python_s_ordering() -> None:
     assert got == [True, False, False, False, False, False]
 
 
+def test_membership_asserts_are_judged_with_python_s_in() -> None:
+    """`f(x) in (a, b)`, `V in f(x)`, `not in` and unittest's assertIn/assertNotIn are
+    judged on the trusted side with Python's `in` on the output as it crossed (QA s25:
+    counted unjudged); an output the test's `in` would raise on fails."""
+    from auditor.execution.harvest import Expect, harvest
+    from auditor.execution.verify import by_asserts
+    from auditor.types import Outcome
+
+    src = (
+        "import unittest\ndef test_f():\n    assert f(1) in (2, 2.5)\n"
+        "    assert 'b' in f('abc')\n    assert f(3) not in [0]\n"
+        "class T(unittest.TestCase):\n    def test_u(self):\n"
+        "        self.assertIn(4, f([4]))\n        self.assertNotIn('z', f('xy'))\n"
+    )
+    tests = harvest(src, ["f"])
+    assert tests.expected == (
+        Expect("in", (2, 2.5), op="in"),
+        Expect("contains", "b", op="in"),
+        Expect("in", [0], op="not in"),
+        Expect("contains", 4, op="in"),
+        Expect("contains", "z", op="not in"),
+    )
+    assert tests.unjudged == 0
+    codes = {
+        "right": "def f(x):\n    return x if not isinstance(x, int) else x * 2\n",
+        "3 -> 0": "def f(x):\n    return x if not isinstance(x, int) else x * 2 % 6\n",
+        "a set kept": "def f(x):\n    return set(x) if not isinstance(x, int) else x * 2\n",
+        "strings reversed": "def f(x):\n    return x[::-1] if isinstance(x, str) else 'z' if x == 1 else x\n",
+        "raises": "def f(x):\n    raise ValueError(x)\n",
+    }
+    with ExecRunner(2) as run:
+        got = [v.outcome is Outcome.PASS for v in by_asserts(run, "t", list(codes.values()), tests)]
+    assert got == [True, False, True, False, False]
+
+
 def test_every_assert_on_one_call_is_judged() -> None:
     """A shape assert first (`len(f(x)) == 3`) does not hide the value assert after it on
     the same call (red team s18, A2): both are weak tests."""

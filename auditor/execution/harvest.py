@@ -10,15 +10,16 @@ gives its expected output when it is one of
     assert f(x) == V          assert V == f(x)          assert f(x) is True / False / None
     assert f(x)               assert not f(x)           assert abs(f(x) - V) < TOL
     assert f(x) == approx(V)  r = f(x); assert r == V   assert sorted(f(x)) == V
-(the last with any of CONVERSIONS around the call, applied to the output in the sandbox),
-or unittest's `self.assertEqual`, `assertTrue`, `assertFalse`, `assertIs`, `assertIsNone`
-and `assertAlmostEqual` (`places` or `delta`), read as the assert each one means; and a
+    assert f(x) > V           assert f(x) in (V, W)     assert V not in f(x)
+(`sorted` standing for any of CONVERSIONS around the call, applied to the output in the
+sandbox), or unittest's `self.assertEqual`, `assertTrue`, `assertFalse`, `assertIs`,
+`assertIsNone`, `assertIn`, `assertNotIn` and `assertAlmostEqual` (`places` or `delta`), read as the assert each one means; and a
 call expected to raise: `with pytest.raises(E):` around one statement with one call,
 `self.assertRaises(E)` likewise, or `assertRaises(E, f, *args)` (judged on the exception's
 class name, `verify`). Every assert on a call is kept, not only the first
 (`len(f(x)) == 3` then `f(x) == [1, 3, 3]`), and asserts read without an expectation (a
 value a helper returns, an argument not known, a raises block's message, an assertion
-helper not read such as `assertIn`) are counted (`Harvest.unjudged`).
+helper not read such as `assertIsInstance`) are counted (`Harvest.unjudged`).
 
 Arguments and expected values are folded by `folding.evaluate`: literals, operators and a
 few pure builtins over literals (`3 * 19`, `str(x)`, `tuple([1, 3])`) and over the names
@@ -113,6 +114,7 @@ CONVERSIONS = ("tuple", "list", "sorted", "set", "frozenset", "str", "int", "flo
 class Expect:
     """What a weak test asserts about one call: kind eq | is (`is True`, `is None`: the
     value itself) | truthy | falsy | close | order (`f(x) OP value`, `op` one of ORDERS) |
+    in (`f(x) in value`, `op` "in" or "not in") | contains (`value in f(x)`, likewise) |
     raises (`value`: the exception's class name).
 
     A `close` output is a number within `tol` of `value`: `op` "<" (`abs(f(x) - V) < T`
@@ -310,7 +312,32 @@ class _Walker:
                         value = _literal(self.module, lit, env)
                         op_text = "<" if isinstance(op, cst.LessThan) else "<="
                         return found[0], Expect("close", value, float(tol), found[1], op_text)
+        if isinstance(op, cst.In | cst.NotIn):
+            return self._membership(op, left, right, env, results)
         return self._ordered(op, left, right, env, results)
+
+    def _membership(
+        self,
+        op: cst.In | cst.NotIn,
+        left: cst.BaseExpression,
+        right: cst.BaseExpression,
+        env: Env,
+        results: Env,
+    ) -> Any:
+        """`f(x) in V` (V a collection: `in (1, 2)`) and `V in f(x)` (`"a" in f(s)`), or
+        `not in`: the call and its `in` or `contains` expectation, or None."""
+        negated = "not in" if isinstance(op, cst.NotIn) else "in"
+        found = self._target(left, results)
+        if found is not None:
+            within = _literal(self.module, right, env)
+            if not isinstance(within, list | tuple | set | frozenset | dict | str):
+                raise _Bad
+            return found[0], Expect("in", within, via=found[1], op=negated)
+        found = self._target(right, results)
+        if found is not None:
+            item = _literal(self.module, left, env)
+            return found[0], Expect("contains", item, via=found[1], op=negated)
+        return None
 
     def _ordered(
         self,
@@ -605,7 +632,7 @@ class _Walker:
             self._judged(before, test)
             return
         helper = assertion_call(node)
-        if helper is not None:  # an assertion not read (assertIn, assert_allclose...)
+        if helper is not None:  # an assertion not read (assertIsInstance, assert_allclose...)
             self._calls(node, env, None)
             self._judged(before, helper)
             return

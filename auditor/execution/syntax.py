@@ -72,7 +72,8 @@ _UNITTEST_ONE = {"assertTrue": "", "assertFalse": "not", "assertIsNone": "None"}
 
 def unittest_assert(node: cst.BaseSmallStatement) -> cst.BaseExpression | None:
     """`self.assertEqual(a, b)` as `a == b`, `assertTrue(x)` as `x`, `assertFalse(x)` as
-    `not x`, `assertIsNone(x)` as `x is None`, `assertAlmostEqual(a, b[, places])` as
+    `not x`, `assertIsNone(x)` as `x is None`, `assertIn(a, b)` as `a in b` (NotIn
+    likewise), `assertAlmostEqual(a, b[, places])` as
     `abs(a - b) < 0.5 * 10 ** -places` (or `delta=`); None for any other statement."""
     call = node.value if isinstance(node, cst.Expr) else None
     if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)):
@@ -83,6 +84,9 @@ def unittest_assert(node: cst.BaseSmallStatement) -> cst.BaseExpression | None:
     if name in _UNITTEST_EQ and len(pos) >= 2:
         op = cst.Is() if name == "assertIs" else cst.Equal()
         return cst.Comparison(pos[0], [cst.ComparisonTarget(op, pos[1])])
+    if name in ("assertIn", "assertNotIn") and len(pos) >= 2:
+        member = cst.In() if name == "assertIn" else cst.NotIn()
+        return cst.Comparison(pos[0], [cst.ComparisonTarget(member, pos[1])])
     if name in _UNITTEST_ONE and pos:
         form = _UNITTEST_ONE[name]
         if form == "not":
@@ -135,7 +139,7 @@ def states_message(call: cst.BaseExpression) -> bool:
 
 
 def assertion_call(node: cst.BaseSmallStatement) -> cst.Call | None:
-    """The call of a statement that calls an assertion helper (`self.assertIn(...)`,
+    """The call of a statement that calls an assertion helper (`self.assertIsInstance(...)`,
     `np.testing.assert_allclose(...)`, a raises call), else None."""
     call = node.value if isinstance(node, cst.Expr) else None
     if not isinstance(call, cst.Call):

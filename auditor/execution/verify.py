@@ -200,18 +200,44 @@ def _met(expect: Expect, fp: str, value: Any) -> bool | None:
         return _raised(str(expect.value), fp)
     if expect.kind == "is":  # decoded True, False and None are the singletons themselves
         return value is expect.value
-    if expect.kind not in ("eq", "close", "order"):
+    if expect.kind not in ("eq", "close", "order", "in", "contains"):
         return fp == _TRUE
     if value is NO_OUTPUT:  # raised, timed out, not plain data, or past the cap on values
         return False
     if expect.kind == "eq":
         return _equal(value, expect.value)
+    if expect.kind in ("in", "contains"):
+        found = _member(value, expect)
+        return found if found is None or expect.op == "in" else not found
     try:
         if expect.kind == "order":  # plain data on both sides: Python's own ordering
             return _ORDERS[expect.op](value, expect.value) is True
         return _close(value, expect)
     except (TypeError, ValueError, OverflowError):  # not comparable: the test would raise
         return False
+
+
+def _member(value: Any, expect: Expect) -> bool | None:
+    """Python's `in` for an `in` (`output in V`) or `contains` (`V in output`) assert, on
+    the output as it crossed (an `eq` query's): a sequence's elements by `_equal` (None
+    when only an `==` of its own could say), a str by substring, a set or dict by hash;
+    what the test's `in` would raise on (`3 in 5`, a list in a set) is False."""
+    if isinstance(value, Carry):
+        value = value.value
+    within, item = (expect.value, value) if expect.kind == "in" else (value, expect.value)
+    if isinstance(within, str):
+        return isinstance(item, str) and item in within
+    if isinstance(within, set | frozenset | dict | KeysView):
+        if _holds_own_eq(item) or _holds_own_eq(list(within)):
+            return None
+        try:
+            return item in within
+        except TypeError:  # unhashable: the test's `in` raises
+            return False
+    if not isinstance(within, list | tuple | ItemsView):
+        return False
+    answers = [_equal(item, v) if expect.kind == "in" else _equal(v, item) for v in within]
+    return True if True in answers else None if None in answers else False
 
 
 def _close(value: Any, expect: Expect) -> bool:
@@ -240,7 +266,9 @@ def _checks(tests: Harvest) -> list[tuple[list[Any], Expect]]:
     has: list[tuple[list[Any], Expect]] = [
         ([f, "callable", ""], Expect("truthy")) for f in dict.fromkeys(tests.functions)
     ]
-    return has + [([f, e.kind, e.via, *a], e) for f, a, e in asserted]
+    # a membership's output crosses as an equality's does (`_member` compares it)
+    kind = {"in": "eq", "contains": "eq"}
+    return has + [([f, kind.get(e.kind, e.kind), e.via, *a], e) for f, a, e in asserted]
 
 
 def _verdict(
