@@ -965,6 +965,58 @@ def test_harvest_judges_only_asserts_that_run() -> None:
     assert got.unjudged == 4
 
 
+HELPER_SRC = """
+import unittest
+
+def check(x, expected=4):
+    assert f(x) == expected
+
+def check_pair(got, want):
+    assert got == want
+
+def check_twice(x, y):
+    check(x, y)
+    check(x + 1, y + 1)
+
+def passed_on(x):
+    assert f(x) == 0
+
+def test_it():
+    check(1, 2)
+    check(3)
+    check(x=5, expected=6)
+    check_pair(f(7), 8)
+    check_twice(9, 10)
+    check(unknown(), 1)
+    list(map(passed_on, [1]))
+
+class T(unittest.TestCase):
+    def setUp(self):
+        self.base = 20
+
+    def _check(self, x, want):
+        self.assertEqual(f(x), want)
+
+    def test_m(self):
+        self._check(self.base, 21)
+"""
+
+
+def test_harvest_reads_a_helper_at_each_call() -> None:
+    """`check(x, expected)` (or a method, `self._check(...)`) called as a statement is read
+    at each call with its parameters bound (defaults, keywords, a candidate call handed in,
+    a helper calling a helper); one named otherwise (`map(passed_on, ...)`) is read where it
+    is defined, its asserts unjudged, as is a call with an argument not known."""
+    from auditor.execution.harvest import Expect, harvest
+
+    got = harvest(HELPER_SRC, ["f"])
+    assert {p for p in zip(got.inputs, got.expected, strict=True) if p[1] is not None} == {
+        ((x,), Expect("eq", y)) for x, y in [(1, 2), (3, 4), (5, 6), (7, 8), (9, 10), (10, 11),
+                                             (20, 21)]
+    }  # fmt: skip
+    assert got.unjudged == 2  # check(unknown(), 1); passed_on's assert
+
+
 SETUP_SRC = """
 import unittest
 from mod import sq
@@ -1114,7 +1166,7 @@ def test_harvest_never_judges_a_value_the_test_no_longer_holds() -> None:
 
 def test_harvest_counts_the_checks_it_does_not_read() -> None:
     """A raises block's message (`match=`, assertRaisesRegex's pattern), a tuple of
-    exceptions, and assertion helpers other than the ones read (assertIn, assertNotEqual,
+    exceptions, and assertion helpers other than the ones read (assertIsInstance, assertNotEqual,
     assertCountEqual, numpy's assert_allclose...) are asserts not judged: before, a wrong
     message or an unread assert passed with nothing counted (red team s19, T3)."""
     from auditor.execution.harvest import Expect, harvest
@@ -1130,7 +1182,7 @@ def test_harvest_counts_the_checks_it_does_not_read() -> None:
         "    def test_more(self):\n"
         "        with self.assertRaisesRegex(ValueError, 'neg'):\n            f(-4)\n"
         "        self.assertRaisesRegex(TypeError, 'bad', f, 'x')\n"
-        "        self.assertIn(f(5), [1, 2])\n        self.assertNotEqual(f(6), 0)\n"
+        "        self.assertIsInstance(f(5), list)\n        self.assertNotEqual(f(6), 0)\n"
         "        self.assertCountEqual(f(7), [1, 2])\n        self.assertEqual(f(8), 3)\n"
     )
     got = harvest(src, ["f"])
@@ -1142,7 +1194,7 @@ def test_harvest_counts_the_checks_it_does_not_read() -> None:
         ("x",): Expect("raises", "TypeError"),
         (8,): Expect("eq", 3),
     }
-    assert got.unjudged == 8  # 3 messages, the tuple, allclose, assertIn, NotEqual, CountEqual
+    assert got.unjudged == 8  # 3 messages, the tuple, allclose, IsInstance, NotEqual, CountEqual
 
 
 def test_harvest_caps_nested_loops() -> None:

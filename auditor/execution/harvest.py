@@ -28,7 +28,8 @@ module constants included), the variables of a `for` over a value, a `range`, a 
 `items()` or `zip`/`enumerate` of such values, the
 arguments of `pytest.mark.parametrize` (each row, the first MAX_UNROLL of them), and the
 parameters named after a `pytest.fixture` whose body is `return V`, and a test class's
-`self.x = V` in its setUp or setup_method (`_Walker._setup`). A name a later
+`self.x = V` in its setUp or setup_method (`_Walker._setup`); a helper called as a
+statement (`check(3, 9)`, `syntax.helpers`) is read at each call, its parameters bound. A name a later
 statement may rebind (in a branch, by `del`, by a list method) is forgotten, and so is a
 result variable a later statement mentions; a function body does not see the module
 names rebound or changed anywhere after (`syntax.late_changed`): tests run once the
@@ -68,6 +69,7 @@ from auditor.execution.syntax import (
     exception_name,
     exit_kind,
     heads,
+    helpers,
     imported_names,
     late_changed,
     marked_not_run,
@@ -91,6 +93,9 @@ from auditor.parse import Parsed, deep_recursion, parse
 MAX_UNROLL = 100
 # Rows followed in the whole module: nested loops multiply, and harvesting must stay quick.
 MAX_ROWS = 400
+# Helpers calling helpers (`check` calling `check_one`) read this deep: each level is read
+# once per call of it, so deeper chains would multiply.
+MAX_HELPER_DEPTH = 3
 # A test module's size limit: larger than a candidate's (tables of cases), still bounded
 # because reading costs about 1 ms per assert.
 MAX_TEST_CHARS = 1_000_000
@@ -218,6 +223,12 @@ class _Walker:
     # Reading statements that may not run (a skipped test, a branch not known to be taken):
     # their asserts are counted unjudged, their calls kept as inputs only.
     muted: bool = False
+    # Functions read at each statement that calls them (`syntax.helpers`), the class whose
+    # body is being read (its methods' key), and the helpers being read (no recursion).
+    helpers: Mapping[tuple[int, str], cst.FunctionDef] = field(default_factory=dict)
+    cls: int = 0
+    active: tuple[cst.FunctionDef, ...] = ()
+    helper_envs: dict[int, Env] = field(default_factory=dict)  # bindings where defined
 
     def _rows(self, rows: Sequence[Any] | None) -> Sequence[Any] | None:
         """`rows` within what is left of MAX_ROWS (None once it is spent)."""
@@ -486,8 +497,10 @@ class _Walker:
         elif isinstance(stmt, cst.ClassDef):
             for head in heads(stmt):
                 self._calls(head, env, None)
+            outer, self.cls = self.cls, id(stmt)
             with self._muted(not_run(stmt)):
                 self.block(stmt.body.body, self._setup(stmt, env), dict(results))
+            self.cls = outer
             self._forget(stmt, env, results)
         elif isinstance(stmt, cst.If):
             left = self._if(stmt, env, results)
@@ -509,6 +522,9 @@ class _Walker:
         """A function's body, once per parametrize row (a fixture returning a value is
         bound instead); a test marked skip or xfail is read muted."""
         if self._fixture(fn, self._body_env(env)):
+            return
+        if self.helpers.get((self.cls, fn.name.value)) is fn:  # read where it is called
+            self.helper_envs[id(fn)] = self._body_env(env)
             return
         params = target_names(fn.params)
         outer = {k: v for k, v in self._body_env(env).items() if k not in params}
@@ -631,6 +647,8 @@ class _Walker:
                     self._calls(test, env, found)
             self._judged(before, test)
             return
+        if self._helper_call(node, env, results):
+            return
         helper = assertion_call(node)
         if helper is not None:  # an assertion not read (assertIsInstance, assert_allclose...)
             self._calls(node, env, None)
@@ -640,6 +658,47 @@ class _Walker:
         self._forget(node, env, results)
         if isinstance(node, cst.Assign | cst.AnnAssign):
             self._assign(node, env, results)
+
+    def _helper_call(self, node: cst.BaseSmallStatement, env: Env, results: Env) -> bool:
+        """`check(3, 9)` or `self.check(3, 9)` of a helper (`syntax.helpers`): its body read
+        with each parameter bound to the argument's value, or to the candidate call it is
+        handed (`check(f(3), 9)`); a parameter not known is unbound. False otherwise."""
+        call = node.value if isinstance(node, cst.Expr) else None
+        if not isinstance(call, cst.Call) or len(self.active) >= MAX_HELPER_DEPTH:
+            return False
+        method = self_attribute(call.func)
+        name = method or (call.func.value if isinstance(call.func, cst.Name) else "")
+        fn = self.helpers.get((self.cls if method else 0, name))
+        if fn is None or fn in self.active:
+            return False
+        self._calls(node, env, None)
+        params = [p.name.value for p in (*fn.params.posonly_params, *fn.params.params)]
+        params = params[1:] if method else params
+        given = dict(zip(params, [a.value for a in call.args if a.keyword is None], strict=False))
+        given.update({a.keyword.value: a.value for a in call.args if a.keyword is not None})
+        keep = {k: v for k, v in env.items() if k.startswith(SELF)} if method else {}
+        inner = {**self.helper_envs.get(id(fn), keep), **keep}
+        inner = {k: v for k, v in inner.items() if k not in target_names(fn.params)}
+        defaults = [p for p in (*fn.params.posonly_params, *fn.params.params) if p.default]
+        for p in defaults:  # a default not overridden, read where the helper is defined
+            with contextlib.suppress(_Bad):
+                if p.name.value not in given and p.default is not None:
+                    inner[p.name.value] = _literal(self.module, p.default, inner)
+        bound: Env = {}
+        for param, arg in given.items():
+            target = self._target(arg, results)
+            if target is not None and not target[1]:
+                found = target[0] if isinstance(target[0], tuple) else self._args(target[0], env)
+                bound.update({param: found} if found is not None else {})
+                continue
+            with contextlib.suppress(_Bad):
+                inner[param] = _literal(self.module, arg, env)
+        self.active += (fn,)
+        try:
+            self.block(fn.body.body, inner, bound)
+        finally:
+            self.active = self.active[:-1]
+        return True
 
     def _assert_raises_call(self, node: cst.BaseSmallStatement, env: Env) -> bool:
         """`self.assertRaises(E, f, *args)` / `pytest.raises(E, f, *args)`: f(*args) raises E
@@ -950,6 +1009,7 @@ def harvest(
         params=by_function,
         late=late_changed(parsed.module),
         isclose=isclose_names(parsed.module),
+        helpers=helpers(parsed.module),
     )
     try:
         with deep_recursion():

@@ -220,6 +220,43 @@ def self_changed(found: Sequence[cst.CSTNode] | Iterator[cst.CSTNode]) -> list[s
     return out
 
 
+def helpers(module: cst.Module) -> dict[tuple[int, str], cst.FunctionDef]:
+    """The functions a test module calls only as whole statements, `check(3, 9)` (a module
+    function) or `self.check(3, 9)` (a method), keyed by (0 or id of the class, name):
+    each defined once in its scope, undecorated, not a test or a setUp, and called at
+    least once, never named otherwise (handed on, rebound). Their asserts are read at
+    each call, with the parameters bound to the call's arguments."""
+    scopes = [(0, module.body)] + [
+        (id(c), c.body.body) for c in module.body if isinstance(c, cst.ClassDef)
+    ]
+    found: dict[tuple[int, str], cst.FunctionDef] = {}
+    for key, body in scopes:
+        defs = [d for d in body if isinstance(d, cst.FunctionDef)]
+        names = [d.name.value for d in defs]
+        for d in defs:
+            name = d.name.value
+            if names.count(name) == 1 and not d.decorators and not name.startswith("test"):
+                found[(key, name)] = d
+    called: set[int] = set()  # the func nodes of statement calls
+    uses: dict[tuple[bool, str], list[int]] = {}  # (a method?, name) -> its references
+    for n in nodes(module):
+        if isinstance(n, cst.Expr) and isinstance(n.value, cst.Call):
+            if not any(a.star for a in n.value.args):
+                called.add(id(n.value.func))
+        elif isinstance(n, cst.Attribute) and self_attribute(n):
+            uses.setdefault((True, n.attr.value), []).append(id(n))
+        elif isinstance(n, cst.Name):
+            uses.setdefault((False, n.value), []).append(id(n))
+    defined = {id(d.name) for d in found.values()}
+    return {
+        (key, name): d
+        for (key, name), d in found.items()
+        if name not in SETUPS
+        and (refs := [r for r in uses.get((key != 0, name), []) if r not in defined])
+        and all(r in called for r in refs)
+    }
+
+
 def late_changed(module: cst.Module) -> frozenset[str]:
     """Module names a function body may not find as they were bound when it was defined:
     tests run after the whole module, so a name that module-level statements bind or

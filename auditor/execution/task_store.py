@@ -40,7 +40,7 @@ EXTRACTOR = "check-exec"
 # attributes (`self.x = V`) are followed, and `indirect=` parametrize arguments are not
 # taken as the test's values, and only asserts that run are judged (a known `if`'s branch;
 # not a skip/xfail test, an unknown branch or what follows a `continue`), membership
-# (`f(x) in V`, assertIn) judged (QA s25).
+# (`f(x) in V`, assertIn) judged, a helper called as a statement read at each call (QA s25).
 GATE_VERSION = "4"
 VERSION = f"{SCHEMA_VERSION}|gate{GATE_VERSION}|{__version__}"
 
