@@ -1399,6 +1399,28 @@ def test_ordering_asserts_are_judged_with_python_s_ordering() -> None:
     assert got == [True, False, False, False, False, False]
 
 
+def test_an_ordering_on_a_numpy_scalar_output_is_judged_as_assert_would() -> None:
+    """`f(x) > V` on an output numpy gives (np.float64) compares to numpy's bool, which
+    `assert` takes as its truth: a correct candidate failed (QA s25); an array's truth
+    still fails, as `assert` raises on it."""
+    pytest.importorskip("numpy")
+    from auditor.execution.harvest import harvest
+    from auditor.execution.verify import by_asserts
+    from auditor.types import Outcome
+
+    tests = harvest(
+        "def test_f():\n    assert f([1, 2, 3]) > 1\n    assert 0 < f([1]) <= 1\n", ["f"]
+    )
+    codes = [
+        "import numpy as np\ndef f(xs):\n    return np.mean(xs)\n",
+        "import numpy as np\ndef f(xs):\n    return np.float64(-1.0)\n",
+        "import numpy as np\ndef f(xs):\n    return np.array(xs)\n",
+    ]
+    with ExecRunner(2) as run:
+        got = [v.outcome for v in by_asserts(run, "t", codes, tests)]
+    assert got == [Outcome.PASS, Outcome.FAIL, Outcome.FAIL]
+
+
 def test_membership_asserts_are_judged_with_python_s_in() -> None:
     """`f(x) in (a, b)`, `V in f(x)`, `not in` and unittest's assertIn/assertNotIn are
     judged on the trusted side with Python's `in` on the output as it crossed (QA s25:

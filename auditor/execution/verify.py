@@ -35,6 +35,7 @@ import dataclasses
 import math
 import numbers
 import operator
+import sys
 from collections.abc import ItemsView, KeysView, Sequence
 from typing import Any
 
@@ -211,7 +212,7 @@ def _met(expect: Expect, fp: str, value: Any) -> bool | None:
         return found if found is None or expect.op == "in" else not found
     try:
         if expect.kind == "order":  # plain data on both sides: Python's own ordering
-            return _ORDERS[expect.op](value, expect.value) is True
+            return _truth(_ORDERS[expect.op](value, expect.value))
         return _close(value, expect)
     except (TypeError, ValueError, OverflowError):  # not comparable: the test would raise
         return False
@@ -238,6 +239,16 @@ def _member(value: Any, expect: Expect) -> bool | None:
         return False
     answers = [_equal(item, v) if expect.kind == "in" else _equal(v, item) for v in within]
     return True if True in answers else None if None in answers else False
+
+
+def _truth(result: Any) -> bool:
+    """What `assert` makes of a comparison's result on the trusted side: a bool, or numpy's
+    scalar bool (a numpy scalar output compares to one: `np.float64(2) > 1`); anything
+    else, such as an array (`assert` raises on its truth), fails."""
+    if type(result) is bool:
+        return result
+    np = sys.modules.get("numpy")  # decoded numpy values imported it
+    return np is not None and isinstance(result, np.bool_) and bool(result)
 
 
 def _close(value: Any, expect: Expect) -> bool:
