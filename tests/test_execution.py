@@ -1017,6 +1017,26 @@ def test_harvest_reads_a_helper_at_each_call() -> None:
     assert got.unjudged == 2  # check(unknown(), 1); passed_on's assert
 
 
+def test_harvest_reads_only_the_last_test_of_a_name() -> None:
+    """A test written twice under one name runs once, the last (pytest collects the
+    module's final binding): the first's asserts are not judged (QA s25: a copy-paste
+    leftover failed a correct candidate)."""
+    from auditor.execution.harvest import Expect, harvest
+
+    src = (
+        "def test_a():\n    assert f(1) == 999\n"
+        "class TestB:\n    def test_b(self):\n        assert f(2) == 999\n"
+        "    def test_b(self):\n        assert f(2) == 4\n"
+        "def test_a():\n    assert f(1) == 1\n"
+    )
+    got = harvest(src, ["f"])
+    assert set(zip(got.inputs, got.expected, strict=True)) == {
+        ((2,), Expect("eq", 4)),
+        ((1,), Expect("eq", 1)),
+    }
+    assert got.unjudged == 0
+
+
 SETUP_SRC = """
 import unittest
 from mod import sq

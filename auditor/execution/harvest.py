@@ -466,8 +466,11 @@ class _Walker:
         it, the rest is read muted (its asserts unjudged: they may not run)."""
         results = {} if results is None else results
         muted, maybe = self.muted, None
+        replaced = _redefined(stmts)
         try:
             for stmt in stmts:
+                if id(stmt) in replaced:  # a later def of its name is the one that runs
+                    continue
                 left = self._statement(stmt, env, results)
                 if left is not None and not left.startswith(MAYBE):
                     return left
@@ -815,6 +818,21 @@ class _Walker:
 # MAYBE + one of them (under a test not known, in a `try`...); the rest of it is then muted.
 MAYBE = "maybe-"
 _STRENGTH = ("continue", "break", "return")
+
+
+def _redefined(stmts: Sequence[cst.CSTNode]) -> set[int]:
+    """The `def`s and `class`es of a block that a later one of the same name replaces:
+    pytest collects (and a helper's caller finds) only the last, so a test written twice
+    under one name runs once."""
+    last: dict[str, int] = {}
+    for stmt in stmts:
+        if isinstance(stmt, cst.FunctionDef | cst.ClassDef):
+            last[stmt.name.value] = id(stmt)
+    return {
+        id(s)
+        for s in stmts
+        if isinstance(s, cst.FunctionDef | cst.ClassDef) and last[s.name.value] != id(s)
+    }
 
 
 def _strongest(a: str | None, b: str | None) -> str | None:
