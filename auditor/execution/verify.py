@@ -42,7 +42,7 @@ from typing import Any
 from auditor.errors import InputError, SandboxError
 from auditor.execution.harvest import CONVERSIONS, Expect, Harvest
 from auditor.execution.runner import NO_OUTPUT, ExecRunner, Limits
-from auditor.sandbox._codec import Carry, OpaqueEq
+from auditor.sandbox._codec import Carry, Opaque, OpaqueEq
 from auditor.sandbox._worker import fingerprint
 from auditor.types import Outcome, Task
 
@@ -226,6 +226,8 @@ def _member(value: Any, expect: Expect) -> bool | None:
     if isinstance(value, Carry):
         value = value.value
     within, item = (expect.value, value) if expect.kind == "in" else (value, expect.value)
+    if type(within) in (Opaque, OpaqueEq):  # its own `in` (a deque, a generator): not known
+        return None
     if isinstance(within, str):
         return isinstance(item, str) and item in within
     if isinstance(within, set | frozenset | dict | KeysView):
