@@ -76,6 +76,7 @@ def _encode(results: Sequence[ExecResult]) -> Extraction:
             "signals": list(r.signals),
             "risk": r.risk,
             "tampered": list(r.tampered),
+            "failed": r.failed,
         }
         for r in results
     ]
@@ -93,6 +94,7 @@ def _decode_one(row: dict[str, Any]) -> ExecResult:
         signals=tuple(str(s) for s in row["signals"]),
         risk=None if row["risk"] is None else float(row["risk"]),
         tampered=tuple(str(t) for t in row["tampered"]),
+        failed=str(row.get("failed", "")),
     )
 
 

@@ -88,6 +88,7 @@ class AssertVerdict:
 
     outcome: Outcome | None
     unjudged: int = 0
+    failed: str = ""  # the first assert that failed, as the test states it (`described`)
 
 
 def by_reference(run: ExecRunner, task: Task, codes: Sequence[str]) -> list[Outcome]:
@@ -293,9 +294,42 @@ def _verdict(
     one answer would pass by claiming an `==` of its own for the others."""
     asserts = [m for (query, _), m in zip(checked, met, strict=True) if query[1] != "callable"]
     unjudged = sum(m is None for m in asserts)
-    if any(m is False for m in met):
-        return AssertVerdict(Outcome.FAIL, unjudged)
+    failed = [query for (query, _), m in zip(checked, met, strict=True) if m is False]
+    if failed:
+        first = next(e for (q, e) in checked if q is failed[0])
+        return AssertVerdict(Outcome.FAIL, unjudged, described(failed[0], first))
     return AssertVerdict(None if unjudged else Outcome.PASS, unjudged)
+
+
+# What the message keeps of an argument list or an expected value.
+_SHOWN = 60
+_STATES = {"truthy": "is true", "falsy": "is false"}
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)  # repr escapes control and bidi characters: one safe line
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
+
+
+def described(query: Sequence[Any], expect: Expect) -> str:
+    """An assert as a test states it, shortened (`to_roman(900) == 'CM'`), for the
+    finding of a candidate that fails it; its check that the function exists as such."""
+    name, kind, via, *args = query
+    if kind == "callable":
+        return f"{name} is not a function of the candidate"
+    listed = ", ".join(map(repr, args))
+    call = f"{name}({listed if len(listed) <= _SHOWN else listed[: _SHOWN - 3] + '...'})"
+    call = f"{via}({call})" if via else call
+    if expect.kind in _STATES:
+        return f"{call} {_STATES[expect.kind]}"
+    if expect.kind == "raises":
+        return f"{call} raises {expect.value}"
+    if expect.kind == "close":
+        return f"{call} is within {expect.tol:g} of {_shown(expect.value)}"
+    if expect.kind == "contains":
+        return f"{_shown(expect.value)} {expect.op} {call}"
+    op = {"eq": "==", "is": "is", "in": expect.op}.get(expect.kind, expect.op)
+    return f"{call} {op} {_shown(expect.value)}"
 
 
 def by_asserts(
