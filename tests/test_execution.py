@@ -1017,6 +1017,27 @@ def test_harvest_reads_a_helper_at_each_call() -> None:
     assert got.unjudged == 2  # check(unknown(), 1); passed_on's assert
 
 
+def test_harvest_applies_a_class_s_parametrize_to_its_tests() -> None:
+    """`@pytest.mark.parametrize` on a test class gives each of its tests the rows (times
+    the test's own); a nested class has none of the outer's (QA s25: unjudged)."""
+    from auditor.execution.harvest import Expect, harvest
+
+    src = (
+        "import pytest\n@pytest.mark.parametrize('x, y', [(2, 4), (3, 9)])\nclass TestSq:\n"
+        "    def test_a(self, x, y):\n        assert f(x) == y\n"
+        "    @pytest.mark.parametrize('k', [1])\n"
+        "    def test_b(self, x, y, k):\n        assert f(x) * k == y or f(x + k) > 0\n"
+        "    class TestInner:\n        def test_c(self, x):\n            assert f(x) == 0\n"
+    )
+    got = harvest(src, ["f"])
+    assert {p for p in zip(got.inputs, got.expected, strict=True) if p[1] is not None} == {
+        ((2,), Expect("eq", 4)),
+        ((3,), Expect("eq", 9)),
+    }
+    assert set(got.calls()) == {(2,), (3,), (4,)}  # f(x + k) for each row
+    assert got.unjudged == 3  # test_b's two rows, test_c
+
+
 def test_harvest_reads_only_the_last_test_of_a_name() -> None:
     """A test written twice under one name runs once, the last (pytest collects the
     module's final binding): the first's asserts are not judged (QA s25: a copy-paste

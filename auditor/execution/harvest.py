@@ -229,6 +229,8 @@ class _Walker:
     cls: int = 0
     active: tuple[cst.FunctionDef, ...] = ()
     helper_envs: dict[int, Env] = field(default_factory=dict)  # bindings where defined
+    # The rows of the enclosing class's parametrize decorators, which apply to each test.
+    class_rows: list[Env] = field(default_factory=lambda: [{}])
 
     def _rows(self, rows: Sequence[Any] | None) -> Sequence[Any] | None:
         """`rows` within what is left of MAX_ROWS (None once it is spent)."""
@@ -500,10 +502,11 @@ class _Walker:
         elif isinstance(stmt, cst.ClassDef):
             for head in heads(stmt):
                 self._calls(head, env, None)
-            outer, self.cls = self.cls, id(stmt)
+            outer = self.cls, self.class_rows
+            self.cls, self.class_rows = id(stmt), _parametrized(self.module, stmt, env)
             with self._muted(not_run(stmt)):
                 self.block(stmt.body.body, self._setup(stmt, env), dict(results))
-            self.cls = outer
+            self.cls, self.class_rows = outer
             self._forget(stmt, env, results)
         elif isinstance(stmt, cst.If):
             left = self._if(stmt, env, results)
@@ -533,7 +536,9 @@ class _Walker:
         outer = {k: v for k, v in self._body_env(env).items() if k not in params}
         outer.update({k: v for k, v in self.fixtures.items() if k in params})
         with self._muted(not_run(fn)):
-            for row in self._rows(_parametrized(self.module, fn, env)) or [{}]:
+            own = _parametrized(self.module, fn, env)
+            rows = [{**c, **r} for c in self.class_rows for r in own][:MAX_UNROLL]
+            for row in self._rows(rows) or [{}]:
                 self.block(fn.body.body, {**outer, **row})
 
     def _if(self, node: cst.If, env: Env, results: Env) -> str | None:
@@ -924,9 +929,10 @@ def _zipped(module: cst.Module, it: cst.BaseExpression, env: Env) -> list[Any] |
     return list(enumerate(column, first))
 
 
-def _parametrized(module: cst.Module, fn: cst.FunctionDef, env: Env) -> list[Env]:
-    """The rows of a test's `parametrize` decorators ([{}] without any), their product
-    capped at MAX_UNROLL; a decorator not read as literals contributes nothing."""
+def _parametrized(module: cst.Module, fn: cst.FunctionDef | cst.ClassDef, env: Env) -> list[Env]:
+    """The rows of a test's (or a test class's) `parametrize` decorators ([{}] without
+    any), their product capped at MAX_UNROLL; a decorator not read as literals contributes
+    nothing."""
     rows: list[Env] = [{}]
     for dec in fn.decorators:
         call = dec.decorator
