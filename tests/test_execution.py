@@ -1038,6 +1038,25 @@ def test_harvest_applies_a_class_s_parametrize_to_its_tests() -> None:
     assert got.unjudged == 3  # test_b's two rows, test_c
 
 
+def test_harvest_judges_loop_bodies_only_when_they_run() -> None:
+    """A `while` whose test is known false is not read, one known true is read as its first
+    pass; a `while` or `for` whose rows are not known may run no pass: its asserts are
+    counted unjudged (QA s25: judged, a never-run assert failed a correct candidate)."""
+    from auditor.execution.harvest import Expect, harvest
+
+    src = (
+        "def test_w(items):\n    n = 5\n    while n > 10:\n        assert f(n) == 999\n"
+        "    while n < 10:\n        assert f(n) == 25\n        n += 1\n"
+        "    for item in items:\n        assert f(3) == 999\n"
+        "    while items:\n        assert f(4) == 999\n"
+    )
+    got = harvest(src, ["f"])
+    assert {p for p in zip(got.inputs, got.expected, strict=True) if p[1] is not None} == {
+        ((5,), Expect("eq", 25))
+    }
+    assert got.unjudged == 2
+
+
 def test_harvest_reads_only_the_last_test_of_a_name() -> None:
     """A test written twice under one name runs once, the last (pytest collects the
     module's final binding): the first's asserts are not judged (QA s25: a copy-paste

@@ -512,9 +512,13 @@ class _Walker:
             left = self._if(stmt, env, results)
             self._forget(stmt, env, results)  # what a branch may have rebound
             return left
+        elif isinstance(stmt, cst.While):
+            left = self._while(stmt, env, results)
+            self._forget(stmt, env, results)
+            return left
         elif isinstance(stmt, cst.With) and self._raising(stmt, env):
             self._forget(stmt, env, results)
-        else:  # while/with/try: their suites see the bindings so far
+        else:  # with/try: their suites see the bindings so far
             for head in heads(stmt):
                 self._calls(head, env, None)
             left = None
@@ -562,6 +566,23 @@ class _Walker:
         else:
             return left
         return other if taken is not None else _strongest(left, _maybe(other))
+
+    def _while(self, node: cst.While, env: Env, results: Env) -> str | None:
+        """A `while`'s body read once, as its first pass sees the bindings: skipped when its
+        test is known false, muted when not known (it may not run)."""
+        self._calls(node.test, env, None)
+        try:
+            runs: bool | None = bool(_literal(self.module, node.test, env))
+        except _Bad:
+            runs = None
+        left = None
+        if runs is not False:
+            with self._muted(runs is None):
+                left = self.block(node.body.body, dict(env), dict(results))
+        if node.orelse is not None:
+            with self._muted(runs is not False):
+                left = _strongest(left, self.block(node.orelse.body.body, dict(env), dict(results)))
+        return _leave(node, left)
 
     @contextlib.contextmanager
     def _muted(self, on: bool) -> Iterator[None]:
@@ -803,8 +824,9 @@ class _Walker:
         rows = self._rows(_iteration(self.module, node.iter, env))
         left = None
         with self._muted(False):
-            if rows is None:
-                left = _maybe(self.block(node.body.body, inner))
+            if rows is None:  # rows not known: maybe none, so its asserts may not run
+                with self._muted(True):
+                    left = _maybe(self.block(node.body.body, inner))
             for value in rows or ():
                 bound = bind(node.target, value)
                 got = self.block(node.body.body, {**inner, **bound}) if bound is not None else None
