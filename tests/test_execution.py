@@ -1057,6 +1057,23 @@ def test_harvest_judges_loop_bodies_only_when_they_run() -> None:
     assert got.unjudged == 2
 
 
+def test_harvest_of_helpers_calling_helpers_stays_quick() -> None:
+    """A helper calling another thousands of times, itself called thousands of times, is
+    read up to MAX_INLINED calls, the rest counted unjudged: it hung (QA s25)."""
+    import time
+
+    from auditor.execution.harvest import MAX_INLINED, harvest
+
+    src = "\n".join(
+        ["def h3(x):", "    assert f(x) == 1", "def h2(x):", *["    h3(x)"] * 3000, "def h1(x):",
+         *["    h2(x)"] * 3000, "def test():", "    h1(1)", ""]
+    )  # fmt: skip
+    t0 = time.monotonic()
+    got = harvest(src, ["f"])
+    assert time.monotonic() - t0 < 20
+    assert got.unjudged > 0 and len(got.inputs) <= MAX_INLINED
+
+
 def test_harvest_reads_only_the_last_test_of_a_name() -> None:
     """A test written twice under one name runs once, the last (pytest collects the
     module's final binding): the first's asserts are not judged (QA s25: a copy-paste

@@ -96,6 +96,10 @@ MAX_ROWS = 400
 # Helpers calling helpers (`check` calling `check_one`) read this deep: each level is read
 # once per call of it, so deeper chains would multiply.
 MAX_HELPER_DEPTH = 3
+# Helper calls read in the whole module: a helper calling another thousands of times, itself
+# called thousands of times, must not make the harvest hang. Past it a call's asserts are
+# one unjudged count.
+MAX_INLINED = 5_000
 # A test module's size limit: larger than a candidate's (tables of cases), still bounded
 # because reading costs about 1 ms per assert.
 MAX_TEST_CHARS = 1_000_000
@@ -231,6 +235,7 @@ class _Walker:
     helper_envs: dict[int, Env] = field(default_factory=dict)  # bindings where defined
     # The rows of the enclosing class's parametrize decorators, which apply to each test.
     class_rows: list[Env] = field(default_factory=lambda: [{}])
+    inlined: int = 0  # helper calls read so far (MAX_INLINED)
 
     def _rows(self, rows: Sequence[Any] | None) -> Sequence[Any] | None:
         """`rows` within what is left of MAX_ROWS (None once it is spent)."""
@@ -701,6 +706,10 @@ class _Walker:
         if fn is None or fn in self.active:
             return False
         self._calls(node, env, None)
+        self.inlined += 1
+        if self.inlined > MAX_INLINED:
+            self.unjudged += 1
+            return True
         params = [p.name.value for p in (*fn.params.posonly_params, *fn.params.params)]
         params = params[1:] if method else params
         given = dict(zip(params, [a.value for a in call.args if a.keyword is None], strict=False))
