@@ -944,6 +944,9 @@ class T(unittest.TestCase):
 
 if __name__ == "__main__":
     assert sign(21) == 1
+
+if __name__ != '__main__':
+    assert sign(22) == 99
 """
 
 
@@ -961,8 +964,9 @@ def test_harvest_judges_only_asserts_that_run() -> None:
         ((5,), Expect("eq", 1)), ((-9,), Expect("eq", -1)), ((15,), Expect("eq", 1)),
         ((20,), Expect("eq", 1)), ((21,), Expect("eq", 1)),
     }  # fmt: skip
-    # `r == 1` under `if r is not None`, `sign(12)` past `if flag: return`, xfail, skip
-    assert got.unjudged == 4
+    # `r == 1` under `if r is not None`, `sign(12)` past `if flag: return`, xfail, skip,
+    # `__name__ != '__main__'`
+    assert got.unjudged == 5
 
 
 HELPER_SRC = """

@@ -899,7 +899,8 @@ def _leave(stmt: cst.CSTNode, left: str | None) -> str | None:
 
 def _is_main(test: cst.BaseExpression) -> bool:
     """`__name__ == "__main__"`: a script's checks, which run when it is run."""
-    return isinstance(test, cst.Comparison) and "__name__" in cst.Module([]).code_for_node(test)
+    text = cst.Module([]).code_for_node(test).replace("'", '"')
+    return text in ('__name__ == "__main__"', '"__main__" == __name__')
 
 
 def _iteration(module: cst.Module, it: cst.BaseExpression, env: Env) -> list[Any] | None:
