@@ -1078,6 +1078,23 @@ def test_harvest_of_helpers_calling_helpers_stays_quick() -> None:
     assert got.unjudged > 0 and len(got.inputs) <= MAX_INLINED
 
 
+def test_harvest_reads_a_fixture_that_yields_its_value() -> None:
+    """`yield V` first in a fixture (a teardown after it) gives V, as `return V` does; a
+    fixture that sets up first or yields twice gives nothing (QA s25: unjudged)."""
+    from auditor.execution.harvest import Expect, harvest
+
+    src = (
+        "import pytest\n@pytest.fixture\ndef data():\n    yield [3, 1]\n    cleanup()\n"
+        "@pytest.fixture\ndef later():\n    prepare()\n    yield 5\n"
+        "@pytest.fixture\ndef twice():\n    yield 6; yield 7\n"
+        "def test_it(data, later, twice):\n    assert f(data) == [1, 3]\n"
+        "    assert f(later) == 5\n    assert f(twice) == 6\n"
+    )
+    got = harvest(src, ["f"])
+    assert list(zip(got.inputs, got.expected, strict=True)) == [(([3, 1],), Expect("eq", [1, 3]))]
+    assert got.unjudged == 2
+
+
 def test_harvest_reads_only_the_last_test_of_a_name() -> None:
     """A test written twice under one name runs once, the last (pytest collects the
     module's final binding): the first's asserts are not judged (QA s25: a copy-paste

@@ -759,20 +759,20 @@ class _Walker:
         return True
 
     def _fixture(self, fn: cst.FunctionDef, env: Env) -> bool:
-        """A `@pytest.fixture` whose body is `return V` (V with a value): tests taking a
-        parameter of its name get V. False for any other function."""
+        """A `@pytest.fixture` whose body is `return V` or starts with `yield V` (V with a
+        value, `_fixture_value`): tests taking a parameter of its name get V. False for any
+        other function."""
         if not any(
             dotted(decorator_callee(d.decorator)).endswith("fixture") for d in fn.decorators
         ):
             return False
-        body = fn.body.body
-        line = body[0] if len(body) == 1 else None
-        ret = line.body[0] if isinstance(line, cst.SimpleStatementLine) else None
-        if isinstance(ret, cst.Return) and ret.value is not None:
-            try:
-                self.fixtures[fn.name.value] = _literal(self.module, ret.value, env)
-            except _Bad:
-                self.fixtures.pop(fn.name.value, None)
+        value = _fixture_value(fn)
+        try:
+            if value is None:
+                raise _Bad
+            self.fixtures[fn.name.value] = _literal(self.module, value, env)
+        except _Bad:
+            self.fixtures.pop(fn.name.value, None)
         return True
 
     def _raising(self, node: cst.With, env: Env) -> bool:
@@ -854,6 +854,21 @@ class _Walker:
 # MAYBE + one of them (under a test not known, in a `try`...); the rest of it is then muted.
 MAYBE = "maybe-"
 _STRENGTH = ("continue", "break", "return")
+
+
+def _fixture_value(fn: cst.FunctionDef) -> cst.BaseExpression | None:
+    """V of a fixture whose body is `return V`, or whose one `yield V` is its first
+    statement (a teardown may follow: the test sees V); None for any other body."""
+    body = fn.body.body
+    first = body[0].body[0] if body and isinstance(body[0], cst.SimpleStatementLine) else None
+    if isinstance(first, cst.Return) and len(body) == 1:
+        return first.value
+    value = first.value if isinstance(first, cst.Expr) else None
+    if not isinstance(value, cst.Yield) or not isinstance(value.value, cst.BaseExpression):
+        return None
+    rest = [*cast(cst.SimpleStatementLine, body[0]).body[1:], *body[1:]]
+    yields = [n for b in rest for n in nodes(b) if isinstance(n, cst.Yield | cst.Return)]
+    return None if yields else value.value
 
 
 def _redefined(stmts: Sequence[cst.CSTNode]) -> set[int]:
