@@ -226,6 +226,36 @@ def test_task_without_reference_or_test_is_unverified(
         assert c["note"] == "not verified: its task gives no expected output"
 
 
+def test_a_failing_candidate_s_finding_names_the_first_assert_it_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """AUD001 says which assert failed, as the test states it, on one line (QA s25: only
+    'fails its weak tests (asserts)', leaving a CI user to rerun the tests to find it)."""
+    cand = tmp_path / "cand.py"
+    cand.write_text(CODES["wrong"])
+    tests = tmp_path / "test_it.py"
+    tests.write_text(
+        "from cand import sum_to, other\n\ndef test_it():\n    assert sum_to(1) == 1\n"
+        "    assert sum_to(4) == 10\n    assert 0 < sum_to(5) <= 100\n"
+        f"    assert sum_to({'x' * 200!r}) in ('a',)\n"
+    )
+    out = tmp_path / "out.json"
+    main(["check", str(cand), "--tests", str(tests), "--no-model", "--format", f"json:{out}"])
+    capsys.readouterr()
+    got = json.loads(out.read_text())["candidates"][0]["findings"]
+    assert [f["message"] for f in got if f["code"] == "AUD001"] == [
+        "fails its weak tests (asserts): sum_to(4) == 10"
+    ]
+    from auditor.execution.harvest import Expect
+    from auditor.execution.verify import described
+
+    long = described(["sum_to", "in", "", "x" * 200], Expect("in", ("a",), op="in"))
+    assert long == f"sum_to('{'x' * 56}...) in ('a',)"
+    assert described(["other", "callable", ""], Expect("truthy")) == (
+        "other is not a function of the candidate"
+    )
+
+
 def test_asserts_not_judged_are_counted_and_none_judged_is_no_pass(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

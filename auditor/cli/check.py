@@ -330,8 +330,9 @@ def _warn_unverified(run: Any, tests_file: Path | None) -> None:
             f"auditor: warning: {n} assert(s) of the weak tests not judged ({where}): an"
             " expected value or argument is not known without running the tests (a helper's"
             " value, a random input, a value a later statement changes), the check is not"
-            " read (a message pattern, assertIn and the like), or an output has an `==` of"
-            " its own (JSON: execution.unjudged, per candidate)",
+            " read (a message pattern, isinstance and the like), the assert may not run (a"
+            " skip or xfail test, a branch not known to be taken), or an output has an `==`"
+            " of its own (JSON: execution.unjudged, per candidate)",
             err=True,
         )
 

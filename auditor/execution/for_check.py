@@ -237,7 +237,7 @@ def _fails(res: ExecResult, line: int) -> Finding:
     return Finding(
         FAILS_TESTS_CODE,
         FAILS_TESTS_SYMBOL,
-        f"{what} its weak tests ({res.weak_tests})",
+        f"{what} its weak tests ({res.weak_tests})" + (f": {res.failed}" if res.failed else ""),
         line,
         0,
         Severity.HIGH,

@@ -25,7 +25,7 @@ from auditor.entrypoint import parameters
 from auditor.execution.harvest import Harvest, harvest
 from auditor.execution.runner import ExecRunner
 from auditor.execution.signals import COLUMNS, SCORE_INPUTS, ExecConfig, peer_score, task_block
-from auditor.execution.verify import by_asserts, by_reference
+from auditor.execution.verify import AssertVerdict, by_asserts, by_reference
 from auditor.types import Candidate, Outcome, Task
 
 # Platt scaling of peer_score (with the wide-share, property and slowdown tie-breaks),
@@ -60,6 +60,8 @@ class ExecResult:
     # What the harness's canaries caught: the candidate's process rewrote what it reports
     # about its lines or mutants (`solo.tamper_evidence`); empty when nothing was caught.
     tampered: tuple[str, ...] = ()
+    # The first weak-test assert it failed, as the test states it (`verify.described`).
+    failed: str = ""
 
     @property
     def passed(self) -> bool:
@@ -94,14 +96,15 @@ def _weak_asserts(task: Task, tests: Harvest | None) -> Harvest | None:
 
 def _verdicts(
     run: ExecRunner, task: Task, codes: Sequence[str], tests: Harvest | None
-) -> tuple[list[Outcome | None], list[int], str]:
-    """Per code, its weak-test outcome and the asserts not judged; where the tests came from."""
+) -> tuple[list[AssertVerdict], str]:
+    """Per code, its weak-test outcome, the asserts not judged and the first failed;
+    where the tests came from."""
     if tests is not None:
         got = by_asserts(run, task.task_id, codes, tests)
-        return [g.outcome for g in got], [tests.unjudged + g.unjudged for g in got], "asserts"
+        return [replace(g, unjudged=tests.unjudged + g.unjudged) for g in got], "asserts"
     if task.canonical_solution and task.base_input:
-        return list(by_reference(run, task, codes)), [0] * len(codes), "reference"
-    return [None] * len(codes), [0] * len(codes), "none"
+        return [AssertVerdict(o) for o in by_reference(run, task, codes)], "reference"
+    return [AssertVerdict(None)] * len(codes), "none"
 
 
 def execute_task(
@@ -123,11 +126,19 @@ def execute_task(
     own = None if tests is None else tests.of(task.entry_point)  # the signals' function
     if own is not None:
         task = replace(task, base_input=tuple(list(a) for a in own.calls()))
-    verdicts, unjudged, source = _verdicts(run, task, codes, tests)
+    judged, source = _verdicts(run, task, codes, tests)
+    verdicts = [j.outcome for j in judged]
     ok = [i for i, v in enumerate(verdicts) if v in (Outcome.PASS, None)]
     out = [
-        ExecResult(v, source, task.entry_point, signals=("weak-tests",) if v else (), unjudged=u)
-        for v, u in zip(verdicts, unjudged, strict=True)
+        ExecResult(
+            j.outcome,
+            source,
+            task.entry_point,
+            signals=("weak-tests",) if j.outcome else (),
+            unjudged=j.unjudged,
+            failed=j.failed,
+        )
+        for j in judged
     ]
     if not ok or not task.base_input:
         return out

@@ -72,7 +72,8 @@ _UNITTEST_ONE = {"assertTrue": "", "assertFalse": "not", "assertIsNone": "None"}
 
 def unittest_assert(node: cst.BaseSmallStatement) -> cst.BaseExpression | None:
     """`self.assertEqual(a, b)` as `a == b`, `assertTrue(x)` as `x`, `assertFalse(x)` as
-    `not x`, `assertIsNone(x)` as `x is None`, `assertAlmostEqual(a, b[, places])` as
+    `not x`, `assertIsNone(x)` as `x is None`, `assertIn(a, b)` as `a in b` (NotIn
+    likewise), `assertAlmostEqual(a, b[, places])` as
     `abs(a - b) < 0.5 * 10 ** -places` (or `delta=`); None for any other statement."""
     call = node.value if isinstance(node, cst.Expr) else None
     if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)):
@@ -83,6 +84,9 @@ def unittest_assert(node: cst.BaseSmallStatement) -> cst.BaseExpression | None:
     if name in _UNITTEST_EQ and len(pos) >= 2:
         op = cst.Is() if name == "assertIs" else cst.Equal()
         return cst.Comparison(pos[0], [cst.ComparisonTarget(op, pos[1])])
+    if name in ("assertIn", "assertNotIn") and len(pos) >= 2:
+        member = cst.In() if name == "assertIn" else cst.NotIn()
+        return cst.Comparison(pos[0], [cst.ComparisonTarget(member, pos[1])])
     if name in _UNITTEST_ONE and pos:
         form = _UNITTEST_ONE[name]
         if form == "not":
@@ -135,7 +139,7 @@ def states_message(call: cst.BaseExpression) -> bool:
 
 
 def assertion_call(node: cst.BaseSmallStatement) -> cst.Call | None:
-    """The call of a statement that calls an assertion helper (`self.assertIn(...)`,
+    """The call of a statement that calls an assertion helper (`self.assertIsInstance(...)`,
     `np.testing.assert_allclose(...)`, a raises call), else None."""
     call = node.value if isinstance(node, cst.Expr) else None
     if not isinstance(call, cst.Call):
@@ -159,6 +163,19 @@ def store_targets(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         yield node.asname.name if node.asname is not None else node.name
 
 
+# Methods of the plain values a test binds (list, dict, set, str...) that change nothing: a
+# test reading its table (`for n, want in CASES.items():`) leaves it bound.
+READ_ONLY = frozenset(
+    ("items", "keys", "values", "get", "copy", "count", "index", "union", "intersection",
+     "difference", "symmetric_difference", "issubset", "issuperset", "isdisjoint")
+)  # fmt: skip
+
+
+def _changes(call: cst.Call) -> bool:
+    """Whether a method call may change its base (any method but the READ_ONLY ones)."""
+    return isinstance(call.func, cst.Attribute) and call.func.attr.value not in READ_ONLY
+
+
 def rebound(nodes: Sequence[cst.CSTNode], env: Env) -> set[str]:
     """Names a statement (its `nodes`) may rebind: every name in a target (`a[i] = ...` changes `a`; `i` goes
     too, which only forgets more), and a bound list, dict or set whose method it calls."""
@@ -166,11 +183,78 @@ def rebound(nodes: Sequence[cst.CSTNode], env: Env) -> set[str]:
     for n in nodes:
         for target in store_targets(n):
             out.update(target_names(target))
-        if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute):
+        if isinstance(n, cst.Call) and _changes(n):
+            assert isinstance(n.func, cst.Attribute)
             base = n.func.value
             if isinstance(base, cst.Name) and isinstance(env.get(base.value), list | dict | set):
                 out.add(base.value)
     return out
+
+
+# The name a fixture attribute `self.X` is bound under (not an identifier a test can write).
+SELF = "__self_"
+# The methods unittest and pytest run before each test of a class, which set its fixtures.
+SETUPS = ("setUp", "setup_method")
+
+
+def self_attribute(node: cst.CSTNode) -> str:
+    """X of `self.X` ('' for anything else)."""
+    if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
+        return node.attr.value if node.value.value == "self" else ""
+    return ""
+
+
+def self_changed(found: Sequence[cst.CSTNode] | Iterator[cst.CSTNode]) -> list[str]:
+    """The attributes `self.X` the nodes store into (`self.X = v`, `self.X[i] = v`, each
+    time) or call a changing method of (`self.X.append(v)`)."""
+    out: list[str] = []
+    for n in found:
+        for target in store_targets(n):
+            out.extend(a for a in map(self_attribute, nodes(target)) if a)
+        if isinstance(n, cst.Call) and _changes(n):
+            assert isinstance(n.func, cst.Attribute)
+            head = n.func.value
+            while isinstance(head, cst.Attribute | cst.Subscript) and not self_attribute(head):
+                head = head.value
+            out.extend([self_attribute(head)] if self_attribute(head) else [])
+    return out
+
+
+def helpers(module: cst.Module) -> dict[tuple[int, str], cst.FunctionDef]:
+    """The functions a test module calls only as whole statements, `check(3, 9)` (a module
+    function) or `self.check(3, 9)` (a method), keyed by (0 or id of the class, name):
+    each defined once in its scope, undecorated, not a test or a setUp, and called at
+    least once, never named otherwise (handed on, rebound). Their asserts are read at
+    each call, with the parameters bound to the call's arguments."""
+    scopes = [(0, module.body)] + [
+        (id(c), c.body.body) for c in module.body if isinstance(c, cst.ClassDef)
+    ]
+    found: dict[tuple[int, str], cst.FunctionDef] = {}
+    for key, body in scopes:
+        defs = [d for d in body if isinstance(d, cst.FunctionDef)]
+        names = [d.name.value for d in defs]
+        for d in defs:
+            name = d.name.value
+            if names.count(name) == 1 and not d.decorators and not name.startswith("test"):
+                found[(key, name)] = d
+    called: set[int] = set()  # the func nodes of statement calls
+    uses: dict[tuple[bool, str], list[int]] = {}  # (a method?, name) -> its references
+    for n in nodes(module):
+        if isinstance(n, cst.Expr) and isinstance(n.value, cst.Call):
+            if not any(a.star for a in n.value.args):
+                called.add(id(n.value.func))
+        elif isinstance(n, cst.Attribute) and self_attribute(n):
+            uses.setdefault((True, n.attr.value), []).append(id(n))
+        elif isinstance(n, cst.Name):
+            uses.setdefault((False, n.value), []).append(id(n))
+    defined = {id(d.name) for d in found.values()}
+    return {
+        (key, name): d
+        for (key, name), d in found.items()
+        if name not in SETUPS
+        and (refs := [r for r in uses.get((key != 0, name), []) if r not in defined])
+        and all(r in called for r in refs)
+    }
 
 
 def late_changed(module: cst.Module) -> frozenset[str]:
@@ -208,7 +292,8 @@ def _bases(found: Iterator[cst.CSTNode], *, plain: bool) -> set[str]:
     every name a target binds too (`a = v`)."""
     out: set[str] = set()
     for n in found:
-        if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute):
+        if isinstance(n, cst.Call) and _changes(n):
+            assert isinstance(n.func, cst.Attribute)
             head = dotted(n.func.value).split(".")[0]
             out.update([head] if head else [])
         for target in store_targets(n):
@@ -261,6 +346,47 @@ def single_positional(node: cst.BaseExpression) -> bool:
         and len(node.args) == 1
         and node.args[0].keyword is None
         and not node.args[0].star
+    )
+
+
+# Calls that end a test where they stand: (a skip, a declared failure), as `return` does.
+_STOPS = ("skip", "skipTest", "xfail", "fail")
+# Markers under which a test is not run, or not expected to pass: its asserts state nothing.
+_NOT_RUN = ("skip", "skipif", "xfail", "skipIf", "skipUnless", "expectedFailure")
+
+
+def exit_kind(node: cst.BaseSmallStatement) -> str | None:
+    """ "continue", "break" or "return" (also `raise`, `pytest.skip(...)`, `self.skipTest`,
+    `pytest.fail`) for a statement that leaves its block; else None."""
+    if isinstance(node, cst.Continue | cst.Break):
+        return "continue" if isinstance(node, cst.Continue) else "break"
+    if isinstance(node, cst.Return | cst.Raise):
+        return "return"
+    call = node.value if isinstance(node, cst.Expr) else None
+    name = dotted_call(call) if isinstance(call, cst.Call) else ""
+    head, _, last = name.rpartition(".")
+    return "return" if head in ("pytest", "self") and last in _STOPS else None
+
+
+def not_run(node: cst.FunctionDef | cst.ClassDef) -> bool:
+    """Whether a test (or a class of them) is marked skip, skipif, xfail or
+    expectedFailure (`@pytest.mark.xfail(...)`, `@unittest.skip("...")`)."""
+    return any(
+        dotted(decorator_callee(d.decorator)).split(".")[-1] in _NOT_RUN for d in node.decorators
+    )
+
+
+def marked_not_run(node: cst.Call) -> bool:
+    """Whether a `pytest.param(..., marks=...)` row carries a skip or xfail mark."""
+    return any(
+        a.keyword is not None
+        and a.keyword.value == "marks"
+        and any(
+            dotted(decorator_callee(n)).split(".")[-1] in _NOT_RUN
+            for n in nodes(a.value)
+            if isinstance(n, cst.Attribute | cst.Call)
+        )
+        for a in node.args
     )
 
 

@@ -35,8 +35,13 @@ EXTRACTOR = "check-exec"
 # second group of peers (`signals._pilot`) and the properties counted only on a rerun that
 # gives its cluster's vector (`properties.violation_shares`), red team s23; 3, past half the
 # budget the solo signals run for the contenders instead of for nobody, and a HumanEval-form
-# test's `math.isclose`, `approx(rel=, abs=)` and ordering (`f(x) > V`) asserts are judged.
-GATE_VERSION = "3"
+# test's `math.isclose`, `approx(rel=, abs=)` and ordering (`f(x) > V`) asserts are judged;
+# 4, a test's loops over `D.items()`, `zip` and `enumerate` and a test class's setUp
+# attributes (`self.x = V`) are followed, and `indirect=` parametrize arguments are not
+# taken as the test's values, and only asserts that run are judged (a known `if`'s branch;
+# not a skip/xfail test, an unknown branch or what follows a `continue`), membership
+# (`f(x) in V`, assertIn) judged, a helper called as a statement read at each call (QA s25).
+GATE_VERSION = "4"
 VERSION = f"{SCHEMA_VERSION}|gate{GATE_VERSION}|{__version__}"
 
 
@@ -71,6 +76,7 @@ def _encode(results: Sequence[ExecResult]) -> Extraction:
             "signals": list(r.signals),
             "risk": r.risk,
             "tampered": list(r.tampered),
+            "failed": r.failed,
         }
         for r in results
     ]
@@ -88,6 +94,7 @@ def _decode_one(row: dict[str, Any]) -> ExecResult:
         signals=tuple(str(s) for s in row["signals"]),
         risk=None if row["risk"] is None else float(row["risk"]),
         tampered=tuple(str(t) for t in row["tampered"]),
+        failed=str(row.get("failed", "")),
     )
 
 

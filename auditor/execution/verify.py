@@ -35,13 +35,14 @@ import dataclasses
 import math
 import numbers
 import operator
+import sys
 from collections.abc import ItemsView, KeysView, Sequence
 from typing import Any
 
 from auditor.errors import InputError, SandboxError
 from auditor.execution.harvest import CONVERSIONS, Expect, Harvest
 from auditor.execution.runner import NO_OUTPUT, ExecRunner, Limits
-from auditor.sandbox._codec import Carry, OpaqueEq
+from auditor.sandbox._codec import Carry, Opaque, OpaqueEq
 from auditor.sandbox._worker import fingerprint
 from auditor.types import Outcome, Task
 
@@ -87,6 +88,7 @@ class AssertVerdict:
 
     outcome: Outcome | None
     unjudged: int = 0
+    failed: str = ""  # the first assert that failed, as the test states it (`described`)
 
 
 def by_reference(run: ExecRunner, task: Task, codes: Sequence[str]) -> list[Outcome]:
@@ -200,18 +202,56 @@ def _met(expect: Expect, fp: str, value: Any) -> bool | None:
         return _raised(str(expect.value), fp)
     if expect.kind == "is":  # decoded True, False and None are the singletons themselves
         return value is expect.value
-    if expect.kind not in ("eq", "close", "order"):
+    if expect.kind not in ("eq", "close", "order", "in", "contains"):
         return fp == _TRUE
     if value is NO_OUTPUT:  # raised, timed out, not plain data, or past the cap on values
         return False
     if expect.kind == "eq":
         return _equal(value, expect.value)
+    if expect.kind in ("in", "contains"):
+        found = _member(value, expect)
+        return found if found is None or expect.op == "in" else not found
     try:
         if expect.kind == "order":  # plain data on both sides: Python's own ordering
-            return _ORDERS[expect.op](value, expect.value) is True
+            return _truth(_ORDERS[expect.op](value, expect.value))
         return _close(value, expect)
     except (TypeError, ValueError, OverflowError):  # not comparable: the test would raise
         return False
+
+
+def _member(value: Any, expect: Expect) -> bool | None:
+    """Python's `in` for an `in` (`output in V`) or `contains` (`V in output`) assert, on
+    the output as it crossed (an `eq` query's): a sequence's elements by `_equal` (None
+    when only an `==` of its own could say), a str by substring, a set or dict by hash;
+    what the test's `in` would raise on (`3 in 5`, a list in a set) is False."""
+    if isinstance(value, Carry):
+        value = value.value
+    within, item = (expect.value, value) if expect.kind == "in" else (value, expect.value)
+    if type(within) in (Opaque, OpaqueEq):  # its own `in` (a deque, a generator): not known
+        return None
+    if isinstance(within, str):
+        return isinstance(item, str) and item in within
+    if isinstance(within, set | frozenset | dict | KeysView):
+        if _holds_own_eq(item) or _holds_own_eq(list(within)):
+            return None
+        try:
+            return item in within
+        except TypeError:  # unhashable: the test's `in` raises
+            return False
+    if not isinstance(within, list | tuple | ItemsView):
+        return False
+    answers = [_equal(item, v) if expect.kind == "in" else _equal(v, item) for v in within]
+    return True if True in answers else None if None in answers else False
+
+
+def _truth(result: Any) -> bool:
+    """What `assert` makes of a comparison's result on the trusted side: a bool, or numpy's
+    scalar bool (a numpy scalar output compares to one: `np.float64(2) > 1`); anything
+    else, such as an array (`assert` raises on its truth), fails."""
+    if type(result) is bool:
+        return result
+    np = sys.modules.get("numpy")  # decoded numpy values imported it
+    return np is not None and isinstance(result, np.bool_) and bool(result)
 
 
 def _close(value: Any, expect: Expect) -> bool:
@@ -240,7 +280,9 @@ def _checks(tests: Harvest) -> list[tuple[list[Any], Expect]]:
     has: list[tuple[list[Any], Expect]] = [
         ([f, "callable", ""], Expect("truthy")) for f in dict.fromkeys(tests.functions)
     ]
-    return has + [([f, e.kind, e.via, *a], e) for f, a, e in asserted]
+    # a membership's output crosses as an equality's does (`_member` compares it)
+    kind = {"in": "eq", "contains": "eq"}
+    return has + [([f, kind.get(e.kind, e.kind), e.via, *a], e) for f, a, e in asserted]
 
 
 def _verdict(
@@ -252,9 +294,42 @@ def _verdict(
     one answer would pass by claiming an `==` of its own for the others."""
     asserts = [m for (query, _), m in zip(checked, met, strict=True) if query[1] != "callable"]
     unjudged = sum(m is None for m in asserts)
-    if any(m is False for m in met):
-        return AssertVerdict(Outcome.FAIL, unjudged)
+    failed = [query for (query, _), m in zip(checked, met, strict=True) if m is False]
+    if failed:
+        first = next(e for (q, e) in checked if q is failed[0])
+        return AssertVerdict(Outcome.FAIL, unjudged, described(failed[0], first))
     return AssertVerdict(None if unjudged else Outcome.PASS, unjudged)
+
+
+# What the message keeps of an argument list or an expected value.
+_SHOWN = 60
+_STATES = {"truthy": "is true", "falsy": "is false"}
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)  # repr escapes control and bidi characters: one safe line
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
+
+
+def described(query: Sequence[Any], expect: Expect) -> str:
+    """An assert as a test states it, shortened (`to_roman(900) == 'CM'`), for the
+    finding of a candidate that fails it; its check that the function exists as such."""
+    name, kind, via, *args = query
+    if kind == "callable":
+        return f"{name} is not a function of the candidate"
+    listed = ", ".join(map(repr, args))
+    call = f"{name}({listed if len(listed) <= _SHOWN else listed[: _SHOWN - 3] + '...'})"
+    call = f"{via}({call})" if via else call
+    if expect.kind in _STATES:
+        return f"{call} {_STATES[expect.kind]}"
+    if expect.kind == "raises":
+        return f"{call} raises {expect.value}"
+    if expect.kind == "close":
+        return f"{call} is within {expect.tol:g} of {_shown(expect.value)}"
+    if expect.kind == "contains":
+        return f"{_shown(expect.value)} {expect.op} {call}"
+    op = {"eq": "==", "is": "is", "in": expect.op}.get(expect.kind, expect.op)
+    return f"{call} {op} {_shown(expect.value)}"
 
 
 def by_asserts(
