@@ -68,6 +68,11 @@ def _features(readable: list[Candidate], scoreable: list[Candidate], jobs: int) 
 
 
 def _features_child(conn: Connection, *args: Any) -> None:
+    # SIGTERM (`_stop`) ends the child. It was blocked across the fork (`_start`): the CLI's
+    # handler, inherited, raises, and raised in an at-fork callback (random's reseed) it is
+    # only printed, "Exception ignored", and the child went on computing every feature.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
     os.setpgid(0, 0)  # its own process group, so the parent can stop it with its workers
     try:
         result: _Features | None = _features(*args)
@@ -96,7 +101,7 @@ def _features_while_loading(
     child = ctx.Process(target=_features_child, args=(send, readable, scoreable, jobs))
     for stream in (sys.stdout, sys.stderr):  # or the child would write their buffers again
         stream.flush()
-    child.start()
+    _start(child)
     send.close()
     result: _Features | None = None
     try:
@@ -111,6 +116,16 @@ def _features_while_loading(
             _stop(child.pid)
         child.join()
     return (result if result is not None else _features(readable, scoreable, jobs)), model
+
+
+def _start(child: Any) -> None:
+    """Start the features child with SIGTERM blocked until it has its own handling of it
+    (`_features_child`); here a SIGTERM waits the few milliseconds of the fork."""
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    try:
+        child.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
 def _stop(pid: int | None) -> None:

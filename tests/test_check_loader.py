@@ -131,3 +131,39 @@ def _group_members(pgid: int, live: bool = False) -> list[int]:
         if group == pgid and not (live and state in "ZX"):
             out.append(int(stat.parent.name))
     return out
+
+
+def test_a_sigterm_during_the_fork_ends_the_child_quietly(tmp_path: Path) -> None:
+    """The CLI's SIGTERM handler, inherited by the features child, raised inside an at-fork
+    callback (random's reseed): Python only printed it, "Exception ignored", on the user's
+    stderr, and the child went on to compute every feature (CI s25, `--model FIFO`)."""
+    import subprocess
+    import sys
+
+    marker = tmp_path / "computed"
+    script = (
+        "import os, signal, time\n"
+        "import auditor.scoring as S\n"
+        "from auditor.cli import _terminate\n"
+        "signal.signal(signal.SIGTERM, _terminate)\n"
+        "os.register_at_fork(after_in_child=lambda: time.sleep(1.0))  # the window, made wide\n"
+        f"S._features = lambda *args: open({str(marker)!r}, 'w').close()\n"
+        "def bad():\n"
+        "    raise RuntimeError('no model')\n"
+        "try:\n"
+        "    S._features_while_loading([], [], 1, bad)\n"
+        "except RuntimeError:\n"
+        "    pass\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        env=dict(os.environ, PYTHONPATH=str(root)),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Exception ignored" not in proc.stderr
+    assert not marker.exists()
