@@ -654,8 +654,9 @@ def test_nothing_outlives_a_killed_driver(isolation: str) -> None:
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, env=env)
     assert proc.stdout is not None
     worker = int(proc.stdout.readline())
-    # Wait until the looping candidate runs (on 2 busy cores its start can take seconds).
-    deadline = time.monotonic() + 20
+    # Wait until the looping candidate runs (on 2 busy cores its start can take seconds; 20 s
+    # was once too few, with a second test suite running beside CI's, s25).
+    deadline = time.monotonic() + 60
     time.sleep(1.0)
     while True:
         tree = _descendants(_processes(), {worker})
