@@ -32,6 +32,7 @@ from auditor.corpus.benchmarks import (
     load_benchmark,
     read_jsonl_numbered,
     task_from_row,
+    task_id_field,
     tasks_by_id,
     text_field,
 )
@@ -43,17 +44,6 @@ from auditor.types import Task
 
 # Fields of the other forms, which an MBPP-form row must not mix in: which would decide?
 NOT_MBPP = ("test", "base_input", "canonical_solution")
-
-
-def task_id_text(row: Mapping[str, Any], where: str) -> str:
-    """A row's `task_id` as text: a string, or an integer as MBPP writes them (11 and "11"
-    are one id, as in samples files); anything else is an InputError."""
-    value = row.get("task_id")
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if not isinstance(value, str) or not value:
-        raise InputError(f"{where}: field 'task_id' missing or not a string or an integer")
-    return value
 
 
 def mbpp_fields(row: Mapping[str, Any], where: str, task_id: str) -> dict[str, Any]:
@@ -112,7 +102,7 @@ def _called(asserts: list[str], bound: frozenset[str], where: str, task_id: str)
 
 def task_from_file_row(row: Mapping[str, Any], where: str, benchmark: str = "") -> Task:
     """One task-file row as a Task (plus_input empty; see the module docstring)."""
-    task_id = task_id_text(row, where)
+    task_id = task_id_field(row, where)
     mbpp = "test_list" in row
     if mbpp:
         row = {**row, **mbpp_fields(row, where, task_id)}
