@@ -82,7 +82,7 @@ def _strings(row: Mapping[str, Any], key: str, where: str, task_id: str) -> list
 
 def _called(asserts: list[str], bound: frozenset[str], where: str, task_id: str) -> str:
     """The one function the asserts call by a name that is no builtin and not bound by the
-    imports or setup code (`remove_Occ` in `assert remove_Occ("hello", "l") == "heo"`)."""
+    imports or setup code (`count_vowels` in `assert count_vowels("banana") == len("abc")`)."""
     tree = python_ast("\n".join(asserts))
     if not isinstance(tree, ast.Module):
         why = f" (line {tree.lineno}: {tree.msg})" if isinstance(tree, SyntaxError) else ""
@@ -106,7 +106,6 @@ def task_from_file_row(row: Mapping[str, Any], where: str, benchmark: str = "") 
     mbpp = "test_list" in row
     if mbpp:
         row = {**row, **mbpp_fields(row, where, task_id)}
-    row = {**row, "task_id": task_id}
     prompt = text_field(row, "prompt", where)
     entry = text_field(row, "entry_point", where)
     test = text_field(row, "test", where, required=False)
