@@ -84,6 +84,9 @@ class Task:
     test: str = ""  # HumanEval `check(candidate)` source
     assertion: str = ""  # MBPP assert lines
     benchmark: str = ""
+    # False: a task whose prompt is no code to follow (an MBPP-form task file row giving
+    # its prompt as prose), which takes whole programs (`solution`), not completions.
+    completes: bool = True
 
     @property
     def reference(self) -> str:

@@ -718,12 +718,12 @@ def _toy_rows() -> list[dict[str, object]]:
     ("change", "needle"),
     [
         ({"base_input": "abc"}, "bench.jsonl:1: task Toy/0: base_input is not a list of"),
-        ({"task_id": 0}, "bench.jsonl:1: field 'task_id' missing or not a string"),
+        ({"task_id": 0.5}, "bench.jsonl:1: field 'task_id' missing or not a string or an int"),
         ({"prompt": None}, "bench.jsonl:1: field 'prompt' missing or not a string"),
         ({"atol": "x"}, "bench.jsonl:1: task Toy/0: atol is not a finite number"),
         (None, "bench.jsonl:5: duplicate task id 'Toy/0' (first on line 1)"),
     ],
-    ids=["string-base-input", "int-task-id", "null-prompt", "string-atol", "duplicate-id"],
+    ids=["string-base-input", "float-task-id", "null-prompt", "string-atol", "duplicate-id"],
 )
 def test_malformed_benchmark_rows_are_one_line_exit_2(
     tmp_path: Path,
@@ -751,6 +751,19 @@ def test_malformed_benchmark_rows_are_one_line_exit_2(
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2
     assert len(err) == 1 and needle in err[0], err
+
+
+def test_an_integer_task_id_is_its_digits_for_label_and_check(tmp_path: Path) -> None:
+    """MBPP numbers its tasks: a release row's or task file row's `"task_id": 0` is "0"
+    in both readers (one validation), as it is in a samples file."""
+    from auditor.corpus.benchmarks import load_benchmark_file
+    from auditor.execution.tasks import load_tasks
+
+    rows = [{**row, "task_id": n} for n, row in enumerate(_toy_rows())]
+    bench = tmp_path / "bench.jsonl"
+    bench.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    ids = [str(n) for n in range(len(rows))]
+    assert list(load_benchmark_file(bench)) == ids == list(load_tasks(str(bench)))
 
 
 def test_label_api_validates_settings(toy_tasks: dict[str, Task]) -> None:

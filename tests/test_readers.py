@@ -600,7 +600,15 @@ def test_a_dir_sample_in_the_codec_it_declares_is_read_as_python_reads_it(
 @pytest.mark.parametrize(
     ("row", "message"),
     [
-        ({"solution": "x = 1\n"}, r"s\.jsonl:1: missing or non-string `task_id`"),
+        ({"solution": "x = 1\n"}, r"s\.jsonl:1: missing or empty `task_id`"),
+        ({"task_id": "", "solution": "x = 1\n"}, r"s\.jsonl:1: missing or empty `task_id`"),
+        *(
+            (
+                {"task_id": bad, "solution": "x = 1\n"},
+                rf"s\.jsonl:1: `task_id` must be a string or an integer, got {kind}$",
+            )
+            for bad, kind in [(True, "bool"), (11.0, "float"), (["a"], "list")]
+        ),
         ({"task_id": "Toy/2"}, r"s\.jsonl:1: `solution` or `completion` is missing or null"),
         ({"task_id": "Toy/2", "solution": ["a"]}, r"s\.jsonl:1: `solution` must be a string"),
         # QA s21: str() made these ids "[1]", "{}", "True", "nan", "inf" and "1.5".
@@ -642,6 +650,15 @@ def test_sample_ids_are_strings_or_integers_and_default_to_the_row_index(tmp_pat
     )]  # fmt: skip
     path = _write_jsonl(tmp_path / "s.jsonl", [json.dumps(r) for r in rows])
     assert [c.sample_id for c in read_samples(path).candidates] == ["7", "a", "2", "3"]
+
+
+def test_an_integer_task_id_is_its_digits(tmp_path: Path) -> None:
+    """MBPP numbers its tasks: `"task_id": 11` and `"11"` are one task (sample ids counted
+    per task across both), as they are in a task file (`execution.tasks`)."""
+    rows = [{"task_id": 11, "solution": "x = 1\n"}, {"task_id": "11", "solution": "x = 2\n"}]
+    path = _write_jsonl(tmp_path / "s.jsonl", [json.dumps(r) for r in rows])
+    got = [(c.task_id, c.sample_id) for c in read_samples(path).candidates]
+    assert got == [("11", "0"), ("11", "1")]
 
 
 def test_a_dir_sample_named_blank_is_refused(tmp_path: Path) -> None:

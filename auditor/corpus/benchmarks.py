@@ -118,6 +118,17 @@ def text_field(row: Mapping[str, Any], key: str, where: str, *, required: bool =
     return value
 
 
+def task_id_field(row: Mapping[str, Any], where: str) -> str:
+    """A row's `task_id` as text: a non-empty string, or an integer as MBPP numbers its
+    tasks (11 and "11" are one id, as in samples files)."""
+    value = row.get("task_id")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str) or not value:
+        raise InputError(f"{where}: field 'task_id' missing or not a string or an integer")
+    return value
+
+
 def _arg_lists(row: Mapping[str, Any], key: str, where: str, task_id: str) -> tuple[Any, ...]:
     """`row[key]` as a tuple of argument lists; `plus_input` may be null or empty ({} too)."""
     value = row.get(key)
@@ -144,7 +155,7 @@ def task_from_row(
     files); `reference` False lets `canonical_solution` be absent.
     """
     where = where or f"benchmark row {row.get('task_id', '?')}"
-    task_id = text_field(row, "task_id", where)
+    task_id = task_id_field(row, where)
     return Task(
         task_id=task_id,
         prompt=text_field(row, "prompt", where),

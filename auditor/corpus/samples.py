@@ -99,6 +99,11 @@ def _candidate(
             raise InputError(f"{raw.where}: unknown task id {raw.task_id!r}")
     if raw.solution is not None:
         prompt, text = "", raw.solution
+    elif task is not None and not task.completes:
+        raise InputError(
+            f"{raw.where}: task {raw.task_id} gives no code prompt (an MBPP-form task): "
+            f"it takes `solution` rows (whole programs), not `completion`"
+        )
     elif task is None and cache is not None:
         raise InputError(
             f"{raw.where}: a `completion` needs its task's prompt; pass the benchmark "
@@ -164,6 +169,21 @@ def _text_field(row: Mapping[str, Any], key: str, where: str) -> str | None:
     return value
 
 
+def _task_id(row: Mapping[str, Any], where: str) -> str:
+    """A row's `task_id` as text: a non-empty string, or an integer as MBPP numbers its
+    tasks (11 and "11" are one id, as in task files)."""
+    value = row.get("task_id")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if value is None or value == "":
+        raise InputError(f"{where}: missing or empty `task_id`")
+    if not isinstance(value, str):
+        raise InputError(
+            f"{where}: `task_id` must be a string or an integer, got {type(value).__name__}"
+        )
+    return value
+
+
 def _sample_id(row: Mapping[str, Any], index: int, where: str) -> str:
     """A row's `sample_id` as text: a string, or an integer as EvalPlus writes them; missing
     or null, `index` (the row's among its task's rows). Any other value is an input error:
@@ -191,9 +211,7 @@ def _jsonl_samples(path: Path) -> list[_RawSample]:
     raws: list[_RawSample] = []
     for lineno, row in rows:
         where = f"{path}:{lineno}"
-        task_id = row.get("task_id")
-        if not isinstance(task_id, str) or not task_id:
-            raise InputError(f"{where}: missing or non-string `task_id`")
+        task_id = _task_id(row, where)
         solution = _text_field(row, "solution", where)
         completion = _text_field(row, "completion", where)
         if solution is None and completion is None:
