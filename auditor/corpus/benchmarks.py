@@ -118,13 +118,19 @@ def text_field(row: Mapping[str, Any], key: str, where: str, *, required: bool =
     return value
 
 
-def task_id_field(row: Mapping[str, Any], where: str) -> str:
-    """A row's `task_id` as text: a non-empty string, or an integer as MBPP numbers its
-    tasks (11 and "11" are one id, as in samples files)."""
-    value = row.get("task_id")
-    if isinstance(value, int) and not isinstance(value, bool):
+def id_text(value: Any) -> str | None:
+    """An id as text: a string, or an integer as EvalPlus writes sample ids and MBPP numbers
+    its tasks (11 and "11" are one id); None for anything else (`str()` made `[1]` an id
+    "[1]" and NaN one "nan", which no user meant). bool is no integer here."""
+    if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
         return str(value)
-    if not isinstance(value, str) or not value:
+    return None
+
+
+def task_id_field(row: Mapping[str, Any], where: str) -> str:
+    """A row's `task_id` as text (`id_text`), not empty."""
+    value = id_text(row.get("task_id"))
+    if not value:
         raise InputError(f"{where}: field 'task_id' missing or not a string or an integer")
     return value
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from auditor.config import MAX_SOURCE_CHARS
 from auditor.corpus.benchmarks import (
+    id_text,
     is_text,
     load_benchmark,
     load_benchmarks_for,
@@ -170,18 +171,16 @@ def _text_field(row: Mapping[str, Any], key: str, where: str) -> str | None:
 
 
 def _task_id(row: Mapping[str, Any], where: str) -> str:
-    """A row's `task_id` as text: a non-empty string, or an integer as MBPP numbers its
-    tasks (11 and "11" are one id, as in task files)."""
+    """A row's `task_id` as text (`benchmarks.id_text`: a string or an integer), not empty."""
     value = row.get("task_id")
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
     if value is None or value == "":
         raise InputError(f"{where}: missing or empty `task_id`")
-    if not isinstance(value, str):
+    text = id_text(value)
+    if text is None:
         raise InputError(
             f"{where}: `task_id` must be a string or an integer, got {type(value).__name__}"
         )
-    return value
+    return text
 
 
 def _sample_id(row: Mapping[str, Any], index: int, where: str) -> str:
@@ -191,8 +190,9 @@ def _sample_id(row: Mapping[str, Any], index: int, where: str) -> str:
     value = row.get("sample_id")
     if value is None:
         return str(index)
-    if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
-        return str(value)
+    text = id_text(value)
+    if text is not None:
+        return text
     raise InputError(
         f"{where}: `sample_id` must be a string or an integer, got {type(value).__name__}"
     )
