@@ -98,8 +98,10 @@ MAX_ROWS = 400
 MAX_HELPER_DEPTH = 3
 # Helper calls read in the whole module: a helper calling another thousands of times, itself
 # called thousands of times, must not make the harvest hang. Past it a call's asserts are
-# one unjudged count.
-MAX_INLINED = 5_000
+# one unjudged count. Each read costs milliseconds (about 8 ms a call in scipy's
+# test_decomp_update.py, whose helpers call helpers 3,069 times: 5,000 took its harvest from
+# 7 s to 24-32 s), and a test's table of cases is rarely longer than this.
+MAX_INLINED = 500
 # A test module's size limit: larger than a candidate's (tables of cases), still bounded
 # because reading costs about 1 ms per assert.
 MAX_TEST_CHARS = 1_000_000
