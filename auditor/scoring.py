@@ -27,6 +27,7 @@ from auditor.types import Candidate, Finding
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
 
     from auditor.execution.gate import ExecResult
     from auditor.model import TrainedModel
@@ -118,7 +119,7 @@ def _features_while_loading(
     return (result if result is not None else _features(readable, scoreable, jobs)), model
 
 
-def _start(child: Any) -> None:
+def _start(child: BaseProcess) -> None:
     """Start the features child with SIGTERM blocked until it has its own handling of it
     (`_features_child`); here a SIGTERM waits the few milliseconds of the fork."""
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
